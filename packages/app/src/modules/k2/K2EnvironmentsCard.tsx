@@ -1,0 +1,118 @@
+import { useMemo } from 'react';
+import {
+  ErrorPanel,
+  InfoCard,
+  StructuredMetadataTable,
+  Table,
+  TableColumn,
+  WarningPanel,
+} from '@backstage/core-components';
+import { configApiRef, useApi } from '@backstage/core-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import {
+  K2ServiceTarget,
+  readEnvironmentModel,
+  readServiceSpec,
+} from '@internal/plugin-k2-common';
+import Chip from '@material-ui/core/Chip';
+import Typography from '@material-ui/core/Typography';
+
+function share(target: K2ServiceTarget, weight: number) {
+  const total = target.clusters.reduce((sum, c) => sum + c.weight, 0);
+  return Math.round((weight / total) * 100);
+}
+
+const columns: TableColumn<K2ServiceTarget>[] = [
+  {
+    title: 'Environment',
+    render: t => (
+      <>
+        <Typography variant="body2">
+          <strong>{t.environment.title}</strong> ({t.environment.name})
+        </Typography>
+        {t.environment.approval.required ? (
+          <Chip
+            size="small"
+            label={`Approval: ${t.environment.approval.approverGroup?.replace(
+              /^group:default\//,
+              '',
+            )}`}
+          />
+        ) : (
+          <Chip size="small" variant="outlined" label="Self-service" />
+        )}
+      </>
+    ),
+  },
+  {
+    title: 'Clusters',
+    render: t =>
+      t.clusters.map(c => (
+        <Typography variant="body2" key={c.name}>
+          {c.name}
+          {t.clusters.length > 1 ? ` — ${share(t, c.weight)}% of replicas` : ''}
+        </Typography>
+      )),
+  },
+  { title: 'Namespace', field: 'namespace' },
+  { title: 'Replicas', field: 'replicas', type: 'numeric' },
+  {
+    title: 'Resources (limit)',
+    render: t =>
+      `${t.environment.defaults.resources.cpu} CPU · ${t.environment.defaults.resources.memory}`,
+  },
+  { title: 'Domain', render: t => t.domain ?? '—' },
+];
+
+/** Where a service runs and how it is released, from its annotations and the K2 config. */
+export function K2EnvironmentsCard() {
+  const { entity } = useEntity();
+  const config = useApi(configApiRef);
+  const result = useMemo(() => {
+    try {
+      return { spec: readServiceSpec(entity, readEnvironmentModel(config)) };
+    } catch (error) {
+      return { error: error as Error };
+    }
+  }, [entity, config]);
+
+  if (result.error) {
+    return <ErrorPanel title="K2 configuration is invalid" error={result.error} />;
+  }
+  const { spec } = result;
+  return (
+    <InfoCard title="K2 environments" subheader="Where this service runs and how it is released">
+      {spec.problems.length > 0 && (
+        <WarningPanel
+          title={`${spec.problems.length} problem(s) in this service's K2 annotations`}
+          message={
+            <ul>
+              {spec.problems.map(problem => (
+                <li key={problem}>{problem}</li>
+              ))}
+            </ul>
+          }
+        />
+      )}
+      <Table<K2ServiceTarget>
+        options={{ paging: false, search: false, toolbar: false, padding: 'dense' }}
+        columns={columns}
+        data={spec.targets}
+        emptyContent={
+          <Typography style={{ padding: 16 }}>
+            This service names no known environment in k2.io/environments.
+          </Typography>
+        }
+      />
+      <StructuredMetadataTable
+        dense
+        metadata={{
+          Language: spec.language ?? 'not set (k2.io/language)',
+          Image: spec.image ?? 'not set (k2.io/image)',
+          Port: spec.port,
+          'Health check': spec.healthPath,
+        }}
+      />
+    </InfoCard>
+  );
+}

@@ -1,0 +1,151 @@
+import { useState } from 'react';
+import {
+  Content,
+  Header,
+  InfoCard,
+  Page,
+  ProxiedSignInPage,
+} from '@backstage/core-components';
+import { SignInPageProps } from '@backstage/plugin-app-react';
+import {
+  configApiRef,
+  IdentityApi,
+  useApi,
+} from '@backstage/core-plugin-api';
+import {
+  DEV_SIGN_IN_PROVIDER_ID,
+  DEV_SIGN_IN_USER_HEADER,
+  DevSignInPersona,
+  readDevSignInConfig,
+} from '@internal/plugin-k2-common';
+import Button from '@material-ui/core/Button';
+import Grid from '@material-ui/core/Grid';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+
+const STORAGE_KEY = 'k2.devSignIn.userEntityRef';
+
+/** Forgets the chosen user on sign-out, so the next visit asks again. */
+function forgetOnSignOut(identity: IdentityApi): IdentityApi {
+  return {
+    getProfileInfo: () => identity.getProfileInfo(),
+    getBackstageIdentity: () => identity.getBackstageIdentity(),
+    getCredentials: () => identity.getCredentials(),
+    signOut: async () => {
+      window.localStorage.removeItem(STORAGE_KEY);
+      await identity.signOut();
+    },
+  };
+}
+
+function PersonaCard(props: {
+  persona: DevSignInPersona;
+  onChoose: (ref: string) => void;
+}) {
+  const { persona, onChoose } = props;
+  const name = persona.userEntityRef.replace(/^user:[^/]+\//, '');
+  return (
+    <Grid item xs={12} sm={6} md={3}>
+      <InfoCard title={name} subheader={persona.userEntityRef}>
+        <Typography variant="body2" paragraph>
+          {persona.description}
+        </Typography>
+        <Button
+          variant="contained"
+          color="primary"
+          onClick={() => onChoose(persona.userEntityRef)}
+        >
+          Sign in as {name}
+        </Button>
+      </InfoCard>
+    </Grid>
+  );
+}
+
+/**
+ * Development sign-in: pick which demo user you are, so ownership, approvals and
+ * permissions can be tried by hand. The choice is remembered until sign-out.
+ */
+export function DevSignInPage(props: SignInPageProps) {
+  const config = useApi(configApiRef);
+  const { personas } = readDevSignInConfig(config);
+  const [chosen, setChosen] = useState<string | null>(() =>
+    window.localStorage.getItem(STORAGE_KEY),
+  );
+  const [other, setOther] = useState('');
+
+  if (chosen) {
+    return (
+      <ProxiedSignInPage
+        provider={DEV_SIGN_IN_PROVIDER_ID}
+        headers={{ [DEV_SIGN_IN_USER_HEADER]: chosen }}
+        onSignInSuccess={identity => {
+          window.localStorage.setItem(STORAGE_KEY, chosen);
+          props.onSignInSuccess(forgetOnSignOut(identity));
+        }}
+        ErrorComponent={({ error }) => (
+          <Page themeId="home">
+            <Header title="Sign-in failed" />
+            <Content>
+              <InfoCard title={`Could not sign in as ${chosen}`}>
+                <Typography paragraph>{error?.message ?? "Unknown error"}</Typography>
+                <Button
+                  variant="outlined"
+                  onClick={() => {
+                    window.localStorage.removeItem(STORAGE_KEY);
+                    setChosen(null);
+                  }}
+                >
+                  Choose another user
+                </Button>
+              </InfoCard>
+            </Content>
+          </Page>
+        )}
+      />
+    );
+  }
+
+  const otherRef = other.includes(':') ? other : `user:default/${other}`;
+  return (
+    <Page themeId="home">
+      <Header
+        title="K2 developer portal"
+        subtitle="Development sign-in: choose which demo user you are"
+      />
+      <Content>
+        <Grid container spacing={3}>
+          {personas.map(persona => (
+            <PersonaCard
+              key={persona.userEntityRef}
+              persona={persona}
+              onChoose={setChosen}
+            />
+          ))}
+          <Grid item xs={12} md={6}>
+            <InfoCard title="Someone else">
+              <form
+                onSubmit={event => {
+                  event.preventDefault();
+                  if (other.trim()) setChosen(otherRef.trim());
+                }}
+              >
+                <TextField
+                  label="Catalog user name"
+                  helperText="Any user in the catalog, e.g. priya or user:default/priya"
+                  value={other}
+                  onChange={event => setOther(event.target.value)}
+                  fullWidth
+                  margin="normal"
+                />
+                <Button type="submit" variant="outlined" disabled={!other.trim()}>
+                  Sign in
+                </Button>
+              </form>
+            </InfoCard>
+          </Grid>
+        </Grid>
+      </Content>
+    </Page>
+  );
+}

@@ -1,0 +1,46 @@
+import { createBackend } from '@backstage/backend-defaults';
+import { k2EnvironmentsServiceFactory } from '@internal/plugin-k2-node';
+
+const backend = createBackend();
+
+// K2: the environment model is validated at start-up; a broken `k2` config stops the
+// backend with a message naming the key.
+backend.add(k2EnvironmentsServiceFactory);
+
+backend.add(import('@backstage/plugin-app-backend'));
+backend.add(import('@backstage/plugin-proxy-backend'));
+
+// Auth: development sign-in (pick a demo user) and GitHub for production.
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@internal/plugin-auth-backend-module-k2-dev-provider'));
+backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
+
+// Catalog: the CMDB.
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(
+  import('@backstage/plugin-scaffolder-backend-module-notifications'),
+);
+
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(
+  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+);
+
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+
+// The stock Kubernetes plugin reads the same clusters K2 releases to.
+backend.add(import('@backstage/plugin-kubernetes-backend'));
+
+backend.add(import('@backstage/plugin-user-settings-backend'));
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+
+backend.start();

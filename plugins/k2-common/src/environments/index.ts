@@ -1,0 +1,6 @@
+export * from './types';
+export {
+  K2ConfigError,
+  readEnvironmentModel,
+  checkClusterReferences,
+} from './readEnvironmentModel';

@@ -1,0 +1,56 @@
+/** A cluster taking part in an environment, with its share of the replicas. */
+export interface K2EnvironmentCluster {
+  /** Name of a cluster declared in the Kubernetes plugin's config. */
+  name: string;
+  /** Relative share of replicas; weights of an environment need not add up to 100. */
+  weight: number;
+}
+
+/** Resource quantities in Kubernetes notation, e.g. `cpu: '500m'`, `memory: '1Gi'`. */
+export interface K2Resources {
+  cpu: string;
+  memory: string;
+}
+
+/** Limit ÷ request ratios: a ratio of 4 requests a quarter of the limit. */
+export interface K2Overcommit {
+  cpu: number;
+  memory: number;
+}
+
+/** What a release gets when the service does not say otherwise. */
+export interface K2EnvironmentDefaults {
+  replicas: number;
+  resources: K2Resources;
+  overcommit: K2Overcommit;
+}
+
+/** Who must approve changes in an environment. */
+export interface K2Approval {
+  required: boolean;
+  /** Entity ref of the group whose members approve, e.g. `group:default/release-approvers`. */
+  approverGroup?: string;
+}
+
+/** One environment (`test`, `prod`, ...) of the K2 environment model. */
+export interface K2Environment {
+  name: string;
+  title: string;
+  description?: string;
+  /** Whether this is a production environment: readiness probes become mandatory. */
+  production: boolean;
+  approval: K2Approval;
+  clusters: K2EnvironmentCluster[];
+  defaults: K2EnvironmentDefaults;
+  /**
+   * Wildcard domain: services get `<service>.<environment>.<wildcardDomain>` without asking.
+   */
+  wildcardDomain?: string;
+}
+
+/** The whole K2 environment model read from config. */
+export interface K2EnvironmentModel {
+  environments: K2Environment[];
+  /** Entity ref of the group whose members administer K2 and may act on every service. */
+  platformAdminGroup?: string;
+}

@@ -1,0 +1,197 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  ANNOTATION_CLUSTERS_PREFIX,
+  ANNOTATION_ENVIRONMENTS,
+  ANNOTATION_HEALTH_PATH,
+  ANNOTATION_IMAGE,
+  ANNOTATION_KUBERNETES_ID,
+  ANNOTATION_LANGUAGE,
+  ANNOTATION_NAMESPACE,
+  ANNOTATION_PORT,
+  ANNOTATION_REPLICAS_PREFIX,
+  DEFAULT_HEALTH_PATH,
+  DEFAULT_PORT,
+  K2_LANGUAGES,
+  K2Language,
+} from '../annotations';
+import {
+  K2Environment,
+  K2EnvironmentCluster,
+  K2EnvironmentModel,
+} from '../environments/types';
+
+/** Where and how a service runs in one environment. */
+export interface K2ServiceTarget {
+  environment: K2Environment;
+  /** The environment's clusters this service runs in, with their weights. */
+  clusters: K2EnvironmentCluster[];
+  namespace: string;
+  replicas: number;
+  /** `<service>.<environment>.<wildcard domain>` where the environment has one. */
+  domain?: string;
+}
+
+/** A service's K2 settings, resolved from its annotations and the environment model. */
+export interface K2ServiceSpec {
+  /** The `backstage.io/kubernetes-id`, which names the workloads in every cluster. */
+  kubernetesId: string;
+  language?: K2Language;
+  image?: string;
+  port: number;
+  healthPath: string;
+  targets: K2ServiceTarget[];
+  /** Annotation problems, each naming the annotation; empty when all is well. */
+  problems: string[];
+}
+
+const NAMESPACE_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const IMAGE_PATTERN =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
+
+/** Whether the entity carries K2 annotations at all. */
+export function isK2Service(entity: Entity): boolean {
+  return Boolean(entity.metadata.annotations?.[ANNOTATION_ENVIRONMENTS]);
+}
+
+function splitList(value: string) {
+  return value
+    .split(',')
+    .map(item => item.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Resolves a service's K2 settings. Never throws: every problem with the annotations is
+ * reported in `problems`, and the remaining settings fall back to defaults.
+ */
+export function readServiceSpec(
+  entity: Entity,
+  model: K2EnvironmentModel,
+): K2ServiceSpec {
+  const annotations = entity.metadata.annotations ?? {};
+  const problems: string[] = [];
+
+  const kubernetesId = annotations[ANNOTATION_KUBERNETES_ID] ?? entity.metadata.name;
+  if (!annotations[ANNOTATION_KUBERNETES_ID]) {
+    problems.push(
+      `${ANNOTATION_KUBERNETES_ID} is missing; the stock Kubernetes tab will not find this service`,
+    );
+  }
+
+  let language: K2Language | undefined;
+  const rawLanguage = annotations[ANNOTATION_LANGUAGE];
+  if (rawLanguage !== undefined) {
+    if ((K2_LANGUAGES as readonly string[]).includes(rawLanguage)) {
+      language = rawLanguage as K2Language;
+    } else {
+      problems.push(
+        `${ANNOTATION_LANGUAGE} '${rawLanguage}' is not one of ${K2_LANGUAGES.join(', ')}`,
+      );
+    }
+  }
+
+  const image = annotations[ANNOTATION_IMAGE];
+  if (image !== undefined && !IMAGE_PATTERN.test(image)) {
+    problems.push(
+      `${ANNOTATION_IMAGE} '${image}' is not an image repository such as 'registry.example.com/team/app' (no tag)`,
+    );
+  }
+
+  let port = DEFAULT_PORT;
+  const rawPort = annotations[ANNOTATION_PORT];
+  if (rawPort !== undefined) {
+    const parsed = Number(rawPort);
+    if (Number.isInteger(parsed) && parsed >= 1 && parsed <= 65535) {
+      port = parsed;
+    } else {
+      problems.push(`${ANNOTATION_PORT} '${rawPort}' is not a port between 1 and 65535`);
+    }
+  }
+
+  const healthPath = annotations[ANNOTATION_HEALTH_PATH] ?? DEFAULT_HEALTH_PATH;
+  if (!healthPath.startsWith('/') || /\s/.test(healthPath)) {
+    problems.push(
+      `${ANNOTATION_HEALTH_PATH} '${healthPath}' must be an absolute path without spaces`,
+    );
+  }
+
+  const namespace =
+    annotations[ANNOTATION_NAMESPACE] ??
+    (typeof entity.spec?.system === 'string'
+      ? entity.spec.system.replace(/^.*[:/]/, '')
+      : entity.metadata.namespace ?? 'default');
+  if (!NAMESPACE_PATTERN.test(namespace)) {
+    problems.push(
+      `${ANNOTATION_NAMESPACE} '${namespace}' is not a valid Kubernetes namespace name`,
+    );
+  }
+
+  const names = splitList(annotations[ANNOTATION_ENVIRONMENTS] ?? '');
+  const targets: K2ServiceTarget[] = [];
+  for (const name of names) {
+    const environment = model.environments.find(e => e.name === name);
+    if (!environment) {
+      problems.push(
+        `${ANNOTATION_ENVIRONMENTS} names unknown environment '${name}'; known: ${model.environments
+          .map(e => e.name)
+          .join(', ')}`,
+      );
+      continue;
+    }
+
+    let clusters = environment.clusters;
+    const clusterKey = `${ANNOTATION_CLUSTERS_PREFIX}${name}`;
+    if (annotations[clusterKey] !== undefined) {
+      const wanted = splitList(annotations[clusterKey]);
+      const unknown = wanted.filter(c => !clusters.some(k => k.name === c));
+      if (unknown.length || wanted.length === 0) {
+        problems.push(
+          `${clusterKey} names ${
+            unknown.length ? `unknown cluster(s) ${unknown.join(', ')}` : 'no cluster'
+          }; clusters of '${name}': ${clusters.map(c => c.name).join(', ')}`,
+        );
+      } else {
+        clusters = clusters.filter(c => wanted.includes(c.name));
+      }
+    }
+
+    let replicas = environment.defaults.replicas;
+    const replicasKey = `${ANNOTATION_REPLICAS_PREFIX}${name}`;
+    if (annotations[replicasKey] !== undefined) {
+      const parsed = Number(annotations[replicasKey]);
+      if (Number.isInteger(parsed) && parsed >= 0 && parsed <= 1000) {
+        replicas = parsed;
+      } else {
+        problems.push(
+          `${replicasKey} '${annotations[replicasKey]}' is not a replica count between 0 and 1000`,
+        );
+      }
+    }
+
+    targets.push({
+      environment,
+      clusters,
+      namespace,
+      replicas,
+      domain: environment.wildcardDomain
+        ? `${kubernetesId}.${name}.${environment.wildcardDomain}`
+        : undefined,
+    });
+  }
+
+  // Per-environment keys that name an environment the service does not run in are
+  // almost always typos; say so instead of ignoring them.
+  for (const key of Object.keys(annotations)) {
+    for (const prefix of [ANNOTATION_CLUSTERS_PREFIX, ANNOTATION_REPLICAS_PREFIX]) {
+      if (key.startsWith(prefix) && !names.includes(key.slice(prefix.length))) {
+        problems.push(
+          `${key} refers to environment '${key.slice(
+            prefix.length,
+          )}', which is not in ${ANNOTATION_ENVIRONMENTS}`,
+        );
+      }
+    }
+  }
+
+  return { kubernetesId, language, image, port, healthPath, targets, problems };
+}

@@ -1,0 +1,2 @@
+export { K2EnvironmentRegistry, declaredClusterNames } from './K2EnvironmentRegistry';
+export { k2EnvironmentsServiceRef, k2EnvironmentsServiceFactory } from './service';
