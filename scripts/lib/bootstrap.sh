@@ -3,10 +3,10 @@
 # a local Node 22 (from the npm registry's node-linux-* package), Yarn through corepack,
 # the workspace dependencies (with native addons built against the local Node headers).
 #
-# Source it (`. scripts/bootstrap.sh`) so PATH changes reach the caller.
+# Source it (`. scripts/lib/bootstrap.sh`) so PATH changes reach the caller.
 # Everything lands in .k2/ (git-ignored); a second run is a no-op when nothing changed.
 
-k2_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+k2_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 k2_tools="$k2_root/.k2/tools"
 k2_node_major=22
 

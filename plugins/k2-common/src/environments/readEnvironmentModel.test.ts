@@ -1,0 +1,170 @@
+import { ConfigReader } from '@backstage/config';
+import {
+  checkClusterReferences,
+  K2ConfigError,
+  readEnvironmentModel,
+} from './readEnvironmentModel';
+
+const valid = {
+  k2: {
+    platformAdminGroup: 'platform-admins',
+    environments: [
+      {
+        name: 'test',
+        clusters: [{ name: 'test' }],
+        wildcardDomain: 'k2.example.com',
+      },
+      {
+        name: 'prod',
+        title: 'Production',
+        production: true,
+        approval: { required: true, approverGroup: 'group:default/approvers' },
+        clusters: [
+          { name: 'prod-a', weight: 60 },
+          { name: 'prod-b', weight: 40 },
+        ],
+        defaults: {
+          replicas: 3,
+          resources: { cpu: '500m', memory: '512Mi' },
+          overcommit: { cpu: 2, memory: 1.5 },
+        },
+      },
+    ],
+  },
+};
+
+function withEnvironment(index: number, patch: object) {
+  const data = structuredClone(valid);
+  Object.assign(data.k2.environments[index], patch);
+  return new ConfigReader(data);
+}
+
+function errorOf(fn: () => unknown): K2ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(K2ConfigError);
+    return error as K2ConfigError;
+  }
+  throw new Error('expected a K2ConfigError');
+}
+
+describe('readEnvironmentModel', () => {
+  it('reads environments, filling in defaults', () => {
+    const model = readEnvironmentModel(new ConfigReader(valid));
+    expect(model.platformAdminGroup).toBe('group:default/platform-admins');
+    expect(model.environments).toEqual([
+      {
+        name: 'test',
+        title: 'test',
+        description: undefined,
+        production: false,
+        approval: { required: false, approverGroup: undefined },
+        clusters: [{ name: 'test', weight: 1 }],
+        defaults: {
+          replicas: 1,
+          resources: { cpu: '1', memory: '1Gi' },
+          overcommit: { cpu: 1, memory: 1 },
+        },
+        wildcardDomain: 'k2.example.com',
+      },
+      {
+        name: 'prod',
+        title: 'Production',
+        description: undefined,
+        production: true,
+        approval: { required: true, approverGroup: 'group:default/approvers' },
+        clusters: [
+          { name: 'prod-a', weight: 60 },
+          { name: 'prod-b', weight: 40 },
+        ],
+        defaults: {
+          replicas: 3,
+          resources: { cpu: '500m', memory: '512Mi' },
+          overcommit: { cpu: 2, memory: 1.5 },
+        },
+        wildcardDomain: undefined,
+      },
+    ]);
+  });
+
+  it('requires at least one environment', () => {
+    expect(errorOf(() => readEnvironmentModel(new ConfigReader({}))).key).toBe(
+      'k2.environments',
+    );
+  });
+
+  it.each([
+    [{ name: 'Prod' }, 'k2.environments[1].name', /lowercase DNS label/],
+    [{ name: 'test' }, 'k2.environments[1].name', /declared twice/],
+    [{ clusters: [] }, 'k2.environments[1].clusters', /at least one cluster/],
+    [
+      { clusters: [{ name: 'a', weight: 0 }] },
+      'k2.environments[1].clusters[0].weight',
+      /positive integer, got 0/,
+    ],
+    [
+      { clusters: [{ name: 'a' }, { name: 'a' }] },
+      'k2.environments[1].clusters[1].name',
+      /listed twice/,
+    ],
+    [
+      { clusters: [{ name: 'a', weight: 'heavy' }] },
+      'k2.environments[1].clusters[0].weight',
+      /to a number/,
+    ],
+    [
+      { approval: { required: true } },
+      'k2.environments[1].approval.approverGroup',
+      /must name the approver group/,
+    ],
+    [
+      { approval: { approverGroup: 'user:default/alice' } },
+      'k2.environments[1].approval.approverGroup',
+      /not a group entity ref/,
+    ],
+    [
+      { defaults: { resources: { cpu: 'lots' } } },
+      'k2.environments[1].defaults.resources.cpu',
+      /not a CPU quantity/,
+    ],
+    [
+      { defaults: { resources: { memory: '1GB' } } },
+      'k2.environments[1].defaults.resources.memory',
+      /not a memory quantity/,
+    ],
+    [
+      { defaults: { replicas: 1.5 } },
+      'k2.environments[1].defaults.replicas',
+      /positive integer/,
+    ],
+    [
+      { wildcardDomain: '*.example.com' },
+      'k2.environments[1].wildcardDomain',
+      /not a domain name/,
+    ],
+  ])('rejects %j at %s', (patch, key, message) => {
+    const error = errorOf(() => readEnvironmentModel(withEnvironment(1, patch)));
+    expect(error.key).toBe(key);
+    expect(error.message).toContain(`'${key}'`);
+    expect(error.message).toMatch(message);
+  });
+});
+
+describe('checkClusterReferences', () => {
+  const model = readEnvironmentModel(new ConfigReader(valid));
+
+  it('accepts declared clusters', () => {
+    expect(() =>
+      checkClusterReferences(model, ['test', 'prod-a', 'prod-b']),
+    ).not.toThrow();
+  });
+
+  it('names the key and the declared clusters for an unknown one', () => {
+    const error = errorOf(() => checkClusterReferences(model, ['test', 'prod-a']));
+    expect(error.key).toBe('k2.environments[1].clusters[1].name');
+    expect(error.message).toMatch(
+      /unknown cluster 'prod-b' in environment 'prod'.*declared .*: test, prod-a/,
+    );
+  });
+});

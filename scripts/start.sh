@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Starts the K2 portal on its development defaults: SQLite under .k2/data, the demo
+# catalog, development sign-in. Extra arguments go to `backstage-cli repo start`
+# (e.g. --config app-config.local.yaml).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+. scripts/lib/bootstrap.sh
+k2_bootstrap
+
+app_url="http://localhost:3000"
+backend_url="http://localhost:7007"
+mkdir -p .k2/data/sqlite
+
+k2_log "starting the backend ($backend_url) and the frontend ($app_url); first start takes a minute or two"
+set -m # own process group, so stopping K2 stops every child
+yarn start "$@" &
+portal=$!
+trap 'kill -- -"$portal" 2>/dev/null || true' EXIT INT TERM
+
+k2_wait_for() {
+  local url="$1" deadline=$((SECONDS + 600))
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    if ! kill -0 "$portal" 2>/dev/null; then
+      k2_die "the portal exited during start-up; see the output above"
+      exit 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      k2_die "$url did not answer within 10 minutes"
+      exit 1
+    fi
+    sleep 2
+  done
+}
+k2_wait_for "$backend_url/.backstage/health/v1/readiness"
+k2_wait_for "$app_url"
+
+cat >&2 <<MSG
+
+  ┌──────────────────────────────────────────────────────────────┐
+  │  K2 is running.  Open  $app_url                  │
+  │  Sign in as a demo user (alice owns payment-gateway).        │
+  │  Backend API: $backend_url        Stop with Ctrl-C   │
+  └──────────────────────────────────────────────────────────────┘
+
+MSG
+wait "$portal"
