@@ -1,5 +1,11 @@
-import { AuthenticationError, InputError } from '@backstage/errors';
 import {
+  AuthenticationError,
+  InputError,
+  NotFoundError,
+  isError,
+} from '@backstage/errors';
+import {
+  AuthResolverContext,
   createProxyAuthenticator,
   createProxyAuthProviderFactory,
 } from '@backstage/plugin-auth-node';
@@ -10,6 +16,20 @@ export interface DevSignInResult {
   userEntityRef: string;
 }
 
+/** Says which user was not found, instead of the catalog's bare "User not found". */
+async function explainNotFound<T>(userEntityRef: string, fn: () => Promise<T>) {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isError(error) && error.name === 'NotFoundError') {
+      throw new NotFoundError(
+        `No user '${userEntityRef}' in the catalog; choose another demo user`,
+      );
+    }
+    throw error;
+  }
+}
+
 const USER_REF_PATTERN = /^user:[a-z0-9][-a-z0-9_.]*\/[a-z0-9][-a-z0-9_.]*$/i;
 
 /**
@@ -17,10 +37,13 @@ const USER_REF_PATTERN = /^user:[a-z0-9][-a-z0-9_.]*\/[a-z0-9][-a-z0-9_.]*$/i;
  * who is at the keyboard, which is why the module refuses to load in production.
  */
 export const devSignInAuthenticator = createProxyAuthenticator({
-  defaultProfileTransform: async (result: DevSignInResult, ctx) => {
-    const { entity } = await ctx.findCatalogUser({
-      entityRef: result.userEntityRef,
-    });
+  defaultProfileTransform: async (
+    result: DevSignInResult,
+    ctx: AuthResolverContext,
+  ) => {
+    const { entity } = await explainNotFound(result.userEntityRef, () =>
+      ctx.findCatalogUser({ entityRef: result.userEntityRef }),
+    );
     const profile = (entity.spec?.profile ?? {}) as {
       displayName?: string;
       email?: string;
@@ -55,6 +78,8 @@ export const devSignInAuthenticator = createProxyAuthenticator({
 export const devSignInProviderFactory = createProxyAuthProviderFactory({
   authenticator: devSignInAuthenticator,
   async signInResolver({ result }, ctx) {
-    return ctx.signInWithCatalogUser({ entityRef: result.userEntityRef });
+    return explainNotFound(result.userEntityRef, () =>
+      ctx.signInWithCatalogUser({ entityRef: result.userEntityRef }),
+    );
   },
 });
