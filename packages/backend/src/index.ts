@@ -43,4 +43,9 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
-backend.start();
+// A backend that failed to start must not linger half-initialised and listening.
+backend.start().catch(error => {
+  // eslint-disable-next-line no-console
+  console.error(`K2 backend failed to start: ${error?.message ?? error}`);
+  process.exit(1);
+});
