@@ -1,33 +1,79 @@
-/*
- * Copyright 2020 The Backstage Authors
- *
- * Licensed under the Apache License, Version 2.0 (the "License");
- * you may not use this file except in compliance with the License.
- * You may obtain a copy of the License at
- *
- *     http://www.apache.org/licenses/LICENSE-2.0
- *
- * Unless required by applicable law or agreed to in writing, software
- * distributed under the License is distributed on an "AS IS" BASIS,
- * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- * See the License for the specific language governing permissions and
- * limitations under the License.
- */
+import { expect, Page, test } from '@playwright/test';
 
-import { test, expect } from '@playwright/test';
-
-test('App should render the welcome page', async ({ page }) => {
+async function signInAs(page: Page, name: string) {
   await page.goto('/');
+  await page.getByRole('button', { name: `Sign in as ${name}` }).click();
+  // The catalog is the landing page.
+  await expect(page.getByText(/Owned Components \(\d+\)/)).toBeVisible();
+}
 
-  const enterButton = page.getByRole('button', { name: 'Enter' });
-  await expect(enterButton).toBeVisible();
-  await enterButton.click();
+test('a service owner finds every service in the CMDB and opens one', async ({
+  page,
+}) => {
+  await signInAs(page, 'alice');
 
-  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
+  // Alice's own services first: payments-team owns payment-gateway.
+  await expect(page.getByRole('link', { name: 'Payment Gateway' })).toBeVisible();
+
+  // The whole company's services.
+  await page.goto('/?filters[kind]=component&filters[user]=all');
+  const heading = page.getByText(/All Components \(\d+\)/);
+  await expect(heading).toBeVisible();
+  const total = Number((await heading.innerText()).match(/\((\d+)\)/)![1]);
+  expect(total).toBeGreaterThanOrEqual(20);
+
+  await page.getByRole('link', { name: 'Payment Gateway' }).click();
+  await expect(page.getByRole('heading', { name: 'Payment Gateway' })).toBeVisible();
+
+  // Owner and system, from the catalog.
+  const about = page.locator('article', { hasText: 'About' }).first();
+  await expect(page.getByRole('link', { name: 'payments-team' }).first()).toBeVisible();
+  await expect(page.getByRole('link', { name: 'payments-core' }).first()).toBeVisible();
+  await expect(about).toBeVisible();
+
+  // K2 environments, from the service's annotations and the environment model.
+  const k2 = page.locator('div', { hasText: /^K2 environments/ }).first();
+  await expect(page.getByText('K2 environments')).toBeVisible();
+  await expect(k2.getByText('Production', { exact: true })).toBeVisible();
+  await expect(k2.getByText('Approval: release-approvers')).toBeVisible();
+  await expect(k2.getByText('prod-a — 60% of replicas')).toBeVisible();
   await expect(
-    nav.getByRole('link', { name: 'Catalog', exact: true }),
+    k2.getByText('payment-gateway.test.k2.northwind.internal'),
   ).toBeVisible();
+
+  // The stock Kubernetes tab is installed for the same service.
+  await expect(page.getByText('Kubernetes', { exact: true })).toBeVisible();
+});
+
+test('the chosen identity survives a reload and sign-out asks again', async ({
+  page,
+}) => {
+  await signInAs(page, 'bob');
+  await page.goto('/settings');
+  await expect(page.getByText('Bob Martinez').first()).toBeVisible();
+  await expect(page.getByText('bob@northwind.example')).toBeVisible();
+
+  await page.reload();
+  await expect(page.getByText('bob@northwind.example')).toBeVisible();
+
+  await page.getByRole('button', { name: 'more' }).click();
+  await page.getByRole('menuitem', { name: 'Sign Out' }).click();
   await expect(
-    page.getByRole('link', { name: 'APIs', exact: true }),
+    page.getByRole('button', { name: 'Sign in as carol' }),
   ).toBeVisible();
+});
+
+test('signing in as someone who is not in the catalog says so', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByLabel('Catalog user name').fill('mallory');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(
+    page.getByText(
+      "No user 'user:default/mallory' in the catalog; choose another demo user",
+    ),
+  ).toBeVisible();
+  await page.getByRole('button', { name: 'Choose another user' }).click();
+  await expect(page.getByRole('button', { name: 'Sign in as dave' })).toBeVisible();
 });

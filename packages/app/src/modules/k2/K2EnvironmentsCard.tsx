@@ -77,13 +77,18 @@ export function K2EnvironmentsCard() {
   }, [entity, config]);
 
   if (result.error) {
-    return <ErrorPanel title="K2 configuration is invalid" error={result.error} />;
+    return <ErrorPanel
+        defaultExpanded
+        title="K2 configuration is invalid"
+        error={result.error}
+      />;
   }
   const { spec } = result;
   return (
     <InfoCard title="K2 environments" subheader="Where this service runs and how it is released">
       {spec.problems.length > 0 && (
         <WarningPanel
+          defaultExpanded
           title={`${spec.problems.length} problem(s) in this service's K2 annotations`}
           message={
             <ul>

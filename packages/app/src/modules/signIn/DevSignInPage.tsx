@@ -18,6 +18,7 @@ import {
   DevSignInPersona,
   readDevSignInConfig,
 } from '@internal/plugin-k2-common';
+import { ResponseError } from '@backstage/errors';
 import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
@@ -88,7 +89,11 @@ export function DevSignInPage(props: SignInPageProps) {
             <Header title="Sign-in failed" />
             <Content>
               <InfoCard title={`Could not sign in as ${chosen}`}>
-                <Typography paragraph>{error?.message ?? "Unknown error"}</Typography>
+                <Typography paragraph>
+                  {error instanceof ResponseError
+                    ? error.body.error.message
+                    : error?.message ?? 'Unknown error'}
+                </Typography>
                 <Button
                   variant="outlined"
                   onClick={() => {
@@ -131,6 +136,7 @@ export function DevSignInPage(props: SignInPageProps) {
                 }}
               >
                 <TextField
+                  id="k2-dev-sign-in-user"
                   label="Catalog user name"
                   helperText="Any user in the catalog, e.g. priya or user:default/priya"
                   value={other}
