@@ -33,8 +33,9 @@ k2_start_postgres || have_postgres=0
 k2_stage "type-check (yarn tsc)"
 yarn tsc
 
-k2_stage "lint (yarn lint)"
+k2_stage "lint and formatting (yarn lint, yarn prettier:check)"
 yarn lint
+yarn prettier:check
 
 k2_stage "unit, database and backend boot tests (jest; SQLite$([ "$have_postgres" = 1 ] && echo " and PostgreSQL"))"
 jest_status=0

@@ -37,5 +37,7 @@ if (fs.existsSync(playwrightFile) || process.env.CI === 'true') {
 }
 
 console.log(
-  `Total: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`,
+  `Total: ${passed} passed, ${failed} failed${
+    skipped ? `, ${skipped} skipped` : ''
+  }`,
 );

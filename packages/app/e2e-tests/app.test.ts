@@ -13,7 +13,9 @@ test('a service owner finds every service in the CMDB and opens one', async ({
   await signInAs(page, 'alice');
 
   // Alice's own services first: payments-team owns payment-gateway.
-  await expect(page.getByRole('link', { name: 'Payment Gateway' })).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Payment Gateway' }),
+  ).toBeVisible();
 
   // The whole company's services.
   await page.goto('/?filters[kind]=component&filters[user]=all');
@@ -23,12 +25,18 @@ test('a service owner finds every service in the CMDB and opens one', async ({
   expect(total).toBeGreaterThanOrEqual(20);
 
   await page.getByRole('link', { name: 'Payment Gateway' }).click();
-  await expect(page.getByRole('heading', { name: 'Payment Gateway' })).toBeVisible();
+  await expect(
+    page.getByRole('heading', { name: 'Payment Gateway' }),
+  ).toBeVisible();
 
   // Owner and system, from the catalog.
   const about = page.locator('article', { hasText: 'About' }).first();
-  await expect(page.getByRole('link', { name: 'payments-team' }).first()).toBeVisible();
-  await expect(page.getByRole('link', { name: 'payments-core' }).first()).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'payments-team' }).first(),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'payments-core' }).first(),
+  ).toBeVisible();
   await expect(about).toBeVisible();
 
   // K2 environments, from the service's annotations and the environment model.
@@ -75,5 +83,7 @@ test('signing in as someone who is not in the catalog says so', async ({
     ),
   ).toBeVisible();
   await page.getByRole('button', { name: 'Choose another user' }).click();
-  await expect(page.getByRole('button', { name: 'Sign in as dave' })).toBeVisible();
+  await expect(
+    page.getByRole('button', { name: 'Sign in as dave' }),
+  ).toBeVisible();
 });

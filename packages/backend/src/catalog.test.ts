@@ -32,7 +32,10 @@ async function entitiesOnceSettled(server: Parameters<typeof request>[0]) {
       .set('Authorization', mockCredentials.user.header());
     const entities: Entity[] = res.body;
     const components = entities.filter(e => e.kind === 'Component');
-    if ((res.status === 200 && components.length >= 25) || Date.now() > deadline) {
+    if (
+      (res.status === 200 && components.length >= 25) ||
+      Date.now() > deadline
+    ) {
       return entities;
     }
     await new Promise(r => setTimeout(r, 500));
@@ -56,7 +59,11 @@ describe('the demo CMDB', () => {
                 locations: appConfig.catalog.locations.map(
                   (location: { target: string }) => ({
                     ...location,
-                    target: path.resolve(root, 'packages/backend', location.target),
+                    target: path.resolve(
+                      root,
+                      'packages/backend',
+                      location.target,
+                    ),
                   }),
                 ),
               },
@@ -65,7 +72,8 @@ describe('the demo CMDB', () => {
         ],
       });
       const entities = await entitiesOnceSettled(backend.server);
-      const count = (kind: string) => entities.filter(e => e.kind === kind).length;
+      const count = (kind: string) =>
+        entities.filter(e => e.kind === kind).length;
 
       expect(count('Domain')).toBeGreaterThanOrEqual(3);
       expect(count('System')).toBeGreaterThanOrEqual(3);
@@ -80,7 +88,8 @@ describe('the demo CMDB', () => {
       );
       expect([...languages].sort()).toEqual(['go', 'java', 'node', 'python']);
       const teams = entities.filter(
-        e => e.kind === 'Group' && (e.spec as { type?: string }).type === 'team',
+        e =>
+          e.kind === 'Group' && (e.spec as { type?: string }).type === 'team',
       );
       expect(teams.length).toBeGreaterThanOrEqual(6);
       expect(teams.length).toBeLessThanOrEqual(10);
@@ -94,8 +103,8 @@ describe('the demo CMDB', () => {
       }
 
       // Every reference resolved: no entity carries processing errors.
-      const withErrors = entities.filter(e =>
-        (e as { status?: { items?: unknown[] } }).status?.items?.length,
+      const withErrors = entities.filter(
+        e => (e as { status?: { items?: unknown[] } }).status?.items?.length,
       );
       expect(withErrors.map(e => e.metadata.name)).toEqual([]);
 

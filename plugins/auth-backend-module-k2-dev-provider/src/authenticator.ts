@@ -70,7 +70,9 @@ export const devSignInAuthenticator = createProxyAuthenticator({
         `'${userEntityRef}' is not a user entity ref such as 'user:default/alice'`,
       );
     }
-    return { result: { userEntityRef: userEntityRef.toLocaleLowerCase('en-US') } };
+    return {
+      result: { userEntityRef: userEntityRef.toLocaleLowerCase('en-US') },
+    };
   },
 });
 

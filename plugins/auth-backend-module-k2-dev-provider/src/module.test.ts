@@ -94,7 +94,9 @@ describe('development sign-in provider', () => {
     const env = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
-      await expect(startAuth(true)).rejects.toThrow(/must never run in production/);
+      await expect(startAuth(true)).rejects.toThrow(
+        /must never run in production/,
+      );
     } finally {
       process.env.NODE_ENV = env;
     }

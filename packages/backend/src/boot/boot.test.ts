@@ -3,7 +3,11 @@ import path from 'path';
 import fs from 'fs';
 import os from 'os';
 import YAML from 'yaml';
-import { repoRoot, startBackendProcess, waitFor } from './startBackendProcess';
+import {
+  repoRoot,
+  startBackendProcess,
+  waitFor,
+} from './__testUtils__/startBackendProcess';
 
 /**
  * The backend as people run it: a real process, real config files, a real database.
@@ -48,59 +52,67 @@ async function componentCount(baseUrl: string) {
 
 const postgresUrl = process.env.K2_TEST_POSTGRES_URL;
 if (!postgresUrl && process.env.CI === 'true') {
-  throw new Error('K2_TEST_POSTGRES_URL is required in CI; `./k2 test` sets it');
+  throw new Error(
+    'K2_TEST_POSTGRES_URL is required in CI; `./k2 test` sets it',
+  );
 }
 
-describe('backend boot', () => {
-  (postgresUrl ? it : it.skip)(
-    'boots with app-config.production.yaml on PostgreSQL and serves the demo catalog',
-    async () => {
-      const pg = new URL(postgresUrl!);
-      const backend = await startBackendProcess({
-        configs: ['app-config.yaml', 'app-config.production.yaml'],
-        override: port => ({
-          ...commonOverride(port),
-          backend: {
-            ...commonOverride(port).backend,
-            // A unique prefix keeps this run's per-plugin databases apart.
-            database: { prefix: `k2boot${Date.now()}_` },
-          },
-        }),
-        env: {
-          K2_BASE_URL: 'http://127.0.0.1',
-          POSTGRES_HOST: pg.hostname,
-          POSTGRES_PORT: pg.port,
-          POSTGRES_USER: pg.username,
-          POSTGRES_PASSWORD: 'unused-with-trust-auth',
-          AUTH_GITHUB_CLIENT_ID: 'boot-test',
-          AUTH_GITHUB_CLIENT_SECRET: 'boot-test',
-          K2_CATALOG_LOCATION: 'unused',
-          K2_CLUSTER_TEST_URL: 'https://127.0.0.1:1',
-          K2_CLUSTER_PROD_A_URL: 'https://127.0.0.1:2',
-          K2_CLUSTER_PROD_B_URL: 'https://127.0.0.1:3',
-        },
-      });
-      try {
-        const components = await waitFor(backend, () =>
-          componentCount(backend.baseUrl),
-        );
-        expect(components).toBeGreaterThanOrEqual(25);
-        expect(backend.output()).toMatch(/Plugin initialization complete/);
-        expect(backend.output()).toContain('app-config.production.yaml');
-        // The production config really ran on PostgreSQL, not the SQLite default.
-        expect(backend.output()).not.toMatch(/better-sqlite3/);
-        // Development sign-in is off in production.
-        const devSignIn = await fetch(`${backend.baseUrl}/api/auth/k2-dev/refresh`, {
-          headers: { 'x-k2-dev-user': 'user:default/alice', 'x-requested-with': 'XMLHttpRequest' },
-        });
-        expect(devSignIn.status).toBe(404);
-      } finally {
-        await backend.stop();
-      }
-    },
-    240_000,
-  );
+const describeWithPostgres = postgresUrl ? describe : describe.skip;
 
+describeWithPostgres('backend boot on PostgreSQL', () => {
+  it('boots with app-config.production.yaml on PostgreSQL and serves the demo catalog', async () => {
+    const pg = new URL(postgresUrl!);
+    const backend = await startBackendProcess({
+      configs: ['app-config.yaml', 'app-config.production.yaml'],
+      override: port => ({
+        ...commonOverride(port),
+        backend: {
+          ...commonOverride(port).backend,
+          // A unique prefix keeps this run's per-plugin databases apart.
+          database: { prefix: `k2boot${Date.now()}_` },
+        },
+      }),
+      env: {
+        K2_BASE_URL: 'http://127.0.0.1',
+        POSTGRES_HOST: pg.hostname,
+        POSTGRES_PORT: pg.port,
+        POSTGRES_USER: pg.username,
+        POSTGRES_PASSWORD: 'unused-with-trust-auth',
+        AUTH_GITHUB_CLIENT_ID: 'boot-test',
+        AUTH_GITHUB_CLIENT_SECRET: 'boot-test',
+        K2_CATALOG_LOCATION: 'unused',
+        K2_CLUSTER_TEST_URL: 'https://127.0.0.1:1',
+        K2_CLUSTER_PROD_A_URL: 'https://127.0.0.1:2',
+        K2_CLUSTER_PROD_B_URL: 'https://127.0.0.1:3',
+      },
+    });
+    try {
+      const components = await waitFor(backend, () =>
+        componentCount(backend.baseUrl),
+      );
+      expect(components).toBeGreaterThanOrEqual(25);
+      expect(backend.output()).toMatch(/Plugin initialization complete/);
+      expect(backend.output()).toContain('app-config.production.yaml');
+      // The production config really ran on PostgreSQL, not the SQLite default.
+      expect(backend.output()).not.toMatch(/better-sqlite3/);
+      // Development sign-in is off in production.
+      const devSignIn = await fetch(
+        `${backend.baseUrl}/api/auth/k2-dev/refresh`,
+        {
+          headers: {
+            'x-k2-dev-user': 'user:default/alice',
+            'x-requested-with': 'XMLHttpRequest',
+          },
+        },
+      );
+      expect(devSignIn.status).toBe(404);
+    } finally {
+      await backend.stop();
+    }
+  }, 240_000);
+});
+
+describe('backend boot', () => {
   it('boots with the development defaults on SQLite and serves the demo catalog', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-boot-sqlite-'));
     const backend = await startBackendProcess({
@@ -114,7 +126,9 @@ describe('backend boot', () => {
       }),
     });
     try {
-      const components = await waitFor(backend, () => componentCount(backend.baseUrl));
+      const components = await waitFor(backend, () =>
+        componentCount(backend.baseUrl),
+      );
       expect(components).toBeGreaterThanOrEqual(25);
       // The catalog persisted to files in the data folder.
       expect(fs.readdirSync(dataDir)).toEqual(
@@ -136,7 +150,10 @@ describe('backend boot', () => {
       configs: ['app-config.yaml'],
       override: port => ({
         ...commonOverride(port),
-        backend: { ...commonOverride(port).backend, database: { connection: ':memory:' } },
+        backend: {
+          ...commonOverride(port).backend,
+          database: { connection: ':memory:' },
+        },
         k2: { environments },
       }),
     });

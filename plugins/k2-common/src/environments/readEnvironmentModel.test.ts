@@ -144,7 +144,9 @@ describe('readEnvironmentModel', () => {
       /not a domain name/,
     ],
   ])('rejects %j at %s', (patch, key, message) => {
-    const error = errorOf(() => readEnvironmentModel(withEnvironment(1, patch)));
+    const error = errorOf(() =>
+      readEnvironmentModel(withEnvironment(1, patch)),
+    );
     expect(error.key).toBe(key);
     expect(error.message).toContain(`'${key}'`);
     expect(error.message).toMatch(message);
@@ -161,7 +163,9 @@ describe('checkClusterReferences', () => {
   });
 
   it('names the key and the declared clusters for an unknown one', () => {
-    const error = errorOf(() => checkClusterReferences(model, ['test', 'prod-a']));
+    const error = errorOf(() =>
+      checkClusterReferences(model, ['test', 'prod-a']),
+    );
     expect(error.key).toBe('k2.environments[1].clusters[1].name');
     expect(error.message).toMatch(
       /unknown cluster 'prod-b' in environment 'prod'.*declared .*: test, prod-a/,

@@ -88,7 +88,10 @@ function readClusters(config: Config, prefix: string): K2EnvironmentCluster[] {
     const at = `${key}[${index}]`;
     const name = read(`${at}.name`, () => entry.getString('name'));
     if (seen.has(name)) {
-      throw new K2ConfigError(`${at}.name`, `cluster '${name}' is listed twice`);
+      throw new K2ConfigError(
+        `${at}.name`,
+        `cluster '${name}' is listed twice`,
+      );
     }
     seen.add(name);
     return {
@@ -162,9 +165,8 @@ function readEnvironment(config: Config, index: number): K2Environment {
       config.getOptionalString('description'),
     ),
     production:
-      read(`${at}.production`, () =>
-        config.getOptionalBoolean('production'),
-      ) ?? false,
+      read(`${at}.production`, () => config.getOptionalBoolean('production')) ??
+      false,
     approval: { required, approverGroup },
     clusters: readClusters(config, at),
     defaults: {

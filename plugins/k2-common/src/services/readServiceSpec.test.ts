@@ -25,7 +25,10 @@ const model = readEnvironmentModel(
   }),
 );
 
-function service(annotations: Record<string, string>, system = 'payments-core'): Entity {
+function service(
+  annotations: Record<string, string>,
+  system = 'payments-core',
+): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
@@ -97,7 +100,10 @@ describe('readServiceSpec', () => {
 
   it('defaults the port, health path and namespace', () => {
     const spec = readServiceSpec(
-      service({ 'backstage.io/kubernetes-id': 'x', 'k2.io/environments': 'test' }, 'system:default/checkout'),
+      service(
+        { 'backstage.io/kubernetes-id': 'x', 'k2.io/environments': 'test' },
+        'system:default/checkout',
+      ),
       model,
     );
     expect(spec).toMatchObject({ port: 8080, healthPath: '/healthz' });
@@ -121,14 +127,22 @@ describe('readServiceSpec', () => {
     );
     expect(spec.problems).toEqual([
       expect.stringMatching(/^backstage.io\/kubernetes-id is missing/),
-      expect.stringMatching(/^k2.io\/language 'cobol' is not one of java, node, go, python/),
-      expect.stringMatching(/^k2.io\/image 'registry.example.com\/app:1.0' is not an image repository/),
+      expect.stringMatching(
+        /^k2.io\/language 'cobol' is not one of java, node, go, python/,
+      ),
+      expect.stringMatching(
+        /^k2.io\/image 'registry.example.com\/app:1.0' is not an image repository/,
+      ),
       expect.stringMatching(/^k2.io\/port '99999'/),
       expect.stringMatching(/^k2.io\/health-path 'health'/),
       expect.stringMatching(/^k2.io\/namespace 'Payments'/),
-      expect.stringMatching(/^k2.io\/clusters.test names unknown cluster\(s\) prod-a; clusters of 'test': test/),
+      expect.stringMatching(
+        /^k2.io\/clusters.test names unknown cluster\(s\) prod-a; clusters of 'test': test/,
+      ),
       expect.stringMatching(/^k2.io\/replicas.test 'many'/),
-      expect.stringMatching(/^k2.io\/environments names unknown environment 'staging'; known: test, prod/),
+      expect.stringMatching(
+        /^k2.io\/environments names unknown environment 'staging'; known: test, prod/,
+      ),
       expect.stringMatching(/^k2.io\/replicas.qa refers to environment 'qa'/),
     ]);
     // What was valid still resolves.

@@ -71,7 +71,8 @@ export function readServiceSpec(
   const annotations = entity.metadata.annotations ?? {};
   const problems: string[] = [];
 
-  const kubernetesId = annotations[ANNOTATION_KUBERNETES_ID] ?? entity.metadata.name;
+  const kubernetesId =
+    annotations[ANNOTATION_KUBERNETES_ID] ?? entity.metadata.name;
   if (!annotations[ANNOTATION_KUBERNETES_ID]) {
     problems.push(
       `${ANNOTATION_KUBERNETES_ID} is missing; the stock Kubernetes tab will not find this service`,
@@ -85,7 +86,9 @@ export function readServiceSpec(
       language = rawLanguage as K2Language;
     } else {
       problems.push(
-        `${ANNOTATION_LANGUAGE} '${rawLanguage}' is not one of ${K2_LANGUAGES.join(', ')}`,
+        `${ANNOTATION_LANGUAGE} '${rawLanguage}' is not one of ${K2_LANGUAGES.join(
+          ', ',
+        )}`,
       );
     }
   }
@@ -104,7 +107,9 @@ export function readServiceSpec(
     if (Number.isInteger(parsed) && parsed >= 1 && parsed <= 65535) {
       port = parsed;
     } else {
-      problems.push(`${ANNOTATION_PORT} '${rawPort}' is not a port between 1 and 65535`);
+      problems.push(
+        `${ANNOTATION_PORT} '${rawPort}' is not a port between 1 and 65535`,
+      );
     }
   }
 
@@ -147,7 +152,9 @@ export function readServiceSpec(
       if (unknown.length || wanted.length === 0) {
         problems.push(
           `${clusterKey} names ${
-            unknown.length ? `unknown cluster(s) ${unknown.join(', ')}` : 'no cluster'
+            unknown.length
+              ? `unknown cluster(s) ${unknown.join(', ')}`
+              : 'no cluster'
           }; clusters of '${name}': ${clusters.map(c => c.name).join(', ')}`,
         );
       } else {
@@ -182,7 +189,10 @@ export function readServiceSpec(
   // Per-environment keys that name an environment the service does not run in are
   // almost always typos; say so instead of ignoring them.
   for (const key of Object.keys(annotations)) {
-    for (const prefix of [ANNOTATION_CLUSTERS_PREFIX, ANNOTATION_REPLICAS_PREFIX]) {
+    for (const prefix of [
+      ANNOTATION_CLUSTERS_PREFIX,
+      ANNOTATION_REPLICAS_PREFIX,
+    ]) {
       if (key.startsWith(prefix) && !names.includes(key.slice(prefix.length))) {
         problems.push(
           `${key} refers to environment '${key.slice(

@@ -1,2 +1,8 @@
-export { K2EnvironmentRegistry, declaredClusterNames } from './K2EnvironmentRegistry';
-export { k2EnvironmentsServiceRef, k2EnvironmentsServiceFactory } from './service';
+export {
+  K2EnvironmentRegistry,
+  declaredClusterNames,
+} from './K2EnvironmentRegistry';
+export {
+  k2EnvironmentsServiceRef,
+  k2EnvironmentsServiceFactory,
+} from './service';

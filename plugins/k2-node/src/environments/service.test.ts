@@ -1,14 +1,28 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { k2EnvironmentsServiceFactory, k2EnvironmentsServiceRef } from './service';
+import {
+  k2EnvironmentsServiceFactory,
+  k2EnvironmentsServiceRef,
+} from './service';
 
 const kubernetes = {
   clusterLocatorMethods: [
     {
       type: 'config',
       clusters: [
-        { name: 'test', url: 'http://127.0.0.1:1', authProvider: 'serviceAccount' },
-        { name: 'prod-a', url: 'http://127.0.0.1:2', authProvider: 'serviceAccount' },
+        {
+          name: 'test',
+          url: 'http://127.0.0.1:1',
+          authProvider: 'serviceAccount',
+        },
+        {
+          name: 'prod-a',
+          url: 'http://127.0.0.1:2',
+          authProvider: 'serviceAccount',
+        },
       ],
     },
   ],
@@ -35,7 +49,10 @@ describe('k2EnvironmentsServiceFactory', () => {
       pluginId: 'probe',
       register(reg) {
         reg.registerInit({
-          deps: { environments: k2EnvironmentsServiceRef, logger: coreServices.logger },
+          deps: {
+            environments: k2EnvironmentsServiceRef,
+            logger: coreServices.logger,
+          },
           async init({ environments }) {
             seen = environments.listEnvironments().map(e => e.name);
           },

@@ -19,8 +19,10 @@ export function createK2TestDatabases(): TestDatabases {
   });
   if (!databases.supports(TEST_POSTGRES_ID)) {
     const hint =
-      `PostgreSQL tests need BACKSTAGE_TEST_DATABASE_${TEST_POSTGRES_ID.replace('_', '')}` +
-      '_CONNECTION_STRING; `./k2 test` starts a server and sets it';
+      `PostgreSQL tests need BACKSTAGE_TEST_DATABASE_${TEST_POSTGRES_ID.replace(
+        '_',
+        '',
+      )}` + '_CONNECTION_STRING; `./k2 test` starts a server and sets it';
     if (process.env.CI === 'true') {
       throw new Error(`${hint}. CI must test every engine.`);
     }

@@ -81,10 +81,14 @@ describe('K2EnvironmentsCard', () => {
       }),
     );
     expect(
-      await screen.findByText(/1 problem\(s\) in this service's K2 annotations/),
+      await screen.findByText(
+        /1 problem\(s\) in this service's K2 annotations/,
+      ),
     ).toBeInTheDocument();
     expect(
-      screen.getByText(/names unknown environment 'staging'; known: test, prod/),
+      screen.getByText(
+        /names unknown environment 'staging'; known: test, prod/,
+      ),
     ).toBeInTheDocument();
     // The valid environment is still shown.
     expect(screen.getByText('Self-service')).toBeInTheDocument();
@@ -96,7 +100,8 @@ describe('K2EnvironmentsCard', () => {
       await screen.findByText(/K2 configuration is invalid/),
     ).toBeInTheDocument();
     expect(
-      screen.getAllByText(/Invalid K2 configuration at 'k2.environments'/).length,
+      screen.getAllByText(/Invalid K2 configuration at 'k2.environments'/)
+        .length,
     ).toBeGreaterThan(0);
   });
 });

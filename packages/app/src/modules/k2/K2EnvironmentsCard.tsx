@@ -77,15 +77,20 @@ export function K2EnvironmentsCard() {
   }, [entity, config]);
 
   if (result.error) {
-    return <ErrorPanel
+    return (
+      <ErrorPanel
         defaultExpanded
         title="K2 configuration is invalid"
         error={result.error}
-      />;
+      />
+    );
   }
   const { spec } = result;
   return (
-    <InfoCard title="K2 environments" subheader="Where this service runs and how it is released">
+    <InfoCard
+      title="K2 environments"
+      subheader="Where this service runs and how it is released"
+    >
       {spec.problems.length > 0 && (
         <WarningPanel
           defaultExpanded
@@ -100,7 +105,12 @@ export function K2EnvironmentsCard() {
         />
       )}
       <Table<K2ServiceTarget>
-        options={{ paging: false, search: false, toolbar: false, padding: 'dense' }}
+        options={{
+          paging: false,
+          search: false,
+          toolbar: false,
+          padding: 'dense',
+        }}
         columns={columns}
         data={spec.targets}
         emptyContent={

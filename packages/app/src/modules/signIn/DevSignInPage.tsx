@@ -7,11 +7,7 @@ import {
   ProxiedSignInPage,
 } from '@backstage/core-components';
 import { SignInPageProps } from '@backstage/plugin-app-react';
-import {
-  configApiRef,
-  IdentityApi,
-  useApi,
-} from '@backstage/core-plugin-api';
+import { configApiRef, IdentityApi, useApi } from '@backstage/core-plugin-api';
 import {
   DEV_SIGN_IN_PROVIDER_ID,
   DEV_SIGN_IN_USER_HEADER,
@@ -144,7 +140,11 @@ export function DevSignInPage(props: SignInPageProps) {
                   fullWidth
                   margin="normal"
                 />
-                <Button type="submit" variant="outlined" disabled={!other.trim()}>
+                <Button
+                  type="submit"
+                  variant="outlined"
+                  disabled={!other.trim()}
+                >
                   Sign in
                 </Button>
               </form>

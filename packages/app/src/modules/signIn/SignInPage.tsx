@@ -1,5 +1,9 @@
 import { SignInPage as ProviderSignInPage } from '@backstage/core-components';
-import { configApiRef, githubAuthApiRef, useApi } from '@backstage/core-plugin-api';
+import {
+  configApiRef,
+  githubAuthApiRef,
+  useApi,
+} from '@backstage/core-plugin-api';
 import { SignInPageProps } from '@backstage/plugin-app-react';
 import { readDevSignInConfig } from '@internal/plugin-k2-common';
 import { DevSignInPage } from './DevSignInPage';

@@ -5,7 +5,9 @@ import net from 'net';
 import path from 'path';
 import YAML from 'yaml';
 
-export const repoRoot = path.resolve(__dirname, '../../../..');
+// Test helper, always run from source inside the repository.
+// eslint-disable-next-line no-restricted-syntax
+export const repoRoot = path.resolve(__dirname, '../../../../..');
 
 /**
  * A backend started as its own process, the way `yarn start` runs it (TypeScript
@@ -86,7 +88,10 @@ export async function startBackendProcess(options: {
     async stop() {
       if (child.exitCode === null) {
         process.kill(-child.pid!, 'SIGTERM');
-        const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
+        const timer = setTimeout(
+          () => process.kill(-child.pid!, 'SIGKILL'),
+          10_000,
+        );
         await exited;
         clearTimeout(timer);
       }
@@ -106,7 +111,9 @@ export async function waitFor<T>(
   backend.exited.then(code => (exitCode = code));
   for (;;) {
     if (exitCode !== undefined) {
-      throw new Error(`backend exited with ${exitCode}:\n${backend.output().slice(-4000)}`);
+      throw new Error(
+        `backend exited with ${exitCode}:\n${backend.output().slice(-4000)}`,
+      );
     }
     try {
       const value = await fn();
@@ -115,7 +122,9 @@ export async function waitFor<T>(
       // not up yet
     }
     if (Date.now() > deadline) {
-      throw new Error(`backend did not get there in time:\n${backend.output().slice(-4000)}`);
+      throw new Error(
+        `backend did not get there in time:\n${backend.output().slice(-4000)}`,
+      );
     }
     await new Promise(r => setTimeout(r, 1000));
   }
