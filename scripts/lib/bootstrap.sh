@@ -33,7 +33,11 @@ k2_ensure_node() {
     command -v npm >/dev/null || k2_die "npm is required to fetch Node $k2_node_major" || return 1
     k2_log "installing Node $k2_node_major into .k2/tools/node (Backstage needs 22 or 24; found ${current})"
     mkdir -p "$dir"
-    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error "$pkg@$k2_node_major" >/dev/null) ||
+    # A package.json of its own, so npm does not treat the repository's workspace
+    # root as the project to install into.
+    [ -f "$dir/package.json" ] || echo '{ "private": true }' >"$dir/package.json"
+    npm install --prefix "$dir" --no-audit --no-fund --no-save --loglevel=error \
+      "$pkg@$k2_node_major" >/dev/null ||
       k2_die "could not install $pkg@$k2_node_major from the npm registry" || return 1
   fi
   export PATH="$dir/node_modules/$pkg/bin:$PATH"
