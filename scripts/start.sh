@@ -37,11 +37,9 @@ k2_wait_for "$app_url"
 
 cat >&2 <<MSG
 
-  ┌──────────────────────────────────────────────────────────────┐
-  │  K2 is running.  Open  $app_url                  │
-  │  Sign in as a demo user (alice owns payment-gateway).        │
-  │  Backend API: $backend_url        Stop with Ctrl-C   │
-  └──────────────────────────────────────────────────────────────┘
+  K2 is running: open $app_url
+  Sign in as a demo user (alice owns payment-gateway). Backend API: $backend_url
+  Stop with Ctrl-C.
 
 MSG
 wait "$portal"

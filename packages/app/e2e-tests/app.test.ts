@@ -44,10 +44,11 @@ test('a service owner finds every service in the CMDB and opens one', async ({
   await expect(page.getByText('K2 environments')).toBeVisible();
   await expect(k2.getByText('Production', { exact: true })).toBeVisible();
   await expect(k2.getByText('Approval: release-approvers')).toBeVisible();
-  await expect(k2.getByText('prod-a — 60% of replicas')).toBeVisible();
+  await expect(k2.getByText('prod-a — 60%')).toBeVisible();
   await expect(
     k2.getByText('payment-gateway.test.k2.northwind.internal'),
   ).toBeVisible();
+  await expect(k2.getByText('4 × 1 CPU · 1Gi')).toBeVisible();
 
   // The stock Kubernetes tab is installed for the same service.
   await expect(page.getByText('Kubernetes', { exact: true })).toBeVisible();

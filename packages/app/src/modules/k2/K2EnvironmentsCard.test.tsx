@@ -62,10 +62,10 @@ describe('K2EnvironmentsCard', () => {
     expect(screen.getByText('Production')).toBeInTheDocument();
     expect(screen.getByText('Approval: release-approvers')).toBeInTheDocument();
     expect(screen.getByText('Self-service')).toBeInTheDocument();
-    expect(screen.getByText('prod-a — 60% of replicas')).toBeInTheDocument();
-    expect(screen.getByText('prod-b — 40% of replicas')).toBeInTheDocument();
-    expect(screen.getByText('4')).toBeInTheDocument();
-    expect(screen.getByText('2 CPU · 4Gi')).toBeInTheDocument();
+    expect(screen.getByText('prod-a — 60%')).toBeInTheDocument();
+    expect(screen.getByText('prod-b — 40%')).toBeInTheDocument();
+    expect(screen.getByText('4 × 2 CPU · 4Gi')).toBeInTheDocument();
+    expect(screen.getByText('1 × 1 CPU · 1Gi')).toBeInTheDocument();
     expect(
       screen.getByText('payment-gateway.test.k2.northwind.internal'),
     ).toBeInTheDocument();

@@ -41,6 +41,11 @@ const columns: TableColumn<K2ServiceTarget>[] = [
         ) : (
           <Chip size="small" variant="outlined" label="Self-service" />
         )}
+        {t.domain && (
+          <Typography variant="caption" display="block">
+            {t.domain}
+          </Typography>
+        )}
       </>
     ),
   },
@@ -48,20 +53,20 @@ const columns: TableColumn<K2ServiceTarget>[] = [
     title: 'Clusters',
     render: t =>
       t.clusters.map(c => (
-        <Typography variant="body2" key={c.name}>
+        <Typography variant="body2" key={c.name} noWrap>
           {c.name}
-          {t.clusters.length > 1 ? ` — ${share(t, c.weight)}% of replicas` : ''}
+          {t.clusters.length > 1 ? ` — ${share(t, c.weight)}%` : ''}
         </Typography>
       )),
   },
   { title: 'Namespace', field: 'namespace' },
-  { title: 'Replicas', field: 'replicas', type: 'numeric' },
   {
-    title: 'Resources (limit)',
-    render: t =>
-      `${t.environment.defaults.resources.cpu} CPU · ${t.environment.defaults.resources.memory}`,
+    title: 'Replicas × limit',
+    render: t => {
+      const { cpu, memory } = t.environment.defaults.resources;
+      return `${t.replicas} × ${cpu} CPU · ${memory}`;
+    },
   },
-  { title: 'Domain', render: t => t.domain ?? '—' },
 ];
 
 /** Where a service runs and how it is released, from its annotations and the K2 config. */
