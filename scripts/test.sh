@@ -19,6 +19,7 @@ k2_stage() { printf '\n\033[1;35m══ %s\033[0m\n' "$*" >&2; }
 
 cleanup() {
   [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null || true
+  [ -n "${e2e_dir:-}" ] && rm -rf "$e2e_dir"
   k2_stop_postgres
 }
 trap cleanup EXIT
@@ -28,7 +29,13 @@ have_chromium=1
 k2_need_package chromium chromium "end-to-end tests in a real browser" || have_chromium=0
 have_postgres=1
 k2_start_postgres || have_postgres=0
-[ "$have_postgres" = 1 ] || skipped+=("PostgreSQL database tests (install: postgresql)")
+if [ "$have_postgres" = 0 ]; then
+  [ "${CI:-}" = true ] && k2_die "PostgreSQL could not be started; CI runs every suite" && exit 1
+  skipped+=("PostgreSQL database tests (install: postgresql)")
+else
+  # Database tests fail rather than skip PostgreSQL when it was meant to be there.
+  export K2_REQUIRE_POSTGRES=1
+fi
 
 k2_stage "type-check (yarn tsc)"
 yarn tsc
@@ -39,6 +46,7 @@ yarn prettier:check
 
 k2_stage "unit, database and backend boot tests (jest; SQLite$([ "$have_postgres" = 1 ] && echo " and PostgreSQL"))"
 jest_status=0
+# CI=true makes Jest run once instead of watching.
 CI=true yarn test --json --outputFile="$out/jest.json" || jest_status=$?
 
 e2e_status=0
