@@ -132,6 +132,20 @@ const COLUMNS: Record<string, Column[]> = {
     age,
     { name: 'Version', cell: o => o.status?.nodeInfo?.kubeletVersion ?? '' },
   ],
+  '/endpoints': [
+    name,
+    {
+      name: 'Endpoints',
+      cell: o => {
+        const all = (o.subsets ?? []).flatMap((s: any) =>
+          (s.addresses ?? []).flatMap((a: any) => (s.ports ?? []).map((p: any) => `${a.ip}:${p.port}`)),
+        );
+        if (all.length === 0) return '<none>';
+        return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+      },
+    },
+    age,
+  ],
   '/namespaces': [name, { name: 'Status', cell: o => o.status?.phase ?? '' }, age],
   '/events': [
     {

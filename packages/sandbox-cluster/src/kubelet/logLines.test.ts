@@ -43,7 +43,7 @@ function expectOrdered(lines: LogLine[]) {
 describe('logFlavour', () => {
   it.each([
     ['registry.example.internal/shop/orders-java:1.0', 'java'],
-    ['eclipse-temurin-app/openjdk17-service:2', 'java'],
+    ['registry.example.internal/base/openjdk17-service:2', 'java'],
     ['registry.example.internal/spring/orders:1.0', 'java'],
     ['registry.example.internal/web/checkout:1.0-node20', 'node'],
     ['registry.example.internal/web/next-frontend:3', 'node'],
@@ -55,50 +55,78 @@ describe('logFlavour', () => {
     ['registry.example.internal/edge/nginx-proxy:1', 'nginx'],
     ['registry.example.internal/payments/payment-gateway:1.4.2', 'generic'],
     ['registry.example.internal/db/mongo-sync:1', 'generic'],
-    ['registry.example.internal/google-ish/gopher:1', 'generic'],
+    ['registry.example.internal/tools/gopher:1', 'generic'],
   ] as const)('%s -> %s', (image, flavour) => {
     expect(logFlavour(image)).toBe(flavour);
   });
 
   it('lets a hint win over the image', () => {
     expect(logFlavour('nginx:1.27', 'java')).toBe('java');
-    expect(logFlavour('registry.example.internal/a/b:1', 'Kotlin')).toBe('java');
-    expect(logFlavour('registry.example.internal/a/b:1', 'typescript')).toBe('node');
-    expect(logFlavour('registry.example.internal/a/b-java:1', 'golang')).toBe('go');
-    expect(logFlavour('registry.example.internal/a/b-java:1', 'generic')).toBe('generic');
-    expect(logFlavour('registry.example.internal/a/b-java:1', 'cobol')).toBe('java');
+    expect(logFlavour('registry.example.internal/a/b:1', 'Kotlin')).toBe(
+      'java',
+    );
+    expect(logFlavour('registry.example.internal/a/b:1', 'typescript')).toBe(
+      'node',
+    );
+    expect(logFlavour('registry.example.internal/a/b-java:1', 'golang')).toBe(
+      'go',
+    );
+    expect(logFlavour('registry.example.internal/a/b-java:1', 'generic')).toBe(
+      'generic',
+    );
+    expect(logFlavour('registry.example.internal/a/b-java:1', 'cobol')).toBe(
+      'java',
+    );
   });
 });
 
 describe('runLines', () => {
   it('is deterministic and differs between pods', () => {
-    const a = runLines(run({ endedAt: T0 + 10 * MINUTE, endReason: 'Killed' }), T0 + DAY);
-    const b = runLines(run({ endedAt: T0 + 10 * MINUTE, endReason: 'Killed' }), T0 + DAY);
-    expect(a).toEqual(b);
-    const other = runLines(
-      run({ podName: 'payment-gateway-7c9d8f6b5-zz9pl', endedAt: T0 + 10 * MINUTE }),
+    const a = runLines(
+      run({ endedAt: T0 + 10 * MINUTE, endReason: 'Killed' }),
       T0 + DAY,
     );
-    expect(other.map(l => l.text)).not.toEqual(a.map(l => l.text).slice(0, other.length));
+    const b = runLines(
+      run({ endedAt: T0 + 10 * MINUTE, endReason: 'Killed' }),
+      T0 + DAY,
+    );
+    expect(a).toEqual(b);
+    const other = runLines(
+      run({
+        podName: 'payment-gateway-7c9d8f6b5-zz9pl',
+        endedAt: T0 + 10 * MINUTE,
+      }),
+      T0 + DAY,
+    );
+    expect(other.map(l => l.text)).not.toEqual(
+      a.map(l => l.text).slice(0, other.length),
+    );
   });
 
-  it.each(FLAVOURS)('%s: starts with a banner, then one line per interval', flavour => {
-    const r = run({ image: IMAGES[flavour], intervalSeconds: 5 });
-    const lines = runLines(r, T0 + 10 * MINUTE);
-    expectOrdered(lines);
-    expect(lines[0].time).toBeGreaterThanOrEqual(T0);
-    expect(lines[lines.length - 1].time).toBeLessThanOrEqual(T0 + 10 * MINUTE);
-    for (const line of lines) {
-      expect(line.text).not.toMatch(/[\r\n]/);
-    }
-    // Any later window of 10 intervals holds exactly 10 periodic lines.
-    const from = T0 + 2 * MINUTE;
-    const window = lines.filter(l => l.time > from && l.time <= from + 50_000);
-    expect(window).toHaveLength(10);
-    // About 120 periodic lines in 10 minutes, plus a short banner.
-    expect(lines.length).toBeGreaterThan(110);
-    expect(lines.length).toBeLessThan(150);
-  });
+  it.each(FLAVOURS)(
+    '%s: starts with a banner, then one line per interval',
+    flavour => {
+      const r = run({ image: IMAGES[flavour], intervalSeconds: 5 });
+      const lines = runLines(r, T0 + 10 * MINUTE);
+      expectOrdered(lines);
+      expect(lines[0].time).toBeGreaterThanOrEqual(T0);
+      expect(lines[lines.length - 1].time).toBeLessThanOrEqual(
+        T0 + 10 * MINUTE,
+      );
+      for (const line of lines) {
+        expect(line.text).not.toMatch(/[\r\n]/);
+      }
+      // Any later window of 10 intervals holds exactly 10 periodic lines.
+      const from = T0 + 2 * MINUTE;
+      const window = lines.filter(
+        l => l.time > from && l.time <= from + 50_000,
+      );
+      expect(window).toHaveLength(10);
+      // About 120 periodic lines in 10 minutes, plus a short banner.
+      expect(lines.length).toBeGreaterThan(110);
+      expect(lines.length).toBeLessThan(150);
+    },
+  );
 
   it('writes language-appropriate banners', () => {
     const at = T0 + MINUTE;
@@ -106,7 +134,9 @@ describe('runLines', () => {
       runLines(run({ image: IMAGES[flavour] }), at)
         .map(l => l.text)
         .join('\n');
-    expect(text('java')).toMatch(/Started PaymentGatewayJavaApplication in \d+\.\d{3} seconds/);
+    expect(text('java')).toMatch(
+      /Started PaymentGatewayJavaApplication in \d+\.\d{3} seconds/,
+    );
     expect(text('java')).toContain(':: Spring Boot ::');
     expect(text('node')).toContain('listening on :8080');
     expect(text('go')).toContain('"msg":"http server listening"');
@@ -116,24 +146,30 @@ describe('runLines', () => {
   });
 
   it('mostly serves 200s, with occasional 404s and 500s, and shows the pod or request ids', () => {
-    const lines = runLines(run({ image: IMAGES.go }), T0 + 2 * DAY / 24);
+    const lines = runLines(run({ image: IMAGES.go }), T0 + (2 * DAY) / 24);
     const statuses = lines
       .map(l => /"status":(\d+)/.exec(l.text)?.[1])
       .filter((s): s is string => s !== undefined);
-    const share = (code: string) => statuses.filter(s => s === code).length / statuses.length;
+    const share = (code: string) =>
+      statuses.filter(s => s === code).length / statuses.length;
     expect(statuses.length).toBeGreaterThan(1000);
     expect(share('200')).toBeGreaterThan(0.7);
     expect(share('404')).toBeGreaterThan(0);
     expect(share('500')).toBeGreaterThan(0);
-    expect(lines.some(l => l.text.includes('payment-gateway-7c9d8f6b5-x2k4q'))).toBe(true);
-    expect(lines.filter(l => /"request_id":"[0-9a-f]{16}"/.test(l.text)).length).toBeGreaterThan(
-      1000,
-    );
+    expect(
+      lines.some(l => l.text.includes('payment-gateway-7c9d8f6b5-x2k4q')),
+    ).toBe(true);
+    expect(
+      lines.filter(l => /"request_id":"[0-9a-f]{16}"/.test(l.text)).length,
+    ).toBeGreaterThan(1000);
   });
 
   it('shows a failing dependency when the run never becomes ready', () => {
     for (const flavour of FLAVOURS) {
-      const lines = runLines(run({ image: IMAGES[flavour], neverReady: true }), T0 + 5 * MINUTE);
+      const lines = runLines(
+        run({ image: IMAGES[flavour], neverReady: true }),
+        T0 + 5 * MINUTE,
+      );
       const periodic = lines.slice(-20);
       for (const line of periodic) {
         expect(line.text).toMatch(/connection refused/i);
@@ -168,29 +204,40 @@ describe('runLines', () => {
   it('an OOM-killed java run shows OutOfMemoryError, last line shortly before endedAt', () => {
     const endedAt = T0 + 3 * 60 * MINUTE;
     const lines = runLines(run({ endedAt, endReason: 'OOMKilled' }), T0 + DAY);
-    expect(lines.some(l => l.text.includes('java.lang.OutOfMemoryError: Java heap space'))).toBe(
-      true,
-    );
+    expect(
+      lines.some(l =>
+        l.text.includes('java.lang.OutOfMemoryError: Java heap space'),
+      ),
+    ).toBe(true);
     const last = lines[lines.length - 1];
     expect(last.time).toBeLessThan(endedAt);
     expect(last.time).toBeGreaterThan(endedAt - 1000);
     expect(last.text).not.toMatch(/shutdown/i);
   });
 
-  it.each(FLAVOURS)('%s: OOM, completion and graceful kill end before endedAt', flavour => {
-    const endedAt = T0 + 20 * MINUTE;
-    for (const endReason of ['OOMKilled', 'Completed', 'Killed'] as const) {
-      const lines = runLines(run({ image: IMAGES[flavour], endedAt, endReason }), T0 + DAY);
-      expectOrdered(lines);
-      expect(lines[lines.length - 1].time).toBeLessThanOrEqual(endedAt);
-      expect(lines[lines.length - 1].time).toBeGreaterThan(endedAt - 1000);
-    }
-  });
+  it.each(FLAVOURS)(
+    '%s: OOM, completion and graceful kill end before endedAt',
+    flavour => {
+      const endedAt = T0 + 20 * MINUTE;
+      for (const endReason of ['OOMKilled', 'Completed', 'Killed'] as const) {
+        const lines = runLines(
+          run({ image: IMAGES[flavour], endedAt, endReason }),
+          T0 + DAY,
+        );
+        expectOrdered(lines);
+        expect(lines[lines.length - 1].time).toBeLessThanOrEqual(endedAt);
+        expect(lines[lines.length - 1].time).toBeGreaterThan(endedAt - 1000);
+      }
+    },
+  );
 
   it('shuts down gracefully on SIGTERM', () => {
     const endedAt = T0 + 20 * MINUTE;
     for (const flavour of ['java', 'node', 'go', 'generic'] as const) {
-      const text = runLines(run({ image: IMAGES[flavour], endedAt, endReason: 'Killed' }), endedAt)
+      const text = runLines(
+        run({ image: IMAGES[flavour], endedAt, endReason: 'Killed' }),
+        endedAt,
+      )
         .slice(-8)
         .map(l => l.text)
         .join('\n');
@@ -205,7 +252,9 @@ describe('runLines', () => {
     expectOrdered(lines);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every(l => l.time >= T0 && l.time <= endedAt)).toBe(true);
-    expect(lines.some(l => l.text.includes('IllegalStateException'))).toBe(true);
+    expect(lines.some(l => l.text.includes('IllegalStateException'))).toBe(
+      true,
+    );
   });
 
   it('returns nothing before the run started', () => {
@@ -228,7 +277,12 @@ describe('runLinesTail', () => {
       endReason: 'Error',
       intervalSeconds: 3,
     });
-    for (const until of [T0 + 2000, T0 + 10 * MINUTE + 17, T0 + 47 * MINUTE, T0 + DAY]) {
+    for (const until of [
+      T0 + 2000,
+      T0 + 10 * MINUTE + 17,
+      T0 + 47 * MINUTE,
+      T0 + DAY,
+    ]) {
       const all = runLines(r, until);
       for (const n of [1, 5, 30, 100, 10_000]) {
         expect(runLinesTail(r, until, n)).toEqual(all.slice(-n));
@@ -258,7 +312,11 @@ describe('runLinesTail', () => {
 
 describe('runLinesSince', () => {
   it('returns exactly the lines with since < time <= until', () => {
-    const r = run({ image: IMAGES.python, endedAt: T0 + 40 * MINUTE, endReason: 'Killed' });
+    const r = run({
+      image: IMAGES.python,
+      endedAt: T0 + 40 * MINUTE,
+      endReason: 'Killed',
+    });
     const all = runLines(r, T0 + DAY);
     const bounds = [
       T0 - 1000,

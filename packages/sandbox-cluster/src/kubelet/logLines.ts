@@ -14,7 +14,13 @@
  */
 
 /** The language/runtime style of a container's log. */
-export type LogFlavour = 'java' | 'node' | 'go' | 'python' | 'nginx' | 'generic';
+export type LogFlavour =
+  | 'java'
+  | 'node'
+  | 'go'
+  | 'python'
+  | 'nginx'
+  | 'generic';
 
 /** One run of a container (an "instance"): from start until it ended (or now). */
 export interface ContainerRun {
@@ -112,7 +118,10 @@ const S = {
 
 const FLAVOUR_WORDS: ReadonlyArray<[LogFlavour, readonly string[]]> = [
   ['java', ['java', 'jdk', 'openjdk', 'jre', 'jvm', 'spring', 'springboot']],
-  ['node', ['node', 'nodejs', 'npm', 'next', 'nextjs', 'express', 'javascript']],
+  [
+    'node',
+    ['node', 'nodejs', 'npm', 'next', 'nextjs', 'express', 'javascript'],
+  ],
   ['go', ['go', 'golang']],
   ['python', ['python', 'django', 'flask', 'fastapi', 'uvicorn', 'gunicorn']],
   ['nginx', ['nginx']],
@@ -140,7 +149,10 @@ function flavourOfTokens(words: string[]): LogFlavour | undefined {
   for (const [flavour, keys] of FLAVOUR_WORDS) {
     for (const word of words) {
       for (const key of keys) {
-        if (word === key || (word.startsWith(key) && /^\d+$/.test(word.slice(key.length)))) {
+        if (
+          word === key ||
+          (word.startsWith(key) && /^\d+$/.test(word.slice(key.length)))
+        ) {
           return flavour;
         }
       }
@@ -179,7 +191,8 @@ export function logFlavour(image: string, hint?: string): LogFlavour {
   if (hint) {
     const words = tokens(hint);
     const fromHint =
-      flavourOfTokens(words) ?? words.map(word => HINT_ALIASES[word]).find(Boolean);
+      flavourOfTokens(words) ??
+      words.map(word => HINT_ALIASES[word]).find(Boolean);
     if (fromHint) {
       return fromHint;
     }
@@ -221,13 +234,29 @@ function nginxErrorTime(time: number): string {
   return `${text.slice(0, 10).replace(/-/g, '/')} ${text.slice(11, 19)}`;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTHS = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
 
 /** `22/Nov/2026:07:14:09 +0000` (common log format) */
 function accessTime(time: number): string {
   const text = iso(time);
   const month = MONTHS[Number(text.slice(5, 7)) - 1];
-  return `${text.slice(8, 10)}/${month}/${text.slice(0, 4)}:${text.slice(11, 19)} +0000`;
+  return `${text.slice(8, 10)}/${month}/${text.slice(0, 4)}:${text.slice(
+    11,
+    19,
+  )} +0000`;
 }
 
 function duration(ms: number): string {
@@ -285,7 +314,9 @@ const DEPENDENCIES = [
 
 function pascalCase(name: string): string {
   const words = name.split(/[^a-zA-Z0-9]+/).filter(Boolean);
-  const joined = words.map(word => word[0].toUpperCase() + word.slice(1)).join('');
+  const joined = words
+    .map(word => word[0].toUpperCase() + word.slice(1))
+    .join('');
   return /^[A-Za-z]/.test(joined) ? joined : `App${joined}`;
 }
 
@@ -342,13 +373,18 @@ function context(run: ContainerRun): Context {
     bodyEnd: Infinity,
   };
 
-  const specs = BANNERS[flavour](ctx).filter(spec => !(run.neverReady && spec.readyOnly));
+  const specs = BANNERS[flavour](ctx).filter(
+    spec => !(run.neverReady && spec.readyOnly),
+  );
   const startupMs = STARTUP_MS[flavour](r(S.latency));
   let previous = -1;
   for (const spec of specs) {
     const offset = Math.max(Math.round(spec.at * startupMs), previous + 1);
     previous = offset;
-    ctx.banner.push({ time: start + offset, text: spec.text(start + offset, startupMs) });
+    ctx.banner.push({
+      time: start + offset,
+      text: spec.text(start + offset, startupMs),
+    });
   }
   ctx.periodicBase = start + Math.max(previous, 0);
 
@@ -379,7 +415,9 @@ function context(run: ContainerRun): Context {
 
 function periodicTime(ctx: Context, k: number): number {
   return (
-    ctx.periodicBase + (k + 1) * ctx.intervalMs + (mix(ctx.seed, k, S.jitter) % ctx.jitterMax)
+    ctx.periodicBase +
+    (k + 1) * ctx.intervalMs +
+    (mix(ctx.seed, k, S.jitter) % ctx.jitterMax)
   );
 }
 
@@ -418,7 +456,12 @@ function counts(ctx: Context, limit: number): Counts {
   return { banner, periodic, ending, total: banner + periodic + ending };
 }
 
-function linesBetween(ctx: Context, from: number, to: number, split: Counts): LogLine[] {
+function linesBetween(
+  ctx: Context,
+  from: number,
+  to: number,
+  split: Counts,
+): LogLine[] {
   const lines: LogLine[] = [];
   for (let i = from; i < to; i++) {
     if (i < split.banner) {
@@ -452,14 +495,23 @@ export function runLines(run: ContainerRun, until: number): LogLine[] {
  * The last `tailLines` lines of {@link runLines}`(run, until)`, computed directly by
  * index arithmetic in O(tailLines), whatever the length of the run.
  */
-export function runLinesTail(run: ContainerRun, until: number, tailLines: number): LogLine[] {
+export function runLinesTail(
+  run: ContainerRun,
+  until: number,
+  tailLines: number,
+): LogLine[] {
   const count = Math.floor(tailLines);
   if (!(count > 0)) {
     return [];
   }
   const ctx = context(run);
   const split = counts(ctx, until);
-  return linesBetween(ctx, Math.max(0, split.total - count), split.total, split);
+  return linesBetween(
+    ctx,
+    Math.max(0, split.total - count),
+    split.total,
+    split,
+  );
 }
 
 /**
@@ -467,7 +519,11 @@ export function runLinesTail(run: ContainerRun, until: number, tailLines: number
  * directly by index arithmetic in O(lines returned). For `sinceSeconds`, pass
  * `now - sinceSeconds * 1000`.
  */
-export function runLinesSince(run: ContainerRun, since: number, until: number): LogLine[] {
+export function runLinesSince(
+  run: ContainerRun,
+  since: number,
+  until: number,
+): LogLine[] {
   if (!(since < until)) {
     return [];
   }
@@ -486,7 +542,9 @@ export function withTimestamp(line: LogLine): string {
   const ms = Math.floor(line.time);
   const fraction = line.time - ms;
   const belowMs =
-    fraction > 0 ? Math.floor(fraction * 1e6) : fnv1a(`${ms}\u0000${line.text}`) % 1e6;
+    fraction > 0
+      ? Math.floor(fraction * 1e6)
+      : fnv1a(`${ms}\u0000${line.text}`) % 1e6;
   const stamp = iso(ms).slice(0, 23);
   return `${stamp}${String(belowMs).padStart(6, '0')}Z ${line.text}`;
 }
@@ -530,26 +588,59 @@ function javaLine(
 ): string {
   const threadText = thread.slice(-15).padStart(15);
   const loggerText = abbreviateLogger(logger).padEnd(40);
-  return `${iso(time)} ${level.padStart(5)} 1 --- [${ctx.app}] [${threadText}] ${loggerText} : ${message}`;
+  return `${iso(time)} ${level.padStart(5)} 1 --- [${
+    ctx.app
+  }] [${threadText}] ${loggerText} : ${message}`;
 }
 
-function pino(ctx: Context, time: number, level: number, fields: Record<string, unknown>): string {
-  return JSON.stringify({ level, time, pid: 1, hostname: ctx.run.podName, ...fields });
+function pino(
+  ctx: Context,
+  time: number,
+  level: number,
+  fields: Record<string, unknown>,
+): string {
+  return JSON.stringify({
+    level,
+    time,
+    pid: 1,
+    hostname: ctx.run.podName,
+    ...fields,
+  });
 }
 
-function slog(time: number, level: string, msg: string, fields: Record<string, unknown> = {}): string {
+function slog(
+  time: number,
+  level: string,
+  msg: string,
+  fields: Record<string, unknown> = {},
+): string {
   return JSON.stringify({ time: iso(time), level, msg, ...fields });
 }
 
-function gunicorn(time: number, pid: number, level: string, message: string): string {
+function gunicorn(
+  time: number,
+  pid: number,
+  level: string,
+  message: string,
+): string {
   return `[${gunicornTime(time)}] [${pid}] [${level}] ${message}`;
 }
 
-function pythonLog(time: number, level: string, logger: string, message: string): string {
+function pythonLog(
+  time: number,
+  level: string,
+  logger: string,
+  message: string,
+): string {
   return `${pythonTime(time)} ${level} [${logger}] ${message}`;
 }
 
-function nginxError(time: number, level: string, pid: number, message: string): string {
+function nginxError(
+  time: number,
+  level: string,
+  pid: number,
+  message: string,
+): string {
   return `${nginxErrorTime(time)} [${level}] ${pid}#${pid}: ${message}`;
 }
 
@@ -557,9 +648,16 @@ function quote(value: string): string {
   return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
 }
 
-function logfmt(time: number, level: string, fields: Record<string, string | number>): string {
+function logfmt(
+  time: number,
+  level: string,
+  fields: Record<string, string | number>,
+): string {
   const rest = Object.entries(fields)
-    .map(([key, value]) => `${key}=${typeof value === 'number' ? value : quote(value)}`)
+    .map(
+      ([key, value]) =>
+        `${key}=${typeof value === 'number' ? value : quote(value)}`,
+    )
     .join(' ');
   return `time=${iso(time)} level=${level} ${rest}`;
 }
@@ -591,7 +689,7 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
       { at: 0, text: raw('  .   ____          _            __ _ _') },
       { at: 0, text: raw(" /\\\\ / ___'_ __ _ _(_)_ __  __ _ \\ \\ \\ \\") },
       { at: 0, text: raw("( ( )\\___ | '_ | '_| | '_ \\/ _` | \\ \\ \\ \\") },
-      { at: 0, text: raw(" \\\\/  ___)| |_)| | | | | || (_| |  ) ) ) )") },
+      { at: 0, text: raw(' \\\\/  ___)| |_)| | | | | || (_| |  ) ) ) )') },
       { at: 0, text: raw("  '  |____| .__|_| |_|_| |_\\__, | / / / /") },
       { at: 0, text: raw(' =========|_|==============|___/=/_/_/_/') },
       { at: 0, text: raw('') },
@@ -601,12 +699,20 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
         at: 0.12,
         text: line(
           main,
-          `Starting ${ctx.mainClass} v${ctx.version} using Java ${pick(JAVA_VERSIONS, r(S.id))} on ${ctx.run.podName} with PID 1 (/app/app.jar started by app in /app)`,
+          `Starting ${ctx.mainClass} v${ctx.version} using Java ${pick(
+            JAVA_VERSIONS,
+            r(S.id),
+          )} on ${
+            ctx.run.podName
+          } with PID 1 (/app/app.jar started by app in /app)`,
         ),
       },
       {
         at: 0.13,
-        text: line(main, 'No active profile set, falling back to 1 default profile: "default"'),
+        text: line(
+          main,
+          'No active profile set, falling back to 1 default profile: "default"',
+        ),
       },
       {
         at: 0.3,
@@ -619,7 +725,11 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
         at: 0.34,
         text: line(
           'o.s.d.r.c.RepositoryConfigurationDelegate',
-          `Finished Spring Data repository scanning in ${between(r(S.latency), 40, 180)} ms. Found ${between(r(S.bytes), 2, 9)} JPA repository interfaces.`,
+          `Finished Spring Data repository scanning in ${between(
+            r(S.latency),
+            40,
+            180,
+          )} ms. Found ${between(r(S.bytes), 2, 9)} JPA repository interfaces.`,
         ),
       },
       {
@@ -629,7 +739,13 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
           `Tomcat initialized with port ${ctx.port} (http)`,
         ),
       },
-      { at: 0.46, text: line('o.apache.catalina.core.StandardService', 'Starting service [Tomcat]') },
+      {
+        at: 0.46,
+        text: line(
+          'o.apache.catalina.core.StandardService',
+          'Starting service [Tomcat]',
+        ),
+      },
       {
         at: 0.47,
         text: line(
@@ -649,22 +765,35 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
         text: line(
           'w.s.c.ServletWebServerApplicationContext',
           startupMs =>
-            `Root WebApplicationContext: initialization completed in ${Math.round(startupMs * 0.38)} ms`,
+            `Root WebApplicationContext: initialization completed in ${Math.round(
+              startupMs * 0.38,
+            )} ms`,
         ),
       },
-      { at: 0.6, text: line('com.zaxxer.hikari.HikariDataSource', 'HikariPool-1 - Starting...') },
+      {
+        at: 0.6,
+        text: line(
+          'com.zaxxer.hikari.HikariDataSource',
+          'HikariPool-1 - Starting...',
+        ),
+      },
       {
         at: 0.7,
         readyOnly: true,
         text: line(
           'com.zaxxer.hikari.pool.HikariPool',
-          `HikariPool-1 - Added connection ${ctx.dep.kind}://${ctx.dep.host}:${ctx.dep.port}@${hex(r(S.rid1))}`,
+          `HikariPool-1 - Added connection ${ctx.dep.kind}://${ctx.dep.host}:${
+            ctx.dep.port
+          }@${hex(r(S.rid1))}`,
         ),
       },
       {
         at: 0.71,
         readyOnly: true,
-        text: line('com.zaxxer.hikari.HikariDataSource', 'HikariPool-1 - Start completed.'),
+        text: line(
+          'com.zaxxer.hikari.HikariDataSource',
+          'HikariPool-1 - Start completed.',
+        ),
       },
       {
         at: 0.95,
@@ -685,15 +814,22 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
         text: line(
           main,
           startupMs =>
-            `Started ${ctx.mainClass} in ${(startupMs / 1000).toFixed(3)} seconds (process running for ${((startupMs + 640) / 1000).toFixed(3)})`,
+            `Started ${ctx.mainClass} in ${(startupMs / 1000).toFixed(
+              3,
+            )} seconds (process running for ${(
+              (startupMs + 640) /
+              1000
+            ).toFixed(3)})`,
         ),
       },
     ];
   },
 
   node: ctx => {
-    const info = (msg: string, fields: Record<string, unknown> = {}) => (time: number) =>
-      pino(ctx, time, 30, { msg, ...fields });
+    const info =
+      (msg: string, fields: Record<string, unknown> = {}) =>
+      (time: number) =>
+        pino(ctx, time, 30, { msg, ...fields });
     return [
       { at: 0, text: () => '' },
       { at: 0, text: () => `> ${ctx.app}@${ctx.version} start` },
@@ -701,14 +837,23 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
       { at: 0, text: () => '' },
       {
         at: 0.35,
-        text: info('configuration loaded', { env: 'production', version: ctx.version }),
+        text: info('configuration loaded', {
+          env: 'production',
+          version: ctx.version,
+        }),
       },
       {
         at: 0.7,
         readyOnly: true,
-        text: info(`connected to ${ctx.dep.kind}`, { host: ctx.dep.host, port: ctx.dep.port }),
+        text: info(`connected to ${ctx.dep.kind}`, {
+          host: ctx.dep.host,
+          port: ctx.dep.port,
+        }),
       },
-      { at: 1, text: info(`${ctx.app} listening on :${ctx.port}`, { port: ctx.port }) },
+      {
+        at: 1,
+        text: info(`${ctx.app} listening on :${ctx.port}`, { port: ctx.port }),
+      },
     ];
   },
 
@@ -727,7 +872,10 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
       {
         at: 0.2,
         text: time =>
-          slog(time, 'INFO', 'configuration loaded', { log_level: 'info', http_addr: `:${ctx.port}` }),
+          slog(time, 'INFO', 'configuration loaded', {
+            log_level: 'info',
+            http_addr: `:${ctx.port}`,
+          }),
       },
       {
         at: 0.6,
@@ -737,31 +885,66 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
             addr: `${ctx.dep.host}:${ctx.dep.port}`,
           }),
       },
-      { at: 0.8, text: time => slog(time, 'INFO', 'metrics server listening', { addr: ':9090' }) },
+      {
+        at: 0.8,
+        text: time =>
+          slog(time, 'INFO', 'metrics server listening', { addr: ':9090' }),
+      },
       {
         at: 1,
-        text: time => slog(time, 'INFO', 'http server listening', { addr: `:${ctx.port}` }),
+        text: time =>
+          slog(time, 'INFO', 'http server listening', { addr: `:${ctx.port}` }),
       },
     ];
   },
 
   python: ctx => [
-    { at: 0, text: time => gunicorn(time, 1, 'INFO', 'Starting gunicorn 22.0.0') },
+    {
+      at: 0,
+      text: time => gunicorn(time, 1, 'INFO', 'Starting gunicorn 22.0.0'),
+    },
     {
       at: 0.02,
-      text: time => gunicorn(time, 1, 'INFO', `Listening at: http://0.0.0.0:${ctx.port} (1)`),
+      text: time =>
+        gunicorn(
+          time,
+          1,
+          'INFO',
+          `Listening at: http://0.0.0.0:${ctx.port} (1)`,
+        ),
     },
     {
       at: 0.03,
-      text: time => gunicorn(time, 1, 'INFO', 'Using worker: uvicorn.workers.UvicornWorker'),
+      text: time =>
+        gunicorn(
+          time,
+          1,
+          'INFO',
+          'Using worker: uvicorn.workers.UvicornWorker',
+        ),
     },
-    { at: 0.05, text: time => gunicorn(time, 7, 'INFO', 'Booting worker with pid: 7') },
-    { at: 0.6, text: time => gunicorn(time, 7, 'INFO', 'Started server process [7]') },
-    { at: 0.62, text: time => gunicorn(time, 7, 'INFO', 'Waiting for application startup.') },
+    {
+      at: 0.05,
+      text: time => gunicorn(time, 7, 'INFO', 'Booting worker with pid: 7'),
+    },
+    {
+      at: 0.6,
+      text: time => gunicorn(time, 7, 'INFO', 'Started server process [7]'),
+    },
+    {
+      at: 0.62,
+      text: time =>
+        gunicorn(time, 7, 'INFO', 'Waiting for application startup.'),
+    },
     {
       at: 0.8,
       text: time =>
-        pythonLog(time, 'INFO', 'app', `${ctx.app} ${ctx.version} starting on ${ctx.run.podName}`),
+        pythonLog(
+          time,
+          'INFO',
+          'app',
+          `${ctx.app} ${ctx.version} starting on ${ctx.run.podName}`,
+        ),
     },
     {
       at: 0.9,
@@ -774,21 +957,33 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
           `connected to ${ctx.dep.kind} at ${ctx.dep.host}:${ctx.dep.port}`,
         ),
     },
-    { at: 1, text: time => gunicorn(time, 7, 'INFO', 'Application startup complete.') },
+    {
+      at: 1,
+      text: time => gunicorn(time, 7, 'INFO', 'Application startup complete.'),
+    },
   ],
 
   nginx: ctx => {
-    const entry = (message: string) => () => `/docker-entrypoint.sh: ${message}`;
-    const notice = (message: string) => (time: number) => nginxError(time, 'notice', 1, message);
+    const entry = (message: string) => () =>
+      `/docker-entrypoint.sh: ${message}`;
+    const notice = (message: string) => (time: number) =>
+      nginxError(time, 'notice', 1, message);
     return [
       {
         at: 0,
-        text: entry('/docker-entrypoint.d/ is not empty, will attempt to perform configuration'),
+        text: entry(
+          '/docker-entrypoint.d/ is not empty, will attempt to perform configuration',
+        ),
       },
-      { at: 0, text: entry('Looking for shell scripts in /docker-entrypoint.d/') },
+      {
+        at: 0,
+        text: entry('Looking for shell scripts in /docker-entrypoint.d/'),
+      },
       {
         at: 0.1,
-        text: entry('Launching /docker-entrypoint.d/20-envsubst-on-templates.sh'),
+        text: entry(
+          'Launching /docker-entrypoint.d/20-envsubst-on-templates.sh',
+        ),
       },
       {
         at: 0.2,
@@ -797,7 +992,10 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
       },
       { at: 0.3, text: entry('Configuration complete; ready for start up') },
       { at: 0.6, text: notice('using the "epoll" event method') },
-      { at: 0.6, text: notice(`nginx/${ctx.app === 'nginx' ? ctx.version : '1.27.2'}`) },
+      {
+        at: 0.6,
+        text: notice(`nginx/${ctx.app === 'nginx' ? ctx.version : '1.27.2'}`),
+      },
       { at: 0.6, text: notice('OS: Linux 6.1.0') },
       { at: 0.6, text: notice('getrlimit(RLIMIT_NOFILE): 1048576:1048576') },
       { at: 0.8, text: notice('start worker processes') },
@@ -832,7 +1030,11 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
           addr: `${ctx.dep.host}:${ctx.dep.port}`,
         }),
     },
-    { at: 1, text: time => logfmt(time, 'info', { msg: 'listening', addr: `:${ctx.port}` }) },
+    {
+      at: 1,
+      text: time =>
+        logfmt(time, 'info', { msg: 'listening', addr: `:${ctx.port}` }),
+    },
   ],
 };
 
@@ -884,7 +1086,13 @@ const HEALTH_PATHS: Record<LogFlavour, string> = {
   generic: '/health',
 };
 
-const SEARCH_TERMS = ['blue+chair', 'desk+lamp', 'usb-c+cable', 'notebook', 'backpack'];
+const SEARCH_TERMS = [
+  'blue+chair',
+  'desk+lamp',
+  'usb-c+cable',
+  'notebook',
+  'backpack',
+];
 
 const USER_AGENTS = [
   'okhttp/4.12.0',
@@ -915,7 +1123,10 @@ function request(ctx: Context, k: number): Request {
       health,
     };
   }
-  const [template, methods] = pick(ctx.flavour === 'nginx' ? STATIC_PATHS : API_PATHS, r(S.path));
+  const [template, methods] = pick(
+    ctx.flavour === 'nginx' ? STATIC_PATHS : API_PATHS,
+    r(S.path),
+  );
   const method = pick(methods, r(S.method));
   const path = template
     .replace('{id}', String(between(r(S.id), 1000, 9999)))
@@ -933,7 +1144,11 @@ function request(ctx: Context, k: number): Request {
     status = 201;
   } else if (method === 'DELETE') {
     status = 204;
-  } else if (ctx.flavour === 'nginx' && roll < 200 && !path.startsWith('/api')) {
+  } else if (
+    ctx.flavour === 'nginx' &&
+    roll < 200 &&
+    !path.startsWith('/api')
+  ) {
     status = 304;
   }
   const bucket = r(S.latency) % 100;
@@ -1005,13 +1220,33 @@ function periodicText(ctx: Context, k: number, time: number): string {
   const error = pick(ERRORS[ctx.flavour], mix(ctx.seed, k, S.error));
   switch (ctx.flavour) {
     case 'java': {
-      const thread = `http-nio-${ctx.port}-exec-${between(mix(ctx.seed, k, S.thread), 1, 10)}`;
-      const base = `${req.method} ${req.path} -> ${req.status} (${Math.round(req.latencyMs)} ms) requestId=${req.requestId}`;
+      const thread = `http-nio-${ctx.port}-exec-${between(
+        mix(ctx.seed, k, S.thread),
+        1,
+        10,
+      )}`;
+      const base = `${req.method} ${req.path} -> ${req.status} (${Math.round(
+        req.latencyMs,
+      )} ms) requestId=${req.requestId}`;
       if (req.status >= 500) {
-        return javaLine(ctx, time, 'ERROR', thread, `${ctx.pkg}.web.RequestLoggingFilter`, `${base}: ${error}`);
+        return javaLine(
+          ctx,
+          time,
+          'ERROR',
+          thread,
+          `${ctx.pkg}.web.RequestLoggingFilter`,
+          `${base}: ${error}`,
+        );
       }
       const level = req.status >= 400 ? 'WARN' : 'INFO';
-      return javaLine(ctx, time, level, thread, `${ctx.pkg}.web.RequestLoggingFilter`, base);
+      return javaLine(
+        ctx,
+        time,
+        level,
+        thread,
+        `${ctx.pkg}.web.RequestLoggingFilter`,
+        base,
+      );
     }
     case 'node': {
       let level = 30;
@@ -1029,7 +1264,9 @@ function periodicText(ctx: Context, k: number, time: number): string {
           remotePort: req.clientPort,
         },
         res: { statusCode: req.status },
-        ...(req.status >= 500 ? { err: { type: 'Error', message: error } } : {}),
+        ...(req.status >= 500
+          ? { err: { type: 'Error', message: error } }
+          : {}),
         responseTime: Math.round(req.latencyMs),
         msg: req.status >= 500 ? 'request errored' : 'request completed',
       });
@@ -1068,7 +1305,11 @@ function periodicText(ctx: Context, k: number, time: number): string {
       );
     }
     case 'nginx':
-      return `${req.clientIp} - - [${accessTime(time)}] "${req.method} ${req.path} HTTP/1.1" ${req.status} ${req.bytes} "-" "${req.userAgent}" ${(req.latencyMs / 1000).toFixed(3)} ${req.requestId}`;
+      return `${req.clientIp} - - [${accessTime(time)}] "${req.method} ${
+        req.path
+      } HTTP/1.1" ${req.status} ${req.bytes} "-" "${req.userAgent}" ${(
+        req.latencyMs / 1000
+      ).toFixed(3)} ${req.requestId}`;
     default: {
       if (req.health) {
         return logfmt(time, 'info', {
@@ -1181,7 +1422,8 @@ function endingFacts(ctx: Context) {
   const runtimeMs = (ctx.end ?? ctx.start) - ctx.start;
   return {
     fatal: pick(FATAL_MESSAGES, r(S.error)),
-    line: (salt: number, min: number, max: number) => between(r(salt), min, max),
+    line: (salt: number, min: number, max: number) =>
+      between(r(salt), min, max),
     drainMs: between(r(S.latency), 1200, 3200),
     oomLastDt: between(r(S.bytes), 120, 900),
     processed: between(r(S.id), 1200, 98000),
@@ -1190,7 +1432,10 @@ function endingFacts(ctx: Context) {
   };
 }
 
-const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpec[]> = {
+const ENDINGS: Record<
+  LogFlavour,
+  (ctx: Context, reason: EndReason) => EndingSpec[]
+> = {
   java: (ctx, reason) => {
     const f = endingFacts(ctx);
     const main = `${ctx.pkg}.${ctx.mainClass}`;
@@ -1202,40 +1447,76 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
           {
             dt: 40,
             text: t =>
-              javaLine(ctx, t, 'ERROR', 'main', `${ctx.pkg}.worker.EventConsumer`, `Fatal error in consumer loop, shutting down: ${f.fatal}`),
+              javaLine(
+                ctx,
+                t,
+                'ERROR',
+                'main',
+                `${ctx.pkg}.worker.EventConsumer`,
+                `Fatal error in consumer loop, shutting down: ${f.fatal}`,
+              ),
           },
           {
             dt: 6,
-            text: () => `Exception in thread "main" java.lang.IllegalStateException: ${f.fatal}`,
+            text: () =>
+              `Exception in thread "main" java.lang.IllegalStateException: ${f.fatal}`,
           },
           {
             dt: 5,
             text: () =>
-              `\tat ${ctx.pkg}.worker.EventConsumer.apply(${file('EventConsumer')}:${f.line(S.path, 90, 260)})`,
+              `\tat ${ctx.pkg}.worker.EventConsumer.apply(${file(
+                'EventConsumer',
+              )}:${f.line(S.path, 90, 260)})`,
           },
           {
             dt: 4,
             text: () =>
-              `\tat ${ctx.pkg}.worker.EventConsumer.poll(${file('EventConsumer')}:${f.line(S.method, 40, 89)})`,
+              `\tat ${ctx.pkg}.worker.EventConsumer.poll(${file(
+                'EventConsumer',
+              )}:${f.line(S.method, 40, 89)})`,
           },
-          { dt: 3, text: () => `\tat ${ctx.pkg}.worker.EventConsumer.run(${file('EventConsumer')}:31)` },
+          {
+            dt: 3,
+            text: () =>
+              `\tat ${ctx.pkg}.worker.EventConsumer.run(${file(
+                'EventConsumer',
+              )}:31)`,
+          },
           { dt: 2, text: () => `\tat ${main}.main(${file(ctx.mainClass)}:24)` },
-          { dt: 1, text: () => 'Caused by: java.net.SocketTimeoutException: Read timed out' },
+          {
+            dt: 1,
+            text: () =>
+              'Caused by: java.net.SocketTimeoutException: Read timed out',
+          },
           {
             dt: 0,
-            text: () => '\tat java.base/sun.nio.ch.NioSocketImpl.timedRead(NioSocketImpl.java:278)',
+            text: () =>
+              '\tat java.base/sun.nio.ch.NioSocketImpl.timedRead(NioSocketImpl.java:278)',
           },
         ];
       case 'OOMKilled': {
         const monitor = `${ctx.pkg}.monitor.MemoryMonitor`;
         const heap = (pct: number) =>
-          `Heap usage ${pct}% (${Math.round((ctx.memoryLimitMb * 0.75 * pct) / 100)} MB of ${Math.round(ctx.memoryLimitMb * 0.75)} MB) after full GC`;
+          `Heap usage ${pct}% (${Math.round(
+            (ctx.memoryLimitMb * 0.75 * pct) / 100,
+          )} MB of ${Math.round(ctx.memoryLimitMb * 0.75)} MB) after full GC`;
         return [
-          { dt: 9000, text: t => javaLine(ctx, t, 'WARN', 'memory-monitor', monitor, heap(91)) },
+          {
+            dt: 9000,
+            text: t =>
+              javaLine(ctx, t, 'WARN', 'memory-monitor', monitor, heap(91)),
+          },
           {
             dt: 5200,
             text: t =>
-              javaLine(ctx, t, 'WARN', 'memory-monitor', monitor, `${heap(97)}, GC overhead 78%`),
+              javaLine(
+                ctx,
+                t,
+                'WARN',
+                'memory-monitor',
+                monitor,
+                `${heap(97)}, GC overhead 78%`,
+              ),
           },
           {
             dt: 1800,
@@ -1249,8 +1530,15 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
                 'Servlet.service() for servlet [dispatcherServlet] threw exception',
               ),
           },
-          { dt: 1799, text: () => 'java.lang.OutOfMemoryError: Java heap space' },
-          { dt: 1798, text: () => '\tat java.base/java.util.Arrays.copyOf(Arrays.java:3541)' },
+          {
+            dt: 1799,
+            text: () => 'java.lang.OutOfMemoryError: Java heap space',
+          },
+          {
+            dt: 1798,
+            text: () =>
+              '\tat java.base/java.util.Arrays.copyOf(Arrays.java:3541)',
+          },
           {
             dt: 1797,
             text: () =>
@@ -1258,7 +1546,10 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
           },
           {
             dt: 1796,
-            text: () => `\tat ${ctx.pkg}.report.ExportService.render(${file('ExportService')}:118)`,
+            text: () =>
+              `\tat ${ctx.pkg}.report.ExportService.render(${file(
+                'ExportService',
+              )}:118)`,
           },
           {
             dt: f.oomLastDt,
@@ -1272,21 +1563,52 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
           {
             dt: 120,
             text: t =>
-              javaLine(ctx, t, 'INFO', 'main', main, `Batch finished: processed ${f.processed} records in ${duration(f.runtimeMs)}`),
+              javaLine(
+                ctx,
+                t,
+                'INFO',
+                'main',
+                main,
+                `Batch finished: processed ${f.processed} records in ${duration(
+                  f.runtimeMs,
+                )}`,
+              ),
           },
           {
             dt: 40,
             text: t =>
-              javaLine(ctx, t, 'INFO', hook, 'com.zaxxer.hikari.HikariDataSource', 'HikariPool-1 - Shutdown initiated...'),
+              javaLine(
+                ctx,
+                t,
+                'INFO',
+                hook,
+                'com.zaxxer.hikari.HikariDataSource',
+                'HikariPool-1 - Shutdown initiated...',
+              ),
           },
           {
             dt: 30,
             text: t =>
-              javaLine(ctx, t, 'INFO', hook, 'com.zaxxer.hikari.HikariDataSource', 'HikariPool-1 - Shutdown completed.'),
+              javaLine(
+                ctx,
+                t,
+                'INFO',
+                hook,
+                'com.zaxxer.hikari.HikariDataSource',
+                'HikariPool-1 - Shutdown completed.',
+              ),
           },
           {
             dt: 5,
-            text: t => javaLine(ctx, t, 'INFO', hook, main, 'Application finished, exiting with code 0'),
+            text: t =>
+              javaLine(
+                ctx,
+                t,
+                'INFO',
+                hook,
+                main,
+                'Application finished, exiting with code 0',
+              ),
           },
         ];
       case 'Killed':
@@ -1294,32 +1616,74 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
           {
             dt: f.drainMs,
             text: t =>
-              javaLine(ctx, t, 'INFO', hook, `${ctx.pkg}.lifecycle.ShutdownListener`, 'Received SIGTERM, draining connections'),
+              javaLine(
+                ctx,
+                t,
+                'INFO',
+                hook,
+                `${ctx.pkg}.lifecycle.ShutdownListener`,
+                'Received SIGTERM, draining connections',
+              ),
           },
           {
             dt: f.drainMs - 5,
             text: t =>
-              javaLine(ctx, t, 'INFO', hook, 'o.s.b.w.e.tomcat.GracefulShutdown', 'Commencing graceful shutdown. Waiting for active requests to complete'),
+              javaLine(
+                ctx,
+                t,
+                'INFO',
+                hook,
+                'o.s.b.w.e.tomcat.GracefulShutdown',
+                'Commencing graceful shutdown. Waiting for active requests to complete',
+              ),
           },
           {
             dt: 60,
             text: t =>
-              javaLine(ctx, t, 'INFO', 'tomcat-shutdown', 'o.s.b.w.e.tomcat.GracefulShutdown', 'Graceful shutdown complete'),
+              javaLine(
+                ctx,
+                t,
+                'INFO',
+                'tomcat-shutdown',
+                'o.s.b.w.e.tomcat.GracefulShutdown',
+                'Graceful shutdown complete',
+              ),
           },
           {
             dt: 40,
             text: t =>
-              javaLine(ctx, t, 'INFO', hook, 'com.zaxxer.hikari.HikariDataSource', 'HikariPool-1 - Shutdown initiated...'),
+              javaLine(
+                ctx,
+                t,
+                'INFO',
+                hook,
+                'com.zaxxer.hikari.HikariDataSource',
+                'HikariPool-1 - Shutdown initiated...',
+              ),
           },
           {
             dt: 30,
             text: t =>
-              javaLine(ctx, t, 'INFO', hook, 'com.zaxxer.hikari.HikariDataSource', 'HikariPool-1 - Shutdown completed.'),
+              javaLine(
+                ctx,
+                t,
+                'INFO',
+                hook,
+                'com.zaxxer.hikari.HikariDataSource',
+                'HikariPool-1 - Shutdown completed.',
+              ),
           },
           {
             dt: 10,
             text: t =>
-              javaLine(ctx, t, 'INFO', hook, `${ctx.pkg}.lifecycle.ShutdownListener`, 'Shutdown complete'),
+              javaLine(
+                ctx,
+                t,
+                'INFO',
+                hook,
+                `${ctx.pkg}.lifecycle.ShutdownListener`,
+                'Shutdown complete',
+              ),
           },
         ];
       default:
@@ -1330,14 +1694,19 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
   node: (ctx, reason) => {
     const f = endingFacts(ctx);
     const nodeVersion = pick(NODE_VERSIONS, mix(ctx.seed, -3 >>> 0, S.agent));
-    const info = (msg: string, fields: Record<string, unknown> = {}) => (t: number) =>
-      pino(ctx, t, 30, { msg, ...fields });
+    const info =
+      (msg: string, fields: Record<string, unknown> = {}) =>
+      (t: number) =>
+        pino(ctx, t, 30, { msg, ...fields });
     const heap = (pct: number) => (t: number) =>
       pino(ctx, t, 40, {
         heapUsedMB: Math.round((ctx.memoryLimitMb * 0.8 * pct) / 100),
         heapTotalMB: Math.round(ctx.memoryLimitMb * 0.8),
         rssMB: Math.round((ctx.memoryLimitMb * (pct + 2)) / 100),
-        msg: pct > 95 ? 'heap usage critical, GC cannot keep up' : 'heap usage high',
+        msg:
+          pct > 95
+            ? 'heap usage critical, GC cannot keep up'
+            : 'heap usage high',
       });
     const line = f.line(S.path, 90, 260);
     switch (reason) {
@@ -1348,9 +1717,21 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
           { dt: 9, text: () => '      ^' },
           { dt: 8, text: () => '' },
           { dt: 7, text: () => `Error: ${f.fatal}` },
-          { dt: 6, text: () => `    at Reconciler.apply (/app/dist/services/reconciler.js:${line}:13)` },
-          { dt: 5, text: () => '    at async Reconciler.tick (/app/dist/services/reconciler.js:88:7)' },
-          { dt: 4, text: () => '    at async Timeout._onTimeout (/app/dist/worker.js:31:5)' },
+          {
+            dt: 6,
+            text: () =>
+              `    at Reconciler.apply (/app/dist/services/reconciler.js:${line}:13)`,
+          },
+          {
+            dt: 5,
+            text: () =>
+              '    at async Reconciler.tick (/app/dist/services/reconciler.js:88:7)',
+          },
+          {
+            dt: 4,
+            text: () =>
+              '    at async Timeout._onTimeout (/app/dist/worker.js:31:5)',
+          },
           { dt: 1, text: () => '' },
           { dt: 0, text: () => `Node.js ${nodeVersion}` },
         ];
@@ -1361,7 +1742,10 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
           {
             dt: 2200,
             text: t =>
-              pino(ctx, t, 40, { eventLoopDelayMs: f.line(S.latency, 900, 2400), msg: 'event loop blocked' }),
+              pino(ctx, t, 40, {
+                eventLoopDelayMs: f.line(S.latency, 900, 2400),
+                msg: 'event loop blocked',
+              }),
           },
           { dt: f.oomLastDt, text: heap(99) },
         ];
@@ -1369,13 +1753,19 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
         return [
           {
             dt: 50,
-            text: info('job finished', { processed: f.processed, durationMs: f.runtimeMs }),
+            text: info('job finished', {
+              processed: f.processed,
+              durationMs: f.runtimeMs,
+            }),
           },
           { dt: 10, text: info('exiting', { code: 0 }) },
         ];
       case 'Killed':
         return [
-          { dt: f.drainMs, text: info('Received SIGTERM, draining connections') },
+          {
+            dt: f.drainMs,
+            text: info('Received SIGTERM, draining connections'),
+          },
           { dt: 80, text: info('http server closed') },
           { dt: 40, text: info(`${ctx.dep.kind} pool closed`) },
           { dt: 10, text: info('Shutdown complete') },
@@ -1390,7 +1780,13 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
     const mod = ctx.app;
     const gcLine = (n: number, pct: number) => (t: number) => {
       const heap = Math.round((ctx.memoryLimitMb * pct) / 100);
-      return `gc ${n} @${((t - ctx.start) / 1000).toFixed(3)}s ${Math.round(pct / 4)}%: 0.11+${Math.round(pct / 2)}+0.09 ms clock, 0.45+12/88/0+0.36 ms cpu, ${heap}->${heap + 3}->${heap - 1} MB, ${heap + 4} MB goal, 0 MB stacks, 0 MB globals, 4 P`;
+      return `gc ${n} @${((t - ctx.start) / 1000).toFixed(3)}s ${Math.round(
+        pct / 4,
+      )}%: 0.11+${Math.round(
+        pct / 2,
+      )}+0.09 ms clock, 0.45+12/88/0+0.36 ms cpu, ${heap}->${heap + 3}->${
+        heap - 1
+      } MB, ${heap + 4} MB goal, 0 MB stacks, 0 MB globals, 4 P`;
     };
     const gcs = f.line(S.id, 800, 40000);
     switch (reason) {
@@ -1398,31 +1794,52 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
         const nil = f.line(S.method, 0, 1) === 0;
         const headline = nil
           ? [
-              { dt: 12, text: () => 'panic: runtime error: invalid memory address or nil pointer dereference' },
-              { dt: 11, text: () => '[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x7b3e5a]' },
+              {
+                dt: 12,
+                text: () =>
+                  'panic: runtime error: invalid memory address or nil pointer dereference',
+              },
+              {
+                dt: 11,
+                text: () =>
+                  '[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x7b3e5a]',
+              },
             ]
           : [{ dt: 12, text: () => `panic: ${f.fatal}` }];
         return [
           {
             dt: 30,
-            text: t => slog(t, 'ERROR', 'fatal error in reconcile loop', { error: f.fatal }),
+            text: t =>
+              slog(t, 'ERROR', 'fatal error in reconcile loop', {
+                error: f.fatal,
+              }),
           },
           ...headline,
           { dt: 10, text: () => '' },
           { dt: 9, text: () => 'goroutine 1 [running]:' },
           {
             dt: 8,
-            text: () => `${mod}/internal/reconcile.(*Reconciler).apply(0xc0001a4000, {0xc00012e0c0, 0x24})`,
+            text: () =>
+              `${mod}/internal/reconcile.(*Reconciler).apply(0xc0001a4000, {0xc00012e0c0, 0x24})`,
           },
           {
             dt: 7,
-            text: () => `\t/src/internal/reconcile/reconciler.go:${f.line(S.path, 90, 260)} +0x1f4`,
+            text: () =>
+              `\t/src/internal/reconcile/reconciler.go:${f.line(
+                S.path,
+                90,
+                260,
+              )} +0x1f4`,
           },
           {
             dt: 6,
-            text: () => `${mod}/internal/reconcile.(*Reconciler).Run(0xc0001a4000, {0x9a1c40, 0xc000124050})`,
+            text: () =>
+              `${mod}/internal/reconcile.(*Reconciler).Run(0xc0001a4000, {0x9a1c40, 0xc000124050})`,
           },
-          { dt: 5, text: () => '\t/src/internal/reconcile/reconciler.go:88 +0x125' },
+          {
+            dt: 5,
+            text: () => '\t/src/internal/reconcile/reconciler.go:88 +0x125',
+          },
           { dt: 4, text: () => 'main.main()' },
           { dt: 3, text: () => `\t/src/cmd/${ctx.app}/main.go:64 +0x3a5` },
         ];
@@ -1446,7 +1863,10 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
           {
             dt: 20,
             text: t =>
-              slog(t, 'INFO', 'job finished', { processed: f.processed, duration: duration(f.runtimeMs) }),
+              slog(t, 'INFO', 'job finished', {
+                processed: f.processed,
+                duration: duration(f.runtimeMs),
+              }),
           },
         ];
       case 'Killed':
@@ -1454,7 +1874,9 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
           {
             dt: f.drainMs,
             text: t =>
-              slog(t, 'INFO', 'Received SIGTERM, draining connections', { grace_period: '30s' }),
+              slog(t, 'INFO', 'Received SIGTERM, draining connections', {
+                grace_period: '30s',
+              }),
           },
           { dt: 60, text: t => slog(t, 'INFO', 'http server stopped') },
           { dt: 10, text: t => slog(t, 'INFO', 'Shutdown complete') },
@@ -1471,23 +1893,45 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
         t,
         'WARNING',
         'app.memory',
-        `rss ${((ctx.memoryLimitMb * pct) / 100).toFixed(1)} MiB of ${ctx.memoryLimitMb} MiB limit (${pct}%), gc.collect() freed ${pct > 95 ? 0 : 12} objects`,
+        `rss ${((ctx.memoryLimitMb * pct) / 100).toFixed(1)} MiB of ${
+          ctx.memoryLimitMb
+        } MiB limit (${pct}%), gc.collect() freed ${pct > 95 ? 0 : 12} objects`,
       );
     switch (reason) {
       case 'Error':
         return [
           {
             dt: 40,
-            text: t => pythonLog(t, 'ERROR', 'app.worker', 'unhandled exception in worker loop'),
+            text: t =>
+              pythonLog(
+                t,
+                'ERROR',
+                'app.worker',
+                'unhandled exception in worker loop',
+              ),
           },
           { dt: 9, text: () => 'Traceback (most recent call last):' },
-          { dt: 8, text: () => '  File "/app/app/main.py", line 42, in <module>' },
+          {
+            dt: 8,
+            text: () => '  File "/app/app/main.py", line 42, in <module>',
+          },
           { dt: 7, text: () => '    run()' },
-          { dt: 6, text: () => '  File "/app/app/worker.py", line 118, in run' },
-          { dt: 5, text: () => '    batch = repository.fetch_pending(limit=100)' },
+          {
+            dt: 6,
+            text: () => '  File "/app/app/worker.py", line 118, in run',
+          },
+          {
+            dt: 5,
+            text: () => '    batch = repository.fetch_pending(limit=100)',
+          },
           {
             dt: 4,
-            text: () => `  File "/app/app/repository.py", line ${f.line(S.path, 40, 160)}, in fetch_pending`,
+            text: () =>
+              `  File "/app/app/repository.py", line ${f.line(
+                S.path,
+                40,
+                160,
+              )}, in fetch_pending`,
           },
           { dt: 3, text: () => '    raise RuntimeError(reason)' },
           { dt: 2, text: () => `RuntimeError: ${f.fatal}` },
@@ -1503,19 +1947,51 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
           {
             dt: 50,
             text: t =>
-              pythonLog(t, 'INFO', 'app.jobs', `job finished: processed ${f.processed} records in ${duration(f.runtimeMs)}`),
+              pythonLog(
+                t,
+                'INFO',
+                'app.jobs',
+                `job finished: processed ${f.processed} records in ${duration(
+                  f.runtimeMs,
+                )}`,
+              ),
           },
-          { dt: 10, text: t => pythonLog(t, 'INFO', 'app', 'exiting with status 0') },
+          {
+            dt: 10,
+            text: t => pythonLog(t, 'INFO', 'app', 'exiting with status 0'),
+          },
         ];
       case 'Killed':
         return [
-          { dt: f.drainMs, text: t => gunicorn(t, 1, 'INFO', 'Handling signal: term') },
-          { dt: f.drainMs - 5, text: t => gunicorn(t, 7, 'INFO', 'Shutting down') },
-          { dt: 90, text: t => gunicorn(t, 7, 'INFO', 'Waiting for application shutdown.') },
-          { dt: 70, text: t => gunicorn(t, 7, 'INFO', 'Application shutdown complete.') },
-          { dt: 60, text: t => gunicorn(t, 7, 'INFO', 'Finished server process [7]') },
-          { dt: 50, text: t => gunicorn(t, 7, 'INFO', 'Worker exiting (pid: 7)') },
-          { dt: 10, text: t => gunicorn(t, 1, 'INFO', 'Shutting down: Master') },
+          {
+            dt: f.drainMs,
+            text: t => gunicorn(t, 1, 'INFO', 'Handling signal: term'),
+          },
+          {
+            dt: f.drainMs - 5,
+            text: t => gunicorn(t, 7, 'INFO', 'Shutting down'),
+          },
+          {
+            dt: 90,
+            text: t =>
+              gunicorn(t, 7, 'INFO', 'Waiting for application shutdown.'),
+          },
+          {
+            dt: 70,
+            text: t => gunicorn(t, 7, 'INFO', 'Application shutdown complete.'),
+          },
+          {
+            dt: 60,
+            text: t => gunicorn(t, 7, 'INFO', 'Finished server process [7]'),
+          },
+          {
+            dt: 50,
+            text: t => gunicorn(t, 7, 'INFO', 'Worker exiting (pid: 7)'),
+          },
+          {
+            dt: 10,
+            text: t => gunicorn(t, 1, 'INFO', 'Shutting down: Master'),
+          },
         ];
       default:
         return [];
@@ -1527,11 +2003,25 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
     switch (reason) {
       case 'Error':
         return [
-          { dt: 30, text: t => nginxError(t, 'alert', 1, 'worker process 29 exited on signal 11 (core dumped)') },
+          {
+            dt: 30,
+            text: t =>
+              nginxError(
+                t,
+                'alert',
+                1,
+                'worker process 29 exited on signal 11 (core dumped)',
+              ),
+          },
           {
             dt: 10,
             text: t =>
-              nginxError(t, 'emerg', 1, `host not found in upstream "${ctx.dep.host}:${ctx.dep.port}" in /etc/nginx/conf.d/default.conf:14`),
+              nginxError(
+                t,
+                'emerg',
+                1,
+                `host not found in upstream "${ctx.dep.host}:${ctx.dep.port}" in /etc/nginx/conf.d/default.conf:14`,
+              ),
           },
         ];
       case 'OOMKilled':
@@ -1539,11 +2029,24 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
           {
             dt: 6000,
             text: t =>
-              nginxError(t, 'warn', 29, `*${f.processed} an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/3/00/0000000003 while reading upstream`),
+              nginxError(
+                t,
+                'warn',
+                29,
+                `*${f.processed} an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/3/00/0000000003 while reading upstream`,
+              ),
           },
           {
             dt: f.oomLastDt,
-            text: t => nginxError(t, 'alert', 29, `*${f.processed + 1} malloc(16384) failed (12: Cannot allocate memory)`),
+            text: t =>
+              nginxError(
+                t,
+                'alert',
+                29,
+                `*${
+                  f.processed + 1
+                } malloc(16384) failed (12: Cannot allocate memory)`,
+              ),
           },
         ];
       case 'Completed':
@@ -1552,13 +2055,40 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
         return [
           {
             dt: f.drainMs,
-            text: t => nginxError(t, 'notice', 1, 'signal 3 (SIGQUIT) received, shutting down'),
+            text: t =>
+              nginxError(
+                t,
+                'notice',
+                1,
+                'signal 3 (SIGQUIT) received, shutting down',
+              ),
           },
-          { dt: f.drainMs - 2, text: t => nginxError(t, 'notice', 29, 'gracefully shutting down') },
+          {
+            dt: f.drainMs - 2,
+            text: t => nginxError(t, 'notice', 29, 'gracefully shutting down'),
+          },
           { dt: 50, text: t => nginxError(t, 'notice', 29, 'exiting') },
           { dt: 45, text: t => nginxError(t, 'notice', 29, 'exit') },
-          { dt: 20, text: t => nginxError(t, 'notice', 1, 'signal 17 (SIGCHLD) received from 29') },
-          { dt: 15, text: t => nginxError(t, 'notice', 1, 'worker process 29 exited with code 0') },
+          {
+            dt: 20,
+            text: t =>
+              nginxError(
+                t,
+                'notice',
+                1,
+                'signal 17 (SIGCHLD) received from 29',
+              ),
+          },
+          {
+            dt: 15,
+            text: t =>
+              nginxError(
+                t,
+                'notice',
+                1,
+                'worker process 29 exited with code 0',
+              ),
+          },
           { dt: 10, text: t => nginxError(t, 'notice', 1, 'exit') },
         ];
       default:
@@ -1579,9 +2109,17 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
         return [
           {
             dt: 20,
-            text: t => logfmt(t, 'error', { msg: 'unrecoverable error', err: f.fatal, pod: ctx.run.podName }),
+            text: t =>
+              logfmt(t, 'error', {
+                msg: 'unrecoverable error',
+                err: f.fatal,
+                pod: ctx.run.podName,
+              }),
           },
-          { dt: 5, text: t => logfmt(t, 'fatal', { msg: 'exiting', exit_code: 1 }) },
+          {
+            dt: 5,
+            text: t => logfmt(t, 'fatal', { msg: 'exiting', exit_code: 1 }),
+          },
         ];
       case 'OOMKilled':
         return [
@@ -1594,13 +2132,26 @@ const ENDINGS: Record<LogFlavour, (ctx: Context, reason: EndReason) => EndingSpe
           {
             dt: 10,
             text: t =>
-              logfmt(t, 'info', { msg: 'finished', processed: f.processed, duration: duration(f.runtimeMs) }),
+              logfmt(t, 'info', {
+                msg: 'finished',
+                processed: f.processed,
+                duration: duration(f.runtimeMs),
+              }),
           },
         ];
       case 'Killed':
         return [
-          { dt: f.drainMs, text: t => logfmt(t, 'info', { msg: 'Received SIGTERM, draining connections' }) },
-          { dt: 10, text: t => logfmt(t, 'info', { msg: 'Shutdown complete' }) },
+          {
+            dt: f.drainMs,
+            text: t =>
+              logfmt(t, 'info', {
+                msg: 'Received SIGTERM, draining connections',
+              }),
+          },
+          {
+            dt: 10,
+            text: t => logfmt(t, 'info', { msg: 'Shutdown complete' }),
+          },
         ];
       default:
         return [];

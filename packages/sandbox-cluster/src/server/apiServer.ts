@@ -3,6 +3,7 @@ import https from 'https';
 import net, { Socket } from 'net';
 import YAML from 'yaml';
 import { StatusError, errors } from '../api/errors';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../api/patch';
 import { DeleteOptions, PatchType } from '../api/registry';
 import {
   RESOURCE_TYPES,
@@ -188,6 +189,20 @@ function patchTypeOf(contentType: string): PatchType {
   if (contentType.startsWith('application/strategic-merge-patch+json')) return 'strategic';
   if (contentType.startsWith('application/apply-patch+yaml')) return 'apply';
   throw errors.unsupportedMediaType(contentType);
+}
+
+/**
+ * `{swagger: "2.0", info: {title: "Kubernetes", version}}` as a gnostic OpenAPI v2
+ * protobuf Document (field 1 swagger, field 2 info with title 1 and version 2).
+ */
+function emptyOpenApiProtobuf(version: string): Buffer {
+  const field = (tag: number, value: Buffer) =>
+    Buffer.concat([Buffer.from([(tag << 3) | 2, value.length]), value]);
+  const info = Buffer.concat([
+    field(1, Buffer.from('Kubernetes')),
+    field(2, Buffer.from(version)),
+  ]);
+  return Buffer.concat([field(1, Buffer.from('2.0')), field(2, info)]);
 }
 
 /** The Kubernetes REST API of one sandbox cluster, as a node `http` request handler. */
@@ -407,7 +422,16 @@ export class ApiServer {
     }
     if (path === '/openapi/v2') {
       // An empty but valid document: clients that validate against it (kubectl apply)
-      // accept every kind, as for resources without a published schema.
+      // skip kinds without a schema, as for custom resources without one.
+      if ((req.headers.accept ?? '').includes('protobuf')) {
+        const body = emptyOpenApiProtobuf(KUBERNETES_VERSION.gitVersion);
+        res.writeHead(200, {
+          'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+          'Content-Length': body.length,
+        });
+        res.end(body);
+        return;
+      }
       sendJson(res, 200, {
         swagger: '2.0',
         info: { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion },
@@ -639,7 +663,6 @@ export class ApiServer {
     } else {
       const patchType = patchTypeOf(contentType);
       const current = toScale(live);
-      const { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } = await import('../api/patch');
       const body = patchType === 'apply' ? YAML.parse(text) : JSON.parse(text);
       desired =
         patchType === 'json'
