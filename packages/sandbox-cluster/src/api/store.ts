@@ -174,6 +174,8 @@ export class ObjectStore {
    * resourceVersion now gets 410 Gone (what etcd compaction does).
    */
   compact() {
+    // The version moves on, so a client that relists gets a version it can watch from.
+    this.rv++;
     this.compactedRv = this.rv;
     this.log = [];
   }

@@ -79,7 +79,15 @@ export class WorkloadControllers {
       if (owner?.kind === 'Deployment') this.deployQueue.add(nsKey(ns, owner.name));
     } else if (resource === this.pods) {
       const owner = controllerOf(object) ?? (event.previous && controllerOf(event.previous));
-      if (owner?.kind === 'ReplicaSet') this.rsQueue.add(nsKey(ns, owner.name));
+      if (owner?.kind === 'ReplicaSet') {
+        this.rsQueue.add(nsKey(ns, owner.name));
+        if (event.type === 'DELETED') {
+          // A Recreate rollout waits for the last old pod to go.
+          const rs = this.registry.find(this.rs, ns, owner.name);
+          const deployment = rs && controllerOf(rs);
+          if (deployment?.kind === 'Deployment') this.deployQueue.add(nsKey(ns, deployment.name));
+        }
+      }
     }
   }
 

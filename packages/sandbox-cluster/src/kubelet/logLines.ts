@@ -320,96 +320,6 @@ function pascalCase(name: string): string {
   return /^[A-Za-z]/.test(joined) ? joined : `App${joined}`;
 }
 
-function context(run: ContainerRun): Context {
-  const start = Math.round(run.startedAt);
-  const end = run.endedAt === undefined ? undefined : Math.round(run.endedAt);
-  const flavour = logFlavour(run.image);
-  const seed = fnv1a(`${run.podName}\u0000${run.containerName}\u0000${start}`);
-  const r = (salt: number) => mix(seed, -1 >>> 0, salt);
-  const interval =
-    run.intervalSeconds !== undefined && run.intervalSeconds > 0
-      ? run.intervalSeconds
-      : DEFAULT_INTERVAL_SECONDS;
-  const intervalMs = Math.max(1, Math.round(interval * 1000));
-  const parts = parseImage(run.image);
-  const app = parts.name || run.containerName || 'app';
-  const versionMatch = /^v?(\d+(?:\.\d+)*)/.exec(parts.tag);
-  let version = '1.0.0';
-  if (versionMatch) {
-    version = versionMatch[1];
-  } else if (parts.tag && parts.tag !== 'latest') {
-    version = parts.tag;
-  }
-  const stem = tokens(app)[0] ?? 'app';
-  const dependency = pick(DEPENDENCIES, r(S.run));
-  const ip = `10.96.${between(r(S.ip), 1, 250)}.${between(r(S.id), 2, 250)}`;
-  const dep: Dependency =
-    flavour === 'nginx'
-      ? { kind: 'upstream', host: `${stem}-api`, port: 8080, ip }
-      : {
-          kind: dependency.kind,
-          host: `${stem}-${dependency.suffix}`,
-          port: dependency.port,
-          ip,
-        };
-  const ctx: Context = {
-    run,
-    flavour,
-    seed,
-    start,
-    end,
-    intervalMs,
-    jitterMax: Math.max(1, Math.min(400, Math.floor(intervalMs / 5))),
-    port: run.port ?? DEFAULT_PORT,
-    app,
-    version,
-    mainClass: `${pascalCase(app)}Application`,
-    pkg: `app.${app.toLowerCase().replace(/[^a-z0-9]/g, '') || 'service'}`,
-    dep,
-    memoryLimitMb: pick([256, 512, 1024], r(S.bytes)),
-    banner: [],
-    ending: [],
-    periodicBase: start,
-    bodyEnd: Infinity,
-  };
-
-  const specs = BANNERS[flavour](ctx).filter(
-    spec => !(run.neverReady && spec.readyOnly),
-  );
-  const startupMs = STARTUP_MS[flavour](r(S.latency));
-  let previous = -1;
-  for (const spec of specs) {
-    const offset = Math.max(Math.round(spec.at * startupMs), previous + 1);
-    previous = offset;
-    ctx.banner.push({
-      time: start + offset,
-      text: spec.text(start + offset, startupMs),
-    });
-  }
-  ctx.periodicBase = start + Math.max(previous, 0);
-
-  if (end !== undefined) {
-    ctx.bodyEnd = end + 1;
-    if (run.endReason) {
-      const endings = ENDINGS[flavour](ctx, run.endReason);
-      const times: number[] = new Array(endings.length);
-      let next = Infinity;
-      for (let i = endings.length - 1; i >= 0; i--) {
-        next = Math.min(end - endings[i].dt, next - 1);
-        times[i] = next;
-      }
-      ctx.ending = endings.map((spec, i) => {
-        const time = Math.max(start, times[i]);
-        return { time, text: spec.text(time) };
-      });
-      if (ctx.ending.length > 0) {
-        ctx.bodyEnd = ctx.ending[0].time;
-      }
-    }
-  }
-  return ctx;
-}
-
 // ---------------------------------------------------------------------------
 // Index arithmetic
 
@@ -588,9 +498,16 @@ function javaLine(
 ): string {
   const threadText = thread.slice(-15).padStart(15);
   const loggerText = abbreviateLogger(logger).padEnd(40);
-  return `${iso(time)} ${level.padStart(5)} 1 --- [${
-    ctx.app
-  }] [${threadText}] ${loggerText} : ${message}`;
+  return [
+    iso(time),
+    level.padStart(5),
+    '1 ---',
+    `[${ctx.app}]`,
+    `[${threadText}]`,
+    loggerText,
+    ':',
+    message,
+  ].join(' ');
 }
 
 function pino(
@@ -782,9 +699,9 @@ const BANNERS: Record<LogFlavour, (ctx: Context) => BannerSpec[]> = {
         readyOnly: true,
         text: line(
           'com.zaxxer.hikari.pool.HikariPool',
-          `HikariPool-1 - Added connection ${ctx.dep.kind}://${ctx.dep.host}:${
-            ctx.dep.port
-          }@${hex(r(S.rid1))}`,
+          `HikariPool-1 - Added connection org.postgresql.jdbc.PgConnection@${hex(
+            r(S.rid1),
+          )}`,
         ),
       },
       {
@@ -1305,11 +1222,19 @@ function periodicText(ctx: Context, k: number, time: number): string {
       );
     }
     case 'nginx':
-      return `${req.clientIp} - - [${accessTime(time)}] "${req.method} ${
-        req.path
-      } HTTP/1.1" ${req.status} ${req.bytes} "-" "${req.userAgent}" ${(
-        req.latencyMs / 1000
-      ).toFixed(3)} ${req.requestId}`;
+      return [
+        req.clientIp,
+        '-',
+        '-',
+        `[${accessTime(time)}]`,
+        `"${req.method} ${req.path} HTTP/1.1"`,
+        req.status,
+        req.bytes,
+        '"-"',
+        `"${req.userAgent}"`,
+        (req.latencyMs / 1000).toFixed(3),
+        req.requestId,
+      ].join(' ');
     default: {
       if (req.health) {
         return logfmt(time, 'info', {
@@ -1702,7 +1627,7 @@ const ENDINGS: Record<
       pino(ctx, t, 40, {
         heapUsedMB: Math.round((ctx.memoryLimitMb * 0.8 * pct) / 100),
         heapTotalMB: Math.round(ctx.memoryLimitMb * 0.8),
-        rssMB: Math.round((ctx.memoryLimitMb * (pct + 2)) / 100),
+        rssMB: Math.round((ctx.memoryLimitMb * pct) / 100),
         msg:
           pct > 95
             ? 'heap usage critical, GC cannot keep up'
@@ -2158,3 +2083,98 @@ const ENDINGS: Record<
     }
   },
 };
+
+// ---------------------------------------------------------------------------
+// Run context construction
+
+function context(run: ContainerRun): Context {
+  const start = Math.round(run.startedAt);
+  const end = run.endedAt === undefined ? undefined : Math.round(run.endedAt);
+  const flavour = logFlavour(run.image);
+  const seed = fnv1a(`${run.podName}\u0000${run.containerName}\u0000${start}`);
+  const r = (salt: number) => mix(seed, -1 >>> 0, salt);
+  const interval =
+    run.intervalSeconds !== undefined && run.intervalSeconds > 0
+      ? run.intervalSeconds
+      : DEFAULT_INTERVAL_SECONDS;
+  const intervalMs = Math.max(1, Math.round(interval * 1000));
+  const parts = parseImage(run.image);
+  const app = parts.name || run.containerName || 'app';
+  const versionMatch = /^v?(\d+(?:\.\d+)*)/.exec(parts.tag);
+  let version = '1.0.0';
+  if (versionMatch) {
+    version = versionMatch[1];
+  } else if (parts.tag && parts.tag !== 'latest') {
+    version = parts.tag;
+  }
+  const stem = tokens(app)[0] ?? 'app';
+  // Java services talk JDBC (Hikari) in their banner, so their dependency is a database.
+  const dependency =
+    flavour === 'java' ? DEPENDENCIES[0] : pick(DEPENDENCIES, r(S.run));
+  const ip = `10.96.${between(r(S.ip), 1, 250)}.${between(r(S.id), 2, 250)}`;
+  const dep: Dependency =
+    flavour === 'nginx'
+      ? { kind: 'upstream', host: `${stem}-api`, port: 8080, ip }
+      : {
+          kind: dependency.kind,
+          host: `${stem}-${dependency.suffix}`,
+          port: dependency.port,
+          ip,
+        };
+  const ctx: Context = {
+    run,
+    flavour,
+    seed,
+    start,
+    end,
+    intervalMs,
+    jitterMax: Math.max(1, Math.min(400, Math.floor(intervalMs / 5))),
+    port: run.port ?? DEFAULT_PORT,
+    app,
+    version,
+    mainClass: `${pascalCase(app)}Application`,
+    pkg: `app.${app.toLowerCase().replace(/[^a-z0-9]/g, '') || 'service'}`,
+    dep,
+    memoryLimitMb: pick([256, 512, 1024], r(S.bytes)),
+    banner: [],
+    ending: [],
+    periodicBase: start,
+    bodyEnd: Infinity,
+  };
+
+  const specs = BANNERS[flavour](ctx).filter(
+    spec => !(run.neverReady && spec.readyOnly),
+  );
+  const startupMs = STARTUP_MS[flavour](r(S.latency));
+  let previous = -1;
+  for (const spec of specs) {
+    const offset = Math.max(Math.round(spec.at * startupMs), previous + 1);
+    previous = offset;
+    ctx.banner.push({
+      time: start + offset,
+      text: spec.text(start + offset, startupMs),
+    });
+  }
+  ctx.periodicBase = start + Math.max(previous, 0);
+
+  if (end !== undefined) {
+    ctx.bodyEnd = end + 1;
+    if (run.endReason) {
+      const endings = ENDINGS[flavour](ctx, run.endReason);
+      const times: number[] = new Array(endings.length);
+      let next = Infinity;
+      for (let i = endings.length - 1; i >= 0; i--) {
+        next = Math.min(end - endings[i].dt, next - 1);
+        times[i] = next;
+      }
+      ctx.ending = endings.map((spec, i) => {
+        const time = Math.max(start, times[i]);
+        return { time, text: spec.text(time) };
+      });
+      if (ctx.ending.length > 0) {
+        ctx.bodyEnd = ctx.ending[0].time;
+      }
+    }
+  }
+  return ctx;
+}

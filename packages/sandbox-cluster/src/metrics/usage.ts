@@ -54,6 +54,10 @@ const DECIMAL_DIVISORS: Record<string, number> = { n: 1e9, u: 1e6, m: 1e3 };
 const QUANTITY_PATTERN =
   /^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
 
+/** Quantities repeat a lot across a cluster's pods ("100m", "128Mi"). */
+const quantityCache = new Map<string, number>();
+const QUANTITY_CACHE_SIZE = 4096;
+
 /**
  * Parses a Kubernetes resource quantity into a plain number: `"500m"` is 0.5,
  * `"1Gi"` is 1073741824, `"100M"` is 1e8, `"1e3"` is 1000. Numbers are returned
@@ -66,6 +70,18 @@ export function parseQuantity(text: string | number | undefined): number {
   if (typeof text !== 'string') {
     return NaN;
   }
+  let value = quantityCache.get(text);
+  if (value === undefined) {
+    value = parseQuantityText(text);
+    if (quantityCache.size >= QUANTITY_CACHE_SIZE) {
+      quantityCache.clear();
+    }
+    quantityCache.set(text, value);
+  }
+  return value;
+}
+
+function parseQuantityText(text: string): number {
   const match = QUANTITY_PATTERN.exec(text.trim());
   if (!match) {
     return NaN;

@@ -1,0 +1,172 @@
+import { SandboxCluster } from '../cluster';
+
+jest.setTimeout(30000);
+
+describe('fault injection', () => {
+  let cluster: SandboxCluster;
+  const auth = { Authorization: 'Bearer fault-token' };
+  const get = (path: string) => fetch(`${cluster.url}${path}`, { headers: auth });
+  const admin = (method: string, path: string, body?: unknown) =>
+    fetch(`${cluster.url}/sandbox/${path}`, {
+      method,
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  /** Opens a watch and collects its events until the stream ends. */
+  function watch(path: string) {
+    const events: { type: string; object: any }[] = [];
+    const controller = new AbortController();
+    const ended = (async () => {
+      const res = await fetch(`${cluster.url}${path}`, { headers: auth, signal: controller.signal });
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return 'ended';
+          buffer += decoder.decode(value, { stream: true });
+          let i: number;
+          while ((i = buffer.indexOf('\n')) >= 0) {
+            events.push(JSON.parse(buffer.slice(0, i)));
+            buffer = buffer.slice(i + 1);
+          }
+        }
+      } catch {
+        return controller.signal.aborted ? 'aborted' : 'cut';
+      }
+    })();
+    return { events, ended, abort: () => controller.abort() };
+  }
+
+  async function until(what: string, check: () => boolean, timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise(r => setTimeout(r, 20));
+    }
+  }
+
+  const createConfigMap = (name: string) =>
+    fetch(`${cluster.url}/api/v1/namespaces/default/configmaps`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ metadata: { name }, data: { a: '1' } }),
+    });
+
+  beforeEach(async () => {
+    cluster = new SandboxCluster({ name: 'faults', tokens: ['fault-token'], timeScale: 0.05, bookmarkIntervalMs: 100 });
+    await cluster.listen(0);
+  });
+
+  afterEach(async () => {
+    await cluster.stop();
+  });
+
+  it('answers matching requests with the injected status for a while', async () => {
+    const res = await admin('POST', 'faults', { errors: { code: 503, seconds: 1, verbs: ['list'], resources: ['pods'] } });
+    expect(res.status).toBe(200);
+    const failed = await get('/api/v1/pods');
+    expect(failed.status).toBe(503);
+    expect(await failed.json()).toMatchObject({ kind: 'Status', code: 503 });
+    // Other verbs and resources are untouched.
+    expect((await get('/api/v1/namespaces/default/configmaps')).status).toBe(200);
+    expect((await get('/api/v1/namespaces/default')).status).toBe(200);
+    await new Promise(r => setTimeout(r, 1100));
+    expect((await get('/api/v1/pods')).status).toBe(200);
+  });
+
+  it('fails every n-th request when asked to', async () => {
+    await admin('POST', 'faults', { errors: { code: 500, seconds: 5, every: 2 } });
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push((await get('/api/v1/namespaces')).status);
+    expect(codes).toEqual([200, 500, 200, 500]);
+    await admin('DELETE', 'faults');
+    expect((await get('/api/v1/namespaces')).status).toBe(200);
+  });
+
+  it('adds latency to API requests', async () => {
+    await admin('POST', 'faults', { latency: { ms: 300, seconds: 5 } });
+    const started = Date.now();
+    expect((await get('/api/v1/namespaces')).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('drops open watches and the ones started during the fault', async () => {
+    const first = watch('/api/v1/namespaces/default/configmaps?watch=true');
+    await until('the watch to open', () => cluster.admin !== undefined && first.events.length === 0);
+    await new Promise(r => setTimeout(r, 100));
+    await admin('POST', 'faults', { watches: { mode: 'drop', seconds: 2 } });
+    expect(await first.ended).toMatch(/ended|cut/);
+    const second = watch('/api/v1/namespaces/default/configmaps?watch=true');
+    expect(await second.ended).toMatch(/ended|cut/);
+  });
+
+  it('stalls watches silently: no events, no bookmarks, connection open', async () => {
+    const w = watch('/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true');
+    await until('a bookmark', () => w.events.some(e => e.type === 'BOOKMARK'));
+    await admin('POST', 'faults', { watches: { mode: 'stall', seconds: 1 } });
+    const count = w.events.length;
+    expect((await createConfigMap('during-stall')).status).toBe(201);
+    await new Promise(r => setTimeout(r, 500));
+    expect(w.events.length).toBe(count);
+    // After the stall, later changes flow again; the missed one stays missed, as
+    // with a real stalled watch (the client's watchdog must notice and relist).
+    await new Promise(r => setTimeout(r, 600));
+    expect((await createConfigMap('after-stall')).status).toBe(201);
+    await until('the next event', () => w.events.some(e => e.object?.metadata?.name === 'after-stall'));
+    expect(w.events.some(e => e.object?.metadata?.name === 'during-stall')).toBe(false);
+    w.abort();
+  });
+
+  it('expires watches with 410 Gone and refuses to resume from before', async () => {
+    const list = await (await get('/api/v1/namespaces/default/configmaps')).json();
+    const w = watch(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`);
+    await new Promise(r => setTimeout(r, 100));
+    const res = await admin('POST', 'watches/expire');
+    expect(await res.json()).toMatchObject({ expired: 1 });
+    expect(await w.ended).toBe('ended');
+    expect(w.events.at(-1)).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
+    const again = watch(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`);
+    expect(await again.ended).toBe('ended');
+    expect(again.events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ code: 410 }) }]);
+  });
+
+  it('stops the whole API and comes back with its state', async () => {
+    expect((await createConfigMap('survivor')).status).toBe(201);
+    const w = watch('/api/v1/namespaces/default/configmaps?watch=true');
+    await new Promise(r => setTimeout(r, 100));
+    const res = await admin('POST', 'restart', { downSeconds: 1 });
+    expect(res.status).toBe(202);
+    expect(await w.ended).toMatch(/ended|cut/);
+    await new Promise(r => setTimeout(r, 300));
+    await expect(get('/api/v1/namespaces')).rejects.toThrow();
+    await until('the API to come back', () => cluster.listening, 5000);
+    const back = await get('/api/v1/namespaces/default/configmaps/survivor');
+    expect(back.status).toBe(200);
+  });
+
+  it('rejects malformed fault requests with 400 and changes nothing', async () => {
+    for (const body of [{}, { errors: { code: 200, seconds: 1 } }, { latency: { ms: -1, seconds: 1 } }, { watches: { mode: 'sometimes', seconds: 1 } }, { errors: { code: 500 } }]) {
+      const res = await admin('POST', 'faults', body);
+      expect(res.status).toBe(400);
+      expect((await res.json()).message).toBeTruthy();
+    }
+    expect(await (await admin('GET', 'faults')).json()).toEqual({ errors: null, latency: null, watches: null });
+  });
+
+  it('counts requests by verb and resource', async () => {
+    await admin('POST', 'stats/reset');
+    await get('/api/v1/namespaces/default/pods');
+    await get('/api/v1/namespaces/default/pods');
+    await get('/apis/apps/v1/namespaces/default/deployments');
+    const stats = await (await admin('GET', 'stats')).json();
+    expect(stats.requests).toEqual(
+      expect.arrayContaining([
+        { verb: 'list', resource: 'pods', count: 2 },
+        { verb: 'list', resource: 'deployments', count: 1 },
+      ]),
+    );
+  });
+});
