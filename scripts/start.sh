@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
 # Starts the K2 portal on its development defaults: SQLite under .k2/data, the demo
-# catalog, development sign-in. Extra arguments go to `backstage-cli repo start`
+# catalog, development sign-in, and the sandbox clusters (test, prod-a, prod-b) running
+# the demo services. Extra arguments go to `backstage-cli repo start`
 # (e.g. --config app-config.local.yaml).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 . scripts/lib/bootstrap.sh
+. scripts/lib/sandbox.sh
 k2_bootstrap
 
 app_url="http://localhost:3000"
 backend_url="http://localhost:7007"
 mkdir -p .k2/data/sqlite
 
+set -m # own process groups, so stopping K2 stops every child
+k2_log "starting the sandbox clusters (.k2/sandbox.log)"
+trap 'kill -- -"${portal:-0}" 2>/dev/null || true; kill -- -"${sandbox:-0}" 2>/dev/null || true' EXIT INT TERM
+k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
+
 k2_log "starting the backend ($backend_url) and the frontend ($app_url); first start takes a minute or two"
-set -m # own process group, so stopping K2 stops every child
 yarn start "$@" &
 portal=$!
-trap 'kill -- -"$portal" 2>/dev/null || true' EXIT INT TERM
 
 k2_wait_for() {
   local url="$1" deadline=$((SECONDS + 600))
@@ -39,6 +44,7 @@ cat >&2 <<MSG
 
   K2 is running: open $app_url
   Sign in as a demo user (alice owns payment-gateway). Backend API: $backend_url
+  Sandbox clusters: kubectl --kubeconfig .k2/sandbox/kubeconfig get pods -A
   Stop with Ctrl-C.
 
 MSG

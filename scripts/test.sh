@@ -8,6 +8,7 @@ cd "$root"
 . scripts/lib/bootstrap.sh
 . scripts/lib/system.sh
 . scripts/lib/postgres.sh
+. scripts/lib/sandbox.sh
 k2_bootstrap
 
 out="$root/.k2/test-results"
@@ -19,6 +20,7 @@ k2_stage() { printf '\n\033[1;35m══ %s\033[0m\n' "$*" >&2; }
 
 cleanup() {
   [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null || true
+  [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null || true
   [ -n "${e2e_dir:-}" ] && rm -rf "$e2e_dir"
   k2_stop_postgres
 }
@@ -27,6 +29,8 @@ trap cleanup EXIT
 # System packages first, so a missing one is reported before minutes of work.
 have_chromium=1
 k2_need_package chromium chromium "end-to-end tests in a real browser" || have_chromium=0
+# kubectl: the sandbox's API fidelity tests drive it as a user would.
+k2_need_package kubectl kubernetes-client "kubectl against the sandbox cluster" || true
 have_postgres=1
 k2_start_postgres || have_postgres=0
 if [ "$have_postgres" = 0 ]; then
@@ -66,8 +70,17 @@ backend:
     client: better-sqlite3
     connection:
       directory: $e2e_dir/sqlite
+kubernetes:
+  clusterLocatorMethods:
+    - type: config
+      clusters:
+        - { name: test, url: http://127.0.0.1:7111, authProvider: serviceAccount, serviceAccountToken: e2e-test }
+        - { name: prod-a, url: http://127.0.0.1:7112, authProvider: serviceAccount, serviceAccountToken: e2e-prod-a }
+        - { name: prod-b, url: http://127.0.0.1:7113, authProvider: serviceAccount, serviceAccountToken: e2e-prod-b }
 YAML
   set -m
+  k2_start_sandbox "$out/e2e-sandbox.log" "$e2e_dir/kubeconfig" \
+    "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml"
   yarn start --config "$root/app-config.yaml" --config "$e2e_dir/app-config.e2e.yaml" \
     >"$out/e2e-portal.log" 2>&1 &
   portal=$!
@@ -82,9 +95,11 @@ YAML
     fi
     sleep 2
   done
-  K2_E2E_URL=http://localhost:3100 yarn test:e2e || e2e_status=$?
+  K2_E2E_URL=http://localhost:3100 K2_E2E_KUBECONFIG="$e2e_dir/kubeconfig" yarn test:e2e || e2e_status=$?
   kill -- -"$portal" 2>/dev/null || true
+  kill -- -"$sandbox" 2>/dev/null || true
   portal=
+  sandbox=
 else
   skipped+=("end-to-end tests (install: chromium)")
 fi

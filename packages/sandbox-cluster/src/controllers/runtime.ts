@@ -51,7 +51,11 @@ export class Timers {
   after(ms: number, fn: () => void) {
     const handle = setTimeout(() => {
       this.handles.delete(handle);
-      fn();
+      try {
+        fn();
+      } catch (error) {
+        process.stderr.write(`sandbox timer error: ${String((error as Error)?.stack ?? error)}\n`);
+      }
     }, Math.max(0, ms));
     handle.unref?.();
     this.handles.add(handle);
@@ -175,6 +179,7 @@ export function setCondition(
  */
 export class EventRecorder {
   private readonly recent = new Map<string, { namespace: string; name: string }>();
+  private sequence = 0;
 
   constructor(
     private readonly registry: Registry,
@@ -206,7 +211,9 @@ export class EventRecorder {
         return;
       }
     }
-    const name = `${involved.metadata.name}.${(Date.now() * 1000 + Math.floor(Math.random() * 1000)).toString(16)}`;
+    // Like the real recorder: the object's name and a unique hexadecimal suffix.
+    this.sequence++;
+    const name = `${involved.metadata.name}.${(Date.now() * 4096 + (this.sequence % 4096)).toString(16)}`;
     if (!this.registry.find(this.registry.typeOf('', 'namespaces'), undefined, namespace)) return;
     this.registry.create(this.eventType, namespace, {
       metadata: { name, namespace },

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Entity } from '@backstage/catalog-model';
 import {
   K2EnvironmentModel,
@@ -22,6 +23,15 @@ function unit(text: string) {
     h = Math.imul(h, 16777619);
   }
   return (h >>> 0) / 2 ** 32;
+}
+
+/** A stable 5-character pod name suffix in Kubernetes' alphabet. */
+function suffix(text: string) {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  const digest = createHash('sha256').update(text).digest();
+  let out = '';
+  for (let i = 0; i < 5; i++) out += alphabet[digest[i] % alphabet.length];
+  return out;
 }
 
 export interface SeededWorkload {
@@ -149,7 +159,7 @@ export function seedRunningDeployment(cluster: SandboxCluster, w: SeededWorkload
   });
   const nodes = cluster.store.list(cluster.type('', 'nodes'));
   for (let i = 0; i < w.replicas; i++) {
-    const name = `${rs.metadata.name}-${hash.slice(0, 5)}${i.toString(36)}`.slice(0, 253);
+    const name = `${rs.metadata.name}-${suffix(`${rs.metadata.name}/${i}`)}`;
     const started = createdAt + unit(`${name}`) * Math.max(0, now - createdAt) * 0.5;
     const node = cluster.kubelet.pickNode(nodes, template.spec.containers[0].resources.requests);
     const podIp = cluster.kubelet.allocateIp();
