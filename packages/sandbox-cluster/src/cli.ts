@@ -19,7 +19,13 @@ Options:
 `;
 
 function parseArgs(argv: string[]) {
-  const out = { configs: [] as string[], catalogs: [] as string[], kubeconfig: undefined as string | undefined, timeScale: 1, nodes: 3 };
+  const out = {
+    configs: [] as string[],
+    catalogs: [] as string[],
+    kubeconfig: undefined as string | undefined,
+    timeScale: 1,
+    nodes: 3,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -37,8 +43,10 @@ function parseArgs(argv: string[]) {
       process.exit(0);
     } else throw new Error(`unknown option ${arg}\n\n${USAGE}`);
   }
-  if (!(out.timeScale > 0)) throw new Error('--time-scale must be a positive number');
-  if (!(Number.isInteger(out.nodes) && out.nodes > 0)) throw new Error('--nodes must be a positive integer');
+  if (!(out.timeScale > 0))
+    throw new Error('--time-scale must be a positive number');
+  if (!(Number.isInteger(out.nodes) && out.nodes > 0))
+    throw new Error('--nodes must be a positive integer');
   if (out.configs.length === 0) out.configs.push('app-config.yaml');
   return out;
 }
@@ -52,19 +60,36 @@ async function main() {
   const config = ConfigReader.fromConfigs(appConfigs);
   const served = loopbackClustersFromConfig(config);
   if (served.length === 0) {
-    throw new Error('the config declares no Kubernetes cluster on 127.0.0.1/localhost with a serviceAccountToken');
+    throw new Error(
+      'the config declares no Kubernetes cluster on 127.0.0.1/localhost with a serviceAccountToken',
+    );
   }
-  const sandbox = await Sandbox.start(served, { timeScale: args.timeScale, nodes: args.nodes });
-  const seeded = args.catalogs.length > 0 ? sandbox.seedDemo(config, readEntities(args.catalogs.map(c => path.resolve(c)))) : 0;
+  const sandbox = await Sandbox.start(served, {
+    timeScale: args.timeScale,
+    nodes: args.nodes,
+  });
+  const seeded =
+    args.catalogs.length > 0
+      ? sandbox.seedDemo(
+          config,
+          readEntities(args.catalogs.map(c => path.resolve(c))),
+        )
+      : 0;
   if (args.kubeconfig) sandbox.writeKubeconfig(path.resolve(args.kubeconfig));
   for (const cluster of sandbox.clusters.values()) {
     const counts = cluster.objectCounts();
     process.stdout.write(
-      `sandbox cluster ${cluster.name}: ${cluster.url} (${counts['deployments.apps'] ?? 0} deployments, ${counts.pods ?? 0} pods)\n`,
+      `sandbox cluster ${cluster.name}: ${cluster.url} (${
+        counts['deployments.apps'] ?? 0
+      } deployments, ${counts.pods ?? 0} pods)\n`,
     );
   }
   process.stdout.write(
-    `${seeded} demo workloads seeded${args.kubeconfig ? `; kubectl --kubeconfig ${args.kubeconfig} get pods -A` : ''}\n`,
+    `${seeded} demo workloads seeded${
+      args.kubeconfig
+        ? `; kubectl --kubeconfig ${args.kubeconfig} get pods -A`
+        : ''
+    }\n`,
   );
   const stop = () => {
     sandbox.stop().finally(() => process.exit(0));
@@ -74,6 +99,8 @@ async function main() {
 }
 
 main().catch(error => {
-  process.stderr.write(`k2-sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `k2-sandbox: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

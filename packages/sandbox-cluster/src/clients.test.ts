@@ -28,11 +28,17 @@ function findKubectl(): string | undefined {
 
 const kubectlPath = findKubectl();
 if (!kubectlPath && process.env.CI === 'true') {
-  throw new Error('kubectl is required in CI (install the kubernetes-client package)');
+  throw new Error(
+    'kubectl is required in CI (install the kubernetes-client package)',
+  );
 }
 const describeKubectl = kubectlPath ? describe : describe.skip;
 
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 15000): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => T | undefined | false,
+  timeoutMs = 15000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
@@ -50,7 +56,13 @@ describeKubectl('kubectl against the sandbox', () => {
   const kubectl = async (...args: string[]) => {
     const { stdout } = await run(
       kubectlPath!,
-      ['--kubeconfig', path.join(dir, 'kubeconfig'), '--cache-dir', path.join(dir, 'cache'), ...args],
+      [
+        '--kubeconfig',
+        path.join(dir, 'kubeconfig'),
+        '--cache-dir',
+        path.join(dir, 'cache'),
+        ...args,
+      ],
       { timeout: 60000 },
     );
     return stdout;
@@ -58,7 +70,10 @@ describeKubectl('kubectl against the sandbox', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-kubectl-'));
-    sandbox = await Sandbox.start([{ name: 'test', port: 0, token: 'kubectl-token' }], { timeScale: 0.05 });
+    sandbox = await Sandbox.start(
+      [{ name: 'test', port: 0, token: 'kubectl-token' }],
+      { timeScale: 0.05 },
+    );
     cluster = sandbox.clusters.get('test')!;
     sandbox.writeKubeconfig(path.join(dir, 'kubeconfig'));
   });
@@ -72,7 +87,9 @@ describeKubectl('kubectl against the sandbox', () => {
     const nodes = await kubectl('get', 'nodes');
     expect(nodes).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION/);
     expect(nodes).toContain('test-worker-1   Ready');
-    expect(await kubectl('get', 'ns', '-o', 'name')).toContain('namespace/default');
+    expect(await kubectl('get', 'ns', '-o', 'name')).toContain(
+      'namespace/default',
+    );
   });
 
   it('applies manifests, scales, follows a rollout, reads logs and deletes with garbage collection', async () => {
@@ -108,53 +125,113 @@ spec:
 `;
     const file = path.join(dir, 'shop.yaml');
     fs.writeFileSync(file, manifest('shop/web:1.0'));
-    expect(await kubectl('apply', '-f', file)).toMatch(/deployment.apps\/shop created[\s\S]*service\/shop created/);
-    expect(await kubectl('rollout', 'status', 'deployment/shop', '--timeout=60s')).toContain(
-      'deployment "shop" successfully rolled out',
+    expect(await kubectl('apply', '-f', file)).toMatch(
+      /deployment.apps\/shop created[\s\S]*service\/shop created/,
     );
+    expect(
+      await kubectl('rollout', 'status', 'deployment/shop', '--timeout=60s'),
+    ).toContain('deployment "shop" successfully rolled out');
 
     // A second apply (three-way strategic merge patch) rolls out the new image.
     fs.writeFileSync(file, manifest('shop/web:1.1'));
-    expect(await kubectl('apply', '-f', file)).toContain('deployment.apps/shop configured');
-    expect(await kubectl('rollout', 'status', 'deployment/shop', '--timeout=60s')).toContain(
-      'successfully rolled out',
+    expect(await kubectl('apply', '-f', file)).toContain(
+      'deployment.apps/shop configured',
     );
-    const images = await kubectl('get', 'pods', '-l', 'app=shop', '-o', 'jsonpath={.items[*].spec.containers[0].image}');
+    expect(
+      await kubectl('rollout', 'status', 'deployment/shop', '--timeout=60s'),
+    ).toContain('successfully rolled out');
+    const images = await kubectl(
+      'get',
+      'pods',
+      '-l',
+      'app=shop',
+      '-o',
+      'jsonpath={.items[*].spec.containers[0].image}',
+    );
     expect(images.split(' ').sort()).toEqual(['shop/web:1.1', 'shop/web:1.1']);
 
-    expect(await kubectl('scale', 'deployment/shop', '--replicas=3')).toContain('deployment.apps/shop scaled');
+    expect(await kubectl('scale', 'deployment/shop', '--replicas=3')).toContain(
+      'deployment.apps/shop scaled',
+    );
     await kubectl('rollout', 'status', 'deployment/shop', '--timeout=60s');
-    expect(await kubectl('get', 'deployment', 'shop', '-o', 'jsonpath={.status.readyReplicas}')).toBe('3');
-    const endpoints = await kubectl('get', 'endpoints', 'shop', '-o', 'jsonpath={.subsets[0].addresses[*].ip}');
+    expect(
+      await kubectl(
+        'get',
+        'deployment',
+        'shop',
+        '-o',
+        'jsonpath={.status.readyReplicas}',
+      ),
+    ).toBe('3');
+    const endpoints = await kubectl(
+      'get',
+      'endpoints',
+      'shop',
+      '-o',
+      'jsonpath={.subsets[0].addresses[*].ip}',
+    );
     expect(endpoints.split(' ')).toHaveLength(3);
 
-    const pod = (await kubectl('get', 'pods', '-l', 'app=shop', '-o', 'name')).split('\n')[0];
+    const pod = (
+      await kubectl('get', 'pods', '-l', 'app=shop', '-o', 'name')
+    ).split('\n')[0];
     const logs = await kubectl('logs', pod, '--tail=3');
     expect(logs.trim().split('\n')).toHaveLength(3);
 
-    expect(await kubectl('delete', 'deployment', 'shop', '--wait=true', '--timeout=60s')).toContain(
-      'deployment.apps "shop" deleted',
-    );
+    expect(
+      await kubectl(
+        'delete',
+        'deployment',
+        'shop',
+        '--wait=true',
+        '--timeout=60s',
+      ),
+    ).toContain('deployment.apps "shop" deleted');
     // The garbage collector removes the ReplicaSets and their pods.
-    await until('the ReplicaSets and pods to be collected', () =>
-      cluster.store.list(cluster.type('apps', 'replicasets'), 'default').length === 0 &&
-      cluster.store.list(cluster.type('', 'pods'), 'default').length === 0,
+    await until(
+      'the ReplicaSets and pods to be collected',
+      () =>
+        cluster.store.list(cluster.type('apps', 'replicasets'), 'default')
+          .length === 0 &&
+        cluster.store.list(cluster.type('', 'pods'), 'default').length === 0,
     );
     expect(await kubectl('get', 'rs,pods', '-o', 'name')).toBe('');
   });
 
   it('shows a crash loop the way a real cluster does', async () => {
-    await kubectl('create', 'deployment', 'broken', '--image=shop/web:1.0-crashloop');
+    await kubectl(
+      'create',
+      'deployment',
+      'broken',
+      '--image=shop/web:1.0-crashloop',
+    );
     await until('a restart', () =>
       cluster.store
         .list(cluster.type('', 'pods'), 'default')
-        .find(p => p.metadata.labels?.app === 'broken' && p.status?.containerStatuses?.[0]?.restartCount > 0),
+        .find(
+          p =>
+            p.metadata.labels?.app === 'broken' &&
+            p.status?.containerStatuses?.[0]?.restartCount > 0,
+        ),
     );
     const pods = await kubectl('get', 'pods', '-l', 'app=broken');
     expect(pods).toMatch(/CrashLoopBackOff|Running|Error/);
-    const name = (await kubectl('get', 'pods', '-l', 'app=broken', '-o', 'name')).trim();
-    expect(await kubectl('logs', name, '--previous', '--tail=20')).toMatch(/fatal|panic|Exception|Error/i);
-    expect(await kubectl('get', 'events', '--field-selector', 'reason=BackOff', '-o', 'name')).toContain('event/');
+    const name = (
+      await kubectl('get', 'pods', '-l', 'app=broken', '-o', 'name')
+    ).trim();
+    expect(await kubectl('logs', name, '--previous', '--tail=20')).toMatch(
+      /fatal|panic|Exception|Error/i,
+    );
+    expect(
+      await kubectl(
+        'get',
+        'events',
+        '--field-selector',
+        'reason=BackOff',
+        '-o',
+        'name',
+      ),
+    ).toContain('event/');
     await kubectl('delete', 'deployment', 'broken');
   });
 });
@@ -164,11 +241,17 @@ describe('@kubernetes/client-node against the sandbox', () => {
   let kc: KubeConfig;
 
   beforeAll(async () => {
-    cluster = new SandboxCluster({ name: 'informer', tokens: ['client-token'], timeScale: 0.05 });
+    cluster = new SandboxCluster({
+      name: 'informer',
+      tokens: ['client-token'],
+      timeScale: 0.05,
+    });
     await cluster.listen(0);
     kc = new KubeConfig();
     kc.loadFromOptions({
-      clusters: [{ name: 'informer', server: cluster.url, skipTLSVerify: true }],
+      clusters: [
+        { name: 'informer', server: cluster.url, skipTLSVerify: true },
+      ],
       users: [{ name: 'informer', token: 'client-token' }],
       contexts: [{ name: 'informer', cluster: 'informer', user: 'informer' }],
       currentContext: 'informer',
@@ -188,32 +271,51 @@ describe('@kubernetes/client-node against the sandbox', () => {
         spec: {
           replicas: 1,
           selector: { matchLabels: { app: 'typed' } },
-          template: { metadata: { labels: { app: 'typed' } }, spec: { containers: [{ name: 'app', image: 'typed:1' }] } },
+          template: {
+            metadata: { labels: { app: 'typed' } },
+            spec: { containers: [{ name: 'app', image: 'typed:1' }] },
+          },
         },
       },
     });
-    const read = await apps.readNamespacedDeployment({ name: 'typed', namespace: 'default' });
+    const read = await apps.readNamespacedDeployment({
+      name: 'typed',
+      namespace: 'default',
+    });
     expect(read.spec?.strategy?.rollingUpdate?.maxSurge).toBe('25%');
-    const list = await apps.listDeploymentForAllNamespaces({ labelSelector: 'app=typed' });
+    const list = await apps.listDeploymentForAllNamespaces({
+      labelSelector: 'app=typed',
+    });
     expect(list.items.map(d => d.metadata?.name)).toEqual(['typed']);
   });
 
   it('informs about ADDED, MODIFIED and DELETED, and relists after a forced 410', async () => {
     const core = kc.makeApiClient(CoreV1Api);
     const seen: string[] = [];
-    const informer = makeInformer<V1ConfigMap>(kc, '/api/v1/namespaces/default/configmaps', () =>
-      core.listNamespacedConfigMap({ namespace: 'default' }),
+    const informer = makeInformer<V1ConfigMap>(
+      kc,
+      '/api/v1/namespaces/default/configmaps',
+      () => core.listNamespacedConfigMap({ namespace: 'default' }),
     );
     informer.on('add', cm => seen.push(`add ${cm.metadata?.name}`));
-    informer.on('update', cm => seen.push(`update ${cm.metadata?.name}=${cm.data?.v}`));
+    informer.on('update', cm =>
+      seen.push(`update ${cm.metadata?.name}=${cm.data?.v}`),
+    );
     informer.on('delete', cm => seen.push(`delete ${cm.metadata?.name}`));
     const errors: unknown[] = [];
     informer.on('error', e => errors.push(e));
     await informer.start();
     try {
-      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' }, data: { v: '1' } } });
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'a' }, data: { v: '1' } },
+      });
       await until('ADDED a', () => seen.includes('add a'));
-      await core.replaceNamespacedConfigMap({ name: 'a', namespace: 'default', body: { metadata: { name: 'a' }, data: { v: '2' } } });
+      await core.replaceNamespacedConfigMap({
+        name: 'a',
+        namespace: 'default',
+        body: { metadata: { name: 'a' }, data: { v: '2' } },
+      });
       await until('MODIFIED a', () => seen.includes('update a=2'));
       await core.deleteNamespacedConfigMap({ name: 'a', namespace: 'default' });
       await until('DELETED a', () => seen.includes('delete a'));
@@ -224,8 +326,14 @@ describe('@kubernetes/client-node against the sandbox', () => {
         headers: { Authorization: 'Bearer client-token' },
       });
       expect(await res.json()).toMatchObject({ expired: 1 });
-      await until('a relist after 410', () => cluster.counters.total('list', 'configmaps') > listsBefore);
-      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'b' }, data: { v: '1' } } });
+      await until(
+        'a relist after 410',
+        () => cluster.counters.total('list', 'configmaps') > listsBefore,
+      );
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'b' }, data: { v: '1' } },
+      });
       await until('ADDED b after the relist', () => seen.includes('add b'));
       expect(informer.list().map(cm => cm.metadata?.name)).toEqual(['b']);
       expect(errors).toEqual([]);

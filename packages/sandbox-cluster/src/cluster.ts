@@ -86,7 +86,11 @@ export class SandboxCluster {
     this.store = new ObjectStore(this.options.watchLogSize);
     this.registry = new Registry(this.store);
     const events = new EventRecorder(this.registry, this.type('', 'events'));
-    const workloads = new WorkloadControllers(this.registry, events, this.timers);
+    const workloads = new WorkloadControllers(
+      this.registry,
+      events,
+      this.timers,
+    );
     const stateful = new StatefulControllers(this.registry, events);
     const jobs = new JobController(this.registry, events);
     const services = new ServiceController(this.registry);
@@ -104,15 +108,30 @@ export class SandboxCluster {
       },
       this.options.podNetwork,
     );
-    const all = [workloads, stateful, jobs, services, storage, gc, this.kubelet];
+    const all = [
+      workloads,
+      stateful,
+      jobs,
+      services,
+      storage,
+      gc,
+      this.kubelet,
+    ];
     this.controllers.push(...all);
     this.store.onChange(event => {
       for (const controller of all) controller.onEvent(event);
     });
-    const hpa = new HpaController(this.registry, events, this.usage, 300000 * this.options.timeScale);
+    const hpa = new HpaController(
+      this.registry,
+      events,
+      this.usage,
+      300000 * this.options.timeScale,
+    );
     this.timers.every(this.options.hpaSyncMs, () => hpa.syncAll());
     this.timers.every(60000, () => {
-      const live = new Set(this.store.list(this.type('', 'pods')).map(p => p.metadata.uid!));
+      const live = new Set(
+        this.store.list(this.type('', 'pods')).map(p => p.metadata.uid!),
+      );
       this.usage.prune(live);
     });
     this.server = new ApiServer(this);
@@ -130,7 +149,8 @@ export class SandboxCluster {
 
   /** The API's base URL once listening. */
   get url() {
-    if (this.port === undefined) throw new Error(`sandbox cluster ${this.name} is not listening`);
+    if (this.port === undefined)
+      throw new Error(`sandbox cluster ${this.name} is not listening`);
     return `http://127.0.0.1:${this.port}`;
   }
 
@@ -173,19 +193,30 @@ export class SandboxCluster {
     obj.apiVersion = apiVersionOf(type);
     obj.kind = type.kind;
     obj.metadata.uid = obj.metadata.uid ?? randomUUID();
-    obj.metadata.creationTimestamp = obj.metadata.creationTimestamp ?? nowTimestamp();
+    obj.metadata.creationTimestamp =
+      obj.metadata.creationTimestamp ?? nowTimestamp();
     if (type.generation) obj.metadata.generation = obj.metadata.generation ?? 1;
     return this.store.put(type, obj);
   }
 
   private bootstrap() {
-    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
-      this.registry.create(this.type('', 'namespaces'), undefined, { metadata: { name } });
+    for (const name of [
+      'default',
+      'kube-system',
+      'kube-public',
+      'kube-node-lease',
+    ]) {
+      this.registry.create(this.type('', 'namespaces'), undefined, {
+        metadata: { name },
+      });
     }
     this.addNodes(this.options.nodes);
     const classes = this.type('storage.k8s.io', 'storageclasses');
     this.registry.create(classes, undefined, {
-      metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+      metadata: {
+        name: 'standard',
+        annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+      },
       provisioner: 'rancher.io/local-path',
       allowVolumeExpansion: false,
       volumeBindingMode: 'Immediate',
@@ -234,10 +265,30 @@ export class SandboxCluster {
           capacity,
           allocatable: capacity,
           conditions: [
-            ['MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
-            ['DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
-            ['PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
-            ['Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'],
+            [
+              'MemoryPressure',
+              'False',
+              'KubeletHasSufficientMemory',
+              'kubelet has sufficient memory available',
+            ],
+            [
+              'DiskPressure',
+              'False',
+              'KubeletHasNoDiskPressure',
+              'kubelet has no disk pressure',
+            ],
+            [
+              'PIDPressure',
+              'False',
+              'KubeletHasSufficientPID',
+              'kubelet has sufficient PID available',
+            ],
+            [
+              'Ready',
+              'True',
+              'KubeletReady',
+              'kubelet is posting ready status',
+            ],
           ].map(([type, status, reason, message]) => ({
             type,
             status,
@@ -247,7 +298,10 @@ export class SandboxCluster {
             lastTransitionTime: now,
           })),
           addresses: [
-            { type: 'InternalIP', address: `10.0.${this.options.podNetwork % 250}.${i}` },
+            {
+              type: 'InternalIP',
+              address: `10.0.${this.options.podNetwork % 250}.${i}`,
+            },
             { type: 'Hostname', address: name },
           ],
           nodeInfo: {
@@ -266,7 +320,8 @@ export class SandboxCluster {
 
   /** Prometheus exposition text for every pod, container and workload. */
   prometheusText(now = Date.now()): string {
-    const list = (group: string, resource: string) => this.store.list(this.type(group, resource));
+    const list = (group: string, resource: string) =>
+      this.store.list(this.type(group, resource));
     return renderMetrics({
       cluster: this.name,
       pods: list('', 'pods'),
@@ -285,14 +340,24 @@ export class SandboxCluster {
     const now = Date.now();
     const timestamp = nowTimestamp(now);
     const pods = this.store
-      .list(this.type('', 'pods'), type.resource === 'pods' ? namespace : undefined)
+      .list(
+        this.type('', 'pods'),
+        type.resource === 'pods' ? namespace : undefined,
+      )
       .filter(p => p.status?.phase === 'Running');
-    const usageOf = (pod: KubeObject): { name: string; usage: ContainerUsage }[] =>
+    const usageOf = (
+      pod: KubeObject,
+    ): { name: string; usage: ContainerUsage }[] =>
       (pod.spec.containers ?? [])
         .filter((c: any) =>
-          (pod.status?.containerStatuses ?? []).some((s: any) => s.name === c.name && s.state?.running),
+          (pod.status?.containerStatuses ?? []).some(
+            (s: any) => s.name === c.name && s.state?.running,
+          ),
         )
-        .map((c: any) => ({ name: c.name, usage: this.usage.containerUsage(pod, c.name, now) }));
+        .map((c: any) => ({
+          name: c.name,
+          usage: this.usage.containerUsage(pod, c.name, now),
+        }));
     const cpu = (cores: number) => `${Math.round(cores * 1e9)}n`;
     const memory = (bytes: number) => `${Math.round(bytes / 1024)}Ki`;
     if (type.resource === 'pods') {
@@ -309,7 +374,10 @@ export class SandboxCluster {
         window: '15s',
         containers: usageOf(pod).map(c => ({
           name: c.name,
-          usage: { cpu: cpu(c.usage.cpuCores), memory: memory(c.usage.memoryWorkingSetBytes) },
+          usage: {
+            cpu: cpu(c.usage.cpuCores),
+            memory: memory(c.usage.memoryWorkingSetBytes),
+          },
         })),
       }));
     }
@@ -327,10 +395,17 @@ export class SandboxCluster {
       return {
         kind: 'NodeMetrics',
         apiVersion: 'metrics.k8s.io/v1beta1',
-        metadata: { name: node.metadata.name, labels: node.metadata.labels, creationTimestamp: timestamp },
+        metadata: {
+          name: node.metadata.name,
+          labels: node.metadata.labels,
+          creationTimestamp: timestamp,
+        },
         timestamp,
         window: '20s',
-        usage: { cpu: cpu(total.cpu + 0.2), memory: memory(total.memory + 1.5 * 1024 ** 3) },
+        usage: {
+          cpu: cpu(total.cpu + 0.2),
+          memory: memory(total.memory + 1.5 * 1024 ** 3),
+        },
       };
     });
   }
@@ -340,7 +415,8 @@ export class SandboxCluster {
     const out: Record<string, number> = {};
     for (const type of RESOURCE_TYPES) {
       const n = this.store.count(type);
-      if (n > 0) out[type.group ? `${type.resource}.${type.group}` : type.resource] = n;
+      if (n > 0)
+        out[type.group ? `${type.resource}.${type.group}` : type.resource] = n;
     }
     return out;
   }

@@ -21,14 +21,20 @@ export interface ServedCluster {
  */
 export function loopbackClustersFromConfig(config: Config): ServedCluster[] {
   const out: ServedCluster[] = [];
-  for (const method of config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? []) {
+  for (const method of config.getOptionalConfigArray(
+    'kubernetes.clusterLocatorMethods',
+  ) ?? []) {
     if (method.getString('type') !== 'config') continue;
     for (const cluster of method.getOptionalConfigArray('clusters') ?? []) {
       const url = new URL(cluster.getString('url'));
       if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) continue;
       const token = cluster.getOptionalString('serviceAccountToken');
       if (!token) continue;
-      out.push({ name: cluster.getString('name'), port: Number(url.port), token });
+      out.push({
+        name: cluster.getString('name'),
+        port: Number(url.port),
+        token,
+      });
     }
   }
   return out;
@@ -54,7 +60,12 @@ export class Sandbox {
     const sandbox = new Sandbox();
     let network = 240;
     for (const s of served) {
-      const cluster = new SandboxCluster({ ...options, name: s.name, tokens: [s.token], podNetwork: network++ });
+      const cluster = new SandboxCluster({
+        ...options,
+        name: s.name,
+        tokens: [s.token],
+        podNetwork: network++,
+      });
       sandbox.clusters.set(s.name, cluster);
     }
     try {
@@ -71,7 +82,11 @@ export class Sandbox {
 
   /** Seeds the demo services of the catalog into the clusters their environments name. */
   seedDemo(config: Config, entities: Entity[]) {
-    return seedDemoServices(this.clusters, entities, readEnvironmentModel(config));
+    return seedDemoServices(
+      this.clusters,
+      entities,
+      readEnvironmentModel(config),
+    );
   }
 
   /** Writes a kubeconfig with one context per cluster (for kubectl). */
@@ -85,11 +100,19 @@ export class Sandbox {
         name: c.name,
         cluster: {
           server: c.url.replace('http:', 'https:'),
-          'certificate-authority-data': Buffer.from(sandboxCertificate().cert).toString('base64'),
+          'certificate-authority-data': Buffer.from(
+            sandboxCertificate().cert,
+          ).toString('base64'),
         },
       })),
-      users: clusters.map(c => ({ name: c.name, user: { token: c.tokens[0] } })),
-      contexts: clusters.map(c => ({ name: c.name, context: { cluster: c.name, user: c.name, namespace: 'default' } })),
+      users: clusters.map(c => ({
+        name: c.name,
+        user: { token: c.tokens[0] },
+      })),
+      contexts: clusters.map(c => ({
+        name: c.name,
+        context: { cluster: c.name, user: c.name, namespace: 'default' },
+      })),
     };
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, YAML.stringify(doc), { mode: 0o600 });

@@ -56,8 +56,15 @@ async function send(
 }
 
 /** A fetch wrapper for one cluster, authenticated with its first token by default. */
-export function api(cluster: SandboxCluster, token: string = cluster.tokens[0]) {
-  const request = (method: string, path: string, options: RequestOptions = {}) =>
+export function api(
+  cluster: SandboxCluster,
+  token: string = cluster.tokens[0],
+) {
+  const request = (
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ) =>
     send(
       cluster.url,
       method,
@@ -104,7 +111,12 @@ export function api(cluster: SandboxCluster, token: string = cluster.tokens[0]) 
  */
 export async function poll<T>(
   what: string,
-  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  check: () =>
+    | Promise<T | undefined | null | false>
+    | T
+    | undefined
+    | null
+    | false,
   timeoutMs = 10000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -231,9 +243,9 @@ export class WatchStream {
       const event = await this.next(timeoutMs);
       if (!event) {
         throw new Error(
-          `watch ${this.path} ended after ${out.length} of ${count} events: ${JSON.stringify(
-            out.map(e => e.type),
-          )}`,
+          `watch ${this.path} ended after ${
+            out.length
+          } of ${count} events: ${JSON.stringify(out.map(e => e.type))}`,
         );
       }
       out.push(event);
@@ -250,9 +262,7 @@ export class WatchStream {
     for (;;) {
       const event = await this.next(Math.max(1, deadline - Date.now()));
       if (!event) {
-        throw new Error(
-          `watch ${this.path} ended before the awaited event`,
-        );
+        throw new Error(`watch ${this.path} ended before the awaited event`);
       }
       if (predicate(event)) return event;
     }
@@ -308,7 +318,9 @@ export async function createNamespace(
     metadata: { name },
   });
   if (res.status !== 201) {
-    throw new Error(`creating namespace ${name} answered ${res.status}: ${res.text}`);
+    throw new Error(
+      `creating namespace ${name} answered ${res.status}: ${res.text}`,
+    );
   }
   return name;
 }

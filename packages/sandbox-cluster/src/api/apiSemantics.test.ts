@@ -1,3 +1,4 @@
+/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "expectStatus"] }] */
 import { SandboxCluster } from '../cluster';
 import {
   ApiClient,
@@ -90,7 +91,11 @@ function expectStatus(
   code: number,
   reason: string,
 ) {
-  expect({ status: res.status, kind: res.body?.kind, reason: res.body?.reason }).toEqual({
+  expect({
+    status: res.status,
+    kind: res.body?.kind,
+    reason: res.body?.reason,
+  }).toEqual({
     status: code,
     kind: 'Status',
     reason,
@@ -147,10 +152,10 @@ describe('discovery', () => {
   });
 
   it('serves /api and /apis', async () => {
-    const core = await client.get('/api');
-    expect(core.status).toBe(200);
-    expect(core.body.kind).toBe('APIVersions');
-    expect(core.body.versions).toContain('v1');
+    const versions = await client.get('/api');
+    expect(versions.status).toBe(200);
+    expect(versions.body.kind).toBe('APIVersions');
+    expect(versions.body.versions).toContain('v1');
 
     const groups = await client.get('/apis');
     expect(groups.status).toBe(200);
@@ -186,7 +191,14 @@ describe('discovery', () => {
     });
     expect(byName.get('pods').shortNames).toContain('po');
     expect(byName.get('pods').verbs).toEqual(
-      expect.arrayContaining(['get', 'list', 'watch', 'create', 'delete', 'patch']),
+      expect.arrayContaining([
+        'get',
+        'list',
+        'watch',
+        'create',
+        'delete',
+        'patch',
+      ]),
     );
     expect(byName.get('pods/log')).toMatchObject({ kind: 'Pod' });
     expect(byName.get('pods/log').verbs).toContain('get');
@@ -249,7 +261,9 @@ describe('create, get and update', () => {
 
   it('answers 409 AlreadyExists when creating an existing name', async () => {
     const ns = await testNamespace();
-    expect((await client.post(core(ns, 'configmaps'), configMap('dup'))).status).toBe(201);
+    expect(
+      (await client.post(core(ns, 'configmaps'), configMap('dup'))).status,
+    ).toBe(201);
     const res = await client.post(core(ns, 'configmaps'), configMap('dup'));
     expectStatus(res, 409, 'AlreadyExists');
     expect(res.body.details).toMatchObject({ name: 'dup', kind: 'configmaps' });
@@ -276,8 +290,9 @@ describe('create, get and update', () => {
 
   it('rejects a PUT with a stale resourceVersion and accepts the current one', async () => {
     const ns = await testNamespace();
-    const created = (await client.post(core(ns, 'configmaps'), configMap('cas')))
-      .body;
+    const created = (
+      await client.post(core(ns, 'configmaps'), configMap('cas'))
+    ).body;
     const path = core(ns, 'configmaps', 'cas');
 
     const first = await client.put(path, { ...created, data: { key: 'v2' } });
@@ -401,7 +416,10 @@ describe('generation and the status subresource', () => {
 
   it('writes only status through /status and only spec through the main resource', async () => {
     const ns = await testNamespace();
-    await client.post(apps(ns, 'deployments'), deployment('split', { replicas: 0 }));
+    await client.post(
+      apps(ns, 'deployments'),
+      deployment('split', { replicas: 0 }),
+    );
     const path = apps(ns, 'deployments', 'split');
 
     const live = (await client.get(path)).body;
@@ -512,10 +530,12 @@ describe('selectors', () => {
     expect(await select('status.phase=Running')).toEqual(['runs']);
     expect(await select('status.phase=Pending')).toEqual(['waits']);
     expect(await select('status.phase!=Running')).toEqual(['waits']);
-    expect(await select('metadata.name=waits,status.phase=Running')).toEqual([]);
-    expect((await client.get(core(ns, 'pods', 'waits'))).body.status.phase).toBe(
-      'Pending',
+    expect(await select('metadata.name=waits,status.phase=Running')).toEqual(
+      [],
     );
+    expect(
+      (await client.get(core(ns, 'pods', 'waits'))).body.status.phase,
+    ).toBe('Pending');
 
     const unsupported = await client.get(
       `${core(ns, 'pods')}?fieldSelector=${q('spec.image=nginx')}`,
@@ -544,7 +564,9 @@ describe('pagination', () => {
     let token: string | undefined;
     do {
       const res = await client.get(
-        `${core(ns, 'configmaps')}?limit=10${token ? `&continue=${q(token)}` : ''}`,
+        `${core(ns, 'configmaps')}?limit=10${
+          token ? `&continue=${q(token)}` : ''
+        }`,
       );
       expect(res.status).toBe(200);
       pages.push(res.body);
@@ -564,7 +586,10 @@ describe('pagination', () => {
     expect(pages[2].metadata.continue ?? '').toBe('');
     expect(new Set(seen).size).toBe(25);
     expect([...seen].sort()).toEqual(
-      Array.from({ length: 25 }, (_, i) => `page-${String(i).padStart(2, '0')}`),
+      Array.from(
+        { length: 25 },
+        (_, i) => `page-${String(i).padStart(2, '0')}`,
+      ),
     );
   });
 
@@ -662,7 +687,9 @@ describe('patch', () => {
         spec: {
           template: {
             spec: {
-              containers: [{ name: 'app', env: [{ name: 'FOO', value: 'bar' }] }],
+              containers: [
+                { name: 'app', env: [{ name: 'FOO', value: 'bar' }] },
+              ],
             },
           },
         },
@@ -708,7 +735,9 @@ describe('patch', () => {
       'application/json',
     );
     expectStatus(res, 415, 'UnsupportedMediaType');
-    expect((await client.get(core(ns, 'configmaps', 'typed'))).body.data).toEqual({
+    expect(
+      (await client.get(core(ns, 'configmaps', 'typed'))).body.data,
+    ).toEqual({
       key: 'value',
     });
   });
@@ -771,18 +800,28 @@ data:
     const ns = await testNamespace();
     const path = core(ns, 'configmaps', 'ssa');
     expect(
-      (await client.apply(`${path}?fieldManager=k2`, applied('one', { owned: 'yes' })))
-        .status,
+      (
+        await client.apply(
+          `${path}?fieldManager=k2`,
+          applied('one', { owned: 'yes' }),
+        )
+      ).status,
     ).toBe(201);
 
-    const conflict = await client.apply(`${path}?fieldManager=other`, applied('two'));
+    const conflict = await client.apply(
+      `${path}?fieldManager=other`,
+      applied('two'),
+    );
     expectStatus(conflict, 409, 'Conflict');
     expect(conflict.body.message).toContain('"k2"');
     expect(conflict.body.message).toContain('.data.key');
     expect((await client.get(path)).body.data).toEqual({ key: 'one' });
 
     // The same value is no conflict: the field is then shared.
-    const shared = await client.apply(`${path}?fieldManager=third`, applied('one'));
+    const shared = await client.apply(
+      `${path}?fieldManager=third`,
+      applied('one'),
+    );
     expect(shared.status).toBe(200);
 
     const forced = await client.apply(
@@ -798,11 +837,16 @@ data:
     });
     const k2 = entryOf(forced.body, 'k2');
     expect(k2.fieldsV1['f:data']).toBeUndefined();
-    expect(k2.fieldsV1['f:metadata']).toEqual({ 'f:labels': { 'f:owned': {} } });
+    expect(k2.fieldsV1['f:metadata']).toEqual({
+      'f:labels': { 'f:owned': {} },
+    });
     expect(entryOf(forced.body, 'third')?.fieldsV1?.['f:data']).toBeUndefined();
 
     // Now k2 is the one in conflict.
-    const back = await client.apply(`${path}?fieldManager=k2`, applied('one', { owned: 'yes' }));
+    const back = await client.apply(
+      `${path}?fieldManager=k2`,
+      applied('one', { owned: 'yes' }),
+    );
     expectStatus(back, 409, 'Conflict');
     expect(back.body.message).toContain('"other"');
   });
@@ -814,20 +858,31 @@ data:
       `${path}?fieldManager=k2`,
       applied('one', { owned: 'yes', kept: 'yes' }),
     );
-    const res = await client.apply(`${path}?fieldManager=k2`, applied('one', { kept: 'yes' }));
+    const res = await client.apply(
+      `${path}?fieldManager=k2`,
+      applied('one', { kept: 'yes' }),
+    );
     expect(res.status).toBe(200);
     expect(res.body.metadata.labels).toEqual({ kept: 'yes' });
     expect(entryOf(res.body, 'k2').fieldsV1['f:metadata']).toEqual({
       'f:labels': { 'f:kept': {} },
     });
-    expect((await client.get(path)).body.metadata.labels).toEqual({ kept: 'yes' });
+    expect((await client.get(path)).body.metadata.labels).toEqual({
+      kept: 'yes',
+    });
   });
 
   it('keeps a field another manager also owns when the applier drops it', async () => {
     const ns = await testNamespace();
     const path = core(ns, 'configmaps', 'ssa');
-    await client.apply(`${path}?fieldManager=k2`, applied('one', { owned: 'yes' }));
-    await client.apply(`${path}?fieldManager=peer`, applied('one', { owned: 'yes' }));
+    await client.apply(
+      `${path}?fieldManager=k2`,
+      applied('one', { owned: 'yes' }),
+    );
+    await client.apply(
+      `${path}?fieldManager=peer`,
+      applied('one', { owned: 'yes' }),
+    );
     const res = await client.apply(`${path}?fieldManager=k2`, applied('one'));
     expect(res.status).toBe(200);
     expect(res.body.metadata.labels).toEqual({ owned: 'yes' });
@@ -835,7 +890,10 @@ data:
 
   it('answers 400 for an apply without fieldManager', async () => {
     const ns = await testNamespace();
-    const res = await client.apply(core(ns, 'configmaps', 'ssa'), applied('one'));
+    const res = await client.apply(
+      core(ns, 'configmaps', 'ssa'),
+      applied('one'),
+    );
     expectStatus(res, 400, 'BadRequest');
     expect((await client.get(core(ns, 'configmaps', 'ssa'))).status).toBe(404);
   });
@@ -844,7 +902,9 @@ data:
 describe('delete', () => {
   it('answers a Success Status and the object is gone', async () => {
     const ns = await testNamespace();
-    const created = (await client.post(core(ns, 'configmaps'), configMap('bye'))).body;
+    const created = (
+      await client.post(core(ns, 'configmaps'), configMap('bye'))
+    ).body;
     const res = await client.delete(core(ns, 'configmaps', 'bye'));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -853,15 +913,26 @@ describe('delete', () => {
       status: 'Success',
       details: { name: 'bye', kind: 'configmaps', uid: created.metadata.uid },
     });
-    expectStatus(await client.get(core(ns, 'configmaps', 'bye')), 404, 'NotFound');
-    expectStatus(await client.delete(core(ns, 'configmaps', 'bye')), 404, 'NotFound');
+    expectStatus(
+      await client.get(core(ns, 'configmaps', 'bye')),
+      404,
+      'NotFound',
+    );
+    expectStatus(
+      await client.delete(core(ns, 'configmaps', 'bye')),
+      404,
+      'NotFound',
+    );
   });
 
   it('answers 409 when a resourceVersion precondition is stale', async () => {
     const ns = await testNamespace();
-    const created = (await client.post(core(ns, 'configmaps'), configMap('pre'))).body;
+    const created = (
+      await client.post(core(ns, 'configmaps'), configMap('pre'))
+    ).body;
     const path = core(ns, 'configmaps', 'pre');
-    const updated = (await client.mergePatch(path, { data: { key: 'v2' } })).body;
+    const updated = (await client.mergePatch(path, { data: { key: 'v2' } }))
+      .body;
 
     const stale = await client.delete(path, {
       apiVersion: 'v1',
@@ -886,11 +957,17 @@ describe('delete', () => {
 
 describe('garbage collection', () => {
   async function runningDeployment(ns: string, name: string, replicas: number) {
-    const res = await client.post(apps(ns, 'deployments'), deployment(name, { replicas }));
+    const res = await client.post(
+      apps(ns, 'deployments'),
+      deployment(name, { replicas }),
+    );
     expect(res.status).toBe(201);
     await poll(`${replicas} pods of ${name}`, async () => {
       const pods = await podsOf(ns, name);
-      return pods.length === replicas && pods.every(p => p.status?.phase === 'Running');
+      return (
+        pods.length === replicas &&
+        pods.every(p => p.status?.phase === 'Running')
+      );
     });
     return res.body;
   }
@@ -900,18 +977,25 @@ describe('garbage collection', () => {
     await runningDeployment(ns, 'bg', 2);
     const [rs] = await replicaSetsOf(ns, 'bg');
     expect(rs.metadata.ownerReferences).toEqual([
-      expect.objectContaining({ kind: 'Deployment', name: 'bg', controller: true }),
+      expect.objectContaining({
+        kind: 'Deployment',
+        name: 'bg',
+        controller: true,
+      }),
     ]);
     const pods = await podsOf(ns, 'bg');
-    expect(pods.every(p => p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid)).toBe(
-      true,
-    );
+    expect(
+      pods.every(p => p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid),
+    ).toBe(true);
 
     const res = await client.delete(apps(ns, 'deployments', 'bg'));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ kind: 'Status', status: 'Success' });
     await poll('the ReplicaSet and pods of bg to be deleted', async () => {
-      const left = [...(await replicaSetsOf(ns, 'bg')), ...(await podsOf(ns, 'bg'))];
+      const left = [
+        ...(await replicaSetsOf(ns, 'bg')),
+        ...(await podsOf(ns, 'bg')),
+      ];
       return left.length === 0;
     });
     expect((await client.get(apps(ns, 'deployments', 'bg'))).status).toBe(404);
@@ -926,15 +1010,20 @@ describe('garbage collection', () => {
       `${apps(ns, 'deployments', 'orphan')}?propagationPolicy=Orphan`,
     );
     expect(res.status).toBe(200);
-    await poll('the Deployment orphan to be gone', async () =>
-      (await client.get(apps(ns, 'deployments', 'orphan'))).status === 404,
+    await poll(
+      'the Deployment orphan to be gone',
+      async () =>
+        (await client.get(apps(ns, 'deployments', 'orphan'))).status === 404,
     );
-    const kept = await poll('the orphaned ReplicaSet to lose its owner', async () => {
-      const got = await client.get(apps(ns, 'replicasets', rs.metadata.name));
-      return got.status === 200 && !got.body.metadata.ownerReferences?.length
-        ? got.body
-        : undefined;
-    });
+    const kept = await poll(
+      'the orphaned ReplicaSet to lose its owner',
+      async () => {
+        const got = await client.get(apps(ns, 'replicasets', rs.metadata.name));
+        return got.status === 200 && !got.body.metadata.ownerReferences?.length
+          ? got.body
+          : undefined;
+      },
+    );
     expect(kept.metadata.uid).toBe(rs.metadata.uid);
     expect(await podsOf(ns, 'orphan')).toHaveLength(1);
   });
@@ -973,7 +1062,10 @@ describe('garbage collection', () => {
 
     await poll('the dependents of fg to be deleted', async () => {
       const cm = await client.get(core(ns, 'configmaps', 'holder'));
-      const rest = [...(await replicaSetsOf(ns, 'fg')), ...(await podsOf(ns, 'fg'))];
+      const rest = [
+        ...(await replicaSetsOf(ns, 'fg')),
+        ...(await podsOf(ns, 'fg')),
+      ];
       return cm.body.metadata?.deletionTimestamp && rest.length === 0;
     });
     const waiting = await client.get(apps(ns, 'deployments', 'fg'));
@@ -984,10 +1076,14 @@ describe('garbage collection', () => {
     await client.mergePatch(core(ns, 'configmaps', 'holder'), {
       metadata: { finalizers: null },
     });
-    await poll('the Deployment fg to be gone', async () =>
-      (await client.get(apps(ns, 'deployments', 'fg'))).status === 404,
+    await poll(
+      'the Deployment fg to be gone',
+      async () =>
+        (await client.get(apps(ns, 'deployments', 'fg'))).status === 404,
     );
-    expect((await client.get(core(ns, 'configmaps', 'holder'))).status).toBe(404);
+    expect((await client.get(core(ns, 'configmaps', 'holder'))).status).toBe(
+      404,
+    );
   });
 });
 
@@ -996,11 +1092,14 @@ describe('namespaces', () => {
     const ns = await createNamespace(client, 'sem-ns');
     const created = await client.get(`/api/v1/namespaces/${ns}`);
     expect(created.body.status.phase).toBe('Active');
-    expect(created.body.metadata.labels['kubernetes.io/metadata.name']).toBe(ns);
+    expect(created.body.metadata.labels['kubernetes.io/metadata.name']).toBe(
+      ns,
+    );
     const res = await client.delete(`/api/v1/namespaces/${ns}`);
     expect(res.body.kind).toBe('Namespace');
-    await poll(`namespace ${ns} to be gone`, async () =>
-      (await client.get(`/api/v1/namespaces/${ns}`)).status === 404,
+    await poll(
+      `namespace ${ns} to be gone`,
+      async () => (await client.get(`/api/v1/namespaces/${ns}`)).status === 404,
     );
   });
 });
@@ -1008,7 +1107,10 @@ describe('namespaces', () => {
 describe('scale subresource', () => {
   it('reads and patches the scale of a Deployment', async () => {
     const ns = await testNamespace();
-    await client.post(apps(ns, 'deployments'), deployment('scaled', { replicas: 1 }));
+    await client.post(
+      apps(ns, 'deployments'),
+      deployment('scaled', { replicas: 1 }),
+    );
     const path = apps(ns, 'deployments', 'scaled');
 
     const scale = await client.get(`${path}/scale`);
@@ -1025,12 +1127,18 @@ describe('scale subresource', () => {
       spec: { replicas: 5 },
     });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ kind: 'Scale', spec: { replicas: 5 } });
+    expect(patched.body).toMatchObject({
+      kind: 'Scale',
+      spec: { replicas: 5 },
+    });
 
     const dep = await client.get(path);
     expect(dep.body.spec.replicas).toBe(5);
     expect(dep.body.metadata.generation).toBe(2);
-    await poll('5 pods of scaled', async () => (await podsOf(ns, 'scaled')).length === 5);
+    await poll(
+      '5 pods of scaled',
+      async () => (await podsOf(ns, 'scaled')).length === 5,
+    );
     await poll('the scale status to report 5 replicas', async () => {
       const got = await client.get(`${path}/scale`);
       return got.body.status.replicas === 5;
@@ -1066,7 +1174,9 @@ describe('controllers', () => {
     });
     expect(bound.spec.volumeName).toEqual(expect.any(String));
     expect(bound.status.capacity).toEqual({ storage: '1Gi' });
-    const pv = await client.get(`/api/v1/persistentvolumes/${bound.spec.volumeName}`);
+    const pv = await client.get(
+      `/api/v1/persistentvolumes/${bound.spec.volumeName}`,
+    );
     expect(pv.status).toBe(200);
     expect(pv.body.spec.claimRef).toMatchObject({
       namespace: ns,
@@ -1078,16 +1188,30 @@ describe('controllers', () => {
 
   it('leaves a claim of an unknown StorageClass Pending with a ProvisioningFailed event', async () => {
     const ns = await testNamespace();
-    await client.post(core(ns, 'persistentvolumeclaims'), claim('lost', 'nope'));
-    const event = await poll('a ProvisioningFailed event for claim lost', async () => {
-      const events = await client.get(
-        `${core(ns, 'events')}?fieldSelector=${q('involvedObject.name=lost')}`,
-      );
-      return (events.body.items as any[]).find(e => e.reason === 'ProvisioningFailed');
-    });
+    await client.post(
+      core(ns, 'persistentvolumeclaims'),
+      claim('lost', 'nope'),
+    );
+    const event = await poll(
+      'a ProvisioningFailed event for claim lost',
+      async () => {
+        const events = await client.get(
+          `${core(ns, 'events')}?fieldSelector=${q(
+            'involvedObject.name=lost',
+          )}`,
+        );
+        return (events.body.items as any[]).find(
+          e => e.reason === 'ProvisioningFailed',
+        );
+      },
+    );
     expect(event).toMatchObject({
       type: 'Warning',
-      involvedObject: { kind: 'PersistentVolumeClaim', name: 'lost', namespace: ns },
+      involvedObject: {
+        kind: 'PersistentVolumeClaim',
+        name: 'lost',
+        namespace: ns,
+      },
     });
     expect(event.message).toContain('nope');
     const got = await client.get(core(ns, 'persistentvolumeclaims', 'lost'));
@@ -1097,23 +1221,35 @@ describe('controllers', () => {
 
   it('gives a Service a cluster IP and lists ready pod IPs in its Endpoints', async () => {
     const ns = await testNamespace();
-    await client.post(apps(ns, 'deployments'), deployment('web', { replicas: 2 }));
+    await client.post(
+      apps(ns, 'deployments'),
+      deployment('web', { replicas: 2 }),
+    );
     const svc = await client.post(core(ns, 'services'), {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'web' },
-      spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+      spec: {
+        selector: { app: 'web' },
+        ports: [{ port: 80, targetPort: 8080 }],
+      },
     });
     expect(svc.status).toBe(201);
-    const ip = await poll('the Service to get a cluster IP', async () =>
-      (await client.get(core(ns, 'services', 'web'))).body.spec.clusterIP,
+    const ip = await poll(
+      'the Service to get a cluster IP',
+      async () =>
+        (
+          await client.get(core(ns, 'services', 'web'))
+        ).body.spec.clusterIP,
     );
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
 
     const ready = await poll('both pods of web to be ready', async () => {
       const pods = await podsOf(ns, 'web');
       const isReady = (p: any) =>
-        p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+        p.status?.conditions?.some(
+          (c: any) => c.type === 'Ready' && c.status === 'True',
+        );
       return pods.length === 2 && pods.every(isReady) ? pods : undefined;
     });
     const podIps = ready.map(p => p.status.podIP).sort();
@@ -1121,12 +1257,16 @@ describe('controllers', () => {
       const got = await client.get(core(ns, 'endpoints', 'web'));
       const addresses = got.body.subsets?.[0]?.addresses ?? [];
       const ips = addresses.map((a: any) => a.ip).sort();
-      return JSON.stringify(ips) === JSON.stringify(podIps) ? got.body : undefined;
+      return JSON.stringify(ips) === JSON.stringify(podIps)
+        ? got.body
+        : undefined;
     });
     expect(endpoints.subsets[0].ports).toEqual([
       expect.objectContaining({ port: 8080, protocol: 'TCP' }),
     ]);
-    expect(endpoints.subsets[0].addresses[0].targetRef).toMatchObject({ kind: 'Pod' });
+    expect(endpoints.subsets[0].addresses[0].targetRef).toMatchObject({
+      kind: 'Pod',
+    });
   });
 });
 
@@ -1158,7 +1298,8 @@ describe('pod logs', () => {
 
     const full = await poll('at least 4 log lines from app', async () => {
       const res = await client.get(`${logPath}?container=app`);
-      return res.status === 200 && res.text.split('\n').filter(Boolean).length >= 4
+      return res.status === 200 &&
+        res.text.split('\n').filter(Boolean).length >= 4
         ? res.text
         : undefined;
     });
@@ -1190,186 +1331,303 @@ const describeDivergence = process.env.SANDBOX_DIVERGENCES
   ? describe
   : describe.skip;
 
-describeDivergence('divergences from kube-apiserver (SANDBOX_DIVERGENCES=1)', () => {
-  it('answers 200, not 202, to DELETEs that do not finish at once', async () => {
-    const ns = await testNamespace();
-    await client.post(core(ns, 'pods'), {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'graceful' },
-      spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
-    });
-    await poll('pod graceful to be Running', async () =>
-      (await client.get(core(ns, 'pods', 'graceful'))).body.status?.phase === 'Running',
-    );
-    const pod = await client.delete(core(ns, 'pods', 'graceful'));
-    expect(pod.body.metadata.deletionTimestamp).toBeDefined();
-    expect(pod.status).toBe(200);
-
-    await client.post(apps(ns, 'deployments'), deployment('fg200', { replicas: 1 }));
-    await poll('the ReplicaSet of fg200', async () => (await replicaSetsOf(ns, 'fg200')).length > 0);
-    const fg = await client.delete(
-      `${apps(ns, 'deployments', 'fg200')}?propagationPolicy=Foreground`,
-    );
-    expect(fg.body.metadata.finalizers).toContain('foregroundDeletion');
-    expect(fg.status).toBe(200);
-
-    const other = await createNamespace(client, 'sem-ns200');
-    namespaces.push(other);
-    const nsDelete = await client.delete(`/api/v1/namespaces/${other}`);
-    expect(nsDelete.status).toBe(200);
-  });
-
-  it('keeps a deleted namespace Terminating until its contents are deleted', async () => {
-    const ns = await testNamespace();
-    await client.post(core(ns, 'configmaps'), configMap('plain'));
-    await client.post(
-      core(ns, 'configmaps'),
-      configMap('held', { metadata: { finalizers: ['example.com/hold'] } }),
-    );
-    await client.post(apps(ns, 'deployments'), deployment('inside', { replicas: 1 }));
-    await poll('the pod of inside', async () => (await podsOf(ns, 'inside')).length === 1);
-
-    const res = await client.delete(`/api/v1/namespaces/${ns}`);
-    expect(res.body.metadata.deletionTimestamp).toBeDefined();
-    expect(res.body.status.phase).toBe('Terminating');
-
-    const terminating = await client.get(`/api/v1/namespaces/${ns}`);
-    expect(terminating.status).toBe(200);
-    expect(terminating.body.status.phase).toBe('Terminating');
-
-    const late = await client.post(core(ns, 'configmaps'), configMap('late'));
-    expectStatus(late, 403, 'Forbidden');
-    expect(late.body.message).toContain('configmaps "late" is forbidden');
-
-    await poll('the namespace contents (but the held ConfigMap) to be deleted', async () => {
-      const left = [
-        ...(await client.get(core(ns, 'configmaps'))).body.items,
-        ...(await client.get(apps(ns, 'deployments'))).body.items,
-        ...(await client.get(apps(ns, 'replicasets'))).body.items,
-        ...(await client.get(core(ns, 'pods'))).body.items,
-      ];
-      return left.length === 1 && left[0].metadata.name === 'held';
-    });
-    expect((await client.get(`/api/v1/namespaces/${ns}`)).status).toBe(200);
-
-    await client.mergePatch(core(ns, 'configmaps', 'held'), {
-      metadata: { finalizers: null },
-    });
-    await poll(`namespace ${ns} to be gone`, async () =>
-      (await client.get(`/api/v1/namespaces/${ns}`)).status === 404,
-    );
-  });
-
-  it('keeps a Deployment deleted in the Foreground until its pods are gone too', async () => {
-    // Slow pod termination (3 s), so a Deployment that goes too early is visible.
-    const slow = new SandboxCluster({
-      name: 'slow',
-      tokens: ['tok'],
-      timeScale: 0.02,
-      podTerminationMs: 150000,
-    });
-    await slow.listen(0);
-    try {
-      const s = api(slow);
-      await s.post(apps('default', 'deployments'), deployment('fgpods', { replicas: 1 }));
-      await poll('the pod of fgpods to run', async () => {
-        const pods = (await s.get(`${core('default', 'pods')}?labelSelector=app%3Dfgpods`))
-          .body.items;
-        return pods.length === 1 && pods[0].status?.phase === 'Running';
+describeDivergence(
+  'divergences from kube-apiserver (SANDBOX_DIVERGENCES=1)',
+  () => {
+    it('answers 200, not 202, to DELETEs that do not finish at once', async () => {
+      const ns = await testNamespace();
+      await client.post(core(ns, 'pods'), {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'graceful' },
+        spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
       });
-      await s.delete(`${apps('default', 'deployments', 'fgpods')}?propagationPolicy=Foreground`);
-      const early: string[] = [];
-      await poll('the pods of fgpods to be gone', async () => {
-        const pods = (await s.get(`${core('default', 'pods')}?labelSelector=app%3Dfgpods`))
-          .body.items;
-        const dep = await s.get(apps('default', 'deployments', 'fgpods'));
-        if (pods.length > 0 && dep.status === 404) {
-          for (const p of pods) {
-            if (!early.includes(p.metadata.name)) early.push(p.metadata.name);
+      await poll(
+        'pod graceful to be Running',
+        async () =>
+          (
+            await client.get(core(ns, 'pods', 'graceful'))
+          ).body.status?.phase === 'Running',
+      );
+      const pod = await client.delete(core(ns, 'pods', 'graceful'));
+      expect(pod.body.metadata.deletionTimestamp).toBeDefined();
+      expect(pod.status).toBe(200);
+
+      await client.post(
+        apps(ns, 'deployments'),
+        deployment('fg200', { replicas: 1 }),
+      );
+      await poll(
+        'the ReplicaSet of fg200',
+        async () => (await replicaSetsOf(ns, 'fg200')).length > 0,
+      );
+      const fg = await client.delete(
+        `${apps(ns, 'deployments', 'fg200')}?propagationPolicy=Foreground`,
+      );
+      expect(fg.body.metadata.finalizers).toContain('foregroundDeletion');
+      expect(fg.status).toBe(200);
+
+      const other = await createNamespace(client, 'sem-ns200');
+      namespaces.push(other);
+      const nsDelete = await client.delete(`/api/v1/namespaces/${other}`);
+      expect(nsDelete.status).toBe(200);
+    });
+
+    it('keeps a deleted namespace Terminating until its contents are deleted', async () => {
+      const ns = await testNamespace();
+      await client.post(core(ns, 'configmaps'), configMap('plain'));
+      await client.post(
+        core(ns, 'configmaps'),
+        configMap('held', { metadata: { finalizers: ['example.com/hold'] } }),
+      );
+      await client.post(
+        apps(ns, 'deployments'),
+        deployment('inside', { replicas: 1 }),
+      );
+      await poll(
+        'the pod of inside',
+        async () => (await podsOf(ns, 'inside')).length === 1,
+      );
+
+      const res = await client.delete(`/api/v1/namespaces/${ns}`);
+      expect(res.body.metadata.deletionTimestamp).toBeDefined();
+      expect(res.body.status.phase).toBe('Terminating');
+
+      const terminating = await client.get(`/api/v1/namespaces/${ns}`);
+      expect(terminating.status).toBe(200);
+      expect(terminating.body.status.phase).toBe('Terminating');
+
+      const late = await client.post(core(ns, 'configmaps'), configMap('late'));
+      expectStatus(late, 403, 'Forbidden');
+      expect(late.body.message).toContain('configmaps "late" is forbidden');
+
+      await poll(
+        'the namespace contents (but the held ConfigMap) to be deleted',
+        async () => {
+          const left = [
+            ...(await client.get(core(ns, 'configmaps'))).body.items,
+            ...(await client.get(apps(ns, 'deployments'))).body.items,
+            ...(await client.get(apps(ns, 'replicasets'))).body.items,
+            ...(await client.get(core(ns, 'pods'))).body.items,
+          ];
+          return left.length === 1 && left[0].metadata.name === 'held';
+        },
+      );
+      expect((await client.get(`/api/v1/namespaces/${ns}`)).status).toBe(200);
+
+      await client.mergePatch(core(ns, 'configmaps', 'held'), {
+        metadata: { finalizers: null },
+      });
+      await poll(
+        `namespace ${ns} to be gone`,
+        async () =>
+          (await client.get(`/api/v1/namespaces/${ns}`)).status === 404,
+      );
+    });
+
+    it('keeps a Deployment deleted in the Foreground until its pods are gone too', async () => {
+      // Slow pod termination (3 s), so a Deployment that goes too early is visible.
+      const slow = new SandboxCluster({
+        name: 'slow',
+        tokens: ['tok'],
+        timeScale: 0.02,
+        podTerminationMs: 150000,
+      });
+      await slow.listen(0);
+      try {
+        const s = api(slow);
+        await s.post(
+          apps('default', 'deployments'),
+          deployment('fgpods', { replicas: 1 }),
+        );
+        await poll('the pod of fgpods to run', async () => {
+          const pods = (
+            await s.get(`${core('default', 'pods')}?labelSelector=app%3Dfgpods`)
+          ).body.items;
+          return pods.length === 1 && pods[0].status?.phase === 'Running';
+        });
+        await s.delete(
+          `${apps(
+            'default',
+            'deployments',
+            'fgpods',
+          )}?propagationPolicy=Foreground`,
+        );
+        const early: string[] = [];
+        await poll('the pods of fgpods to be gone', async () => {
+          const pods = (
+            await s.get(`${core('default', 'pods')}?labelSelector=app%3Dfgpods`)
+          ).body.items;
+          const dep = await s.get(apps('default', 'deployments', 'fgpods'));
+          if (pods.length > 0 && dep.status === 404) {
+            for (const p of pods) {
+              if (!early.includes(p.metadata.name)) early.push(p.metadata.name);
+            }
           }
-        }
-        return pods.length === 0;
-      });
-      expect(early).toEqual([]);
-    } finally {
-      await slow.stop();
-    }
-  });
-
-  it('keeps the resourceVersion on a no-op patch or update', async () => {
-    const ns = await testNamespace();
-    const created = (await client.post(core(ns, 'configmaps'), configMap('same'))).body;
-    const path = core(ns, 'configmaps', 'same');
-    const patched = await client.mergePatch(path, {});
-    expect(patched.status).toBe(200);
-    expect(patched.body.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
-    const put = await client.put(path, (await client.get(path)).body);
-    expect(put.status).toBe(200);
-    expect(put.body.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
-  });
-
-  it('answers 404 to a PUT of a ConfigMap that does not exist', async () => {
-    const ns = await testNamespace();
-    const res = await client.put(core(ns, 'configmaps', 'absent'), configMap('absent'));
-    expectStatus(res, 404, 'NotFound');
-    expect((await client.get(core(ns, 'configmaps', 'absent'))).status).toBe(404);
-  });
-
-  it('allocates the cluster IP in the Service create itself', async () => {
-    const ns = await testNamespace();
-    const res = await client.post(core(ns, 'services'), {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'direct' },
-      spec: { selector: { app: 'direct' }, ports: [{ port: 80 }] },
+          return pods.length === 0;
+        });
+        expect(early).toEqual([]);
+      } finally {
+        await slow.stop();
+      }
     });
-    expect(res.status).toBe(201);
-    expect(res.body.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    const got = await client.get(core(ns, 'services', 'direct'));
-    expect(got.body.metadata.resourceVersion).toBe(res.body.metadata.resourceVersion);
-  });
 
-  it('serves continue pages from the snapshot of the first page', async () => {
-    const ns = await testNamespace();
-    for (const name of ['p0', 'p1', 'p2', 'p3', 'p4']) {
-      await client.post(core(ns, 'configmaps'), configMap(name));
-    }
-    const first = await client.get(`${core(ns, 'configmaps')}?limit=2`);
-    expect(names(first)).toEqual(['p0', 'p1']);
-    await client.post(core(ns, 'configmaps'), configMap('p9'));
-    await client.delete(core(ns, 'configmaps', 'p3'));
-    const rest = await client.get(
-      `${core(ns, 'configmaps')}?limit=10&continue=${q(first.body.metadata.continue)}`,
-    );
-    expect(names(rest)).toEqual(['p2', 'p3', 'p4']);
-    expect(rest.body.metadata.resourceVersion).toBe(first.body.metadata.resourceVersion);
-  });
+    it('keeps the resourceVersion on a no-op patch or update', async () => {
+      const ns = await testNamespace();
+      const created = (
+        await client.post(core(ns, 'configmaps'), configMap('same'))
+      ).body;
+      const path = core(ns, 'configmaps', 'same');
+      const patched = await client.mergePatch(path, {});
+      expect(patched.status).toBe(200);
+      expect(patched.body.metadata.resourceVersion).toBe(
+        created.metadata.resourceVersion,
+      );
+      const put = await client.put(path, (await client.get(path)).body);
+      expect(put.status).toBe(200);
+      expect(put.body.metadata.resourceVersion).toBe(
+        created.metadata.resourceVersion,
+      );
+    });
 
-  it('omits remainingItemCount from a paged list with a selector', async () => {
-    const ns = await testNamespace();
-    for (const name of ['s0', 's1', 's2']) {
-      await client.post(core(ns, 'configmaps'), configMap(name));
-    }
-    const res = await client.get(
-      `${core(ns, 'configmaps')}?limit=1&labelSelector=${q('!absent')}`,
-    );
-    expect(typeof res.body.metadata.continue).toBe('string');
-    expect(res.body.metadata.remainingItemCount).toBeUndefined();
-  });
+    it('answers 404 to a PUT of a ConfigMap that does not exist', async () => {
+      const ns = await testNamespace();
+      const res = await client.put(
+        core(ns, 'configmaps', 'absent'),
+        configMap('absent'),
+      );
+      expectStatus(res, 404, 'NotFound');
+      expect((await client.get(core(ns, 'configmaps', 'absent'))).status).toBe(
+        404,
+      );
+    });
 
-  it('names apply conflicts by field path, and Update managers with their apiVersion', async () => {
-    const ns = await testNamespace();
-    const path = core(ns, 'configmaps', 'owned');
-    await client.post(`${core(ns, 'configmaps')}?fieldManager=editor`, configMap('owned'));
-    const res = await client.apply(
-      `${path}?fieldManager=k2`,
-      'apiVersion: v1\nkind: ConfigMap\ndata:\n  key: other\n',
-    );
-    expectStatus(res, 409, 'Conflict');
-    expect(res.body.message).toContain('conflict with "editor" using v1');
-    expect(res.body.details.causes).toEqual([
-      expect.objectContaining({ reason: 'FieldManagerConflict', field: '.data.key' }),
-    ]);
-  });
-});
+    it('allocates the cluster IP in the Service create itself', async () => {
+      const ns = await testNamespace();
+      const res = await client.post(core(ns, 'services'), {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'direct' },
+        spec: { selector: { app: 'direct' }, ports: [{ port: 80 }] },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      const got = await client.get(core(ns, 'services', 'direct'));
+      expect(got.body.metadata.resourceVersion).toBe(
+        res.body.metadata.resourceVersion,
+      );
+    });
+
+    it('serves continue pages from the snapshot of the first page', async () => {
+      const ns = await testNamespace();
+      for (const name of ['p0', 'p1', 'p2', 'p3', 'p4']) {
+        await client.post(core(ns, 'configmaps'), configMap(name));
+      }
+      const first = await client.get(`${core(ns, 'configmaps')}?limit=2`);
+      expect(names(first)).toEqual(['p0', 'p1']);
+      await client.post(core(ns, 'configmaps'), configMap('p9'));
+      await client.delete(core(ns, 'configmaps', 'p3'));
+      const rest = await client.get(
+        `${core(ns, 'configmaps')}?limit=10&continue=${q(
+          first.body.metadata.continue,
+        )}`,
+      );
+      expect(names(rest)).toEqual(['p2', 'p3', 'p4']);
+      expect(rest.body.metadata.resourceVersion).toBe(
+        first.body.metadata.resourceVersion,
+      );
+    });
+
+    it('omits remainingItemCount from a paged list with a selector', async () => {
+      const ns = await testNamespace();
+      for (const name of ['s0', 's1', 's2']) {
+        await client.post(core(ns, 'configmaps'), configMap(name));
+      }
+      const res = await client.get(
+        `${core(ns, 'configmaps')}?limit=1&labelSelector=${q('!absent')}`,
+      );
+      expect(typeof res.body.metadata.continue).toBe('string');
+      expect(res.body.metadata.remainingItemCount).toBeUndefined();
+    });
+
+    it("answers 409 to a PUT whose uid is not the live object's", async () => {
+      const ns = await testNamespace();
+      const created = (
+        await client.post(core(ns, 'configmaps'), configMap('uid'))
+      ).body;
+      const res = await client.put(core(ns, 'configmaps', 'uid'), {
+        ...created,
+        metadata: {
+          ...created.metadata,
+          uid: '00000000-0000-0000-0000-000000000000',
+        },
+        data: { key: 'stale copy' },
+      });
+      expectStatus(res, 409, 'Conflict');
+      expect(res.body.message).toContain(
+        'Precondition failed: UID in precondition',
+      );
+    });
+
+    it('answers 422 to adding a finalizer to an object being deleted', async () => {
+      const ns = await testNamespace();
+      const path = core(ns, 'configmaps', 'closing');
+      await client.post(
+        core(ns, 'configmaps'),
+        configMap('closing', { metadata: { finalizers: ['example.com/a'] } }),
+      );
+      await client.delete(path);
+      const res = await client.mergePatch(path, {
+        metadata: { finalizers: ['example.com/a', 'example.com/b'] },
+      });
+      expectStatus(res, 422, 'Invalid');
+      expect(res.body.details.causes).toEqual([
+        expect.objectContaining({ field: 'metadata.finalizers' }),
+      ]);
+    });
+
+    it('answers 422 to an invalid label key', async () => {
+      const ns = await testNamespace();
+      const res = await client.post(
+        core(ns, 'configmaps'),
+        configMap('badkey', { metadata: { labels: { 'bad key!': 'x' } } }),
+      );
+      expectStatus(res, 422, 'Invalid');
+      expect(res.body.details.causes).toEqual([
+        expect.objectContaining({ field: 'metadata.labels' }),
+      ]);
+    });
+
+    it('answers 422 to a JSON patch with an unknown operation', async () => {
+      const ns = await testNamespace();
+      await client.post(core(ns, 'configmaps'), configMap('op'));
+      const res = await client.patch(
+        core(ns, 'configmaps', 'op'),
+        [{ op: 'frobnicate', path: '/data/key', value: 'x' }],
+        'application/json-patch+json',
+      );
+      expectStatus(res, 422, 'Invalid');
+    });
+
+    it('names apply conflicts by field path, and Update managers with their apiVersion', async () => {
+      const ns = await testNamespace();
+      const path = core(ns, 'configmaps', 'owned');
+      await client.post(
+        `${core(ns, 'configmaps')}?fieldManager=editor`,
+        configMap('owned'),
+      );
+      const res = await client.apply(
+        `${path}?fieldManager=k2`,
+        'apiVersion: v1\nkind: ConfigMap\ndata:\n  key: other\n',
+      );
+      expectStatus(res, 409, 'Conflict');
+      expect(res.body.message).toContain('conflict with "editor" using v1');
+      expect(res.body.details.causes).toEqual([
+        expect.objectContaining({
+          reason: 'FieldManagerConflict',
+          field: '.data.key',
+        }),
+      ]);
+    });
+  },
+);

@@ -9,7 +9,8 @@ import { KubeObject } from './types';
 type Cause = { field: string; message: string; reason?: string };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Resources whose names must be DNS labels rather than subdomains. */
@@ -119,7 +120,10 @@ function defaultPodSpec(spec: any) {
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.schedulerName ??= 'default-scheduler';
   spec.securityContext ??= {};
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+  for (const c of [
+    ...(spec.initContainers ?? []),
+    ...(spec.containers ?? []),
+  ]) {
     const tag = /:[^/]+$/.exec(c.image ?? '')?.[0];
     c.imagePullPolicy ??= !tag || tag === ':latest' ? 'Always' : 'IfNotPresent';
     c.terminationMessagePath ??= '/dev/termination-log';
@@ -174,7 +178,11 @@ function qosClass(spec: any) {
 
 function checkPodSpec(spec: any, field: string, causes: Cause[]) {
   if (!spec) {
-    causes.push({ field, message: 'Required value', reason: 'FieldValueRequired' });
+    causes.push({
+      field,
+      message: 'Required value',
+      reason: 'FieldValueRequired',
+    });
     return;
   }
   const containers = spec.containers;
@@ -190,24 +198,39 @@ function checkPodSpec(spec: any, field: string, causes: Cause[]) {
   containers.forEach((c: any, i: number) => {
     const at = `${field}.containers[${i}]`;
     if (!c?.name) {
-      causes.push({ field: `${at}.name`, message: 'Required value', reason: 'FieldValueRequired' });
+      causes.push({
+        field: `${at}.name`,
+        message: 'Required value',
+        reason: 'FieldValueRequired',
+      });
     } else if (!DNS_LABEL.test(c.name)) {
       causes.push({
         field: `${at}.name`,
         message: `Invalid value: "${c.name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`,
       });
     } else if (names.has(c.name)) {
-      causes.push({ field: `${at}.name`, message: `Duplicate value: "${c.name}"`, reason: 'FieldValueDuplicate' });
+      causes.push({
+        field: `${at}.name`,
+        message: `Duplicate value: "${c.name}"`,
+        reason: 'FieldValueDuplicate',
+      });
     }
     names.add(c?.name);
     if (!c?.image) {
-      causes.push({ field: `${at}.image`, message: 'Required value', reason: 'FieldValueRequired' });
+      causes.push({
+        field: `${at}.image`,
+        message: 'Required value',
+        reason: 'FieldValueRequired',
+      });
     }
     for (const [kind, value] of Object.entries({
       ...(c?.resources?.requests ?? {}),
     })) {
       const limit = c?.resources?.limits?.[kind];
-      if (limit !== undefined && quantity(String(value)) > quantity(String(limit))) {
+      if (
+        limit !== undefined &&
+        quantity(String(value)) > quantity(String(limit))
+      ) {
         causes.push({
           field: `${at}.resources.requests`,
           message: `Invalid value: "${value}": must be less than or equal to ${kind} limit of ${limit}`,
@@ -244,29 +267,44 @@ export function quantity(text: string | number | undefined): number {
 function checkSelector(obj: KubeObject, causes: Cause[]) {
   const selector = obj.spec?.selector;
   if (!selector || (!selector.matchLabels && !selector.matchExpressions)) {
-    causes.push({ field: 'spec.selector', message: 'Required value', reason: 'FieldValueRequired' });
+    causes.push({
+      field: 'spec.selector',
+      message: 'Required value',
+      reason: 'FieldValueRequired',
+    });
     return;
   }
   const labels = obj.spec?.template?.metadata?.labels;
   if (!matchesLabels(labelSelectorFromObject(selector), labels)) {
     causes.push({
       field: 'spec.template.metadata.labels',
-      message: `Invalid value: ${JSON.stringify(labels ?? {})}: \`selector\` does not match template \`labels\``,
+      message: `Invalid value: ${JSON.stringify(
+        labels ?? {},
+      )}: \`selector\` does not match template \`labels\``,
     });
   }
 }
 
 function checkNonNegative(value: unknown, field: string, causes: Cause[]) {
-  if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 0)) {
+  if (
+    value !== undefined &&
+    !(Number.isInteger(value) && (value as number) >= 0)
+  ) {
     causes.push({
       field,
-      message: `Invalid value: ${JSON.stringify(value)}: must be greater than or equal to 0`,
+      message: `Invalid value: ${JSON.stringify(
+        value,
+      )}: must be greater than or equal to 0`,
     });
   }
 }
 
 /** Validates an object as the real API server would, throwing 422 Invalid. */
-export function validate(type: ResourceType, obj: KubeObject, old?: KubeObject) {
+export function validate(
+  type: ResourceType,
+  obj: KubeObject,
+  old?: KubeObject,
+) {
   const causes: Cause[] = [];
   const name = obj.metadata.name;
   const pattern = LABEL_NAMED.has(type.resource) ? DNS_LABEL : DNS_SUBDOMAIN;
@@ -280,10 +318,16 @@ export function validate(type: ResourceType, obj: KubeObject, old?: KubeObject) 
     });
   }
   for (const [key, value] of Object.entries(obj.metadata.labels ?? {})) {
-    if (typeof value !== 'string' || !LABEL_VALUE.test(value) || value.length > 63) {
+    if (
+      typeof value !== 'string' ||
+      !LABEL_VALUE.test(value) ||
+      value.length > 63
+    ) {
       causes.push({
         field: 'metadata.labels',
-        message: `Invalid value: "${String(value)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.' (label ${key})`,
+        message: `Invalid value: "${String(
+          value,
+        )}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.' (label ${key})`,
       });
     }
   }
@@ -313,7 +357,9 @@ export function validate(type: ResourceType, obj: KubeObject, old?: KubeObject) 
       ) {
         causes.push({
           field: 'spec.selector',
-          message: `Invalid value: ${JSON.stringify(spec?.selector)}: field is immutable`,
+          message: `Invalid value: ${JSON.stringify(
+            spec?.selector,
+          )}: field is immutable`,
         });
       }
       break;
@@ -322,15 +368,31 @@ export function validate(type: ResourceType, obj: KubeObject, old?: KubeObject) 
       break;
     case '/services':
       if (spec?.type !== 'ExternalName' && !(spec?.ports?.length > 0)) {
-        causes.push({ field: 'spec.ports', message: 'Required value', reason: 'FieldValueRequired' });
+        causes.push({
+          field: 'spec.ports',
+          message: 'Required value',
+          reason: 'FieldValueRequired',
+        });
       }
-      if (old && old.spec?.clusterIP && spec?.clusterIP && old.spec.clusterIP !== spec.clusterIP) {
-        causes.push({ field: 'spec.clusterIP', message: 'Invalid value: field is immutable' });
+      if (
+        old &&
+        old.spec?.clusterIP &&
+        spec?.clusterIP &&
+        old.spec.clusterIP !== spec.clusterIP
+      ) {
+        causes.push({
+          field: 'spec.clusterIP',
+          message: 'Invalid value: field is immutable',
+        });
       }
       break;
     case '/configmaps':
     case '/secrets':
-      for (const key of Object.keys({ ...obj.data, ...obj.binaryData, ...obj.stringData })) {
+      for (const key of Object.keys({
+        ...obj.data,
+        ...obj.binaryData,
+        ...obj.stringData,
+      })) {
         if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
           causes.push({
             field: `data[${key}]`,
@@ -338,8 +400,15 @@ export function validate(type: ResourceType, obj: KubeObject, old?: KubeObject) 
           });
         }
       }
-      if (old?.immutable && JSON.stringify(old.data) !== JSON.stringify(obj.data)) {
-        causes.push({ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' });
+      if (
+        old?.immutable &&
+        JSON.stringify(old.data) !== JSON.stringify(obj.data)
+      ) {
+        causes.push({
+          field: 'data',
+          message: 'Forbidden: field is immutable when `immutable` is set',
+          reason: 'FieldValueForbidden',
+        });
       }
       break;
     case '/persistentvolumeclaims':
@@ -351,18 +420,32 @@ export function validate(type: ResourceType, obj: KubeObject, old?: KubeObject) 
         });
       }
       if (!(spec?.accessModes?.length > 0)) {
-        causes.push({ field: 'spec.accessModes', message: 'Required value', reason: 'FieldValueRequired' });
+        causes.push({
+          field: 'spec.accessModes',
+          message: 'Required value',
+          reason: 'FieldValueRequired',
+        });
       }
       break;
     case 'autoscaling/horizontalpodautoscalers':
       if (!spec?.scaleTargetRef?.name) {
-        causes.push({ field: 'spec.scaleTargetRef.name', message: 'Required value', reason: 'FieldValueRequired' });
+        causes.push({
+          field: 'spec.scaleTargetRef.name',
+          message: 'Required value',
+          reason: 'FieldValueRequired',
+        });
       }
       if (!(spec?.maxReplicas >= 1)) {
-        causes.push({ field: 'spec.maxReplicas', message: 'Invalid value: must be greater than or equal to 1' });
+        causes.push({
+          field: 'spec.maxReplicas',
+          message: 'Invalid value: must be greater than or equal to 1',
+        });
       }
       if (spec?.minReplicas > spec?.maxReplicas) {
-        causes.push({ field: 'spec.minReplicas', message: 'Invalid value: must be less than or equal to maxReplicas' });
+        causes.push({
+          field: 'spec.minReplicas',
+          message: 'Invalid value: must be less than or equal to maxReplicas',
+        });
       }
       break;
     default:
@@ -383,6 +466,7 @@ export function templateHash(template: unknown): string {
 export function randomSuffix(length = 5): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
   let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)];
+  for (let i = 0; i < length; i++)
+    out += alphabet[Math.floor(Math.random() * alphabet.length)];
   return out;
 }

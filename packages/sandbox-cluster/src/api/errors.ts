@@ -31,7 +31,7 @@ export function qualifiedName(type: ResourceType) {
   return type.group ? `${type.resource}.${type.group}` : type.resource;
 }
 
-function details(type: ResourceType, name?: string) {
+function detailsOf(type: ResourceType, name?: string) {
   return {
     ...(name ? { name } : {}),
     ...(type.group ? { group: type.group } : {}),
@@ -45,26 +45,32 @@ export const errors = {
       404,
       'NotFound',
       `${qualifiedName(type)} "${name}" not found`,
-      details(type, name),
+      detailsOf(type, name),
     );
   },
   pathNotFound() {
-    return new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    return new StatusError(
+      404,
+      'NotFound',
+      'the server could not find the requested resource',
+    );
   },
   alreadyExists(type: ResourceType, name: string) {
     return new StatusError(
       409,
       'AlreadyExists',
       `${qualifiedName(type)} "${name}" already exists`,
-      details(type, name),
+      detailsOf(type, name),
     );
   },
   conflict(type: ResourceType, name: string, message: string) {
     return new StatusError(
       409,
       'Conflict',
-      `Operation cannot be fulfilled on ${qualifiedName(type)} "${name}": ${message}`,
-      details(type, name),
+      `Operation cannot be fulfilled on ${qualifiedName(
+        type,
+      )} "${name}": ${message}`,
+      detailsOf(type, name),
     );
   },
   invalid(
@@ -76,9 +82,11 @@ export const errors = {
     return new StatusError(
       422,
       'Invalid',
-      `${type.kind}${type.group ? `.${type.group}` : ''} "${name}" is invalid: ${text}`,
+      `${type.kind}${
+        type.group ? `.${type.group}` : ''
+      } "${name}" is invalid: ${text}`,
       {
-        ...details(type, name),
+        ...detailsOf(type, name),
         kind: type.kind,
         causes: causes.map(c => ({
           reason: c.reason ?? 'FieldValueInvalid',
@@ -94,7 +102,9 @@ export const errors = {
   badRequest(message: string) {
     return new StatusError(400, 'BadRequest', message);
   },
-  methodNotAllowed(message = 'the server does not allow this method on the requested resource') {
+  methodNotAllowed(
+    message = 'the server does not allow this method on the requested resource',
+  ) {
     return new StatusError(405, 'MethodNotAllowed', message);
   },
   unsupportedMediaType(contentType: string) {
@@ -115,7 +125,7 @@ export const errors = {
       403,
       'Forbidden',
       `${qualifiedName(type)} "${name}" is forbidden: ${message}`,
-      details(type, name),
+      detailsOf(type, name),
     );
   },
 };

@@ -37,9 +37,13 @@ export function leaves(obj: any, includeStatus = false): Map<string, string> {
       const key = mergeKeyFor(field, value);
       if (key && value.every(isObject)) {
         for (const item of value) {
-          const itemPath = [...path, `k:${JSON.stringify({ [key]: item[key] })}`];
+          const itemPath = [
+            ...path,
+            `k:${JSON.stringify({ [key]: item[key] })}`,
+          ];
           out.set([...itemPath, '.'].join(SEP), '{}');
-          for (const [k, v] of Object.entries(item)) walk(v, [...itemPath, `f:${k}`], k);
+          for (const [k, v] of Object.entries(item))
+            walk(v, [...itemPath, `f:${k}`], k);
         }
         return;
       }
@@ -62,7 +66,8 @@ export function leaves(obj: any, includeStatus = false): Map<string, string> {
     if (k === 'status' && !includeStatus) continue;
     if (k === 'metadata' && isObject(v)) {
       for (const [mk, mv] of Object.entries(v)) {
-        if (SERVER_FIELDS.has(mk) || mk === 'name' || mk === 'namespace') continue;
+        if (SERVER_FIELDS.has(mk) || mk === 'name' || mk === 'namespace')
+          continue;
         walk(mv, ['f:metadata', `f:${mk}`], mk);
       }
       continue;
@@ -85,7 +90,9 @@ export function toFieldsV1(paths: Iterable<string>): Record<string, any> {
   return root;
 }
 
-export function fromFieldsV1(fields: Record<string, any> | undefined): Set<string> {
+export function fromFieldsV1(
+  fields: Record<string, any> | undefined,
+): Set<string> {
   const out = new Set<string>();
   const walk = (node: Record<string, any>, path: Path) => {
     const keys = Object.keys(node);
@@ -122,7 +129,9 @@ function removePath(obj: any, path: string) {
       const key = JSON.parse(segment.slice(2));
       if (!Array.isArray(parent)) return;
       const [name, value] = Object.entries(key)[0];
-      const index = parent.findIndex(item => isObject(item) && String(item[name]) === String(value));
+      const index = parent.findIndex(
+        item => isObject(item) && String(item[name]) === String(value),
+      );
       if (index < 0) return;
       if (last) {
         parent.splice(index, 1);
@@ -137,10 +146,13 @@ function removePath(obj: any, path: string) {
 function mergeApplied(live: any, applied: any, field = ''): any {
   if (Array.isArray(applied)) {
     const key = mergeKeyFor(field, applied);
-    if (!key || !applied.every(isObject) || !Array.isArray(live)) return applied;
+    if (!key || !applied.every(isObject) || !Array.isArray(live))
+      return applied;
     const out = [...live];
     for (const item of applied) {
-      const index = out.findIndex(e => isObject(e) && String(e[key]) === String(item[key]));
+      const index = out.findIndex(
+        e => isObject(e) && String(e[key]) === String(item[key]),
+      );
       if (index >= 0) out[index] = mergeApplied(out[index], item);
       else out.push(item);
     }
@@ -148,7 +160,8 @@ function mergeApplied(live: any, applied: any, field = ''): any {
   }
   if (!isObject(applied) || !isObject(live)) return applied;
   const out: Record<string, any> = { ...live };
-  for (const [k, v] of Object.entries(applied)) out[k] = mergeApplied(live[k], v, k);
+  for (const [k, v] of Object.entries(applied))
+    out[k] = mergeApplied(live[k], v, k);
   return out;
 }
 
@@ -163,7 +176,10 @@ function findEntry(
   subresource?: string,
 ) {
   return managed.find(
-    m => m.manager === manager && m.operation === operation && m.subresource === subresource,
+    m =>
+      m.manager === manager &&
+      m.operation === operation &&
+      m.subresource === subresource,
   );
 }
 
@@ -176,7 +192,12 @@ function setEntry(
   subresource?: string,
 ): ManagedFieldsEntry[] {
   const rest = managed.filter(
-    m => !(m.manager === manager && m.operation === operation && m.subresource === subresource),
+    m =>
+      !(
+        m.manager === manager &&
+        m.operation === operation &&
+        m.subresource === subresource
+      ),
   );
   if (paths.size === 0) return rest;
   return [
@@ -208,27 +229,40 @@ export function trackUpdate(
   const before = leaves(previous, status);
   const after = leaves(next, status);
   const changed = new Set<string>();
-  for (const [path, value] of after) if (before.get(path) !== value) changed.add(path);
+  for (const [path, value] of after)
+    if (before.get(path) !== value) changed.add(path);
   let managed = [...(previous?.metadata.managedFields ?? [])];
   managed = managed.map(entry => {
     const paths = entrySet(entry);
     let touched = false;
     for (const path of paths) {
       if (!after.has(path) || changed.has(path)) {
-        if (!(subresource === undefined && path.startsWith('f:status')) || status) {
+        if (
+          !(subresource === undefined && path.startsWith('f:status')) ||
+          status
+        ) {
           paths.delete(path);
           touched = true;
         }
       }
     }
-    return touched ? { ...entry, fieldsV1: toFieldsV1([...paths].sort()) } : entry;
+    return touched
+      ? { ...entry, fieldsV1: toFieldsV1([...paths].sort()) }
+      : entry;
   });
   managed = managed.filter(entry => Object.keys(entry.fieldsV1).length > 0);
   if (changed.size > 0) {
     const own = findEntry(managed, manager, 'Update', subresource);
     const paths = own ? entrySet(own) : new Set<string>();
     for (const path of changed) paths.add(path);
-    managed = setEntry(managed, apiVersion, manager, 'Update', paths, subresource);
+    managed = setEntry(
+      managed,
+      apiVersion,
+      manager,
+      'Update',
+      paths,
+      subresource,
+    );
   }
   next.metadata.managedFields = managed.length > 0 ? managed : undefined;
   if (!next.metadata.managedFields) delete next.metadata.managedFields;
@@ -267,16 +301,19 @@ export function serverSideApply(
   }
   if (conflicts.length > 0 && !force) {
     const described = conflicts.map(
-      c => `conflict with "${c.manager}": .${c.path
-        .split(SEP)
-        .map(s => (s.startsWith('f:') ? s.slice(2) : `[${s.slice(2)}]`))
-        .join('.')
-        .replace(/\.\[/g, '[')}`,
+      c =>
+        `conflict with "${c.manager}": .${c.path
+          .split(SEP)
+          .map(s => (s.startsWith('f:') ? s.slice(2) : `[${s.slice(2)}]`))
+          .join('.')
+          .replace(/\.\[/g, '[')}`,
     );
     throw new StatusError(
       409,
       'Conflict',
-      `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${described.join('\n')}`,
+      `Apply failed with ${conflicts.length} conflict${
+        conflicts.length > 1 ? 's' : ''
+      }: ${described.join('\n')}`,
       {
         name: applied.metadata.name,
         ...(type.group ? { group: type.group } : {}),
@@ -300,7 +337,9 @@ export function serverSideApply(
       for (const path of taken) {
         if (paths.delete(path)) touched = true;
       }
-      return touched ? { ...entry, fieldsV1: toFieldsV1([...paths].sort()) } : entry;
+      return touched
+        ? { ...entry, fieldsV1: toFieldsV1([...paths].sort()) }
+        : entry;
     })
     .filter(entry => Object.keys(entry.fieldsV1).length > 0);
 
@@ -316,11 +355,20 @@ export function serverSideApply(
     }
     for (const path of entrySet(previous)) {
       if (appliedPaths.has(path)) continue;
-      const ownedElsewhere = [...others].some(o => within(o, path.replace(/\u0000\.$/, '')));
+      const ownedElsewhere = [...others].some(o =>
+        within(o, path.endsWith(`${SEP}.`) ? path.slice(0, -2) : path),
+      );
       if (!ownedElsewhere) removePath(merged, path);
     }
   }
-  managed = setEntry(managed, apiVersion, manager, 'Apply', appliedPaths, subresource);
+  managed = setEntry(
+    managed,
+    apiVersion,
+    manager,
+    'Apply',
+    appliedPaths,
+    subresource,
+  );
   merged.metadata.managedFields = managed;
   return merged;
 }

@@ -13,7 +13,9 @@ function clone<T>(value: T): T {
 function decodePointer(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) {
-    throw errors.badRequest(`the JSON patch path "${pointer}" is not a JSON pointer`);
+    throw errors.badRequest(
+      `the JSON patch path "${pointer}" is not a JSON pointer`,
+    );
   }
   return pointer
     .slice(1)
@@ -36,7 +38,8 @@ function getAt(doc: any, pointer: string) {
   let target = doc;
   for (const key of decodePointer(pointer)) {
     target = Array.isArray(target) ? target[Number(key)] : target?.[key];
-    if (target === undefined) throw errors.invalidPatch(`doc is missing path: "${pointer}"`);
+    if (target === undefined)
+      throw errors.invalidPatch(`doc is missing path: "${pointer}"`);
   }
   return target;
 }
@@ -48,12 +51,16 @@ function removeAt(doc: any, pointer: string) {
   if (Array.isArray(parent)) {
     const index = Number(key);
     if (!(index >= 0 && index < parent.length)) {
-      throw errors.invalidPatch(`unable to remove nonexistent key: ${key}: missing value`);
+      throw errors.invalidPatch(
+        `unable to remove nonexistent key: ${key}: missing value`,
+      );
     }
     return parent.splice(index, 1)[0];
   }
   if (!(key in parent)) {
-    throw errors.invalidPatch(`unable to remove nonexistent key: ${key}: missing value`);
+    throw errors.invalidPatch(
+      `unable to remove nonexistent key: ${key}: missing value`,
+    );
   }
   const value = parent[key];
   delete parent[key];
@@ -67,13 +74,20 @@ function addAt(doc: any, pointer: string, value: any, replace: boolean) {
   const key = path[path.length - 1];
   if (Array.isArray(parent)) {
     const index = key === '-' ? parent.length : Number(key);
-    if (!(index >= 0 && index <= parent.length) || (replace && index >= parent.length)) {
-      throw errors.invalidPatch(`add operation does not apply: doc is missing path: "${pointer}"`);
+    if (
+      !(index >= 0 && index <= parent.length) ||
+      (replace && index >= parent.length)
+    ) {
+      throw errors.invalidPatch(
+        `add operation does not apply: doc is missing path: "${pointer}"`,
+      );
     }
     parent.splice(index, replace ? 1 : 0, value);
   } else {
     if (replace && !(key in parent)) {
-      throw errors.invalidPatch(`replace operation does not apply: doc is missing key: ${pointer}: missing value`);
+      throw errors.invalidPatch(
+        `replace operation does not apply: doc is missing key: ${pointer}: missing value`,
+      );
     }
     parent[key] = value;
   }
@@ -83,7 +97,9 @@ function addAt(doc: any, pointer: string, value: any, replace: boolean) {
 /** RFC 6902 JSON Patch (`application/json-patch+json`). */
 export function applyJsonPatch(target: any, patch: unknown): any {
   if (!Array.isArray(patch)) {
-    throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+    throw errors.badRequest(
+      'json: cannot unmarshal object into Go value of type jsonpatch.Patch',
+    );
   }
   let doc = clone(target);
   for (const op of patch) {
@@ -110,7 +126,9 @@ export function applyJsonPatch(target: any, patch: unknown): any {
       }
       case 'test':
         if (JSON.stringify(getAt(doc, op.path)) !== JSON.stringify(op.value)) {
-          throw errors.invalidPatch(`testing value ${op.path} failed: test failed`);
+          throw errors.invalidPatch(
+            `testing value ${op.path} failed: test failed`,
+          );
         }
         break;
       default:
@@ -155,9 +173,14 @@ const MERGE_KEYS: Record<string, string> = {
 const MERGED_PRIMITIVE_LISTS = new Set(['finalizers']);
 
 /** The merge key for a list field, or undefined when the list is atomic. */
-export function mergeKeyFor(field: string, items: unknown[]): string | undefined {
+export function mergeKeyFor(
+  field: string,
+  items: unknown[],
+): string | undefined {
   if (field === 'ports') {
-    return items.some(i => isObject(i) && 'containerPort' in i) ? 'containerPort' : 'port';
+    return items.some(i => isObject(i) && 'containerPort' in i)
+      ? 'containerPort'
+      : 'port';
   }
   return MERGE_KEYS[field];
 }
@@ -174,7 +197,9 @@ function mergeList(field: string, live: unknown, patch: any[]): any[] {
       : clone(patch);
   }
   if (patch.some(p => isObject(p) && p.$patch === 'replace')) {
-    return patch.filter(p => !(isObject(p) && p.$patch === 'replace')).map(stripDirectives);
+    return patch
+      .filter(p => !(isObject(p) && p.$patch === 'replace'))
+      .map(stripDirectives);
   }
   const key = mergeKeyFor(field, [...current, ...patch]);
   if (!key) return patch.map(stripDirectives);

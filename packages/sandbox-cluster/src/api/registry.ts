@@ -9,7 +9,11 @@ import {
 } from './defaults';
 import { errors } from './errors';
 import { serverSideApply, trackUpdate } from './fields';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+} from './patch';
 import {
   ResourceType,
   RESOURCE_TYPES,
@@ -66,12 +70,18 @@ export class Registry {
   constructor(readonly store: ObjectStore) {}
 
   typeOf(group: string, resource: string): ResourceType {
-    const type = RESOURCE_TYPES.find(t => t.group === group && t.resource === resource);
+    const type = RESOURCE_TYPES.find(
+      t => t.group === group && t.resource === resource,
+    );
     if (!type) throw new Error(`unknown resource ${group}/${resource}`);
     return type;
   }
 
-  get(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
+  get(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject {
     const obj = this.store.get(type, namespace, name);
     if (!obj) throw errors.notFound(type, name);
     return obj;
@@ -81,15 +91,23 @@ export class Registry {
     return this.store.get(type, namespace, name);
   }
 
-  list(type: ResourceType, namespace: string | undefined, options: ListOptions = {}) {
+  list(
+    type: ResourceType,
+    namespace: string | undefined,
+    options: ListOptions = {},
+  ) {
     const rv = this.store.currentRv();
     let start: string | undefined;
     if (options.continue) {
       let token: { rv: number; start: string };
       try {
-        token = JSON.parse(Buffer.from(options.continue, 'base64').toString('utf8'));
+        token = JSON.parse(
+          Buffer.from(options.continue, 'base64').toString('utf8'),
+        );
       } catch {
-        throw errors.badRequest('continue key is not valid: illegal base64 data');
+        throw errors.badRequest(
+          'continue key is not valid: illegal base64 data',
+        );
       }
       if (token.rv < this.store.oldestWatchableRv()) {
         throw errors.gone(
@@ -100,12 +118,18 @@ export class Registry {
     }
     const matching = this.store.list(type, namespace).filter(obj => {
       if (start !== undefined && objectKeyOf(obj) <= start) return false;
-      if (options.labelSelector && !matchesLabels(options.labelSelector, obj.metadata.labels)) {
+      if (
+        options.labelSelector &&
+        !matchesLabels(options.labelSelector, obj.metadata.labels)
+      ) {
         return false;
       }
-      return !options.fieldSelector || matchesFields(options.fieldSelector, obj);
+      return (
+        !options.fieldSelector || matchesFields(options.fieldSelector, obj)
+      );
     });
-    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+    const limit =
+      options.limit && options.limit > 0 ? options.limit : undefined;
     const items = limit ? matching.slice(0, limit) : matching;
     const more = limit !== undefined && matching.length > limit;
     return {
@@ -123,7 +147,9 @@ export class Registry {
   private checkNamespace(type: ResourceType, namespace: string | undefined) {
     if (!type.namespaced) return;
     const nsType = this.typeOf('', 'namespaces');
-    const ns = namespace ? this.store.get(nsType, undefined, namespace) : undefined;
+    const ns = namespace
+      ? this.store.get(nsType, undefined, namespace)
+      : undefined;
     if (!ns) throw errors.notFound(nsType, namespace ?? '');
     if (ns.metadata.deletionTimestamp) {
       throw errors.forbidden(
@@ -134,7 +160,11 @@ export class Registry {
     }
   }
 
-  private normalize(type: ResourceType, namespace: string | undefined, body: any) {
+  private normalize(
+    type: ResourceType,
+    namespace: string | undefined,
+    body: any,
+  ) {
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       throw errors.badRequest('the request body must be a JSON object');
     }
@@ -148,7 +178,11 @@ export class Registry {
     obj.kind = type.kind;
     obj.metadata = obj.metadata ?? ({} as any);
     if (type.namespaced) {
-      if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
+      if (
+        obj.metadata.namespace &&
+        namespace &&
+        obj.metadata.namespace !== namespace
+      ) {
         throw errors.badRequest(
           'the namespace of the provided object does not match the namespace sent on the request',
         );
@@ -185,7 +219,12 @@ export class Registry {
     if (this.store.get(type, obj.metadata.namespace, obj.metadata.name)) {
       throw errors.alreadyExists(type, obj.metadata.name);
     }
-    for (const key of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds']) {
+    for (const key of [
+      'uid',
+      'resourceVersion',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+    ]) {
       delete obj.metadata[key];
     }
     obj.metadata.uid = randomUUID();
@@ -198,7 +237,8 @@ export class Registry {
       else obj.status = status;
     }
     validate(type, obj);
-    if (options.manager) trackUpdate(undefined, obj, options.manager, obj.apiVersion!);
+    if (options.manager)
+      trackUpdate(undefined, obj, options.manager, obj.apiVersion!);
     orderKeys(obj);
     if (options.dryRun) return obj;
     return this.store.put(type, obj);
@@ -276,16 +316,37 @@ export class Registry {
       }
     }
     if (options.manager) {
-      trackUpdate(live, next, options.manager, apiVersionOf(type), options.subresource);
+      trackUpdate(
+        live,
+        next,
+        options.manager,
+        apiVersionOf(type),
+        options.subresource,
+      );
     } else {
       next.metadata.managedFields = live.metadata.managedFields;
       if (!next.metadata.managedFields) delete next.metadata.managedFields;
     }
     orderKeys(next);
     if (options.dryRun) return next;
-    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
-      if (!(type.resource === 'pods' && type.group === '' && live.metadata.deletionGracePeriodSeconds)) {
-        return this.store.remove(type, next.metadata.namespace, next.metadata.name) ?? next;
+    if (
+      next.metadata.deletionTimestamp &&
+      (next.metadata.finalizers ?? []).length === 0
+    ) {
+      if (
+        !(
+          type.resource === 'pods' &&
+          type.group === '' &&
+          live.metadata.deletionGracePeriodSeconds
+        )
+      ) {
+        return (
+          this.store.remove(
+            type,
+            next.metadata.namespace,
+            next.metadata.name,
+          ) ?? next
+        );
       }
     }
     if (!next.metadata.finalizers?.length) delete next.metadata.finalizers;
@@ -304,7 +365,9 @@ export class Registry {
     const live = this.store.get(type, namespace, name);
     if (patchType === 'apply') {
       if (!options.manager) {
-        throw errors.badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
+        throw errors.badRequest(
+          'PATCH, application/apply-patch+yaml requires fieldManager to be set',
+        );
       }
       let applied: KubeObject;
       try {
@@ -316,7 +379,9 @@ export class Registry {
         throw errors.badRequest('the applied configuration must be an object');
       }
       if (!applied.apiVersion || !applied.kind) {
-        throw errors.badRequest('apiVersion and kind are required in an applied configuration');
+        throw errors.badRequest(
+          'apiVersion and kind are required in an applied configuration',
+        );
       }
       if (applied.metadata?.name && applied.metadata.name !== name) {
         throw errors.badRequest(
@@ -335,9 +400,14 @@ export class Registry {
           true,
           apiVersionOf(type),
         );
-        return this.create(type, namespace, created, { dryRun: options.dryRun });
+        return this.create(type, namespace, created, {
+          dryRun: options.dryRun,
+        });
       }
-      if (normalized.metadata.resourceVersion && normalized.metadata.resourceVersion !== live.metadata.resourceVersion) {
+      if (
+        normalized.metadata.resourceVersion &&
+        normalized.metadata.resourceVersion !== live.metadata.resourceVersion
+      ) {
         throw errors.conflict(
           type,
           name,
@@ -354,7 +424,10 @@ export class Registry {
         options.subresource,
       );
       const managed = merged.metadata.managedFields;
-      const next = this.commit(type, live, merged, { dryRun: true, subresource: options.subresource });
+      const next = this.commit(type, live, merged, {
+        dryRun: true,
+        subresource: options.subresource,
+      });
       next.metadata.managedFields = managed;
       if (options.dryRun) return next;
       return this.store.put(type, next);
@@ -371,10 +444,14 @@ export class Registry {
     if (patchType === 'json') patched = applyJsonPatch(base, body);
     else if (patchType === 'merge') patched = applyMergePatch(base, body);
     else patched = applyStrategicMergePatch(base, body);
-    if (!patched?.metadata) throw errors.badRequest('the patch removed the object metadata');
+    if (!patched?.metadata)
+      throw errors.badRequest('the patch removed the object metadata');
     if (patched.metadata.name !== name) {
       throw errors.invalid(type, name, [
-        { field: 'metadata.name', message: 'Invalid value: field is immutable' },
+        {
+          field: 'metadata.name',
+          message: 'Invalid value: field is immutable',
+        },
       ]);
     }
     const sent = patched.metadata.resourceVersion;
@@ -385,7 +462,12 @@ export class Registry {
         'the object has been modified; please apply your changes to the latest version and try again',
       );
     }
-    return this.commit(type, live, this.normalize(type, namespace, patched), options);
+    return this.commit(
+      type,
+      live,
+      this.normalize(type, namespace, patched),
+      options,
+    );
   }
 
   /** Modifies an object in place on behalf of a controller (no concurrency check). */
@@ -404,7 +486,11 @@ export class Registry {
     if (!options.status && type.generation && specChanged(live, next)) {
       next.metadata.generation = (live.metadata.generation ?? 1) + 1;
     }
-    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && type.resource !== 'pods') {
+    if (
+      next.metadata.deletionTimestamp &&
+      (next.metadata.finalizers ?? []).length === 0 &&
+      type.resource !== 'pods'
+    ) {
       return this.store.remove(type, namespace, name);
     }
     return this.store.put(type, next);
@@ -430,7 +516,10 @@ export class Registry {
         `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${live.metadata.uid}`,
       );
     }
-    if (pre?.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion) {
+    if (
+      pre?.resourceVersion &&
+      pre.resourceVersion !== live.metadata.resourceVersion
+    ) {
       throw errors.conflict(
         type,
         name,
@@ -442,32 +531,44 @@ export class Registry {
 
     if (policy === 'Orphan') {
       for (const dep of this.store.dependentsOf(live.metadata.uid!)) {
-        const depType = RESOURCE_TYPES.find(t => resourceKey(t) === dep.resource)!;
+        const depType = RESOURCE_TYPES.find(
+          t => resourceKey(t) === dep.resource,
+        )!;
         const obj = this.store.getByKey(dep.resource, dep.key);
         if (!obj) continue;
         this.mutate(depType, obj.metadata.namespace, obj.metadata.name, o => {
           o.metadata.ownerReferences = o.metadata.ownerReferences?.filter(
             r => r.uid !== live.metadata.uid,
           );
-          if (!o.metadata.ownerReferences?.length) delete o.metadata.ownerReferences;
+          if (!o.metadata.ownerReferences?.length)
+            delete o.metadata.ownerReferences;
         });
       }
     }
 
     const finalizers = [...(live.metadata.finalizers ?? [])];
-    if (policy === 'Foreground' && this.store.dependentsOf(live.metadata.uid!).length > 0) {
-      if (!finalizers.includes(FOREGROUND_FINALIZER)) finalizers.push(FOREGROUND_FINALIZER);
+    if (
+      policy === 'Foreground' &&
+      this.store.dependentsOf(live.metadata.uid!).length > 0
+    ) {
+      if (!finalizers.includes(FOREGROUND_FINALIZER))
+        finalizers.push(FOREGROUND_FINALIZER);
     }
     const isPod = type.group === '' && type.resource === 'pods';
     const grace = isPod
-      ? options.gracePeriodSeconds ?? live.spec?.terminationGracePeriodSeconds ?? 30
+      ? options.gracePeriodSeconds ??
+        live.spec?.terminationGracePeriodSeconds ??
+        30
       : 0;
     const podRunning =
-      isPod && live.spec?.nodeName && !['Succeeded', 'Failed'].includes(live.status?.phase);
+      isPod &&
+      live.spec?.nodeName &&
+      !['Succeeded', 'Failed'].includes(live.status?.phase);
     const isNamespace = type.group === '' && type.resource === 'namespaces';
 
     if (finalizers.length > 0 || (podRunning && grace > 0) || isNamespace) {
-      if (live.metadata.deletionTimestamp) return { object: live, finished: false };
+      if (live.metadata.deletionTimestamp)
+        return { object: live, finished: false };
       const object = this.mutate(type, namespace, name, o => {
         o.metadata.deletionTimestamp = nowTimestamp(Date.now() + grace * 1000);
         if (isPod) o.metadata.deletionGracePeriodSeconds = grace;
@@ -482,13 +583,24 @@ export class Registry {
 }
 
 function objectKeyOf(obj: KubeObject) {
-  return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name;
+  return obj.metadata.namespace
+    ? `${obj.metadata.namespace}/${obj.metadata.name}`
+    : obj.metadata.name;
 }
 
 function needsSpec(type: ResourceType) {
   return (
     type.generation ||
-    ['pods', 'services', 'persistentvolumeclaims', 'persistentvolumes', 'nodes', 'namespaces', 'resourcequotas', 'limitranges'].includes(type.resource)
+    [
+      'pods',
+      'services',
+      'persistentvolumeclaims',
+      'persistentvolumes',
+      'nodes',
+      'namespaces',
+      'resourcequotas',
+      'limitranges',
+    ].includes(type.resource)
   );
 }
 

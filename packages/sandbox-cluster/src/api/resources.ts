@@ -138,11 +138,17 @@ export const RESOURCE_TYPES: ResourceType[] = [
     subresources: ['status'],
   }),
   define('apps', 'v1', 'controllerrevisions', 'ControllerRevision'),
-  define('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', {
-    ...workload,
-    shortNames: ['hpa'],
-    subresources: ['status'],
-  }),
+  define(
+    'autoscaling',
+    'v2',
+    'horizontalpodautoscalers',
+    'HorizontalPodAutoscaler',
+    {
+      ...workload,
+      shortNames: ['hpa'],
+      subresources: ['status'],
+    },
+  ),
   define('batch', 'v1', 'jobs', 'Job', {
     ...workload,
     subresources: ['status'],
@@ -196,7 +202,9 @@ export function findResourceTypeByKind(
   apiVersion: string,
   kind: string,
 ): ResourceType | undefined {
-  return RESOURCE_TYPES.find(t => apiVersionOf(t) === apiVersion && t.kind === kind);
+  return RESOURCE_TYPES.find(
+    t => apiVersionOf(t) === apiVersion && t.kind === kind,
+  );
 }
 
 /** Verbs listed in discovery for a resource or subresource. */
@@ -209,7 +217,8 @@ export function verbsOf(type: ResourceType, subresource?: string) {
 
 /** The kind served by a subresource (`scale` serves autoscaling/v1 Scale). */
 export function subresourceKind(type: ResourceType, subresource: string) {
-  if (subresource === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+  if (subresource === 'scale')
+    return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
   if (subresource === 'log') return { group: '', version: '', kind: 'Pod' };
   return { group: '', version: '', kind: type.kind };
 }

@@ -8,7 +8,8 @@ type Requirement =
 /** A parsed selector: every requirement must hold. An empty selector matches all. */
 export type LabelSelector = Requirement[];
 
-const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
+const KEY =
+  /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
 
 function splitTopLevel(text: string): string[] {
   const parts: string[] = [];
@@ -30,7 +31,9 @@ function splitTopLevel(text: string): string[] {
 
 function checkKey(key: string, text: string) {
   if (!KEY.test(key)) {
-    throw errors.badRequest(`unable to parse requirement: invalid label key "${key}" in "${text}"`);
+    throw errors.badRequest(
+      `unable to parse requirement: invalid label key "${key}" in "${text}"`,
+    );
   }
 }
 
@@ -64,7 +67,9 @@ export function parseLabelSelector(text: string | undefined): LabelSelector {
       checkKey(part, text);
       return { key: part, op: 'exists' };
     }
-    throw errors.badRequest(`unable to parse requirement: "${part}" in label selector "${text}"`);
+    throw errors.badRequest(
+      `unable to parse requirement: "${part}" in label selector "${text}"`,
+    );
   });
 }
 
@@ -77,8 +82,10 @@ export function labelSelectorFromObject(selector: any): LabelSelector {
   }
   for (const expr of selector.matchExpressions ?? []) {
     const op = String(expr.operator);
-    if (op === 'In') out.push({ key: expr.key, op: 'in', values: expr.values ?? [] });
-    else if (op === 'NotIn') out.push({ key: expr.key, op: 'notin', values: expr.values ?? [] });
+    if (op === 'In')
+      out.push({ key: expr.key, op: 'in', values: expr.values ?? [] });
+    else if (op === 'NotIn')
+      out.push({ key: expr.key, op: 'notin', values: expr.values ?? [] });
     else if (op === 'Exists') out.push({ key: expr.key, op: 'exists' });
     else if (op === 'DoesNotExist') out.push({ key: expr.key, op: '!exists' });
   }
@@ -97,7 +104,9 @@ export function matchesLabels(
   labels: Record<string, string> | undefined,
 ): boolean {
   for (const req of selector) {
-    const has = labels !== undefined && Object.prototype.hasOwnProperty.call(labels, req.key);
+    const has =
+      labels !== undefined &&
+      Object.prototype.hasOwnProperty.call(labels, req.key);
     switch (req.op) {
       case 'exists':
         if (!has) return false;
@@ -119,7 +128,11 @@ export function matchesLabels(
 }
 
 /** A parsed field selector: `path=value` / `path!=value` terms. */
-export type FieldSelector = { path: string[]; value: string; negate: boolean }[];
+export type FieldSelector = {
+  path: string[];
+  value: string;
+  negate: boolean;
+}[];
 
 const FIELD_PATTERN = /^([A-Za-z.]+)\s*(==|=|!=)\s*(.*)$/;
 
@@ -135,7 +148,10 @@ export function parseFieldSelector(
   if (!text) return [];
   return splitTopLevel(text).map(part => {
     const m = FIELD_PATTERN.exec(part);
-    if (!m) throw errors.badRequest(`invalid selector: '${text}'; can't understand '${part}'`);
+    if (!m)
+      throw errors.badRequest(
+        `invalid selector: '${text}'; can't understand '${part}'`,
+      );
     if (!supported(m[1])) {
       throw errors.badRequest(`field label not supported: ${m[1]}`);
     }
@@ -143,7 +159,10 @@ export function parseFieldSelector(
   });
 }
 
-export function matchesFields(selector: FieldSelector, obj: KubeObject): boolean {
+export function matchesFields(
+  selector: FieldSelector,
+  obj: KubeObject,
+): boolean {
   for (const term of selector) {
     let value: any = obj;
     for (const key of term.path) value = value?.[key];
@@ -186,5 +205,7 @@ const FIELDS_BY_RESOURCE: Record<string, string[]> = {
 export function supportedFields(key: string) {
   const extra = FIELDS_BY_RESOURCE[key] ?? [];
   return (field: string) =>
-    field === 'metadata.name' || field === 'metadata.namespace' || extra.includes(field);
+    field === 'metadata.name' ||
+    field === 'metadata.namespace' ||
+    extra.includes(field);
 }

@@ -124,7 +124,13 @@ export class ObjectStore {
       ...previous,
       metadata: { ...previous.metadata, resourceVersion: String(this.rv) },
     };
-    this.publish({ rv: this.rv, type: 'DELETED', resource: type, object, previous });
+    this.publish({
+      rv: this.rv,
+      type: 'DELETED',
+      resource: type,
+      object,
+      previous,
+    });
     return object;
   }
 
@@ -197,10 +203,13 @@ export class ObjectStore {
         throw errors.badRequest(`invalid resource version "${fromRv}"`);
       }
       if (from < this.compactedRv) {
-        throw errors.gone(`too old resource version: ${from} (${this.compactedRv + 1})`);
+        throw errors.gone(
+          `too old resource version: ${from} (${this.compactedRv + 1})`,
+        );
       }
       for (const event of this.log) {
-        if (event.rv > from && resourceKey(event.resource) === key) deliver(sink, event);
+        if (event.rv > from && resourceKey(event.resource) === key)
+          deliver(sink, event);
       }
     }
     let set = this.sinks.get(key);

@@ -25,10 +25,15 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(d / 365)}y`;
 }
 
-const name: Column = { name: 'Name', format: 'name', cell: o => o.metadata.name };
+const name: Column = {
+  name: 'Name',
+  format: 'name',
+  cell: o => o.metadata.name,
+};
 const age: Column = {
   name: 'Age',
-  cell: (o, now) => humanDuration(now - Date.parse(o.metadata.creationTimestamp ?? '')),
+  cell: (o, now) =>
+    humanDuration(now - Date.parse(o.metadata.creationTimestamp ?? '')),
 };
 const n = (v: unknown) => (typeof v === 'number' ? v : 0);
 
@@ -50,7 +55,9 @@ const COLUMNS: Record<string, Column[]> = {
       name: 'Ready',
       cell: o => {
         const s: any[] = o.status?.containerStatuses ?? [];
-        return `${s.filter(c => c.ready).length}/${o.spec?.containers?.length ?? 0}`;
+        return `${s.filter(c => c.ready).length}/${
+          o.spec?.containers?.length ?? 0
+        }`;
       },
     },
     { name: 'Status', cell: podStatusText },
@@ -71,19 +78,36 @@ const COLUMNS: Record<string, Column[]> = {
   ],
   'apps/deployments': [
     name,
-    { name: 'Ready', cell: o => `${n(o.status?.readyReplicas)}/${n(o.spec?.replicas)}` },
-    { name: 'Up-to-date', type: 'integer', cell: o => n(o.status?.updatedReplicas) },
-    { name: 'Available', type: 'integer', cell: o => n(o.status?.availableReplicas) },
+    {
+      name: 'Ready',
+      cell: o => `${n(o.status?.readyReplicas)}/${n(o.spec?.replicas)}`,
+    },
+    {
+      name: 'Up-to-date',
+      type: 'integer',
+      cell: o => n(o.status?.updatedReplicas),
+    },
+    {
+      name: 'Available',
+      type: 'integer',
+      cell: o => n(o.status?.availableReplicas),
+    },
     age,
     {
       name: 'Containers',
       priority: 1,
-      cell: o => (o.spec?.template?.spec?.containers ?? []).map((c: any) => c.name).join(','),
+      cell: o =>
+        (o.spec?.template?.spec?.containers ?? [])
+          .map((c: any) => c.name)
+          .join(','),
     },
     {
       name: 'Images',
       priority: 1,
-      cell: o => (o.spec?.template?.spec?.containers ?? []).map((c: any) => c.image).join(','),
+      cell: o =>
+        (o.spec?.template?.spec?.containers ?? [])
+          .map((c: any) => c.image)
+          .join(','),
     },
   ],
   'apps/replicasets': [
@@ -95,13 +119,24 @@ const COLUMNS: Record<string, Column[]> = {
   ],
   'apps/statefulsets': [
     name,
-    { name: 'Ready', cell: o => `${n(o.status?.readyReplicas)}/${n(o.spec?.replicas)}` },
+    {
+      name: 'Ready',
+      cell: o => `${n(o.status?.readyReplicas)}/${n(o.spec?.replicas)}`,
+    },
     age,
   ],
   'apps/daemonsets': [
     name,
-    { name: 'Desired', type: 'integer', cell: o => n(o.status?.desiredNumberScheduled) },
-    { name: 'Current', type: 'integer', cell: o => n(o.status?.currentNumberScheduled) },
+    {
+      name: 'Desired',
+      type: 'integer',
+      cell: o => n(o.status?.desiredNumberScheduled),
+    },
+    {
+      name: 'Current',
+      type: 'integer',
+      cell: o => n(o.status?.currentNumberScheduled),
+    },
     { name: 'Ready', type: 'integer', cell: o => n(o.status?.numberReady) },
     age,
   ],
@@ -113,8 +148,9 @@ const COLUMNS: Record<string, Column[]> = {
     {
       name: 'Port(s)',
       cell: o =>
-        (o.spec?.ports ?? []).map((p: any) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') ||
-        '<none>',
+        (o.spec?.ports ?? [])
+          .map((p: any) => `${p.port}/${p.protocol ?? 'TCP'}`)
+          .join(',') || '<none>',
     },
     age,
   ],
@@ -123,7 +159,9 @@ const COLUMNS: Record<string, Column[]> = {
     {
       name: 'Status',
       cell: o => {
-        const ready = (o.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+        const ready = (o.status?.conditions ?? []).find(
+          (c: any) => c.type === 'Ready',
+        );
         const text = ready?.status === 'True' ? 'Ready' : 'NotReady';
         return o.spec?.unschedulable ? `${text},SchedulingDisabled` : text;
       },
@@ -138,26 +176,40 @@ const COLUMNS: Record<string, Column[]> = {
       name: 'Endpoints',
       cell: o => {
         const all = (o.subsets ?? []).flatMap((s: any) =>
-          (s.addresses ?? []).flatMap((a: any) => (s.ports ?? []).map((p: any) => `${a.ip}:${p.port}`)),
+          (s.addresses ?? []).flatMap((a: any) =>
+            (s.ports ?? []).map((p: any) => `${a.ip}:${p.port}`),
+          ),
         );
         if (all.length === 0) return '<none>';
-        return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+        return all.length > 3
+          ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...`
+          : all.join(',');
       },
     },
     age,
   ],
-  '/namespaces': [name, { name: 'Status', cell: o => o.status?.phase ?? '' }, age],
+  '/namespaces': [
+    name,
+    { name: 'Status', cell: o => o.status?.phase ?? '' },
+    age,
+  ],
   '/events': [
     {
       name: 'Last Seen',
       cell: (o, now) =>
-        humanDuration(now - Date.parse(o.lastTimestamp ?? o.metadata.creationTimestamp ?? '')),
+        humanDuration(
+          now -
+            Date.parse(o.lastTimestamp ?? o.metadata.creationTimestamp ?? ''),
+        ),
     },
     { name: 'Type', cell: o => o.type ?? '' },
     { name: 'Reason', cell: o => o.reason ?? '' },
     {
       name: 'Object',
-      cell: o => `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}`,
+      cell: o =>
+        `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${
+          o.involvedObject?.name ?? ''
+        }`,
     },
     { name: 'Message', cell: o => o.message ?? '' },
   ],
@@ -170,7 +222,14 @@ const COLUMNS: Record<string, Column[]> = {
       name: 'Access Modes',
       cell: o =>
         (o.status?.accessModes ?? [])
-          .map((m: string) => ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX' }[m] ?? m))
+          .map(
+            (m: string) =>
+              ({
+                ReadWriteOnce: 'RWO',
+                ReadOnlyMany: 'ROX',
+                ReadWriteMany: 'RWX',
+              }[m] ?? m),
+          )
           .join(','),
     },
     { name: 'StorageClass', cell: o => o.spec?.storageClassName ?? '' },
@@ -188,14 +247,30 @@ const COLUMNS: Record<string, Column[]> = {
     name,
     {
       name: 'Reference',
-      cell: o => `${o.spec?.scaleTargetRef?.kind}/${o.spec?.scaleTargetRef?.name}`,
+      cell: o =>
+        `${o.spec?.scaleTargetRef?.kind}/${o.spec?.scaleTargetRef?.name}`,
     },
     { name: 'MinPods', type: 'integer', cell: o => n(o.spec?.minReplicas) },
     { name: 'MaxPods', type: 'integer', cell: o => n(o.spec?.maxReplicas) },
-    { name: 'Replicas', type: 'integer', cell: o => n(o.status?.currentReplicas) },
+    {
+      name: 'Replicas',
+      type: 'integer',
+      cell: o => n(o.status?.currentReplicas),
+    },
     age,
   ],
 };
+
+/** What a Table row carries, by `includeObject` (default: the object's metadata). */
+function rowObject(obj: KubeObject, includeObject: string | undefined) {
+  if (includeObject === 'None') return undefined;
+  if (includeObject === 'Object') return obj;
+  return {
+    kind: 'PartialObjectMetadata',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: obj.metadata,
+  };
+}
 
 /** A `meta.k8s.io/v1` Table, what kubectl asks for when it prints `get` output. */
 export function toTable(
@@ -219,16 +294,7 @@ export function toTable(
     })),
     rows: objects.map(obj => ({
       cells: columns.map(c => c.cell(obj, now)),
-      object:
-        includeObject === 'None'
-          ? undefined
-          : includeObject === 'Object'
-          ? obj
-          : {
-              kind: 'PartialObjectMetadata',
-              apiVersion: 'meta.k8s.io/v1',
-              metadata: obj.metadata,
-            },
+      object: rowObject(obj, includeObject),
     })),
   };
 }

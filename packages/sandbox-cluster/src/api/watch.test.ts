@@ -108,7 +108,9 @@ describe('watch', () => {
     const other = await testNamespace();
     await createConfigMap(other, 'elsewhere');
     await createConfigMap(ns, 'gamma');
-    expect(summary([await stream.next()] as WatchEvent[])).toEqual(['ADDED gamma']);
+    expect(summary([await stream.next()] as WatchEvent[])).toEqual([
+      'ADDED gamma',
+    ]);
   });
 
   it('sends only the later changes, in order, from a list resourceVersion', async () => {
@@ -116,7 +118,9 @@ describe('watch', () => {
     await createConfigMap(ns, 'old');
     const rv = await listRv(configMaps(ns));
 
-    const stream = await watch(`${configMaps(ns)}?watch=true&resourceVersion=${rv}`);
+    const stream = await watch(
+      `${configMaps(ns)}?watch=true&resourceVersion=${rv}`,
+    );
     const created = await createConfigMap(ns, 'new');
     const patched = await client.mergePatch(configMaps(ns, 'new'), {
       data: { key: 'changed' },
@@ -158,8 +162,13 @@ describe('watch', () => {
     await createConfigMap(ns, 'early');
     await client.mergePatch(configMaps(ns, 'early'), { data: { key: 'v2' } });
 
-    const stream = await watch(`${configMaps(ns)}?watch=true&resourceVersion=${rv}`);
-    expect(summary(await stream.take(2))).toEqual(['ADDED early', 'MODIFIED early']);
+    const stream = await watch(
+      `${configMaps(ns)}?watch=true&resourceVersion=${rv}`,
+    );
+    expect(summary(await stream.take(2))).toEqual([
+      'ADDED early',
+      'MODIFIED early',
+    ]);
   });
 
   it('sends DELETED and ADDED as objects stop and start matching a label selector', async () => {
@@ -175,7 +184,9 @@ describe('watch', () => {
       }`,
     );
     const label = (tier: string) =>
-      client.mergePatch(configMaps(ns, 'flip'), { metadata: { labels: { tier } } });
+      client.mergePatch(configMaps(ns, 'flip'), {
+        metadata: { labels: { tier } },
+      });
     await label('web');
     await client.mergePatch(configMaps(ns, 'flip'), { data: { key: 'v2' } });
     await label('back');
@@ -207,28 +218,38 @@ describe('watch', () => {
     await createConfigMap(ns, 'chosen');
     await client.mergePatch(configMaps(ns, 'ignored'), { data: { key: 'x' } });
     await client.mergePatch(configMaps(ns, 'chosen'), { data: { key: 'x' } });
-    expect(summary(await stream.take(2))).toEqual(['ADDED chosen', 'MODIFIED chosen']);
+    expect(summary(await stream.take(2))).toEqual([
+      'ADDED chosen',
+      'MODIFIED chosen',
+    ]);
   });
 
   it('sends BOOKMARK events only to watches that allow them', async () => {
     const ns = await testNamespace();
     const rv = await listRv(configMaps(ns));
-    const plain = await watch(`${configMaps(ns)}?watch=true&resourceVersion=${rv}`);
+    const plain = await watch(
+      `${configMaps(ns)}?watch=true&resourceVersion=${rv}`,
+    );
     const withBookmarks = await watch(
-      `${configMaps(ns)}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`,
+      `${configMaps(
+        ns,
+      )}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`,
     );
 
     const first = await withBookmarks.next();
     expect(first?.type).toBe('BOOKMARK');
-    expect(first?.object).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1' });
-    expect(Number(first?.object.metadata.resourceVersion)).toBeGreaterThanOrEqual(
-      Number(rv),
-    );
+    expect(first?.object).toMatchObject({
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+    });
+    expect(
+      Number(first?.object.metadata.resourceVersion),
+    ).toBeGreaterThanOrEqual(Number(rv));
     const second = await withBookmarks.next();
     expect(second?.type).toBe('BOOKMARK');
-    expect(Number(second?.object.metadata.resourceVersion)).toBeGreaterThanOrEqual(
-      Number(first?.object.metadata.resourceVersion),
-    );
+    expect(
+      Number(second?.object.metadata.resourceVersion),
+    ).toBeGreaterThanOrEqual(Number(first?.object.metadata.resourceVersion));
 
     // The plain watch has been open as long; its next event is the change itself.
     await createConfigMap(ns, 'after');
@@ -241,7 +262,9 @@ describe('watch', () => {
     const a = await createConfigMap(ns, 'a');
     const b = await createConfigMap(ns, 'b');
     const stream = await watch(
-      `${configMaps(ns)}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`,
+      `${configMaps(
+        ns,
+      )}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`,
     );
     const [first, second, end] = await stream.take(3);
     expect(summary([first, second])).toEqual(['ADDED a', 'ADDED b']);
@@ -250,7 +273,10 @@ describe('watch', () => {
       'k8s.io/initial-events-end': 'true',
     });
     expect(Number(end.object.metadata.resourceVersion)).toBeGreaterThanOrEqual(
-      Math.max(Number(a.metadata.resourceVersion), Number(b.metadata.resourceVersion)),
+      Math.max(
+        Number(a.metadata.resourceVersion),
+        Number(b.metadata.resourceVersion),
+      ),
     );
 
     await createConfigMap(ns, 'c');
@@ -269,7 +295,9 @@ describe('watch', () => {
   });
 
   it('answers 401 to a watch without a token', async () => {
-    const res = await client.get('/api/v1/configmaps?watch=true', { token: null });
+    const res = await client.get('/api/v1/configmaps?watch=true', {
+      token: null,
+    });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ kind: 'Status', reason: 'Unauthorized' });
   });
@@ -279,7 +307,9 @@ describe('watch expiry', () => {
   it('sends ERROR 410 and ends open watches when the sandbox expires them', async () => {
     const ns = await testNamespace();
     const rv = await listRv(configMaps(ns));
-    const stream = await watch(`${configMaps(ns)}?watch=true&resourceVersion=${rv}`);
+    const stream = await watch(
+      `${configMaps(ns)}?watch=true&resourceVersion=${rv}`,
+    );
     await createConfigMap(ns, 'before-expiry');
     expect(summary([(await stream.next())!])).toEqual(['ADDED before-expiry']);
 
@@ -296,7 +326,9 @@ describe('watch expiry', () => {
     expect(await stream.drain()).toEqual([]);
 
     // Resuming from the old resourceVersion is now too old as well.
-    const resumed = await watch(`${configMaps(ns)}?watch=true&resourceVersion=${rv}`);
+    const resumed = await watch(
+      `${configMaps(ns)}?watch=true&resourceVersion=${rv}`,
+    );
     const again = await resumed.next();
     expect(again?.type).toBe('ERROR');
     expect(again?.object).toMatchObject({ code: 410, reason: 'Expired' });
@@ -304,9 +336,13 @@ describe('watch expiry', () => {
 
     // A fresh list and watch work again.
     const fresh = await listRv(configMaps(ns));
-    const restarted = await watch(`${configMaps(ns)}?watch=true&resourceVersion=${fresh}`);
+    const restarted = await watch(
+      `${configMaps(ns)}?watch=true&resourceVersion=${fresh}`,
+    );
     await createConfigMap(ns, 'after-expiry');
-    expect(summary([(await restarted.next())!])).toEqual(['ADDED after-expiry']);
+    expect(summary([(await restarted.next())!])).toEqual([
+      'ADDED after-expiry',
+    ]);
   });
 
   it('sends ERROR 410 to a watch from a resourceVersion older than the change log', async () => {

@@ -31,30 +31,43 @@ export class GarbageCollector {
         this.orphanedBy.set(obj.metadata.uid!, obj);
         this.queue.add(`owner|${obj.metadata.uid}`);
       }
-      for (const ref of obj.metadata.ownerReferences ?? []) this.queue.add(`foreground|${ref.uid}`);
-      if (obj.metadata.namespace) this.queue.add(`namespace|${obj.metadata.namespace}`);
+      for (const ref of obj.metadata.ownerReferences ?? [])
+        this.queue.add(`foreground|${ref.uid}`);
+      if (obj.metadata.namespace)
+        this.queue.add(`namespace|${obj.metadata.namespace}`);
       return;
     }
     if (obj.metadata.deletionTimestamp) {
       if (obj.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) {
         this.queue.add(`foreground|${obj.metadata.uid}`);
-        this.foreground.set(obj.metadata.uid!, { type: resourceKey(event.resource), obj });
+        this.foreground.set(obj.metadata.uid!, {
+          type: resourceKey(event.resource),
+          obj,
+        });
       }
-      if (event.resource === this.namespaces) this.queue.add(`namespace|${obj.metadata.name}`);
+      if (event.resource === this.namespaces)
+        this.queue.add(`namespace|${obj.metadata.name}`);
     }
   }
 
-  private readonly foreground = new Map<string, { type: string; obj: KubeObject }>();
+  private readonly foreground = new Map<
+    string,
+    { type: string; obj: KubeObject }
+  >();
 
   private deleteDependents(uid: string) {
     for (const dep of this.registry.store.dependentsOf(uid)) {
       const type = RESOURCE_TYPES.find(t => resourceKey(t) === dep.resource)!;
       const obj = this.registry.store.getByKey(dep.resource, dep.key);
       if (!obj || obj.metadata.deletionTimestamp) continue;
-      const remaining = (obj.metadata.ownerReferences ?? []).filter(r => r.uid !== uid && this.ownerExists(r.uid));
+      const remaining = (obj.metadata.ownerReferences ?? []).filter(
+        r => r.uid !== uid && this.ownerExists(r.uid),
+      );
       if (remaining.length > 0) continue;
       try {
-        this.registry.delete(type, obj.metadata.namespace, obj.metadata.name, { propagationPolicy: 'Background' });
+        this.registry.delete(type, obj.metadata.namespace, obj.metadata.name, {
+          propagationPolicy: 'Background',
+        });
       } catch {
         // Already gone.
       }
@@ -76,7 +89,11 @@ export class GarbageCollector {
       const entry = this.foreground.get(id);
       if (!entry) return;
       const type = RESOURCE_TYPES.find(t => resourceKey(t) === entry.type)!;
-      const live = this.registry.find(type, entry.obj.metadata.namespace, entry.obj.metadata.name);
+      const live = this.registry.find(
+        type,
+        entry.obj.metadata.namespace,
+        entry.obj.metadata.name,
+      );
       if (!live || live.metadata.uid !== id) {
         this.foreground.delete(id);
         return;
@@ -87,13 +104,32 @@ export class GarbageCollector {
         return;
       }
       this.foreground.delete(id);
-      this.registry.mutate(type, live.metadata.namespace, live.metadata.name, o => {
-        o.metadata.finalizers = (o.metadata.finalizers ?? []).filter(f => f !== FOREGROUND_FINALIZER);
-        if (o.metadata.finalizers.length === 0) delete o.metadata.finalizers;
-      });
-      const after = this.registry.find(type, live.metadata.namespace, live.metadata.name);
-      if (after && after.metadata.deletionTimestamp && !after.metadata.finalizers?.length) {
-        this.registry.store.remove(type, live.metadata.namespace, live.metadata.name);
+      this.registry.mutate(
+        type,
+        live.metadata.namespace,
+        live.metadata.name,
+        o => {
+          o.metadata.finalizers = (o.metadata.finalizers ?? []).filter(
+            f => f !== FOREGROUND_FINALIZER,
+          );
+          if (o.metadata.finalizers.length === 0) delete o.metadata.finalizers;
+        },
+      );
+      const after = this.registry.find(
+        type,
+        live.metadata.namespace,
+        live.metadata.name,
+      );
+      if (
+        after &&
+        after.metadata.deletionTimestamp &&
+        !after.metadata.finalizers?.length
+      ) {
+        this.registry.store.remove(
+          type,
+          live.metadata.namespace,
+          live.metadata.name,
+        );
       }
       return;
     }
@@ -107,14 +143,22 @@ export class GarbageCollector {
           remaining++;
           if (obj.metadata.deletionTimestamp) continue;
           try {
-            this.registry.delete(type, id, obj.metadata.name, { gracePeriodSeconds: type.resource === 'pods' ? 0 : undefined });
+            this.registry.delete(type, id, obj.metadata.name, {
+              gracePeriodSeconds: type.resource === 'pods' ? 0 : undefined,
+            });
           } catch {
             // Already gone.
           }
         }
       }
-      const left = RESOURCE_TYPES.some(t => t.namespaced && t.group !== 'metrics.k8s.io' && this.registry.store.list(t, id).length > 0);
-      if (!left || remaining === 0) this.registry.store.remove(this.namespaces, undefined, id);
+      const left = RESOURCE_TYPES.some(
+        t =>
+          t.namespaced &&
+          t.group !== 'metrics.k8s.io' &&
+          this.registry.store.list(t, id).length > 0,
+      );
+      if (!left || remaining === 0)
+        this.registry.store.remove(this.namespaces, undefined, id);
     }
   }
 }

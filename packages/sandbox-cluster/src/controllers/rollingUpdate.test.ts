@@ -15,7 +15,11 @@ describe('Deployment rolling updates', () => {
   let cluster: SandboxCluster;
 
   beforeEach(() => {
-    cluster = new SandboxCluster({ name: 'rollout', tokens: ['t'], timeScale: 0.05 });
+    cluster = new SandboxCluster({
+      name: 'rollout',
+      tokens: ['t'],
+      timeScale: 0.05,
+    });
   });
 
   afterEach(async () => {
@@ -24,10 +28,15 @@ describe('Deployment rolling updates', () => {
 
   const deployments = () => cluster.type('apps', 'deployments');
   const pods = () =>
-    cluster.store.list(cluster.type('', 'pods'), 'default').filter(p => p.metadata.labels?.app === 'web');
+    cluster.store
+      .list(cluster.type('', 'pods'), 'default')
+      .filter(p => p.metadata.labels?.app === 'web');
   const readyPods = (image?: string) =>
     pods().filter(
-      p => isPodReady(p) && !p.metadata.deletionTimestamp && (!image || p.spec.containers[0].image === image),
+      p =>
+        isPodReady(p) &&
+        !p.metadata.deletionTimestamp &&
+        (!image || p.spec.containers[0].image === image),
     ).length;
 
   function create(replicas: number, strategy: object) {
@@ -38,7 +47,10 @@ describe('Deployment rolling updates', () => {
         selector: { matchLabels: { app: 'web' } },
         strategy,
         template: {
-          metadata: { labels: { app: 'web' }, annotations: { 'sandbox.k2.io/ready-after-seconds': '4' } },
+          metadata: {
+            labels: { app: 'web' },
+            annotations: { 'sandbox.k2.io/ready-after-seconds': '4' },
+          },
           spec: { containers: [{ name: 'web', image: 'web:1' }] },
         },
       },
@@ -52,7 +64,10 @@ describe('Deployment rolling updates', () => {
   }
 
   it('with maxUnavailable 0 rolls pod by pod and never drops below the desired ready count', async () => {
-    create(4, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    create(4, {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
     await until('4 ready pods', () => readyPods('web:1') === 4);
 
     let minReady = Infinity;
@@ -81,22 +96,37 @@ describe('Deployment rolling updates', () => {
         pods().length === 4 &&
         d.status?.updatedReplicas === 4 &&
         d.status?.availableReplicas === 4 &&
-        d.status?.conditions?.some((c: any) => c.reason === 'NewReplicaSetAvailable')
+        d.status?.conditions?.some(
+          (c: any) => c.reason === 'NewReplicaSetAvailable',
+        )
       );
     });
     expect(minReady).toBeGreaterThanOrEqual(4);
     expect(maxPods).toBeLessThanOrEqual(5);
     expect(newPods.size).toBe(4);
     expect(readyWhenCreated).toEqual([0, 0, 0, 0]);
-    const rs = cluster.store.list(cluster.type('apps', 'replicasets'), 'default');
-    expect(rs.map(r => [r.metadata.annotations?.['deployment.kubernetes.io/revision'], r.spec.replicas]).sort()).toEqual([
+    const rs = cluster.store.list(
+      cluster.type('apps', 'replicasets'),
+      'default',
+    );
+    expect(
+      rs
+        .map(r => [
+          r.metadata.annotations?.['deployment.kubernetes.io/revision'],
+          r.spec.replicas,
+        ])
+        .sort(),
+    ).toEqual([
       ['1', 0],
       ['2', 4],
     ]);
   });
 
   it('reports a stuck rollout as ProgressDeadlineExceeded and keeps the old pods serving', async () => {
-    create(2, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    create(2, {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
     await until('2 ready pods', () => readyPods('web:1') === 2);
     cluster.registry.mutate(deployments(), 'default', 'web', d => {
       d.spec.progressDeadlineSeconds = 1;
@@ -105,7 +135,10 @@ describe('Deployment rolling updates', () => {
     await until('the deadline condition', () =>
       cluster.registry
         .find(deployments(), 'default', 'web')!
-        .status?.conditions?.some((c: any) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded'),
+        .status?.conditions?.some(
+          (c: any) =>
+            c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
+        ),
     );
     expect(readyPods('web:1')).toBe(2);
   });

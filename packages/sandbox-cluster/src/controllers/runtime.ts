@@ -33,7 +33,11 @@ export class WorkQueue {
         this.handler(key);
       } catch (error) {
         // A controller error must not stop the others; the next change retries.
-        process.stderr.write(`sandbox controller error for ${key}: ${String((error as Error)?.stack ?? error)}\n`);
+        process.stderr.write(
+          `sandbox controller error for ${key}: ${String(
+            (error as Error)?.stack ?? error,
+          )}\n`,
+        );
       }
     }
   }
@@ -54,7 +58,9 @@ export class Timers {
       try {
         fn();
       } catch (error) {
-        process.stderr.write(`sandbox timer error: ${String((error as Error)?.stack ?? error)}\n`);
+        process.stderr.write(
+          `sandbox timer error: ${String((error as Error)?.stack ?? error)}\n`,
+        );
       }
     }, Math.max(0, ms));
     handle.unref?.();
@@ -118,7 +124,10 @@ export function controllerOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find(r => r.controller);
 }
 
-export function ownerRef(owner: KubeObject, blockOwnerDeletion = true): OwnerReference {
+export function ownerRef(
+  owner: KubeObject,
+  blockOwnerDeletion = true,
+): OwnerReference {
   return {
     apiVersion: owner.apiVersion!,
     kind: owner.kind!,
@@ -136,11 +145,19 @@ export function isPodReady(pod: KubeObject) {
 }
 
 /** Ready for at least minReadySeconds. */
-export function isPodAvailable(pod: KubeObject, minReadySeconds: number, now = Date.now()) {
+export function isPodAvailable(
+  pod: KubeObject,
+  minReadySeconds: number,
+  now = Date.now(),
+) {
   if (!isPodReady(pod) || pod.metadata.deletionTimestamp) return false;
   if (!minReadySeconds) return true;
-  const ready = (pod.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
-  return now - Date.parse(ready?.lastTransitionTime ?? '') >= minReadySeconds * 1000;
+  const ready = (pod.status?.conditions ?? []).find(
+    (c: any) => c.type === 'Ready',
+  );
+  return (
+    now - Date.parse(ready?.lastTransitionTime ?? '') >= minReadySeconds * 1000
+  );
 }
 
 export function isPodActive(pod: KubeObject) {
@@ -154,7 +171,12 @@ export function isPodActive(pod: KubeObject) {
 /** Sets a condition, keeping lastTransitionTime when the status did not change. */
 export function setCondition(
   status: any,
-  condition: { type: string; status: string; reason?: string; message?: string },
+  condition: {
+    type: string;
+    status: string;
+    reason?: string;
+    message?: string;
+  },
   extra: Record<string, string> = {},
 ) {
   const now = nowTimestamp();
@@ -163,7 +185,11 @@ export function setCondition(
   if (existing) {
     if (existing.status !== condition.status) existing.lastTransitionTime = now;
     Object.assign(existing, condition, extra);
-    if ('lastUpdateTime' in extra && existing.reason === condition.reason && existing.status === condition.status) {
+    if (
+      'lastUpdateTime' in extra &&
+      existing.reason === condition.reason &&
+      existing.status === condition.status
+    ) {
       // lastUpdateTime moves with every update of the condition.
     }
   } else {
@@ -178,7 +204,10 @@ export function setCondition(
  * Old events are dropped beyond `limit`, like the API server's event TTL.
  */
 export class EventRecorder {
-  private readonly recent = new Map<string, { namespace: string; name: string }>();
+  private readonly recent = new Map<
+    string,
+    { namespace: string; name: string }
+  >();
   private sequence = 0;
 
   constructor(
@@ -201,10 +230,15 @@ export class EventRecorder {
     const now = nowTimestamp();
     const seen = this.recent.get(key);
     if (seen) {
-      const updated = this.registry.mutate(this.eventType, seen.namespace, seen.name, e => {
-        e.count = (e.count ?? 1) + 1;
-        e.lastTimestamp = now;
-      });
+      const updated = this.registry.mutate(
+        this.eventType,
+        seen.namespace,
+        seen.name,
+        e => {
+          e.count = (e.count ?? 1) + 1;
+          e.lastTimestamp = now;
+        },
+      );
       if (updated) {
         this.recent.delete(key);
         this.recent.set(key, seen);
@@ -213,8 +247,18 @@ export class EventRecorder {
     }
     // Like the real recorder: the object's name and a unique hexadecimal suffix.
     this.sequence++;
-    const name = `${involved.metadata.name}.${(Date.now() * 4096 + (this.sequence % 4096)).toString(16)}`;
-    if (!this.registry.find(this.registry.typeOf('', 'namespaces'), undefined, namespace)) return;
+    const name = `${involved.metadata.name}.${(
+      Date.now() * 4096 +
+      (this.sequence % 4096)
+    ).toString(16)}`;
+    if (
+      !this.registry.find(
+        this.registry.typeOf('', 'namespaces'),
+        undefined,
+        namespace,
+      )
+    )
+      return;
     this.registry.create(this.eventType, namespace, {
       metadata: { name, namespace },
       involvedObject: {

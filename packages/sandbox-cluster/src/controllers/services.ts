@@ -33,9 +33,15 @@ export class ServiceController {
     const { resource, object } = event;
     const ns = object.metadata.namespace;
     if (resource === this.services) {
-      if (event.type === 'ADDED' && !object.spec?.clusterIP && object.spec?.type !== 'ExternalName') {
+      if (
+        event.type === 'ADDED' &&
+        !object.spec?.clusterIP &&
+        object.spec?.type !== 'ExternalName'
+      ) {
         this.ipCounter++;
-        const ip = `10.96.${Math.floor(this.ipCounter / 250) % 250}.${(this.ipCounter % 250) + 1}`;
+        const ip = `10.96.${Math.floor(this.ipCounter / 250) % 250}.${
+          (this.ipCounter % 250) + 1
+        }`;
         this.registry.mutate(this.services, ns, object.metadata.name, o => {
           o.spec.clusterIP = ip;
           o.spec.clusterIPs = [ip];
@@ -54,7 +60,10 @@ export class ServiceController {
       const selector = svc.spec?.selector;
       if (!selector) continue;
       const sel = labelSelectorFromMap(selector);
-      if (matchesLabels(sel, object.metadata.labels) || (event.previous && matchesLabels(sel, event.previous.metadata.labels))) {
+      if (
+        matchesLabels(sel, object.metadata.labels) ||
+        (event.previous && matchesLabels(sel, event.previous.metadata.labels))
+      ) {
         this.queue.add(nsKey(ns, svc.metadata.name));
       }
     }
@@ -72,11 +81,21 @@ export class ServiceController {
     const sel = labelSelectorFromMap(svc.spec.selector);
     const pods = this.registry.store
       .list(this.pods, ns)
-      .filter(p => p.status?.podIP && !p.metadata.deletionTimestamp && matchesLabels(sel, p.metadata.labels));
+      .filter(
+        p =>
+          p.status?.podIP &&
+          !p.metadata.deletionTimestamp &&
+          matchesLabels(sel, p.metadata.labels),
+      );
     const address = (p: KubeObject) => ({
       ip: p.status.podIP,
       nodeName: p.spec.nodeName,
-      targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid },
+      targetRef: {
+        kind: 'Pod',
+        namespace: ns,
+        name: p.metadata.name,
+        uid: p.metadata.uid,
+      },
     });
     const ready = pods.filter(isPodReady).map(address);
     const notReady = pods.filter(p => !isPodReady(p)).map(address);

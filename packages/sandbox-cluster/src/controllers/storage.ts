@@ -19,7 +19,10 @@ export class StorageController {
   private readonly pvs;
   private readonly classes;
 
-  constructor(private readonly registry: Registry, private readonly events: EventRecorder) {
+  constructor(
+    private readonly registry: Registry,
+    private readonly events: EventRecorder,
+  ) {
     this.pvcs = registry.typeOf('', 'persistentvolumeclaims');
     this.pvs = registry.typeOf('', 'persistentvolumes');
     this.classes = registry.typeOf('storage.k8s.io', 'storageclasses');
@@ -31,15 +34,22 @@ export class StorageController {
   }
 
   onEvent(event: StoreEvent) {
-    if (event.resource.resource === 'pods' && event.resource.group === '' && event.type === 'DELETED') {
+    if (
+      event.resource.resource === 'pods' &&
+      event.resource.group === '' &&
+      event.type === 'DELETED'
+    ) {
       for (const volume of event.object.spec?.volumes ?? []) {
         const claim = volume.persistentVolumeClaim?.claimName;
-        if (claim) this.queue.add(nsKey(event.object.metadata.namespace, claim));
+        if (claim)
+          this.queue.add(nsKey(event.object.metadata.namespace, claim));
       }
       return;
     }
     if (event.resource === this.pvcs && event.type !== 'DELETED') {
-      this.queue.add(nsKey(event.object.metadata.namespace, event.object.metadata.name));
+      this.queue.add(
+        nsKey(event.object.metadata.namespace, event.object.metadata.name),
+      );
     } else if (event.resource === this.pvcs && event.type === 'DELETED') {
       const volume = event.object.spec?.volumeName;
       const pv = volume && this.registry.find(this.pvs, undefined, volume);
@@ -48,7 +58,8 @@ export class StorageController {
       }
     } else if (event.resource === this.classes) {
       for (const pvc of this.registry.store.list(this.pvcs)) {
-        if (pvc.status?.phase === 'Pending') this.queue.add(nsKey(pvc.metadata.namespace, pvc.metadata.name));
+        if (pvc.status?.phase === 'Pending')
+          this.queue.add(nsKey(pvc.metadata.namespace, pvc.metadata.name));
       }
     }
   }
@@ -61,10 +72,16 @@ export class StorageController {
       // pvc-protection: the claim goes once no pod uses it.
       const inUse = this.registry.store
         .list(this.registry.typeOf('', 'pods'), ns)
-        .some(p => (p.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === name));
+        .some(p =>
+          (p.spec?.volumes ?? []).some(
+            (v: any) => v.persistentVolumeClaim?.claimName === name,
+          ),
+        );
       if (!inUse) {
         this.registry.mutate(this.pvcs, ns, name, o => {
-          o.metadata.finalizers = (o.metadata.finalizers ?? []).filter(f => f !== 'kubernetes.io/pvc-protection');
+          o.metadata.finalizers = (o.metadata.finalizers ?? []).filter(
+            f => f !== 'kubernetes.io/pvc-protection',
+          );
         });
       }
       return;
@@ -73,21 +90,46 @@ export class StorageController {
     if (pvc.status?.phase === 'Bound') {
       const capacity = pvc.status?.capacity?.storage;
       if (requested && capacity && quantity(requested) > quantity(capacity)) {
-        const cls = this.registry.find(this.classes, undefined, pvc.spec.storageClassName ?? '');
+        const cls = this.registry.find(
+          this.classes,
+          undefined,
+          pvc.spec.storageClassName ?? '',
+        );
         if (cls?.allowVolumeExpansion) {
-          this.registry.mutate(this.pvcs, ns, name, o => {
-            o.status.capacity = { storage: requested };
-          }, { status: true });
-          const pv = this.registry.find(this.pvs, undefined, pvc.spec.volumeName);
-          if (pv) this.registry.mutate(this.pvs, undefined, pv.metadata.name, o => { o.spec.capacity = { storage: requested }; });
-          this.events.record(pvc, 'Normal', 'VolumeResizeSuccessful', 'MountVolume.NodeExpandVolume succeeded for volume', 'kubelet');
+          this.registry.mutate(
+            this.pvcs,
+            ns,
+            name,
+            o => {
+              o.status.capacity = { storage: requested };
+            },
+            { status: true },
+          );
+          const pv = this.registry.find(
+            this.pvs,
+            undefined,
+            pvc.spec.volumeName,
+          );
+          if (pv)
+            this.registry.mutate(this.pvs, undefined, pv.metadata.name, o => {
+              o.spec.capacity = { storage: requested };
+            });
+          this.events.record(
+            pvc,
+            'Normal',
+            'VolumeResizeSuccessful',
+            'MountVolume.NodeExpandVolume succeeded for volume',
+            'kubelet',
+          );
         }
       }
       return;
     }
     let className: string | undefined = pvc.spec?.storageClassName;
     if (className === undefined) {
-      const def = this.registry.store.list(this.classes).find(c => c.metadata.annotations?.[DEFAULT_CLASS] === 'true');
+      const def = this.registry.store
+        .list(this.classes)
+        .find(c => c.metadata.annotations?.[DEFAULT_CLASS] === 'true');
       if (def) {
         className = def.metadata.name;
         this.registry.mutate(this.pvcs, ns, name, o => {
@@ -96,13 +138,17 @@ export class StorageController {
         return;
       }
     }
-    const cls = className ? this.registry.find(this.classes, undefined, className) : undefined;
+    const cls = className
+      ? this.registry.find(this.classes, undefined, className)
+      : undefined;
     if (!cls) {
       this.events.record(
         pvc,
         'Warning',
         'ProvisioningFailed',
-        className ? `storageclass.storage.k8s.io "${className}" not found` : 'no persistent volumes available for this claim and no storage class is set',
+        className
+          ? `storageclass.storage.k8s.io "${className}" not found`
+          : 'no persistent volumes available for this claim and no storage class is set',
         'persistentvolume-controller',
       );
       return;
@@ -110,22 +156,43 @@ export class StorageController {
     const volume = `pvc-${pvc.metadata.uid}`;
     if (!this.registry.find(this.pvs, undefined, volume)) {
       this.registry.create(this.pvs, undefined, {
-        metadata: { name: volume, annotations: { 'pv.kubernetes.io/provisioned-by': cls.provisioner } },
+        metadata: {
+          name: volume,
+          annotations: { 'pv.kubernetes.io/provisioned-by': cls.provisioner },
+        },
         spec: {
           capacity: { storage: requested },
           accessModes: pvc.spec.accessModes,
           persistentVolumeReclaimPolicy: cls.reclaimPolicy ?? 'Delete',
           storageClassName: className,
           volumeMode: pvc.spec.volumeMode ?? 'Filesystem',
-          claimRef: { kind: 'PersistentVolumeClaim', namespace: ns, name, uid: pvc.metadata.uid, apiVersion: 'v1' },
+          claimRef: {
+            kind: 'PersistentVolumeClaim',
+            namespace: ns,
+            name,
+            uid: pvc.metadata.uid,
+            apiVersion: 'v1',
+          },
           csi: { driver: cls.provisioner, volumeHandle: volume },
         },
       });
-      this.registry.mutate(this.pvs, undefined, volume, o => {
-        o.status = { phase: 'Bound' };
-      }, { status: true });
+      this.registry.mutate(
+        this.pvs,
+        undefined,
+        volume,
+        o => {
+          o.status = { phase: 'Bound' };
+        },
+        { status: true },
+      );
     }
-    this.events.record(pvc, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${volume}`, `${cls.provisioner}_sandbox`);
+    this.events.record(
+      pvc,
+      'Normal',
+      'ProvisioningSucceeded',
+      `Successfully provisioned volume ${volume}`,
+      `${cls.provisioner}_sandbox`,
+    );
     this.registry.mutate(this.pvcs, ns, name, o => {
       o.spec.volumeName = volume;
       o.metadata.annotations = {
@@ -136,8 +203,18 @@ export class StorageController {
       };
       o.metadata.finalizers = ['kubernetes.io/pvc-protection'];
     });
-    this.registry.mutate(this.pvcs, ns, name, o => {
-      o.status = { phase: 'Bound', accessModes: o.spec.accessModes, capacity: { storage: requested } };
-    }, { status: true });
+    this.registry.mutate(
+      this.pvcs,
+      ns,
+      name,
+      o => {
+        o.status = {
+          phase: 'Bound',
+          accessModes: o.spec.accessModes,
+          capacity: { storage: requested },
+        };
+      },
+      { status: true },
+    );
   }
 }

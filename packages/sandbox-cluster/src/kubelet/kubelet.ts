@@ -13,12 +13,22 @@ import {
   setCondition,
   splitKey,
 } from '../controllers/runtime';
-import { ContainerRun, LogLine, runLinesSince, runLinesTail, withTimestamp } from './logLines';
+import {
+  ContainerRun,
+  LogLine,
+  runLinesSince,
+  runLinesTail,
+  withTimestamp,
+} from './logLines';
 
 /* eslint-disable no-param-reassign */
 
 /** The failure a container is made to show, chosen per workload. */
-export type FailureMode = 'image-pull' | 'crash-loop' | 'never-ready' | 'oom-killed';
+export type FailureMode =
+  | 'image-pull'
+  | 'crash-loop'
+  | 'never-ready'
+  | 'oom-killed';
 
 export const ANNOTATION_FAILURE = 'sandbox.k2.io/failure';
 export const ANNOTATION_FAILURE_CONTAINER = 'sandbox.k2.io/failure-container';
@@ -40,11 +50,16 @@ const TAG_MODES: [RegExp, FailureMode][] = [
  * or a word in the image tag: `pullerror`/`notfound`, `crashloop`, `neverready`,
  * `oomkill` (e.g. `shop/web:1.2-crashloop`).
  */
-export function failureModeOf(pod: KubeObject, container: any): FailureMode | undefined {
+export function failureModeOf(
+  pod: KubeObject,
+  container: any,
+): FailureMode | undefined {
   const annotations = pod.metadata.annotations ?? {};
   const mode = annotations[ANNOTATION_FAILURE] as FailureMode | undefined;
   if (mode) {
-    const target = annotations[ANNOTATION_FAILURE_CONTAINER] ?? pod.spec?.containers?.[0]?.name;
+    const target =
+      annotations[ANNOTATION_FAILURE_CONTAINER] ??
+      pod.spec?.containers?.[0]?.name;
     if (container.name === target) return mode;
   }
   const tag = /:([^/:]+)$/.exec(container.image ?? '')?.[1] ?? '';
@@ -123,7 +138,9 @@ export class Kubelet {
     if (event.type === 'DELETED') {
       this.started.delete(uid);
       this.terminating.delete(uid);
-      this.unschedulable.delete(nsKey(pod.metadata.namespace, pod.metadata.name));
+      this.unschedulable.delete(
+        nsKey(pod.metadata.namespace, pod.metadata.name),
+      );
       this.timers.cancel(`pod:${uid}`);
       this.retryUnschedulable();
       return;
@@ -178,18 +195,39 @@ export class Kubelet {
     let best: { node: KubeObject; score: number } | undefined;
     const owner = pod.metadata.ownerReferences?.[0]?.uid;
     for (const node of nodes) {
-      const ready = (node.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
-      if (!ready) { note("node(s) had untolerated taint {node.kubernetes.io/not-ready: }"); continue; }
-      if (node.spec?.unschedulable) { note('node(s) were unschedulable'); continue; }
-      if (!Object.entries(selector).every(([k, v]) => node.metadata.labels?.[k] === v)) {
+      const ready = (node.status?.conditions ?? []).some(
+        (c: any) => c.type === 'Ready' && c.status === 'True',
+      );
+      if (!ready) {
+        note('node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
+        continue;
+      }
+      if (node.spec?.unschedulable) {
+        note('node(s) were unschedulable');
+        continue;
+      }
+      if (
+        !Object.entries(selector).every(
+          ([k, v]) => node.metadata.labels?.[k] === v,
+        )
+      ) {
         note("node(s) didn't match Pod's node affinity/selector");
         continue;
       }
       const alloc = node.status?.allocatable ?? {};
       const load = this.nodeLoad(node.metadata.name);
-      if (load.pods + 1 > quantity(alloc.pods ?? '110')) { note('Too many pods'); continue; }
-      if (load.cpu + req.cpu > quantity(alloc.cpu ?? '0')) { note('Insufficient cpu'); continue; }
-      if (load.memory + req.memory > quantity(alloc.memory ?? '0')) { note('Insufficient memory'); continue; }
+      if (load.pods + 1 > quantity(alloc.pods ?? '110')) {
+        note('Too many pods');
+        continue;
+      }
+      if (load.cpu + req.cpu > quantity(alloc.cpu ?? '0')) {
+        note('Insufficient cpu');
+        continue;
+      }
+      if (load.memory + req.memory > quantity(alloc.memory ?? '0')) {
+        note('Insufficient memory');
+        continue;
+      }
       const cpuShare = (load.cpu + req.cpu) / quantity(alloc.cpu);
       const memShare = (load.memory + req.memory) / quantity(alloc.memory);
       // Spread replicas of one workload: siblings on the node weigh like load.
@@ -201,25 +239,65 @@ export class Kubelet {
       const message = `0/${nodes.length} nodes are available: ${[...reasons]
         .map(([r, n]) => `${n} ${r}`)
         .sort()
-        .join(', ')}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} No preemption victims found for incoming pod.`;
+        .join(', ')}. preemption: 0/${nodes.length} nodes are available: ${
+        nodes.length
+      } No preemption victims found for incoming pod.`;
       this.unschedulable.add(key);
-      this.registry.mutate(this.pods, pod.metadata.namespace, pod.metadata.name, o => {
-        setCondition(o.status, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }, { lastProbeTime: null as any });
-      }, { status: true });
-      this.events.record(pod, 'Warning', 'FailedScheduling', message, 'default-scheduler');
+      this.registry.mutate(
+        this.pods,
+        pod.metadata.namespace,
+        pod.metadata.name,
+        o => {
+          setCondition(
+            o.status,
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message,
+            },
+            { lastProbeTime: null as any },
+          );
+        },
+        { status: true },
+      );
+      this.events.record(
+        pod,
+        'Warning',
+        'FailedScheduling',
+        message,
+        'default-scheduler',
+      );
       return;
     }
     this.unschedulable.delete(key);
     const nodeName = best.node.metadata.name;
     this.siblingCount(nodeName, owner, 1);
-    const bound = this.registry.mutate(this.pods, pod.metadata.namespace, pod.metadata.name, o => {
-      o.spec.nodeName = nodeName;
-      setCondition(o.status, { type: 'PodScheduled', status: 'True' }, { lastProbeTime: null as any });
-      delete o.status.conditions.find((c: any) => c.type === 'PodScheduled').reason;
-      delete o.status.conditions.find((c: any) => c.type === 'PodScheduled').message;
-    });
+    const bound = this.registry.mutate(
+      this.pods,
+      pod.metadata.namespace,
+      pod.metadata.name,
+      o => {
+        o.spec.nodeName = nodeName;
+        setCondition(
+          o.status,
+          { type: 'PodScheduled', status: 'True' },
+          { lastProbeTime: null as any },
+        );
+        delete o.status.conditions.find((c: any) => c.type === 'PodScheduled')
+          .reason;
+        delete o.status.conditions.find((c: any) => c.type === 'PodScheduled')
+          .message;
+      },
+    );
     if (bound) {
-      this.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`, 'default-scheduler');
+      this.events.record(
+        bound,
+        'Normal',
+        'Scheduled',
+        `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`,
+        'default-scheduler',
+      );
     }
   }
 
@@ -246,8 +324,14 @@ export class Kubelet {
       const alloc = node.status?.allocatable ?? {};
       const load = this.nodeLoad(node.metadata.name);
       if (load.pods + 1 > quantity(alloc.pods ?? '110')) continue;
-      if (load.cpu + cpu > quantity(alloc.cpu) || load.memory + memory > quantity(alloc.memory)) continue;
-      const score = (load.cpu + cpu) / quantity(alloc.cpu) + (load.memory + memory) / quantity(alloc.memory);
+      if (
+        load.cpu + cpu > quantity(alloc.cpu) ||
+        load.memory + memory > quantity(alloc.memory)
+      )
+        continue;
+      const score =
+        (load.cpu + cpu) / quantity(alloc.cpu) +
+        (load.memory + memory) / quantity(alloc.memory);
       if (!best || score < best.score) best = { node, score };
     }
     return best?.node;
@@ -259,62 +343,124 @@ export class Kubelet {
 
   private nextIp() {
     this.ipCounter++;
-    return `10.${this.podNetwork}.${Math.floor(this.ipCounter / 250) % 250}.${(this.ipCounter % 250) + 2}`;
+    return `10.${this.podNetwork}.${Math.floor(this.ipCounter / 250) % 250}.${
+      (this.ipCounter % 250) + 2
+    }`;
   }
 
   private hostIp(nodeName: string) {
     const node = this.registry.find(this.nodes, undefined, nodeName);
-    return (node?.status?.addresses ?? []).find((a: any) => a.type === 'InternalIP')?.address ?? '10.0.0.1';
+    return (
+      (node?.status?.addresses ?? []).find((a: any) => a.type === 'InternalIP')
+        ?.address ?? '10.0.0.1'
+    );
   }
 
   private startPod(pod: KubeObject) {
     const containers: any[] = pod.spec.containers ?? [];
     const { namespace, name } = pod.metadata;
     const names = containers.map(c => c.name).join(' ');
-    this.registry.mutate(this.pods, namespace, name, o => {
-      o.status.phase = 'Pending';
-      o.status.hostIP = this.hostIp(o.spec.nodeName);
-      o.status.hostIPs = [{ ip: o.status.hostIP }];
-      o.status.startTime = nowTimestamp();
-      setCondition(o.status, { type: 'Initialized', status: 'True' }, { lastProbeTime: null as any });
-      setCondition(o.status, { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${names}]` }, { lastProbeTime: null as any });
-      setCondition(o.status, { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${names}]` }, { lastProbeTime: null as any });
-      o.status.containerStatuses = containers.map(c => ({
-        name: c.name,
-        state: { waiting: { reason: 'ContainerCreating' } },
-        lastState: {},
-        ready: false,
-        restartCount: 0,
-        image: c.image,
-        imageID: '',
-        started: false,
-      }));
-    }, { status: true });
+    this.registry.mutate(
+      this.pods,
+      namespace,
+      name,
+      o => {
+        o.status.phase = 'Pending';
+        o.status.hostIP = this.hostIp(o.spec.nodeName);
+        o.status.hostIPs = [{ ip: o.status.hostIP }];
+        o.status.startTime = nowTimestamp();
+        setCondition(
+          o.status,
+          { type: 'Initialized', status: 'True' },
+          { lastProbeTime: null as any },
+        );
+        setCondition(
+          o.status,
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'ContainersNotReady',
+            message: `containers with unready status: [${names}]`,
+          },
+          { lastProbeTime: null as any },
+        );
+        setCondition(
+          o.status,
+          {
+            type: 'ContainersReady',
+            status: 'False',
+            reason: 'ContainersNotReady',
+            message: `containers with unready status: [${names}]`,
+          },
+          { lastProbeTime: null as any },
+        );
+        o.status.containerStatuses = containers.map(c => ({
+          name: c.name,
+          state: { waiting: { reason: 'ContainerCreating' } },
+          lastState: {},
+          ready: false,
+          restartCount: 0,
+          image: c.image,
+          imageID: '',
+          started: false,
+        }));
+      },
+      { status: true },
+    );
     for (const c of containers) {
-      this.events.record(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, 'kubelet', pod.spec.nodeName, `spec.containers{${c.name}}`);
+      this.events.record(
+        pod,
+        'Normal',
+        'Pulling',
+        `Pulling image "${c.image}"`,
+        'kubelet',
+        pod.spec.nodeName,
+        `spec.containers{${c.name}}`,
+      );
     }
     this.later(pod, this.ms(this.options.podStartMs), () => {
-      for (const c of containers) this.startContainer(pod.metadata.uid!, namespace, name, c.name, true);
+      for (const c of containers)
+        this.startContainer(pod.metadata.uid!, namespace, name, c.name, true);
     });
   }
 
   /** A pod that already runs (seeded, or found after a restart): re-arm its timers. */
   private resume(pod: KubeObject) {
     for (const c of pod.spec.containers ?? []) {
-      const status = (pod.status?.containerStatuses ?? []).find((s: any) => s.name === c.name);
+      const status = (pod.status?.containerStatuses ?? []).find(
+        (s: any) => s.name === c.name,
+      );
       if (status?.state?.running) {
-        if (!status.ready) this.scheduleReadiness(pod, c.name, status.state.running.startedAt);
+        if (!status.ready)
+          this.scheduleReadiness(pod, c.name, status.state.running.startedAt);
         this.scheduleEnd(pod, c, Date.parse(status.state.running.startedAt));
       } else if (status?.state?.waiting) {
-        this.later(pod, this.ms(2000), () => this.startContainer(pod.metadata.uid!, pod.metadata.namespace, pod.metadata.name, c.name, false));
+        this.later(pod, this.ms(2000), () =>
+          this.startContainer(
+            pod.metadata.uid!,
+            pod.metadata.namespace,
+            pod.metadata.name,
+            c.name,
+            false,
+          ),
+        );
       }
     }
   }
 
   private later(pod: KubeObject, ms: number, fn: () => void) {
     this.timers.after(ms, () => {
-      const live = this.registry.find(this.pods, pod.metadata.namespace, pod.metadata.name);
-      if (!live || live.metadata.uid !== pod.metadata.uid || live.metadata.deletionTimestamp) return;
+      const live = this.registry.find(
+        this.pods,
+        pod.metadata.namespace,
+        pod.metadata.name,
+      );
+      if (
+        !live ||
+        live.metadata.uid !== pod.metadata.uid ||
+        live.metadata.deletionTimestamp
+      )
+        return;
       fn();
     });
   }
@@ -323,73 +469,193 @@ export class Kubelet {
     return (pod.spec.containers ?? []).find((c: any) => c.name === container);
   }
 
-  private startContainer(uid: string, namespace: string | undefined, name: string, container: string, firstStart: boolean) {
+  private startContainer(
+    uid: string,
+    namespace: string | undefined,
+    name: string,
+    container: string,
+    firstStart: boolean,
+  ) {
     const pod = this.registry.find(this.pods, namespace, name);
-    if (!pod || pod.metadata.uid !== uid || pod.metadata.deletionTimestamp) return;
+    if (!pod || pod.metadata.uid !== uid || pod.metadata.deletionTimestamp)
+      return;
     const spec = this.containerSpec(pod, container);
     const mode = failureModeOf(pod, spec);
     const node = pod.spec.nodeName;
     const fieldPath = `spec.containers{${container}}`;
     if (mode === 'image-pull') {
       const message = `rpc error: code = NotFound desc = failed to pull and unpack image "${spec.image}": failed to resolve reference "${spec.image}": ${spec.image}: not found`;
-      this.events.record(pod, 'Warning', 'Failed', `Failed to pull image "${spec.image}": ${message}`, 'kubelet', node, fieldPath);
-      this.events.record(pod, 'Warning', 'Failed', 'Error: ErrImagePull', 'kubelet', node, fieldPath);
+      this.events.record(
+        pod,
+        'Warning',
+        'Failed',
+        `Failed to pull image "${spec.image}": ${message}`,
+        'kubelet',
+        node,
+        fieldPath,
+      );
+      this.events.record(
+        pod,
+        'Warning',
+        'Failed',
+        'Error: ErrImagePull',
+        'kubelet',
+        node,
+        fieldPath,
+      );
       this.setContainer(pod, container, s => {
         s.state = { waiting: { reason: 'ErrImagePull', message } };
       });
       this.later(pod, this.ms(2000), () => {
-        this.events.record(pod, 'Normal', 'BackOff', `Back-off pulling image "${spec.image}"`, 'kubelet', node, fieldPath);
-        this.events.record(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', 'kubelet', node, fieldPath);
+        this.events.record(
+          pod,
+          'Normal',
+          'BackOff',
+          `Back-off pulling image "${spec.image}"`,
+          'kubelet',
+          node,
+          fieldPath,
+        );
+        this.events.record(
+          pod,
+          'Warning',
+          'Failed',
+          'Error: ImagePullBackOff',
+          'kubelet',
+          node,
+          fieldPath,
+        );
         this.setContainer(pod, container, s => {
-          s.state = { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${spec.image}"` } };
+          s.state = {
+            waiting: {
+              reason: 'ImagePullBackOff',
+              message: `Back-off pulling image "${spec.image}"`,
+            },
+          };
         });
-        this.later(pod, this.ms(20000), () => this.startContainer(uid, namespace, name, container, false));
+        this.later(pod, this.ms(20000), () =>
+          this.startContainer(uid, namespace, name, container, false),
+        );
       });
       return;
     }
     if (firstStart) {
-      this.events.record(pod, 'Normal', 'Pulled', `Successfully pulled image "${spec.image}" in 1.204s (1.204s including waiting). Image size: 87412331 bytes.`, 'kubelet', node, fieldPath);
+      this.events.record(
+        pod,
+        'Normal',
+        'Pulled',
+        `Successfully pulled image "${spec.image}" in 1.204s (1.204s including waiting). Image size: 87412331 bytes.`,
+        'kubelet',
+        node,
+        fieldPath,
+      );
     } else {
-      this.events.record(pod, 'Normal', 'Pulled', `Container image "${spec.image}" already present on machine`, 'kubelet', node, fieldPath);
+      this.events.record(
+        pod,
+        'Normal',
+        'Pulled',
+        `Container image "${spec.image}" already present on machine`,
+        'kubelet',
+        node,
+        fieldPath,
+      );
     }
-    this.events.record(pod, 'Normal', 'Created', `Created container: ${container}`, 'kubelet', node, fieldPath);
-    this.events.record(pod, 'Normal', 'Started', `Started container ${container}`, 'kubelet', node, fieldPath);
+    this.events.record(
+      pod,
+      'Normal',
+      'Created',
+      `Created container: ${container}`,
+      'kubelet',
+      node,
+      fieldPath,
+    );
+    this.events.record(
+      pod,
+      'Normal',
+      'Started',
+      `Started container ${container}`,
+      'kubelet',
+      node,
+      fieldPath,
+    );
     const startedAt = nowTimestamp();
-    const updated = this.registry.mutate(this.pods, namespace, name, o => {
-      if (!o.status.podIP) {
-        o.status.podIP = this.nextIp();
-        o.status.podIPs = [{ ip: o.status.podIP }];
-      }
-      const s = o.status.containerStatuses.find((c: any) => c.name === container);
-      s.state = { running: { startedAt } };
-      s.ready = false;
-      s.started = true;
-      s.imageID = `${spec.image.replace(/:[^/:]+$/, '')}@sha256:${short(spec.image)}`;
-      s.containerID = `containerd://${short(`${uid}/${container}/${s.restartCount}`)}`;
-      o.status.phase = 'Running';
-      refreshPodReady(o);
-    }, { status: true });
+    const updated = this.registry.mutate(
+      this.pods,
+      namespace,
+      name,
+      o => {
+        if (!o.status.podIP) {
+          o.status.podIP = this.nextIp();
+          o.status.podIPs = [{ ip: o.status.podIP }];
+        }
+        const s = o.status.containerStatuses.find(
+          (c: any) => c.name === container,
+        );
+        s.state = { running: { startedAt } };
+        s.ready = false;
+        s.started = true;
+        s.imageID = `${spec.image.replace(/:[^/:]+$/, '')}@sha256:${short(
+          spec.image,
+        )}`;
+        s.containerID = `containerd://${short(
+          `${uid}/${container}/${s.restartCount}`,
+        )}`;
+        o.status.phase = 'Running';
+        refreshPodReady(o);
+      },
+      { status: true },
+    );
     if (!updated) return;
     this.scheduleReadiness(updated, container, startedAt);
     this.scheduleEnd(updated, spec, Date.parse(startedAt));
   }
 
-  private scheduleReadiness(pod: KubeObject, container: string, startedAt: string) {
+  private scheduleReadiness(
+    pod: KubeObject,
+    container: string,
+    startedAt: string,
+  ) {
     const spec = this.containerSpec(pod, container);
     const mode = failureModeOf(pod, spec);
     const probe = spec.readinessProbe;
     const annotated = pod.metadata.annotations?.[ANNOTATION_READY_AFTER];
-    const seconds = annotated !== undefined ? Number(annotated) : probe ? probe.initialDelaySeconds ?? 0 : this.options.defaultReadySeconds;
+    let seconds = this.options.defaultReadySeconds;
+    if (annotated !== undefined) seconds = Number(annotated);
+    else if (probe) seconds = probe.initialDelaySeconds ?? 0;
     const elapsed = Date.now() - Date.parse(startedAt);
     const wait = Math.max(0, this.ms(seconds * 1000) - elapsed);
     if (mode === 'never-ready') {
       const period = this.ms((probe?.periodSeconds ?? 10) * 1000);
       const fail = () => {
-        const live = this.registry.find(this.pods, pod.metadata.namespace, pod.metadata.name);
-        const s = live?.status?.containerStatuses?.find((c: any) => c.name === container);
-        if (!live || live.metadata.uid !== pod.metadata.uid || !s?.state?.running || s.state.running.startedAt !== startedAt) return;
+        const live = this.registry.find(
+          this.pods,
+          pod.metadata.namespace,
+          pod.metadata.name,
+        );
+        const s = live?.status?.containerStatuses?.find(
+          (c: any) => c.name === container,
+        );
+        if (
+          !live ||
+          live.metadata.uid !== pod.metadata.uid ||
+          !s?.state?.running ||
+          s.state.running.startedAt !== startedAt
+        )
+          return;
         const path = probe?.httpGet?.path ?? '/health';
-        this.events.record(live, 'Warning', 'Unhealthy', `Readiness probe failed: Get "http://${live.status.podIP}:${probe?.httpGet?.port ?? 8080}${path}": dial tcp ${live.status.podIP}:${probe?.httpGet?.port ?? 8080}: connect: connection refused`, 'kubelet', live.spec.nodeName, `spec.containers{${container}}`);
+        this.events.record(
+          live,
+          'Warning',
+          'Unhealthy',
+          `Readiness probe failed: Get "http://${live.status.podIP}:${
+            probe?.httpGet?.port ?? 8080
+          }${path}": dial tcp ${live.status.podIP}:${
+            probe?.httpGet?.port ?? 8080
+          }: connect: connection refused`,
+          'kubelet',
+          live.spec.nodeName,
+          `spec.containers{${container}}`,
+        );
         this.later(live, period, fail);
       };
       this.later(pod, wait, fail);
@@ -420,118 +686,239 @@ export class Kubelet {
       reason = 'Completed';
     }
     if (seconds === undefined || !reason) return;
-    const wait = Math.max(0, this.ms(seconds * 1000) - (Date.now() - startedAt));
+    const wait = Math.max(
+      0,
+      this.ms(seconds * 1000) - (Date.now() - startedAt),
+    );
     const endReason = reason;
     this.later(pod, wait, () => this.endContainer(pod, spec.name, endReason));
   }
 
-  private endContainer(pod: KubeObject, container: string, reason: 'Error' | 'OOMKilled' | 'Completed') {
-    const exitCode = reason === 'Completed' ? 0 : reason === 'OOMKilled' ? 137 : 1;
+  private endContainer(
+    pod: KubeObject,
+    container: string,
+    reason: 'Error' | 'OOMKilled' | 'Completed',
+  ) {
+    const exitCode = { Completed: 0, OOMKilled: 137, Error: 1 }[reason];
     const policy = pod.spec.restartPolicy ?? 'Always';
-    const restart = policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+    const restart =
+      policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
     let restarts = 0;
-    const updated = this.registry.mutate(this.pods, pod.metadata.namespace, pod.metadata.name, o => {
-      const s = o.status.containerStatuses.find((c: any) => c.name === container);
-      if (!s?.state?.running) return;
-      const terminated = {
-        exitCode,
-        reason,
-        startedAt: s.state.running.startedAt,
-        finishedAt: nowTimestamp(),
-        containerID: s.containerID,
-      };
-      s.ready = false;
-      if (restart) {
-        s.lastState = { terminated };
-        s.restartCount = (s.restartCount ?? 0) + 1;
-        restarts = s.restartCount;
-        s.state = {
-          waiting: {
-            reason: 'CrashLoopBackOff',
-            message: `back-off ${Math.min(10 * 2 ** (restarts - 1), 300)}s restarting failed container=${container} pod=${o.metadata.name}_${o.metadata.namespace}(${o.metadata.uid})`,
-          },
+    const updated = this.registry.mutate(
+      this.pods,
+      pod.metadata.namespace,
+      pod.metadata.name,
+      o => {
+        const s = o.status.containerStatuses.find(
+          (c: any) => c.name === container,
+        );
+        if (!s?.state?.running) return;
+        const terminated = {
+          exitCode,
+          reason,
+          startedAt: s.state.running.startedAt,
+          finishedAt: nowTimestamp(),
+          containerID: s.containerID,
         };
-        s.started = false;
-      } else {
-        s.state = { terminated };
-        s.started = false;
-        const all: any[] = o.status.containerStatuses;
-        if (all.every(c => c.state?.terminated)) {
-          o.status.phase = all.every(c => c.state.terminated.exitCode === 0) ? 'Succeeded' : 'Failed';
+        s.ready = false;
+        if (restart) {
+          s.lastState = { terminated };
+          s.restartCount = (s.restartCount ?? 0) + 1;
+          restarts = s.restartCount;
+          s.state = {
+            waiting: {
+              reason: 'CrashLoopBackOff',
+              message: `back-off ${Math.min(
+                10 * 2 ** (restarts - 1),
+                300,
+              )}s restarting failed container=${container} pod=${
+                o.metadata.name
+              }_${o.metadata.namespace}(${o.metadata.uid})`,
+            },
+          };
+          s.started = false;
+        } else {
+          s.state = { terminated };
+          s.started = false;
+          const all: any[] = o.status.containerStatuses;
+          if (all.every(c => c.state?.terminated)) {
+            o.status.phase = all.every(c => c.state.terminated.exitCode === 0)
+              ? 'Succeeded'
+              : 'Failed';
+          }
         }
-      }
-      refreshPodReady(o);
-      if (o.status.phase === 'Succeeded' || o.status.phase === 'Failed') {
-        setCondition(o.status, { type: 'Ready', status: 'False', reason: 'PodCompleted', message: '' }, { lastProbeTime: null as any });
-        setCondition(o.status, { type: 'ContainersReady', status: 'False', reason: 'PodCompleted', message: '' }, { lastProbeTime: null as any });
-      }
-    }, { status: true });
+        refreshPodReady(o);
+        if (o.status.phase === 'Succeeded' || o.status.phase === 'Failed') {
+          setCondition(
+            o.status,
+            {
+              type: 'Ready',
+              status: 'False',
+              reason: 'PodCompleted',
+              message: '',
+            },
+            { lastProbeTime: null as any },
+          );
+          setCondition(
+            o.status,
+            {
+              type: 'ContainersReady',
+              status: 'False',
+              reason: 'PodCompleted',
+              message: '',
+            },
+            { lastProbeTime: null as any },
+          );
+        }
+      },
+      { status: true },
+    );
     if (!updated || !restart) return;
     const backoff = Math.min(10 * 2 ** (restarts - 1), 300) * 1000;
-    this.events.record(updated, 'Warning', 'BackOff', `Back-off restarting failed container ${container} in pod ${updated.metadata.name}_${updated.metadata.namespace}(${updated.metadata.uid})`, 'kubelet', updated.spec.nodeName, `spec.containers{${container}}`);
+    this.events.record(
+      updated,
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container ${container} in pod ${updated.metadata.name}_${updated.metadata.namespace}(${updated.metadata.uid})`,
+      'kubelet',
+      updated.spec.nodeName,
+      `spec.containers{${container}}`,
+    );
     this.later(updated, this.ms(backoff), () =>
-      this.startContainer(updated.metadata.uid!, updated.metadata.namespace, updated.metadata.name, container, false),
+      this.startContainer(
+        updated.metadata.uid!,
+        updated.metadata.namespace,
+        updated.metadata.name,
+        container,
+        false,
+      ),
     );
   }
 
-  private setContainer(pod: KubeObject, container: string, change: (s: any) => void) {
-    this.registry.mutate(this.pods, pod.metadata.namespace, pod.metadata.name, o => {
-      if (o.metadata.uid !== pod.metadata.uid) return;
-      const s = o.status?.containerStatuses?.find((c: any) => c.name === container);
-      if (!s) return;
-      change(s);
-      refreshPodReady(o);
-    }, { status: true });
+  private setContainer(
+    pod: KubeObject,
+    container: string,
+    change: (s: any) => void,
+  ) {
+    this.registry.mutate(
+      this.pods,
+      pod.metadata.namespace,
+      pod.metadata.name,
+      o => {
+        if (o.metadata.uid !== pod.metadata.uid) return;
+        const s = o.status?.containerStatuses?.find(
+          (c: any) => c.name === container,
+        );
+        if (!s) return;
+        change(s);
+        refreshPodReady(o);
+      },
+      { status: true },
+    );
   }
 
   private terminate(pod: KubeObject) {
     const uid = pod.metadata.uid!;
     this.terminating.add(uid);
-    const running = (pod.status?.containerStatuses ?? []).filter((s: any) => s.state?.running);
+    const running = (pod.status?.containerStatuses ?? []).filter(
+      (s: any) => s.state?.running,
+    );
     for (const s of running) {
-      this.events.record(pod, 'Normal', 'Killing', `Stopping container ${s.name}`, 'kubelet', pod.spec.nodeName, `spec.containers{${s.name}}`);
+      this.events.record(
+        pod,
+        'Normal',
+        'Killing',
+        `Stopping container ${s.name}`,
+        'kubelet',
+        pod.spec.nodeName,
+        `spec.containers{${s.name}}`,
+      );
     }
     const grace = (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
     const wait = Math.min(grace, this.ms(this.options.podTerminationMs));
-    this.registry.mutate(this.pods, pod.metadata.namespace, pod.metadata.name, o => {
-      for (const s of o.status?.containerStatuses ?? []) s.ready = false;
-      refreshPodReady(o);
-    }, { status: true });
+    this.registry.mutate(
+      this.pods,
+      pod.metadata.namespace,
+      pod.metadata.name,
+      o => {
+        for (const s of o.status?.containerStatuses ?? []) s.ready = false;
+        refreshPodReady(o);
+      },
+      { status: true },
+    );
     this.timers.once(`pod:${uid}`, wait, () => {
-      const live = this.registry.find(this.pods, pod.metadata.namespace, pod.metadata.name);
+      const live = this.registry.find(
+        this.pods,
+        pod.metadata.namespace,
+        pod.metadata.name,
+      );
       if (live?.metadata.uid === uid) {
-        this.registry.store.remove(this.pods, pod.metadata.namespace, pod.metadata.name);
+        this.registry.store.remove(
+          this.pods,
+          pod.metadata.namespace,
+          pod.metadata.name,
+        );
       }
     });
   }
 
   /** Serves `GET .../pods/{name}/log` with container, tailLines, previous, follow, timestamps, sinceSeconds, sinceTime, limitBytes. */
-  async serveLogs(req: http.IncomingMessage, res: http.ServerResponse, namespace: string, name: string, query: URLSearchParams) {
+  async serveLogs(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    namespace: string,
+    name: string,
+    query: URLSearchParams,
+  ) {
     const pod = this.registry.get(this.pods, namespace, name);
-    const containers: any[] = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])];
+    const containers: any[] = [
+      ...(pod.spec.initContainers ?? []),
+      ...(pod.spec.containers ?? []),
+    ];
     let container = query.get('container') ?? undefined;
     if (!container) {
       if ((pod.spec.containers ?? []).length !== 1) {
-        throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${(pod.spec.containers ?? []).map((c: any) => c.name).join(' ')}]`);
+        throw errors.badRequest(
+          `a container name must be specified for pod ${name}, choose one of: [${(
+            pod.spec.containers ?? []
+          )
+            .map((c: any) => c.name)
+            .join(' ')}]`,
+        );
       }
       container = pod.spec.containers[0].name;
     }
     const spec = containers.find(c => c.name === container);
-    if (!spec) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
+    if (!spec)
+      throw errors.badRequest(
+        `container ${container} is not valid for pod ${name}`,
+      );
     const previous = query.get('previous') === 'true';
     const run = runOf(pod, spec, previous);
     if (!run) {
-      const status = (pod.status?.containerStatuses ?? []).find((s: any) => s.name === container);
-      if (previous) throw errors.badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+      const status = (pod.status?.containerStatuses ?? []).find(
+        (s: any) => s.name === container,
+      );
+      if (previous)
+        throw errors.badRequest(
+          `previous terminated container "${container}" in pod "${name}" not found`,
+        );
       const reason = status?.state?.waiting?.reason ?? 'ContainerCreating';
-      const text = reason === 'ImagePullBackOff' || reason === 'ErrImagePull' ? 'trying and failing to pull image' : reason;
-      throw errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ${text}`);
+      const text =
+        reason === 'ImagePullBackOff' || reason === 'ErrImagePull'
+          ? 'trying and failing to pull image'
+          : reason;
+      throw errors.badRequest(
+        `container "${container}" in pod "${name}" is waiting to start: ${text}`,
+      );
     }
     const now = Date.now();
     const until = run.endedAt ?? now;
     const sinceSeconds = Number(query.get('sinceSeconds') ?? 0);
     const sinceTime = query.get('sinceTime');
-    const since = sinceSeconds > 0 ? now - sinceSeconds * 1000 : sinceTime ? Date.parse(sinceTime) : undefined;
+    let since: number | undefined;
+    if (sinceSeconds > 0) since = now - sinceSeconds * 1000;
+    else if (sinceTime) since = Date.parse(sinceTime);
     const tail = query.get('tailLines');
     let lines: LogLine[];
     if (tail !== null) {
@@ -541,33 +928,51 @@ export class Kubelet {
       lines = runLinesSince(run, since ?? run.startedAt - 1, until);
     }
     const timestamps = query.get('timestamps') === 'true';
-    const format = (l: LogLine) => `${timestamps ? withTimestamp(l) : l.text}\n`;
+    const format = (l: LogLine) =>
+      `${timestamps ? withTimestamp(l) : l.text}\n`;
     const limit = Number(query.get('limitBytes') ?? 0) || Infinity;
     let written = 0;
-    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    res.writeHead(200, {
+      'Content-Type': 'text/plain',
+      'Transfer-Encoding': 'chunked',
+    });
     const write = (text: string) => {
       if (written >= limit) return false;
-      const part = written + text.length > limit ? text.slice(0, limit - written) : text;
+      const part =
+        written + text.length > limit ? text.slice(0, limit - written) : text;
       written += part.length;
       res.write(part);
       return written < limit;
     };
     for (const l of lines) if (!write(format(l))) break;
-    if (query.get('follow') !== 'true' || previous || run.endedAt || written >= limit) {
+    if (
+      query.get('follow') !== 'true' ||
+      previous ||
+      run.endedAt ||
+      written >= limit
+    ) {
       res.end();
       return;
     }
     let last = until;
     const poll = setInterval(() => {
       const live = this.registry.find(this.pods, namespace, name);
-      const current = live && live.metadata.uid === pod.metadata.uid ? runOf(live, spec, false) : undefined;
+      const current =
+        live && live.metadata.uid === pod.metadata.uid
+          ? runOf(live, spec, false)
+          : undefined;
       const stillSame = current && current.startedAt === run.startedAt;
       const end = stillSame ? current.endedAt ?? Date.now() : Date.now();
       for (const l of runLinesSince(stillSame ? current : run, last, end)) {
         if (!write(format(l))) break;
       }
       last = end;
-      if (!stillSame || current.endedAt || written >= limit || live?.metadata.deletionTimestamp) {
+      if (
+        !stillSame ||
+        current.endedAt ||
+        written >= limit ||
+        live?.metadata.deletionTimestamp
+      ) {
         clearInterval(poll);
         res.end();
       }
@@ -580,8 +985,13 @@ function podRequests(pod: KubeObject) {
   let cpu = 0;
   let memory = 0;
   for (const c of pod.spec?.containers ?? []) {
-    cpu += quantity(c.resources?.requests?.cpu ?? c.resources?.limits?.cpu ?? 0) || 0;
-    memory += quantity(c.resources?.requests?.memory ?? c.resources?.limits?.memory ?? 0) || 0;
+    cpu +=
+      quantity(c.resources?.requests?.cpu ?? c.resources?.limits?.cpu ?? 0) ||
+      0;
+    memory +=
+      quantity(
+        c.resources?.requests?.memory ?? c.resources?.limits?.memory ?? 0,
+      ) || 0;
   }
   return { cpu, memory };
 }
@@ -589,11 +999,20 @@ function podRequests(pod: KubeObject) {
 function refreshPodReady(pod: KubeObject) {
   const statuses: any[] = pod.status?.containerStatuses ?? [];
   const unready = statuses.filter(s => !s.ready).map(s => s.name);
-  const terminatingOrDone = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  const terminatingOrDone =
+    pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
   if (terminatingOrDone) return;
   if (unready.length === 0 && statuses.length > 0) {
-    setCondition(pod.status, { type: 'ContainersReady', status: 'True' }, { lastProbeTime: null as any });
-    setCondition(pod.status, { type: 'Ready', status: 'True' }, { lastProbeTime: null as any });
+    setCondition(
+      pod.status,
+      { type: 'ContainersReady', status: 'True' },
+      { lastProbeTime: null as any },
+    );
+    setCondition(
+      pod.status,
+      { type: 'Ready', status: 'True' },
+      { lastProbeTime: null as any },
+    );
     for (const c of pod.status.conditions) {
       if (c.type === 'Ready' || c.type === 'ContainersReady') {
         delete c.reason;
@@ -602,14 +1021,38 @@ function refreshPodReady(pod: KubeObject) {
     }
   } else {
     const message = `containers with unready status: [${unready.join(' ')}]`;
-    setCondition(pod.status, { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message }, { lastProbeTime: null as any });
-    setCondition(pod.status, { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message }, { lastProbeTime: null as any });
+    setCondition(
+      pod.status,
+      {
+        type: 'ContainersReady',
+        status: 'False',
+        reason: 'ContainersNotReady',
+        message,
+      },
+      { lastProbeTime: null as any },
+    );
+    setCondition(
+      pod.status,
+      { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message },
+      { lastProbeTime: null as any },
+    );
   }
 }
 
+function endReasonOf(terminated: { reason?: string; exitCode?: number }) {
+  if (terminated.reason === 'OOMKilled') return 'OOMKilled';
+  return terminated.exitCode === 0 ? 'Completed' : 'Error';
+}
+
 /** The container run a log request reads, from the pod's status alone. */
-function runOf(pod: KubeObject, spec: any, previous: boolean): ContainerRun | undefined {
-  const status = (pod.status?.containerStatuses ?? []).find((s: any) => s.name === spec.name);
+function runOf(
+  pod: KubeObject,
+  spec: any,
+  previous: boolean,
+): ContainerRun | undefined {
+  const status = (pod.status?.containerStatuses ?? []).find(
+    (s: any) => s.name === spec.name,
+  );
   if (!status) return undefined;
   const base = {
     podName: pod.metadata.name,
@@ -619,13 +1062,15 @@ function runOf(pod: KubeObject, spec: any, previous: boolean): ContainerRun | un
     neverReady: failureModeOf(pod, spec) === 'never-ready',
     port: spec.ports?.[0]?.containerPort,
   };
-  const terminated = previous ? status.lastState?.terminated : status.state?.terminated;
+  const terminated = previous
+    ? status.lastState?.terminated
+    : status.state?.terminated;
   if (terminated) {
     return {
       ...base,
       startedAt: Date.parse(terminated.startedAt),
       endedAt: Date.parse(terminated.finishedAt),
-      endReason: terminated.reason === 'OOMKilled' ? 'OOMKilled' : terminated.exitCode === 0 ? 'Completed' : 'Error',
+      endReason: endReasonOf(terminated),
     };
   }
   if (previous) return undefined;

@@ -94,7 +94,9 @@ function exact(
   labels: Record<string, string>,
 ): number {
   const matches = parsed.samples.filter(
-    s => s.name === name && JSON.stringify(sorted(s.labels)) === JSON.stringify(sorted(labels)),
+    s =>
+      s.name === name &&
+      JSON.stringify(sorted(s.labels)) === JSON.stringify(sorted(labels)),
   );
   if (matches.length !== 1) {
     throw new Error(
@@ -329,7 +331,10 @@ function fixture(): ScrapeInput {
   };
 }
 
-function promtoolCheck(text: string): { status: number | null; output: string } {
+function promtoolCheck(text: string): {
+  status: number | null;
+  output: string;
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-metrics-'));
   const file = path.join(dir, 'metrics.prom');
   try {
@@ -398,7 +403,9 @@ describe('renderMetrics', () => {
       expect(parsed.help.has(name)).toBe(true);
       expect(parsed.type.has(name)).toBe(true);
     }
-    expect(parsed.type.get('container_cpu_usage_seconds_total')).toBe('counter');
+    expect(parsed.type.get('container_cpu_usage_seconds_total')).toBe(
+      'counter',
+    );
     expect(parsed.type.get('kube_pod_container_status_restarts_total')).toBe(
       'counter',
     );
@@ -484,7 +491,13 @@ describe('renderMetrics', () => {
         priority_class: '',
       }),
     ).toBe(1);
-    for (const phase of ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']) {
+    for (const phase of [
+      'Pending',
+      'Running',
+      'Succeeded',
+      'Failed',
+      'Unknown',
+    ]) {
       expect(
         exact(parsed, 'kube_pod_status_phase', { ...webPodLabels, phase }),
       ).toBe(phase === 'Running' ? 1 : 0);
@@ -557,9 +570,9 @@ describe('renderMetrics', () => {
         reason: 'CrashLoopBackOff',
       }),
     ).toBe(1);
-    expect(find(parsed, 'kube_pod_container_status_waiting_reason', web)).toEqual(
-      [],
-    );
+    expect(
+      find(parsed, 'kube_pod_container_status_waiting_reason', web),
+    ).toEqual([]);
     expect(
       exact(parsed, 'kube_pod_container_status_last_terminated_reason', {
         ...worker,
@@ -567,7 +580,11 @@ describe('renderMetrics', () => {
       }),
     ).toBe(1);
     expect(
-      exact(parsed, 'kube_pod_container_status_last_terminated_exitcode', worker),
+      exact(
+        parsed,
+        'kube_pod_container_status_last_terminated_exitcode',
+        worker,
+      ),
     ).toBe(137);
     expect(
       find(parsed, 'kube_pod_container_status_last_terminated_reason', web),
@@ -654,7 +671,9 @@ describe('renderMetrics', () => {
 
     const sts = { namespace: 'shop', statefulset: 'db' };
     expect(exact(parsed, 'kube_statefulset_replicas', sts)).toBe(3);
-    expect(exact(parsed, 'kube_statefulset_status_replicas_ready', sts)).toBe(2);
+    expect(exact(parsed, 'kube_statefulset_status_replicas_ready', sts)).toBe(
+      2,
+    );
     expect(exact(parsed, 'kube_statefulset_status_replicas_current', sts)).toBe(
       3,
     );
@@ -670,10 +689,18 @@ describe('renderMetrics', () => {
       exact(parsed, 'kube_horizontalpodautoscaler_spec_max_replicas', hpa),
     ).toBe(10);
     expect(
-      exact(parsed, 'kube_horizontalpodautoscaler_status_current_replicas', hpa),
+      exact(
+        parsed,
+        'kube_horizontalpodautoscaler_status_current_replicas',
+        hpa,
+      ),
     ).toBe(3);
     expect(
-      exact(parsed, 'kube_horizontalpodautoscaler_status_desired_replicas', hpa),
+      exact(
+        parsed,
+        'kube_horizontalpodautoscaler_status_desired_replicas',
+        hpa,
+      ),
     ).toBe(4);
   });
 
@@ -715,9 +742,9 @@ describe('renderMetrics', () => {
     expect(
       exact(parsed, 'kube_node_status_capacity', resource('pods', 'integer')),
     ).toBe(110);
-    expect(exact(parsed, 'kube_node_status_capacity', resource('cpu', 'core'))).toBe(
-      8,
-    );
+    expect(
+      exact(parsed, 'kube_node_status_capacity', resource('cpu', 'core')),
+    ).toBe(8);
     expect(exact(parsed, 'kube_node_spec_unschedulable', node)).toBe(0);
   });
 
@@ -731,10 +758,18 @@ describe('renderMetrics', () => {
     expect(memory).toBeGreaterThan(0.98 * 1024 * MI);
     expect(memory).toBeLessThan(1.02 * 1024 * MI);
     // The counter keeps climbing at the steered rate.
-    const before = exact(steered, 'container_cpu_usage_seconds_total', webPodLevel);
+    const before = exact(
+      steered,
+      'container_cpu_usage_seconds_total',
+      webPodLevel,
+    );
     input.now += 60_000;
     const later = parseExposition(renderMetrics(input));
-    const after = exact(later, 'container_cpu_usage_seconds_total', webPodLevel);
+    const after = exact(
+      later,
+      'container_cpu_usage_seconds_total',
+      webPodLevel,
+    );
     expect(after - before).toBeGreaterThan(0.98 * 120);
     expect(after - before).toBeLessThan(1.02 * 120);
   });
@@ -758,7 +793,10 @@ describe('renderMetrics', () => {
     const { status, output } = promtoolCheck(renderMetrics(input));
     // 0: clean; 3: lint findings only (1 would be a parse error).
     if (status !== 0) {
-      expect({ status, output }).toEqual({ status: 3, output: expect.any(String) });
+      expect({ status, output }).toEqual({
+        status: 3,
+        output: expect.any(String),
+      });
       expect(output).not.toMatch(/error/i);
     }
     expect(status).toBe(0);

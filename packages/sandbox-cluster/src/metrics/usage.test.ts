@@ -36,7 +36,8 @@ function makePod(options: PodOptions): KObject {
     metadata: {
       name: options.name,
       namespace: options.namespace ?? 'team-a',
-      uid: options.uid ?? `uid-${options.namespace ?? 'team-a'}-${options.name}`,
+      uid:
+        options.uid ?? `uid-${options.namespace ?? 'team-a'}-${options.name}`,
       annotations: options.annotations,
       ownerReferences: options.owner
         ? [
@@ -339,9 +340,9 @@ describe('UsageModel.containerUsage', () => {
       memoryWorkingSetBytes: 0,
       memoryRssBytes: 0,
     });
-    expect(model.containerUsage(makePod({ name: 'x' }), 'nope', T0).cpuCores).toBe(
-      0,
-    );
+    expect(
+      model.containerUsage(makePod({ name: 'x' }), 'nope', T0).cpuCores,
+    ).toBe(0);
   });
 
   describe('OOM failure mode', () => {
@@ -387,9 +388,9 @@ describe('UsageModel.containerUsage', () => {
           { name: 'sidecar', image: 'registry.example.com/oomkill/proxy:1' },
         ],
       });
-      expect(model.containerUsage(pod, 'main', T0 + 5000).memoryUsageBytes).toBe(
-        768 * MI,
-      );
+      expect(
+        model.containerUsage(pod, 'main', T0 + 5000).memoryUsageBytes,
+      ).toBe(768 * MI);
       expect(
         model.containerUsage(pod, 'main', T0 + 10_000).memoryUsageBytes,
       ).toBe(1024 * MI);
@@ -409,14 +410,14 @@ describe('UsageModel.containerUsage', () => {
         annotations: { 'sandbox.k2.io/failure': 'oom-killed' },
         containers: [{ name: 'main', limits: { memory: '256Mi' } }],
       });
-      expect(model.containerUsage(pod, 'main', T0 + 60_000).memoryUsageBytes).toBe(
-        256 * MI,
-      );
+      expect(
+        model.containerUsage(pod, 'main', T0 + 60_000).memoryUsageBytes,
+      ).toBe(256 * MI);
       pod.status.containerStatuses[0].state.running.startedAt =
         '2025-01-01T12:01:00Z';
-      expect(model.containerUsage(pod, 'main', T0 + 60_000).memoryUsageBytes).toBe(
-        128 * MI,
-      );
+      expect(
+        model.containerUsage(pod, 'main', T0 + 60_000).memoryUsageBytes,
+      ).toBe(128 * MI);
     });
   });
 });
@@ -470,9 +471,9 @@ describe('UsageModel.cpuSecondsTotal', () => {
     status.state = { running: { startedAt: '2025-01-01T12:01:00Z' } };
     const restarted = model.cpuSecondsTotal(pod, 'main', T0 + 90_000);
     expectWithin(restarted, 30, 0.02);
-    expect(
-      model.cpuSecondsTotal(pod, 'main', T0 + 150_000),
-    ).toBeGreaterThan(restarted);
+    expect(model.cpuSecondsTotal(pod, 'main', T0 + 150_000)).toBeGreaterThan(
+      restarted,
+    );
   });
 
   it('forgets pruned pods only', () => {

@@ -52,7 +52,11 @@ export interface SeededWorkload {
   service?: boolean;
 }
 
-function ensureNamespace(cluster: SandboxCluster, name: string, labels: Record<string, string> = {}) {
+function ensureNamespace(
+  cluster: SandboxCluster,
+  name: string,
+  labels: Record<string, string> = {},
+) {
   const type = cluster.type('', 'namespaces');
   if (!cluster.registry.find(type, undefined, name)) {
     cluster.registry.create(type, undefined, { metadata: { name, labels } });
@@ -60,7 +64,9 @@ function ensureNamespace(cluster: SandboxCluster, name: string, labels: Record<s
 }
 
 function formatCpu(cores: number) {
-  return cores >= 1 && Number.isInteger(cores) ? String(cores) : `${Math.round(cores * 1000)}m`;
+  return cores >= 1 && Number.isInteger(cores)
+    ? String(cores)
+    : `${Math.round(cores * 1000)}m`;
 }
 
 function formatMemory(bytes: number) {
@@ -71,7 +77,10 @@ function formatMemory(bytes: number) {
  * Creates a running Deployment with its ReplicaSet and ready pods in one step, as if it
  * had been released long ago. The controllers then own it like any other workload.
  */
-export function seedRunningDeployment(cluster: SandboxCluster, w: SeededWorkload) {
+export function seedRunningDeployment(
+  cluster: SandboxCluster,
+  w: SeededWorkload,
+) {
   const now = Date.now();
   const createdAt = w.createdAt ?? now - DAY;
   ensureNamespace(cluster, w.namespace);
@@ -128,7 +137,10 @@ export function seedRunningDeployment(cluster: SandboxCluster, w: SeededWorkload
       replicas: w.replicas,
       selector: { matchLabels: { app: w.name } },
       template,
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 },
+      },
       revisionHistoryLimit: 10,
       progressDeadlineSeconds: 600,
     },
@@ -142,29 +154,53 @@ export function seedRunningDeployment(cluster: SandboxCluster, w: SeededWorkload
       labels: { ...labels, 'pod-template-hash': hash },
       annotations: {
         'deployment.kubernetes.io/desired-replicas': String(w.replicas),
-        'deployment.kubernetes.io/max-replicas': String(w.replicas + Math.ceil(w.replicas / 4)),
+        'deployment.kubernetes.io/max-replicas': String(
+          w.replicas + Math.ceil(w.replicas / 4),
+        ),
         'deployment.kubernetes.io/revision': '1',
       },
       ownerReferences: [
-        { apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, uid: deployment.metadata.uid!, controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: w.name,
+          uid: deployment.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ],
       creationTimestamp: stamp(createdAt),
     },
     spec: {
       replicas: w.replicas,
       selector: { matchLabels: { app: w.name, 'pod-template-hash': hash } },
-      template: { ...template, metadata: { labels: { ...labels, 'pod-template-hash': hash } } },
+      template: {
+        ...template,
+        metadata: { labels: { ...labels, 'pod-template-hash': hash } },
+      },
     },
     status: {},
   });
   const nodes = cluster.store.list(cluster.type('', 'nodes'));
   for (let i = 0; i < w.replicas; i++) {
     const name = `${rs.metadata.name}-${suffix(`${rs.metadata.name}/${i}`)}`;
-    const started = createdAt + unit(`${name}`) * Math.max(0, now - createdAt) * 0.5;
-    const node = cluster.kubelet.pickNode(nodes, template.spec.containers[0].resources.requests);
+    const started =
+      createdAt + unit(`${name}`) * Math.max(0, now - createdAt) * 0.5;
+    const node = cluster.kubelet.pickNode(
+      nodes,
+      template.spec.containers[0].resources.requests,
+    );
     const podIp = cluster.kubelet.allocateIp();
-    const hostIp = (node?.status?.addresses ?? []).find((a: any) => a.type === 'InternalIP')?.address;
-    const conditions = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(type => ({
+    const hostIp = (node?.status?.addresses ?? []).find(
+      (a: any) => a.type === 'InternalIP',
+    )?.address;
+    const conditions = [
+      'PodReadyToStartContainers',
+      'Initialized',
+      'Ready',
+      'ContainersReady',
+      'PodScheduled',
+    ].map(type => ({
       type,
       status: 'True',
       lastProbeTime: null,
@@ -177,11 +213,21 @@ export function seedRunningDeployment(cluster: SandboxCluster, w: SeededWorkload
         namespace: w.namespace,
         labels: { ...labels, 'pod-template-hash': hash },
         ownerReferences: [
-          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true },
+          {
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            name: rs.metadata.name,
+            uid: rs.metadata.uid!,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
         ],
         creationTimestamp: stamp(started),
       },
-      spec: { ...structuredClone(template.spec), nodeName: node?.metadata.name },
+      spec: {
+        ...structuredClone(template.spec),
+        nodeName: node?.metadata.name,
+      },
       status: {
         phase: 'Running',
         conditions,
@@ -190,7 +236,8 @@ export function seedRunningDeployment(cluster: SandboxCluster, w: SeededWorkload
         podIP: podIp,
         podIPs: [{ ip: podIp }],
         startTime: stamp(started),
-        qosClass: over.cpu === 1 && over.memory === 1 ? 'Guaranteed' : 'Burstable',
+        qosClass:
+          over.cpu === 1 && over.memory === 1 ? 'Guaranteed' : 'Burstable',
         containerStatuses: [
           {
             name: c.name,
@@ -199,8 +246,14 @@ export function seedRunningDeployment(cluster: SandboxCluster, w: SeededWorkload
             ready: true,
             restartCount: 0,
             image: c.image,
-            imageID: `${c.image.replace(/:[^/:]+$/, '')}@sha256:${hash.padEnd(64, '0')}`,
-            containerID: `containerd://${(hash + name).replace(/[^a-f0-9]/g, '').padEnd(64, 'a').slice(0, 64)}`,
+            imageID: `${c.image.replace(/:[^/:]+$/, '')}@sha256:${hash.padEnd(
+              64,
+              '0',
+            )}`,
+            containerID: `containerd://${(hash + name)
+              .replace(/[^a-f0-9]/g, '')
+              .padEnd(64, 'a')
+              .slice(0, 64)}`,
             started: true,
           },
         ],
@@ -217,7 +270,12 @@ export function seedRunningDeployment(cluster: SandboxCluster, w: SeededWorkload
     if (!registry.find(svcType, w.namespace, w.name)) {
       registry.create(svcType, w.namespace, {
         metadata: { name: w.name, namespace: w.namespace, labels },
-        spec: { selector: { app: w.name }, ports: [{ name: 'http', port: 80, targetPort: port, protocol: 'TCP' }] },
+        spec: {
+          selector: { app: w.name },
+          ports: [
+            { name: 'http', port: 80, targetPort: port, protocol: 'TCP' },
+          ],
+        },
       });
     }
   }
@@ -244,8 +302,13 @@ export function seedDemoServices(
       for (const c of target.clusters) {
         const cluster = clusters.get(c.name);
         if (!cluster) continue;
-        const replicas = Math.max(1, Math.round((target.replicas * c.weight) / total));
-        const version = `1.${Math.floor(unit(id) * 20)}.${Math.floor(unit(`${id}.patch`) * 10)}`;
+        const replicas = Math.max(
+          1,
+          Math.round((target.replicas * c.weight) / total),
+        );
+        const version = `1.${Math.floor(unit(id) * 20)}.${Math.floor(
+          unit(`${id}.patch`) * 10,
+        )}`;
         seedRunningDeployment(cluster, {
           namespace: target.namespace,
           name: id,

@@ -7,7 +7,10 @@ import { FaultSpec } from './faults';
 
 function send(res: http.ServerResponse, code: number, body: unknown) {
   const text = JSON.stringify(body, null, 2);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -25,7 +28,9 @@ async function readJson(req: http.IncomingMessage): Promise<any> {
 
 function positive(value: unknown, field: string, max = 86400) {
   if (typeof value !== 'number' || !(value > 0) || value > max) {
-    throw errors.badRequest(`${field} must be a number of seconds between 0 and ${max}`);
+    throw errors.badRequest(
+      `${field} must be a number of seconds between 0 and ${max}`,
+    );
   }
   return value;
 }
@@ -35,7 +40,9 @@ function checkFaults(body: any): FaultSpec {
   if (body.errors) {
     const code = body.errors.code ?? 500;
     if (!Number.isInteger(code) || code < 400 || code > 599) {
-      throw errors.badRequest('errors.code must be an HTTP error status (400-599)');
+      throw errors.badRequest(
+        'errors.code must be an HTTP error status (400-599)',
+      );
     }
     spec.errors = {
       code,
@@ -50,16 +57,24 @@ function checkFaults(body: any): FaultSpec {
     if (typeof ms !== 'number' || ms < 0 || ms > 60000) {
       throw errors.badRequest('latency.ms must be between 0 and 60000');
     }
-    spec.latency = { ms, seconds: positive(body.latency.seconds, 'latency.seconds') };
+    spec.latency = {
+      ms,
+      seconds: positive(body.latency.seconds, 'latency.seconds'),
+    };
   }
   if (body.watches) {
     if (!['drop', 'stall'].includes(body.watches.mode)) {
       throw errors.badRequest('watches.mode must be "drop" or "stall"');
     }
-    spec.watches = { mode: body.watches.mode, seconds: positive(body.watches.seconds, 'watches.seconds') };
+    spec.watches = {
+      mode: body.watches.mode,
+      seconds: positive(body.watches.seconds, 'watches.seconds'),
+    };
   }
   if (!spec.errors && !spec.latency && !spec.watches) {
-    throw errors.badRequest('name at least one fault: errors, latency or watches');
+    throw errors.badRequest(
+      'name at least one fault: errors, latency or watches',
+    );
   }
   return spec;
 }
@@ -70,18 +85,35 @@ function checkFaults(body: any): FaultSpec {
  * steering of simulated usage.
  */
 export class AdminApi {
-  constructor(private readonly cluster: SandboxCluster, private readonly server: ApiServer) {}
+  constructor(
+    private readonly cluster: SandboxCluster,
+    private readonly server: ApiServer,
+  ) {}
 
-  async handle(req: http.IncomingMessage, res: http.ServerResponse, path: string[], url: URL) {
+  async handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string[],
+    url: URL,
+  ) {
     try {
       await this.route(req, res, path.join('/'), req.method ?? 'GET', url);
     } catch (error) {
-      const status = error instanceof StatusError ? error : new StatusError(500, 'InternalError', String(error));
+      const status =
+        error instanceof StatusError
+          ? error
+          : new StatusError(500, 'InternalError', String(error));
       send(res, status.code, status.toStatus());
     }
   }
 
-  private async route(req: http.IncomingMessage, res: http.ServerResponse, path: string, method: string, url: URL) {
+  private async route(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+    method: string,
+    url: URL,
+  ) {
     const cluster = this.cluster;
     switch (`${method} ${path}`) {
       case 'GET stats':
@@ -120,7 +152,10 @@ export class AdminApi {
         cluster.store.compact();
         const open = this.server.openWatchCount();
         this.server.expireWatches();
-        send(res, 200, { expired: open, oldestWatchableResourceVersion: cluster.store.oldestWatchableRv() });
+        send(res, 200, {
+          expired: open,
+          oldestWatchableResourceVersion: cluster.store.oldestWatchableRv(),
+        });
         return;
       }
       case 'POST watches/drop': {
@@ -131,12 +166,19 @@ export class AdminApi {
       }
       case 'POST restart': {
         const body = await readJson(req);
-        const down = body.downSeconds === undefined ? 1 : positive(body.downSeconds, 'downSeconds', 600);
+        const down =
+          body.downSeconds === undefined
+            ? 1
+            : positive(body.downSeconds, 'downSeconds', 600);
         send(res, 202, { restarting: true, downSeconds: down });
         res.on('finish', () => {
           setTimeout(() => {
             if (body.compact) cluster.store.compact();
-            cluster.restart(down * 1000).catch(e => process.stderr.write(`sandbox restart failed: ${e}\n`));
+            cluster
+              .restart(down * 1000)
+              .catch(e =>
+                process.stderr.write(`sandbox restart failed: ${e}\n`),
+              );
           }, 10);
         });
         return;
@@ -146,13 +188,22 @@ export class AdminApi {
         return;
       case 'PUT usage': {
         const body = await readJson(req);
-        if (typeof body.namespace !== 'string' || typeof body.workload !== 'string') {
+        if (
+          typeof body.namespace !== 'string' ||
+          typeof body.workload !== 'string'
+        ) {
           throw errors.badRequest('namespace and workload are required');
         }
         const cpu = body.cpu === undefined ? undefined : quantity(body.cpu);
-        const memory = body.memory === undefined ? undefined : quantity(body.memory);
-        if ((cpu !== undefined && !(cpu >= 0)) || (memory !== undefined && !(memory >= 0))) {
-          throw errors.badRequest('cpu and memory must be Kubernetes quantities, e.g. "250m" and "512Mi"');
+        const memory =
+          body.memory === undefined ? undefined : quantity(body.memory);
+        if (
+          (cpu !== undefined && !(cpu >= 0)) ||
+          (memory !== undefined && !(memory >= 0))
+        ) {
+          throw errors.badRequest(
+            'cpu and memory must be Kubernetes quantities, e.g. "250m" and "512Mi"',
+          );
         }
         cluster.usage.steer(body.namespace, body.workload, { cpu, memory });
         send(res, 200, { steers: cluster.usage.steers() });
@@ -161,13 +212,20 @@ export class AdminApi {
       case 'DELETE usage': {
         const ns = url.searchParams.get('namespace');
         const workload = url.searchParams.get('workload');
-        if (!ns || !workload) throw errors.badRequest('namespace and workload query parameters are required');
+        if (!ns || !workload)
+          throw errors.badRequest(
+            'namespace and workload query parameters are required',
+          );
         cluster.usage.steer(ns, workload, undefined);
         send(res, 200, { steers: cluster.usage.steers() });
         return;
       }
       default:
-        throw new StatusError(404, 'NotFound', `no sandbox endpoint ${method} /sandbox/${path}`);
+        throw new StatusError(
+          404,
+          'NotFound',
+          `no sandbox endpoint ${method} /sandbox/${path}`,
+        );
     }
   }
 }

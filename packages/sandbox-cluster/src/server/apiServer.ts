@@ -3,7 +3,11 @@ import https from 'https';
 import net, { Socket } from 'net';
 import YAML from 'yaml';
 import { StatusError, errors } from '../api/errors';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../api/patch';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+} from '../api/patch';
 import { DeleteOptions, PatchType } from '../api/registry';
 import {
   RESOURCE_TYPES,
@@ -57,6 +61,11 @@ export interface OpenWatch {
   drop(): void;
 }
 
+function injectedReason(code: number) {
+  if (code === 429) return 'TooManyRequests';
+  return code >= 500 ? 'InternalError' : 'BadRequest';
+}
+
 function sendJson(res: http.ServerResponse, code: number, body: unknown) {
   const text = JSON.stringify(body);
   res.writeHead(code, {
@@ -75,7 +84,13 @@ function sendError(res: http.ServerResponse, error: unknown) {
   const status =
     error instanceof StatusError
       ? error
-      : new StatusError(500, 'InternalError', `Internal error occurred: ${(error as Error)?.message ?? String(error)}`);
+      : new StatusError(
+          500,
+          'InternalError',
+          `Internal error occurred: ${
+            (error as Error)?.message ?? String(error)
+          }`,
+        );
   sendJson(res, status.code, status.toStatus());
 }
 
@@ -85,7 +100,11 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > MAX_BODY_BYTES) {
-      throw new StatusError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+      throw new StatusError(
+        413,
+        'RequestEntityTooLarge',
+        'Request entity too large: limit is 3145728',
+      );
     }
     chunks.push(chunk as Buffer);
   }
@@ -97,7 +116,9 @@ function parseBody(text: string, contentType: string): any {
   try {
     return contentType.includes('yaml') ? YAML.parse(text) : JSON.parse(text);
   } catch (e) {
-    throw errors.badRequest(`the request body could not be decoded: ${(e as Error).message}`);
+    throw errors.badRequest(
+      `the request body could not be decoded: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -150,7 +171,8 @@ function parseRoute(segments: string[]): Route | undefined {
 }
 
 function verbOf(method: string, route: Route, query: URLSearchParams): string {
-  const watch = route.legacyWatch || ['true', '1'].includes(query.get('watch') ?? '');
+  const watch =
+    route.legacyWatch || ['true', '1'].includes(query.get('watch') ?? '');
   switch (method) {
     case 'GET':
       if (watch) return 'watch';
@@ -186,7 +208,8 @@ function manager(req: http.IncomingMessage, query: URLSearchParams) {
 function patchTypeOf(contentType: string): PatchType {
   if (contentType.startsWith('application/json-patch+json')) return 'json';
   if (contentType.startsWith('application/merge-patch+json')) return 'merge';
-  if (contentType.startsWith('application/strategic-merge-patch+json')) return 'strategic';
+  if (contentType.startsWith('application/strategic-merge-patch+json'))
+    return 'strategic';
   if (contentType.startsWith('application/apply-patch+yaml')) return 'apply';
   throw errors.unsupportedMediaType(contentType);
 }
@@ -289,7 +312,10 @@ export class ApiServer {
       return;
     }
     if (!this.authorized(req)) {
-      this.cluster.counters.add('unauthorized', url.pathname.split('/')[1] ?? '');
+      this.cluster.counters.add(
+        'unauthorized',
+        url.pathname.split('/')[1] ?? '',
+      );
       sendError(res, errors.unauthorized());
       return;
     }
@@ -299,7 +325,9 @@ export class ApiServer {
     }
     if (url.pathname === '/metrics') {
       this.cluster.counters.add('get', 'metrics');
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.writeHead(200, {
+        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+      });
       res.end(this.cluster.prometheusText());
       return;
     }
@@ -309,9 +337,13 @@ export class ApiServer {
       (segments[0] === 'apis' && segments.length > 3)
         ? parseRoute(segments)
         : undefined;
-    const verb = route ? verbOf(method, route, query) : method === 'GET' ? 'get' : method.toLowerCase();
+    let verb = method.toLowerCase();
+    if (route) verb = verbOf(method, route, query);
+    else if (method === 'GET') verb = 'get';
     const resourceName = route
-      ? `${route.type.resource}${route.subresource ? `/${route.subresource}` : ''}`
+      ? `${route.type.resource}${
+          route.subresource ? `/${route.subresource}` : ''
+        }`
       : 'discovery';
     this.cluster.counters.add(verb, resourceName);
 
@@ -323,7 +355,7 @@ export class ApiServer {
         res,
         new StatusError(
           injected,
-          injected === 429 ? 'TooManyRequests' : injected >= 500 ? 'InternalError' : 'BadRequest',
+          injectedReason(injected),
           `injected fault: the sandbox answers ${injected} for a while`,
         ),
       );
@@ -361,7 +393,8 @@ export class ApiServer {
     }
     if (path === '/apis') {
       const groups = new Map<string, string>();
-      for (const t of RESOURCE_TYPES) if (t.group) groups.set(t.group, t.version);
+      for (const t of RESOURCE_TYPES)
+        if (t.group) groups.set(t.group, t.version);
       sendJson(res, 200, {
         kind: 'APIGroupList',
         apiVersion: 'v1',
@@ -383,8 +416,16 @@ export class ApiServer {
           kind: 'APIGroup',
           apiVersion: 'v1',
           name: group,
-          versions: [{ groupVersion: `${group}/${types[0].version}`, version: types[0].version }],
-          preferredVersion: { groupVersion: `${group}/${types[0].version}`, version: types[0].version },
+          versions: [
+            {
+              groupVersion: `${group}/${types[0].version}`,
+              version: types[0].version,
+            },
+          ],
+          preferredVersion: {
+            groupVersion: `${group}/${types[0].version}`,
+            version: types[0].version,
+          },
         });
         return;
       }
@@ -410,7 +451,9 @@ export class ApiServer {
                 name: `${t.resource}/${sub}`,
                 singularName: '',
                 namespaced: t.namespaced,
-                ...(kind.group ? { group: kind.group, version: kind.version } : {}),
+                ...(kind.group
+                  ? { group: kind.group, version: kind.version }
+                  : {}),
                 kind: kind.kind,
                 verbs: verbsOf(t, sub),
               };
@@ -426,7 +469,8 @@ export class ApiServer {
       if ((req.headers.accept ?? '').includes('protobuf')) {
         const body = emptyOpenApiProtobuf(KUBERNETES_VERSION.gitVersion);
         res.writeHead(200, {
-          'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+          'Content-Type':
+            'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
           'Content-Length': body.length,
         });
         res.end(body);
@@ -453,7 +497,9 @@ export class ApiServer {
     const { type, namespace, name, subresource } = route;
     const registry = this.cluster.registry;
     const dryRun = query.getAll('dryRun').includes('All');
-    const contentType = String(req.headers['content-type'] ?? 'application/json');
+    const contentType = String(
+      req.headers['content-type'] ?? 'application/json',
+    );
 
     if (isComputedResource(type)) {
       if (verb !== 'get' && verb !== 'list') throw errors.methodNotAllowed();
@@ -463,7 +509,9 @@ export class ApiServer {
         if (!item) throw errors.notFound(type, name!);
         sendJson(res, 200, item);
       } else {
-        const selector = parseLabelSelector(query.get('labelSelector') ?? undefined);
+        const selector = parseLabelSelector(
+          query.get('labelSelector') ?? undefined,
+        );
         sendJson(res, 200, {
           kind: type.listKind,
           apiVersion: apiVersionOf(type),
@@ -490,14 +538,21 @@ export class ApiServer {
           res,
           200,
           wantsTable(req) && !subresource
-            ? toTable(type, [obj], { resourceVersion: obj.metadata.resourceVersion }, query.get('includeObject') ?? undefined)
+            ? toTable(
+                type,
+                [obj],
+                { resourceVersion: obj.metadata.resourceVersion },
+                query.get('includeObject') ?? undefined,
+              )
             : obj,
         );
         return;
       }
       case 'list': {
         const result = registry.list(type, namespace, {
-          labelSelector: parseLabelSelector(query.get('labelSelector') ?? undefined),
+          labelSelector: parseLabelSelector(
+            query.get('labelSelector') ?? undefined,
+          ),
           fieldSelector: parseFieldSelector(
             query.get('fieldSelector') ?? undefined,
             supportedFields(resourceKey(type)),
@@ -513,7 +568,16 @@ export class ApiServer {
             : {}),
         };
         if (wantsTable(req)) {
-          sendJson(res, 200, toTable(type, result.items, meta, query.get('includeObject') ?? undefined));
+          sendJson(
+            res,
+            200,
+            toTable(
+              type,
+              result.items,
+              meta,
+              query.get('includeObject') ?? undefined,
+            ),
+          );
         } else {
           sendJson(res, 200, {
             kind: listKind(type),
@@ -552,12 +616,21 @@ export class ApiServer {
         const patchType = patchTypeOf(contentType);
         const text = await readBody(req);
         const existed = registry.find(type, namespace, name!) !== undefined;
-        const patched = registry.patch(type, namespace, name!, patchType, text, {
-          manager: query.get('fieldManager') ?? (patchType === 'apply' ? undefined : manager(req, query)),
-          force: query.get('force') === 'true',
-          dryRun,
-          subresource,
-        });
+        const patched = registry.patch(
+          type,
+          namespace,
+          name!,
+          patchType,
+          text,
+          {
+            manager:
+              query.get('fieldManager') ??
+              (patchType === 'apply' ? undefined : manager(req, query)),
+            force: query.get('force') === 'true',
+            dryRun,
+            subresource,
+          },
+        );
         sendJson(res, existed ? 200 : 201, patched);
         return;
       }
@@ -567,7 +640,9 @@ export class ApiServer {
         const options: DeleteOptions = {
           dryRun,
           propagationPolicy:
-            (query.get('propagationPolicy') as DeleteOptions['propagationPolicy']) ??
+            (query.get(
+              'propagationPolicy',
+            ) as DeleteOptions['propagationPolicy']) ??
             body.propagationPolicy ??
             (body.orphanDependents === true ? 'Orphan' : undefined),
           gracePeriodSeconds:
@@ -576,7 +651,12 @@ export class ApiServer {
               : body.gracePeriodSeconds,
           preconditions: body.preconditions,
         };
-        const { object, finished } = registry.delete(type, namespace, name!, options);
+        const { object, finished } = registry.delete(
+          type,
+          namespace,
+          name!,
+          options,
+        );
         if (!finished || type.resource === 'pods') {
           sendJson(res, finished ? 200 : 202, object);
         } else {
@@ -596,17 +676,24 @@ export class ApiServer {
         return;
       }
       case 'deletecollection': {
-        const labelSelector = parseLabelSelector(query.get('labelSelector') ?? undefined);
+        const labelSelector = parseLabelSelector(
+          query.get('labelSelector') ?? undefined,
+        );
         const fieldSelector = parseFieldSelector(
           query.get('fieldSelector') ?? undefined,
           supportedFields(resourceKey(type)),
         );
-        const victims = registry.list(type, namespace, { labelSelector, fieldSelector }).items;
+        const victims = registry.list(type, namespace, {
+          labelSelector,
+          fieldSelector,
+        }).items;
         for (const obj of victims) {
           registry.delete(type, obj.metadata.namespace, obj.metadata.name, {
             dryRun,
             propagationPolicy:
-              (query.get('propagationPolicy') as DeleteOptions['propagationPolicy']) ?? undefined,
+              (query.get(
+                'propagationPolicy',
+              ) as DeleteOptions['propagationPolicy']) ?? undefined,
           });
         }
         sendJson(res, 200, {
@@ -655,7 +742,9 @@ export class ApiServer {
       return;
     }
     if (verb !== 'update' && verb !== 'patch') throw errors.methodNotAllowed();
-    const contentType = String(req.headers['content-type'] ?? 'application/json');
+    const contentType = String(
+      req.headers['content-type'] ?? 'application/json',
+    );
     const text = await readBody(req);
     let desired: any;
     if (verb === 'update') {
@@ -664,22 +753,33 @@ export class ApiServer {
       const patchType = patchTypeOf(contentType);
       const current = toScale(live);
       const body = patchType === 'apply' ? YAML.parse(text) : JSON.parse(text);
-      desired =
-        patchType === 'json'
-          ? applyJsonPatch(current, body)
-          : patchType === 'strategic'
-          ? applyStrategicMergePatch(current, body)
-          : applyMergePatch(current, body);
+      if (patchType === 'json') desired = applyJsonPatch(current, body);
+      else if (patchType === 'strategic') {
+        desired = applyStrategicMergePatch(current, body);
+      } else desired = applyMergePatch(current, body);
     }
     const replicas = desired?.spec?.replicas;
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw errors.invalid(type, name!, [
-        { field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
+        {
+          field: 'spec.replicas',
+          message: `Invalid value: ${JSON.stringify(
+            replicas,
+          )}: must be greater than or equal to 0`,
+        },
       ]);
     }
     const sentRv = desired?.metadata?.resourceVersion;
-    if (verb === 'update' && sentRv && sentRv !== live.metadata.resourceVersion) {
-      throw errors.conflict(type, name!, 'the object has been modified; please apply your changes to the latest version and try again');
+    if (
+      verb === 'update' &&
+      sentRv &&
+      sentRv !== live.metadata.resourceVersion
+    ) {
+      throw errors.conflict(
+        type,
+        name!,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     }
     const body = structuredClone(live);
     body.spec.replicas = replicas;
@@ -699,7 +799,9 @@ export class ApiServer {
   ) {
     const { type, namespace, name } = route;
     const store = this.cluster.store;
-    const labelSelector = parseLabelSelector(query.get('labelSelector') ?? undefined);
+    const labelSelector = parseLabelSelector(
+      query.get('labelSelector') ?? undefined,
+    );
     const fieldSelector = parseFieldSelector(
       [query.get('fieldSelector'), name ? `metadata.name=${name}` : undefined]
         .filter(Boolean)
@@ -712,6 +814,7 @@ export class ApiServer {
     const initialEvents = query.get('sendInitialEvents') === 'true';
     const timeoutSeconds = Number(query.get('timeoutSeconds') ?? 0) || 1800;
     const faults = this.cluster.faults;
+    const watches = this.watches;
 
     res.writeHead(200, {
       'Content-Type': 'application/json',
@@ -720,11 +823,17 @@ export class ApiServer {
     });
     res.flushHeaders();
     let closed = false;
-    const write = (eventType: WatchEventType | 'BOOKMARK' | 'ERROR', obj: unknown) => {
+    const write = (
+      eventType: WatchEventType | 'BOOKMARK' | 'ERROR',
+      obj: unknown,
+    ) => {
       if (closed) return;
       if (faults.watchMode() === 'stall' && eventType !== 'ERROR') return;
       const object =
-        table && (eventType === 'ADDED' || eventType === 'MODIFIED' || eventType === 'DELETED')
+        table &&
+        (eventType === 'ADDED' ||
+          eventType === 'MODIFIED' ||
+          eventType === 'DELETED')
           ? toTable(type, [obj as KubeObject], {}, includeObject)
           : obj;
       res.write(`${JSON.stringify({ type: eventType, object })}\n`);
@@ -741,9 +850,26 @@ export class ApiServer {
 
     let cancel: (() => void) | undefined;
     const timers: NodeJS.Timeout[] = [];
-    const entry: OpenWatch = {
+    // eslint-disable-next-line prefer-const
+    let entry: OpenWatch;
+    function finish() {
+      if (closed) return;
+      closed = true;
+      cancel?.();
+      timers.forEach(t => clearTimeout(t));
+      watches.delete(entry);
+      if (!res.destroyed) res.end();
+    }
+    entry = {
       expire: () => {
-        write('ERROR', errors.gone('too old resource version: the watch was expired by the sandbox operator').toStatus());
+        write(
+          'ERROR',
+          errors
+            .gone(
+              'too old resource version: the watch was expired by the sandbox operator',
+            )
+            .toStatus(),
+        );
         finish();
       },
       drop: () => {
@@ -751,26 +877,20 @@ export class ApiServer {
         res.destroy();
       },
     };
-    const finish = () => {
-      if (closed) return;
-      closed = true;
-      cancel?.();
-      timers.forEach(clearTimeout);
-      timers.forEach(t => clearInterval(t));
-      this.watches.delete(entry);
-      if (!res.destroyed) res.end();
-    };
     req.on('close', finish);
     res.on('close', finish);
 
     try {
-      const fromRv = initialEvents ? undefined : query.get('resourceVersion') ?? undefined;
+      const fromRv = initialEvents
+        ? undefined
+        : query.get('resourceVersion') ?? undefined;
       cancel = store.watch(
         {
           resource: type,
           namespace,
           matches: obj =>
-            matchesLabels(labelSelector, obj.metadata.labels) && matchesFields(fieldSelector, obj),
+            matchesLabels(labelSelector, obj.metadata.labels) &&
+            matchesFields(fieldSelector, obj),
           send: (eventType, obj) => write(eventType, obj),
         },
         fromRv,
@@ -783,10 +903,13 @@ export class ApiServer {
       }
       throw error;
     }
-    if (initialEvents && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
+    if (initialEvents && bookmarks)
+      bookmark({ 'k8s.io/initial-events-end': 'true' });
     this.watches.add(entry);
     if (bookmarks) {
-      timers.push(setInterval(() => bookmark(), this.cluster.options.bookmarkIntervalMs));
+      timers.push(
+        setInterval(() => bookmark(), this.cluster.options.bookmarkIntervalMs),
+      );
     }
     timers.push(setTimeout(finish, timeoutSeconds * 1000));
     if (faults.watchMode() === 'drop') timers.push(setTimeout(entry.drop, 100));

@@ -5,7 +5,8 @@ jest.setTimeout(30000);
 describe('fault injection', () => {
   let cluster: SandboxCluster;
   const auth = { Authorization: 'Bearer fault-token' };
-  const get = (path: string) => fetch(`${cluster.url}${path}`, { headers: auth });
+  const get = (path: string) =>
+    fetch(`${cluster.url}${path}`, { headers: auth });
   const admin = (method: string, path: string, body?: unknown) =>
     fetch(`${cluster.url}/sandbox/${path}`, {
       method,
@@ -18,7 +19,10 @@ describe('fault injection', () => {
     const events: { type: string; object: any }[] = [];
     const controller = new AbortController();
     const ended = (async () => {
-      const res = await fetch(`${cluster.url}${path}`, { headers: auth, signal: controller.signal });
+      const res = await fetch(`${cluster.url}${path}`, {
+        headers: auth,
+        signal: controller.signal,
+      });
       const reader = res.body!.getReader();
       const decoder = new TextDecoder();
       let buffer = '';
@@ -27,10 +31,11 @@ describe('fault injection', () => {
           const { done, value } = await reader.read();
           if (done) return 'ended';
           buffer += decoder.decode(value, { stream: true });
-          let i: number;
-          while ((i = buffer.indexOf('\n')) >= 0) {
+          let i = buffer.indexOf('\n');
+          while (i >= 0) {
             events.push(JSON.parse(buffer.slice(0, i)));
             buffer = buffer.slice(i + 1);
+            i = buffer.indexOf('\n');
           }
         }
       } catch {
@@ -43,7 +48,8 @@ describe('fault injection', () => {
   async function until(what: string, check: () => boolean, timeoutMs = 10000) {
     const deadline = Date.now() + timeoutMs;
     while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}`);
       await new Promise(r => setTimeout(r, 20));
     }
   }
@@ -56,7 +62,12 @@ describe('fault injection', () => {
     });
 
   beforeEach(async () => {
-    cluster = new SandboxCluster({ name: 'faults', tokens: ['fault-token'], timeScale: 0.05, bookmarkIntervalMs: 100 });
+    cluster = new SandboxCluster({
+      name: 'faults',
+      tokens: ['fault-token'],
+      timeScale: 0.05,
+      bookmarkIntervalMs: 100,
+    });
     await cluster.listen(0);
   });
 
@@ -65,22 +76,29 @@ describe('fault injection', () => {
   });
 
   it('answers matching requests with the injected status for a while', async () => {
-    const res = await admin('POST', 'faults', { errors: { code: 503, seconds: 1, verbs: ['list'], resources: ['pods'] } });
+    const res = await admin('POST', 'faults', {
+      errors: { code: 503, seconds: 1, verbs: ['list'], resources: ['pods'] },
+    });
     expect(res.status).toBe(200);
     const failed = await get('/api/v1/pods');
     expect(failed.status).toBe(503);
     expect(await failed.json()).toMatchObject({ kind: 'Status', code: 503 });
     // Other verbs and resources are untouched.
-    expect((await get('/api/v1/namespaces/default/configmaps')).status).toBe(200);
+    expect((await get('/api/v1/namespaces/default/configmaps')).status).toBe(
+      200,
+    );
     expect((await get('/api/v1/namespaces/default')).status).toBe(200);
     await new Promise(r => setTimeout(r, 1100));
     expect((await get('/api/v1/pods')).status).toBe(200);
   });
 
   it('fails every n-th request when asked to', async () => {
-    await admin('POST', 'faults', { errors: { code: 500, seconds: 5, every: 2 } });
+    await admin('POST', 'faults', {
+      errors: { code: 500, seconds: 5, every: 2 },
+    });
     const codes = [];
-    for (let i = 0; i < 4; i++) codes.push((await get('/api/v1/namespaces')).status);
+    for (let i = 0; i < 4; i++)
+      codes.push((await get('/api/v1/namespaces')).status);
     expect(codes).toEqual([200, 500, 200, 500]);
     await admin('DELETE', 'faults');
     expect((await get('/api/v1/namespaces')).status).toBe(200);
@@ -95,7 +113,10 @@ describe('fault injection', () => {
 
   it('drops open watches and the ones started during the fault', async () => {
     const first = watch('/api/v1/namespaces/default/configmaps?watch=true');
-    await until('the watch to open', () => cluster.admin !== undefined && first.events.length === 0);
+    await until(
+      'the watch to open',
+      () => cluster.admin !== undefined && first.events.length === 0,
+    );
     await new Promise(r => setTimeout(r, 100));
     await admin('POST', 'faults', { watches: { mode: 'drop', seconds: 2 } });
     expect(await first.ended).toMatch(/ended|cut/);
@@ -104,7 +125,9 @@ describe('fault injection', () => {
   });
 
   it('stalls watches silently: no events, no bookmarks, connection open', async () => {
-    const w = watch('/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true');
+    const w = watch(
+      '/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true',
+    );
     await until('a bookmark', () => w.events.some(e => e.type === 'BOOKMARK'));
     await admin('POST', 'faults', { watches: { mode: 'stall', seconds: 1 } });
     const count = w.events.length;
@@ -115,22 +138,37 @@ describe('fault injection', () => {
     // with a real stalled watch (the client's watchdog must notice and relist).
     await new Promise(r => setTimeout(r, 600));
     expect((await createConfigMap('after-stall')).status).toBe(201);
-    await until('the next event', () => w.events.some(e => e.object?.metadata?.name === 'after-stall'));
-    expect(w.events.some(e => e.object?.metadata?.name === 'during-stall')).toBe(false);
+    await until('the next event', () =>
+      w.events.some(e => e.object?.metadata?.name === 'after-stall'),
+    );
+    expect(
+      w.events.some(e => e.object?.metadata?.name === 'during-stall'),
+    ).toBe(false);
     w.abort();
   });
 
   it('expires watches with 410 Gone and refuses to resume from before', async () => {
-    const list = await (await get('/api/v1/namespaces/default/configmaps')).json();
-    const w = watch(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`);
+    const list = await (
+      await get('/api/v1/namespaces/default/configmaps')
+    ).json();
+    const w = watch(
+      `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`,
+    );
     await new Promise(r => setTimeout(r, 100));
     const res = await admin('POST', 'watches/expire');
     expect(await res.json()).toMatchObject({ expired: 1 });
     expect(await w.ended).toBe('ended');
-    expect(w.events.at(-1)).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
-    const again = watch(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`);
+    expect(w.events.at(-1)).toMatchObject({
+      type: 'ERROR',
+      object: { code: 410, reason: 'Expired' },
+    });
+    const again = watch(
+      `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`,
+    );
     expect(await again.ended).toBe('ended');
-    expect(again.events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ code: 410 }) }]);
+    expect(again.events).toEqual([
+      { type: 'ERROR', object: expect.objectContaining({ code: 410 }) },
+    ]);
   });
 
   it('stops the whole API and comes back with its state', async () => {
@@ -148,12 +186,22 @@ describe('fault injection', () => {
   });
 
   it('rejects malformed fault requests with 400 and changes nothing', async () => {
-    for (const body of [{}, { errors: { code: 200, seconds: 1 } }, { latency: { ms: -1, seconds: 1 } }, { watches: { mode: 'sometimes', seconds: 1 } }, { errors: { code: 500 } }]) {
+    for (const body of [
+      {},
+      { errors: { code: 200, seconds: 1 } },
+      { latency: { ms: -1, seconds: 1 } },
+      { watches: { mode: 'sometimes', seconds: 1 } },
+      { errors: { code: 500 } },
+    ]) {
       const res = await admin('POST', 'faults', body);
       expect(res.status).toBe(400);
       expect((await res.json()).message).toBeTruthy();
     }
-    expect(await (await admin('GET', 'faults')).json()).toEqual({ errors: null, latency: null, watches: null });
+    expect(await (await admin('GET', 'faults')).json()).toEqual({
+      errors: null,
+      latency: null,
+      watches: null,
+    });
   });
 
   it('counts requests by verb and resource', async () => {

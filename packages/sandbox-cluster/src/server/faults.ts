@@ -32,9 +32,21 @@ export class Faults {
   private counter = 0;
 
   set(spec: FaultSpec, now = Date.now()) {
-    if (spec.errors) this.errors = { spec: spec.errors, until: now + spec.errors.seconds * 1000 };
-    if (spec.latency) this.latency = { spec: spec.latency, until: now + spec.latency.seconds * 1000 };
-    if (spec.watches) this.watches = { spec: spec.watches, until: now + spec.watches.seconds * 1000 };
+    if (spec.errors)
+      this.errors = {
+        spec: spec.errors,
+        until: now + spec.errors.seconds * 1000,
+      };
+    if (spec.latency)
+      this.latency = {
+        spec: spec.latency,
+        until: now + spec.latency.seconds * 1000,
+      };
+    if (spec.watches)
+      this.watches = {
+        spec: spec.watches,
+        until: now + spec.watches.seconds * 1000,
+      };
   }
 
   clear() {
@@ -44,14 +56,20 @@ export class Faults {
   }
 
   /** The status code to fail this request with, if an error fault applies. */
-  errorFor(verb: string, resource: string | undefined, now = Date.now()): number | undefined {
+  errorFor(
+    verb: string,
+    resource: string | undefined,
+    now = Date.now(),
+  ): number | undefined {
     const active = this.errors;
     if (!active || now >= active.until) return undefined;
     const { spec } = active;
     if (spec.verbs && !spec.verbs.includes(verb)) return undefined;
-    if (spec.resources && (!resource || !spec.resources.includes(resource))) return undefined;
+    if (spec.resources && (!resource || !spec.resources.includes(resource)))
+      return undefined;
     this.counter++;
-    if (spec.every && spec.every > 1 && this.counter % spec.every !== 0) return undefined;
+    if (spec.every && spec.every > 1 && this.counter % spec.every !== 0)
+      return undefined;
     return spec.code;
   }
 
@@ -69,9 +87,15 @@ export class Faults {
     const left = (a?: Active<unknown>) =>
       a && now < a.until ? Math.ceil((a.until - now) / 1000) : undefined;
     return {
-      errors: left(this.errors) ? { ...this.errors!.spec, secondsLeft: left(this.errors) } : null,
-      latency: left(this.latency) ? { ...this.latency!.spec, secondsLeft: left(this.latency) } : null,
-      watches: left(this.watches) ? { ...this.watches!.spec, secondsLeft: left(this.watches) } : null,
+      errors: left(this.errors)
+        ? { ...this.errors!.spec, secondsLeft: left(this.errors) }
+        : null,
+      latency: left(this.latency)
+        ? { ...this.latency!.spec, secondsLeft: left(this.latency) }
+        : null,
+      watches: left(this.watches)
+        ? { ...this.watches!.spec, secondsLeft: left(this.watches) }
+        : null,
     };
   }
 }
@@ -96,7 +120,10 @@ export class RequestCounters {
 
   total(verb?: string, resource?: string) {
     return this.snapshot()
-      .filter(c => (!verb || c.verb === verb) && (!resource || c.resource === resource))
+      .filter(
+        c =>
+          (!verb || c.verb === verb) && (!resource || c.resource === resource),
+      )
       .reduce((sum, c) => sum + c.count, 0);
   }
 

@@ -9,23 +9,31 @@ let cached: { key: string; cert: string } | undefined;
  */
 export function sandboxCertificate() {
   if (!cached) {
-    const pems = selfsigned.generate([{ name: 'commonName', value: 'k2-sandbox' }], {
-      days: 30,
-      keySize: 2048,
-      algorithm: 'sha256',
-      extensions: [
-        { name: 'basicConstraints', cA: true },
-        { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true },
-        { name: 'extKeyUsage', serverAuth: true },
-        {
-          name: 'subjectAltName',
-          altNames: [
-            { type: 2, value: 'localhost' },
-            { type: 7, ip: '127.0.0.1' },
-          ],
-        },
-      ],
-    });
+    const pems = selfsigned.generate(
+      [{ name: 'commonName', value: 'k2-sandbox' }],
+      {
+        days: 30,
+        keySize: 2048,
+        algorithm: 'sha256',
+        extensions: [
+          { name: 'basicConstraints', cA: true },
+          {
+            name: 'keyUsage',
+            keyCertSign: true,
+            digitalSignature: true,
+            keyEncipherment: true,
+          },
+          { name: 'extKeyUsage', serverAuth: true },
+          {
+            name: 'subjectAltName',
+            altNames: [
+              { type: 2, value: 'localhost' },
+              { type: 7, ip: '127.0.0.1' },
+            ],
+          },
+        ],
+      },
+    );
     cached = { key: pems.private, cert: pems.cert };
   }
   return cached;
