@@ -31,6 +31,8 @@ have_chromium=1
 k2_need_package chromium chromium "end-to-end tests in a real browser" || have_chromium=0
 # kubectl: the sandbox's API fidelity tests drive it as a user would.
 k2_need_package kubectl kubernetes-client "kubectl against the sandbox cluster" || true
+# promtool: the sandbox's /metrics output is checked by the real Prometheus parser.
+k2_need_package promtool prometheus "checking the sandbox's Prometheus metrics" || true
 have_postgres=1
 k2_start_postgres || have_postgres=0
 if [ "$have_postgres" = 0 ]; then

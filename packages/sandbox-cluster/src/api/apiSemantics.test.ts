@@ -10,10 +10,8 @@ import {
 
 /*
  * The sandbox's Kubernetes API semantics, exercised over HTTP exactly as a client sees
- * them. Every assertion here is what a real kube-apiserver does too; where the sandbox
- * is known to differ, the real behaviour is asserted in the separate
- * "divergences from kube-apiserver" block at the end, which runs only with
- * SANDBOX_DIVERGENCES=1 until the sandbox is fixed.
+ * them. Every assertion here is what a real kube-apiserver does too. Known differences
+ * are listed in the package README.
  */
 
 jest.setTimeout(60000);
@@ -1322,312 +1320,280 @@ describe('pod logs', () => {
 });
 
 /*
- * Behaviour of a real kube-apiserver that the sandbox does not (yet) reproduce. These
- * tests assert the real behaviour and fail against the sandbox today; they are skipped
- * unless SANDBOX_DIVERGENCES=1, so the suite stays green while the fixes land. Once a
- * divergence is fixed, move its test into the suite above.
+ * Details of a real kube-apiserver that are easy to get wrong; each was once wrong here.
  */
-const describeDivergence = process.env.SANDBOX_DIVERGENCES
-  ? describe
-  : describe.skip;
-
-describeDivergence(
-  'divergences from kube-apiserver (SANDBOX_DIVERGENCES=1)',
-  () => {
-    it('answers 200, not 202, to DELETEs that do not finish at once', async () => {
-      const ns = await testNamespace();
-      await client.post(core(ns, 'pods'), {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'graceful' },
-        spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
-      });
-      await poll(
-        'pod graceful to be Running',
-        async () =>
-          (
-            await client.get(core(ns, 'pods', 'graceful'))
-          ).body.status?.phase === 'Running',
-      );
-      const pod = await client.delete(core(ns, 'pods', 'graceful'));
-      expect(pod.body.metadata.deletionTimestamp).toBeDefined();
-      expect(pod.status).toBe(200);
-
-      await client.post(
-        apps(ns, 'deployments'),
-        deployment('fg200', { replicas: 1 }),
-      );
-      await poll(
-        'the ReplicaSet of fg200',
-        async () => (await replicaSetsOf(ns, 'fg200')).length > 0,
-      );
-      const fg = await client.delete(
-        `${apps(ns, 'deployments', 'fg200')}?propagationPolicy=Foreground`,
-      );
-      expect(fg.body.metadata.finalizers).toContain('foregroundDeletion');
-      expect(fg.status).toBe(200);
-
-      const other = await createNamespace(client, 'sem-ns200');
-      namespaces.push(other);
-      const nsDelete = await client.delete(`/api/v1/namespaces/${other}`);
-      expect(nsDelete.status).toBe(200);
+describe('details a real kube-apiserver gets right', () => {
+  it('answers 200, not 202, to DELETEs that do not finish at once', async () => {
+    const ns = await testNamespace();
+    await client.post(core(ns, 'pods'), {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'graceful' },
+      spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
     });
+    await poll(
+      'pod graceful to be Running',
+      async () =>
+        (await client.get(core(ns, 'pods', 'graceful'))).body.status?.phase ===
+        'Running',
+    );
+    const pod = await client.delete(core(ns, 'pods', 'graceful'));
+    expect(pod.body.metadata.deletionTimestamp).toBeDefined();
+    expect(pod.status).toBe(200);
 
-    it('keeps a deleted namespace Terminating until its contents are deleted', async () => {
-      const ns = await testNamespace();
-      await client.post(core(ns, 'configmaps'), configMap('plain'));
-      await client.post(
-        core(ns, 'configmaps'),
-        configMap('held', { metadata: { finalizers: ['example.com/hold'] } }),
-      );
-      await client.post(
-        apps(ns, 'deployments'),
-        deployment('inside', { replicas: 1 }),
-      );
-      await poll(
-        'the pod of inside',
-        async () => (await podsOf(ns, 'inside')).length === 1,
-      );
+    await client.post(
+      apps(ns, 'deployments'),
+      deployment('fg200', { replicas: 1 }),
+    );
+    await poll(
+      'the ReplicaSet of fg200',
+      async () => (await replicaSetsOf(ns, 'fg200')).length > 0,
+    );
+    const fg = await client.delete(
+      `${apps(ns, 'deployments', 'fg200')}?propagationPolicy=Foreground`,
+    );
+    expect(fg.body.metadata.finalizers).toContain('foregroundDeletion');
+    expect(fg.status).toBe(200);
 
-      const res = await client.delete(`/api/v1/namespaces/${ns}`);
-      expect(res.body.metadata.deletionTimestamp).toBeDefined();
-      expect(res.body.status.phase).toBe('Terminating');
+    const other = await createNamespace(client, 'sem-ns200');
+    namespaces.push(other);
+    const nsDelete = await client.delete(`/api/v1/namespaces/${other}`);
+    expect(nsDelete.status).toBe(200);
+  });
 
-      const terminating = await client.get(`/api/v1/namespaces/${ns}`);
-      expect(terminating.status).toBe(200);
-      expect(terminating.body.status.phase).toBe('Terminating');
+  it('keeps a deleted namespace Terminating until its contents are deleted', async () => {
+    const ns = await testNamespace();
+    await client.post(core(ns, 'configmaps'), configMap('plain'));
+    await client.post(
+      core(ns, 'configmaps'),
+      configMap('held', { metadata: { finalizers: ['example.com/hold'] } }),
+    );
+    await client.post(
+      apps(ns, 'deployments'),
+      deployment('inside', { replicas: 1 }),
+    );
+    await poll(
+      'the pod of inside',
+      async () => (await podsOf(ns, 'inside')).length === 1,
+    );
 
-      const late = await client.post(core(ns, 'configmaps'), configMap('late'));
-      expectStatus(late, 403, 'Forbidden');
-      expect(late.body.message).toContain('configmaps "late" is forbidden');
+    const res = await client.delete(`/api/v1/namespaces/${ns}`);
+    expect(res.body.metadata.deletionTimestamp).toBeDefined();
+    expect(res.body.status.phase).toBe('Terminating');
 
-      await poll(
-        'the namespace contents (but the held ConfigMap) to be deleted',
-        async () => {
-          const left = [
-            ...(await client.get(core(ns, 'configmaps'))).body.items,
-            ...(await client.get(apps(ns, 'deployments'))).body.items,
-            ...(await client.get(apps(ns, 'replicasets'))).body.items,
-            ...(await client.get(core(ns, 'pods'))).body.items,
-          ];
-          return left.length === 1 && left[0].metadata.name === 'held';
-        },
-      );
-      expect((await client.get(`/api/v1/namespaces/${ns}`)).status).toBe(200);
+    const terminating = await client.get(`/api/v1/namespaces/${ns}`);
+    expect(terminating.status).toBe(200);
+    expect(terminating.body.status.phase).toBe('Terminating');
 
-      await client.mergePatch(core(ns, 'configmaps', 'held'), {
-        metadata: { finalizers: null },
-      });
-      await poll(
-        `namespace ${ns} to be gone`,
-        async () =>
-          (await client.get(`/api/v1/namespaces/${ns}`)).status === 404,
-      );
+    const late = await client.post(core(ns, 'configmaps'), configMap('late'));
+    expectStatus(late, 403, 'Forbidden');
+    expect(late.body.message).toContain('configmaps "late" is forbidden');
+
+    await poll(
+      'the namespace contents (but the held ConfigMap) to be deleted',
+      async () => {
+        const left = [
+          ...(await client.get(core(ns, 'configmaps'))).body.items,
+          ...(await client.get(apps(ns, 'deployments'))).body.items,
+          ...(await client.get(apps(ns, 'replicasets'))).body.items,
+          ...(await client.get(core(ns, 'pods'))).body.items,
+        ];
+        return left.length === 1 && left[0].metadata.name === 'held';
+      },
+    );
+    expect((await client.get(`/api/v1/namespaces/${ns}`)).status).toBe(200);
+
+    await client.mergePatch(core(ns, 'configmaps', 'held'), {
+      metadata: { finalizers: null },
     });
+    await poll(
+      `namespace ${ns} to be gone`,
+      async () => (await client.get(`/api/v1/namespaces/${ns}`)).status === 404,
+    );
+  });
 
-    it('keeps a Deployment deleted in the Foreground until its pods are gone too', async () => {
-      // Slow pod termination (3 s), so a Deployment that goes too early is visible.
-      const slow = new SandboxCluster({
-        name: 'slow',
-        tokens: ['tok'],
-        timeScale: 0.02,
-        podTerminationMs: 150000,
+  it('keeps a Deployment deleted in the Foreground until its pods are gone too', async () => {
+    // Slow pod termination (3 s), so a Deployment that goes too early is visible.
+    const slow = new SandboxCluster({
+      name: 'slow',
+      tokens: ['tok'],
+      timeScale: 0.02,
+      podTerminationMs: 150000,
+    });
+    await slow.listen(0);
+    try {
+      const s = api(slow);
+      await s.post(
+        apps('default', 'deployments'),
+        deployment('fgpods', { replicas: 1 }),
+      );
+      await poll('the pod of fgpods to run', async () => {
+        const pods = (
+          await s.get(`${core('default', 'pods')}?labelSelector=app%3Dfgpods`)
+        ).body.items;
+        return pods.length === 1 && pods[0].status?.phase === 'Running';
       });
-      await slow.listen(0);
-      try {
-        const s = api(slow);
-        await s.post(
-          apps('default', 'deployments'),
-          deployment('fgpods', { replicas: 1 }),
-        );
-        await poll('the pod of fgpods to run', async () => {
-          const pods = (
-            await s.get(`${core('default', 'pods')}?labelSelector=app%3Dfgpods`)
-          ).body.items;
-          return pods.length === 1 && pods[0].status?.phase === 'Running';
-        });
-        await s.delete(
-          `${apps(
-            'default',
-            'deployments',
-            'fgpods',
-          )}?propagationPolicy=Foreground`,
-        );
-        const early: string[] = [];
-        await poll('the pods of fgpods to be gone', async () => {
-          const pods = (
-            await s.get(`${core('default', 'pods')}?labelSelector=app%3Dfgpods`)
-          ).body.items;
-          const dep = await s.get(apps('default', 'deployments', 'fgpods'));
-          if (pods.length > 0 && dep.status === 404) {
-            for (const p of pods) {
-              if (!early.includes(p.metadata.name)) early.push(p.metadata.name);
-            }
+      await s.delete(
+        `${apps(
+          'default',
+          'deployments',
+          'fgpods',
+        )}?propagationPolicy=Foreground`,
+      );
+      const early: string[] = [];
+      await poll('the pods of fgpods to be gone', async () => {
+        const pods = (
+          await s.get(`${core('default', 'pods')}?labelSelector=app%3Dfgpods`)
+        ).body.items;
+        const dep = await s.get(apps('default', 'deployments', 'fgpods'));
+        if (pods.length > 0 && dep.status === 404) {
+          for (const p of pods) {
+            if (!early.includes(p.metadata.name)) early.push(p.metadata.name);
           }
-          return pods.length === 0;
-        });
-        expect(early).toEqual([]);
-      } finally {
-        await slow.stop();
-      }
-    });
-
-    it('keeps the resourceVersion on a no-op patch or update', async () => {
-      const ns = await testNamespace();
-      const created = (
-        await client.post(core(ns, 'configmaps'), configMap('same'))
-      ).body;
-      const path = core(ns, 'configmaps', 'same');
-      const patched = await client.mergePatch(path, {});
-      expect(patched.status).toBe(200);
-      expect(patched.body.metadata.resourceVersion).toBe(
-        created.metadata.resourceVersion,
-      );
-      const put = await client.put(path, (await client.get(path)).body);
-      expect(put.status).toBe(200);
-      expect(put.body.metadata.resourceVersion).toBe(
-        created.metadata.resourceVersion,
-      );
-    });
-
-    it('answers 404 to a PUT of a ConfigMap that does not exist', async () => {
-      const ns = await testNamespace();
-      const res = await client.put(
-        core(ns, 'configmaps', 'absent'),
-        configMap('absent'),
-      );
-      expectStatus(res, 404, 'NotFound');
-      expect((await client.get(core(ns, 'configmaps', 'absent'))).status).toBe(
-        404,
-      );
-    });
-
-    it('allocates the cluster IP in the Service create itself', async () => {
-      const ns = await testNamespace();
-      const res = await client.post(core(ns, 'services'), {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: 'direct' },
-        spec: { selector: { app: 'direct' }, ports: [{ port: 80 }] },
+        }
+        return pods.length === 0;
       });
-      expect(res.status).toBe(201);
-      expect(res.body.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-      const got = await client.get(core(ns, 'services', 'direct'));
-      expect(got.body.metadata.resourceVersion).toBe(
-        res.body.metadata.resourceVersion,
-      );
-    });
+      expect(early).toEqual([]);
+    } finally {
+      await slow.stop();
+    }
+  });
 
-    it('serves continue pages from the snapshot of the first page', async () => {
-      const ns = await testNamespace();
-      for (const name of ['p0', 'p1', 'p2', 'p3', 'p4']) {
-        await client.post(core(ns, 'configmaps'), configMap(name));
-      }
-      const first = await client.get(`${core(ns, 'configmaps')}?limit=2`);
-      expect(names(first)).toEqual(['p0', 'p1']);
-      await client.post(core(ns, 'configmaps'), configMap('p9'));
-      await client.delete(core(ns, 'configmaps', 'p3'));
-      const rest = await client.get(
-        `${core(ns, 'configmaps')}?limit=10&continue=${q(
-          first.body.metadata.continue,
-        )}`,
-      );
-      expect(names(rest)).toEqual(['p2', 'p3', 'p4']);
-      expect(rest.body.metadata.resourceVersion).toBe(
-        first.body.metadata.resourceVersion,
-      );
-    });
+  it('keeps the resourceVersion on a no-op patch or update', async () => {
+    const ns = await testNamespace();
+    const created = (
+      await client.post(core(ns, 'configmaps'), configMap('same'))
+    ).body;
+    const path = core(ns, 'configmaps', 'same');
+    const patched = await client.mergePatch(path, {});
+    expect(patched.status).toBe(200);
+    expect(patched.body.metadata.resourceVersion).toBe(
+      created.metadata.resourceVersion,
+    );
+    const put = await client.put(path, (await client.get(path)).body);
+    expect(put.status).toBe(200);
+    expect(put.body.metadata.resourceVersion).toBe(
+      created.metadata.resourceVersion,
+    );
+  });
 
-    it('omits remainingItemCount from a paged list with a selector', async () => {
-      const ns = await testNamespace();
-      for (const name of ['s0', 's1', 's2']) {
-        await client.post(core(ns, 'configmaps'), configMap(name));
-      }
-      const res = await client.get(
-        `${core(ns, 'configmaps')}?limit=1&labelSelector=${q('!absent')}`,
-      );
-      expect(typeof res.body.metadata.continue).toBe('string');
-      expect(res.body.metadata.remainingItemCount).toBeUndefined();
-    });
+  it('answers 404 to a PUT of a ConfigMap that does not exist', async () => {
+    const ns = await testNamespace();
+    const res = await client.put(
+      core(ns, 'configmaps', 'absent'),
+      configMap('absent'),
+    );
+    expectStatus(res, 404, 'NotFound');
+    expect((await client.get(core(ns, 'configmaps', 'absent'))).status).toBe(
+      404,
+    );
+  });
 
-    it("answers 409 to a PUT whose uid is not the live object's", async () => {
-      const ns = await testNamespace();
-      const created = (
-        await client.post(core(ns, 'configmaps'), configMap('uid'))
-      ).body;
-      const res = await client.put(core(ns, 'configmaps', 'uid'), {
-        ...created,
-        metadata: {
-          ...created.metadata,
-          uid: '00000000-0000-0000-0000-000000000000',
-        },
-        data: { key: 'stale copy' },
-      });
-      expectStatus(res, 409, 'Conflict');
-      expect(res.body.message).toContain(
-        'Precondition failed: UID in precondition',
-      );
+  it('allocates the cluster IP in the Service create itself', async () => {
+    const ns = await testNamespace();
+    const res = await client.post(core(ns, 'services'), {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'direct' },
+      spec: { selector: { app: 'direct' }, ports: [{ port: 80 }] },
     });
+    expect(res.status).toBe(201);
+    expect(res.body.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const got = await client.get(core(ns, 'services', 'direct'));
+    expect(got.body.metadata.resourceVersion).toBe(
+      res.body.metadata.resourceVersion,
+    );
+  });
 
-    it('answers 422 to adding a finalizer to an object being deleted', async () => {
-      const ns = await testNamespace();
-      const path = core(ns, 'configmaps', 'closing');
-      await client.post(
-        core(ns, 'configmaps'),
-        configMap('closing', { metadata: { finalizers: ['example.com/a'] } }),
-      );
-      await client.delete(path);
-      const res = await client.mergePatch(path, {
-        metadata: { finalizers: ['example.com/a', 'example.com/b'] },
-      });
-      expectStatus(res, 422, 'Invalid');
-      expect(res.body.details.causes).toEqual([
-        expect.objectContaining({ field: 'metadata.finalizers' }),
-      ]);
-    });
+  it('omits remainingItemCount from a paged list with a selector', async () => {
+    const ns = await testNamespace();
+    for (const name of ['s0', 's1', 's2']) {
+      await client.post(core(ns, 'configmaps'), configMap(name));
+    }
+    const res = await client.get(
+      `${core(ns, 'configmaps')}?limit=1&labelSelector=${q('!absent')}`,
+    );
+    expect(typeof res.body.metadata.continue).toBe('string');
+    expect(res.body.metadata.remainingItemCount).toBeUndefined();
+  });
 
-    it('answers 422 to an invalid label key', async () => {
-      const ns = await testNamespace();
-      const res = await client.post(
-        core(ns, 'configmaps'),
-        configMap('badkey', { metadata: { labels: { 'bad key!': 'x' } } }),
-      );
-      expectStatus(res, 422, 'Invalid');
-      expect(res.body.details.causes).toEqual([
-        expect.objectContaining({ field: 'metadata.labels' }),
-      ]);
+  it("answers 409 to a PUT whose uid is not the live object's", async () => {
+    const ns = await testNamespace();
+    const created = (
+      await client.post(core(ns, 'configmaps'), configMap('uid'))
+    ).body;
+    const res = await client.put(core(ns, 'configmaps', 'uid'), {
+      ...created,
+      metadata: {
+        ...created.metadata,
+        uid: '00000000-0000-0000-0000-000000000000',
+      },
+      data: { key: 'stale copy' },
     });
+    expectStatus(res, 409, 'Conflict');
+    expect(res.body.message).toContain(
+      'Precondition failed: UID in precondition',
+    );
+  });
 
-    it('answers 422 to a JSON patch with an unknown operation', async () => {
-      const ns = await testNamespace();
-      await client.post(core(ns, 'configmaps'), configMap('op'));
-      const res = await client.patch(
-        core(ns, 'configmaps', 'op'),
-        [{ op: 'frobnicate', path: '/data/key', value: 'x' }],
-        'application/json-patch+json',
-      );
-      expectStatus(res, 422, 'Invalid');
+  it('answers 422 to adding a finalizer to an object being deleted', async () => {
+    const ns = await testNamespace();
+    const path = core(ns, 'configmaps', 'closing');
+    await client.post(
+      core(ns, 'configmaps'),
+      configMap('closing', { metadata: { finalizers: ['example.com/a'] } }),
+    );
+    await client.delete(path);
+    const res = await client.mergePatch(path, {
+      metadata: { finalizers: ['example.com/a', 'example.com/b'] },
     });
+    expectStatus(res, 422, 'Invalid');
+    expect(res.body.details.causes).toEqual([
+      expect.objectContaining({ field: 'metadata.finalizers' }),
+    ]);
+  });
 
-    it('names apply conflicts by field path, and Update managers with their apiVersion', async () => {
-      const ns = await testNamespace();
-      const path = core(ns, 'configmaps', 'owned');
-      await client.post(
-        `${core(ns, 'configmaps')}?fieldManager=editor`,
-        configMap('owned'),
-      );
-      const res = await client.apply(
-        `${path}?fieldManager=k2`,
-        'apiVersion: v1\nkind: ConfigMap\ndata:\n  key: other\n',
-      );
-      expectStatus(res, 409, 'Conflict');
-      expect(res.body.message).toContain('conflict with "editor" using v1');
-      expect(res.body.details.causes).toEqual([
-        expect.objectContaining({
-          reason: 'FieldManagerConflict',
-          field: '.data.key',
-        }),
-      ]);
-    });
-  },
-);
+  it('answers 422 to an invalid label key', async () => {
+    const ns = await testNamespace();
+    const res = await client.post(
+      core(ns, 'configmaps'),
+      configMap('badkey', { metadata: { labels: { 'bad key!': 'x' } } }),
+    );
+    expectStatus(res, 422, 'Invalid');
+    expect(res.body.details.causes).toEqual([
+      expect.objectContaining({ field: 'metadata.labels' }),
+    ]);
+  });
+
+  it('answers 422 to a JSON patch with an unknown operation', async () => {
+    const ns = await testNamespace();
+    await client.post(core(ns, 'configmaps'), configMap('op'));
+    const res = await client.patch(
+      core(ns, 'configmaps', 'op'),
+      [{ op: 'frobnicate', path: '/data/key', value: 'x' }],
+      'application/json-patch+json',
+    );
+    expectStatus(res, 422, 'Invalid');
+  });
+
+  it('names apply conflicts by field path, and Update managers with their apiVersion', async () => {
+    const ns = await testNamespace();
+    const path = core(ns, 'configmaps', 'owned');
+    await client.post(
+      `${core(ns, 'configmaps')}?fieldManager=editor`,
+      configMap('owned'),
+    );
+    const res = await client.apply(
+      `${path}?fieldManager=k2`,
+      'apiVersion: v1\nkind: ConfigMap\ndata:\n  key: other\n',
+    );
+    expectStatus(res, 409, 'Conflict');
+    expect(res.body.message).toContain('conflict with "editor" using v1');
+    expect(res.body.details.causes).toEqual([
+      expect.objectContaining({
+        reason: 'FieldManagerConflict',
+        field: '.data.key',
+      }),
+    ]);
+  });
+});

@@ -11,6 +11,8 @@ type Cause = { field: string; message: string; reason?: string };
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Resources whose names must be DNS labels rather than subdomains. */
@@ -316,6 +318,14 @@ export function validate(
         LABEL_NAMED.has(type.resource) ? 'label' : 'subdomain'
       } must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
     });
+  }
+  for (const key of Object.keys(obj.metadata.labels ?? {})) {
+    if (!LABEL_KEY.test(key)) {
+      causes.push({
+        field: 'metadata.labels',
+        message: `Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+      });
+    }
   }
   for (const [key, value] of Object.entries(obj.metadata.labels ?? {})) {
     if (

@@ -289,24 +289,31 @@ export function serverSideApply(
   const appliedValues = leaves(applied, status);
   let managed = [...(live?.metadata.managedFields ?? [])];
 
-  const conflicts: { manager: string; path: string }[] = [];
+  const conflicts: {
+    manager: string;
+    path: string;
+    field: string;
+    using: string;
+  }[] = [];
   for (const entry of managed) {
     if (entry.manager === manager) continue;
     for (const path of entrySet(entry)) {
       if (!appliedPaths.has(path)) continue;
       if (liveValues.get(path) !== appliedValues.get(path)) {
-        conflicts.push({ manager: entry.manager, path });
+        conflicts.push({
+          manager: entry.manager,
+          path,
+          field: fieldPathText(path),
+          // The real message names the API version for managers that updated.
+          using:
+            entry.operation === 'Update' ? ` using ${entry.apiVersion}` : '',
+        });
       }
     }
   }
   if (conflicts.length > 0 && !force) {
     const described = conflicts.map(
-      c =>
-        `conflict with "${c.manager}": .${c.path
-          .split(SEP)
-          .map(s => (s.startsWith('f:') ? s.slice(2) : `[${s.slice(2)}]`))
-          .join('.')
-          .replace(/\.\[/g, '[')}`,
+      c => `conflict with "${c.manager}"${c.using}: ${c.field}`,
     );
     throw new StatusError(
       409,
@@ -320,8 +327,8 @@ export function serverSideApply(
         kind: type.resource,
         causes: conflicts.map(c => ({
           reason: 'FieldManagerConflict',
-          message: `conflict with "${c.manager}"`,
-          field: c.path,
+          message: `conflict with "${c.manager}"${c.using}`,
+          field: c.field,
         })),
       },
     );
@@ -371,6 +378,21 @@ export function serverSideApply(
   );
   merged.metadata.managedFields = managed;
   return merged;
+}
+
+/** `.spec.template.spec.containers[name="web"].image`, as the API prints a path. */
+function fieldPathText(path: string) {
+  return path
+    .split(SEP)
+    .filter(segment => segment !== '.')
+    .map(segment => {
+      if (segment.startsWith('f:')) return `.${segment.slice(2)}`;
+      const key = JSON.parse(segment.slice(2));
+      return `[${Object.entries(key)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}]`;
+    })
+    .join('');
 }
 
 function stripServerFields(obj: KubeObject): KubeObject {

@@ -132,7 +132,7 @@ export function applyJsonPatch(target: any, patch: unknown): any {
         }
         break;
       default:
-        throw errors.badRequest(`Unexpected kind: ${String(op.op)}`);
+        throw errors.invalidPatch(`Unexpected kind: ${String(op.op)}`);
     }
   }
   return doc;

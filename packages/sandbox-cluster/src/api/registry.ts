@@ -57,6 +57,21 @@ function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
+/** Types whose PUT creates a missing object, as on the real server. */
+const CREATE_ON_UPDATE = new Set([
+  'endpoints',
+  'events',
+  'limitranges',
+  'services',
+  'serviceaccounts',
+]);
+
+/**
+ * Types that stay after their finalizers are gone while a deletion is under way: pods
+ * until the kubelet has stopped them, namespaces until they are empty.
+ */
+const KEPT_WHILE_DELETING = new Set(['pods', 'namespaces']);
+
 /** The finalizer that holds an owner until its dependents are gone (Foreground). */
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 
@@ -68,6 +83,24 @@ export const FOREGROUND_FINALIZER = 'foregroundDeletion';
  */
 export class Registry {
   constructor(readonly store: ObjectStore) {}
+
+  private clusterIPs = 0;
+
+  /** Services get their ClusterIP when they are created, in the create response. */
+  private allocateClusterIP(obj: KubeObject) {
+    if (obj.spec.type === 'ExternalName' || obj.spec.clusterIP === 'None')
+      return;
+    if (!obj.spec.clusterIP) {
+      this.clusterIPs++;
+      obj.spec.clusterIP = `10.96.${Math.floor(this.clusterIPs / 250) % 250}.${
+        (this.clusterIPs % 250) + 1
+      }`;
+    }
+    obj.spec.clusterIPs = [obj.spec.clusterIP];
+    obj.spec.ipFamilies = ['IPv4'];
+    obj.spec.ipFamilyPolicy = 'SingleStack';
+    obj.spec.internalTrafficPolicy = 'Cluster';
+  }
 
   typeOf(group: string, resource: string): ResourceType {
     const type = RESOURCE_TYPES.find(
@@ -140,11 +173,19 @@ export class Registry {
             JSON.stringify({ rv, start: objectKeyOf(items[items.length - 1]) }),
           ).toString('base64')
         : undefined,
-      remainingItemCount: more ? matching.length - items.length : undefined,
+      // Like the real server, no count when a selector filtered the list.
+      remainingItemCount:
+        more && !options.labelSelector?.length && !options.fieldSelector?.length
+          ? matching.length - items.length
+          : undefined,
     };
   }
 
-  private checkNamespace(type: ResourceType, namespace: string | undefined) {
+  private checkNamespace(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ) {
     if (!type.namespaced) return;
     const nsType = this.typeOf('', 'namespaces');
     const ns = namespace
@@ -154,7 +195,7 @@ export class Registry {
     if (ns.metadata.deletionTimestamp) {
       throw errors.forbidden(
         type,
-        '',
+        name,
         `unable to create new content in namespace ${namespace} because it is being terminated`,
       );
     }
@@ -215,7 +256,7 @@ export class Registry {
         ]);
       }
     }
-    this.checkNamespace(type, obj.metadata.namespace);
+    this.checkNamespace(type, obj.metadata.namespace, obj.metadata.name);
     if (this.store.get(type, obj.metadata.namespace, obj.metadata.name)) {
       throw errors.alreadyExists(type, obj.metadata.name);
     }
@@ -237,6 +278,8 @@ export class Registry {
       else obj.status = status;
     }
     validate(type, obj);
+    if (type.resource === 'services' && type.group === '')
+      this.allocateClusterIP(obj);
     if (options.manager)
       trackUpdate(undefined, obj, options.manager, obj.apiVersion!);
     orderKeys(obj);
@@ -261,11 +304,18 @@ export class Registry {
     incoming.metadata.name = name;
     const live = this.store.get(type, namespace, name);
     if (!live) {
-      if (options.subresource) throw errors.notFound(type, name);
-      // PUT creates when the object does not exist (AllowCreateOnUpdate is true for
-      // most built-in types that K2 uses).
-      if (incoming.metadata.resourceVersion) throw errors.notFound(type, name);
+      // Only a few types allow create-on-update (AllowCreateOnUpdate); the rest 404.
+      if (options.subresource || !CREATE_ON_UPDATE.has(type.resource)) {
+        throw errors.notFound(type, name);
+      }
       return this.create(type, namespace, incoming, options);
+    }
+    if (incoming.metadata.uid && incoming.metadata.uid !== live.metadata.uid) {
+      throw errors.conflict(
+        type,
+        name,
+        `Precondition failed: UID in precondition: ${incoming.metadata.uid}, UID in object meta: ${live.metadata.uid}`,
+      );
     }
     const sent = incoming.metadata.resourceVersion;
     if (sent && sent !== live.metadata.resourceVersion) {
@@ -306,7 +356,19 @@ export class Registry {
         else next.status = clone(live.status);
       }
       if (live.metadata.deletionTimestamp) {
-        // Only finalizers may shrink on an object being deleted.
+        const added = (next.metadata.finalizers ?? []).filter(
+          f => !(live.metadata.finalizers ?? []).includes(f),
+        );
+        if (added.length > 0) {
+          throw errors.invalid(type, live.metadata.name, [
+            {
+              field: 'metadata.finalizers',
+              message:
+                'Forbidden: no new finalizers can be added if the object is being deleted',
+              reason: 'FieldValueForbidden',
+            },
+          ]);
+        }
         next.metadata.finalizers = next.metadata.finalizers ?? [];
       }
       applyDefaults(type, next);
@@ -329,25 +391,17 @@ export class Registry {
     }
     orderKeys(next);
     if (options.dryRun) return next;
+    // A write that changes nothing is not a write: the resourceVersion stays.
+    if (sameObject(live, next)) return live;
     if (
       next.metadata.deletionTimestamp &&
-      (next.metadata.finalizers ?? []).length === 0
+      (next.metadata.finalizers ?? []).length === 0 &&
+      !KEPT_WHILE_DELETING.has(type.resource)
     ) {
-      if (
-        !(
-          type.resource === 'pods' &&
-          type.group === '' &&
-          live.metadata.deletionGracePeriodSeconds
-        )
-      ) {
-        return (
-          this.store.remove(
-            type,
-            next.metadata.namespace,
-            next.metadata.name,
-          ) ?? next
-        );
-      }
+      return (
+        this.store.remove(type, next.metadata.namespace, next.metadata.name) ??
+        next
+      );
     }
     if (!next.metadata.finalizers?.length) delete next.metadata.finalizers;
     return this.store.put(type, next);
@@ -430,6 +484,7 @@ export class Registry {
       });
       next.metadata.managedFields = managed;
       if (options.dryRun) return next;
+      if (sameObject(live, next)) return live;
       return this.store.put(type, next);
     }
     if (!live) throw errors.notFound(type, name);
@@ -489,7 +544,7 @@ export class Registry {
     if (
       next.metadata.deletionTimestamp &&
       (next.metadata.finalizers ?? []).length === 0 &&
-      type.resource !== 'pods'
+      !KEPT_WHILE_DELETING.has(type.resource)
     ) {
       return this.store.remove(type, namespace, name);
     }
@@ -580,6 +635,15 @@ export class Registry {
     const object = this.store.remove(type, namespace, name)!;
     return { object, finished: true };
   }
+}
+
+function sameObject(a: KubeObject, b: KubeObject) {
+  const strip = (o: KubeObject) =>
+    JSON.stringify({
+      ...o,
+      metadata: { ...o.metadata, resourceVersion: undefined },
+    });
+  return strip(a) === strip(b);
 }
 
 function objectKeyOf(obj: KubeObject) {

@@ -55,7 +55,10 @@ export class GarbageCollector {
     { type: string; obj: KubeObject }
   >();
 
-  private deleteDependents(uid: string) {
+  private deleteDependents(
+    uid: string,
+    policy: 'Background' | 'Foreground' = 'Background',
+  ) {
     for (const dep of this.registry.store.dependentsOf(uid)) {
       const type = RESOURCE_TYPES.find(t => resourceKey(t) === dep.resource)!;
       const obj = this.registry.store.getByKey(dep.resource, dep.key);
@@ -66,7 +69,7 @@ export class GarbageCollector {
       if (remaining.length > 0) continue;
       try {
         this.registry.delete(type, obj.metadata.namespace, obj.metadata.name, {
-          propagationPolicy: 'Background',
+          propagationPolicy: policy,
         });
       } catch {
         // Already gone.
@@ -100,7 +103,9 @@ export class GarbageCollector {
       }
       const dependents = this.registry.store.dependentsOf(id);
       if (dependents.length > 0) {
-        this.deleteDependents(id);
+        // Dependents of a Foreground deletion are deleted in the Foreground too, so
+        // the owner waits for the whole tree.
+        this.deleteDependents(id, 'Foreground');
         return;
       }
       this.foreground.delete(id);
@@ -136,16 +141,12 @@ export class GarbageCollector {
     if (kind === 'namespace') {
       const ns = this.registry.find(this.namespaces, undefined, id);
       if (!ns?.metadata.deletionTimestamp) return;
-      let remaining = 0;
       for (const type of RESOURCE_TYPES) {
         if (!type.namespaced || type.group === 'metrics.k8s.io') continue;
         for (const obj of this.registry.store.list(type, id)) {
-          remaining++;
           if (obj.metadata.deletionTimestamp) continue;
           try {
-            this.registry.delete(type, id, obj.metadata.name, {
-              gracePeriodSeconds: type.resource === 'pods' ? 0 : undefined,
-            });
+            this.registry.delete(type, id, obj.metadata.name);
           } catch {
             // Already gone.
           }
@@ -157,8 +158,7 @@ export class GarbageCollector {
           t.group !== 'metrics.k8s.io' &&
           this.registry.store.list(t, id).length > 0,
       );
-      if (!left || remaining === 0)
-        this.registry.store.remove(this.namespaces, undefined, id);
+      if (!left) this.registry.store.remove(this.namespaces, undefined, id);
     }
   }
 }

@@ -7,7 +7,7 @@ import { WorkQueue, isPodReady, nsKey, splitKey } from './runtime';
 /* eslint-disable no-param-reassign */
 
 /**
- * Services: a ClusterIP for each new Service, and Endpoints listing the ready pods the
+ * Services: Endpoints listing the ready pods the
  * selector picks (`addresses`) and the others (`notReadyAddresses`). Taking a pod out of
  * traffic is a label change away.
  */
@@ -16,7 +16,6 @@ export class ServiceController {
   private readonly services;
   private readonly endpoints;
   private readonly pods;
-  private ipCounter = 0;
 
   constructor(private readonly registry: Registry) {
     this.services = registry.typeOf('', 'services');
@@ -33,23 +32,6 @@ export class ServiceController {
     const { resource, object } = event;
     const ns = object.metadata.namespace;
     if (resource === this.services) {
-      if (
-        event.type === 'ADDED' &&
-        !object.spec?.clusterIP &&
-        object.spec?.type !== 'ExternalName'
-      ) {
-        this.ipCounter++;
-        const ip = `10.96.${Math.floor(this.ipCounter / 250) % 250}.${
-          (this.ipCounter % 250) + 1
-        }`;
-        this.registry.mutate(this.services, ns, object.metadata.name, o => {
-          o.spec.clusterIP = ip;
-          o.spec.clusterIPs = [ip];
-          o.spec.ipFamilies = ['IPv4'];
-          o.spec.ipFamilyPolicy = 'SingleStack';
-          o.spec.internalTrafficPolicy = 'Cluster';
-        });
-      }
       this.queue.add(nsKey(ns, object.metadata.name));
       return;
     }

@@ -1,3 +1,4 @@
+/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "expectWithin"] }] */
 import { KObject, UsageModel, parseQuantity } from './usage';
 
 const MI = 2 ** 20;

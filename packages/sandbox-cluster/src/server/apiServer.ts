@@ -657,8 +657,10 @@ export class ApiServer {
           name!,
           options,
         );
+        // The real server answers 200 for deletions that finish later too (graceful
+        // pods, finalizers, namespaces), with the object as it now stands.
         if (!finished || type.resource === 'pods') {
-          sendJson(res, finished ? 200 : 202, object);
+          sendJson(res, 200, object);
         } else {
           sendJson(res, 200, {
             kind: 'Status',
