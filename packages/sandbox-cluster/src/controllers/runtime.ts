@@ -259,28 +259,34 @@ export class EventRecorder {
       )
     )
       return;
-    this.registry.create(this.eventType, namespace, {
-      metadata: { name, namespace },
-      involvedObject: {
-        kind: involved.kind,
-        namespace: involved.metadata.namespace,
-        name: involved.metadata.name,
-        uid: involved.metadata.uid,
-        apiVersion: involved.apiVersion,
-        resourceVersion: involved.metadata.resourceVersion,
-        ...(fieldPath ? { fieldPath } : {}),
-      },
-      reason,
-      message,
-      source: { component, ...(host ? { host } : {}) },
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-      type,
-      eventTime: null,
-      reportingComponent: component,
-      reportingInstance: host ?? '',
-    });
+    try {
+      this.registry.create(this.eventType, namespace, {
+        metadata: { name, namespace },
+        involvedObject: {
+          kind: involved.kind,
+          namespace: involved.metadata.namespace,
+          name: involved.metadata.name,
+          uid: involved.metadata.uid,
+          apiVersion: involved.apiVersion,
+          resourceVersion: involved.metadata.resourceVersion,
+          ...(fieldPath ? { fieldPath } : {}),
+        },
+        reason,
+        message,
+        source: { component, ...(host ? { host } : {}) },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        type,
+        eventTime: null,
+        reportingComponent: component,
+        reportingInstance: host ?? '',
+      });
+    } catch {
+      // Events are best effort, as with a real recorder: a terminating namespace
+      // refuses them, and that must not stop the component recording them.
+      return;
+    }
     this.recent.set(key, { namespace, name });
     if (this.recent.size > this.limit) {
       const [oldestKey, oldest] = this.recent.entries().next().value!;

@@ -177,19 +177,23 @@ export class StatefulControllers {
       if (!parallel && (!isPodReady(pod) || pod.metadata.deletionTimestamp))
         break;
     }
-    // Scale down from the highest ordinal, one at a time.
-    const extra = [...pods.values()]
-      .filter(
-        p =>
-          Number(p.metadata.name.slice(name.length + 1)) >= replicas &&
-          !p.metadata.deletionTimestamp,
-      )
+    // Scale down from the highest ordinal, one at a time: with OrderedReady the next
+    // pod is deleted only once the previous one has terminated (is gone).
+    const condemned = [...pods.values()].filter(
+      p => Number(p.metadata.name.slice(name.length + 1)) >= replicas,
+    );
+    const awaitingTermination =
+      !parallel && condemned.some(p => p.metadata.deletionTimestamp);
+    const extra = condemned
+      .filter(p => !p.metadata.deletionTimestamp)
       .sort(
         (a, b) =>
           Number(b.metadata.name.slice(name.length + 1)) -
           Number(a.metadata.name.slice(name.length + 1)),
       );
-    if (extra.length > 0) {
+    if (awaitingTermination) {
+      // Wait for the terminating pod to go before touching any other.
+    } else if (extra.length > 0) {
       this.registry.delete(this.pods, ns, extra[0].metadata.name);
       this.events.record(
         sts,

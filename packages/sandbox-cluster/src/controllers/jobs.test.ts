@@ -1,0 +1,145 @@
+import { SandboxCluster } from '../cluster';
+import { KubeObject } from '../api/types';
+import { controllerOf } from './runtime';
+
+jest.setTimeout(30000);
+
+/** Polls `check` every 20 ms for up to `timeoutMs`, failing with a message naming `what`. */
+async function until(
+  what: string,
+  check: () => boolean | undefined,
+  timeoutMs = 15000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
+
+describe('Job controller', () => {
+  let cluster: SandboxCluster;
+
+  beforeEach(() => {
+    cluster = new SandboxCluster({ name: 'x', tokens: ['t'], timeScale: 0.05 });
+  });
+
+  afterEach(async () => {
+    await cluster.stop();
+  });
+
+  const jobType = () => cluster.type('batch', 'jobs');
+  const job = (name: string) =>
+    cluster.registry.find(jobType(), 'default', name)!;
+  const jobPods = (name: string) =>
+    cluster.store
+      .list(cluster.type('', 'pods'), 'default')
+      .filter(
+        p => controllerOf(p)?.kind === 'Job' && controllerOf(p)?.name === name,
+      );
+  const isActive = (p: KubeObject) =>
+    !p.metadata.deletionTimestamp &&
+    p.status?.phase !== 'Succeeded' &&
+    p.status?.phase !== 'Failed';
+  const condition = (name: string, type: string) =>
+    (job(name).status?.conditions ?? []).find(
+      (c: any) => c.type === type && c.status === 'True',
+    );
+  const jobEvents = (name: string) =>
+    cluster.store
+      .list(cluster.type('', 'events'), 'default')
+      .filter(
+        e =>
+          e.involvedObject?.kind === 'Job' && e.involvedObject?.name === name,
+      );
+
+  function createJob(name: string, spec: object, image: string) {
+    cluster.registry.create(jobType(), 'default', {
+      metadata: { name },
+      spec: {
+        ...spec,
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'work', image }],
+          },
+        },
+      },
+    });
+  }
+
+  it('runs 3 completions at most 2 at a time and ends Complete', async () => {
+    let maxActive = 0;
+    const created = new Set<string>();
+    cluster.store.onChange(event => {
+      if (event.resource.resource !== 'pods' || event.resource.group !== '')
+        return;
+      if (controllerOf(event.object)?.name !== 'batch') return;
+      if (event.type === 'ADDED') created.add(event.object.metadata.name);
+      maxActive = Math.max(maxActive, jobPods('batch').filter(isActive).length);
+    });
+
+    createJob('batch', { completions: 3, parallelism: 2 }, 'batch:1');
+    await until('the Job to be Complete', () =>
+      Boolean(condition('batch', 'Complete')),
+    );
+
+    const status = job('batch').status;
+    expect(status.succeeded).toBe(3);
+    expect(status.failed).toBeUndefined();
+    expect(status.active).toBeUndefined();
+    expect(status.completionTime).toBeDefined();
+    expect(status.startTime).toBeDefined();
+    expect(condition('batch', 'Failed')).toBeUndefined();
+    expect(maxActive).toBe(2);
+    expect(created.size).toBe(3);
+    const pods = jobPods('batch');
+    expect(pods.map(p => p.status.phase)).toEqual([
+      'Succeeded',
+      'Succeeded',
+      'Succeeded',
+    ]);
+    for (const pod of pods) {
+      expect(pod.metadata.labels?.['batch.kubernetes.io/job-name']).toBe(
+        'batch',
+      );
+      expect(pod.status.containerStatuses[0].state.terminated).toMatchObject({
+        reason: 'Completed',
+        exitCode: 0,
+      });
+    }
+    expect(jobEvents('batch').map(e => e.reason)).toContain('Completed');
+  });
+
+  it('fails a crash-looping Job with BackoffLimitExceeded after backoffLimit + 1 failures', async () => {
+    createJob('broken', { backoffLimit: 1 }, 'batch:1-crashloop');
+    await until('the Job to be Failed', () =>
+      Boolean(condition('broken', 'Failed')),
+    );
+
+    const failed = condition('broken', 'Failed');
+    expect(failed.reason).toBe('BackoffLimitExceeded');
+    expect(condition('broken', 'Complete')).toBeUndefined();
+    const status = job('broken').status;
+    expect(status.failed).toBe(2);
+    expect(status.succeeded).toBeUndefined();
+    const pods = jobPods('broken');
+    expect(pods).toHaveLength(2);
+    for (const pod of pods) {
+      expect(pod.status.phase).toBe('Failed');
+      // restartPolicy Never: the container is not restarted in place.
+      expect(pod.status.containerStatuses[0].restartCount).toBe(0);
+      expect(pod.status.containerStatuses[0].state.terminated).toMatchObject({
+        reason: 'Error',
+        exitCode: 1,
+      });
+    }
+    expect(
+      jobEvents('broken').some(
+        e => e.type === 'Warning' && e.reason === 'BackoffLimitExceeded',
+      ),
+    ).toBe(true);
+  });
+});
