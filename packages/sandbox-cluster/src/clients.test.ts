@@ -140,6 +140,13 @@ spec:
     expect(
       await kubectl('rollout', 'status', 'deployment/shop', '--timeout=60s'),
     ).toContain('successfully rolled out');
+    // Replaced pods may still be terminating when the rollout reports success, as on
+    // a real cluster; once they are gone only the new image runs.
+    await until('the replaced pods to terminate', () =>
+      cluster.store
+        .list(cluster.type('', 'pods'), 'default')
+        .every(p => !p.metadata.deletionTimestamp),
+    );
     const images = await kubectl(
       'get',
       'pods',
