@@ -198,15 +198,6 @@ export function findResourceType(
   );
 }
 
-export function findResourceTypeByKind(
-  apiVersion: string,
-  kind: string,
-): ResourceType | undefined {
-  return RESOURCE_TYPES.find(
-    t => apiVersionOf(t) === apiVersion && t.kind === kind,
-  );
-}
-
 /** Verbs listed in discovery for a resource or subresource. */
 export function verbsOf(type: ResourceType, subresource?: string) {
   if (isComputedResource(type)) return ['get', 'list'];

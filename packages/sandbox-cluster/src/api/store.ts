@@ -222,13 +222,6 @@ export class ObjectStore {
       set!.delete(sink);
     };
   }
-
-  /** Open watches, for the request counters and fault injection. */
-  watchCount() {
-    let n = 0;
-    for (const set of this.sinks.values()) n += set.size;
-    return n;
-  }
 }
 
 /**

@@ -159,6 +159,7 @@ export class Kubelet {
     load.memory += sign * req.memory;
     load.pods += sign;
     this.load.set(node, load);
+    this.siblingCount(node, pod.metadata.ownerReferences?.[0]?.uid, sign);
   }
 
   nodeLoad(node: string): NodeLoad {
@@ -272,7 +273,6 @@ export class Kubelet {
     }
     this.unschedulable.delete(key);
     const nodeName = best.node.metadata.name;
-    this.siblingCount(nodeName, owner, 1);
     const bound = this.registry.mutate(
       this.pods,
       pod.metadata.namespace,
