@@ -16,7 +16,12 @@ mkdir -p .k2/data/sqlite
 
 set -m # own process groups, so stopping K2 stops every child
 k2_log "starting the sandbox clusters (.k2/sandbox.log)"
-trap 'kill -- -"${portal:-0}" 2>/dev/null || true; kill -- -"${sandbox:-0}" 2>/dev/null || true' EXIT INT TERM
+stop_all() {
+  [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null
+  [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null
+  return 0
+}
+trap stop_all EXIT INT TERM
 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
 
 k2_log "starting the backend ($backend_url) and the frontend ($app_url); first start takes a minute or two"
