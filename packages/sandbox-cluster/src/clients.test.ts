@@ -12,6 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { SandboxCluster } from './cluster';
 import { Sandbox } from './sandbox';
+import { poll as until } from './__testUtils__/http';
 
 const run = promisify(execFile);
 
@@ -33,20 +34,6 @@ if (!kubectlPath && process.env.CI === 'true') {
   );
 }
 const describeKubectl = kubectlPath ? describe : describe.skip;
-
-async function until<T>(
-  what: string,
-  check: () => T | undefined | false,
-  timeoutMs = 15000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 50));
-  }
-}
 
 describeKubectl('kubectl against the sandbox', () => {
   let sandbox: Sandbox;

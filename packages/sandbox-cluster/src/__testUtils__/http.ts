@@ -107,7 +107,7 @@ export function api(
 
 /**
  * Polls `check` every 50 ms until it returns a truthy value (which is returned), failing
- * after `timeoutMs` (10 s) with a message naming what was awaited and the last value seen.
+ * after `timeoutMs` (20 s) with a message naming what was awaited and the last value seen.
  */
 export async function poll<T>(
   what: string,
@@ -117,7 +117,7 @@ export async function poll<T>(
     | undefined
     | null
     | false,
-  timeoutMs = 10000,
+  timeoutMs = 20000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

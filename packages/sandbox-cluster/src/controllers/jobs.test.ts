@@ -1,22 +1,9 @@
 import { SandboxCluster } from '../cluster';
 import { KubeObject } from '../api/types';
 import { controllerOf } from './runtime';
+import { poll as until } from '../__testUtils__/http';
 
 jest.setTimeout(30000);
-
-/** Polls `check` every 20 ms for up to `timeoutMs`, failing with a message naming `what`. */
-async function until(
-  what: string,
-  check: () => boolean | undefined,
-  timeoutMs = 15000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 20));
-  }
-}
 
 describe('Job controller', () => {
   let cluster: SandboxCluster;

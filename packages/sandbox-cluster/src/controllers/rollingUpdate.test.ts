@@ -1,15 +1,8 @@
 import { SandboxCluster } from '../cluster';
 import { isPodReady } from './runtime';
+import { poll as until } from '../__testUtils__/http';
 
 jest.setTimeout(30000);
-
-async function until(what: string, check: () => boolean, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 20));
-  }
-}
 
 describe('Deployment rolling updates', () => {
   let cluster: SandboxCluster;
