@@ -1,0 +1,23 @@
+/**
+ * Labels K2 puts on the Kubernetes objects it creates, and reads back through the watch
+ * caches. `backstage.io/kubernetes-id` (see `ANNOTATION_KUBERNETES_ID`) is set as a label
+ * too, so the stock Kubernetes tab finds the same objects.
+ */
+
+/** The service's `backstage.io/kubernetes-id`, repeated under K2's own prefix. */
+export const LABEL_SERVICE = 'k2.io/service';
+
+/** The K2 environment (`test`, `prod`, ...) an object belongs to. */
+export const LABEL_ENVIRONMENT = 'k2.io/environment';
+
+/** The release that created or last changed the object. */
+export const LABEL_RELEASE = 'k2.io/release';
+
+/** Standard "managed by" label; K2 sets it to {@link MANAGED_BY_K2}. */
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+
+/** Value of {@link LABEL_MANAGED_BY} on objects K2 owns. */
+export const MANAGED_BY_K2 = 'k2';
+
+/** Field manager K2 uses for server-side apply. */
+export const K2_FIELD_MANAGER = 'k2';

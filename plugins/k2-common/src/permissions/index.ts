@@ -1,0 +1,17 @@
+import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/**
+ * Read a service's runtime view: workloads, pods and warning events in every cluster of
+ * its environments. A resource permission on the catalog entity, so a policy can decide
+ * per service (for example with the catalog's `isEntityOwner` rule); the default policy
+ * allows every signed-in user.
+ */
+export const k2ServiceRuntimeReadPermission = createPermission({
+  name: 'k2.service.runtime.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/** Every permission K2 defines, for registration with the permission framework. */
+export const k2Permissions = [k2ServiceRuntimeReadPermission];

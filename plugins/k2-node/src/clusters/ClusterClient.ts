@@ -1,0 +1,303 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import fetch, { RequestInit, Response } from 'node-fetch';
+import { createInterface } from 'readline';
+import { KubeObject } from './resources';
+
+/** An error answer from a Kubernetes API server, with its `Status` reason. */
+export class KubeApiError extends Error {
+  readonly statusCode: number;
+  readonly reason?: string;
+
+  constructor(statusCode: number, message: string, reason?: string) {
+    super(message);
+    this.name = 'KubeApiError';
+    this.statusCode = statusCode;
+    this.reason = reason;
+  }
+}
+
+/** True for "410 Gone": the resourceVersion is too old, a full relist is needed. */
+export function isGone(error: unknown): boolean {
+  return error instanceof KubeApiError && error.statusCode === 410;
+}
+
+/** One line of a watch stream. */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject & { code?: number; message?: string; reason?: string };
+}
+
+export interface ListPage {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+}
+
+/** Where K2 writes a kind: the resources it applies besides the watched ones. */
+const WRITABLE_KINDS: Record<
+  string,
+  { basePath: string; plural: string; namespaced: boolean }
+> = {
+  Namespace: { basePath: '/api/v1', plural: 'namespaces', namespaced: false },
+  Pod: { basePath: '/api/v1', plural: 'pods', namespaced: true },
+  Service: { basePath: '/api/v1', plural: 'services', namespaced: true },
+  ConfigMap: { basePath: '/api/v1', plural: 'configmaps', namespaced: true },
+  Secret: { basePath: '/api/v1', plural: 'secrets', namespaced: true },
+  PersistentVolumeClaim: {
+    basePath: '/api/v1',
+    plural: 'persistentvolumeclaims',
+    namespaced: true,
+  },
+  Deployment: {
+    basePath: '/apis/apps/v1',
+    plural: 'deployments',
+    namespaced: true,
+  },
+  StatefulSet: {
+    basePath: '/apis/apps/v1',
+    plural: 'statefulsets',
+    namespaced: true,
+  },
+  HorizontalPodAutoscaler: {
+    basePath: '/apis/autoscaling/v2',
+    plural: 'horizontalpodautoscalers',
+    namespaced: true,
+  },
+  Job: { basePath: '/apis/batch/v1', plural: 'jobs', namespaced: true },
+  Ingress: {
+    basePath: '/apis/networking.k8s.io/v1',
+    plural: 'ingresses',
+    namespaced: true,
+  },
+};
+
+/**
+ * HTTP access to one cluster's API server: paged lists, watch streams and server-side
+ * apply. Authentication and TLS come from the cluster's `KubeConfig`.
+ */
+export class ClusterClient {
+  readonly #kc: KubeConfig;
+  readonly #server: string;
+  readonly #requestTimeoutMs: number;
+  /** One agent per cluster, so requests reuse connections. */
+  #agent?: RequestInit['agent'];
+
+  constructor(kc: KubeConfig, options: { requestTimeoutMs: number }) {
+    this.#kc = kc;
+    this.#server = kc.getCurrentCluster()!.server.replace(/\/+$/, '');
+    this.#requestTimeoutMs = options.requestTimeoutMs;
+  }
+
+  get server(): string {
+    return this.#server;
+  }
+
+  /**
+   * One request; `read` consumes the response within the deadline (none when
+   * `timeoutMs` is 0: streams are cut by the caller's signal alone).
+   */
+  async #request<T>(
+    path: string,
+    query: Record<string, string | undefined>,
+    init: RequestInit & { timeoutMs?: number },
+    read: (response: Response) => Promise<T>,
+  ): Promise<T> {
+    const url = new URL(this.#server + path);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    const options = await this.#kc.applyToFetchOptions({});
+    // The KubeConfig's headers (the bearer token) plus the request's own.
+    const headers: Record<string, string> = {};
+    new Headers(options.headers as unknown as HeadersInit).forEach(
+      (value, key) => {
+        headers[key] = value;
+      },
+    );
+    Object.assign(headers, init.headers);
+    const timeoutMs = init.timeoutMs ?? this.#requestTimeoutMs;
+    const request = {
+      ...init,
+      agent: (this.#agent ??= options.agent as RequestInit['agent']),
+      headers,
+    };
+    if (timeoutMs === 0) return read(await fetch(url.toString(), request));
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await fetch(url.toString(), {
+        ...request,
+        signal: controller.signal as RequestInit['signal'],
+      });
+      return await read(response);
+    } catch (error) {
+      if (controller.signal.aborted) {
+        throw new Error(
+          `${init.method ?? 'GET'} ${path} timed out after ${timeoutMs} ms`,
+        );
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #fail(response: Response, what: string): Promise<never> {
+    let message = response.statusText;
+    let reason: string | undefined;
+    try {
+      const status = JSON.parse(await response.text());
+      message = status.message ?? message;
+      reason = status.reason;
+    } catch {
+      // not a Status object
+    }
+    throw new KubeApiError(
+      response.status,
+      `${what}: ${response.status} ${message}`,
+      reason,
+    );
+  }
+
+  /** One page of a list. */
+  async list(
+    path: string,
+    query: { limit?: number; continue?: string; labelSelector?: string },
+  ): Promise<ListPage> {
+    const body = await this.#request(
+      path,
+      {
+        limit: query.limit ? String(query.limit) : undefined,
+        continue: query.continue,
+        labelSelector: query.labelSelector,
+      },
+      { method: 'GET', headers: { Accept: 'application/json' } },
+      async response => {
+        if (!response.ok) await this.#fail(response, `list ${path}`);
+        return (await response.json()) as {
+          items?: KubeObject[];
+          metadata?: { resourceVersion?: string; continue?: string };
+        };
+      },
+    );
+    return {
+      items: body.items ?? [],
+      resourceVersion: body.metadata?.resourceVersion ?? '',
+      continue: body.metadata?.continue || undefined,
+    };
+  }
+
+  /**
+   * Opens a watch and feeds its events to `onEvent`. Resolves when the server ends the
+   * stream, rejects on errors; `signal` cuts it. `onOpen` runs once the server has
+   * accepted the watch.
+   */
+  async watch(
+    path: string,
+    query: {
+      resourceVersion: string;
+      timeoutSeconds: number;
+      labelSelector?: string;
+    },
+    handlers: {
+      onOpen(): void;
+      onEvent(event: WatchEvent): void;
+      signal: AbortSignal;
+    },
+  ): Promise<void> {
+    const response = await this.#request(
+      path,
+      {
+        watch: 'true',
+        allowWatchBookmarks: 'true',
+        resourceVersion: query.resourceVersion,
+        timeoutSeconds: String(query.timeoutSeconds),
+        labelSelector: query.labelSelector,
+      },
+      {
+        method: 'GET',
+        headers: { Accept: 'application/json' },
+        signal: handlers.signal as RequestInit['signal'],
+        timeoutMs: 0,
+      },
+      async res => {
+        if (!res.ok) await this.#fail(res, `watch ${path}`);
+        return res;
+      },
+    );
+    handlers.onOpen();
+    const body = response.body;
+    await new Promise<void>((resolve, reject) => {
+      const lines = createInterface({ input: body, crlfDelay: Infinity });
+      let failed = false;
+      const fail = (error: Error) => {
+        if (failed) return;
+        failed = true;
+        lines.close();
+        reject(error);
+      };
+      body.on('error', fail);
+      // readline re-emits its input's errors.
+      lines.on('error', fail);
+      lines.on('line', line => {
+        if (failed || !line) return;
+        let event: WatchEvent;
+        try {
+          event = JSON.parse(line);
+        } catch {
+          fail(new Error(`watch ${path}: unreadable event`));
+          return;
+        }
+        try {
+          handlers.onEvent(event);
+        } catch (error) {
+          fail(error as Error);
+        }
+      });
+      lines.on('close', () => {
+        if (!failed) resolve();
+      });
+    });
+  }
+
+  /**
+   * Server-side apply of a whole object under a field manager. With
+   * `metadata.resourceVersion` set, the server refuses (409) when the object changed
+   * since that version.
+   */
+  async apply(
+    object: KubeObject,
+    options: { fieldManager: string; force?: boolean; dryRun?: boolean },
+  ): Promise<KubeObject> {
+    const kind = object.kind ?? '';
+    const target = WRITABLE_KINDS[kind];
+    if (!target) throw new Error(`K2 does not write objects of kind '${kind}'`);
+    const { namespace, name } = object.metadata;
+    if (target.namespaced && !namespace) {
+      throw new Error(`${kind} '${name}' needs a namespace`);
+    }
+    const path = `${target.basePath}${
+      target.namespaced ? `/namespaces/${encodeURIComponent(namespace!)}` : ''
+    }/${target.plural}/${encodeURIComponent(name)}`;
+    return this.#request(
+      path,
+      {
+        fieldManager: options.fieldManager,
+        force: options.force ? 'true' : undefined,
+        dryRun: options.dryRun ? 'All' : undefined,
+      },
+      {
+        method: 'PATCH',
+        headers: {
+          'Content-Type': 'application/apply-patch+yaml',
+          Accept: 'application/json',
+        },
+        body: JSON.stringify(object),
+      },
+      async response => {
+        if (!response.ok) await this.#fail(response, `apply ${kind} ${name}`);
+        return (await response.json()) as KubeObject;
+      },
+    );
+  }
+}

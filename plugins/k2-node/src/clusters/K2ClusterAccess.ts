@@ -1,0 +1,186 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import {
+  ConflictError,
+  ForwardedError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import {
+  K2_FIELD_MANAGER,
+  K2ClusterHealth,
+  K2ConfigError,
+  K2EnvironmentModel,
+} from '@internal/plugin-k2-common';
+import { durationToMilliseconds } from '@backstage/types';
+import { ClusterCache, ClusterChange } from './ClusterCache';
+import { ClusterClient, KubeApiError } from './ClusterClient';
+import { K2Cluster, K2ClusterRegistry } from './K2ClusterRegistry';
+import { DEFAULT_WATCH_TIMING, WatchTiming } from './Reflector';
+import { KubeObject } from './resources';
+
+/** Reads `k2.clusterAccess`; every key is optional. */
+export function readWatchTiming(config: Config): WatchTiming {
+  const access = config.getOptionalConfig('k2.clusterAccess');
+  if (!access) return DEFAULT_WATCH_TIMING;
+  const ms = (key: string, fallback: number) =>
+    access.has(key)
+      ? durationToMilliseconds(readDurationFromConfig(access, { key }))
+      : fallback;
+  const timing: WatchTiming = {
+    silentWatchTimeoutMs: ms(
+      'silentWatchTimeout',
+      DEFAULT_WATCH_TIMING.silentWatchTimeoutMs,
+    ),
+    watchSessionSeconds:
+      ms('watchSession', DEFAULT_WATCH_TIMING.watchSessionSeconds * 1000) /
+      1000,
+    backoffInitialMs: ms(
+      'backoff.initial',
+      DEFAULT_WATCH_TIMING.backoffInitialMs,
+    ),
+    backoffMaxMs: ms('backoff.max', DEFAULT_WATCH_TIMING.backoffMaxMs),
+    pageSize:
+      access.getOptionalNumber('pageSize') ?? DEFAULT_WATCH_TIMING.pageSize,
+    requestTimeoutMs: ms(
+      'requestTimeout',
+      DEFAULT_WATCH_TIMING.requestTimeoutMs,
+    ),
+  };
+  for (const [key, value] of Object.entries(timing)) {
+    if (!(value > 0)) {
+      throw new K2ConfigError(`k2.clusterAccess.${key}`, 'must be positive');
+    }
+  }
+  if (timing.backoffMaxMs < timing.backoffInitialMs) {
+    throw new K2ConfigError(
+      'k2.clusterAccess.backoff.max',
+      'must not be shorter than backoff.initial',
+    );
+  }
+  return timing;
+}
+
+/**
+ * K2's one way to Kubernetes: a watch cache per cluster for reading (page views never
+ * list), and server-side apply under K2's field manager for writing.
+ */
+export class K2ClusterAccess {
+  readonly #registry: K2ClusterRegistry;
+  readonly #caches = new Map<string, ClusterCache>();
+  #started = false;
+
+  static fromConfig(options: {
+    config: Config;
+    model: K2EnvironmentModel;
+    logger: LoggerService;
+  }): K2ClusterAccess {
+    return new K2ClusterAccess({
+      registry: K2ClusterRegistry.fromConfig(options.config, options.model),
+      timing: readWatchTiming(options.config),
+      logger: options.logger,
+    });
+  }
+
+  constructor(options: {
+    registry: K2ClusterRegistry;
+    timing?: WatchTiming;
+    logger: LoggerService;
+  }) {
+    this.#registry = options.registry;
+    const timing = options.timing ?? DEFAULT_WATCH_TIMING;
+    for (const cluster of options.registry.list()) {
+      const client = new ClusterClient(
+        options.registry.createKubeConfig(cluster.name),
+        { requestTimeoutMs: timing.requestTimeoutMs },
+      );
+      this.#caches.set(
+        cluster.name,
+        new ClusterCache({
+          name: cluster.name,
+          client,
+          timing,
+          logger: options.logger.child({ component: 'k2-watch-cache' }),
+        }),
+      );
+    }
+  }
+
+  /** Starts every cluster's watches; lists run in the background. */
+  start() {
+    if (this.#started) return;
+    this.#started = true;
+    for (const cache of this.#caches.values()) cache.start();
+  }
+
+  async stop() {
+    await Promise.all([...this.#caches.values()].map(c => c.stop()));
+  }
+
+  listClusters(): K2Cluster[] {
+    return this.#registry.list();
+  }
+
+  /** @throws NotFoundError for a cluster K2 does not know */
+  cache(cluster: string): ClusterCache {
+    const cache = this.#caches.get(cluster);
+    if (!cache) throw new NotFoundError(`K2 has no cluster '${cluster}'`);
+    return cache;
+  }
+
+  health(): K2ClusterHealth[] {
+    return [...this.#caches.values()].map(c => c.health());
+  }
+
+  /** Listen to changes in every cluster; returns a function that stops listening. */
+  subscribe(listener: (change: ClusterChange) => void): () => void {
+    const stops = [...this.#caches.values()].map(c => c.subscribe(listener));
+    return () => stops.forEach(stop => stop());
+  }
+
+  /** Resolves once every cluster has listed everything (tests and benchmarks). */
+  async waitForSync(timeoutMs: number): Promise<void> {
+    await Promise.all(
+      [...this.#caches.values()].map(c => c.waitForSync(timeoutMs)),
+    );
+  }
+
+  /**
+   * Server-side apply of a whole object under K2's field manager. Set
+   * `metadata.resourceVersion` to apply only if nobody changed the object since
+   * (optimistic concurrency); `force` takes over fields another manager owns.
+   *
+   * @throws ConflictError on a stale resourceVersion or a field owned by another manager
+   * @throws InputError when the API server rejects the object as invalid
+   */
+  async apply(
+    cluster: string,
+    object: KubeObject,
+    options: { force?: boolean; dryRun?: boolean } = {},
+  ): Promise<KubeObject> {
+    const { client } = this.cache(cluster);
+    try {
+      return await client.apply(object, {
+        fieldManager: K2_FIELD_MANAGER,
+        ...options,
+      });
+    } catch (error) {
+      const where = `${object.kind} ${object.metadata.namespace ?? ''}/${
+        object.metadata.name
+      } in cluster '${cluster}'`;
+      if (error instanceof KubeApiError) {
+        if (error.statusCode === 409) {
+          throw new ConflictError(`${where}: ${error.message}`);
+        }
+        if (error.statusCode === 422 || error.statusCode === 400) {
+          throw new InputError(`${where}: ${error.message}`);
+        }
+        if (error.statusCode === 403 || error.statusCode === 401) {
+          throw new NotAllowedError(`${where}: ${error.message}`);
+        }
+      }
+      throw new ForwardedError(`Could not apply ${where}`, error);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import { Config } from '@backstage/config';
+import { K2ConfigError, K2EnvironmentModel } from '@internal/plugin-k2-common';
+import { KubeConfig } from '@kubernetes/client-node';
+import fs from 'fs';
+
+/** Where Kubernetes mounts a pod's service account token. */
+const IN_CLUSTER_TOKEN_FILE =
+  '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** A cluster K2 works with: the Kubernetes plugin's declaration plus K2's extras. */
+export interface K2Cluster {
+  name: string;
+  title?: string;
+  url: string;
+  /** Environments that include the cluster, with the cluster's weight in each. */
+  environments: Array<{ name: string; weight: number }>;
+  /** Bearer token of K2's service account; read from the in-cluster file when absent. */
+  serviceAccountToken?: string;
+  caData?: string;
+  caFile?: string;
+  skipTLSVerify: boolean;
+  /** Config key of the declaration, for messages. */
+  configKey: string;
+}
+
+/**
+ * The clusters K2 releases to and watches: every cluster an environment names, as the
+ * stock Kubernetes plugin declares it under `kubernetes.clusterLocatorMethods`
+ * (`type: config`). One place to declare a cluster; the only place that makes
+ * `KubeConfig`s.
+ */
+export class K2ClusterRegistry {
+  readonly #clusters: Map<string, K2Cluster>;
+
+  /**
+   * @throws K2ConfigError when a K2 cluster cannot be reached with a service identity
+   */
+  static fromConfig(
+    config: Config,
+    model: K2EnvironmentModel,
+  ): K2ClusterRegistry {
+    const used = new Map<string, K2Cluster['environments']>();
+    for (const environment of model.environments) {
+      for (const cluster of environment.clusters) {
+        const list = used.get(cluster.name) ?? [];
+        list.push({ name: environment.name, weight: cluster.weight });
+        used.set(cluster.name, list);
+      }
+    }
+
+    const clusters = new Map<string, K2Cluster>();
+    const methods =
+      config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
+    methods.forEach((method, m) => {
+      if (method.getString('type') !== 'config') return;
+      (method.getOptionalConfigArray('clusters') ?? []).forEach((c, i) => {
+        const name = c.getString('name');
+        const environments = used.get(name);
+        if (!environments) return;
+        const configKey = `kubernetes.clusterLocatorMethods[${m}].clusters[${i}]`;
+        const authProvider = c.getString('authProvider');
+        if (authProvider !== 'serviceAccount') {
+          throw new K2ConfigError(
+            `${configKey}.authProvider`,
+            `K2 watches cluster '${name}' with its own service account, so the cluster needs authProvider 'serviceAccount' (it has '${authProvider}')`,
+          );
+        }
+        clusters.set(name, {
+          name,
+          title: c.getOptionalString('title'),
+          url: c.getString('url').replace(/\/+$/, ''),
+          environments,
+          serviceAccountToken: c.getOptionalString('serviceAccountToken'),
+          caData: c.getOptionalString('caData'),
+          caFile: c.getOptionalString('caFile'),
+          skipTLSVerify: c.getOptionalBoolean('skipTLSVerify') ?? false,
+          configKey,
+        });
+      });
+    });
+    return new K2ClusterRegistry(clusters);
+  }
+
+  constructor(clusters: Map<string, K2Cluster> | K2Cluster[]) {
+    this.#clusters = Array.isArray(clusters)
+      ? new Map(clusters.map(c => [c.name, c]))
+      : clusters;
+  }
+
+  list(): K2Cluster[] {
+    return [...this.#clusters.values()];
+  }
+
+  get(name: string): K2Cluster | undefined {
+    return this.#clusters.get(name);
+  }
+
+  /**
+   * A `KubeConfig` for the cluster, authenticated as K2's service account.
+   *
+   * @throws K2ConfigError when no token is configured and none is mounted
+   */
+  createKubeConfig(name: string): KubeConfig {
+    const cluster = this.#clusters.get(name);
+    if (!cluster) {
+      throw new Error(`K2 has no cluster '${name}'`);
+    }
+    let token = cluster.serviceAccountToken;
+    if (!token) {
+      try {
+        token = fs.readFileSync(IN_CLUSTER_TOKEN_FILE, 'utf8').trim();
+      } catch {
+        throw new K2ConfigError(
+          `${cluster.configKey}.serviceAccountToken`,
+          `no token for cluster '${name}', and the backend does not run in a pod with a mounted service account token`,
+        );
+      }
+    }
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [
+        {
+          name,
+          server: cluster.url,
+          caData: cluster.caData,
+          caFile: cluster.caFile,
+          // A plain-HTTP URL (the local sandbox) has no TLS to verify; client-node
+          // only accepts one with this flag set.
+          skipTLSVerify:
+            cluster.skipTLSVerify || cluster.url.startsWith('http:'),
+        },
+      ],
+      users: [{ name: 'k2', token }],
+      contexts: [{ name, cluster: name, user: 'k2' }],
+      currentContext: name,
+    });
+    return kc;
+  }
+}

@@ -1,0 +1,25 @@
+export { K2ClusterRegistry } from './K2ClusterRegistry';
+export type { K2Cluster } from './K2ClusterRegistry';
+export { K2ClusterAccess, readWatchTiming } from './K2ClusterAccess';
+export { ClusterCache } from './ClusterCache';
+export type { ClusterChange } from './ClusterCache';
+export { ObjectStore } from './ObjectStore';
+export type { StoreChange } from './ObjectStore';
+export { DEFAULT_WATCH_TIMING } from './Reflector';
+export type { WatchTiming, ReflectorCounters } from './Reflector';
+export { KubeApiError } from './ClusterClient';
+export {
+  WATCHED_RESOURCES,
+  involvedKey,
+  serviceKeys,
+  trimObject,
+} from './resources';
+export type {
+  KubeObject,
+  WatchedResource,
+  WatchedResourceName,
+} from './resources';
+export {
+  k2ClusterAccessServiceRef,
+  k2ClusterAccessServiceFactory,
+} from './service';
