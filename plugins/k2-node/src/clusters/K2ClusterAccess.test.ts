@@ -305,6 +305,10 @@ describe('K2ClusterAccess against the sandbox cluster', () => {
       15_000,
     );
     await expectCacheMatchesList(access, cluster);
+    expect(access.health()[0]).toMatchObject({
+      stale: false,
+      error: undefined,
+    });
   });
 });
 
