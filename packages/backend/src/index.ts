@@ -1,11 +1,17 @@
 import { createBackend } from '@backstage/backend-defaults';
-import { k2EnvironmentsServiceFactory } from '@internal/plugin-k2-node';
+import {
+  k2ClusterAccessServiceFactory,
+  k2EnvironmentsServiceFactory,
+} from '@internal/plugin-k2-node';
 
 const backend = createBackend();
 
 // K2: the environment model is validated at start-up; a broken `k2` config stops the
 // backend with a message naming the key.
 backend.add(k2EnvironmentsServiceFactory);
+// K2's one way to the clusters: watch caches, started with the backend.
+backend.add(k2ClusterAccessServiceFactory);
+backend.add(import('@internal/plugin-k2-deploy-backend'));
 
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-proxy-backend'));

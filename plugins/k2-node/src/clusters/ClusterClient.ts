@@ -125,13 +125,15 @@ export class ClusterClient {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
+      const signals = [controller.signal];
+      if (init.signal) signals.push(init.signal as AbortSignal);
       const response = await fetch(url.toString(), {
         ...request,
-        signal: controller.signal as RequestInit['signal'],
+        signal: AbortSignal.any(signals) as RequestInit['signal'],
       });
       return await read(response);
     } catch (error) {
-      if (controller.signal.aborted) {
+      if (controller.signal.aborted && !init.signal?.aborted) {
         throw new Error(
           `${init.method ?? 'GET'} ${path} timed out after ${timeoutMs} ms`,
         );
@@ -163,6 +165,7 @@ export class ClusterClient {
   async list(
     path: string,
     query: { limit?: number; continue?: string; labelSelector?: string },
+    signal?: AbortSignal,
   ): Promise<ListPage> {
     const body = await this.#request(
       path,
@@ -171,7 +174,11 @@ export class ClusterClient {
         continue: query.continue,
         labelSelector: query.labelSelector,
       },
-      { method: 'GET', headers: { Accept: 'application/json' } },
+      {
+        method: 'GET',
+        headers: { Accept: 'application/json' },
+        signal: signal as RequestInit['signal'],
+      },
       async response => {
         if (!response.ok) await this.#fail(response, `list ${path}`);
         return (await response.json()) as {

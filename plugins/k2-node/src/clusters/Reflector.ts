@@ -109,6 +109,8 @@ export class Reflector {
   #resyncAfterSilence = false;
 
   #stopped = false;
+  /** Cuts requests in flight when the reflector stops. */
+  readonly #halt = new AbortController();
   #loop?: Promise<void>;
   #watch?: WatchSession;
   #sleep?: { timer: NodeJS.Timeout; wake(): void };
@@ -135,6 +137,7 @@ export class Reflector {
 
   async stop() {
     this.#stopped = true;
+    this.#halt.abort();
     this.#watch?.controller.abort();
     this.#sleep?.wake();
     await this.#loop;
@@ -167,6 +170,7 @@ export class Reflector {
     while (!this.#stopped) {
       try {
         if (this.#resourceVersion === undefined) await this.#list();
+        if (this.#stopped) break;
         await this.#watchOnce();
       } catch (error) {
         if (this.#stopped) break;
@@ -211,11 +215,15 @@ export class Reflector {
   }
 
   #listPage(continueToken: string | undefined) {
-    return this.#client.list(this.#path, {
-      limit: this.#timing.pageSize,
-      continue: continueToken,
-      labelSelector: this.resource.labelSelector,
-    });
+    return this.#client.list(
+      this.#path,
+      {
+        limit: this.#timing.pageSize,
+        continue: continueToken,
+        labelSelector: this.resource.labelSelector,
+      },
+      this.#halt.signal,
+    );
   }
 
   async #watchOnce() {

@@ -1,0 +1,145 @@
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  CompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  K2ClusterRuntime,
+  K2ServiceRuntime,
+  k2ServiceRuntimeReadPermission,
+  readServiceSpec,
+} from '@internal/plugin-k2-common';
+import {
+  ClusterCache,
+  K2ClusterAccess,
+  K2EnvironmentRegistry,
+  KubeObject,
+} from '@internal/plugin-k2-node';
+import { eventView, podView, workloadView } from './views';
+
+/** Warning events returned per cluster, newest first. */
+const MAX_WARNINGS = 20;
+
+/**
+ * Assembles a service's runtime view from the watch caches: no API server is called
+ * while answering, whatever the number of clusters.
+ */
+export class ServiceRuntimeService {
+  readonly #catalog: CatalogService;
+  readonly #permissions: PermissionsService;
+  readonly #access: K2ClusterAccess;
+  readonly #environments: K2EnvironmentRegistry;
+
+  constructor(options: {
+    catalog: CatalogService;
+    permissions: PermissionsService;
+    access: K2ClusterAccess;
+    environments: K2EnvironmentRegistry;
+  }) {
+    this.#catalog = options.catalog;
+    this.#permissions = options.permissions;
+    this.#access = options.access;
+    this.#environments = options.environments;
+  }
+
+  /**
+   * @throws NotAllowedError when a policy denies reading this service's runtime
+   * @throws NotFoundError when the catalog has no such entity (or hides it)
+   */
+  async getRuntime(
+    ref: CompoundEntityRef,
+    credentials: BackstageCredentials,
+  ): Promise<K2ServiceRuntime> {
+    const entityRef = stringifyEntityRef(ref);
+    const [decision] = await this.#permissions.authorize(
+      [{ permission: k2ServiceRuntimeReadPermission, resourceRef: entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`You may not read the runtime of ${entityRef}`);
+    }
+    const entity = await this.#catalog.getEntityByRef(ref, { credentials });
+    if (!entity) throw new NotFoundError(`No such entity ${entityRef}`);
+
+    const spec = readServiceSpec(entity, this.#environments.model);
+    return {
+      entityRef,
+      kubernetesId: spec.kubernetesId,
+      problems: spec.problems,
+      generatedAt: new Date().toISOString(),
+      environments: spec.targets.map(target => ({
+        name: target.environment.name,
+        title: target.environment.title,
+        namespace: target.namespace,
+        clusters: target.clusters.map(cluster =>
+          clusterRuntime(
+            this.#access.cache(cluster.name),
+            cluster.weight,
+            spec.kubernetesId,
+            target.namespace,
+          ),
+        ),
+      })),
+    };
+  }
+}
+
+function clusterRuntime(
+  cache: ClusterCache,
+  weight: number,
+  serviceId: string,
+  namespace: string,
+): K2ClusterRuntime {
+  const inNamespace = (objects: KubeObject[]) =>
+    objects.filter(o => o.metadata.namespace === namespace);
+  const deployments = inNamespace(cache.byService('deployments', serviceId));
+  const statefulSets = inNamespace(cache.byService('statefulsets', serviceId));
+  const autoscalers = inNamespace(
+    cache.byService('horizontalpodautoscalers', serviceId),
+  );
+  const pods = inNamespace(cache.byService('pods', serviceId));
+
+  const replicaSets = cache.store('replicasets');
+  const workloadOf = (owner: { kind: string; name: string }) => {
+    if (owner.kind === 'StatefulSet') return owner.name;
+    if (owner.kind !== 'ReplicaSet') return undefined;
+    const rs = replicaSets.get(namespace, owner.name);
+    return rs?.metadata.ownerReferences?.find(o => o.controller)?.name;
+  };
+
+  // Warnings about the service's objects, through the events index.
+  const subjects: Array<[string, KubeObject[]]> = [
+    ['Deployment', deployments],
+    ['StatefulSet', statefulSets],
+    ['HorizontalPodAutoscaler', autoscalers],
+    ['ReplicaSet', inNamespace(cache.byService('replicasets', serviceId))],
+    ['Pod', pods],
+  ];
+  const warnings = subjects
+    .flatMap(([kind, objects]) =>
+      objects.flatMap(o => cache.eventsFor(kind, namespace, o.metadata.name)),
+    )
+    .filter(e => e.type === 'Warning')
+    .map(eventView)
+    .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))
+    .slice(0, MAX_WARNINGS);
+
+  const byName = (a: { name: string }, b: { name: string }) =>
+    a.name.localeCompare(b.name);
+  return {
+    cluster: cache.name,
+    weight,
+    health: cache.health(),
+    workloads: [...deployments, ...statefulSets]
+      .map(w => workloadView(w, autoscalers))
+      .sort(byName),
+    pods: pods.map(p => podView(p, workloadOf)).sort(byName),
+    warnings,
+  };
+}

@@ -1,0 +1,26 @@
+import { HumanDuration } from '@backstage/types';
+
+export interface Config {
+  k2?: {
+    /**
+     * How K2's watch caches talk to the clusters. Every key is optional; the defaults
+     * suit production. Documented in docs/configuration.md.
+     */
+    clusterAccess?: {
+      /** A watch with no event and no bookmark for this long is restarted. Default 150 s. */
+      silentWatchTimeout?: HumanDuration | string;
+      /** Watch sessions last between this and twice this, then resume. Default 5 min. */
+      watchSession?: HumanDuration | string;
+      backoff?: {
+        /** First retry delay after a failure. Default 500 ms. */
+        initial?: HumanDuration | string;
+        /** Longest retry delay (jittered exponential backoff). Default 8 s. */
+        max?: HumanDuration | string;
+      };
+      /** Items per list page. Default 500. */
+      pageSize?: number;
+      /** Deadline of one list page or apply. Default 60 s. */
+      requestTimeout?: HumanDuration | string;
+    };
+  };
+}
