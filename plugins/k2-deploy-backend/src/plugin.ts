@@ -28,9 +28,7 @@ export const k2DeployPlugin = createBackendPlugin({
       async init(deps) {
         deps.permissionsRegistry.addPermissions(k2Permissions);
         const runtime = new ServiceRuntimeService(deps);
-        deps.httpRouter.use(
-          await createRouter({ httpAuth: deps.httpAuth, runtime }),
-        );
+        deps.httpRouter.use(await createRouter({ ...deps, runtime }));
       },
     });
   },

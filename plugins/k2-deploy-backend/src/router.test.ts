@@ -173,6 +173,16 @@ describe('GET /api/k2-deploy/services/:namespace/:name/runtime', () => {
     ]);
     const prodA = view.environments[1].clusters[0];
     expect(prodA.health).toMatchObject({ status: 'ok', stale: false });
+
+    const list = await request(backend.server).get('/api/k2-deploy/clusters');
+    expect(list.status).toBe(200);
+    expect(
+      list.body.items.map((c: any) => [c.cluster, c.status, c.objects.pods]),
+    ).toEqual([
+      ['test', 'ok', 1],
+      ['prod-a', 'ok', 6],
+      ['prod-b', 'ok', 2],
+    ]);
     expect(prodA.workloads).toEqual([
       expect.objectContaining({
         kind: 'Deployment',
@@ -296,5 +306,9 @@ describe('GET /api/k2-deploy/services/:namespace/:name/runtime', () => {
     );
     expect(denied.status).toBe(403);
     expect(denied.body.error.name).toBe('NotAllowedError');
+    const clusters = await request(backend.server).get(
+      '/api/k2-deploy/clusters',
+    );
+    expect(clusters.status).toBe(403);
   });
 });

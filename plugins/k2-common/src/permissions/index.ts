@@ -13,5 +13,17 @@ export const k2ServiceRuntimeReadPermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/**
+ * Read the health of K2's cluster connections (sync state, errors, cached object
+ * counts). Allowed to every signed-in user by the default policy.
+ */
+export const k2ClustersReadPermission = createPermission({
+  name: 'k2.clusters.read',
+  attributes: { action: 'read' },
+});
+
 /** Every permission K2 defines, for registration with the permission framework. */
-export const k2Permissions = [k2ServiceRuntimeReadPermission];
+export const k2Permissions = [
+  k2ServiceRuntimeReadPermission,
+  k2ClustersReadPermission,
+];

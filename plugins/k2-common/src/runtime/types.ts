@@ -27,6 +27,8 @@ export interface K2ClusterHealth {
   error?: { resource: string; message: string; at: string };
   /** Resources whose watch is not live, e.g. `['pods', 'events']`. */
   pendingResources: string[];
+  /** Cached objects per resource type, e.g. `{ pods: 16667, ... }`. */
+  objects: Record<string, number>;
 }
 
 /** Rollout state of a workload, as `kubectl rollout status` reads it. */
@@ -106,6 +108,11 @@ export interface K2EnvironmentRuntime {
   /** The namespace releases go to in this environment. */
   namespace: string;
   clusters: K2ClusterRuntime[];
+}
+
+/** Response of `GET /api/k2-deploy/clusters`. */
+export interface K2ClusterList {
+  items: K2ClusterHealth[];
 }
 
 /** Response of `GET /api/k2-deploy/services/:namespace/:name/runtime`. */

@@ -131,6 +131,9 @@ export class ClusterCache {
           }
         : undefined,
       pendingResources: all.filter(h => h.state !== 'ok').map(h => h.resource),
+      objects: Object.fromEntries(
+        [...this.#reflectors].map(([name, r]) => [name, r.store.size]),
+      ),
     };
   }
 
