@@ -16,6 +16,7 @@ export const repoRoot = path.resolve(__dirname, '../../../../..');
  */
 export interface BackendProcess {
   baseUrl: string;
+  pid: number;
   /** Everything the process printed so far. */
   output(): string;
   /** Resolves with the exit code once the process exits. */
@@ -83,6 +84,7 @@ export async function startBackendProcess(options: {
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     output: () => output,
     exited,
     async stop() {

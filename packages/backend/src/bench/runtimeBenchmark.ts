@@ -1,0 +1,351 @@
+import { randomBytes } from 'crypto';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import YAML from 'yaml';
+import { Sandbox, seedRunningDeployment } from '@internal/sandbox-cluster';
+import {
+  startBackendProcess,
+  waitFor,
+} from '../boot/__testUtils__/startBackendProcess';
+
+/**
+ * The service runtime view, measured: K2's endpoint (watch caches) against the stock
+ * Kubernetes backend's `/api/kubernetes/services/:id` (a LIST per object type and
+ * cluster on every call), in the same backend, on the same clusters and entities.
+ *
+ *   yarn bench:runtime                                    (from the repo root)
+ *   K2_BENCH_SERVICES=500 K2_BENCH_SAMPLES=50 yarn bench:runtime   (a quick run)
+ *
+ * Three sandbox clusters (test, prod-a, prod-b) hold 10 pods per service: 2 in test,
+ * 5 in prod-a and 3 in prod-b, as the environments' weights split them.
+ */
+
+const SERVICES = Number(process.env.K2_BENCH_SERVICES ?? 5000);
+const SAMPLES = Number(process.env.K2_BENCH_SAMPLES ?? 200);
+const NAMESPACES = 100;
+const PODS = { test: 2, 'prod-a': 5, 'prod-b': 3 } as const;
+const CLUSTERS = Object.keys(PODS) as Array<keyof typeof PODS>;
+
+const serviceName = (i: number) => `svc-${String(i).padStart(5, '0')}`;
+const namespaceOf = (i: number) => `bench-${i % NAMESPACES}`;
+
+function log(message: string) {
+  process.stdout.write(
+    `[${new Date().toISOString().slice(11, 19)}] ${message}\n`,
+  );
+}
+
+function percentile(sorted: number[], p: number) {
+  return sorted[
+    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  ];
+}
+
+function rssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+function writeCatalog(dir: string) {
+  const docs = [];
+  for (let i = 0; i < SERVICES; i++) {
+    docs.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: serviceName(i),
+        annotations: {
+          'k2.io/environments': 'test,prod',
+          'k2.io/namespace': namespaceOf(i),
+          'backstage.io/kubernetes-id': serviceName(i),
+        },
+      },
+      spec: {
+        type: 'service',
+        lifecycle: 'production',
+        owner: 'group:default/platform-team',
+      },
+    });
+  }
+  const file = path.join(dir, 'bench-catalog.yaml');
+  fs.writeFileSync(file, docs.map(d => YAML.stringify(d)).join('---\n'));
+  return file;
+}
+
+/**
+ * Seeds every service's Deployment, in batches of 100 services per cluster with a pause
+ * between them: the watches see a steady stream of new pods, as with a busy cluster,
+ * rather than 50,000 at once.
+ */
+async function seed(sandbox: Sandbox) {
+  for (const name of CLUSTERS) {
+    const cluster = sandbox.clusters.get(name)!;
+    const podsPerNode = cluster.options.nodePods - 10;
+    cluster.addNodes(Math.ceil((SERVICES * PODS[name]) / podsPerNode));
+  }
+  for (let i = 0; i < SERVICES; i++) {
+    if (i % 100 === 0) await new Promise(r => setTimeout(r, 100));
+    for (const name of CLUSTERS) {
+      const cluster = sandbox.clusters.get(name)!;
+      seedRunningDeployment(cluster, {
+        namespace: namespaceOf(i),
+        name: serviceName(i),
+        replicas: PODS[name],
+        image: `registry.k2.local/bench/${serviceName(i)}:1.0.${i % 7}`,
+        limits: { cpu: '200m', memory: '256Mi' },
+        labels: { 'backstage.io/kubernetes-id': serviceName(i) },
+        service: true,
+      });
+    }
+  }
+}
+
+async function main() {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-bench-runtime-'));
+  const token = randomBytes(24).toString('hex');
+  const tokens = Object.fromEntries(
+    CLUSTERS.map(c => [c, randomBytes(12).toString('hex')]),
+  );
+  log(`starting 3 sandbox clusters; catalog of ${SERVICES} services`);
+  const sandbox = await Sandbox.start(
+    CLUSTERS.map(name => ({ name, port: 0, token: tokens[name] })),
+  );
+  const catalogFile = writeCatalog(work);
+
+  const backend = await startBackendProcess({
+    configs: ['app-config.yaml'],
+    override: port => ({
+      app: { baseUrl: `http://127.0.0.1:${port}` },
+      backend: {
+        baseUrl: `http://127.0.0.1:${port}`,
+        listen: { port },
+        database: {
+          client: 'better-sqlite3',
+          connection: { directory: path.join(work, 'sqlite') },
+        },
+        auth: {
+          externalAccess: [
+            { type: 'static', options: { token, subject: 'k2-bench' } },
+          ],
+        },
+      },
+      catalog: {
+        locations: [{ type: 'file', target: catalogFile }],
+        processingInterval: { minutes: 30 },
+      },
+      kubernetes: {
+        serviceLocatorMethod: { type: 'multiTenant' },
+        clusterLocatorMethods: [
+          {
+            type: 'config',
+            clusters: CLUSTERS.map(name => ({
+              name,
+              url: sandbox.clusters.get(name)!.url,
+              authProvider: 'serviceAccount',
+              serviceAccountToken: tokens[name],
+            })),
+          },
+        ],
+      },
+    }),
+  });
+  const headers = { Authorization: `Bearer ${token}` };
+  const get = (p: string) => fetch(`${backend.baseUrl}${p}`, { headers });
+
+  try {
+    log('waiting for the backend and the catalog');
+    const started = Date.now();
+    await waitFor(
+      backend,
+      async () => {
+        const res = await get(
+          `/api/catalog/entities/by-name/component/default/${serviceName(
+            SERVICES - 1,
+          )}`,
+        );
+        return res.ok ? true : undefined;
+      },
+      900_000,
+    );
+    log(`catalog ready after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const clusterObjects = async () =>
+      ((await (await get('/api/k2-deploy/clusters')).json()) as any).items as {
+        status: string;
+        objects: Record<string, number>;
+      }[];
+    await waitFor(backend, async () =>
+      (await clusterObjects()).every(c => c.status === 'ok') ? true : undefined,
+    );
+    await new Promise(r => setTimeout(r, 5000));
+    const rssBefore = rssBytes(backend.pid);
+
+    log(`seeding ${SERVICES * 10} pods while the backend watches`);
+    const seedStart = Date.now();
+    await seed(sandbox);
+    const expectedPods = SERVICES * 10;
+    await waitFor(
+      backend,
+      async () => {
+        const clusters = await clusterObjects();
+        const pods = clusters.reduce((n, c) => n + c.objects.pods, 0);
+        return pods === expectedPods && clusters.every(c => c.status === 'ok')
+          ? true
+          : undefined;
+      },
+      600_000,
+    );
+    const cacheSeconds = (Date.now() - seedStart) / 1000;
+    log(
+      `K2 caches hold all ${expectedPods} pods after ${cacheSeconds.toFixed(
+        1,
+      )} s`,
+    );
+    await new Promise(r => setTimeout(r, 10_000));
+    const rssAfter = rssBytes(backend.pid);
+
+    // The same sample of services for both endpoints.
+    const step = Math.max(1, Math.floor(SERVICES / SAMPLES));
+    const sample = Array.from(
+      { length: SAMPLES },
+      (_, k) => (k * step + 7) % SERVICES,
+    );
+    const entities = new Map<number, unknown>();
+    for (const i of sample) {
+      const res = await get(
+        `/api/catalog/entities/by-name/component/default/${serviceName(i)}`,
+      );
+      entities.set(i, await res.json());
+    }
+
+    const k2Call = async (i: number) => {
+      const res = await get(
+        `/api/k2-deploy/services/default/${serviceName(i)}/runtime`,
+      );
+      const body = (await res.json()) as any;
+      if (!res.ok) throw new Error(`K2 ${res.status}: ${JSON.stringify(body)}`);
+      const pods = body.environments
+        .flatMap((e: any) => e.clusters)
+        .reduce((n: number, c: any) => n + c.pods.length, 0);
+      if (pods !== 10)
+        throw new Error(`K2 returned ${pods} pods for ${serviceName(i)}`);
+    };
+    const stockCall = async (i: number) => {
+      const res = await fetch(
+        `${backend.baseUrl}/api/kubernetes/services/${serviceName(i)}`,
+        {
+          method: 'POST',
+          headers: { ...headers, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ entity: entities.get(i) }),
+        },
+      );
+      const body = (await res.json()) as any;
+      if (!res.ok)
+        throw new Error(`stock ${res.status}: ${JSON.stringify(body)}`);
+      const pods = body.items
+        .flatMap((c: any) => c.resources)
+        .filter((r: any) => r.type === 'pods')
+        .reduce((n: number, r: any) => n + r.resources.length, 0);
+      if (pods !== 10)
+        throw new Error(`stock returned ${pods} pods for ${serviceName(i)}`);
+    };
+
+    const measure = async (
+      name: string,
+      call: (i: number) => Promise<void>,
+    ) => {
+      for (const i of sample.slice(0, 10)) await call(i); // warm-up
+      for (const c of sandbox.clusters.values()) c.counters.reset();
+      const times: number[] = [];
+      const began = Date.now();
+      for (const i of sample) {
+        const t = performance.now();
+        await call(i);
+        times.push(performance.now() - t);
+      }
+      const wall = (Date.now() - began) / 1000;
+      const lists = [...sandbox.clusters.values()].reduce(
+        (n, c) => n + c.counters.total('list'),
+        0,
+      );
+      const calls = [...sandbox.clusters.values()].reduce(
+        (n, c) => n + c.counters.total() - c.counters.total('watch'),
+        0,
+      );
+      times.sort((a, b) => a - b);
+      log(`${name}: ${sample.length} page views in ${wall.toFixed(1)} s`);
+      return {
+        p50: percentile(times, 50),
+        p95: percentile(times, 95),
+        p99: percentile(times, 99),
+        listsPerView: lists / sample.length,
+        callsPerView: calls / sample.length,
+      };
+    };
+
+    log(`measuring ${sample.length} services, one page view at a time`);
+    const k2 = await measure('K2 runtime endpoint', k2Call);
+    const stock = await measure('stock Kubernetes endpoint', stockCall);
+
+    const ms = (n: number) => `${n.toFixed(1)} ms`;
+    const mib = (n: number) => `${(n / 1024 ** 2).toFixed(0)} MiB`;
+    const ratio = stock.p95 / k2.p95;
+    const growth = rssAfter - rssBefore;
+    const rows: [string, string, string][] = [
+      ['', 'K2 (watch caches)', 'stock Kubernetes backend'],
+      ['p50', ms(k2.p50), ms(stock.p50)],
+      ['p95', ms(k2.p95), ms(stock.p95)],
+      ['p99', ms(k2.p99), ms(stock.p99)],
+      [
+        'API LIST calls per page view',
+        String(k2.listsPerView),
+        String(stock.listsPerView),
+      ],
+      [
+        'API calls per page view (all)',
+        String(k2.callsPerView),
+        String(stock.callsPerView),
+      ],
+    ];
+    const w0 = Math.max(...rows.map(r => r[0].length));
+    const w1 = Math.max(...rows.map(r => r[1].length));
+    process.stdout.write(
+      `\nK2 service runtime benchmark: ${SERVICES} services, ${expectedPods} pods in 3 clusters, ${sample.length} services sampled\n`,
+    );
+    for (const [a, b, c] of rows) {
+      process.stdout.write(`  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}\n`);
+    }
+    const checks: [string, boolean][] = [
+      [`K2 p95 ${ms(k2.p95)} ≤ 50 ms`, k2.p95 <= 50],
+      [`stock p95 ÷ K2 p95 = ${ratio.toFixed(1)}× ≥ 20×`, ratio >= 20],
+      [
+        `K2 LIST calls per page view = ${k2.listsPerView} (target 0)`,
+        k2.listsPerView === 0,
+      ],
+      [
+        `backend RSS ${mib(rssBefore)} → ${mib(rssAfter)}: growth ${mib(
+          growth,
+        )} ≤ 1024 MiB for ${expectedPods} pods`,
+        growth <= 1024 ** 3,
+      ],
+    ];
+    process.stdout.write(
+      `  watch caches filled with ${expectedPods} pods in ${cacheSeconds.toFixed(
+        1,
+      )} s after seeding\n\nTargets\n`,
+    );
+    for (const [text, ok] of checks) {
+      process.stdout.write(`  ${ok ? 'PASS' : 'FAIL'}  ${text}\n`);
+    }
+    if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+  } finally {
+    await backend.stop();
+    await sandbox.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch(error => {
+  process.stderr.write(`${error?.stack ?? error}\n`);
+  process.exit(1);
+});
