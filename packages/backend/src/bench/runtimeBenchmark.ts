@@ -201,7 +201,8 @@ async function main() {
         1,
       )} s`,
     );
-    await new Promise(r => setTimeout(r, 10_000));
+    // Let the controllers and the backend settle before measuring.
+    await new Promise(r => setTimeout(r, 30_000));
     const rssAfter = rssBytes(backend.pid);
 
     // The same sample of services for both endpoints.
@@ -250,47 +251,55 @@ async function main() {
         throw new Error(`stock returned ${pods} pods for ${serviceName(i)}`);
     };
 
-    const measure = async (
-      name: string,
-      call: (i: number) => Promise<void>,
-    ) => {
-      for (const i of sample.slice(0, 10)) await call(i); // warm-up
+    /** One round: every sampled service once, one page view at a time. */
+    const round = async (call: (i: number) => Promise<void>) => {
       for (const c of sandbox.clusters.values()) c.counters.reset();
       const times: number[] = [];
-      const began = Date.now();
       for (const i of sample) {
         const t = performance.now();
         await call(i);
         times.push(performance.now() - t);
       }
-      const wall = (Date.now() - began) / 1000;
-      const lists = [...sandbox.clusters.values()].reduce(
-        (n, c) => n + c.counters.total('list'),
-        0,
-      );
-      const calls = [...sandbox.clusters.values()].reduce(
-        (n, c) => n + c.counters.total() - c.counters.total('watch'),
-        0,
-      );
-      times.sort((a, b) => a - b);
-      log(`${name}: ${sample.length} page views in ${wall.toFixed(1)} s`);
+      const clusters = [...sandbox.clusters.values()];
       return {
+        times,
+        lists: clusters.reduce((n, c) => n + c.counters.total('list'), 0),
+        calls: clusters.reduce(
+          (n, c) => n + c.counters.total() - c.counters.total('watch'),
+          0,
+        ),
+      };
+    };
+    const summary = (rounds: Awaited<ReturnType<typeof round>>[]) => {
+      const times = rounds.flatMap(r => r.times).sort((x, y) => x - y);
+      const views = times.length;
+      return {
+        views,
         p50: percentile(times, 50),
         p95: percentile(times, 95),
         p99: percentile(times, 99),
-        listsPerView: lists / sample.length,
-        callsPerView: calls / sample.length,
+        listsPerView: rounds.reduce((n, r) => n + r.lists, 0) / views,
+        callsPerView: rounds.reduce((n, r) => n + r.calls, 0) / views,
       };
     };
 
-    log(`measuring ${sample.length} services, one page view at a time`);
-    const k2 = await measure('K2 runtime endpoint', k2Call);
-    const stock = await measure('stock Kubernetes endpoint', stockCall);
+    log(`measuring ${sample.length} services in alternating rounds`);
+    for (const i of sample.slice(0, 10)) {
+      await k2Call(i); // warm-up
+      await stockCall(i);
+    }
+    const k2Rounds = [];
+    const stockRounds = [];
+    for (let r = 0; r < 2; r++) {
+      k2Rounds.push(await round(k2Call));
+      stockRounds.push(await round(stockCall));
+    }
+    const k2 = summary(k2Rounds);
+    const stock = summary(stockRounds);
 
     const ms = (n: number) => `${n.toFixed(1)} ms`;
     const mib = (n: number) => `${(n / 1024 ** 2).toFixed(0)} MiB`;
     const ratio = stock.p95 / k2.p95;
-    const growth = rssAfter - rssBefore;
     const rows: [string, string, string][] = [
       ['', 'K2 (watch caches)', 'stock Kubernetes backend'],
       ['p50', ms(k2.p50), ms(stock.p50)],
@@ -310,7 +319,7 @@ async function main() {
     const w0 = Math.max(...rows.map(r => r[0].length));
     const w1 = Math.max(...rows.map(r => r[1].length));
     process.stdout.write(
-      `\nK2 service runtime benchmark: ${SERVICES} services, ${expectedPods} pods in 3 clusters, ${sample.length} services sampled\n`,
+      `\nK2 service runtime benchmark: ${SERVICES} services, ${expectedPods} pods in 3 clusters, ${sample.length} services sampled, ${k2.views} page views per side\n`,
     );
     for (const [a, b, c] of rows) {
       process.stdout.write(`  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}\n`);
@@ -323,10 +332,15 @@ async function main() {
         k2.listsPerView === 0,
       ],
       [
-        `backend RSS ${mib(rssBefore)} → ${mib(rssAfter)}: growth ${mib(
-          growth,
-        )} ≤ 1024 MiB for ${expectedPods} pods`,
-        growth <= 1024 ** 3,
+        // RSS before the pods is no baseline to subtract (the catalog's ingestion of
+        // the services grows and then returns heap), so the whole process's RSS with
+        // every pod cached is the bound: growth cannot exceed it.
+        `backend RSS with ${expectedPods} pods cached ${mib(
+          rssAfter,
+        )} ≤ 1024 MiB (bounds the growth; ${mib(
+          rssBefore,
+        )} with empty clusters, after the catalog ingestion)`,
+        rssAfter <= 1024 ** 3,
       ],
     ];
     process.stdout.write(

@@ -57,14 +57,22 @@ export class ServiceRuntimeService {
     credentials: BackstageCredentials,
   ): Promise<K2ServiceRuntime> {
     const entityRef = stringifyEntityRef(ref);
-    const [decision] = await this.#permissions.authorize(
-      [{ permission: k2ServiceRuntimeReadPermission, resourceRef: entityRef }],
-      { credentials },
-    );
+    // The permission decision and the catalog read are independent: ask both at once.
+    const [[decision], entity] = await Promise.all([
+      this.#permissions.authorize(
+        [
+          {
+            permission: k2ServiceRuntimeReadPermission,
+            resourceRef: entityRef,
+          },
+        ],
+        { credentials },
+      ),
+      this.#catalog.getEntityByRef(ref, { credentials }),
+    ]);
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`You may not read the runtime of ${entityRef}`);
     }
-    const entity = await this.#catalog.getEntityByRef(ref, { credentials });
     if (!entity) throw new NotFoundError(`No such entity ${entityRef}`);
 
     const spec = readServiceSpec(entity, this.#environments.model);
