@@ -306,9 +306,9 @@ describe('GET /api/k2-deploy/services/:namespace/:name/runtime', () => {
     );
     expect(denied.status).toBe(403);
     expect(denied.body.error.name).toBe('NotAllowedError');
-    const clusters = await request(backend.server).get(
+    const clusterList = await request(backend.server).get(
       '/api/k2-deploy/clusters',
     );
-    expect(clusters.status).toBe(403);
+    expect(clusterList.status).toBe(403);
   });
 });
