@@ -84,6 +84,11 @@ describeWithPostgres('backend boot on PostgreSQL', () => {
         K2_CLUSTER_TEST_URL: 'https://127.0.0.1:1',
         K2_CLUSTER_PROD_A_URL: 'https://127.0.0.1:2',
         K2_CLUSTER_PROD_B_URL: 'https://127.0.0.1:3',
+        // K2 watches every cluster with a service account; nothing listens there, so
+        // the clusters show as degraded while the portal serves.
+        K2_CLUSTER_TEST_TOKEN: 'boot-test',
+        K2_CLUSTER_PROD_A_TOKEN: 'boot-test',
+        K2_CLUSTER_PROD_B_TOKEN: 'boot-test',
       },
     });
     try {
