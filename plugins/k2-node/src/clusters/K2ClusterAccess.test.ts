@@ -53,6 +53,12 @@ describe('K2ClusterAccess against the sandbox cluster', () => {
     await expectCacheMatchesList(access, cluster);
 
     // A new service released through the API shows up as its pods start...
+    const seen: string[] = [];
+    const unsubscribe = access.subscribe(change => {
+      if (change.resource === 'pods' && change.type === 'ADDED') {
+        seen.push(change.object.metadata.name);
+      }
+    });
     const client = api(cluster);
     const created = await client.post(
       '/apis/apps/v1/namespaces/shop/deployments',
@@ -87,6 +93,10 @@ describe('K2ClusterAccess against the sandbox cluster', () => {
         .byService('pods', 'svc-c')
         .every(p => cache.eventsFor('Pod', 'shop', p.metadata.name).length > 0),
     );
+
+    // Subscribers (the release engine, instance history) hear about each new pod.
+    expect(seen.sort()).toEqual(podNames(access, 'svc-c'));
+    unsubscribe();
 
     // ...and leaves the cache when it is deleted.
     await client.delete('/apis/apps/v1/namespaces/shop/deployments/svc-b');
