@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import fetch, { RequestInit, Response } from 'node-fetch';
 import { createInterface } from 'readline';
-import { KubeObject } from './resources';
+import { KubeObject, WATCHED_RESOURCES } from './resources';
 
 /** An error answer from a Kubernetes API server, with its `Status` reason. */
 export class KubeApiError extends Error {
@@ -33,36 +33,19 @@ export interface ListPage {
   continue?: string;
 }
 
-/** Where K2 writes a kind: the resources it applies besides the watched ones. */
+/** Where K2 writes a kind: every watched resource plus these. */
 const WRITABLE_KINDS: Record<
   string,
   { basePath: string; plural: string; namespaced: boolean }
 > = {
+  ...Object.fromEntries(
+    WATCHED_RESOURCES.map(r => [
+      r.kind,
+      { basePath: r.basePath, plural: r.name, namespaced: r.namespaced },
+    ]),
+  ),
   Namespace: { basePath: '/api/v1', plural: 'namespaces', namespaced: false },
-  Pod: { basePath: '/api/v1', plural: 'pods', namespaced: true },
-  Service: { basePath: '/api/v1', plural: 'services', namespaced: true },
-  ConfigMap: { basePath: '/api/v1', plural: 'configmaps', namespaced: true },
   Secret: { basePath: '/api/v1', plural: 'secrets', namespaced: true },
-  PersistentVolumeClaim: {
-    basePath: '/api/v1',
-    plural: 'persistentvolumeclaims',
-    namespaced: true,
-  },
-  Deployment: {
-    basePath: '/apis/apps/v1',
-    plural: 'deployments',
-    namespaced: true,
-  },
-  StatefulSet: {
-    basePath: '/apis/apps/v1',
-    plural: 'statefulsets',
-    namespaced: true,
-  },
-  HorizontalPodAutoscaler: {
-    basePath: '/apis/autoscaling/v2',
-    plural: 'horizontalpodautoscalers',
-    namespaced: true,
-  },
   Job: { basePath: '/apis/batch/v1', plural: 'jobs', namespaced: true },
   Ingress: {
     basePath: '/apis/networking.k8s.io/v1',
