@@ -2,6 +2,14 @@ import { HumanDuration } from '@backstage/types';
 
 export interface Config {
   k2?: {
+    serviceIndex?: {
+      /**
+       * How often each K2 backend plugin re-reads the catalog's K2 services (Components
+       * with `k2.io/environments`) into memory. A service registered in between is read
+       * from the catalog on first use. Default 30 s.
+       */
+      refreshInterval?: HumanDuration | string;
+    };
     /**
      * How K2's watch caches talk to the clusters. Every key is optional; the defaults
      * suit production. Documented in docs/configuration.md.

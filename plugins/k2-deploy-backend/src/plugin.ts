@@ -2,11 +2,11 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { k2Permissions } from '@internal/plugin-k2-common';
 import {
   k2ClusterAccessServiceRef,
   k2EnvironmentsServiceRef,
+  k2ServiceIndexServiceRef,
 } from '@internal/plugin-k2-node';
 import { createRouter } from './router';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
@@ -21,7 +21,7 @@ export const k2DeployPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
-        catalog: catalogServiceRef,
+        services: k2ServiceIndexServiceRef,
         access: k2ClusterAccessServiceRef,
         environments: k2EnvironmentsServiceRef,
       },

@@ -6,3 +6,4 @@
  */
 export * from './environments';
 export * from './clusters';
+export * from './catalog';

@@ -7,7 +7,6 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   K2ClusterRuntime,
@@ -19,6 +18,7 @@ import {
   ClusterCache,
   K2ClusterAccess,
   K2EnvironmentRegistry,
+  K2ServiceIndex,
   KubeObject,
 } from '@internal/plugin-k2-node';
 import { eventView, podView, workloadView } from './views';
@@ -31,18 +31,18 @@ const MAX_WARNINGS = 20;
  * while answering, whatever the number of clusters.
  */
 export class ServiceRuntimeService {
-  readonly #catalog: CatalogService;
+  readonly #services: K2ServiceIndex;
   readonly #permissions: PermissionsService;
   readonly #access: K2ClusterAccess;
   readonly #environments: K2EnvironmentRegistry;
 
   constructor(options: {
-    catalog: CatalogService;
+    services: K2ServiceIndex;
     permissions: PermissionsService;
     access: K2ClusterAccess;
     environments: K2EnvironmentRegistry;
   }) {
-    this.#catalog = options.catalog;
+    this.#services = options.services;
     this.#permissions = options.permissions;
     this.#access = options.access;
     this.#environments = options.environments;
@@ -50,14 +50,15 @@ export class ServiceRuntimeService {
 
   /**
    * @throws NotAllowedError when a policy denies reading this service's runtime
-   * @throws NotFoundError when the catalog has no such entity (or hides it)
+   * @throws NotFoundError when the catalog has no such entity
    */
   async getRuntime(
     ref: CompoundEntityRef,
     credentials: BackstageCredentials,
   ): Promise<K2ServiceRuntime> {
     const entityRef = stringifyEntityRef(ref);
-    // The permission decision and the catalog read are independent: ask both at once.
+    // The entity usually comes from the in-memory index; the permission decision is
+    // asked on every request, so a policy change applies at once.
     const [[decision], entity] = await Promise.all([
       this.#permissions.authorize(
         [
@@ -68,7 +69,7 @@ export class ServiceRuntimeService {
         ],
         { credentials },
       ),
-      this.#catalog.getEntityByRef(ref, { credentials }),
+      this.#services.get(ref),
     ]);
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`You may not read the runtime of ${entityRef}`);

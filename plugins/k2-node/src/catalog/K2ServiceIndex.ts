@@ -1,0 +1,125 @@
+import {
+  AuthService,
+  LoggerService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import {
+  CompoundEntityRef,
+  Entity,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { HumanDuration } from '@backstage/types';
+import {
+  ANNOTATION_ENVIRONMENTS,
+  isK2Service,
+} from '@internal/plugin-k2-common';
+
+/** Entities fetched per catalog page during a refresh. */
+const PAGE_SIZE = 500;
+
+/** Default time between two full refreshes. */
+export const DEFAULT_SERVICE_INDEX_REFRESH: HumanDuration = { seconds: 30 };
+
+/**
+ * The catalog's K2 services (Components carrying `k2.io/environments`), kept in memory
+ * so a page view resolves a service's K2 settings without a round trip to the catalog.
+ *
+ * The index is refreshed in full on a schedule; a service it does not hold yet (just
+ * registered) is read from the catalog and added. It is read with the plugin's own
+ * credentials: callers decide who may see what through K2's permissions, which policies
+ * can restrict per entity.
+ */
+export class K2ServiceIndex {
+  readonly #catalog: CatalogService;
+  readonly #auth: AuthService;
+  readonly #logger: LoggerService;
+  #entities = new Map<string, Entity>();
+  #refreshedAt?: Date;
+
+  constructor(options: {
+    catalog: CatalogService;
+    auth: AuthService;
+    logger: LoggerService;
+  }) {
+    this.#catalog = options.catalog;
+    this.#auth = options.auth;
+    this.#logger = options.logger;
+  }
+
+  /** Refreshes the index in full on a schedule. */
+  async schedule(options: {
+    scheduler: SchedulerService;
+    frequency: HumanDuration;
+  }): Promise<void> {
+    await options.scheduler.scheduleTask({
+      id: 'k2-service-index-refresh',
+      scope: 'local',
+      frequency: options.frequency,
+      timeout: { minutes: 5 },
+      fn: async () => {
+        try {
+          await this.refresh();
+        } catch (error) {
+          // Keep serving the previous index; the next run tries again.
+          this.#logger.warn(`Could not refresh the K2 service index: ${error}`);
+        }
+      },
+    });
+  }
+
+  /** Number of services held, and when the last full refresh finished. */
+  get status(): { services: number; refreshedAt?: string } {
+    return {
+      services: this.#entities.size,
+      refreshedAt: this.#refreshedAt?.toISOString(),
+    };
+  }
+
+  /** Replaces the index with every K2 service the catalog holds now. */
+  async refresh(): Promise<void> {
+    const credentials = await this.#auth.getOwnServiceCredentials();
+    const next = new Map<string, Entity>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.#catalog.queryEntities(
+        cursor
+          ? { cursor, limit: PAGE_SIZE }
+          : {
+              filter: {
+                kind: 'component',
+                [`metadata.annotations.${ANNOTATION_ENVIRONMENTS}`]:
+                  CATALOG_FILTER_EXISTS,
+              },
+              limit: PAGE_SIZE,
+              totalItems: 'exclude',
+            },
+        { credentials },
+      );
+      for (const entity of page.items) next.set(keyOf(entity), entity);
+      cursor = page.pageInfo.nextCursor;
+    } while (cursor);
+    this.#entities = next;
+    this.#refreshedAt = new Date();
+  }
+
+  /**
+   * The service's entity: from the index, or from the catalog when the index does not
+   * hold it yet. Undefined when the catalog has no such entity.
+   */
+  async get(ref: CompoundEntityRef): Promise<Entity | undefined> {
+    const key = stringifyEntityRef(ref).toLocaleLowerCase('en-US');
+    const known = this.#entities.get(key);
+    if (known) return known;
+    const entity = await this.#catalog.getEntityByRef(ref, {
+      credentials: await this.#auth.getOwnServiceCredentials(),
+    });
+    if (entity && isK2Service(entity)) this.#entities.set(key, entity);
+    return entity;
+  }
+}
+
+function keyOf(entity: Entity) {
+  return stringifyEntityRef(entity).toLocaleLowerCase('en-US');
+}
