@@ -94,6 +94,25 @@ export interface Config {
        * @visibility frontend
        */
       wildcardDomain?: string;
+      /** How releases roll out in this environment. */
+      release?: {
+        /**
+         * Seconds a rollout may take before the release fails as timed out. Default 600.
+         * @visibility frontend
+         */
+        timeoutSeconds?: number;
+        /**
+         * Roll back to the last successful release when a release fails. Default false.
+         * @visibility frontend
+         */
+        autoRollback?: boolean;
+        /**
+         * Seconds a terminating pod keeps serving (preStop) so endpoints drop it before
+         * SIGTERM. Default 10.
+         * @visibility frontend
+         */
+        drainSeconds?: number;
+      };
     }>;
 
     /**

@@ -35,6 +35,15 @@ export const ANNOTATION_PORT = 'k2.io/port';
 export const ANNOTATION_HEALTH_PATH = 'k2.io/health-path';
 
 /**
+ * Service profile: node labels the service's pods must run on, comma-separated
+ * `key=value` pairs, e.g. `pool=payments,disk=ssd`.
+ */
+export const ANNOTATION_NODE_SELECTOR = 'k2.io/node-selector';
+
+/** Service profile: the Kubernetes PriorityClass of the service's pods. */
+export const ANNOTATION_PRIORITY_CLASS = 'k2.io/priority-class';
+
+/**
  * The stock Backstage Kubernetes annotation; K2 sets the same value as a label on every
  * object it creates so the stock Kubernetes tab sees K2's workloads.
  */

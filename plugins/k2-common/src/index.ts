@@ -10,4 +10,5 @@ export * from './environments';
 export * from './services';
 export * from './permissions';
 export * from './runtime';
+export * from './releases';
 export * from './devSignIn';

@@ -21,3 +21,15 @@ export const MANAGED_BY_K2 = 'k2';
 
 /** Field manager K2 uses for server-side apply. */
 export const K2_FIELD_MANAGER = 'k2';
+
+/**
+ * Whether a pod receives traffic: the service's Service selects `on` only, so flipping
+ * one pod's label takes it out of the endpoints while it keeps running.
+ */
+export const LABEL_TRAFFIC = 'k2.io/traffic';
+
+/** Pod template annotation holding the release id that rendered it. */
+export const ANNOTATION_RELEASE_ID = 'k2.io/release-id';
+
+/** Pod template annotation a restart sets, so the Deployment rolls its pods. */
+export const ANNOTATION_RESTARTED_AT = 'k2.io/restarted-at';

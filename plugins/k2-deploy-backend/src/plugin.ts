@@ -8,10 +8,16 @@ import {
   k2EnvironmentsServiceRef,
   k2ServiceIndexServiceRef,
 } from '@internal/plugin-k2-node';
+import { DatabaseReleaseStore } from './database/DatabaseReleaseStore';
+import { ReleaseDriver } from './releases/ReleaseDriver';
+import { ReleaseEngine } from './releases/ReleaseEngine';
 import { createRouter } from './router';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
 
-/** K2's Deploy backend: for now, the service runtime view from the watch caches. */
+/**
+ * K2's Deploy backend: the service runtime view from the watch caches, and the release
+ * engine (release, rollback, scale, restart, autoscaling, approvals, history).
+ */
 export const k2DeployPlugin = createBackendPlugin({
   pluginId: 'k2-deploy',
   register(env) {
@@ -21,14 +27,46 @@ export const k2DeployPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+        logger: coreServices.logger,
+        auditor: coreServices.auditor,
+        userInfo: coreServices.userInfo,
         services: k2ServiceIndexServiceRef,
         access: k2ClusterAccessServiceRef,
         environments: k2EnvironmentsServiceRef,
       },
       async init(deps) {
         deps.permissionsRegistry.addPermissions(k2Permissions);
+        const store = await DatabaseReleaseStore.create(deps);
+        const driver = new ReleaseDriver({ ...deps, store });
+        const engine = new ReleaseEngine({
+          ...deps,
+          store,
+          kick: () => driver.kick(),
+        });
+
+        // The driver's heartbeat: resumes releases after a restart and enforces
+        // timeouts. Cache changes and new releases bring passes forward in between.
+        await deps.scheduler.scheduleTask({
+          id: 'k2-release-driver',
+          frequency: { seconds: 5 },
+          timeout: { minutes: 2 },
+          fn: () => driver.tick(),
+        });
+        const unsubscribe = deps.access.subscribe(change =>
+          driver.notify(change),
+        );
+        deps.lifecycle.addShutdownHook(() => {
+          unsubscribe();
+          driver.stop();
+        });
+
         const runtime = new ServiceRuntimeService(deps);
-        deps.httpRouter.use(await createRouter({ ...deps, runtime }));
+        deps.httpRouter.use(
+          await createRouter({ ...deps, runtime, engine, driver, store }),
+        );
       },
     });
   },

@@ -2,28 +2,86 @@ import {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   K2ClusterList,
   k2ClustersReadPermission,
+  K2ReleaseList,
 } from '@internal/plugin-k2-common';
 import { K2ClusterAccess } from '@internal/plugin-k2-node';
 import express from 'express';
 import Router from 'express-promise-router';
+import { ReleaseStore } from './database/ReleaseStore';
+import { ReleaseDriver } from './releases/ReleaseDriver';
+import { Caller, ReleaseEngine } from './releases/ReleaseEngine';
+import { releaseView } from './releases/releaseView';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
 
 // Entity names and namespaces as the catalog allows them.
 const NAME = /^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
+const ENVIRONMENT = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const RELEASE_ID = /^[0-9a-f-]{36}$/;
+
+/** The service a route names; 400 on names the catalog cannot hold. */
+function serviceRef(params: { namespace: string; name: string }) {
+  const { namespace, name } = params;
+  if (!NAME.test(namespace) || !NAME.test(name)) {
+    throw new InputError(
+      `'${namespace}/${name}' is not a valid entity namespace and name`,
+    );
+  }
+  return { kind: 'component', namespace, name };
+}
+
+function environmentParam(value: string) {
+  if (!ENVIRONMENT.test(value)) {
+    throw new InputError(`'${value}' is not an environment name`);
+  }
+  return value;
+}
+
+function releaseIdParam(value: string) {
+  if (!RELEASE_ID.test(value)) {
+    throw new InputError(`'${value}' is not a release id`);
+  }
+  return value;
+}
+
+/** `limit` (1–100, default 20) and `before` (a cursor) from the query string. */
+function pageParams(query: express.Request['query']) {
+  const { limit, before } = query;
+  const n = limit === undefined ? 20 : Number(limit);
+  if (!Number.isInteger(n) || n < 1 || n > 100) {
+    throw new InputError("'limit' must be a whole number from 1 to 100");
+  }
+  if (before !== undefined && typeof before !== 'string') {
+    throw new InputError("'before' must be a cursor from a previous page");
+  }
+  return { limit: n, before: before as string | undefined };
+}
 
 export async function createRouter(options: {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   access: K2ClusterAccess;
   runtime: ServiceRuntimeService;
+  engine: ReleaseEngine;
+  driver: ReleaseDriver;
+  store: ReleaseStore;
 }): Promise<express.Router> {
-  const { httpAuth, permissions, access, runtime } = options;
+  const { httpAuth, permissions, access, runtime, engine, driver, store } =
+    options;
   const router = Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  const caller = async (req: express.Request): Promise<Caller> => ({
+    credentials: await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    }),
+    request: req,
+  });
 
   /** Health of every cluster's watch cache. */
   router.get('/clusters', async (req, res) => {
@@ -43,21 +101,123 @@ export async function createRouter(options: {
 
   /** The runtime view of a service (a catalog Component) in all its clusters. */
   router.get('/services/:namespace/:name/runtime', async (req, res) => {
-    const { namespace, name } = req.params;
-    if (!NAME.test(namespace) || !NAME.test(name)) {
-      throw new InputError(
-        `'${namespace}/${name}' is not a valid entity namespace and name`,
-      );
+    const ref = serviceRef(req.params);
+    const { credentials } = await caller(req);
+    res.json(await runtime.getRuntime(ref, credentials));
+  });
+
+  /** Release history, newest first; `environment` narrows it to one. */
+  router.get('/services/:namespace/:name/releases', async (req, res) => {
+    const ref = serviceRef(req.params);
+    const { environment } = req.query;
+    if (environment !== undefined && typeof environment !== 'string') {
+      throw new InputError("'environment' must be one environment name");
     }
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
+    const service = stringifyEntityRef(ref);
+    await engine.authorizeRead(service, await caller(req));
+    const page = await store.history({
+      service,
+      environment: environment && environmentParam(environment),
+      ...pageParams(req.query),
     });
-    res.json(
-      await runtime.getRuntime(
-        { kind: 'component', namespace, name },
-        credentials,
-      ),
+    const body: K2ReleaseList = {
+      ...page,
+      items: page.items.map(r => releaseView(r, driver.liveProgress(r))),
+    };
+    res.json(body);
+  });
+
+  /** Release: the same engine as the scaffolder action and the Deploy tab. */
+  router.post('/services/:namespace/:name/releases', async (req, res) => {
+    const ref = serviceRef(req.params);
+    const release = await engine.release(ref, req.body, await caller(req));
+    res.status(201).json(releaseView(release));
+  });
+
+  router.get('/releases/:id', async (req, res) => {
+    const release = await store.get(releaseIdParam(req.params.id));
+    if (!release) throw new NotFoundError(`No release ${req.params.id}`);
+    await engine.authorizeRead(release.service, await caller(req));
+    res.json(releaseView(release, driver.liveProgress(release)));
+  });
+
+  router.post('/releases/:id/rollback', async (req, res) => {
+    const release = await engine.rollback(
+      releaseIdParam(req.params.id),
+      req.body,
+      await caller(req),
     );
+    res.status(201).json(releaseView(release));
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    router.post(`/releases/:id/${decision}`, async (req, res) => {
+      const release = await engine.decide(
+        releaseIdParam(req.params.id),
+        decision,
+        req.body,
+        await caller(req),
+      );
+      res.json(releaseView(release));
+    });
+  }
+
+  router.post(
+    '/services/:namespace/:name/environments/:environment/scale',
+    async (req, res) => {
+      const release = await engine.scale(
+        serviceRef(req.params),
+        environmentParam(req.params.environment),
+        req.body,
+        await caller(req),
+      );
+      res.status(201).json(releaseView(release));
+    },
+  );
+
+  router.post(
+    '/services/:namespace/:name/environments/:environment/restart',
+    async (req, res) => {
+      const release = await engine.restart(
+        serviceRef(req.params),
+        environmentParam(req.params.environment),
+        await caller(req),
+      );
+      res.status(201).json(releaseView(release));
+    },
+  );
+
+  router.put(
+    '/services/:namespace/:name/environments/:environment/autoscaling',
+    async (req, res) => {
+      const release = await engine.setAutoscaling(
+        serviceRef(req.params),
+        environmentParam(req.params.environment),
+        req.body,
+        await caller(req),
+      );
+      res.status(201).json(releaseView(release));
+    },
+  );
+
+  router.delete(
+    '/services/:namespace/:name/environments/:environment/autoscaling',
+    async (req, res) => {
+      const release = await engine.setAutoscaling(
+        serviceRef(req.params),
+        environmentParam(req.params.environment),
+        null,
+        await caller(req),
+      );
+      res.status(201).json(releaseView(release));
+    },
+  );
+
+  /** Every mutating action on the service, newest first. */
+  router.get('/services/:namespace/:name/activity', async (req, res) => {
+    const service = stringifyEntityRef(serviceRef(req.params));
+    await engine.authorizeRead(service, await caller(req));
+    res.json(await store.listActivity(service, pageParams(req.query)));
   });
 
   return router;

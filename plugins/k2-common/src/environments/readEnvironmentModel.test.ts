@@ -13,6 +13,7 @@ const valid = {
         name: 'test',
         clusters: [{ name: 'test' }],
         wildcardDomain: 'k2.example.com',
+        release: { timeoutSeconds: 600, autoRollback: false, drainSeconds: 10 },
       },
       {
         name: 'prod',
@@ -28,6 +29,7 @@ const valid = {
           resources: { cpu: '500m', memory: '512Mi' },
           overcommit: { cpu: 2, memory: 1.5 },
         },
+        release: { timeoutSeconds: 900, autoRollback: true, drainSeconds: 20 },
       },
     ],
   },
@@ -67,6 +69,7 @@ describe('readEnvironmentModel', () => {
           overcommit: { cpu: 1, memory: 1 },
         },
         wildcardDomain: 'k2.example.com',
+        release: { timeoutSeconds: 600, autoRollback: false, drainSeconds: 10 },
       },
       {
         name: 'prod',
@@ -84,6 +87,7 @@ describe('readEnvironmentModel', () => {
           overcommit: { cpu: 2, memory: 1.5 },
         },
         wildcardDomain: undefined,
+        release: { timeoutSeconds: 900, autoRollback: true, drainSeconds: 20 },
       },
     ]);
   });
@@ -112,6 +116,16 @@ describe('readEnvironmentModel', () => {
       { clusters: [{ name: 'a', weight: 'heavy' }] },
       'k2.environments[1].clusters[0].weight',
       /to a number/,
+    ],
+    [
+      { release: { timeoutSeconds: 0 } },
+      'k2.environments[1].release.timeoutSeconds',
+      /positive integer, got 0/,
+    ],
+    [
+      { release: { drainSeconds: 2.5 } },
+      'k2.environments[1].release.drainSeconds',
+      /positive integer, got 2.5/,
     ],
     [
       { approval: { required: true } },

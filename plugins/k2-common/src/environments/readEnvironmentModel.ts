@@ -196,6 +196,26 @@ function readEnvironment(config: Config, index: number): K2Environment {
       },
     },
     wildcardDomain,
+    release: {
+      timeoutSeconds: readPositive(
+        config,
+        'release.timeoutSeconds',
+        `${at}.release.timeoutSeconds`,
+        600,
+        true,
+      ),
+      autoRollback:
+        read(`${at}.release.autoRollback`, () =>
+          config.getOptionalBoolean('release.autoRollback'),
+        ) ?? false,
+      drainSeconds: readPositive(
+        config,
+        'release.drainSeconds',
+        `${at}.release.drainSeconds`,
+        10,
+        true,
+      ),
+    },
   };
 }
 

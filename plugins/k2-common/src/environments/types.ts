@@ -32,6 +32,16 @@ export interface K2Approval {
   approverGroup?: string;
 }
 
+/** How releases roll out in an environment. */
+export interface K2ReleasePolicy {
+  /** A rollout not complete after this many seconds fails as timed out. */
+  timeoutSeconds: number;
+  /** Roll back to the last successful release when a release fails. */
+  autoRollback: boolean;
+  /** Seconds a terminating pod keeps serving (preStop) before SIGTERM. */
+  drainSeconds: number;
+}
+
 /** One environment (`test`, `prod`, ...) of the K2 environment model. */
 export interface K2Environment {
   name: string;
@@ -46,6 +56,7 @@ export interface K2Environment {
    * Wildcard domain: services get `<service>.<environment>.<wildcardDomain>` without asking.
    */
   wildcardDomain?: string;
+  release: K2ReleasePolicy;
 }
 
 /** The whole K2 environment model read from config. */

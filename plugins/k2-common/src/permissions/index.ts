@@ -22,8 +22,65 @@ export const k2ClustersReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Read a service's releases, their specs and diffs, and its activity log. Allowed to
+ * every signed-in user by K2's policy.
+ */
+export const k2ReleaseReadPermission = createPermission({
+  name: 'k2.release.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Release a service, or roll it back (a release of an older spec). K2's policy allows
+ * the service's owners and platform admins.
+ */
+export const k2ReleaseCreatePermission = createPermission({
+  name: 'k2.release.create',
+  attributes: { action: 'create' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Approve or reject a release waiting in an environment that needs approval. The
+ * policy lets anyone ask; K2 then requires membership of that environment's approver
+ * group (or platform admin), which only K2 knows.
+ */
+export const k2ReleaseApprovePermission = createPermission({
+  name: 'k2.release.approve',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/** Scale a service, set or remove its autoscaling. Owners and platform admins. */
+export const k2ServiceScalePermission = createPermission({
+  name: 'k2.service.scale',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/** Restart a service's pods (a rolling restart). Owners and platform admins. */
+export const k2ServiceRestartPermission = createPermission({
+  name: 'k2.service.restart',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/** Permissions K2's policy grants to a service's owners (and platform admins) only. */
+export const k2OwnerPermissions = [
+  k2ReleaseCreatePermission,
+  k2ServiceScalePermission,
+  k2ServiceRestartPermission,
+];
+
 /** Every permission K2 defines, for registration with the permission framework. */
 export const k2Permissions = [
   k2ServiceRuntimeReadPermission,
   k2ClustersReadPermission,
+  k2ReleaseReadPermission,
+  k2ReleaseCreatePermission,
+  k2ReleaseApprovePermission,
+  k2ServiceScalePermission,
+  k2ServiceRestartPermission,
 ];

@@ -106,8 +106,28 @@ describe('readServiceSpec', () => {
       ),
       model,
     );
-    expect(spec).toMatchObject({ port: 8080, healthPath: '/healthz' });
+    expect(spec).toMatchObject({
+      port: 8080,
+      healthPath: '/healthz',
+      nodeSelector: {},
+      priorityClassName: undefined,
+    });
     expect(spec.targets[0].namespace).toBe('checkout');
+  });
+
+  it('reads the service profile: node labels and priority class', () => {
+    const spec = readServiceSpec(
+      service({
+        'backstage.io/kubernetes-id': 'x',
+        'k2.io/environments': 'test',
+        'k2.io/node-selector': 'pool=payments, disktype=ssd',
+        'k2.io/priority-class': 'business-critical',
+      }),
+      model,
+    );
+    expect(spec.problems).toEqual([]);
+    expect(spec.nodeSelector).toEqual({ pool: 'payments', disktype: 'ssd' });
+    expect(spec.priorityClassName).toBe('business-critical');
   });
 
   it('reports every bad annotation by name and keeps the rest', () => {
@@ -122,6 +142,8 @@ describe('readServiceSpec', () => {
         'k2.io/clusters.test': 'prod-a',
         'k2.io/replicas.test': 'many',
         'k2.io/replicas.qa': '2',
+        'k2.io/node-selector': 'pool=payments,ssd,a=b=c',
+        'k2.io/priority-class': 'Business Critical',
       }),
       model,
     );
@@ -135,6 +157,13 @@ describe('readServiceSpec', () => {
       ),
       expect.stringMatching(/^k2.io\/port '99999'/),
       expect.stringMatching(/^k2.io\/health-path 'health'/),
+      expect.stringMatching(/^k2.io\/node-selector 'ssd' is not a node label/),
+      expect.stringMatching(
+        /^k2.io\/node-selector 'a=b=c' is not a node label/,
+      ),
+      expect.stringMatching(
+        /^k2.io\/priority-class 'Business Critical' is not a PriorityClass name/,
+      ),
       expect.stringMatching(/^k2.io\/namespace 'Payments'/),
       expect.stringMatching(
         /^k2.io\/clusters.test names unknown cluster\(s\) prod-a; clusters of 'test': test/,
@@ -149,6 +178,8 @@ describe('readServiceSpec', () => {
     expect(spec.targets.map(t => t.environment.name)).toEqual(['test']);
     expect(spec.targets[0].clusters.map(c => c.name)).toEqual(['test']);
     expect(spec.port).toBe(8080);
+    expect(spec.nodeSelector).toEqual({ pool: 'payments' });
+    expect(spec.priorityClassName).toBeUndefined();
   });
 
   it('tells K2 services from other entities', () => {

@@ -7,7 +7,9 @@ import {
   ANNOTATION_KUBERNETES_ID,
   ANNOTATION_LANGUAGE,
   ANNOTATION_NAMESPACE,
+  ANNOTATION_NODE_SELECTOR,
   ANNOTATION_PORT,
+  ANNOTATION_PRIORITY_CLASS,
   ANNOTATION_REPLICAS_PREFIX,
   DEFAULT_HEALTH_PATH,
   DEFAULT_PORT,
@@ -39,12 +41,20 @@ export interface K2ServiceSpec {
   image?: string;
   port: number;
   healthPath: string;
+  /** Service profile: node labels the pods must run on, and their priority class. */
+  nodeSelector: Record<string, string>;
+  priorityClassName?: string;
   targets: K2ServiceTarget[];
   /** Annotation problems, each naming the annotation; empty when all is well. */
   problems: string[];
 }
 
 const NAMESPACE_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// Label keys with an optional DNS prefix, and label values, as Kubernetes allows them.
+const LABEL_KEY_PATTERN =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE_PATTERN =
+  /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const IMAGE_PATTERN =
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
 
@@ -117,6 +127,33 @@ export function readServiceSpec(
   if (!healthPath.startsWith('/') || /\s/.test(healthPath)) {
     problems.push(
       `${ANNOTATION_HEALTH_PATH} '${healthPath}' must be an absolute path without spaces`,
+    );
+  }
+
+  const nodeSelector: Record<string, string> = {};
+  for (const pair of splitList(annotations[ANNOTATION_NODE_SELECTOR] ?? '')) {
+    const [key, value, ...rest] = pair.split('=');
+    if (
+      rest.length === 0 &&
+      value !== undefined &&
+      LABEL_KEY_PATTERN.test(key) &&
+      LABEL_VALUE_PATTERN.test(value)
+    ) {
+      nodeSelector[key] = value;
+    } else {
+      problems.push(
+        `${ANNOTATION_NODE_SELECTOR} '${pair}' is not a node label such as 'pool=payments'`,
+      );
+    }
+  }
+
+  const priorityClassName = annotations[ANNOTATION_PRIORITY_CLASS];
+  if (
+    priorityClassName !== undefined &&
+    !NAMESPACE_PATTERN.test(priorityClassName)
+  ) {
+    problems.push(
+      `${ANNOTATION_PRIORITY_CLASS} '${priorityClassName}' is not a PriorityClass name`,
     );
   }
 
@@ -203,5 +240,18 @@ export function readServiceSpec(
     }
   }
 
-  return { kubernetesId, language, image, port, healthPath, targets, problems };
+  return {
+    kubernetesId,
+    language,
+    image,
+    port,
+    healthPath,
+    nodeSelector,
+    priorityClassName:
+      priorityClassName && NAMESPACE_PATTERN.test(priorityClassName)
+        ? priorityClassName
+        : undefined,
+    targets,
+    problems,
+  };
 }

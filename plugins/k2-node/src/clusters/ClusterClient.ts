@@ -260,15 +260,8 @@ export class ClusterClient {
     options: { fieldManager: string; force?: boolean; dryRun?: boolean },
   ): Promise<KubeObject> {
     const kind = object.kind ?? '';
-    const target = WRITABLE_KINDS[kind];
-    if (!target) throw new Error(`K2 does not write objects of kind '${kind}'`);
-    const { namespace, name } = object.metadata;
-    if (target.namespaced && !namespace) {
-      throw new Error(`${kind} '${name}' needs a namespace`);
-    }
-    const path = `${target.basePath}${
-      target.namespaced ? `/namespaces/${encodeURIComponent(namespace!)}` : ''
-    }/${target.plural}/${encodeURIComponent(name)}`;
+    const { name } = object.metadata;
+    const path = objectPath(object);
     return this.#request(
       path,
       {
@@ -290,4 +283,61 @@ export class ClusterClient {
       },
     );
   }
+
+  /**
+   * Deletes an object; its dependents are garbage-collected in the background. A missing
+   * object is not an error.
+   */
+  async delete(object: KubeObject): Promise<void> {
+    const { kind, metadata } = object;
+    return this.#request(
+      objectPath(object),
+      {},
+      {
+        method: 'DELETE',
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+        },
+        body: JSON.stringify({
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: 'Background',
+        }),
+      },
+      async response => {
+        if (response.status === 404) return;
+        if (!response.ok) {
+          await this.#fail(response, `delete ${kind} ${metadata.name}`);
+        }
+      },
+    );
+  }
+
+  /** One GET of an API path that K2 does not watch, e.g. `metrics.k8s.io` pod metrics. */
+  async get<T>(path: string, query?: Record<string, string>): Promise<T> {
+    return this.#request(
+      path,
+      query ?? {},
+      { method: 'GET', headers: { Accept: 'application/json' } },
+      async response => {
+        if (!response.ok) await this.#fail(response, `get ${path}`);
+        return (await response.json()) as T;
+      },
+    );
+  }
+}
+
+/** The API path of an object of a kind K2 writes. */
+function objectPath(object: KubeObject): string {
+  const kind = object.kind ?? '';
+  const target = WRITABLE_KINDS[kind];
+  if (!target) throw new Error(`K2 does not write objects of kind '${kind}'`);
+  const { namespace, name } = object.metadata;
+  if (target.namespaced && !namespace) {
+    throw new Error(`${kind} '${name}' needs a namespace`);
+  }
+  return `${target.basePath}${
+    target.namespaced ? `/namespaces/${encodeURIComponent(namespace!)}` : ''
+  }/${target.plural}/${encodeURIComponent(name)}`;
 }

@@ -166,21 +166,55 @@ export class K2ClusterAccess {
         ...options,
       });
     } catch (error) {
-      const where = `${object.kind} ${object.metadata.namespace ?? ''}/${
-        object.metadata.name
-      } in cluster '${cluster}'`;
-      if (error instanceof KubeApiError) {
-        if (error.statusCode === 409) {
-          throw new ConflictError(`${where}: ${error.message}`);
-        }
-        if (error.statusCode === 422 || error.statusCode === 400) {
-          throw new InputError(`${where}: ${error.message}`);
-        }
-        if (error.statusCode === 403 || error.statusCode === 401) {
-          throw new NotAllowedError(`${where}: ${error.message}`);
-        }
-      }
-      throw new ForwardedError(`Could not apply ${where}`, error);
+      throw mapApiError(error, cluster, object, 'apply');
     }
   }
+
+  /**
+   * Deletes an object K2 made (dependents are garbage-collected). Already gone is fine.
+   *
+   * @throws NotAllowedError when the cluster refuses K2's service account
+   */
+  async delete(cluster: string, object: KubeObject): Promise<void> {
+    try {
+      await this.cache(cluster).client.delete(object);
+    } catch (error) {
+      throw mapApiError(error, cluster, object, 'delete');
+    }
+  }
+
+  /**
+   * One read of an API path K2 does not watch (for example pod metrics). Page views
+   * never use it; it serves explicit, occasional requests.
+   */
+  async get<T>(
+    cluster: string,
+    path: string,
+    query?: Record<string, string>,
+  ): Promise<T> {
+    return this.cache(cluster).client.get<T>(path, query);
+  }
+}
+
+function mapApiError(
+  error: unknown,
+  cluster: string,
+  object: KubeObject,
+  verb: string,
+): Error {
+  const where = `${object.kind} ${object.metadata.namespace ?? ''}/${
+    object.metadata.name
+  } in cluster '${cluster}'`;
+  if (error instanceof KubeApiError) {
+    if (error.statusCode === 409) {
+      return new ConflictError(`${where}: ${error.message}`);
+    }
+    if (error.statusCode === 422 || error.statusCode === 400) {
+      return new InputError(`${where}: ${error.message}`);
+    }
+    if (error.statusCode === 403 || error.statusCode === 401) {
+      return new NotAllowedError(`${where}: ${error.message}`);
+    }
+  }
+  return new ForwardedError(`Could not ${verb} ${where}`, error);
 }

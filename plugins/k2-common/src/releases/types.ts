@@ -1,0 +1,169 @@
+/**
+ * The release model: what a user asks for, what K2 renders from it, and the persisted
+ * state of each release.
+ *
+ * A release targets one service in one environment; it rolls out in every cluster of
+ * the environment the service runs in (replicas split by weight), in the service's
+ * namespace. The four-tuple (service, environment, cluster, namespace) names each part.
+ */
+
+/** What a user (or a scaffolder action, or an API client) sends to release. */
+export interface K2ReleaseInput {
+  /** Environment name, e.g. `test`. */
+  environment: string;
+  /**
+   * Full image reference with a tag or digest (`registry.example.com/team/app:1.4.2`),
+   * or only a tag when the service declares `k2.io/image`.
+   */
+  image: string;
+  /** Total replicas across the environment's clusters; defaults to the service's. */
+  replicas?: number;
+  /** Container limits; requests follow from the environment's overcommit ratios. */
+  resources?: { cpu?: string; memory?: string };
+  /** The service's own environment variables (platform variables are added by K2). */
+  env?: Array<{ name: string; value: string }>;
+  /** Why this release: shown in history and to approvers. */
+  message?: string;
+}
+
+/** One probe as K2 renders it (HTTP GET on the service's port). */
+export interface K2ProbeSpec {
+  path: string;
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  failureThreshold: number;
+  timeoutSeconds: number;
+}
+
+/** The complete, resolved spec of a release: everything the manifests are made from. */
+export interface K2ReleaseSpec {
+  /** `backstage.io/kubernetes-id`: names the workloads in every cluster. */
+  name: string;
+  namespace: string;
+  image: string;
+  /** Total replicas, and their split over the clusters by weight. */
+  replicas: number;
+  clusters: Array<{ name: string; replicas: number; weight: number }>;
+  /** When set, the native HPA owns the replica count within these bounds. */
+  autoscaling?: K2Autoscaling;
+  resources: {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+  };
+  /** The service's variables; K2 adds the platform variables when rendering. */
+  env: Array<{ name: string; value: string }>;
+  port: number;
+  probes: {
+    /** Required in production environments. */
+    readiness?: K2ProbeSpec;
+    liveness?: K2ProbeSpec;
+    startup?: K2ProbeSpec;
+  };
+  /** Seconds the preStop hook waits so endpoints stop sending traffic before SIGTERM. */
+  drainSeconds: number;
+  terminationGracePeriodSeconds: number;
+  /** Host directory mounted at `/log-dir` for the service's log files. */
+  logDirectory: string;
+  language?: string;
+  /** `JAVA_TOOL_OPTIONS` for Java services: container-aware heap sizing. */
+  jvmOptions?: string;
+  /** Service profile: node labels the pods must run on, and their priority class. */
+  nodeSelector: Record<string, string>;
+  priorityClassName?: string;
+  /** Seconds after which a rollout that is not complete fails. */
+  timeoutSeconds: number;
+  /** Roll back to the previous successful release when this one fails. */
+  autoRollback: boolean;
+}
+
+/** What a release does. A rollback is a release of an older release's spec. */
+export type K2ReleaseKind = 'release' | 'rollback' | 'scale' | 'restart';
+
+/** The persisted state machine of a release. */
+export type K2ReleaseStatus =
+  | 'pending-approval'
+  | 'applying'
+  | 'rolling-out'
+  | 'succeeded'
+  | 'failed'
+  | 'timed-out'
+  | 'rejected';
+
+/** States in which a release still holds its target: at most one per target. */
+export const K2_ACTIVE_RELEASE_STATUSES: readonly K2ReleaseStatus[] = [
+  'pending-approval',
+  'applying',
+  'rolling-out',
+];
+
+/** Progress of a release in one cluster, from the watch cache. */
+export interface K2ReleaseClusterProgress {
+  cluster: string;
+  replicas: number;
+  updated: number;
+  ready: number;
+  available: number;
+  /** Pods of earlier releases still running. */
+  old: number;
+  /** What holds the rollout up, e.g. `ImagePullBackOff on payment-gateway-7d9…`. */
+  message?: string;
+  done: boolean;
+}
+
+/** A release as the API returns it. */
+export interface K2Release {
+  id: string;
+  /** Entity ref of the service, e.g. `component:default/payment-gateway`. */
+  service: string;
+  environment: string;
+  namespace: string;
+  kind: K2ReleaseKind;
+  status: K2ReleaseStatus;
+  /** Monotonic per service and environment: release 1, 2, 3... */
+  number: number;
+  spec: K2ReleaseSpec;
+  message?: string;
+  /** Why it failed, timed out or was rejected. */
+  reason?: string;
+  /** For rollbacks: the release whose spec this one re-applies. */
+  rollbackOf?: string;
+  createdBy: string;
+  createdAt: string;
+  approvedBy?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Per-cluster progress, last observed. */
+  progress: K2ReleaseClusterProgress[];
+}
+
+/** A page of release history, newest first. */
+export interface K2ReleaseList {
+  items: K2Release[];
+  /** Pass as `before` to read the next (older) page. */
+  nextCursor?: string;
+  total: number;
+}
+
+/** One entry of a service's activity log: every mutating action, with its result. */
+export interface K2Activity {
+  id: string;
+  service: string;
+  environment?: string;
+  actor: string;
+  /** e.g. `release.create`, `release.approve`, `scale`, `restart`, `autoscaling.update`. */
+  action: string;
+  summary: string;
+  result: 'succeeded' | 'failed';
+  releaseId?: string;
+  createdAt: string;
+}
+
+/** Native HPA settings for a service in an environment. */
+export interface K2Autoscaling {
+  minReplicas: number;
+  maxReplicas: number;
+  /** Target average CPU utilisation, percent of requests. */
+  cpuUtilization?: number;
+  /** Target average memory utilisation, percent of requests. */
+  memoryUtilization?: number;
+}

@@ -1,0 +1,181 @@
+import { createK2TestDatabases } from '@internal/plugin-k2-node/testUtils';
+import { K2ReleaseSpec } from '@internal/plugin-k2-common';
+import { DatabaseReleaseStore } from './DatabaseReleaseStore';
+import { NewRelease } from './ReleaseStore';
+
+const databases = createK2TestDatabases();
+
+const spec = (image: string): K2ReleaseSpec => ({
+  name: 'payment-gateway',
+  namespace: 'payments-core',
+  image,
+  replicas: 2,
+  clusters: [{ name: 'test', replicas: 2, weight: 1 }],
+  resources: {
+    requests: { cpu: '250m', memory: '512Mi' },
+    limits: { cpu: '1', memory: '1Gi' },
+  },
+  env: [],
+  port: 8080,
+  probes: {},
+  drainSeconds: 10,
+  terminationGracePeriodSeconds: 40,
+  logDirectory: '/log-dir/k2-logs/payments-core/payment-gateway',
+  nodeSelector: {},
+  timeoutSeconds: 600,
+  autoRollback: false,
+});
+
+const release = (overrides: Partial<NewRelease> = {}): NewRelease => ({
+  service: 'component:default/payment-gateway',
+  environment: 'test',
+  namespace: 'payments-core',
+  kind: 'release',
+  status: 'applying',
+  spec: spec('registry.example.com/pay/gw:1.0.0'),
+  createdBy: 'user:default/alice',
+  ...overrides,
+});
+
+describe.each(databases.eachSupportedId())(
+  'DatabaseReleaseStore on %s',
+  databaseId => {
+    async function createStore() {
+      const knex = await databases.init(databaseId);
+      return DatabaseReleaseStore.create({
+        database: { getClient: async () => knex },
+      });
+    }
+
+    it('accepts exactly one of many parallel releases for a target; the rest learn which one runs', async () => {
+      const store = await createStore();
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          store.create(
+            release({ spec: spec(`registry.example.com/pay/gw:1.0.${i}`) }),
+          ),
+        ),
+      );
+      const created = results.flatMap(r => ('created' in r ? [r.created] : []));
+      const refused = results.flatMap(r => ('running' in r ? [r.running] : []));
+      expect(created).toHaveLength(1);
+      expect(refused).toHaveLength(7);
+      for (const running of refused) expect(running.id).toBe(created[0].id);
+      expect(created[0].number).toBe(1);
+
+      // Another environment of the same service is another target.
+      const prod = await store.create(release({ environment: 'prod' }));
+      expect('created' in prod).toBe(true);
+
+      // Once the first finishes, the target is free and numbering continues.
+      await store.transition(created[0].id, 'applying', {
+        status: 'succeeded',
+        finishedAt: new Date(),
+      });
+      const next = await store.create(release());
+      expect('created' in next && next.created.number).toBe(2);
+    });
+
+    it('moves a release only from the state the caller saw (compare and set)', async () => {
+      const store = await createStore();
+      const r = await store.create(release());
+      const { id } = 'created' in r ? r.created : r.running;
+      const moved = await store.transition(id, 'applying', {
+        status: 'rolling-out',
+        startedAt: new Date('2026-11-22T10:00:00Z'),
+        progress: [
+          {
+            cluster: 'test',
+            replicas: 2,
+            updated: 0,
+            ready: 0,
+            available: 0,
+            old: 2,
+            done: false,
+            generation: 7,
+          },
+        ],
+      });
+      expect(moved?.status).toBe('rolling-out');
+      expect(moved?.startedAt).toBe('2026-11-22T10:00:00.000Z');
+      expect(moved?.progress[0].generation).toBe(7);
+      // A second driver that still thinks it is applying changes nothing.
+      expect(
+        await store.transition(id, 'applying', { status: 'failed' }),
+      ).toBeUndefined();
+      expect((await store.get(id))?.status).toBe('rolling-out');
+      expect((await store.listActive()).map(a => a.id)).toEqual([id]);
+    });
+
+    it('pages through history newest first, per environment and across them', async () => {
+      const store = await createStore();
+      for (let i = 0; i < 5; i++) {
+        for (const environment of ['test', 'prod']) {
+          const r = await store.create(
+            release({ environment, status: 'succeeded' }),
+          );
+          expect('created' in r).toBe(true);
+        }
+      }
+      const first = await store.history({
+        service: 'component:default/payment-gateway',
+        environment: 'test',
+        limit: 2,
+      });
+      expect(first.items.map(r => r.number)).toEqual([5, 4]);
+      expect(first.total).toBe(5);
+      const second = await store.history({
+        service: 'component:default/payment-gateway',
+        environment: 'test',
+        limit: 2,
+        before: first.nextCursor,
+      });
+      expect(second.items.map(r => r.number)).toEqual([3, 2]);
+
+      const seen: string[] = [];
+      let before: string | undefined;
+      do {
+        const page = await store.history({
+          service: 'component:default/payment-gateway',
+          limit: 3,
+          before,
+        });
+        expect(page.total).toBe(10);
+        seen.push(...page.items.map(r => `${r.environment}${r.number}`));
+        before = page.nextCursor;
+      } while (before);
+      expect(seen).toHaveLength(10);
+      expect(new Set(seen).size).toBe(10);
+      expect(
+        (await store.getCurrent('component:default/payment-gateway', 'prod'))
+          ?.number,
+      ).toBe(5);
+    });
+
+    it('keeps the activity log, newest first, in pages', async () => {
+      const store = await createStore();
+      const service = 'component:default/payment-gateway';
+      for (let i = 0; i < 3; i++) {
+        await store.addActivity({
+          service,
+          environment: 'test',
+          actor: 'user:default/alice',
+          action: 'scale',
+          summary: `scaled to ${i + 1}`,
+          result: 'succeeded',
+        });
+      }
+      const page = await store.listActivity(service, { limit: 2 });
+      expect(page.items.map(a => a.summary)).toEqual([
+        'scaled to 3',
+        'scaled to 2',
+      ]);
+      const rest = await store.listActivity(service, {
+        limit: 2,
+        before: page.nextCursor,
+      });
+      expect(rest.items.map(a => a.summary)).toEqual(['scaled to 1']);
+      expect(rest.nextCursor).toBeUndefined();
+    });
+  },
+);

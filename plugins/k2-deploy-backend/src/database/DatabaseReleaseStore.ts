@@ -1,0 +1,321 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import {
+  K2_ACTIVE_RELEASE_STATUSES,
+  K2Activity,
+  K2ReleaseStatus,
+} from '@internal/plugin-k2-common';
+import { randomUUID } from 'crypto';
+import { Knex } from 'knex';
+import {
+  HistoryQuery,
+  NewActivity,
+  NewRelease,
+  ReleasePatch,
+  ReleaseStore,
+  StoredRelease,
+} from './ReleaseStore';
+
+const MIGRATIONS = resolvePackagePath(
+  '@internal/plugin-k2-deploy-backend',
+  'migrations',
+);
+
+type ReleaseRow = {
+  id: string;
+  service_ref: string;
+  environment: string;
+  namespace: string;
+  number: number;
+  kind: string;
+  status: string;
+  active_target: string | null;
+  spec: string;
+  template: string;
+  message: string | null;
+  reason: string | null;
+  rollback_of: string | null;
+  created_by: string;
+  created_at: Date | string;
+  approved_by: string | null;
+  started_at: Date | string | null;
+  finished_at: Date | string | null;
+  progress: string;
+};
+
+type ActivityRow = {
+  id: number | string;
+  service_ref: string;
+  environment: string | null;
+  actor: string;
+  action: string;
+  summary: string;
+  result: string;
+  release_id: string | null;
+  created_at: Date | string;
+};
+
+// PostgreSQL returns Date objects, SQLite the ISO strings K2 wrote.
+function iso(value: Date | string): string;
+function iso(value: Date | string | null): string | undefined;
+function iso(value: Date | string | null) {
+  if (value === null) return undefined;
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+function toRelease(row: ReleaseRow): StoredRelease {
+  return {
+    id: row.id,
+    service: row.service_ref,
+    environment: row.environment,
+    namespace: row.namespace,
+    number: Number(row.number),
+    kind: row.kind as StoredRelease['kind'],
+    status: row.status as K2ReleaseStatus,
+    spec: JSON.parse(row.spec),
+    template: JSON.parse(row.template),
+    message: row.message ?? undefined,
+    reason: row.reason || undefined,
+    rollbackOf: row.rollback_of ?? undefined,
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at),
+    approvedBy: row.approved_by ?? undefined,
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    progress: JSON.parse(row.progress),
+  };
+}
+
+function toActivity(row: ActivityRow): K2Activity {
+  return {
+    id: String(row.id),
+    service: row.service_ref,
+    environment: row.environment ?? undefined,
+    actor: row.actor,
+    action: row.action,
+    summary: row.summary,
+    result: row.result as K2Activity['result'],
+    releaseId: row.release_id ?? undefined,
+    createdAt: iso(row.created_at),
+  };
+}
+
+const activeTarget = (service: string, environment: string) =>
+  `${service}|${environment}`;
+
+function isUniqueViolation(error: unknown) {
+  const e = error as { code?: string; message?: string };
+  // PostgreSQL: unique_violation; SQLite: SQLITE_CONSTRAINT_UNIQUE.
+  return (
+    e?.code === '23505' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint failed/.test(e?.message ?? '')
+  );
+}
+
+/** {@link ReleaseStore} on the plugin's database (SQLite or PostgreSQL). */
+export class DatabaseReleaseStore implements ReleaseStore {
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<DatabaseReleaseStore> {
+    const knex = await options.database.getClient();
+    if (!options.database.migrations?.skip && !options.skipMigrations) {
+      await knex.migrate.latest({ directory: MIGRATIONS });
+    }
+    return new DatabaseReleaseStore(knex);
+  }
+
+  private constructor(private readonly knex: Knex) {}
+
+  async create(
+    release: NewRelease,
+  ): Promise<{ created: StoredRelease } | { running: StoredRelease }> {
+    const active = K2_ACTIVE_RELEASE_STATUSES.includes(release.status);
+    // Two attempts: a concurrent insert for the same target can take the number this
+    // one computed after the target was found free.
+    for (let attempt = 0; ; attempt++) {
+      const running = await this.getActive(
+        release.service,
+        release.environment,
+      );
+      if (running) return { running };
+      const id = randomUUID();
+      try {
+        await this.knex.transaction(async tx => {
+          const last = await tx<ReleaseRow>('k2_releases')
+            .where({
+              service_ref: release.service,
+              environment: release.environment,
+            })
+            .max({ number: 'number' })
+            .first();
+          const number = Number(last?.number ?? 0) + 1;
+          const row: ReleaseRow = {
+            id,
+            service_ref: release.service,
+            environment: release.environment,
+            namespace: release.namespace,
+            number,
+            kind: release.kind,
+            status: release.status,
+            active_target: active
+              ? activeTarget(release.service, release.environment)
+              : null,
+            spec: JSON.stringify(release.spec),
+            template: JSON.stringify(
+              release.template ?? { releaseId: id, number },
+            ),
+            message: release.message ?? null,
+            reason: null,
+            rollback_of: release.rollbackOf ?? null,
+            created_by: release.createdBy,
+            created_at: new Date().toISOString(),
+            approved_by: null,
+            started_at: null,
+            finished_at: null,
+            progress: '[]',
+          };
+          await tx('k2_releases').insert(row);
+        });
+        return { created: (await this.get(id))! };
+      } catch (error) {
+        if (!isUniqueViolation(error) || attempt > 0) throw error;
+      }
+    }
+  }
+
+  async get(id: string): Promise<StoredRelease | undefined> {
+    const row = await this.knex<ReleaseRow>('k2_releases')
+      .where({ id })
+      .first();
+    return row && toRelease(row);
+  }
+
+  async transition(
+    id: string,
+    from: K2ReleaseStatus,
+    patch: ReleasePatch,
+  ): Promise<StoredRelease | undefined> {
+    const update: Partial<ReleaseRow> = {};
+    if (patch.status) {
+      update.status = patch.status;
+      if (!K2_ACTIVE_RELEASE_STATUSES.includes(patch.status)) {
+        update.active_target = null;
+      }
+    }
+    if (patch.reason !== undefined) update.reason = patch.reason;
+    if (patch.approvedBy !== undefined) update.approved_by = patch.approvedBy;
+    if (patch.startedAt) update.started_at = patch.startedAt.toISOString();
+    if (patch.finishedAt) update.finished_at = patch.finishedAt.toISOString();
+    if (patch.progress) update.progress = JSON.stringify(patch.progress);
+    const count = await this.knex('k2_releases')
+      .where({ id, status: from })
+      .update(update);
+    return count === 1 ? this.get(id) : undefined;
+  }
+
+  async listActive(): Promise<StoredRelease[]> {
+    const rows = await this.knex<ReleaseRow>('k2_releases')
+      .whereNotNull('active_target')
+      .orderBy('created_at', 'asc');
+    return rows.map(toRelease);
+  }
+
+  async getActive(
+    service: string,
+    environment: string,
+  ): Promise<StoredRelease | undefined> {
+    const row = await this.knex<ReleaseRow>('k2_releases')
+      .where({ active_target: activeTarget(service, environment) })
+      .first();
+    return row && toRelease(row);
+  }
+
+  async getCurrent(
+    service: string,
+    environment: string,
+  ): Promise<StoredRelease | undefined> {
+    const row = await this.knex<ReleaseRow>('k2_releases')
+      .where({ service_ref: service, environment, status: 'succeeded' })
+      .orderBy('number', 'desc')
+      .first();
+    return row && toRelease(row);
+  }
+
+  async history(
+    query: HistoryQuery,
+  ): Promise<{ items: StoredRelease[]; nextCursor?: string; total: number }> {
+    const base = this.knex<ReleaseRow>('k2_releases').where({
+      service_ref: query.service,
+    });
+    if (query.environment) base.andWhere({ environment: query.environment });
+    const page = base.clone();
+    if (query.environment) {
+      // One environment: by release number, on the (service, environment, number) index.
+      if (query.before) page.andWhere('number', '<', Number(query.before));
+      page.orderBy('number', 'desc');
+    } else {
+      if (query.before) {
+        const [at, id] = query.before.split('|');
+        page.andWhere(q =>
+          q
+            .where('created_at', '<', at)
+            .orWhere(q2 =>
+              q2.where('created_at', '=', at).andWhere('id', '<', id),
+            ),
+        );
+      }
+      page.orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ]);
+    }
+    const [rows, [{ count }]] = await Promise.all([
+      page.limit(query.limit + 1),
+      base.clone().count({ count: '*' }),
+    ]);
+    const items = (rows as ReleaseRow[]).slice(0, query.limit).map(toRelease);
+    const last = items[items.length - 1];
+    let nextCursor: string | undefined;
+    if (rows.length > query.limit && last) {
+      nextCursor = query.environment
+        ? String(last.number)
+        : `${last.createdAt}|${last.id}`;
+    }
+    return { items, nextCursor, total: Number(count) };
+  }
+
+  async addActivity(activity: NewActivity): Promise<void> {
+    await this.knex('k2_activity').insert({
+      service_ref: activity.service,
+      environment: activity.environment ?? null,
+      actor: activity.actor,
+      action: activity.action,
+      summary: activity.summary,
+      result: activity.result,
+      release_id: activity.releaseId ?? null,
+      created_at: new Date().toISOString(),
+    });
+  }
+
+  async listActivity(
+    service: string,
+    options: { limit: number; before?: string },
+  ): Promise<{ items: K2Activity[]; nextCursor?: string }> {
+    const query = this.knex<ActivityRow>('k2_activity')
+      .where({ service_ref: service })
+      .orderBy('id', 'desc')
+      .limit(options.limit + 1);
+    if (options.before) query.andWhere('id', '<', Number(options.before));
+    const rows = await query;
+    const items = rows.slice(0, options.limit).map(toActivity);
+    return {
+      items,
+      nextCursor:
+        rows.length > options.limit ? items[items.length - 1].id : undefined,
+    };
+  }
+}

@@ -1,0 +1,319 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { InputError, isError } from '@backstage/errors';
+import {
+  K2ReleaseStatus,
+  LABEL_MANAGED_BY,
+  MANAGED_BY_K2,
+} from '@internal/plugin-k2-common';
+import {
+  ClusterChange,
+  K2ClusterAccess,
+  KubeObject,
+} from '@internal/plugin-k2-node';
+import {
+  ReleaseStore,
+  StoredClusterProgress,
+  StoredRelease,
+} from '../database/ReleaseStore';
+import { renderManifests, selectorLabels } from './renderManifests';
+import { observeCluster } from './rolloutProgress';
+
+/** How long K2 keeps retrying API errors while applying before the release fails. */
+export const DEFAULT_APPLY_RETRY_MS = 60_000;
+
+const same = (a: unknown, b: unknown) =>
+  JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Drives releases through their state machine from the database and the watch caches:
+ *
+ *   pending-approval → applying → rolling-out → succeeded | failed | timed-out
+ *   pending-approval → rejected
+ *
+ * Every step is idempotent and every transition a compare-and-set on the stored
+ * status, so a restarted backend (or a second replica) picks up where the last one
+ * stopped, and two drivers never both complete a step.
+ */
+export class ReleaseDriver {
+  readonly #store: ReleaseStore;
+  readonly #access: K2ClusterAccess;
+  readonly #logger: LoggerService;
+  readonly #applyRetryMs: number;
+  #running?: Promise<void>;
+  #again = false;
+  /** Whether the last pass found releases in flight: cache changes matter only then. */
+  #busy = true;
+  #debounce?: NodeJS.Timeout;
+
+  constructor(options: {
+    store: ReleaseStore;
+    access: K2ClusterAccess;
+    logger: LoggerService;
+    applyRetryMs?: number;
+  }) {
+    this.#store = options.store;
+    this.#access = options.access;
+    this.#logger = options.logger;
+    this.#applyRetryMs = options.applyRetryMs ?? DEFAULT_APPLY_RETRY_MS;
+  }
+
+  /**
+   * One pass over every release in flight. Concurrent calls coalesce: a call during a
+   * pass schedules one more pass after it.
+   */
+  tick(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      try {
+        do {
+          this.#again = false;
+          const active = await this.#store.listActive();
+          this.#busy = active.length > 0;
+          for (const release of active) {
+            try {
+              await this.#step(release);
+            } catch (error) {
+              this.#logger.warn(
+                `Release ${release.id} (${release.service} to ${release.environment}): ${error}`,
+              );
+            }
+          }
+        } while (this.#again);
+      } finally {
+        this.#running = undefined;
+      }
+    })();
+    return this.#running;
+  }
+
+  /**
+   * Called for every change in the watch caches: while releases are in flight, a
+   * change to a K2 Deployment or pod brings the next pass forward (debounced), so
+   * releases finish as soon as the cluster says so.
+   */
+  notify(change: ClusterChange): void {
+    if (!this.#busy || this.#debounce) return;
+    if (change.resource !== 'deployments' && change.resource !== 'pods') return;
+    if (change.object.metadata.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_K2) {
+      return;
+    }
+    this.#debounce = setTimeout(() => {
+      this.#debounce = undefined;
+      this.tick().catch(() => {});
+    }, 200);
+  }
+
+  /** A new or approved release: act now. */
+  kick(): void {
+    this.#busy = true;
+    this.tick().catch(() => {});
+  }
+
+  stop(): void {
+    clearTimeout(this.#debounce);
+    this.#busy = false;
+  }
+
+  async #step(release: StoredRelease) {
+    if (release.status === 'applying') await this.#apply(release);
+    else if (release.status === 'rolling-out') await this.#observe(release);
+  }
+
+  async #finish(
+    release: StoredRelease,
+    status: K2ReleaseStatus,
+    patch: { reason?: string; progress?: StoredClusterProgress[] },
+  ) {
+    const done = await this.#store.transition(release.id, release.status, {
+      status,
+      finishedAt: new Date(),
+      ...patch,
+    });
+    if (!done) return;
+    await this.#store.addActivity({
+      service: release.service,
+      environment: release.environment,
+      actor: 'k2',
+      action: `release-${status}`,
+      summary: `Release #${release.number} ${status}${
+        patch.reason ? `: ${patch.reason}` : ''
+      }`,
+      result: status === 'succeeded' ? 'succeeded' : 'failed',
+      releaseId: release.id,
+    });
+    if (status !== 'succeeded' && release.spec.autoRollback) {
+      await this.#autoRollback(done);
+    }
+  }
+
+  async #autoRollback(failed: StoredRelease) {
+    if (failed.kind === 'rollback') return; // never roll back a rollback
+    const previous = await this.#store.getCurrent(
+      failed.service,
+      failed.environment,
+    );
+    if (!previous) return;
+    const result = await this.#store.create({
+      service: failed.service,
+      environment: failed.environment,
+      namespace: failed.namespace,
+      kind: 'rollback',
+      status: 'applying',
+      spec: previous.spec,
+      rollbackOf: previous.id,
+      message: `Automatic rollback after release #${failed.number} ${failed.status}`,
+      createdBy: 'k2:auto-rollback',
+    });
+    if ('created' in result) {
+      await this.#store.transition(result.created.id, 'applying', {
+        startedAt: new Date(),
+      });
+      this.#again = true;
+    }
+  }
+
+  /** Applies the release's objects to every cluster; retries API errors for a while. */
+  async #apply(release: StoredRelease) {
+    const { spec } = release;
+    const progress: StoredClusterProgress[] = [];
+    try {
+      for (const cluster of spec.clusters) {
+        const objects = renderManifests(spec, {
+          service: release.service,
+          environment: release.environment,
+          cluster: cluster.name,
+          replicas: cluster.replicas,
+          releaseId: release.template.releaseId,
+          releaseNumber: release.template.number,
+          restartedAt: release.template.restartedAt,
+        });
+        let generation: number | undefined;
+        for (const object of objects) {
+          const applied = await this.#access.apply(cluster.name, object, {
+            force: true,
+          });
+          if (object.kind === 'Deployment') {
+            generation = applied.metadata.generation;
+          }
+        }
+        if (!spec.autoscaling) {
+          await this.#removeAutoscaler(cluster.name, release);
+        }
+        progress.push({
+          cluster: cluster.name,
+          replicas: cluster.replicas,
+          updated: 0,
+          ready: 0,
+          available: 0,
+          old: 0,
+          done: false,
+          generation,
+        });
+      }
+    } catch (error) {
+      const message = isError(error) ? error.message : String(error);
+      const started = Date.parse(release.startedAt ?? release.createdAt);
+      // The API server refused the objects: retrying cannot help.
+      if (error instanceof InputError) {
+        await this.#finish(release, 'failed', {
+          reason: `Kubernetes rejected the release: ${message}`,
+        });
+      } else if (Date.now() - started > this.#applyRetryMs) {
+        await this.#finish(release, 'failed', {
+          reason: `Could not apply the release: ${message}`,
+        });
+      } else {
+        // Keep the state truthful while retrying: say what is failing.
+        await this.#store.transition(release.id, 'applying', {
+          reason: `Retrying: ${message}`,
+        });
+      }
+      return;
+    }
+    await this.#store.transition(release.id, 'applying', {
+      status: 'rolling-out',
+      reason: '',
+      startedAt: release.startedAt ? undefined : new Date(),
+      progress,
+    });
+    this.#again = true;
+  }
+
+  /** Deletes the HPA K2 made earlier for this service, once autoscaling is off. */
+  async #removeAutoscaler(cluster: string, release: StoredRelease) {
+    const { spec } = release;
+    const hpa = this.#access
+      .cache(cluster)
+      .store('horizontalpodautoscalers')
+      .get(spec.namespace, spec.name);
+    const selector = selectorLabels(spec, release.environment);
+    if (
+      hpa &&
+      Object.entries(selector).every(([k, v]) => hpa.metadata.labels?.[k] === v)
+    ) {
+      const target: KubeObject = {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: spec.name, namespace: spec.namespace },
+      };
+      await this.#access.delete(cluster, target);
+    }
+  }
+
+  /** Reads the rollout from the watch caches; finishes the release when it can. */
+  async #observe(release: StoredRelease) {
+    const observations = release.spec.clusters.map(cluster => {
+      const previous = release.progress.find(p => p.cluster === cluster.name);
+      return observeCluster(this.#access.cache(cluster.name), {
+        namespace: release.spec.namespace,
+        name: release.spec.name,
+        replicas: cluster.replicas,
+        generation: previous?.generation,
+      });
+    });
+    const progress = observations.map(o => o.progress);
+    const fatal = observations.find(o => o.fatal);
+    if (fatal) {
+      await this.#finish(release, 'failed', {
+        reason: `${fatal.progress.cluster}: ${fatal.fatal}`,
+        progress,
+      });
+      return;
+    }
+    if (progress.every(p => p.done)) {
+      await this.#finish(release, 'succeeded', { progress });
+      return;
+    }
+    const started = Date.parse(release.startedAt ?? release.createdAt);
+    if (Date.now() - started > release.spec.timeoutSeconds * 1000) {
+      const stuck = progress.find(p => !p.done);
+      await this.#finish(release, 'timed-out', {
+        reason: `Not complete after ${release.spec.timeoutSeconds} s: ${
+          stuck ? `${stuck.cluster}: ${stuck.message ?? 'not ready'}` : ''
+        }`,
+        progress,
+      });
+      return;
+    }
+    if (!same(progress, release.progress)) {
+      await this.#store.transition(release.id, 'rolling-out', { progress });
+    }
+  }
+
+  /** Live progress for an API reader (the cache moves faster than the driver's ticks). */
+  liveProgress(release: StoredRelease): StoredClusterProgress[] {
+    if (release.status !== 'rolling-out') return release.progress;
+    return release.spec.clusters.map(cluster => {
+      const previous = release.progress.find(p => p.cluster === cluster.name);
+      return observeCluster(this.#access.cache(cluster.name), {
+        namespace: release.spec.namespace,
+        name: release.spec.name,
+        replicas: cluster.replicas,
+        generation: previous?.generation,
+      }).progress;
+    });
+  }
+}

@@ -1,0 +1,588 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  PermissionsService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import {
+  CompoundEntityRef,
+  Entity,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  K2Autoscaling,
+  k2ReleaseApprovePermission,
+  k2ReleaseCreatePermission,
+  k2ReleaseReadPermission,
+  K2ReleaseKind,
+  K2ReleaseSpec,
+  k2ServiceRestartPermission,
+  k2ServiceScalePermission,
+} from '@internal/plugin-k2-common';
+import {
+  K2EnvironmentRegistry,
+  K2ServiceIndex,
+} from '@internal/plugin-k2-node';
+import type { Request } from 'express';
+import {
+  NewRelease,
+  ReleaseStore,
+  ReleaseTemplate,
+  StoredRelease,
+} from '../database/ReleaseStore';
+import {
+  MAX_REPLICAS,
+  parseReleaseInput,
+  resolveReleaseSpec,
+  resolveTarget,
+  splitReplicas,
+} from './resolveReleaseSpec';
+
+/** Who acts, and the HTTP request for the audit trail when there is one. */
+export interface Caller {
+  credentials: BackstageCredentials;
+  request?: Request;
+}
+
+/** Names the principal in history and the activity log. */
+export function actorOf(credentials: BackstageCredentials): string {
+  const p = credentials.principal as {
+    type: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  if (p.type === 'user') return p.userEntityRef!;
+  if (p.type === 'service') return `service:${p.subject}`;
+  return 'anonymous';
+}
+
+const describe = (r: StoredRelease) =>
+  `release #${r.number} of ${r.service} to ${r.environment}`;
+
+/**
+ * The release engine's front door: every way to release (the Deploy tab, the REST API,
+ * the scaffolder action) comes through here, with the same validation, permission
+ * checks, one-in-flight rule, audit events and activity log. The rollout itself is
+ * driven by {@link ReleaseDriver}.
+ */
+export class ReleaseEngine {
+  readonly #store: ReleaseStore;
+  readonly #services: K2ServiceIndex;
+  readonly #environments: K2EnvironmentRegistry;
+  readonly #permissions: PermissionsService;
+  readonly #userInfo: UserInfoService;
+  readonly #auditor: AuditorService;
+  readonly #kick: () => void;
+
+  constructor(options: {
+    store: ReleaseStore;
+    services: K2ServiceIndex;
+    environments: K2EnvironmentRegistry;
+    permissions: PermissionsService;
+    userInfo: UserInfoService;
+    auditor: AuditorService;
+    /** Asks the driver to act now rather than at its next tick. */
+    kick: () => void;
+  }) {
+    this.#store = options.store;
+    this.#services = options.services;
+    this.#environments = options.environments;
+    this.#permissions = options.permissions;
+    this.#userInfo = options.userInfo;
+    this.#auditor = options.auditor;
+    this.#kick = options.kick;
+  }
+
+  async #entity(ref: CompoundEntityRef | string): Promise<Entity> {
+    const compound =
+      typeof ref === 'string' ? parseRef(ref) : (ref as CompoundEntityRef);
+    const entity = await this.#services.get(compound);
+    if (!entity) {
+      throw new NotFoundError(
+        `No such service ${stringifyEntityRef(compound)}`,
+      );
+    }
+    return entity;
+  }
+
+  async #authorize(
+    permission: ResourcePermission<'catalog-entity'> | BasicPermission,
+    service: string,
+    caller: Caller,
+    what: string,
+  ) {
+    const [decision] = await this.#permissions.authorize(
+      [
+        'resourceType' in permission
+          ? { permission, resourceRef: service }
+          : { permission },
+      ],
+      { credentials: caller.credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`You may not ${what} ${service}`);
+    }
+  }
+
+  /** Runs a mutating action with its audit event and activity log entry. */
+  async #audited<T>(
+    caller: Caller,
+    eventId: string,
+    entry: { service: string; environment?: string; summary: string },
+    action: () => Promise<T & { releaseId?: string; summary?: string }>,
+  ): Promise<T> {
+    const event = await this.#auditor.createEvent({
+      eventId,
+      severityLevel: entry.environment === 'prod' ? 'high' : 'medium',
+      request: caller.request,
+      meta: { service: entry.service, environment: entry.environment ?? null },
+    });
+    const actor = actorOf(caller.credentials);
+    try {
+      const result = await action();
+      await this.#store.addActivity({
+        ...entry,
+        summary: result.summary ?? entry.summary,
+        actor,
+        action: eventId,
+        result: 'succeeded',
+        releaseId: result.releaseId,
+      });
+      await event.success({
+        meta: { releaseId: result.releaseId ?? null },
+      });
+      return result;
+    } catch (error) {
+      // Refusals (permissions, bad input, conflicts) are audited and logged too.
+      await this.#store.addActivity({
+        ...entry,
+        summary: `${entry.summary}: ${(error as Error).message}`,
+        actor,
+        action: eventId,
+        result: 'failed',
+      });
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  async #create(release: NewRelease): Promise<StoredRelease> {
+    const result = await this.#store.create(release);
+    if ('running' in result) {
+      const r = result.running;
+      throw new ConflictError(
+        `${r.service} already has release #${r.number} (${r.status}, by ${r.createdBy}) in flight in ${r.environment}; wait for it to finish`,
+      );
+    }
+    this.#kick();
+    return result.created;
+  }
+
+  #initialStatus(environment: string, kind: K2ReleaseKind) {
+    const env = this.#environments.model.environments.find(
+      e => e.name === environment,
+    );
+    return env?.approval.required && (kind === 'release' || kind === 'rollback')
+      ? 'pending-approval'
+      : 'applying';
+  }
+
+  /** Releases a service to an environment (the Deploy button, API and scaffolder). */
+  async release(
+    ref: CompoundEntityRef,
+    body: unknown,
+    caller: Caller,
+  ): Promise<StoredRelease> {
+    const service = stringifyEntityRef(ref);
+    const input = parseReleaseInput(body);
+    return this.#audited(
+      caller,
+      'release-create',
+      {
+        service,
+        environment: input.environment,
+        summary: `Release ${input.image} to ${input.environment}`,
+      },
+      async () => {
+        await this.#authorize(
+          k2ReleaseCreatePermission,
+          service,
+          caller,
+          'release',
+        );
+        const entity = await this.#entity(ref);
+        const spec = resolveReleaseSpec(
+          input,
+          entity,
+          this.#environments.model,
+        );
+        // Autoscaling is not part of a release request: it stays as it is.
+        const current = await this.#store.getCurrent(
+          service,
+          input.environment,
+        );
+        if (current?.spec.autoscaling) {
+          spec.autoscaling = current.spec.autoscaling;
+        }
+        const release = await this.#create({
+          service,
+          environment: input.environment,
+          namespace: spec.namespace,
+          kind: 'release',
+          status: this.#initialStatus(input.environment, 'release'),
+          spec,
+          message: input.message,
+          createdBy: actorOf(caller.credentials),
+        });
+        return Object.assign(release, {
+          releaseId: release.id,
+          summary: `Release #${release.number}: ${spec.image} to ${
+            input.environment
+          }${
+            release.status === 'pending-approval'
+              ? ' (waiting for approval)'
+              : ''
+          }`,
+        });
+      },
+    );
+  }
+
+  /** Rolls back: a new release of an earlier release's spec. */
+  async rollback(
+    releaseId: string,
+    body: unknown,
+    caller: Caller,
+  ): Promise<StoredRelease> {
+    const old = await this.#store.get(releaseId);
+    if (!old) throw new NotFoundError(`No release ${releaseId}`);
+    const message =
+      typeof (body as { message?: unknown })?.message === 'string'
+        ? ((body as { message: string }).message.slice(0, 500) as string)
+        : undefined;
+    return this.#audited(
+      caller,
+      'release-rollback',
+      {
+        service: old.service,
+        environment: old.environment,
+        summary: `Roll back to release #${old.number} (${old.spec.image})`,
+      },
+      async () => {
+        await this.#authorize(
+          k2ReleaseCreatePermission,
+          old.service,
+          caller,
+          'roll back',
+        );
+        const release = await this.#create({
+          service: old.service,
+          environment: old.environment,
+          namespace: old.namespace,
+          kind: 'rollback',
+          status: this.#initialStatus(old.environment, 'rollback'),
+          spec: old.spec,
+          rollbackOf: old.id,
+          message: message ?? `Roll back to release #${old.number}`,
+          createdBy: actorOf(caller.credentials),
+        });
+        return Object.assign(release, {
+          releaseId: release.id,
+          summary: `Release #${release.number}: rollback to #${old.number} (${old.spec.image})`,
+        });
+      },
+    );
+  }
+
+  /** Approves or rejects a release waiting for approval. */
+  async decide(
+    releaseId: string,
+    decision: 'approve' | 'reject',
+    body: unknown,
+    caller: Caller,
+  ): Promise<StoredRelease> {
+    const release = await this.#store.get(releaseId);
+    if (!release) throw new NotFoundError(`No release ${releaseId}`);
+    const reason =
+      typeof (body as { reason?: unknown })?.reason === 'string'
+        ? (body as { reason: string }).reason.slice(0, 500)
+        : undefined;
+    return this.#audited(
+      caller,
+      `release-${decision}`,
+      {
+        service: release.service,
+        environment: release.environment,
+        summary: `${decision === 'approve' ? 'Approve' : 'Reject'} ${describe(
+          release,
+        )}`,
+      },
+      async () => {
+        await this.#authorize(
+          k2ReleaseApprovePermission,
+          release.service,
+          caller,
+          'approve releases of',
+        );
+        await this.#requireApprover(release.environment, caller);
+        const actor = actorOf(caller.credentials);
+        const updated = await this.#store.transition(
+          release.id,
+          'pending-approval',
+          decision === 'approve'
+            ? { status: 'applying', approvedBy: actor, startedAt: new Date() }
+            : {
+                status: 'rejected',
+                approvedBy: actor,
+                reason: reason ?? `Rejected by ${actor}`,
+                finishedAt: new Date(),
+              },
+        );
+        if (!updated) {
+          const now = await this.#store.get(release.id);
+          throw new ConflictError(
+            `${describe(release)} is ${now?.status}, not waiting for approval`,
+          );
+        }
+        this.#kick();
+        return Object.assign(updated, { releaseId: updated.id });
+      },
+    );
+  }
+
+  async #requireApprover(environment: string, caller: Caller) {
+    const { model } = this.#environments;
+    const env = model.environments.find(e => e.name === environment);
+    if ((caller.credentials.principal as { type: string }).type !== 'user') {
+      throw new NotAllowedError('Only people approve releases');
+    }
+    const { ownershipEntityRefs } = await this.#userInfo.getUserInfo(
+      caller.credentials,
+    );
+    const groups = [env?.approval.approverGroup, model.platformAdminGroup];
+    if (!groups.some(g => g && ownershipEntityRefs.includes(g))) {
+      throw new NotAllowedError(
+        `Releases to ${environment} are approved by members of ${
+          env?.approval.approverGroup ?? 'the approver group'
+        }`,
+      );
+    }
+  }
+
+  async #current(service: string, environment: string) {
+    const current = await this.#store.getCurrent(service, environment);
+    if (!current) {
+      throw new ConflictError(
+        `${service} has no successful release in ${environment} yet; release it first`,
+      );
+    }
+    return current;
+  }
+
+  /** Sets the replica count: a release of the current spec that keeps its pods. */
+  async scale(
+    ref: CompoundEntityRef,
+    environment: string,
+    body: unknown,
+    caller: Caller,
+  ): Promise<StoredRelease> {
+    const service = stringifyEntityRef(ref);
+    const replicas = (body as { replicas?: unknown })?.replicas;
+    if (
+      typeof replicas !== 'number' ||
+      !Number.isInteger(replicas) ||
+      replicas < 0 ||
+      replicas > MAX_REPLICAS
+    ) {
+      throw new InputError(
+        `'replicas' must be a whole number from 0 to ${MAX_REPLICAS}`,
+      );
+    }
+    return this.#audited(
+      caller,
+      'scale',
+      { service, environment, summary: `Scale ${environment} to ${replicas}` },
+      async () => {
+        await this.#authorize(
+          k2ServiceScalePermission,
+          service,
+          caller,
+          'scale',
+        );
+        const entity = await this.#entity(ref);
+        const { target } = resolveTarget(
+          entity,
+          this.#environments.model,
+          environment,
+        );
+        const current = await this.#current(service, environment);
+        if (current.spec.autoscaling) {
+          throw new ConflictError(
+            `Autoscaling sets the replicas of ${service} in ${environment}; change its bounds or turn it off first`,
+          );
+        }
+        const spec: K2ReleaseSpec = {
+          ...current.spec,
+          replicas,
+          clusters: splitReplicas(replicas, target.clusters),
+        };
+        const release = await this.#create({
+          service,
+          environment,
+          namespace: current.namespace,
+          kind: 'scale',
+          status: 'applying',
+          spec,
+          template: current.template,
+          message: `Scale from ${current.spec.replicas} to ${replicas}`,
+          createdBy: actorOf(caller.credentials),
+        });
+        return Object.assign(release, { releaseId: release.id });
+      },
+    );
+  }
+
+  /** Rolling restart: new pods from the same spec, one by one as in a release. */
+  async restart(
+    ref: CompoundEntityRef,
+    environment: string,
+    caller: Caller,
+  ): Promise<StoredRelease> {
+    const service = stringifyEntityRef(ref);
+    return this.#audited(
+      caller,
+      'restart',
+      { service, environment, summary: `Restart ${environment}` },
+      async () => {
+        await this.#authorize(
+          k2ServiceRestartPermission,
+          service,
+          caller,
+          'restart',
+        );
+        await this.#entity(ref);
+        const current = await this.#current(service, environment);
+        const template: ReleaseTemplate = {
+          ...current.template,
+          restartedAt: new Date().toISOString(),
+        };
+        const release = await this.#create({
+          service,
+          environment,
+          namespace: current.namespace,
+          kind: 'restart',
+          status: 'applying',
+          spec: current.spec,
+          template,
+          message: 'Rolling restart',
+          createdBy: actorOf(caller.credentials),
+        });
+        return Object.assign(release, { releaseId: release.id });
+      },
+    );
+  }
+
+  /**
+   * Turns the native HPA on (with bounds and targets) or off, through a release of the
+   * current spec so the change rolls out and is tracked like any other.
+   */
+  async setAutoscaling(
+    ref: CompoundEntityRef,
+    environment: string,
+    body: unknown,
+    caller: Caller,
+  ): Promise<StoredRelease> {
+    const service = stringifyEntityRef(ref);
+    const autoscaling = body === null ? undefined : parseAutoscaling(body);
+    return this.#audited(
+      caller,
+      'autoscaling-update',
+      {
+        service,
+        environment,
+        summary: autoscaling
+          ? `Autoscale ${environment} between ${autoscaling.minReplicas} and ${autoscaling.maxReplicas}`
+          : `Turn off autoscaling in ${environment}`,
+      },
+      async () => {
+        await this.#authorize(
+          k2ServiceScalePermission,
+          service,
+          caller,
+          'scale',
+        );
+        await this.#entity(ref);
+        const current = await this.#current(service, environment);
+        const release = await this.#create({
+          service,
+          environment,
+          namespace: current.namespace,
+          kind: 'scale',
+          status: 'applying',
+          spec: { ...current.spec, autoscaling },
+          template: current.template,
+          message: autoscaling
+            ? `Autoscaling ${autoscaling.minReplicas}–${autoscaling.maxReplicas}`
+            : 'Autoscaling off',
+          createdBy: actorOf(caller.credentials),
+        });
+        return Object.assign(release, { releaseId: release.id });
+      },
+    );
+  }
+
+  /** Reading: history, one release, the activity log. */
+  async authorizeRead(service: string, caller: Caller) {
+    await this.#authorize(k2ReleaseReadPermission, service, caller, 'read');
+  }
+}
+
+function parseRef(ref: string): CompoundEntityRef {
+  const match = /^([^:]+):([^/]+)\/(.+)$/.exec(ref);
+  if (!match) throw new InputError(`'${ref}' is not an entity ref`);
+  return { kind: match[1], namespace: match[2], name: match[3] };
+}
+
+/** @throws InputError naming the field */
+export function parseAutoscaling(body: unknown): K2Autoscaling {
+  const b = body as Record<string, unknown>;
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) {
+    throw new InputError(
+      'Autoscaling takes { minReplicas, maxReplicas, cpuUtilization?, memoryUtilization? }',
+    );
+  }
+  const whole = (key: string, min: number, max: number, optional = false) => {
+    const v = b[key];
+    if (v === undefined && optional) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new InputError(
+        `'${key}' must be a whole number from ${min} to ${max}`,
+      );
+    }
+    return v;
+  };
+  const minReplicas = whole('minReplicas', 1, MAX_REPLICAS)!;
+  const maxReplicas = whole('maxReplicas', 1, MAX_REPLICAS)!;
+  if (maxReplicas < minReplicas) {
+    throw new InputError("'maxReplicas' must not be below 'minReplicas'");
+  }
+  const cpuUtilization = whole('cpuUtilization', 1, 100, true);
+  const memoryUtilization = whole('memoryUtilization', 1, 100, true);
+  if (cpuUtilization === undefined && memoryUtilization === undefined) {
+    throw new InputError(
+      "Give a target: 'cpuUtilization' and/or 'memoryUtilization' (percent of requests)",
+    );
+  }
+  return { minReplicas, maxReplicas, cpuUtilization, memoryUtilization };
+}

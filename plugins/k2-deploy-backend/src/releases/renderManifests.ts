@@ -1,0 +1,253 @@
+import {
+  ANNOTATION_KUBERNETES_ID,
+  ANNOTATION_RELEASE_ID,
+  ANNOTATION_RESTARTED_AT,
+  K2ProbeSpec,
+  K2ReleaseSpec,
+  LABEL_ENVIRONMENT,
+  LABEL_MANAGED_BY,
+  LABEL_RELEASE,
+  LABEL_SERVICE,
+  LABEL_TRAFFIC,
+  MANAGED_BY_K2,
+} from '@internal/plugin-k2-common';
+import { KubeObject } from '@internal/plugin-k2-node';
+import { splitReplicas } from './resolveReleaseSpec';
+
+/** Where one cluster's share of a release goes. */
+export interface RenderTarget {
+  /** Entity ref of the service. */
+  service: string;
+  environment: string;
+  cluster: string;
+  /** This cluster's replicas. */
+  replicas: number;
+  /** The release whose pod template this is (a scale keeps the current one). */
+  releaseId: string;
+  releaseNumber: number;
+  /** Set by a restart: a new value rolls every pod. */
+  restartedAt?: string;
+}
+
+/** Labels that select the service's pods in an environment; never change. */
+export function selectorLabels(spec: K2ReleaseSpec, environment: string) {
+  return {
+    [LABEL_SERVICE]: spec.name,
+    [LABEL_ENVIRONMENT]: environment,
+  };
+}
+
+function probe(p: K2ProbeSpec | undefined) {
+  return (
+    p && {
+      httpGet: { path: p.path, port: 'http' },
+      initialDelaySeconds: p.initialDelaySeconds,
+      periodSeconds: p.periodSeconds,
+      failureThreshold: p.failureThreshold,
+      timeoutSeconds: p.timeoutSeconds,
+    }
+  );
+}
+
+/** The tag or digest of an image reference: the version the service reports. */
+export function imageVersion(image: string) {
+  const at = image.indexOf('@');
+  if (at >= 0) return image.slice(at + 1);
+  const colon = image.lastIndexOf(':');
+  return colon > image.lastIndexOf('/') ? image.slice(colon + 1) : 'latest';
+}
+
+/**
+ * The objects a release applies to one cluster, in apply order: the namespace, the
+ * Service, the Deployment and, when autoscaling is on, its HPA.
+ *
+ * Lossless by construction: no pod is taken down before its replacement is ready
+ * (maxUnavailable 0), every pod has a readiness probe, and a terminating pod keeps
+ * serving for `drainSeconds` (preStop) so endpoints drop it before it stops.
+ */
+export function renderManifests(
+  spec: K2ReleaseSpec,
+  target: RenderTarget,
+): KubeObject[] {
+  const selector = selectorLabels(spec, target.environment);
+  const common = {
+    ...selector,
+    [ANNOTATION_KUBERNETES_ID]: spec.name,
+    'app.kubernetes.io/name': spec.name,
+    [LABEL_MANAGED_BY]: MANAGED_BY_K2,
+  };
+  const platformEnv = [
+    { name: 'K2_SERVICE', value: spec.name },
+    { name: 'K2_ENVIRONMENT', value: target.environment },
+    { name: 'K2_CLUSTER', value: target.cluster },
+    { name: 'K2_NAMESPACE', value: spec.namespace },
+    { name: 'K2_VERSION', value: imageVersion(spec.image) },
+    { name: 'K2_RELEASE', value: String(target.releaseNumber) },
+    ...(
+      [
+        ['POD_NAME', 'metadata.name'],
+        ['POD_IP', 'status.podIP'],
+        ['NODE_NAME', 'spec.nodeName'],
+      ] as const
+    ).map(([name, fieldPath]) => ({
+      name,
+      valueFrom: { fieldRef: { fieldPath } },
+    })),
+    ...(spec.jvmOptions
+      ? [{ name: 'JAVA_TOOL_OPTIONS', value: spec.jvmOptions }]
+      : []),
+  ];
+
+  const namespace: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: spec.namespace },
+  };
+
+  const service: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: spec.name, namespace: spec.namespace, labels: common },
+    spec: {
+      type: 'ClusterIP',
+      selector: { ...selector, [LABEL_TRAFFIC]: 'on' },
+      ports: [
+        { name: 'http', port: spec.port, targetPort: 'http', protocol: 'TCP' },
+      ],
+    },
+  };
+
+  const deployment: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: spec.name, namespace: spec.namespace, labels: common },
+    spec: {
+      // With autoscaling, the HPA owns the count; K2 must not fight it.
+      ...(spec.autoscaling ? {} : { replicas: target.replicas }),
+      selector: { matchLabels: selector },
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: spec.timeoutSeconds,
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' },
+      },
+      template: {
+        metadata: {
+          labels: {
+            ...common,
+            [LABEL_RELEASE]: String(target.releaseNumber),
+            [LABEL_TRAFFIC]: 'on',
+          },
+          annotations: {
+            [ANNOTATION_RELEASE_ID]: target.releaseId,
+            ...(target.restartedAt
+              ? { [ANNOTATION_RESTARTED_AT]: target.restartedAt }
+              : {}),
+          },
+        },
+        spec: {
+          terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+          ...(Object.keys(spec.nodeSelector).length
+            ? { nodeSelector: spec.nodeSelector }
+            : {}),
+          ...(spec.priorityClassName
+            ? { priorityClassName: spec.priorityClassName }
+            : {}),
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: {
+                    labelSelector: { matchLabels: selector },
+                    topologyKey: 'kubernetes.io/hostname',
+                  },
+                },
+              ],
+            },
+          },
+          containers: [
+            {
+              name: spec.name,
+              image: spec.image,
+              ports: [
+                { name: 'http', containerPort: spec.port, protocol: 'TCP' },
+              ],
+              env: [...platformEnv, ...spec.env],
+              resources: spec.resources,
+              readinessProbe: probe(spec.probes.readiness),
+              livenessProbe: probe(spec.probes.liveness),
+              startupProbe: probe(spec.probes.startup),
+              lifecycle: {
+                preStop: {
+                  exec: { command: ['sh', '-c', `sleep ${spec.drainSeconds}`] },
+                },
+              },
+              volumeMounts: [
+                {
+                  name: 'k2-logs',
+                  mountPath: '/log-dir',
+                  subPathExpr: '$(POD_NAME)',
+                },
+              ],
+            },
+          ],
+          volumes: [
+            {
+              name: 'k2-logs',
+              hostPath: { path: spec.logDirectory, type: 'DirectoryOrCreate' },
+            },
+          ],
+        },
+      },
+    },
+  };
+
+  const objects = [namespace, service, deployment];
+  if (spec.autoscaling) {
+    objects.push(renderAutoscaler(spec, target.cluster, common));
+  }
+  return objects;
+}
+
+/** The cluster's HPA: the service's bounds split over its clusters by weight. */
+export function renderAutoscaler(
+  spec: K2ReleaseSpec,
+  cluster: string,
+  labels: Record<string, string>,
+): KubeObject {
+  const a = spec.autoscaling!;
+  const share = (n: number) =>
+    splitReplicas(n, spec.clusters).find(c => c.name === cluster)?.replicas ??
+    n;
+  const minReplicas = Math.max(1, share(a.minReplicas));
+  const metrics = (
+    [
+      ['cpu', a.cpuUtilization],
+      ['memory', a.memoryUtilization],
+    ] as const
+  )
+    .filter(([, value]) => value !== undefined)
+    .map(([name, averageUtilization]) => ({
+      type: 'Resource',
+      resource: {
+        name,
+        target: { type: 'Utilization', averageUtilization },
+      },
+    }));
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: spec.name, namespace: spec.namespace, labels },
+    spec: {
+      scaleTargetRef: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: spec.name,
+      },
+      minReplicas,
+      maxReplicas: Math.max(minReplicas, share(a.maxReplicas)),
+      metrics,
+    },
+  };
+}
