@@ -3,6 +3,7 @@ import {
   k2ClusterAccessServiceFactory,
   k2EnvironmentsServiceFactory,
 } from '@internal/plugin-k2-node';
+import { permissionModuleK2Policy } from './permissions/module';
 
 const backend = createBackend();
 
@@ -34,9 +35,8 @@ backend.add(
 );
 
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Owners (and platform admins) release, roll back, scale and restart; others read.
+backend.add(permissionModuleK2Policy);
 
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));

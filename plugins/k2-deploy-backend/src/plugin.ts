@@ -2,6 +2,8 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
 import { k2Permissions } from '@internal/plugin-k2-common';
 import {
   k2ClusterAccessServiceRef,
@@ -23,6 +25,7 @@ export const k2DeployPlugin = createBackendPlugin({
   register(env) {
     env.registerInit({
       deps: {
+        config: coreServices.rootConfig,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
@@ -40,7 +43,16 @@ export const k2DeployPlugin = createBackendPlugin({
       async init(deps) {
         deps.permissionsRegistry.addPermissions(k2Permissions);
         const store = await DatabaseReleaseStore.create(deps);
-        const driver = new ReleaseDriver({ ...deps, store });
+        const retryKey = 'k2.releases.applyRetryTimeout';
+        const driver = new ReleaseDriver({
+          ...deps,
+          store,
+          applyRetryMs: deps.config.has(retryKey)
+            ? durationToMilliseconds(
+                readDurationFromConfig(deps.config, { key: retryKey }),
+              )
+            : undefined,
+        });
         const engine = new ReleaseEngine({
           ...deps,
           store,

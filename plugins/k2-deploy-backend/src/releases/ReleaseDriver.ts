@@ -44,6 +44,8 @@ export class ReleaseDriver {
   /** Whether the last pass found releases in flight: cache changes matter only then. */
   #busy = true;
   #debounce?: NodeJS.Timeout;
+  #retry?: NodeJS.Timeout;
+  #stopped = false;
 
   constructor(options: {
     store: ReleaseStore;
@@ -114,7 +116,18 @@ export class ReleaseDriver {
 
   stop(): void {
     clearTimeout(this.#debounce);
+    clearTimeout(this.#retry);
+    this.#stopped = true;
     this.#busy = false;
+  }
+
+  /** Another pass in a second, for a release whose apply is being retried. */
+  #retrySoon() {
+    if (this.#retry || this.#stopped) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.tick().catch(() => {});
+    }, 1000);
   }
 
   async #step(release: StoredRelease) {
@@ -230,6 +243,7 @@ export class ReleaseDriver {
         await this.#store.transition(release.id, 'applying', {
           reason: `Retrying: ${message}`,
         });
+        this.#retrySoon();
       }
       return;
     }

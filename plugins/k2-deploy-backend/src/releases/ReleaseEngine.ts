@@ -227,11 +227,16 @@ export class ReleaseEngine {
           entity,
           this.#environments.model,
         );
-        // Autoscaling is not part of a release request: it stays as it is.
+        // Scaling and autoscaling are separate actions: a release that does not ask
+        // for a replica count keeps the current one, and autoscaling stays as it is.
         const current = await this.#store.getCurrent(
           service,
           input.environment,
         );
+        if (current && input.replicas === undefined) {
+          spec.replicas = current.spec.replicas;
+          spec.clusters = splitReplicas(spec.replicas, spec.clusters);
+        }
         if (current?.spec.autoscaling) {
           spec.autoscaling = current.spec.autoscaling;
         }

@@ -1,0 +1,526 @@
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { K2Release, K2ReleaseList } from '@internal/plugin-k2-common';
+import { SandboxCluster } from '@internal/sandbox-cluster';
+import { api, poll } from '@internal/sandbox-cluster/testUtils';
+import fs from 'fs';
+import knexFactory, { Knex } from 'knex';
+import os from 'os';
+import path from 'path';
+import request from 'supertest';
+import { k2DeployPlugin } from '../plugin';
+
+jest.setTimeout(90_000);
+
+const IMAGE = 'registry.k2.local/shop/checkout';
+const service: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'checkout',
+    namespace: 'default',
+    annotations: {
+      'k2.io/environments': 'test,prod',
+      'k2.io/namespace': 'shop',
+      'k2.io/image': IMAGE,
+      'k2.io/language': 'java',
+      'backstage.io/kubernetes-id': 'checkout',
+    },
+  },
+  spec: {
+    type: 'service',
+    owner: 'group:default/shop-team',
+    lifecycle: 'production',
+  },
+};
+
+const ALICE = 'user:default/alice'; // owner
+const BOB = 'user:default/bob'; // another team
+const CAROL = 'user:default/carol'; // release approver
+const groups: Record<string, string[]> = {
+  [ALICE]: [ALICE, 'group:default/shop-team'],
+  [BOB]: [BOB, 'group:default/other-team'],
+  [CAROL]: [CAROL, 'group:default/release-approvers'],
+};
+const as = (user: string) => ({
+  Authorization: `Bearer ${mockCredentials.user.token(user)}`,
+});
+
+describe('the release engine, through the REST API, on sandbox clusters', () => {
+  const clusters: SandboxCluster[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-releases-'));
+  let knex: Knex;
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+
+  async function start() {
+    backend = await startTestBackend({
+      features: [
+        k2DeployPlugin,
+        catalogServiceMock.factory({ entities: [service] }),
+        // The owner-only rule as K2's policy decides it (the policy has its own tests).
+        createServiceFactory({
+          service: coreServices.permissions,
+          deps: {},
+          factory: () => ({
+            async authorize(requests, options) {
+              const user = (options.credentials.principal as any).userEntityRef;
+              return requests.map(r => ({
+                result:
+                  [
+                    'k2.release.create',
+                    'k2.service.scale',
+                    'k2.service.restart',
+                  ].includes(r.permission.name) &&
+                  !groups[user]?.includes('group:default/shop-team')
+                    ? AuthorizeResult.DENY
+                    : AuthorizeResult.ALLOW,
+              }));
+            },
+            async authorizeConditional() {
+              throw new Error('not used');
+            },
+          }),
+        }),
+        createServiceFactory({
+          service: coreServices.userInfo,
+          deps: {},
+          factory: () => ({
+            async getUserInfo(credentials) {
+              const user = (credentials.principal as any).userEntityRef;
+              return {
+                userEntityRef: user,
+                ownershipEntityRefs: groups[user] ?? [user],
+              };
+            },
+          }),
+        }),
+        mockServices.database.factory({ knex }),
+        mockServices.rootConfig.factory({
+          data: {
+            kubernetes: {
+              clusterLocatorMethods: [
+                {
+                  type: 'config',
+                  clusters: clusters.map(c => ({
+                    name: c.options.name,
+                    url: c.url,
+                    authProvider: 'serviceAccount',
+                    serviceAccountToken: c.tokens[0],
+                  })),
+                },
+              ],
+            },
+            k2: {
+              platformAdminGroup: 'group:default/platform-admins',
+              clusterAccess: {
+                backoff: {
+                  initial: { milliseconds: 100 },
+                  max: { seconds: 1 },
+                },
+              },
+              releases: { applyRetryTimeout: '2s' },
+              environments: [
+                {
+                  name: 'test',
+                  clusters: [{ name: 'test' }],
+                  defaults: { replicas: 2 },
+                  release: { timeoutSeconds: 30, drainSeconds: 1 },
+                },
+                {
+                  name: 'prod',
+                  production: true,
+                  approval: {
+                    required: true,
+                    approverGroup: 'group:default/release-approvers',
+                  },
+                  clusters: [
+                    { name: 'prod-a', weight: 60 },
+                    { name: 'prod-b', weight: 40 },
+                  ],
+                  defaults: { replicas: 5 },
+                  release: { timeoutSeconds: 30, drainSeconds: 1 },
+                },
+              ],
+            },
+          },
+        }),
+      ],
+    });
+  }
+
+  const cluster = (name: string) =>
+    clusters.find(c => c.options.name === name)!;
+
+  async function release(body: object, user = ALICE) {
+    return request(backend.server)
+      .post('/api/k2-deploy/services/default/checkout/releases')
+      .set(as(user))
+      .send(body);
+  }
+
+  async function get(id: string): Promise<K2Release> {
+    const res = await request(backend.server)
+      .get(`/api/k2-deploy/releases/${id}`)
+      .set(as(BOB));
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  async function finished(id: string): Promise<K2Release> {
+    return poll(
+      `release ${id} finished`,
+      async () => {
+        const r = await get(id);
+        return ['succeeded', 'failed', 'timed-out', 'rejected'].includes(
+          r.status,
+        )
+          ? r
+          : undefined;
+      },
+      60_000,
+    );
+  }
+
+  async function history(environment: string): Promise<K2ReleaseList> {
+    const res = await request(backend.server)
+      .get(
+        `/api/k2-deploy/services/default/checkout/releases?environment=${environment}`,
+      )
+      .set(as(BOB));
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  async function podImages(name: string): Promise<string[]> {
+    const pods = await api(cluster(name)).get(
+      '/api/v1/namespaces/shop/pods?labelSelector=k2.io/service%3Dcheckout',
+    );
+    return pods.body.items
+      .filter((p: any) => !p.metadata.deletionTimestamp)
+      .map((p: any) => p.spec.containers[0].image);
+  }
+
+  beforeAll(async () => {
+    for (const name of ['test', 'prod-a', 'prod-b']) {
+      const c = new SandboxCluster({
+        name,
+        tokens: [`${name}-token`],
+        timeScale: 0.1,
+        bookmarkIntervalMs: 200,
+      });
+      await c.listen(0);
+      clusters.push(c);
+    }
+    // A database file, so a second backend can take over from the first.
+    knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: path.join(dir, 'k2-deploy.sqlite') },
+      useNullAsDefault: true,
+    });
+    await start();
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await knex?.destroy();
+    await Promise.all(clusters.map(c => c.stop()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('releases to test: lossless Deployment, live progress, success, the new image on every pod', async () => {
+    const res = await release({
+      environment: 'test',
+      image: '1.0.0',
+      message: 'first',
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      number: 1,
+      status: 'applying',
+      createdBy: ALICE,
+    });
+    const done = await finished(res.body.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.progress).toEqual([
+      expect.objectContaining({
+        cluster: 'test',
+        replicas: 2,
+        ready: 2,
+        updated: 2,
+        done: true,
+      }),
+    ]);
+    expect(await podImages('test')).toEqual([
+      `${IMAGE}:1.0.0`,
+      `${IMAGE}:1.0.0`,
+    ]);
+
+    // What kubectl would show: the objects K2 made.
+    const d = (
+      await api(cluster('test')).get(
+        '/apis/apps/v1/namespaces/shop/deployments/checkout',
+      )
+    ).body;
+    expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    expect(d.metadata.labels).toMatchObject({
+      'backstage.io/kubernetes-id': 'checkout',
+      'k2.io/service': 'checkout',
+      'app.kubernetes.io/managed-by': 'k2',
+    });
+    const container = d.spec.template.spec.containers[0];
+    expect(container.readinessProbe.httpGet).toEqual({
+      path: '/healthz',
+      port: 'http',
+    });
+    expect(container.lifecycle.preStop.exec.command).toEqual([
+      'sh',
+      '-c',
+      'sleep 1',
+    ]);
+    expect(container.resources.limits).toEqual({ cpu: '1', memory: '1Gi' });
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'K2_ENVIRONMENT', value: 'test' },
+        {
+          name: 'POD_IP',
+          valueFrom: { fieldRef: { fieldPath: 'status.podIP' } },
+        },
+        expect.objectContaining({ name: 'JAVA_TOOL_OPTIONS' }),
+      ]),
+    );
+    expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(31);
+    const managers = d.metadata.managedFields.map((f: any) => f.manager);
+    expect(managers).toContain('k2');
+  });
+
+  it('keeps every request to the Service on ready pods through a rolling release', async () => {
+    // Watch every change to the Service's endpoints during release 2.
+    const c = cluster('test');
+    const violations: string[] = [];
+    let seen = 0;
+    let watching = true;
+    const podType = c.type('', 'pods');
+    c.store.onChange(event => {
+      if (!watching) return;
+      if (
+        event.object.kind !== 'Endpoints' ||
+        event.object.metadata.name !== 'checkout'
+      )
+        return;
+      seen++;
+      const addresses = (event.object.subsets ?? []).flatMap(
+        (s: any) => s.addresses ?? [],
+      );
+      if (addresses.length < 2)
+        violations.push(`${addresses.length} ready addresses`);
+      for (const a of addresses) {
+        const pod = c.store.get(podType, 'shop', a.targetRef.name);
+        const ready = pod?.status?.conditions?.find(
+          (k: any) => k.type === 'Ready',
+        );
+        if (ready?.status !== 'True')
+          violations.push(`${a.targetRef.name} not ready`);
+      }
+    });
+    try {
+      const res = await release({ environment: 'test', image: '1.1.0' });
+      expect(res.status).toBe(201);
+      expect((await finished(res.body.id)).status).toBe('succeeded');
+    } finally {
+      watching = false;
+    }
+    expect(seen).toBeGreaterThan(2);
+    expect(violations).toEqual([]);
+    expect(await podImages('test')).toEqual([
+      `${IMAGE}:1.1.0`,
+      `${IMAGE}:1.1.0`,
+    ]);
+  });
+
+  it('lists history newest first, rolls back as a new release, and scales', async () => {
+    const before = await history('test');
+    expect(before.items.map(r => [r.number, r.spec.image])).toEqual([
+      [2, `${IMAGE}:1.1.0`],
+      [1, `${IMAGE}:1.0.0`],
+    ]);
+    const first = before.items[1];
+    const back = await request(backend.server)
+      .post(`/api/k2-deploy/releases/${first.id}/rollback`)
+      .set(as(ALICE))
+      .send({});
+    expect(back.status).toBe(201);
+    expect(back.body).toMatchObject({
+      number: 3,
+      kind: 'rollback',
+      rollbackOf: first.id,
+    });
+    expect((await finished(back.body.id)).status).toBe('succeeded');
+    expect(await podImages('test')).toEqual([
+      `${IMAGE}:1.0.0`,
+      `${IMAGE}:1.0.0`,
+    ]);
+
+    const scaled = await request(backend.server)
+      .post('/api/k2-deploy/services/default/checkout/environments/test/scale')
+      .set(as(ALICE))
+      .send({ replicas: 4 });
+    expect(scaled.status).toBe(201);
+    expect((await finished(scaled.body.id)).status).toBe('succeeded');
+    expect(await podImages('test')).toHaveLength(4);
+    // Scaling kept the pods' template: no new ReplicaSet.
+    const rs = await api(cluster('test')).get(
+      '/apis/apps/v1/namespaces/shop/replicasets',
+    );
+    const live = rs.body.items.filter((r: any) => r.spec.replicas > 0);
+    expect(live).toHaveLength(1);
+  });
+
+  it('fails a release whose image cannot be pulled, with that reason', async () => {
+    const res = await release({ environment: 'test', image: '9.9.9-notfound' });
+    const done = await finished(res.body.id);
+    expect(done.status).toBe('failed');
+    expect(done.reason).toMatch(/checkout:9.9.9-notfound cannot be pulled/);
+    // The old pods kept serving.
+    expect(
+      (await podImages('test')).filter(i => i === `${IMAGE}:1.0.0`),
+    ).toHaveLength(4);
+  });
+
+  it('accepts one of several parallel releases; the others get 409 naming it', async () => {
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(i =>
+        release({ environment: 'test', image: `2.0.${i}` }),
+      ),
+    );
+    const accepted = results.filter(r => r.status === 201);
+    const refused = results.filter(r => r.status === 409);
+    expect(accepted).toHaveLength(1);
+    expect(refused).toHaveLength(3);
+    for (const r of refused) {
+      expect(r.body.error.message).toMatch(
+        new RegExp(`already has release #${accepted[0].body.number} `),
+      );
+    }
+    expect((await finished(accepted[0].body.id)).status).toBe('succeeded');
+  });
+
+  it('refuses malformed requests and non-owners, writing nothing', async () => {
+    const total = (await history('test')).total;
+    for (const [body, message] of [
+      [{ environment: 'test' }, /'image' is required/],
+      [{ environment: 'staging', image: '1.0.0' }, /does not run in 'staging'/],
+      [{ environment: 'test', image: 'UPPER CASE' }, /not a valid tag/],
+      [
+        { environment: 'test', image: '1.0.0', replicas: 0 },
+        /'replicas' must be/,
+      ],
+      [
+        {
+          environment: 'test',
+          image: '1.0.0',
+          env: [{ name: 'POD_IP', value: 'x' }],
+        },
+        /set by K2/,
+      ],
+      [
+        { environment: 'test', image: '1.0.0', resources: { cpu: 'lots' } },
+        /'resources.cpu'/,
+      ],
+      [
+        { environment: 'test', image: '1.0.0', colour: 'blue' },
+        /Unknown field\(s\) 'colour'/,
+      ],
+    ] as const) {
+      const res = await release(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(message);
+    }
+    const denied = await release({ environment: 'test', image: '3.0.0' }, BOB);
+    expect(denied.status).toBe(403);
+    expect((await history('test')).total).toBe(total);
+
+    const activity = await request(backend.server)
+      .get('/api/k2-deploy/services/default/checkout/activity?limit=100')
+      .set(as(BOB));
+    expect(activity.body.items[0]).toMatchObject({
+      actor: BOB,
+      action: 'release-create',
+      result: 'failed',
+    });
+  });
+
+  it('holds a production release for an approver, then rolls it out 60/40 across prod-a and prod-b', async () => {
+    const res = await release({ environment: 'prod', image: '1.0.0' });
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe('pending-approval');
+    expect(res.body.spec.clusters).toEqual([
+      { name: 'prod-a', replicas: 3, weight: 60 },
+      { name: 'prod-b', replicas: 2, weight: 40 },
+    ]);
+    const byBob = await request(backend.server)
+      .post(`/api/k2-deploy/releases/${res.body.id}/approve`)
+      .set(as(BOB))
+      .send({});
+    expect(byBob.status).toBe(403);
+    expect(byBob.body.error.message).toMatch(
+      /approved by members of group:default\/release-approvers/,
+    );
+    const byCarol = await request(backend.server)
+      .post(`/api/k2-deploy/releases/${res.body.id}/approve`)
+      .set(as(CAROL))
+      .send({});
+    expect(byCarol.status).toBe(200);
+    expect(byCarol.body).toMatchObject({
+      status: 'applying',
+      approvedBy: CAROL,
+    });
+    expect((await finished(res.body.id)).status).toBe('succeeded');
+    expect(await podImages('prod-a')).toHaveLength(3);
+    expect(await podImages('prod-b')).toHaveLength(2);
+  });
+
+  it('fails a release with the API error when a cluster keeps refusing the apply', async () => {
+    await api(cluster('test')).post('/sandbox/faults', {
+      errors: { code: 503, seconds: 6, verbs: ['patch'] },
+    });
+    try {
+      const res = await release({ environment: 'test', image: '4.0.0' });
+      const done = await finished(res.body.id);
+      expect(done.status).toBe('failed');
+      expect(done.reason).toMatch(/Could not apply the release: .*503/);
+    } finally {
+      await api(cluster('test')).delete('/sandbox/faults');
+    }
+    // Nothing stays in flight: the next release goes through.
+    const next = await release({ environment: 'test', image: '4.0.1' });
+    expect(next.status).toBe(201);
+    expect((await finished(next.body.id)).status).toBe('succeeded');
+  });
+
+  it('resumes a release after the backend stops mid-rollout', async () => {
+    const res = await release({
+      environment: 'test',
+      image: '5.0.0',
+      replicas: 4,
+    });
+    expect(res.status).toBe(201);
+    await poll('rolling out', async () =>
+      (await get(res.body.id)).status === 'rolling-out' ? true : undefined,
+    );
+    await backend.stop();
+    await start();
+    const done = await finished(res.body.id);
+    expect(done.status).toBe('succeeded');
+    expect(await podImages('test')).toEqual(Array(4).fill(`${IMAGE}:5.0.0`));
+  });
+});
