@@ -1,6 +1,12 @@
 import { createK2TestDatabases } from '@internal/plugin-k2-node/testUtils';
 import { K2ReleaseSpec } from '@internal/plugin-k2-common';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { DatabaseReleaseStore } from './DatabaseReleaseStore';
+
+const MIGRATIONS = resolvePackagePath(
+  '@internal/plugin-k2-deploy-backend',
+  'migrations',
+);
 import { NewRelease } from './ReleaseStore';
 
 const databases = createK2TestDatabases();
@@ -46,6 +52,18 @@ describe.each(databases.eachSupportedId())(
         database: { getClient: async () => knex },
       });
     }
+
+    it('migrates up and down cleanly', async () => {
+      const knex = await databases.init(databaseId);
+      await DatabaseReleaseStore.create({
+        database: { getClient: async () => knex },
+      });
+      expect(await knex.schema.hasTable('k2_releases')).toBe(true);
+      expect(await knex.schema.hasTable('k2_activity')).toBe(true);
+      await knex.migrate.rollback({ directory: MIGRATIONS }, true);
+      expect(await knex.schema.hasTable('k2_releases')).toBe(false);
+      expect(await knex.schema.hasTable('k2_activity')).toBe(false);
+    });
 
     it('accepts exactly one of many parallel releases for a target; the rest learn which one runs', async () => {
       const store = await createStore();

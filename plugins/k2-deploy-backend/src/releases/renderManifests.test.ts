@@ -1,0 +1,214 @@
+import { ConfigReader } from '@backstage/config';
+import { Entity } from '@backstage/catalog-model';
+import { readEnvironmentModel } from '@internal/plugin-k2-common';
+import { KubeObject } from '@internal/plugin-k2-node';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Service } from 'kubernetes-models/v1/Service';
+import { renderManifests } from './renderManifests';
+import { resolveReleaseSpec, splitReplicas } from './resolveReleaseSpec';
+
+const model = readEnvironmentModel(
+  new ConfigReader({
+    k2: {
+      environments: [
+        {
+          name: 'prod',
+          production: true,
+          clusters: [
+            { name: 'prod-a', weight: 60 },
+            { name: 'prod-b', weight: 40 },
+          ],
+          defaults: {
+            replicas: 4,
+            resources: { cpu: '2', memory: '2Gi' },
+            overcommit: { cpu: 4, memory: 2 },
+          },
+        },
+      ],
+    },
+  }),
+);
+
+const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'payment-gateway',
+    annotations: {
+      'backstage.io/kubernetes-id': 'payment-gateway',
+      'k2.io/environments': 'prod',
+      'k2.io/namespace': 'payments-core',
+      'k2.io/language': 'java',
+      'k2.io/port': '8081',
+      'k2.io/health-path': '/actuator/health/readiness',
+      'k2.io/node-selector': 'pool=payments',
+      'k2.io/priority-class': 'business-critical',
+    },
+  },
+  spec: { type: 'service', owner: 'payments-team', lifecycle: 'production' },
+};
+
+/** Validates against the Kubernetes OpenAPI schemas; throws with the schema errors. */
+function validate(object: KubeObject) {
+  const models: Record<string, new (data: any) => { validate(): void }> = {
+    Namespace,
+    Service,
+    Deployment,
+    HorizontalPodAutoscaler,
+  };
+  const Model = models[object.kind!];
+  expect(Model).toBeDefined();
+  new Model(object).validate();
+}
+
+describe('renderManifests', () => {
+  const spec = resolveReleaseSpec(
+    {
+      environment: 'prod',
+      image: 'registry.example.com/payments/payment-gateway:2.3.1',
+      env: [{ name: 'SPRING_PROFILES_ACTIVE', value: 'prod' }],
+    },
+    entity,
+    model,
+  );
+  const target = {
+    service: 'component:default/payment-gateway',
+    environment: 'prod',
+    cluster: 'prod-a',
+    replicas: 3,
+    releaseId: '6c0f2a4e-8d1b-4f43-9a43-6e4b8f7e2d10',
+    releaseNumber: 12,
+  };
+
+  it('renders objects that pass the Kubernetes OpenAPI schemas', () => {
+    const objects = renderManifests(spec, target);
+    expect(objects.map(o => o.kind)).toEqual([
+      'Namespace',
+      'Service',
+      'Deployment',
+    ]);
+    objects.forEach(validate);
+    const withHpa = renderManifests(
+      {
+        ...spec,
+        autoscaling: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 70 },
+      },
+      target,
+    );
+    expect(withHpa.map(o => o.kind)).toContain('HorizontalPodAutoscaler');
+    withHpa.forEach(validate);
+  });
+
+  it('the schema check is real: a broken Deployment fails it', () => {
+    const [, , deployment] = renderManifests(spec, target);
+    deployment.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+    expect(() => validate(deployment)).toThrow(/containerPort/);
+  });
+
+  it('renders a lossless rollout: no unavailable pod, readiness, preStop drain within the grace period', () => {
+    const [, service, deployment] = renderManifests(spec, target);
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.spec.strategy.rollingUpdate).toEqual({
+      maxUnavailable: 0,
+      maxSurge: '25%',
+    });
+    const pod = deployment.spec.template.spec;
+    const [container] = pod.containers;
+    expect(container.readinessProbe.httpGet).toEqual({
+      path: '/actuator/health/readiness',
+      port: 'http',
+    });
+    expect(container.lifecycle.preStop.exec.command).toEqual([
+      'sh',
+      '-c',
+      'sleep 10',
+    ]);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(10);
+    // Requests follow the environment's overcommit: 2 CPU ÷ 4, 2 GiB ÷ 2.
+    expect(container.resources).toEqual({
+      limits: { cpu: '2', memory: '2Gi' },
+      requests: { cpu: '500m', memory: '1Gi' },
+    });
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'K2_SERVICE', value: 'payment-gateway' },
+        { name: 'K2_CLUSTER', value: 'prod-a' },
+        { name: 'K2_VERSION', value: '2.3.1' },
+        { name: 'K2_RELEASE', value: '12' },
+        { name: 'SPRING_PROFILES_ACTIVE', value: 'prod' },
+        {
+          name: 'JAVA_TOOL_OPTIONS',
+          value: expect.stringContaining('-XX:MaxRAMPercentage=75.0'),
+        },
+      ]),
+    );
+    expect(container.volumeMounts).toEqual([
+      { name: 'k2-logs', mountPath: '/log-dir', subPathExpr: '$(POD_NAME)' },
+    ]);
+    expect(pod.volumes[0].hostPath.path).toBe(
+      '/log-dir/k2-logs/payments-core/payment-gateway',
+    );
+    expect(pod.nodeSelector).toEqual({ pool: 'payments' });
+    expect(pod.priorityClassName).toBe('business-critical');
+    expect(
+      pod.affinity.podAntiAffinity
+        .preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm
+        .topologyKey,
+    ).toBe('kubernetes.io/hostname');
+    // The Service selects only pods in traffic; the Deployment's selector never changes.
+    expect(service.spec.selector).toEqual({
+      'k2.io/service': 'payment-gateway',
+      'k2.io/environment': 'prod',
+      'k2.io/traffic': 'on',
+    });
+    expect(deployment.spec.selector.matchLabels).toEqual({
+      'k2.io/service': 'payment-gateway',
+      'k2.io/environment': 'prod',
+    });
+    expect(deployment.spec.template.metadata.labels).toMatchObject({
+      'backstage.io/kubernetes-id': 'payment-gateway',
+      'k2.io/release': '12',
+      'k2.io/traffic': 'on',
+    });
+  });
+
+  it('leaves the replica count to the HPA when autoscaling, splitting its bounds by weight', () => {
+    const autoscaled = {
+      ...spec,
+      autoscaling: { minReplicas: 2, maxReplicas: 10, memoryUtilization: 80 },
+    };
+    const a = renderManifests(autoscaled, target);
+    const b = renderManifests(autoscaled, { ...target, cluster: 'prod-b' });
+    expect(a[2].spec.replicas).toBeUndefined();
+    const [hpaA, hpaB] = [a[3], b[3]];
+    expect([hpaA.spec.minReplicas, hpaA.spec.maxReplicas]).toEqual([1, 6]);
+    expect([hpaB.spec.minReplicas, hpaB.spec.maxReplicas]).toEqual([1, 4]);
+    expect(hpaA.spec.metrics).toEqual([
+      {
+        type: 'Resource',
+        resource: {
+          name: 'memory',
+          target: { type: 'Utilization', averageUtilization: 80 },
+        },
+      },
+    ]);
+  });
+});
+
+describe('splitReplicas', () => {
+  it.each([
+    [5, [60, 40], [3, 2]],
+    [1, [60, 40], [1, 0]],
+    [10, [1, 1, 1], [4, 3, 3]],
+    [7, [50, 30, 20], [4, 2, 1]],
+  ])('splits %i over weights %j as %j', (total, weights, expected) => {
+    const parts = splitReplicas(
+      total,
+      weights.map((weight, i) => ({ name: `c${i}`, weight })),
+    );
+    expect(parts.map(p => p.replicas)).toEqual(expected);
+    expect(parts.reduce((n, p) => n + p.replicas, 0)).toBe(total);
+  });
+});
