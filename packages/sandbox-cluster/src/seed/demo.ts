@@ -50,6 +50,12 @@ export interface SeededWorkload {
   createdAt?: number;
   /** Also create a Service in front of it. */
   service?: boolean;
+  /** The Deployment's selector (default `app: <name>`); the Service adds `serviceSelector`. */
+  selector?: Record<string, string>;
+  /** Extra labels the Service selects on, e.g. K2's `k2.io/traffic: on`. */
+  serviceSelector?: Record<string, string>;
+  /** The Service's port (default 80). */
+  servicePort?: number;
 }
 
 function ensureNamespace(
@@ -84,7 +90,8 @@ export function seedRunningDeployment(
   const now = Date.now();
   const createdAt = w.createdAt ?? now - DAY;
   ensureNamespace(cluster, w.namespace);
-  const labels = { app: w.name, ...w.labels };
+  const selector = w.selector ?? { app: w.name };
+  const labels = { app: w.name, ...selector, ...w.labels };
   const limits = w.limits ?? { cpu: '1', memory: '1Gi' };
   const over = w.overcommit ?? { cpu: 1, memory: 1 };
   const requests = {
@@ -135,7 +142,7 @@ export function seedRunningDeployment(
     },
     spec: {
       replicas: w.replicas,
-      selector: { matchLabels: { app: w.name } },
+      selector: { matchLabels: selector },
       template,
       strategy: {
         type: 'RollingUpdate',
@@ -173,7 +180,7 @@ export function seedRunningDeployment(
     },
     spec: {
       replicas: w.replicas,
-      selector: { matchLabels: { app: w.name, 'pod-template-hash': hash } },
+      selector: { matchLabels: { ...selector, 'pod-template-hash': hash } },
       template: {
         ...template,
         metadata: { labels: { ...labels, 'pod-template-hash': hash } },
@@ -271,9 +278,14 @@ export function seedRunningDeployment(
       registry.create(svcType, w.namespace, {
         metadata: { name: w.name, namespace: w.namespace, labels },
         spec: {
-          selector: { app: w.name },
+          selector: { ...selector, ...w.serviceSelector },
           ports: [
-            { name: 'http', port: 80, targetPort: port, protocol: 'TCP' },
+            {
+              name: 'http',
+              port: w.servicePort ?? 80,
+              targetPort: port,
+              protocol: 'TCP',
+            },
           ],
         },
       });
@@ -317,11 +329,19 @@ export function seedDemoServices(
           port: spec.port,
           healthPath: spec.healthPath,
           language: spec.language,
+          // As K2 releases: its selector, its labels, its Service.
+          selector: {
+            'k2.io/service': id,
+            'k2.io/environment': target.environment.name,
+          },
+          serviceSelector: { 'k2.io/traffic': 'on' },
+          servicePort: spec.port,
           labels: {
             'backstage.io/kubernetes-id': id,
             'app.kubernetes.io/name': id,
             'app.kubernetes.io/version': version,
-            'k2.io/environment': target.environment.name,
+            'app.kubernetes.io/managed-by': 'k2',
+            'k2.io/traffic': 'on',
           },
           limits: target.environment.defaults.resources,
           overcommit: target.environment.defaults.overcommit,

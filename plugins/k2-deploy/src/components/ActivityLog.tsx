@@ -1,0 +1,58 @@
+import { Table, TableColumn } from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { K2Activity } from '@internal/plugin-k2-common';
+import Typography from '@material-ui/core/Typography';
+import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
+import { ago, shortRef } from './format';
+import { usePolling } from './usePolling';
+import { ResponseErrorPanel } from '@backstage/core-components';
+
+const columns: TableColumn<K2Activity>[] = [
+  {
+    title: 'When',
+    render: a => (
+      <span title={new Date(a.createdAt).toLocaleString()}>
+        {ago(a.createdAt)}
+      </span>
+    ),
+  },
+  { title: 'Who', render: a => shortRef(a.actor) },
+  { title: 'Environment', field: 'environment' },
+  { title: 'Action', field: 'action' },
+  {
+    title: 'What happened',
+    render: a => (
+      <Typography
+        variant="body2"
+        color={a.result === 'failed' ? 'error' : 'textPrimary'}
+      >
+        {a.summary}
+      </Typography>
+    ),
+  },
+];
+
+/** Every mutating action on the service, by anyone, with its result. */
+export function ActivityLog({ service }: { service: ServiceName }) {
+  const api = useApi(k2DeployApiRef);
+  const { value, error } = usePolling(
+    () => api.getActivity(service, { limit: 50 }),
+    () => 10_000,
+    [service.namespace, service.name],
+  );
+  if (error && !value) return <ResponseErrorPanel error={error} />;
+  return (
+    <Table<K2Activity>
+      title="Activity"
+      isLoading={!value}
+      options={{ paging: false, search: false, padding: 'dense' }}
+      columns={columns}
+      data={value?.items ?? []}
+      emptyContent={
+        <Typography style={{ padding: 16 }}>
+          No releases, scaling or restarts yet.
+        </Typography>
+      }
+    />
+  );
+}

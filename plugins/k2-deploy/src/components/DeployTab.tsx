@@ -1,0 +1,136 @@
+import { useMemo } from 'react';
+import {
+  Content,
+  ErrorPanel,
+  Progress,
+  WarningPanel,
+} from '@backstage/core-components';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  configApiRef,
+  identityApiRef,
+  useApi,
+} from '@backstage/frontend-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  k2ReleaseCreatePermission,
+  k2ServiceRestartPermission,
+  k2ServiceScalePermission,
+  readEnvironmentModel,
+  readServiceSpec,
+} from '@internal/plugin-k2-common';
+import Grid from '@material-ui/core/Grid';
+import useAsync from 'react-use/esm/useAsync';
+import { k2DeployApiRef } from '../api/K2DeployApi';
+import { ActivityLog } from './ActivityLog';
+import { EnvironmentPanel } from './EnvironmentPanel';
+import { usePolling } from './usePolling';
+
+/**
+ * The Deploy tab: per environment, what runs and what rolls out, with release,
+ * scale, restart, rollback and approval; then the service's activity log.
+ */
+export function DeployTab() {
+  const { entity } = useEntity();
+  const config = useApi(configApiRef);
+  const identity = useApi(identityApiRef);
+  const api = useApi(k2DeployApiRef);
+  const resourceRef = stringifyEntityRef(entity);
+  const service = useMemo(
+    () => ({
+      namespace: entity.metadata.namespace ?? 'default',
+      name: entity.metadata.name,
+    }),
+    [entity],
+  );
+
+  const parsed = useMemo(() => {
+    try {
+      const model = readEnvironmentModel(config);
+      return { model, spec: readServiceSpec(entity, model) };
+    } catch (error) {
+      return { error: error as Error };
+    }
+  }, [entity, config]);
+
+  const release = usePermission({
+    permission: k2ReleaseCreatePermission,
+    resourceRef,
+  });
+  const scale = usePermission({
+    permission: k2ServiceScalePermission,
+    resourceRef,
+  });
+  const restart = usePermission({
+    permission: k2ServiceRestartPermission,
+    resourceRef,
+  });
+  const claims = useAsync(
+    async () => (await identity.getBackstageIdentity()).ownershipEntityRefs,
+    [identity],
+  );
+  const runtime = usePolling(
+    () => api.getRuntime(service),
+    () => 5000,
+    [service.namespace, service.name],
+  );
+
+  if (parsed.error) {
+    return (
+      <ErrorPanel title="K2 configuration is invalid" error={parsed.error} />
+    );
+  }
+  if (release.loading || scale.loading || restart.loading || claims.loading) {
+    return <Progress />;
+  }
+  const { model, spec } = parsed;
+  if (spec.targets.length === 0) {
+    return (
+      <WarningPanel
+        title="This service is not released by K2 yet"
+        message="Name its environments in the k2.io/environments annotation of catalog-info.yaml, e.g. k2.io/environments: test,prod."
+      />
+    );
+  }
+  const owned = claims.value ?? [];
+  return (
+    <Content>
+      {spec.problems.length > 0 && (
+        <WarningPanel
+          title={`${spec.problems.length} problem(s) in this service's K2 annotations`}
+          message={spec.problems.join(' · ')}
+        />
+      )}
+      <Grid container spacing={3}>
+        {spec.targets.map(target => {
+          const approverGroup = target.environment.approval.approverGroup;
+          return (
+            <Grid item xs={12} key={target.environment.name}>
+              <EnvironmentPanel
+                service={service}
+                target={target}
+                imageRepository={spec.image}
+                runtime={runtime.value?.environments.find(
+                  e => e.name === target.environment.name,
+                )}
+                can={{
+                  release: release.allowed,
+                  scale: scale.allowed,
+                  restart: restart.allowed,
+                  approve: [approverGroup, model!.platformAdminGroup].some(
+                    g => g && owned.includes(g),
+                  ),
+                }}
+                onChange={runtime.refresh}
+              />
+            </Grid>
+          );
+        })}
+        <Grid item xs={12}>
+          <ActivityLog service={service} />
+        </Grid>
+      </Grid>
+    </Content>
+  );
+}

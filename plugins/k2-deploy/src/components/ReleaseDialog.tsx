@@ -1,0 +1,170 @@
+import { useState } from 'react';
+import { K2Release, K2ReleaseInput } from '@internal/plugin-k2-common';
+import Button from '@material-ui/core/Button';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import Grid from '@material-ui/core/Grid';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import { ErrorText } from './ErrorText';
+
+function envText(env: K2ReleaseInput['env']) {
+  return (env ?? []).map(e => `${e.name}=${e.value}`).join('\n');
+}
+
+/** `NAME=value` lines; blank lines and `#` comments are skipped. */
+export function parseEnvText(text: string): K2ReleaseInput['env'] {
+  return text
+    .split('\n')
+    .map(line => line.trim())
+    .filter(line => line && !line.startsWith('#'))
+    .map(line => {
+      const eq = line.indexOf('=');
+      return eq < 0
+        ? { name: line, value: '' }
+        : { name: line.slice(0, eq).trim(), value: line.slice(eq + 1) };
+    });
+}
+
+/**
+ * The release form. It starts from the current release of the environment (image,
+ * replicas, limits and variables), so a new version is one field away.
+ */
+export function ReleaseDialog(props: {
+  environment: { name: string; title: string; approval: boolean };
+  current?: K2Release;
+  imageRepository?: string;
+  onClose(): void;
+  onSubmit(input: K2ReleaseInput): Promise<void>;
+}) {
+  const { environment, current, onClose, onSubmit } = props;
+  const spec = current?.spec;
+  const [image, setImage] = useState(spec?.image ?? '');
+  const [replicas, setReplicas] = useState(spec ? String(spec.replicas) : '');
+  const [cpu, setCpu] = useState(spec?.resources.limits.cpu ?? '');
+  const [memory, setMemory] = useState(spec?.resources.limits.memory ?? '');
+  const [env, setEnv] = useState(envText(spec?.env));
+  const [message, setMessage] = useState('');
+  const [error, setError] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await onSubmit({
+        environment: environment.name,
+        image: image.trim(),
+        replicas: replicas.trim() ? Number(replicas) : undefined,
+        resources:
+          cpu.trim() || memory.trim()
+            ? {
+                ...(cpu.trim() ? { cpu: cpu.trim() } : {}),
+                ...(memory.trim() ? { memory: memory.trim() } : {}),
+              }
+            : undefined,
+        env: parseEnvText(env),
+        message: message.trim() || undefined,
+      });
+    } catch (e) {
+      setError(e as Error);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog open onClose={busy ? undefined : onClose} fullWidth maxWidth="md">
+      <DialogTitle>Release to {environment.title}</DialogTitle>
+      <DialogContent>
+        {environment.approval && (
+          <Typography variant="body2" color="textSecondary" gutterBottom>
+            Releases to {environment.title} wait for a release approver before
+            anything changes.
+          </Typography>
+        )}
+        <Grid container spacing={2}>
+          <Grid item xs={12}>
+            <TextField
+              label="Image"
+              required
+              fullWidth
+              autoFocus
+              value={image}
+              onChange={e => setImage(e.target.value)}
+              helperText={
+                props.imageRepository
+                  ? `A tag of ${props.imageRepository}, or a full image reference`
+                  : 'A full image reference with a tag, e.g. registry.example.com/team/app:1.4.2'
+              }
+            />
+          </Grid>
+          <Grid item xs={4}>
+            <TextField
+              label="Replicas"
+              type="number"
+              fullWidth
+              value={replicas}
+              onChange={e => setReplicas(e.target.value)}
+              helperText="Across all clusters of the environment"
+            />
+          </Grid>
+          <Grid item xs={4}>
+            <TextField
+              label="CPU limit"
+              fullWidth
+              value={cpu}
+              onChange={e => setCpu(e.target.value)}
+              helperText="e.g. 1, 0.5, 500m"
+            />
+          </Grid>
+          <Grid item xs={4}>
+            <TextField
+              label="Memory limit"
+              fullWidth
+              value={memory}
+              onChange={e => setMemory(e.target.value)}
+              helperText="e.g. 1Gi, 512Mi"
+            />
+          </Grid>
+          <Grid item xs={12}>
+            <TextField
+              label="Environment variables"
+              fullWidth
+              multiline
+              minRows={3}
+              value={env}
+              onChange={e => setEnv(e.target.value)}
+              helperText="One NAME=value per line. K2 adds K2_SERVICE, K2_ENVIRONMENT, K2_CLUSTER, K2_VERSION and POD_IP itself."
+              inputProps={{ style: { fontFamily: 'monospace' } }}
+            />
+          </Grid>
+          <Grid item xs={12}>
+            <TextField
+              label="Message"
+              fullWidth
+              value={message}
+              onChange={e => setMessage(e.target.value)}
+              helperText="Why this release: shown in history and to approvers"
+            />
+          </Grid>
+        </Grid>
+        {error && <ErrorText error={error} />}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose} disabled={busy}>
+          Cancel
+        </Button>
+        <Button
+          color="primary"
+          variant="contained"
+          onClick={submit}
+          disabled={busy || !image.trim()}
+        >
+          {busy ? 'Releasing…' : 'Release'}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

@@ -1,0 +1,27 @@
+import {
+  StatusAborted,
+  StatusError,
+  StatusOK,
+  StatusPending,
+  StatusRunning,
+} from '@backstage/core-components';
+import { K2ReleaseStatus } from '@internal/plugin-k2-common';
+import { STATUS_LABEL } from './format';
+
+/** A release's status as a coloured label. */
+export function ReleaseStatus({ status }: { status: K2ReleaseStatus }) {
+  const label = STATUS_LABEL[status];
+  switch (status) {
+    case 'succeeded':
+      return <StatusOK>{label}</StatusOK>;
+    case 'failed':
+    case 'timed-out':
+      return <StatusError>{label}</StatusError>;
+    case 'rejected':
+      return <StatusAborted>{label}</StatusAborted>;
+    case 'pending-approval':
+      return <StatusPending>{label}</StatusPending>;
+    default:
+      return <StatusRunning>{label}</StatusRunning>;
+  }
+}

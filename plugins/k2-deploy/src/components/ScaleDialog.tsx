@@ -1,0 +1,146 @@
+import { useState } from 'react';
+import { K2Autoscaling } from '@internal/plugin-k2-common';
+import Button from '@material-ui/core/Button';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
+import Grid from '@material-ui/core/Grid';
+import Switch from '@material-ui/core/Switch';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import { ErrorText } from './ErrorText';
+
+/** Scale to a fixed count, or hand the count to the native HPA within bounds. */
+export function ScaleDialog(props: {
+  environment: string;
+  replicas: number;
+  autoscaling?: K2Autoscaling;
+  onClose(): void;
+  onScale(replicas: number): Promise<void>;
+  onAutoscale(autoscaling: K2Autoscaling | null): Promise<void>;
+}) {
+  const a = props.autoscaling;
+  const [auto, setAuto] = useState(Boolean(a));
+  const [replicas, setReplicas] = useState(String(props.replicas));
+  const [min, setMin] = useState(String(a?.minReplicas ?? props.replicas));
+  const [max, setMax] = useState(String(a?.maxReplicas ?? props.replicas * 2));
+  const [cpu, setCpu] = useState(String(a?.cpuUtilization ?? 70));
+  const [memory, setMemory] = useState(
+    a?.memoryUtilization ? String(a.memoryUtilization) : '',
+  );
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+
+  const submit = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (!auto) {
+        if (a) await props.onAutoscale(null);
+        else await props.onScale(Number(replicas));
+      } else {
+        await props.onAutoscale({
+          minReplicas: Number(min),
+          maxReplicas: Number(max),
+          cpuUtilization: cpu.trim() ? Number(cpu) : undefined,
+          memoryUtilization: memory.trim() ? Number(memory) : undefined,
+        });
+      }
+    } catch (e) {
+      setError(e as Error);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog
+      open
+      onClose={busy ? undefined : props.onClose}
+      maxWidth="sm"
+      fullWidth
+    >
+      <DialogTitle>Scale {props.environment}</DialogTitle>
+      <DialogContent>
+        <FormControlLabel
+          control={
+            <Switch checked={auto} onChange={e => setAuto(e.target.checked)} />
+          }
+          label="Autoscale (Kubernetes HPA)"
+        />
+        {!auto && a && (
+          <Typography variant="body2" color="textSecondary">
+            Turning autoscaling off keeps today's count until you scale again.
+          </Typography>
+        )}
+        {!auto && !a && (
+          <TextField
+            label="Replicas"
+            type="number"
+            fullWidth
+            value={replicas}
+            onChange={e => setReplicas(e.target.value)}
+            helperText="Across all clusters, split by their weights; 0 stops the service"
+          />
+        )}
+        {auto && (
+          <Grid container spacing={2}>
+            <Grid item xs={6}>
+              <TextField
+                label="Minimum replicas"
+                type="number"
+                fullWidth
+                value={min}
+                onChange={e => setMin(e.target.value)}
+              />
+            </Grid>
+            <Grid item xs={6}>
+              <TextField
+                label="Maximum replicas"
+                type="number"
+                fullWidth
+                value={max}
+                onChange={e => setMax(e.target.value)}
+              />
+            </Grid>
+            <Grid item xs={6}>
+              <TextField
+                label="Target CPU %"
+                type="number"
+                fullWidth
+                value={cpu}
+                onChange={e => setCpu(e.target.value)}
+                helperText="Of requests; empty for none"
+              />
+            </Grid>
+            <Grid item xs={6}>
+              <TextField
+                label="Target memory %"
+                type="number"
+                fullWidth
+                value={memory}
+                onChange={e => setMemory(e.target.value)}
+                helperText="Of requests; empty for none"
+              />
+            </Grid>
+          </Grid>
+        )}
+        {error && <ErrorText error={error} />}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={props.onClose} disabled={busy}>
+          Cancel
+        </Button>
+        <Button
+          color="primary"
+          variant="contained"
+          onClick={submit}
+          disabled={busy}
+        >
+          {busy ? 'Applying…' : 'Apply'}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

@@ -1,0 +1,36 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/frontend-plugin-api';
+import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { isK2Service } from '@internal/plugin-k2-common';
+import { k2DeployApiRef } from './api/K2DeployApi';
+import { K2DeployClient } from './api/K2DeployClient';
+
+const k2DeployApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: k2DeployApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new K2DeployClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+const deployTab = EntityContentBlueprint.make({
+  name: 'deploy',
+  params: {
+    path: 'deploy',
+    title: 'Deploy',
+    filter: isK2Service,
+    loader: () => import('./components/DeployTab').then(m => <m.DeployTab />),
+  },
+});
+
+/** K2's Deploy tab on service pages. */
+export const k2DeployPlugin = createFrontendPlugin({
+  pluginId: 'k2-deploy',
+  extensions: [k2DeployApi, deployTab],
+});
