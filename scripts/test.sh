@@ -97,7 +97,7 @@ YAML
     fi
     sleep 2
   done
-  K2_E2E_URL=http://localhost:3100 K2_E2E_KUBECONFIG="$e2e_dir/kubeconfig" yarn test:e2e || e2e_status=$?
+  K2_E2E_URL=http://localhost:3100 K2_E2E_BACKEND_URL=http://localhost:7100 K2_E2E_KUBECONFIG="$e2e_dir/kubeconfig" yarn test:e2e || e2e_status=$?
   kill -- -"$portal" 2>/dev/null || true
   kill -- -"$sandbox" 2>/dev/null || true
   portal=

@@ -237,12 +237,12 @@ describe('demo seeding from the repository config and catalog', () => {
       // Selected as K2 selects: the service, its environment, pods in traffic.
       expect(svc?.spec.selector).toEqual({
         'k2.io/service': id,
-        'k2.io/environment': d.metadata.labels['k2.io/environment'],
+        'k2.io/environment': d.metadata.labels?.['k2.io/environment'],
         'k2.io/traffic': 'on',
       });
       expect(d.spec.selector.matchLabels).toEqual({
         'k2.io/service': id,
-        'k2.io/environment': d.metadata.labels['k2.io/environment'],
+        'k2.io/environment': d.metadata.labels?.['k2.io/environment'],
       });
       expect(svc?.spec.clusterIP).toBeDefined();
 

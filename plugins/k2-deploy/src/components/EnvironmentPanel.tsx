@@ -104,207 +104,211 @@ export function EnvironmentPanel(props: {
     props.onChange();
   };
   const blocked = Boolean(active);
-  const why = (allowed: boolean) =>
-    !allowed
-      ? 'Only the service’s owners (and platform admins) may do this'
-      : blocked
-      ? `Release #${active!.number} is in flight`
-      : '';
+  const why = (allowed: boolean) => {
+    if (!allowed)
+      return 'Only the service’s owners (and platform admins) may do this';
+    return blocked ? `Release #${active!.number} is in flight` : '';
+  };
 
   return (
-    <InfoCard
-      title={
-        <Box display="flex" alignItems="center" style={{ gap: 8 }}>
-          {environment.title}
-          {environment.approval.required && (
-            <Chip size="small" label="Approval required" />
-          )}
-        </Box>
-      }
-      subheader={
-        current
-          ? `Running #${current.number}: ${imageTag(current.spec.image)} × ${
-              current.spec.replicas
-            }${
-              current.spec.autoscaling
-                ? ` (autoscale ${current.spec.autoscaling.minReplicas}–${current.spec.autoscaling.maxReplicas})`
-                : ''
-            } · released by ${shortRef(current.createdBy)} ${ago(
-              current.finishedAt,
-            )}`
-          : `Namespace ${target.namespace} · ${target.clusters
-              .map(c => c.name)
-              .join(', ')}`
-      }
-    >
-      <Box
-        display="flex"
-        style={{ gap: 8 }}
-        mb={2}
-        role="group"
-        aria-label={`Actions in ${environment.title}`}
-      >
-        {(
-          [
-            ['release', 'Release', can.release],
-            ['scale', 'Scale', can.scale && Boolean(current)],
-            ['restart', 'Restart', can.restart && Boolean(current)],
-          ] as const
-        ).map(([kind, label, allowed]) => (
-          <Tooltip
-            key={kind}
-            title={why(can[kind]) || (allowed ? '' : 'Release first')}
-          >
-            <span>
-              <Button
-                variant={kind === 'release' ? 'contained' : 'outlined'}
-                color="primary"
-                disabled={!allowed || blocked}
-                onClick={() => setOpen({ kind })}
-              >
-                {label}
-              </Button>
-            </span>
-          </Tooltip>
-        ))}
-      </Box>
-
-      {active && (
-        <Box
-          mb={2}
-          p={2}
-          border={1}
-          borderColor="divider"
-          borderRadius={4}
-          aria-label="Release in flight"
-        >
-          <Box display="flex" alignItems="center" style={{ gap: 8 }} mb={1}>
-            <Typography variant="subtitle2">
-              #{active.number} {imageTag(active.spec.image)} by{' '}
-              {shortRef(active.createdBy)}
-            </Typography>
-            <ReleaseStatus status={active.status} />
+    <section aria-label={`${environment.title} environment`}>
+      <InfoCard
+        title={
+          <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+            {environment.title}
+            {environment.approval.required && (
+              <Chip size="small" label="Approval required" />
+            )}
           </Box>
-          {active.message && (
-            <Typography variant="body2" gutterBottom>
-              “{active.message}”
-            </Typography>
-          )}
-          <ReleaseProgress release={active} />
-          {active.status === 'pending-approval' && can.approve && (
-            <Box display="flex" style={{ gap: 8 }} mt={1}>
-              <Button
-                variant="contained"
-                color="primary"
-                onClick={() => after(api.approve(active.id))}
-              >
-                Approve
-              </Button>
-              <Button
-                variant="outlined"
-                onClick={() => setOpen({ kind: 'reject', release: active })}
-              >
-                Reject
-              </Button>
+        }
+        subheader={
+          current
+            ? `Running #${current.number}: ${imageTag(current.spec.image)} × ${
+                current.spec.replicas
+              }${
+                current.spec.autoscaling
+                  ? ` (autoscale ${current.spec.autoscaling.minReplicas}–${current.spec.autoscaling.maxReplicas})`
+                  : ''
+              } · released by ${shortRef(current.createdBy)} ${ago(
+                current.finishedAt,
+              )}`
+            : `Namespace ${target.namespace} · ${target.clusters
+                .map(c => c.name)
+                .join(', ')}`
+        }
+      >
+        <Box
+          display="flex"
+          style={{ gap: 8 }}
+          mb={2}
+          role="group"
+          aria-label={`Actions in ${environment.title}`}
+        >
+          {(
+            [
+              ['release', 'Release', can.release],
+              ['scale', 'Scale', can.scale && Boolean(current)],
+              ['restart', 'Restart', can.restart && Boolean(current)],
+            ] as const
+          ).map(([kind, label, allowed]) => (
+            <Tooltip
+              key={kind}
+              title={why(can[kind]) || (allowed ? '' : 'Release first')}
+            >
+              <span>
+                <Button
+                  variant={kind === 'release' ? 'contained' : 'outlined'}
+                  color="primary"
+                  disabled={!allowed || blocked}
+                  onClick={() => setOpen({ kind })}
+                >
+                  {label}
+                </Button>
+              </span>
+            </Tooltip>
+          ))}
+        </Box>
+
+        {active && (
+          <Box
+            mb={2}
+            p={2}
+            border={1}
+            borderColor="divider"
+            borderRadius={4}
+            aria-label="Release in flight"
+          >
+            <Box display="flex" alignItems="center" style={{ gap: 8 }} mb={1}>
+              <Typography variant="subtitle2">
+                #{active.number} {imageTag(active.spec.image)} by{' '}
+                {shortRef(active.createdBy)}
+              </Typography>
+              <ReleaseStatus status={active.status} />
             </Box>
-          )}
-          {active.status === 'pending-approval' && !can.approve && (
-            <Typography variant="caption" color="textSecondary">
-              Waiting for a member of{' '}
-              {shortRef(environment.approval.approverGroup)}.
-            </Typography>
+            {active.message && (
+              <Typography variant="body2" gutterBottom>
+                “{active.message}”
+              </Typography>
+            )}
+            <ReleaseProgress release={active} />
+            {active.status === 'pending-approval' && can.approve && (
+              <Box display="flex" style={{ gap: 8 }} mt={1}>
+                <Button
+                  variant="contained"
+                  color="primary"
+                  onClick={() => after(api.approve(active.id))}
+                >
+                  Approve
+                </Button>
+                <Button
+                  variant="outlined"
+                  onClick={() => setOpen({ kind: 'reject', release: active })}
+                >
+                  Reject
+                </Button>
+              </Box>
+            )}
+            {active.status === 'pending-approval' && !can.approve && (
+              <Typography variant="caption" color="textSecondary">
+                Waiting for a member of{' '}
+                {shortRef(environment.approval.approverGroup)}.
+              </Typography>
+            )}
+          </Box>
+        )}
+
+        <RuntimeSummary runtime={props.runtime} />
+
+        <Box mt={2}>
+          {history.error && !page ? (
+            <ResponseErrorPanel error={history.error} />
+          ) : (
+            <HistoryTable
+              environment={environment.title}
+              releases={releases}
+              total={page?.total ?? 0}
+              canRollback={can.release && !blocked}
+              busy={Boolean(open)}
+              hasMore={Boolean(nextCursor)}
+              onMore={async () => {
+                const more = await api.getReleases(service, {
+                  environment: environment.name,
+                  limit: 50,
+                  before: nextCursor,
+                });
+                setOlder(o => [...o, ...more.items]);
+                setOlderCursor(more.nextCursor ?? null);
+              }}
+              onRollback={release => setOpen({ kind: 'rollback', release })}
+            />
           )}
         </Box>
-      )}
 
-      <RuntimeSummary runtime={props.runtime} />
-
-      <Box mt={2}>
-        {history.error && !page ? (
-          <ResponseErrorPanel error={history.error} />
-        ) : (
-          <HistoryTable
-            environment={environment.title}
-            releases={releases}
-            total={page?.total ?? 0}
-            canRollback={can.release && !blocked}
-            busy={Boolean(open)}
-            hasMore={Boolean(nextCursor)}
-            onMore={async () => {
-              const more = await api.getReleases(service, {
-                environment: environment.name,
-                limit: 50,
-                before: nextCursor,
-              });
-              setOlder(o => [...o, ...more.items]);
-              setOlderCursor(more.nextCursor ?? null);
+        {open?.kind === 'release' && (
+          <ReleaseDialog
+            environment={{
+              name: environment.name,
+              title: environment.title,
+              approval: environment.approval.required,
             }}
-            onRollback={release => setOpen({ kind: 'rollback', release })}
+            current={current}
+            runningImage={
+              props.runtime?.clusters.flatMap(c => c.workloads)[0]?.images[0]
+            }
+            imageRepository={props.imageRepository}
+            onClose={() => setOpen(undefined)}
+            onSubmit={input => after(api.release(service, input))}
           />
         )}
-      </Box>
-
-      {open?.kind === 'release' && (
-        <ReleaseDialog
-          environment={{
-            name: environment.name,
-            title: environment.title,
-            approval: environment.approval.required,
-          }}
-          current={current}
-          imageRepository={props.imageRepository}
-          onClose={() => setOpen(undefined)}
-          onSubmit={input => after(api.release(service, input))}
-        />
-      )}
-      {open?.kind === 'scale' && current && (
-        <ScaleDialog
-          environment={environment.title}
-          replicas={current.spec.replicas}
-          autoscaling={current.spec.autoscaling}
-          onClose={() => setOpen(undefined)}
-          onScale={replicas =>
-            after(api.scale(service, environment.name, replicas))
-          }
-          onAutoscale={a =>
-            after(api.setAutoscaling(service, environment.name, a))
-          }
-        />
-      )}
-      {open?.kind === 'restart' && (
-        <ConfirmDialog
-          title={`Restart ${environment.title}?`}
-          confirm="Restart"
-          onClose={() => setOpen(undefined)}
-          onConfirm={() => after(api.restart(service, environment.name))}
-        >
-          Every pod is replaced, one at a time, each new one ready before an old
-          one stops. Nothing else changes.
-        </ConfirmDialog>
-      )}
-      {open?.kind === 'rollback' && (
-        <ConfirmDialog
-          title={`Roll back ${environment.title} to #${open.release.number}?`}
-          confirm="Roll back"
-          onClose={() => setOpen(undefined)}
-          onConfirm={() => after(api.rollback(open.release.id))}
-        >
-          A new release of #{open.release.number}'s spec (
-          {imageTag(open.release.spec.image)} × {open.release.spec.replicas}),
-          rolled out like any release
-          {environment.approval.required ? ', after approval' : ''}.
-        </ConfirmDialog>
-      )}
-      {open?.kind === 'reject' && (
-        <ConfirmDialog
-          title={`Reject release #${open.release.number}?`}
-          confirm="Reject"
-          onClose={() => setOpen(undefined)}
-          onConfirm={() => after(api.reject(open.release.id))}
-        >
-          Nothing is changed in the clusters; the release ends as rejected.
-        </ConfirmDialog>
-      )}
-    </InfoCard>
+        {open?.kind === 'scale' && current && (
+          <ScaleDialog
+            environment={environment.title}
+            replicas={current.spec.replicas}
+            autoscaling={current.spec.autoscaling}
+            onClose={() => setOpen(undefined)}
+            onScale={replicas =>
+              after(api.scale(service, environment.name, replicas))
+            }
+            onAutoscale={a =>
+              after(api.setAutoscaling(service, environment.name, a))
+            }
+          />
+        )}
+        {open?.kind === 'restart' && (
+          <ConfirmDialog
+            title={`Restart ${environment.title}?`}
+            confirm="Restart"
+            onClose={() => setOpen(undefined)}
+            onConfirm={() => after(api.restart(service, environment.name))}
+          >
+            Every pod is replaced, one at a time, each new one ready before an
+            old one stops. Nothing else changes.
+          </ConfirmDialog>
+        )}
+        {open?.kind === 'rollback' && (
+          <ConfirmDialog
+            title={`Roll back ${environment.title} to #${open.release.number}?`}
+            confirm="Roll back"
+            onClose={() => setOpen(undefined)}
+            onConfirm={() => after(api.rollback(open.release.id))}
+          >
+            A new release of #{open.release.number}'s spec (
+            {imageTag(open.release.spec.image)} × {open.release.spec.replicas}),
+            rolled out like any release
+            {environment.approval.required ? ', after approval' : ''}.
+          </ConfirmDialog>
+        )}
+        {open?.kind === 'reject' && (
+          <ConfirmDialog
+            title={`Reject release #${open.release.number}?`}
+            confirm="Reject"
+            onClose={() => setOpen(undefined)}
+            onConfirm={() => after(api.reject(open.release.id))}
+          >
+            Nothing is changed in the clusters; the release ends as rejected.
+          </ConfirmDialog>
+        )}
+      </InfoCard>
+    </section>
   );
 }

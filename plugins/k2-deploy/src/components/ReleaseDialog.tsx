@@ -35,13 +35,15 @@ export function parseEnvText(text: string): K2ReleaseInput['env'] {
 export function ReleaseDialog(props: {
   environment: { name: string; title: string; approval: boolean };
   current?: K2Release;
+  /** What runs now when K2 has not released it yet. */
+  runningImage?: string;
   imageRepository?: string;
   onClose(): void;
   onSubmit(input: K2ReleaseInput): Promise<void>;
 }) {
   const { environment, current, onClose, onSubmit } = props;
   const spec = current?.spec;
-  const [image, setImage] = useState(spec?.image ?? '');
+  const [image, setImage] = useState(spec?.image ?? props.runningImage ?? '');
   const [replicas, setReplicas] = useState(spec ? String(spec.replicas) : '');
   const [cpu, setCpu] = useState(spec?.resources.limits.cpu ?? '');
   const [memory, setMemory] = useState(spec?.resources.limits.memory ?? '');
@@ -87,10 +89,10 @@ export function ReleaseDialog(props: {
         <Grid container spacing={2}>
           <Grid item xs={12}>
             <TextField
+              id="k2-release-image"
               label="Image"
               required
               fullWidth
-              autoFocus
               value={image}
               onChange={e => setImage(e.target.value)}
               helperText={
@@ -102,6 +104,7 @@ export function ReleaseDialog(props: {
           </Grid>
           <Grid item xs={4}>
             <TextField
+              id="k2-release-replicas"
               label="Replicas"
               type="number"
               fullWidth
@@ -112,6 +115,7 @@ export function ReleaseDialog(props: {
           </Grid>
           <Grid item xs={4}>
             <TextField
+              id="k2-release-cpu-limit"
               label="CPU limit"
               fullWidth
               value={cpu}
@@ -121,6 +125,7 @@ export function ReleaseDialog(props: {
           </Grid>
           <Grid item xs={4}>
             <TextField
+              id="k2-release-memory-limit"
               label="Memory limit"
               fullWidth
               value={memory}
@@ -130,6 +135,7 @@ export function ReleaseDialog(props: {
           </Grid>
           <Grid item xs={12}>
             <TextField
+              id="k2-release-environment-variables"
               label="Environment variables"
               fullWidth
               multiline
@@ -142,6 +148,7 @@ export function ReleaseDialog(props: {
           </Grid>
           <Grid item xs={12}>
             <TextField
+              id="k2-release-message"
               label="Message"
               fullWidth
               value={message}

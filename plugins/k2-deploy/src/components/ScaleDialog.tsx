@@ -76,6 +76,7 @@ export function ScaleDialog(props: {
         )}
         {!auto && !a && (
           <TextField
+            id="k2-scale-replicas"
             label="Replicas"
             type="number"
             fullWidth
@@ -88,6 +89,7 @@ export function ScaleDialog(props: {
           <Grid container spacing={2}>
             <Grid item xs={6}>
               <TextField
+                id="k2-scale-minimum-replicas"
                 label="Minimum replicas"
                 type="number"
                 fullWidth
@@ -97,6 +99,7 @@ export function ScaleDialog(props: {
             </Grid>
             <Grid item xs={6}>
               <TextField
+                id="k2-scale-maximum-replicas"
                 label="Maximum replicas"
                 type="number"
                 fullWidth
@@ -106,6 +109,7 @@ export function ScaleDialog(props: {
             </Grid>
             <Grid item xs={6}>
               <TextField
+                id="k2-scale-target-cpu"
                 label="Target CPU %"
                 type="number"
                 fullWidth
@@ -116,6 +120,7 @@ export function ScaleDialog(props: {
             </Grid>
             <Grid item xs={6}>
               <TextField
+                id="k2-scale-target-memory"
                 label="Target memory %"
                 type="number"
                 fullWidth

@@ -65,7 +65,7 @@ export function diffRows(a: string[], b: string[]): Row[] {
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) {
       rows.push({ left: a[i++], right: b[j++], changed: false });
-    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) {
+    } else if (j < m && (i === n || lcs[i][j + 1] > lcs[i + 1][j])) {
       rows.push({ right: b[j++], changed: true });
     } else {
       rows.push({ left: a[i++], changed: true });

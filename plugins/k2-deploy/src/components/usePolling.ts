@@ -40,11 +40,14 @@ export function usePolling<T>(
   }, []);
 
   useEffect(() => {
+    const generations = generation;
+    const timers = timer;
     setState({ loading: true });
     run();
     return () => {
-      generation.current++;
-      clearTimeout(timer.current);
+      // Answers to loads started before this point are dropped.
+      generations.current++;
+      clearTimeout(timers.current);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
