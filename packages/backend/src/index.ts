@@ -30,6 +30,8 @@ backend.add(
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
+// k2:release: templates release through the same engine as the Deploy tab.
+backend.add(import('@internal/plugin-scaffolder-backend-module-k2'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );

@@ -1,0 +1,7 @@
+/**
+ * K2's scaffolder actions.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModuleK2 as default } from './module';
+export { createK2ReleaseAction } from './releaseAction';

@@ -1,0 +1,24 @@
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createK2ReleaseAction } from './releaseAction';
+
+/** Registers K2's scaffolder actions. */
+export const scaffolderModuleK2 = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'k2',
+  register(env) {
+    env.registerInit({
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
+      },
+      async init({ scaffolder, auth, discovery }) {
+        scaffolder.addActions(createK2ReleaseAction({ auth, discovery }));
+      },
+    });
+  },
+});

@@ -1,0 +1,145 @@
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { K2Release } from '@internal/plugin-k2-common';
+
+const FINISHED = ['succeeded', 'failed', 'timed-out', 'rejected'];
+
+/**
+ * `k2:release`: releases a service through K2's release engine, exactly as the Deploy
+ * tab's button does (same validation, permission checks, one-in-flight rule, audit and
+ * approvals), acting as the user who runs the template.
+ */
+export function createK2ReleaseAction(options: {
+  auth: AuthService;
+  discovery: DiscoveryService;
+  /** Poll interval while waiting for the rollout; default 2 s. */
+  pollIntervalMs?: number;
+}) {
+  const { auth, discovery } = options;
+  const pollIntervalMs = options.pollIntervalMs ?? 2000;
+
+  return createTemplateAction({
+    id: 'k2:release',
+    description:
+      'Releases a service to a K2 environment and, unless told not to, waits for the rollout to finish.',
+    examples: [
+      {
+        description: 'Release the new service to test',
+        example: [
+          'steps:',
+          '  - id: release',
+          '    action: k2:release',
+          '    input:',
+          '      entityRef: component:default/${{ parameters.name }}',
+          '      environment: test',
+          '      image: registry.example.com/team/${{ parameters.name }}:0.1.0',
+        ].join('\n'),
+      },
+    ],
+    schema: {
+      input: {
+        entityRef: z =>
+          z
+            .string()
+            .describe('The service, e.g. component:default/payment-gateway'),
+        environment: z => z.string().describe('The environment, e.g. test'),
+        image: z =>
+          z
+            .string()
+            .describe(
+              'A full image reference, or a tag of the k2.io/image repository',
+            ),
+        replicas: z => z.number().int().optional().describe('Total replicas'),
+        message: z => z.string().optional().describe('Why: shown in history'),
+        wait: z =>
+          z
+            .boolean()
+            .optional()
+            .describe('Wait until the rollout finishes (default true)'),
+      },
+      output: {
+        releaseId: z => z.string(),
+        number: z => z.number(),
+        status: z => z.string(),
+      },
+    },
+    async handler(ctx) {
+      const { entityRef, environment, image, replicas, message } = ctx.input;
+      const match = /^component:([^/]+)\/(.+)$/i.exec(entityRef);
+      if (!match) {
+        throw new Error(
+          `entityRef '${entityRef}' is not a component ref such as component:default/payment-gateway`,
+        );
+      }
+      const [, namespace, name] = match;
+      const base = await discovery.getBaseUrl('k2-deploy');
+      const call = async <T>(path: string, init?: RequestInit): Promise<T> => {
+        const { token } = await auth.getPluginRequestToken({
+          onBehalfOf: await ctx.getInitiatorCredentials(),
+          targetPluginId: 'k2-deploy',
+        });
+        const response = await fetch(`${base}${path}`, {
+          ...init,
+          headers: {
+            ...init?.headers,
+            Authorization: `Bearer ${token}`,
+          },
+        });
+        if (!response.ok) {
+          // The engine's own words (bad input, permission, conflict) fail the step.
+          const error = await ResponseError.fromResponse(response);
+          throw new Error(error.body?.error?.message ?? error.message);
+        }
+        return (await response.json()) as T;
+      };
+
+      let release = await call<K2Release>(
+        `/services/${encodeURIComponent(namespace)}/${encodeURIComponent(
+          name,
+        )}/releases`,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ environment, image, replicas, message }),
+        },
+      );
+      ctx.logger.info(
+        `Release #${release.number} of ${entityRef} to ${environment}: ${release.status}`,
+      );
+      if (ctx.input.wait !== false) {
+        let last = '';
+        while (
+          !FINISHED.includes(release.status) &&
+          release.status !== 'pending-approval'
+        ) {
+          if (ctx.signal?.aborted) throw new Error('The task was cancelled');
+          await new Promise(r => setTimeout(r, pollIntervalMs));
+          release = await call<K2Release>(
+            `/releases/${encodeURIComponent(release.id)}`,
+          );
+          const progress = release.progress
+            .map(p => `${p.cluster} ${p.ready}/${p.replicas} ready`)
+            .join(', ');
+          if (progress !== last)
+            ctx.logger.info(`${release.status}: ${progress}`);
+          last = progress;
+        }
+        if (release.status === 'pending-approval') {
+          ctx.logger.info(
+            `Release #${release.number} waits for an approver; it continues once approved on the Deploy tab`,
+          );
+        } else if (release.status !== 'succeeded') {
+          throw new Error(
+            `Release #${release.number} ${release.status}: ${
+              release.reason ?? ''
+            }`,
+          );
+        }
+      }
+      ctx.output('releaseId', release.id);
+      ctx.output('number', release.number);
+      ctx.output('status', release.status);
+    },
+  });
+}
