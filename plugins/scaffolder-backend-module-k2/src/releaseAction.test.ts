@@ -5,6 +5,8 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+// The action is tested against the real Deploy backend it calls.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import k2DeployPlugin from '@internal/plugin-k2-deploy-backend';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api } from '@internal/sandbox-cluster/testUtils';
