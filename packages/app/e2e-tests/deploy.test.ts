@@ -141,6 +141,12 @@ test('an owner releases, compares, rolls back, scales, and sees a bad image fail
 
   // Scale to 4.
   await actions(alice, 'Test').getByRole('button', { name: 'Scale' }).click();
+  // The recommendation from current usage (metrics API) is shown beside the count.
+  await expect(
+    alice
+      .getByRole('dialog')
+      .getByText(/Recommended: \d+ replicas? — 1 pods use \d+m CPU/),
+  ).toBeVisible();
   await alice.getByRole('dialog').getByLabel('Replicas').fill('4');
   await alice
     .getByRole('dialog')

@@ -17,6 +17,7 @@ import { ReleaseStore } from './database/ReleaseStore';
 import { ReleaseDriver } from './releases/ReleaseDriver';
 import { Caller, ReleaseEngine } from './releases/ReleaseEngine';
 import { releaseView } from './releases/releaseView';
+import { PodUsage } from './releases/recommendReplicas';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
 
 // Entity names and namespaces as the catalog allows them.
@@ -210,6 +211,30 @@ export async function createRouter(options: {
         await caller(req),
       );
       res.status(201).json(releaseView(release));
+    },
+  );
+
+  /** How many replicas today's load needs (from the clusters' metrics API). */
+  router.get(
+    '/services/:namespace/:name/environments/:environment/recommendation',
+    async (req, res) => {
+      res.json(
+        await engine.recommendReplicas(
+          serviceRef(req.params),
+          environmentParam(req.params.environment),
+          await caller(req),
+          async (cluster, namespace, labelSelector) =>
+            (
+              await access.get<{ items: PodUsage[] }>(
+                cluster,
+                `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(
+                  namespace,
+                )}/pods`,
+                { labelSelector },
+              )
+            ).items,
+        ),
+      );
     },
   );
 

@@ -167,3 +167,19 @@ export interface K2Autoscaling {
   /** Target average memory utilisation, percent of requests. */
   memoryUtilization?: number;
 }
+
+/** How many replicas the current load needs, and why. */
+export interface K2ReplicaRecommendation {
+  pods: number;
+  /** Total usage across the environment's pods: millicores and bytes. */
+  cpuUsage: number;
+  memoryUsage: number;
+  /** Per-pod requests of the current release: millicores and bytes. */
+  cpuRequest: number;
+  memoryRequest: number;
+  /** Target utilisation, percent of requests (autoscaling's, else 70). */
+  cpuTarget: number;
+  memoryTarget: number;
+  /** max(⌈CPU usage ÷ (target × request)⌉, the same for memory), at least 1. */
+  replicas: number;
+}

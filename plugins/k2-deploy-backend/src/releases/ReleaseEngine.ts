@@ -27,8 +27,11 @@ import {
   k2ReleaseReadPermission,
   K2ReleaseKind,
   K2ReleaseSpec,
+  K2ReplicaRecommendation,
   k2ServiceRestartPermission,
   k2ServiceScalePermission,
+  LABEL_ENVIRONMENT,
+  LABEL_SERVICE,
 } from '@internal/plugin-k2-common';
 import {
   K2EnvironmentRegistry,
@@ -41,6 +44,7 @@ import {
   ReleaseTemplate,
   StoredRelease,
 } from '../database/ReleaseStore';
+import { PodUsage, recommendReplicas } from './recommendReplicas';
 import {
   MAX_REPLICAS,
   parseReleaseInput,
@@ -545,6 +549,35 @@ export class ReleaseEngine {
         return Object.assign(release, { releaseId: release.id });
       },
     );
+  }
+
+  /**
+   * The replica count today's load needs (sum of usage ÷ target per pod), from the
+   * clusters' metrics API. An explicit, occasional read: never part of a page view.
+   */
+  async recommendReplicas(
+    ref: CompoundEntityRef,
+    environment: string,
+    caller: Caller,
+    readPodMetrics: (
+      cluster: string,
+      namespace: string,
+      selector: string,
+    ) => Promise<PodUsage[]>,
+  ): Promise<K2ReplicaRecommendation> {
+    const service = stringifyEntityRef(ref);
+    await this.authorizeRead(service, caller);
+    const current = await this.#current(service, environment);
+    const { spec } = current;
+    const selector = `${LABEL_SERVICE}=${spec.name},${LABEL_ENVIRONMENT}=${environment}`;
+    const pods = (
+      await Promise.all(
+        spec.clusters.map(c =>
+          readPodMetrics(c.name, spec.namespace, selector),
+        ),
+      )
+    ).flat();
+    return recommendReplicas(spec, pods);
   }
 
   /** Reading: history, one release, the activity log. */

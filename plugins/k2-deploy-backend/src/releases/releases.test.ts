@@ -377,6 +377,17 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     expect(scaled.status).toBe(201);
     expect((await finished(scaled.body.id)).status).toBe('succeeded');
     expect(await podImages('test')).toHaveLength(4);
+    // The recommendation sums the pods' usage from the metrics API.
+    const advice = await request(backend.server)
+      .get(
+        '/api/k2-deploy/services/default/checkout/environments/test/recommendation',
+      )
+      .set(as(BOB));
+    expect(advice.status).toBe(200);
+    expect(advice.body).toMatchObject({ pods: 4, cpuTarget: 70 });
+    expect(advice.body.cpuUsage).toBeGreaterThan(0);
+    expect(advice.body.replicas).toBeGreaterThanOrEqual(1);
+
     // Scaling kept the pods' template: no new ReplicaSet.
     const rs = await api(cluster('test')).get(
       '/apis/apps/v1/namespaces/shop/replicasets',

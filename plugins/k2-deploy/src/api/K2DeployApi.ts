@@ -5,6 +5,7 @@ import {
   K2Release,
   K2ReleaseInput,
   K2ReleaseList,
+  K2ReplicaRecommendation,
   K2ServiceRuntime,
 } from '@internal/plugin-k2-common';
 
@@ -37,6 +38,10 @@ export interface K2DeployApi {
     environment: string,
     autoscaling: K2Autoscaling | null,
   ): Promise<K2Release>;
+  getRecommendation(
+    service: ServiceName,
+    environment: string,
+  ): Promise<K2ReplicaRecommendation>;
   getActivity(
     service: ServiceName,
     options: { before?: string; limit?: number },

@@ -6,6 +6,7 @@ import {
   K2Release,
   K2ReleaseInput,
   K2ReleaseList,
+  K2ReplicaRecommendation,
   K2ServiceRuntime,
 } from '@internal/plugin-k2-common';
 import { K2DeployApi, ServiceName } from './K2DeployApi';
@@ -121,6 +122,14 @@ export class K2DeployClient implements K2DeployApi {
     return autoscaling
       ? this.#call<K2Release>(path, { method: 'PUT', body: autoscaling })
       : this.#call<K2Release>(path, { method: 'DELETE' });
+  }
+
+  getRecommendation(service: ServiceName, environment: string) {
+    return this.#call<K2ReplicaRecommendation>(
+      `${this.#service(service)}/environments/${encodeURIComponent(
+        environment,
+      )}/recommendation`,
+    );
   }
 
   getActivity(

@@ -265,6 +265,7 @@ export function EnvironmentPanel(props: {
             environment={environment.title}
             replicas={current.spec.replicas}
             autoscaling={current.spec.autoscaling}
+            recommend={() => api.getRecommendation(service, environment.name)}
             onClose={() => setOpen(undefined)}
             onScale={replicas =>
               after(api.scale(service, environment.name, replicas))

@@ -1,5 +1,9 @@
 import { useState } from 'react';
-import { K2Autoscaling } from '@internal/plugin-k2-common';
+import {
+  K2Autoscaling,
+  K2ReplicaRecommendation,
+} from '@internal/plugin-k2-common';
+import useAsync from 'react-use/esm/useAsync';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
@@ -15,6 +19,8 @@ import { ErrorText } from './ErrorText';
 /** Scale to a fixed count, or hand the count to the native HPA within bounds. */
 export function ScaleDialog(props: {
   environment: string;
+  /** Loads the replica count today's load needs. */
+  recommend(): Promise<K2ReplicaRecommendation>;
   replicas: number;
   autoscaling?: K2Autoscaling;
   onClose(): void;
@@ -32,6 +38,7 @@ export function ScaleDialog(props: {
   );
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
+  const advice = useAsync(props.recommend, []);
 
   const submit = async () => {
     setBusy(true);
@@ -131,6 +138,28 @@ export function ScaleDialog(props: {
             </Grid>
           </Grid>
         )}
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          style={{ marginTop: 16 }}
+          aria-label="Recommendation"
+        >
+          {advice.loading && 'Reading current usage…'}
+          {advice.error &&
+            `No recommendation: ${advice.error.message} (usage comes from the clusters' metrics API)`}
+          {advice.value &&
+            `Recommended: ${advice.value.replicas} replica${
+              advice.value.replicas === 1 ? '' : 's'
+            } — ${advice.value.pods} pods use ${
+              advice.value.cpuUsage
+            }m CPU and ${Math.round(
+              advice.value.memoryUsage / 2 ** 20,
+            )} MiB in total; at ${advice.value.cpuTarget}% of ${
+              advice.value.cpuRequest
+            }m CPU and ${advice.value.memoryTarget}% of ${Math.round(
+              advice.value.memoryRequest / 2 ** 20,
+            )} MiB requested per pod.`}
+        </Typography>
         {error && <ErrorText error={error} />}
       </DialogContent>
       <DialogActions>
