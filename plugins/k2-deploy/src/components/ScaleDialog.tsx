@@ -150,9 +150,9 @@ export function ScaleDialog(props: {
           {advice.value &&
             `Recommended: ${advice.value.replicas} replica${
               advice.value.replicas === 1 ? '' : 's'
-            } — ${advice.value.pods} pods use ${
-              advice.value.cpuUsage
-            }m CPU and ${Math.round(
+            } — ${advice.value.pods} pod${
+              advice.value.pods === 1 ? '' : 's'
+            } use ${advice.value.cpuUsage}m CPU and ${Math.round(
               advice.value.memoryUsage / 2 ** 20,
             )} MiB in total; at ${advice.value.cpuTarget}% of ${
               advice.value.cpuRequest
