@@ -396,6 +396,56 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     expect(live).toHaveLength(1);
   });
 
+  it('hands the replica count to a native HPA and takes it back', async () => {
+    const hpaPath =
+      '/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/checkout';
+    const on = await request(backend.server)
+      .put(
+        '/api/k2-deploy/services/default/checkout/environments/test/autoscaling',
+      )
+      .set(as(ALICE))
+      .send({ minReplicas: 2, maxReplicas: 6, cpuUtilization: 60 });
+    expect(on.status).toBe(201);
+    expect((await finished(on.body.id)).status).toBe('succeeded');
+    const hpa = await api(cluster('test')).get(hpaPath);
+    expect(hpa.body.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+    // While the HPA owns the count, a fixed scale is refused with the reason.
+    const refused = await request(backend.server)
+      .post('/api/k2-deploy/services/default/checkout/environments/test/scale')
+      .set(as(ALICE))
+      .send({ replicas: 3 });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/Autoscaling sets the replicas/);
+    const bad = await request(backend.server)
+      .put(
+        '/api/k2-deploy/services/default/checkout/environments/test/autoscaling',
+      )
+      .set(as(ALICE))
+      .send({ minReplicas: 5, maxReplicas: 2, cpuUtilization: 60 });
+    expect(bad.status).toBe(400);
+
+    const off = await request(backend.server)
+      .delete(
+        '/api/k2-deploy/services/default/checkout/environments/test/autoscaling',
+      )
+      .set(as(ALICE));
+    expect(off.status).toBe(201);
+    expect((await finished(off.body.id)).status).toBe('succeeded');
+    await poll('HPA deleted', async () =>
+      (await api(cluster('test')).get(hpaPath)).status === 404
+        ? true
+        : undefined,
+    );
+    // Back to a fixed count: scaling works again.
+    const scaled = await request(backend.server)
+      .post('/api/k2-deploy/services/default/checkout/environments/test/scale')
+      .set(as(ALICE))
+      .send({ replicas: 4 });
+    expect(scaled.status).toBe(201);
+    expect((await finished(scaled.body.id)).status).toBe('succeeded');
+    expect(await podImages('test')).toHaveLength(4);
+  });
+
   it('fails a release whose image cannot be pulled, with that reason', async () => {
     const res = await release({ environment: 'test', image: '9.9.9-notfound' });
     const done = await finished(res.body.id);
