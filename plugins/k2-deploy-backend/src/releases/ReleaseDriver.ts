@@ -279,15 +279,7 @@ export class ReleaseDriver {
 
   /** Reads the rollout from the watch caches; finishes the release when it can. */
   async #observe(release: StoredRelease) {
-    const observations = release.spec.clusters.map(cluster => {
-      const previous = release.progress.find(p => p.cluster === cluster.name);
-      return observeCluster(this.#access.cache(cluster.name), {
-        namespace: release.spec.namespace,
-        name: release.spec.name,
-        replicas: cluster.replicas,
-        generation: previous?.generation,
-      });
-    });
+    const observations = this.#observeClusters(release);
     const progress = observations.map(o => o.progress);
     const fatal = observations.find(o => o.fatal);
     if (fatal) {
@@ -320,6 +312,11 @@ export class ReleaseDriver {
   /** Live progress for an API reader (the cache moves faster than the driver's ticks). */
   liveProgress(release: StoredRelease): StoredClusterProgress[] {
     if (release.status !== 'rolling-out') return release.progress;
+    return this.#observeClusters(release).map(o => o.progress);
+  }
+
+  /** Each cluster's rollout as its watch cache shows it now. */
+  #observeClusters(release: StoredRelease) {
     return release.spec.clusters.map(cluster => {
       const previous = release.progress.find(p => p.cluster === cluster.name);
       return observeCluster(this.#access.cache(cluster.name), {
@@ -327,7 +324,7 @@ export class ReleaseDriver {
         name: release.spec.name,
         replicas: cluster.replicas,
         generation: previous?.generation,
-      }).progress;
+      });
     });
   }
 }

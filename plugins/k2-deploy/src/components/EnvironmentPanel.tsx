@@ -12,7 +12,7 @@ import Chip from '@material-ui/core/Chip';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
-import { ConfirmDialog } from './ConfirmDialog';
+import { ActionDialog } from './ActionDialog';
 import { ago, imageTag, isActive, shortRef } from './format';
 import { HistoryTable } from './HistoryTable';
 import { ReleaseDialog } from './ReleaseDialog';
@@ -276,7 +276,7 @@ export function EnvironmentPanel(props: {
           />
         )}
         {open?.kind === 'restart' && (
-          <ConfirmDialog
+          <ActionDialog
             title={`Restart ${environment.title}?`}
             confirm="Restart"
             onClose={() => setOpen(undefined)}
@@ -284,10 +284,10 @@ export function EnvironmentPanel(props: {
           >
             Every pod is replaced, one at a time, each new one ready before an
             old one stops. Nothing else changes.
-          </ConfirmDialog>
+          </ActionDialog>
         )}
         {open?.kind === 'rollback' && (
-          <ConfirmDialog
+          <ActionDialog
             title={`Roll back ${environment.title} to #${open.release.number}?`}
             confirm="Roll back"
             onClose={() => setOpen(undefined)}
@@ -297,17 +297,17 @@ export function EnvironmentPanel(props: {
             {imageTag(open.release.spec.image)} × {open.release.spec.replicas}),
             rolled out like any release
             {environment.approval.required ? ', after approval' : ''}.
-          </ConfirmDialog>
+          </ActionDialog>
         )}
         {open?.kind === 'reject' && (
-          <ConfirmDialog
+          <ActionDialog
             title={`Reject release #${open.release.number}?`}
             confirm="Reject"
             onClose={() => setOpen(undefined)}
             onConfirm={() => after(api.reject(open.release.id))}
           >
             Nothing is changed in the clusters; the release ends as rejected.
-          </ConfirmDialog>
+          </ActionDialog>
         )}
       </InfoCard>
     </section>

@@ -1,14 +1,9 @@
 import { useState } from 'react';
 import { K2Release, K2ReleaseInput } from '@internal/plugin-k2-common';
-import Button from '@material-ui/core/Button';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import { ErrorText } from './ErrorText';
+import { ActionDialog } from './ActionDialog';
 
 function envText(env: K2ReleaseInput['env']) {
   return (env ?? []).map(e => `${e.name}=${e.value}`).join('\n');
@@ -49,129 +44,110 @@ export function ReleaseDialog(props: {
   const [memory, setMemory] = useState(spec?.resources.limits.memory ?? '');
   const [env, setEnv] = useState(envText(spec?.env));
   const [message, setMessage] = useState('');
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
 
-  const submit = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onSubmit({
-        environment: environment.name,
-        image: image.trim(),
-        replicas: replicas.trim() ? Number(replicas) : undefined,
-        resources:
-          cpu.trim() || memory.trim()
-            ? {
-                ...(cpu.trim() ? { cpu: cpu.trim() } : {}),
-                ...(memory.trim() ? { memory: memory.trim() } : {}),
-              }
-            : undefined,
-        env: parseEnvText(env),
-        message: message.trim() || undefined,
-      });
-    } catch (e) {
-      setError(e as Error);
-      setBusy(false);
-    }
-  };
+  const submit = () =>
+    onSubmit({
+      environment: environment.name,
+      image: image.trim(),
+      replicas: replicas.trim() ? Number(replicas) : undefined,
+      resources:
+        cpu.trim() || memory.trim()
+          ? {
+              ...(cpu.trim() ? { cpu: cpu.trim() } : {}),
+              ...(memory.trim() ? { memory: memory.trim() } : {}),
+            }
+          : undefined,
+      env: parseEnvText(env),
+      message: message.trim() || undefined,
+    });
 
   return (
-    <Dialog open onClose={busy ? undefined : onClose} fullWidth maxWidth="md">
-      <DialogTitle>Release to {environment.title}</DialogTitle>
-      <DialogContent>
-        {environment.approval && (
-          <Typography variant="body2" color="textSecondary" gutterBottom>
-            Releases to {environment.title} wait for a release approver before
-            anything changes.
-          </Typography>
-        )}
-        <Grid container spacing={2}>
-          <Grid item xs={12}>
-            <TextField
-              id="k2-release-image"
-              label="Image"
-              required
-              fullWidth
-              value={image}
-              onChange={e => setImage(e.target.value)}
-              helperText={
-                props.imageRepository
-                  ? `A tag of ${props.imageRepository}, or a full image reference`
-                  : 'A full image reference with a tag, e.g. registry.example.com/team/app:1.4.2'
-              }
-            />
-          </Grid>
-          <Grid item xs={4}>
-            <TextField
-              id="k2-release-replicas"
-              label="Replicas"
-              type="number"
-              fullWidth
-              value={replicas}
-              onChange={e => setReplicas(e.target.value)}
-              helperText="Across all clusters of the environment"
-            />
-          </Grid>
-          <Grid item xs={4}>
-            <TextField
-              id="k2-release-cpu-limit"
-              label="CPU limit"
-              fullWidth
-              value={cpu}
-              onChange={e => setCpu(e.target.value)}
-              helperText="e.g. 1, 0.5, 500m"
-            />
-          </Grid>
-          <Grid item xs={4}>
-            <TextField
-              id="k2-release-memory-limit"
-              label="Memory limit"
-              fullWidth
-              value={memory}
-              onChange={e => setMemory(e.target.value)}
-              helperText="e.g. 1Gi, 512Mi"
-            />
-          </Grid>
-          <Grid item xs={12}>
-            <TextField
-              id="k2-release-environment-variables"
-              label="Environment variables"
-              fullWidth
-              multiline
-              minRows={3}
-              value={env}
-              onChange={e => setEnv(e.target.value)}
-              helperText="One NAME=value per line. K2 adds K2_SERVICE, K2_ENVIRONMENT, K2_CLUSTER, K2_VERSION and POD_IP itself."
-              inputProps={{ style: { fontFamily: 'monospace' } }}
-            />
-          </Grid>
-          <Grid item xs={12}>
-            <TextField
-              id="k2-release-message"
-              label="Message"
-              fullWidth
-              value={message}
-              onChange={e => setMessage(e.target.value)}
-              helperText="Why this release: shown in history and to approvers"
-            />
-          </Grid>
+    <ActionDialog
+      title={`Release to ${environment.title}`}
+      confirm="Release"
+      busyLabel="Releasing…"
+      confirmDisabled={!image.trim()}
+      maxWidth="md"
+      onClose={onClose}
+      onConfirm={submit}
+    >
+      {environment.approval && (
+        <Typography variant="body2" color="textSecondary" gutterBottom>
+          Releases to {environment.title} wait for a release approver before
+          anything changes.
+        </Typography>
+      )}
+      <Grid container spacing={2}>
+        <Grid item xs={12}>
+          <TextField
+            id="k2-release-image"
+            label="Image"
+            required
+            fullWidth
+            value={image}
+            onChange={e => setImage(e.target.value)}
+            helperText={
+              props.imageRepository
+                ? `A tag of ${props.imageRepository}, or a full image reference`
+                : 'A full image reference with a tag, e.g. registry.example.com/team/app:1.4.2'
+            }
+          />
         </Grid>
-        {error && <ErrorText error={error} />}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose} disabled={busy}>
-          Cancel
-        </Button>
-        <Button
-          color="primary"
-          variant="contained"
-          onClick={submit}
-          disabled={busy || !image.trim()}
-        >
-          {busy ? 'Releasing…' : 'Release'}
-        </Button>
-      </DialogActions>
-    </Dialog>
+        <Grid item xs={4}>
+          <TextField
+            id="k2-release-replicas"
+            label="Replicas"
+            type="number"
+            fullWidth
+            value={replicas}
+            onChange={e => setReplicas(e.target.value)}
+            helperText="Across all clusters of the environment"
+          />
+        </Grid>
+        <Grid item xs={4}>
+          <TextField
+            id="k2-release-cpu-limit"
+            label="CPU limit"
+            fullWidth
+            value={cpu}
+            onChange={e => setCpu(e.target.value)}
+            helperText="e.g. 1, 0.5, 500m"
+          />
+        </Grid>
+        <Grid item xs={4}>
+          <TextField
+            id="k2-release-memory-limit"
+            label="Memory limit"
+            fullWidth
+            value={memory}
+            onChange={e => setMemory(e.target.value)}
+            helperText="e.g. 1Gi, 512Mi"
+          />
+        </Grid>
+        <Grid item xs={12}>
+          <TextField
+            id="k2-release-environment-variables"
+            label="Environment variables"
+            fullWidth
+            multiline
+            minRows={3}
+            value={env}
+            onChange={e => setEnv(e.target.value)}
+            helperText="One NAME=value per line. K2 adds K2_SERVICE, K2_ENVIRONMENT, K2_CLUSTER, K2_VERSION and POD_IP itself."
+            inputProps={{ style: { fontFamily: 'monospace' } }}
+          />
+        </Grid>
+        <Grid item xs={12}>
+          <TextField
+            id="k2-release-message"
+            label="Message"
+            fullWidth
+            value={message}
+            onChange={e => setMessage(e.target.value)}
+            helperText="Why this release: shown in history and to approvers"
+          />
+        </Grid>
+      </Grid>
+    </ActionDialog>
   );
 }

@@ -4,17 +4,12 @@ import {
   K2ReplicaRecommendation,
 } from '@internal/plugin-k2-common';
 import useAsync from 'react-use/esm/useAsync';
-import Button from '@material-ui/core/Button';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Grid from '@material-ui/core/Grid';
 import Switch from '@material-ui/core/Switch';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import { ErrorText } from './ErrorText';
+import { ActionDialog } from './ActionDialog';
 
 /** Scale to a fixed count, or hand the count to the native HPA within bounds. */
 export function ScaleDialog(props: {
@@ -36,145 +31,121 @@ export function ScaleDialog(props: {
   const [memory, setMemory] = useState(
     a?.memoryUtilization ? String(a.memoryUtilization) : '',
   );
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
   const advice = useAsync(props.recommend, []);
 
   const submit = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      if (!auto) {
-        if (a) await props.onAutoscale(null);
-        else await props.onScale(Number(replicas));
-      } else {
-        await props.onAutoscale({
-          minReplicas: Number(min),
-          maxReplicas: Number(max),
-          cpuUtilization: cpu.trim() ? Number(cpu) : undefined,
-          memoryUtilization: memory.trim() ? Number(memory) : undefined,
-        });
-      }
-    } catch (e) {
-      setError(e as Error);
-      setBusy(false);
+    if (!auto) {
+      if (a) await props.onAutoscale(null);
+      else await props.onScale(Number(replicas));
+    } else {
+      await props.onAutoscale({
+        minReplicas: Number(min),
+        maxReplicas: Number(max),
+        cpuUtilization: cpu.trim() ? Number(cpu) : undefined,
+        memoryUtilization: memory.trim() ? Number(memory) : undefined,
+      });
     }
   };
 
   return (
-    <Dialog
-      open
-      onClose={busy ? undefined : props.onClose}
+    <ActionDialog
+      title={`Scale ${props.environment}`}
+      confirm="Apply"
+      busyLabel="Applying…"
       maxWidth="sm"
-      fullWidth
+      onClose={props.onClose}
+      onConfirm={submit}
     >
-      <DialogTitle>Scale {props.environment}</DialogTitle>
-      <DialogContent>
-        <FormControlLabel
-          control={
-            <Switch checked={auto} onChange={e => setAuto(e.target.checked)} />
-          }
-          label="Autoscale (Kubernetes HPA)"
-        />
-        {!auto && a && (
-          <Typography variant="body2" color="textSecondary">
-            Turning autoscaling off keeps today's count until you scale again.
-          </Typography>
-        )}
-        {!auto && !a && (
-          <TextField
-            id="k2-scale-replicas"
-            label="Replicas"
-            type="number"
-            fullWidth
-            value={replicas}
-            onChange={e => setReplicas(e.target.value)}
-            helperText="Across all clusters, split by their weights; 0 stops the service"
-          />
-        )}
-        {auto && (
-          <Grid container spacing={2}>
-            <Grid item xs={6}>
-              <TextField
-                id="k2-scale-minimum-replicas"
-                label="Minimum replicas"
-                type="number"
-                fullWidth
-                value={min}
-                onChange={e => setMin(e.target.value)}
-              />
-            </Grid>
-            <Grid item xs={6}>
-              <TextField
-                id="k2-scale-maximum-replicas"
-                label="Maximum replicas"
-                type="number"
-                fullWidth
-                value={max}
-                onChange={e => setMax(e.target.value)}
-              />
-            </Grid>
-            <Grid item xs={6}>
-              <TextField
-                id="k2-scale-target-cpu"
-                label="Target CPU %"
-                type="number"
-                fullWidth
-                value={cpu}
-                onChange={e => setCpu(e.target.value)}
-                helperText="Of requests; empty for none"
-              />
-            </Grid>
-            <Grid item xs={6}>
-              <TextField
-                id="k2-scale-target-memory"
-                label="Target memory %"
-                type="number"
-                fullWidth
-                value={memory}
-                onChange={e => setMemory(e.target.value)}
-                helperText="Of requests; empty for none"
-              />
-            </Grid>
-          </Grid>
-        )}
-        <Typography
-          variant="body2"
-          color="textSecondary"
-          style={{ marginTop: 16 }}
-          aria-label="Recommendation"
-        >
-          {advice.loading && 'Reading current usage…'}
-          {advice.error &&
-            `No recommendation: ${advice.error.message} (usage comes from the clusters' metrics API)`}
-          {advice.value &&
-            `Recommended: ${advice.value.replicas} replica${
-              advice.value.replicas === 1 ? '' : 's'
-            } — ${advice.value.pods} pod${
-              advice.value.pods === 1 ? '' : 's'
-            } use ${advice.value.cpuUsage}m CPU and ${Math.round(
-              advice.value.memoryUsage / 2 ** 20,
-            )} MiB in total; at ${advice.value.cpuTarget}% of ${
-              advice.value.cpuRequest
-            }m CPU and ${advice.value.memoryTarget}% of ${Math.round(
-              advice.value.memoryRequest / 2 ** 20,
-            )} MiB requested per pod.`}
+      <FormControlLabel
+        control={
+          <Switch checked={auto} onChange={e => setAuto(e.target.checked)} />
+        }
+        label="Autoscale (Kubernetes HPA)"
+      />
+      {!auto && a && (
+        <Typography variant="body2" color="textSecondary">
+          Turning autoscaling off keeps today's count until you scale again.
         </Typography>
-        {error && <ErrorText error={error} />}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={props.onClose} disabled={busy}>
-          Cancel
-        </Button>
-        <Button
-          color="primary"
-          variant="contained"
-          onClick={submit}
-          disabled={busy}
-        >
-          {busy ? 'Applying…' : 'Apply'}
-        </Button>
-      </DialogActions>
-    </Dialog>
+      )}
+      {!auto && !a && (
+        <TextField
+          id="k2-scale-replicas"
+          label="Replicas"
+          type="number"
+          fullWidth
+          value={replicas}
+          onChange={e => setReplicas(e.target.value)}
+          helperText="Across all clusters, split by their weights; 0 stops the service"
+        />
+      )}
+      {auto && (
+        <Grid container spacing={2}>
+          <Grid item xs={6}>
+            <TextField
+              id="k2-scale-minimum-replicas"
+              label="Minimum replicas"
+              type="number"
+              fullWidth
+              value={min}
+              onChange={e => setMin(e.target.value)}
+            />
+          </Grid>
+          <Grid item xs={6}>
+            <TextField
+              id="k2-scale-maximum-replicas"
+              label="Maximum replicas"
+              type="number"
+              fullWidth
+              value={max}
+              onChange={e => setMax(e.target.value)}
+            />
+          </Grid>
+          <Grid item xs={6}>
+            <TextField
+              id="k2-scale-target-cpu"
+              label="Target CPU %"
+              type="number"
+              fullWidth
+              value={cpu}
+              onChange={e => setCpu(e.target.value)}
+              helperText="Of requests; empty for none"
+            />
+          </Grid>
+          <Grid item xs={6}>
+            <TextField
+              id="k2-scale-target-memory"
+              label="Target memory %"
+              type="number"
+              fullWidth
+              value={memory}
+              onChange={e => setMemory(e.target.value)}
+              helperText="Of requests; empty for none"
+            />
+          </Grid>
+        </Grid>
+      )}
+      <Typography
+        variant="body2"
+        color="textSecondary"
+        style={{ marginTop: 16 }}
+        aria-label="Recommendation"
+      >
+        {advice.loading && 'Reading current usage…'}
+        {advice.error &&
+          `No recommendation: ${advice.error.message} (usage comes from the clusters' metrics API)`}
+        {advice.value &&
+          `Recommended: ${advice.value.replicas} replica${
+            advice.value.replicas === 1 ? '' : 's'
+          } — ${advice.value.pods} pod${
+            advice.value.pods === 1 ? '' : 's'
+          } use ${advice.value.cpuUsage}m CPU and ${Math.round(
+            advice.value.memoryUsage / 2 ** 20,
+          )} MiB in total; at ${advice.value.cpuTarget}% of ${
+            advice.value.cpuRequest
+          }m CPU and ${advice.value.memoryTarget}% of ${Math.round(
+            advice.value.memoryRequest / 2 ** 20,
+          )} MiB requested per pod.`}
+      </Typography>
+    </ActionDialog>
   );
 }

@@ -6,18 +6,30 @@ import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import { ErrorText } from './ErrorText';
 
-/** Asks before an action that changes what runs; shows the server's refusal inline. */
-export function ConfirmDialog(props: {
+/**
+ * A dialog around an action that changes what runs: asks first, shows progress while the
+ * server answers, and keeps the dialog open with the server's refusal inline.
+ */
+export function ActionDialog(props: {
   title: string;
   children: ReactNode;
   confirm: string;
+  /** Shown on the button while the action runs. */
+  busyLabel?: string;
+  confirmDisabled?: boolean;
+  maxWidth?: 'sm' | 'md';
   onClose(): void;
   onConfirm(): Promise<void>;
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
   return (
-    <Dialog open onClose={busy ? undefined : props.onClose}>
+    <Dialog
+      open
+      onClose={busy ? undefined : props.onClose}
+      fullWidth={Boolean(props.maxWidth)}
+      maxWidth={props.maxWidth ?? 'sm'}
+    >
       <DialogTitle>{props.title}</DialogTitle>
       <DialogContent>
         {props.children}
@@ -30,7 +42,7 @@ export function ConfirmDialog(props: {
         <Button
           color="primary"
           variant="contained"
-          disabled={busy}
+          disabled={busy || props.confirmDisabled}
           onClick={async () => {
             setBusy(true);
             setError(undefined);
@@ -42,7 +54,7 @@ export function ConfirmDialog(props: {
             }
           }}
         >
-          {props.confirm}
+          {busy && props.busyLabel ? props.busyLabel : props.confirm}
         </Button>
       </DialogActions>
     </Dialog>
