@@ -12,9 +12,9 @@ const REPO = 'registry.northwind.example/payments-core/ledger-service';
 const BACKEND = process.env.K2_E2E_BACKEND_URL ?? 'http://localhost:7007';
 const KUBECONFIG = process.env.K2_E2E_KUBECONFIG ?? '.k2/sandbox/kubeconfig';
 
-/** What kubectl says runs: the images of the service's live pods in a cluster. */
-function podImages(cluster: string): string[] {
-  const out = execFileSync(
+/** kubectl against one sandbox cluster, in the service's namespace. */
+function kubectl(cluster: string, ...args: string[]): string {
+  return execFileSync(
     'kubectl',
     [
       '--kubeconfig',
@@ -23,15 +23,23 @@ function podImages(cluster: string): string[] {
       cluster,
       '-n',
       'payments-core',
-      'get',
-      'pods',
-      '-l',
-      'k2.io/service=ledger-service',
-      '-o',
-      // Terminating pods print their deletion time first; live ones start with '|'.
-      'jsonpath={range .items[*]}{.metadata.deletionTimestamp}|{.spec.containers[0].image}{"\\n"}{end}',
+      ...args,
     ],
     { encoding: 'utf8' },
+  );
+}
+
+/** What kubectl says runs: the images of the service's live pods in a cluster. */
+function podImages(cluster: string): string[] {
+  // Terminating pods print their deletion time first; live ones start with '|'.
+  const out = kubectl(
+    cluster,
+    'get',
+    'pods',
+    '-l',
+    'k2.io/service=ledger-service',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.deletionTimestamp}|{.spec.containers[0].image}{"\\n"}{end}',
   );
   return out
     .split('\n')
@@ -102,6 +110,32 @@ test('an owner releases, compares, rolls back, scales, and sees a bad image fail
     timeout: 60_000,
   });
   expect(podImages('test')).toEqual([`${REPO}:2.0.0`]);
+
+  // The objects K2 made, as kubectl shows them: a lossless rollout.
+  const deployment = JSON.parse(
+    kubectl('test', 'get', 'deployment', 'ledger-service', '-o', 'json'),
+  );
+  expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+  expect(deployment.metadata.labels).toMatchObject({
+    'backstage.io/kubernetes-id': 'ledger-service',
+    'k2.io/service': 'ledger-service',
+    'app.kubernetes.io/managed-by': 'k2',
+  });
+  const [container] = deployment.spec.template.spec.containers;
+  expect(container.readinessProbe.httpGet.path).toBe(
+    '/actuator/health/readiness',
+  );
+  expect(container.livenessProbe).toBeDefined();
+  expect(container.lifecycle.preStop.exec.command).toEqual([
+    'sh',
+    '-c',
+    'sleep 10',
+  ]);
+  expect(container.resources.limits).toEqual({ cpu: '1', memory: '1Gi' });
+  expect(container.resources.requests).toEqual({
+    cpu: '250m',
+    memory: '512Mi',
+  });
 
   // Release 2, then the diff of the two specs shows the image change.
   await release(alice, 'Test', '2.1.0');

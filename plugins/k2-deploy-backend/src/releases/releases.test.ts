@@ -148,7 +148,11 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
                     { name: 'prod-b', weight: 40 },
                   ],
                   defaults: { replicas: 5 },
-                  release: { timeoutSeconds: 30, drainSeconds: 1 },
+                  release: {
+                    timeoutSeconds: 30,
+                    drainSeconds: 1,
+                    autoRollback: true,
+                  },
                 },
               ],
             },
@@ -394,6 +398,32 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     );
     const live = rs.body.items.filter((r: any) => r.spec.replicas > 0);
     expect(live).toHaveLength(1);
+
+    // A restart replaces every pod from the same spec.
+    const podsBefore = await api(cluster('test')).get(
+      '/api/v1/namespaces/shop/pods?labelSelector=k2.io/service%3Dcheckout',
+    );
+    const restarted = await request(backend.server)
+      .post(
+        '/api/k2-deploy/services/default/checkout/environments/test/restart',
+      )
+      .set(as(ALICE))
+      .send({});
+    expect(restarted.status).toBe(201);
+    expect(restarted.body.kind).toBe('restart');
+    expect((await finished(restarted.body.id)).status).toBe('succeeded');
+    const podsAfter = await api(cluster('test')).get(
+      '/api/v1/namespaces/shop/pods?labelSelector=k2.io/service%3Dcheckout',
+    );
+    const names = (list: any) =>
+      list.body.items
+        .filter((p: any) => !p.metadata.deletionTimestamp)
+        .map((p: any) => p.metadata.name);
+    expect(names(podsAfter)).toHaveLength(4);
+    expect(
+      names(podsAfter).filter((n: string) => names(podsBefore).includes(n)),
+    ).toEqual([]);
+    expect(await podImages('test')).toEqual(Array(4).fill(`${IMAGE}:1.0.0`));
   });
 
   it('hands the replica count to a native HPA and takes it back', async () => {
@@ -548,6 +578,30 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     expect((await finished(res.body.id)).status).toBe('succeeded');
     expect(await podImages('prod-a')).toHaveLength(3);
     expect(await podImages('prod-b')).toHaveLength(2);
+
+    // prod rolls back on its own when a release fails.
+    const bad = await release({
+      environment: 'prod',
+      image: '1.1.0-crashloop',
+    });
+    await request(backend.server)
+      .post(`/api/k2-deploy/releases/${bad.body.id}/approve`)
+      .set(as(CAROL))
+      .send({});
+    const failed = await finished(bad.body.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.reason).toMatch(/Crash loop: container checkout/);
+    const rollback = await poll('automatic rollback', async () => {
+      const h = await history('prod');
+      return h.items.find(r => r.kind === 'rollback');
+    });
+    expect(rollback).toMatchObject({
+      createdBy: 'k2:auto-rollback',
+      rollbackOf: res.body.id,
+      number: failed.number + 1,
+    });
+    expect((await finished(rollback.id)).status).toBe('succeeded');
+    expect(await podImages('prod-a')).toEqual(Array(3).fill(`${IMAGE}:1.0.0`));
   });
 
   it('fails a release with the API error when a cluster keeps refusing the apply', async () => {

@@ -190,7 +190,7 @@ export function EnvironmentPanel(props: {
                 “{active.message}”
               </Typography>
             )}
-            <ReleaseProgress release={active} />
+            <ReleaseProgress release={active} runtime={props.runtime} />
             {active.status === 'pending-approval' && can.approve && (
               <Box display="flex" style={{ gap: 8 }} mt={1}>
                 <Button

@@ -1,10 +1,22 @@
-import { K2Release } from '@internal/plugin-k2-common';
+import { K2EnvironmentRuntime, K2Release } from '@internal/plugin-k2-common';
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
 
-/** Per-cluster progress of a release: updated, ready and old replicas, and what holds it up. */
-export function ReleaseProgress({ release }: { release: K2Release }) {
+/** Warning events shown per cluster while a release rolls out. */
+const WARNINGS = 3;
+
+/**
+ * Per-cluster progress of a release: updated, ready and old replicas, what holds it up,
+ * and the cluster's newest warning events.
+ */
+export function ReleaseProgress({
+  release,
+  runtime,
+}: {
+  release: K2Release;
+  runtime?: K2EnvironmentRuntime;
+}) {
   if (release.progress.length === 0) {
     return (
       <Typography variant="body2" color="textSecondary">
@@ -38,6 +50,21 @@ export function ReleaseProgress({ release }: { release: K2Release }) {
                 {p.message}
               </Typography>
             )}
+            {!p.done &&
+              runtime?.clusters
+                .find(c => c.cluster === p.cluster)
+                ?.warnings.slice(0, WARNINGS)
+                .map(w => (
+                  <Typography
+                    key={`${w.object}/${w.reason}`}
+                    variant="caption"
+                    display="block"
+                    color="error"
+                  >
+                    {w.reason} on {w.object.replace(/^Pod\//, '')}
+                    {w.count > 1 ? ` (×${w.count})` : ''}: {w.message}
+                  </Typography>
+                ))}
           </Box>
         );
       })}
