@@ -9,5 +9,12 @@ export interface Config {
        */
       applyRetryTimeout?: HumanDuration | string;
     };
+    instances?: {
+      /**
+       * How long historical containers (runs that ended: replaced, crashed,
+       * OOM-killed, evicted, destroyed) are kept. Default 7 days.
+       */
+      retention?: HumanDuration | string;
+    };
   };
 }

@@ -11,4 +11,5 @@ export * from './services';
 export * from './permissions';
 export * from './runtime';
 export * from './releases';
+export * from './instances';
 export * from './devSignIn';

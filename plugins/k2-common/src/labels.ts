@@ -33,3 +33,9 @@ export const ANNOTATION_RELEASE_ID = 'k2.io/release-id';
 
 /** Pod template annotation a restart sets, so the Deployment rolls its pods. */
 export const ANNOTATION_RESTARTED_AT = 'k2.io/restarted-at';
+
+/**
+ * Pod annotation K2 sets just before it deletes one instance, so whoever records the
+ * pod's end (any backend replica) knows why and by whom: JSON `{ end, actor }`.
+ */
+export const ANNOTATION_ENDED_BY = 'k2.io/ended-by';

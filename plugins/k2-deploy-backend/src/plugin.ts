@@ -10,15 +10,20 @@ import {
   k2EnvironmentsServiceRef,
   k2ServiceIndexServiceRef,
 } from '@internal/plugin-k2-node';
+import { ActionGate } from './activity/ActionGate';
+import { DatabaseInstanceStore } from './database/DatabaseInstanceStore';
 import { DatabaseReleaseStore } from './database/DatabaseReleaseStore';
+import { InstanceService } from './instances/InstanceService';
+import { InstanceTracker } from './instances/InstanceTracker';
 import { ReleaseDriver } from './releases/ReleaseDriver';
 import { ReleaseEngine } from './releases/ReleaseEngine';
 import { createRouter } from './router';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
 
 /**
- * K2's Deploy backend: the service runtime view from the watch caches, and the release
- * engine (release, rollback, scale, restart, autoscaling, approvals, history).
+ * K2's Deploy backend: the service runtime view from the watch caches, the release
+ * engine (release, rollback, scale, restart, autoscaling, approvals, history), and
+ * instances (historical containers, events, logs, usage, per-instance actions).
  */
 export const k2DeployPlugin = createBackendPlugin({
   pluginId: 'k2-deploy',
@@ -75,9 +80,56 @@ export const k2DeployPlugin = createBackendPlugin({
           driver.stop();
         });
 
+        // Historical containers: recorded from every cluster's pod changes, kept
+        // for the retention period.
+        const instanceStore = await DatabaseInstanceStore.create(deps);
+        const tracker = new InstanceTracker({ ...deps, store: instanceStore });
+        const unsubscribeTracker = deps.access.subscribe(change =>
+          tracker.notify(change),
+        );
+        deps.lifecycle.addShutdownHook(async () => {
+          unsubscribeTracker();
+          await tracker.stop();
+        });
+        const retentionKey = 'k2.instances.retention';
+        const retentionMs = deps.config.has(retentionKey)
+          ? durationToMilliseconds(
+              readDurationFromConfig(deps.config, { key: retentionKey }),
+            )
+          : 7 * 24 * 3600_000;
+        await deps.scheduler.scheduleTask({
+          id: 'k2-instance-history-retention',
+          scope: 'global',
+          frequency: { hours: 1 },
+          timeout: { minutes: 10 },
+          initialDelay: { minutes: 1 },
+          fn: async () => {
+            const removed = await instanceStore.deleteEndedBefore(
+              new Date(Date.now() - retentionMs),
+            );
+            if (removed) {
+              deps.logger.info(
+                `Removed ${removed} historical containers past retention`,
+              );
+            }
+          },
+        });
+
         const runtime = new ServiceRuntimeService(deps);
+        const instances = new InstanceService({
+          ...deps,
+          store: instanceStore,
+          gate: new ActionGate({ ...deps, activity: store }),
+        });
         deps.httpRouter.use(
-          await createRouter({ ...deps, runtime, engine, driver, store }),
+          await createRouter({
+            ...deps,
+            runtime,
+            engine,
+            driver,
+            store,
+            instances,
+          }),
         );
       },
     });

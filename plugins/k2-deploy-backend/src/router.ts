@@ -8,6 +8,9 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   K2ClusterList,
   k2ClustersReadPermission,
+  K2EventList,
+  K2HistoricalContainerList,
+  K2InstanceUsage,
   K2ReleaseList,
 } from '@internal/plugin-k2-common';
 import { K2ClusterAccess } from '@internal/plugin-k2-node';
@@ -15,10 +18,16 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { ReleaseStore } from './database/ReleaseStore';
 import { ReleaseDriver } from './releases/ReleaseDriver';
-import { Caller, ReleaseEngine } from './releases/ReleaseEngine';
+import { Caller } from './activity/ActionGate';
+import { ReleaseEngine } from './releases/ReleaseEngine';
 import { releaseView } from './releases/releaseView';
 import { PodUsage } from './releases/recommendReplicas';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
+import {
+  InstanceAddress,
+  InstanceService,
+} from './instances/InstanceService';
+import { pipeline } from 'stream/promises';
 
 // Entity names and namespaces as the catalog allows them.
 const NAME = /^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
@@ -63,6 +72,69 @@ function pageParams(query: express.Request['query']) {
   return { limit: n, before: before as string | undefined };
 }
 
+const CLUSTER = /^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
+// Pod and container names: DNS subdomains and labels.
+const POD = /^[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$/;
+const CONTAINER = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The instance a route names: environment, cluster and pod. */
+function instanceParams(params: Record<string, string>): InstanceAddress {
+  const { environment, cluster, pod } = params;
+  if (!CLUSTER.test(cluster)) {
+    throw new InputError(`'${cluster}' is not a cluster name`);
+  }
+  if (!POD.test(pod)) throw new InputError(`'${pod}' is not a pod name`);
+  return { environment: environmentParam(environment), cluster, pod };
+}
+
+/** A `true`/`false` query flag; absent is false. */
+function flag(query: express.Request['query'], key: string): boolean {
+  const value = query[key];
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new InputError(`'${key}' must be true or false`);
+}
+
+/** One optional string query parameter matching `pattern`. */
+function optional(
+  query: express.Request['query'],
+  key: string,
+  pattern: RegExp,
+): string | undefined {
+  const value = query[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !pattern.test(value)) {
+    throw new InputError(`'${key}' is not valid`);
+  }
+  return value;
+}
+
+function logQuery(query: express.Request['query']) {
+  let tailLines: number | undefined;
+  if (query.tailLines !== undefined) {
+    tailLines = Number(query.tailLines);
+    if (!Number.isInteger(tailLines) || tailLines < 1 || tailLines > 10000) {
+      throw new InputError("'tailLines' must be a whole number from 1 to 10000");
+    }
+  }
+  const follow = flag(query, 'follow');
+  const previous = flag(query, 'previous');
+  const download = flag(query, 'download');
+  if (follow && (previous || download)) {
+    throw new InputError(
+      "'follow' cannot be combined with 'previous' or 'download'",
+    );
+  }
+  return {
+    container: optional(query, 'container', CONTAINER),
+    tailLines,
+    follow,
+    previous,
+    download,
+    timestamps: flag(query, 'timestamps'),
+  };
+}
+
 export async function createRouter(options: {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
@@ -71,9 +143,18 @@ export async function createRouter(options: {
   engine: ReleaseEngine;
   driver: ReleaseDriver;
   store: ReleaseStore;
+  instances: InstanceService;
 }): Promise<express.Router> {
-  const { httpAuth, permissions, access, runtime, engine, driver, store } =
-    options;
+  const {
+    httpAuth,
+    permissions,
+    access,
+    runtime,
+    engine,
+    driver,
+    store,
+    instances,
+  } = options;
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
@@ -243,6 +324,122 @@ export async function createRouter(options: {
     const service = stringifyEntityRef(serviceRef(req.params));
     await engine.authorizeRead(service, await caller(req));
     res.json(await store.listActivity(service, pageParams(req.query)));
+  });
+
+  /** Historical containers (runs that ended), newest first. */
+  router.get('/services/:namespace/:name/instances/history', async (req, res) => {
+    const body: K2HistoricalContainerList = await instances.history(
+      serviceRef(req.params),
+      {
+        environment:
+          req.query.environment === undefined
+            ? undefined
+            : environmentParam(String(req.query.environment)),
+        cluster: optional(req.query, 'cluster', CLUSTER),
+        ...pageParams(req.query),
+      },
+      await caller(req),
+    );
+    res.json(body);
+  });
+
+  /** The service's events, converged per object and reason. */
+  router.get('/services/:namespace/:name/events', async (req, res) => {
+    const body: K2EventList = await instances.events(
+      serviceRef(req.params),
+      {
+        environment:
+          req.query.environment === undefined
+            ? undefined
+            : environmentParam(String(req.query.environment)),
+        cluster: optional(req.query, 'cluster', CLUSTER),
+        pod: optional(req.query, 'pod', POD),
+        warningsOnly: flag(req.query, 'warningsOnly'),
+      },
+      await caller(req),
+    );
+    res.json(body);
+  });
+
+  const instance =
+    '/services/:namespace/:name/environments/:environment/instances/:cluster/:pod';
+
+  /**
+   * A container's log: the tail, the previous run's, followed live (streamed, at the
+   * client's pace), or downloaded whole.
+   */
+  router.get(`${instance}/logs`, async (req, res) => {
+    const query = logQuery(req.query);
+    const address = instanceParams(req.params);
+    const aborted = new AbortController();
+    res.on('close', () => aborted.abort());
+    const { stream, filename } = await instances.logs(
+      serviceRef(req.params),
+      address,
+      query,
+      await caller(req),
+      aborted.signal,
+    );
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (query.download) {
+      res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+    }
+    res.flushHeaders();
+    try {
+      await pipeline(stream, res);
+    } catch (error) {
+      // The client went away (or the cluster ended the stream): nothing to answer.
+      if (!aborted.signal.aborted) res.destroy(error as Error);
+    }
+  });
+
+  router.get(`${instance}/usage`, async (req, res) => {
+    const body: K2InstanceUsage = await instances.usage(
+      serviceRef(req.params),
+      instanceParams(req.params),
+      await caller(req),
+    );
+    res.json(body);
+  });
+
+  /** Takes the instance out of traffic (`{ inTraffic: false }`) or puts it back. */
+  router.put(`${instance}/traffic`, async (req, res) => {
+    const { inTraffic } = req.body ?? {};
+    if (typeof inTraffic !== 'boolean') {
+      throw new InputError("Send { inTraffic: true } or { inTraffic: false }");
+    }
+    res.json(
+      await instances.setTraffic(
+        serviceRef(req.params),
+        instanceParams(req.params),
+        inTraffic,
+        await caller(req),
+      ),
+    );
+  });
+
+  /** Restarts one instance: its ReplicaSet starts a replacement. */
+  router.post(`${instance}/restart`, async (req, res) => {
+    await instances.end(
+      serviceRef(req.params),
+      instanceParams(req.params),
+      'restarted',
+      await caller(req),
+    );
+    res.status(202).end();
+  });
+
+  /** Destroys one instance at once (no drain). */
+  router.delete(instance, async (req, res) => {
+    await instances.end(
+      serviceRef(req.params),
+      instanceParams(req.params),
+      'destroyed',
+      await caller(req),
+    );
+    res.status(202).end();
   });
 
   return router;

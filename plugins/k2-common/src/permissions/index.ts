@@ -67,11 +67,33 @@ export const k2ServiceRestartPermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/**
+ * Read a service's container logs (current and previous runs, followed or downloaded).
+ * Allowed to every signed-in user by K2's policy; restrict it per service where logs
+ * may hold sensitive data.
+ */
+export const k2InstanceLogsReadPermission = createPermission({
+  name: 'k2.instance.logs.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Take one instance of a service out of traffic and put it back, restart it, or
+ * destroy it. Owners and platform admins.
+ */
+export const k2InstanceManagePermission = createPermission({
+  name: 'k2.instance.manage',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
 /** Permissions K2's policy grants to a service's owners (and platform admins) only. */
 export const k2OwnerPermissions = [
   k2ReleaseCreatePermission,
   k2ServiceScalePermission,
   k2ServiceRestartPermission,
+  k2InstanceManagePermission,
 ];
 
 /** Every permission K2 defines, for registration with the permission framework. */
@@ -83,4 +105,6 @@ export const k2Permissions = [
   k2ReleaseApprovePermission,
   k2ServiceScalePermission,
   k2ServiceRestartPermission,
+  k2InstanceLogsReadPermission,
+  k2InstanceManagePermission,
 ];

@@ -78,6 +78,27 @@ export interface K2PodView {
   createdAt?: string;
   startedAt?: string;
   terminating: boolean;
+  /** Number of the release that created the pod (its `k2.io/release` label). */
+  release?: number;
+  /**
+   * Whether the service's Service selects the pod (`k2.io/traffic: on`). An instance
+   * taken out of traffic keeps running for diagnosis.
+   */
+  inTraffic: boolean;
+  /** Per container: state, restarts and how the previous run ended. */
+  containerStatuses: K2ContainerStatusView[];
+}
+
+export interface K2ContainerStatusView {
+  name: string;
+  image: string;
+  ready: boolean;
+  restarts: number;
+  state: 'waiting' | 'running' | 'terminated';
+  reason?: string;
+  startedAt?: string;
+  /** The previous run's end, e.g. `OOMKilled` with exit code 137: its logs are readable. */
+  lastTermination?: { reason?: string; exitCode?: number; finishedAt?: string };
 }
 
 export interface K2EventView {

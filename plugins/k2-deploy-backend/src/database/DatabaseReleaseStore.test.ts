@@ -60,9 +60,11 @@ describe.each(databases.eachSupportedId())(
       });
       expect(await knex.schema.hasTable('k2_releases')).toBe(true);
       expect(await knex.schema.hasTable('k2_activity')).toBe(true);
+      expect(await knex.schema.hasTable('k2_instance_history')).toBe(true);
       await knex.migrate.rollback({ directory: MIGRATIONS }, true);
       expect(await knex.schema.hasTable('k2_releases')).toBe(false);
       expect(await knex.schema.hasTable('k2_activity')).toBe(false);
+      expect(await knex.schema.hasTable('k2_instance_history')).toBe(false);
     });
 
     it('accepts exactly one of many parallel releases for a target; the rest learn which one runs', async () => {

@@ -1,14 +1,11 @@
 import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
-import {
   K2_ACTIVE_RELEASE_STATUSES,
   K2Activity,
   K2ReleaseStatus,
 } from '@internal/plugin-k2-common';
 import { randomUUID } from 'crypto';
 import { Knex } from 'knex';
+import { iso, migrate, PluginDatabase } from './migrations';
 import {
   HistoryQuery,
   NewActivity,
@@ -17,11 +14,6 @@ import {
   ReleaseStore,
   StoredRelease,
 } from './ReleaseStore';
-
-const MIGRATIONS = resolvePackagePath(
-  '@internal/plugin-k2-deploy-backend',
-  'migrations',
-);
 
 type ReleaseRow = {
   id: string;
@@ -56,14 +48,6 @@ type ActivityRow = {
   release_id: string | null;
   created_at: Date | string;
 };
-
-// PostgreSQL returns Date objects, SQLite the ISO strings K2 wrote.
-function iso(value: Date | string): string;
-function iso(value: Date | string | null): string | undefined;
-function iso(value: Date | string | null) {
-  if (value === null) return undefined;
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}
 
 function toRelease(row: ReleaseRow): StoredRelease {
   return {
@@ -117,15 +101,8 @@ function isUniqueViolation(error: unknown) {
 
 /** {@link ReleaseStore} on the plugin's database (SQLite or PostgreSQL). */
 export class DatabaseReleaseStore implements ReleaseStore {
-  static async create(options: {
-    database: DatabaseService;
-    skipMigrations?: boolean;
-  }): Promise<DatabaseReleaseStore> {
-    const knex = await options.database.getClient();
-    if (!options.database.migrations?.skip && !options.skipMigrations) {
-      await knex.migrate.latest({ directory: MIGRATIONS });
-    }
-    return new DatabaseReleaseStore(knex);
+  static async create(options: PluginDatabase): Promise<DatabaseReleaseStore> {
+    return new DatabaseReleaseStore(await migrate(options));
   }
 
   private constructor(private readonly knex: Knex) {}

@@ -1,6 +1,5 @@
 import {
   AuditorService,
-  BackstageCredentials,
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
@@ -15,11 +14,6 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
 import {
   K2Autoscaling,
   k2ReleaseApprovePermission,
@@ -37,7 +31,7 @@ import {
   K2EnvironmentRegistry,
   K2ServiceIndex,
 } from '@internal/plugin-k2-node';
-import type { Request } from 'express';
+import { actorOf, ActionGate, Caller } from '../activity/ActionGate';
 import {
   NewRelease,
   ReleaseStore,
@@ -53,24 +47,6 @@ import {
   splitReplicas,
 } from './resolveReleaseSpec';
 
-/** Who acts, and the HTTP request for the audit trail when there is one. */
-export interface Caller {
-  credentials: BackstageCredentials;
-  request?: Request;
-}
-
-/** Names the principal in history and the activity log. */
-export function actorOf(credentials: BackstageCredentials): string {
-  const p = credentials.principal as {
-    type: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  if (p.type === 'user') return p.userEntityRef!;
-  if (p.type === 'service') return `service:${p.subject}`;
-  return 'anonymous';
-}
-
 const describe = (r: StoredRelease) =>
   `release #${r.number} of ${r.service} to ${r.environment}`;
 
@@ -84,9 +60,8 @@ export class ReleaseEngine {
   readonly #store: ReleaseStore;
   readonly #services: K2ServiceIndex;
   readonly #environments: K2EnvironmentRegistry;
-  readonly #permissions: PermissionsService;
+  readonly #gate: ActionGate;
   readonly #userInfo: UserInfoService;
-  readonly #auditor: AuditorService;
   readonly #kick: () => void;
 
   constructor(options: {
@@ -102,9 +77,8 @@ export class ReleaseEngine {
     this.#store = options.store;
     this.#services = options.services;
     this.#environments = options.environments;
-    this.#permissions = options.permissions;
+    this.#gate = new ActionGate({ ...options, activity: options.store });
     this.#userInfo = options.userInfo;
-    this.#auditor = options.auditor;
     this.#kick = options.kick;
   }
 
@@ -118,67 +92,6 @@ export class ReleaseEngine {
       );
     }
     return entity;
-  }
-
-  async #authorize(
-    permission: ResourcePermission<'catalog-entity'> | BasicPermission,
-    service: string,
-    caller: Caller,
-    what: string,
-  ) {
-    const [decision] = await this.#permissions.authorize(
-      [
-        'resourceType' in permission
-          ? { permission, resourceRef: service }
-          : { permission },
-      ],
-      { credentials: caller.credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`You may not ${what} ${service}`);
-    }
-  }
-
-  /** Runs a mutating action with its audit event and activity log entry. */
-  async #audited<T>(
-    caller: Caller,
-    eventId: string,
-    entry: { service: string; environment?: string; summary: string },
-    action: () => Promise<T & { releaseId?: string; summary?: string }>,
-  ): Promise<T> {
-    const event = await this.#auditor.createEvent({
-      eventId,
-      severityLevel: entry.environment === 'prod' ? 'high' : 'medium',
-      request: caller.request,
-      meta: { service: entry.service, environment: entry.environment ?? null },
-    });
-    const actor = actorOf(caller.credentials);
-    try {
-      const result = await action();
-      await this.#store.addActivity({
-        ...entry,
-        summary: result.summary ?? entry.summary,
-        actor,
-        action: eventId,
-        result: 'succeeded',
-        releaseId: result.releaseId,
-      });
-      await event.success({
-        meta: { releaseId: result.releaseId ?? null },
-      });
-      return result;
-    } catch (error) {
-      // Refusals (permissions, bad input, conflicts) are audited and logged too.
-      await this.#store.addActivity({
-        ...entry,
-        summary: `${entry.summary}: ${(error as Error).message}`,
-        actor,
-        action: eventId,
-        result: 'failed',
-      });
-      await event.fail({ error: error as Error });
-      throw error;
-    }
   }
 
   async #create(release: NewRelease): Promise<StoredRelease> {
@@ -210,7 +123,7 @@ export class ReleaseEngine {
   ): Promise<StoredRelease> {
     const service = stringifyEntityRef(ref);
     const input = parseReleaseInput(body);
-    return this.#audited(
+    return this.#gate.audited(
       caller,
       'release-create',
       {
@@ -219,7 +132,7 @@ export class ReleaseEngine {
         summary: `Release ${input.image} to ${input.environment}`,
       },
       async () => {
-        await this.#authorize(
+        await this.#gate.authorize(
           k2ReleaseCreatePermission,
           service,
           caller,
@@ -280,7 +193,7 @@ export class ReleaseEngine {
       typeof (body as { message?: unknown })?.message === 'string'
         ? ((body as { message: string }).message.slice(0, 500) as string)
         : undefined;
-    return this.#audited(
+    return this.#gate.audited(
       caller,
       'release-rollback',
       {
@@ -289,7 +202,7 @@ export class ReleaseEngine {
         summary: `Roll back to release #${old.number} (${old.spec.image})`,
       },
       async () => {
-        await this.#authorize(
+        await this.#gate.authorize(
           k2ReleaseCreatePermission,
           old.service,
           caller,
@@ -327,7 +240,7 @@ export class ReleaseEngine {
       typeof (body as { reason?: unknown })?.reason === 'string'
         ? (body as { reason: string }).reason.slice(0, 500)
         : undefined;
-    return this.#audited(
+    return this.#gate.audited(
       caller,
       `release-${decision}`,
       {
@@ -338,7 +251,7 @@ export class ReleaseEngine {
         )}`,
       },
       async () => {
-        await this.#authorize(
+        await this.#gate.authorize(
           k2ReleaseApprovePermission,
           release.service,
           caller,
@@ -418,12 +331,12 @@ export class ReleaseEngine {
         `'replicas' must be a whole number from 0 to ${MAX_REPLICAS}`,
       );
     }
-    return this.#audited(
+    return this.#gate.audited(
       caller,
       'scale',
       { service, environment, summary: `Scale ${environment} to ${replicas}` },
       async () => {
-        await this.#authorize(
+        await this.#gate.authorize(
           k2ServiceScalePermission,
           service,
           caller,
@@ -469,12 +382,12 @@ export class ReleaseEngine {
     caller: Caller,
   ): Promise<StoredRelease> {
     const service = stringifyEntityRef(ref);
-    return this.#audited(
+    return this.#gate.audited(
       caller,
       'restart',
       { service, environment, summary: `Restart ${environment}` },
       async () => {
-        await this.#authorize(
+        await this.#gate.authorize(
           k2ServiceRestartPermission,
           service,
           caller,
@@ -514,7 +427,7 @@ export class ReleaseEngine {
   ): Promise<StoredRelease> {
     const service = stringifyEntityRef(ref);
     const autoscaling = body === null ? undefined : parseAutoscaling(body);
-    return this.#audited(
+    return this.#gate.audited(
       caller,
       'autoscaling-update',
       {
@@ -525,7 +438,7 @@ export class ReleaseEngine {
           : `Turn off autoscaling in ${environment}`,
       },
       async () => {
-        await this.#authorize(
+        await this.#gate.authorize(
           k2ServiceScalePermission,
           service,
           caller,
@@ -582,7 +495,7 @@ export class ReleaseEngine {
 
   /** Reading: history, one release, the activity log. */
   async authorizeRead(service: string, caller: Caller) {
-    await this.#authorize(k2ReleaseReadPermission, service, caller, 'read');
+    await this.#gate.authorize(k2ReleaseReadPermission, service, caller, 'read');
   }
 }
 

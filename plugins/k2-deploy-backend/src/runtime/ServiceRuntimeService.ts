@@ -20,6 +20,7 @@ import {
   K2EnvironmentRegistry,
   K2ServiceIndex,
   KubeObject,
+  WatchedResourceName,
 } from '@internal/plugin-k2-node';
 import { eventView, podView, workloadView } from './views';
 
@@ -99,6 +100,30 @@ export class ServiceRuntimeService {
   }
 }
 
+/**
+ * Events about a service's objects in one namespace of one cluster (workloads,
+ * ReplicaSets, HPAs and pods), through the cache's events index.
+ */
+export function serviceEvents(
+  cache: ClusterCache,
+  serviceId: string,
+  namespace: string,
+): KubeObject[] {
+  const kinds: Array<[string, WatchedResourceName]> = [
+    ['Deployment', 'deployments'],
+    ['StatefulSet', 'statefulsets'],
+    ['HorizontalPodAutoscaler', 'horizontalpodautoscalers'],
+    ['ReplicaSet', 'replicasets'],
+    ['Pod', 'pods'],
+  ];
+  return kinds.flatMap(([kind, resource]) =>
+    cache
+      .byService(resource, serviceId)
+      .filter(o => o.metadata.namespace === namespace)
+      .flatMap(o => cache.eventsFor(kind, namespace, o.metadata.name)),
+  );
+}
+
 function clusterRuntime(
   cache: ClusterCache,
   weight: number,
@@ -122,18 +147,7 @@ function clusterRuntime(
     return rs?.metadata.ownerReferences?.find(o => o.controller)?.name;
   };
 
-  // Warnings about the service's objects, through the events index.
-  const subjects: Array<[string, KubeObject[]]> = [
-    ['Deployment', deployments],
-    ['StatefulSet', statefulSets],
-    ['HorizontalPodAutoscaler', autoscalers],
-    ['ReplicaSet', inNamespace(cache.byService('replicasets', serviceId))],
-    ['Pod', pods],
-  ];
-  const warnings = subjects
-    .flatMap(([kind, objects]) =>
-      objects.flatMap(o => cache.eventsFor(kind, namespace, o.metadata.name)),
-    )
+  const warnings = serviceEvents(cache, serviceId, namespace)
     .filter(e => e.type === 'Warning')
     .map(eventView)
     .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))

@@ -1,9 +1,11 @@
 import {
+  K2ContainerStatusView,
   K2EventView,
   K2PodView,
   K2RolloutState,
   K2WorkloadView,
 } from '@internal/plugin-k2-common';
+import { LABEL_RELEASE, LABEL_TRAFFIC } from '@internal/plugin-k2-common';
 import { KubeObject } from '@internal/plugin-k2-node';
 
 type Condition = {
@@ -151,14 +153,57 @@ export function workloadView(
   };
 }
 
-type ContainerStatus = {
+type Terminated = {
+  reason?: string;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+};
+
+export type ContainerStatus = {
+  name: string;
+  image?: string;
   ready?: boolean;
   restartCount?: number;
   state?: {
     waiting?: { reason?: string };
-    terminated?: { reason?: string };
+    running?: { startedAt?: string };
+    terminated?: Terminated;
   };
+  lastState?: { terminated?: Terminated };
 };
+
+function containerStatusView(
+  container: { name: string; image: string },
+  status: ContainerStatus | undefined,
+): K2ContainerStatusView {
+  const state = status?.state ?? {};
+  const last = status?.lastState?.terminated;
+  return {
+    name: container.name,
+    image: status?.image ?? container.image,
+    ready: Boolean(status?.ready),
+    restarts: status?.restartCount ?? 0,
+    state: state.running
+      ? 'running'
+      : state.terminated
+      ? 'terminated'
+      : 'waiting',
+    reason: state.waiting?.reason ?? state.terminated?.reason,
+    startedAt: state.running?.startedAt ?? state.terminated?.startedAt,
+    lastTermination: last && {
+      reason: last.reason,
+      exitCode: last.exitCode,
+      finishedAt: last.finishedAt,
+    },
+  };
+}
+
+/** The release number a pod's `k2.io/release` label names, if any. */
+export function releaseOf(object: KubeObject): number | undefined {
+  const value = Number(object.metadata.labels?.[LABEL_RELEASE]);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
 
 /**
  * @param workloadOf - resolves a pod's controller (kind and name) to its workload name
@@ -192,6 +237,14 @@ export function podView(
     createdAt: pod.metadata.creationTimestamp,
     startedAt: pod.status?.startTime,
     terminating: Boolean(pod.metadata.deletionTimestamp),
+    release: releaseOf(pod),
+    inTraffic: pod.metadata.labels?.[LABEL_TRAFFIC] === 'on',
+    containerStatuses: containers.map((c: { name: string; image: string }) =>
+      containerStatusView(
+        c,
+        statuses.find(s => s.name === c.name),
+      ),
+    ),
   };
 }
 

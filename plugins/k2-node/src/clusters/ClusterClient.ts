@@ -1,6 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import fetch, { RequestInit, Response } from 'node-fetch';
 import { createInterface } from 'readline';
+import { Readable } from 'stream';
 import { KubeObject, WATCHED_RESOURCES } from './resources';
 
 /** An error answer from a Kubernetes API server, with its `Status` reason. */
@@ -288,7 +289,10 @@ export class ClusterClient {
    * Deletes an object; its dependents are garbage-collected in the background. A missing
    * object is not an error.
    */
-  async delete(object: KubeObject): Promise<void> {
+  async delete(
+    object: KubeObject,
+    options: { gracePeriodSeconds?: number } = {},
+  ): Promise<void> {
     const { kind, metadata } = object;
     return this.#request(
       objectPath(object),
@@ -303,6 +307,7 @@ export class ClusterClient {
           kind: 'DeleteOptions',
           apiVersion: 'v1',
           propagationPolicy: 'Background',
+          gracePeriodSeconds: options.gracePeriodSeconds,
         }),
       },
       async response => {
@@ -323,6 +328,45 @@ export class ClusterClient {
       async response => {
         if (!response.ok) await this.#fail(response, `get ${path}`);
         return (await response.json()) as T;
+      },
+    );
+  }
+
+  /** One GET of a plain-text API path, e.g. a node's cAdvisor metrics through the proxy. */
+  async getText(path: string, query?: Record<string, string>): Promise<string> {
+    return this.#request(
+      path,
+      query ?? {},
+      { method: 'GET', headers: { Accept: 'text/plain' } },
+      async response => {
+        if (!response.ok) await this.#fail(response, `get ${path}`);
+        return response.text();
+      },
+    );
+  }
+
+  /**
+   * Opens a streamed GET (pod logs) and returns the response once its headers arrive;
+   * the caller reads the body at its own pace, which is the back-pressure on the
+   * cluster. No deadline: the caller's `signal` ends it.
+   */
+  async stream(
+    path: string,
+    query: Record<string, string | undefined>,
+    signal: AbortSignal,
+  ): Promise<Readable> {
+    return this.#request(
+      path,
+      query,
+      {
+        method: 'GET',
+        headers: { Accept: 'text/plain, */*' },
+        signal: signal as RequestInit['signal'],
+        timeoutMs: 0,
+      },
+      async response => {
+        if (!response.ok) await this.#fail(response, `get ${path}`);
+        return response.body as Readable;
       },
     );
   }

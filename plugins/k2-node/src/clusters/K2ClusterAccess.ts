@@ -19,6 +19,7 @@ import { ClusterClient, KubeApiError } from './ClusterClient';
 import { K2Cluster, K2ClusterRegistry } from './K2ClusterRegistry';
 import { DEFAULT_WATCH_TIMING, WatchTiming } from './Reflector';
 import { KubeObject } from './resources';
+import { Readable } from 'stream';
 
 /** Reads `k2.clusterAccess`; every key is optional. */
 export function readWatchTiming(config: Config): WatchTiming {
@@ -175,9 +176,13 @@ export class K2ClusterAccess {
    *
    * @throws NotAllowedError when the cluster refuses K2's service account
    */
-  async delete(cluster: string, object: KubeObject): Promise<void> {
+  async delete(
+    cluster: string,
+    object: KubeObject,
+    options: { gracePeriodSeconds?: number } = {},
+  ): Promise<void> {
     try {
-      await this.cache(cluster).client.delete(object);
+      await this.cache(cluster).client.delete(object, options);
     } catch (error) {
       throw mapApiError(error, cluster, object, 'delete');
     }
@@ -193,6 +198,61 @@ export class K2ClusterAccess {
     query?: Record<string, string>,
   ): Promise<T> {
     return this.cache(cluster).client.get<T>(path, query);
+  }
+
+  /** One read of a plain-text API path, e.g. `/api/v1/nodes/{node}/proxy/metrics/cadvisor`. */
+  async getText(
+    cluster: string,
+    path: string,
+    query?: Record<string, string>,
+  ): Promise<string> {
+    return this.cache(cluster).client.getText(path, query);
+  }
+
+  /**
+   * Streams a pod's log (`kubectl logs` with its options). The stream is read at the
+   * consumer's pace; aborting `signal` closes it on the cluster too.
+   *
+   * @throws InputError when the cluster refuses the options (e.g. no previous container)
+   * @throws NotFoundError when the pod or container does not exist
+   */
+  async podLogs(
+    cluster: string,
+    pod: { namespace: string; name: string },
+    options: {
+      container?: string;
+      tailLines?: number;
+      previous?: boolean;
+      follow?: boolean;
+      timestamps?: boolean;
+      limitBytes?: number;
+    },
+    signal: AbortSignal,
+  ): Promise<Readable> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(
+      pod.namespace,
+    )}/pods/${encodeURIComponent(pod.name)}/log`;
+    const flag = (value?: boolean) => (value ? 'true' : undefined);
+    try {
+      return await this.cache(cluster).client.stream(
+        path,
+        {
+          container: options.container,
+          tailLines: options.tailLines?.toString(),
+          previous: flag(options.previous),
+          follow: flag(options.follow),
+          timestamps: flag(options.timestamps),
+          limitBytes: options.limitBytes?.toString(),
+        },
+        signal,
+      );
+    } catch (error) {
+      const object = { kind: 'Pod', metadata: pod };
+      if (error instanceof KubeApiError && error.statusCode === 404) {
+        throw new NotFoundError(`${error.message} in cluster '${cluster}'`);
+      }
+      throw mapApiError(error, cluster, object, 'read the logs of');
+    }
   }
 }
 

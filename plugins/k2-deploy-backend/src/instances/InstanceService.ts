@@ -1,0 +1,503 @@
+import {
+  CompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  ANNOTATION_ENDED_BY,
+  K2ConvergedEvent,
+  K2EventList,
+  K2HistoricalContainerList,
+  k2InstanceLogsReadPermission,
+  k2InstanceManagePermission,
+  K2InstanceUsage,
+  K2LogQuery,
+  K2ServiceSpec,
+  K2ServiceTarget,
+  k2ServiceRuntimeReadPermission,
+  LABEL_SERVICE,
+  LABEL_TRAFFIC,
+  readServiceSpec,
+} from '@internal/plugin-k2-common';
+import {
+  K2ClusterAccess,
+  K2EnvironmentRegistry,
+  K2ServiceIndex,
+  KubeObject,
+} from '@internal/plugin-k2-node';
+import { Readable } from 'stream';
+import { setTimeout as sleep } from 'timers/promises';
+import { ActionGate, actorOf, Caller } from '../activity/ActionGate';
+import { InstanceStore } from '../database/InstanceStore';
+import { parseCpu, parseMemory } from '../releases/quantities';
+import { serviceEvents } from '../runtime/ServiceRuntimeService';
+import { podSamples } from './cadvisor';
+import { EndedByMark } from './endings';
+
+/** Converged event rows returned at most. */
+const MAX_EVENTS = 200;
+/** CPU is a rate: two scrapes at least this far apart, and no older than the window. */
+const CPU_MIN_INTERVAL_MS = 1000;
+const CPU_WINDOW_MS = 5 * 60_000;
+/** A download without `tailLines` stops at this size. */
+const DOWNLOAD_LIMIT_BYTES = 100 * 1024 * 1024;
+
+/** One live instance of a service, found in the cache. */
+interface Instance {
+  service: string;
+  spec: K2ServiceSpec;
+  target: K2ServiceTarget;
+  cluster: string;
+  pod: KubeObject;
+}
+
+/** Where a request points: an environment, one of its clusters and a pod name. */
+export interface InstanceAddress {
+  environment: string;
+  cluster: string;
+  pod: string;
+}
+
+/**
+ * Instances of a service beyond the runtime view: historical containers, converged
+ * events, logs, usage, and the actions on one instance (traffic, restart, destroy).
+ * Reads come from the watch caches and the database; each action is one write to the
+ * pod's cluster, permission-checked and audited.
+ */
+export class InstanceService {
+  readonly #services: K2ServiceIndex;
+  readonly #environments: K2EnvironmentRegistry;
+  readonly #access: K2ClusterAccess;
+  readonly #store: InstanceStore;
+  readonly #gate: ActionGate;
+  /** The newest CPU counters per pod, so a rate needs one scrape when views repeat. */
+  readonly #cpu = new Map<string, { at: number; seconds: Map<string, number> }>();
+
+  constructor(options: {
+    services: K2ServiceIndex;
+    environments: K2EnvironmentRegistry;
+    access: K2ClusterAccess;
+    store: InstanceStore;
+    gate: ActionGate;
+  }) {
+    this.#services = options.services;
+    this.#environments = options.environments;
+    this.#access = options.access;
+    this.#store = options.store;
+    this.#gate = options.gate;
+  }
+
+  async #spec(ref: CompoundEntityRef) {
+    const service = stringifyEntityRef(ref);
+    const entity = await this.#services.get(ref);
+    if (!entity) throw new NotFoundError(`No such service ${service}`);
+    return { service, spec: readServiceSpec(entity, this.#environments.model) };
+  }
+
+  #target(spec: K2ServiceSpec, service: string, environment: string) {
+    const target = spec.targets.find(t => t.environment.name === environment);
+    if (!target) {
+      throw new NotFoundError(`${service} does not run in '${environment}'`);
+    }
+    return target;
+  }
+
+  async #instance(
+    ref: CompoundEntityRef,
+    address: InstanceAddress,
+  ): Promise<Instance> {
+    const { service, spec } = await this.#spec(ref);
+    const target = this.#target(spec, service, address.environment);
+    if (!target.clusters.some(c => c.name === address.cluster)) {
+      throw new NotFoundError(
+        `${service} does not run in cluster '${address.cluster}' of '${address.environment}'`,
+      );
+    }
+    const pod = this.#access
+      .cache(address.cluster)
+      .store('pods')
+      .get(target.namespace, address.pod);
+    if (!pod || pod.metadata.labels?.[LABEL_SERVICE] !== spec.kubernetesId) {
+      throw new NotFoundError(
+        `No instance '${address.pod}' of ${service} in cluster '${address.cluster}'`,
+      );
+    }
+    return { service, spec, target, cluster: address.cluster, pod };
+  }
+
+  /** Historical containers, newest first, in pages. */
+  async history(
+    ref: CompoundEntityRef,
+    query: {
+      environment?: string;
+      cluster?: string;
+      limit: number;
+      before?: string;
+    },
+    caller: Caller,
+  ): Promise<K2HistoricalContainerList> {
+    const { service, spec } = await this.#spec(ref);
+    await this.#gate.authorize(
+      k2ServiceRuntimeReadPermission,
+      service,
+      caller,
+      'read the instances of',
+    );
+    const targets = query.environment
+      ? [this.#target(spec, service, query.environment)]
+      : spec.targets;
+    return this.#store.list({
+      serviceId: spec.kubernetesId,
+      targets: targets.map(t => ({
+        environment: t.environment.name,
+        namespace: t.namespace,
+      })),
+      cluster: query.cluster,
+      limit: query.limit,
+      before: query.before,
+    });
+  }
+
+  /**
+   * The service's events from the caches, converged: one row per object, type and
+   * reason, with the total count, first and last seen, and the newest message.
+   */
+  async events(
+    ref: CompoundEntityRef,
+    query: {
+      environment?: string;
+      cluster?: string;
+      pod?: string;
+      warningsOnly?: boolean;
+    },
+    caller: Caller,
+  ): Promise<K2EventList> {
+    const { service, spec } = await this.#spec(ref);
+    await this.#gate.authorize(
+      k2ServiceRuntimeReadPermission,
+      service,
+      caller,
+      'read the events of',
+    );
+    const targets = query.environment
+      ? [this.#target(spec, service, query.environment)]
+      : spec.targets;
+    const rows = new Map<string, K2ConvergedEvent>();
+    for (const target of targets) {
+      for (const { name: cluster } of target.clusters) {
+        if (query.cluster && cluster !== query.cluster) continue;
+        const events = serviceEvents(
+          this.#access.cache(cluster),
+          spec.kubernetesId,
+          target.namespace,
+        );
+        for (const e of events) {
+          const object = `${e.involvedObject?.kind}/${e.involvedObject?.name}`;
+          if (query.pod && object !== `Pod/${query.pod}`) continue;
+          if (query.warningsOnly && e.type !== 'Warning') continue;
+          converge(rows, cluster, object, e);
+        }
+      }
+    }
+    const items = [...rows.values()]
+      .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))
+      .slice(0, MAX_EVENTS);
+    return { items };
+  }
+
+  /**
+   * A container's log as a stream: the tail, the previous run's (after a crash), or
+   * followed live. The caller pipes it to the client; the client's pace is the pace
+   * at which it is read from the cluster.
+   */
+  async logs(
+    ref: CompoundEntityRef,
+    address: InstanceAddress,
+    query: K2LogQuery & { download?: boolean },
+    caller: Caller,
+    signal: AbortSignal,
+  ): Promise<{ stream: Readable; filename: string }> {
+    const instance = await this.#instance(ref, address);
+    await this.#gate.authorize(
+      k2InstanceLogsReadPermission,
+      instance.service,
+      caller,
+      'read the logs of',
+    );
+    const containers: Array<{ name: string }> =
+      instance.pod.spec?.containers ?? [];
+    const container = query.container ?? containers[0]?.name;
+    if (!containers.some(c => c.name === container)) {
+      throw new NotFoundError(
+        `Instance '${address.pod}' has no container '${query.container}'`,
+      );
+    }
+    const tailLines = query.tailLines ?? (query.download ? undefined : 500);
+    const stream = await this.#access.podLogs(
+      address.cluster,
+      { namespace: instance.target.namespace, name: address.pod },
+      {
+        container,
+        tailLines,
+        previous: query.previous,
+        follow: query.follow,
+        timestamps: query.timestamps,
+        limitBytes: query.download ? DOWNLOAD_LIMIT_BYTES : undefined,
+      },
+      signal,
+    );
+    return {
+      stream,
+      filename: `${address.pod}_${container}${
+        query.previous ? '_previous' : ''
+      }.log`,
+    };
+  }
+
+  /**
+   * CPU and memory of one instance from its node's cAdvisor (through the API server's
+   * node proxy): memory is usage minus page cache; CPU is the counter's rate between
+   * two scrapes.
+   */
+  async usage(
+    ref: CompoundEntityRef,
+    address: InstanceAddress,
+    caller: Caller,
+  ): Promise<K2InstanceUsage> {
+    const instance = await this.#instance(ref, address);
+    await this.#gate.authorize(
+      k2ServiceRuntimeReadPermission,
+      instance.service,
+      caller,
+      'read the usage of',
+    );
+    const { pod } = instance;
+    const node = pod.spec?.nodeName;
+    if (!node) {
+      throw new ConflictError(`Instance '${address.pod}' is not on a node yet`);
+    }
+    const key = `${address.cluster}/${pod.metadata.uid}`;
+    const scrape = async () => ({
+      at: Date.now(),
+      samples: podSamples(
+        await this.#access.getText(
+          address.cluster,
+          `/api/v1/nodes/${encodeURIComponent(node)}/proxy/metrics/cadvisor`,
+        ),
+        pod.metadata.namespace!,
+        pod.metadata.name,
+      ),
+    });
+    let previous = this.#cpu.get(key);
+    let current = await scrape();
+    const age = previous ? current.at - previous.at : Infinity;
+    if (age > CPU_WINDOW_MS || age < CPU_MIN_INTERVAL_MS) {
+      previous = {
+        at: current.at,
+        seconds: cpuCounters(current.samples),
+      };
+      await sleep(CPU_MIN_INTERVAL_MS);
+      current = await scrape();
+    }
+    this.#remember(key, current.at, cpuCounters(current.samples));
+    const spec: Array<{
+      name: string;
+      resources?: { limits?: { cpu?: string; memory?: string } };
+    }> = pod.spec?.containers ?? [];
+    return {
+      cluster: address.cluster,
+      pod: address.pod,
+      sampledAt: new Date(current.at).toISOString(),
+      containers: current.samples.map(s => {
+        const limits = spec.find(c => c.name === s.container)?.resources
+          ?.limits;
+        const before = previous!.seconds.get(s.container);
+        const seconds = (current.at - previous!.at) / 1000;
+        return {
+          container: s.container,
+          cpuMillicores:
+            s.cpuSeconds !== undefined &&
+            before !== undefined &&
+            s.cpuSeconds >= before
+              ? Math.round(((s.cpuSeconds - before) / seconds) * 1000)
+              : undefined,
+          memoryBytes: Math.max(
+            0,
+            (s.memoryUsage ?? 0) - (s.memoryCache ?? 0),
+          ),
+          memoryLimitBytes: limits?.memory
+            ? parseMemory(limits.memory)
+            : undefined,
+          cpuLimitMillicores: limits?.cpu ? parseCpu(limits.cpu) : undefined,
+        };
+      }),
+    };
+  }
+
+  #remember(key: string, at: number, seconds: Map<string, number>) {
+    this.#cpu.set(key, { at, seconds });
+    // Forget pods nobody looked at within the window.
+    for (const [k, v] of this.#cpu) {
+      if (at - v.at > CPU_WINDOW_MS) this.#cpu.delete(k);
+    }
+  }
+
+  /**
+   * Takes an instance out of the Service's endpoints, or puts it back, by its
+   * `k2.io/traffic` label. The pod keeps running and stays in its ReplicaSet.
+   */
+  async setTraffic(
+    ref: CompoundEntityRef,
+    address: InstanceAddress,
+    inTraffic: boolean,
+    caller: Caller,
+  ): Promise<{ inTraffic: boolean }> {
+    const service = stringifyEntityRef(ref);
+    const what = inTraffic
+      ? `Put ${address.pod} back into traffic`
+      : `Take ${address.pod} out of traffic`;
+    return this.#gate.audited(
+      caller,
+      inTraffic ? 'instance-traffic-on' : 'instance-traffic-off',
+      {
+        service,
+        environment: address.environment,
+        summary: `${what} (${address.cluster})`,
+      },
+      async () => {
+        await this.#gate.authorize(
+          k2InstanceManagePermission,
+          service,
+          caller,
+          'manage the instances of',
+        );
+        const { pod } = await this.#instance(ref, address);
+        if (pod.metadata.deletionTimestamp) {
+          throw new ConflictError(`Instance '${address.pod}' is terminating`);
+        }
+        await this.#applyPod(address.cluster, pod, {
+          traffic: inTraffic ? 'on' : 'off',
+        });
+        return { inTraffic };
+      },
+    );
+  }
+
+  /**
+   * Restarts one instance (a graceful delete; its ReplicaSet starts a replacement) or
+   * destroys it (deleted at once, no drain). The pod is marked first, so its
+   * historical record says who ended it and how.
+   */
+  async end(
+    ref: CompoundEntityRef,
+    address: InstanceAddress,
+    how: EndedByMark['end'],
+    caller: Caller,
+  ): Promise<void> {
+    const service = stringifyEntityRef(ref);
+    await this.#gate.audited(
+      caller,
+      how === 'restarted' ? 'instance-restart' : 'instance-destroy',
+      {
+        service,
+        environment: address.environment,
+        summary: `${how === 'restarted' ? 'Restart' : 'Destroy'} ${
+          address.pod
+        } (${address.cluster})`,
+      },
+      async () => {
+        await this.#gate.authorize(
+          k2InstanceManagePermission,
+          service,
+          caller,
+          'manage the instances of',
+        );
+        const { pod } = await this.#instance(ref, address);
+        const mark: EndedByMark = { end: how, actor: actorOf(caller.credentials) };
+        await this.#applyPod(address.cluster, pod, {
+          endedBy: JSON.stringify(mark),
+        });
+        await this.#access.delete(
+          address.cluster,
+          { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata },
+          how === 'destroyed' ? { gracePeriodSeconds: 0 } : {},
+        );
+        return {};
+      },
+    );
+  }
+
+  /**
+   * Applies K2's fields of a pod. Server-side apply drops fields a manager stops
+   * sending, so every apply carries the traffic label (and the end mark once set).
+   */
+  async #applyPod(
+    cluster: string,
+    pod: KubeObject,
+    change: { traffic?: 'on' | 'off'; endedBy?: string },
+  ) {
+    const { namespace, name, resourceVersion } = pod.metadata;
+    const traffic = change.traffic ?? pod.metadata.labels?.[LABEL_TRAFFIC];
+    const endedBy =
+      change.endedBy ?? pod.metadata.annotations?.[ANNOTATION_ENDED_BY];
+    await this.#access.apply(
+      cluster,
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          namespace,
+          resourceVersion,
+          ...(traffic ? { labels: { [LABEL_TRAFFIC]: traffic } } : {}),
+          ...(endedBy ? { annotations: { [ANNOTATION_ENDED_BY]: endedBy } } : {}),
+        },
+      },
+      { force: true },
+    );
+  }
+}
+
+function cpuCounters(
+  samples: Array<{ container: string; cpuSeconds?: number }>,
+) {
+  return new Map(
+    samples
+      .filter(s => s.cpuSeconds !== undefined)
+      .map(s => [s.container, s.cpuSeconds!]),
+  );
+}
+
+function converge(
+  rows: Map<string, K2ConvergedEvent>,
+  cluster: string,
+  object: string,
+  event: KubeObject,
+) {
+  const type = event.type === 'Warning' ? 'Warning' : 'Normal';
+  const reason = event.reason ?? '';
+  const key = `${cluster}|${event.metadata.namespace}|${object}|${type}|${reason}`;
+  const first = event.firstTimestamp ?? event.metadata.creationTimestamp;
+  const last = event.lastTimestamp ?? first;
+  const row = rows.get(key);
+  if (!row) {
+    rows.set(key, {
+      cluster,
+      namespace: event.metadata.namespace!,
+      object,
+      type,
+      reason,
+      message: event.message ?? '',
+      count: event.count ?? 1,
+      firstSeen: first,
+      lastSeen: last,
+    });
+    return;
+  }
+  row.count += event.count ?? 1;
+  if (first && (!row.firstSeen || first < row.firstSeen)) row.firstSeen = first;
+  if (last && (!row.lastSeen || last > row.lastSeen)) {
+    row.lastSeen = last;
+    row.message = event.message ?? row.message;
+  }
+}
