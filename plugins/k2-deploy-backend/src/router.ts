@@ -23,10 +23,7 @@ import { ReleaseEngine } from './releases/ReleaseEngine';
 import { releaseView } from './releases/releaseView';
 import { PodUsage } from './releases/recommendReplicas';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
-import {
-  InstanceAddress,
-  InstanceService,
-} from './instances/InstanceService';
+import { InstanceAddress, InstanceService } from './instances/InstanceService';
 import { pipeline } from 'stream/promises';
 
 // Entity names and namespaces as the catalog allows them.
@@ -114,7 +111,9 @@ function logQuery(query: express.Request['query']) {
   if (query.tailLines !== undefined) {
     tailLines = Number(query.tailLines);
     if (!Number.isInteger(tailLines) || tailLines < 1 || tailLines > 10000) {
-      throw new InputError("'tailLines' must be a whole number from 1 to 10000");
+      throw new InputError(
+        "'tailLines' must be a whole number from 1 to 10000",
+      );
     }
   }
   const follow = flag(query, 'follow');
@@ -327,21 +326,24 @@ export async function createRouter(options: {
   });
 
   /** Historical containers (runs that ended), newest first. */
-  router.get('/services/:namespace/:name/instances/history', async (req, res) => {
-    const body: K2HistoricalContainerList = await instances.history(
-      serviceRef(req.params),
-      {
-        environment:
-          req.query.environment === undefined
-            ? undefined
-            : environmentParam(String(req.query.environment)),
-        cluster: optional(req.query, 'cluster', CLUSTER),
-        ...pageParams(req.query),
-      },
-      await caller(req),
-    );
-    res.json(body);
-  });
+  router.get(
+    '/services/:namespace/:name/instances/history',
+    async (req, res) => {
+      const body: K2HistoricalContainerList = await instances.history(
+        serviceRef(req.params),
+        {
+          environment:
+            req.query.environment === undefined
+              ? undefined
+              : environmentParam(String(req.query.environment)),
+          cluster: optional(req.query, 'cluster', CLUSTER),
+          ...pageParams(req.query),
+        },
+        await caller(req),
+      );
+      res.json(body);
+    },
+  );
 
   /** The service's events, converged per object and reason. */
   router.get('/services/:namespace/:name/events', async (req, res) => {
@@ -384,7 +386,10 @@ export async function createRouter(options: {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (query.download) {
-      res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+      res.setHeader(
+        'Content-Disposition',
+        `attachment; filename="${filename}"`,
+      );
     }
     res.flushHeaders();
     try {
@@ -408,7 +413,7 @@ export async function createRouter(options: {
   router.put(`${instance}/traffic`, async (req, res) => {
     const { inTraffic } = req.body ?? {};
     if (typeof inTraffic !== 'boolean') {
-      throw new InputError("Send { inTraffic: true } or { inTraffic: false }");
+      throw new InputError('Send { inTraffic: true } or { inTraffic: false }');
     }
     res.json(
       await instances.setTraffic(

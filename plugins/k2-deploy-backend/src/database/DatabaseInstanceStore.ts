@@ -78,9 +78,7 @@ function fromRow(row: HistoryRow): K2HistoricalContainer {
 
 /** {@link InstanceStore} on the plugin's database (SQLite or PostgreSQL). */
 export class DatabaseInstanceStore implements InstanceStore {
-  static async create(
-    options: PluginDatabase,
-  ): Promise<DatabaseInstanceStore> {
+  static async create(options: PluginDatabase): Promise<DatabaseInstanceStore> {
     return new DatabaseInstanceStore(await migrate(options));
   }
 

@@ -71,7 +71,10 @@ export class InstanceService {
   readonly #store: InstanceStore;
   readonly #gate: ActionGate;
   /** The newest CPU counters per pod, so a rate needs one scrape when views repeat. */
-  readonly #cpu = new Map<string, { at: number; seconds: Map<string, number> }>();
+  readonly #cpu = new Map<
+    string,
+    { at: number; seconds: Map<string, number> }
+  >();
 
   constructor(options: {
     services: K2ServiceIndex;
@@ -321,10 +324,7 @@ export class InstanceService {
             s.cpuSeconds >= before
               ? Math.round(((s.cpuSeconds - before) / seconds) * 1000)
               : undefined,
-          memoryBytes: Math.max(
-            0,
-            (s.memoryUsage ?? 0) - (s.memoryCache ?? 0),
-          ),
+          memoryBytes: Math.max(0, (s.memoryUsage ?? 0) - (s.memoryCache ?? 0)),
           memoryLimitBytes: limits?.memory
             ? parseMemory(limits.memory)
             : undefined,
@@ -413,7 +413,10 @@ export class InstanceService {
           'manage the instances of',
         );
         const { pod } = await this.#instance(ref, address);
-        const mark: EndedByMark = { end: how, actor: actorOf(caller.credentials) };
+        const mark: EndedByMark = {
+          end: how,
+          actor: actorOf(caller.credentials),
+        };
         await this.#applyPod(address.cluster, pod, {
           endedBy: JSON.stringify(mark),
         });
@@ -450,7 +453,9 @@ export class InstanceService {
           namespace,
           resourceVersion,
           ...(traffic ? { labels: { [LABEL_TRAFFIC]: traffic } } : {}),
-          ...(endedBy ? { annotations: { [ANNOTATION_ENDED_BY]: endedBy } } : {}),
+          ...(endedBy
+            ? { annotations: { [ANNOTATION_ENDED_BY]: endedBy } }
+            : {}),
         },
       },
       { force: true },

@@ -53,11 +53,17 @@ export class InstanceTracker {
     const pod = change.object;
     if (!pod.metadata.labels?.[LABEL_SERVICE]) return;
     const cache = this.#access.cache(change.cluster);
-    const uid = pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const uid =
+      pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
 
     if (change.type === 'MODIFIED' && change.before) {
       this.#enqueue(
-        restartedRuns(change.cluster, change.before, pod, this.#events(cache, pod)),
+        restartedRuns(
+          change.cluster,
+          change.before,
+          pod,
+          this.#events(cache, pod),
+        ),
       );
       const evicted =
         pod.status?.reason === 'Evicted' &&

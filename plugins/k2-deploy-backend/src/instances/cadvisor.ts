@@ -46,11 +46,17 @@ export function podSamples(
     if (labels.namespace !== namespace || labels.pod !== pod) continue;
     const container = labels.container;
     if (!container || container === 'POD') continue;
-    const value = Number(line.slice(close + 1).trim().split(/\s+/)[0]);
+    const value = Number(
+      line
+        .slice(close + 1)
+        .trim()
+        .split(/\s+/)[0],
+    );
     if (!Number.isFinite(value)) continue;
     const sample = byContainer.get(container) ?? { container };
     if (name === 'container_cpu_usage_seconds_total') sample.cpuSeconds = value;
-    else if (name === 'container_memory_usage_bytes') sample.memoryUsage = value;
+    else if (name === 'container_memory_usage_bytes')
+      sample.memoryUsage = value;
     else sample.memoryCache = value;
     byContainer.set(container, sample);
   }

@@ -495,7 +495,12 @@ export class ReleaseEngine {
 
   /** Reading: history, one release, the activity log. */
   async authorizeRead(service: string, caller: Caller) {
-    await this.#gate.authorize(k2ReleaseReadPermission, service, caller, 'read');
+    await this.#gate.authorize(
+      k2ReleaseReadPermission,
+      service,
+      caller,
+      'read',
+    );
   }
 }
 

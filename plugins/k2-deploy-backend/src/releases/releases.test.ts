@@ -1,15 +1,3 @@
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { K2Release, K2ReleaseList } from '@internal/plugin-k2-common';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
@@ -18,147 +6,65 @@ import knexFactory, { Knex } from 'knex';
 import os from 'os';
 import path from 'path';
 import request from 'supertest';
-import { k2DeployPlugin } from '../plugin';
+import {
+  ALICE,
+  as,
+  BOB,
+  CAROL,
+  serviceEntity,
+  startK2DeployBackend,
+} from '../__testUtils__/testBackend';
 
 jest.setTimeout(90_000);
 
 const IMAGE = 'registry.k2.local/shop/checkout';
-const service: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'checkout',
-    namespace: 'default',
-    annotations: {
-      'k2.io/environments': 'test,prod',
-      'k2.io/namespace': 'shop',
-      'k2.io/image': IMAGE,
-      'k2.io/language': 'java',
-      'backstage.io/kubernetes-id': 'checkout',
-    },
-  },
-  spec: {
-    type: 'service',
-    owner: 'group:default/shop-team',
-    lifecycle: 'production',
-  },
-};
-
-const ALICE = 'user:default/alice'; // owner
-const BOB = 'user:default/bob'; // another team
-const CAROL = 'user:default/carol'; // release approver
-const groups: Record<string, string[]> = {
-  [ALICE]: [ALICE, 'group:default/shop-team'],
-  [BOB]: [BOB, 'group:default/other-team'],
-  [CAROL]: [CAROL, 'group:default/release-approvers'],
-};
-const as = (user: string) => ({
-  Authorization: `Bearer ${mockCredentials.user.token(user)}`,
+const service = serviceEntity('checkout', {
+  'k2.io/environments': 'test,prod',
+  'k2.io/namespace': 'shop',
+  'k2.io/image': IMAGE,
+  'k2.io/language': 'java',
 });
 
 describe('the release engine, through the REST API, on sandbox clusters', () => {
   const clusters: SandboxCluster[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-releases-'));
   let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
 
   async function start() {
-    backend = await startTestBackend({
-      features: [
-        k2DeployPlugin,
-        catalogServiceMock.factory({ entities: [service] }),
-        // The owner-only rule as K2's policy decides it (the policy has its own tests).
-        createServiceFactory({
-          service: coreServices.permissions,
-          deps: {},
-          factory: () => ({
-            async authorize(requests, options) {
-              const user = (options.credentials.principal as any).userEntityRef;
-              return requests.map(r => ({
-                result:
-                  [
-                    'k2.release.create',
-                    'k2.service.scale',
-                    'k2.service.restart',
-                  ].includes(r.permission.name) &&
-                  !groups[user]?.includes('group:default/shop-team')
-                    ? AuthorizeResult.DENY
-                    : AuthorizeResult.ALLOW,
-              }));
+    backend = await startK2DeployBackend({
+      entities: [service],
+      clusters,
+      knex,
+      k2: {
+        releases: { applyRetryTimeout: '2s' },
+        environments: [
+          {
+            name: 'test',
+            clusters: [{ name: 'test' }],
+            defaults: { replicas: 2 },
+            release: { timeoutSeconds: 30, drainSeconds: 1 },
+          },
+          {
+            name: 'prod',
+            production: true,
+            approval: {
+              required: true,
+              approverGroup: 'group:default/release-approvers',
             },
-            async authorizeConditional() {
-              throw new Error('not used');
-            },
-          }),
-        }),
-        createServiceFactory({
-          service: coreServices.userInfo,
-          deps: {},
-          factory: () => ({
-            async getUserInfo(credentials) {
-              const user = (credentials.principal as any).userEntityRef;
-              return {
-                userEntityRef: user,
-                ownershipEntityRefs: groups[user] ?? [user],
-              };
-            },
-          }),
-        }),
-        mockServices.database.factory({ knex }),
-        mockServices.rootConfig.factory({
-          data: {
-            kubernetes: {
-              clusterLocatorMethods: [
-                {
-                  type: 'config',
-                  clusters: clusters.map(c => ({
-                    name: c.options.name,
-                    url: c.url,
-                    authProvider: 'serviceAccount',
-                    serviceAccountToken: c.tokens[0],
-                  })),
-                },
-              ],
-            },
-            k2: {
-              platformAdminGroup: 'group:default/platform-admins',
-              clusterAccess: {
-                backoff: {
-                  initial: { milliseconds: 100 },
-                  max: { seconds: 1 },
-                },
-              },
-              releases: { applyRetryTimeout: '2s' },
-              environments: [
-                {
-                  name: 'test',
-                  clusters: [{ name: 'test' }],
-                  defaults: { replicas: 2 },
-                  release: { timeoutSeconds: 30, drainSeconds: 1 },
-                },
-                {
-                  name: 'prod',
-                  production: true,
-                  approval: {
-                    required: true,
-                    approverGroup: 'group:default/release-approvers',
-                  },
-                  clusters: [
-                    { name: 'prod-a', weight: 60 },
-                    { name: 'prod-b', weight: 40 },
-                  ],
-                  defaults: { replicas: 5 },
-                  release: {
-                    timeoutSeconds: 30,
-                    drainSeconds: 1,
-                    autoRollback: true,
-                  },
-                },
-              ],
+            clusters: [
+              { name: 'prod-a', weight: 60 },
+              { name: 'prod-b', weight: 40 },
+            ],
+            defaults: { replicas: 5 },
+            release: {
+              timeoutSeconds: 30,
+              drainSeconds: 1,
+              autoRollback: true,
             },
           },
-        }),
-      ],
+        ],
+      },
     });
   }
 

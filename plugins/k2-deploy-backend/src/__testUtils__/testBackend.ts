@@ -1,0 +1,134 @@
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { k2OwnerPermissions } from '@internal/plugin-k2-common';
+import { SandboxCluster } from '@internal/sandbox-cluster';
+import { JsonObject } from '@backstage/types';
+import { Knex } from 'knex';
+import { k2DeployPlugin } from '../plugin';
+
+export const ALICE = 'user:default/alice'; // owner
+export const BOB = 'user:default/bob'; // another team
+export const CAROL = 'user:default/carol'; // release approver
+
+/** The owning team of the test services. */
+export const OWNER_GROUP = 'group:default/shop-team';
+
+const groups: Record<string, string[]> = {
+  [ALICE]: [ALICE, OWNER_GROUP],
+  [BOB]: [BOB, 'group:default/other-team'],
+  [CAROL]: [CAROL, 'group:default/release-approvers'],
+};
+
+const OWNER_ONLY = k2OwnerPermissions.map(p => p.name);
+
+/** Request headers of a signed-in user. */
+export const as = (user: string) => ({
+  Authorization: `Bearer ${mockCredentials.user.token(user)}`,
+});
+
+/** A K2 service entity owned by {@link OWNER_GROUP}. */
+export function serviceEntity(
+  name: string,
+  annotations: Record<string, string>,
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: { 'backstage.io/kubernetes-id': name, ...annotations },
+    },
+    spec: { type: 'service', owner: OWNER_GROUP, lifecycle: 'production' },
+  };
+}
+
+/**
+ * The k2-deploy plugin in a test backend, on sandbox clusters and a database the
+ * caller owns (so a second backend can take over from the first). Permissions decide
+ * as K2's policy does: owner-only permissions for the owning team, reads for everyone
+ * (the policy itself has its own tests).
+ */
+export function startK2DeployBackend(options: {
+  entities: Entity[];
+  clusters: SandboxCluster[];
+  knex: Knex;
+  /** `k2` config besides the clusters' access settings. */
+  k2: JsonObject;
+}) {
+  return startTestBackend({
+    features: [
+      k2DeployPlugin,
+      catalogServiceMock.factory({ entities: options.entities }),
+      createServiceFactory({
+        service: coreServices.permissions,
+        deps: {},
+        factory: () => ({
+          async authorize(requests, { credentials }) {
+            const user = (credentials.principal as { userEntityRef?: string })
+              .userEntityRef;
+            return requests.map(r => ({
+              result:
+                OWNER_ONLY.includes(r.permission.name) &&
+                !groups[user ?? '']?.includes(OWNER_GROUP)
+                  ? AuthorizeResult.DENY
+                  : AuthorizeResult.ALLOW,
+            }));
+          },
+          async authorizeConditional() {
+            throw new Error('not used');
+          },
+        }),
+      }),
+      createServiceFactory({
+        service: coreServices.userInfo,
+        deps: {},
+        factory: () => ({
+          async getUserInfo(credentials) {
+            const user = (credentials.principal as { userEntityRef: string })
+              .userEntityRef;
+            return {
+              userEntityRef: user,
+              ownershipEntityRefs: groups[user] ?? [user],
+            };
+          },
+        }),
+      }),
+      mockServices.database.factory({ knex: options.knex }),
+      mockServices.rootConfig.factory({
+        data: {
+          kubernetes: {
+            clusterLocatorMethods: [
+              {
+                type: 'config',
+                clusters: options.clusters.map(c => ({
+                  name: c.options.name,
+                  url: c.url,
+                  authProvider: 'serviceAccount',
+                  serviceAccountToken: c.tokens[0],
+                })),
+              },
+            ],
+          },
+          k2: {
+            platformAdminGroup: 'group:default/platform-admins',
+            clusterAccess: {
+              backoff: { initial: { milliseconds: 100 }, max: { seconds: 1 } },
+            },
+            ...options.k2,
+          },
+        },
+      }),
+    ],
+  });
+}
