@@ -186,7 +186,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     expect(off.status).toBe(200);
     await poll(
       'the pod leaves the endpoints',
-      async () => !(await endpointIps()).includes(pod.ip) || undefined,
+      async () => !(await endpointIps()).includes(pod.ip!) || undefined,
       10_000,
     );
     // Still running, still owned, and not replaced: two pods as before.
@@ -211,7 +211,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     expect(on.status).toBe(200);
     await poll(
       'the pod is back in the endpoints',
-      async () => (await endpointIps()).includes(pod.ip) || undefined,
+      async () => (await endpointIps()).includes(pod.ip!) || undefined,
       10_000,
     );
 

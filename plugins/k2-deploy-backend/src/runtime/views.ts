@@ -173,6 +173,14 @@ export type ContainerStatus = {
   lastState?: { terminated?: Terminated };
 };
 
+function stateOf(
+  state: NonNullable<ContainerStatus['state']>,
+): K2ContainerStatusView['state'] {
+  if (state.running) return 'running';
+  if (state.terminated) return 'terminated';
+  return 'waiting';
+}
+
 function containerStatusView(
   container: { name: string; image: string },
   status: ContainerStatus | undefined,
@@ -184,11 +192,7 @@ function containerStatusView(
     image: status?.image ?? container.image,
     ready: Boolean(status?.ready),
     restarts: status?.restartCount ?? 0,
-    state: state.running
-      ? 'running'
-      : state.terminated
-      ? 'terminated'
-      : 'waiting',
+    state: stateOf(state),
     reason: state.waiting?.reason ?? state.terminated?.reason,
     startedAt: state.running?.startedAt ?? state.terminated?.startedAt,
     lastTermination: last && {

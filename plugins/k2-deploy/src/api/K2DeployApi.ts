@@ -1,6 +1,10 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
   K2Activity,
+  K2EventList,
+  K2HistoricalContainerList,
+  K2InstanceUsage,
+  K2LogQuery,
   K2Autoscaling,
   K2Release,
   K2ReleaseInput,
@@ -13,6 +17,13 @@ import {
 export interface ServiceName {
   namespace: string;
   name: string;
+}
+
+/** One instance: the environment and cluster it runs in, and its pod name. */
+export interface InstanceName {
+  environment: string;
+  cluster: string;
+  pod: string;
 }
 
 /** The Deploy backend, as the Deploy tab uses it. */
@@ -46,6 +57,52 @@ export interface K2DeployApi {
     service: ServiceName,
     options: { before?: string; limit?: number },
   ): Promise<{ items: K2Activity[]; nextCursor?: string }>;
+  getInstanceHistory(
+    service: ServiceName,
+    options: {
+      environment?: string;
+      cluster?: string;
+      before?: string;
+      limit?: number;
+    },
+  ): Promise<K2HistoricalContainerList>;
+  getEvents(
+    service: ServiceName,
+    options: {
+      environment?: string;
+      cluster?: string;
+      pod?: string;
+      warningsOnly?: boolean;
+    },
+  ): Promise<K2EventList>;
+  getUsage(
+    service: ServiceName,
+    instance: InstanceName,
+  ): Promise<K2InstanceUsage>;
+  /**
+   * A container's log. With `follow`, `onText` receives chunks as they arrive until
+   * `signal` aborts or the container stops; the promise settles then.
+   */
+  readLogs(
+    service: ServiceName,
+    instance: InstanceName,
+    query: K2LogQuery,
+    onText: (text: string) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
+  /** Saves a container's whole log as a file. */
+  downloadLogs(
+    service: ServiceName,
+    instance: InstanceName,
+    query: { container?: string; previous?: boolean },
+  ): Promise<void>;
+  setTraffic(
+    service: ServiceName,
+    instance: InstanceName,
+    inTraffic: boolean,
+  ): Promise<void>;
+  restartInstance(service: ServiceName, instance: InstanceName): Promise<void>;
+  destroyInstance(service: ServiceName, instance: InstanceName): Promise<void>;
 }
 
 export const k2DeployApiRef = createApiRef<K2DeployApi>({

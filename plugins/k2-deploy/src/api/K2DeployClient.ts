@@ -2,6 +2,10 @@ import { ResponseError } from '@backstage/errors';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
   K2Activity,
+  K2EventList,
+  K2HistoricalContainerList,
+  K2InstanceUsage,
+  K2LogQuery,
   K2Autoscaling,
   K2Release,
   K2ReleaseInput,
@@ -9,7 +13,15 @@ import {
   K2ReplicaRecommendation,
   K2ServiceRuntime,
 } from '@internal/plugin-k2-common';
-import { K2DeployApi, ServiceName } from './K2DeployApi';
+import { InstanceName, K2DeployApi, ServiceName } from './K2DeployApi';
+
+function queryOf(options: object) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && value !== false) query.set(key, String(value));
+  }
+  return query;
+}
 
 /** {@link K2DeployApi} over HTTP, through the app's discovery and fetch APIs. */
 export class K2DeployClient implements K2DeployApi {
@@ -20,19 +32,143 @@ export class K2DeployClient implements K2DeployApi {
     },
   ) {}
 
-  async #call<T>(
+  async #fetch(
     path: string,
-    init?: { method: string; body?: unknown },
-  ): Promise<T> {
+    init?: { method: string; body?: unknown; signal?: AbortSignal },
+  ): Promise<Response> {
     const base = await this.options.discoveryApi.getBaseUrl('k2-deploy');
     const response = await this.options.fetchApi.fetch(`${base}${path}`, {
       method: init?.method ?? 'GET',
       headers:
         init?.body !== undefined ? { 'Content-Type': 'application/json' } : {},
       body: init?.body !== undefined ? JSON.stringify(init.body) : undefined,
+      signal: init?.signal,
     });
     if (!response.ok) throw await ResponseError.fromResponse(response);
-    return (await response.json()) as T;
+    return response;
+  }
+
+  async #call<T>(
+    path: string,
+    init?: { method: string; body?: unknown },
+  ): Promise<T> {
+    return (await (await this.#fetch(path, init)).json()) as T;
+  }
+
+  #instance(service: ServiceName, i: InstanceName) {
+    return `${this.#service(service)}/environments/${encodeURIComponent(
+      i.environment,
+    )}/instances/${encodeURIComponent(i.cluster)}/${encodeURIComponent(i.pod)}`;
+  }
+
+  getInstanceHistory(
+    service: ServiceName,
+    options: {
+      environment?: string;
+      cluster?: string;
+      before?: string;
+      limit?: number;
+    },
+  ) {
+    return this.#call<K2HistoricalContainerList>(
+      `${this.#service(service)}/instances/history?${queryOf(options)}`,
+    );
+  }
+
+  getEvents(
+    service: ServiceName,
+    options: {
+      environment?: string;
+      cluster?: string;
+      pod?: string;
+      warningsOnly?: boolean;
+    },
+  ) {
+    return this.#call<K2EventList>(
+      `${this.#service(service)}/events?${queryOf(options)}`,
+    );
+  }
+
+  getUsage(service: ServiceName, instance: InstanceName) {
+    return this.#call<K2InstanceUsage>(
+      `${this.#instance(service, instance)}/usage`,
+    );
+  }
+
+  async readLogs(
+    service: ServiceName,
+    instance: InstanceName,
+    query: K2LogQuery,
+    onText: (text: string) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const response = await this.#fetch(
+      `${this.#instance(service, instance)}/logs?${queryOf(query)}`,
+      { method: 'GET', signal },
+    );
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        onText(decoder.decode(value, { stream: true }));
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
+  }
+
+  async downloadLogs(
+    service: ServiceName,
+    instance: InstanceName,
+    query: { container?: string; previous?: boolean },
+  ): Promise<void> {
+    const response = await this.#fetch(
+      `${this.#instance(service, instance)}/logs?${queryOf({
+        ...query,
+        download: true,
+      })}`,
+    );
+    const name =
+      /filename="([^"]+)"/.exec(
+        response.headers.get('Content-Disposition') ?? '',
+      )?.[1] ?? `${instance.pod}.log`;
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    URL.revokeObjectURL(url);
+  }
+
+  async setTraffic(
+    service: ServiceName,
+    instance: InstanceName,
+    inTraffic: boolean,
+  ): Promise<void> {
+    await this.#fetch(`${this.#instance(service, instance)}/traffic`, {
+      method: 'PUT',
+      body: { inTraffic },
+    });
+  }
+
+  async restartInstance(
+    service: ServiceName,
+    instance: InstanceName,
+  ): Promise<void> {
+    await this.#fetch(`${this.#instance(service, instance)}/restart`, {
+      method: 'POST',
+    });
+  }
+
+  async destroyInstance(
+    service: ServiceName,
+    instance: InstanceName,
+  ): Promise<void> {
+    await this.#fetch(this.#instance(service, instance), { method: 'DELETE' });
   }
 
   #service(s: ServiceName) {
@@ -49,12 +185,8 @@ export class K2DeployClient implements K2DeployApi {
     service: ServiceName,
     options: { environment?: string; before?: string; limit?: number },
   ) {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(options)) {
-      if (value !== undefined) query.set(key, String(value));
-    }
     return this.#call<K2ReleaseList>(
-      `${this.#service(service)}/releases?${query}`,
+      `${this.#service(service)}/releases?${queryOf(options)}`,
     );
   }
 
@@ -136,12 +268,8 @@ export class K2DeployClient implements K2DeployApi {
     service: ServiceName,
     options: { before?: string; limit?: number },
   ) {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(options)) {
-      if (value !== undefined) query.set(key, String(value));
-    }
     return this.#call<{ items: K2Activity[]; nextCursor?: string }>(
-      `${this.#service(service)}/activity?${query}`,
+      `${this.#service(service)}/activity?${queryOf(options)}`,
     );
   }
 }

@@ -14,6 +14,7 @@ import {
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  k2InstanceManagePermission,
   k2ReleaseCreatePermission,
   k2ServiceRestartPermission,
   k2ServiceScalePermission,
@@ -25,11 +26,13 @@ import useAsync from 'react-use/esm/useAsync';
 import { k2DeployApiRef } from '../api/K2DeployApi';
 import { ActivityLog } from './ActivityLog';
 import { EnvironmentPanel } from './EnvironmentPanel';
+import { InstancesSection } from './InstancesSection';
 import { usePolling } from './usePolling';
 
 /**
  * The Deploy tab: per environment, what runs and what rolls out, with release,
- * scale, restart, rollback and approval; then the service's activity log.
+ * scale, restart, rollback and approval; the instances (live and historical, logs,
+ * events, usage, per-instance actions); then the service's activity log.
  */
 export function DeployTab() {
   const { entity } = useEntity();
@@ -66,6 +69,10 @@ export function DeployTab() {
     permission: k2ServiceRestartPermission,
     resourceRef,
   });
+  const manage = usePermission({
+    permission: k2InstanceManagePermission,
+    resourceRef,
+  });
   const claims = useAsync(
     async () => (await identity.getBackstageIdentity()).ownershipEntityRefs,
     [identity],
@@ -81,7 +88,13 @@ export function DeployTab() {
       <ErrorPanel title="K2 configuration is invalid" error={parsed.error} />
     );
   }
-  if (release.loading || scale.loading || restart.loading || claims.loading) {
+  if (
+    release.loading ||
+    scale.loading ||
+    restart.loading ||
+    manage.loading ||
+    claims.loading
+  ) {
     return <Progress />;
   }
   const { model, spec } = parsed;
@@ -127,6 +140,16 @@ export function DeployTab() {
             </Grid>
           );
         })}
+        <Grid item xs={12}>
+          <InstancesSection
+            service={service}
+            targets={spec.targets}
+            runtime={runtime.value}
+            runtimeError={runtime.error}
+            canManage={manage.allowed}
+            onChange={runtime.refresh}
+          />
+        </Grid>
         <Grid item xs={12}>
           <ActivityLog service={service} />
         </Grid>

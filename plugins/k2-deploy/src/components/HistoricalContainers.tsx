@@ -1,0 +1,159 @@
+import { Fragment, useState } from 'react';
+import { Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { K2HistoricalContainer } from '@internal/plugin-k2-common';
+import Button from '@material-ui/core/Button';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
+import { ago, imageTag } from './format';
+import { usePolling } from './usePolling';
+
+/**
+ * Containers that no longer run: when and where they ran and how they ended, with the
+ * pod's last events (click a row). Newest first; older pages on demand.
+ */
+export function HistoricalContainers(props: {
+  service: ServiceName;
+  environment?: string;
+  cluster?: string;
+}) {
+  const api = useApi(k2DeployApiRef);
+  const { service, environment, cluster } = props;
+  const [older, setOlder] = useState<{
+    items: K2HistoricalContainer[];
+    cursor?: string | null;
+  }>({ items: [] });
+  const [expanded, setExpanded] = useState<string>();
+  const page = usePolling(
+    async () => {
+      const first = await api.getInstanceHistory(service, {
+        environment,
+        cluster,
+        limit: 25,
+      });
+      return first;
+    },
+    () => 5000,
+    [service.namespace, service.name, environment, cluster],
+  );
+  const items = [
+    ...(page.value?.items ?? []),
+    ...older.items.filter(o => !page.value?.items.some(i => i.id === o.id)),
+  ];
+  const cursor =
+    older.cursor === undefined ? page.value?.nextCursor : older.cursor;
+
+  return (
+    <section aria-label="Historical containers">
+      <Typography variant="h6" component="h3" gutterBottom>
+        Historical containers
+      </Typography>
+      {page.loading && !page.value && <Progress />}
+      {page.error && !page.value && <ResponseErrorPanel error={page.error} />}
+      {page.value && items.length === 0 && (
+        <Typography variant="body2" color="textSecondary">
+          No container has ended yet. Replaced, crashed, OOM-killed, evicted and
+          destroyed containers are kept here with their last events.
+        </Typography>
+      )}
+      {items.length > 0 && (
+        <Table size="small" aria-label="Historical containers">
+          <TableHead>
+            <TableRow>
+              <TableCell>Instance</TableCell>
+              <TableCell>Container</TableCell>
+              <TableCell>Cluster</TableCell>
+              <TableCell>Node</TableCell>
+              <TableCell>IP</TableCell>
+              <TableCell>Image</TableCell>
+              <TableCell>Release</TableCell>
+              <TableCell>Ran</TableCell>
+              <TableCell>How it ended</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {items.map(i => (
+              <Fragment key={i.id}>
+                <TableRow
+                  hover
+                  style={{ cursor: 'pointer' }}
+                  onClick={() =>
+                    setExpanded(e => (e === i.id ? undefined : i.id))
+                  }
+                >
+                  <TableCell style={{ fontFamily: 'monospace' }}>
+                    {i.pod}
+                  </TableCell>
+                  <TableCell>
+                    {i.container}
+                    {i.run > 0 ? ` (run ${i.run + 1})` : ''}
+                  </TableCell>
+                  <TableCell>{i.cluster}</TableCell>
+                  <TableCell>{i.node ?? '—'}</TableCell>
+                  <TableCell>{i.ip ?? '—'}</TableCell>
+                  <TableCell>{i.image ? imageTag(i.image) : '—'}</TableCell>
+                  <TableCell>{i.release ? `#${i.release}` : '—'}</TableCell>
+                  <TableCell>
+                    {i.startedAt ? new Date(i.startedAt).toLocaleString() : '?'}{' '}
+                    – ended {ago(i.endedAt)}
+                  </TableCell>
+                  <TableCell>{i.message}</TableCell>
+                </TableRow>
+                {expanded === i.id && (
+                  <TableRow>
+                    <TableCell colSpan={9}>
+                      {i.events.length === 0 ? (
+                        <Typography variant="body2" color="textSecondary">
+                          No events were recorded for this pod.
+                        </Typography>
+                      ) : (
+                        <Table
+                          size="small"
+                          aria-label={`Last events of ${i.pod}`}
+                        >
+                          <TableBody>
+                            {i.events.map((e, n) => (
+                              <TableRow key={n}>
+                                <TableCell>{e.reason}</TableCell>
+                                <TableCell>{e.message}</TableCell>
+                                <TableCell align="right">×{e.count}</TableCell>
+                                <TableCell>{ago(e.lastSeen)}</TableCell>
+                              </TableRow>
+                            ))}
+                          </TableBody>
+                        </Table>
+                      )}
+                    </TableCell>
+                  </TableRow>
+                )}
+              </Fragment>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+      {cursor && (
+        <Button
+          onClick={async () => {
+            const more = await api.getInstanceHistory(service, {
+              environment,
+              cluster,
+              limit: 50,
+              before: cursor,
+            });
+            setOlder(o => ({
+              items: [...o.items, ...more.items],
+              cursor: more.nextCursor ?? null,
+            }));
+          }}
+        >
+          Older
+        </Button>
+      )}
+    </section>
+  );
+}
