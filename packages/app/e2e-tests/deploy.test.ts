@@ -1,5 +1,5 @@
-import { execFileSync } from 'child_process';
 import { Browser, expect, Page, test } from '@playwright/test';
+import { BACKEND, kubectl as k2kubectl, tokenFor } from './k2';
 
 /**
  * The Deploy tab end to end: the real backend, the sandbox clusters, Chromium. One
@@ -9,25 +9,9 @@ test.describe.configure({ mode: 'serial' });
 
 const SERVICE = '/catalog/default/component/ledger-service/deploy';
 const REPO = 'registry.northwind.example/payments-core/ledger-service';
-const BACKEND = process.env.K2_E2E_BACKEND_URL ?? 'http://localhost:7007';
-const KUBECONFIG = process.env.K2_E2E_KUBECONFIG ?? '.k2/sandbox/kubeconfig';
-
 /** kubectl against one sandbox cluster, in the service's namespace. */
-function kubectl(cluster: string, ...args: string[]): string {
-  return execFileSync(
-    'kubectl',
-    [
-      '--kubeconfig',
-      KUBECONFIG,
-      '--context',
-      cluster,
-      '-n',
-      'payments-core',
-      ...args,
-    ],
-    { encoding: 'utf8' },
-  );
-}
+const kubectl = (cluster: string, ...args: string[]) =>
+  k2kubectl(cluster, 'payments-core', ...args);
 
 /** What kubectl says runs: the images of the service's live pods in a cluster. */
 function podImages(cluster: string): string[] {
@@ -224,17 +208,7 @@ test('someone from another team sees the actions disabled, and the API refuses t
   // Reading is allowed.
   await expect(row(bob, 'Test', 1)).toBeVisible();
 
-  const session = await request.get(
-    `${BACKEND}/api/auth/k2-dev/refresh?env=development`,
-    {
-      headers: {
-        'x-k2-dev-user': 'user:default/bob',
-        'x-requested-with': 'XMLHttpRequest',
-      },
-    },
-  );
-  expect(session.ok()).toBe(true);
-  const token = (await session.json()).backstageIdentity.token;
+  const token = await tokenFor(request, 'bob');
   const refused = await request.post(
     `${BACKEND}/api/k2-deploy/services/default/ledger-service/releases`,
     {

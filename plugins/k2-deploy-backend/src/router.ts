@@ -383,7 +383,12 @@ export async function createRouter(options: {
       aborted.signal,
     );
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-store');
+    // A followed log must not wait in a compression buffer: no-transform keeps the
+    // backend's compression off it, so each line leaves as it arrives.
+    res.setHeader(
+      'Cache-Control',
+      query.follow ? 'no-store, no-transform' : 'no-store',
+    );
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (query.download) {
       res.setHeader(
