@@ -335,6 +335,39 @@ export class SandboxCluster {
     });
   }
 
+  /**
+   * A node's cAdvisor metrics as the kubelet serves them through the API server's node
+   * proxy (`/api/v1/nodes/{node}/proxy/metrics/cadvisor`): the `container_*` series of
+   * the pods on that node; undefined for an unknown node.
+   */
+  cadvisorText(node: string, now = Date.now()): string | undefined {
+    if (!this.store.get(this.type('', 'nodes'), undefined, node))
+      return undefined;
+    const text = renderMetrics({
+      cluster: this.name,
+      pods: this.store
+        .list(this.type('', 'pods'))
+        .filter(p => p.spec?.nodeName === node),
+      nodes: [],
+      deployments: [],
+      statefulsets: [],
+      replicasets: [],
+      hpas: [],
+      usage: this.usage,
+      now,
+    });
+    return text
+      .split('\n')
+      .filter(
+        l =>
+          l.startsWith('container_') ||
+          l.startsWith('# HELP container_') ||
+          l.startsWith('# TYPE container_'),
+      )
+      .join('\n')
+      .concat('\n');
+  }
+
   /** metrics.k8s.io PodMetrics / NodeMetrics computed from the usage model. */
   resourceMetrics(type: ResourceType, namespace?: string): KubeObject[] {
     const now = Date.now();

@@ -323,6 +323,29 @@ export class ApiServer {
       await this.cluster.admin.handle(req, res, segments.slice(1), url);
       return;
     }
+    const cadvisor =
+      /^\/api\/v1\/nodes\/([^/]+)\/proxy\/metrics\/cadvisor$/.exec(
+        url.pathname,
+      );
+    if (cadvisor && method === 'GET') {
+      this.cluster.counters.add('get', 'nodes/proxy');
+      const text = this.cluster.cadvisorText(decodeURIComponent(cadvisor[1]));
+      if (text === undefined) {
+        sendError(
+          res,
+          errors.notFound(
+            this.cluster.type('', 'nodes'),
+            decodeURIComponent(cadvisor[1]),
+          ),
+        );
+        return;
+      }
+      res.writeHead(200, {
+        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+      });
+      res.end(text);
+      return;
+    }
     if (url.pathname === '/metrics') {
       this.cluster.counters.add('get', 'metrics');
       res.writeHead(200, {

@@ -367,6 +367,41 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     );
   });
 
+  it('measures one instance: memory as usage minus page cache, CPU as a rate', async () => {
+    const [pod] = (await runtimePods()).filter(p => p.ready);
+    const res = await request(backend.server)
+      .get(`${instancePath(pod.name)}/usage`)
+      .set(as(BOB));
+    expect(res.status).toBe(200);
+    const [usage] = res.body.containers;
+    expect(usage.container).toBe('ledger');
+    expect(usage.cpuMillicores).toBeGreaterThan(0);
+    expect(usage.memoryLimitBytes).toBe(1024 ** 3);
+    // What the kubelet's cAdvisor says, scraped the way K2 scrapes it.
+    const text = (
+      await api(cluster).get(`/api/v1/nodes/${pod.node}/proxy/metrics/cadvisor`)
+    ).text;
+    const series = (name: string) =>
+      Number(
+        text
+          .split('\n')
+          .find(
+            l =>
+              l.startsWith(`${name}{`) &&
+              l.includes(`pod="${pod.name}"`) &&
+              l.includes('container="ledger"'),
+          )!
+          .split(' ')[1],
+      );
+    const expected =
+      series('container_memory_usage_bytes') - series('container_memory_cache');
+    expect(series('container_memory_cache')).toBeGreaterThan(0);
+    expect(Math.abs(usage.memoryBytes - expected) / expected).toBeLessThan(0.1);
+    expect(usage.memoryBytes).toBeLessThan(
+      series('container_memory_usage_bytes'),
+    );
+  });
+
   it('converges events: one row per object and reason, with the total count', async () => {
     const res = await request(backend.server)
       .get(`${BASE}/events?environment=test`)
