@@ -13,7 +13,9 @@ exports.up = async function up(knex) {
     table
       .string('id')
       .primary()
-      .comment('cluster/pod uid/container/run: every backend replica records the same run once');
+      .comment(
+        'cluster/pod uid/container/run: every backend replica records the same run once',
+      );
     table
       .string('service_id')
       .notNullable()
@@ -27,13 +29,18 @@ exports.up = async function up(knex) {
     table.string('ip').nullable();
     table.text('image').nullable();
     table.integer('release_number').nullable();
-    table.integer('run').notNullable().comment('0 for the first run, +1 per restart');
+    table
+      .integer('run')
+      .notNullable()
+      .comment('0 for the first run, +1 per restart');
     table.timestamp('started_at', { useTz: true }).nullable();
     table.timestamp('ended_at', { useTz: true }).notNullable();
     table
       .string('end_reason')
       .notNullable()
-      .comment('replaced | restarted | scaled-down | destroyed | oom-killed | crashed | completed | evicted | deleted');
+      .comment(
+        'replaced | restarted | scaled-down | destroyed | oom-killed | crashed | completed | evicted | deleted',
+      );
     table.text('message').notNullable();
     table.integer('exit_code').nullable();
     table.string('actor').nullable();
