@@ -31,9 +31,13 @@ async function entitiesOnceSettled(server: Parameters<typeof request>[0]) {
       .get('/api/catalog/entities')
       .set('Authorization', mockCredentials.user.header());
     const entities: Entity[] = res.body;
-    const components = entities.filter(e => e.kind === 'Component');
+    // Processing order varies (and slows under load): wait for every kind.
+    const count = (kind: string) =>
+      res.status === 200 ? entities.filter(e => e.kind === kind).length : 0;
     if (
-      (res.status === 200 && components.length >= 25) ||
+      (count('Component') >= 25 &&
+        count('User') >= 20 &&
+        count('Group') >= 6) ||
       Date.now() > deadline
     ) {
       return entities;
