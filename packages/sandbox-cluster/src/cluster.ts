@@ -338,16 +338,15 @@ export class SandboxCluster {
   /**
    * A node's cAdvisor metrics as the kubelet serves them through the API server's node
    * proxy (`/api/v1/nodes/{node}/proxy/metrics/cadvisor`): the `container_*` series of
-   * the pods on that node; undefined for an unknown node.
+   * the pods on that node, labelled as the kubelet labels them (no `node` label);
+   * undefined for an unknown node.
    */
   cadvisorText(node: string, now = Date.now()): string | undefined {
     if (!this.store.get(this.type('', 'nodes'), undefined, node))
       return undefined;
-    const text = renderMetrics({
+    return renderMetrics({
       cluster: this.name,
-      pods: this.store
-        .list(this.type('', 'pods'))
-        .filter(p => p.spec?.nodeName === node),
+      pods: this.store.list(this.type('', 'pods')),
       nodes: [],
       deployments: [],
       statefulsets: [],
@@ -355,17 +354,8 @@ export class SandboxCluster {
       hpas: [],
       usage: this.usage,
       now,
+      node,
     });
-    return text
-      .split('\n')
-      .filter(
-        l =>
-          l.startsWith('container_') ||
-          l.startsWith('# HELP container_') ||
-          l.startsWith('# TYPE container_'),
-      )
-      .join('\n')
-      .concat('\n');
   }
 
   /** metrics.k8s.io PodMetrics / NodeMetrics computed from the usage model. */

@@ -622,8 +622,26 @@ export class Registry {
     const isNamespace = type.group === '' && type.resource === 'namespaces';
 
     if (finalizers.length > 0 || (podRunning && grace > 0) || isNamespace) {
-      if (live.metadata.deletionTimestamp)
-        return { object: live, finished: false };
+      if (live.metadata.deletionTimestamp) {
+        // Already being deleted: as in kube-apiserver, a pod's grace period may only be
+        // shortened (the deletionTimestamp moves up with it); a longer one changes nothing.
+        const current = live.metadata.deletionGracePeriodSeconds;
+        if (
+          !isPod ||
+          current === undefined ||
+          options.gracePeriodSeconds === undefined ||
+          grace >= current
+        ) {
+          return { object: live, finished: false };
+        }
+        const since =
+          Date.parse(live.metadata.deletionTimestamp) - current * 1000;
+        const object = this.mutate(type, namespace, name, o => {
+          o.metadata.deletionTimestamp = nowTimestamp(since + grace * 1000);
+          o.metadata.deletionGracePeriodSeconds = grace;
+        })!;
+        return { object, finished: false };
+      }
       const object = this.mutate(type, namespace, name, o => {
         o.metadata.deletionTimestamp = nowTimestamp(Date.now() + grace * 1000);
         if (isPod) o.metadata.deletionGracePeriodSeconds = grace;

@@ -286,6 +286,73 @@ describe('kubelet failure modes', () => {
       );
     });
 
+    it('shows an OOM kill in lastState over the API and serves the killed run with previous=true', async () => {
+      await cluster.listen(0);
+      deploy('oom', 'registry.example.com/payments/ledger-java:2.1-oomkill', {
+        annotations: { 'sandbox.k2.io/oom-after-seconds': '20' },
+        resources: { limits: { memory: '512Mi' } },
+      });
+      const name = (await until('the pod', () => firstPod('oom'))).metadata
+        .name;
+      const getPod = async () => {
+        const res = await fetch(
+          `${cluster.url}/api/v1/namespaces/default/pods/${name}`,
+          { headers: auth },
+        );
+        expect(res.status).toBe(200);
+        return res.json();
+      };
+      const first = await until('an OOM kill', async () => {
+        const s = (await getPod()).status?.containerStatuses?.[0];
+        return s?.lastState?.terminated ? s : undefined;
+      });
+      const killed = first.lastState.terminated;
+      expect(killed).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+      expect(first.restartCount).toBeGreaterThanOrEqual(1);
+      expect(killed.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+      const startedAt = Date.parse(killed.startedAt);
+      const finishedAt = Date.parse(killed.finishedAt);
+      expect(killed.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(killed.finishedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(finishedAt).toBeGreaterThanOrEqual(startedAt);
+
+      // The previous run's lines: all from the killed run, the JVM's OOM at the end.
+      const res = await fetch(logUrl(name, 'previous=true&timestamps=true'), {
+        headers: auth,
+      });
+      expect(res.status).toBe(200);
+      const lines = (await res.text()).split('\n').filter(Boolean);
+      expect(lines.length).toBeGreaterThan(1);
+      for (const line of lines) {
+        const at = Date.parse(line.slice(0, line.indexOf(' ')));
+        // RFC 3339 seconds in the status, nanoseconds in the log.
+        expect(at).toBeGreaterThanOrEqual(startedAt);
+        expect(at).toBeLessThan(finishedAt + 1000);
+      }
+      expect(lines.join('\n')).toMatch(/OutOfMemoryError|Heap usage/);
+
+      // It restarts with a new container, and is OOM-killed again.
+      const second = await until('a second OOM kill', async () => {
+        const s = (await getPod()).status?.containerStatuses?.[0];
+        return s?.restartCount > first.restartCount ? s : undefined;
+      });
+      expect(second.lastState.terminated).toMatchObject({
+        reason: 'OOMKilled',
+        exitCode: 137,
+      });
+      expect(second.lastState.terminated.containerID).not.toBe(
+        killed.containerID,
+      );
+      expect(
+        Date.parse(second.lastState.terminated.startedAt),
+      ).toBeGreaterThanOrEqual(finishedAt);
+      const again = await fetch(logUrl(name, 'previous=true'), {
+        headers: auth,
+      });
+      expect(again.status).toBe(200);
+      expect((await again.text()).length).toBeGreaterThan(0);
+    });
+
     it('follows a running container and streams new lines', async () => {
       await cluster.listen(0);
       deploy('ok', 'x:1');

@@ -96,7 +96,8 @@ export class Kubelet {
   private readonly nodes;
   private readonly queue: WorkQueue;
   private readonly started = new Set<string>();
-  private readonly terminating = new Set<string>();
+  /** Terminating pods by uid: when each goes away (epoch ms). */
+  private readonly terminating = new Map<string, number>();
   private readonly load = new Map<string, NodeLoad>();
   private readonly unschedulable = new Set<string>();
   private ipCounter = 0;
@@ -172,7 +173,9 @@ export class Kubelet {
     if (!pod) return;
     const uid = pod.metadata.uid!;
     if (pod.metadata.deletionTimestamp) {
-      if (!this.terminating.has(uid)) this.terminate(pod);
+      const due = this.terminating.get(uid);
+      if (due === undefined) this.terminate(pod);
+      else if (this.removalTime(pod) < due) this.scheduleRemoval(pod);
       return;
     }
     if (!pod.spec?.nodeName) {
@@ -817,9 +820,34 @@ export class Kubelet {
     );
   }
 
-  private terminate(pod: KubeObject) {
+  /** When a terminating pod goes: after its grace period, at most `podTerminationMs`. */
+  private removalTime(pod: KubeObject) {
+    const grace = (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
+    return Date.now() + Math.min(grace, this.ms(this.options.podTerminationMs));
+  }
+
+  /** Removes a terminating pod at its removal time (sooner after a shortened grace period). */
+  private scheduleRemoval(pod: KubeObject) {
     const uid = pod.metadata.uid!;
-    this.terminating.add(uid);
+    const due = this.removalTime(pod);
+    this.terminating.set(uid, due);
+    this.timers.once(`pod:${uid}`, due - Date.now(), () => {
+      const live = this.registry.find(
+        this.pods,
+        pod.metadata.namespace,
+        pod.metadata.name,
+      );
+      if (live?.metadata.uid === uid) {
+        this.registry.store.remove(
+          this.pods,
+          pod.metadata.namespace,
+          pod.metadata.name,
+        );
+      }
+    });
+  }
+
+  private terminate(pod: KubeObject) {
     const running = (pod.status?.containerStatuses ?? []).filter(
       (s: any) => s.state?.running,
     );
@@ -834,8 +862,7 @@ export class Kubelet {
         `spec.containers{${s.name}}`,
       );
     }
-    const grace = (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
-    const wait = Math.min(grace, this.ms(this.options.podTerminationMs));
+    this.scheduleRemoval(pod);
     this.registry.mutate(
       this.pods,
       pod.metadata.namespace,
@@ -846,20 +873,6 @@ export class Kubelet {
       },
       { status: true },
     );
-    this.timers.once(`pod:${uid}`, wait, () => {
-      const live = this.registry.find(
-        this.pods,
-        pod.metadata.namespace,
-        pod.metadata.name,
-      );
-      if (live?.metadata.uid === uid) {
-        this.registry.store.remove(
-          this.pods,
-          pod.metadata.namespace,
-          pod.metadata.name,
-        );
-      }
-    });
   }
 
   /** Serves `GET .../pods/{name}/log` with container, tailLines, previous, follow, timestamps, sinceSeconds, sinceTime, limitBytes. */

@@ -803,6 +803,106 @@ describe('renderMetrics', () => {
   });
 });
 
+describe('renderMetrics for one node (the kubelet cAdvisor scrape)', () => {
+  function nodeInput(node: string): ScrapeInput {
+    const input = fixture();
+    const elsewhere = webPod();
+    elsewhere.metadata.name = 'web-7d9f8b6c5d-other';
+    elsewhere.metadata.uid = '11111111-2222-4333-8444-555555555555';
+    elsewhere.spec.nodeName = 'sandbox-node-2';
+    input.pods.push(elsewhere);
+    return { ...input, node };
+  }
+
+  it('renders only the container_* families of the pods on that node, without a node label', () => {
+    const parsed = parseExposition(renderMetrics(nodeInput('sandbox-node-1')));
+    const families = new Set(parsed.samples.map(s => s.name));
+    expect([...families].sort()).toEqual(
+      [
+        'container_cpu_usage_seconds_total',
+        'container_memory_cache',
+        'container_memory_rss',
+        'container_memory_usage_bytes',
+        'container_memory_working_set_bytes',
+        'container_spec_cpu_period',
+        'container_spec_cpu_quota',
+        'container_spec_memory_limit_bytes',
+      ].sort(),
+    );
+    expect([...parsed.help.keys()].every(n => n.startsWith('container_'))).toBe(
+      true,
+    );
+    // Both pods on the node; the crash-looping one only with its pod cgroup, as it has
+    // no running container.
+    expect(
+      new Set(parsed.samples.map(s => `${s.labels.pod}/${s.labels.container}`)),
+    ).toEqual(
+      new Set([
+        'web-7d9f8b6c5d-x2x9k/web',
+        'web-7d9f8b6c5d-x2x9k/envoy',
+        'web-7d9f8b6c5d-x2x9k/',
+        'worker-6c8d9f7b4-qq7zt/',
+      ]),
+    );
+    for (const sample of parsed.samples) {
+      expect(Object.keys(sample.labels).sort()).toEqual(
+        ['container', 'id', 'image', 'name', 'namespace', 'pod'].sort(),
+      );
+    }
+    expect(
+      exact(parsed, 'container_spec_memory_limit_bytes', {
+        namespace: 'shop',
+        pod: 'web-7d9f8b6c5d-x2x9k',
+        container: 'web',
+        image: 'registry.example.com/shop/web:1.4.2',
+        name: `k8s_web_web-7d9f8b6c5d-x2x9k_shop_${WEB_UID}_0`,
+        id: `/kubepods/burstable/pod${WEB_UID}/${'a'.repeat(64)}`,
+      }),
+    ).toBe(512 * MI);
+  });
+
+  it('has the same values as the cluster-wide scrape', () => {
+    const node = parseExposition(renderMetrics(nodeInput('sandbox-node-2')));
+    const all = parseExposition(
+      renderMetrics({ ...nodeInput('x'), node: undefined }),
+    );
+    expect(node.samples.length).toBeGreaterThan(0);
+    for (const sample of node.samples) {
+      expect(sample.labels.pod).toBe('web-7d9f8b6c5d-other');
+      expect(
+        exact(all, sample.name, { ...sample.labels, node: 'sandbox-node-2' }),
+      ).toBe(sample.value);
+    }
+    const cadvisorSeries = all.samples.filter(
+      s =>
+        s.name.startsWith('container_') && s.labels.node === 'sandbox-node-2',
+    );
+    expect(node.samples).toHaveLength(cadvisorSeries.length);
+  });
+
+  it('passes promtool check metrics', () => {
+    if (!fs.existsSync(PROMTOOL) && process.env.CI !== 'true') {
+      return; // Warned about by the cluster-wide check above.
+    }
+    const input = nodeInput('node-7');
+    input.pods.push(...syntheticPods(50));
+    const text = renderMetrics(input);
+    expect(text).toContain('pod="svc-7-');
+    const { status, output } = promtoolCheck(text);
+    const acceptable =
+      status === 0 || (status === 3 && !/error|parsing/i.test(output));
+    expect({ status, output, acceptable }).toEqual({
+      status,
+      output,
+      acceptable: true,
+    });
+  });
+
+  it('renders nothing for a node without running pods', () => {
+    expect(renderMetrics(nodeInput('sandbox-node-9'))).toBe('');
+  });
+});
+
 function syntheticPods(count: number): KObject[] {
   const pods: KObject[] = [];
   for (let i = 0; i < count; i++) {

@@ -24,6 +24,13 @@ export interface ScrapeInput {
   usage: UsageModel;
   /** The scrape time, epoch ms. */
   now: number;
+  /**
+   * Render one node's cAdvisor scrape instead of the cluster's, as the kubelet serves it
+   * at `/metrics/cadvisor`: only the pods scheduled on this node, only the `container_*`
+   * families, and no `node` label (a kubelet does not add one). The workload and node
+   * lists are not read.
+   */
+  node?: string;
 }
 
 type MetricType = 'counter' | 'gauge';
@@ -532,6 +539,81 @@ function createFamilies(x: Exposition) {
 
 type Families = ReturnType<typeof createFamilies>;
 
+/**
+ * The cAdvisor series of a pod's running containers (and the pod-level cgroup), if the
+ * pod is running. `nodeSuffix` is `,node="..."` in the cluster-wide scrape, empty in a
+ * node's own.
+ */
+function renderContainers(
+  f: Families,
+  pod: KObject,
+  usage: UsageModel,
+  now: number,
+  nodeSuffix: string,
+): void {
+  if (pod.status?.phase !== 'Running') {
+    return;
+  }
+  const meta = pod.metadata;
+  const spec = pod.spec ?? {};
+  const status = pod.status ?? {};
+  const namespace = meta.namespace ?? 'default';
+  const uid = meta.uid ?? '';
+  const nsPod = `namespace="${esc(namespace)}",pod="${esc(meta.name)}"`;
+  const containers: ContainerSpec[] = isArray(spec.containers)
+    ? spec.containers
+    : [];
+  const statuses: ContainerStatus[] = isArray(status.containerStatuses)
+    ? status.containerStatuses
+    : [];
+  const cgroup = podCgroup(pod, uid);
+  let podCpu = 0;
+  let podWorkingSet = 0;
+  let podMemory = 0;
+  for (const container of containers) {
+    const name = container.name;
+    const cs = statuses.find(s => s.name === name);
+    if (cs && !cs.state?.running) {
+      continue;
+    }
+    const cpuTotal = usage.cpuSecondsTotal(pod, name, now);
+    const u = usage.containerUsage(pod, name, now);
+    podCpu += cpuTotal;
+    podWorkingSet += u.memoryWorkingSetBytes;
+    podMemory += u.memoryUsageBytes;
+    const image = cs?.image || container.image || '';
+    const labels = `${nsPod},container="${esc(name)}",image="${esc(
+      image,
+    )}",name="k8s_${esc(name)}_${esc(meta.name)}_${esc(namespace)}_${esc(
+      uid,
+    )}_${num(cs?.restartCount)}",id="${esc(cgroup)}/${esc(
+      containerHash(cs?.containerID, uid, name),
+    )}"${nodeSuffix}`;
+    f.cpuUsage.add(labels, cpuTotal);
+    f.memoryUsage.add(labels, u.memoryUsageBytes);
+    f.memoryCache.add(labels, u.memoryCacheBytes);
+    f.memoryWorkingSet.add(labels, u.memoryWorkingSetBytes);
+    f.memoryRss.add(labels, u.memoryRssBytes);
+    const limits = (container.resources?.limits ?? {}) as Record<
+      string,
+      string | number
+    >;
+    const memoryLimit = parseQuantity(limits.memory);
+    f.memoryLimit.add(labels, finite(memoryLimit) ? memoryLimit : 0);
+    const cpuLimit = parseQuantity(limits.cpu);
+    if (finite(cpuLimit)) {
+      f.cpuQuota.add(labels, round(cpuLimit * 100000));
+    }
+    f.cpuPeriod.add(labels, 100000);
+  }
+  const podLevel = `${nsPod},container="",image="",name="",id="${esc(
+    cgroup,
+  )}"${nodeSuffix}`;
+  f.cpuUsage.add(podLevel, podCpu);
+  f.memoryUsage.add(podLevel, podMemory);
+  f.memoryWorkingSet.add(podLevel, podWorkingSet);
+}
+
 function renderPod(
   f: Families,
   pod: KObject,
@@ -557,54 +639,7 @@ function renderPod(
     : [];
 
   // cAdvisor, for the running containers of running pods.
-  if (phase === 'Running') {
-    const cgroup = podCgroup(pod, uid);
-    let podCpu = 0;
-    let podWorkingSet = 0;
-    let podMemory = 0;
-    for (const container of containers) {
-      const name = container.name;
-      const cs = statuses.find(s => s.name === name);
-      if (cs && !cs.state?.running) {
-        continue;
-      }
-      const cpuTotal = usage.cpuSecondsTotal(pod, name, now);
-      const u = usage.containerUsage(pod, name, now);
-      podCpu += cpuTotal;
-      podWorkingSet += u.memoryWorkingSetBytes;
-      podMemory += u.memoryUsageBytes;
-      const image = cs?.image || container.image || '';
-      const labels = `${nsPod},container="${esc(name)}",image="${esc(
-        image,
-      )}",name="k8s_${esc(name)}_${esc(meta.name)}_${esc(namespace)}_${esc(
-        uid,
-      )}_${num(cs?.restartCount)}",id="${esc(cgroup)}/${esc(
-        containerHash(cs?.containerID, uid, name),
-      )}",${nodeLabel}`;
-      f.cpuUsage.add(labels, cpuTotal);
-      f.memoryUsage.add(labels, u.memoryUsageBytes);
-      f.memoryCache.add(labels, u.memoryCacheBytes);
-      f.memoryWorkingSet.add(labels, u.memoryWorkingSetBytes);
-      f.memoryRss.add(labels, u.memoryRssBytes);
-      const limits = (container.resources?.limits ?? {}) as Record<
-        string,
-        string | number
-      >;
-      const memoryLimit = parseQuantity(limits.memory);
-      f.memoryLimit.add(labels, finite(memoryLimit) ? memoryLimit : 0);
-      const cpuLimit = parseQuantity(limits.cpu);
-      if (finite(cpuLimit)) {
-        f.cpuQuota.add(labels, round(cpuLimit * 100000));
-      }
-      f.cpuPeriod.add(labels, 100000);
-    }
-    const podLevel = `${nsPod},container="",image="",name="",id="${esc(
-      cgroup,
-    )}",${nodeLabel}`;
-    f.cpuUsage.add(podLevel, podCpu);
-    f.memoryUsage.add(podLevel, podMemory);
-    f.memoryWorkingSet.add(podLevel, podWorkingSet);
-  }
+  renderContainers(f, pod, usage, now, `,${nodeLabel}`);
 
   // kube-state-metrics
   const owners = meta.ownerReferences;
@@ -776,13 +811,22 @@ function renderNode(f: Families, node: KObject): void {
  * Renders the sandbox's state as a Prometheus scrape (text exposition format
  * 0.0.4) with the cAdvisor and kube-state-metrics series a real cluster's
  * Prometheus would collect: each family once with `# HELP` and `# TYPE`, label
- * sets as the real exporters have them (no `cluster` label).
+ * sets as the real exporters have them (no `cluster` label). With `node`, one node's
+ * cAdvisor scrape instead (see {@link ScrapeInput.node}).
  */
 export function renderMetrics(input: ScrapeInput): string {
   const exposition = new Exposition();
   const f = createFamilies(exposition);
   const { usage, now } = input;
 
+  if (input.node !== undefined) {
+    for (const pod of input.pods) {
+      if (pod.spec?.nodeName === input.node) {
+        renderContainers(f, pod, usage, now, '');
+      }
+    }
+    return exposition.render();
+  }
   for (const pod of input.pods) {
     renderPod(f, pod, usage, now);
   }

@@ -328,16 +328,13 @@ export class ApiServer {
         url.pathname,
       );
     if (cadvisor && method === 'GET') {
+      // A real API path (get on nodes/proxy): counted, and subject to injected faults.
       this.cluster.counters.add('get', 'nodes/proxy');
-      const text = this.cluster.cadvisorText(decodeURIComponent(cadvisor[1]));
+      if (await this.injectFaults(res, 'get', 'nodes')) return;
+      const node = decodeURIComponent(cadvisor[1]);
+      const text = this.cluster.cadvisorText(node);
       if (text === undefined) {
-        sendError(
-          res,
-          errors.notFound(
-            this.cluster.type('', 'nodes'),
-            decodeURIComponent(cadvisor[1]),
-          ),
-        );
+        sendError(res, errors.notFound(this.cluster.type('', 'nodes'), node));
         return;
       }
       res.writeHead(200, {
@@ -369,27 +366,34 @@ export class ApiServer {
         }`
       : 'discovery';
     this.cluster.counters.add(verb, resourceName);
-
-    const delay = this.cluster.faults.latencyMs();
-    if (delay > 0) await new Promise(r => setTimeout(r, delay));
-    const injected = this.cluster.faults.errorFor(verb, route?.type.resource);
-    if (injected) {
-      sendError(
-        res,
-        new StatusError(
-          injected,
-          injectedReason(injected),
-          `injected fault: the sandbox answers ${injected} for a while`,
-        ),
-      );
-      return;
-    }
+    if (await this.injectFaults(res, verb, route?.type.resource)) return;
 
     if (!route) {
       this.discovery(req, res, segments, method);
       return;
     }
     await this.resource(req, res, route, verb, query);
+  }
+
+  /** Delays by the latency fault; answers with an injected error (true) if one applies. */
+  private async injectFaults(
+    res: http.ServerResponse,
+    verb: string,
+    resource: string | undefined,
+  ): Promise<boolean> {
+    const delay = this.cluster.faults.latencyMs();
+    if (delay > 0) await new Promise(r => setTimeout(r, delay));
+    const injected = this.cluster.faults.errorFor(verb, resource);
+    if (!injected) return false;
+    sendError(
+      res,
+      new StatusError(
+        injected,
+        injectedReason(injected),
+        `injected fault: the sandbox answers ${injected} for a while`,
+      ),
+    );
+    return true;
   }
 
   private discovery(
