@@ -332,10 +332,7 @@ export async function createRouter(options: {
       const body: K2HistoricalContainerList = await instances.history(
         serviceRef(req.params),
         {
-          environment:
-            req.query.environment === undefined
-              ? undefined
-              : environmentParam(String(req.query.environment)),
+          environment: optional(req.query, 'environment', ENVIRONMENT),
           cluster: optional(req.query, 'cluster', CLUSTER),
           ...pageParams(req.query),
         },
@@ -350,10 +347,7 @@ export async function createRouter(options: {
     const body: K2EventList = await instances.events(
       serviceRef(req.params),
       {
-        environment:
-          req.query.environment === undefined
-            ? undefined
-            : environmentParam(String(req.query.environment)),
+        environment: optional(req.query, 'environment', ENVIRONMENT),
         cluster: optional(req.query, 'cluster', CLUSTER),
         pod: optional(req.query, 'pod', POD),
         warningsOnly: flag(req.query, 'warningsOnly'),

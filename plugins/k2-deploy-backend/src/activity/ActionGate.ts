@@ -78,13 +78,20 @@ export class ActionGate {
   }
 
   /**
-   * Runs a mutating action with its audit event and activity log entry. The action may
-   * return a `summary` that replaces the entry's, and the `releaseId` it created.
+   * Runs a mutating action, if `access.permission` allows it on the entry's service, with
+   * its audit event and activity log entry; a refusal is audited and logged too. The
+   * action may return a `summary` that replaces the entry's, and the `releaseId` it
+   * created.
    */
   async audited<T>(
     caller: Caller,
     eventId: string,
     entry: ActionEntry,
+    access: {
+      permission: ResourcePermission<'catalog-entity'> | BasicPermission;
+      /** Completes "You may not ... <service>" in the refusal. */
+      verb: string;
+    },
     action: () => Promise<T & { releaseId?: string; summary?: string }>,
   ): Promise<T> {
     const event = await this.#auditor.createEvent({
@@ -95,6 +102,12 @@ export class ActionGate {
     });
     const actor = actorOf(caller.credentials);
     try {
+      await this.authorize(
+        access.permission,
+        entry.service,
+        caller,
+        access.verb,
+      );
       const result = await action();
       await this.#activity.addActivity({
         ...entry,

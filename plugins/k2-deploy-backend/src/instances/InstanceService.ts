@@ -128,6 +128,26 @@ export class InstanceService {
     return { service, spec, target, cluster: address.cluster, pod };
   }
 
+  /** The service's targets a reader asks for (one environment, or all), once allowed. */
+  async #readTargets(
+    ref: CompoundEntityRef,
+    environment: string | undefined,
+    caller: Caller,
+    verb: string,
+  ) {
+    const { service, spec } = await this.#spec(ref);
+    await this.#gate.authorize(
+      k2ServiceRuntimeReadPermission,
+      service,
+      caller,
+      verb,
+    );
+    const targets = environment
+      ? [this.#target(spec, service, environment)]
+      : spec.targets;
+    return { spec, targets };
+  }
+
   /** Historical containers, newest first, in pages. */
   async history(
     ref: CompoundEntityRef,
@@ -139,16 +159,12 @@ export class InstanceService {
     },
     caller: Caller,
   ): Promise<K2HistoricalContainerList> {
-    const { service, spec } = await this.#spec(ref);
-    await this.#gate.authorize(
-      k2ServiceRuntimeReadPermission,
-      service,
+    const { spec, targets } = await this.#readTargets(
+      ref,
+      query.environment,
       caller,
       'read the instances of',
     );
-    const targets = query.environment
-      ? [this.#target(spec, service, query.environment)]
-      : spec.targets;
     return this.#store.list({
       serviceId: spec.kubernetesId,
       targets: targets.map(t => ({
@@ -175,16 +191,12 @@ export class InstanceService {
     },
     caller: Caller,
   ): Promise<K2EventList> {
-    const { service, spec } = await this.#spec(ref);
-    await this.#gate.authorize(
-      k2ServiceRuntimeReadPermission,
-      service,
+    const { spec, targets } = await this.#readTargets(
+      ref,
+      query.environment,
       caller,
       'read the events of',
     );
-    const targets = query.environment
-      ? [this.#target(spec, service, query.environment)]
-      : spec.targets;
     const rows = new Map<string, K2ConvergedEvent>();
     for (const target of targets) {
       for (const { name: cluster } of target.clusters) {
@@ -364,13 +376,11 @@ export class InstanceService {
         environment: address.environment,
         summary: `${what} (${address.cluster})`,
       },
+      {
+        permission: k2InstanceManagePermission,
+        verb: 'manage the instances of',
+      },
       async () => {
-        await this.#gate.authorize(
-          k2InstanceManagePermission,
-          service,
-          caller,
-          'manage the instances of',
-        );
         const { pod } = await this.#instance(ref, address);
         if (pod.metadata.deletionTimestamp) {
           throw new ConflictError(`Instance '${address.pod}' is terminating`);
@@ -405,13 +415,11 @@ export class InstanceService {
           address.pod
         } (${address.cluster})`,
       },
+      {
+        permission: k2InstanceManagePermission,
+        verb: 'manage the instances of',
+      },
       async () => {
-        await this.#gate.authorize(
-          k2InstanceManagePermission,
-          service,
-          caller,
-          'manage the instances of',
-        );
         const { pod } = await this.#instance(ref, address);
         const mark: EndedByMark = {
           end: how,

@@ -131,13 +131,8 @@ export class ReleaseEngine {
         environment: input.environment,
         summary: `Release ${input.image} to ${input.environment}`,
       },
+      { permission: k2ReleaseCreatePermission, verb: 'release' },
       async () => {
-        await this.#gate.authorize(
-          k2ReleaseCreatePermission,
-          service,
-          caller,
-          'release',
-        );
         const entity = await this.#entity(ref);
         const spec = resolveReleaseSpec(
           input,
@@ -201,13 +196,8 @@ export class ReleaseEngine {
         environment: old.environment,
         summary: `Roll back to release #${old.number} (${old.spec.image})`,
       },
+      { permission: k2ReleaseCreatePermission, verb: 'roll back' },
       async () => {
-        await this.#gate.authorize(
-          k2ReleaseCreatePermission,
-          old.service,
-          caller,
-          'roll back',
-        );
         const release = await this.#create({
           service: old.service,
           environment: old.environment,
@@ -250,13 +240,8 @@ export class ReleaseEngine {
           release,
         )}`,
       },
+      { permission: k2ReleaseApprovePermission, verb: 'approve releases of' },
       async () => {
-        await this.#gate.authorize(
-          k2ReleaseApprovePermission,
-          release.service,
-          caller,
-          'approve releases of',
-        );
         await this.#requireApprover(release.environment, caller);
         const actor = actorOf(caller.credentials);
         const updated = await this.#store.transition(
@@ -335,13 +320,8 @@ export class ReleaseEngine {
       caller,
       'scale',
       { service, environment, summary: `Scale ${environment} to ${replicas}` },
+      { permission: k2ServiceScalePermission, verb: 'scale' },
       async () => {
-        await this.#gate.authorize(
-          k2ServiceScalePermission,
-          service,
-          caller,
-          'scale',
-        );
         const entity = await this.#entity(ref);
         const { target } = resolveTarget(
           entity,
@@ -386,13 +366,8 @@ export class ReleaseEngine {
       caller,
       'restart',
       { service, environment, summary: `Restart ${environment}` },
+      { permission: k2ServiceRestartPermission, verb: 'restart' },
       async () => {
-        await this.#gate.authorize(
-          k2ServiceRestartPermission,
-          service,
-          caller,
-          'restart',
-        );
         await this.#entity(ref);
         const current = await this.#current(service, environment);
         const template: ReleaseTemplate = {
@@ -437,13 +412,8 @@ export class ReleaseEngine {
           ? `Autoscale ${environment} between ${autoscaling.minReplicas} and ${autoscaling.maxReplicas}`
           : `Turn off autoscaling in ${environment}`,
       },
+      { permission: k2ServiceScalePermission, verb: 'scale' },
       async () => {
-        await this.#gate.authorize(
-          k2ServiceScalePermission,
-          service,
-          caller,
-          'scale',
-        );
         await this.#entity(ref);
         const current = await this.#current(service, environment);
         const release = await this.#create({
