@@ -5,10 +5,8 @@ import path from 'path';
 import { Worker } from 'worker_threads';
 import YAML from 'yaml';
 import { Sandbox, seedRunningDeployment } from '@internal/sandbox-cluster';
-import {
-  startBackendProcess,
-  waitFor,
-} from '../boot/__testUtils__/startBackendProcess';
+import { waitFor } from '../boot/__testUtils__/startBackendProcess';
+import { log, rssBytes, startBenchBackend } from './benchBackend';
 import type { PageViewClientData, PageViewKind } from './pageViewClient';
 
 /**
@@ -32,21 +30,10 @@ const CLUSTERS = Object.keys(PODS) as Array<keyof typeof PODS>;
 const serviceName = (i: number) => `svc-${String(i).padStart(5, '0')}`;
 const namespaceOf = (i: number) => `bench-${i % NAMESPACES}`;
 
-function log(message: string) {
-  process.stdout.write(
-    `[${new Date().toISOString().slice(11, 19)}] ${message}\n`,
-  );
-}
-
 function percentile(sorted: number[], p: number) {
   return sorted[
     Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
   ];
-}
-
-function rssBytes(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
 }
 
 function writeCatalog(dir: string) {
@@ -115,42 +102,15 @@ async function main() {
   );
   const catalogFile = writeCatalog(work);
 
-  const backend = await startBackendProcess({
-    configs: ['app-config.yaml'],
-    override: port => ({
-      app: { baseUrl: `http://127.0.0.1:${port}` },
-      backend: {
-        baseUrl: `http://127.0.0.1:${port}`,
-        listen: { port },
-        database: {
-          client: 'better-sqlite3',
-          connection: { directory: path.join(work, 'sqlite') },
-        },
-        auth: {
-          externalAccess: [
-            { type: 'static', options: { token, subject: 'k2-bench' } },
-          ],
-        },
-      },
-      catalog: {
-        locations: [{ type: 'file', target: catalogFile }],
-        processingInterval: { minutes: 30 },
-      },
-      kubernetes: {
-        serviceLocatorMethod: { type: 'multiTenant' },
-        clusterLocatorMethods: [
-          {
-            type: 'config',
-            clusters: CLUSTERS.map(name => ({
-              name,
-              url: sandbox.clusters.get(name)!.url,
-              authProvider: 'serviceAccount',
-              serviceAccountToken: tokens[name],
-            })),
-          },
-        ],
-      },
-    }),
+  const backend = await startBenchBackend({
+    work,
+    token,
+    catalogFile,
+    clusters: CLUSTERS.map(name => ({
+      name,
+      url: sandbox.clusters.get(name)!.url,
+      token: tokens[name],
+    })),
   });
   const headers = { Authorization: `Bearer ${token}` };
   const get = (p: string) => fetch(`${backend.baseUrl}${p}`, { headers });
