@@ -57,14 +57,12 @@ export class InstanceTracker {
       pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
 
     if (change.type === 'MODIFIED' && change.before) {
-      this.#enqueue(
-        restartedRuns(
-          change.cluster,
-          change.before,
-          pod,
-          this.#events(cache, pod),
-        ),
-      );
+      // Most changes restart nothing; the events are looked up only when one did.
+      const restarted = restartedRuns(change.cluster, change.before, pod);
+      if (restarted.length) {
+        const events = this.#events(cache, pod);
+        this.#enqueue(restarted.map(run => ({ ...run, events })));
+      }
       const evicted =
         pod.status?.reason === 'Evicted' &&
         change.before.status?.reason !== 'Evicted';

@@ -161,7 +161,6 @@ export function restartedRuns(
   cluster: string,
   before: KubeObject,
   after: KubeObject,
-  events: K2EventView[],
 ): EndedContainer[] {
   const facts = podFacts(cluster, after);
   if (!facts.serviceId) return [];
@@ -187,7 +186,7 @@ export function restartedRuns(
       startedAt: terminated.startedAt,
       endedAt: terminated.finishedAt ?? new Date().toISOString(),
       ...classifyTermination(terminated),
-      events,
+      events: [],
     });
   }
   return runs;

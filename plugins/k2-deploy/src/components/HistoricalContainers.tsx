@@ -30,14 +30,7 @@ export function HistoricalContainers(props: {
   }>({ items: [] });
   const [expanded, setExpanded] = useState<string>();
   const page = usePolling(
-    async () => {
-      const first = await api.getInstanceHistory(service, {
-        environment,
-        cluster,
-        limit: 25,
-      });
-      return first;
-    },
+    () => api.getInstanceHistory(service, { environment, cluster, limit: 25 }),
     () => 5000,
     [service.namespace, service.name, environment, cluster],
   );

@@ -74,24 +74,24 @@ export function InstancesSection(props: {
     [targets, environment],
   );
 
-  const instances: LiveInstance[] = (runtime?.environments ?? [])
-    .filter(e => !environment || e.name === environment)
-    .flatMap(e =>
-      e.clusters
-        .filter(c => !cluster || c.cluster === cluster)
-        .flatMap(c =>
-          c.pods.map(pod => ({
-            environment: e.name,
-            environmentTitle: e.title,
-            cluster: c.cluster,
-            pod,
-          })),
-        ),
-    );
-  const open = selected
-    ? instances.find(i => key({ ...i, pod: i.pod.name }) === key(selected)) ??
-      (runtime ? null : undefined)
-    : undefined;
+  const all: LiveInstance[] = (runtime?.environments ?? []).flatMap(e =>
+    e.clusters.flatMap(c =>
+      c.pods.map(pod => ({
+        environment: e.name,
+        environmentTitle: e.title,
+        cluster: c.cluster,
+        pod,
+      })),
+    ),
+  );
+  const instances = all.filter(
+    i =>
+      (!environment || i.environment === environment) &&
+      (!cluster || i.cluster === cluster),
+  );
+  // Looked up in every instance, so a filter never closes (or orphans) the panel.
+  const open =
+    selected && all.find(i => key({ ...i, pod: i.pod.name }) === key(selected));
 
   return (
     <section aria-label="Instances">
@@ -219,11 +219,11 @@ export function InstancesSection(props: {
           </Table>
         )}
 
-        {selected && open !== undefined && (
+        {selected && runtime && (
           <InstancePanel
             service={props.service}
             address={selected}
-            instance={open ?? undefined}
+            instance={open}
             canManage={props.canManage}
             onClose={() => setSelected(undefined)}
             onChange={props.onChange}
