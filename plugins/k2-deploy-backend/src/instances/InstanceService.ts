@@ -232,13 +232,14 @@ export class InstanceService {
     caller: Caller,
     signal: AbortSignal,
   ): Promise<{ stream: Readable; filename: string }> {
-    const instance = await this.#instance(ref, address);
+    // Allowed first, so a refused reader cannot learn which instances exist.
     await this.#gate.authorize(
       k2InstanceLogsReadPermission,
-      instance.service,
+      stringifyEntityRef(ref),
       caller,
       'read the logs of',
     );
+    const instance = await this.#instance(ref, address);
     const containers: Array<{ name: string }> =
       instance.pod.spec?.containers ?? [];
     const container = query.container ?? containers[0]?.name;
@@ -279,13 +280,14 @@ export class InstanceService {
     address: InstanceAddress,
     caller: Caller,
   ): Promise<K2InstanceUsage> {
-    const instance = await this.#instance(ref, address);
+    // Allowed first, so a refused reader cannot learn which instances exist.
     await this.#gate.authorize(
       k2ServiceRuntimeReadPermission,
-      instance.service,
+      stringifyEntityRef(ref),
       caller,
       'read the usage of',
     );
+    const instance = await this.#instance(ref, address);
     const { pod } = instance;
     const node = pod.spec?.nodeName;
     if (!node) {
