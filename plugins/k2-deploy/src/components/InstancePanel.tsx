@@ -293,6 +293,7 @@ export function InstancePanel(props: {
           It is killed at once, without draining requests in flight. A new
           instance starts in its place. Type the instance name to confirm.
           <TextField
+            id="k2-destroy-confirm"
             label="Instance name"
             value={confirmName}
             onChange={e => setConfirmName(e.target.value)}

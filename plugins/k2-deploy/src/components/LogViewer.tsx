@@ -161,6 +161,7 @@ export function LogViewer(props: {
           label="Previous container"
         />
         <TextField
+          id={`k2-log-search-${instance.pod}`}
           label="Search in the loaded log"
           value={search}
           onChange={e => setSearch(e.target.value)}
