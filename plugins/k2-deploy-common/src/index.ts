@@ -1,1 +1,3 @@
 export {};
+export { k2DeploySignalChannel } from './signals';
+export type { K2DeploySignal } from './signals';

@@ -13,6 +13,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { HumanDuration } from '@backstage/types';
 import {
   ANNOTATION_ENVIRONMENTS,
+  ANNOTATION_KUBERNETES_ID,
   isK2Service,
 } from '@internal/plugin-k2-common';
 
@@ -36,6 +37,8 @@ export class K2ServiceIndex {
   readonly #auth: AuthService;
   readonly #logger: LoggerService;
   #entities = new Map<string, Entity>();
+  /** Entity refs by kubernetes-id; built on first use after the entities change. */
+  #byKubernetesId?: Map<string, string[]>;
   #refreshedAt?: Date;
 
   constructor(options: {
@@ -101,6 +104,7 @@ export class K2ServiceIndex {
       cursor = page.pageInfo.nextCursor;
     } while (cursor);
     this.#entities = next;
+    this.#byKubernetesId = undefined;
     this.#refreshedAt = new Date();
   }
 
@@ -115,8 +119,32 @@ export class K2ServiceIndex {
     const entity = await this.#catalog.getEntityByRef(ref, {
       credentials: await this.#auth.getOwnServiceCredentials(),
     });
-    if (entity && isK2Service(entity)) this.#entities.set(key, entity);
+    if (entity && isK2Service(entity)) {
+      this.#entities.set(key, entity);
+      this.#byKubernetesId = undefined;
+    }
     return entity;
+  }
+
+  /**
+   * Refs of the services the index holds whose workloads are labelled with this
+   * kubernetes-id (the `backstage.io/kubernetes-id` annotation, else the entity's
+   * name, as `readServiceSpec` resolves it): from a cluster object to its services.
+   */
+  entityRefsFor(kubernetesId: string): string[] {
+    if (!this.#byKubernetesId) {
+      const byId = new Map<string, string[]>();
+      for (const entity of this.#entities.values()) {
+        const id =
+          entity.metadata.annotations?.[ANNOTATION_KUBERNETES_ID] ??
+          entity.metadata.name;
+        const refs = byId.get(id) ?? [];
+        refs.push(stringifyEntityRef(entity));
+        byId.set(id, refs);
+      }
+      this.#byKubernetesId = byId;
+    }
+    return this.#byKubernetesId.get(kubernetesId) ?? [];
   }
 }
 
