@@ -13,3 +13,5 @@ export * from './runtime';
 export * from './releases';
 export * from './instances';
 export * from './devSignIn';
+export * from './quantities';
+export * from './images';

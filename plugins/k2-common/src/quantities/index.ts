@@ -1,0 +1,8 @@
+export {
+  parseQuantity,
+  parseCpuMillicores,
+  parseMemoryBytes,
+  formatCpu,
+  formatMemory,
+  formatBytes,
+} from './quantities';
