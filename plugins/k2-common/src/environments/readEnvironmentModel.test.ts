@@ -148,6 +148,21 @@ describe('readEnvironmentModel', () => {
       /not a memory quantity/,
     ],
     [
+      { defaults: { resources: { cpu: '0' } } },
+      'k2.environments[1].defaults.resources.cpu',
+      /not a CPU quantity of at least 1m/,
+    ],
+    [
+      { defaults: { resources: { memory: '512Ki' } } },
+      'k2.environments[1].defaults.resources.memory',
+      /not a memory quantity of at least 1Mi/,
+    ],
+    [
+      { defaults: { resources: { memory: `${'9'.repeat(300)}Gi` } } },
+      'k2.environments[1].defaults.resources.memory',
+      /not a memory quantity/,
+    ],
+    [
       { defaults: { replicas: 1.5 } },
       'k2.environments[1].defaults.replicas',
       /positive integer/,

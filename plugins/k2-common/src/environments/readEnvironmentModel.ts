@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import { parseEntityRef } from '@backstage/catalog-model';
+import { parseCpuMillicores, parseMemoryBytes } from '../quantities';
 import {
   K2Environment,
   K2EnvironmentCluster,
@@ -20,9 +21,6 @@ export class K2ConfigError extends Error {
 }
 
 const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-// Kubernetes quantity notation, restricted to what makes sense for requests and limits.
-const CPU_PATTERN = /^([0-9]+m|[0-9]+(\.[0-9]+)?)$/;
-const MEMORY_PATTERN = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const DOMAIN_PATTERN =
   /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
@@ -131,20 +129,20 @@ function readEnvironment(config: Config, index: number): K2Environment {
     read(`${at}.defaults.resources.cpu`, () =>
       config.getOptionalString('defaults.resources.cpu'),
     ) ?? DEFAULT_RESOURCES.cpu;
-  if (!CPU_PATTERN.test(cpu)) {
+  if (!parseCpuMillicores(cpu)) {
     throw new K2ConfigError(
       `${at}.defaults.resources.cpu`,
-      `'${cpu}' is not a CPU quantity such as '1', '0.5' or '500m'`,
+      `'${cpu}' is not a CPU quantity of at least 1m such as '1', '0.5' or '500m'`,
     );
   }
   const memory =
     read(`${at}.defaults.resources.memory`, () =>
       config.getOptionalString('defaults.resources.memory'),
     ) ?? DEFAULT_RESOURCES.memory;
-  if (!MEMORY_PATTERN.test(memory)) {
+  if ((parseMemoryBytes(memory) ?? 0) < 2 ** 20) {
     throw new K2ConfigError(
       `${at}.defaults.resources.memory`,
-      `'${memory}' is not a memory quantity such as '1Gi' or '512Mi'`,
+      `'${memory}' is not a memory quantity of at least 1Mi such as '1Gi' or '512Mi'`,
     );
   }
 

@@ -1,4 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
+import { tryParseImageReference } from '../images';
 import {
   ANNOTATION_CLUSTERS_PREFIX,
   ANNOTATION_ENVIRONMENTS,
@@ -55,8 +56,6 @@ const LABEL_KEY_PATTERN =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE_PATTERN =
   /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-const IMAGE_PATTERN =
-  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
 
 /** Whether the entity carries K2 annotations at all. */
 export function isK2Service(entity: Entity): boolean {
@@ -104,7 +103,7 @@ export function readServiceSpec(
   }
 
   const image = annotations[ANNOTATION_IMAGE];
-  if (image !== undefined && !IMAGE_PATTERN.test(image)) {
+  if (image !== undefined && !tryParseImageReference(image)?.implicitTag) {
     problems.push(
       `${ANNOTATION_IMAGE} '${image}' is not an image repository such as 'registry.example.com/team/app' (no tag)`,
     );

@@ -17,6 +17,8 @@ import {
   k2ServiceRuntimeReadPermission,
   LABEL_SERVICE,
   LABEL_TRAFFIC,
+  parseCpuMillicores,
+  parseMemoryBytes,
   readServiceSpec,
 } from '@internal/plugin-k2-common';
 import {
@@ -29,7 +31,6 @@ import { Readable } from 'stream';
 import { setTimeout as sleep } from 'timers/promises';
 import { ActionGate, actorOf, Caller } from '../activity/ActionGate';
 import { InstanceStore } from '../database/InstanceStore';
-import { parseCpu, parseMemory } from '../releases/quantities';
 import { serviceEvents } from '../runtime/ServiceRuntimeService';
 import { podSamples } from './cadvisor';
 import { EndedByMark } from './endings';
@@ -340,9 +341,11 @@ export class InstanceService {
               : undefined,
           memoryBytes: Math.max(0, (s.memoryUsage ?? 0) - (s.memoryCache ?? 0)),
           memoryLimitBytes: limits?.memory
-            ? parseMemory(limits.memory)
+            ? parseMemoryBytes(limits.memory)
             : undefined,
-          cpuLimitMillicores: limits?.cpu ? parseCpu(limits.cpu) : undefined,
+          cpuLimitMillicores: limits?.cpu
+            ? parseCpuMillicores(limits.cpu)
+            : undefined,
         };
       }),
     };

@@ -1,8 +1,10 @@
 import {
   K2ReleaseSpec,
   K2ReplicaRecommendation as ReplicaRecommendation,
+  parseCpuMillicores,
+  parseMemoryBytes,
+  parseQuantity,
 } from '@internal/plugin-k2-common';
-import { parseCpu, parseMemory } from './quantities';
 
 /** Target utilisation (percent of requests) used when autoscaling sets none. */
 export const DEFAULT_TARGET_UTILIZATION = 70;
@@ -12,11 +14,9 @@ export interface PodUsage {
   containers: Array<{ usage: { cpu?: string; memory?: string } }>;
 }
 
-// Metrics report CPU in nanocores (`123456n`) or the usual forms.
+// Metrics report CPU in nanocores (`123456n`): millicores, unrounded, for the sum.
 function cpuOf(value = '0'): number {
-  if (value.endsWith('n')) return Number(value.slice(0, -1)) / 1e6;
-  if (value.endsWith('u')) return Number(value.slice(0, -1)) / 1e3;
-  return parseCpu(value) ?? 0;
+  return Math.max(0, (parseQuantity(value) ?? 0) * 1000);
 }
 
 /**
@@ -27,8 +27,8 @@ export function recommendReplicas(
   spec: K2ReleaseSpec,
   pods: PodUsage[],
 ): ReplicaRecommendation {
-  const cpuRequest = parseCpu(spec.resources.requests.cpu) ?? 1;
-  const memoryRequest = parseMemory(spec.resources.requests.memory) ?? 1;
+  const cpuRequest = parseCpuMillicores(spec.resources.requests.cpu) || 1;
+  const memoryRequest = parseMemoryBytes(spec.resources.requests.memory) || 1;
   const cpuTarget =
     spec.autoscaling?.cpuUtilization ?? DEFAULT_TARGET_UTILIZATION;
   const memoryTarget =
@@ -36,7 +36,7 @@ export function recommendReplicas(
   const containers = pods.flatMap(p => p.containers);
   const cpuUsage = containers.reduce((n, c) => n + cpuOf(c.usage.cpu), 0);
   const memoryUsage = containers.reduce(
-    (n, c) => n + (parseMemory(c.usage.memory ?? '0') ?? 0),
+    (n, c) => n + (parseMemoryBytes(c.usage.memory ?? '0') ?? 0),
     0,
   );
   const byCpu = Math.ceil(cpuUsage / ((cpuTarget / 100) * cpuRequest));

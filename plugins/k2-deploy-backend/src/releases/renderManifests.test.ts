@@ -212,3 +212,76 @@ describe('splitReplicas', () => {
     expect(parts.reduce((n, p) => n + p.replicas, 0)).toBe(total);
   });
 });
+
+describe('resolveReleaseSpec: the image', () => {
+  const withRepository: Entity = {
+    ...entity,
+    metadata: {
+      ...entity.metadata,
+      annotations: {
+        ...entity.metadata.annotations,
+        'k2.io/image': 'registry.example.com:5000/payments/payment-gateway',
+      },
+    },
+  };
+  const imageOf = (image: string, e = withRepository) =>
+    resolveReleaseSpec({ environment: 'prod', image }, e, model).image;
+  const sha = `sha256:${'0f'.repeat(32)}`;
+
+  it('reads a bare tag as a tag of the k2.io/image repository', () => {
+    expect(imageOf('2.4.0')).toBe(
+      'registry.example.com:5000/payments/payment-gateway:2.4.0',
+    );
+    expect(() => imageOf('2.4.0', entity)).toThrow(
+      /only a tag, and payment-gateway declares no k2.io\/image repository/,
+    );
+    expect(() => imageOf('-rc1')).toThrow(/'-rc1' is not a valid tag/);
+  });
+
+  it('takes a full reference with a tag or a digest as it is', () => {
+    expect(imageOf('ghcr.io/acme/gw:1.0')).toBe('ghcr.io/acme/gw:1.0');
+    expect(imageOf(`ghcr.io/acme/gw@${sha}`)).toBe(`ghcr.io/acme/gw@${sha}`);
+  });
+
+  it('refuses an implicit latest and malformed references, with the reason', () => {
+    expect(() => imageOf('ghcr.io/acme/gw')).toThrow(/names no tag or digest/);
+    expect(() => imageOf('ghcr.io/Acme/gw:1')).toThrow(
+      /'Acme' is not a repository path component/,
+    );
+    expect(() => imageOf('ghcr.io/acme/gw@sha256:abc')).toThrow(/not a digest/);
+    expect(() => imageOf('ghcr.io:99999/gw:1')).toThrow(/not a port/);
+  });
+
+  it('reports the pinned digest as the version the service runs', () => {
+    const spec = resolveReleaseSpec(
+      { environment: 'prod', image: `ghcr.io/acme/gw:1.0@${sha}` },
+      entity,
+      model,
+    );
+    const deployment = renderManifests(spec, {
+      service: 'component:default/payment-gateway',
+      environment: 'prod',
+      cluster: 'prod-a',
+      replicas: 1,
+      releaseId: 'r',
+      releaseNumber: 1,
+    })[2];
+    expect(deployment.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'K2_VERSION',
+      value: sha,
+    });
+  });
+
+  it('writes limits exactly: 1.1 CPU is 1100m, not 1101m', () => {
+    const resources = (cpu: string, memory = '1Gi') =>
+      resolveReleaseSpec(
+        { environment: 'prod', image: 'a.io/b:1', resources: { cpu, memory } },
+        entity,
+        model,
+      ).resources;
+    expect(resources('1.1', '1.5Gi').limits).toEqual({
+      cpu: '1100m',
+      memory: '1536Mi',
+    });
+  });
+});

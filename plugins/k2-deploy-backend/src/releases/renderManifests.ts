@@ -2,6 +2,7 @@ import {
   ANNOTATION_KUBERNETES_ID,
   ANNOTATION_RELEASE_ID,
   ANNOTATION_RESTARTED_AT,
+  imageVersion,
   K2ProbeSpec,
   K2ReleaseSpec,
   LABEL_ENVIRONMENT,
@@ -10,6 +11,7 @@ import {
   LABEL_SERVICE,
   LABEL_TRAFFIC,
   MANAGED_BY_K2,
+  parseImageReference,
 } from '@internal/plugin-k2-common';
 import { KubeObject } from '@internal/plugin-k2-node';
 import { splitReplicas } from './resolveReleaseSpec';
@@ -49,14 +51,6 @@ function probe(p: K2ProbeSpec | undefined) {
   );
 }
 
-/** The tag or digest of an image reference: the version the service reports. */
-export function imageVersion(image: string) {
-  const at = image.indexOf('@');
-  if (at >= 0) return image.slice(at + 1);
-  const colon = image.lastIndexOf(':');
-  return colon > image.lastIndexOf('/') ? image.slice(colon + 1) : 'latest';
-}
-
 /**
  * The objects a release applies to one cluster, in apply order: the namespace, the
  * Service, the Deployment and, when autoscaling is on, its HPA.
@@ -81,7 +75,10 @@ export function renderManifests(
     { name: 'K2_ENVIRONMENT', value: target.environment },
     { name: 'K2_CLUSTER', value: target.cluster },
     { name: 'K2_NAMESPACE', value: spec.namespace },
-    { name: 'K2_VERSION', value: imageVersion(spec.image) },
+    {
+      name: 'K2_VERSION',
+      value: imageVersion(parseImageReference(spec.image)),
+    },
     { name: 'K2_RELEASE', value: String(target.releaseNumber) },
     ...(
       [

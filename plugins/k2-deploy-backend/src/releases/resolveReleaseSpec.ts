@@ -6,8 +6,14 @@ import {
   K2ReleaseSpec,
   K2ServiceSpec,
   readServiceSpec,
+  formatCpu,
+  formatMemory,
+  IMAGE_TAG_PATTERN,
+  parseCpuMillicores,
+  parseImageReference,
+  parseMemoryBytes,
+  ImageReferenceError,
 } from '@internal/plugin-k2-common';
-import { formatCpu, formatMemory, parseCpu, parseMemory } from './quantities';
 
 /** Replicas a release may ask for in total. */
 export const MAX_REPLICAS = 1000;
@@ -15,10 +21,6 @@ const MAX_ENV_VARS = 100;
 const MAX_ENV_VALUE = 32 * 1024;
 const MAX_MESSAGE = 500;
 
-// A full image reference: registry/path, then a tag or a digest.
-const IMAGE_REFERENCE =
-  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /** Variables K2 sets on every container; a release may not set them itself. */
@@ -106,7 +108,7 @@ export function parseReleaseInput(body: unknown): K2ReleaseInput {
     }
     if (
       resources.cpu !== undefined &&
-      (typeof resources.cpu !== 'string' || !parseCpu(resources.cpu))
+      (typeof resources.cpu !== 'string' || !parseCpuMillicores(resources.cpu))
     ) {
       throw new InputError(
         `'resources.cpu' must be a CPU quantity such as "2", "0.5" or "500m", got ${JSON.stringify(
@@ -117,8 +119,7 @@ export function parseReleaseInput(body: unknown): K2ReleaseInput {
     if (
       resources.memory !== undefined &&
       (typeof resources.memory !== 'string' ||
-        !parseMemory(resources.memory) ||
-        parseMemory(resources.memory)! < 2 ** 20)
+        (parseMemoryBytes(resources.memory) ?? 0) < 2 ** 20)
     ) {
       throw new InputError(
         `'resources.memory' must be a memory quantity of at least 1Mi such as "512Mi" or "2Gi", got ${JSON.stringify(
@@ -241,6 +242,42 @@ export function resolveTarget(
 }
 
 /**
+ * The image a release runs: a bare tag (no '/', ':' or '@') is a tag of the service's
+ * k2.io/image repository; anything else is a full reference. Either way it must name a
+ * tag or a digest: K2 does not release an implicit `latest`, which could change under a
+ * running release and make rollback meaningless.
+ */
+function resolveImage(
+  requested: string,
+  service: K2ServiceSpec,
+  entity: Entity,
+): string {
+  let image = requested;
+  if (!/[:/@]/.test(image)) {
+    if (!IMAGE_TAG_PATTERN.test(image)) {
+      throw new InputError(`'image': '${image}' is not a valid tag`);
+    }
+    if (!service.image) {
+      throw new InputError(
+        `'image': '${image}' is only a tag, and ${entity.metadata.name} declares no k2.io/image repository; give the full image reference`,
+      );
+    }
+    image = `${service.image}:${image}`;
+  }
+  try {
+    if (!parseImageReference(image).implicitTag) return image;
+  } catch (error) {
+    if (error instanceof ImageReferenceError) {
+      throw new InputError(`'image': ${error.message}`);
+    }
+    throw error;
+  }
+  throw new InputError(
+    `'image': '${image}' names no tag or digest; give one, such as registry.example.com/team/app:1.4.2`,
+  );
+}
+
+/**
  * Resolves a release request into the complete spec K2 renders and stores: every value
  * the request leaves out comes from the service's annotations and the environment's
  * defaults.
@@ -255,28 +292,12 @@ export function resolveReleaseSpec(
   const { service, target } = resolveTarget(entity, model, input.environment);
   const environment = target.environment;
 
-  let image = input.image;
-  if (!/[:/@]/.test(image)) {
-    if (!TAG.test(image)) {
-      throw new InputError(`'image': '${image}' is not a valid tag`);
-    }
-    if (!service.image) {
-      throw new InputError(
-        `'image': '${image}' is only a tag, and ${entity.metadata.name} declares no k2.io/image repository; give the full image reference`,
-      );
-    }
-    image = `${service.image}:${image}`;
-  }
-  if (!IMAGE_REFERENCE.test(image)) {
-    throw new InputError(
-      `'image': '${image}' is not an image reference with a tag or digest, such as registry.example.com/team/app:1.4.2`,
-    );
-  }
+  const image = resolveImage(input.image, service, entity);
 
-  const limitCpu = parseCpu(
+  const limitCpu = parseCpuMillicores(
     input.resources?.cpu ?? environment.defaults.resources.cpu,
   )!;
-  const limitMemory = parseMemory(
+  const limitMemory = parseMemoryBytes(
     input.resources?.memory ?? environment.defaults.resources.memory,
   )!;
   const { overcommit } = environment.defaults;
