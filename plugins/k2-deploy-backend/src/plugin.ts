@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { readDurationFromConfig } from '@backstage/config';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { durationToMilliseconds } from '@backstage/types';
 import { k2Permissions } from '@internal/plugin-k2-common';
 import {
@@ -19,6 +20,8 @@ import { ReleaseDriver } from './releases/ReleaseDriver';
 import { ReleaseEngine } from './releases/ReleaseEngine';
 import { createRouter } from './router';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
+import { DeploySignalPublisher } from './signals/DeploySignalPublisher';
+import { ReleaseChangeReporter } from './signals/ReleaseChangeReporter';
 
 /**
  * K2's Deploy backend: the service runtime view from the watch caches, the release
@@ -44,10 +47,24 @@ export const k2DeployPlugin = createBackendPlugin({
         services: k2ServiceIndexServiceRef,
         access: k2ClusterAccessServiceRef,
         environments: k2EnvironmentsServiceRef,
+        signals: signalsServiceRef,
       },
       async init(deps) {
         deps.permissionsRegistry.addPermissions(k2Permissions);
-        const store = await DatabaseReleaseStore.create(deps);
+        // Live updates of the Deploy tab: each change to a service's releases or
+        // runtime is announced on the service's Signals channel.
+        const publisher = new DeploySignalPublisher(deps);
+        const unsubscribePublisher = deps.access.subscribe(change =>
+          publisher.notify(change),
+        );
+        deps.lifecycle.addShutdownHook(() => {
+          unsubscribePublisher();
+          publisher.stop();
+        });
+        const store = new ReleaseChangeReporter(
+          await DatabaseReleaseStore.create(deps),
+          release => publisher.releaseChanged(release),
+        );
         const retryKey = 'k2.releases.applyRetryTimeout';
         const driver = new ReleaseDriver({
           ...deps,

@@ -11,8 +11,8 @@
  * `kind` is `release` when a release of the service was created or changed state (its
  * runtime may have changed as well), `runtime` when only what runs changed (pods,
  * workloads, ReplicaSets, autoscalers, their events). Several changes within a short
- * window make one announcement: `environment` and `releaseId` are set only when every
- * change was in that one environment, or about that one release.
+ * window make one announcement: `environment` is set when every change was in that one
+ * environment, `releaseId` when exactly one release changed.
  */
 export type K2DeploySignal = {
   kind: 'runtime' | 'release';

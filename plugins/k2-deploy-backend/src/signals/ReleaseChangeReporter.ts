@@ -1,0 +1,72 @@
+import {
+  HistoryQuery,
+  NewActivity,
+  NewRelease,
+  ReleasePatch,
+  ReleaseStore,
+  StoredRelease,
+} from '../database/ReleaseStore';
+import { K2ReleaseStatus } from '@internal/plugin-k2-common';
+
+/**
+ * A {@link ReleaseStore} that reports every release it creates or changes, whoever
+ * wrote it: the engine (release, scale, restart, rollback, approve, reject) and the
+ * driver (apply, roll out, progress, finish, automatic rollback). Every release change
+ * is stored through `create` or `transition`, so nothing escapes it; a compare-and-set
+ * another writer won is not a change and is not reported.
+ */
+export class ReleaseChangeReporter implements ReleaseStore {
+  readonly #store: ReleaseStore;
+  readonly #onChange: (release: StoredRelease) => void;
+
+  constructor(store: ReleaseStore, onChange: (release: StoredRelease) => void) {
+    this.#store = store;
+    this.#onChange = onChange;
+  }
+
+  async create(
+    release: NewRelease,
+  ): Promise<{ created: StoredRelease } | { running: StoredRelease }> {
+    const result = await this.#store.create(release);
+    if ('created' in result) this.#onChange(result.created);
+    return result;
+  }
+
+  async transition(
+    id: string,
+    from: K2ReleaseStatus,
+    patch: ReleasePatch,
+  ): Promise<StoredRelease | undefined> {
+    const updated = await this.#store.transition(id, from, patch);
+    if (updated) this.#onChange(updated);
+    return updated;
+  }
+
+  get(id: string) {
+    return this.#store.get(id);
+  }
+
+  listActive() {
+    return this.#store.listActive();
+  }
+
+  getActive(service: string, environment: string) {
+    return this.#store.getActive(service, environment);
+  }
+
+  getCurrent(service: string, environment: string) {
+    return this.#store.getCurrent(service, environment);
+  }
+
+  history(query: HistoryQuery) {
+    return this.#store.history(query);
+  }
+
+  addActivity(activity: NewActivity) {
+    return this.#store.addActivity(activity);
+  }
+
+  listActivity(service: string, options: { limit: number; before?: string }) {
+    return this.#store.listActivity(service, options);
+  }
+}
