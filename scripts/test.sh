@@ -49,6 +49,7 @@ yarn tsc
 k2_stage "lint and formatting (yarn lint, yarn prettier:check)"
 yarn lint
 yarn prettier:check
+yarn openapi:check
 
 k2_stage "unit, database and backend boot tests (jest; SQLite$([ "$have_postgres" = 1 ] && echo " and PostgreSQL"))"
 jest_status=0
