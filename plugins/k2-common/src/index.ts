@@ -12,6 +12,7 @@ export * from './permissions';
 export * from './runtime';
 export * from './releases';
 export * from './instances';
+export * from './activity';
 export * from './devSignIn';
 export * from './quantities';
 export * from './images';

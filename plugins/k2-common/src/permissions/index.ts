@@ -33,6 +33,16 @@ export const k2ReleaseReadPermission = createPermission({
 });
 
 /**
+ * Read a service's activity log: every mutating action any K2 capability took on it,
+ * who took it and how it ended. Allowed to every signed-in user by K2's policy.
+ */
+export const k2ActivityReadPermission = createPermission({
+  name: 'k2.activity.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
  * Release a service, or roll it back (a release of an older spec). K2's policy allows
  * the service's owners and platform admins.
  */
@@ -101,6 +111,7 @@ export const k2Permissions = [
   k2ServiceRuntimeReadPermission,
   k2ClustersReadPermission,
   k2ReleaseReadPermission,
+  k2ActivityReadPermission,
   k2ReleaseCreatePermission,
   k2ReleaseApprovePermission,
   k2ServiceScalePermission,

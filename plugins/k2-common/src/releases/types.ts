@@ -144,20 +144,6 @@ export interface K2ReleaseList {
   total: number;
 }
 
-/** One entry of a service's activity log: every mutating action, with its result. */
-export interface K2Activity {
-  id: string;
-  service: string;
-  environment?: string;
-  actor: string;
-  /** e.g. `release.create`, `release.approve`, `scale`, `restart`, `autoscaling.update`. */
-  action: string;
-  summary: string;
-  result: 'succeeded' | 'failed';
-  releaseId?: string;
-  createdAt: string;
-}
-
 /** Native HPA settings for a service in an environment. */
 export interface K2Autoscaling {
   minReplicas: number;

@@ -1,0 +1,166 @@
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  K2ClusterAccess,
+  k2ClusterAccessServiceRef,
+  k2EnvironmentsServiceRef,
+} from '@internal/plugin-k2-node';
+import { createK2TestDatabases } from '@internal/plugin-k2-node/testUtils';
+import request from 'supertest';
+import { k2Plugin } from './plugin';
+
+const databases = createK2TestDatabases();
+
+const health = [
+  { cluster: 'test', status: 'ok', stale: false, syncedAt: 'now' },
+];
+
+const SERVICE = 'component:default/payment-gateway';
+const entry = {
+  service: SERVICE,
+  environment: 'test',
+  actor: 'user:default/alice',
+  action: 'scale',
+  summary: 'Scale test to 3',
+  result: 'succeeded',
+};
+
+async function start(
+  databaseId: Parameters<typeof databases.init>[0],
+  decide: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
+) {
+  const knex = await databases.init(databaseId);
+  const { server } = await startTestBackend({
+    features: [
+      k2Plugin,
+      mockServices.database.factory({ knex }),
+      mockServices.permissions.factory({ result: decide }),
+      createServiceFactory({
+        service: k2EnvironmentsServiceRef,
+        deps: {},
+        factory: () => ({ model: { environments: [] } } as any),
+      }),
+      createServiceFactory({
+        service: k2ClusterAccessServiceRef,
+        deps: {},
+        factory: () => ({ health: () => health } as unknown as K2ClusterAccess),
+      }),
+    ],
+  });
+  return { api: request(server), knex };
+}
+
+const asPlugin = (pluginId: string) => ({
+  Authorization: mockCredentials.service.header({
+    onBehalfOf: mockCredentials.service(`plugin:${pluginId}`),
+    targetPluginId: 'k2',
+  }),
+});
+const asUser = {
+  Authorization: mockCredentials.user.header('user:default/alice'),
+};
+
+describe.each(databases.eachSupportedId())('k2 core plugin on %p', id => {
+  it('records entries from K2 plugins and pages them newest first', async () => {
+    const { api } = await start(id);
+    for (let i = 1; i <= 3; i++) {
+      const res = await api
+        .post('/api/k2/activity')
+        .set(asPlugin('k2-deploy'))
+        .send({ ...entry, summary: `Scale test to ${i}` });
+      expect(res.status).toBe(201);
+    }
+    const first = await api
+      .get('/api/k2/services/default/payment-gateway/activity?limit=2')
+      .set(asUser);
+    expect(first.status).toBe(200);
+    expect(first.body.items.map((a: any) => a.summary)).toEqual([
+      'Scale test to 3',
+      'Scale test to 2',
+    ]);
+    expect(first.body.items[0]).toMatchObject({
+      service: SERVICE,
+      actor: 'user:default/alice',
+      result: 'succeeded',
+    });
+    const second = await api
+      .get(
+        `/api/k2/services/default/payment-gateway/activity?limit=2&before=${first.body.nextCursor}`,
+      )
+      .set(asUser);
+    expect(second.body.items.map((a: any) => a.summary)).toEqual([
+      'Scale test to 1',
+    ]);
+    expect(second.body.nextCursor).toBeUndefined();
+  });
+
+  it('lets no one but K2 plugins write, and refuses entries outside the contract', async () => {
+    const { api, knex } = await start(id);
+    const byUser = await api
+      .post('/api/k2/activity')
+      .set(asUser)
+      .send(entry);
+    expect(byUser.status).toBe(403);
+    const byCatalog = await api
+      .post('/api/k2/activity')
+      .set(asPlugin('catalog'))
+      .send(entry);
+    expect(byCatalog.status).toBe(403);
+    const extra = await api
+      .post('/api/k2/activity')
+      .set(asPlugin('k2-deploy'))
+      .send({ ...entry, createdAt: '2020-01-01' });
+    expect(extra.status).toBe(400);
+    expect(extra.body.error.message).toMatch(/createdAt/);
+    const badResult = await api
+      .post('/api/k2/activity')
+      .set(asPlugin('k2-deploy'))
+      .send({ ...entry, result: 'maybe' });
+    expect(badResult.status).toBe(400);
+    expect(badResult.body.error.message).toMatch(/result/);
+    const huge = await api
+      .post('/api/k2/activity')
+      .set(asPlugin('k2-deploy'))
+      .send({ ...entry, summary: 'x'.repeat(5000) });
+    expect(huge.status).toBe(400);
+    const [{ n }] = await knex('k2_activity').count({ n: '*' });
+    expect(Number(n)).toBe(0);
+  });
+
+  it('answers bad paging with 400 naming the parameter', async () => {
+    const { api } = await start(id);
+    for (const [query, field] of [
+      ['before=abc', 'before'],
+      ['limit=1000', 'limit'],
+      ['limit=0', 'limit'],
+    ]) {
+      const res = await api
+        .get(`/api/k2/services/default/payment-gateway/activity?${query}`)
+        .set(asUser);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(field);
+    }
+  });
+
+  it('checks the reader’s permission on activity and cluster health', async () => {
+    const { api } = await start(id, AuthorizeResult.DENY);
+    const activity = await api
+      .get('/api/k2/services/default/payment-gateway/activity')
+      .set(asUser);
+    expect(activity.status).toBe(403);
+    const clusters = await api.get('/api/k2/clusters').set(asUser);
+    expect(clusters.status).toBe(403);
+  });
+
+  it('serves the health of every cluster', async () => {
+    const { api } = await start(id);
+    const res = await api.get('/api/k2/clusters').set(asUser);
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual(health);
+  });
+});

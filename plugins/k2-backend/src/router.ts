@@ -1,0 +1,65 @@
+import {
+  HttpAuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
+import {
+  k2ActivityReadPermission,
+  k2ClustersReadPermission,
+} from '@internal/plugin-k2-common';
+import {
+  createK2ApiRouter,
+  K2ActionGate,
+  K2ClusterAccess,
+} from '@internal/plugin-k2-node';
+import express from 'express';
+import { ActivityStore } from './database/ActivityStore';
+import { spec } from './schema/openapi.generated';
+
+/** Only K2's own capability plugins write the activity log. */
+const WRITER = /^plugin:k2(-[a-z0-9-]+)?$/;
+
+export async function createRouter(options: {
+  httpAuth: HttpAuthService;
+  logger: LoggerService;
+  gate: K2ActionGate;
+  access: K2ClusterAccess;
+  activity: ActivityStore;
+}): Promise<express.Router> {
+  const { httpAuth, gate, access, activity } = options;
+  const router = createK2ApiRouter(spec, { bodyLimit: '64kb' });
+
+  router.post('/activity', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['service'] });
+    if (!WRITER.test(credentials.principal.subject)) {
+      throw new NotAllowedError(
+        `${credentials.principal.subject} may not write K2's activity log`,
+      );
+    }
+    await activity.add(req.body);
+    res.status(201).end();
+  });
+
+  router.get('/services/:namespace/:name/activity', async (req, res) => {
+    const { namespace, name } = req.params;
+    const service = `component:${namespace}/${name}`;
+    await gate.authorize(
+      service,
+      { credentials: await httpAuth.credentials(req) },
+      { permission: k2ActivityReadPermission, verb: 'read the activity of' },
+    );
+    const { limit = 20, before } = req.query;
+    res.json(await activity.list(service, { limit, before }));
+  });
+
+  router.get('/clusters', async (req, res) => {
+    await gate.authorize(
+      'the cluster health',
+      { credentials: await httpAuth.credentials(req) },
+      { permission: k2ClustersReadPermission, verb: 'read' },
+    );
+    res.json({ items: access.health() });
+  });
+
+  return router;
+}

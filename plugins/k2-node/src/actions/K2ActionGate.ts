@@ -1,0 +1,165 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import { K2ActivityLog } from '../activity';
+import { K2EnvironmentRegistry } from '../environments';
+
+/** Characters of an activity summary kept (the activity log refuses longer ones). */
+const MAX_SUMMARY = 2000;
+
+/** Who acts, and the HTTP request for the audit trail when there is one. */
+export interface Caller {
+  credentials: BackstageCredentials;
+  request?: Parameters<AuditorService['createEvent']>[0]['request'];
+}
+
+/** Names the principal in history and the activity log. */
+export function actorOf(credentials: BackstageCredentials): string {
+  const p = credentials.principal as {
+    type: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  if (p.type === 'user') return p.userEntityRef!;
+  if (p.type === 'service') return `service:${p.subject}`;
+  return 'anonymous';
+}
+
+/** What a mutating action is about, for its audit event and activity log entry. */
+export interface ActionEntry {
+  /** The service's entity ref. */
+  service: string;
+  environment?: string;
+  summary: string;
+}
+
+/** The permission an action needs, and how a refusal reads. */
+export interface ActionAccess {
+  permission: ResourcePermission | BasicPermission;
+  /** Completes "You may not ... <service>" in the refusal. */
+  verb: string;
+  /**
+   * The resource the permission is about when it is not the service's catalog entity
+   * (e.g. a release id for `k2.release.approve`).
+   */
+  resourceRef?: string;
+}
+
+/**
+ * The one gate every K2 decision passes: reads ask {@link K2ActionGate.authorize}; every
+ * mutating action runs inside {@link K2ActionGate.audited}, which asks the permission
+ * framework (and so K2's policy) first, then records an auditor event and an activity
+ * log entry whether the action succeeds, fails or is refused. Audit severity follows the
+ * environment's `production` flag.
+ */
+export class K2ActionGate {
+  readonly #permissions: PermissionsService;
+  readonly #auditor: AuditorService;
+  readonly #activity: K2ActivityLog;
+  readonly #environments: K2EnvironmentRegistry;
+
+  constructor(options: {
+    permissions: PermissionsService;
+    auditor: AuditorService;
+    activity: K2ActivityLog;
+    environments: K2EnvironmentRegistry;
+  }) {
+    this.#permissions = options.permissions;
+    this.#auditor = options.auditor;
+    this.#activity = options.activity;
+    this.#environments = options.environments;
+  }
+
+  /**
+   * Asks the permission framework whether the caller may use `access.permission` on
+   * the service (or on `access.resourceRef`).
+   *
+   * @throws NotAllowedError when the policy denies it
+   */
+  async authorize(
+    service: string,
+    caller: Caller,
+    access: ActionAccess,
+  ): Promise<void> {
+    const { permission } = access;
+    const [decision] = await this.#permissions.authorize(
+      [
+        'resourceType' in permission
+          ? { permission, resourceRef: access.resourceRef ?? service }
+          : { permission },
+      ],
+      { credentials: caller.credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`You may not ${access.verb} ${service}`);
+    }
+  }
+
+  /**
+   * Runs a mutating action once `access` allows it, with its audit event and activity
+   * log entry; a refusal is audited and logged too. The action may return a `summary`
+   * that replaces the entry's, and the `releaseId` it created.
+   */
+  async audited<T>(
+    caller: Caller,
+    eventId: string,
+    entry: ActionEntry,
+    access: ActionAccess,
+    action: () => Promise<T & { releaseId?: string; summary?: string }>,
+  ): Promise<T> {
+    const event = await this.#auditor.createEvent({
+      eventId,
+      severityLevel: this.#isProduction(entry.environment) ? 'high' : 'medium',
+      request: caller.request,
+      meta: { service: entry.service, environment: entry.environment ?? null },
+    });
+    const actor = actorOf(caller.credentials);
+    let result: T & { releaseId?: string; summary?: string };
+    try {
+      await this.authorize(entry.service, caller, access);
+      result = await action();
+    } catch (error) {
+      // Refusals (permissions, bad input, conflicts) are audited and logged too.
+      await this.#activity.record({
+        ...entry,
+        summary: `${entry.summary}: ${(error as Error).message}`.slice(
+          0,
+          MAX_SUMMARY,
+        ),
+        actor,
+        action: eventId,
+        result: 'failed',
+      });
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+    // The action happened: recording it can no longer turn it into an error.
+    await this.#activity.record({
+      ...entry,
+      summary: (result.summary ?? entry.summary).slice(0, MAX_SUMMARY),
+      actor,
+      action: eventId,
+      result: 'succeeded',
+      releaseId: result.releaseId,
+    });
+    await event.success({ meta: { releaseId: result.releaseId ?? null } });
+    return result;
+  }
+
+  #isProduction(environment: string | undefined): boolean {
+    return (
+      environment !== undefined &&
+      this.#environments.model.environments.some(
+        e => e.name === environment && e.production,
+      )
+    );
+  }
+}

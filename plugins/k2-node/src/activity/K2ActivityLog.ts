@@ -1,0 +1,86 @@
+import {
+  AuthService,
+  DiscoveryService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import { K2NewActivity } from '@internal/plugin-k2-common';
+import { setTimeout as sleep } from 'timers/promises';
+
+/** The plugin that owns the activity log's table (`plugins/k2-backend`). */
+export const K2_CORE_PLUGIN_ID = 'k2';
+
+/** Where K2 capabilities record what they did to a service. */
+export interface K2ActivityLog {
+  /**
+   * Records an entry. Never throws: an entry that cannot be written after a few
+   * attempts is logged as an error, so a failing log never turns an action that
+   * happened into an error for the person who took it.
+   */
+  record(entry: K2NewActivity): Promise<void>;
+}
+
+/** Delays between attempts to write one entry. */
+const RETRY_DELAYS_MS = [100, 500, 2000];
+
+/**
+ * Writes activity entries to the `k2` core plugin, which owns the table, over its
+ * service-to-service API (as the notifications service reaches its plugin), so every
+ * capability plugin — wherever it is deployed — writes to one log.
+ */
+export class HttpActivityLog implements K2ActivityLog {
+  readonly #discovery: DiscoveryService;
+  readonly #auth: AuthService;
+  readonly #logger: LoggerService;
+  readonly #delays: number[];
+
+  constructor(options: {
+    discovery: DiscoveryService;
+    auth: AuthService;
+    logger: LoggerService;
+    retryDelaysMs?: number[];
+  }) {
+    this.#discovery = options.discovery;
+    this.#auth = options.auth;
+    this.#logger = options.logger;
+    this.#delays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
+  }
+
+  async record(entry: K2NewActivity): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#post(entry);
+        return;
+      } catch (error) {
+        // A refused entry (4xx) will be refused again; other failures may pass.
+        const status = (error as ResponseError).response?.status ?? 500;
+        if (attempt >= this.#delays.length || status < 500) {
+          this.#logger.error(
+            `Could not record ${entry.action} on ${entry.service} in the activity log: ${error}`,
+          );
+          return;
+        }
+        await sleep(this.#delays[attempt]);
+      }
+    }
+  }
+
+  async #post(entry: K2NewActivity) {
+    const [baseUrl, { token }] = await Promise.all([
+      this.#discovery.getBaseUrl(K2_CORE_PLUGIN_ID),
+      this.#auth.getPluginRequestToken({
+        onBehalfOf: await this.#auth.getOwnServiceCredentials(),
+        targetPluginId: K2_CORE_PLUGIN_ID,
+      }),
+    ]);
+    const response = await fetch(`${baseUrl}/activity`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify(entry),
+    });
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+  }
+}

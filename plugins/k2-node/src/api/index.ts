@@ -1,0 +1,1 @@
+export { createK2ApiRouter } from './createK2ApiRouter';

@@ -1,0 +1,150 @@
+import {
+  CompoundEntityRef,
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  K2ServiceSpec,
+  K2ServiceTarget,
+  LABEL_SERVICE,
+  readServiceSpec,
+} from '@internal/plugin-k2-common';
+import { K2ServiceIndex } from '../catalog';
+import { K2ClusterAccess, KubeObject, WatchedResourceName } from '../clusters';
+import { K2EnvironmentRegistry } from '../environments';
+
+/** A catalog service with its K2 settings resolved against the environment model. */
+export interface K2ResolvedService {
+  /** The entity ref, e.g. `component:default/payment-gateway`. */
+  ref: string;
+  entity: Entity;
+  spec: K2ServiceSpec;
+}
+
+/** One live instance (pod) of a service, found in the watch caches. */
+export interface K2ResolvedInstance extends K2ResolvedService {
+  target: K2ServiceTarget;
+  cluster: string;
+  pod: KubeObject;
+}
+
+/** Where a request points: an environment, one of its clusters and a pod name. */
+export interface K2InstanceAddress {
+  environment: string;
+  cluster: string;
+  pod: string;
+}
+
+/**
+ * The one way from a catalog entity to what runs: entity → K2 settings → the targets of
+ * its environments → their clusters → the service's objects and pods in the watch
+ * caches. Every K2 capability resolves services here, so they all agree on what belongs
+ * to a service. Nothing here calls an API server.
+ */
+export class K2ServiceResolver {
+  readonly #services: K2ServiceIndex;
+  readonly #environments: K2EnvironmentRegistry;
+  readonly #access: K2ClusterAccess;
+
+  constructor(options: {
+    services: K2ServiceIndex;
+    environments: K2EnvironmentRegistry;
+    access: K2ClusterAccess;
+  }) {
+    this.#services = options.services;
+    this.#environments = options.environments;
+    this.#access = options.access;
+  }
+
+  /** @throws NotFoundError when the catalog has no such entity */
+  async service(
+    ref: CompoundEntityRef | string,
+  ): Promise<K2ResolvedService> {
+    const compound =
+      typeof ref === 'string'
+        ? parseEntityRef(ref, { defaultKind: 'component' })
+        : ref;
+    const entityRef = stringifyEntityRef(compound);
+    const entity = await this.#services.get(compound);
+    if (!entity) throw new NotFoundError(`No such service ${entityRef}`);
+    return {
+      ref: entityRef,
+      entity,
+      spec: readServiceSpec(entity, this.#environments.model),
+    };
+  }
+
+  /** @throws InputError when the service does not run in `environment` */
+  target(service: K2ResolvedService, environment: string): K2ServiceTarget {
+    const target = service.spec.targets.find(
+      t => t.environment.name === environment,
+    );
+    if (!target) {
+      const known = service.spec.targets.map(t => t.environment.name);
+      throw new InputError(
+        `${service.entity.metadata.name} does not run in '${environment}'; its environments: ${
+          known.join(', ') || 'none (set k2.io/environments)'
+        }`,
+      );
+    }
+    return target;
+  }
+
+  /** One environment's target, or all of them when `environment` is undefined. */
+  targets(
+    service: K2ResolvedService,
+    environment: string | undefined,
+  ): K2ServiceTarget[] {
+    return environment
+      ? [this.target(service, environment)]
+      : service.spec.targets;
+  }
+
+  /** The service's objects of one type in a target's namespace of one cluster. */
+  objects(
+    service: K2ResolvedService,
+    target: K2ServiceTarget,
+    cluster: string,
+    resource: WatchedResourceName,
+  ): KubeObject[] {
+    return this.#access
+      .cache(cluster)
+      .byService(resource, service.spec.kubernetesId)
+      .filter(o => o.metadata.namespace === target.namespace);
+  }
+
+  /**
+   * A live instance of the service.
+   *
+   * @throws InputError when the service does not run in the environment
+   * @throws NotFoundError when the cluster is not one of the environment's for this
+   * service, or the pod is not the service's
+   */
+  async instance(
+    ref: CompoundEntityRef | string,
+    address: K2InstanceAddress,
+  ): Promise<K2ResolvedInstance> {
+    const service = await this.service(ref);
+    const target = this.target(service, address.environment);
+    if (!target.clusters.some(c => c.name === address.cluster)) {
+      throw new NotFoundError(
+        `${service.ref} does not run in cluster '${address.cluster}' of '${address.environment}'`,
+      );
+    }
+    const pod = this.#access
+      .cache(address.cluster)
+      .store('pods')
+      .get(target.namespace, address.pod);
+    if (
+      !pod ||
+      pod.metadata.labels?.[LABEL_SERVICE] !== service.spec.kubernetesId
+    ) {
+      throw new NotFoundError(
+        `No instance '${address.pod}' of ${service.ref} in cluster '${address.cluster}'`,
+      );
+    }
+    return { ...service, target, cluster: address.cluster, pod };
+  }
+}
