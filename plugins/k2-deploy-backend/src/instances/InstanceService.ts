@@ -2,7 +2,7 @@ import {
   CompoundEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   ANNOTATION_ENDED_BY,
   K2ConvergedEvent,
@@ -233,6 +233,11 @@ export class InstanceService {
     caller: Caller,
     signal: AbortSignal,
   ): Promise<{ stream: Readable; filename: string }> {
+    if (query.follow && (query.previous || query.download)) {
+      throw new InputError(
+        "'follow' cannot be combined with 'previous' or 'download'",
+      );
+    }
     // Allowed first, so a refused reader cannot learn which instances exist.
     await this.#gate.authorize(
       k2InstanceLogsReadPermission,

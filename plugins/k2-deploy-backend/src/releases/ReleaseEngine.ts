@@ -19,6 +19,7 @@ import {
   k2ReleaseApprovePermission,
   k2ReleaseCreatePermission,
   k2ReleaseReadPermission,
+  K2ReleaseInput,
   K2ReleaseKind,
   K2ReleaseSpec,
   K2ReplicaRecommendation,
@@ -40,7 +41,6 @@ import {
 } from '../database/ReleaseStore';
 import { PodUsage, recommendReplicas } from './recommendReplicas';
 import {
-  MAX_REPLICAS,
   parseReleaseInput,
   resolveReleaseSpec,
   resolveTarget,
@@ -118,11 +118,11 @@ export class ReleaseEngine {
   /** Releases a service to an environment (the Deploy button, API and scaffolder). */
   async release(
     ref: CompoundEntityRef,
-    body: unknown,
+    request: K2ReleaseInput,
     caller: Caller,
   ): Promise<StoredRelease> {
     const service = stringifyEntityRef(ref);
-    const input = parseReleaseInput(body);
+    const input = parseReleaseInput(request);
     return this.#gate.audited(
       caller,
       'release-create',
@@ -179,15 +179,12 @@ export class ReleaseEngine {
   /** Rolls back: a new release of an earlier release's spec. */
   async rollback(
     releaseId: string,
-    body: unknown,
+    input: { message?: string },
     caller: Caller,
   ): Promise<StoredRelease> {
     const old = await this.#store.get(releaseId);
     if (!old) throw new NotFoundError(`No release ${releaseId}`);
-    const message =
-      typeof (body as { message?: unknown })?.message === 'string'
-        ? ((body as { message: string }).message.slice(0, 500) as string)
-        : undefined;
+    const message = input.message?.trim() || undefined;
     return this.#gate.audited(
       caller,
       'release-rollback',
@@ -221,15 +218,12 @@ export class ReleaseEngine {
   async decide(
     releaseId: string,
     decision: 'approve' | 'reject',
-    body: unknown,
+    input: { reason?: string },
     caller: Caller,
   ): Promise<StoredRelease> {
     const release = await this.#store.get(releaseId);
     if (!release) throw new NotFoundError(`No release ${releaseId}`);
-    const reason =
-      typeof (body as { reason?: unknown })?.reason === 'string'
-        ? (body as { reason: string }).reason.slice(0, 500)
-        : undefined;
+    const reason = input.reason?.trim() || undefined;
     return this.#gate.audited(
       caller,
       `release-${decision}`,
@@ -301,21 +295,11 @@ export class ReleaseEngine {
   async scale(
     ref: CompoundEntityRef,
     environment: string,
-    body: unknown,
+    input: { replicas: number },
     caller: Caller,
   ): Promise<StoredRelease> {
     const service = stringifyEntityRef(ref);
-    const replicas = (body as { replicas?: unknown })?.replicas;
-    if (
-      typeof replicas !== 'number' ||
-      !Number.isInteger(replicas) ||
-      replicas < 0 ||
-      replicas > MAX_REPLICAS
-    ) {
-      throw new InputError(
-        `'replicas' must be a whole number from 0 to ${MAX_REPLICAS}`,
-      );
-    }
+    const { replicas } = input;
     return this.#gate.audited(
       caller,
       'scale',
@@ -397,11 +381,11 @@ export class ReleaseEngine {
   async setAutoscaling(
     ref: CompoundEntityRef,
     environment: string,
-    body: unknown,
+    settings: K2Autoscaling | null,
     caller: Caller,
   ): Promise<StoredRelease> {
     const service = stringifyEntityRef(ref);
-    const autoscaling = body === null ? undefined : parseAutoscaling(body);
+    const autoscaling = settings === null ? undefined : checkAutoscaling(settings);
     return this.#gate.audited(
       caller,
       'autoscaling-update',
@@ -480,31 +464,18 @@ function parseRef(ref: string): CompoundEntityRef {
   return { kind: match[1], namespace: match[2], name: match[3] };
 }
 
-/** @throws InputError naming the field */
-export function parseAutoscaling(body: unknown): K2Autoscaling {
-  const b = body as Record<string, unknown>;
-  if (typeof b !== 'object' || b === null || Array.isArray(b)) {
-    throw new InputError(
-      'Autoscaling takes { minReplicas, maxReplicas, cpuUtilization?, memoryUtilization? }',
-    );
-  }
-  const whole = (key: string, min: number, max: number, optional = false) => {
-    const v = b[key];
-    if (v === undefined && optional) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw new InputError(
-        `'${key}' must be a whole number from ${min} to ${max}`,
-      );
-    }
-    return v;
-  };
-  const minReplicas = whole('minReplicas', 1, MAX_REPLICAS)!;
-  const maxReplicas = whole('maxReplicas', 1, MAX_REPLICAS)!;
+/**
+ * What the contract cannot say about autoscaling (it checks the fields and bounds):
+ * the bounds in order, and at least one target.
+ *
+ * @throws InputError naming the field
+ */
+export function checkAutoscaling(settings: K2Autoscaling): K2Autoscaling {
+  const { minReplicas, maxReplicas, cpuUtilization, memoryUtilization } =
+    settings;
   if (maxReplicas < minReplicas) {
     throw new InputError("'maxReplicas' must not be below 'minReplicas'");
   }
-  const cpuUtilization = whole('cpuUtilization', 1, 100, true);
-  const memoryUtilization = whole('memoryUtilization', 1, 100, true);
   if (cpuUtilization === undefined && memoryUtilization === undefined) {
     throw new InputError(
       "Give a target: 'cpuUtilization' and/or 'memoryUtilization' (percent of requests)",

@@ -15,14 +15,6 @@ import {
   ImageReferenceError,
 } from '@internal/plugin-k2-common';
 
-/** Replicas a release may ask for in total. */
-export const MAX_REPLICAS = 1000;
-const MAX_ENV_VARS = 100;
-const MAX_ENV_VALUE = 32 * 1024;
-const MAX_MESSAGE = 500;
-
-const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-
 /** Variables K2 sets on every container; a release may not set them itself. */
 export const PLATFORM_ENV_VARS = [
   'K2_SERVICE',
@@ -41,149 +33,49 @@ export const PLATFORM_ENV_VARS = [
 export const JVM_OPTIONS =
   '-XX:+UseContainerSupport -XX:MaxRAMPercentage=75.0 -XX:InitialRAMPercentage=50.0 -XX:+ExitOnOutOfMemoryError';
 
-const INPUT_FIELDS = [
-  'environment',
-  'image',
-  'replicas',
-  'resources',
-  'env',
-  'message',
-];
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
- * Checks a release request's shape and values. Every message names the field, so the
- * API and the UI can show it as it is.
+ * Checks what the API contract (`src/schema/openapi.yaml`, which every request passes
+ * first) cannot say about a release request: quantities K2 can run, variables K2 does
+ * not set itself, each variable once. Every message names the field.
  *
  * @throws InputError on the first problem found
  */
-export function parseReleaseInput(body: unknown): K2ReleaseInput {
-  if (!isObject(body)) {
-    throw new InputError('The release request must be a JSON object');
-  }
-  const unknown = Object.keys(body).filter(k => !INPUT_FIELDS.includes(k));
-  if (unknown.length) {
+export function parseReleaseInput(input: K2ReleaseInput): K2ReleaseInput {
+  const { resources, env } = input;
+  if (resources?.cpu !== undefined && !parseCpuMillicores(resources.cpu)) {
     throw new InputError(
-      `Unknown field(s) ${unknown
-        .map(k => `'${k}'`)
-        .join(', ')}; a release takes ${INPUT_FIELDS.join(', ')}`,
-    );
-  }
-  const { environment, image, replicas, resources, env, message } = body;
-  if (typeof environment !== 'string' || !environment) {
-    throw new InputError('\'environment\' is required, e.g. "test"');
-  }
-  if (typeof image !== 'string' || !image.trim()) {
-    throw new InputError(
-      "'image' is required: a full reference such as registry.example.com/team/app:1.4.2, or a tag",
+      `'resources.cpu' must be a CPU quantity such as "2", "0.5" or "500m", got ${JSON.stringify(
+        resources.cpu,
+      )}`,
     );
   }
   if (
-    replicas !== undefined &&
-    (typeof replicas !== 'number' ||
-      !Number.isInteger(replicas) ||
-      replicas < 1 ||
-      replicas > MAX_REPLICAS)
+    resources?.memory !== undefined &&
+    (parseMemoryBytes(resources.memory) ?? 0) < 2 ** 20
   ) {
     throw new InputError(
-      `'replicas' must be a whole number from 1 to ${MAX_REPLICAS}`,
+      `'resources.memory' must be a memory quantity of at least 1Mi such as "512Mi" or "2Gi", got ${JSON.stringify(
+        resources.memory,
+      )}`,
     );
   }
-  if (resources !== undefined) {
-    if (!isObject(resources)) {
+  const seen = new Set<string>();
+  env?.forEach((item, index) => {
+    const at = `'env[${index}]'`;
+    if (PLATFORM_ENV_VARS.includes(item.name)) {
       throw new InputError(
-        '\'resources\' must be an object such as { "cpu": "2", "memory": "2Gi" }',
+        `${at}: ${item.name} is set by K2 on every container and cannot be overridden`,
       );
     }
-    const extra = Object.keys(resources).filter(
-      k => k !== 'cpu' && k !== 'memory',
-    );
-    if (extra.length) {
-      throw new InputError(
-        `'resources' takes cpu and memory only, not ${extra.join(', ')}`,
-      );
+    if (seen.has(item.name)) {
+      throw new InputError(`${at}: ${item.name} is set twice`);
     }
-    if (
-      resources.cpu !== undefined &&
-      (typeof resources.cpu !== 'string' || !parseCpuMillicores(resources.cpu))
-    ) {
-      throw new InputError(
-        `'resources.cpu' must be a CPU quantity such as "2", "0.5" or "500m", got ${JSON.stringify(
-          resources.cpu,
-        )}`,
-      );
-    }
-    if (
-      resources.memory !== undefined &&
-      (typeof resources.memory !== 'string' ||
-        (parseMemoryBytes(resources.memory) ?? 0) < 2 ** 20)
-    ) {
-      throw new InputError(
-        `'resources.memory' must be a memory quantity of at least 1Mi such as "512Mi" or "2Gi", got ${JSON.stringify(
-          resources.memory,
-        )}`,
-      );
-    }
-  }
-  if (env !== undefined) {
-    if (!Array.isArray(env)) {
-      throw new InputError(
-        '\'env\' must be a list of { "name": ..., "value": ... }',
-      );
-    }
-    if (env.length > MAX_ENV_VARS) {
-      throw new InputError(`'env' may hold at most ${MAX_ENV_VARS} variables`);
-    }
-    const seen = new Set<string>();
-    env.forEach((item, index) => {
-      const at = `'env[${index}]'`;
-      if (
-        !isObject(item) ||
-        typeof item.name !== 'string' ||
-        typeof item.value !== 'string' ||
-        Object.keys(item).some(k => k !== 'name' && k !== 'value')
-      ) {
-        throw new InputError(
-          `${at} must be { "name": string, "value": string }`,
-        );
-      }
-      if (!ENV_NAME.test(item.name)) {
-        throw new InputError(
-          `${at}: '${item.name}' is not a valid variable name (letters, digits, '_', '-', '.'; not starting with a digit)`,
-        );
-      }
-      if (PLATFORM_ENV_VARS.includes(item.name)) {
-        throw new InputError(
-          `${at}: ${item.name} is set by K2 on every container and cannot be overridden`,
-        );
-      }
-      if (seen.has(item.name)) {
-        throw new InputError(`${at}: ${item.name} is set twice`);
-      }
-      seen.add(item.name);
-      if (item.value.length > MAX_ENV_VALUE) {
-        throw new InputError(`${at}: the value of ${item.name} exceeds 32 KiB`);
-      }
-    });
-  }
-  if (
-    message !== undefined &&
-    (typeof message !== 'string' || message.length > MAX_MESSAGE)
-  ) {
-    throw new InputError(
-      `'message' must be text of at most ${MAX_MESSAGE} characters`,
-    );
-  }
+    seen.add(item.name);
+  });
   return {
-    environment,
-    image: image.trim(),
-    replicas,
-    resources: resources as K2ReleaseInput['resources'],
-    env: env as K2ReleaseInput['env'],
-    message: message?.trim() || undefined,
+    ...input,
+    image: input.image.trim(),
+    message: input.message?.trim() || undefined,
   };
 }
 
