@@ -230,7 +230,7 @@ test('a production release waits for an approver, who approves it in the UI', as
     'Waiting for approval',
   );
   await expect(
-    alice.getByText('Waiting for a member of release-approvers'),
+    alice.getByText('Waiting for a member of Release approvers'),
   ).toBeVisible();
   await expect(alice.getByRole('button', { name: 'Approve' })).toHaveCount(0);
 
@@ -240,7 +240,7 @@ test('a production release waits for an approver, who approves it in the UI', as
     timeout: 90_000,
   });
   await expect(row(carol, 'Production', n + 1)).toContainText(
-    'approved by carol',
+    'approved by Carol Nguyen',
   );
   expect(podImages('prod-a')).toEqual(Array(2).fill(`${REPO}:2.0.0`));
   expect(podImages('prod-b')).toEqual(Array(1).fill(`${REPO}:2.0.0`));

@@ -5,7 +5,8 @@ import Button from '@material-ui/core/Button';
 import Checkbox from '@material-ui/core/Checkbox';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
-import { ago, duration, imageTag, shortRef } from './format';
+import { EntityRef } from './EntityRef';
+import { ago, duration, imageTag } from './format';
 import { ReleaseStatus } from './ReleaseStatus';
 import { SpecDiff } from './SpecDiff';
 
@@ -92,11 +93,11 @@ export function HistoryTable(props: {
       title: 'By',
       render: r => (
         <>
-          {shortRef(r.createdBy)}
+          <EntityRef entityRef={r.createdBy} />
           {r.approvedBy && (
             <Typography variant="caption" display="block" color="textSecondary">
               {r.status === 'rejected' ? 'rejected' : 'approved'} by{' '}
-              {shortRef(r.approvedBy)}
+              <EntityRef entityRef={r.approvedBy} />
             </Typography>
           )}
         </>

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { K2InstanceUsage } from '@internal/plugin-k2-common';
+import { formatBytes, K2InstanceUsage } from '@internal/plugin-k2-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import IconButton from '@material-ui/core/IconButton';
@@ -25,8 +25,8 @@ import { usePolling } from './usePolling';
 
 type Action = 'traffic-off' | 'traffic-on' | 'restart' | 'destroy';
 
-function mib(bytes?: number) {
-  return bytes === undefined ? '—' : `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+function bytes(value?: number) {
+  return value === undefined ? '—' : formatBytes(value);
 }
 
 function Usage(props: { service: ServiceName; instance: InstanceName }) {
@@ -64,8 +64,8 @@ function Usage(props: { service: ServiceName; instance: InstanceName }) {
               {c.cpuLimitMillicores ? ` of ${c.cpuLimitMillicores}m` : ''}
             </TableCell>
             <TableCell>
-              {mib(c.memoryBytes)}
-              {c.memoryLimitBytes ? ` of ${mib(c.memoryLimitBytes)}` : ''}
+              {bytes(c.memoryBytes)}
+              {c.memoryLimitBytes ? ` of ${bytes(c.memoryLimitBytes)}` : ''}
             </TableCell>
           </TableRow>
         ))}

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import {
+  formatBytes,
   K2Autoscaling,
   K2ReplicaRecommendation,
 } from '@internal/plugin-k2-common';
@@ -138,13 +139,13 @@ export function ScaleDialog(props: {
             advice.value.replicas === 1 ? '' : 's'
           } — ${advice.value.pods} pod${
             advice.value.pods === 1 ? '' : 's'
-          } use ${advice.value.cpuUsage}m CPU and ${Math.round(
-            advice.value.memoryUsage / 2 ** 20,
-          )} MiB in total; at ${advice.value.cpuTarget}% of ${
+          } use ${advice.value.cpuUsage}m CPU and ${formatBytes(
+            advice.value.memoryUsage,
+          )} in total; at ${advice.value.cpuTarget}% of ${
             advice.value.cpuRequest
-          }m CPU and ${advice.value.memoryTarget}% of ${Math.round(
-            advice.value.memoryRequest / 2 ** 20,
-          )} MiB requested per pod.`}
+          }m CPU and ${advice.value.memoryTarget}% of ${formatBytes(
+            advice.value.memoryRequest,
+          )} requested per pod.`}
       </Typography>
     </ActionDialog>
   );

@@ -1,4 +1,9 @@
-import { K2Release, K2ReleaseStatus } from '@internal/plugin-k2-common';
+import {
+  K2Release,
+  K2ReleaseStatus,
+  shortImageVersion,
+  tryParseImageReference,
+} from '@internal/plugin-k2-common';
 
 /** Statuses in which a release still moves. */
 export const ACTIVE: K2ReleaseStatus[] = [
@@ -9,17 +14,13 @@ export const ACTIVE: K2ReleaseStatus[] = [
 
 export const isActive = (r: K2Release) => ACTIVE.includes(r.status);
 
-/** `registry/team/app:1.4.2` → `1.4.2` (the part people compare). */
+/**
+ * `registry/team/app:1.4.2` → `1.4.2`, the part people compare; a pinned digest
+ * shortened; text that is no image reference (an image ID) as it is.
+ */
 export function imageTag(image: string) {
-  const at = image.indexOf('@');
-  if (at >= 0) return image.slice(at + 1, at + 20);
-  const colon = image.lastIndexOf(':');
-  return colon > image.lastIndexOf('/') ? image.slice(colon + 1) : image;
-}
-
-/** `user:default/alice` → `alice`. */
-export function shortRef(ref?: string) {
-  return ref?.replace(/^[a-z]+:(default\/)?/, '') ?? '';
+  const reference = tryParseImageReference(image);
+  return reference ? shortImageVersion(reference) : image;
 }
 
 export function ago(iso?: string) {

@@ -8,7 +8,8 @@ import {
   WarningPanel,
 } from '@backstage/core-components';
 import { configApiRef, useApi } from '@backstage/core-plugin-api';
-import { useEntity } from '@backstage/plugin-catalog-react';
+import { parseEntityRef } from '@backstage/catalog-model';
+import { humanizeEntityRef, useEntity } from '@backstage/plugin-catalog-react';
 import {
   K2ServiceTarget,
   readEnvironmentModel,
@@ -33,9 +34,9 @@ const columns: TableColumn<K2ServiceTarget>[] = [
         {t.environment.approval.required ? (
           <Chip
             size="small"
-            label={`Approval: ${t.environment.approval.approverGroup?.replace(
-              /^group:default\//,
-              '',
+            label={`Approval: ${humanizeEntityRef(
+              parseEntityRef(t.environment.approval.approverGroup!),
+              { defaultKind: 'group' },
             )}`}
           />
         ) : (

@@ -6,6 +6,7 @@ import {
   Page,
   ProxiedSignInPage,
 } from '@backstage/core-components';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { SignInPageProps } from '@backstage/plugin-app-react';
 import { configApiRef, IdentityApi, useApi } from '@backstage/core-plugin-api';
 import {
@@ -35,12 +36,29 @@ function forgetOnSignOut(identity: IdentityApi): IdentityApi {
   };
 }
 
+/**
+ * `priya` or `user:default/priya` → `user:default/priya`; text that is no entity ref
+ * as it is, for the sign-in to refuse with its reason.
+ */
+function userRef(text: string): string {
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(text.trim(), {
+        defaultKind: 'user',
+        defaultNamespace: 'default',
+      }),
+    );
+  } catch {
+    return text.trim();
+  }
+}
+
 function PersonaCard(props: {
   persona: DevSignInPersona;
   onChoose: (ref: string) => void;
 }) {
   const { persona, onChoose } = props;
-  const name = persona.userEntityRef.replace(/^user:[^/]+\//, '');
+  const { name } = parseEntityRef(persona.userEntityRef);
   return (
     <Grid item xs={12} sm={6} md={3}>
       <InfoCard title={name} subheader={persona.userEntityRef}>
@@ -107,7 +125,7 @@ export function DevSignInPage(props: SignInPageProps) {
     );
   }
 
-  const otherRef = other.includes(':') ? other : `user:default/${other}`;
+  const otherRef = userRef(other);
   return (
     <Page themeId="home">
       <Header
@@ -128,7 +146,7 @@ export function DevSignInPage(props: SignInPageProps) {
               <form
                 onSubmit={event => {
                   event.preventDefault();
-                  if (other.trim()) setChosen(otherRef.trim());
+                  if (other.trim()) setChosen(otherRef);
                 }}
               >
                 <TextField
