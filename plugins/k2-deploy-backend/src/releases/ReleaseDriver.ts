@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, isError } from '@backstage/errors';
 import {
@@ -21,8 +22,12 @@ import { observeCluster } from './rolloutProgress';
 /** How long K2 keeps retrying API errors while applying before the release fails. */
 export const DEFAULT_APPLY_RETRY_MS = 60_000;
 
-const same = (a: unknown, b: unknown) =>
-  JSON.stringify(a) === JSON.stringify(b);
+/**
+ * Whether fresh progress equals the stored one. Compared as the store will read it back
+ * (JSON drops fields that are undefined), in any key order.
+ */
+const same = (fresh: unknown, stored: unknown) =>
+  isDeepStrictEqual(JSON.parse(JSON.stringify(fresh)), stored);
 
 /**
  * Drives releases through their state machine from the database and the watch caches:

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { mockServices } from '@backstage/backend-test-utils';
 import {
   SandboxCluster,
@@ -134,7 +135,7 @@ export async function expectCacheMatchesList(
         const expected = await listEverything(cluster);
         const actual = cached(access, cluster.options.name);
         last = { expected, actual };
-        return JSON.stringify(expected) === JSON.stringify(actual);
+        return isDeepStrictEqual(expected, actual);
       },
       timeoutMs,
     );
