@@ -1,4 +1,4 @@
-import { ReactNode, useState } from 'react';
+import { ReactNode, useId, useState } from 'react';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
@@ -23,14 +23,17 @@ export function ActionDialog(props: {
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
+  // Names the dialog after its title, so screen readers announce what it is about.
+  const titleId = useId();
   return (
     <Dialog
       open
+      aria-labelledby={titleId}
       onClose={busy ? undefined : props.onClose}
       fullWidth={Boolean(props.maxWidth)}
       maxWidth={props.maxWidth ?? 'sm'}
     >
-      <DialogTitle>{props.title}</DialogTitle>
+      <DialogTitle id={titleId}>{props.title}</DialogTitle>
       <DialogContent>
         {props.children}
         {error && <ErrorText error={error} />}

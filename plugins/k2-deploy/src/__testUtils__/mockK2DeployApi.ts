@@ -1,0 +1,101 @@
+import { createApiMock } from '@backstage/frontend-test-utils';
+import { K2Release } from '@internal/plugin-k2-common';
+import { K2DeployApi, k2DeployApiRef } from '../api/K2DeployApi';
+import {
+  historicalContainer,
+  recommendation,
+  release,
+  releaseList,
+  serviceRuntime,
+} from './fixtures';
+
+/**
+ * A `K2DeployApi` whose every method is a `jest.fn` answering with realistic
+ * fixtures. Pass it straight to `renderInTestApp(..., { apis: [api] })`; override one
+ * method with `createK2DeployApi({ getReleases: async () => ... })` or
+ * `api.release.mockRejectedValue(...)`, and assert on the calls.
+ *
+ * By default `test` runs release #7 (1.4.2 × 2) after #6 (1.4.1 × 2), `prod` has no
+ * releases, and actions answer with a new release.
+ */
+export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
+  const history: K2Release[] = [
+    release({ number: 7 }),
+    release({
+      number: 6,
+      spec: { image: 'registry.northwind.internal/payments/gateway:1.4.1' },
+      createdAt: '2026-11-20T10:00:00.000Z',
+      startedAt: '2026-11-20T10:00:00.000Z',
+      finishedAt: '2026-11-20T10:03:00.000Z',
+    }),
+  ];
+  const started = (kind: K2Release['kind'], environment = 'test') =>
+    release({
+      number: 8,
+      kind,
+      environment,
+      status: 'applying',
+      finishedAt: undefined,
+    });
+  const fake: K2DeployApi = {
+    getRuntime: async () => serviceRuntime(),
+    getReleases: async (_service, options) =>
+      releaseList(
+        history.filter(
+          r => !options.environment || r.environment === options.environment,
+        ),
+      ),
+    getRelease: async id => history.find(r => r.id === id)!,
+    release: async (_service, input) => started('release', input.environment),
+    rollback: async () => started('rollback'),
+    approve: async id => ({
+      ...history.find(r => r.id === id)!,
+      status: 'applying',
+    }),
+    reject: async id => ({
+      ...history.find(r => r.id === id)!,
+      status: 'rejected',
+    }),
+    scale: async (_service, environment) => started('scale', environment),
+    restart: async (_service, environment) => started('restart', environment),
+    setAutoscaling: async (_service, environment) =>
+      started('scale', environment),
+    getRecommendation: async () => recommendation(),
+    getActivity: async () => ({ items: [] }),
+    getInstanceHistory: async () => ({ items: [historicalContainer()] }),
+    getEvents: async () => ({ items: [] }),
+    getUsage: async (_service, instance) => ({
+      cluster: instance.cluster,
+      pod: instance.pod,
+      sampledAt: new Date().toISOString(),
+      containers: [
+        {
+          container: 'payment-gateway',
+          cpuMillicores: 180,
+          cpuLimitMillicores: 1000,
+          memoryBytes: 420 * 2 ** 20,
+          memoryLimitBytes: 2 ** 30,
+        },
+      ],
+    }),
+    readLogs: async (_service, _instance, _query, onText) => {
+      onText('Started PaymentGatewayApplication in 4.2 seconds\n');
+    },
+    downloadLogs: async () => {},
+    setTraffic: async () => {},
+    restartInstance: async () => {},
+    destroyInstance: async () => {},
+  };
+  // Every method a jest.fn over the fake, so tests can assert on calls and override.
+  return Object.fromEntries(
+    Object.entries(fake).map(([name, method]) => [name, jest.fn(method)]),
+  ) as jest.Mocked<K2DeployApi>;
+});
+
+/** An error as the client throws it for a refused request (a `ResponseError`'s body). */
+export function refusal(message: string, name = 'InputError') {
+  return Object.assign(new Error(`Request failed with 400 Bad Request`), {
+    name: 'ResponseError',
+    body: { error: { name, message }, response: { statusCode: 400 } },
+  });
+}

@@ -1,0 +1,75 @@
+import { ReactElement } from 'react';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { RenderResult } from '@testing-library/react';
+import userEvent, {
+  PointerEventsCheckLevel,
+} from '@testing-library/user-event';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { ServiceName } from '../api/K2DeployApi';
+import { DeployTab } from '../components/DeployTab';
+import { K2_CONFIG, OWNER_GROUP, serviceEntity, SERVICE } from './fixtures';
+import { createK2DeployApi } from './mockK2DeployApi';
+
+type K2DeployApiMock = ReturnType<typeof createK2DeployApi>;
+
+/**
+ * A user at the keyboard and mouse. Keys are typed without delays, and the CSS
+ * `pointer-events` check (getComputedStyle up the tree on every pointer action, very
+ * slow with MUI's style sheets) is off; disabled buttons still ignore clicks.
+ */
+export function setupUser() {
+  return userEvent.setup({
+    delay: null,
+    pointerEventsCheck: PointerEventsCheckLevel.Never,
+  });
+}
+
+/** Renders a Deploy tab component in a test app with the given K2 Deploy API. */
+export function renderWithApi(
+  element: ReactElement,
+  api: K2DeployApiMock,
+): RenderResult {
+  return renderInTestApp(element, { apis: [api], config: K2_CONFIG });
+}
+
+// The policy's decision as `mockApis.permission` takes it (AuthorizeResult of
+// plugin-permission-common, which this package does not depend on).
+type Decision = Extract<
+  NonNullable<Parameters<typeof mockApis.permission>[0]>['authorize'],
+  string
+>;
+const ALLOW = 'ALLOW' as Decision;
+const DENY = 'DENY' as Decision;
+
+// usePermission caches answers by permission and resource (in SWR's module-wide
+// cache), so every rendered tab gets its own entity: an answer from an earlier test
+// can then never stand in for this one's policy.
+let renders = 0;
+
+/**
+ * Renders the whole Deploy tab of `payment-gateway` for a signed-in user.
+ *
+ * @param options.allow - whether the permission policy allows release, scale, restart
+ *   and instance actions (owners: yes; others: no)
+ * @param options.groups - the user's ownership refs (approver groups decide approvals)
+ */
+export function renderDeployTab(
+  api: K2DeployApiMock,
+  options: { allow?: boolean; groups?: string[] } = {},
+): RenderResult & { service: ServiceName } {
+  const name = `${SERVICE.name}-${++renders}`;
+  const permission = mockApis.permission({
+    authorize: options.allow ?? true ? ALLOW : DENY,
+  });
+  const identity = mockApis.identity({
+    userEntityRef: 'user:default/alice',
+    ownershipEntityRefs: options.groups ?? ['user:default/alice', OWNER_GROUP],
+  });
+  const result = renderInTestApp(
+    <EntityProvider entity={serviceEntity(name)}>
+      <DeployTab />
+    </EntityProvider>,
+    { apis: [api, permission, identity], config: K2_CONFIG },
+  );
+  return { ...result, service: { namespace: 'default', name } };
+}
