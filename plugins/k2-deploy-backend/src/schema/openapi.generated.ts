@@ -1084,6 +1084,7 @@ export const spec = {
       },
       ProbeSpec: {
         type: 'object',
+        additionalProperties: false,
         required: [
           'path',
           'initialDelaySeconds',
@@ -1111,6 +1112,7 @@ export const spec = {
       },
       NameValue: {
         type: 'object',
+        additionalProperties: false,
         required: ['name', 'value'],
         properties: {
           name: {
@@ -1123,6 +1125,7 @@ export const spec = {
       },
       CpuMemory: {
         type: 'object',
+        additionalProperties: false,
         required: ['cpu', 'memory'],
         properties: {
           cpu: {
@@ -1136,6 +1139,7 @@ export const spec = {
       ReleaseSpec: {
         description: 'The complete, resolved spec of a release.',
         type: 'object',
+        additionalProperties: false,
         required: [
           'name',
           'namespace',
@@ -1170,6 +1174,7 @@ export const spec = {
             type: 'array',
             items: {
               type: 'object',
+              additionalProperties: false,
               required: ['name', 'replicas', 'weight'],
               properties: {
                 name: {
@@ -1189,6 +1194,7 @@ export const spec = {
           },
           resources: {
             type: 'object',
+            additionalProperties: false,
             required: ['requests', 'limits'],
             properties: {
               requests: {
@@ -1210,6 +1216,7 @@ export const spec = {
           },
           probes: {
             type: 'object',
+            additionalProperties: false,
             properties: {
               readiness: {
                 $ref: '#/components/schemas/ProbeSpec',
@@ -1272,6 +1279,7 @@ export const spec = {
       },
       ReleaseClusterProgress: {
         type: 'object',
+        additionalProperties: false,
         required: [
           'cluster',
           'replicas',
@@ -1310,6 +1318,7 @@ export const spec = {
       },
       Release: {
         type: 'object',
+        additionalProperties: false,
         required: [
           'id',
           'service',
@@ -1387,6 +1396,7 @@ export const spec = {
       },
       ReleaseList: {
         type: 'object',
+        additionalProperties: false,
         required: ['items', 'total'],
         properties: {
           items: {
@@ -1405,6 +1415,7 @@ export const spec = {
       },
       ReplicaRecommendation: {
         type: 'object',
+        additionalProperties: false,
         required: [
           'pods',
           'cpuUsage',
@@ -1444,6 +1455,7 @@ export const spec = {
       },
       ClusterHealth: {
         type: 'object',
+        additionalProperties: false,
         required: ['cluster', 'status', 'stale', 'pendingResources', 'objects'],
         properties: {
           cluster: {
@@ -1466,6 +1478,7 @@ export const spec = {
           },
           error: {
             type: 'object',
+            additionalProperties: false,
             required: ['resource', 'message', 'at'],
             properties: {
               resource: {
@@ -1496,6 +1509,7 @@ export const spec = {
       },
       WorkloadView: {
         type: 'object',
+        additionalProperties: false,
         required: [
           'kind',
           'namespace',
@@ -1523,6 +1537,7 @@ export const spec = {
           },
           replicas: {
             type: 'object',
+            additionalProperties: false,
             required: ['desired', 'updated', 'ready', 'available'],
             properties: {
               desired: {
@@ -1541,6 +1556,7 @@ export const spec = {
           },
           rollout: {
             type: 'object',
+            additionalProperties: false,
             required: ['state', 'message'],
             properties: {
               state: {
@@ -1557,6 +1573,7 @@ export const spec = {
           },
           autoscaler: {
             type: 'object',
+            additionalProperties: false,
             required: [
               'name',
               'minReplicas',
@@ -1590,6 +1607,7 @@ export const spec = {
       },
       ContainerStatusView: {
         type: 'object',
+        additionalProperties: false,
         required: ['name', 'image', 'ready', 'restarts', 'state'],
         properties: {
           name: {
@@ -1617,6 +1635,7 @@ export const spec = {
           },
           lastTermination: {
             type: 'object',
+            additionalProperties: false,
             properties: {
               reason: {
                 type: 'string',
@@ -1634,6 +1653,7 @@ export const spec = {
       },
       PodView: {
         type: 'object',
+        additionalProperties: false,
         required: [
           'namespace',
           'name',
@@ -1658,6 +1678,7 @@ export const spec = {
           },
           containers: {
             type: 'object',
+            additionalProperties: false,
             required: ['ready', 'total'],
             properties: {
               ready: {
@@ -1719,6 +1740,7 @@ export const spec = {
       },
       EventView: {
         type: 'object',
+        additionalProperties: false,
         required: ['namespace', 'object', 'reason', 'message', 'count'],
         properties: {
           namespace: {
@@ -1750,6 +1772,7 @@ export const spec = {
       },
       ClusterRuntime: {
         type: 'object',
+        additionalProperties: false,
         required: [
           'cluster',
           'weight',
@@ -1790,6 +1813,7 @@ export const spec = {
       },
       EnvironmentRuntime: {
         type: 'object',
+        additionalProperties: false,
         required: ['name', 'title', 'namespace', 'clusters'],
         properties: {
           name: {
@@ -1811,6 +1835,7 @@ export const spec = {
       },
       ServiceRuntime: {
         type: 'object',
+        additionalProperties: false,
         required: [
           'entityRef',
           'kubernetesId',
@@ -1861,6 +1886,7 @@ export const spec = {
       },
       HistoricalContainer: {
         type: 'object',
+        additionalProperties: false,
         required: [
           'id',
           'environment',
@@ -1938,6 +1964,7 @@ export const spec = {
       },
       HistoricalContainerList: {
         type: 'object',
+        additionalProperties: false,
         required: ['items'],
         properties: {
           items: {
@@ -1953,6 +1980,7 @@ export const spec = {
       },
       ConvergedEvent: {
         type: 'object',
+        additionalProperties: false,
         required: [
           'cluster',
           'namespace',
@@ -1997,6 +2025,7 @@ export const spec = {
       },
       EventList: {
         type: 'object',
+        additionalProperties: false,
         required: ['items'],
         properties: {
           items: {
@@ -2009,6 +2038,7 @@ export const spec = {
       },
       ContainerUsage: {
         type: 'object',
+        additionalProperties: false,
         required: ['container', 'memoryBytes'],
         properties: {
           container: {
@@ -2030,6 +2060,7 @@ export const spec = {
       },
       InstanceUsage: {
         type: 'object',
+        additionalProperties: false,
         required: ['cluster', 'pod', 'containers', 'sampledAt'],
         properties: {
           cluster: {
