@@ -12,6 +12,8 @@ const backend = createBackend();
 backend.add(k2EnvironmentsServiceFactory);
 // K2's one way to the clusters: watch caches, started with the backend.
 backend.add(k2ClusterAccessServiceFactory);
+// K2's core plugin (activity log, cluster health), then one plugin per capability.
+backend.add(import('@internal/plugin-k2-backend'));
 backend.add(import('@internal/plugin-k2-deploy-backend'));
 
 backend.add(import('@backstage/plugin-app-backend'));

@@ -7,11 +7,13 @@ import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { durationToMilliseconds } from '@backstage/types';
 import { k2Permissions } from '@internal/plugin-k2-common';
 import {
+  k2ActionGateServiceRef,
+  k2ActivityLogServiceRef,
   k2ClusterAccessServiceRef,
   k2EnvironmentsServiceRef,
   k2ServiceIndexServiceRef,
+  k2ServiceResolverServiceRef,
 } from '@internal/plugin-k2-node';
-import { ActionGate } from './activity/ActionGate';
 import { DatabaseInstanceStore } from './database/DatabaseInstanceStore';
 import { DatabaseReleaseStore } from './database/DatabaseReleaseStore';
 import { InstanceService } from './instances/InstanceService';
@@ -20,6 +22,7 @@ import { ReleaseDriver } from './releases/ReleaseDriver';
 import { ReleaseEngine } from './releases/ReleaseEngine';
 import { createRouter } from './router';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
+import { registerReleaseResource } from './permissions/registerReleaseResource';
 import { DeploySignalPublisher } from './signals/DeploySignalPublisher';
 import { ReleaseChangeReporter } from './signals/ReleaseChangeReporter';
 
@@ -36,14 +39,14 @@ export const k2DeployPlugin = createBackendPlugin({
         config: coreServices.rootConfig,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
-        permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         database: coreServices.database,
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
         logger: coreServices.logger,
-        auditor: coreServices.auditor,
-        userInfo: coreServices.userInfo,
+        gate: k2ActionGateServiceRef,
+        activity: k2ActivityLogServiceRef,
+        resolver: k2ServiceResolverServiceRef,
         services: k2ServiceIndexServiceRef,
         access: k2ClusterAccessServiceRef,
         environments: k2EnvironmentsServiceRef,
@@ -65,6 +68,8 @@ export const k2DeployPlugin = createBackendPlugin({
           await DatabaseReleaseStore.create(deps),
           release => publisher.releaseChanged(release),
         );
+        // Approvals are decided by the permission policy with each release's facts.
+        registerReleaseResource({ ...deps, store });
         const retryKey = 'k2.releases.applyRetryTimeout';
         const driver = new ReleaseDriver({
           ...deps,
@@ -133,11 +138,7 @@ export const k2DeployPlugin = createBackendPlugin({
         });
 
         const runtime = new ServiceRuntimeService(deps);
-        const instances = new InstanceService({
-          ...deps,
-          store: instanceStore,
-          gate: new ActionGate({ ...deps, activity: store }),
-        });
+        const instances = new InstanceService({ ...deps, store: instanceStore });
         deps.httpRouter.use(
           await createRouter({
             ...deps,

@@ -59,18 +59,41 @@ describe('K2PermissionPolicy', () => {
     }
   });
 
-  it('denies owner-only actions without a user, and lets signed-in users read and ask to approve', async () => {
+  it('denies owner-only actions without a user, and lets signed-in users read', async () => {
     expect(
       (await policy.handle({ permission: k2ReleaseCreatePermission })).result,
     ).toBe(AuthorizeResult.DENY);
     const bob = user('user:default/bob', 'group:default/storefront-team');
-    for (const permission of [
-      k2ReleaseReadPermission,
-      k2ReleaseApprovePermission,
-    ]) {
-      expect((await policy.handle({ permission }, bob)).result).toBe(
-        AuthorizeResult.ALLOW,
-      );
-    }
+    expect(
+      (await policy.handle({ permission: k2ReleaseReadPermission }, bob))
+        .result,
+    ).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('leaves approving to the approver group of the release’s environment, as the Deploy backend decides', async () => {
+    const carol = user('user:default/carol', 'group:default/release-approvers');
+    expect(
+      await policy.handle({ permission: k2ReleaseApprovePermission }, carol),
+    ).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'k2-deploy',
+      resourceType: 'k2-release',
+      conditions: {
+        rule: 'IS_ENVIRONMENT_APPROVER',
+        resourceType: 'k2-release',
+        params: {
+          claims: ['user:default/carol', 'group:default/release-approvers'],
+        },
+      },
+    });
+    const dave = user('user:default/dave', 'group:default/platform-admins');
+    expect(
+      (await policy.handle({ permission: k2ReleaseApprovePermission }, dave))
+        .result,
+    ).toBe(AuthorizeResult.ALLOW);
+    // Services (and anonymous callers) never approve.
+    expect(
+      (await policy.handle({ permission: k2ReleaseApprovePermission })).result,
+    ).toBe(AuthorizeResult.DENY);
   });
 });

@@ -52,15 +52,20 @@ export const k2ReleaseCreatePermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/** The resource type of a release, for permissions decided per release. */
+export const RESOURCE_TYPE_K2_RELEASE = 'k2-release';
+
 /**
- * Approve or reject a release waiting in an environment that needs approval. The
- * policy lets anyone ask; K2 then requires membership of that environment's approver
- * group (or platform admin), which only K2 knows.
+ * Approve or reject a release waiting in an environment that needs approval. A
+ * resource permission on the release (resource ref: the release id), so the policy
+ * decides with the release's own facts through the Deploy backend's rules: K2's policy
+ * allows members of the environment's approver group (`isEnvironmentApprover`) and
+ * platform admins.
  */
 export const k2ReleaseApprovePermission = createPermission({
   name: 'k2.release.approve',
   attributes: { action: 'update' },
-  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+  resourceType: RESOURCE_TYPE_K2_RELEASE,
 });
 
 /** Scale a service, set or remove its autoscaling. Owners and platform admins. */

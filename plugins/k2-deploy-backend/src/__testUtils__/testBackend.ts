@@ -10,7 +10,11 @@ import {
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { k2OwnerPermissions } from '@internal/plugin-k2-common';
+import {
+  k2OwnerPermissions,
+  k2ReleaseApprovePermission,
+} from '@internal/plugin-k2-common';
+import k2CorePlugin from '@internal/plugin-k2-backend';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
@@ -30,6 +34,8 @@ const groups: Record<string, string[]> = {
 };
 
 const OWNER_ONLY = k2OwnerPermissions.map(p => p.name);
+/** The approver group of the test environments that need approval. */
+const APPROVERS = 'group:default/release-approvers';
 
 /** Request headers of a signed-in user. */
 export const as = (user: string) => ({
@@ -55,9 +61,10 @@ export function serviceEntity(
 
 /**
  * The k2-deploy plugin in a test backend, on sandbox clusters and a database the
- * caller owns (so a second backend can take over from the first). Permissions decide
- * as K2's policy does: owner-only permissions for the owning team, reads for everyone
- * (the policy itself has its own tests).
+ * caller owns (so a second backend can take over from the first), with the `k2` core
+ * plugin that owns the activity log. Permissions decide as K2's policy does:
+ * owner-only permissions for the owning team, approvals for the approver group, reads
+ * for everyone (the policy itself has its own tests).
  */
 export function startK2DeployBackend(options: {
   entities: Entity[];
@@ -69,6 +76,8 @@ export function startK2DeployBackend(options: {
   return startTestBackend({
     features: [
       k2DeployPlugin,
+      // The activity log's owner, as in the real backend.
+      k2CorePlugin,
       catalogServiceMock.factory({ entities: options.entities }),
       createServiceFactory({
         service: coreServices.permissions,
@@ -77,13 +86,24 @@ export function startK2DeployBackend(options: {
           async authorize(requests, { credentials }) {
             const user = (credentials.principal as { userEntityRef?: string })
               .userEntityRef;
-            return requests.map(r => ({
-              result:
-                OWNER_ONLY.includes(r.permission.name) &&
-                !groups[user ?? '']?.includes(OWNER_GROUP)
-                  ? AuthorizeResult.DENY
-                  : AuthorizeResult.ALLOW,
-            }));
+            const memberOf = (group: string) =>
+              groups[user ?? '']?.includes(group) ?? false;
+            return requests.map(r => {
+              if (r.permission.name === k2ReleaseApprovePermission.name) {
+                return {
+                  result: memberOf(APPROVERS)
+                    ? AuthorizeResult.ALLOW
+                    : AuthorizeResult.DENY,
+                };
+              }
+              return {
+                result:
+                  OWNER_ONLY.includes(r.permission.name) &&
+                  !memberOf(OWNER_GROUP)
+                    ? AuthorizeResult.DENY
+                    : AuthorizeResult.ALLOW,
+              };
+            });
           },
           async authorizeConditional() {
             throw new Error('not used');

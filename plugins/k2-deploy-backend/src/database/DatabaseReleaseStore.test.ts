@@ -172,30 +172,5 @@ describe.each(databases.eachSupportedId())(
       ).toBe(5);
     });
 
-    it('keeps the activity log, newest first, in pages', async () => {
-      const store = await createStore();
-      const service = 'component:default/payment-gateway';
-      for (let i = 0; i < 3; i++) {
-        await store.addActivity({
-          service,
-          environment: 'test',
-          actor: 'user:default/alice',
-          action: 'scale',
-          summary: `scaled to ${i + 1}`,
-          result: 'succeeded',
-        });
-      }
-      const page = await store.listActivity(service, { limit: 2 });
-      expect(page.items.map(a => a.summary)).toEqual([
-        'scaled to 3',
-        'scaled to 2',
-      ]);
-      const rest = await store.listActivity(service, {
-        limit: 2,
-        before: page.nextCursor,
-      });
-      expect(rest.items.map(a => a.summary)).toEqual(['scaled to 1']);
-      expect(rest.nextCursor).toBeUndefined();
-    });
   },
 );

@@ -1,6 +1,5 @@
 import {
   K2_ACTIVE_RELEASE_STATUSES,
-  K2Activity,
   K2ReleaseStatus,
 } from '@internal/plugin-k2-common';
 import { randomUUID } from 'crypto';
@@ -8,7 +7,6 @@ import { Knex } from 'knex';
 import { iso, migrate, PluginDatabase } from './migrations';
 import {
   HistoryQuery,
-  NewActivity,
   NewRelease,
   ReleasePatch,
   ReleaseStore,
@@ -37,18 +35,6 @@ type ReleaseRow = {
   progress: string;
 };
 
-type ActivityRow = {
-  id: number | string;
-  service_ref: string;
-  environment: string | null;
-  actor: string;
-  action: string;
-  summary: string;
-  result: string;
-  release_id: string | null;
-  created_at: Date | string;
-};
-
 function toRelease(row: ReleaseRow): StoredRelease {
   return {
     id: row.id,
@@ -69,20 +55,6 @@ function toRelease(row: ReleaseRow): StoredRelease {
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
     progress: JSON.parse(row.progress),
-  };
-}
-
-function toActivity(row: ActivityRow): K2Activity {
-  return {
-    id: String(row.id),
-    service: row.service_ref,
-    environment: row.environment ?? undefined,
-    actor: row.actor,
-    action: row.action,
-    summary: row.summary,
-    result: row.result as K2Activity['result'],
-    releaseId: row.release_id ?? undefined,
-    createdAt: iso(row.created_at),
   };
 }
 
@@ -265,34 +237,4 @@ export class DatabaseReleaseStore implements ReleaseStore {
     return { items, nextCursor, total: Number(count) };
   }
 
-  async addActivity(activity: NewActivity): Promise<void> {
-    await this.knex('k2_activity').insert({
-      service_ref: activity.service,
-      environment: activity.environment ?? null,
-      actor: activity.actor,
-      action: activity.action,
-      summary: activity.summary,
-      result: activity.result,
-      release_id: activity.releaseId ?? null,
-      created_at: new Date().toISOString(),
-    });
-  }
-
-  async listActivity(
-    service: string,
-    options: { limit: number; before?: string },
-  ): Promise<{ items: K2Activity[]; nextCursor?: string }> {
-    const query = this.knex<ActivityRow>('k2_activity')
-      .where({ service_ref: service })
-      .orderBy('id', 'desc')
-      .limit(options.limit + 1);
-    if (options.before) query.andWhere('id', '<', Number(options.before));
-    const rows = await query;
-    const items = rows.slice(0, options.limit).map(toActivity);
-    return {
-      items,
-      nextCursor:
-        rows.length > options.limit ? items[items.length - 1].id : undefined,
-    };
-  }
 }

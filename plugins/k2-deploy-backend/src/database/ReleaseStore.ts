@@ -1,5 +1,4 @@
 import {
-  K2Activity,
   K2Release,
   K2ReleaseClusterProgress,
   K2ReleaseKind,
@@ -57,17 +56,7 @@ export interface HistoryQuery {
   limit: number;
 }
 
-export interface NewActivity {
-  service: string;
-  environment?: string;
-  actor: string;
-  action: string;
-  summary: string;
-  result: K2Activity['result'];
-  releaseId?: string;
-}
-
-/** Persistence of releases and the activity log. */
+/** Persistence of releases. */
 export interface ReleaseStore {
   /**
    * Inserts a release numbered after the target's last one. When the target already
@@ -104,9 +93,4 @@ export interface ReleaseStore {
     query: HistoryQuery,
   ): Promise<{ items: StoredRelease[]; nextCursor?: string; total: number }>;
 
-  addActivity(activity: NewActivity): Promise<void>;
-  listActivity(
-    service: string,
-    options: { limit: number; before?: string },
-  ): Promise<{ items: K2Activity[]; nextCursor?: string }>;
 }

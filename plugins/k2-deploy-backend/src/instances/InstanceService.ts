@@ -12,24 +12,22 @@ import {
   k2InstanceManagePermission,
   K2InstanceUsage,
   K2LogQuery,
-  K2ServiceSpec,
-  K2ServiceTarget,
   k2ServiceRuntimeReadPermission,
-  LABEL_SERVICE,
   LABEL_TRAFFIC,
   parseCpuMillicores,
   parseMemoryBytes,
-  readServiceSpec,
 } from '@internal/plugin-k2-common';
 import {
+  actorOf,
+  Caller,
+  K2ActionGate,
   K2ClusterAccess,
-  K2EnvironmentRegistry,
-  K2ServiceIndex,
+  K2InstanceAddress,
+  K2ServiceResolver,
   KubeObject,
 } from '@internal/plugin-k2-node';
 import { Readable } from 'stream';
 import { setTimeout as sleep } from 'timers/promises';
-import { ActionGate, actorOf, Caller } from '../activity/ActionGate';
 import { InstanceStore } from '../database/InstanceStore';
 import { serviceEvents } from '../runtime/ServiceRuntimeService';
 import { podSamples } from './cadvisor';
@@ -43,21 +41,8 @@ const CPU_WINDOW_MS = 5 * 60_000;
 /** A download without `tailLines` stops at this size. */
 const DOWNLOAD_LIMIT_BYTES = 100 * 1024 * 1024;
 
-/** One live instance of a service, found in the cache. */
-interface Instance {
-  service: string;
-  spec: K2ServiceSpec;
-  target: K2ServiceTarget;
-  cluster: string;
-  pod: KubeObject;
-}
-
 /** Where a request points: an environment, one of its clusters and a pod name. */
-export interface InstanceAddress {
-  environment: string;
-  cluster: string;
-  pod: string;
-}
+export type InstanceAddress = K2InstanceAddress;
 
 /**
  * Instances of a service beyond the runtime view: historical containers, converged
@@ -66,11 +51,10 @@ export interface InstanceAddress {
  * pod's cluster, permission-checked and audited.
  */
 export class InstanceService {
-  readonly #services: K2ServiceIndex;
-  readonly #environments: K2EnvironmentRegistry;
+  readonly #resolver: K2ServiceResolver;
   readonly #access: K2ClusterAccess;
   readonly #store: InstanceStore;
-  readonly #gate: ActionGate;
+  readonly #gate: K2ActionGate;
   /** The newest CPU counters per pod, so a rate needs one scrape when views repeat. */
   readonly #cpu = new Map<
     string,
@@ -78,55 +62,15 @@ export class InstanceService {
   >();
 
   constructor(options: {
-    services: K2ServiceIndex;
-    environments: K2EnvironmentRegistry;
+    resolver: K2ServiceResolver;
     access: K2ClusterAccess;
     store: InstanceStore;
-    gate: ActionGate;
+    gate: K2ActionGate;
   }) {
-    this.#services = options.services;
-    this.#environments = options.environments;
+    this.#resolver = options.resolver;
     this.#access = options.access;
     this.#store = options.store;
     this.#gate = options.gate;
-  }
-
-  async #spec(ref: CompoundEntityRef) {
-    const service = stringifyEntityRef(ref);
-    const entity = await this.#services.get(ref);
-    if (!entity) throw new NotFoundError(`No such service ${service}`);
-    return { service, spec: readServiceSpec(entity, this.#environments.model) };
-  }
-
-  #target(spec: K2ServiceSpec, service: string, environment: string) {
-    const target = spec.targets.find(t => t.environment.name === environment);
-    if (!target) {
-      throw new NotFoundError(`${service} does not run in '${environment}'`);
-    }
-    return target;
-  }
-
-  async #instance(
-    ref: CompoundEntityRef,
-    address: InstanceAddress,
-  ): Promise<Instance> {
-    const { service, spec } = await this.#spec(ref);
-    const target = this.#target(spec, service, address.environment);
-    if (!target.clusters.some(c => c.name === address.cluster)) {
-      throw new NotFoundError(
-        `${service} does not run in cluster '${address.cluster}' of '${address.environment}'`,
-      );
-    }
-    const pod = this.#access
-      .cache(address.cluster)
-      .store('pods')
-      .get(target.namespace, address.pod);
-    if (!pod || pod.metadata.labels?.[LABEL_SERVICE] !== spec.kubernetesId) {
-      throw new NotFoundError(
-        `No instance '${address.pod}' of ${service} in cluster '${address.cluster}'`,
-      );
-    }
-    return { service, spec, target, cluster: address.cluster, pod };
   }
 
   /** The service's targets a reader asks for (one environment, or all), once allowed. */
@@ -136,18 +80,17 @@ export class InstanceService {
     caller: Caller,
     verb: string,
   ) {
-    const { service, spec } = await this.#spec(ref);
-    await this.#gate.authorize(
-      k2ServiceRuntimeReadPermission,
-      service,
-      caller,
+    const service = await this.#resolver.service(ref);
+    await this.#gate.authorize(service.ref, caller, {
+      permission: k2ServiceRuntimeReadPermission,
       verb,
-    );
-    const targets = environment
-      ? [this.#target(spec, service, environment)]
-      : spec.targets;
-    return { spec, targets };
+    });
+    return {
+      spec: service.spec,
+      targets: this.#resolver.targets(service, environment),
+    };
   }
+
 
   /** Historical containers, newest first, in pages. */
   async history(
@@ -239,13 +182,11 @@ export class InstanceService {
       );
     }
     // Allowed first, so a refused reader cannot learn which instances exist.
-    await this.#gate.authorize(
-      k2InstanceLogsReadPermission,
-      stringifyEntityRef(ref),
-      caller,
-      'read the logs of',
-    );
-    const instance = await this.#instance(ref, address);
+    await this.#gate.authorize(stringifyEntityRef(ref), caller, {
+      permission: k2InstanceLogsReadPermission,
+      verb: 'read the logs of',
+    });
+    const instance = await this.#resolver.instance(ref, address);
     const containers: Array<{ name: string }> =
       instance.pod.spec?.containers ?? [];
     const container = query.container ?? containers[0]?.name;
@@ -287,13 +228,11 @@ export class InstanceService {
     caller: Caller,
   ): Promise<K2InstanceUsage> {
     // Allowed first, so a refused reader cannot learn which instances exist.
-    await this.#gate.authorize(
-      k2ServiceRuntimeReadPermission,
-      stringifyEntityRef(ref),
-      caller,
-      'read the usage of',
-    );
-    const instance = await this.#instance(ref, address);
+    await this.#gate.authorize(stringifyEntityRef(ref), caller, {
+      permission: k2ServiceRuntimeReadPermission,
+      verb: 'read the usage of',
+    });
+    const instance = await this.#resolver.instance(ref, address);
     const { pod } = instance;
     const node = pod.spec?.nodeName;
     if (!node) {
@@ -391,7 +330,7 @@ export class InstanceService {
         verb: 'manage the instances of',
       },
       async () => {
-        const { pod } = await this.#instance(ref, address);
+        const { pod } = await this.#resolver.instance(ref, address);
         if (pod.metadata.deletionTimestamp) {
           throw new ConflictError(`Instance '${address.pod}' is terminating`);
         }
@@ -430,7 +369,7 @@ export class InstanceService {
         verb: 'manage the instances of',
       },
       async () => {
-        const { pod } = await this.#instance(ref, address);
+        const { pod } = await this.#resolver.instance(ref, address);
         const mark: EndedByMark = {
           end: how,
           actor: actorOf(caller.credentials),

@@ -216,7 +216,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     );
 
     const activity = await request(backend.server)
-      .get(`${BASE}/activity`)
+      .get('/api/k2/services/default/ledger/activity')
       .set(as(ALICE));
     const summaries = activity.body.items.map(
       (a: any) => `${a.action} ${a.result} ${a.actor}`,

@@ -8,6 +8,7 @@ import {
 } from '@internal/plugin-k2-common';
 import {
   ClusterChange,
+  K2ActivityLog,
   K2ClusterAccess,
   KubeObject,
 } from '@internal/plugin-k2-node';
@@ -41,6 +42,7 @@ const same = (fresh: unknown, stored: unknown) =>
  */
 export class ReleaseDriver {
   readonly #store: ReleaseStore;
+  readonly #activity: K2ActivityLog;
   readonly #access: K2ClusterAccess;
   readonly #logger: LoggerService;
   readonly #applyRetryMs: number;
@@ -55,10 +57,12 @@ export class ReleaseDriver {
   constructor(options: {
     store: ReleaseStore;
     access: K2ClusterAccess;
+    activity: K2ActivityLog;
     logger: LoggerService;
     applyRetryMs?: number;
   }) {
     this.#store = options.store;
+    this.#activity = options.activity;
     this.#access = options.access;
     this.#logger = options.logger;
     this.#applyRetryMs = options.applyRetryMs ?? DEFAULT_APPLY_RETRY_MS;
@@ -151,7 +155,8 @@ export class ReleaseDriver {
       ...patch,
     });
     if (!done) return;
-    await this.#store.addActivity({
+    // Never throws: a log that cannot be written does not skip the rollback below.
+    await this.#activity.record({
       service: release.service,
       environment: release.environment,
       actor: 'k2',

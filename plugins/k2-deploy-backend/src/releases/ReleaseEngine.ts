@@ -1,17 +1,10 @@
 import {
-  AuditorService,
-  PermissionsService,
-  UserInfoService,
-} from '@backstage/backend-plugin-api';
-import {
   CompoundEntityRef,
-  Entity,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
   ConflictError,
   InputError,
-  NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
 import {
@@ -29,10 +22,12 @@ import {
   LABEL_SERVICE,
 } from '@internal/plugin-k2-common';
 import {
+  actorOf,
+  Caller,
+  K2ActionGate,
   K2EnvironmentRegistry,
-  K2ServiceIndex,
+  K2ServiceResolver,
 } from '@internal/plugin-k2-node';
-import { actorOf, ActionGate, Caller } from '../activity/ActionGate';
 import {
   NewRelease,
   ReleaseStore,
@@ -43,7 +38,6 @@ import { PodUsage, recommendReplicas } from './recommendReplicas';
 import {
   parseReleaseInput,
   resolveReleaseSpec,
-  resolveTarget,
   splitReplicas,
 } from './resolveReleaseSpec';
 
@@ -58,40 +52,24 @@ const describe = (r: StoredRelease) =>
  */
 export class ReleaseEngine {
   readonly #store: ReleaseStore;
-  readonly #services: K2ServiceIndex;
+  readonly #resolver: K2ServiceResolver;
   readonly #environments: K2EnvironmentRegistry;
-  readonly #gate: ActionGate;
-  readonly #userInfo: UserInfoService;
+  readonly #gate: K2ActionGate;
   readonly #kick: () => void;
 
   constructor(options: {
     store: ReleaseStore;
-    services: K2ServiceIndex;
+    resolver: K2ServiceResolver;
     environments: K2EnvironmentRegistry;
-    permissions: PermissionsService;
-    userInfo: UserInfoService;
-    auditor: AuditorService;
+    gate: K2ActionGate;
     /** Asks the driver to act now rather than at its next tick. */
     kick: () => void;
   }) {
     this.#store = options.store;
-    this.#services = options.services;
+    this.#resolver = options.resolver;
     this.#environments = options.environments;
-    this.#gate = new ActionGate({ ...options, activity: options.store });
-    this.#userInfo = options.userInfo;
+    this.#gate = options.gate;
     this.#kick = options.kick;
-  }
-
-  async #entity(ref: CompoundEntityRef | string): Promise<Entity> {
-    const compound =
-      typeof ref === 'string' ? parseRef(ref) : (ref as CompoundEntityRef);
-    const entity = await this.#services.get(compound);
-    if (!entity) {
-      throw new NotFoundError(
-        `No such service ${stringifyEntityRef(compound)}`,
-      );
-    }
-    return entity;
   }
 
   async #create(release: NewRelease): Promise<StoredRelease> {
@@ -133,11 +111,11 @@ export class ReleaseEngine {
       },
       { permission: k2ReleaseCreatePermission, verb: 'release' },
       async () => {
-        const entity = await this.#entity(ref);
+        const resolved = await this.#resolver.service(ref);
         const spec = resolveReleaseSpec(
           input,
-          entity,
-          this.#environments.model,
+          resolved,
+          this.#resolver.target(resolved, input.environment),
         );
         // Scaling and autoscaling are separate actions: a release that does not ask
         // for a replica count keeps the current one, and autoscaling stays as it is.
@@ -234,9 +212,16 @@ export class ReleaseEngine {
           release,
         )}`,
       },
-      { permission: k2ReleaseApprovePermission, verb: 'approve releases of' },
+      {
+        permission: k2ReleaseApprovePermission,
+        verb: 'approve releases of',
+        resourceRef: release.id,
+        refusal: `Releases to ${release.environment} are approved by members of ${
+          this.#environment(release.environment)?.approval.approverGroup ??
+          'the approver group'
+        }`,
+      },
       async () => {
-        await this.#requireApprover(release.environment, caller);
         const actor = actorOf(caller.credentials);
         const updated = await this.#store.transition(
           release.id,
@@ -262,23 +247,8 @@ export class ReleaseEngine {
     );
   }
 
-  async #requireApprover(environment: string, caller: Caller) {
-    const { model } = this.#environments;
-    const env = model.environments.find(e => e.name === environment);
-    if ((caller.credentials.principal as { type: string }).type !== 'user') {
-      throw new NotAllowedError('Only people approve releases');
-    }
-    const { ownershipEntityRefs } = await this.#userInfo.getUserInfo(
-      caller.credentials,
-    );
-    const groups = [env?.approval.approverGroup, model.platformAdminGroup];
-    if (!groups.some(g => g && ownershipEntityRefs.includes(g))) {
-      throw new NotAllowedError(
-        `Releases to ${environment} are approved by members of ${
-          env?.approval.approverGroup ?? 'the approver group'
-        }`,
-      );
-    }
+  #environment(name: string) {
+    return this.#environments.model.environments.find(e => e.name === name);
   }
 
   async #current(service: string, environment: string) {
@@ -306,12 +276,8 @@ export class ReleaseEngine {
       { service, environment, summary: `Scale ${environment} to ${replicas}` },
       { permission: k2ServiceScalePermission, verb: 'scale' },
       async () => {
-        const entity = await this.#entity(ref);
-        const { target } = resolveTarget(
-          entity,
-          this.#environments.model,
-          environment,
-        );
+        const resolved = await this.#resolver.service(ref);
+        const target = this.#resolver.target(resolved, environment);
         const current = await this.#current(service, environment);
         if (current.spec.autoscaling) {
           throw new ConflictError(
@@ -352,7 +318,7 @@ export class ReleaseEngine {
       { service, environment, summary: `Restart ${environment}` },
       { permission: k2ServiceRestartPermission, verb: 'restart' },
       async () => {
-        await this.#entity(ref);
+        await this.#resolver.service(ref);
         const current = await this.#current(service, environment);
         const template: ReleaseTemplate = {
           ...current.template,
@@ -398,7 +364,7 @@ export class ReleaseEngine {
       },
       { permission: k2ServiceScalePermission, verb: 'scale' },
       async () => {
-        await this.#entity(ref);
+        await this.#resolver.service(ref);
         const current = await this.#current(service, environment);
         const release = await this.#create({
           service,
@@ -449,19 +415,11 @@ export class ReleaseEngine {
 
   /** Reading: history, one release, the activity log. */
   async authorizeRead(service: string, caller: Caller) {
-    await this.#gate.authorize(
-      k2ReleaseReadPermission,
-      service,
-      caller,
-      'read',
-    );
+    await this.#gate.authorize(service, caller, {
+      permission: k2ReleaseReadPermission,
+      verb: 'read',
+    });
   }
-}
-
-function parseRef(ref: string): CompoundEntityRef {
-  const match = /^([^:]+):([^/]+)\/(.+)$/.exec(ref);
-  if (!match) throw new InputError(`'${ref}' is not an entity ref`);
-  return { kind: match[1], namespace: match[2], name: match[3] };
 }
 
 /**

@@ -447,7 +447,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     expect((await history('test')).total).toBe(total);
 
     const activity = await request(backend.server)
-      .get('/api/k2-deploy/services/default/checkout/activity?limit=100')
+      .get('/api/k2/services/default/checkout/activity?limit=100')
       .set(as(BOB));
     expect(activity.body.items[0]).toMatchObject({
       actor: BOB,

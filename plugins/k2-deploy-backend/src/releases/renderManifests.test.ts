@@ -1,13 +1,38 @@
 import { ConfigReader } from '@backstage/config';
-import { Entity } from '@backstage/catalog-model';
-import { readEnvironmentModel } from '@internal/plugin-k2-common';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  K2EnvironmentModel,
+  K2ReleaseInput,
+  readEnvironmentModel,
+  readServiceSpec,
+} from '@internal/plugin-k2-common';
 import { KubeObject } from '@internal/plugin-k2-node';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { renderManifests } from './renderManifests';
-import { resolveReleaseSpec, splitReplicas } from './resolveReleaseSpec';
+import {
+  resolveReleaseSpec as resolveForTarget,
+  splitReplicas,
+} from './resolveReleaseSpec';
+
+/** Resolves as the release engine does: the entity's settings, then its target. */
+function resolveReleaseSpec(
+  input: K2ReleaseInput,
+  entity: Entity,
+  environments: K2EnvironmentModel,
+) {
+  const spec = readServiceSpec(entity, environments);
+  const target = spec.targets.find(
+    t => t.environment.name === input.environment,
+  )!;
+  return resolveForTarget(
+    input,
+    { ref: stringifyEntityRef(entity), entity, spec },
+    target,
+  );
+}
 
 const model = readEnvironmentModel(
   new ConfigReader({

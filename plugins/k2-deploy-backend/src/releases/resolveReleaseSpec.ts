@@ -1,11 +1,10 @@
 import { Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
-  K2EnvironmentModel,
   K2ReleaseInput,
   K2ReleaseSpec,
   K2ServiceSpec,
-  readServiceSpec,
+  K2ServiceTarget,
   formatCpu,
   formatMemory,
   IMAGE_TAG_PATTERN,
@@ -14,6 +13,7 @@ import {
   parseMemoryBytes,
   ImageReferenceError,
 } from '@internal/plugin-k2-common';
+import { K2ResolvedService } from '@internal/plugin-k2-node';
 
 /** Variables K2 sets on every container; a release may not set them itself. */
 export const PLATFORM_ENV_VARS = [
@@ -112,27 +112,6 @@ export function splitReplicas(
   }));
 }
 
-/** The service's settings and target for an environment, or a clear 400. */
-export function resolveTarget(
-  entity: Entity,
-  model: K2EnvironmentModel,
-  environment: string,
-): { service: K2ServiceSpec; target: K2ServiceSpec['targets'][number] } {
-  const service = readServiceSpec(entity, model);
-  const target = service.targets.find(t => t.environment.name === environment);
-  if (!target) {
-    const known = service.targets.map(t => t.environment.name);
-    throw new InputError(
-      `${
-        entity.metadata.name
-      } does not run in '${environment}'; its environments: ${
-        known.join(', ') || 'none (set k2.io/environments)'
-      }`,
-    );
-  }
-  return { service, target };
-}
-
 /**
  * The image a release runs: a bare tag (no '/', ':' or '@') is a tag of the service's
  * k2.io/image repository; anything else is a full reference. Either way it must name a
@@ -178,10 +157,10 @@ function resolveImage(
  */
 export function resolveReleaseSpec(
   input: K2ReleaseInput,
-  entity: Entity,
-  model: K2EnvironmentModel,
+  resolved: K2ResolvedService,
+  target: K2ServiceTarget,
 ): K2ReleaseSpec {
-  const { service, target } = resolveTarget(entity, model, input.environment);
+  const { entity, spec: service } = resolved;
   const environment = target.environment;
 
   const image = resolveImage(input.image, service, entity);

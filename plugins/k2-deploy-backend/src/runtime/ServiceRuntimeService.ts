@@ -1,24 +1,18 @@
 import {
-  BackstageCredentials,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import {
   CompoundEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   K2ClusterRuntime,
   K2ServiceRuntime,
   k2ServiceRuntimeReadPermission,
-  readServiceSpec,
 } from '@internal/plugin-k2-common';
 import {
+  Caller,
   ClusterCache,
+  K2ActionGate,
   K2ClusterAccess,
-  K2EnvironmentRegistry,
-  K2ServiceIndex,
+  K2ServiceResolver,
   KubeObject,
   WatchedResourceName,
 } from '@internal/plugin-k2-node';
@@ -32,21 +26,18 @@ const MAX_WARNINGS = 20;
  * while answering, whatever the number of clusters.
  */
 export class ServiceRuntimeService {
-  readonly #services: K2ServiceIndex;
-  readonly #permissions: PermissionsService;
+  readonly #resolver: K2ServiceResolver;
+  readonly #gate: K2ActionGate;
   readonly #access: K2ClusterAccess;
-  readonly #environments: K2EnvironmentRegistry;
 
   constructor(options: {
-    services: K2ServiceIndex;
-    permissions: PermissionsService;
+    resolver: K2ServiceResolver;
+    gate: K2ActionGate;
     access: K2ClusterAccess;
-    environments: K2EnvironmentRegistry;
   }) {
-    this.#services = options.services;
-    this.#permissions = options.permissions;
+    this.#resolver = options.resolver;
+    this.#gate = options.gate;
     this.#access = options.access;
-    this.#environments = options.environments;
   }
 
   /**
@@ -55,29 +46,19 @@ export class ServiceRuntimeService {
    */
   async getRuntime(
     ref: CompoundEntityRef,
-    credentials: BackstageCredentials,
+    caller: Caller,
   ): Promise<K2ServiceRuntime> {
     const entityRef = stringifyEntityRef(ref);
     // The entity usually comes from the in-memory index; the permission decision is
     // asked on every request, so a policy change applies at once.
-    const [[decision], entity] = await Promise.all([
-      this.#permissions.authorize(
-        [
-          {
-            permission: k2ServiceRuntimeReadPermission,
-            resourceRef: entityRef,
-          },
-        ],
-        { credentials },
-      ),
-      this.#services.get(ref),
+    const [, service] = await Promise.all([
+      this.#gate.authorize(entityRef, caller, {
+        permission: k2ServiceRuntimeReadPermission,
+        verb: 'read the runtime of',
+      }),
+      this.#resolver.service(ref),
     ]);
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`You may not read the runtime of ${entityRef}`);
-    }
-    if (!entity) throw new NotFoundError(`No such entity ${entityRef}`);
-
-    const spec = readServiceSpec(entity, this.#environments.model);
+    const { spec } = service;
     return {
       entityRef,
       kubernetesId: spec.kubernetesId,

@@ -1,6 +1,5 @@
 import {
   HistoryQuery,
-  NewActivity,
   NewRelease,
   ReleasePatch,
   ReleaseStore,
@@ -60,13 +59,5 @@ export class ReleaseChangeReporter implements ReleaseStore {
 
   history(query: HistoryQuery) {
     return this.#store.history(query);
-  }
-
-  addActivity(activity: NewActivity) {
-    return this.#store.addActivity(activity);
-  }
-
-  listActivity(service: string, options: { limit: number; before?: string }) {
-    return this.#store.listActivity(service, options);
   }
 }

@@ -51,6 +51,8 @@ export interface ActionAccess {
    * (e.g. a release id for `k2.release.approve`).
    */
   resourceRef?: string;
+  /** The whole refusal message, when "You may not <verb> <service>" would not do. */
+  refusal?: string;
 }
 
 /**
@@ -99,7 +101,9 @@ export class K2ActionGate {
       { credentials: caller.credentials },
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`You may not ${access.verb} ${service}`);
+      throw new NotAllowedError(
+        access.refusal ?? `You may not ${access.verb} ${service}`,
+      );
     }
   }
 
