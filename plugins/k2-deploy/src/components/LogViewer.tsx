@@ -1,3 +1,6 @@
+// Not core-components' LogViewer: its search box has only a placeholder (no id or label
+// to name it by), it re-reads the whole text on every chunk and has no line cap; follow,
+// previous container and download would sit outside it anyway. It adds ANSI colours only.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';

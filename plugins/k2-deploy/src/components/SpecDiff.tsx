@@ -1,5 +1,9 @@
+import { useState } from 'react';
+import { diffArrays } from 'diff';
 import { K2Release } from '@internal/plugin-k2-common';
 import Button from '@material-ui/core/Button';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
+import Switch from '@material-ui/core/Switch';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
@@ -44,49 +48,62 @@ export function specLines(value: unknown, prefix = ''): string[] {
 
 type Row = { left?: string; right?: string; changed: boolean };
 
-/** Side-by-side rows of two line lists, aligned on their longest common subsequence. */
+const pathOf = (line: string) => line.slice(0, line.indexOf(': '));
+
+/**
+ * Side-by-side rows of two line lists, aligned by `diff`'s array diff. Within a changed
+ * block, a removed and an added line with the same path share a row: old left, new right.
+ */
 export function diffRows(a: string[], b: string[]): Row[] {
-  const n = a.length;
-  const m = b.length;
-  const lcs = Array.from({ length: n + 1 }, () =>
-    new Array<number>(m + 1).fill(0),
-  );
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i][j] =
-        a[i] === b[j]
-          ? lcs[i + 1][j + 1] + 1
-          : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-    }
-  }
   const rows: Row[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
-      rows.push({ left: a[i++], right: b[j++], changed: false });
-    } else if (j < m && (i === n || lcs[i][j + 1] > lcs[i + 1][j])) {
-      rows.push({ right: b[j++], changed: true });
+  let removed: string[] = [];
+  const pair = (added: string[]) => {
+    let i = 0;
+    let j = 0;
+    while (i < removed.length || j < added.length) {
+      const left = removed[i];
+      const right = added[j];
+      if (
+        left !== undefined &&
+        right !== undefined &&
+        pathOf(left) === pathOf(right)
+      ) {
+        rows.push({ left, right, changed: true });
+        i++;
+        j++;
+      } else if (
+        right !== undefined &&
+        (left === undefined ||
+          added.slice(j + 1).some(l => pathOf(l) === pathOf(left)))
+      ) {
+        // The removed line pairs with a later addition: this one comes first.
+        rows.push({ right, changed: true });
+        j++;
+      } else {
+        rows.push({ left, changed: true });
+        i++;
+      }
+    }
+    removed = [];
+  };
+  for (const change of diffArrays(a, b)) {
+    if (change.removed) {
+      removed.push(...change.value);
+    } else if (change.added) {
+      pair(change.value);
     } else {
-      rows.push({ left: a[i++], changed: true });
+      pair([]);
+      rows.push(
+        ...change.value.map(line => ({
+          left: line,
+          right: line,
+          changed: false,
+        })),
+      );
     }
   }
-  // Pair a removal with the addition that follows it, so a changed value sits on one row.
-  const paired: Row[] = [];
-  for (const row of rows) {
-    const last = paired[paired.length - 1];
-    if (
-      row.right !== undefined &&
-      row.left === undefined &&
-      last?.changed &&
-      last.right === undefined
-    ) {
-      last.right = row.right;
-    } else {
-      paired.push({ ...row });
-    }
-  }
-  return paired;
+  pair([]);
+  return rows;
 }
 
 /** Two releases' full specs side by side, changes highlighted. */
@@ -97,8 +114,10 @@ export function SpecDiff(props: {
 }) {
   const classes = useStyles();
   const { older, newer } = props;
+  const [changedOnly, setChangedOnly] = useState(false);
   const rows = diffRows(specLines(older.spec), specLines(newer.spec));
   const changes = rows.filter(r => r.changed).length;
+  const shown = changedOnly ? rows.filter(r => r.changed) : rows;
   return (
     <Dialog open onClose={props.onClose} fullWidth maxWidth="lg">
       <DialogTitle>
@@ -114,7 +133,7 @@ export function SpecDiff(props: {
             </tr>
           </thead>
           <tbody>
-            {rows.map((row, k) => (
+            {shown.map((row, k) => (
               <tr key={k}>
                 <td
                   className={`${classes.cell} ${
@@ -136,6 +155,16 @@ export function SpecDiff(props: {
         </table>
       </DialogContent>
       <DialogActions>
+        <FormControlLabel
+          control={
+            <Switch
+              checked={changedOnly}
+              onChange={e => setChangedOnly(e.target.checked)}
+              color="primary"
+            />
+          }
+          label="Changed only"
+        />
         <Button onClick={props.onClose}>Close</Button>
       </DialogActions>
     </Dialog>
