@@ -1,7 +1,6 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
-import { ResponseError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { K2Release } from '@internal/plugin-k2-common';
+import { K2DeployClient } from '@internal/plugin-k2-deploy-common';
 
 const FINISHED = ['succeeded', 'failed', 'timed-out', 'rejected'];
 
@@ -73,36 +72,26 @@ export function createK2ReleaseAction(options: {
         );
       }
       const [, namespace, name] = match;
-      const base = await discovery.getBaseUrl('k2-deploy');
-      const call = async <T>(path: string, init?: RequestInit): Promise<T> => {
-        const { token } = await auth.getPluginRequestToken({
-          onBehalfOf: await ctx.getInitiatorCredentials(),
-          targetPluginId: 'k2-deploy',
-        });
-        const response = await fetch(`${base}${path}`, {
-          ...init,
-          headers: {
-            ...init?.headers,
-            Authorization: `Bearer ${token}`,
+      // The Deploy API through its typed client, as the template runner: the engine's
+      // own words (bad input, permission, conflict) fail the step.
+      const client = new K2DeployClient({
+        discoveryApi: discovery,
+        fetchApi: {
+          async fetch(input, init) {
+            const { token } = await auth.getPluginRequestToken({
+              onBehalfOf: await ctx.getInitiatorCredentials(),
+              targetPluginId: 'k2-deploy',
+            });
+            const request = new Request(input, init);
+            request.headers.set('Authorization', `Bearer ${token}`);
+            return fetch(request);
           },
-        });
-        if (!response.ok) {
-          // The engine's own words (bad input, permission, conflict) fail the step.
-          const error = await ResponseError.fromResponse(response);
-          throw new Error(error.body?.error?.message ?? error.message);
-        }
-        return (await response.json()) as T;
-      };
-
-      let release = await call<K2Release>(
-        `/services/${encodeURIComponent(namespace)}/${encodeURIComponent(
-          name,
-        )}/releases`,
-        {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ environment, image, replicas, message }),
         },
+      });
+
+      let release = await client.release(
+        { namespace, name },
+        { environment, image, replicas, message },
       );
       ctx.logger.info(
         `Release #${release.number} of ${entityRef} to ${environment}: ${release.status}`,
@@ -115,9 +104,7 @@ export function createK2ReleaseAction(options: {
         ) {
           if (ctx.signal?.aborted) throw new Error('The task was cancelled');
           await new Promise(r => setTimeout(r, pollIntervalMs));
-          release = await call<K2Release>(
-            `/releases/${encodeURIComponent(release.id)}`,
-          );
+          release = await client.getRelease(release.id);
           const progress = release.progress
             .map(p => `${p.cluster} ${p.ready}/${p.replicas} ready`)
             .join(', ');

@@ -1,6 +1,6 @@
 import { ReactElement } from 'react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { RenderResult } from '@testing-library/react';
+import { configure, RenderResult } from '@testing-library/react';
 import userEvent, {
   PointerEventsCheckLevel,
 } from '@testing-library/user-event';
@@ -9,6 +9,10 @@ import { ServiceName } from '../api/K2DeployApi';
 import { DeployTab } from '../components/DeployTab';
 import { K2_CONFIG, OWNER_GROUP, serviceEntity, SERVICE } from './fixtures';
 import { createK2DeployApi } from './mockK2DeployApi';
+
+// The Deploy tab loads in steps (permissions, identity, then each view's first
+// answer); on a busy machine that takes longer than findBy's default second.
+configure({ asyncUtilTimeout: 5000 });
 
 type K2DeployApiMock = ReturnType<typeof createK2DeployApi>;
 

@@ -2,17 +2,11 @@ import { ResponseError } from '@backstage/errors';
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
   K2Activity,
-  K2EventList,
-  K2HistoricalContainerList,
-  K2InstanceUsage,
-  K2LogQuery,
   K2Autoscaling,
-  K2Release,
+  K2LogQuery,
   K2ReleaseInput,
-  K2ReleaseList,
-  K2ReplicaRecommendation,
-  K2ServiceRuntime,
 } from '@internal/plugin-k2-common';
+import { K2DeployClient as K2DeployHttpClient } from '@internal/plugin-k2-deploy-common';
 import { InstanceName, K2DeployApi, ServiceName } from './K2DeployApi';
 
 function queryOf(options: object) {
@@ -23,42 +17,114 @@ function queryOf(options: object) {
   return query;
 }
 
-/** {@link K2DeployApi} over HTTP, through the app's discovery and fetch APIs. */
+/**
+ * {@link K2DeployApi} over HTTP, through the app's discovery and fetch APIs: the Deploy
+ * API through the shared typed client, the activity log from the k2 core plugin, and
+ * logs streamed as they arrive.
+ */
 export class K2DeployClient implements K2DeployApi {
+  readonly #http: K2DeployHttpClient;
+
   constructor(
     private readonly options: {
       discoveryApi: DiscoveryApi;
       fetchApi: FetchApi;
     },
-  ) {}
+  ) {
+    this.#http = new K2DeployHttpClient({
+      ...options,
+      errorFromResponse: response => ResponseError.fromResponse(response),
+    });
+  }
 
   async #fetch(
+    pluginId: string,
     path: string,
-    init?: { method: string; body?: unknown; signal?: AbortSignal },
+    signal?: AbortSignal,
   ): Promise<Response> {
-    const base = await this.options.discoveryApi.getBaseUrl('k2-deploy');
+    const base = await this.options.discoveryApi.getBaseUrl(pluginId);
     const response = await this.options.fetchApi.fetch(`${base}${path}`, {
-      method: init?.method ?? 'GET',
-      headers:
-        init?.body !== undefined ? { 'Content-Type': 'application/json' } : {},
-      body: init?.body !== undefined ? JSON.stringify(init.body) : undefined,
-      signal: init?.signal,
+      signal,
     });
     if (!response.ok) throw await ResponseError.fromResponse(response);
     return response;
   }
 
-  async #call<T>(
-    path: string,
-    init?: { method: string; body?: unknown },
-  ): Promise<T> {
-    return (await (await this.#fetch(path, init)).json()) as T;
+  #instancePath(s: ServiceName, i: InstanceName) {
+    return [
+      'services',
+      s.namespace,
+      s.name,
+      'environments',
+      i.environment,
+      'instances',
+      i.cluster,
+      i.pod,
+    ]
+      .map(encodeURIComponent)
+      .join('/');
   }
 
-  #instance(service: ServiceName, i: InstanceName) {
-    return `${this.#service(service)}/environments/${encodeURIComponent(
-      i.environment,
-    )}/instances/${encodeURIComponent(i.cluster)}/${encodeURIComponent(i.pod)}`;
+  getRuntime(service: ServiceName) {
+    return this.#http.getRuntime(service);
+  }
+
+  getReleases(
+    service: ServiceName,
+    options: { environment?: string; before?: string; limit?: number },
+  ) {
+    return this.#http.getReleases(service, options);
+  }
+
+  getRelease(id: string) {
+    return this.#http.getRelease(id);
+  }
+
+  release(service: ServiceName, input: K2ReleaseInput) {
+    return this.#http.release(service, input);
+  }
+
+  rollback(id: string, message?: string) {
+    return this.#http.rollback(id, { message });
+  }
+
+  approve(id: string) {
+    return this.#http.approve(id);
+  }
+
+  reject(id: string, reason?: string) {
+    return this.#http.reject(id, { reason });
+  }
+
+  scale(service: ServiceName, environment: string, replicas: number) {
+    return this.#http.scale(service, environment, { replicas });
+  }
+
+  restart(service: ServiceName, environment: string) {
+    return this.#http.restart(service, environment);
+  }
+
+  setAutoscaling(
+    service: ServiceName,
+    environment: string,
+    autoscaling: K2Autoscaling | null,
+  ) {
+    return this.#http.setAutoscaling(service, environment, autoscaling);
+  }
+
+  getRecommendation(service: ServiceName, environment: string) {
+    return this.#http.getRecommendation(service, environment);
+  }
+
+  /** The activity log belongs to K2's core plugin, which every capability writes to. */
+  async getActivity(
+    service: ServiceName,
+    options: { before?: string; limit?: number },
+  ): Promise<{ items: K2Activity[]; nextCursor?: string }> {
+    const path = `/services/${encodeURIComponent(
+      service.namespace,
+    )}/${encodeURIComponent(service.name)}/activity?${queryOf(options)}`;
+    return (await this.#fetch('k2', path)).json();
   }
 
   getInstanceHistory(
@@ -70,9 +136,7 @@ export class K2DeployClient implements K2DeployApi {
       limit?: number;
     },
   ) {
-    return this.#call<K2HistoricalContainerList>(
-      `${this.#service(service)}/instances/history?${queryOf(options)}`,
-    );
+    return this.#http.getInstanceHistory(service, options);
   }
 
   getEvents(
@@ -84,15 +148,11 @@ export class K2DeployClient implements K2DeployApi {
       warningsOnly?: boolean;
     },
   ) {
-    return this.#call<K2EventList>(
-      `${this.#service(service)}/events?${queryOf(options)}`,
-    );
+    return this.#http.getEvents(service, options);
   }
 
   getUsage(service: ServiceName, instance: InstanceName) {
-    return this.#call<K2InstanceUsage>(
-      `${this.#instance(service, instance)}/usage`,
-    );
+    return this.#http.getUsage(service, instance);
   }
 
   async readLogs(
@@ -103,8 +163,9 @@ export class K2DeployClient implements K2DeployApi {
     signal: AbortSignal,
   ): Promise<void> {
     const response = await this.#fetch(
-      `${this.#instance(service, instance)}/logs?${queryOf(query)}`,
-      { method: 'GET', signal },
+      'k2-deploy',
+      `/${this.#instancePath(service, instance)}/logs?${queryOf(query)}`,
+      signal,
     );
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
@@ -125,7 +186,8 @@ export class K2DeployClient implements K2DeployApi {
     query: { container?: string; previous?: boolean },
   ): Promise<void> {
     const response = await this.#fetch(
-      `${this.#instance(service, instance)}/logs?${queryOf({
+      'k2-deploy',
+      `/${this.#instancePath(service, instance)}/logs?${queryOf({
         ...query,
         download: true,
       })}`,
@@ -149,127 +211,14 @@ export class K2DeployClient implements K2DeployApi {
     instance: InstanceName,
     inTraffic: boolean,
   ): Promise<void> {
-    await this.#fetch(`${this.#instance(service, instance)}/traffic`, {
-      method: 'PUT',
-      body: { inTraffic },
-    });
+    await this.#http.setTraffic(service, instance, inTraffic);
   }
 
-  async restartInstance(
-    service: ServiceName,
-    instance: InstanceName,
-  ): Promise<void> {
-    await this.#fetch(`${this.#instance(service, instance)}/restart`, {
-      method: 'POST',
-    });
+  restartInstance(service: ServiceName, instance: InstanceName) {
+    return this.#http.restartInstance(service, instance);
   }
 
-  async destroyInstance(
-    service: ServiceName,
-    instance: InstanceName,
-  ): Promise<void> {
-    await this.#fetch(this.#instance(service, instance), { method: 'DELETE' });
-  }
-
-  #service(s: ServiceName) {
-    return `/services/${encodeURIComponent(s.namespace)}/${encodeURIComponent(
-      s.name,
-    )}`;
-  }
-
-  getRuntime(service: ServiceName) {
-    return this.#call<K2ServiceRuntime>(`${this.#service(service)}/runtime`);
-  }
-
-  getReleases(
-    service: ServiceName,
-    options: { environment?: string; before?: string; limit?: number },
-  ) {
-    return this.#call<K2ReleaseList>(
-      `${this.#service(service)}/releases?${queryOf(options)}`,
-    );
-  }
-
-  getRelease(id: string) {
-    return this.#call<K2Release>(`/releases/${encodeURIComponent(id)}`);
-  }
-
-  release(service: ServiceName, input: K2ReleaseInput) {
-    return this.#call<K2Release>(`${this.#service(service)}/releases`, {
-      method: 'POST',
-      body: input,
-    });
-  }
-
-  rollback(id: string, message?: string) {
-    return this.#call<K2Release>(
-      `/releases/${encodeURIComponent(id)}/rollback`,
-      { method: 'POST', body: { message } },
-    );
-  }
-
-  approve(id: string) {
-    return this.#call<K2Release>(
-      `/releases/${encodeURIComponent(id)}/approve`,
-      {
-        method: 'POST',
-        body: {},
-      },
-    );
-  }
-
-  reject(id: string, reason?: string) {
-    return this.#call<K2Release>(`/releases/${encodeURIComponent(id)}/reject`, {
-      method: 'POST',
-      body: { reason },
-    });
-  }
-
-  scale(service: ServiceName, environment: string, replicas: number) {
-    return this.#call<K2Release>(
-      `${this.#service(service)}/environments/${encodeURIComponent(
-        environment,
-      )}/scale`,
-      { method: 'POST', body: { replicas } },
-    );
-  }
-
-  restart(service: ServiceName, environment: string) {
-    return this.#call<K2Release>(
-      `${this.#service(service)}/environments/${encodeURIComponent(
-        environment,
-      )}/restart`,
-      { method: 'POST', body: {} },
-    );
-  }
-
-  setAutoscaling(
-    service: ServiceName,
-    environment: string,
-    autoscaling: K2Autoscaling | null,
-  ) {
-    const path = `${this.#service(service)}/environments/${encodeURIComponent(
-      environment,
-    )}/autoscaling`;
-    return autoscaling
-      ? this.#call<K2Release>(path, { method: 'PUT', body: autoscaling })
-      : this.#call<K2Release>(path, { method: 'DELETE' });
-  }
-
-  getRecommendation(service: ServiceName, environment: string) {
-    return this.#call<K2ReplicaRecommendation>(
-      `${this.#service(service)}/environments/${encodeURIComponent(
-        environment,
-      )}/recommendation`,
-    );
-  }
-
-  getActivity(
-    service: ServiceName,
-    options: { before?: string; limit?: number },
-  ) {
-    return this.#call<{ items: K2Activity[]; nextCursor?: string }>(
-      `${this.#service(service)}/activity?${queryOf(options)}`,
-    );
+  destroyInstance(service: ServiceName, instance: InstanceName) {
+    return this.#http.destroyInstance(service, instance);
   }
 }

@@ -1,0 +1,291 @@
+import createClient, { Middleware } from 'openapi-fetch';
+import type { components, paths } from '../generated/openapi';
+
+type Schemas = components['schemas'];
+
+/** Types of the Deploy API, from its OpenAPI document. */
+export type K2DeployRelease = Schemas['Release'];
+export type K2DeployReleaseList = Schemas['ReleaseList'];
+export type K2DeployReleaseInput = Schemas['ReleaseInput'];
+export type K2DeployAutoscaling = Schemas['Autoscaling'];
+export type K2DeployErrorBody = Schemas['Error'];
+
+/** A service as the Deploy API names it: its catalog namespace and name. */
+export interface K2DeployService {
+  namespace: string;
+  name: string;
+}
+
+/** One instance: the environment and cluster it runs in, and its pod name. */
+export interface K2DeployInstance {
+  environment: string;
+  cluster: string;
+  pod: string;
+}
+
+/**
+ * A response other than 2xx from the Deploy API: its status and the backend's own
+ * message (which names the field, the permission or the conflict).
+ */
+export class K2DeployError extends Error {
+  readonly name = 'K2DeployError';
+
+  constructor(
+    message: string,
+    readonly statusCode: number,
+    readonly body?: K2DeployErrorBody,
+  ) {
+    super(message);
+  }
+
+  static async fromResponse(response: Response): Promise<K2DeployError> {
+    const text = await response.text();
+    let body: K2DeployErrorBody | undefined;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return new K2DeployError(
+      body?.error?.message ??
+        `Request failed with ${response.status} ${response.statusText}`,
+      response.status,
+      body,
+    );
+  }
+}
+
+export interface K2DeployClientOptions {
+  discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
+  /** The fetch to call with (the app's fetchApi, or one that adds a token). */
+  fetchApi?: { fetch: typeof fetch };
+  /** Turns an unsuccessful response into the error to throw; K2DeployError by default. */
+  errorFromResponse?: (response: Response) => Promise<Error>;
+}
+
+/**
+ * The Deploy API over HTTP, typed by its OpenAPI document; shared by the Deploy tab and
+ * the scaffolder action. Every method resolves to the response body or throws the
+ * backend's error.
+ */
+export class K2DeployClient {
+  readonly #options: K2DeployClientOptions;
+  readonly #errors: Middleware;
+
+  constructor(options: K2DeployClientOptions) {
+    this.#options = options;
+    const toError = options.errorFromResponse ?? K2DeployError.fromResponse;
+    this.#errors = {
+      async onResponse({ response }) {
+        if (!response.ok) throw await toError(response);
+        return undefined;
+      },
+    };
+  }
+
+  async #client() {
+    const { discoveryApi, fetchApi } = this.#options;
+    const client = createClient<paths>({
+      baseUrl: await discoveryApi.getBaseUrl('k2-deploy'),
+      fetch: request => (fetchApi?.fetch ?? fetch)(request),
+    });
+    client.use(this.#errors);
+    return client;
+  }
+
+  async getRuntime(service: K2DeployService) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/services/{namespace}/{name}/runtime', {
+      params: { path: service },
+    });
+    return data!;
+  }
+
+  async getReleases(
+    service: K2DeployService,
+    query: { environment?: string; before?: string; limit?: number } = {},
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/services/{namespace}/{name}/releases', {
+      params: { path: service, query },
+    });
+    return data!;
+  }
+
+  async getRelease(id: string) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/releases/{id}', { params: { path: { id } } });
+    return data!;
+  }
+
+  async release(service: K2DeployService, input: K2DeployReleaseInput) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/services/{namespace}/{name}/releases', {
+      params: { path: service },
+      body: input,
+    });
+    return data!;
+  }
+
+  async rollback(id: string, input: { message?: string } = {}) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/releases/{id}/rollback', {
+      params: { path: { id } },
+      body: input,
+    });
+    return data!;
+  }
+
+  async approve(id: string) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/releases/{id}/approve', { params: { path: { id } }, body: {} });
+    return data!;
+  }
+
+  async reject(id: string, input: { reason?: string } = {}) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/releases/{id}/reject', {
+      params: { path: { id } },
+      body: input,
+    });
+    return data!;
+  }
+
+  async scale(
+    service: K2DeployService,
+    environment: string,
+    input: { replicas: number },
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/services/{namespace}/{name}/environments/{environment}/scale', {
+      params: { path: { ...service, environment } },
+      body: input,
+    });
+    return data!;
+  }
+
+  async restart(service: K2DeployService, environment: string) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/services/{namespace}/{name}/environments/{environment}/restart', {
+      params: { path: { ...service, environment } },
+    });
+    return data!;
+  }
+
+  /** Turns autoscaling on with these settings, or off with `null`. */
+  async setAutoscaling(
+    service: K2DeployService,
+    environment: string,
+    settings: K2DeployAutoscaling | null,
+  ) {
+    const client = await this.#client();
+    const path =
+      '/services/{namespace}/{name}/environments/{environment}/autoscaling' as const;
+    const params = { path: { ...service, environment } };
+    const { data } = settings
+      ? await client.PUT(path, { params, body: settings })
+      : await client.DELETE(path, { params });
+    return data!;
+  }
+
+  async getRecommendation(service: K2DeployService, environment: string) {
+    const { data } = await (
+      await this.#client()
+    ).GET(
+      '/services/{namespace}/{name}/environments/{environment}/recommendation',
+      { params: { path: { ...service, environment } } },
+    );
+    return data!;
+  }
+
+  async getInstanceHistory(
+    service: K2DeployService,
+    query: {
+      environment?: string;
+      cluster?: string;
+      before?: string;
+      limit?: number;
+    } = {},
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/services/{namespace}/{name}/instances/history', {
+      params: { path: service, query },
+    });
+    return data!;
+  }
+
+  async getEvents(
+    service: K2DeployService,
+    query: {
+      environment?: string;
+      cluster?: string;
+      pod?: string;
+      warningsOnly?: boolean;
+    } = {},
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/services/{namespace}/{name}/events', {
+      params: { path: service, query },
+    });
+    return data!;
+  }
+
+  async getUsage(service: K2DeployService, instance: K2DeployInstance) {
+    const { data } = await (
+      await this.#client()
+    ).GET(
+      '/services/{namespace}/{name}/environments/{environment}/instances/{cluster}/{pod}/usage',
+      { params: { path: { ...service, ...instance } } },
+    );
+    return data!;
+  }
+
+  async setTraffic(
+    service: K2DeployService,
+    instance: K2DeployInstance,
+    inTraffic: boolean,
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).PUT(
+      '/services/{namespace}/{name}/environments/{environment}/instances/{cluster}/{pod}/traffic',
+      { params: { path: { ...service, ...instance } }, body: { inTraffic } },
+    );
+    return data!;
+  }
+
+  async restartInstance(
+    service: K2DeployService,
+    instance: K2DeployInstance,
+  ): Promise<void> {
+    await (
+      await this.#client()
+    ).POST(
+      '/services/{namespace}/{name}/environments/{environment}/instances/{cluster}/{pod}/restart',
+      { params: { path: { ...service, ...instance } } },
+    );
+  }
+
+  async destroyInstance(
+    service: K2DeployService,
+    instance: K2DeployInstance,
+  ): Promise<void> {
+    await (
+      await this.#client()
+    ).DELETE(
+      '/services/{namespace}/{name}/environments/{environment}/instances/{cluster}/{pod}',
+      { params: { path: { ...service, ...instance } } },
+    );
+  }
+}

@@ -1,0 +1,247 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import {
+  APPROVER_GROUP,
+  IMAGE_REPOSITORY,
+  OWNER_GROUP,
+  release,
+  releaseList,
+} from '../__testUtils__/fixtures';
+import { createK2DeployApi } from '../__testUtils__/mockK2DeployApi';
+import { renderDeployTab, setupUser } from '../__testUtils__/render';
+
+// The whole tab renders three tables and two environments; 5 s is too tight on a
+// shared machine.
+jest.setTimeout(30_000);
+
+const REFUSED = 'Only the service’s owners (and platform admins) may do this';
+
+/** The Test environment's panel, once its history has loaded. */
+async function testPanel() {
+  const panel = await screen.findByRole('region', { name: 'Test environment' });
+  await within(panel).findByText(/Running #7/);
+  return within(panel);
+}
+
+/** The environment's Release, Scale and Restart buttons. */
+function actions(panel: ReturnType<typeof within>, environment = 'Test') {
+  const group = within(
+    panel.getByRole('group', { name: `Actions in ${environment}` }),
+  );
+  return {
+    release: group.getByRole('button', { name: 'Release' }),
+    scale: group.getByRole('button', { name: 'Scale' }),
+    restart: group.getByRole('button', { name: 'Restart' }),
+  };
+}
+
+/** A release to prod waiting for an approver. */
+const waiting = release({
+  environment: 'prod',
+  number: 3,
+  status: 'pending-approval',
+  message: 'Refunds for EU cards',
+  createdBy: 'user:default/bob',
+  startedAt: undefined,
+  finishedAt: undefined,
+  spec: {
+    image: `${IMAGE_REPOSITORY}:1.5.0`,
+    clusters: [
+      { name: 'prod-a', replicas: 2, weight: 60 },
+      { name: 'prod-b', replicas: 2, weight: 40 },
+    ],
+    replicas: 4,
+  },
+});
+
+function withWaitingProdRelease(api: ReturnType<typeof createK2DeployApi>) {
+  const fallback = api.getReleases.getMockImplementation()!;
+  api.getReleases.mockImplementation(async (service, options) =>
+    options.environment === 'prod'
+      ? releaseList([waiting])
+      : fallback(service, options),
+  );
+  api.approve.mockResolvedValue({ ...waiting, status: 'applying' });
+}
+
+describe('DeployTab', () => {
+  describe('for an owner of the service', () => {
+    it('offers release, scale, restart and rollback', async () => {
+      renderDeployTab(createK2DeployApi(), { allow: true });
+      const panel = await testPanel();
+
+      const buttons = actions(panel);
+      expect(buttons.release).toBeEnabled();
+      expect(buttons.scale).toBeEnabled();
+      expect(buttons.restart).toBeEnabled();
+      expect(screen.queryByTitle(REFUSED)).not.toBeInTheDocument();
+      expect(
+        panel.getByRole('button', { name: 'Roll back to #6' }),
+      ).toBeEnabled();
+    });
+
+    it('asks before restarting, and cancelling restarts nothing', async () => {
+      const api = createK2DeployApi();
+      const { service } = renderDeployTab(api);
+      const user = setupUser();
+      const panel = await testPanel();
+
+      await user.click(actions(panel).restart);
+      const dialog = screen.getByRole('dialog', { name: 'Restart Test?' });
+      expect(dialog).toHaveTextContent(/Every pod is replaced, one at a time/);
+      await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+      await waitFor(() =>
+        expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+      );
+      expect(api.restart).not.toHaveBeenCalled();
+
+      await user.click(actions(panel).restart);
+      await user.click(
+        within(screen.getByRole('dialog')).getByRole('button', {
+          name: 'Restart',
+        }),
+      );
+      await waitFor(() => expect(api.restart).toHaveBeenCalledTimes(1));
+      expect(api.restart).toHaveBeenCalledWith(service, 'test');
+    });
+
+    it('asks before rolling back, naming what comes back', async () => {
+      const api = createK2DeployApi();
+      renderDeployTab(api);
+      const user = setupUser();
+      const panel = await testPanel();
+
+      await user.click(panel.getByRole('button', { name: 'Roll back to #6' }));
+      const dialog = screen.getByRole('dialog', {
+        name: 'Roll back Test to #6?',
+      });
+      expect(dialog).toHaveTextContent('1.4.1 × 2');
+      await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+      expect(api.rollback).not.toHaveBeenCalled();
+
+      await user.click(panel.getByRole('button', { name: 'Roll back to #6' }));
+      await user.click(
+        within(screen.getByRole('dialog')).getByRole('button', {
+          name: 'Roll back',
+        }),
+      );
+      await waitFor(() =>
+        expect(api.rollback).toHaveBeenCalledWith('rel-test-6'),
+      );
+    });
+  });
+
+  describe('for someone the policy refuses', () => {
+    it('disables release, scale, restart and rollback and says why', async () => {
+      renderDeployTab(createK2DeployApi(), { allow: false });
+      const panel = await testPanel();
+
+      for (const button of Object.values(actions(panel))) {
+        expect(button).toBeDisabled();
+        // The reason is the tooltip of the disabled button.
+        expect(button.closest('[title]')).toHaveAttribute('title', REFUSED);
+      }
+      expect(
+        panel.getByRole('button', { name: 'Roll back to #6' }),
+      ).toBeDisabled();
+    });
+
+    it('disables the actions on an instance and says why', async () => {
+      renderDeployTab(createK2DeployApi(), { allow: false });
+      const user = setupUser();
+      const instances = within(
+        await screen.findByRole('table', { name: 'Live instances' }),
+      );
+
+      await user.click(instances.getByText('payment-gateway-7d9c5b6f4-x2x8k'));
+      const panel = within(
+        screen.getByRole('group', {
+          name: 'Actions on payment-gateway-7d9c5b6f4-x2x8k',
+        }),
+      );
+      for (const name of [
+        'Take out of traffic',
+        'Restart instance',
+        'Destroy instance',
+      ]) {
+        const button = panel.getByRole('button', { name });
+        expect(button).toBeDisabled();
+        expect(button.closest('[title]')).toHaveAttribute('title', REFUSED);
+      }
+    });
+  });
+
+  describe('a release waiting for approval', () => {
+    it('lets an approver approve it', async () => {
+      const api = createK2DeployApi();
+      withWaitingProdRelease(api);
+      renderDeployTab(api, { groups: ['user:default/carol', APPROVER_GROUP] });
+      const user = setupUser();
+
+      const inFlight = within(
+        await screen.findByLabelText('Release in flight'),
+      );
+      expect(
+        inFlight.getByRole('heading', { name: '#3 1.5.0 by bob' }),
+      ).toBeInTheDocument();
+      expect(inFlight.getByText('Waiting for approval')).toBeInTheDocument();
+      expect(inFlight.getByText('“Refunds for EU cards”')).toBeInTheDocument();
+      expect(
+        inFlight.getByText(
+          'Nothing changes in the clusters until an approver approves.',
+        ),
+      ).toBeInTheDocument();
+      expect(inFlight.getByRole('button', { name: 'Reject' })).toBeEnabled();
+
+      await user.click(inFlight.getByRole('button', { name: 'Approve' }));
+      await waitFor(() =>
+        expect(api.approve).toHaveBeenCalledWith('rel-prod-3'),
+      );
+      expect(api.reject).not.toHaveBeenCalled();
+    });
+
+    it('lets an approver reject it after confirming', async () => {
+      const api = createK2DeployApi();
+      withWaitingProdRelease(api);
+      renderDeployTab(api, { groups: [APPROVER_GROUP] });
+      const user = setupUser();
+
+      const inFlight = within(
+        await screen.findByLabelText('Release in flight'),
+      );
+      await user.click(inFlight.getByRole('button', { name: 'Reject' }));
+      const dialog = screen.getByRole('dialog', {
+        name: 'Reject release #3?',
+      });
+      await user.click(within(dialog).getByRole('button', { name: 'Reject' }));
+      await waitFor(() =>
+        expect(api.reject).toHaveBeenCalledWith('rel-prod-3'),
+      );
+      expect(api.approve).not.toHaveBeenCalled();
+    });
+
+    it('tells anyone else whom it waits for, and holds other actions', async () => {
+      const api = createK2DeployApi();
+      withWaitingProdRelease(api);
+      renderDeployTab(api, { groups: [OWNER_GROUP] });
+
+      const box = await screen.findByLabelText('Release in flight');
+      const inFlight = within(box);
+      expect(box).toHaveTextContent(
+        'Waiting for a member of release-approvers.',
+      );
+      expect(
+        inFlight.queryByRole('button', { name: 'Approve' }),
+      ).not.toBeInTheDocument();
+
+      const prod = within(
+        screen.getByRole('region', { name: 'Production environment' }),
+      );
+      const { release: releaseButton } = actions(prod, 'Production');
+      expect(releaseButton).toBeDisabled();
+      expect(releaseButton.closest('[title]')).toHaveAttribute(
+        'title',
+        'Release #3 is in flight',
+      );
+    });
+  });
+});
