@@ -3,9 +3,8 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { K2Activity } from '@internal/plugin-k2-common';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
-import { EntityRef } from './EntityRef';
-import { ago } from './format';
-import { usePolling } from './usePolling';
+import { ago, shortRef } from './format';
+import { useLiveRefresh } from './useLiveRefresh';
 import { ResponseErrorPanel } from '@backstage/core-components';
 
 const columns: TableColumn<K2Activity>[] = [
@@ -17,7 +16,7 @@ const columns: TableColumn<K2Activity>[] = [
       </span>
     ),
   },
-  { title: 'Who', render: a => <EntityRef entityRef={a.actor} /> },
+  { title: 'Who', render: a => shortRef(a.actor) },
   { title: 'Environment', field: 'environment' },
   { title: 'Action', field: 'action' },
   {
@@ -36,9 +35,9 @@ const columns: TableColumn<K2Activity>[] = [
 /** Every mutating action on the service, by anyone, with its result. */
 export function ActivityLog({ service }: { service: ServiceName }) {
   const api = useApi(k2DeployApiRef);
-  const { value, error } = usePolling(
+  const { value, error } = useLiveRefresh(
     () => api.getActivity(service, { limit: 50 }),
-    () => 10_000,
+    { service, intervalMs: () => 10_000 },
     [service.namespace, service.name],
   );
   if (error && !value) return <ResponseErrorPanel error={error} />;

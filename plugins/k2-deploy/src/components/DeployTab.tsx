@@ -27,7 +27,7 @@ import { k2DeployApiRef } from '../api/K2DeployApi';
 import { ActivityLog } from './ActivityLog';
 import { EnvironmentPanel } from './EnvironmentPanel';
 import { InstancesSection } from './InstancesSection';
-import { usePolling } from './usePolling';
+import { useLiveRefresh } from './useLiveRefresh';
 
 /**
  * The Deploy tab: per environment, what runs and what rolls out, with release,
@@ -77,9 +77,9 @@ export function DeployTab() {
     async () => (await identity.getBackstageIdentity()).ownershipEntityRefs,
     [identity],
   );
-  const runtime = usePolling(
+  const runtime = useLiveRefresh(
     () => api.getRuntime(service),
-    () => 5000,
+    { service, intervalMs: () => 5000 },
     [service.namespace, service.name],
   );
 

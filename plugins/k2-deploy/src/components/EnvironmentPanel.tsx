@@ -13,14 +13,13 @@ import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { ActionDialog } from './ActionDialog';
-import { EntityRef } from './EntityRef';
-import { ago, imageTag, isActive } from './format';
+import { ago, imageTag, isActive, shortRef } from './format';
 import { HistoryTable } from './HistoryTable';
 import { ReleaseDialog } from './ReleaseDialog';
 import { ReleaseProgress } from './ReleaseProgress';
 import { ReleaseStatus } from './ReleaseStatus';
 import { ScaleDialog } from './ScaleDialog';
-import { usePolling } from './usePolling';
+import { useLiveRefresh } from './useLiveRefresh';
 
 export interface Abilities {
   release: boolean;
@@ -85,10 +84,14 @@ export function EnvironmentPanel(props: {
   const [older, setOlder] = useState<K2Release[]>([]);
   const [olderCursor, setOlderCursor] = useState<string | null>();
 
-  const history = usePolling(
+  const history = useLiveRefresh(
     () =>
       api.getReleases(service, { environment: environment.name, limit: 20 }),
-    page => (page?.items.some(isActive) ? 1000 : 5000),
+    {
+      service,
+      environment: environment.name,
+      intervalMs: page => (page?.items.some(isActive) ? 1000 : 5000),
+    },
     [service.namespace, service.name, environment.name],
   );
   const page = history.value;
@@ -123,23 +126,19 @@ export function EnvironmentPanel(props: {
           </Box>
         }
         subheader={
-          current ? (
-            <>
-              {`Running #${current.number}: ${imageTag(current.spec.image)} × ${
+          current
+            ? `Running #${current.number}: ${imageTag(current.spec.image)} × ${
                 current.spec.replicas
               }${
                 current.spec.autoscaling
                   ? ` (autoscale ${current.spec.autoscaling.minReplicas}–${current.spec.autoscaling.maxReplicas})`
                   : ''
-              } · released by `}
-              <EntityRef entityRef={current.createdBy} />{' '}
-              {ago(current.finishedAt)}
-            </>
-          ) : (
-            `Namespace ${target.namespace} · ${target.clusters
-              .map(c => c.name)
-              .join(', ')}`
-          )
+              } · released by ${shortRef(current.createdBy)} ${ago(
+                current.finishedAt,
+              )}`
+            : `Namespace ${target.namespace} · ${target.clusters
+                .map(c => c.name)
+                .join(', ')}`
         }
       >
         <Box
@@ -186,7 +185,7 @@ export function EnvironmentPanel(props: {
             <Box display="flex" alignItems="center" style={{ gap: 8 }} mb={1}>
               <Typography variant="subtitle2">
                 #{active.number} {imageTag(active.spec.image)} by{' '}
-                <EntityRef entityRef={active.createdBy} />
+                {shortRef(active.createdBy)}
               </Typography>
               <ReleaseStatus status={active.status} />
             </Box>
@@ -216,7 +215,7 @@ export function EnvironmentPanel(props: {
             {active.status === 'pending-approval' && !can.approve && (
               <Typography variant="caption" color="textSecondary">
                 Waiting for a member of{' '}
-                <EntityRef entityRef={environment.approval.approverGroup} />.
+                {shortRef(environment.approval.approverGroup)}.
               </Typography>
             )}
           </Box>

@@ -11,7 +11,7 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { ago } from './format';
-import { usePolling } from './usePolling';
+import { useLiveRefresh } from './useLiveRefresh';
 
 /**
  * Kubernetes events of a service (or one instance), converged: one row per object
@@ -27,9 +27,9 @@ export function EventsTable(props: {
   const api = useApi(k2DeployApiRef);
   const [warningsOnly, setWarningsOnly] = useState(!props.pod);
   const { service, environment, cluster, pod } = props;
-  const events = usePolling(
+  const events = useLiveRefresh(
     () => api.getEvents(service, { environment, cluster, pod, warningsOnly }),
-    () => 10_000,
+    { service, environment, intervalMs: () => 10_000 },
     [service.namespace, service.name, environment, cluster, pod, warningsOnly],
   );
   return (

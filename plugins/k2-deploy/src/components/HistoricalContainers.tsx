@@ -11,7 +11,7 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { ago, imageTag } from './format';
-import { usePolling } from './usePolling';
+import { useLiveRefresh } from './useLiveRefresh';
 
 /**
  * Containers that no longer run: when and where they ran and how they ended, with the
@@ -29,9 +29,9 @@ export function HistoricalContainers(props: {
     cursor?: string | null;
   }>({ items: [] });
   const [expanded, setExpanded] = useState<string>();
-  const page = usePolling(
+  const page = useLiveRefresh(
     () => api.getInstanceHistory(service, { environment, cluster, limit: 25 }),
-    () => 5000,
+    { service, environment, intervalMs: () => 5000 },
     [service.namespace, service.name, environment, cluster],
   );
   const items = [
