@@ -3,7 +3,8 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { K2Activity } from '@internal/plugin-k2-common';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
-import { ago, shortRef } from './format';
+import { EntityRef } from './EntityRef';
+import { ago } from './format';
 import { useLiveRefresh } from './useLiveRefresh';
 import { ResponseErrorPanel } from '@backstage/core-components';
 
@@ -16,7 +17,7 @@ const columns: TableColumn<K2Activity>[] = [
       </span>
     ),
   },
-  { title: 'Who', render: a => shortRef(a.actor) },
+  { title: 'Who', render: a => <EntityRef entityRef={a.actor} /> },
   { title: 'Environment', field: 'environment' },
   { title: 'Action', field: 'action' },
   {

@@ -13,7 +13,8 @@ import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { ActionDialog } from './ActionDialog';
-import { ago, imageTag, isActive, shortRef } from './format';
+import { EntityRef } from './EntityRef';
+import { ago, imageTag, isActive } from './format';
 import { HistoryTable } from './HistoryTable';
 import { ReleaseDialog } from './ReleaseDialog';
 import { ReleaseProgress } from './ReleaseProgress';
@@ -126,19 +127,23 @@ export function EnvironmentPanel(props: {
           </Box>
         }
         subheader={
-          current
-            ? `Running #${current.number}: ${imageTag(current.spec.image)} × ${
+          current ? (
+            <>
+              {`Running #${current.number}: ${imageTag(current.spec.image)} × ${
                 current.spec.replicas
               }${
                 current.spec.autoscaling
                   ? ` (autoscale ${current.spec.autoscaling.minReplicas}–${current.spec.autoscaling.maxReplicas})`
                   : ''
-              } · released by ${shortRef(current.createdBy)} ${ago(
-                current.finishedAt,
-              )}`
-            : `Namespace ${target.namespace} · ${target.clusters
-                .map(c => c.name)
-                .join(', ')}`
+              } · released by `}
+              <EntityRef entityRef={current.createdBy} />{' '}
+              {ago(current.finishedAt)}
+            </>
+          ) : (
+            `Namespace ${target.namespace} · ${target.clusters
+              .map(c => c.name)
+              .join(', ')}`
+          )
         }
       >
         <Box
@@ -185,7 +190,7 @@ export function EnvironmentPanel(props: {
             <Box display="flex" alignItems="center" style={{ gap: 8 }} mb={1}>
               <Typography variant="subtitle2">
                 #{active.number} {imageTag(active.spec.image)} by{' '}
-                {shortRef(active.createdBy)}
+                <EntityRef entityRef={active.createdBy} />
               </Typography>
               <ReleaseStatus status={active.status} />
             </Box>
@@ -215,7 +220,7 @@ export function EnvironmentPanel(props: {
             {active.status === 'pending-approval' && !can.approve && (
               <Typography variant="caption" color="textSecondary">
                 Waiting for a member of{' '}
-                {shortRef(environment.approval.approverGroup)}.
+                <EntityRef entityRef={environment.approval.approverGroup} />.
               </Typography>
             )}
           </Box>
