@@ -3,7 +3,6 @@ import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { SignalPayload } from '@backstage/plugin-signals-node';
 import { K2ReleaseSpec } from '@internal/plugin-k2-common';
-import { K2DeploySignal } from '@internal/plugin-k2-deploy-common';
 import {
   K2ClusterAccess,
   K2ClusterRegistry,
@@ -76,7 +75,7 @@ describe('Deploy signals from a release on a sandbox cluster', () => {
   let publisher: DeploySignalPublisher;
   let store: ReleaseChangeReporter;
   const stops: Array<() => void> = [];
-  const sent: Array<{ at: number; signal: SignalPayload<K2DeploySignal> }> = [];
+  const sent: Array<{ at: number; signal: SignalPayload }> = [];
   let succeededAt = 0;
 
   beforeAll(async () => {
@@ -121,7 +120,7 @@ describe('Deploy signals from a release on a sandbox cluster', () => {
         publish: async signal =>
           void sent.push({
             at: Date.now(),
-            signal: signal as SignalPayload<K2DeploySignal>,
+            signal,
           }),
       },
       services,
@@ -143,11 +142,13 @@ describe('Deploy signals from a release on a sandbox cluster', () => {
         publisher.releaseChanged(release);
       },
     );
-    driver = new ReleaseDriver({
+    const driverOptions = {
       store,
       access,
+      activity: { record: async () => {} },
       logger: mockServices.logger.mock(),
-    });
+    };
+    driver = new ReleaseDriver(driverOptions);
     stops.push(access.subscribe(change => publisher.notify(change)));
     stops.push(access.subscribe(change => driver.notify(change)));
     access.start();
