@@ -70,7 +70,7 @@ const calls: Record<
   // of a page view is HTTP and authentication.
   async floor() {
     await json(
-      await fetch(`${baseUrl}/api/k2-deploy/clusters`, { headers }),
+      await fetch(`${baseUrl}/api/k2/clusters`, { headers }),
       'floor',
     );
   },

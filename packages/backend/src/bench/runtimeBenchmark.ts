@@ -132,7 +132,7 @@ async function main() {
     );
     log(`catalog ready after ${((Date.now() - started) / 1000).toFixed(0)} s`);
     const clusterObjects = async () =>
-      ((await (await get('/api/k2-deploy/clusters')).json()) as any).items as {
+      ((await (await get('/api/k2/clusters')).json()) as any).items as {
         status: string;
         objects: Record<string, number>;
       }[];
@@ -276,7 +276,7 @@ async function main() {
       process.stdout.write(`  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}\n`);
     }
     process.stdout.write(
-      `  floor, an authenticated request doing no work (GET /api/k2-deploy/clusters): p50 ${ms(
+      `  floor, an authenticated request doing no work (GET /api/k2/clusters): p50 ${ms(
         floor.p50,
       )}, p95 ${ms(floor.p95)}\n`,
     );

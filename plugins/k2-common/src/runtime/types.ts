@@ -131,7 +131,7 @@ export interface K2EnvironmentRuntime {
   clusters: K2ClusterRuntime[];
 }
 
-/** Response of `GET /api/k2-deploy/clusters`. */
+/** Response of `GET /api/k2/clusters`. */
 export interface K2ClusterList {
   items: K2ClusterHealth[];
 }
