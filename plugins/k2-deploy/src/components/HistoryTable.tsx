@@ -142,8 +142,18 @@ export function HistoryTable(props: {
         data={props.releases}
         actions={[
           {
+            // Only draws the table's action button: not a second button inside it
+            // (focusable, and announced enabled while comparing is not possible).
             icon: () => (
-              <Button size="small" variant="outlined" component="span">
+              <Button
+                size="small"
+                variant="outlined"
+                component="span"
+                disabled={selected.length !== 2}
+                tabIndex={-1}
+                role={undefined}
+                aria-disabled={undefined}
+              >
                 Compare selected
               </Button>
             ),

@@ -1,0 +1,148 @@
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { screen, within } from '@testing-library/react';
+import { IMAGE_REPOSITORY, release } from '../__testUtils__/fixtures';
+import { setupUser } from '../__testUtils__/render';
+import { HistoryTable } from './HistoryTable';
+
+// Rendering MUI in jsdom is slow on a shared machine; 5 s is too tight.
+jest.setTimeout(20_000);
+
+const history = [
+  release({
+    number: 9,
+    kind: 'scale',
+    spec: { image: `${IMAGE_REPOSITORY}:1.4.2`, replicas: 4 },
+  }),
+  release({
+    number: 8,
+    status: 'failed',
+    spec: { image: `${IMAGE_REPOSITORY}:1.5.0` },
+    reason: 'Rollout did not complete in 600 s',
+  }),
+  release({ number: 7, message: 'Faster refunds' }),
+  release({ number: 6, spec: { image: `${IMAGE_REPOSITORY}:1.4.1` } }),
+];
+
+function renderTable(props: Partial<Parameters<typeof HistoryTable>[0]> = {}) {
+  const onRollback = jest.fn();
+  renderInTestApp(
+    <HistoryTable
+      environment="Test"
+      releases={history}
+      total={4}
+      canRollback
+      busy={false}
+      hasMore={false}
+      onMore={() => {}}
+      onRollback={onRollback}
+      {...props}
+    />,
+  );
+  return { onRollback };
+}
+
+describe('HistoryTable', () => {
+  it('compares two ticked releases side by side, the changed image old and new', async () => {
+    renderTable();
+    const user = setupUser();
+
+    // Looked up each time: the table renders its actions anew.
+    const compare = () =>
+      screen.getByRole('button', { name: 'Compare selected' });
+    expect(compare()).toBeDisabled();
+    await user.click(
+      screen.getByRole('checkbox', { name: 'Compare release #7' }),
+    );
+    expect(compare()).toBeDisabled();
+    await user.click(
+      screen.getByRole('checkbox', { name: 'Compare release #6' }),
+    );
+    expect(compare()).toBeEnabled();
+    await user.click(compare());
+
+    const diff = within(
+      within(screen.getByRole('dialog')).getByRole('table', {
+        name: 'Spec differences',
+      }),
+    );
+    // The older release on the left, whichever was ticked first.
+    const columns = diff.getAllByRole('columnheader');
+    expect(columns.map(c => c.textContent)).toEqual(['#6', '#7']);
+    const image = diff.getByRole('row', { name: /image/ });
+    const cells = within(image).getAllByRole('cell');
+    expect(cells[0]).toHaveTextContent(`${IMAGE_REPOSITORY}:1.4.1`);
+    expect(cells[1]).toHaveTextContent(`${IMAGE_REPOSITORY}:1.4.2`);
+    // Only the image differs between #6 and #7.
+    expect(
+      diff
+        .getAllByRole('row')
+        .filter(row => /1\.4\.[12]/.test(row.textContent ?? '')),
+    ).toHaveLength(1);
+  });
+
+  it('compares at most two: a third tick replaces the oldest', async () => {
+    renderTable();
+    const user = setupUser();
+
+    for (const n of [9, 7, 6]) {
+      await user.click(
+        screen.getByRole('checkbox', { name: `Compare release #${n}` }),
+      );
+    }
+    expect(
+      screen.getByRole('checkbox', { name: 'Compare release #9' }),
+    ).not.toBeChecked();
+    expect(
+      screen.getByRole('checkbox', { name: 'Compare release #7' }),
+    ).toBeChecked();
+    expect(
+      screen.getByRole('checkbox', { name: 'Compare release #6' }),
+    ).toBeChecked();
+  });
+
+  it('offers rollback to earlier successful releases only', async () => {
+    const { onRollback } = renderTable();
+    const user = setupUser();
+
+    expect(
+      screen
+        .getAllByRole('button', { name: /^Roll back to/ })
+        .map(b => b.textContent),
+    ).toEqual(['Roll back to #7', 'Roll back to #6']);
+    await user.click(screen.getByRole('button', { name: 'Roll back to #6' }));
+    expect(onRollback).toHaveBeenCalledTimes(1);
+    expect(onRollback).toHaveBeenCalledWith(
+      expect.objectContaining({ id: 'rel-test-6', number: 6 }),
+    );
+  });
+
+  it('disables rollback when the user may not release', () => {
+    renderTable({ canRollback: false });
+    for (const button of screen.getAllByRole('button', {
+      name: /^Roll back to/,
+    })) {
+      expect(button).toBeDisabled();
+    }
+  });
+
+  it('shows what each release did, its result and its reason', () => {
+    renderTable();
+    const failed = screen.getByRole('row', { name: /Release 1\.5\.0 × 2/ });
+    expect(failed).toHaveTextContent('Failed');
+    expect(failed).toHaveTextContent('Rollout did not complete in 600 s');
+    expect(
+      screen.getByRole('row', { name: /Scale 1\.4\.2 × 4/ }),
+    ).toHaveTextContent('Succeeded');
+    expect(
+      screen.getByRole('row', { name: /Release 1\.4\.2 × 2/ }),
+    ).toHaveTextContent('Faster refunds');
+    expect(screen.getByText('History (4)')).toBeInTheDocument();
+  });
+
+  it('tells what to do when nothing was released yet', () => {
+    renderTable({ releases: [], total: 0 });
+    expect(
+      screen.getByText('Nothing released to Test yet. Use Release above.'),
+    ).toBeInTheDocument();
+  });
+});
