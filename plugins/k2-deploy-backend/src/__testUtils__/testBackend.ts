@@ -17,7 +17,7 @@ import {
 import k2CorePlugin from '@internal/plugin-k2-backend';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { JsonObject } from '@backstage/types';
-import { Knex } from 'knex';
+import knexFactory, { Knex } from 'knex';
 import { k2DeployPlugin } from '../plugin';
 
 export const ALICE = 'user:default/alice'; // owner
@@ -124,7 +124,23 @@ export function startK2DeployBackend(options: {
           },
         }),
       }),
-      mockServices.database.factory({ knex: options.knex }),
+      // Each plugin has a database of its own, as in a real backend: the Deploy
+      // plugin the caller's, the k2 core plugin (the activity log) a fresh one.
+      createServiceFactory({
+        service: coreServices.database,
+        deps: { plugin: coreServices.pluginMetadata },
+        factory({ plugin }) {
+          const client =
+            plugin.getId() === 'k2-deploy'
+              ? options.knex
+              : knexFactory({
+                  client: 'better-sqlite3',
+                  connection: ':memory:',
+                  useNullAsDefault: true,
+                });
+          return mockServices.database({ knex: client });
+        },
+      }),
       mockServices.rootConfig.factory({
         data: {
           kubernetes: {
