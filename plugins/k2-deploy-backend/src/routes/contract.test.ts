@@ -68,8 +68,8 @@ function fakes() {
 type Fakes = ReturnType<typeof fakes>;
 
 const service = '/services/default/checkout';
-const env = `${service}/environments/test`;
-const instance = `${env}/instances/test/checkout-7d9c-x2x`;
+const environment = `${service}/environments/test`;
+const instance = `${environment}/instances/test/checkout-7d9c-x2x`;
 const id = release.id;
 
 /** A route, a valid request to it, and requests that break the contract. */
@@ -210,7 +210,7 @@ const routes: Array<{
   },
   {
     method: 'post',
-    path: `${env}/scale`,
+    path: `${environment}/scale`,
     body: { replicas: 0 },
     reaches: f => f.engine.scale,
     broken: [
@@ -229,7 +229,7 @@ const routes: Array<{
   },
   {
     method: 'post',
-    path: `${env}/restart`,
+    path: `${environment}/restart`,
     reaches: f => f.engine.restart,
     broken: [
       {
@@ -241,7 +241,7 @@ const routes: Array<{
   },
   {
     method: 'put',
-    path: `${env}/autoscaling`,
+    path: `${environment}/autoscaling`,
     body: { minReplicas: 2, maxReplicas: 6, cpuUtilization: 60 },
     reaches: f => f.engine.setAutoscaling,
     broken: [
@@ -262,7 +262,7 @@ const routes: Array<{
   },
   {
     method: 'delete',
-    path: `${env}/autoscaling`,
+    path: `${environment}/autoscaling`,
     reaches: f => f.engine.setAutoscaling,
     broken: [
       {
@@ -273,7 +273,7 @@ const routes: Array<{
   },
   {
     method: 'get',
-    path: `${env}/recommendation`,
+    path: `${environment}/recommendation`,
     reaches: f => f.engine.recommendReplicas,
     broken: [
       {
@@ -330,7 +330,7 @@ const routes: Array<{
     reaches: f => f.instances.usage,
     broken: [
       {
-        path: `${env}/instances/bad%20cluster/checkout-7d9c-x2x/usage`,
+        path: `${environment}/instances/bad%20cluster/checkout-7d9c-x2x/usage`,
         names: /Path parameter 'cluster'/,
       },
     ],
@@ -348,7 +348,7 @@ const routes: Array<{
         names: /Unknown field\(s\) 'drain'/,
       },
       {
-        path: `${env}/instances/test/Checkout_1/traffic`,
+        path: `${environment}/instances/test/Checkout_1/traffic`,
         names: /Path parameter 'pod'/,
       },
     ],
@@ -359,7 +359,7 @@ const routes: Array<{
     reaches: f => f.instances.end,
     broken: [
       {
-        path: `${env}/instances/test/-pod/restart`,
+        path: `${environment}/instances/test/-pod/restart`,
         names: /Path parameter 'pod'/,
       },
     ],
@@ -370,7 +370,7 @@ const routes: Array<{
     reaches: f => f.instances.end,
     broken: [
       {
-        path: `${env}/instances/test/POD`,
+        path: `${environment}/instances/test/POD`,
         names: /Path parameter 'pod'/,
       },
     ],

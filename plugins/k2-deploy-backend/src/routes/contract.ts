@@ -57,7 +57,10 @@ function resolveRef(schema: Schema | undefined): Schema | undefined {
 /** `env/0/name` as people write it: `env[0].name`. */
 function fieldName(pointer: string[]): string {
   return pointer
-    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i ? `.${p}` : p))
+    .map((p, i) => {
+      if (/^\d+$/.test(p)) return `[${p}]`;
+      return i ? `.${p}` : p;
+    })
     .join('');
 }
 
