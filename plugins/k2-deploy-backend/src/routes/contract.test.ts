@@ -471,6 +471,14 @@ describe('the Deploy API contract', () => {
     expect(allCalls()).toEqual([]);
   });
 
+  it('serves its OpenAPI document', async () => {
+    const res = await send('get', '/openapi.json', {});
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toContain(
+      '/api/k2-deploy/services/{namespace}/{name}/releases',
+    );
+  });
+
   it('streams a followed log as it comes: the validator does not buffer text/plain', async () => {
     const stream = new Readable({ read() {} });
     f.instances.logs.mockResolvedValueOnce({ stream, filename: 'pod.log' });
