@@ -89,7 +89,7 @@ export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
   // Every method a jest.fn over the fake, so tests can assert on calls and override.
   return Object.fromEntries(
     Object.entries(fake).map(([name, method]) => [name, jest.fn(method)]),
-  ) as jest.Mocked<K2DeployApi>;
+  ) as unknown as jest.Mocked<K2DeployApi>;
 });
 
 /** An error as the client throws it for a refused request (a `ResponseError`'s body). */
