@@ -2,11 +2,7 @@ import {
   CompoundEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import {
-  ConflictError,
-  InputError,
-  NotFoundError,
-} from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   K2Autoscaling,
   k2ReleaseApprovePermission,
@@ -216,7 +212,9 @@ export class ReleaseEngine {
         permission: k2ReleaseApprovePermission,
         verb: 'approve releases of',
         resourceRef: release.id,
-        refusal: `Releases to ${release.environment} are approved by members of ${
+        refusal: `Releases to ${
+          release.environment
+        } are approved by members of ${
           this.#environment(release.environment)?.approval.approverGroup ??
           'the approver group'
         }`,
@@ -351,7 +349,8 @@ export class ReleaseEngine {
     caller: Caller,
   ): Promise<StoredRelease> {
     const service = stringifyEntityRef(ref);
-    const autoscaling = settings === null ? undefined : checkAutoscaling(settings);
+    const autoscaling =
+      settings === null ? undefined : checkAutoscaling(settings);
     return this.#gate.audited(
       caller,
       'autoscaling-update',
