@@ -93,9 +93,13 @@ export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
 });
 
 /** An error as the client throws it for a refused request (a `ResponseError`'s body). */
-export function refusal(message: string, name = 'InputError') {
-  return Object.assign(new Error(`Request failed with 400 Bad Request`), {
+export function refusal(
+  message: string,
+  name = 'InputError',
+  statusCode = name === 'NotAllowedError' ? 403 : 400,
+) {
+  return Object.assign(new Error(`Request failed with ${statusCode}`), {
     name: 'ResponseError',
-    body: { error: { name, message }, response: { statusCode: 400 } },
+    body: { error: { name, message }, response: { statusCode } },
   });
 }

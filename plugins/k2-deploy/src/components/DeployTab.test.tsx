@@ -6,7 +6,7 @@ import {
   release,
   releaseList,
 } from '../__testUtils__/fixtures';
-import { createK2DeployApi } from '../__testUtils__/mockK2DeployApi';
+import { createK2DeployApi, refusal } from '../__testUtils__/mockK2DeployApi';
 import { renderDeployTab, setupUser } from '../__testUtils__/render';
 
 // The whole tab renders three tables and two environments; 5 s is too tight on a
@@ -197,6 +197,33 @@ describe('DeployTab', () => {
         expect(api.approve).toHaveBeenCalledWith('rel-prod-3'),
       );
       expect(api.reject).not.toHaveBeenCalled();
+    });
+
+    it('shows why an approval was refused, and lets the approver retry', async () => {
+      const api = createK2DeployApi();
+      withWaitingProdRelease(api);
+      api.approve.mockRejectedValueOnce(
+        refusal(
+          'You may not approve releases to Production: you created this release',
+          'NotAllowedError',
+        ),
+      );
+      renderDeployTab(api, { groups: [APPROVER_GROUP] });
+      const user = setupUser();
+
+      const inFlight = within(
+        await screen.findByLabelText('Release in flight'),
+      );
+      await user.click(inFlight.getByRole('button', { name: 'Approve' }));
+
+      expect(await inFlight.findByRole('alert')).toHaveTextContent(
+        'You may not approve releases to Production: you created this release',
+      );
+      await user.click(inFlight.getByRole('button', { name: 'Approve' }));
+      await waitFor(() => expect(api.approve).toHaveBeenCalledTimes(2));
+      await waitFor(() =>
+        expect(inFlight.queryByRole('alert')).not.toBeInTheDocument(),
+      );
     });
 
     it('lets an approver reject it after confirming', async () => {

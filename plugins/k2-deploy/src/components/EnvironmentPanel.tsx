@@ -14,6 +14,7 @@ import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { ActionDialog } from './ActionDialog';
 import { EntityRef } from './EntityRef';
+import { ErrorText } from './ErrorText';
 import { ago, imageTag, isActive } from './format';
 import { HistoryTable } from './HistoryTable';
 import { ReleaseDialog } from './ReleaseDialog';
@@ -84,6 +85,7 @@ export function EnvironmentPanel(props: {
   const [open, setOpen] = useState<Open>();
   const [older, setOlder] = useState<K2Release[]>([]);
   const [olderCursor, setOlderCursor] = useState<string | null>();
+  const [approveError, setApproveError] = useState<Error>();
 
   const history = useLiveRefresh(
     () =>
@@ -205,7 +207,11 @@ export function EnvironmentPanel(props: {
                 <Button
                   variant="contained"
                   color="primary"
-                  onClick={() => after(api.approve(active.id))}
+                  onClick={() => {
+                    setApproveError(undefined);
+                    // Approval has no dialog; a refusal is shown here.
+                    after(api.approve(active.id)).catch(setApproveError);
+                  }}
                 >
                   Approve
                 </Button>
@@ -217,6 +223,7 @@ export function EnvironmentPanel(props: {
                 </Button>
               </Box>
             )}
+            {approveError && <ErrorText error={approveError} />}
             {active.status === 'pending-approval' && !can.approve && (
               <Typography variant="caption" color="textSecondary">
                 Waiting for a member of{' '}
