@@ -16,7 +16,11 @@ import {
 } from '@internal/plugin-k2-node';
 import { DatabaseInstanceStore } from './database/DatabaseInstanceStore';
 import { DatabaseReleaseStore } from './database/DatabaseReleaseStore';
-import { InstanceService } from './instances/InstanceService';
+import { InstanceActionsService } from './instances/InstanceActionsService';
+import { InstanceEventsService } from './instances/InstanceEventsService';
+import { InstanceHistoryService } from './instances/InstanceHistoryService';
+import { InstanceLogsService } from './instances/InstanceLogsService';
+import { InstanceUsageService } from './instances/InstanceUsageService';
 import { InstanceTracker } from './instances/InstanceTracker';
 import { ReleaseDriver } from './releases/ReleaseDriver';
 import { ReleaseEngine } from './releases/ReleaseEngine';
@@ -138,7 +142,14 @@ export const k2DeployPlugin = createBackendPlugin({
         });
 
         const runtime = new ServiceRuntimeService(deps);
-        const instances = new InstanceService({ ...deps, store: instanceStore });
+        const instanceHistory = new InstanceHistoryService({
+          ...deps,
+          store: instanceStore,
+        });
+        const instanceEvents = new InstanceEventsService(deps);
+        const instanceLogs = new InstanceLogsService(deps);
+        const instanceUsage = new InstanceUsageService(deps);
+        const instanceActions = new InstanceActionsService(deps);
         deps.httpRouter.use(
           await createRouter({
             ...deps,
@@ -146,7 +157,11 @@ export const k2DeployPlugin = createBackendPlugin({
             engine,
             driver,
             store,
-            instances,
+            instanceHistory,
+            instanceEvents,
+            instanceLogs,
+            instanceUsage,
+            instanceActions,
           }),
         );
       },

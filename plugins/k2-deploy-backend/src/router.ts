@@ -2,7 +2,11 @@ import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { K2ClusterAccess } from '@internal/plugin-k2-node';
 import express from 'express';
 import { ReleaseStore } from './database/ReleaseStore';
-import { InstanceService } from './instances/InstanceService';
+import { InstanceActionsService } from './instances/InstanceActionsService';
+import { InstanceEventsService } from './instances/InstanceEventsService';
+import { InstanceHistoryService } from './instances/InstanceHistoryService';
+import { InstanceLogsService } from './instances/InstanceLogsService';
+import { InstanceUsageService } from './instances/InstanceUsageService';
 import { ReleaseDriver } from './releases/ReleaseDriver';
 import { ReleaseEngine } from './releases/ReleaseEngine';
 import { createDeployRouter } from './routes/contract';
@@ -22,7 +26,11 @@ export async function createRouter(options: {
   engine: ReleaseEngine;
   driver: ReleaseDriver;
   store: ReleaseStore;
-  instances: InstanceService;
+  instanceHistory: InstanceHistoryService;
+  instanceEvents: InstanceEventsService;
+  instanceLogs: InstanceLogsService;
+  instanceUsage: InstanceUsageService;
+  instanceActions: InstanceActionsService;
 }): Promise<express.Router> {
   const router = await createDeployRouter();
   runtimeRoutes(router, options);

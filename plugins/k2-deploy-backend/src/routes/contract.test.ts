@@ -48,21 +48,34 @@ function fakes() {
     history: jest.fn(async () => ({ items: [], total: 0 })),
     get: jest.fn(async () => release),
   };
-  const instances = {
-    history: jest.fn(async () => ({ items: [] })),
-    events: jest.fn(async () => ({ items: [] })),
-    logs: jest.fn(async () => ({
+  const instanceHistory = { list: jest.fn(async () => ({ items: [] })) };
+  const instanceEvents = { list: jest.fn(async () => ({ items: [] })) };
+  const instanceLogs = {
+    open: jest.fn(async () => ({
       stream: Readable.from(['a line\n']),
       filename: 'pod.log',
     })),
-    usage: jest.fn(async () => ({ containers: [] })),
+  };
+  const instanceUsage = { read: jest.fn(async () => ({ containers: [] })) };
+  const instanceActions = {
     setTraffic: jest.fn(async () => ({ inTraffic: false })),
     end: jest.fn(async () => {}),
   };
   const runtime = { getRuntime: jest.fn(async () => ({ environments: [] })) };
   const driver = { liveProgress: jest.fn(() => []) };
   const access = { get: jest.fn(async () => ({ items: [] })) };
-  return { engine, store, instances, runtime, driver, access };
+  return {
+    engine,
+    store,
+    instanceHistory,
+    instanceEvents,
+    instanceLogs,
+    instanceUsage,
+    instanceActions,
+    runtime,
+    driver,
+    access,
+  };
 }
 
 type Fakes = ReturnType<typeof fakes>;
@@ -285,7 +298,7 @@ const routes: Array<{
   {
     method: 'get',
     path: `${service}/instances/history`,
-    reaches: f => f.instances.history,
+    reaches: f => f.instanceHistory.list,
     broken: [
       { query: 'cluster=-a', names: /Query parameter 'cluster'/ },
       { query: 'limit=500', names: /Query parameter 'limit' must be <= 100/ },
@@ -295,7 +308,7 @@ const routes: Array<{
   {
     method: 'get',
     path: `${service}/events`,
-    reaches: f => f.instances.events,
+    reaches: f => f.instanceEvents.list,
     broken: [
       {
         query: 'warningsOnly=yes',
@@ -307,7 +320,7 @@ const routes: Array<{
   {
     method: 'get',
     path: `${instance}/logs`,
-    reaches: f => f.instances.logs,
+    reaches: f => f.instanceLogs.open,
     broken: [
       {
         query: 'tailLines=0',
@@ -327,7 +340,7 @@ const routes: Array<{
   {
     method: 'get',
     path: `${instance}/usage`,
-    reaches: f => f.instances.usage,
+    reaches: f => f.instanceUsage.read,
     broken: [
       {
         path: `${environment}/instances/bad%20cluster/checkout-7d9c-x2x/usage`,
@@ -339,7 +352,7 @@ const routes: Array<{
     method: 'put',
     path: `${instance}/traffic`,
     body: { inTraffic: false },
-    reaches: f => f.instances.setTraffic,
+    reaches: f => f.instanceActions.setTraffic,
     broken: [
       { body: { inTraffic: 'no' }, names: /'inTraffic' must be boolean/ },
       { body: {}, names: /'inTraffic' is required/ },
@@ -356,7 +369,7 @@ const routes: Array<{
   {
     method: 'post',
     path: `${instance}/restart`,
-    reaches: f => f.instances.end,
+    reaches: f => f.instanceActions.end,
     broken: [
       {
         path: `${environment}/instances/test/-pod/restart`,
@@ -367,7 +380,7 @@ const routes: Array<{
   {
     method: 'delete',
     path: instance,
-    reaches: f => f.instances.end,
+    reaches: f => f.instanceActions.end,
     broken: [
       {
         path: `${environment}/instances/test/POD`,
@@ -481,7 +494,7 @@ describe('the Deploy API contract', () => {
 
   it('streams a followed log as it comes: the validator does not buffer text/plain', async () => {
     const stream = new Readable({ read() {} });
-    f.instances.logs.mockResolvedValueOnce({ stream, filename: 'pod.log' });
+    f.instanceLogs.open.mockResolvedValueOnce({ stream, filename: 'pod.log' });
     const { port } = backend.server.address() as AddressInfo;
     const res = await fetch(
       `http://127.0.0.1:${port}/api/k2-deploy${instance}/logs?follow=true`,

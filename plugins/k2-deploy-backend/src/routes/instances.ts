@@ -1,6 +1,10 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { pipeline } from 'stream/promises';
-import { InstanceService } from '../instances/InstanceService';
+import { InstanceActionsService } from '../instances/InstanceActionsService';
+import { InstanceEventsService } from '../instances/InstanceEventsService';
+import { InstanceHistoryService } from '../instances/InstanceHistoryService';
+import { InstanceLogsService } from '../instances/InstanceLogsService';
+import { InstanceUsageService } from '../instances/InstanceUsageService';
 import { callerOf, DeployRouter } from './contract';
 
 const component = (p: { namespace: string; name: string }) => ({
@@ -12,9 +16,22 @@ const component = (p: { namespace: string; name: string }) => ({
 /** Instances: historical containers, events, logs, usage and per-instance actions. */
 export function instanceRoutes(
   router: DeployRouter,
-  options: { httpAuth: HttpAuthService; instances: InstanceService },
+  options: {
+    httpAuth: HttpAuthService;
+    instanceHistory: InstanceHistoryService;
+    instanceEvents: InstanceEventsService;
+    instanceLogs: InstanceLogsService;
+    instanceUsage: InstanceUsageService;
+    instanceActions: InstanceActionsService;
+  },
 ) {
-  const { instances } = options;
+  const {
+    instanceHistory,
+    instanceEvents,
+    instanceLogs,
+    instanceUsage,
+    instanceActions,
+  } = options;
   const caller = callerOf(options.httpAuth);
 
   /** Historical containers (runs that ended), newest first. */
@@ -23,7 +40,7 @@ export function instanceRoutes(
     async (req, res) => {
       const { environment, cluster, limit = 20, before } = req.query;
       res.json(
-        await instances.history(
+        await instanceHistory.list(
           component(req.params),
           { environment, cluster, limit, before },
           await caller(req),
@@ -35,7 +52,7 @@ export function instanceRoutes(
   /** The service's events, converged per object and reason. */
   router.get('/services/:namespace/:name/events', async (req, res) => {
     res.json(
-      await instances.events(
+      await instanceEvents.list(
         component(req.params),
         req.query,
         await caller(req),
@@ -55,7 +72,7 @@ export function instanceRoutes(
     const query = req.query;
     const aborted = new AbortController();
     res.on('close', () => aborted.abort());
-    const { stream, filename } = await instances.logs(
+    const { stream, filename } = await instanceLogs.open(
       component(req.params),
       { environment, cluster, pod },
       query,
@@ -88,7 +105,7 @@ export function instanceRoutes(
   router.get(`${instance}/usage`, async (req, res) => {
     const { environment, cluster, pod } = req.params;
     res.json(
-      await instances.usage(
+      await instanceUsage.read(
         component(req.params),
         { environment, cluster, pod },
         await caller(req),
@@ -100,7 +117,7 @@ export function instanceRoutes(
   router.put(`${instance}/traffic`, async (req, res) => {
     const { environment, cluster, pod } = req.params;
     res.json(
-      await instances.setTraffic(
+      await instanceActions.setTraffic(
         component(req.params),
         { environment, cluster, pod },
         req.body.inTraffic,
@@ -112,7 +129,7 @@ export function instanceRoutes(
   /** Restarts one instance: its ReplicaSet starts a replacement. */
   router.post(`${instance}/restart`, async (req, res) => {
     const { environment, cluster, pod } = req.params;
-    await instances.end(
+    await instanceActions.end(
       component(req.params),
       { environment, cluster, pod },
       'restarted',
@@ -124,7 +141,7 @@ export function instanceRoutes(
   /** Destroys one instance at once (no drain). */
   router.delete(instance, async (req, res) => {
     const { environment, cluster, pod } = req.params;
-    await instances.end(
+    await instanceActions.end(
       component(req.params),
       { environment, cluster, pod },
       'destroyed',
