@@ -117,7 +117,7 @@ describe('ReleaseDialog', () => {
 
     const env = form.getByRole('textbox', { name: 'Environment variables' });
     await user.clear(env);
-    await user.type(env, '# tuning{Enter}{Enter}POOL_SIZE=20{Enter}URL=a=b');
+    await user.paste('# tuning\n\nPOOL_SIZE=20\nURL=a=b');
     await user.click(form.getByRole('button', { name: 'Release' }));
 
     expect(onSubmit).toHaveBeenCalledWith(
