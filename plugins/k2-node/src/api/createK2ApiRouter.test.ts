@@ -80,11 +80,12 @@ describe('createK2ApiRouter', () => {
       });
       res.json({});
     });
-    router.get('/undocumented', (_req, res) => {
-      res.json({ undocumented: true });
-    });
     const app = express();
     app.use('/api/widgets', router);
+    // Past the router's validator, which every request under it goes through.
+    app.get('/api/widgets/undocumented', (_req, res) => {
+      res.json({ undocumented: true });
+    });
     app.use(
       MiddlewareFactory.create({
         config: mockServices.rootConfig(),
@@ -208,9 +209,7 @@ describe('createK2ApiRouter', () => {
       body: 'title=Blue',
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.message).toContain(
-      'unsupported media type text/plain',
-    );
+    expect((await response.json()).error.name).toBe('InputError');
     expect(seen).toEqual([]);
   });
 
