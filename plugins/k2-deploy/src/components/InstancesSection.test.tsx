@@ -1,0 +1,126 @@
+import { useState } from 'react';
+import { screen, waitFor, within } from '@testing-library/react';
+import { K2ServiceRuntime } from '@internal/plugin-k2-common';
+import {
+  environmentRuntime,
+  pod,
+  POD_NAME,
+  PROD_TARGET,
+  SERVICE,
+  serviceRuntime,
+  TEST_TARGET,
+} from '../__testUtils__/fixtures';
+import { createK2DeployApi } from '../__testUtils__/mockK2DeployApi';
+import { renderWithApi, setupUser } from '../__testUtils__/render';
+import { InstancesSection } from './InstancesSection';
+
+// Rendering MUI in jsdom is slow on a shared machine; 5 s is too tight.
+jest.setTimeout(20_000);
+
+const PROD_POD = 'payment-gateway-5f7c9d8b7-m4n2p';
+
+const runtime = serviceRuntime([
+  environmentRuntime(),
+  environmentRuntime({
+    name: 'prod',
+    title: 'Production',
+    clusters: ['prod-a', 'prod-b'].map(cluster => ({
+      ...environmentRuntime().clusters[0],
+      cluster,
+      pods: [
+        pod({
+          name: cluster === 'prod-a' ? PROD_POD : `${PROD_POD}-b`,
+          node: `${cluster}-node-1`,
+          ready: cluster === 'prod-a',
+          reason: cluster === 'prod-a' ? undefined : 'CrashLoopBackOff',
+          restarts: cluster === 'prod-a' ? 0 : 6,
+          inTraffic: cluster === 'prod-a',
+        }),
+      ],
+    })),
+  }),
+]);
+
+/** The section as the tab shows it, with a way to deliver the next runtime update. */
+function Harness(props: { next: K2ServiceRuntime }) {
+  const [current, setCurrent] = useState(runtime);
+  return (
+    <>
+      <button onClick={() => setCurrent(props.next)}>Next update</button>
+      <InstancesSection
+        service={SERVICE}
+        targets={[TEST_TARGET, PROD_TARGET]}
+        runtime={current}
+        canManage
+        onChange={() => {}}
+      />
+    </>
+  );
+}
+
+function renderSection(next: K2ServiceRuntime = runtime) {
+  renderWithApi(<Harness next={next} />, createK2DeployApi());
+  return setupUser();
+}
+
+const liveRows = () =>
+  within(screen.getByRole('table', { name: 'Live instances' }))
+    .getAllByRole('row')
+    .slice(1);
+
+describe('InstancesSection', () => {
+  it('lists every live instance with its status, and filters by environment', async () => {
+    const user = renderSection();
+
+    expect(liveRows()).toHaveLength(3);
+    const crashing = screen.getByRole('row', {
+      name: new RegExp(`^${PROD_POD}-b`),
+    });
+    expect(crashing).toHaveTextContent('Out of traffic');
+    expect(crashing).toHaveTextContent('CrashLoopBackOff');
+
+    await user.click(screen.getByRole('button', { name: /^Environment/ }));
+    await user.click(screen.getByRole('option', { name: 'Production' }));
+    expect(liveRows()).toHaveLength(2);
+    expect(
+      screen.queryByRole('row', { name: new RegExp(`^${POD_NAME}`) }),
+    ).not.toBeInTheDocument();
+
+    // The cluster filter offers the chosen environment's clusters.
+    await user.click(screen.getByRole('button', { name: /^Cluster/ }));
+    expect(
+      screen.getAllByRole('option').map(option => option.textContent),
+    ).toEqual(['All clusters', 'prod-a', 'prod-b']);
+    await user.click(screen.getByRole('option', { name: 'prod-b' }));
+    expect(liveRows()).toHaveLength(1);
+  });
+
+  it('keeps an opened instance open across updates, and says when it is gone', async () => {
+    const withoutIt = serviceRuntime([
+      environmentRuntime({
+        clusters: [{ ...environmentRuntime().clusters[0], pods: [] }],
+      }),
+    ]);
+    const user = renderSection(withoutIt);
+
+    await user.click(screen.getByText(POD_NAME));
+    const panel = screen.getByRole('region', { name: `Instance ${POD_NAME}` });
+    expect(
+      within(panel).getByRole('tab', { name: 'Logs' }),
+    ).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Next update' }));
+    await waitFor(() =>
+      expect(within(panel).getByRole('status')).toHaveTextContent(
+        'This instance no longer exists',
+      ),
+    );
+
+    await user.click(
+      within(panel).getByRole('button', { name: 'Close instance' }),
+    );
+    expect(
+      screen.queryByRole('region', { name: `Instance ${POD_NAME}` }),
+    ).not.toBeInTheDocument();
+  });
+});
