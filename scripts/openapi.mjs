@@ -2,7 +2,8 @@
 // The API contracts of K2's backend plugins: each `plugins/<x>-backend/src/schema/openapi.yaml`
 // is the single source of a plugin's routes. From it this script writes
 //   - `plugins/<x>-backend/src/schema/openapi.generated.ts`: the document as a TS
-//     `const spec = {...} as const` and `createOpenApiRouter`, for the validated router;
+//     `const spec = {...} as const`, for the validated router (`createK2ApiRouter` of
+//     `@internal/plugin-k2-node`) and its typed requests;
 //   - `plugins/<x>-common/src/generated/openapi.ts`: the request and response types
 //     (openapi-typescript), for the typed client both consumers share.
 //
@@ -72,15 +73,8 @@ async function render({ source, spec, types }) {
 
   const specFile = [
     header,
-    "import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';",
-    '',
     '/** The OpenAPI document, as the validated router and its types need it. */',
     `export const spec = ${JSON.stringify(document, null, 2)} as const;`,
-    '',
-    '/** An express router that validates every request against {@link spec}. */',
-    'export const createOpenApiRouter = async (',
-    "  options?: Parameters<typeof createValidatedOpenApiRouter>['1'],",
-    ') => createValidatedOpenApiRouter<typeof spec>(spec, options);',
     '',
   ].join('\n');
 

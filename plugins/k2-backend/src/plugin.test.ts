@@ -101,10 +101,7 @@ describe.each(databases.eachSupportedId())('k2 core plugin on %p', id => {
 
   it('lets no one but K2 plugins write, and refuses entries outside the contract', async () => {
     const { api, knex } = await start(id);
-    const byUser = await api
-      .post('/api/k2/activity')
-      .set(asUser)
-      .send(entry);
+    const byUser = await api.post('/api/k2/activity').set(asUser).send(entry);
     expect(byUser.status).toBe(403);
     const byCatalog = await api
       .post('/api/k2/activity')

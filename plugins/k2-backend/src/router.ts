@@ -1,13 +1,11 @@
-import {
-  HttpAuthService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
 import {
   k2ActivityReadPermission,
   k2ClustersReadPermission,
 } from '@internal/plugin-k2-common';
 import {
+  callerOf,
   createK2ApiRouter,
   K2ActionGate,
   K2ClusterAccess,
@@ -28,6 +26,7 @@ export async function createRouter(options: {
 }): Promise<express.Router> {
   const { httpAuth, gate, access, activity } = options;
   const router = createK2ApiRouter(spec, { bodyLimit: '64kb' });
+  const caller = callerOf(httpAuth);
 
   router.post('/activity', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['service'] });
@@ -43,21 +42,19 @@ export async function createRouter(options: {
   router.get('/services/:namespace/:name/activity', async (req, res) => {
     const { namespace, name } = req.params;
     const service = `component:${namespace}/${name}`;
-    await gate.authorize(
-      service,
-      { credentials: await httpAuth.credentials(req) },
-      { permission: k2ActivityReadPermission, verb: 'read the activity of' },
-    );
+    await gate.authorize(service, await caller(req), {
+      permission: k2ActivityReadPermission,
+      verb: 'read the activity of',
+    });
     const { limit = 20, before } = req.query;
     res.json(await activity.list(service, { limit, before }));
   });
 
   router.get('/clusters', async (req, res) => {
-    await gate.authorize(
-      'the cluster health',
-      { credentials: await httpAuth.credentials(req) },
-      { permission: k2ClustersReadPermission, verb: 'read' },
-    );
+    await gate.authorize('the cluster health', await caller(req), {
+      permission: k2ClustersReadPermission,
+      verb: 'read',
+    });
     res.json({ items: access.health() });
   });
 

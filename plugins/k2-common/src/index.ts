@@ -14,5 +14,6 @@ export * from './releases';
 export * from './instances';
 export * from './activity';
 export * from './devSignIn';
+export * from './client';
 export * from './quantities';
 export * from './images';

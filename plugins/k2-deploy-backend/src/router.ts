@@ -32,7 +32,7 @@ export async function createRouter(options: {
   instanceUsage: InstanceUsageService;
   instanceActions: InstanceActionsService;
 }): Promise<express.Router> {
-  const router = await createDeployRouter();
+  const router = createDeployRouter();
   runtimeRoutes(router, options);
   releaseRoutes(router, options);
   instanceRoutes(router, options);

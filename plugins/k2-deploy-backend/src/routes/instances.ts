@@ -5,7 +5,8 @@ import { InstanceEventsService } from '../instances/InstanceEventsService';
 import { InstanceHistoryService } from '../instances/InstanceHistoryService';
 import { InstanceLogsService } from '../instances/InstanceLogsService';
 import { InstanceUsageService } from '../instances/InstanceUsageService';
-import { callerOf, DeployRouter } from './contract';
+import { callerOf } from '@internal/plugin-k2-node';
+import { DeployRouter } from './contract';
 
 const component = (p: { namespace: string; name: string }) => ({
   kind: 'component',

@@ -1,13 +1,13 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
-import { K2ClusterAccess } from '@internal/plugin-k2-node';
+import { callerOf, K2ClusterAccess } from '@internal/plugin-k2-node';
 import { ReleaseStore } from '../database/ReleaseStore';
 import { PodUsage } from '../releases/recommendReplicas';
 import { ReleaseDriver } from '../releases/ReleaseDriver';
 import { ReleaseEngine } from '../releases/ReleaseEngine';
 import { releaseView } from '../releases/releaseView';
-import { callerOf, DeployRouter } from './contract';
+import { DeployRouter } from './contract';
 
 const component = (p: { namespace: string; name: string }) => ({
   kind: 'component',

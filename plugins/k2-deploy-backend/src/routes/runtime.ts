@@ -1,6 +1,7 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { ServiceRuntimeService } from '../runtime/ServiceRuntimeService';
-import { callerOf, DeployRouter } from './contract';
+import { callerOf } from '@internal/plugin-k2-node';
+import { DeployRouter } from './contract';
 
 /** The runtime view of a service (a catalog Component) in all its clusters. */
 export function runtimeRoutes(

@@ -1,4 +1,5 @@
-import { K2DeployClient, K2DeployError } from './K2DeployClient';
+import { K2ApiError } from '@internal/plugin-k2-common';
+import { K2DeployClient } from './K2DeployClient';
 
 /** A client whose fetch records each request and answers with `reply`. */
 function clientAnswering(
@@ -98,7 +99,7 @@ describe('K2DeployClient', () => {
         replicas: 5000,
       })
       .catch(e => e);
-    expect(error).toBeInstanceOf(K2DeployError);
+    expect(error).toBeInstanceOf(K2ApiError);
     expect(error).toMatchObject({
       message: "'replicas' must be <= 1000",
       statusCode: 400,

@@ -1,4 +1,5 @@
 import createClient, { Middleware } from 'openapi-fetch';
+import { K2ApiClientOptions, K2ApiError } from '@internal/plugin-k2-common';
 import type { components, paths } from '../generated/openapi';
 
 type Schemas = components['schemas'];
@@ -8,7 +9,6 @@ export type K2DeployRelease = Schemas['Release'];
 export type K2DeployReleaseList = Schemas['ReleaseList'];
 export type K2DeployReleaseInput = Schemas['ReleaseInput'];
 export type K2DeployAutoscaling = Schemas['Autoscaling'];
-export type K2DeployErrorBody = Schemas['Error'];
 
 /** A service as the Deploy API names it: its catalog namespace and name. */
 export interface K2DeployService {
@@ -23,45 +23,8 @@ export interface K2DeployInstance {
   pod: string;
 }
 
-/**
- * A response other than 2xx from the Deploy API: its status and the backend's own
- * message (which names the field, the permission or the conflict).
- */
-export class K2DeployError extends Error {
-  readonly name = 'K2DeployError';
-
-  constructor(
-    message: string,
-    readonly statusCode: number,
-    readonly body?: K2DeployErrorBody,
-  ) {
-    super(message);
-  }
-
-  static async fromResponse(response: Response): Promise<K2DeployError> {
-    const text = await response.text();
-    let body: K2DeployErrorBody | undefined;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    return new K2DeployError(
-      body?.error?.message ??
-        `Request failed with ${response.status} ${response.statusText}`,
-      response.status,
-      body,
-    );
-  }
-}
-
-export interface K2DeployClientOptions {
-  discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
-  /** The fetch to call with (the app's fetchApi, or one that adds a token). */
-  fetchApi?: { fetch: typeof fetch };
-  /** Turns an unsuccessful response into the error to throw; K2DeployError by default. */
-  errorFromResponse?: (response: Response) => Promise<Error>;
-}
+/** How the Deploy client reaches its backend. */
+export type K2DeployClientOptions = K2ApiClientOptions;
 
 /**
  * The Deploy API over HTTP, typed by its OpenAPI document; shared by the Deploy tab and
@@ -74,7 +37,7 @@ export class K2DeployClient {
 
   constructor(options: K2DeployClientOptions) {
     this.#options = options;
-    const toError = options.errorFromResponse ?? K2DeployError.fromResponse;
+    const toError = options.errorFromResponse ?? K2ApiError.fromResponse;
     this.#errors = {
       async onResponse({ response }) {
         if (!response.ok) throw await toError(response);

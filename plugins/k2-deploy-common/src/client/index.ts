@@ -1,8 +1,7 @@
-export { K2DeployClient, K2DeployError } from './K2DeployClient';
+export { K2DeployClient } from './K2DeployClient';
 export type {
   K2DeployAutoscaling,
   K2DeployClientOptions,
-  K2DeployErrorBody,
   K2DeployInstance,
   K2DeployRelease,
   K2DeployReleaseInput,

@@ -3,6 +3,7 @@ import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
   K2Activity,
   K2Autoscaling,
+  K2CoreClient,
   K2LogQuery,
   K2ReleaseInput,
 } from '@internal/plugin-k2-common';
@@ -24,6 +25,7 @@ function queryOf(options: object) {
  */
 export class K2DeployClient implements K2DeployApi {
   readonly #http: K2DeployHttpClient;
+  readonly #core: K2CoreClient;
 
   constructor(
     private readonly options: {
@@ -31,10 +33,10 @@ export class K2DeployClient implements K2DeployApi {
       fetchApi: FetchApi;
     },
   ) {
-    this.#http = new K2DeployHttpClient({
-      ...options,
-      errorFromResponse: response => ResponseError.fromResponse(response),
-    });
+    const errorFromResponse = (response: Response) =>
+      ResponseError.fromResponse(response);
+    this.#http = new K2DeployHttpClient({ ...options, errorFromResponse });
+    this.#core = new K2CoreClient({ ...options, errorFromResponse });
   }
 
   async #fetch(
@@ -121,10 +123,7 @@ export class K2DeployClient implements K2DeployApi {
     service: ServiceName,
     options: { before?: string; limit?: number },
   ): Promise<{ items: K2Activity[]; nextCursor?: string }> {
-    const path = `/services/${encodeURIComponent(
-      service.namespace,
-    )}/${encodeURIComponent(service.name)}/activity?${queryOf(options)}`;
-    return (await this.#fetch('k2', path)).json();
+    return this.#core.getActivity(service, options);
   }
 
   getInstanceHistory(

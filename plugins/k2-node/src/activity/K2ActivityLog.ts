@@ -22,6 +22,8 @@ export interface K2ActivityLog {
 
 /** Delays between attempts to write one entry. */
 const RETRY_DELAYS_MS = [100, 500, 2000];
+/** One attempt waits this long for the `k2` plugin, so a hung log never holds an action. */
+const ATTEMPT_TIMEOUT_MS = 3000;
 
 /**
  * Writes activity entries to the `k2` core plugin, which owns the table, over its
@@ -80,6 +82,7 @@ export class HttpActivityLog implements K2ActivityLog {
         Authorization: `Bearer ${token}`,
       },
       body: JSON.stringify(entry),
+      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
     });
     if (!response.ok) throw await ResponseError.fromResponse(response);
   }

@@ -2,54 +2,13 @@ import type {
   ApiRouter,
   createValidatedOpenApiRouter,
 } from '@backstage/backend-openapi-utils';
-import { InputError } from '@backstage/errors';
-import express, { ErrorRequestHandler } from 'express';
+import express from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import Router from 'express-promise-router';
+import { namingFields } from './namingFields';
 
 /** An OpenAPI document as the typed router takes it. */
 type RequiredDoc = Parameters<typeof createValidatedOpenApiRouter>[0];
-
-/** One problem the OpenAPI validator found, as express-openapi-validator reports it. */
-interface ValidationProblem {
-  /** e.g. `/body/replicas`, `/query/limit`, `/params/namespace`. */
-  path?: string;
-  message: string;
-}
-
-/**
- * `/body/env/0/name` → `env[0].name`; query and path parameters by their name.
- */
-function fieldOf(path: string | undefined): string | undefined {
-  const parts = (path ?? '').split('/').filter(Boolean);
-  if (parts.length === 0) return undefined;
-  if (['body', 'query', 'params', 'headers'].includes(parts[0])) parts.shift();
-  if (parts.length === 0) return 'the request body';
-  return parts
-    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
-    .join('');
-}
-
-/** Turns the validator's errors into one InputError that names every bad field. */
-const namingFields: ErrorRequestHandler = (error, _req, _res, next) => {
-  const problems: ValidationProblem[] | undefined = error?.errors;
-  if (!Array.isArray(problems) || typeof error?.status !== 'number') {
-    next(error);
-    return;
-  }
-  if (error.status === 415 || error.status === 400) {
-    const text = problems
-      .map(p => {
-        const field = fieldOf(p.path);
-        return field ? `'${field}' ${p.message}` : p.message;
-      })
-      .join('; ');
-    next(new InputError(`Invalid request: ${text}`));
-    return;
-  }
-  // 404/405 for undocumented routes are left to the router (ignoreUndocumented).
-  next(new InputError(error.message));
-};
 
 /**
  * The router of a K2 backend plugin, validated by its OpenAPI document: every request's
@@ -59,7 +18,7 @@ const namingFields: ErrorRequestHandler = (error, _req, _res, next) => {
  * Built like `createValidatedOpenApiRouter` of `@backstage/backend-openapi-utils` (same
  * validator, same defaults, same typed router), except for the error messages: the
  * library's say only "request/body must NOT have additional properties", without the
- * field.
+ * field (see {@link namingFields}).
  */
 export function createK2ApiRouter<T extends RequiredDoc>(
   spec: T,
@@ -73,12 +32,25 @@ export function createK2ApiRouter<T extends RequiredDoc>(
       validateRequests: {
         coerceTypes: false,
         allowUnknownQueryParameters: false,
+        // The first bad field of a body is named; collecting every error (allErrors)
+        // lets a large crafted body cost a lot of CPU, so it stays off.
       },
       useRequestUrl: true,
       ignoreUndocumented: true,
       validateResponses: false,
     }),
   );
-  router.use(namingFields);
+  router.use(namingFields(spec));
+  // The contract itself, its paths under the plugin's mount path (as Backstage's
+  // OpenAPI routers serve it).
+  router.get('/openapi.json', (req, res) => {
+    const base = req.originalUrl.replace(/\/openapi\.json(\?.*)?$/, '');
+    res.json({
+      ...spec,
+      paths: Object.fromEntries(
+        Object.entries(spec.paths).map(([path, item]) => [base + path, item]),
+      ),
+    });
+  });
   return router as unknown as ApiRouter<T>;
 }

@@ -1,1 +1,2 @@
+export { callerOf } from './callerOf';
 export { createK2ApiRouter } from './createK2ApiRouter';

@@ -59,9 +59,7 @@ export class K2ServiceResolver {
   }
 
   /** @throws NotFoundError when the catalog has no such entity */
-  async service(
-    ref: CompoundEntityRef | string,
-  ): Promise<K2ResolvedService> {
+  async service(ref: CompoundEntityRef | string): Promise<K2ResolvedService> {
     const compound =
       typeof ref === 'string'
         ? parseEntityRef(ref, { defaultKind: 'component' })
@@ -84,7 +82,9 @@ export class K2ServiceResolver {
     if (!target) {
       const known = service.spec.targets.map(t => t.environment.name);
       throw new InputError(
-        `${service.entity.metadata.name} does not run in '${environment}'; its environments: ${
+        `${
+          service.entity.metadata.name
+        } does not run in '${environment}'; its environments: ${
           known.join(', ') || 'none (set k2.io/environments)'
         }`,
       );
@@ -116,7 +116,9 @@ export class K2ServiceResolver {
   }
 
   /**
-   * A live instance of the service.
+   * A live instance of the service: a pod K2 manages for it (labelled `k2.io/service`).
+   * Pods that carry only `backstage.io/kubernetes-id` are shown with the service (see
+   * {@link K2ServiceResolver.objects}) but K2 does not act on them.
    *
    * @throws InputError when the service does not run in the environment
    * @throws NotFoundError when the cluster is not one of the environment's for this
