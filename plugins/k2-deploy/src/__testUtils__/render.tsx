@@ -55,19 +55,25 @@ let renders = 0;
  *
  * @param options.allow - whether the permission policy allows release, scale, restart
  *   and instance actions (owners: yes; others: no)
- * @param options.groups - the user's ownership refs (approver groups decide approvals)
+ * @param options.approve - whether the policy lets this user approve the waiting
+ *   release (asked per release, as the backend's `IS_ENVIRONMENT_APPROVER` rule decides)
  */
 export function renderDeployTab(
   api: K2DeployApiMock,
-  options: { allow?: boolean; groups?: string[] } = {},
+  options: { allow?: boolean; approve?: boolean } = {},
 ): RenderResult & { service: ServiceName } {
   const name = `${SERVICE.name}-${++renders}`;
   const permission = mockApis.permission({
-    authorize: options.allow ?? true ? ALLOW : DENY,
+    authorize: request => {
+      if (request.permission.name === 'k2.release.approve') {
+        return options.approve ? ALLOW : DENY;
+      }
+      return options.allow ?? true ? ALLOW : DENY;
+    },
   });
   const identity = mockApis.identity({
     userEntityRef: 'user:default/alice',
-    ownershipEntityRefs: options.groups ?? ['user:default/alice', OWNER_GROUP],
+    ownershipEntityRefs: ['user:default/alice', OWNER_GROUP],
   });
   const result = renderInTestApp(
     <EntityProvider entity={serviceEntity(name)}>

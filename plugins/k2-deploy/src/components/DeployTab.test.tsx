@@ -1,8 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import {
-  APPROVER_GROUP,
   IMAGE_REPOSITORY,
-  OWNER_GROUP,
   release,
   releaseList,
 } from '../__testUtils__/fixtures';
@@ -53,14 +51,20 @@ const waiting = release({
   },
 });
 
+// Approvals are asked per release, and usePermission caches answers by release id
+// across tests: each test's waiting release gets an id of its own.
+let waitingReleases = 0;
+
 function withWaitingProdRelease(api: ReturnType<typeof createK2DeployApi>) {
+  const release = { ...waiting, id: `rel-prod-3-${++waitingReleases}` };
   const fallback = api.getReleases.getMockImplementation()!;
   api.getReleases.mockImplementation(async (service, options) =>
     options.environment === 'prod'
-      ? releaseList([waiting])
+      ? releaseList([release])
       : fallback(service, options),
   );
-  api.approve.mockResolvedValue({ ...waiting, status: 'applying' });
+  api.approve.mockResolvedValue({ ...release, status: 'applying' });
+  return release;
 }
 
 describe('DeployTab', () => {
@@ -173,8 +177,8 @@ describe('DeployTab', () => {
   describe('a release waiting for approval', () => {
     it('lets an approver approve it', async () => {
       const api = createK2DeployApi();
-      withWaitingProdRelease(api);
-      renderDeployTab(api, { groups: ['user:default/carol', APPROVER_GROUP] });
+      const waitingRelease = withWaitingProdRelease(api);
+      renderDeployTab(api, { approve: true });
       const user = setupUser();
 
       const inFlight = within(
@@ -194,7 +198,7 @@ describe('DeployTab', () => {
 
       await user.click(inFlight.getByRole('button', { name: 'Approve' }));
       await waitFor(() =>
-        expect(api.approve).toHaveBeenCalledWith('rel-prod-3'),
+        expect(api.approve).toHaveBeenCalledWith(waitingRelease.id),
       );
       expect(api.reject).not.toHaveBeenCalled();
     });
@@ -208,7 +212,7 @@ describe('DeployTab', () => {
           'NotAllowedError',
         ),
       );
-      renderDeployTab(api, { groups: [APPROVER_GROUP] });
+      renderDeployTab(api, { approve: true });
       const user = setupUser();
 
       const inFlight = within(
@@ -228,8 +232,8 @@ describe('DeployTab', () => {
 
     it('lets an approver reject it after confirming', async () => {
       const api = createK2DeployApi();
-      withWaitingProdRelease(api);
-      renderDeployTab(api, { groups: [APPROVER_GROUP] });
+      const waitingRelease = withWaitingProdRelease(api);
+      renderDeployTab(api, { approve: true });
       const user = setupUser();
 
       const inFlight = within(
@@ -241,7 +245,7 @@ describe('DeployTab', () => {
       });
       await user.click(within(dialog).getByRole('button', { name: 'Reject' }));
       await waitFor(() =>
-        expect(api.reject).toHaveBeenCalledWith('rel-prod-3'),
+        expect(api.reject).toHaveBeenCalledWith(waitingRelease.id),
       );
       expect(api.approve).not.toHaveBeenCalled();
     });
@@ -249,7 +253,7 @@ describe('DeployTab', () => {
     it('tells anyone else whom it waits for, and holds other actions', async () => {
       const api = createK2DeployApi();
       withWaitingProdRelease(api);
-      renderDeployTab(api, { groups: [OWNER_GROUP] });
+      renderDeployTab(api, { approve: false });
 
       const box = await screen.findByLabelText('Release in flight');
       const inFlight = within(box);

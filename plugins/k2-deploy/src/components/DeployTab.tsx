@@ -6,11 +6,7 @@ import {
   WarningPanel,
 } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  configApiRef,
-  identityApiRef,
-  useApi,
-} from '@backstage/frontend-plugin-api';
+import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -22,7 +18,6 @@ import {
   readServiceSpec,
 } from '@internal/plugin-k2-common';
 import Grid from '@material-ui/core/Grid';
-import useAsync from 'react-use/esm/useAsync';
 import { k2DeployApiRef } from '../api/K2DeployApi';
 import { ActivityLog } from './ActivityLog';
 import { EnvironmentPanel } from './EnvironmentPanel';
@@ -37,7 +32,6 @@ import { useLiveRefresh } from './useLiveRefresh';
 export function DeployTab() {
   const { entity } = useEntity();
   const config = useApi(configApiRef);
-  const identity = useApi(identityApiRef);
   const api = useApi(k2DeployApiRef);
   const resourceRef = stringifyEntityRef(entity);
   const service = useMemo(
@@ -73,10 +67,6 @@ export function DeployTab() {
     permission: k2InstanceManagePermission,
     resourceRef,
   });
-  const claims = useAsync(
-    async () => (await identity.getBackstageIdentity()).ownershipEntityRefs,
-    [identity],
-  );
   const runtime = useLiveRefresh(
     () => api.getRuntime(service),
     { service, intervalMs: () => 5000 },
@@ -88,16 +78,10 @@ export function DeployTab() {
       <ErrorPanel title="K2 configuration is invalid" error={parsed.error} />
     );
   }
-  if (
-    release.loading ||
-    scale.loading ||
-    restart.loading ||
-    manage.loading ||
-    claims.loading
-  ) {
+  if (release.loading || scale.loading || restart.loading || manage.loading) {
     return <Progress />;
   }
-  const { model, spec } = parsed;
+  const { spec } = parsed;
   if (spec.targets.length === 0) {
     return (
       <WarningPanel
@@ -106,7 +90,6 @@ export function DeployTab() {
       />
     );
   }
-  const owned = claims.value ?? [];
   return (
     <Content>
       {spec.problems.length > 0 && (
@@ -117,7 +100,6 @@ export function DeployTab() {
       )}
       <Grid container spacing={3}>
         {spec.targets.map(target => {
-          const approverGroup = target.environment.approval.approverGroup;
           return (
             <Grid item xs={12} key={target.environment.name}>
               <EnvironmentPanel
@@ -131,9 +113,6 @@ export function DeployTab() {
                   release: release.allowed,
                   scale: scale.allowed,
                   restart: restart.allowed,
-                  approve: [approverGroup, model!.platformAdminGroup].some(
-                    g => g && owned.includes(g),
-                  ),
                 }}
                 onChange={runtime.refresh}
               />

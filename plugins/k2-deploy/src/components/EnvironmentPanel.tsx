@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import { InfoCard, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  k2ReleaseApprovePermission,
   K2EnvironmentRuntime,
   K2Release,
   K2ServiceTarget,
@@ -27,8 +29,6 @@ export interface Abilities {
   release: boolean;
   scale: boolean;
   restart: boolean;
-  /** Whether this user approves releases to this environment. */
-  approve: boolean;
 }
 
 type Open =
@@ -101,6 +101,11 @@ export function EnvironmentPanel(props: {
   const releases = [...(page?.items ?? []), ...older];
   const active = releases.find(isActive);
   const current = releases.find(r => r.status === 'succeeded');
+  // Whether this user approves the waiting release: the policy decides, per release.
+  const approval = usePermission({
+    permission: k2ReleaseApprovePermission,
+    resourceRef: active?.status === 'pending-approval' ? active.id : undefined,
+  });
   const nextCursor =
     olderCursor === undefined ? page?.nextCursor : olderCursor ?? undefined;
 
@@ -202,7 +207,7 @@ export function EnvironmentPanel(props: {
               </Typography>
             )}
             <ReleaseProgress release={active} runtime={props.runtime} />
-            {active.status === 'pending-approval' && can.approve && (
+            {active.status === 'pending-approval' && approval.allowed && (
               <Box display="flex" style={{ gap: 8 }} mt={1}>
                 <Button
                   variant="contained"
@@ -224,12 +229,14 @@ export function EnvironmentPanel(props: {
               </Box>
             )}
             {approveError && <ErrorText error={approveError} />}
-            {active.status === 'pending-approval' && !can.approve && (
-              <Typography variant="caption" color="textSecondary">
-                Waiting for a member of{' '}
-                <EntityRef entityRef={environment.approval.approverGroup} />.
-              </Typography>
-            )}
+            {active.status === 'pending-approval' &&
+              !approval.allowed &&
+              !approval.loading && (
+                <Typography variant="caption" color="textSecondary">
+                  Waiting for a member of{' '}
+                  <EntityRef entityRef={environment.approval.approverGroup} />.
+                </Typography>
+              )}
           </Box>
         )}
 

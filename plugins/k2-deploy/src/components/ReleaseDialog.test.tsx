@@ -44,7 +44,7 @@ function renderPanel(api: ReturnType<typeof createK2DeployApi>) {
       target={TEST_TARGET}
       imageRepository={IMAGE_REPOSITORY}
       runtime={environmentRuntime()}
-      can={{ release: true, scale: true, restart: true, approve: false }}
+      can={{ release: true, scale: true, restart: true }}
       onChange={onChange}
     />,
     api,

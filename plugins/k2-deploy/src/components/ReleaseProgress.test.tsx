@@ -142,7 +142,7 @@ describe('EnvironmentPanel', () => {
         target={PROD_TARGET}
         imageRepository={IMAGE_REPOSITORY}
         runtime={prodRuntime}
-        can={{ release: true, scale: true, restart: true, approve: false }}
+        can={{ release: true, scale: true, restart: true }}
         onChange={() => {}}
       />,
       api,

@@ -36,7 +36,7 @@ async function openScaleDialog(api: ReturnType<typeof createK2DeployApi>) {
       target={TEST_TARGET}
       imageRepository={IMAGE_REPOSITORY}
       runtime={environmentRuntime()}
-      can={{ release: true, scale: true, restart: true, approve: false }}
+      can={{ release: true, scale: true, restart: true }}
       onChange={() => {}}
     />,
     api,
