@@ -69,10 +69,7 @@ const calls: Record<
   // An authenticated request that reads almost nothing (the caches' health): what part
   // of a page view is HTTP and authentication.
   async floor() {
-    await json(
-      await fetch(`${baseUrl}/api/k2/clusters`, { headers }),
-      'floor',
-    );
+    await json(await fetch(`${baseUrl}/api/k2/clusters`, { headers }), 'floor');
   },
 };
 

@@ -171,6 +171,5 @@ describe.each(databases.eachSupportedId())(
           ?.number,
       ).toBe(5);
     });
-
   },
 );

@@ -236,5 +236,4 @@ export class DatabaseReleaseStore implements ReleaseStore {
     }
     return { items, nextCursor, total: Number(count) };
   }
-
 }

@@ -92,5 +92,4 @@ export interface ReleaseStore {
   history(
     query: HistoryQuery,
   ): Promise<{ items: StoredRelease[]; nextCursor?: string; total: number }>;
-
 }

@@ -56,15 +56,15 @@ const waiting = release({
 let waitingReleases = 0;
 
 function withWaitingProdRelease(api: ReturnType<typeof createK2DeployApi>) {
-  const release = { ...waiting, id: `rel-prod-3-${++waitingReleases}` };
+  const pending = { ...waiting, id: `rel-prod-3-${++waitingReleases}` };
   const fallback = api.getReleases.getMockImplementation()!;
   api.getReleases.mockImplementation(async (service, options) =>
     options.environment === 'prod'
-      ? releaseList([release])
+      ? releaseList([pending])
       : fallback(service, options),
   );
-  api.approve.mockResolvedValue({ ...release, status: 'applying' });
-  return release;
+  api.approve.mockResolvedValue({ ...pending, status: 'applying' });
+  return pending;
 }
 
 describe('DeployTab', () => {
