@@ -1,4 +1,7 @@
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  createServiceFactory,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -12,6 +15,7 @@ import {
 } from '@internal/plugin-k2-node';
 import { createK2TestDatabases } from '@internal/plugin-k2-node/testUtils';
 import request from 'supertest';
+import { DatabaseActivityStore } from './database/DatabaseActivityStore';
 import { k2Plugin } from './plugin';
 
 const databases = createK2TestDatabases();
@@ -66,6 +70,24 @@ const asUser = {
 };
 
 describe.each(databases.eachSupportedId())('k2 core plugin on %p', id => {
+  it('migrates up and down cleanly', async () => {
+    const knex = await databases.init(id);
+    await DatabaseActivityStore.create({
+      database: { getClient: async () => knex },
+    });
+    expect(await knex.schema.hasTable('k2_activity')).toBe(true);
+    await knex.migrate.rollback(
+      {
+        directory: resolvePackagePath(
+          '@internal/plugin-k2-backend',
+          'migrations',
+        ),
+      },
+      true,
+    );
+    expect(await knex.schema.hasTable('k2_activity')).toBe(false);
+  });
+
   it('records entries from K2 plugins and pages them newest first', async () => {
     const { api } = await start(id);
     for (let i = 1; i <= 3; i++) {

@@ -9,8 +9,8 @@ describe('K2CoreClient', () => {
         getBaseUrl: async pluginId => `http://backend.test/api/${pluginId}`,
       },
       fetchApi: {
-        fetch: async input => {
-          requests.push(input as Request);
+        fetch: async (input, init) => {
+          requests.push(new Request(input, init));
           return reply();
         },
       },

@@ -1,6 +1,6 @@
 import createClient from 'openapi-fetch';
 import type { paths } from '../generated/openapi';
-import { K2ApiClientOptions, K2ApiError } from './K2ApiError';
+import { K2ApiClientOptions, K2ApiError, requestFetch } from './K2ApiError';
 
 /**
  * K2's core API (`/api/k2`, plugins/k2-backend) over HTTP, typed by its OpenAPI
@@ -18,7 +18,7 @@ export class K2CoreClient {
     const { discoveryApi, fetchApi, errorFromResponse } = this.#options;
     const client = createClient<paths>({
       baseUrl: await discoveryApi.getBaseUrl('k2'),
-      fetch: request => (fetchApi?.fetch ?? fetch)(request),
+      fetch: requestFetch(fetchApi),
     });
     const toError = errorFromResponse ?? K2ApiError.fromResponse;
     client.use({

@@ -59,8 +59,11 @@ describe.each(databases.eachSupportedId())(
         database: { getClient: async () => knex },
       });
       expect(await knex.schema.hasTable('k2_releases')).toBe(true);
-      expect(await knex.schema.hasTable('k2_activity')).toBe(true);
       expect(await knex.schema.hasTable('k2_instance_history')).toBe(true);
+      // The activity log moved to the k2 core plugin; stepping back brings its table back.
+      expect(await knex.schema.hasTable('k2_activity')).toBe(false);
+      await knex.migrate.down({ directory: MIGRATIONS });
+      expect(await knex.schema.hasTable('k2_activity')).toBe(true);
       await knex.migrate.rollback({ directory: MIGRATIONS }, true);
       expect(await knex.schema.hasTable('k2_releases')).toBe(false);
       expect(await knex.schema.hasTable('k2_activity')).toBe(false);

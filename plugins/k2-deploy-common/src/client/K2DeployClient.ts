@@ -1,5 +1,9 @@
 import createClient, { Middleware } from 'openapi-fetch';
-import { K2ApiClientOptions, K2ApiError } from '@internal/plugin-k2-common';
+import {
+  K2ApiClientOptions,
+  K2ApiError,
+  requestFetch,
+} from '@internal/plugin-k2-common';
 import type { components, paths } from '../generated/openapi';
 
 type Schemas = components['schemas'];
@@ -50,7 +54,7 @@ export class K2DeployClient {
     const { discoveryApi, fetchApi } = this.#options;
     const client = createClient<paths>({
       baseUrl: await discoveryApi.getBaseUrl('k2-deploy'),
-      fetch: request => (fetchApi?.fetch ?? fetch)(request),
+      fetch: requestFetch(fetchApi),
     });
     client.use(this.#errors);
     return client;
