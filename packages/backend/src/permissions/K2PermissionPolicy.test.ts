@@ -1,16 +1,57 @@
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  catalogEntityCreatePermission,
+  catalogEntityDeletePermission,
+  catalogEntityReadPermission,
+  catalogEntityRefreshPermission,
+  catalogEntityValidatePermission,
+  catalogIngestionManagePermission,
+  catalogIngestionReadPermission,
+  catalogLocationAnalyzePermission,
+  catalogLocationCreatePermission,
+  catalogLocationDeletePermission,
+  catalogLocationReadPermission,
+  catalogPermissions,
+} from '@backstage/plugin-catalog-common/alpha';
+import {
+  kubernetesClustersReadPermission,
+  kubernetesPermissions,
+  kubernetesProxyPermission,
+  kubernetesResourcesReadPermission,
+} from '@backstage/plugin-kubernetes-common';
+import {
+  AuthorizeResult,
+  createPermission,
+  Permission,
+} from '@backstage/plugin-permission-common';
+import {
+  actionExecutePermission,
+  scaffolderPermissions,
+  taskCancelPermission,
+  taskCreatePermission,
+  taskReadPermission,
+  templateDryRunPermission,
+  templateManagementPermission,
+  templateParameterReadPermission,
+  templateStepReadPermission,
+} from '@backstage/plugin-scaffolder-common/alpha';
+import {
+  k2ActivityReadPermission,
+  k2ClustersReadPermission,
+  k2InstanceLogsReadPermission,
+  k2InstanceManagePermission,
+  k2Permissions,
   k2ReleaseApprovePermission,
   k2ReleaseCreatePermission,
   k2ReleaseReadPermission,
   k2ServiceRestartPermission,
+  k2ServiceRuntimeReadPermission,
   k2ServiceScalePermission,
 } from '@internal/plugin-k2-common';
-import { K2PermissionPolicy } from './K2PermissionPolicy';
+import { K2PermissionPolicy, k2PolicyTable } from './K2PermissionPolicy';
 
-const policy = new K2PermissionPolicy({
-  platformAdminGroup: 'group:default/platform-admins',
-});
+const ADMINS = 'group:default/platform-admins';
+const policy = new K2PermissionPolicy({ platformAdminGroup: ADMINS });
+
 const user = (...ownershipEntityRefs: string[]) => ({
   identity: {
     type: 'user' as const,
@@ -22,78 +63,207 @@ const user = (...ownershipEntityRefs: string[]) => ({
   credentials: {} as any,
 });
 
+const alice = user('user:default/alice', 'group:default/payments-team');
+const bob = user('user:default/bob', 'group:default/storefront-team');
+const carol = user('user:default/carol', 'group:default/release-approvers');
+const dave = user('user:default/dave', ADMINS);
+
+const resultOf = async (
+  permission: Permission,
+  who?: ReturnType<typeof user>,
+  p: K2PermissionPolicy = policy,
+) => (await p.handle({ permission }, who)).result;
+
+const isEntityOwner = (claims: string[]) => ({
+  result: AuthorizeResult.CONDITIONAL,
+  pluginId: 'catalog',
+  resourceType: 'catalog-entity',
+  conditions: {
+    rule: 'IS_ENTITY_OWNER',
+    resourceType: 'catalog-entity',
+    params: { claims },
+  },
+});
+
+const SIGNED_IN = [
+  k2ServiceRuntimeReadPermission,
+  k2ClustersReadPermission,
+  k2ReleaseReadPermission,
+  k2ActivityReadPermission,
+  k2InstanceLogsReadPermission,
+  catalogEntityReadPermission,
+  catalogEntityRefreshPermission,
+  catalogEntityCreatePermission,
+  kubernetesClustersReadPermission,
+  kubernetesResourcesReadPermission,
+  taskCreatePermission,
+  taskReadPermission,
+  taskCancelPermission,
+  actionExecutePermission,
+  templateParameterReadPermission,
+  templateStepReadPermission,
+];
+
+const ADMINS_ONLY = [
+  kubernetesProxyPermission,
+  catalogLocationCreatePermission,
+  catalogLocationDeletePermission,
+  catalogLocationReadPermission,
+  catalogLocationAnalyzePermission,
+  catalogEntityValidatePermission,
+  catalogIngestionReadPermission,
+  catalogIngestionManagePermission,
+  templateManagementPermission,
+  templateDryRunPermission,
+];
+
+const OWNERS = [
+  k2ReleaseCreatePermission,
+  k2ServiceScalePermission,
+  k2ServiceRestartPermission,
+  k2InstanceManagePermission,
+  catalogEntityDeletePermission,
+];
+
 describe('K2PermissionPolicy', () => {
-  it.each([
-    k2ReleaseCreatePermission,
-    k2ServiceScalePermission,
-    k2ServiceRestartPermission,
-  ])(
-    'gives $name to the owners of the service, as the catalog decides',
-    async permission => {
-      const alice = user('user:default/alice', 'group:default/payments-team');
-      expect(await policy.handle({ permission }, alice)).toEqual({
-        result: AuthorizeResult.CONDITIONAL,
-        pluginId: 'catalog',
-        resourceType: 'catalog-entity',
-        conditions: {
-          rule: 'IS_ENTITY_OWNER',
-          resourceType: 'catalog-entity',
-          params: {
-            claims: ['user:default/alice', 'group:default/payments-team'],
-          },
-        },
-      });
+  it('decides every permission K2, the catalog, the scaffolder and the Kubernetes plugin define', () => {
+    const decided = new Set(k2PolicyTable.map(e => e.permission.name));
+    const undecided = [
+      ...k2Permissions,
+      ...catalogPermissions,
+      ...scaffolderPermissions,
+      ...kubernetesPermissions,
+    ]
+      .map(p => p.name)
+      .filter(name => !decided.has(name));
+    expect(undecided).toEqual([]);
+  });
+
+  it('denies a permission it does not decide, to users and platform admins alike', async () => {
+    const unknown = createPermission({
+      name: 'some-plugin.thing.delete',
+      attributes: { action: 'delete' },
+    });
+    expect(await resultOf(unknown, bob)).toBe(AuthorizeResult.DENY);
+    expect(await resultOf(unknown, dave)).toBe(AuthorizeResult.DENY);
+    expect(await resultOf(unknown)).toBe(AuthorizeResult.DENY);
+  });
+
+  it('keeps the Kubernetes proxy (K2’s own service-account token) for platform admins', async () => {
+    expect(await resultOf(kubernetesProxyPermission, bob)).toBe(
+      AuthorizeResult.DENY,
+    );
+    expect(await resultOf(kubernetesProxyPermission, alice)).toBe(
+      AuthorizeResult.DENY,
+    );
+    expect(await resultOf(kubernetesProxyPermission, dave)).toBe(
+      AuthorizeResult.ALLOW,
+    );
+  });
+
+  it.each(ADMINS_ONLY.map(p => [p.name, p] as const))(
+    'gives %s to platform admins only',
+    async (_, permission) => {
+      expect(await resultOf(permission, bob)).toBe(AuthorizeResult.DENY);
+      expect(await resultOf(permission, dave)).toBe(AuthorizeResult.ALLOW);
+      expect(await resultOf(permission)).toBe(AuthorizeResult.DENY);
     },
   );
 
-  it('gives every mutating action to platform admins outright', async () => {
-    const dave = user('user:default/dave', 'group:default/platform-admins');
-    for (const permission of [
-      k2ReleaseCreatePermission,
-      k2ServiceScalePermission,
-      k2ServiceRestartPermission,
-    ]) {
-      expect((await policy.handle({ permission }, dave)).result).toBe(
+  it.each(SIGNED_IN.map(p => [p.name, p] as const))(
+    'gives %s to every signed-in user, not to anonymous callers',
+    async (_, permission) => {
+      expect(await resultOf(permission, bob)).toBe(AuthorizeResult.ALLOW);
+      expect(await resultOf(permission, dave)).toBe(AuthorizeResult.ALLOW);
+      expect(await resultOf(permission)).toBe(AuthorizeResult.DENY);
+    },
+  );
+
+  it.each(OWNERS.map(p => [p.name, p] as const))(
+    'gives %s to the owners of the entity, as the catalog decides, and to platform admins',
+    async (_, permission) => {
+      expect(await policy.handle({ permission }, alice)).toEqual(
+        isEntityOwner(['user:default/alice', 'group:default/payments-team']),
+      );
+      expect(await policy.handle({ permission }, bob)).toEqual(
+        isEntityOwner(['user:default/bob', 'group:default/storefront-team']),
+      );
+      expect(await resultOf(permission, dave)).toBe(AuthorizeResult.ALLOW);
+      expect(await resultOf(permission)).toBe(AuthorizeResult.DENY);
+    },
+  );
+
+  describe('approving a release (four eyes)', () => {
+    const approve = k2ReleaseApprovePermission;
+
+    it('lets approvers decide releases they did not ask for', async () => {
+      expect(await policy.handle({ permission: approve }, carol)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'k2-deploy',
+        resourceType: 'k2-release',
+        conditions: {
+          allOf: [
+            {
+              rule: 'IS_ENVIRONMENT_APPROVER',
+              resourceType: 'k2-release',
+              params: {
+                claims: [
+                  'user:default/carol',
+                  'group:default/release-approvers',
+                ],
+              },
+            },
+            {
+              not: {
+                rule: 'IS_REQUESTER',
+                resourceType: 'k2-release',
+                params: { userEntityRef: 'user:default/carol' },
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it('lets platform admins decide any release but their own', async () => {
+      expect(await policy.handle({ permission: approve }, dave)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'k2-deploy',
+        resourceType: 'k2-release',
+        conditions: {
+          not: {
+            rule: 'IS_REQUESTER',
+            resourceType: 'k2-release',
+            params: { userEntityRef: 'user:default/dave' },
+          },
+        },
+      });
+    });
+
+    it('with k2.approvals.requesterMayApprove, lets requesters decide their own releases', async () => {
+      const lenient = new K2PermissionPolicy({
+        platformAdminGroup: ADMINS,
+        requesterMayApprove: true,
+      });
+      expect(await lenient.handle({ permission: approve }, carol)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'k2-deploy',
+        resourceType: 'k2-release',
+        conditions: {
+          rule: 'IS_ENVIRONMENT_APPROVER',
+          resourceType: 'k2-release',
+          params: {
+            claims: ['user:default/carol', 'group:default/release-approvers'],
+          },
+        },
+      });
+      expect(await resultOf(approve, dave, lenient)).toBe(
         AuthorizeResult.ALLOW,
       );
-    }
-  });
-
-  it('denies owner-only actions without a user, and lets signed-in users read', async () => {
-    expect(
-      (await policy.handle({ permission: k2ReleaseCreatePermission })).result,
-    ).toBe(AuthorizeResult.DENY);
-    const bob = user('user:default/bob', 'group:default/storefront-team');
-    expect(
-      (await policy.handle({ permission: k2ReleaseReadPermission }, bob))
-        .result,
-    ).toBe(AuthorizeResult.ALLOW);
-  });
-
-  it('leaves approving to the approver group of the release’s environment, as the Deploy backend decides', async () => {
-    const carol = user('user:default/carol', 'group:default/release-approvers');
-    expect(
-      await policy.handle({ permission: k2ReleaseApprovePermission }, carol),
-    ).toEqual({
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'k2-deploy',
-      resourceType: 'k2-release',
-      conditions: {
-        rule: 'IS_ENVIRONMENT_APPROVER',
-        resourceType: 'k2-release',
-        params: {
-          claims: ['user:default/carol', 'group:default/release-approvers'],
-        },
-      },
     });
-    const dave = user('user:default/dave', 'group:default/platform-admins');
-    expect(
-      (await policy.handle({ permission: k2ReleaseApprovePermission }, dave))
-        .result,
-    ).toBe(AuthorizeResult.ALLOW);
-    // Services (and anonymous callers) never approve.
-    expect(
-      (await policy.handle({ permission: k2ReleaseApprovePermission })).result,
-    ).toBe(AuthorizeResult.DENY);
+
+    it('never lets anonymous callers approve', async () => {
+      expect(await resultOf(approve)).toBe(AuthorizeResult.DENY);
+    });
   });
 });

@@ -1,10 +1,29 @@
 import {
+  catalogEntityCreatePermission,
+  catalogEntityDeletePermission,
+  catalogEntityReadPermission,
+  catalogEntityRefreshPermission,
+  catalogEntityValidatePermission,
+  catalogIngestionManagePermission,
+  catalogIngestionReadPermission,
+  catalogLocationAnalyzePermission,
+  catalogLocationCreatePermission,
+  catalogLocationDeletePermission,
+  catalogLocationReadPermission,
+} from '@backstage/plugin-catalog-common/alpha';
+import {
   catalogConditions,
   createCatalogConditionalDecision,
 } from '@backstage/plugin-catalog-backend/alpha';
 import {
+  kubernetesClustersReadPermission,
+  kubernetesProxyPermission,
+  kubernetesResourcesReadPermission,
+} from '@backstage/plugin-kubernetes-common';
+import {
   AuthorizeResult,
   isResourcePermission,
+  Permission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import {
@@ -13,58 +32,174 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
+  actionExecutePermission,
+  taskCancelPermission,
+  taskCreatePermission,
+  taskReadPermission,
+  templateDryRunPermission,
+  templateManagementPermission,
+  templateParameterReadPermission,
+  templateStepReadPermission,
+} from '@backstage/plugin-scaffolder-common/alpha';
+import {
+  k2ActivityReadPermission,
+  k2ClustersReadPermission,
+  k2InstanceLogsReadPermission,
   k2OwnerPermissions,
   k2ReleaseApprovePermission,
+  k2ReleaseReadPermission,
+  k2ServiceRuntimeReadPermission,
 } from '@internal/plugin-k2-common';
 import {
   createK2ReleaseConditionalDecision,
   k2ReleaseConditions,
 } from '@internal/plugin-k2-deploy-backend';
 
-const OWNER_ONLY = new Set(k2OwnerPermissions.map(p => p.name));
+/**
+ * Who gets a permission:
+ * - `signed-in`: every signed-in user;
+ * - `owners`: the owners of the catalog entity the request is about (the catalog's
+ *   `isEntityOwner`, evaluated by the catalog) and platform admins;
+ * - `approvers`: members of the approver group of the release's environment, never
+ *   the release's own requester (evaluated by the Deploy backend), and platform admins
+ *   (also not for their own releases);
+ * - `admins`: platform admins only.
+ */
+export type K2Audience = 'signed-in' | 'owners' | 'approvers' | 'admins';
 
 /**
- * K2's permission policy:
- * - releasing, rolling back, scaling and restarting a service is for its owners (the
- *   catalog's `isEntityOwner`, evaluated by the catalog) and platform admins;
- * - approving or rejecting a release is for members of the approver group of the
- *   release's environment (a condition the Deploy backend evaluates on the release)
- *   and platform admins;
- * - everything else, reading included, is allowed to signed-in users.
+ * Every permission K2's policy decides, and for whom. A permission not listed here is
+ * denied to everyone, platform admins included: a plugin added to the backend gets
+ * nothing until it is decided here (and in docs/permissions.md).
+ */
+export const k2PolicyTable: ReadonlyArray<{
+  permission: Permission;
+  audience: K2Audience;
+}> = [
+  // K2: reads for everyone, changes for owners, approvals for approvers.
+  ...[
+    k2ServiceRuntimeReadPermission,
+    k2ClustersReadPermission,
+    k2ReleaseReadPermission,
+    k2ActivityReadPermission,
+    k2InstanceLogsReadPermission,
+  ].map(permission => ({ permission, audience: 'signed-in' as const })),
+  ...k2OwnerPermissions.map(permission => ({
+    permission,
+    audience: 'owners' as const,
+  })),
+  { permission: k2ReleaseApprovePermission, audience: 'approvers' },
+
+  // Catalog: everyone reads and refreshes; the Create button (it leads to the
+  // scaffolder) for everyone; registering and unregistering for admins; deleting an
+  // entity for its owners and admins.
+  { permission: catalogEntityReadPermission, audience: 'signed-in' },
+  { permission: catalogEntityRefreshPermission, audience: 'signed-in' },
+  { permission: catalogEntityCreatePermission, audience: 'signed-in' },
+  { permission: catalogEntityDeletePermission, audience: 'owners' },
+  { permission: catalogEntityValidatePermission, audience: 'admins' },
+  { permission: catalogLocationReadPermission, audience: 'admins' },
+  { permission: catalogLocationCreatePermission, audience: 'admins' },
+  { permission: catalogLocationDeletePermission, audience: 'admins' },
+  { permission: catalogLocationAnalyzePermission, audience: 'admins' },
+  { permission: catalogIngestionReadPermission, audience: 'admins' },
+  { permission: catalogIngestionManagePermission, audience: 'admins' },
+
+  // Stock Kubernetes plugin: the Kubernetes tab reads for everyone; the proxy
+  // forwards with K2's own service-account token, so only admins.
+  { permission: kubernetesClustersReadPermission, audience: 'signed-in' },
+  { permission: kubernetesResourcesReadPermission, audience: 'signed-in' },
+  { permission: kubernetesProxyPermission, audience: 'admins' },
+
+  // Scaffolder: running templates for everyone, managing them for admins.
+  { permission: taskCreatePermission, audience: 'signed-in' },
+  { permission: taskReadPermission, audience: 'signed-in' },
+  { permission: taskCancelPermission, audience: 'signed-in' },
+  { permission: actionExecutePermission, audience: 'signed-in' },
+  { permission: templateParameterReadPermission, audience: 'signed-in' },
+  { permission: templateStepReadPermission, audience: 'signed-in' },
+  { permission: templateDryRunPermission, audience: 'admins' },
+  { permission: templateManagementPermission, audience: 'admins' },
+];
+
+const AUDIENCE = new Map(
+  k2PolicyTable.map(({ permission, audience }) => [permission.name, audience]),
+);
+
+const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
+const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
+
+/** How K2's policy is set up (`k2.platformAdminGroup`, `k2.approvals.*`). */
+export interface K2PermissionPolicyOptions {
+  /** Members of this group are platform admins. */
+  platformAdminGroup?: string;
+  /**
+   * Whether the requester of a release may approve or reject it themselves
+   * (`k2.approvals.requesterMayApprove`). Defaults to false: four eyes, admins included.
+   */
+  requesterMayApprove?: boolean;
+}
+
+/**
+ * K2's permission policy, decided by {@link k2PolicyTable}: anonymous callers get
+ * nothing, and neither does anyone for a permission the table does not list.
+ * (Backend plugins calling with their own service credentials never reach a policy.)
  */
 export class K2PermissionPolicy implements PermissionPolicy {
-  constructor(private readonly options: { platformAdminGroup?: string }) {}
+  constructor(private readonly options: K2PermissionPolicyOptions) {}
 
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
     const { permission } = request;
-    const approving = permission.name === k2ReleaseApprovePermission.name;
-    if (!OWNER_ONLY.has(permission.name) && !approving) {
-      return { result: AuthorizeResult.ALLOW };
+    const audience = AUDIENCE.get(permission.name);
+    if (!audience || !user) {
+      return DENY;
     }
-    const claims = user?.info.ownershipEntityRefs ?? [];
-    const admins = this.options.platformAdminGroup;
-    if (admins && claims.includes(admins)) {
-      return { result: AuthorizeResult.ALLOW };
+    const claims = user.info.ownershipEntityRefs;
+    const { platformAdminGroup } = this.options;
+    const admin =
+      platformAdminGroup !== undefined && claims.includes(platformAdminGroup);
+    switch (audience) {
+      case 'signed-in':
+        return ALLOW;
+      case 'admins':
+        return admin ? ALLOW : DENY;
+      case 'owners':
+        if (admin) return ALLOW;
+        if (!isResourcePermission(permission, 'catalog-entity')) return DENY;
+        return createCatalogConditionalDecision(
+          permission,
+          catalogConditions.isEntityOwner({ claims }),
+        );
+      case 'approvers':
+        return this.#approve(permission, user, admin);
+      default:
+        return DENY;
     }
-    if (approving) {
-      // Only people approve; services and unknown callers never do.
-      if (!user || !isResourcePermission(permission, 'k2-release')) {
-        return { result: AuthorizeResult.DENY };
-      }
-      return createK2ReleaseConditionalDecision(
-        permission,
-        k2ReleaseConditions.isEnvironmentApprover({ claims }),
-      );
+  }
+
+  /** Approving or rejecting a release: four eyes unless the config allows otherwise. */
+  #approve(
+    permission: Permission,
+    user: PolicyQueryUser,
+    admin: boolean,
+  ): PolicyDecision {
+    if (!isResourcePermission(permission, 'k2-release')) return DENY;
+    const { userEntityRef, ownershipEntityRefs: claims } = user.info;
+    const approver = k2ReleaseConditions.isEnvironmentApprover({ claims });
+    if (this.options.requesterMayApprove) {
+      return admin
+        ? ALLOW
+        : createK2ReleaseConditionalDecision(permission, approver);
     }
-    if (!user || !isResourcePermission(permission, 'catalog-entity')) {
-      return { result: AuthorizeResult.DENY };
-    }
-    return createCatalogConditionalDecision(
+    const notRequester = {
+      not: k2ReleaseConditions.isRequester({ userEntityRef }),
+    };
+    return createK2ReleaseConditionalDecision(
       permission,
-      catalogConditions.isEntityOwner({ claims }),
+      admin ? notRequester : { allOf: [approver, notRequester] },
     );
   }
 }

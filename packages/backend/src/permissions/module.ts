@@ -1,4 +1,7 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { k2EnvironmentsServiceRef } from '@internal/plugin-k2-node';
 import { K2PermissionPolicy } from './K2PermissionPolicy';
@@ -12,11 +15,16 @@ export const permissionModuleK2Policy = createBackendModule({
       deps: {
         policy: policyExtensionPoint,
         environments: k2EnvironmentsServiceRef,
+        config: coreServices.rootConfig,
       },
-      async init({ policy, environments }) {
+      async init({ policy, environments, config }) {
         policy.setPolicy(
           new K2PermissionPolicy({
             platformAdminGroup: environments.model.platformAdminGroup,
+            // Four eyes by default: a requester never decides their own release.
+            requesterMayApprove:
+              config.getOptionalBoolean('k2.approvals.requesterMayApprove') ??
+              false,
           }),
         );
       },
