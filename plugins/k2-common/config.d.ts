@@ -43,6 +43,19 @@ export interface Config {
         approverGroup?: string;
       };
       /**
+       * Namespaces services may use in this environment. System namespaces (`default`,
+       * `kube-system`, `kube-public`, `kube-node-lease`, any `kube-*`) are never allowed.
+       * @visibility frontend
+       */
+      namespaces?: {
+        /**
+         * Patterns of allowed namespaces; `*` stands for any characters, e.g.
+         * `payments-*`. Leave out to allow any namespace that is not a system one.
+         * @visibility frontend
+         */
+        allowed?: string[];
+      };
+      /**
        * Clusters of this environment; replicas are split by weight.
        * @visibility frontend
        */
@@ -112,6 +125,43 @@ export interface Config {
          * @visibility frontend
          */
         drainSeconds?: number;
+      };
+      /**
+       * Bounds of this environment. A release, scale or autoscaling change outside them
+       * is refused with 400 naming the field and the limit; an annotation outside them
+       * is a problem on the service card.
+       * @visibility frontend
+       */
+      limits?: {
+        /**
+         * Largest CPU limit of one container, e.g. `8` or `500m`. No bound when absent.
+         * @visibility frontend
+         */
+        maxCpu?: string;
+        /**
+         * Largest memory limit of one container, e.g. `16Gi`. No bound when absent.
+         * @visibility frontend
+         */
+        maxMemory?: string;
+        /**
+         * Most replicas a service may run, autoscaling's maximum included. No bound
+         * when absent.
+         * @visibility frontend
+         */
+        maxReplicas?: number;
+        /**
+         * PriorityClass names services may ask for with `k2.io/priority-class`.
+         * Absent or empty: none.
+         * @visibility frontend
+         */
+        priorityClasses?: string[];
+        /**
+         * Node labels services may select with `k2.io/node-selector`: a key (`pool`)
+         * allows any value, `key=value` (`pool=payments`) that value only. Absent or
+         * empty: none.
+         * @visibility frontend
+         */
+        nodeSelectors?: string[];
       };
     }>;
 

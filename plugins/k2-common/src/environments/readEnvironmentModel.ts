@@ -8,6 +8,7 @@ import {
   K2Overcommit,
   K2Resources,
 } from './types';
+import { namespacePatternProblem } from './namespaces';
 
 /** Thrown when the `k2` config is missing or wrong; the message names the key. */
 export class K2ConfigError extends Error {
@@ -99,6 +100,26 @@ function readClusters(config: Config, prefix: string): K2EnvironmentCluster[] {
   });
 }
 
+/** `namespaces.allowed`: patterns of the namespaces services may use; absent = any. */
+function readNamespaces(config: Config, at: string) {
+  const key = `${at}.namespaces.allowed`;
+  const allowed = read(key, () =>
+    config.getOptionalStringArray('namespaces.allowed'),
+  );
+  if (allowed === undefined) return {};
+  if (allowed.length === 0) {
+    throw new K2ConfigError(
+      key,
+      'list at least one namespace pattern, or leave the key out to allow any namespace',
+    );
+  }
+  allowed.forEach((pattern, i) => {
+    const problem = namespacePatternProblem(pattern);
+    if (problem) throw new K2ConfigError(`${key}[${i}]`, problem);
+  });
+  return { allowed };
+}
+
 function readEnvironment(config: Config, index: number): K2Environment {
   const at = `k2.environments[${index}]`;
   const name = read(`${at}.name`, () => config.getString('name'));
@@ -167,6 +188,7 @@ function readEnvironment(config: Config, index: number): K2Environment {
       false,
     approval: { required, approverGroup },
     clusters: readClusters(config, at),
+    namespaces: readNamespaces(config, at),
     defaults: {
       replicas: readPositive(
         config,

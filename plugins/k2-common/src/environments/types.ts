@@ -25,6 +25,18 @@ export interface K2EnvironmentDefaults {
   overcommit: K2Overcommit;
 }
 
+/**
+ * Namespaces services may use in an environment. System namespaces (`default`, `kube-*`)
+ * are never allowed, whatever is listed.
+ */
+export interface K2NamespacePolicy {
+  /**
+   * Patterns of allowed namespaces, `*` standing for any characters, e.g. `payments-*`;
+   * absent: any namespace that is not a system namespace.
+   */
+  allowed?: string[];
+}
+
 /** Who must approve changes in an environment. */
 export interface K2Approval {
   required: boolean;
@@ -51,6 +63,8 @@ export interface K2Environment {
   production: boolean;
   approval: K2Approval;
   clusters: K2EnvironmentCluster[];
+  /** Namespaces services may use here; see {@link K2NamespacePolicy}. */
+  namespaces?: K2NamespacePolicy;
   defaults: K2EnvironmentDefaults;
   /**
    * Wildcard domain: services get `<service>.<environment>.<wildcardDomain>` without asking.

@@ -22,6 +22,11 @@ import {
   K2EnvironmentCluster,
   K2EnvironmentModel,
 } from '../environments/types';
+import {
+  isDnsLabel,
+  isNamespaceAllowed,
+  isSystemNamespace,
+} from '../environments/namespaces';
 
 /** Where and how a service runs in one environment. */
 export interface K2ServiceTarget {
@@ -32,6 +37,12 @@ export interface K2ServiceTarget {
   replicas: number;
   /** `<service>.<environment>.<wildcard domain>` where the environment has one. */
   domain?: string;
+  /**
+   * Set when the service's workload identity (its `backstage.io/kubernetes-id` and
+   * namespace) is not valid here: K2 shows what runs but does not act on this target.
+   * Names the annotation; the same text is in the spec's `problems`.
+   */
+  identityProblem?: string;
 }
 
 /** A service's K2 settings, resolved from its annotations and the environment model. */
@@ -86,6 +97,15 @@ export function readServiceSpec(
     problems.push(
       `${ANNOTATION_KUBERNETES_ID} is missing; the stock Kubernetes tab will not find this service`,
     );
+  }
+  // The id names the Deployment and the Service and is the value of their labels, so
+  // it must be a DNS-1123 label; K2 acts on no target of a service whose id is not.
+  let identityProblem: string | undefined;
+  if (!isDnsLabel(kubernetesId)) {
+    identityProblem = `${ANNOTATION_KUBERNETES_ID} '${kubernetesId}'${
+      annotations[ANNOTATION_KUBERNETES_ID] ? '' : ' (the entity name)'
+    } is not a DNS-1123 label (lowercase letters, digits and '-', at most 63); K2 does not act on this service`;
+    problems.push(identityProblem);
   }
 
   let language: K2Language | undefined;
@@ -161,10 +181,19 @@ export function readServiceSpec(
     (typeof entity.spec?.system === 'string'
       ? entity.spec.system.replace(/^.*[:/]/, '')
       : entity.metadata.namespace ?? 'default');
-  if (!NAMESPACE_PATTERN.test(namespace)) {
-    problems.push(
-      `${ANNOTATION_NAMESPACE} '${namespace}' is not a valid Kubernetes namespace name`,
-    );
+  const namespaceSource = annotations[ANNOTATION_NAMESPACE]
+    ? ''
+    : ` (not set, so taken from the entity's ${
+        typeof entity.spec?.system === 'string' ? 'system' : 'namespace'
+      })`;
+  if (!isDnsLabel(namespace)) {
+    const problem = `${ANNOTATION_NAMESPACE} '${namespace}'${namespaceSource} is not a valid Kubernetes namespace name; K2 does not act on this service`;
+    identityProblem ??= problem;
+    problems.push(problem);
+  } else if (isSystemNamespace(namespace)) {
+    const problem = `${ANNOTATION_NAMESPACE} '${namespace}'${namespaceSource} is a system namespace; K2 does not act on services in it`;
+    identityProblem ??= problem;
+    problems.push(problem);
   }
 
   const names = splitList(annotations[ANNOTATION_ENVIRONMENTS] ?? '');
@@ -211,6 +240,17 @@ export function readServiceSpec(
       }
     }
 
+    let targetProblem = identityProblem;
+    if (
+      !targetProblem &&
+      !isNamespaceAllowed(environment.namespaces, namespace)
+    ) {
+      targetProblem = `${ANNOTATION_NAMESPACE} '${namespace}'${namespaceSource} is not allowed in environment '${name}' (allowed: ${environment.namespaces?.allowed?.join(
+        ', ',
+      )}); K2 does not act on this service there`;
+      problems.push(targetProblem);
+    }
+
     targets.push({
       environment,
       clusters,
@@ -219,6 +259,7 @@ export function readServiceSpec(
       domain: environment.wildcardDomain
         ? `${kubernetesId}.${name}.${environment.wildcardDomain}`
         : undefined,
+      ...(targetProblem ? { identityProblem: targetProblem } : {}),
     });
   }
 

@@ -73,7 +73,7 @@ export class InstanceActionsService {
       },
       MANAGE,
       async () => {
-        const { pod } = await this.#resolver.instance(ref, address);
+        const { pod } = await this.#resolver.actionInstance(ref, address);
         if (pod.metadata.deletionTimestamp) {
           throw new ConflictError(`Instance '${address.pod}' is terminating`);
         }
@@ -109,7 +109,7 @@ export class InstanceActionsService {
       },
       MANAGE,
       async () => {
-        const { pod } = await this.#resolver.instance(ref, address);
+        const { pod } = await this.#resolver.actionInstance(ref, address);
         const mark: EndedByMark = {
           end: how,
           actor: actorOf(caller.credentials),

@@ -17,6 +17,7 @@ import {
   StoredClusterProgress,
   StoredRelease,
 } from '../database/ReleaseStore';
+import { ForeignObjectError, checkOwnership } from './ownership';
 import { renderManifests, selectorLabels } from './renderManifests';
 import { observeCluster } from './rolloutProgress';
 
@@ -202,17 +203,26 @@ export class ReleaseDriver {
   async #apply(release: StoredRelease) {
     const { spec } = release;
     const progress: StoredClusterProgress[] = [];
+    const render = (cluster: { name: string; replicas: number }) =>
+      renderManifests(spec, {
+        service: release.service,
+        environment: release.environment,
+        cluster: cluster.name,
+        replicas: cluster.replicas,
+        releaseId: release.template.releaseId,
+        releaseNumber: release.template.number,
+        restartedAt: release.template.restartedAt,
+      });
     try {
+      // The apply is forced, so first make sure that, in every cluster, each object
+      // either does not exist yet or is this service's own.
       for (const cluster of spec.clusters) {
-        const objects = renderManifests(spec, {
-          service: release.service,
-          environment: release.environment,
-          cluster: cluster.name,
-          replicas: cluster.replicas,
-          releaseId: release.template.releaseId,
-          releaseNumber: release.template.number,
-          restartedAt: release.template.restartedAt,
-        });
+        for (const object of render(cluster)) {
+          checkOwnership(this.#access.cache(cluster.name), object, spec.name);
+        }
+      }
+      for (const cluster of spec.clusters) {
+        const objects = render(cluster);
         let generation: number | undefined;
         for (const object of objects) {
           const applied = await this.#access.apply(cluster.name, object, {
@@ -239,8 +249,10 @@ export class ReleaseDriver {
     } catch (error) {
       const message = isError(error) ? error.message : String(error);
       const started = Date.parse(release.startedAt ?? release.createdAt);
-      // The API server refused the objects: retrying cannot help.
-      if (error instanceof InputError) {
+      if (error instanceof ForeignObjectError) {
+        await this.#finish(release, 'failed', { reason: message });
+      } else if (error instanceof InputError) {
+        // The API server refused the objects: retrying cannot help.
         await this.#finish(release, 'failed', {
           reason: `Kubernetes rejected the release: ${message}`,
         });

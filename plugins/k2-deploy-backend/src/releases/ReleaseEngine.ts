@@ -68,7 +68,16 @@ export class ReleaseEngine {
     this.#kick = options.kick;
   }
 
+  /**
+   * Every change to what runs (release, rollback, scale, restart, autoscaling) is
+   * created here, so this is where a target K2 must not act on is refused: a workload
+   * identity that is invalid (400) or claimed by another service (409).
+   */
   async #create(release: NewRelease): Promise<StoredRelease> {
+    this.#resolver.actionTarget(
+      await this.#resolver.service(release.service),
+      release.environment,
+    );
     const result = await this.#store.create(release);
     if ('running' in result) {
       const r = result.running;
@@ -220,6 +229,13 @@ export class ReleaseEngine {
         }`,
       },
       async () => {
+        if (decision === 'approve') {
+          // Approving applies: refused as creating it would be today.
+          this.#resolver.actionTarget(
+            await this.#resolver.service(release.service),
+            release.environment,
+          );
+        }
         const actor = actorOf(caller.credentials);
         const updated = await this.#store.transition(
           release.id,

@@ -15,6 +15,8 @@ import {
   ANNOTATION_ENVIRONMENTS,
   ANNOTATION_KUBERNETES_ID,
   isK2Service,
+  K2EnvironmentModel,
+  readServiceSpec,
 } from '@internal/plugin-k2-common';
 
 /** Entities fetched per catalog page during a refresh. */
@@ -39,6 +41,8 @@ export class K2ServiceIndex {
   #entities = new Map<string, Entity>();
   /** Entity refs by kubernetes-id; built on first use after the entities change. */
   #byKubernetesId?: Map<string, string[]>;
+  /** Claims by workload identity; built on first use after the entities change. */
+  #claims?: { model: K2EnvironmentModel; byIdentity: Map<string, string[]> };
   #refreshedAt?: Date;
 
   constructor(options: {
@@ -105,6 +109,7 @@ export class K2ServiceIndex {
     } while (cursor);
     this.#entities = next;
     this.#byKubernetesId = undefined;
+    this.#claims = undefined;
     this.#refreshedAt = new Date();
   }
 
@@ -122,6 +127,7 @@ export class K2ServiceIndex {
     if (entity && isK2Service(entity)) {
       this.#entities.set(key, entity);
       this.#byKubernetesId = undefined;
+      this.#claims = undefined;
     }
     return entity;
   }
@@ -146,6 +152,66 @@ export class K2ServiceIndex {
     }
     return this.#byKubernetesId.get(kubernetesId) ?? [];
   }
+
+  /**
+   * Refs of the services the index holds that claim one workload identity: the same
+   * namespace and `backstage.io/kubernetes-id` in one environment, so the same
+   * Deployment and Service. Only targets whose identity is valid claim anything.
+   *
+   * In claim order: by entity ref (`kind:namespace/name`, compared in lower case). The
+   * first holds the claim; each later one is refused. Entity ref order is the same on
+   * every backend replica and after every restart, which the time an index first saw
+   * an entity is not.
+   */
+  claimants(
+    model: K2EnvironmentModel,
+    environment: string,
+    namespace: string,
+    kubernetesId: string,
+  ): string[] {
+    if (this.#claims?.model !== model) {
+      const byIdentity = new Map<string, string[]>();
+      for (const entity of this.#entities.values()) {
+        const spec = readServiceSpec(entity, model);
+        const ref = stringifyEntityRef(entity);
+        for (const target of spec.targets) {
+          if (target.identityProblem) continue;
+          const key = identityKey(
+            target.environment.name,
+            target.namespace,
+            spec.kubernetesId,
+          );
+          const refs = byIdentity.get(key) ?? [];
+          refs.push(ref);
+          byIdentity.set(key, refs);
+        }
+      }
+      for (const refs of byIdentity.values()) {
+        refs.sort((a, b) => compareRefs(a, b));
+      }
+      this.#claims = { model, byIdentity };
+    }
+    return (
+      this.#claims.byIdentity.get(
+        identityKey(environment, namespace, kubernetesId),
+      ) ?? []
+    );
+  }
+}
+
+function identityKey(
+  environment: string,
+  namespace: string,
+  kubernetesId: string,
+) {
+  return `${environment}/${namespace}/${kubernetesId}`;
+}
+
+function compareRefs(a: string, b: string) {
+  const x = a.toLocaleLowerCase('en-US');
+  const y = b.toLocaleLowerCase('en-US');
+  if (x === y) return 0;
+  return x < y ? -1 : 1;
 }
 
 function keyOf(entity: Entity) {

@@ -4,8 +4,10 @@ import {
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
+  ANNOTATION_KUBERNETES_ID,
+  ANNOTATION_NAMESPACE,
   K2ServiceSpec,
   K2ServiceTarget,
   LABEL_SERVICE,
@@ -67,11 +69,57 @@ export class K2ServiceResolver {
     const entityRef = stringifyEntityRef(compound);
     const entity = await this.#services.get(compound);
     if (!entity) throw new NotFoundError(`No such service ${entityRef}`);
-    return {
-      ref: entityRef,
-      entity,
-      spec: readServiceSpec(entity, this.#environments.model),
-    };
+    const spec = readServiceSpec(entity, this.#environments.model);
+    for (const target of spec.targets) {
+      const holder = this.#claimHolder(entityRef, spec, target);
+      if (holder) spec.problems.push(claimProblem(spec, target, holder));
+    }
+    return { ref: entityRef, entity, spec };
+  }
+
+  /**
+   * The service that holds the target's workload identity (environment, namespace,
+   * kubernetes-id) when it is another one; see {@link K2ServiceIndex.claimants}.
+   */
+  #claimHolder(
+    ref: string,
+    spec: K2ServiceSpec,
+    target: K2ServiceTarget,
+  ): string | undefined {
+    if (target.identityProblem) return undefined;
+    const [first] = this.#services.claimants(
+      this.#environments.model,
+      target.environment.name,
+      target.namespace,
+      spec.kubernetesId,
+    );
+    return first &&
+      first.toLocaleLowerCase('en-US') !== ref.toLocaleLowerCase('en-US')
+      ? first
+      : undefined;
+  }
+
+  /**
+   * A target K2 may act on (release, scale, restart, act on instances): reads go
+   * through {@link K2ServiceResolver.target}, so a service with an identity problem
+   * still shows what runs.
+   *
+   * @throws InputError when the service does not run in `environment`, or its
+   * `backstage.io/kubernetes-id` or namespace is not valid there (naming the annotation)
+   * @throws ConflictError when another service holds the same namespace and
+   * kubernetes-id in the environment (naming that service)
+   */
+  actionTarget(
+    service: K2ResolvedService,
+    environment: string,
+  ): K2ServiceTarget {
+    const target = this.target(service, environment);
+    if (target.identityProblem) throw new InputError(target.identityProblem);
+    const holder = this.#claimHolder(service.ref, service.spec, target);
+    if (holder) {
+      throw new ConflictError(claimProblem(service.spec, target, holder));
+    }
+    return target;
   }
 
   /** @throws InputError when the service does not run in `environment` */
@@ -149,4 +197,25 @@ export class K2ServiceResolver {
     }
     return { ...service, target, cluster: address.cluster, pod };
   }
+
+  /**
+   * {@link K2ServiceResolver.instance} for an action on it: also refused as
+   * {@link K2ServiceResolver.actionTarget} refuses.
+   */
+  async actionInstance(
+    ref: CompoundEntityRef | string,
+    address: K2InstanceAddress,
+  ): Promise<K2ResolvedInstance> {
+    const instance = await this.instance(ref, address);
+    this.actionTarget(instance, address.environment);
+    return instance;
+  }
+}
+
+function claimProblem(
+  spec: K2ServiceSpec,
+  target: K2ServiceTarget,
+  holder: string,
+) {
+  return `${ANNOTATION_NAMESPACE} '${target.namespace}' with ${ANNOTATION_KUBERNETES_ID} '${spec.kubernetesId}' in environment '${target.environment.name}' is claimed by ${holder} (the first by entity ref); K2 does not act on this service there`;
 }
