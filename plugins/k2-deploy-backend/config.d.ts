@@ -15,6 +15,22 @@ export interface Config {
        * OOM-killed, evicted, destroyed) are kept. Default 7 days.
        */
       retention?: HumanDuration | string;
+      /** Bounds of log streams. */
+      logs?: {
+        /** Followed logs one user may have open at once; one more is a 429. Default 5. */
+        maxFollowsPerUser?: number;
+        /** Followed logs open at once over all users; one more is a 429. Default 200. */
+        maxFollows?: number;
+        /**
+         * A followed log ends after this long, with a last line saying so. Default 1 hour.
+         */
+        maxFollowDuration?: HumanDuration | string;
+        /**
+         * How long to wait for the cluster to start a log stream before answering 504.
+         * Default 15 s.
+         */
+        connectTimeout?: HumanDuration | string;
+      };
     };
   };
 }

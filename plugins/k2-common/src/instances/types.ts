@@ -84,7 +84,7 @@ export interface K2EventList {
 /** One container's usage, memory as usage minus page cache. */
 export interface K2ContainerUsage {
   container: string;
-  /** CPU in millicores, averaged over the last scrape interval; absent until two samples exist. */
+  /** CPU in millicores since the pod's previous view; absent on its first view (not yet measured). */
   cpuMillicores?: number;
   /** Memory usage minus page cache, in bytes. */
   memoryBytes: number;

@@ -369,10 +369,25 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
 
   it('measures one instance: memory as usage minus page cache, CPU as a rate', async () => {
     const [pod] = (await runtimePods()).filter(p => p.ready);
-    const res = await request(backend.server)
-      .get(`${instancePath(pod.name)}/usage`)
-      .set(as(BOB));
-    expect(res.status).toBe(200);
+    const scrapes = () => cluster.counters.total('get', 'nodes/proxy');
+    const usageOf = async () => {
+      const before = scrapes();
+      const started = Date.now();
+      const r = await request(backend.server)
+        .get(`${instancePath(pod.name)}/usage`)
+        .set(as(BOB));
+      expect(r.status).toBe(200);
+      // One scrape per request and no wait in it.
+      expect(scrapes() - before).toBe(1);
+      expect(Date.now() - started).toBeLessThan(500);
+      return r;
+    };
+    // The first view has nothing to measure CPU against: not yet measured.
+    const first = await usageOf();
+    expect(first.body.containers[0].cpuMillicores).toBeUndefined();
+    await new Promise(resolve => setTimeout(resolve, 1100));
+    // The next one measures against the scrape kept from the first.
+    const res = await usageOf();
     const [usage] = res.body.containers;
     expect(usage.container).toBe('ledger');
     expect(usage.cpuMillicores).toBeGreaterThan(0);
