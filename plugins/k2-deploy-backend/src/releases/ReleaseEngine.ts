@@ -178,6 +178,12 @@ export class ReleaseEngine {
       },
       { permission: k2ReleaseCreatePermission, verb: 'roll back' },
       async () => {
+        // Only a spec that once ran to the end is known to work.
+        if (old.status !== 'succeeded') {
+          throw new ConflictError(
+            `Cannot roll back to release #${old.number}: it is ${old.status}; only a release that succeeded can be rolled back to`,
+          );
+        }
         const release = await this.#create({
           service: old.service,
           environment: old.environment,

@@ -1,0 +1,182 @@
+import { K2Release, K2ReleaseList } from '@internal/plugin-k2-common';
+import { SandboxCluster } from '@internal/sandbox-cluster';
+import { poll } from '@internal/sandbox-cluster/testUtils';
+import knexFactory, { Knex } from 'knex';
+import request from 'supertest';
+import {
+  ALICE,
+  as,
+  BOB,
+  CAROL,
+  DAVE,
+  ERIN,
+  serviceEntity,
+  startK2DeployBackend,
+} from '../__testUtils__/testBackend';
+
+jest.setTimeout(90_000);
+
+const service = serviceEntity('basket', {
+  'k2.io/environments': 'test,prod',
+  'k2.io/namespace': 'shop',
+  'k2.io/image': 'registry.k2.local/shop/basket',
+  'k2.io/language': 'java',
+});
+
+describe('four eyes on production and rollbacks, through the REST API', () => {
+  const clusters: SandboxCluster[] = [];
+  let knex: Knex;
+  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
+
+  beforeAll(async () => {
+    for (const name of ['test', 'prod-a']) {
+      const c = new SandboxCluster({
+        name,
+        tokens: [`${name}-token`],
+        timeScale: 0.1,
+        bookmarkIntervalMs: 200,
+      });
+      await c.listen(0);
+      clusters.push(c);
+    }
+    knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
+    backend = await startK2DeployBackend({
+      entities: [service],
+      clusters,
+      knex,
+      k2: {
+        environments: [
+          {
+            name: 'test',
+            clusters: [{ name: 'test' }],
+            defaults: { replicas: 1 },
+            release: { timeoutSeconds: 30, drainSeconds: 1 },
+          },
+          {
+            name: 'prod',
+            production: true,
+            approval: {
+              required: true,
+              approverGroup: 'group:default/release-approvers',
+            },
+            clusters: [{ name: 'prod-a' }],
+            defaults: { replicas: 1 },
+            release: { timeoutSeconds: 30, drainSeconds: 1 },
+          },
+        ],
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await knex?.destroy();
+    await Promise.all(clusters.map(c => c.stop()));
+  });
+
+  const post = (path: string, user: string, body: object = {}) =>
+    request(backend.server)
+      .post(`/api/k2-deploy${path}`)
+      .set(as(user))
+      .send(body);
+
+  const release = (environment: string, image: string, user = ALICE) =>
+    post('/services/default/basket/releases', user, { environment, image });
+
+  async function get(id: string): Promise<K2Release> {
+    const res = await request(backend.server)
+      .get(`/api/k2-deploy/releases/${id}`)
+      .set(as(BOB));
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  async function history(environment: string): Promise<K2ReleaseList> {
+    const res = await request(backend.server)
+      .get(
+        `/api/k2-deploy/services/default/basket/releases?environment=${environment}`,
+      )
+      .set(as(BOB));
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  const finished = (id: string) =>
+    poll(
+      `release ${id} finished`,
+      async () => {
+        const r = await get(id);
+        return ['succeeded', 'failed', 'timed-out', 'rejected'].includes(
+          r.status,
+        )
+          ? r
+          : undefined;
+      },
+      60_000,
+    );
+
+  it('never lets the requester approve or reject their own production release, platform admins included', async () => {
+    const mine = await release('prod', '1.0.0', DAVE);
+    expect(mine.status).toBe(201);
+    expect(mine.body.status).toBe('pending-approval');
+
+    for (const decision of ['approve', 'reject']) {
+      const own = await post(`/releases/${mine.body.id}/${decision}`, DAVE);
+      expect(own.status).toBe(403);
+    }
+    expect(await get(mine.body.id)).toMatchObject({
+      status: 'pending-approval',
+      createdBy: DAVE,
+    });
+
+    // Another approver decides it.
+    const byCarol = await post(`/releases/${mine.body.id}/approve`, CAROL);
+    expect(byCarol.status).toBe(200);
+    expect(byCarol.body).toMatchObject({
+      status: 'applying',
+      approvedBy: CAROL,
+    });
+    expect((await finished(mine.body.id)).status).toBe('succeeded');
+
+    // An owner who is also an approver cannot approve their own release either,
+    // but a platform admin who did not ask for it can.
+    const erins = await release('prod', '1.0.1', ERIN);
+    expect(erins.status).toBe(201);
+    const own = await post(`/releases/${erins.body.id}/approve`, ERIN);
+    expect(own.status).toBe(403);
+    expect((await get(erins.body.id)).status).toBe('pending-approval');
+    const byDave = await post(`/releases/${erins.body.id}/approve`, DAVE);
+    expect(byDave.status).toBe(200);
+    expect(byDave.body.approvedBy).toBe(DAVE);
+    expect((await finished(erins.body.id)).status).toBe('succeeded');
+  });
+
+  it('rolls back only to a release that succeeded', async () => {
+    const good = await release('test', '2.0.0');
+    expect(good.status).toBe(201);
+    expect((await finished(good.body.id)).status).toBe('succeeded');
+    const bad = await release('test', '2.1.0-notfound');
+    expect(bad.status).toBe(201);
+    expect((await finished(bad.body.id)).status).toBe('failed');
+    const total = (await history('test')).total;
+
+    const toFailed = await post(`/releases/${bad.body.id}/rollback`, ALICE);
+    expect(toFailed.status).toBe(409);
+    expect(toFailed.body.error.message).toMatch(
+      new RegExp(`release #${bad.body.number}: it is failed`),
+    );
+    expect((await history('test')).total).toBe(total);
+
+    const toGood = await post(`/releases/${good.body.id}/rollback`, ALICE);
+    expect(toGood.status).toBe(201);
+    expect(toGood.body).toMatchObject({
+      kind: 'rollback',
+      rollbackOf: good.body.id,
+    });
+    expect((await finished(toGood.body.id)).status).toBe('succeeded');
+  });
+});
