@@ -6,6 +6,7 @@ export {
   matchesNamespacePattern,
   SYSTEM_NAMESPACES,
 } from './namespaces';
+export * from './limits';
 export {
   K2ConfigError,
   readEnvironmentModel,

@@ -30,6 +30,13 @@ const valid = {
           overcommit: { cpu: 2, memory: 1.5 },
         },
         release: { timeoutSeconds: 900, autoRollback: true, drainSeconds: 20 },
+        limits: {
+          maxCpu: '8',
+          maxMemory: '16Gi',
+          maxReplicas: 20,
+          priorityClasses: ['business-critical'],
+          nodeSelectors: ['pool', 'disktype=ssd'],
+        },
       },
     ],
   },
@@ -70,6 +77,8 @@ describe('readEnvironmentModel', () => {
         },
         wildcardDomain: 'k2.example.com',
         release: { timeoutSeconds: 600, autoRollback: false, drainSeconds: 10 },
+        namespaces: {},
+        limits: { priorityClasses: [], nodeSelectors: [] },
       },
       {
         name: 'prod',
@@ -88,6 +97,14 @@ describe('readEnvironmentModel', () => {
         },
         wildcardDomain: undefined,
         release: { timeoutSeconds: 900, autoRollback: true, drainSeconds: 20 },
+        namespaces: {},
+        limits: {
+          maxCpuMillicores: 8000,
+          maxMemoryBytes: 16 * 2 ** 30,
+          maxReplicas: 20,
+          priorityClasses: ['business-critical'],
+          nodeSelectors: ['pool', 'disktype=ssd'],
+        },
       },
     ]);
   });
@@ -166,6 +183,46 @@ describe('readEnvironmentModel', () => {
       { defaults: { replicas: 1.5 } },
       'k2.environments[1].defaults.replicas',
       /positive integer/,
+    ],
+    [
+      { limits: { maxCpu: '9'.repeat(300) } },
+      'k2.environments[1].limits.maxCpu',
+      /not a CPU quantity/,
+    ],
+    [
+      { limits: { maxMemory: '512Ki' } },
+      'k2.environments[1].limits.maxMemory',
+      /not a memory quantity of at least 1Mi/,
+    ],
+    [
+      { limits: { maxReplicas: 0 } },
+      'k2.environments[1].limits.maxReplicas',
+      /positive integer, got 0/,
+    ],
+    [
+      { limits: { maxCpu: '250m' } },
+      'k2.environments[1].defaults.resources.cpu',
+      /'500m' is over the environment's limits.maxCpu '250m'/,
+    ],
+    [
+      { limits: { maxMemory: '256Mi' } },
+      'k2.environments[1].defaults.resources.memory',
+      /'512Mi' is over the environment's limits.maxMemory '256Mi'/,
+    ],
+    [
+      { limits: { maxReplicas: 2 } },
+      'k2.environments[1].defaults.replicas',
+      /3 is over the environment's limits.maxReplicas 2/,
+    ],
+    [
+      { limits: { priorityClasses: ['High Priority'] } },
+      'k2.environments[1].limits.priorityClasses[0]',
+      /not a PriorityClass name/,
+    ],
+    [
+      { limits: { nodeSelectors: ['pool', 'a=b=c'] } },
+      'k2.environments[1].limits.nodeSelectors[1]',
+      /not a node label key or key=value/,
     ],
     [
       { wildcardDomain: '*.example.com' },

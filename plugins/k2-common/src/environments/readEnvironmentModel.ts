@@ -4,6 +4,7 @@ import { parseCpuMillicores, parseMemoryBytes } from '../quantities';
 import {
   K2Environment,
   K2EnvironmentCluster,
+  K2EnvironmentLimits,
   K2EnvironmentModel,
   K2Overcommit,
   K2Resources,
@@ -22,6 +23,9 @@ export class K2ConfigError extends Error {
 }
 
 const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// A node label key (optional DNS prefix), optionally with `=value`.
+const NODE_LABEL_PATTERN =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?(=([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?)?$/;
 const DOMAIN_PATTERN =
   /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
@@ -98,6 +102,105 @@ function readClusters(config: Config, prefix: string): K2EnvironmentCluster[] {
       weight: readPositive(entry, 'weight', `${at}.weight`, 1, true),
     };
   });
+}
+
+/** A list of strings, each checked by `valid`, naming the item's key when not. */
+function readList(
+  config: Config,
+  key: string,
+  fullKey: string,
+  valid: (item: string) => boolean,
+  expected: string,
+): string[] {
+  const items = read(fullKey, () => config.getOptionalStringArray(key)) ?? [];
+  items.forEach((item, index) => {
+    if (!valid(item)) {
+      throw new K2ConfigError(
+        `${fullKey}[${index}]`,
+        `'${item}' is not ${expected}`,
+      );
+    }
+  });
+  return items;
+}
+
+/**
+ * The environment's bounds (`limits`), checked against its own defaults so that a
+ * release asking for nothing is always within them.
+ */
+function readLimits(
+  config: Config,
+  at: string,
+  defaults: { cpu: string; memory: string; replicas: number },
+): K2EnvironmentLimits {
+  const limits: K2EnvironmentLimits = {
+    priorityClasses: readList(
+      config,
+      'limits.priorityClasses',
+      `${at}.limits.priorityClasses`,
+      item => NAME_PATTERN.test(item),
+      "a PriorityClass name such as 'business-critical'",
+    ),
+    nodeSelectors: readList(
+      config,
+      'limits.nodeSelectors',
+      `${at}.limits.nodeSelectors`,
+      item => NODE_LABEL_PATTERN.test(item),
+      "a node label key or key=value such as 'pool' or 'pool=payments'",
+    ),
+  };
+  const maxCpu = read(`${at}.limits.maxCpu`, () =>
+    config.getOptionalString('limits.maxCpu'),
+  );
+  if (maxCpu !== undefined) {
+    limits.maxCpuMillicores = parseCpuMillicores(maxCpu);
+    if (!limits.maxCpuMillicores) {
+      throw new K2ConfigError(
+        `${at}.limits.maxCpu`,
+        `'${maxCpu}' is not a CPU quantity of at least 1m such as '8' or '500m'`,
+      );
+    }
+    if (parseCpuMillicores(defaults.cpu)! > limits.maxCpuMillicores) {
+      throw new K2ConfigError(
+        `${at}.defaults.resources.cpu`,
+        `'${defaults.cpu}' is over the environment's limits.maxCpu '${maxCpu}'`,
+      );
+    }
+  }
+  const maxMemory = read(`${at}.limits.maxMemory`, () =>
+    config.getOptionalString('limits.maxMemory'),
+  );
+  if (maxMemory !== undefined) {
+    limits.maxMemoryBytes = parseMemoryBytes(maxMemory);
+    if ((limits.maxMemoryBytes ?? 0) < 2 ** 20) {
+      throw new K2ConfigError(
+        `${at}.limits.maxMemory`,
+        `'${maxMemory}' is not a memory quantity of at least 1Mi such as '16Gi'`,
+      );
+    }
+    if (parseMemoryBytes(defaults.memory)! > limits.maxMemoryBytes!) {
+      throw new K2ConfigError(
+        `${at}.defaults.resources.memory`,
+        `'${defaults.memory}' is over the environment's limits.maxMemory '${maxMemory}'`,
+      );
+    }
+  }
+  if (config.has('limits.maxReplicas')) {
+    limits.maxReplicas = readPositive(
+      config,
+      'limits.maxReplicas',
+      `${at}.limits.maxReplicas`,
+      1,
+      true,
+    );
+    if (defaults.replicas > limits.maxReplicas) {
+      throw new K2ConfigError(
+        `${at}.defaults.replicas`,
+        `${defaults.replicas} is over the environment's limits.maxReplicas ${limits.maxReplicas}`,
+      );
+    }
+  }
+  return limits;
 }
 
 /** `namespaces.allowed`: patterns of the namespaces services may use; absent = any. */
@@ -177,6 +280,15 @@ function readEnvironment(config: Config, index: number): K2Environment {
     );
   }
 
+  const replicas = readPositive(
+    config,
+    'defaults.replicas',
+    `${at}.defaults.replicas`,
+    1,
+    true,
+  );
+  const limits = readLimits(config, at, { cpu, memory, replicas });
+
   return {
     name,
     title: read(`${at}.title`, () => config.getOptionalString('title')) ?? name,
@@ -190,13 +302,7 @@ function readEnvironment(config: Config, index: number): K2Environment {
     clusters: readClusters(config, at),
     namespaces: readNamespaces(config, at),
     defaults: {
-      replicas: readPositive(
-        config,
-        'defaults.replicas',
-        `${at}.defaults.replicas`,
-        1,
-        true,
-      ),
+      replicas,
       resources: { cpu, memory },
       overcommit: {
         cpu: readPositive(
@@ -236,6 +342,7 @@ function readEnvironment(config: Config, index: number): K2Environment {
         true,
       ),
     },
+    limits,
   };
 }
 

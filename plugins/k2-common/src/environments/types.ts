@@ -54,6 +54,27 @@ export interface K2ReleasePolicy {
   drainSeconds: number;
 }
 
+/**
+ * Bounds an operator sets per environment; a release, scale or autoscaling change
+ * outside them is refused. Placement (priority class, node selector) is deny by
+ * default: a service may only ask for what is listed.
+ */
+export interface K2EnvironmentLimits {
+  /** Largest CPU limit of one container, in millicores; no bound when absent. */
+  maxCpuMillicores?: number;
+  /** Largest memory limit of one container, in bytes; no bound when absent. */
+  maxMemoryBytes?: number;
+  /** Most replicas a service may run, autoscaling's maximum included; no bound when absent. */
+  maxReplicas?: number;
+  /** PriorityClass names services may ask for (`k2.io/priority-class`). */
+  priorityClasses: string[];
+  /**
+   * Node labels services may select (`k2.io/node-selector`): a key allows any value,
+   * `key=value` that value only.
+   */
+  nodeSelectors: string[];
+}
+
 /** One environment (`test`, `prod`, ...) of the K2 environment model. */
 export interface K2Environment {
   name: string;
@@ -71,6 +92,7 @@ export interface K2Environment {
    */
   wildcardDomain?: string;
   release: K2ReleasePolicy;
+  limits: K2EnvironmentLimits;
 }
 
 /** The whole K2 environment model read from config. */

@@ -11,6 +11,10 @@ const model = readEnvironmentModel(
           name: 'test',
           clusters: [{ name: 'test' }],
           wildcardDomain: 'k2.example.com',
+          limits: {
+            priorityClasses: ['business-critical'],
+            nodeSelectors: ['pool', 'disktype=ssd'],
+          },
         },
         {
           name: 'prod',
@@ -128,6 +132,64 @@ describe('readServiceSpec', () => {
     expect(spec.problems).toEqual([]);
     expect(spec.nodeSelector).toEqual({ pool: 'payments', disktype: 'ssd' });
     expect(spec.priorityClassName).toBe('business-critical');
+  });
+
+  it("reports placement and replicas outside an environment's limits, per environment", () => {
+    const limited = readEnvironmentModel(
+      new ConfigReader({
+        k2: {
+          environments: [
+            {
+              name: 'test',
+              clusters: [{ name: 'test' }],
+              limits: {
+                priorityClasses: ['business-critical'],
+                nodeSelectors: ['pool'],
+              },
+            },
+            {
+              name: 'prod',
+              title: 'Production',
+              clusters: [{ name: 'prod-a' }],
+              limits: {
+                maxReplicas: 10,
+                priorityClasses: ['standard'],
+                nodeSelectors: ['pool=payments'],
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const spec = readServiceSpec(
+      service({
+        'backstage.io/kubernetes-id': 'x',
+        'k2.io/environments': 'test,prod',
+        'k2.io/node-selector': 'pool=gpu',
+        'k2.io/priority-class': 'business-critical',
+        'k2.io/replicas.prod': '12',
+      }),
+      limited,
+    );
+    // Allowed in test; in Production, each value outside the lists is named.
+    expect(spec.problems).toEqual([
+      "'k2.io/replicas.prod' 12 is over Production's limit of 10 replicas",
+      "k2.io/priority-class 'business-critical' is not allowed in Production; allowed: standard",
+      "k2.io/node-selector 'pool=gpu' is not allowed in Production; allowed: pool=payments",
+    ]);
+    // Placement is deny by default: an environment without lists allows none.
+    expect(
+      readServiceSpec(
+        service({
+          'backstage.io/kubernetes-id': 'x',
+          'k2.io/environments': 'prod',
+          'k2.io/priority-class': 'business-critical',
+        }),
+        model,
+      ).problems,
+    ).toEqual([
+      "k2.io/priority-class 'business-critical' is not allowed in prod; allowed: none",
+    ]);
   });
 
   it('reports every bad annotation by name and keeps the rest', () => {

@@ -27,6 +27,7 @@ import {
   isNamespaceAllowed,
   isSystemNamespace,
 } from '../environments/namespaces';
+import { placementProblems, replicasOverLimit } from '../environments/limits';
 
 /** Where and how a service runs in one environment. */
 export interface K2ServiceTarget {
@@ -239,6 +240,22 @@ export function readServiceSpec(
         );
       }
     }
+
+    // The environment's bounds: said here, refused on release.
+    const overLimit =
+      annotations[replicasKey] !== undefined
+        ? replicasOverLimit(environment, replicasKey, replicas)
+        : undefined;
+    if (overLimit) problems.push(overLimit);
+    problems.push(
+      ...placementProblems(environment, {
+        nodeSelector,
+        priorityClassName:
+          priorityClassName && NAMESPACE_PATTERN.test(priorityClassName)
+            ? priorityClassName
+            : undefined,
+      }),
+    );
 
     let targetProblem = identityProblem;
     if (

@@ -50,6 +50,10 @@ const model = readEnvironmentModel(
             resources: { cpu: '2', memory: '2Gi' },
             overcommit: { cpu: 4, memory: 2 },
           },
+          limits: {
+            priorityClasses: ['business-critical'],
+            nodeSelectors: ['pool'],
+          },
         },
       ],
     },

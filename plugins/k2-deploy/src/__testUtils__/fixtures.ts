@@ -105,6 +105,7 @@ export const TEST_TARGET: K2ServiceTarget = {
       overcommit: { cpu: 4, memory: 2 },
     },
     release: { timeoutSeconds: 600, autoRollback: true, drainSeconds: 10 },
+    limits: { priorityClasses: [], nodeSelectors: [] },
   },
   clusters: [{ name: 'test', weight: 1 }],
   namespace: 'payments-core',
@@ -128,6 +129,7 @@ export const PROD_TARGET: K2ServiceTarget = {
       overcommit: { cpu: 2, memory: 1 },
     },
     release: { timeoutSeconds: 900, autoRollback: true, drainSeconds: 10 },
+    limits: { priorityClasses: [], nodeSelectors: [] },
   },
   clusters: [
     { name: 'prod-a', weight: 60 },
