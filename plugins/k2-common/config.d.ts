@@ -8,6 +8,15 @@ export interface Config {
      */
     platformAdminGroup?: string;
 
+    /** Approvals of releases to environments with `approval.required`. */
+    approvals?: {
+      /**
+       * Whether the person who asked for a release may approve or reject it
+       * themselves. Defaults to false: four eyes, platform admins included.
+       */
+      requesterMayApprove?: boolean;
+    };
+
     /**
      * The environments services are released to. Each names the clusters it spans;
      * cluster names refer to clusters declared under `kubernetes.clusterLocatorMethods`.
