@@ -24,6 +24,7 @@ import { InstanceUsageService } from './instances/InstanceUsageService';
 import { InstanceTracker } from './instances/InstanceTracker';
 import { ReleaseDriver } from './releases/ReleaseDriver';
 import { ReleaseEngine } from './releases/ReleaseEngine';
+import { ReleaseSecrets } from './releases/ReleaseSecrets';
 import { createRouter } from './router';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
 import { registerReleaseResource } from './permissions/registerReleaseResource';
@@ -87,6 +88,7 @@ export const k2DeployPlugin = createBackendPlugin({
         const engine = new ReleaseEngine({
           ...deps,
           store,
+          secrets: new ReleaseSecrets(deps),
           kick: () => driver.kick(),
         });
 

@@ -20,10 +20,60 @@ export interface K2ReleaseInput {
   replicas?: number;
   /** Container limits; requests follow from the environment's overcommit ratios. */
   resources?: { cpu?: string; memory?: string };
-  /** The service's own environment variables (platform variables are added by K2). */
-  env?: Array<{ name: string; value: string }>;
+  /**
+   * The service's own environment variables (platform variables are added by K2). A
+   * secret variable's value goes only into the Kubernetes Secret K2 keeps for the service
+   * in the environment; without a value, the value already stored there is kept.
+   */
+  env?: K2EnvInput[];
   /** Why this release: shown in history and to approvers. */
   message?: string;
+}
+
+/**
+ * A variable as a release request gives it. `value` is required unless `secret` is
+ * true; for a secret, a value replaces the stored one, and no value (or
+ * {@link K2_SECRET_MASK}) keeps it.
+ */
+export interface K2EnvInput {
+  name: string;
+  value?: string;
+  secret?: boolean;
+}
+
+/** A plain variable of a release spec. */
+export interface K2PlainEnvVar {
+  name: string;
+  value: string;
+  secret?: undefined;
+}
+
+/**
+ * A secret variable of a release spec: the container reads it from the Kubernetes
+ * Secret `<kubernetes-id>-k2-env` (key: the variable's name). The value itself is never
+ * stored with the release nor returned by the API.
+ */
+export interface K2SecretEnvVar {
+  name: string;
+  secret: true;
+  /**
+   * Which value: a random marker K2 draws each time the value is replaced (never
+   * derived from the value), so history shows when a secret changed.
+   */
+  version: string;
+  /** Always {@link K2_SECRET_MASK}, in the database and in API responses. */
+  value: string;
+}
+
+/** A variable of a release spec. */
+export type K2EnvVar = K2PlainEnvVar | K2SecretEnvVar;
+
+/** What the API shows instead of a secret variable's value. */
+export const K2_SECRET_MASK = '••••••';
+
+/** The name of the Secret K2 keeps the secret variables of a service in (per environment). */
+export function secretEnvName(kubernetesId: string): string {
+  return `${kubernetesId}-k2-env`;
 }
 
 /** One probe as K2 renders it (HTTP GET on the service's port). */
@@ -51,7 +101,7 @@ export interface K2ReleaseSpec {
     limits: { cpu: string; memory: string };
   };
   /** The service's variables; K2 adds the platform variables when rendering. */
-  env: Array<{ name: string; value: string }>;
+  env: K2EnvVar[];
   port: number;
   probes: {
     /** Required in production environments. */

@@ -11,6 +11,7 @@ import {
   K2ReleaseInput,
   K2ReleaseKind,
   K2ReleaseSpec,
+  K2ReleaseStatus,
   K2ReplicaRecommendation,
   k2ServiceRestartPermission,
   k2ServiceScalePermission,
@@ -31,6 +32,7 @@ import {
   StoredRelease,
 } from '../database/ReleaseStore';
 import { PodUsage, recommendReplicas } from './recommendReplicas';
+import { ReleaseSecrets, SecretWrite } from './ReleaseSecrets';
 import {
   parseReleaseInput,
   resolveReleaseSpec,
@@ -51,6 +53,7 @@ export class ReleaseEngine {
   readonly #resolver: K2ServiceResolver;
   readonly #environments: K2EnvironmentRegistry;
   readonly #gate: K2ActionGate;
+  readonly #secrets: ReleaseSecrets;
   readonly #kick: () => void;
 
   constructor(options: {
@@ -58,6 +61,7 @@ export class ReleaseEngine {
     resolver: K2ServiceResolver;
     environments: K2EnvironmentRegistry;
     gate: K2ActionGate;
+    secrets: ReleaseSecrets;
     /** Asks the driver to act now rather than at its next tick. */
     kick: () => void;
   }) {
@@ -65,6 +69,7 @@ export class ReleaseEngine {
     this.#resolver = options.resolver;
     this.#environments = options.environments;
     this.#gate = options.gate;
+    this.#secrets = options.secrets;
     this.#kick = options.kick;
   }
 
@@ -135,16 +140,29 @@ export class ReleaseEngine {
         if (current?.spec.autoscaling) {
           spec.autoscaling = current.spec.autoscaling;
         }
-        const release = await this.#create({
+        const secretTarget = { spec, environment: input.environment };
+        const { env, writes } = await this.#secrets.resolve(
+          input.env,
+          secretTarget,
+        );
+        spec.env = env;
+        const status = this.#initialStatus(input.environment, 'release');
+        // New secret values go to the cluster once the release holds its target,
+        // before the driver may apply it: the release is created waiting (the driver
+        // leaves it alone) and let go once the values are written.
+        let release = await this.#create({
           service,
           environment: input.environment,
           namespace: spec.namespace,
           kind: 'release',
-          status: this.#initialStatus(input.environment, 'release'),
+          status: writes.length ? 'pending-approval' : status,
           spec,
           message: input.message,
           createdBy: actorOf(caller.credentials),
         });
+        if (writes.length) {
+          release = await this.#storeSecrets(release, writes, status);
+        }
         return Object.assign(release, {
           releaseId: release.id,
           summary: `Release #${release.number}: ${spec.image} to ${
@@ -157,6 +175,40 @@ export class ReleaseEngine {
         });
       },
     );
+  }
+
+  /**
+   * Writes a new release's secret values: staged until approval where releases wait
+   * for one, else into the Secret the containers read, then lets the release go. A
+   * release whose values cannot be written fails, with the (masked) reason.
+   */
+  async #storeSecrets(
+    release: StoredRelease,
+    writes: SecretWrite[],
+    status: K2ReleaseStatus,
+  ): Promise<StoredRelease> {
+    const target = { spec: release.spec, environment: release.environment };
+    try {
+      if (status === 'pending-approval') {
+        await this.#secrets.stage(target, writes);
+        return release;
+      }
+      await this.#secrets.write(target, writes);
+    } catch (error) {
+      await this.#store.transition(release.id, 'pending-approval', {
+        status: 'failed',
+        reason: (error as Error).message,
+        finishedAt: new Date(),
+      });
+      throw error;
+    }
+    const started = await this.#store.transition(
+      release.id,
+      'pending-approval',
+      { status },
+    );
+    this.#kick();
+    return started ?? (await this.#store.get(release.id)) ?? release;
   }
 
   /** Rolls back: a new release of an earlier release's spec. */
@@ -243,6 +295,16 @@ export class ReleaseEngine {
           );
         }
         const actor = actorOf(caller.credentials);
+        const secretTarget = {
+          spec: release.spec,
+          environment: release.environment,
+        };
+        // Staged secret values become the ones containers read before the release
+        // may be applied (only a rejection racing this approval could leave them
+        // promoted for a release that does not go ahead).
+        if (decision === 'approve' && release.status === 'pending-approval') {
+          await this.#secrets.promote(secretTarget, release.spec.env);
+        }
         const updated = await this.#store.transition(
           release.id,
           'pending-approval',
@@ -260,6 +322,9 @@ export class ReleaseEngine {
           throw new ConflictError(
             `${describe(release)} is ${now?.status}, not waiting for approval`,
           );
+        }
+        if (decision === 'reject' && release.spec.env.some(e => e.secret)) {
+          await this.#secrets.discard(secretTarget);
         }
         this.#kick();
         return Object.assign(updated, { releaseId: updated.id });

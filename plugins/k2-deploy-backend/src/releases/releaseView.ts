@@ -1,4 +1,4 @@
-import { K2Release } from '@internal/plugin-k2-common';
+import { K2_SECRET_MASK, K2Release } from '@internal/plugin-k2-common';
 import { StoredClusterProgress, StoredRelease } from '../database/ReleaseStore';
 
 /** A stored release as the API shows it: without the engine's bookkeeping. */
@@ -9,6 +9,13 @@ export function releaseView(
   const { template: _template, ...rest } = release;
   return {
     ...rest,
+    // Secret values are never stored; masked again so no response could carry one.
+    spec: {
+      ...rest.spec,
+      env: rest.spec.env.map(e =>
+        e.secret ? { ...e, value: K2_SECRET_MASK } : e,
+      ),
+    },
     progress: progress.map(({ generation: _generation, ...p }) => p),
   };
 }

@@ -10,7 +10,9 @@ import { KubeObject } from '@internal/plugin-k2-node';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
+import { renderEnvSecret, secretVar } from './ReleaseSecrets';
 import { renderManifests } from './renderManifests';
 import {
   resolveReleaseSpec as resolveForTarget,
@@ -311,6 +313,64 @@ describe('resolveReleaseSpec: the image', () => {
     expect(resources('1.1', '1.5Gi').limits).toEqual({
       cpu: '1100m',
       memory: '1536Mi',
+    });
+  });
+});
+
+describe('secret variables', () => {
+  const spec = resolveReleaseSpec(
+    {
+      environment: 'prod',
+      image: 'registry.example.com/payments/payment-gateway:2.3.1',
+      env: [
+        { name: 'MODE', value: 'strict' },
+        { name: 'DB_PASSWORD', secret: true },
+      ],
+    },
+    entity,
+    model,
+  );
+  // As ReleaseSecrets resolves it: a version marker, never the value.
+  spec.env[1] = secretVar('DB_PASSWORD', '3f9a0c1d2e4b5a68');
+  const target = {
+    service: 'component:default/payment-gateway',
+    environment: 'prod',
+    cluster: 'prod-a',
+    replicas: 3,
+    releaseId: '6c0f2a4e-8d1b-4f43-9a43-6e4b8f7e2d10',
+    releaseNumber: 12,
+  };
+
+  it("reads a secret variable from the service's env Secret by secretKeyRef", () => {
+    const deployment = renderManifests(spec, target)[2];
+    expect(() => new Deployment(deployment as any).validate()).not.toThrow();
+    const env = deployment.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'MODE', value: 'strict' });
+    expect(env).toContainEqual({
+      name: 'DB_PASSWORD',
+      valueFrom: {
+        secretKeyRef: { name: 'payment-gateway-k2-env', key: 'DB_PASSWORD' },
+      },
+    });
+    // Neither the mask nor the marker reaches the container.
+    expect(JSON.stringify(deployment)).not.toMatch(/••••••|3f9a0c1d2e4b5a68/);
+  });
+
+  it("renders the env Secret with K2's labels, valid against the Secret schema", () => {
+    const secret = renderEnvSecret(
+      { spec, environment: 'prod' },
+      'payment-gateway-k2-env',
+      [{ name: 'DB_PASSWORD', value: 's3cret', version: '3f9a0c1d2e4b5a68' }],
+    );
+    expect(() => new Secret(secret as any).validate()).not.toThrow();
+    expect(secret.metadata.labels).toEqual(
+      renderManifests(spec, target)[2].metadata.labels,
+    );
+    expect(secret.data).toEqual({
+      DB_PASSWORD: Buffer.from('s3cret').toString('base64'),
+    });
+    expect(secret.metadata.annotations).toEqual({
+      'k2.io/env-versions': '{"DB_PASSWORD":"3f9a0c1d2e4b5a68"}',
     });
   });
 });

@@ -3,6 +3,7 @@ import {
   ANNOTATION_RELEASE_ID,
   ANNOTATION_RESTARTED_AT,
   imageVersion,
+  K2EnvVar,
   K2ProbeSpec,
   K2ReleaseSpec,
   LABEL_ENVIRONMENT,
@@ -12,6 +13,7 @@ import {
   LABEL_TRAFFIC,
   MANAGED_BY_K2,
   parseImageReference,
+  secretEnvName,
 } from '@internal/plugin-k2-common';
 import { KubeObject } from '@internal/plugin-k2-node';
 import { splitReplicas } from './resolveReleaseSpec';
@@ -32,11 +34,42 @@ export interface RenderTarget {
 }
 
 /** Labels that select the service's pods in an environment; never change. */
-export function selectorLabels(spec: K2ReleaseSpec, environment: string) {
+export function selectorLabels(
+  spec: Pick<K2ReleaseSpec, 'name'>,
+  environment: string,
+) {
   return {
     [LABEL_SERVICE]: spec.name,
     [LABEL_ENVIRONMENT]: environment,
   };
+}
+
+/** The labels of every object K2 makes for a service in an environment. */
+export function k2Labels(
+  spec: Pick<K2ReleaseSpec, 'name'>,
+  environment: string,
+) {
+  return {
+    ...selectorLabels(spec, environment),
+    [ANNOTATION_KUBERNETES_ID]: spec.name,
+    'app.kubernetes.io/name': spec.name,
+    [LABEL_MANAGED_BY]: MANAGED_BY_K2,
+  };
+}
+
+/**
+ * A variable as the container gets it: a secret one by reference to the key of its
+ * name in the service's env Secret.
+ */
+function renderEnv(spec: K2ReleaseSpec, variable: K2EnvVar) {
+  return variable.secret
+    ? {
+        name: variable.name,
+        valueFrom: {
+          secretKeyRef: { name: secretEnvName(spec.name), key: variable.name },
+        },
+      }
+    : { name: variable.name, value: variable.value };
 }
 
 function probe(p: K2ProbeSpec | undefined) {
@@ -64,12 +97,7 @@ export function renderManifests(
   target: RenderTarget,
 ): KubeObject[] {
   const selector = selectorLabels(spec, target.environment);
-  const common = {
-    ...selector,
-    [ANNOTATION_KUBERNETES_ID]: spec.name,
-    'app.kubernetes.io/name': spec.name,
-    [LABEL_MANAGED_BY]: MANAGED_BY_K2,
-  };
+  const common = k2Labels(spec, target.environment);
   const platformEnv = [
     { name: 'K2_SERVICE', value: spec.name },
     { name: 'K2_ENVIRONMENT', value: target.environment },
@@ -170,7 +198,7 @@ export function renderManifests(
               ports: [
                 { name: 'http', containerPort: spec.port, protocol: 'TCP' },
               ],
-              env: [...platformEnv, ...spec.env],
+              env: [...platformEnv, ...spec.env.map(e => renderEnv(spec, e))],
               resources: spec.resources,
               readinessProbe: probe(spec.probes.readiness),
               livenessProbe: probe(spec.probes.liveness),

@@ -1,6 +1,7 @@
 import { Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
+  K2_SECRET_MASK,
   K2ReleaseInput,
   K2ReleaseSpec,
   K2ServiceSpec,
@@ -69,6 +70,11 @@ export function parseReleaseInput(input: K2ReleaseInput): K2ReleaseInput {
     }
     if (seen.has(item.name)) {
       throw new InputError(`${at}: ${item.name} is set twice`);
+    }
+    if (!item.secret && item.value === undefined) {
+      throw new InputError(
+        `'env[${index}].value' is required unless 'secret' is true`,
+      );
     }
     seen.add(item.name);
   });
@@ -202,7 +208,17 @@ export function resolveReleaseSpec(
         ),
       },
     },
-    env: input.env ?? [],
+    // Secret variables are resolved against the cluster by ReleaseSecrets.
+    env: (input.env ?? []).map(e =>
+      e.secret
+        ? {
+            name: e.name,
+            secret: true as const,
+            version: 'unknown',
+            value: K2_SECRET_MASK,
+          }
+        : { name: e.name, value: e.value ?? '' },
+    ),
     port: service.port,
     probes: {
       readiness,

@@ -1015,21 +1015,26 @@ export const spec = {
           },
           env: {
             description:
-              "The service's own environment variables, each name once. Platform variables (`K2_*`, `POD_NAME`, `POD_IP`, `NODE_NAME`, `JAVA_TOOL_OPTIONS`) are set by K2 and cannot be given.",
+              "The service's own environment variables, each name once. Platform variables (`K2_*`, `POD_NAME`, `POD_IP`, `NODE_NAME`, `JAVA_TOOL_OPTIONS`) are set by K2 and cannot be given. A variable with `secret: true` is kept in the Kubernetes Secret `<kubernetes-id>-k2-env` of the service in the environment, never with the release; without `value` (or with the mask `••••••`) the value already stored there is kept.",
             type: 'array',
             maxItems: 100,
             items: {
               type: 'object',
               additionalProperties: false,
-              required: ['name', 'value'],
+              required: ['name'],
               properties: {
                 name: {
                   type: 'string',
                   pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$',
+                  maxLength: 253,
                 },
                 value: {
+                  description: 'Required unless `secret` is true.',
                   type: 'string',
                   maxLength: 32768,
+                },
+                secret: {
+                  type: 'boolean',
                 },
               },
             },
@@ -1108,18 +1113,45 @@ export const spec = {
           },
         },
       },
-      NameValue: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'value'],
-        properties: {
-          name: {
-            type: 'string',
+      EnvVar: {
+        description: 'A variable of a release.',
+        oneOf: [
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'value'],
+            properties: {
+              name: {
+                type: 'string',
+              },
+              value: {
+                type: 'string',
+              },
+            },
           },
-          value: {
-            type: 'string',
+          {
+            description:
+              'A secret variable: its value is never returned (`value` is the mask `••••••`); `version` is a random marker that changes each time the value is replaced.',
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'value', 'secret', 'version'],
+            properties: {
+              name: {
+                type: 'string',
+              },
+              value: {
+                type: 'string',
+              },
+              secret: {
+                type: 'boolean',
+                enum: [true],
+              },
+              version: {
+                type: 'string',
+              },
+            },
           },
-        },
+        ],
       },
       CpuMemory: {
         type: 'object',
@@ -1206,7 +1238,7 @@ export const spec = {
           env: {
             type: 'array',
             items: {
-              $ref: '#/components/schemas/NameValue',
+              $ref: '#/components/schemas/EnvVar',
             },
           },
           port: {

@@ -344,10 +344,12 @@ export interface components {
         /** @description A memory quantity such as `512Mi` or `2Gi`, at least 1Mi. */
         memory?: string;
       };
-      /** @description The service's own environment variables, each name once. Platform variables (`K2_*`, `POD_NAME`, `POD_IP`, `NODE_NAME`, `JAVA_TOOL_OPTIONS`) are set by K2 and cannot be given. */
+      /** @description The service's own environment variables, each name once. Platform variables (`K2_*`, `POD_NAME`, `POD_IP`, `NODE_NAME`, `JAVA_TOOL_OPTIONS`) are set by K2 and cannot be given. A variable with `secret: true` is kept in the Kubernetes Secret `<kubernetes-id>-k2-env` of the service in the environment, never with the release; without `value` (or with the mask `••••••`) the value already stored there is kept. */
       env?: {
         name: string;
-        value: string;
+        /** @description Required unless `secret` is true. */
+        value?: string;
+        secret?: boolean;
       }[];
       message?: components['schemas']['Message'];
     };
@@ -370,10 +372,19 @@ export interface components {
       failureThreshold: number;
       timeoutSeconds: number;
     };
-    NameValue: {
-      name: string;
-      value: string;
-    };
+    /** @description A variable of a release. */
+    EnvVar:
+      | {
+          name: string;
+          value: string;
+        }
+      | {
+          name: string;
+          value: string;
+          /** @enum {boolean} */
+          secret: true;
+          version: string;
+        };
     CpuMemory: {
       cpu: string;
       memory: string;
@@ -394,7 +405,7 @@ export interface components {
         requests: components['schemas']['CpuMemory'];
         limits: components['schemas']['CpuMemory'];
       };
-      env: components['schemas']['NameValue'][];
+      env: components['schemas']['EnvVar'][];
       port: number;
       probes: {
         readiness?: components['schemas']['ProbeSpec'];
