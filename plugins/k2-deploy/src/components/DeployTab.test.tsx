@@ -3,6 +3,7 @@ import {
   IMAGE_REPOSITORY,
   release,
   releaseList,
+  serviceRuntime,
 } from '../__testUtils__/fixtures';
 import { createK2DeployApi, refusal } from '../__testUtils__/mockK2DeployApi';
 import { renderDeployTab, setupUser } from '../__testUtils__/render';
@@ -68,6 +69,23 @@ function withWaitingProdRelease(api: ReturnType<typeof createK2DeployApi>) {
 }
 
 describe('DeployTab', () => {
+  it('shows problems only the backend knows, such as another service claiming the workload', async () => {
+    const api = createK2DeployApi();
+    const claimed =
+      "k2.io/namespace: 'payments-core/payment-gateway' in Production is claimed by component:default/checkout";
+    api.getRuntime.mockResolvedValue({
+      ...serviceRuntime(),
+      problems: [claimed],
+    });
+    renderDeployTab(api);
+    expect(
+      await screen.findByText(
+        /1 problem\(s\) in this service's K2 annotations/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText(claimed)).toBeInTheDocument();
+  });
+
   describe('for an owner of the service', () => {
     it('offers release, scale, restart and rollback', async () => {
       renderDeployTab(createK2DeployApi(), { allow: true });

@@ -82,6 +82,11 @@ export function DeployTab() {
     return <Progress />;
   }
   const { spec } = parsed;
+  // What the browser can tell from the annotations, and what only the backend knows
+  // (e.g. another service claiming the same workload).
+  const problems = [
+    ...new Set([...spec.problems, ...(runtime.value?.problems ?? [])]),
+  ];
   if (spec.targets.length === 0) {
     return (
       <WarningPanel
@@ -92,10 +97,10 @@ export function DeployTab() {
   }
   return (
     <Content>
-      {spec.problems.length > 0 && (
+      {problems.length > 0 && (
         <WarningPanel
-          title={`${spec.problems.length} problem(s) in this service's K2 annotations`}
-          message={spec.problems.join(' · ')}
+          title={`${problems.length} problem(s) in this service's K2 annotations`}
+          message={problems.join(' · ')}
         />
       )}
       <Grid container spacing={3}>
