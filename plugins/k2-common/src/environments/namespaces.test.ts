@@ -1,4 +1,4 @@
-import { ConfigReader } from '@backstage/config';
+import { ConfigReader, JsonValue } from '@backstage/config';
 import { isNamespaceAllowed, matchesNamespacePattern } from './namespaces';
 import { readEnvironmentModel } from './readEnvironmentModel';
 
@@ -39,7 +39,7 @@ describe('allowed namespaces', () => {
     ).toBe(true);
   });
 
-  const config = (namespaces: unknown) =>
+  const config = (namespaces: JsonValue) =>
     new ConfigReader({
       k2: {
         environments: [

@@ -31,6 +31,7 @@ import {
   ReleaseTemplate,
   StoredRelease,
 } from '../database/ReleaseStore';
+import { assertWithinLimits } from './limits';
 import { PodUsage, recommendReplicas } from './recommendReplicas';
 import { ReleaseSecrets, SecretWrite } from './ReleaseSecrets';
 import {
@@ -363,6 +364,9 @@ export class ReleaseEngine {
       async () => {
         const resolved = await this.#resolver.service(ref);
         const target = this.#resolver.target(resolved, environment);
+        assertWithinLimits(target.environment, {
+          replicas: { count: replicas, field: 'replicas' },
+        });
         const current = await this.#current(service, environment);
         if (current.spec.autoscaling) {
           throw new ConflictError(
@@ -450,7 +454,18 @@ export class ReleaseEngine {
       },
       { permission: k2ServiceScalePermission, verb: 'scale' },
       async () => {
-        await this.#resolver.service(ref);
+        const resolved = await this.#resolver.service(ref);
+        if (autoscaling) {
+          assertWithinLimits(
+            this.#resolver.target(resolved, environment).environment,
+            {
+              replicas: {
+                count: autoscaling.maxReplicas,
+                field: 'maxReplicas',
+              },
+            },
+          );
+        }
         const current = await this.#current(service, environment);
         const release = await this.#create({
           service,

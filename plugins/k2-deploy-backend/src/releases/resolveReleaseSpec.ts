@@ -15,6 +15,7 @@ import {
   ImageReferenceError,
 } from '@internal/plugin-k2-common';
 import { K2ResolvedService } from '@internal/plugin-k2-node';
+import { assertWithinLimits } from './limits';
 
 /** Variables K2 sets on every container; a release may not set them itself. */
 export const PLATFORM_ENV_VARS = [
@@ -184,6 +185,22 @@ export function resolveReleaseSpec(
       `${entity.metadata.name} has 0 replicas in '${environment.name}' (k2.io/replicas.${environment.name}); give 'replicas'`,
     );
   }
+  assertWithinLimits(environment, {
+    cpu: input.resources?.cpu
+      ? { millicores: limitCpu, shown: input.resources.cpu }
+      : undefined,
+    memory: input.resources?.memory
+      ? { bytes: limitMemory, shown: input.resources.memory }
+      : undefined,
+    replicas: {
+      count: replicas,
+      field:
+        input.replicas !== undefined
+          ? 'replicas'
+          : `k2.io/replicas.${environment.name}`,
+    },
+    placement: service,
+  });
 
   const readiness = {
     path: service.healthPath,
