@@ -1,16 +1,34 @@
 import { useState } from 'react';
-import { K2Release, K2ReleaseInput } from '@internal/plugin-k2-common';
+import {
+  K2_SECRET_MASK,
+  K2EnvInput,
+  K2EnvVar,
+  K2Release,
+  K2ReleaseInput,
+  secretEnvName,
+} from '@internal/plugin-k2-common';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { ActionDialog } from './ActionDialog';
+import {
+  SecretRow,
+  secretEnv,
+  secretProblems,
+  secretRowsOf,
+  SecretVariables,
+} from './SecretVariables';
 
-function envText(env: K2ReleaseInput['env']) {
-  return (env ?? []).map(e => `${e.name}=${e.value}`).join('\n');
+/** The plain variables as `NAME=value` lines; secret ones go to the secret list. */
+function envText(env: K2EnvVar[] | undefined) {
+  return (env ?? [])
+    .filter(e => !e.secret)
+    .map(e => `${e.name}=${e.value}`)
+    .join('\n');
 }
 
 /** `NAME=value` lines; blank lines and `#` comments are skipped. */
-export function parseEnvText(text: string): K2ReleaseInput['env'] {
+export function parseEnvText(text: string): K2EnvInput[] {
   return text
     .split('\n')
     .map(line => line.trim())
@@ -43,10 +61,33 @@ export function ReleaseDialog(props: {
   const [cpu, setCpu] = useState(spec?.resources.limits.cpu ?? '');
   const [memory, setMemory] = useState(spec?.resources.limits.memory ?? '');
   const [env, setEnv] = useState(envText(spec?.env));
+  const [secrets, setSecrets] = useState<SecretRow[]>(() =>
+    secretRowsOf(spec?.env),
+  );
+  // Problems show once the user has tried to release, then follow the edits.
+  const [checked, setChecked] = useState(false);
   const [message, setMessage] = useState('');
 
-  const submit = () =>
-    onSubmit({
+  const plain = parseEnvText(env);
+  // A secret copied from an older form shows as `NAME=••••••`: that is no value.
+  const masked = plain.filter(e => e.value === K2_SECRET_MASK).map(e => e.name);
+  const envProblem = masked.length
+    ? `${masked.join(', ')}: "${K2_SECRET_MASK}" is how K2 shows a secret, ` +
+      'not a value. Add secrets under Secret variables instead.'
+    : undefined;
+  const problems = secretProblems(
+    secrets,
+    plain.map(e => e.name),
+  );
+
+  const submit = async () => {
+    if (envProblem || problems.length) {
+      setChecked(true);
+      throw new Error(
+        [envProblem, ...problems.map(p => p.message)].filter(Boolean).join(' '),
+      );
+    }
+    await onSubmit({
       environment: environment.name,
       image: image.trim(),
       replicas: replicas.trim() ? Number(replicas) : undefined,
@@ -57,9 +98,10 @@ export function ReleaseDialog(props: {
               ...(memory.trim() ? { memory: memory.trim() } : {}),
             }
           : undefined,
-      env: parseEnvText(env),
+      env: [...plain, ...secretEnv(secrets)],
       message: message.trim() || undefined,
     });
+  };
 
   return (
     <ActionDialog
@@ -133,8 +175,21 @@ export function ReleaseDialog(props: {
             minRows={3}
             value={env}
             onChange={e => setEnv(e.target.value)}
-            helperText="One NAME=value per line. K2 adds K2_SERVICE, K2_ENVIRONMENT, K2_CLUSTER, K2_VERSION and POD_IP itself."
+            error={checked && Boolean(envProblem)}
+            helperText={
+              (checked && envProblem) ||
+              'One NAME=value per line, for values anyone who can read the release may see. K2 adds K2_SERVICE, K2_ENVIRONMENT, K2_CLUSTER, K2_VERSION and POD_IP itself.'
+            }
             inputProps={{ style: { fontFamily: 'monospace' } }}
+          />
+        </Grid>
+        <Grid item xs={12}>
+          <SecretVariables
+            rows={secrets}
+            problems={checked ? problems : []}
+            secretName={spec && secretEnvName(spec.name)}
+            approval={environment.approval}
+            onChange={setSecrets}
           />
         </Grid>
         <Grid item xs={12}>

@@ -1,0 +1,278 @@
+import { useEffect, useId, useRef } from 'react';
+import {
+  K2_SECRET_MASK,
+  K2EnvInput,
+  K2EnvVar,
+} from '@internal/plugin-k2-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import IconButton from '@material-ui/core/IconButton';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import AddIcon from '@material-ui/icons/Add';
+import DeleteIcon from '@material-ui/icons/Delete';
+
+/**
+ * One row of the release form's secret list. A row the current release already has
+ * (`stored`) is kept as it is unless the user replaces it; a new row needs a value.
+ */
+export interface SecretRow {
+  key: number;
+  name: string;
+  /** The value typed; only ever shown inside the row's password field. */
+  value: string;
+  /** The current release has this secret: kept without retyping. */
+  stored: boolean;
+  /** A stored secret the user is giving a new value. */
+  replacing: boolean;
+}
+
+/** What the user should fix in a row before releasing. */
+export interface SecretProblem {
+  key: number;
+  field: 'name' | 'value';
+  message: string;
+}
+
+/** The current release's secret variables, each kept until replaced. */
+export function secretRowsOf(env: K2EnvVar[] | undefined): SecretRow[] {
+  return (env ?? [])
+    .filter(e => e.secret)
+    .map((e, key) => ({
+      key,
+      name: e.name,
+      value: '',
+      stored: true,
+      replacing: false,
+    }));
+}
+
+const isBlank = (row: SecretRow) =>
+  !row.stored && !row.name.trim() && !row.value;
+
+/**
+ * The rows as a release request gives them: a kept secret without a value (the backend
+ * then keeps the stored one), a new or replaced one with its value. Blank rows are
+ * skipped.
+ */
+export function secretEnv(rows: SecretRow[]): K2EnvInput[] {
+  return rows
+    .filter(row => !isBlank(row))
+    .map(row =>
+      row.stored && !row.replacing
+        ? { name: row.name, secret: true }
+        : { name: row.name.trim(), value: row.value, secret: true },
+    );
+}
+
+/** What keeps the rows from being released, with the plain variables' names. */
+export function secretProblems(
+  rows: SecretRow[],
+  plainNames: string[],
+): SecretProblem[] {
+  const problems: SecretProblem[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    if (isBlank(row)) continue;
+    const name = row.name.trim();
+    const problem = (field: SecretProblem['field'], message: string) =>
+      problems.push({ key: row.key, field, message });
+    if (!name) {
+      problem(
+        'name',
+        'A secret variable has a value but no name: name it, or remove the row.',
+      );
+    } else if (seen.has(name)) {
+      problem('name', `${name} is listed twice: remove one row.`);
+    } else if (plainNames.includes(name)) {
+      problem(
+        'name',
+        `${name} is both a plain and a secret variable: keep one.`,
+      );
+    }
+    seen.add(name);
+    if (row.stored && !row.replacing) continue;
+    if (!row.value) {
+      problem(
+        'value',
+        row.stored
+          ? `${name} has no new value: type it, or keep the current one.`
+          : `${
+              name || 'The secret variable'
+            } has no value: type it, or remove the row.`,
+      );
+    } else if (row.value === K2_SECRET_MASK) {
+      problem(
+        'value',
+        `${
+          name || 'Secret variable'
+        }: "${K2_SECRET_MASK}" is how K2 shows a secret, not its value: type the value.`,
+      );
+    }
+  }
+  return problems;
+}
+
+function SecretVariableRow(props: {
+  id: string;
+  row: SecretRow;
+  problems: SecretProblem[];
+  onChange(row: SecretRow): void;
+  onRemove(): void;
+}) {
+  const { id, row, onChange } = props;
+  const nameRef = useRef<HTMLInputElement>(null);
+  const valueRef = useRef<HTMLInputElement>(null);
+  // Where the user goes next: the name of a row just added, the value being replaced.
+  useEffect(() => {
+    if (!row.stored) nameRef.current?.focus();
+  }, [row.stored]);
+  useEffect(() => {
+    if (row.replacing) valueRef.current?.focus();
+  }, [row.replacing]);
+  const problem = (field: SecretProblem['field']) =>
+    props.problems.find(p => p.field === field)?.message;
+  const label = row.name.trim()
+    ? `Secret ${row.name.trim()}`
+    : 'New secret variable';
+  const valueField = (
+    <TextField
+      id={`${id}-value`}
+      label={row.stored ? 'New value' : 'Value'}
+      type="password"
+      // Uncontrolled: React would copy a controlled value into the `value` attribute,
+      // where CSS selectors and DOM snapshots could read it.
+      defaultValue=""
+      inputRef={valueRef}
+      autoComplete="new-password"
+      fullWidth
+      error={Boolean(problem('value'))}
+      helperText={problem('value')}
+      onChange={e => onChange({ ...row, value: e.target.value })}
+      inputProps={{ spellCheck: false }}
+    />
+  );
+  return (
+    <Box
+      role="group"
+      aria-label={label}
+      display="flex"
+      alignItems="flex-start"
+      gridGap={16}
+      mb={1}
+    >
+      <Box flex="1 1 40%">
+        <TextField
+          id={`${id}-name`}
+          label="Name"
+          fullWidth
+          value={row.name}
+          inputRef={nameRef}
+          error={Boolean(problem('name'))}
+          helperText={problem('name')}
+          onChange={e => onChange({ ...row, name: e.target.value })}
+          InputProps={{ readOnly: row.stored }}
+          inputProps={{ style: { fontFamily: 'monospace' }, spellCheck: false }}
+        />
+      </Box>
+      <Box flex="1 1 40%" minHeight={48} display="flex" alignItems="flex-end">
+        {row.stored && !row.replacing ? (
+          <Typography variant="body2" style={{ paddingBottom: 6 }}>
+            {K2_SECRET_MASK} (kept)
+          </Typography>
+        ) : (
+          valueField
+        )}
+      </Box>
+      <Box display="flex" alignItems="center" minHeight={48} pt={1}>
+        {row.stored && (
+          <Button
+            size="small"
+            onClick={() =>
+              onChange({ ...row, replacing: !row.replacing, value: '' })
+            }
+          >
+            {row.replacing ? 'Keep current' : 'Replace'}
+          </Button>
+        )}
+        <IconButton
+          size="small"
+          aria-label={`Remove ${row.name.trim() || 'this secret variable'}`}
+          onClick={props.onRemove}
+        >
+          <DeleteIcon fontSize="small" />
+        </IconButton>
+      </Box>
+    </Box>
+  );
+}
+
+/**
+ * The release form's secret variables: one row per secret, with a name and a password
+ * field. Secrets the current release has are shown masked and kept unless replaced.
+ */
+export function SecretVariables(props: {
+  rows: SecretRow[];
+  /** Shown once the user has tried to release. */
+  problems: SecretProblem[];
+  /** The Kubernetes Secret the values go to, when known. */
+  secretName?: string;
+  /** Whether releases wait for approval, so new values wait with them. */
+  approval: boolean;
+  onChange(rows: SecretRow[]): void;
+}) {
+  const { rows, onChange } = props;
+  const id = useId();
+  const headingId = `${id}-heading`;
+  const update = (key: number, row?: SecretRow) =>
+    onChange(
+      row
+        ? rows.map(r => (r.key === key ? row : r))
+        : rows.filter(r => r.key !== key),
+    );
+  return (
+    <Box role="group" aria-labelledby={headingId}>
+      <Typography variant="subtitle2" component="h3" id={headingId}>
+        Secret variables
+      </Typography>
+      <Typography variant="body2" color="textSecondary" gutterBottom>
+        Values go only into the Kubernetes Secret{' '}
+        {props.secretName ? <code>{props.secretName}</code> : 'of the service'},
+        never into the release or its history
+        {props.approval
+          ? '; new values apply once the release is approved'
+          : ''}
+        . Secrets of the current release stay as they are unless you replace
+        them.
+      </Typography>
+      {rows.map(row => (
+        <SecretVariableRow
+          key={row.key}
+          id={`${id}-${row.key}`}
+          row={row}
+          problems={props.problems.filter(p => p.key === row.key)}
+          onChange={next => update(row.key, next)}
+          onRemove={() => update(row.key)}
+        />
+      ))}
+      <Button
+        size="small"
+        startIcon={<AddIcon />}
+        onClick={() =>
+          onChange([
+            ...rows,
+            {
+              key: Math.max(-1, ...rows.map(r => r.key)) + 1,
+              name: '',
+              value: '',
+              stored: false,
+              replacing: false,
+            },
+          ])
+        }
+      >
+        Add secret variable
+      </Button>
+    </Box>
+  );
+}
