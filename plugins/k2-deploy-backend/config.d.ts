@@ -8,6 +8,11 @@ export interface Config {
        * release fails with the error. Default 60 s.
        */
       applyRetryTimeout?: HumanDuration | string;
+      /**
+       * How long a release may wait for approval; after that the release driver moves
+       * it to `expired`. Default 72 hours.
+       */
+      approvalTimeout?: HumanDuration | string;
     };
     instances?: {
       /**

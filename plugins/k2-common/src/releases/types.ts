@@ -137,11 +137,29 @@ export type K2ReleaseStatus =
   | 'succeeded'
   | 'failed'
   | 'timed-out'
-  | 'rejected';
+  | 'rejected'
+  /** Withdrawn by its requester or the service's owners while it waited for approval. */
+  | 'cancelled'
+  /** Waited for approval longer than `k2.releases.approvalTimeout`. */
+  | 'expired';
 
-/** States in which a release still holds its target: at most one per target. */
+/**
+ * States in which a release is not finished: waiting for approval or in flight. At
+ * most one release per target waits, and at most one is in flight
+ * ({@link K2_IN_FLIGHT_RELEASE_STATUSES}); a waiting release does not block the other.
+ */
 export const K2_ACTIVE_RELEASE_STATUSES: readonly K2ReleaseStatus[] = [
   'pending-approval',
+  'applying',
+  'rolling-out',
+];
+
+/**
+ * States in which a release occupies its target (K2 is changing what runs): at most
+ * one per target. A release waiting for approval does not occupy it, so scale and
+ * restart go through while it waits.
+ */
+export const K2_IN_FLIGHT_RELEASE_STATUSES: readonly K2ReleaseStatus[] = [
   'applying',
   'rolling-out',
 ];

@@ -62,6 +62,13 @@ describe.each(databases.eachSupportedId())(
       expect(await knex.schema.hasTable('k2_instance_history')).toBe(true);
       // The activity log moved to the k2 core plugin; stepping back brings its table back.
       expect(await knex.schema.hasTable('k2_activity')).toBe(false);
+      expect(await knex.schema.hasColumn('k2_releases', 'waiting_target')).toBe(
+        true,
+      );
+      await knex.migrate.down({ directory: MIGRATIONS });
+      expect(await knex.schema.hasColumn('k2_releases', 'waiting_target')).toBe(
+        false,
+      );
       await knex.migrate.down({ directory: MIGRATIONS });
       expect(await knex.schema.hasTable('k2_activity')).toBe(true);
       await knex.migrate.rollback({ directory: MIGRATIONS }, true);
@@ -97,6 +104,88 @@ describe.each(databases.eachSupportedId())(
       });
       const next = await store.create(release());
       expect('created' in next && next.created.number).toBe(2);
+    });
+
+    it('keeps one release waiting and one in flight per target, apart; back down, a waiting release holds its target again', async () => {
+      const knex = await databases.init(databaseId);
+      const store = await DatabaseReleaseStore.create({
+        database: { getClient: async () => knex },
+      });
+      const prod = { environment: 'prod' };
+      const waiting = await store.create(
+        release({
+          ...prod,
+          status: 'pending-approval',
+          replicasRequested: false,
+        }),
+      );
+      if (!('created' in waiting)) throw new Error('not created');
+      expect(waiting.created.replicasRequested).toBe(false);
+      // A second waiting release is refused naming the first; a scale goes through.
+      const second = await store.create(
+        release({ ...prod, status: 'pending-approval' }),
+      );
+      expect('running' in second && second.running.id).toBe(waiting.created.id);
+      const scale = await store.create(release({ ...prod, kind: 'scale' }));
+      if (!('created' in scale)) throw new Error('not created');
+      expect(
+        (await store.getActive('component:default/payment-gateway', 'prod'))
+          ?.id,
+      ).toBe(scale.created.id);
+      expect((await store.listActive()).map(r => r.id)).toEqual([
+        scale.created.id,
+      ]);
+      expect(
+        (await store.listWaiting(new Date(Date.now() + 1000))).map(r => r.id),
+      ).toEqual([waiting.created.id]);
+      expect(await store.listWaiting(new Date(0))).toEqual([]);
+
+      // Approving needs the target: refused while the scale occupies it.
+      expect(
+        await store.transition(waiting.created.id, 'pending-approval', {
+          status: 'applying',
+        }),
+      ).toBeUndefined();
+      expect((await store.get(waiting.created.id))?.status).toBe(
+        'pending-approval',
+      );
+
+      // Down one step: the older schema holds only one, so the waiting release is
+      // withdrawn (as rejected) and the one in flight keeps the target.
+      await knex.migrate.down({ directory: MIGRATIONS });
+      const rows = await knex('k2_releases')
+        .select('id', 'status', 'active_target')
+        .orderBy('number');
+      expect(rows).toEqual([
+        { id: waiting.created.id, status: 'rejected', active_target: null },
+        {
+          id: scale.created.id,
+          status: 'applying',
+          active_target: 'component:default/payment-gateway|prod',
+        },
+      ]);
+      // Back up: a release waiting under the old schema stops holding its target.
+      await knex('k2_releases')
+        .where({ id: scale.created.id })
+        .update({ status: 'succeeded', active_target: null });
+      await knex('k2_releases').where({ id: waiting.created.id }).update({
+        status: 'pending-approval',
+        active_target: 'component:default/payment-gateway|prod',
+      });
+      await knex.migrate.latest({ directory: MIGRATIONS });
+      expect(
+        await store.getActive('component:default/payment-gateway', 'prod'),
+      ).toBeUndefined();
+      const approved = await store.transition(
+        waiting.created.id,
+        'pending-approval',
+        { status: 'applying', spec: spec('registry.example.com/pay/gw:2.0.0') },
+      );
+      expect(approved?.spec.image).toBe('registry.example.com/pay/gw:2.0.0');
+      expect(
+        (await store.getActive('component:default/payment-gateway', 'prod'))
+          ?.id,
+      ).toBe(waiting.created.id);
     });
 
     it('moves a release only from the state the caller saw (compare and set)', async () => {

@@ -1,5 +1,6 @@
 import {
   K2_ACTIVE_RELEASE_STATUSES,
+  K2_IN_FLIGHT_RELEASE_STATUSES,
   K2ReleaseStatus,
 } from '@internal/plugin-k2-common';
 import { randomUUID } from 'crypto';
@@ -22,6 +23,8 @@ type ReleaseRow = {
   kind: string;
   status: string;
   active_target: string | null;
+  waiting_target: string | null;
+  replicas_requested: boolean | number | null;
   spec: string;
   template: string;
   message: string | null;
@@ -55,6 +58,9 @@ function toRelease(row: ReleaseRow): StoredRelease {
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
     progress: JSON.parse(row.progress),
+    // SQLite keeps booleans as 0 and 1.
+    replicasRequested:
+      row.replicas_requested === null ? undefined : !!row.replicas_requested,
   };
 }
 
@@ -82,14 +88,23 @@ export class DatabaseReleaseStore implements ReleaseStore {
   async create(
     release: NewRelease,
   ): Promise<{ created: StoredRelease } | { running: StoredRelease }> {
-    const active = K2_ACTIVE_RELEASE_STATUSES.includes(release.status);
+    const inFlight =
+      K2_IN_FLIGHT_RELEASE_STATUSES.includes(release.status) ||
+      !!release.holdTarget;
+    const waiting = !inFlight && release.status === 'pending-approval';
+    const target = activeTarget(release.service, release.environment);
     // Two attempts: a concurrent insert for the same target can take the number this
     // one computed after the target was found free.
     for (let attempt = 0; ; attempt++) {
-      const running = await this.getActive(
-        release.service,
-        release.environment,
-      );
+      let running: StoredRelease | undefined;
+      if (inFlight) {
+        running = await this.getActive(release.service, release.environment);
+      } else if (waiting) {
+        const row = await this.knex<ReleaseRow>('k2_releases')
+          .where({ waiting_target: target })
+          .first();
+        running = row && toRelease(row);
+      }
       if (running) return { running };
       const id = randomUUID();
       try {
@@ -110,9 +125,9 @@ export class DatabaseReleaseStore implements ReleaseStore {
             number,
             kind: release.kind,
             status: release.status,
-            active_target: active
-              ? activeTarget(release.service, release.environment)
-              : null,
+            active_target: inFlight ? target : null,
+            waiting_target: waiting ? target : null,
+            replicas_requested: release.replicasRequested ?? null,
             spec: JSON.stringify(release.spec),
             template: JSON.stringify(
               release.template ?? { releaseId: id, number },
@@ -153,22 +168,47 @@ export class DatabaseReleaseStore implements ReleaseStore {
       update.status = patch.status;
       if (!K2_ACTIVE_RELEASE_STATUSES.includes(patch.status)) {
         update.active_target = null;
+        update.waiting_target = null;
+      } else if (K2_IN_FLIGHT_RELEASE_STATUSES.includes(patch.status)) {
+        // Going in flight takes the target (a waiting release, once approved); the
+        // unique key refuses it while another release occupies it.
+        const row = await this.knex<ReleaseRow>('k2_releases')
+          .where({ id })
+          .first();
+        if (!row) return undefined;
+        update.active_target = activeTarget(row.service_ref, row.environment);
+        update.waiting_target = null;
       }
     }
+    if (patch.spec) update.spec = JSON.stringify(patch.spec);
     if (patch.reason !== undefined) update.reason = patch.reason;
     if (patch.approvedBy !== undefined) update.approved_by = patch.approvedBy;
     if (patch.startedAt) update.started_at = patch.startedAt.toISOString();
     if (patch.finishedAt) update.finished_at = patch.finishedAt.toISOString();
     if (patch.progress) update.progress = JSON.stringify(patch.progress);
-    const count = await this.knex('k2_releases')
-      .where({ id, status: from })
-      .update(update);
+    let count: number;
+    try {
+      count = await this.knex('k2_releases')
+        .where({ id, status: from })
+        .update(update);
+    } catch (error) {
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
     return count === 1 ? this.get(id) : undefined;
   }
 
   async listActive(): Promise<StoredRelease[]> {
     const rows = await this.knex<ReleaseRow>('k2_releases')
       .whereNotNull('active_target')
+      .orderBy('created_at', 'asc');
+    return rows.map(toRelease);
+  }
+
+  async listWaiting(createdBefore: Date): Promise<StoredRelease[]> {
+    const rows = await this.knex<ReleaseRow>('k2_releases')
+      .whereNotNull('waiting_target')
+      .andWhere('created_at', '<', createdBefore.toISOString())
       .orderBy('created_at', 'asc');
     return rows.map(toRelease);
   }

@@ -23,6 +23,11 @@ export interface StoredClusterProgress extends K2ReleaseClusterProgress {
 export interface StoredRelease extends Omit<K2Release, 'progress'> {
   template: ReleaseTemplate;
   progress: StoredClusterProgress[];
+  /**
+   * Whether the request named its replica count. One that did not follows the current
+   * count when it is approved. Undefined for releases stored before this was kept.
+   */
+  replicasRequested?: boolean;
 }
 
 export interface NewRelease {
@@ -37,6 +42,13 @@ export interface NewRelease {
   message?: string;
   rollbackOf?: string;
   createdBy: string;
+  replicasRequested?: boolean;
+  /**
+   * Occupy the target from the start although the status is `pending-approval`: a
+   * release whose secret values are written before the driver may apply it (the
+   * engine lets it go within the request).
+   */
+  holdTarget?: boolean;
 }
 
 export interface ReleasePatch {
@@ -46,6 +58,8 @@ export interface ReleasePatch {
   startedAt?: Date;
   finishedAt?: Date;
   progress?: StoredClusterProgress[];
+  /** A waiting release brought up to date with what runs when it is approved. */
+  spec?: K2ReleaseSpec;
 }
 
 export interface HistoryQuery {
@@ -59,8 +73,11 @@ export interface HistoryQuery {
 /** Persistence of releases. */
 export interface ReleaseStore {
   /**
-   * Inserts a release numbered after the target's last one. When the target already
-   * has a release in flight, inserts nothing and returns that release instead.
+   * Inserts a release numbered after the target's last one. A release in flight
+   * (applying, rolling out, or `holdTarget`) needs the target free of another in
+   * flight; a release waiting for approval needs it free of another waiting one (the
+   * two do not block each other). Otherwise inserts nothing and returns the release
+   * in the way as `running`.
    */
   create(
     release: NewRelease,
@@ -68,21 +85,24 @@ export interface ReleaseStore {
   get(id: string): Promise<StoredRelease | undefined>;
   /**
    * Applies the patch only if the release is still in `from` (compare and set);
-   * returns the updated release, or undefined when another writer got there first.
-   * A status outside the active ones frees the target.
+   * returns the updated release, or undefined when another writer got there first, or
+   * when a waiting release would go in flight while another occupies the target. A
+   * finished status frees the target.
    */
   transition(
     id: string,
     from: K2ReleaseStatus,
     patch: ReleasePatch,
   ): Promise<StoredRelease | undefined>;
-  /** Releases in flight, oldest first. */
+  /** Releases occupying their target (in flight, or held), oldest first. */
   listActive(): Promise<StoredRelease[]>;
-  /** The target's release in flight, if any. */
+  /** The release occupying the target, if any. */
   getActive(
     service: string,
     environment: string,
   ): Promise<StoredRelease | undefined>;
+  /** Releases waiting for approval created before the given time, oldest first. */
+  listWaiting(createdBefore: Date): Promise<StoredRelease[]>;
   /** The target's newest release that succeeded. */
   getCurrent(
     service: string,

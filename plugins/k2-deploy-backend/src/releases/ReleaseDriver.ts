@@ -1,5 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
 import { InputError, isError } from '@backstage/errors';
 import {
   K2ReleaseStatus,
@@ -18,11 +20,31 @@ import {
   StoredRelease,
 } from '../database/ReleaseStore';
 import { ForeignObjectError, checkOwnership } from './ownership';
+import { ReleaseSecrets } from './ReleaseSecrets';
 import { renderManifests, selectorLabels } from './renderManifests';
 import { observeCluster } from './rolloutProgress';
 
 /** How long K2 keeps retrying API errors while applying before the release fails. */
 export const DEFAULT_APPLY_RETRY_MS = 60_000;
+
+/** How long a release waits for approval before it expires. */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 72 * 3600_000;
+
+/**
+ * Reads `k2.releases.approvalTimeout`, falling back to
+ * {@link DEFAULT_APPROVAL_TIMEOUT_MS}.
+ *
+ * @throws Error naming the key when it is not a positive duration
+ */
+export function readApprovalTimeout(config?: Config): number {
+  const key = 'k2.releases.approvalTimeout';
+  if (!config?.has(key)) return DEFAULT_APPROVAL_TIMEOUT_MS;
+  const ms = durationToMilliseconds(readDurationFromConfig(config, { key }));
+  if (!(ms > 0)) {
+    throw new Error(`Invalid config at '${key}': must be a positive duration`);
+  }
+  return ms;
+}
 
 /**
  * Whether fresh progress equals the stored one. Compared as the store will read it back
@@ -35,7 +57,10 @@ const same = (fresh: unknown, stored: unknown) =>
  * Drives releases through their state machine from the database and the watch caches:
  *
  *   pending-approval → applying → rolling-out → succeeded | failed | timed-out
- *   pending-approval → rejected
+ *   pending-approval → rejected | cancelled | expired
+ *
+ * A release waiting for approval does not occupy its target; the driver only expires
+ * it once it has waited `k2.releases.approvalTimeout`.
  *
  * Every step is idempotent and every transition a compare-and-set on the stored
  * status, so a restarted backend (or a second replica) picks up where the last one
@@ -47,6 +72,8 @@ export class ReleaseDriver {
   readonly #access: K2ClusterAccess;
   readonly #logger: LoggerService;
   readonly #applyRetryMs: number;
+  readonly #approvalTimeoutMs: number;
+  readonly #secrets: ReleaseSecrets;
   #running?: Promise<void>;
   #again = false;
   /** Whether the last pass found releases in flight: cache changes matter only then. */
@@ -61,12 +88,16 @@ export class ReleaseDriver {
     activity: K2ActivityLog;
     logger: LoggerService;
     applyRetryMs?: number;
+    /** Read for `k2.releases.approvalTimeout`. */
+    config?: Config;
   }) {
     this.#store = options.store;
     this.#activity = options.activity;
     this.#access = options.access;
     this.#logger = options.logger;
     this.#applyRetryMs = options.applyRetryMs ?? DEFAULT_APPLY_RETRY_MS;
+    this.#approvalTimeoutMs = readApprovalTimeout(options.config);
+    this.#secrets = new ReleaseSecrets({ access: options.access });
   }
 
   /**
@@ -82,6 +113,11 @@ export class ReleaseDriver {
       try {
         do {
           this.#again = false;
+          await this.#expireWaiting().catch(error =>
+            this.#logger.warn(
+              `Expiring releases waiting for approval: ${error}`,
+            ),
+          );
           const active = await this.#store.listActive();
           this.#busy = active.length > 0;
           for (const release of active) {
@@ -138,6 +174,51 @@ export class ReleaseDriver {
       this.#retry = undefined;
       this.tick().catch(() => {});
     }, 1000);
+  }
+
+  /**
+   * Releases that waited for approval longer than the timeout expire. A compare-and-set
+   * from `pending-approval`, so a decision or withdrawal racing it wins or loses whole,
+   * and only one backend replica records each expiry.
+   */
+  async #expireWaiting() {
+    const cutoff = new Date(Date.now() - this.#approvalTimeoutMs);
+    for (const release of await this.#store.listWaiting(cutoff)) {
+      const hours = Math.round((this.#approvalTimeoutMs / 3600_000) * 10) / 10;
+      const reason = `No decision within ${
+        hours >= 1
+          ? `${hours} h`
+          : `${Math.round(this.#approvalTimeoutMs / 1000)} s`
+      } (k2.releases.approvalTimeout)`;
+      const done = await this.#store.transition(
+        release.id,
+        'pending-approval',
+        {
+          status: 'expired',
+          reason,
+          finishedAt: new Date(),
+        },
+      );
+      if (!done) continue;
+      await this.#activity.record({
+        service: release.service,
+        environment: release.environment,
+        actor: 'k2',
+        action: 'release-expired',
+        summary: `Release #${release.number} expired: ${reason}`,
+        result: 'failed',
+        releaseId: release.id,
+      });
+      if (release.spec.env.some(e => e.secret)) {
+        await this.#secrets
+          .discard({ spec: release.spec, environment: release.environment })
+          .catch(error =>
+            this.#logger.warn(
+              `Release ${release.id}: could not discard staged secret values: ${error}`,
+            ),
+          );
+      }
+    }
   }
 
   async #step(release: StoredRelease) {

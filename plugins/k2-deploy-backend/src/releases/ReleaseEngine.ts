@@ -87,6 +87,11 @@ export class ReleaseEngine {
     const result = await this.#store.create(release);
     if ('running' in result) {
       const r = result.running;
+      if (r.status === 'pending-approval' && !release.holdTarget) {
+        throw new ConflictError(
+          `${r.service} already has release #${r.number} (by ${r.createdBy}) waiting for approval in ${r.environment}; have it approved or rejected, or withdraw it, first`,
+        );
+      }
       throw new ConflictError(
         `${r.service} already has release #${r.number} (${r.status}, by ${r.createdBy}) in flight in ${r.environment}; wait for it to finish`,
       );
@@ -150,16 +155,19 @@ export class ReleaseEngine {
         const status = this.#initialStatus(input.environment, 'release');
         // New secret values go to the cluster once the release holds its target,
         // before the driver may apply it: the release is created waiting (the driver
-        // leaves it alone) and let go once the values are written.
+        // leaves it alone) but holding the target, and let go once the values are
+        // written.
         let release = await this.#create({
           service,
           environment: input.environment,
           namespace: spec.namespace,
           kind: 'release',
           status: writes.length ? 'pending-approval' : status,
+          holdTarget: writes.length > 0 && status !== 'pending-approval',
           spec,
           message: input.message,
           createdBy: actorOf(caller.credentials),
+          replicasRequested: input.replicas !== undefined,
         });
         if (writes.length) {
           release = await this.#storeSecrets(release, writes, status);
@@ -247,6 +255,8 @@ export class ReleaseEngine {
           rollbackOf: old.id,
           message: message ?? `Roll back to release #${old.number}`,
           createdBy: actorOf(caller.credentials),
+          // A rollback restores the old spec, replica count included.
+          replicasRequested: true,
         });
         return Object.assign(release, {
           releaseId: release.id,
@@ -300,17 +310,26 @@ export class ReleaseEngine {
           spec: release.spec,
           environment: release.environment,
         };
-        // Staged secret values become the ones containers read before the release
-        // may be applied (only a rejection racing this approval could leave them
-        // promoted for a release that does not go ahead).
+        let spec: K2ReleaseSpec | undefined;
         if (decision === 'approve' && release.status === 'pending-approval') {
+          // A waiting release does not occupy its target; going ahead needs it.
+          await this.#assertTargetFree(release);
+          spec = await this.#onTopOfCurrent(release);
+          // Staged secret values become the ones containers read before the release
+          // may be applied (only a rejection or a release in flight racing this
+          // approval could leave them promoted for a release that does not go ahead).
           await this.#secrets.promote(secretTarget, release.spec.env);
         }
         const updated = await this.#store.transition(
           release.id,
           'pending-approval',
           decision === 'approve'
-            ? { status: 'applying', approvedBy: actor, startedAt: new Date() }
+            ? {
+                status: 'applying',
+                approvedBy: actor,
+                startedAt: new Date(),
+                spec,
+              }
             : {
                 status: 'rejected',
                 approvedBy: actor,
@@ -320,6 +339,10 @@ export class ReleaseEngine {
         );
         if (!updated) {
           const now = await this.#store.get(release.id);
+          if (now?.status === 'pending-approval') {
+            // Still waiting: another release took the target meanwhile.
+            await this.#assertTargetFree(release);
+          }
           throw new ConflictError(
             `${describe(release)} is ${now?.status}, not waiting for approval`,
           );
@@ -331,6 +354,97 @@ export class ReleaseEngine {
         return Object.assign(updated, { releaseId: updated.id });
       },
     );
+  }
+
+  /**
+   * Withdraws a release waiting for approval: its requester or the service's owners
+   * (`k2.release.create` on the service; the requester held it when asking).
+   */
+  async cancel(
+    releaseId: string,
+    input: { reason?: string },
+    caller: Caller,
+  ): Promise<StoredRelease> {
+    const release = await this.#store.get(releaseId);
+    if (!release) throw new NotFoundError(`No release ${releaseId}`);
+    const reason = input.reason?.trim() || undefined;
+    return this.#gate.audited(
+      caller,
+      'release-cancel',
+      {
+        service: release.service,
+        environment: release.environment,
+        summary: `Withdraw ${describe(release)}`,
+      },
+      { permission: k2ReleaseCreatePermission, verb: 'withdraw releases of' },
+      async () => {
+        const actor = actorOf(caller.credentials);
+        const updated = await this.#store.transition(
+          release.id,
+          'pending-approval',
+          {
+            status: 'cancelled',
+            reason: reason ?? `Withdrawn by ${actor}`,
+            finishedAt: new Date(),
+          },
+        );
+        if (!updated) {
+          const now = await this.#store.get(release.id);
+          throw new ConflictError(
+            `${describe(release)} is ${
+              now?.status
+            }, not waiting for approval; only a waiting release can be withdrawn`,
+          );
+        }
+        if (release.spec.env.some(e => e.secret)) {
+          await this.#secrets.discard({
+            spec: release.spec,
+            environment: release.environment,
+          });
+        }
+        return Object.assign(updated, { releaseId: updated.id });
+      },
+    );
+  }
+
+  /** @throws ConflictError naming the release that occupies the target */
+  async #assertTargetFree(release: StoredRelease) {
+    const running = await this.#store.getActive(
+      release.service,
+      release.environment,
+    );
+    if (running && running.id !== release.id) {
+      throw new ConflictError(
+        `${release.service} has release #${running.number} (${
+          running.status
+        }, by ${running.createdBy}) in flight in ${
+          release.environment
+        }; approve ${describe(release)} once it has finished`,
+      );
+    }
+  }
+
+  /**
+   * A waiting release goes ahead on top of what runs when it is approved: unless it
+   * named a replica count (or is a rollback), it takes the current count and
+   * autoscaling, which a scale may have changed while it waited.
+   */
+  async #onTopOfCurrent(
+    release: StoredRelease,
+  ): Promise<K2ReleaseSpec | undefined> {
+    if (release.replicasRequested !== false) return undefined;
+    const current = await this.#store.getCurrent(
+      release.service,
+      release.environment,
+    );
+    if (!current) return undefined;
+    const spec: K2ReleaseSpec = {
+      ...release.spec,
+      replicas: current.spec.replicas,
+      clusters: splitReplicas(current.spec.replicas, release.spec.clusters),
+      autoscaling: current.spec.autoscaling,
+    };
+    return spec;
   }
 
   #environment(name: string) {

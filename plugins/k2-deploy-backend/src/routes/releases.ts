@@ -89,6 +89,16 @@ export function releaseRoutes(
     res.json(releaseView(release));
   });
 
+  /** Withdraws a release waiting for approval (its requester or the owners). */
+  router.post('/releases/:id/cancel', async (req, res) => {
+    const release = await engine.cancel(
+      req.params.id,
+      req.body ?? {},
+      await caller(req),
+    );
+    res.json(releaseView(release));
+  });
+
   const environment = '/services/:namespace/:name/environments/:environment';
 
   router.post(`${environment}/scale`, async (req, res) => {

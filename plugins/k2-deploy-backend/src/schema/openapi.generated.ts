@@ -96,7 +96,7 @@ export const spec = {
         operationId: 'CreateRelease',
         summary: 'Releases the service to an environment.',
         description:
-          "Values the request leaves out come from the service's annotations and the environment's defaults. A release that gives no `replicas` keeps the current count; autoscaling stays as it is. Releases to environments that require approval wait in `pending-approval`.",
+          "Values the request leaves out come from the service's annotations and the environment's defaults. A release that gives no `replicas` keeps the current count; autoscaling stays as it is. Releases to environments that require approval wait in `pending-approval`, without holding the environment (scale and restart go through); one waits per environment, and once approved it is applied on top of what runs then, taking the current replica count unless it named one.",
         parameters: [
           {
             $ref: '#/components/parameters/namespace',
@@ -266,6 +266,49 @@ export const spec = {
         responses: {
           '200': {
             description: 'The release, now rejected.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Release',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/releases/{id}/cancel': {
+      post: {
+        operationId: 'CancelRelease',
+        summary:
+          "Withdraws a release waiting for approval. Allowed to the service's owners (`k2.release.create` on the service), the requester among them; 409 when the release is not waiting.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/releaseId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  reason: {
+                    $ref: '#/components/schemas/Message',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The release, now cancelled.',
             content: {
               'application/json': {
                 schema: {
@@ -1305,6 +1348,8 @@ export const spec = {
           'failed',
           'timed-out',
           'rejected',
+          'cancelled',
+          'expired',
         ],
       },
       ReleaseClusterProgress: {

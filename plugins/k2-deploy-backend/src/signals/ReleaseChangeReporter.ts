@@ -49,6 +49,10 @@ export class ReleaseChangeReporter implements ReleaseStore {
     return this.#store.listActive();
   }
 
+  listWaiting(createdBefore: Date) {
+    return this.#store.listWaiting(createdBefore);
+  }
+
   getActive(service: string, environment: string) {
     return this.#store.getActive(service, environment);
   }

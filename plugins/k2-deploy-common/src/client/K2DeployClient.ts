@@ -125,6 +125,17 @@ export class K2DeployClient {
     return data!;
   }
 
+  /** Withdraws a release waiting for approval (its requester or the owners). */
+  async cancel(id: string, input: { reason?: string } = {}) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/releases/{id}/cancel', {
+      params: { path: { id } },
+      body: input,
+    });
+    return data!;
+  }
+
   async scale(
     service: K2DeployService,
     environment: string,

@@ -31,7 +31,7 @@ export interface paths {
     put?: never;
     /**
      * Releases the service to an environment.
-     * @description Values the request leaves out come from the service's annotations and the environment's defaults. A release that gives no `replicas` keeps the current count; autoscaling stays as it is. Releases to environments that require approval wait in `pending-approval`.
+     * @description Values the request leaves out come from the service's annotations and the environment's defaults. A release that gives no `replicas` keeps the current count; autoscaling stays as it is. Releases to environments that require approval wait in `pending-approval`, without holding the environment (scale and restart go through); one waits per environment, and once approved it is applied on top of what runs then, taking the current replica count unless it named one.
      */
     post: operations['CreateRelease'];
     delete?: never;
@@ -102,6 +102,23 @@ export interface paths {
     put?: never;
     /** Rejects a release waiting for approval. */
     post: operations['RejectRelease'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/releases/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Withdraws a release waiting for approval. Allowed to the service's owners (`k2.release.create` on the service), the requester among them; 409 when the release is not waiting. */
+    post: operations['CancelRelease'];
     delete?: never;
     options?: never;
     head?: never;
@@ -434,7 +451,9 @@ export interface components {
       | 'succeeded'
       | 'failed'
       | 'timed-out'
-      | 'rejected';
+      | 'rejected'
+      | 'cancelled'
+      | 'expired';
     ReleaseClusterProgress: {
       cluster: string;
       replicas: number;
@@ -893,6 +912,35 @@ export interface operations {
     };
     responses: {
       /** @description The release, now rejected. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Release'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  CancelRelease: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['releaseId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          reason?: components['schemas']['Message'];
+        };
+      };
+    };
+    responses: {
+      /** @description The release, now cancelled. */
       200: {
         headers: {
           [name: string]: unknown;

@@ -56,6 +56,10 @@ export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
       ...history.find(r => r.id === id)!,
       status: 'rejected',
     }),
+    cancel: async id => ({
+      ...history.find(r => r.id === id)!,
+      status: 'cancelled',
+    }),
     scale: async (_service, environment) => started('scale', environment),
     restart: async (_service, environment) => started('restart', environment),
     setAutoscaling: async (_service, environment) =>

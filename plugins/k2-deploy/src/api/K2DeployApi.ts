@@ -38,6 +38,8 @@ export interface K2DeployApi {
   rollback(id: string, message?: string): Promise<K2Release>;
   approve(id: string): Promise<K2Release>;
   reject(id: string, reason?: string): Promise<K2Release>;
+  /** Withdraws a release waiting for approval. */
+  cancel(id: string, reason?: string): Promise<K2Release>;
   scale(
     service: ServiceName,
     environment: string,

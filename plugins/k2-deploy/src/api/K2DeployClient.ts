@@ -98,6 +98,10 @@ export class K2DeployClient implements K2DeployApi {
     return this.#http.reject(id, { reason });
   }
 
+  cancel(id: string, reason?: string) {
+    return this.#http.cancel(id, { reason });
+  }
+
   scale(service: ServiceName, environment: string, replicas: number) {
     return this.#http.scale(service, environment, { replicas });
   }

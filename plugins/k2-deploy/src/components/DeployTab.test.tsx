@@ -200,7 +200,7 @@ describe('DeployTab', () => {
       const user = setupUser();
 
       const inFlight = within(
-        await screen.findByLabelText('Release in flight'),
+        await screen.findByLabelText('Release waiting for approval'),
       );
       expect(
         inFlight.getByRole('heading', { name: '#3 1.5.0 by bob' }),
@@ -234,7 +234,7 @@ describe('DeployTab', () => {
       const user = setupUser();
 
       const inFlight = within(
-        await screen.findByLabelText('Release in flight'),
+        await screen.findByLabelText('Release waiting for approval'),
       );
       await user.click(inFlight.getByRole('button', { name: 'Approve' }));
 
@@ -255,7 +255,7 @@ describe('DeployTab', () => {
       const user = setupUser();
 
       const inFlight = within(
-        await screen.findByLabelText('Release in flight'),
+        await screen.findByLabelText('Release waiting for approval'),
       );
       await user.click(inFlight.getByRole('button', { name: 'Reject' }));
       const dialog = screen.getByRole('dialog', {
@@ -273,7 +273,7 @@ describe('DeployTab', () => {
       withWaitingProdRelease(api);
       renderDeployTab(api, { approve: false });
 
-      const box = await screen.findByLabelText('Release in flight');
+      const box = await screen.findByLabelText('Release waiting for approval');
       const inFlight = within(box);
       expect(box).toHaveTextContent(
         'Waiting for a member of release-approvers.',
@@ -289,8 +289,42 @@ describe('DeployTab', () => {
       expect(releaseButton).toBeDisabled();
       expect(releaseButton.closest('[title]')).toHaveAttribute(
         'title',
-        'Release #3 is in flight',
+        'Release #3 is waiting for approval',
       );
+    });
+
+    it('lets an owner withdraw it after confirming, and nobody else', async () => {
+      const api = createK2DeployApi();
+      const waitingRelease = withWaitingProdRelease(api);
+      renderDeployTab(api, { approve: false, allow: true });
+      const user = setupUser();
+
+      const box = within(
+        await screen.findByLabelText('Release waiting for approval'),
+      );
+      await user.click(box.getByRole('button', { name: 'Withdraw' }));
+      const dialog = screen.getByRole('dialog', {
+        name: 'Withdraw release #3?',
+      });
+      expect(dialog).toHaveTextContent(/nothing is changed in the clusters/);
+      await user.click(
+        within(dialog).getByRole('button', { name: 'Withdraw' }),
+      );
+      await waitFor(() =>
+        expect(api.cancel).toHaveBeenCalledWith(waitingRelease.id),
+      );
+    });
+
+    it('offers no withdrawal to another team', async () => {
+      const api = createK2DeployApi();
+      withWaitingProdRelease(api);
+      renderDeployTab(api, { approve: false, allow: false });
+      const box = within(
+        await screen.findByLabelText('Release waiting for approval'),
+      );
+      expect(
+        box.queryByRole('button', { name: 'Withdraw' }),
+      ).not.toBeInTheDocument();
     });
   });
 });

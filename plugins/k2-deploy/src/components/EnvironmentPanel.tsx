@@ -36,7 +36,8 @@ type Open =
   | { kind: 'scale' }
   | { kind: 'restart' }
   | { kind: 'rollback'; release: K2Release }
-  | { kind: 'reject'; release: K2Release };
+  | { kind: 'reject'; release: K2Release }
+  | { kind: 'withdraw'; release: K2Release };
 
 function RuntimeSummary({ runtime }: { runtime?: K2EnvironmentRuntime }) {
   if (!runtime) return null;
@@ -99,12 +100,15 @@ export function EnvironmentPanel(props: {
   );
   const page = history.value;
   const releases = [...(page?.items ?? []), ...older];
-  const active = releases.find(isActive);
+  // A release waiting for approval does not block scale or restart; one in flight
+  // (applying, rolling out) blocks every action until it ends.
+  const waiting = releases.find(r => r.status === 'pending-approval');
+  const inFlight = releases.find(r => isActive(r) && r !== waiting);
   const current = releases.find(r => r.status === 'succeeded');
   // Whether this user approves the waiting release: the policy decides, per release.
   const approval = usePermission({
     permission: k2ReleaseApprovePermission,
-    resourceRef: active?.status === 'pending-approval' ? active.id : undefined,
+    resourceRef: waiting?.id,
   });
   const nextCursor =
     olderCursor === undefined ? page?.nextCursor : olderCursor ?? undefined;
@@ -115,11 +119,17 @@ export function EnvironmentPanel(props: {
     history.refresh();
     props.onChange();
   };
-  const blocked = Boolean(active);
-  const why = (allowed: boolean) => {
-    if (!allowed)
+  /** What stands in the way of an action: one in flight, or (for releases) one waiting. */
+  const blocker = (kind: 'release' | 'scale' | 'restart') =>
+    inFlight ?? (kind === 'release' ? waiting : undefined);
+  const why = (kind: 'release' | 'scale' | 'restart') => {
+    if (!can[kind])
       return 'Only the service’s owners (and platform admins) may do this';
-    return blocked ? `Release #${active!.number} is in flight` : '';
+    const b = blocker(kind);
+    if (!b) return '';
+    return b === waiting
+      ? `Release #${b.number} is waiting for approval`
+      : `Release #${b.number} is in flight`;
   };
 
   return (
@@ -169,13 +179,13 @@ export function EnvironmentPanel(props: {
           ).map(([kind, label, allowed]) => (
             <Tooltip
               key={kind}
-              title={why(can[kind]) || (allowed ? '' : 'Release first')}
+              title={why(kind) || (allowed ? '' : 'Release first')}
             >
               <span>
                 <Button
                   variant={kind === 'release' ? 'contained' : 'outlined'}
                   color="primary"
-                  disabled={!allowed || blocked}
+                  disabled={!allowed || Boolean(blocker(kind))}
                   onClick={() => setOpen({ kind })}
                 >
                   {label}
@@ -185,59 +195,97 @@ export function EnvironmentPanel(props: {
           ))}
         </Box>
 
-        {active && (
-          <Box
-            mb={2}
-            p={2}
-            border={1}
-            borderColor="divider"
-            borderRadius={4}
-            aria-label="Release in flight"
-          >
-            <Box display="flex" alignItems="center" style={{ gap: 8 }} mb={1}>
-              <Typography variant="subtitle2">
-                #{active.number} {imageTag(active.spec.image)} by{' '}
-                <EntityRef entityRef={active.createdBy} />
-              </Typography>
-              <ReleaseStatus status={active.status} />
-            </Box>
-            {active.message && (
-              <Typography variant="body2" gutterBottom>
-                “{active.message}”
-              </Typography>
-            )}
-            <ReleaseProgress release={active} runtime={props.runtime} />
-            {active.status === 'pending-approval' && approval.allowed && (
-              <Box display="flex" style={{ gap: 8 }} mt={1}>
-                <Button
-                  variant="contained"
-                  color="primary"
-                  onClick={() => {
-                    setApproveError(undefined);
-                    // Approval has no dialog; a refusal is shown here.
-                    after(api.approve(active.id)).catch(setApproveError);
-                  }}
+        {[inFlight, waiting].map(
+          active =>
+            active && (
+              <Box
+                key={active.id}
+                mb={2}
+                p={2}
+                border={1}
+                borderColor="divider"
+                borderRadius={4}
+                aria-label={
+                  active === waiting
+                    ? 'Release waiting for approval'
+                    : 'Release in flight'
+                }
+              >
+                <Box
+                  display="flex"
+                  alignItems="center"
+                  style={{ gap: 8 }}
+                  mb={1}
                 >
-                  Approve
-                </Button>
-                <Button
-                  variant="outlined"
-                  onClick={() => setOpen({ kind: 'reject', release: active })}
-                >
-                  Reject
-                </Button>
+                  <Typography variant="subtitle2">
+                    #{active.number} {imageTag(active.spec.image)} by{' '}
+                    <EntityRef entityRef={active.createdBy} />
+                  </Typography>
+                  <ReleaseStatus status={active.status} />
+                </Box>
+                {active.message && (
+                  <Typography variant="body2" gutterBottom>
+                    “{active.message}”
+                  </Typography>
+                )}
+                <ReleaseProgress release={active} runtime={props.runtime} />
+                {active === waiting && (approval.allowed || can.release) && (
+                  <Box display="flex" style={{ gap: 8 }} mt={1}>
+                    {approval.allowed && (
+                      <>
+                        <Button
+                          variant="contained"
+                          color="primary"
+                          disabled={Boolean(inFlight)}
+                          onClick={() => {
+                            setApproveError(undefined);
+                            // Approval has no dialog; a refusal is shown here.
+                            after(api.approve(active.id)).catch(
+                              setApproveError,
+                            );
+                          }}
+                        >
+                          Approve
+                        </Button>
+                        <Button
+                          variant="outlined"
+                          onClick={() =>
+                            setOpen({ kind: 'reject', release: active })
+                          }
+                        >
+                          Reject
+                        </Button>
+                      </>
+                    )}
+                    {/* The requester and the owners: k2.release.create on the service. */}
+                    {can.release && (
+                      <Button
+                        variant="outlined"
+                        onClick={() =>
+                          setOpen({ kind: 'withdraw', release: active })
+                        }
+                      >
+                        Withdraw
+                      </Button>
+                    )}
+                  </Box>
+                )}
+                {active === waiting && approveError && (
+                  <ErrorText error={approveError} />
+                )}
+                {active === waiting &&
+                  !approval.allowed &&
+                  !approval.loading && (
+                    <Typography variant="caption" color="textSecondary">
+                      Waiting for a member of{' '}
+                      <EntityRef
+                        entityRef={environment.approval.approverGroup}
+                      />
+                      .
+                    </Typography>
+                  )}
               </Box>
-            )}
-            {approveError && <ErrorText error={approveError} />}
-            {active.status === 'pending-approval' &&
-              !approval.allowed &&
-              !approval.loading && (
-                <Typography variant="caption" color="textSecondary">
-                  Waiting for a member of{' '}
-                  <EntityRef entityRef={environment.approval.approverGroup} />.
-                </Typography>
-              )}
-          </Box>
+            ),
         )}
 
         <RuntimeSummary runtime={props.runtime} />
@@ -250,7 +298,7 @@ export function EnvironmentPanel(props: {
               environment={environment.title}
               releases={releases}
               total={page?.total ?? 0}
-              canRollback={can.release && !blocked}
+              canRollback={can.release && !blocker('release')}
               busy={Boolean(open)}
               hasMore={Boolean(nextCursor)}
               onMore={async () => {
@@ -330,6 +378,17 @@ export function EnvironmentPanel(props: {
             onConfirm={() => after(api.reject(open.release.id))}
           >
             Nothing is changed in the clusters; the release ends as rejected.
+          </ActionDialog>
+        )}
+        {open?.kind === 'withdraw' && (
+          <ActionDialog
+            title={`Withdraw release #${open.release.number}?`}
+            confirm="Withdraw"
+            onClose={() => setOpen(undefined)}
+            onConfirm={() => after(api.cancel(open.release.id))}
+          >
+            It stops waiting for approval and ends as withdrawn; nothing is
+            changed in the clusters.
           </ActionDialog>
         )}
       </InfoCard>

@@ -18,6 +18,8 @@ export function ReleaseStatus({ status }: { status: K2ReleaseStatus }) {
     case 'timed-out':
       return <StatusError>{label}</StatusError>;
     case 'rejected':
+    case 'cancelled':
+    case 'expired':
       return <StatusAborted>{label}</StatusAborted>;
     case 'pending-approval':
       return <StatusPending>{label}</StatusPending>;

@@ -46,4 +46,6 @@ export const STATUS_LABEL: Record<K2ReleaseStatus, string> = {
   failed: 'Failed',
   'timed-out': 'Timed out',
   rejected: 'Rejected',
+  cancelled: 'Withdrawn',
+  expired: 'Expired',
 };
