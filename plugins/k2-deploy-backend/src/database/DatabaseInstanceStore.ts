@@ -1,5 +1,6 @@
 import { K2HistoricalContainer } from '@internal/plugin-k2-common';
 import { Knex } from 'knex';
+import { timeCursor } from './cursors';
 import { iso, migrate, PluginDatabase } from './migrations';
 import {
   EndedContainer,
@@ -98,6 +99,9 @@ export class DatabaseInstanceStore implements InstanceStore {
   async list(
     query: InstanceHistoryQuery,
   ): Promise<{ items: K2HistoricalContainer[]; nextCursor?: string }> {
+    // A malformed cursor is refused even when there is nothing to page through.
+    const cursor =
+      query.before === undefined ? undefined : timeCursor(query.before);
     const page = this.knex<HistoryRow>('k2_instance_history')
       .where('service_id', query.serviceId)
       .andWhere(q => {
@@ -109,8 +113,8 @@ export class DatabaseInstanceStore implements InstanceStore {
       });
     if (query.targets.length === 0) return { items: [] };
     if (query.cluster) page.andWhere('cluster', query.cluster);
-    if (query.before) {
-      const [at, id] = query.before.split('|');
+    if (cursor) {
+      const { at, id } = cursor;
       page.andWhere(q =>
         q
           .where('ended_at', '<', at)

@@ -1,6 +1,6 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { NotAllowedError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
   createPermission,
@@ -175,7 +175,7 @@ describe('K2ActionGate.audited', () => {
         environment: 'prod',
         actor: 'user:default/alice',
         action: 'scale',
-        summary: `Scale: You may not scale ${SERVICE}`,
+        summary: `Refused: You may not scale ${SERVICE}`,
         result: 'failed',
       },
     ]);
@@ -205,7 +205,7 @@ describe('K2ActionGate.audited', () => {
       new NotAllowedError('Only the approvers of prod may approve rel-7'),
     );
     expect(activity.entries.map(e => e.summary)).toEqual([
-      'Approve rel-7: Only the approvers of prod may approve rel-7',
+      'Refused: Only the approvers of prod may approve rel-7',
     ]);
   });
 
@@ -228,7 +228,7 @@ describe('K2ActionGate.audited', () => {
     expect(activity.entries).toEqual([
       expect.objectContaining({
         result: 'failed',
-        summary: 'Scale to 3: the cluster said no',
+        summary: 'Failed (Error): the cluster said no',
       }),
     ]);
     expect(event.fail).toHaveBeenCalledWith({ error });
@@ -262,7 +262,46 @@ describe('K2ActionGate.audited', () => {
       ),
     ).rejects.toThrow();
     expect(activity.entries[0].summary).toHaveLength(2000);
-    expect(activity.entries[0].summary.startsWith('Scale: yyy')).toBe(true);
+    expect(activity.entries[0].summary.startsWith('Failed (Error): yyy')).toBe(
+      true,
+    );
+  });
+
+  // Issue 14: a refused caller must not write its own text into the activity log.
+  const image = `evil.example.com/${'a'.repeat(5000)}:<script>`;
+  const release = {
+    service: SERVICE,
+    environment: 'prod',
+    summary: `Release ${image} to prod`,
+  };
+
+  it('logs a refusal without the text of the request', async () => {
+    const { gate, activity } = setUp(AuthorizeResult.DENY);
+    await expect(
+      gate.audited(caller, 'release-create', release, scale, async () => ({})),
+    ).rejects.toThrow(NotAllowedError);
+    expect(activity.entries).toEqual([
+      {
+        service: SERVICE,
+        environment: 'prod',
+        actor: 'user:default/alice',
+        action: 'release-create',
+        summary: `Refused: You may not scale ${SERVICE}`,
+        result: 'failed',
+      },
+    ]);
+  });
+
+  it('logs bad input by the error name only: its message may quote the request', async () => {
+    const { gate, activity } = setUp(AuthorizeResult.ALLOW);
+    await expect(
+      gate.audited(caller, 'release-create', release, scale, async () => {
+        throw new InputError(`Invalid image '${image}'`);
+      }),
+    ).rejects.toThrow(InputError);
+    expect(activity.entries.map(e => e.summary)).toEqual([
+      'Failed (InputError)',
+    ]);
   });
 });
 

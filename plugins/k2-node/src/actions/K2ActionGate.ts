@@ -15,6 +15,18 @@ import { K2EnvironmentRegistry } from '../environments';
 /** Characters of an activity summary kept (the activity log refuses longer ones). */
 const MAX_SUMMARY = 2000;
 
+/**
+ * Why an action did not happen, in K2's own words: the gate's refusal (built from the
+ * validated service ref and config), or the error's name and, unless it is a bad
+ * input's (which may quote the request), its message.
+ */
+function failureSummary(error: Error, allowed: boolean): string {
+  if (!allowed) return `Refused: ${error.message}`;
+  return error.name === 'InputError'
+    ? `Failed (${error.name})`
+    : `Failed (${error.name}): ${error.message}`;
+}
+
 /** Who acts, and the HTTP request for the audit trail when there is one. */
 export interface Caller {
   credentials: BackstageCredentials;
@@ -127,17 +139,19 @@ export class K2ActionGate {
     });
     const actor = actorOf(caller.credentials);
     let result: T & { releaseId?: string; summary?: string };
+    let allowed = false;
     try {
       await this.authorize(entry.service, caller, access);
+      allowed = true;
       result = await action();
     } catch (error) {
-      // Refusals (permissions, bad input, conflicts) are audited and logged too.
+      // Refusals (permissions, bad input, conflicts) are audited and logged too, but
+      // the log says only who, which action, which service and environment, and why:
+      // the entry's summary may quote the request (a release's image) and so may a
+      // bad input's message, so neither is written; the audit event has the error.
       await this.#activity.record({
         ...entry,
-        summary: `${entry.summary}: ${(error as Error).message}`.slice(
-          0,
-          MAX_SUMMARY,
-        ),
+        summary: failureSummary(error as Error, allowed).slice(0, MAX_SUMMARY),
         actor,
         action: eventId,
         result: 'failed',
