@@ -379,6 +379,17 @@ export class ReleaseEngine {
       { permission: k2ReleaseCreatePermission, verb: 'withdraw releases of' },
       async () => {
         const actor = actorOf(caller.credentials);
+        // A release holding its target while its secret values are written is on its
+        // way out, not waiting for an approver.
+        const holding = await this.#store.getActive(
+          release.service,
+          release.environment,
+        );
+        if (holding?.id === release.id) {
+          throw new ConflictError(
+            `${describe(release)} is being applied, not waiting for approval`,
+          );
+        }
         const updated = await this.#store.transition(
           release.id,
           'pending-approval',
