@@ -25,7 +25,7 @@ const release = {
   kind: 'release',
   status: 'applying',
   number: 1,
-  spec: {},
+  spec: { env: [] },
   createdBy: 'user:default/alice',
   createdAt: '2026-11-26T00:00:00.000Z',
   progress: [],
@@ -158,9 +158,9 @@ const routes: Array<{
         body: {
           environment: 'test',
           image: '1.0.0',
-          env: [{ name: 'A', value: 'b', secret: true }],
+          env: [{ name: 'A', value: 'b', hidden: true }],
         },
-        names: /Unknown field\(s\) 'env\[0\].secret'/,
+        names: /Unknown field\(s\) 'env\[0\].hidden'/,
       },
       {
         body: {
