@@ -5,6 +5,7 @@ import {
 } from '@internal/plugin-k2-common';
 import { randomUUID } from 'crypto';
 import { Knex } from 'knex';
+import { numberCursor, timeCursor } from './cursors';
 import { iso, migrate, PluginDatabase } from './migrations';
 import {
   HistoryQuery,
@@ -244,11 +245,13 @@ export class DatabaseReleaseStore implements ReleaseStore {
     const page = base.clone();
     if (query.environment) {
       // One environment: by release number, on the (service, environment, number) index.
-      if (query.before) page.andWhere('number', '<', Number(query.before));
+      if (query.before !== undefined) {
+        page.andWhere('number', '<', numberCursor(query.before));
+      }
       page.orderBy('number', 'desc');
     } else {
-      if (query.before) {
-        const [at, id] = query.before.split('|');
+      if (query.before !== undefined) {
+        const { at, id } = timeCursor(query.before);
         page.andWhere(q =>
           q
             .where('created_at', '<', at)
