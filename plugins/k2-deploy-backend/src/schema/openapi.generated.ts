@@ -658,7 +658,7 @@ export const spec = {
           operationId: 'GetLogs',
           summary: "A container's log, as plain text.",
           description:
-            "The tail (500 lines unless `tailLines` says otherwise), the previous run's log, the log followed live (streamed at the client's pace until it disconnects), or the whole log as a download. `follow` cannot be combined with `previous` or `download`.",
+            "The tail (500 lines unless `tailLines` says otherwise), the previous run's log, the log followed live (streamed at the client's pace until it disconnects, or until `k2.instances.logs.maxFollowDuration`, when a last line starting `[K2] Stopped following after` ends it), or the whole log as a download. `follow` cannot be combined with `previous` or `download`.",
           parameters: [
             {
               $ref: '#/components/parameters/namespace',
@@ -730,6 +730,28 @@ export const spec = {
                 'text/plain': {
                   schema: {
                     type: 'string',
+                  },
+                },
+              },
+            },
+            '429': {
+              description:
+                '`follow` only: the caller already follows `k2.instances.logs.maxFollowsPerUser` logs, or K2 follows `k2.instances.logs.maxFollows` in all; the message says which. Nothing is opened.',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/Error',
+                  },
+                },
+              },
+            },
+            '504': {
+              description:
+                'The cluster did not start the log stream within `k2.instances.logs.connectTimeout`; the message names the cluster and the pod.',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/Error',
                   },
                 },
               },

@@ -257,7 +257,7 @@ export interface paths {
     };
     /**
      * A container's log, as plain text.
-     * @description The tail (500 lines unless `tailLines` says otherwise), the previous run's log, the log followed live (streamed at the client's pace until it disconnects), or the whole log as a download. `follow` cannot be combined with `previous` or `download`.
+     * @description The tail (500 lines unless `tailLines` says otherwise), the previous run's log, the log followed live (streamed at the client's pace until it disconnects, or until `k2.instances.logs.maxFollowDuration`, when a last line starting `[K2] Stopped following after` ends it), or the whole log as a download. `follow` cannot be combined with `previous` or `download`.
      */
     get: operations['GetLogs'];
     put?: never;
@@ -1220,6 +1220,24 @@ export interface operations {
         };
         content: {
           'text/plain': string;
+        };
+      };
+      /** @description `follow` only: the caller already follows `k2.instances.logs.maxFollowsPerUser` logs, or K2 follows `k2.instances.logs.maxFollows` in all; the message says which. Nothing is opened. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The cluster did not start the log stream within `k2.instances.logs.connectTimeout`; the message names the cluster and the pod. */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
       default: components['responses']['ErrorResponse'];
