@@ -256,8 +256,9 @@ describe('limits on followed logs, through the REST API, on a sandbox cluster', 
   });
 
   it('answers 504 naming cluster and pod when the cluster does not start the log within connectTimeout, and frees the slot', async () => {
-    // The streams of the test before are given back as their sockets close.
-    const a1 = await followOnceFreed(ALICE);
+    // The streams of the test before are given back as their sockets close; this
+    // one stays open and holds one of alice's two slots.
+    await followOnceFreed(ALICE);
 
     // Every API request of the sandbox now waits 5 s; the instance itself is read
     // from K2's cache, so only the log request waits.
