@@ -101,9 +101,7 @@ export class ReleaseEngine {
   }
 
   #initialStatus(environment: string, kind: K2ReleaseKind) {
-    const env = this.#environments.model.environments.find(
-      e => e.name === environment,
-    );
+    const env = this.#environment(environment);
     return env?.approval.required && (kind === 'release' || kind === 'rollback')
       ? 'pending-approval'
       : 'applying';
