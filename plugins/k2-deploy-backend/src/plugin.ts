@@ -23,6 +23,7 @@ import { InstanceLogsService } from './instances/InstanceLogsService';
 import { InstanceUsageService } from './instances/InstanceUsageService';
 import { InstanceTracker } from './instances/InstanceTracker';
 import { ReleaseDriver } from './releases/ReleaseDriver';
+import { AdoptionService } from './releases/AdoptionService';
 import { ReleaseEngine } from './releases/ReleaseEngine';
 import { ReleaseSecrets } from './releases/ReleaseSecrets';
 import { createRouter } from './router';
@@ -157,6 +158,7 @@ export const k2DeployPlugin = createBackendPlugin({
             ...deps,
             runtime,
             engine,
+            adoption: new AdoptionService({ ...deps, store }),
             driver,
             store,
             instanceHistory,

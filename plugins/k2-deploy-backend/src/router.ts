@@ -7,8 +7,10 @@ import { InstanceEventsService } from './instances/InstanceEventsService';
 import { InstanceHistoryService } from './instances/InstanceHistoryService';
 import { InstanceLogsService } from './instances/InstanceLogsService';
 import { InstanceUsageService } from './instances/InstanceUsageService';
+import { AdoptionService } from './releases/AdoptionService';
 import { ReleaseDriver } from './releases/ReleaseDriver';
 import { ReleaseEngine } from './releases/ReleaseEngine';
+import { adoptionRoutes } from './routes/adoption';
 import { createDeployRouter } from './routes/contract';
 import { instanceRoutes } from './routes/instances';
 import { releaseRoutes } from './routes/releases';
@@ -24,6 +26,7 @@ export async function createRouter(options: {
   access: K2ClusterAccess;
   runtime: ServiceRuntimeService;
   engine: ReleaseEngine;
+  adoption: AdoptionService;
   driver: ReleaseDriver;
   store: ReleaseStore;
   instanceHistory: InstanceHistoryService;
@@ -35,6 +38,7 @@ export async function createRouter(options: {
   const router = createDeployRouter();
   runtimeRoutes(router, options);
   releaseRoutes(router, options);
+  adoptionRoutes(router, options);
   instanceRoutes(router, options);
   return router;
 }

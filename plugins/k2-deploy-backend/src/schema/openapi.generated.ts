@@ -407,6 +407,40 @@ export const spec = {
         },
       },
     },
+    '/services/{namespace}/{name}/environments/{environment}/adopt': {
+      post: {
+        operationId: 'Adopt',
+        summary: "Records what already runs as the service's release",
+        description:
+          "For a workload K2 did not release: reads the live Deployment in every cluster of the environment (image, replicas per cluster, and the resources and plain environment variables, as they are, of the container named after the service's kubernetes-id, else the first) and records it as a succeeded release #1, changing nothing in the clusters. Variables read from Secrets or other sources are named in the release's message and not recorded; no secret value is read. Owners and platform admins only (`k2.release.create`); 409 when the environment already has a release, or when the clusters run different images; 404 when no Deployment runs there.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/environment',
+          },
+        ],
+        responses: {
+          '201': {
+            description: 'Release',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Release',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/services/{namespace}/{name}/environments/{environment}/autoscaling': {
       put: {
         operationId: 'SetAutoscaling',

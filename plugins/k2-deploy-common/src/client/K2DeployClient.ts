@@ -159,6 +159,16 @@ export class K2DeployClient {
     return data!;
   }
 
+  /** Records the Deployment running in an environment as the service's release #1. */
+  async adopt(service: K2DeployService, environment: string) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/services/{namespace}/{name}/environments/{environment}/adopt', {
+      params: { path: { ...service, environment } },
+    });
+    return data!;
+  }
+
   /** Turns autoscaling on with these settings, or off with `null`. */
   async setAutoscaling(
     service: K2DeployService,

@@ -159,6 +159,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/services/{namespace}/{name}/environments/{environment}/adopt': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Records what already runs as the service's release
+     * @description For a workload K2 did not release: reads the live Deployment in every cluster of the environment (image, replicas per cluster, and the resources and plain environment variables, as they are, of the container named after the service's kubernetes-id, else the first) and records it as a succeeded release #1, changing nothing in the clusters. Variables read from Secrets or other sources are named in the release's message and not recorded; no secret value is read. Owners and platform admins only (`k2.release.create`); 409 when the environment already has a release, or when the clusters run different images; 404 when no Deployment runs there.
+     */
+    post: operations['Adopt'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/services/{namespace}/{name}/environments/{environment}/autoscaling': {
     parameters: {
       query?: never;
@@ -1001,6 +1021,33 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description The restart release, as created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Release'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  Adopt: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Release */
       201: {
         headers: {
           [name: string]: unknown;
