@@ -45,10 +45,15 @@ k2_wait_for() {
 k2_wait_for "$backend_url/.backstage/health/v1/readiness"
 k2_wait_for "$app_url"
 
+# Release history through K2's own API (releases, a failed one and its rollback, an
+# approved and a waiting production release); services with history are left alone.
+node scripts/demo-releases.mjs "$backend_url" >.k2/demo.log 2>&1 &
+
 cat >&2 <<MSG
 
   K2 is running: open $app_url
   Sign in as a demo user (alice owns payment-gateway). Backend API: $backend_url
+  Demo release history is being recorded in the background (.k2/demo.log).
   Sandbox clusters: kubectl --kubeconfig .k2/sandbox/kubeconfig get pods -A
   Stop with Ctrl-C.
 
