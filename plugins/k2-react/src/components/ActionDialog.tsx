@@ -1,0 +1,85 @@
+import { ReactNode, useId, useState } from 'react';
+import Box from '@material-ui/core/Box';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import Typography from '@material-ui/core/Typography';
+import Button from '@material-ui/core/Button';
+import { ActionButton } from './ActionButton';
+import { ErrorText } from './ErrorText';
+import { k2ReactMessages } from './messages';
+
+/**
+ * A dialog around an action that changes what runs: says what will happen (and, with
+ * `preview`, exactly what will change) before the user confirms; shows progress while
+ * the server answers; keeps the dialog open with the server's refusal inline. A
+ * `destructive` action's confirm button is in the theme's error colour.
+ */
+export function ActionDialog(props: {
+  title: string;
+  children: ReactNode;
+  confirm: string;
+  /** What will change, shown under the explanation (e.g. a diff against what runs). */
+  preview?: ReactNode;
+  /** Shown on the button while the action runs. */
+  busyLabel?: string;
+  /** Why the action cannot be confirmed yet (e.g. the name is not typed). */
+  confirmDisabled?: boolean;
+  destructive?: boolean;
+  maxWidth?: 'sm' | 'md' | 'lg';
+  onClose(): void;
+  onConfirm(): Promise<void>;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  // Names the dialog after its title, so screen readers announce what it is about.
+  const titleId = useId();
+  return (
+    <Dialog
+      open
+      aria-labelledby={titleId}
+      onClose={busy ? undefined : props.onClose}
+      fullWidth={Boolean(props.maxWidth)}
+      maxWidth={props.maxWidth ?? 'sm'}
+    >
+      <DialogTitle id={titleId}>{props.title}</DialogTitle>
+      <DialogContent>
+        {props.children}
+        {props.preview && (
+          <Box mt={2} component="section" aria-label={k2ReactMessages.preview}>
+            <Typography variant="subtitle2" component="h3" gutterBottom>
+              {k2ReactMessages.preview}
+            </Typography>
+            {props.preview}
+          </Box>
+        )}
+        {error && <ErrorText error={error} />}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={props.onClose} disabled={busy}>
+          {k2ReactMessages.cancel}
+        </Button>
+        <ActionButton
+          variant="contained"
+          destructive={props.destructive}
+          disabledReason={
+            busy || props.confirmDisabled ? props.busyLabel ?? '' : undefined
+          }
+          onClick={async () => {
+            setBusy(true);
+            setError(undefined);
+            try {
+              await props.onConfirm();
+            } catch (e) {
+              setError(e as Error);
+              setBusy(false);
+            }
+          }}
+        >
+          {busy && props.busyLabel ? props.busyLabel : props.confirm}
+        </ActionButton>
+      </DialogActions>
+    </Dialog>
+  );
+}

@@ -1,0 +1,38 @@
+import { ReactNode } from 'react';
+import {
+  EmptyState,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+
+/**
+ * The four states of every data view, in one order: the error (when nothing was
+ * loaded), loading (nothing yet), empty (with the next step in `emptyAction` or the
+ * description), then the content. A refresh that fails after a first answer keeps the
+ * last answer on screen.
+ */
+export function ViewState<T>(props: {
+  value?: T;
+  error?: Error;
+  isEmpty(value: T): boolean;
+  emptyTitle: string;
+  emptyDescription?: string;
+  emptyAction?: ReactNode;
+  children(value: T): ReactNode;
+}) {
+  const { value, error } = props;
+  if (value === undefined) {
+    return error ? <ResponseErrorPanel error={error} /> : <Progress />;
+  }
+  if (props.isEmpty(value)) {
+    return (
+      <EmptyState
+        missing="data"
+        title={props.emptyTitle}
+        description={props.emptyDescription}
+        action={props.emptyAction}
+      />
+    );
+  }
+  return <>{props.children(value)}</>;
+}

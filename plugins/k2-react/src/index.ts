@@ -1,0 +1,25 @@
+/**
+ * K2's shared frontend pieces: what every K2 tab uses to look and behave the same
+ * (docs/ui.md names each convention and the component that implements it).
+ *
+ * @packageDocumentation
+ */
+export { ActionButton } from './components/ActionButton';
+export { ActionDialog } from './components/ActionDialog';
+export { DetailDrawer } from './components/DetailDrawer';
+export {
+  EnvironmentSwitcher,
+  useEnvironmentParam,
+} from './components/EnvironmentSwitcher';
+export type { SwitcherEnvironment } from './components/EnvironmentSwitcher';
+export { ErrorText } from './components/ErrorText';
+export { k2ReactMessages } from './components/messages';
+export { Mono } from './components/Mono';
+export {
+  absoluteTime,
+  RelativeTime,
+  relativeTime,
+} from './components/RelativeTime';
+export { SubViews } from './components/SubViews';
+export type { SubView } from './components/SubViews';
+export { ViewState } from './components/ViewState';
