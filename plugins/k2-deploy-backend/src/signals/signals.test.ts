@@ -145,7 +145,7 @@ describe('Deploy signals from a release on a sandbox cluster', () => {
     const driverOptions = {
       store,
       access,
-      activity: { record: async () => {} },
+      activity: { record: async () => {}, write: async () => {} },
       logger: mockServices.logger.mock(),
     };
     driver = new ReleaseDriver(driverOptions);

@@ -54,6 +54,9 @@ class RecordingActivityLog implements K2ActivityLog {
   async record(entry: K2NewActivity) {
     this.entries.push(entry);
   }
+  async write(entry: K2NewActivity) {
+    this.entries.push(entry);
+  }
 }
 
 function setUp(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY) {

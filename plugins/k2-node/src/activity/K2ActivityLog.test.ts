@@ -161,4 +161,19 @@ describe('HttpActivityLog', () => {
       expect.stringContaining(`scale on ${entry.service}`),
     );
   });
+
+  it('write: one attempt that throws when the log does not take the entry', async () => {
+    plugin = await startK2Plugin([503, 201]);
+    const { log, logger } = activityLog(plugin.baseUrl);
+
+    await expect(log.write(entry)).rejects.toThrow(/503/);
+    expect(plugin.received).toHaveLength(1);
+    // The caller keeps the entry and tries again; the second attempt is taken.
+    await expect(log.write(entry)).resolves.toBeUndefined();
+    expect(plugin.received.map(r => JSON.parse(r.body))).toEqual([
+      entry,
+      entry,
+    ]);
+    expect(logger.error).not.toHaveBeenCalled();
+  });
 });

@@ -18,6 +18,12 @@ export interface K2ActivityLog {
    * happened into an error for the person who took it.
    */
   record(entry: K2NewActivity): Promise<void>;
+  /**
+   * One attempt at writing an entry, bounded in time; throws when the log did not take
+   * it. For callers that keep the entry pending themselves and try again later (the
+   * release driver's follow-ups), rather than holding their work on retries here.
+   */
+  write(entry: K2NewActivity): Promise<void>;
 }
 
 /** Delays between attempts to write one entry. */
@@ -65,6 +71,10 @@ export class HttpActivityLog implements K2ActivityLog {
         await sleep(this.#delays[attempt]);
       }
     }
+  }
+
+  write(entry: K2NewActivity): Promise<void> {
+    return this.#post(entry);
   }
 
   async #post(entry: K2NewActivity) {

@@ -254,11 +254,16 @@ export class ClusterClient {
   /**
    * Server-side apply of a whole object under a field manager. With
    * `metadata.resourceVersion` set, the server refuses (409) when the object changed
-   * since that version.
+   * since that version. `timeoutMs` replaces the client's request deadline for this call.
    */
   async apply(
     object: KubeObject,
-    options: { fieldManager: string; force?: boolean; dryRun?: boolean },
+    options: {
+      fieldManager: string;
+      force?: boolean;
+      dryRun?: boolean;
+      timeoutMs?: number;
+    },
   ): Promise<KubeObject> {
     const kind = object.kind ?? '';
     const { name } = object.metadata;
@@ -277,6 +282,7 @@ export class ClusterClient {
           Accept: 'application/json',
         },
         body: JSON.stringify(object),
+        timeoutMs: options.timeoutMs,
       },
       async response => {
         if (!response.ok) await this.#fail(response, `apply ${kind} ${name}`);
@@ -287,11 +293,11 @@ export class ClusterClient {
 
   /**
    * Deletes an object; its dependents are garbage-collected in the background. A missing
-   * object is not an error.
+   * object is not an error. `timeoutMs` replaces the client's request deadline.
    */
   async delete(
     object: KubeObject,
-    options: { gracePeriodSeconds?: number } = {},
+    options: { gracePeriodSeconds?: number; timeoutMs?: number } = {},
   ): Promise<void> {
     const { kind, metadata } = object;
     return this.#request(
@@ -309,6 +315,7 @@ export class ClusterClient {
           propagationPolicy: 'Background',
           gracePeriodSeconds: options.gracePeriodSeconds,
         }),
+        timeoutMs: options.timeoutMs,
       },
       async response => {
         if (response.status === 404) return;

@@ -150,7 +150,8 @@ export class K2ClusterAccess {
   /**
    * Server-side apply of a whole object under K2's field manager. Set
    * `metadata.resourceVersion` to apply only if nobody changed the object since
-   * (optimistic concurrency); `force` takes over fields another manager owns.
+   * (optimistic concurrency); `force` takes over fields another manager owns;
+   * `timeoutMs` bounds this call instead of `k2.clusterAccess.requestTimeout`.
    *
    * @throws ConflictError on a stale resourceVersion or a field owned by another manager
    * @throws InputError when the API server rejects the object as invalid
@@ -158,7 +159,7 @@ export class K2ClusterAccess {
   async apply(
     cluster: string,
     object: KubeObject,
-    options: { force?: boolean; dryRun?: boolean } = {},
+    options: { force?: boolean; dryRun?: boolean; timeoutMs?: number } = {},
   ): Promise<KubeObject> {
     const { client } = this.cache(cluster);
     try {
@@ -173,13 +174,14 @@ export class K2ClusterAccess {
 
   /**
    * Deletes an object K2 made (dependents are garbage-collected). Already gone is fine.
+   * `timeoutMs` bounds this call instead of `k2.clusterAccess.requestTimeout`.
    *
    * @throws NotAllowedError when the cluster refuses K2's service account
    */
   async delete(
     cluster: string,
     object: KubeObject,
-    options: { gracePeriodSeconds?: number } = {},
+    options: { gracePeriodSeconds?: number; timeoutMs?: number } = {},
   ): Promise<void> {
     try {
       await this.cache(cluster).client.delete(object, options);
