@@ -18,6 +18,7 @@ import { ContainerUsage, UsageModel } from './metrics/usage';
 import { AdminApi } from './server/adminApi';
 import { ApiServer } from './server/apiServer';
 import { Faults, RequestCounters } from './server/faults';
+import { sandboxCertificate } from './server/tls';
 
 export interface SandboxClusterOptions {
   /** The cluster's name, as the portal's Kubernetes config names it. */
@@ -152,6 +153,19 @@ export class SandboxCluster {
     if (this.port === undefined)
       throw new Error(`sandbox cluster ${this.name} is not listening`);
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The same API over HTTPS (same port), with a certificate {@link SandboxCluster.caData} trusts. */
+  get tlsUrl() {
+    return this.url.replace('http:', 'https:');
+  }
+
+  /**
+   * The certificate authority of the HTTPS API, base64-encoded PEM: a kubeconfig's
+   * `certificate-authority-data`, or `caData` of a Kubernetes plugin cluster.
+   */
+  get caData() {
+    return Buffer.from(sandboxCertificate().cert).toString('base64');
   }
 
   type(group: string, resource: string): ResourceType {

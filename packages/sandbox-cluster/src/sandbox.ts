@@ -6,7 +6,6 @@ import { Config } from '@backstage/config';
 import { readEnvironmentModel } from '@internal/plugin-k2-common';
 import { SandboxCluster, SandboxClusterOptions } from './cluster';
 import { seedDemoServices } from './seed/demo';
-import { sandboxCertificate } from './server/tls';
 
 /** A cluster to serve: its name, port and token. */
 export interface ServedCluster {
@@ -99,10 +98,8 @@ export class Sandbox {
       clusters: clusters.map(c => ({
         name: c.name,
         cluster: {
-          server: c.url.replace('http:', 'https:'),
-          'certificate-authority-data': Buffer.from(
-            sandboxCertificate().cert,
-          ).toString('base64'),
+          server: c.tlsUrl,
+          'certificate-authority-data': c.caData,
         },
       })),
       users: clusters.map(c => ({

@@ -71,9 +71,18 @@ function checkFaults(body: any): FaultSpec {
       seconds: positive(body.watches.seconds, 'watches.seconds'),
     };
   }
-  if (!spec.errors && !spec.latency && !spec.watches) {
+  if (body.continueTokens) {
+    const expire = body.continueTokens.expire;
+    if (!Number.isInteger(expire) || expire < 1 || expire > 1000) {
+      throw errors.badRequest(
+        'continueTokens.expire must be a number of list requests between 1 and 1000',
+      );
+    }
+    spec.continueTokens = { expire };
+  }
+  if (!spec.errors && !spec.latency && !spec.watches && !spec.continueTokens) {
     throw errors.badRequest(
-      'name at least one fault: errors, latency or watches',
+      'name at least one fault: errors, latency, watches or continueTokens',
     );
   }
   return spec;

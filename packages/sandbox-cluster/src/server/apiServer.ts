@@ -62,6 +62,8 @@ export interface OpenWatch {
 }
 
 function injectedReason(code: number) {
+  if (code === 401) return 'Unauthorized';
+  if (code === 403) return 'Forbidden';
   if (code === 429) return 'TooManyRequests';
   return code >= 500 ? 'InternalError' : 'BadRequest';
 }
@@ -390,7 +392,12 @@ export class ApiServer {
       new StatusError(
         injected,
         injectedReason(injected),
-        `injected fault: the sandbox answers ${injected} for a while`,
+        injected === 403
+          ? // Worded as a real API server's RBAC refusal, which clients recognise.
+            `${
+              resource ?? 'the API'
+            } is forbidden: User "system:serviceaccount:sandbox:client" cannot ${verb} resource "${resource}" (injected fault: the sandbox answers 403 for a while)`
+          : `injected fault: the sandbox answers ${injected} for a while`,
       ),
     );
     return true;
@@ -576,6 +583,10 @@ export class ApiServer {
         return;
       }
       case 'list': {
+        if (query.get('continue') && this.cluster.faults.takeContinueExpiry()) {
+          // An injected compaction: the token now predates it, so the list is 410.
+          this.cluster.store.compact();
+        }
         const result = registry.list(type, namespace, {
           labelSelector: parseLabelSelector(
             query.get('labelSelector') ?? undefined,

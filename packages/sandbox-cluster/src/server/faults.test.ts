@@ -192,6 +192,7 @@ describe('fault injection', () => {
       { latency: { ms: -1, seconds: 1 } },
       { watches: { mode: 'sometimes', seconds: 1 } },
       { errors: { code: 500 } },
+      { continueTokens: { expire: 0 } },
     ]) {
       const res = await admin('POST', 'faults', body);
       expect(res.status).toBe(400);
@@ -201,7 +202,40 @@ describe('fault injection', () => {
       errors: null,
       latency: null,
       watches: null,
+      continueTokens: null,
     });
+  });
+
+  it('expires the continue token of the next paged list with 410 Expired, once', async () => {
+    for (const name of ['a', 'b', 'c']) await createConfigMap(name);
+    const path = '/api/v1/namespaces/default/configmaps?limit=2';
+    const first = await (await get(path)).json();
+    expect(first.items).toHaveLength(2);
+    const token = encodeURIComponent(first.metadata.continue);
+
+    const res = await admin('POST', 'faults', {
+      continueTokens: { expire: 1 },
+    });
+    expect((await res.json()).continueTokens).toEqual({ expire: 1 });
+    // A list without a token is not affected, and does not use the fault up.
+    expect((await get(path)).status).toBe(200);
+    const expired = await get(`${path}&continue=${token}`);
+    expect(expired.status).toBe(410);
+    expect(await expired.json()).toMatchObject({
+      kind: 'Status',
+      code: 410,
+      reason: 'Expired',
+      message: expect.stringContaining('continue parameter is too old'),
+    });
+    // As after a real compaction, a fresh list pages through to the end.
+    const again = await (await get(path)).json();
+    const rest = await get(
+      `${path}&continue=${encodeURIComponent(again.metadata.continue)}`,
+    );
+    expect(rest.status).toBe(200);
+    expect((await rest.json()).items.map((i: any) => i.metadata.name)).toEqual(
+      expect.arrayContaining(['c']),
+    );
   });
 
   it('counts requests by verb and resource', async () => {

@@ -18,6 +18,12 @@ export interface FaultSpec {
    * `stall`: watches stay open but deliver nothing (no events, no bookmarks).
    */
   watches?: { mode: 'drop' | 'stall'; seconds: number };
+  /**
+   * The next `count` list requests that carry a continue token arrive just after an
+   * etcd compaction: they get 410 `Expired`, as a real server answers a paged list
+   * whose first page is older than the compaction.
+   */
+  continueTokens?: { expire: number };
 }
 
 interface Active<T> {
@@ -29,6 +35,7 @@ export class Faults {
   private errors?: Active<NonNullable<FaultSpec['errors']>>;
   private latency?: Active<NonNullable<FaultSpec['latency']>>;
   private watches?: Active<NonNullable<FaultSpec['watches']>>;
+  private continuesToExpire = 0;
   private counter = 0;
 
   set(spec: FaultSpec, now = Date.now()) {
@@ -47,12 +54,23 @@ export class Faults {
         spec: spec.watches,
         until: now + spec.watches.seconds * 1000,
       };
+    if (spec.continueTokens) {
+      this.continuesToExpire = spec.continueTokens.expire;
+    }
   }
 
   clear() {
     this.errors = undefined;
     this.latency = undefined;
     this.watches = undefined;
+    this.continuesToExpire = 0;
+  }
+
+  /** True (once per expiry left) when this continued list must find its token expired. */
+  takeContinueExpiry(): boolean {
+    if (this.continuesToExpire <= 0) return false;
+    this.continuesToExpire--;
+    return true;
   }
 
   /** The status code to fail this request with, if an error fault applies. */
@@ -96,6 +114,8 @@ export class Faults {
       watches: left(this.watches)
         ? { ...this.watches!.spec, secondsLeft: left(this.watches) }
         : null,
+      continueTokens:
+        this.continuesToExpire > 0 ? { expire: this.continuesToExpire } : null,
     };
   }
 }

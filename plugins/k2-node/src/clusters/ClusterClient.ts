@@ -55,21 +55,51 @@ const WRITABLE_KINDS: Record<
   },
 };
 
+/** TLS verification failures, by the code Node gives them, and what to do about each. */
+const TLS_PROBLEMS: Record<string, string> = {
+  SELF_SIGNED_CERT_IN_CHAIN: 'is signed by an authority K2 does not trust',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'is self-signed and K2 does not trust it',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    'is signed by an authority K2 does not trust',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    'is signed by an authority K2 does not trust',
+  CERT_HAS_EXPIRED: 'has expired',
+  CERT_NOT_YET_VALID: 'is not valid yet',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'does not name the host of the url',
+};
+
+/** A real API server's RBAC refusal: `User "..." cannot patch resource "deployments" ...`. */
+const RBAC_REFUSAL = /\bcannot [a-z]+ resource\b/;
+
 /**
  * HTTP access to one cluster's API server: paged lists, watch streams and server-side
  * apply. Authentication and TLS come from the cluster's `KubeConfig`.
+ *
+ * Errors that an operator fixes in the cluster's declaration (an untrusted certificate,
+ * a refused token, a missing permission, an unreachable or slow server) name the
+ * cluster and say what to change, so the health view and every refused action explain
+ * themselves.
  */
 export class ClusterClient {
   readonly #kc: KubeConfig;
   readonly #server: string;
   readonly #requestTimeoutMs: number;
+  readonly #cluster: { name: string; configKey: string };
   /** One agent per cluster, so requests reuse connections. */
   #agent?: RequestInit['agent'];
 
-  constructor(kc: KubeConfig, options: { requestTimeoutMs: number }) {
+  constructor(
+    kc: KubeConfig,
+    options: {
+      requestTimeoutMs: number;
+      /** The cluster's name and the config key that declares it, for messages. */
+      cluster: { name: string; configKey: string };
+    },
+  ) {
     this.#kc = kc;
     this.#server = kc.getCurrentCluster()!.server.replace(/\/+$/, '');
     this.#requestTimeoutMs = options.requestTimeoutMs;
+    this.#cluster = options.cluster;
   }
 
   get server(): string {
@@ -105,7 +135,13 @@ export class ClusterClient {
       agent: (this.#agent ??= options.agent as RequestInit['agent']),
       headers,
     };
-    if (timeoutMs === 0) return read(await fetch(url.toString(), request));
+    if (timeoutMs === 0) {
+      try {
+        return read(await fetch(url.toString(), request));
+      } catch (error) {
+        throw this.#connectionError(error);
+      }
+    }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
@@ -119,13 +155,39 @@ export class ClusterClient {
     } catch (error) {
       if (controller.signal.aborted && !init.signal?.aborted) {
         throw new Error(
-          `${init.method ?? 'GET'} ${path} timed out after ${timeoutMs} ms`,
+          `cluster '${this.#cluster.name}': ${
+            init.method ?? 'GET'
+          } ${path} timed out after ${timeoutMs} ms; the API server at ${
+            this.#server
+          } did not answer within k2.clusterAccess.requestTimeout`,
         );
       }
-      throw error;
+      throw this.#connectionError(error);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A failed connection, named after the cluster and what to fix when that is known. */
+  #connectionError(error: unknown): unknown {
+    const code = (error as { code?: string })?.code;
+    const { name, configKey } = this.#cluster;
+    const tls = code ? TLS_PROBLEMS[code] : undefined;
+    if (tls) {
+      return new Error(
+        `cluster '${name}': the TLS certificate of the API server at ${
+          this.#server
+        } ${tls} (${code}); set caData or caFile of ${configKey} to the certificate authority that signed it, or fix the certificate`,
+      );
+    }
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') {
+      return new Error(
+        `cluster '${name}': cannot connect to the API server at ${
+          this.#server
+        } (${code}); check url of ${configKey}`,
+      );
+    }
+    return error;
   }
 
   async #fail(response: Response, what: string): Promise<never> {
@@ -138,9 +200,16 @@ export class ClusterClient {
     } catch {
       // not a Status object
     }
+    const { name, configKey } = this.#cluster;
+    let fix = '';
+    if (response.status === 401) {
+      fix = `; cluster '${name}' does not accept K2's service account token: set a valid serviceAccountToken of ${configKey}`;
+    } else if (response.status === 403 && RBAC_REFUSAL.test(message)) {
+      fix = `; K2's service account lacks this permission in cluster '${name}': grant it the access docs/configuration.md lists under Clusters`;
+    }
     throw new KubeApiError(
       response.status,
-      `${what}: ${response.status} ${message}`,
+      `${what}: ${response.status} ${message}${fix}`,
       reason,
     );
   }

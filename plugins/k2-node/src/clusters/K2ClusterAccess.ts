@@ -94,7 +94,7 @@ export class K2ClusterAccess {
     for (const cluster of options.registry.list()) {
       const client = new ClusterClient(
         options.registry.createKubeConfig(cluster.name),
-        { requestTimeoutMs: timing.requestTimeoutMs },
+        { requestTimeoutMs: timing.requestTimeoutMs, cluster },
       );
       this.#caches.set(
         cluster.name,

@@ -1,6 +1,7 @@
 import { Config } from '@backstage/config';
 import { K2ConfigError, K2EnvironmentModel } from '@internal/plugin-k2-common';
 import { KubeConfig } from '@kubernetes/client-node';
+import { X509Certificate } from 'crypto';
 import fs from 'fs';
 
 /** Where Kubernetes mounts a pod's service account token. */
@@ -33,7 +34,12 @@ export class K2ClusterRegistry {
   readonly #clusters: Map<string, K2Cluster>;
 
   /**
-   * @throws K2ConfigError when a K2 cluster cannot be reached with a service identity
+   * Reads the clusters environments name; clusters only the Kubernetes plugin uses are
+   * not checked.
+   *
+   * @throws K2ConfigError naming the key when a K2 cluster cannot be reached with a
+   * service identity: another authProvider, a url that is not http(s), or a caData or
+   * caFile that is not a readable PEM certificate
    */
   static fromConfig(
     config: Config,
@@ -65,14 +71,48 @@ export class K2ClusterRegistry {
             `K2 watches cluster '${name}' with its own service account, so the cluster needs authProvider 'serviceAccount' (it has '${authProvider}')`,
           );
         }
+        const url = c.getString('url');
+        if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url)) {
+          throw new K2ConfigError(
+            `${configKey}.url`,
+            `'${url}' is not an http(s) URL; set the URL of the API server of cluster '${name}'`,
+          );
+        }
+        const caData = c.getOptionalString('caData');
+        if (caData !== undefined) {
+          checkCertificate(
+            Buffer.from(caData, 'base64'),
+            `${configKey}.caData`,
+            `must be the base64-encoded PEM certificate of the authority that signed the API server certificate of cluster '${name}'`,
+          );
+        }
+        const caFile = c.getOptionalString('caFile');
+        if (caFile !== undefined) {
+          let pem: Buffer;
+          try {
+            pem = fs.readFileSync(caFile);
+          } catch (error) {
+            throw new K2ConfigError(
+              `${configKey}.caFile`,
+              `cannot read '${caFile}' (${
+                (error as NodeJS.ErrnoException).code
+              }), the certificate authority of cluster '${name}'`,
+            );
+          }
+          checkCertificate(
+            pem,
+            `${configKey}.caFile`,
+            `'${caFile}' is not a PEM certificate (the authority of cluster '${name}')`,
+          );
+        }
         clusters.set(name, {
           name,
           title: c.getOptionalString('title'),
-          url: c.getString('url').replace(/\/+$/, ''),
+          url: url.replace(/\/+$/, ''),
           environments,
           serviceAccountToken: c.getOptionalString('serviceAccountToken'),
-          caData: c.getOptionalString('caData'),
-          caFile: c.getOptionalString('caFile'),
+          caData,
+          caFile,
           skipTLSVerify: c.getOptionalBoolean('skipTLSVerify') ?? false,
           configKey,
         });
@@ -135,5 +175,15 @@ export class K2ClusterRegistry {
       currentContext: name,
     });
     return kc;
+  }
+}
+
+/** @throws K2ConfigError at `key` when `pem` holds no X.509 certificate */
+function checkCertificate(pem: Buffer, key: string, problem: string) {
+  try {
+    // eslint-disable-next-line no-new
+    new X509Certificate(pem);
+  } catch {
+    throw new K2ConfigError(key, problem);
   }
 }
