@@ -29,6 +29,17 @@ export interface Config {
       pageSize?: number;
       /** Deadline of one list page or apply. Default 60 s. */
       requestTimeout?: HumanDuration | string;
+      consistencyCheck?: {
+        /**
+         * Mean time between two consistency checks of one resource type of one
+         * cluster (each waits 0.75 to 1.25 times this). A check is one
+         * `LIST ?limit=1` that compares the server's object count with the cache's;
+         * when a watch lost events, the cluster is reported degraded and its cache
+         * relisted. Lost additions and deletions are noticed within about two
+         * intervals. Default 15 s.
+         */
+        interval?: HumanDuration | string;
+      };
     };
   };
 }

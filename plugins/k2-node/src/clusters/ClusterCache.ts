@@ -19,6 +19,8 @@ export interface ClusterChange extends StoreChange {
 /**
  * The watch cache of one cluster: a {@link Reflector} per watched resource type, a
  * watchdog for silent watches, and the cluster's health derived from its reflectors.
+ * When a consistency check of one resource type finds events lost, every type is
+ * repaired: its watch shares the connection that lost them.
  */
 export class ClusterCache {
   readonly name: string;
@@ -47,6 +49,7 @@ export class ClusterCache {
           timing: options.timing,
           logger: options.logger.child({ cluster: options.name }),
           onChanges: changes => this.#emit(resource.name, changes),
+          onLoss: message => this.#repair(message),
         }),
       );
     }
@@ -151,6 +154,11 @@ export class ClusterCache {
       }
       await new Promise(r => setTimeout(r, 20));
     }
+  }
+
+  #repair(message: string) {
+    for (const reflector of this.#reflectors.values())
+      reflector.repair(message);
   }
 
   #emit(resource: WatchedResourceName, changes: StoreChange[]) {

@@ -34,6 +34,11 @@ export class ObjectStore {
     return this.#objects.get(namespace ? `${namespace}/${name}` : name);
   }
 
+  /** The object stored under {@link objectKey}'s `namespace/name` (or `name`). */
+  getByKey(key: string): KubeObject | undefined {
+    return this.#objects.get(key);
+  }
+
   list(): KubeObject[] {
     return [...this.#objects.values()];
   }

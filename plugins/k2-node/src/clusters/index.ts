@@ -5,7 +5,10 @@ export { ClusterCache } from './ClusterCache';
 export type { ClusterChange } from './ClusterCache';
 export { ObjectStore } from './ObjectStore';
 export type { StoreChange } from './ObjectStore';
-export { DEFAULT_WATCH_TIMING } from './Reflector';
+export {
+  CONSISTENCY_CHECK_USER_AGENT,
+  DEFAULT_WATCH_TIMING,
+} from './Reflector';
 export type { WatchTiming, ReflectorCounters } from './Reflector';
 export { KubeApiError } from './ClusterClient';
 export {

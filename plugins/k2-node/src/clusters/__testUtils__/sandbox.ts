@@ -18,6 +18,7 @@ export const TEST_TIMING: WatchTiming = {
   backoffMaxMs: 2_000,
   pageSize: 7,
   requestTimeoutMs: 3_000,
+  consistencyCheckIntervalMs: 1_000,
 };
 
 export async function startSandbox(name = 'alpha'): Promise<SandboxCluster> {
