@@ -1,14 +1,14 @@
-import http from "http";
-import https from "https";
-import net, { Socket } from "net";
-import YAML from "yaml";
-import { StatusError, errors } from "../api/errors";
+import http from 'http';
+import https from 'https';
+import net, { Socket } from 'net';
+import YAML from 'yaml';
+import { StatusError, errors } from '../api/errors';
 import {
   applyJsonPatch,
   applyMergePatch,
   applyStrategicMergePatch,
-} from "../api/patch";
-import { DeleteOptions, PatchType } from "../api/registry";
+} from '../api/patch';
+import { DeleteOptions, PatchType } from '../api/registry';
 import {
   RESOURCE_TYPES,
   ResourceType,
@@ -18,29 +18,29 @@ import {
   resourceKey,
   subresourceKind,
   verbsOf,
-} from "../api/resources";
+} from '../api/resources';
 import {
   parseFieldSelector,
   parseLabelSelector,
   supportedFields,
   matchesFields,
   matchesLabels,
-} from "../api/selectors";
-import { toTable } from "../api/tables";
-import { KubeObject, WatchEventType } from "../api/types";
-import type { SandboxCluster } from "../cluster";
-import { sandboxCertificate } from "./tls";
+} from '../api/selectors';
+import { toTable } from '../api/tables';
+import { KubeObject, WatchEventType } from '../api/types';
+import type { SandboxCluster } from '../cluster';
+import { sandboxCertificate } from './tls';
 
 const KUBERNETES_VERSION = {
-  major: "1",
-  minor: "31",
-  gitVersion: "v1.31.0-k2-sandbox",
-  gitCommit: "0000000000000000000000000000000000000000",
-  gitTreeState: "clean",
-  buildDate: "2026-01-01T00:00:00Z",
-  goVersion: "go1.22.0",
-  compiler: "gc",
-  platform: "linux/amd64",
+  major: '1',
+  minor: '31',
+  gitVersion: 'v1.31.0-k2-sandbox',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z',
+  goVersion: 'go1.22.0',
+  compiler: 'gc',
+  platform: 'linux/amd64',
 };
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -62,18 +62,18 @@ export interface OpenWatch {
 }
 
 function injectedReason(code: number) {
-  if (code === 401) return "Unauthorized";
-  if (code === 403) return "Forbidden";
-  if (code === 429) return "TooManyRequests";
-  return code >= 500 ? "InternalError" : "BadRequest";
+  if (code === 401) return 'Unauthorized';
+  if (code === 403) return 'Forbidden';
+  if (code === 429) return 'TooManyRequests';
+  return code >= 500 ? 'InternalError' : 'BadRequest';
 }
 
 function sendJson(res: http.ServerResponse, code: number, body: unknown) {
   const text = JSON.stringify(body);
   res.writeHead(code, {
-    "Content-Type": "application/json",
-    "Content-Length": Buffer.byteLength(text),
-    "Cache-Control": "no-cache, private",
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
   });
   res.end(text);
 }
@@ -88,10 +88,10 @@ function sendError(res: http.ServerResponse, error: unknown) {
       ? error
       : new StatusError(
           500,
-          "InternalError",
+          'InternalError',
           `Internal error occurred: ${
             (error as Error)?.message ?? String(error)
-          }`
+          }`,
         );
   sendJson(res, status.code, status.toStatus());
 }
@@ -104,22 +104,22 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
     if (size > MAX_BODY_BYTES) {
       throw new StatusError(
         413,
-        "RequestEntityTooLarge",
-        "Request entity too large: limit is 3145728"
+        'RequestEntityTooLarge',
+        'Request entity too large: limit is 3145728',
       );
     }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseBody(text: string, contentType: string): any {
-  if (!text.trim()) throw errors.badRequest("the request body is empty");
+  if (!text.trim()) throw errors.badRequest('the request body is empty');
   try {
-    return contentType.includes("yaml") ? YAML.parse(text) : JSON.parse(text);
+    return contentType.includes('yaml') ? YAML.parse(text) : JSON.parse(text);
   } catch (e) {
     throw errors.badRequest(
-      `the request body could not be decoded: ${(e as Error).message}`
+      `the request body could not be decoded: ${(e as Error).message}`,
     );
   }
 }
@@ -128,8 +128,8 @@ function parseRoute(segments: string[]): Route | undefined {
   let group: string;
   let version: string;
   let rest: string[];
-  if (segments[0] === "api") {
-    group = "";
+  if (segments[0] === 'api') {
+    group = '';
     version = segments[1];
     rest = segments.slice(2);
   } else {
@@ -138,7 +138,7 @@ function parseRoute(segments: string[]): Route | undefined {
     rest = segments.slice(3);
   }
   let legacyWatch = false;
-  if (rest[0] === "watch") {
+  if (rest[0] === 'watch') {
     legacyWatch = true;
     rest = rest.slice(1);
   }
@@ -147,9 +147,9 @@ function parseRoute(segments: string[]): Route | undefined {
   let name: string | undefined;
   let subresource: string | undefined;
   if (
-    rest[0] === "namespaces" &&
+    rest[0] === 'namespaces' &&
     rest.length >= 3 &&
-    !(rest.length === 3 && ["status", "finalize"].includes(rest[2]))
+    !(rest.length === 3 && ['status', 'finalize'].includes(rest[2]))
   ) {
     namespace = rest[1];
     [resource, name, subresource] = rest.slice(2);
@@ -174,26 +174,26 @@ function parseRoute(segments: string[]): Route | undefined {
 
 function verbOf(method: string, route: Route, query: URLSearchParams): string {
   const watch =
-    route.legacyWatch || ["true", "1"].includes(query.get("watch") ?? "");
+    route.legacyWatch || ['true', '1'].includes(query.get('watch') ?? '');
   switch (method) {
-    case "GET":
-      if (watch) return "watch";
-      return route.name ? "get" : "list";
-    case "POST":
-      return "create";
-    case "PUT":
-      return "update";
-    case "PATCH":
-      return "patch";
-    case "DELETE":
-      return route.name ? "delete" : "deletecollection";
+    case 'GET':
+      if (watch) return 'watch';
+      return route.name ? 'get' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return route.name ? 'delete' : 'deletecollection';
     default:
       return method.toLowerCase();
   }
 }
 
 function wantsTable(req: http.IncomingMessage) {
-  return /as=Table/.test(req.headers.accept ?? "");
+  return /as=Table/.test(req.headers.accept ?? '');
 }
 
 function listKind(type: ResourceType) {
@@ -201,18 +201,18 @@ function listKind(type: ResourceType) {
 }
 
 function manager(req: http.IncomingMessage, query: URLSearchParams) {
-  const explicit = query.get("fieldManager");
+  const explicit = query.get('fieldManager');
   if (explicit) return explicit;
-  const agent = req.headers["user-agent"] ?? "unknown";
-  return agent.split("/")[0] || "unknown";
+  const agent = req.headers['user-agent'] ?? 'unknown';
+  return agent.split('/')[0] || 'unknown';
 }
 
 function patchTypeOf(contentType: string): PatchType {
-  if (contentType.startsWith("application/json-patch+json")) return "json";
-  if (contentType.startsWith("application/merge-patch+json")) return "merge";
-  if (contentType.startsWith("application/strategic-merge-patch+json"))
-    return "strategic";
-  if (contentType.startsWith("application/apply-patch+yaml")) return "apply";
+  if (contentType.startsWith('application/json-patch+json')) return 'json';
+  if (contentType.startsWith('application/merge-patch+json')) return 'merge';
+  if (contentType.startsWith('application/strategic-merge-patch+json'))
+    return 'strategic';
+  if (contentType.startsWith('application/apply-patch+yaml')) return 'apply';
   throw errors.unsupportedMediaType(contentType);
 }
 
@@ -224,10 +224,10 @@ function emptyOpenApiProtobuf(version: string): Buffer {
   const field = (tag: number, value: Buffer) =>
     Buffer.concat([Buffer.from([(tag << 3) | 2, value.length]), value]);
   const info = Buffer.concat([
-    field(1, Buffer.from("Kubernetes")),
+    field(1, Buffer.from('Kubernetes')),
     field(2, Buffer.from(version)),
   ]);
-  return Buffer.concat([field(1, Buffer.from("2.0")), field(2, info)]);
+  return Buffer.concat([field(1, Buffer.from('2.0')), field(2, info)]);
 }
 
 /** The Kubernetes REST API of one sandbox cluster, as a node `http` request handler. */
@@ -243,26 +243,26 @@ export class ApiServer {
    * a TLS handshake (0x16) from an HTTP request. The portal uses HTTP; kubectl, which
    * sends tokens only over TLS, uses HTTPS.
    */
-  async listen(port: number, host = "127.0.0.1"): Promise<number> {
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
-      this.handle(req, res).catch((error) => sendError(res, error));
+      this.handle(req, res).catch(error => sendError(res, error));
     };
     const plain = http.createServer(handler);
     const secure = https.createServer(sandboxCertificate(), handler);
     for (const s of [plain, secure]) s.keepAliveTimeout = 30000;
-    const server = net.createServer((socket) => {
+    const server = net.createServer(socket => {
       this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-      socket.on("error", () => socket.destroy());
-      socket.once("data", (data) => {
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      socket.once('data', data => {
         socket.pause();
         socket.unshift(data);
-        (data[0] === 0x16 ? secure : plain).emit("connection", socket);
+        (data[0] === 0x16 ? secure : plain).emit('connection', socket);
         process.nextTick(() => socket.resume());
       });
     });
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      server.once('error', reject);
       server.listen(port, host, () => resolve());
     });
     this.server = server;
@@ -276,7 +276,7 @@ export class ApiServer {
     if (!server) return;
     for (const socket of this.sockets) socket.destroy();
     this.watches.clear();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>(resolve => server.close(() => resolve()));
   }
 
   get listening() {
@@ -297,77 +297,77 @@ export class ApiServer {
   }
 
   private authorized(req: http.IncomingMessage) {
-    const header = req.headers.authorization ?? "";
+    const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header);
     return m !== null && this.cluster.tokens.includes(m[1].trim());
   }
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const url = new URL(req.url ?? "/", "http://sandbox");
-    const segments = url.pathname.split("/").filter(Boolean);
-    const method = req.method ?? "GET";
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const segments = url.pathname.split('/').filter(Boolean);
+    const method = req.method ?? 'GET';
     const query = url.searchParams;
 
-    if (["/healthz", "/livez", "/readyz"].includes(url.pathname)) {
-      res.writeHead(200, { "Content-Type": "text/plain" });
-      res.end("ok");
+    if (['/healthz', '/livez', '/readyz'].includes(url.pathname)) {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
       return;
     }
     if (!this.authorized(req)) {
       this.cluster.counters.add(
-        "unauthorized",
-        url.pathname.split("/")[1] ?? ""
+        'unauthorized',
+        url.pathname.split('/')[1] ?? '',
       );
       sendError(res, errors.unauthorized());
       return;
     }
-    if (segments[0] === "sandbox") {
+    if (segments[0] === 'sandbox') {
       await this.cluster.admin.handle(req, res, segments.slice(1), url);
       return;
     }
     const cadvisor =
       /^\/api\/v1\/nodes\/([^/]+)\/proxy\/metrics\/cadvisor$/.exec(
-        url.pathname
+        url.pathname,
       );
-    if (cadvisor && method === "GET") {
+    if (cadvisor && method === 'GET') {
       // A real API path (get on nodes/proxy): counted, and subject to injected faults.
-      this.cluster.counters.add("get", "nodes/proxy");
-      if (await this.injectFaults(res, "get", "nodes")) return;
+      this.cluster.counters.add('get', 'nodes/proxy');
+      if (await this.injectFaults(res, 'get', 'nodes')) return;
       const node = decodeURIComponent(cadvisor[1]);
       const text = this.cluster.cadvisorText(node);
       if (text === undefined) {
-        sendError(res, errors.notFound(this.cluster.type("", "nodes"), node));
+        sendError(res, errors.notFound(this.cluster.type('', 'nodes'), node));
         return;
       }
       res.writeHead(200, {
-        "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
       });
       res.end(text);
       return;
     }
-    if (url.pathname === "/metrics") {
-      this.cluster.counters.add("get", "metrics");
+    if (url.pathname === '/metrics') {
+      this.cluster.counters.add('get', 'metrics');
       res.writeHead(200, {
-        "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
       });
       res.end(this.cluster.prometheusText());
       return;
     }
 
     const route =
-      (segments[0] === "api" && segments.length > 2) ||
-      (segments[0] === "apis" && segments.length > 3)
+      (segments[0] === 'api' && segments.length > 2) ||
+      (segments[0] === 'apis' && segments.length > 3)
         ? parseRoute(segments)
         : undefined;
     let verb = method.toLowerCase();
     if (route) verb = verbOf(method, route, query);
-    else if (method === "GET") verb = "get";
+    else if (method === 'GET') verb = 'get';
     const resourceName = route
       ? `${route.type.resource}${
-          route.subresource ? `/${route.subresource}` : ""
+          route.subresource ? `/${route.subresource}` : ''
         }`
-      : "discovery";
-    this.cluster.counters.add(verb, resourceName, req.headers["user-agent"]);
+      : 'discovery';
+    this.cluster.counters.add(verb, resourceName, req.headers['user-agent']);
     if (await this.injectFaults(res, verb, route?.type.resource)) return;
 
     if (!route) {
@@ -381,10 +381,10 @@ export class ApiServer {
   private async injectFaults(
     res: http.ServerResponse,
     verb: string,
-    resource: string | undefined
+    resource: string | undefined,
   ): Promise<boolean> {
     const delay = this.cluster.faults.latencyMs();
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (delay > 0) await new Promise(r => setTimeout(r, delay));
     const injected = this.cluster.faults.errorFor(verb, resource);
     if (!injected) return false;
     sendError(
@@ -395,10 +395,10 @@ export class ApiServer {
         injected === 403
           ? // Worded as a real API server's RBAC refusal, which clients recognise.
             `${
-              resource ?? "the API"
+              resource ?? 'the API'
             } is forbidden: User "system:serviceaccount:sandbox:client" cannot ${verb} resource "${resource}" (injected fault: the sandbox answers 403 for a while)`
-          : `injected fault: the sandbox answers ${injected} for a while`
-      )
+          : `injected fault: the sandbox answers ${injected} for a while`,
+      ),
     );
     return true;
   }
@@ -407,31 +407,31 @@ export class ApiServer {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     segments: string[],
-    method: string
+    method: string,
   ) {
-    if (method !== "GET") throw errors.methodNotAllowed();
-    const path = `/${segments.join("/")}`;
-    if (path === "/version") {
+    if (method !== 'GET') throw errors.methodNotAllowed();
+    const path = `/${segments.join('/')}`;
+    if (path === '/version') {
       sendJson(res, 200, KUBERNETES_VERSION);
       return;
     }
-    if (path === "/api") {
+    if (path === '/api') {
       sendJson(res, 200, {
-        kind: "APIVersions",
-        versions: ["v1"],
+        kind: 'APIVersions',
+        versions: ['v1'],
         serverAddressByClientCIDRs: [
-          { clientCIDR: "0.0.0.0/0", serverAddress: req.headers.host ?? "" },
+          { clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' },
         ],
       });
       return;
     }
-    if (path === "/apis") {
+    if (path === '/apis') {
       const groups = new Map<string, string>();
       for (const t of RESOURCE_TYPES)
         if (t.group) groups.set(t.group, t.version);
       sendJson(res, 200, {
-        kind: "APIGroupList",
-        apiVersion: "v1",
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
         groups: [...groups].map(([name, version]) => ({
           name,
           versions: [{ groupVersion: `${name}/${version}`, version }],
@@ -442,13 +442,13 @@ export class ApiServer {
     }
     const m = /^\/(?:api\/(v1)|apis\/([^/]+)(?:\/([^/]+))?)$/.exec(path);
     if (m) {
-      const group = m[2] ?? "";
+      const group = m[2] ?? '';
       const version = m[1] ?? m[3];
-      const types = RESOURCE_TYPES.filter((t) => t.group === group);
+      const types = RESOURCE_TYPES.filter(t => t.group === group);
       if (types.length > 0 && !version) {
         sendJson(res, 200, {
-          kind: "APIGroup",
-          apiVersion: "v1",
+          kind: 'APIGroup',
+          apiVersion: 'v1',
           name: group,
           versions: [
             {
@@ -463,13 +463,13 @@ export class ApiServer {
         });
         return;
       }
-      const served = types.filter((t) => t.version === version);
+      const served = types.filter(t => t.version === version);
       if (served.length > 0) {
         sendJson(res, 200, {
-          kind: "APIResourceList",
-          apiVersion: "v1",
+          kind: 'APIResourceList',
+          apiVersion: 'v1',
           groupVersion: group ? `${group}/${version}` : version,
-          resources: served.flatMap((t) => [
+          resources: served.flatMap(t => [
             {
               name: t.resource,
               singularName: t.singularName,
@@ -479,11 +479,11 @@ export class ApiServer {
               ...(t.shortNames ? { shortNames: t.shortNames } : {}),
               ...(t.categories ? { categories: t.categories } : {}),
             },
-            ...t.subresources.map((sub) => {
+            ...t.subresources.map(sub => {
               const kind = subresourceKind(t, sub);
               return {
                 name: `${t.resource}/${sub}`,
-                singularName: "",
+                singularName: '',
                 namespaced: t.namespaced,
                 ...(kind.group
                   ? { group: kind.group, version: kind.version }
@@ -497,22 +497,22 @@ export class ApiServer {
         return;
       }
     }
-    if (path === "/openapi/v2") {
+    if (path === '/openapi/v2') {
       // An empty but valid document: clients that validate against it (kubectl apply)
       // skip kinds without a schema, as for custom resources without one.
-      if ((req.headers.accept ?? "").includes("protobuf")) {
+      if ((req.headers.accept ?? '').includes('protobuf')) {
         const body = emptyOpenApiProtobuf(KUBERNETES_VERSION.gitVersion);
         res.writeHead(200, {
-          "Content-Type":
-            "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
-          "Content-Length": body.length,
+          'Content-Type':
+            'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+          'Content-Length': body.length,
         });
         res.end(body);
         return;
       }
       sendJson(res, 200, {
-        swagger: "2.0",
-        info: { title: "Kubernetes", version: KUBERNETES_VERSION.gitVersion },
+        swagger: '2.0',
+        info: { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion },
         paths: {},
         definitions: {},
       });
@@ -526,49 +526,47 @@ export class ApiServer {
     res: http.ServerResponse,
     route: Route,
     verb: string,
-    query: URLSearchParams
+    query: URLSearchParams,
   ) {
     const { type, namespace, name, subresource } = route;
     const registry = this.cluster.registry;
-    const dryRun = query.getAll("dryRun").includes("All");
+    const dryRun = query.getAll('dryRun').includes('All');
     const contentType = String(
-      req.headers["content-type"] ?? "application/json"
+      req.headers['content-type'] ?? 'application/json',
     );
 
     if (isComputedResource(type)) {
-      if (verb !== "get" && verb !== "list") throw errors.methodNotAllowed();
+      if (verb !== 'get' && verb !== 'list') throw errors.methodNotAllowed();
       const items = this.cluster.resourceMetrics(type, namespace);
-      if (verb === "get") {
-        const item = items.find((i) => i.metadata.name === name);
+      if (verb === 'get') {
+        const item = items.find(i => i.metadata.name === name);
         if (!item) throw errors.notFound(type, name!);
         sendJson(res, 200, item);
       } else {
         const selector = parseLabelSelector(
-          query.get("labelSelector") ?? undefined
+          query.get('labelSelector') ?? undefined,
         );
         sendJson(res, 200, {
           kind: type.listKind,
           apiVersion: apiVersionOf(type),
           metadata: {},
-          items: items.filter((i) =>
-            matchesLabels(selector, i.metadata.labels)
-          ),
+          items: items.filter(i => matchesLabels(selector, i.metadata.labels)),
         });
       }
       return;
     }
 
-    if (subresource === "log") {
+    if (subresource === 'log') {
       await this.cluster.kubelet.serveLogs(req, res, namespace!, name!, query);
       return;
     }
-    if (subresource === "scale") {
+    if (subresource === 'scale') {
       await this.scale(req, res, route, verb, query);
       return;
     }
 
     switch (verb) {
-      case "get": {
+      case 'get': {
         const obj = registry.get(type, namespace, name!);
         sendJson(
           res,
@@ -578,27 +576,27 @@ export class ApiServer {
                 type,
                 [obj],
                 { resourceVersion: obj.metadata.resourceVersion },
-                query.get("includeObject") ?? undefined
+                query.get('includeObject') ?? undefined,
               )
-            : obj
+            : obj,
         );
         return;
       }
-      case "list": {
-        if (query.get("continue") && this.cluster.faults.takeContinueExpiry()) {
+      case 'list': {
+        if (query.get('continue') && this.cluster.faults.takeContinueExpiry()) {
           // An injected compaction: the token now predates it, so the list is 410.
           this.cluster.store.compact();
         }
         const result = registry.list(type, namespace, {
           labelSelector: parseLabelSelector(
-            query.get("labelSelector") ?? undefined
+            query.get('labelSelector') ?? undefined,
           ),
           fieldSelector: parseFieldSelector(
-            query.get("fieldSelector") ?? undefined,
-            supportedFields(resourceKey(type))
+            query.get('fieldSelector') ?? undefined,
+            supportedFields(resourceKey(type)),
           ),
-          limit: Number(query.get("limit") ?? 0) || undefined,
-          continue: query.get("continue") ?? undefined,
+          limit: Number(query.get('limit') ?? 0) || undefined,
+          continue: query.get('continue') ?? undefined,
         });
         const meta = {
           resourceVersion: result.resourceVersion,
@@ -615,8 +613,8 @@ export class ApiServer {
               type,
               result.items,
               meta,
-              query.get("includeObject") ?? undefined
-            )
+              query.get('includeObject') ?? undefined,
+            ),
           );
         } else {
           sendJson(res, 200, {
@@ -628,10 +626,10 @@ export class ApiServer {
         }
         return;
       }
-      case "watch":
+      case 'watch':
         this.watch(req, res, route, query);
         return;
-      case "create": {
+      case 'create': {
         if (subresource || name) throw errors.methodNotAllowed();
         const body = parseBody(await readBody(req), contentType);
         const created = registry.create(type, namespace, body, {
@@ -641,7 +639,7 @@ export class ApiServer {
         sendJson(res, 201, created);
         return;
       }
-      case "update": {
+      case 'update': {
         const body = parseBody(await readBody(req), contentType);
         const existed = registry.find(type, namespace, name!) !== undefined;
         const updated = registry.update(type, namespace, name!, body, {
@@ -652,7 +650,7 @@ export class ApiServer {
         sendJson(res, existed ? 200 : 201, updated);
         return;
       }
-      case "patch": {
+      case 'patch': {
         const patchType = patchTypeOf(contentType);
         const text = await readBody(req);
         const existed = registry.find(type, namespace, name!) !== undefined;
@@ -664,30 +662,30 @@ export class ApiServer {
           text,
           {
             manager:
-              query.get("fieldManager") ??
-              (patchType === "apply" ? undefined : manager(req, query)),
-            force: query.get("force") === "true",
+              query.get('fieldManager') ??
+              (patchType === 'apply' ? undefined : manager(req, query)),
+            force: query.get('force') === 'true',
             dryRun,
             subresource,
-          }
+          },
         );
         sendJson(res, existed ? 200 : 201, patched);
         return;
       }
-      case "delete": {
+      case 'delete': {
         const text = await readBody(req);
         const body = text.trim() ? parseBody(text, contentType) : {};
         const options: DeleteOptions = {
           dryRun,
           propagationPolicy:
             (query.get(
-              "propagationPolicy"
-            ) as DeleteOptions["propagationPolicy"]) ??
+              'propagationPolicy',
+            ) as DeleteOptions['propagationPolicy']) ??
             body.propagationPolicy ??
-            (body.orphanDependents === true ? "Orphan" : undefined),
+            (body.orphanDependents === true ? 'Orphan' : undefined),
           gracePeriodSeconds:
-            query.get("gracePeriodSeconds") !== null
-              ? Number(query.get("gracePeriodSeconds"))
+            query.get('gracePeriodSeconds') !== null
+              ? Number(query.get('gracePeriodSeconds'))
               : body.gracePeriodSeconds,
           preconditions: body.preconditions,
         };
@@ -695,18 +693,18 @@ export class ApiServer {
           type,
           namespace,
           name!,
-          options
+          options,
         );
         // The real server answers 200 for deletions that finish later too (graceful
         // pods, finalizers, namespaces), with the object as it now stands.
-        if (!finished || type.resource === "pods") {
+        if (!finished || type.resource === 'pods') {
           sendJson(res, 200, object);
         } else {
           sendJson(res, 200, {
-            kind: "Status",
-            apiVersion: "v1",
+            kind: 'Status',
+            apiVersion: 'v1',
             metadata: {},
-            status: "Success",
+            status: 'Success',
             details: {
               name: object.metadata.name,
               ...(type.group ? { group: type.group } : {}),
@@ -717,13 +715,13 @@ export class ApiServer {
         }
         return;
       }
-      case "deletecollection": {
+      case 'deletecollection': {
         const labelSelector = parseLabelSelector(
-          query.get("labelSelector") ?? undefined
+          query.get('labelSelector') ?? undefined,
         );
         const fieldSelector = parseFieldSelector(
-          query.get("fieldSelector") ?? undefined,
-          supportedFields(resourceKey(type))
+          query.get('fieldSelector') ?? undefined,
+          supportedFields(resourceKey(type)),
         );
         const victims = registry.list(type, namespace, {
           labelSelector,
@@ -734,8 +732,8 @@ export class ApiServer {
             dryRun,
             propagationPolicy:
               (query.get(
-                "propagationPolicy"
-              ) as DeleteOptions["propagationPolicy"]) ?? undefined,
+                'propagationPolicy',
+              ) as DeleteOptions['propagationPolicy']) ?? undefined,
           });
         }
         sendJson(res, 200, {
@@ -756,13 +754,13 @@ export class ApiServer {
     res: http.ServerResponse,
     route: Route,
     verb: string,
-    query: URLSearchParams
+    query: URLSearchParams,
   ) {
     const { type, namespace, name } = route;
     const registry = this.cluster.registry;
     const toScale = (obj: KubeObject) => ({
-      kind: "Scale",
-      apiVersion: "autoscaling/v1",
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
       metadata: {
         name: obj.metadata.name,
         namespace: obj.metadata.namespace,
@@ -775,28 +773,28 @@ export class ApiServer {
         replicas: obj.status?.replicas ?? 0,
         selector: Object.entries(obj.spec?.selector?.matchLabels ?? {})
           .map(([k, v]) => `${k}=${v}`)
-          .join(","),
+          .join(','),
       },
     });
     const live = registry.get(type, namespace, name!);
-    if (verb === "get") {
+    if (verb === 'get') {
       sendJson(res, 200, toScale(live));
       return;
     }
-    if (verb !== "update" && verb !== "patch") throw errors.methodNotAllowed();
+    if (verb !== 'update' && verb !== 'patch') throw errors.methodNotAllowed();
     const contentType = String(
-      req.headers["content-type"] ?? "application/json"
+      req.headers['content-type'] ?? 'application/json',
     );
     const text = await readBody(req);
     let desired: any;
-    if (verb === "update") {
+    if (verb === 'update') {
       desired = parseBody(text, contentType);
     } else {
       const patchType = patchTypeOf(contentType);
       const current = toScale(live);
-      const body = patchType === "apply" ? YAML.parse(text) : JSON.parse(text);
-      if (patchType === "json") desired = applyJsonPatch(current, body);
-      else if (patchType === "strategic") {
+      const body = patchType === 'apply' ? YAML.parse(text) : JSON.parse(text);
+      if (patchType === 'json') desired = applyJsonPatch(current, body);
+      else if (patchType === 'strategic') {
         desired = applyStrategicMergePatch(current, body);
       } else desired = applyMergePatch(current, body);
     }
@@ -804,23 +802,23 @@ export class ApiServer {
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw errors.invalid(type, name!, [
         {
-          field: "spec.replicas",
+          field: 'spec.replicas',
           message: `Invalid value: ${JSON.stringify(
-            replicas
+            replicas,
           )}: must be greater than or equal to 0`,
         },
       ]);
     }
     const sentRv = desired?.metadata?.resourceVersion;
     if (
-      verb === "update" &&
+      verb === 'update' &&
       sentRv &&
       sentRv !== live.metadata.resourceVersion
     ) {
       throw errors.conflict(
         type,
         name!,
-        "the object has been modified; please apply your changes to the latest version and try again"
+        'the object has been modified; please apply your changes to the latest version and try again',
       );
     }
     const body = structuredClone(live);
@@ -828,7 +826,7 @@ export class ApiServer {
     delete body.metadata.resourceVersion;
     const updated = registry.update(type, namespace, name!, body, {
       manager: manager(req, query),
-      dryRun: query.getAll("dryRun").includes("All"),
+      dryRun: query.getAll('dryRun').includes('All'),
     });
     sendJson(res, 200, toScale(updated));
   }
@@ -837,51 +835,51 @@ export class ApiServer {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     route: Route,
-    query: URLSearchParams
+    query: URLSearchParams,
   ) {
     const { type, namespace, name } = route;
     const store = this.cluster.store;
     const labelSelector = parseLabelSelector(
-      query.get("labelSelector") ?? undefined
+      query.get('labelSelector') ?? undefined,
     );
     const fieldSelector = parseFieldSelector(
-      [query.get("fieldSelector"), name ? `metadata.name=${name}` : undefined]
+      [query.get('fieldSelector'), name ? `metadata.name=${name}` : undefined]
         .filter(Boolean)
-        .join(",") || undefined,
-      supportedFields(resourceKey(type))
+        .join(',') || undefined,
+      supportedFields(resourceKey(type)),
     );
     const table = wantsTable(req);
-    const includeObject = query.get("includeObject") ?? undefined;
-    const bookmarks = query.get("allowWatchBookmarks") === "true";
-    const initialEvents = query.get("sendInitialEvents") === "true";
-    const timeoutSeconds = Number(query.get("timeoutSeconds") ?? 0) || 1800;
+    const includeObject = query.get('includeObject') ?? undefined;
+    const bookmarks = query.get('allowWatchBookmarks') === 'true';
+    const initialEvents = query.get('sendInitialEvents') === 'true';
+    const timeoutSeconds = Number(query.get('timeoutSeconds') ?? 0) || 1800;
     const faults = this.cluster.faults;
     const watches = this.watches;
 
     res.writeHead(200, {
-      "Content-Type": "application/json",
-      "Cache-Control": "no-cache, private",
-      "Transfer-Encoding": "chunked",
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
     });
     res.flushHeaders();
     let closed = false;
     const write = (
-      eventType: WatchEventType | "BOOKMARK" | "ERROR",
-      obj: unknown
+      eventType: WatchEventType | 'BOOKMARK' | 'ERROR',
+      obj: unknown,
     ) => {
       if (closed) return;
-      if (faults.watchMode() === "stall" && eventType !== "ERROR") return;
+      if (faults.watchMode() === 'stall' && eventType !== 'ERROR') return;
       const object =
         table &&
-        (eventType === "ADDED" ||
-          eventType === "MODIFIED" ||
-          eventType === "DELETED")
+        (eventType === 'ADDED' ||
+          eventType === 'MODIFIED' ||
+          eventType === 'DELETED')
           ? toTable(type, [obj as KubeObject], {}, includeObject)
           : obj;
       res.write(`${JSON.stringify({ type: eventType, object })}\n`);
     };
     const bookmark = (annotations?: Record<string, string>) =>
-      write("BOOKMARK", {
+      write('BOOKMARK', {
         kind: type.kind,
         apiVersion: apiVersionOf(type),
         metadata: {
@@ -898,19 +896,19 @@ export class ApiServer {
       if (closed) return;
       closed = true;
       cancel?.();
-      timers.forEach((t) => clearTimeout(t));
+      timers.forEach(t => clearTimeout(t));
       watches.delete(entry);
       if (!res.destroyed) res.end();
     }
     entry = {
       expire: () => {
         write(
-          "ERROR",
+          'ERROR',
           errors
             .gone(
-              "too old resource version: the watch was expired by the sandbox operator"
+              'too old resource version: the watch was expired by the sandbox operator',
             )
-            .toStatus()
+            .toStatus(),
         );
         finish();
       },
@@ -919,41 +917,41 @@ export class ApiServer {
         res.destroy();
       },
     };
-    req.on("close", finish);
-    res.on("close", finish);
+    req.on('close', finish);
+    res.on('close', finish);
 
     try {
       const fromRv = initialEvents
         ? undefined
-        : query.get("resourceVersion") ?? undefined;
+        : query.get('resourceVersion') ?? undefined;
       cancel = store.watch(
         {
           resource: type,
           namespace,
-          matches: (obj) =>
+          matches: obj =>
             matchesLabels(labelSelector, obj.metadata.labels) &&
             matchesFields(fieldSelector, obj),
           send: (eventType, obj) => write(eventType, obj),
         },
-        fromRv
+        fromRv,
       );
     } catch (error) {
       if (error instanceof StatusError) {
-        write("ERROR", error.toStatus());
+        write('ERROR', error.toStatus());
         finish();
         return;
       }
       throw error;
     }
     if (initialEvents && bookmarks)
-      bookmark({ "k8s.io/initial-events-end": "true" });
+      bookmark({ 'k8s.io/initial-events-end': 'true' });
     this.watches.add(entry);
     if (bookmarks) {
       timers.push(
-        setInterval(() => bookmark(), this.cluster.options.bookmarkIntervalMs)
+        setInterval(() => bookmark(), this.cluster.options.bookmarkIntervalMs),
       );
     }
     timers.push(setTimeout(finish, timeoutSeconds * 1000));
-    if (faults.watchMode() === "drop") timers.push(setTimeout(entry.drop, 100));
+    if (faults.watchMode() === 'drop') timers.push(setTimeout(entry.drop, 100));
   }
 }

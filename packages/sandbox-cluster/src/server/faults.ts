@@ -17,7 +17,7 @@ export interface FaultSpec {
    * `drop`: open watches are cut now and new ones are cut right after they start;
    * `stall`: watches stay open but deliver nothing (no events, no bookmarks).
    */
-  watches?: { mode: "drop" | "stall"; seconds: number };
+  watches?: { mode: 'drop' | 'stall'; seconds: number };
   /**
    * The next `count` list requests that carry a continue token arrive just after an
    * etcd compaction: they get 410 `Expired`, as a real server answers a paged list
@@ -32,9 +32,9 @@ interface Active<T> {
 }
 
 export class Faults {
-  private errors?: Active<NonNullable<FaultSpec["errors"]>>;
-  private latency?: Active<NonNullable<FaultSpec["latency"]>>;
-  private watches?: Active<NonNullable<FaultSpec["watches"]>>;
+  private errors?: Active<NonNullable<FaultSpec['errors']>>;
+  private latency?: Active<NonNullable<FaultSpec['latency']>>;
+  private watches?: Active<NonNullable<FaultSpec['watches']>>;
   private continuesToExpire = 0;
   private counter = 0;
 
@@ -77,7 +77,7 @@ export class Faults {
   errorFor(
     verb: string,
     resource: string | undefined,
-    now = Date.now()
+    now = Date.now(),
   ): number | undefined {
     const active = this.errors;
     if (!active || now >= active.until) return undefined;
@@ -96,7 +96,7 @@ export class Faults {
     return active && now < active.until ? active.spec.ms : 0;
   }
 
-  watchMode(now = Date.now()): "drop" | "stall" | undefined {
+  watchMode(now = Date.now()): 'drop' | 'stall' | undefined {
     const active = this.watches;
     return active && now < active.until ? active.spec.mode : undefined;
   }
@@ -141,7 +141,7 @@ export class RequestCounters {
   byUserAgent(userAgent: string, verb?: string) {
     let sum = 0;
     for (const [key, count] of this.agents) {
-      const space = key.indexOf(" ");
+      const space = key.indexOf(' ');
       if (key.slice(space + 1) !== userAgent) continue;
       if (!verb || key.slice(0, space) === verb) sum += count;
     }
@@ -151,7 +151,7 @@ export class RequestCounters {
   snapshot() {
     const out: { verb: string; resource: string; count: number }[] = [];
     for (const [key, count] of this.counts) {
-      const [verb, resource] = key.split(" ");
+      const [verb, resource] = key.split(' ');
       out.push({ verb, resource, count });
     }
     return out.sort((a, b) => b.count - a.count);
@@ -160,8 +160,8 @@ export class RequestCounters {
   total(verb?: string, resource?: string) {
     return this.snapshot()
       .filter(
-        (c) =>
-          (!verb || c.verb === verb) && (!resource || c.resource === resource)
+        c =>
+          (!verb || c.verb === verb) && (!resource || c.resource === resource),
       )
       .reduce((sum, c) => sum + c.count, 0);
   }

@@ -1,8 +1,8 @@
-import { KubeConfig } from "@kubernetes/client-node";
-import fetch, { RequestInit, Response } from "node-fetch";
-import { createInterface } from "readline";
-import { Readable } from "stream";
-import { KubeObject, WATCHED_RESOURCES } from "./resources";
+import { KubeConfig } from '@kubernetes/client-node';
+import fetch, { RequestInit, Response } from 'node-fetch';
+import { createInterface } from 'readline';
+import { Readable } from 'stream';
+import { KubeObject, WATCHED_RESOURCES } from './resources';
 
 /** An error answer from a Kubernetes API server, with its `Status` reason. */
 export class KubeApiError extends Error {
@@ -11,7 +11,7 @@ export class KubeApiError extends Error {
 
   constructor(statusCode: number, message: string, reason?: string) {
     super(message);
-    this.name = "KubeApiError";
+    this.name = 'KubeApiError';
     this.statusCode = statusCode;
     this.reason = reason;
   }
@@ -24,7 +24,7 @@ export function isGone(error: unknown): boolean {
 
 /** One line of a watch stream. */
 export interface WatchEvent {
-  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: KubeObject & { code?: number; message?: string; reason?: string };
 }
 
@@ -42,32 +42,32 @@ const WRITABLE_KINDS: Record<
   { basePath: string; plural: string; namespaced: boolean }
 > = {
   ...Object.fromEntries(
-    WATCHED_RESOURCES.map((r) => [
+    WATCHED_RESOURCES.map(r => [
       r.kind,
       { basePath: r.basePath, plural: r.name, namespaced: r.namespaced },
-    ])
+    ]),
   ),
-  Namespace: { basePath: "/api/v1", plural: "namespaces", namespaced: false },
-  Secret: { basePath: "/api/v1", plural: "secrets", namespaced: true },
-  Job: { basePath: "/apis/batch/v1", plural: "jobs", namespaced: true },
+  Namespace: { basePath: '/api/v1', plural: 'namespaces', namespaced: false },
+  Secret: { basePath: '/api/v1', plural: 'secrets', namespaced: true },
+  Job: { basePath: '/apis/batch/v1', plural: 'jobs', namespaced: true },
   Ingress: {
-    basePath: "/apis/networking.k8s.io/v1",
-    plural: "ingresses",
+    basePath: '/apis/networking.k8s.io/v1',
+    plural: 'ingresses',
     namespaced: true,
   },
 };
 
 /** TLS verification failures, by the code Node gives them, and what to do about each. */
 const TLS_PROBLEMS: Record<string, string> = {
-  SELF_SIGNED_CERT_IN_CHAIN: "is signed by an authority K2 does not trust",
-  DEPTH_ZERO_SELF_SIGNED_CERT: "is self-signed and K2 does not trust it",
+  SELF_SIGNED_CERT_IN_CHAIN: 'is signed by an authority K2 does not trust',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'is self-signed and K2 does not trust it',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    "is signed by an authority K2 does not trust",
+    'is signed by an authority K2 does not trust',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    "is signed by an authority K2 does not trust",
-  CERT_HAS_EXPIRED: "has expired",
-  CERT_NOT_YET_VALID: "is not valid yet",
-  ERR_TLS_CERT_ALTNAME_INVALID: "does not name the host of the url",
+    'is signed by an authority K2 does not trust',
+  CERT_HAS_EXPIRED: 'has expired',
+  CERT_NOT_YET_VALID: 'is not valid yet',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'does not name the host of the url',
 };
 
 /** A real API server's RBAC refusal: `User "..." cannot patch resource "deployments" ...`. */
@@ -88,7 +88,7 @@ export class ClusterClient {
   readonly #requestTimeoutMs: number;
   readonly #cluster: { name: string; configKey: string };
   /** One agent per cluster, so requests reuse connections. */
-  #agent?: RequestInit["agent"];
+  #agent?: RequestInit['agent'];
 
   constructor(
     kc: KubeConfig,
@@ -96,10 +96,10 @@ export class ClusterClient {
       requestTimeoutMs: number;
       /** The cluster's name and the config key that declares it, for messages. */
       cluster: { name: string; configKey: string };
-    }
+    },
   ) {
     this.#kc = kc;
-    this.#server = kc.getCurrentCluster()!.server.replace(/\/+$/, "");
+    this.#server = kc.getCurrentCluster()!.server.replace(/\/+$/, '');
     this.#requestTimeoutMs = options.requestTimeoutMs;
     this.#cluster = options.cluster;
   }
@@ -116,7 +116,7 @@ export class ClusterClient {
     path: string,
     query: Record<string, string | undefined>,
     init: RequestInit & { timeoutMs?: number },
-    read: (response: Response) => Promise<T>
+    read: (response: Response) => Promise<T>,
   ): Promise<T> {
     const url = new URL(this.#server + path);
     for (const [key, value] of Object.entries(query)) {
@@ -128,13 +128,13 @@ export class ClusterClient {
     new Headers(options.headers as unknown as HeadersInit).forEach(
       (value, key) => {
         headers[key] = value;
-      }
+      },
     );
     Object.assign(headers, init.headers);
     const timeoutMs = init.timeoutMs ?? this.#requestTimeoutMs;
     const request = {
       ...init,
-      agent: (this.#agent ??= options.agent as RequestInit["agent"]),
+      agent: (this.#agent ??= options.agent as RequestInit['agent']),
       headers,
     };
     if (timeoutMs === 0) {
@@ -151,17 +151,17 @@ export class ClusterClient {
       if (init.signal) signals.push(init.signal as AbortSignal);
       const response = await fetch(url.toString(), {
         ...request,
-        signal: AbortSignal.any(signals) as RequestInit["signal"],
+        signal: AbortSignal.any(signals) as RequestInit['signal'],
       });
       return await read(response);
     } catch (error) {
       if (controller.signal.aborted && !init.signal?.aborted) {
         throw new Error(
           `cluster '${this.#cluster.name}': ${
-            init.method ?? "GET"
+            init.method ?? 'GET'
           } ${path} timed out after ${timeoutMs} ms; the API server at ${
             this.#server
-          } did not answer within k2.clusterAccess.requestTimeout`
+          } did not answer within k2.clusterAccess.requestTimeout`,
         );
       }
       throw this.#connectionError(error);
@@ -179,14 +179,14 @@ export class ClusterClient {
       return new Error(
         `cluster '${name}': the TLS certificate of the API server at ${
           this.#server
-        } ${tls} (${code}); set caData or caFile of ${configKey} to the certificate authority that signed it, or fix the certificate`
+        } ${tls} (${code}); set caData or caFile of ${configKey} to the certificate authority that signed it, or fix the certificate`,
       );
     }
-    if (code === "ECONNREFUSED" || code === "ENOTFOUND") {
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') {
       return new Error(
         `cluster '${name}': cannot connect to the API server at ${
           this.#server
-        } (${code}); check url of ${configKey}`
+        } (${code}); check url of ${configKey}`,
       );
     }
     return error;
@@ -203,7 +203,7 @@ export class ClusterClient {
       // not a Status object
     }
     const { name, configKey } = this.#cluster;
-    let fix = "";
+    let fix = '';
     if (response.status === 401) {
       fix = `; cluster '${name}' does not accept K2's service account token: set a valid serviceAccountToken of ${configKey}`;
     } else if (response.status === 403 && RBAC_REFUSAL.test(message)) {
@@ -212,7 +212,7 @@ export class ClusterClient {
     throw new KubeApiError(
       response.status,
       `${what}: ${response.status} ${message}${fix}`,
-      reason
+      reason,
     );
   }
 
@@ -221,7 +221,7 @@ export class ClusterClient {
     path: string,
     query: { limit?: number; continue?: string; labelSelector?: string },
     signal?: AbortSignal,
-    userAgent?: string
+    userAgent?: string,
   ): Promise<ListPage> {
     const body = await this.#request(
       path,
@@ -231,14 +231,14 @@ export class ClusterClient {
         labelSelector: query.labelSelector,
       },
       {
-        method: "GET",
+        method: 'GET',
         headers: {
-          Accept: "application/json",
-          ...(userAgent ? { "User-Agent": userAgent } : {}),
+          Accept: 'application/json',
+          ...(userAgent ? { 'User-Agent': userAgent } : {}),
         },
-        signal: signal as RequestInit["signal"],
+        signal: signal as RequestInit['signal'],
       },
-      async (response) => {
+      async response => {
         if (!response.ok) await this.#fail(response, `list ${path}`);
         return (await response.json()) as {
           items?: KubeObject[];
@@ -248,11 +248,11 @@ export class ClusterClient {
             remainingItemCount?: number;
           };
         };
-      }
+      },
     );
     return {
       items: body.items ?? [],
-      resourceVersion: body.metadata?.resourceVersion ?? "",
+      resourceVersion: body.metadata?.resourceVersion ?? '',
       continue: body.metadata?.continue || undefined,
       remainingItemCount: body.metadata?.remainingItemCount,
     };
@@ -274,27 +274,27 @@ export class ClusterClient {
       onOpen(): void;
       onEvent(event: WatchEvent): void;
       signal: AbortSignal;
-    }
+    },
   ): Promise<void> {
     const response = await this.#request(
       path,
       {
-        watch: "true",
-        allowWatchBookmarks: "true",
+        watch: 'true',
+        allowWatchBookmarks: 'true',
         resourceVersion: query.resourceVersion,
         timeoutSeconds: String(query.timeoutSeconds),
         labelSelector: query.labelSelector,
       },
       {
-        method: "GET",
-        headers: { Accept: "application/json" },
-        signal: handlers.signal as RequestInit["signal"],
+        method: 'GET',
+        headers: { Accept: 'application/json' },
+        signal: handlers.signal as RequestInit['signal'],
         timeoutMs: 0,
       },
-      async (res) => {
+      async res => {
         if (!res.ok) await this.#fail(res, `watch ${path}`);
         return res;
-      }
+      },
     );
     handlers.onOpen();
     const body = response.body;
@@ -307,10 +307,10 @@ export class ClusterClient {
         lines.close();
         reject(error);
       };
-      body.on("error", fail);
+      body.on('error', fail);
       // readline re-emits its input's errors.
-      lines.on("error", fail);
-      lines.on("line", (line) => {
+      lines.on('error', fail);
+      lines.on('line', line => {
         if (failed || !line) return;
         let event: WatchEvent;
         try {
@@ -325,7 +325,7 @@ export class ClusterClient {
           fail(error as Error);
         }
       });
-      lines.on("close", () => {
+      lines.on('close', () => {
         if (!failed) resolve();
       });
     });
@@ -343,31 +343,31 @@ export class ClusterClient {
       force?: boolean;
       dryRun?: boolean;
       timeoutMs?: number;
-    }
+    },
   ): Promise<KubeObject> {
-    const kind = object.kind ?? "";
+    const kind = object.kind ?? '';
     const { name } = object.metadata;
     const path = objectPath(object);
     return this.#request(
       path,
       {
         fieldManager: options.fieldManager,
-        force: options.force ? "true" : undefined,
-        dryRun: options.dryRun ? "All" : undefined,
+        force: options.force ? 'true' : undefined,
+        dryRun: options.dryRun ? 'All' : undefined,
       },
       {
-        method: "PATCH",
+        method: 'PATCH',
         headers: {
-          "Content-Type": "application/apply-patch+yaml",
-          Accept: "application/json",
+          'Content-Type': 'application/apply-patch+yaml',
+          Accept: 'application/json',
         },
         body: JSON.stringify(object),
         timeoutMs: options.timeoutMs,
       },
-      async (response) => {
+      async response => {
         if (!response.ok) await this.#fail(response, `apply ${kind} ${name}`);
         return (await response.json()) as KubeObject;
-      }
+      },
     );
   }
 
@@ -377,32 +377,32 @@ export class ClusterClient {
    */
   async delete(
     object: KubeObject,
-    options: { gracePeriodSeconds?: number; timeoutMs?: number } = {}
+    options: { gracePeriodSeconds?: number; timeoutMs?: number } = {},
   ): Promise<void> {
     const { kind, metadata } = object;
     return this.#request(
       objectPath(object),
       {},
       {
-        method: "DELETE",
+        method: 'DELETE',
         headers: {
-          "Content-Type": "application/json",
-          Accept: "application/json",
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
         },
         body: JSON.stringify({
-          kind: "DeleteOptions",
-          apiVersion: "v1",
-          propagationPolicy: "Background",
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: 'Background',
           gracePeriodSeconds: options.gracePeriodSeconds,
         }),
         timeoutMs: options.timeoutMs,
       },
-      async (response) => {
+      async response => {
         if (response.status === 404) return;
         if (!response.ok) {
           await this.#fail(response, `delete ${kind} ${metadata.name}`);
         }
-      }
+      },
     );
   }
 
@@ -411,11 +411,11 @@ export class ClusterClient {
     return this.#request(
       path,
       query ?? {},
-      { method: "GET", headers: { Accept: "application/json" } },
-      async (response) => {
+      { method: 'GET', headers: { Accept: 'application/json' } },
+      async response => {
         if (!response.ok) await this.#fail(response, `get ${path}`);
         return (await response.json()) as T;
-      }
+      },
     );
   }
 
@@ -424,11 +424,11 @@ export class ClusterClient {
     return this.#request(
       path,
       query ?? {},
-      { method: "GET", headers: { Accept: "text/plain" } },
-      async (response) => {
+      { method: 'GET', headers: { Accept: 'text/plain' } },
+      async response => {
         if (!response.ok) await this.#fail(response, `get ${path}`);
         return response.text();
-      }
+      },
     );
   }
 
@@ -440,28 +440,28 @@ export class ClusterClient {
   async stream(
     path: string,
     query: Record<string, string | undefined>,
-    signal: AbortSignal
+    signal: AbortSignal,
   ): Promise<Readable> {
     return this.#request(
       path,
       query,
       {
-        method: "GET",
-        headers: { Accept: "text/plain, */*" },
-        signal: signal as RequestInit["signal"],
+        method: 'GET',
+        headers: { Accept: 'text/plain, */*' },
+        signal: signal as RequestInit['signal'],
         timeoutMs: 0,
       },
-      async (response) => {
+      async response => {
         if (!response.ok) await this.#fail(response, `get ${path}`);
         return response.body as Readable;
-      }
+      },
     );
   }
 }
 
 /** The API path of an object of a kind K2 writes. */
 function objectPath(object: KubeObject): string {
-  const kind = object.kind ?? "";
+  const kind = object.kind ?? '';
   const target = WRITABLE_KINDS[kind];
   if (!target) throw new Error(`K2 does not write objects of kind '${kind}'`);
   const { namespace, name } = object.metadata;
@@ -469,6 +469,6 @@ function objectPath(object: KubeObject): string {
     throw new Error(`${kind} '${name}' needs a namespace`);
   }
   return `${target.basePath}${
-    target.namespaced ? `/namespaces/${encodeURIComponent(namespace!)}` : ""
+    target.namespaced ? `/namespaces/${encodeURIComponent(namespace!)}` : ''
   }/${target.plural}/${encodeURIComponent(name)}`;
 }

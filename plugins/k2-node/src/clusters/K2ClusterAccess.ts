@@ -1,32 +1,32 @@
-import { LoggerService } from "@backstage/backend-plugin-api";
-import { Config, readDurationFromConfig } from "@backstage/config";
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config, readDurationFromConfig } from '@backstage/config';
 import {
   ConflictError,
   ForwardedError,
   InputError,
   NotAllowedError,
   NotFoundError,
-} from "@backstage/errors";
+} from '@backstage/errors';
 import {
   K2_FIELD_MANAGER,
   K2ClusterHealth,
   K2ConfigError,
   K2EnvironmentModel,
-} from "@internal/plugin-k2-common";
-import { durationToMilliseconds } from "@backstage/types";
-import { ClusterCache, ClusterChange } from "./ClusterCache";
-import { ClusterClient, KubeApiError } from "./ClusterClient";
-import { K2Cluster, K2ClusterRegistry } from "./K2ClusterRegistry";
-import { DEFAULT_WATCH_TIMING, WatchTiming } from "./Reflector";
-import { KubeObject } from "./resources";
-import { Readable } from "stream";
+} from '@internal/plugin-k2-common';
+import { durationToMilliseconds } from '@backstage/types';
+import { ClusterCache, ClusterChange } from './ClusterCache';
+import { ClusterClient, KubeApiError } from './ClusterClient';
+import { K2Cluster, K2ClusterRegistry } from './K2ClusterRegistry';
+import { DEFAULT_WATCH_TIMING, WatchTiming } from './Reflector';
+import { KubeObject } from './resources';
+import { Readable } from 'stream';
 
 /**
  * Reads `k2.clusterAccess`; every key is optional. `consistencyCheck.interval` bounds
  * how long the caches may hold lost watch events unnoticed (see `Reflector`).
  */
 export function readWatchTiming(config: Config): WatchTiming {
-  const access = config.getOptionalConfig("k2.clusterAccess");
+  const access = config.getOptionalConfig('k2.clusterAccess');
   if (!access) return DEFAULT_WATCH_TIMING;
   const ms = (key: string, fallback: number) =>
     access.has(key)
@@ -34,37 +34,37 @@ export function readWatchTiming(config: Config): WatchTiming {
       : fallback;
   const timing: WatchTiming = {
     silentWatchTimeoutMs: ms(
-      "silentWatchTimeout",
-      DEFAULT_WATCH_TIMING.silentWatchTimeoutMs
+      'silentWatchTimeout',
+      DEFAULT_WATCH_TIMING.silentWatchTimeoutMs,
     ),
     watchSessionSeconds:
-      ms("watchSession", DEFAULT_WATCH_TIMING.watchSessionSeconds * 1000) /
+      ms('watchSession', DEFAULT_WATCH_TIMING.watchSessionSeconds * 1000) /
       1000,
     backoffInitialMs: ms(
-      "backoff.initial",
-      DEFAULT_WATCH_TIMING.backoffInitialMs
+      'backoff.initial',
+      DEFAULT_WATCH_TIMING.backoffInitialMs,
     ),
-    backoffMaxMs: ms("backoff.max", DEFAULT_WATCH_TIMING.backoffMaxMs),
+    backoffMaxMs: ms('backoff.max', DEFAULT_WATCH_TIMING.backoffMaxMs),
     pageSize:
-      access.getOptionalNumber("pageSize") ?? DEFAULT_WATCH_TIMING.pageSize,
+      access.getOptionalNumber('pageSize') ?? DEFAULT_WATCH_TIMING.pageSize,
     requestTimeoutMs: ms(
-      "requestTimeout",
-      DEFAULT_WATCH_TIMING.requestTimeoutMs
+      'requestTimeout',
+      DEFAULT_WATCH_TIMING.requestTimeoutMs,
     ),
     consistencyCheckIntervalMs: ms(
-      "consistencyCheck.interval",
-      DEFAULT_WATCH_TIMING.consistencyCheckIntervalMs
+      'consistencyCheck.interval',
+      DEFAULT_WATCH_TIMING.consistencyCheckIntervalMs,
     ),
   };
   for (const [key, value] of Object.entries(timing)) {
     if (!(value > 0)) {
-      throw new K2ConfigError(`k2.clusterAccess.${key}`, "must be positive");
+      throw new K2ConfigError(`k2.clusterAccess.${key}`, 'must be positive');
     }
   }
   if (timing.backoffMaxMs < timing.backoffInitialMs) {
     throw new K2ConfigError(
-      "k2.clusterAccess.backoff.max",
-      "must not be shorter than backoff.initial"
+      'k2.clusterAccess.backoff.max',
+      'must not be shorter than backoff.initial',
     );
   }
   return timing;
@@ -101,7 +101,7 @@ export class K2ClusterAccess {
     for (const cluster of options.registry.list()) {
       const client = new ClusterClient(
         options.registry.createKubeConfig(cluster.name),
-        { requestTimeoutMs: timing.requestTimeoutMs, cluster }
+        { requestTimeoutMs: timing.requestTimeoutMs, cluster },
       );
       this.#caches.set(
         cluster.name,
@@ -109,8 +109,8 @@ export class K2ClusterAccess {
           name: cluster.name,
           client,
           timing,
-          logger: options.logger.child({ component: "k2-watch-cache" }),
-        })
+          logger: options.logger.child({ component: 'k2-watch-cache' }),
+        }),
       );
     }
   }
@@ -123,7 +123,7 @@ export class K2ClusterAccess {
   }
 
   async stop() {
-    await Promise.all([...this.#caches.values()].map((c) => c.stop()));
+    await Promise.all([...this.#caches.values()].map(c => c.stop()));
   }
 
   listClusters(): K2Cluster[] {
@@ -138,19 +138,19 @@ export class K2ClusterAccess {
   }
 
   health(): K2ClusterHealth[] {
-    return [...this.#caches.values()].map((c) => c.health());
+    return [...this.#caches.values()].map(c => c.health());
   }
 
   /** Listen to changes in every cluster; returns a function that stops listening. */
   subscribe(listener: (change: ClusterChange) => void): () => void {
-    const stops = [...this.#caches.values()].map((c) => c.subscribe(listener));
-    return () => stops.forEach((stop) => stop());
+    const stops = [...this.#caches.values()].map(c => c.subscribe(listener));
+    return () => stops.forEach(stop => stop());
   }
 
   /** Resolves once every cluster has listed everything (tests and benchmarks). */
   async waitForSync(timeoutMs: number): Promise<void> {
     await Promise.all(
-      [...this.#caches.values()].map((c) => c.waitForSync(timeoutMs))
+      [...this.#caches.values()].map(c => c.waitForSync(timeoutMs)),
     );
   }
 
@@ -166,7 +166,7 @@ export class K2ClusterAccess {
   async apply(
     cluster: string,
     object: KubeObject,
-    options: { force?: boolean; dryRun?: boolean; timeoutMs?: number } = {}
+    options: { force?: boolean; dryRun?: boolean; timeoutMs?: number } = {},
   ): Promise<KubeObject> {
     const { client } = this.cache(cluster);
     try {
@@ -175,7 +175,7 @@ export class K2ClusterAccess {
         ...options,
       });
     } catch (error) {
-      throw mapApiError(error, cluster, object, "apply");
+      throw mapApiError(error, cluster, object, 'apply');
     }
   }
 
@@ -188,12 +188,12 @@ export class K2ClusterAccess {
   async delete(
     cluster: string,
     object: KubeObject,
-    options: { gracePeriodSeconds?: number; timeoutMs?: number } = {}
+    options: { gracePeriodSeconds?: number; timeoutMs?: number } = {},
   ): Promise<void> {
     try {
       await this.cache(cluster).client.delete(object, options);
     } catch (error) {
-      throw mapApiError(error, cluster, object, "delete");
+      throw mapApiError(error, cluster, object, 'delete');
     }
   }
 
@@ -204,7 +204,7 @@ export class K2ClusterAccess {
   async get<T>(
     cluster: string,
     path: string,
-    query?: Record<string, string>
+    query?: Record<string, string>,
   ): Promise<T> {
     return this.cache(cluster).client.get<T>(path, query);
   }
@@ -213,7 +213,7 @@ export class K2ClusterAccess {
   async getText(
     cluster: string,
     path: string,
-    query?: Record<string, string>
+    query?: Record<string, string>,
   ): Promise<string> {
     return this.cache(cluster).client.getText(path, query);
   }
@@ -236,12 +236,12 @@ export class K2ClusterAccess {
       timestamps?: boolean;
       limitBytes?: number;
     },
-    signal: AbortSignal
+    signal: AbortSignal,
   ): Promise<Readable> {
     const path = `/api/v1/namespaces/${encodeURIComponent(
-      pod.namespace
+      pod.namespace,
     )}/pods/${encodeURIComponent(pod.name)}/log`;
-    const flag = (value?: boolean) => (value ? "true" : undefined);
+    const flag = (value?: boolean) => (value ? 'true' : undefined);
     try {
       return await this.cache(cluster).client.stream(
         path,
@@ -253,14 +253,14 @@ export class K2ClusterAccess {
           timestamps: flag(options.timestamps),
           limitBytes: options.limitBytes?.toString(),
         },
-        signal
+        signal,
       );
     } catch (error) {
-      const object = { kind: "Pod", metadata: pod };
+      const object = { kind: 'Pod', metadata: pod };
       if (error instanceof KubeApiError && error.statusCode === 404) {
         throw new NotFoundError(`${error.message} in cluster '${cluster}'`);
       }
-      throw mapApiError(error, cluster, object, "read the logs of");
+      throw mapApiError(error, cluster, object, 'read the logs of');
     }
   }
 }
@@ -269,9 +269,9 @@ function mapApiError(
   error: unknown,
   cluster: string,
   object: KubeObject,
-  verb: string
+  verb: string,
 ): Error {
-  const where = `${object.kind} ${object.metadata.namespace ?? ""}/${
+  const where = `${object.kind} ${object.metadata.namespace ?? ''}/${
     object.metadata.name
   } in cluster '${cluster}'`;
   if (error instanceof KubeApiError) {
