@@ -13,6 +13,13 @@ export interface Config {
        * it to `expired`. Default 72 hours.
        */
       approvalTimeout?: HumanDuration | string;
+      /**
+       * How long the release driver waits for one apply or delete in a cluster before it
+       * counts as failed (and is retried within applyRetryTimeout). A cluster that
+       * answers nothing then holds only the releases that touch it, for this long per
+       * step. Default 10 s.
+       */
+      clusterCallTimeout?: HumanDuration | string;
     };
     instances?: {
       /**

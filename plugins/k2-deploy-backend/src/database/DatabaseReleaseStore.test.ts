@@ -65,6 +65,19 @@ describe.each(databases.eachSupportedId())(
       expect(await knex.schema.hasColumn('k2_releases', 'waiting_target')).toBe(
         true,
       );
+      expect(await knex.schema.hasColumn('k2_releases', 'follow_ups')).toBe(
+        true,
+      );
+      await knex.migrate.down({ directory: MIGRATIONS });
+      expect(await knex.schema.hasColumn('k2_releases', 'follow_ups')).toBe(
+        false,
+      );
+      expect(await knex.schema.hasColumn('k2_releases', 'follow_ups_due')).toBe(
+        false,
+      );
+      expect(await knex.schema.hasColumn('k2_releases', 'waiting_target')).toBe(
+        true,
+      );
       await knex.migrate.down({ directory: MIGRATIONS });
       expect(await knex.schema.hasColumn('k2_releases', 'waiting_target')).toBe(
         false,
@@ -150,9 +163,12 @@ describe.each(databases.eachSupportedId())(
         'pending-approval',
       );
 
-      // Down one step: the older schema holds only one, so the waiting release is
-      // withdrawn (as rejected) and the one in flight keeps the target.
-      await knex.migrate.down({ directory: MIGRATIONS });
+      // Down to before waiting releases: the older schema holds only one, so the
+      // waiting release is withdrawn (as rejected) and the one in flight keeps the target.
+      await knex.migrate.down({
+        directory: MIGRATIONS,
+        name: '20261126_waiting_releases.js',
+      });
       const rows = await knex('k2_releases')
         .select('id', 'status', 'active_target')
         .orderBy('number');
@@ -186,6 +202,71 @@ describe.each(databases.eachSupportedId())(
         (await store.getActive('component:default/payment-gateway', 'prod'))
           ?.id,
       ).toBe(waiting.created.id);
+    });
+
+    it('keeps follow-ups with the transition that owes them until they are settled; one claimant at a time', async () => {
+      const store = await createStore();
+      const r = await store.create(release({ environment: 'prod' }));
+      if (!('created' in r)) throw new Error('not created');
+      const { id } = r.created;
+      expect(r.created.followUps).toBeUndefined();
+      const failed = await store.transition(id, 'applying', {
+        status: 'failed',
+        reason: 'Crash loop',
+        finishedAt: new Date(),
+        followUps: ['rollback', 'activity'],
+      });
+      expect(failed?.followUps).toEqual(['rollback', 'activity']);
+      expect((await store.listActive()).map(a => a.id)).not.toContain(id);
+      const now = new Date(Date.now() + 1000);
+      expect((await store.listFollowUpsDue(now)).map(d => d.id)).toEqual([id]);
+
+      // Two drivers claim at once: one gets them, and they are no longer due.
+      const lease = new Date(now.getTime() + 60_000);
+      const claims = await Promise.all([
+        store.claimFollowUps(id, now, lease),
+        store.claimFollowUps(id, now, lease),
+      ]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await store.listFollowUpsDue(now)).toEqual([]);
+
+      // The rollback went through, the entry did not: it is due again at retryAt.
+      const retryAt = new Date(now.getTime() + 5000);
+      await store.settleFollowUps(id, ['activity'], retryAt);
+      expect(await store.listFollowUpsDue(now)).toEqual([]);
+      const due = await store.listFollowUpsDue(retryAt);
+      expect(due.map(d => [d.id, d.followUps, d.followUpsDue])).toEqual([
+        [id, ['activity'], retryAt.toISOString()],
+      ]);
+      expect(await store.claimFollowUps(id, retryAt, lease)).toBeDefined();
+      await store.settleFollowUps(id, [], retryAt);
+      expect((await store.get(id))?.followUps).toBeUndefined();
+      expect(await store.listFollowUpsDue(lease)).toEqual([]);
+      expect(await store.claimFollowUps(id, lease, lease)).toBeUndefined();
+    });
+
+    it('finds the newest release that went in flight, passing over ones that only waited', async () => {
+      const store = await createStore();
+      const service = 'component:default/payment-gateway';
+      expect(await store.getLatestDispatched(service, 'prod')).toBeUndefined();
+      const first = await store.create(release({ environment: 'prod' }));
+      if (!('created' in first)) throw new Error('not created');
+      await store.transition(first.created.id, 'applying', {
+        status: 'timed-out',
+      });
+      const waiting = await store.create(
+        release({ environment: 'prod', status: 'pending-approval' }),
+      );
+      if (!('created' in waiting)) throw new Error('not created');
+      expect((await store.getLatestDispatched(service, 'prod'))?.id).toBe(
+        first.created.id,
+      );
+      const second = await store.create(release({ environment: 'prod' }));
+      if (!('created' in second)) throw new Error('not created');
+      expect((await store.getLatestDispatched(service, 'prod'))?.id).toBe(
+        second.created.id,
+      );
+      expect(await store.getLatestDispatched(service, 'test')).toBeUndefined();
     });
 
     it('moves a release only from the state the caller saw (compare and set)', async () => {

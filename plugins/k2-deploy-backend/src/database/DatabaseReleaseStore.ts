@@ -10,6 +10,7 @@ import { iso, migrate, PluginDatabase } from './migrations';
 import {
   HistoryQuery,
   NewRelease,
+  ReleaseFollowUp,
   ReleasePatch,
   ReleaseStore,
   StoredRelease,
@@ -37,7 +38,18 @@ type ReleaseRow = {
   started_at: Date | string | null;
   finished_at: Date | string | null;
   progress: string;
+  follow_ups: string | null;
+  follow_ups_due: Date | string | null;
 };
+
+/** Statuses of releases that went in flight: applying, rolling out, or finished from there. */
+const DISPATCHED_STATUSES: K2ReleaseStatus[] = [
+  'applying',
+  'rolling-out',
+  'succeeded',
+  'failed',
+  'timed-out',
+];
 
 function toRelease(row: ReleaseRow): StoredRelease {
   return {
@@ -62,6 +74,8 @@ function toRelease(row: ReleaseRow): StoredRelease {
     // SQLite keeps booleans as 0 and 1.
     replicasRequested:
       row.replicas_requested === null ? undefined : !!row.replicas_requested,
+    followUps: row.follow_ups ? JSON.parse(row.follow_ups) : undefined,
+    followUpsDue: iso(row.follow_ups_due),
   };
 }
 
@@ -142,6 +156,8 @@ export class DatabaseReleaseStore implements ReleaseStore {
             started_at: null,
             finished_at: null,
             progress: '[]',
+            follow_ups: null,
+            follow_ups_due: null,
           };
           await tx('k2_releases').insert(row);
         });
@@ -187,6 +203,10 @@ export class DatabaseReleaseStore implements ReleaseStore {
     if (patch.startedAt) update.started_at = patch.startedAt.toISOString();
     if (patch.finishedAt) update.finished_at = patch.finishedAt.toISOString();
     if (patch.progress) update.progress = JSON.stringify(patch.progress);
+    if (patch.followUps?.length) {
+      update.follow_ups = JSON.stringify(patch.followUps);
+      update.follow_ups_due = new Date().toISOString();
+    }
     let count: number;
     try {
       count = await this.knex('k2_releases')
@@ -212,6 +232,57 @@ export class DatabaseReleaseStore implements ReleaseStore {
       .andWhere('created_at', '<', createdBefore.toISOString())
       .orderBy('created_at', 'asc');
     return rows.map(toRelease);
+  }
+
+  async listFollowUpsDue(now: Date): Promise<StoredRelease[]> {
+    const rows = await this.knex<ReleaseRow>('k2_releases')
+      .whereNotNull('follow_ups')
+      .andWhere('follow_ups_due', '<=', now.toISOString())
+      .orderBy('follow_ups_due', 'asc');
+    return rows.map(toRelease);
+  }
+
+  async claimFollowUps(
+    id: string,
+    now: Date,
+    until: Date,
+  ): Promise<StoredRelease | undefined> {
+    // One statement: of two drivers claiming at once, only one finds them still due.
+    const count = await this.knex('k2_releases')
+      .where({ id })
+      .whereNotNull('follow_ups')
+      .andWhere('follow_ups_due', '<=', now.toISOString())
+      .update({ follow_ups_due: until.toISOString() });
+    return count === 1 ? this.get(id) : undefined;
+  }
+
+  async settleFollowUps(
+    id: string,
+    remaining: ReleaseFollowUp[],
+    retryAt: Date,
+  ): Promise<void> {
+    await this.knex('k2_releases')
+      .where({ id })
+      .update(
+        remaining.length
+          ? {
+              follow_ups: JSON.stringify(remaining),
+              follow_ups_due: retryAt.toISOString(),
+            }
+          : { follow_ups: null, follow_ups_due: null },
+      );
+  }
+
+  async getLatestDispatched(
+    service: string,
+    environment: string,
+  ): Promise<StoredRelease | undefined> {
+    const row = await this.knex<ReleaseRow>('k2_releases')
+      .where({ service_ref: service, environment })
+      .whereIn('status', DISPATCHED_STATUSES)
+      .orderBy('number', 'desc')
+      .first();
+    return row && toRelease(row);
   }
 
   async getActive(

@@ -19,6 +19,14 @@ export interface StoredClusterProgress extends K2ReleaseClusterProgress {
   generation?: number;
 }
 
+/**
+ * A step the release driver owes a release after its last transition:
+ * - `activity`: the activity log entry of that transition;
+ * - `rollback`: the automatic rollback of a release that failed or timed out;
+ * - `discard-secrets`: deleting the secret values staged for a release that expired.
+ */
+export type ReleaseFollowUp = 'activity' | 'rollback' | 'discard-secrets';
+
 /** A release as stored: the API view plus the engine's bookkeeping. */
 export interface StoredRelease extends Omit<K2Release, 'progress'> {
   template: ReleaseTemplate;
@@ -28,6 +36,10 @@ export interface StoredRelease extends Omit<K2Release, 'progress'> {
    * count when it is approved. Undefined for releases stored before this was kept.
    */
   replicasRequested?: boolean;
+  /** Steps still owed after the last transition; absent when none are. */
+  followUps?: ReleaseFollowUp[];
+  /** When the follow-ups may next be tried (ISO 8601). */
+  followUpsDue?: string;
 }
 
 export interface NewRelease {
@@ -60,6 +72,11 @@ export interface ReleasePatch {
   progress?: StoredClusterProgress[];
   /** A waiting release brought up to date with what runs when it is approved. */
   spec?: K2ReleaseSpec;
+  /**
+   * Steps owed once this transition is made, recorded in the same update (so they are
+   * never lost between the transition and their doing) and due at once.
+   */
+  followUps?: ReleaseFollowUp[];
 }
 
 export interface HistoryQuery {
@@ -103,6 +120,35 @@ export interface ReleaseStore {
   ): Promise<StoredRelease | undefined>;
   /** Releases waiting for approval created before the given time, oldest first. */
   listWaiting(createdBefore: Date): Promise<StoredRelease[]>;
+  /** Releases with follow-ups due at `now` (not claimed by a driver), oldest first. */
+  listFollowUpsDue(now: Date): Promise<StoredRelease[]>;
+  /**
+   * Claims a release's due follow-ups until `until` (compare and set on their due
+   * time): returns the release when this caller got them, undefined when none are due
+   * or another driver claimed them first.
+   */
+  claimFollowUps(
+    id: string,
+    now: Date,
+    until: Date,
+  ): Promise<StoredRelease | undefined>;
+  /**
+   * Records what remains of a release's follow-ups after an attempt: none clears them;
+   * otherwise they are due again at `retryAt`.
+   */
+  settleFollowUps(
+    id: string,
+    remaining: ReleaseFollowUp[],
+    retryAt: Date,
+  ): Promise<void>;
+  /**
+   * The target's newest release that went in flight (applying, rolling out, or
+   * finished from there), so not one that only waited for approval.
+   */
+  getLatestDispatched(
+    service: string,
+    environment: string,
+  ): Promise<StoredRelease | undefined>;
   /** The target's newest release that succeeded. */
   getCurrent(
     service: string,

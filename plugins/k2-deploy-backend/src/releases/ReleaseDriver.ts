@@ -2,8 +2,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
-import { InputError, isError } from '@backstage/errors';
+import { InputError, isError, ResponseError } from '@backstage/errors';
 import {
+  K2NewActivity,
   K2ReleaseStatus,
   LABEL_MANAGED_BY,
   MANAGED_BY_K2,
@@ -15,6 +16,7 @@ import {
   KubeObject,
 } from '@internal/plugin-k2-node';
 import {
+  ReleaseFollowUp,
   ReleaseStore,
   StoredClusterProgress,
   StoredRelease,
@@ -30,6 +32,18 @@ export const DEFAULT_APPLY_RETRY_MS = 60_000;
 /** How long a release waits for approval before it expires. */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 72 * 3600_000;
 
+/** How long one apply or delete of the driver may take before it counts as failed. */
+export const DEFAULT_CLUSTER_CALL_TIMEOUT_MS = 10_000;
+
+/** How long a driver that claimed a release's follow-ups keeps them from other drivers. */
+const FOLLOW_UP_LEASE_MS = 60_000;
+
+/** How soon follow-ups that failed are tried again. */
+const FOLLOW_UP_RETRY_MS = 5_000;
+
+/** Characters of an activity summary kept (the activity log refuses longer ones). */
+const MAX_SUMMARY = 2000;
+
 /**
  * Reads `k2.releases.approvalTimeout`, falling back to
  * {@link DEFAULT_APPROVAL_TIMEOUT_MS}.
@@ -44,6 +58,37 @@ export function readApprovalTimeout(config?: Config): number {
     throw new Error(`Invalid config at '${key}': must be a positive duration`);
   }
   return ms;
+}
+
+/**
+ * Reads `k2.releases.clusterCallTimeout`, falling back to
+ * {@link DEFAULT_CLUSTER_CALL_TIMEOUT_MS}.
+ *
+ * @throws Error naming the key when it is not a positive duration
+ */
+export function readClusterCallTimeout(config?: Config): number {
+  const key = 'k2.releases.clusterCallTimeout';
+  if (!config?.has(key)) return DEFAULT_CLUSTER_CALL_TIMEOUT_MS;
+  const ms = durationToMilliseconds(readDurationFromConfig(config, { key }));
+  if (!(ms > 0)) {
+    throw new Error(`Invalid config at '${key}': must be a positive duration`);
+  }
+  return ms;
+}
+
+/** The activity log entry of a release's last transition, made by the driver. */
+function transitionEntry(release: StoredRelease): K2NewActivity {
+  return {
+    service: release.service,
+    environment: release.environment,
+    actor: 'k2',
+    action: `release-${release.status}`,
+    summary: `Release #${release.number} ${release.status}${
+      release.reason ? `: ${release.reason}` : ''
+    }`.slice(0, MAX_SUMMARY),
+    result: release.status === 'succeeded' ? 'succeeded' : 'failed',
+    releaseId: release.id,
+  };
 }
 
 /**
@@ -65,6 +110,23 @@ const same = (fresh: unknown, stored: unknown) =>
  * Every step is idempotent and every transition a compare-and-set on the stored
  * status, so a restarted backend (or a second replica) picks up where the last one
  * stopped, and two drivers never both complete a step.
+ *
+ * Targets are isolated: a pass only reads the database and hands each release (one
+ * target: service and environment, in its clusters) to a worker of its own, which runs
+ * one step at a time for it. Every apply or delete is bounded by
+ * `k2.releases.clusterCallTimeout`, so a cluster that answers nothing holds only the
+ * releases that touch it, and only for that long per step; the others, and the next
+ * passes, go on meanwhile.
+ *
+ * Follow-ups are never lost: the steps a transition owes (its activity log entry, the
+ * automatic rollback, discarding staged secret values) are stored with the transition
+ * in one update, then done and cleared one by one. One that fails stays pending and is
+ * tried again on a later pass until it succeeds. A driver claims them before doing
+ * them, so two replicas never run them at once. The rollback is idempotent because it
+ * is made only while the failed release is still the newest its target dispatched (a
+ * rollback made before a restart, or any later release, supersedes it); an activity
+ * entry is written at least once (twice only if the backend stops between the log's
+ * answer and the clearing).
  */
 export class ReleaseDriver {
   readonly #store: ReleaseStore;
@@ -73,13 +135,18 @@ export class ReleaseDriver {
   readonly #logger: LoggerService;
   readonly #applyRetryMs: number;
   readonly #approvalTimeoutMs: number;
+  readonly #callTimeoutMs: number;
   readonly #secrets: ReleaseSecrets;
+  /** Per release being worked on: whether another step was asked for meanwhile. */
+  readonly #workers = new Map<string, { again: boolean }>();
   #running?: Promise<void>;
   #again = false;
   /** Whether the last pass found releases in flight: cache changes matter only then. */
   #busy = true;
   #debounce?: NodeJS.Timeout;
   #retry?: NodeJS.Timeout;
+  /** Timers that bring back releases whose follow-ups failed. */
+  readonly #followUpTimers = new Set<NodeJS.Timeout>();
   #stopped = false;
 
   constructor(options: {
@@ -88,7 +155,7 @@ export class ReleaseDriver {
     activity: K2ActivityLog;
     logger: LoggerService;
     applyRetryMs?: number;
-    /** Read for `k2.releases.approvalTimeout`. */
+    /** Read for `k2.releases.approvalTimeout` and `k2.releases.clusterCallTimeout`. */
     config?: Config;
   }) {
     this.#store = options.store;
@@ -97,12 +164,15 @@ export class ReleaseDriver {
     this.#logger = options.logger;
     this.#applyRetryMs = options.applyRetryMs ?? DEFAULT_APPLY_RETRY_MS;
     this.#approvalTimeoutMs = readApprovalTimeout(options.config);
+    this.#callTimeoutMs = readClusterCallTimeout(options.config);
     this.#secrets = new ReleaseSecrets({ access: options.access });
   }
 
   /**
-   * One pass over every release in flight. Concurrent calls coalesce: a call during a
-   * pass schedules one more pass after it.
+   * One pass: expires releases that waited too long, and hands every release in
+   * flight or with follow-ups due to its worker. Resolves once they are handed over,
+   * not when their steps end. Concurrent calls coalesce: a call during a pass
+   * schedules one more pass after it.
    */
   tick(): Promise<void> {
     if (this.#running) {
@@ -118,16 +188,13 @@ export class ReleaseDriver {
               `Expiring releases waiting for approval: ${error}`,
             ),
           );
-          const active = await this.#store.listActive();
+          const [active, owing] = await Promise.all([
+            this.#store.listActive(),
+            this.#store.listFollowUpsDue(new Date()),
+          ]);
           this.#busy = active.length > 0;
-          for (const release of active) {
-            try {
-              await this.#step(release);
-            } catch (error) {
-              this.#logger.warn(
-                `Release ${release.id} (${release.service} to ${release.environment}): ${error}`,
-              );
-            }
+          for (const release of [...active, ...owing]) {
+            this.#work(release.id);
           }
         } while (this.#again);
       } finally {
@@ -163,6 +230,8 @@ export class ReleaseDriver {
   stop(): void {
     clearTimeout(this.#debounce);
     clearTimeout(this.#retry);
+    this.#followUpTimers.forEach(timer => clearTimeout(timer));
+    this.#followUpTimers.clear();
     this.#stopped = true;
     this.#busy = false;
   }
@@ -177,9 +246,42 @@ export class ReleaseDriver {
   }
 
   /**
+   * Steps one release until it needs nothing more now, reading it afresh before each
+   * step. At most one worker per release; asked again while busy, it takes one more
+   * step after the current one.
+   */
+  #work(id: string) {
+    const busy = this.#workers.get(id);
+    if (busy) {
+      busy.again = true;
+      return;
+    }
+    if (this.#stopped) return;
+    const worker = { again: true };
+    this.#workers.set(id, worker);
+    (async () => {
+      while (worker.again && !this.#stopped) {
+        worker.again = false;
+        const release = await this.#store.get(id);
+        if (!release) return;
+        try {
+          if (await this.#step(release)) worker.again = true;
+        } catch (error) {
+          this.#logger.warn(
+            `Release ${release.id} (${release.service} to ${release.environment}): ${error}`,
+          );
+        }
+      }
+    })()
+      .catch(error => this.#logger.warn(`Release ${id}: ${error}`))
+      .finally(() => this.#workers.delete(id));
+  }
+
+  /**
    * Releases that waited for approval longer than the timeout expire. A compare-and-set
    * from `pending-approval`, so a decision or withdrawal racing it wins or loses whole,
-   * and only one backend replica records each expiry.
+   * and only one backend replica records each expiry; its activity entry and the
+   * discarding of staged secret values are follow-ups.
    */
   async #expireWaiting() {
     const cutoff = new Date(Date.now() - this.#approvalTimeoutMs);
@@ -197,65 +299,128 @@ export class ReleaseDriver {
           status: 'expired',
           reason,
           finishedAt: new Date(),
+          followUps: release.spec.env.some(e => e.secret)
+            ? ['activity', 'discard-secrets']
+            : ['activity'],
         },
       );
-      if (!done) continue;
-      await this.#activity.record({
-        service: release.service,
-        environment: release.environment,
-        actor: 'k2',
-        action: 'release-expired',
-        summary: `Release #${release.number} expired: ${reason}`,
-        result: 'failed',
-        releaseId: release.id,
-      });
-      if (release.spec.env.some(e => e.secret)) {
-        await this.#secrets
-          .discard({ spec: release.spec, environment: release.environment })
-          .catch(error =>
-            this.#logger.warn(
-              `Release ${release.id}: could not discard staged secret values: ${error}`,
-            ),
-          );
-      }
+      if (done) this.#work(done.id);
     }
   }
 
-  async #step(release: StoredRelease) {
-    if (release.status === 'applying') await this.#apply(release);
-    else if (release.status === 'rolling-out') await this.#observe(release);
+  /** One step of a release; true when it has more to do right away. */
+  async #step(release: StoredRelease): Promise<boolean> {
+    if (release.status === 'applying') return this.#apply(release);
+    if (release.status === 'rolling-out') return this.#observe(release);
+    if (
+      release.followUps &&
+      Date.parse(release.followUpsDue ?? '') <= Date.now()
+    ) {
+      await this.#followUp(release);
+    }
+    return false;
   }
 
+  /**
+   * Finishes a release, owing its activity entry and, for a release that did not
+   * succeed and asks for it, the automatic rollback (never of a rollback). True when
+   * this driver made the transition (its follow-ups are then the next step).
+   */
   async #finish(
     release: StoredRelease,
     status: K2ReleaseStatus,
     patch: { reason?: string; progress?: StoredClusterProgress[] },
-  ) {
+  ): Promise<boolean> {
+    const followUps: ReleaseFollowUp[] = ['activity'];
+    if (
+      status !== 'succeeded' &&
+      release.spec.autoRollback &&
+      release.kind !== 'rollback'
+    ) {
+      followUps.unshift('rollback');
+    }
     const done = await this.#store.transition(release.id, release.status, {
       status,
       finishedAt: new Date(),
       ...patch,
+      followUps,
     });
-    if (!done) return;
-    // Never throws: a log that cannot be written does not skip the rollback below.
-    await this.#activity.record({
-      service: release.service,
-      environment: release.environment,
-      actor: 'k2',
-      action: `release-${status}`,
-      summary: `Release #${release.number} ${status}${
-        patch.reason ? `: ${patch.reason}` : ''
-      }`,
-      result: status === 'succeeded' ? 'succeeded' : 'failed',
-      releaseId: release.id,
-    });
-    if (status !== 'succeeded' && release.spec.autoRollback) {
-      await this.#autoRollback(done);
+    return !!done;
+  }
+
+  /**
+   * Does a release's follow-ups, once claimed; what fails stays pending and is tried
+   * again after {@link FOLLOW_UP_RETRY_MS}.
+   */
+  async #followUp(seen: StoredRelease) {
+    const now = new Date();
+    const release = await this.#store.claimFollowUps(
+      seen.id,
+      now,
+      new Date(now.getTime() + FOLLOW_UP_LEASE_MS),
+    );
+    if (!release?.followUps) return;
+    const remaining: ReleaseFollowUp[] = [];
+    for (const followUp of release.followUps) {
+      try {
+        if (followUp === 'rollback') await this.#autoRollback(release);
+        else if (followUp === 'activity') await this.#record(release);
+        else {
+          await this.#secrets.discard({
+            spec: release.spec,
+            environment: release.environment,
+          });
+        }
+      } catch (error) {
+        this.#logger.warn(
+          `Release ${release.id} (${release.service} to ${release.environment}): ${followUp} after ${release.status} failed, trying again: ${error}`,
+        );
+        remaining.push(followUp);
+      }
+    }
+    await this.#store.settleFollowUps(
+      release.id,
+      remaining,
+      new Date(Date.now() + FOLLOW_UP_RETRY_MS),
+    );
+    if (remaining.length && !this.#stopped) {
+      // Back when they are due (the scheduled pass finds them too, after a restart).
+      const timer = setTimeout(() => {
+        this.#followUpTimers.delete(timer);
+        this.#work(release.id);
+      }, FOLLOW_UP_RETRY_MS + 50);
+      this.#followUpTimers.add(timer);
     }
   }
 
+  /** Writes the transition's activity entry; an entry the log refuses is given up. */
+  async #record(release: StoredRelease) {
+    try {
+      await this.#activity.write(transitionEntry(release));
+    } catch (error) {
+      const status = (error as ResponseError).response?.status;
+      if (status === undefined || status >= 500) throw error;
+      // Refused (4xx): it would be refused again.
+      this.#logger.error(
+        `Could not record ${transitionEntry(release).action} on ${
+          release.service
+        } in the activity log: ${error}`,
+      );
+    }
+  }
+
+  /**
+   * Rolls a failed release back to the target's newest release that succeeded, as a
+   * new release. Only while the failed release is still the newest the target
+   * dispatched: a later one (this rollback, made before a restart, or anyone's
+   * release) supersedes it.
+   */
   async #autoRollback(failed: StoredRelease) {
-    if (failed.kind === 'rollback') return; // never roll back a rollback
+    const latest = await this.#store.getLatestDispatched(
+      failed.service,
+      failed.environment,
+    );
+    if (latest && latest.number > failed.number) return;
     const previous = await this.#store.getCurrent(
       failed.service,
       failed.environment,
@@ -272,16 +437,21 @@ export class ReleaseDriver {
       message: `Automatic rollback after release #${failed.number} ${failed.status}`,
       createdBy: 'k2:auto-rollback',
     });
+    // Another release in flight on the target is newer: it supersedes the rollback.
     if ('created' in result) {
       await this.#store.transition(result.created.id, 'applying', {
         startedAt: new Date(),
       });
-      this.#again = true;
+      this.#work(result.created.id);
     }
   }
 
-  /** Applies the release's objects to every cluster; retries API errors for a while. */
-  async #apply(release: StoredRelease) {
+  /**
+   * Applies the release's objects to every cluster, each call bounded by
+   * `k2.releases.clusterCallTimeout`; retries API errors (a timeout included) for
+   * `k2.releases.applyRetryTimeout`. True when the release moved on.
+   */
+  async #apply(release: StoredRelease): Promise<boolean> {
     const { spec } = release;
     const progress: StoredClusterProgress[] = [];
     const render = (cluster: { name: string; replicas: number }) =>
@@ -308,6 +478,7 @@ export class ReleaseDriver {
         for (const object of objects) {
           const applied = await this.#access.apply(cluster.name, object, {
             force: true,
+            timeoutMs: this.#callTimeoutMs,
           });
           if (object.kind === 'Deployment') {
             generation = applied.metadata.generation;
@@ -331,32 +502,33 @@ export class ReleaseDriver {
       const message = isError(error) ? error.message : String(error);
       const started = Date.parse(release.startedAt ?? release.createdAt);
       if (error instanceof ForeignObjectError) {
-        await this.#finish(release, 'failed', { reason: message });
-      } else if (error instanceof InputError) {
+        return this.#finish(release, 'failed', { reason: message });
+      }
+      if (error instanceof InputError) {
         // The API server refused the objects: retrying cannot help.
-        await this.#finish(release, 'failed', {
+        return this.#finish(release, 'failed', {
           reason: `Kubernetes rejected the release: ${message}`,
         });
-      } else if (Date.now() - started > this.#applyRetryMs) {
-        await this.#finish(release, 'failed', {
+      }
+      if (Date.now() - started > this.#applyRetryMs) {
+        return this.#finish(release, 'failed', {
           reason: `Could not apply the release: ${message}`,
         });
-      } else {
-        // Keep the state truthful while retrying: say what is failing.
-        await this.#store.transition(release.id, 'applying', {
-          reason: `Retrying: ${message}`,
-        });
-        this.#retrySoon();
       }
-      return;
+      // Keep the state truthful while retrying: say what is failing.
+      await this.#store.transition(release.id, 'applying', {
+        reason: `Retrying: ${message}`,
+      });
+      this.#retrySoon();
+      return false;
     }
-    await this.#store.transition(release.id, 'applying', {
+    const moved = await this.#store.transition(release.id, 'applying', {
       status: 'rolling-out',
       reason: '',
       startedAt: release.startedAt ? undefined : new Date(),
       progress,
     });
-    this.#again = true;
+    return !!moved;
   }
 
   /** Deletes the HPA K2 made earlier for this service, once autoscaling is off. */
@@ -376,40 +548,43 @@ export class ReleaseDriver {
         kind: 'HorizontalPodAutoscaler',
         metadata: { name: spec.name, namespace: spec.namespace },
       };
-      await this.#access.delete(cluster, target);
+      await this.#access.delete(cluster, target, {
+        timeoutMs: this.#callTimeoutMs,
+      });
     }
   }
 
-  /** Reads the rollout from the watch caches; finishes the release when it can. */
-  async #observe(release: StoredRelease) {
+  /**
+   * Reads the rollout from the watch caches (no API call); finishes the release when
+   * it can. True when it finished.
+   */
+  async #observe(release: StoredRelease): Promise<boolean> {
     const observations = this.#observeClusters(release);
     const progress = observations.map(o => o.progress);
     const fatal = observations.find(o => o.fatal);
     if (fatal) {
-      await this.#finish(release, 'failed', {
+      return this.#finish(release, 'failed', {
         reason: `${fatal.progress.cluster}: ${fatal.fatal}`,
         progress,
       });
-      return;
     }
     if (progress.every(p => p.done)) {
-      await this.#finish(release, 'succeeded', { progress });
-      return;
+      return this.#finish(release, 'succeeded', { progress });
     }
     const started = Date.parse(release.startedAt ?? release.createdAt);
     if (Date.now() - started > release.spec.timeoutSeconds * 1000) {
       const stuck = progress.find(p => !p.done);
-      await this.#finish(release, 'timed-out', {
+      return this.#finish(release, 'timed-out', {
         reason: `Not complete after ${release.spec.timeoutSeconds} s: ${
           stuck ? `${stuck.cluster}: ${stuck.message ?? 'not ready'}` : ''
         }`,
         progress,
       });
-      return;
     }
     if (!same(progress, release.progress)) {
       await this.#store.transition(release.id, 'rolling-out', { progress });
     }
+    return false;
   }
 
   /** Live progress for an API reader (the cache moves faster than the driver's ticks). */

@@ -6,7 +6,12 @@ export function releaseView(
   release: StoredRelease,
   progress: StoredClusterProgress[] = release.progress,
 ): K2Release {
-  const { template: _template, ...rest } = release;
+  const {
+    template: _template,
+    followUps: _followUps,
+    followUpsDue: _followUpsDue,
+    ...rest
+  } = release;
   return {
     ...rest,
     // Secret values are never stored; masked again so no response could carry one.

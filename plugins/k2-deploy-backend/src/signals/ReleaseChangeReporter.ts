@@ -1,6 +1,7 @@
 import {
   HistoryQuery,
   NewRelease,
+  ReleaseFollowUp,
   ReleasePatch,
   ReleaseStore,
   StoredRelease,
@@ -51,6 +52,23 @@ export class ReleaseChangeReporter implements ReleaseStore {
 
   listWaiting(createdBefore: Date) {
     return this.#store.listWaiting(createdBefore);
+  }
+
+  // Follow-ups are the driver's bookkeeping, not a change of the release's view.
+  listFollowUpsDue(now: Date) {
+    return this.#store.listFollowUpsDue(now);
+  }
+
+  claimFollowUps(id: string, now: Date, until: Date) {
+    return this.#store.claimFollowUps(id, now, until);
+  }
+
+  settleFollowUps(id: string, remaining: ReleaseFollowUp[], retryAt: Date) {
+    return this.#store.settleFollowUps(id, remaining, retryAt);
+  }
+
+  getLatestDispatched(service: string, environment: string) {
+    return this.#store.getLatestDispatched(service, environment);
   }
 
   getActive(service: string, environment: string) {
