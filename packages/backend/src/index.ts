@@ -3,7 +3,6 @@ import {
   k2ClusterAccessServiceFactory,
   k2EnvironmentsServiceFactory,
 } from '@internal/plugin-k2-node';
-import { permissionModuleK2Policy } from './permissions/module';
 
 const backend = createBackend();
 
@@ -40,7 +39,7 @@ backend.add(
 
 backend.add(import('@backstage/plugin-permission-backend'));
 // Owners (and platform admins) release, roll back, scale and restart; others read.
-backend.add(permissionModuleK2Policy);
+backend.add(import('@internal/plugin-permission-backend-module-k2-policy'));
 
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));

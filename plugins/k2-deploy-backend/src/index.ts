@@ -1,6 +1,7 @@
 /**
- * K2 Deploy backend plugin, and the permission conditions on releases that a
- * permission policy uses to decide approvals.
+ * K2 Deploy backend plugin, and the permission rules on releases it evaluates (a
+ * policy builds its conditions with `k2ReleaseConditions` from
+ * `@internal/plugin-k2-common`).
  *
  * @packageDocumentation
  */

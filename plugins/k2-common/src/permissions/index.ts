@@ -124,3 +124,10 @@ export const k2Permissions = [
   k2InstanceLogsReadPermission,
   k2InstanceManagePermission,
 ];
+
+export type { K2ReleaseCondition } from './releaseConditions';
+export {
+  createK2ReleaseConditionalDecision,
+  K2_RELEASE_RULE_NAMES,
+  k2ReleaseConditions,
+} from './releaseConditions';

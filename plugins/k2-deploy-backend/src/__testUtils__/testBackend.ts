@@ -1,5 +1,6 @@
 import {
   coreServices,
+  createBackendModule,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import {
@@ -7,24 +8,22 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
+import {
+  ANNOTATION_LOCATION,
+  ANNOTATION_ORIGIN_LOCATION,
+  Entity,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  AuthorizeResult,
-  DefinitivePolicyDecision,
-  PermissionCriteria,
-  PermissionCondition,
-} from '@backstage/plugin-permission-common';
-import {
-  k2OwnerPermissions,
-  k2ReleaseApprovePermission,
-} from '@internal/plugin-k2-common';
+import permissionPlugin from '@backstage/plugin-permission-backend';
 import k2CorePlugin from '@internal/plugin-k2-backend';
+import k2PolicyModule from '@internal/plugin-permission-backend-module-k2-policy';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { JsonObject } from '@backstage/types';
 import knexFactory, { Knex } from 'knex';
 import { k2DeployPlugin } from '../plugin';
-import { k2ReleaseConditions } from '../permissions/rules';
 
 export const ALICE = 'user:default/alice'; // owner
 export const BOB = 'user:default/bob'; // another team
@@ -35,52 +34,32 @@ export const ERIN = 'user:default/erin';
 
 /** The owning team of the test services. */
 export const OWNER_GROUP = 'group:default/shop-team';
+/** Bob's team, which owns none of the test services unless a test says so. */
+export const OTHER_TEAM = 'group:default/other-team';
 /** The approver group of the test environments that need approval. */
-const APPROVERS = 'group:default/release-approvers';
+export const APPROVER_GROUP = 'group:default/release-approvers';
 /** `k2.platformAdminGroup` of the test backend. */
-const PLATFORM_ADMINS = 'group:default/platform-admins';
+export const PLATFORM_ADMIN_GROUP = 'group:default/platform-admins';
 
-const groups: Record<string, string[]> = {
+/** Each test user's ownership claims, as the sign-in resolver would give them. */
+const claimsOf: Record<string, string[]> = {
   [ALICE]: [ALICE, OWNER_GROUP],
-  [BOB]: [BOB, 'group:default/other-team'],
-  [CAROL]: [CAROL, APPROVERS],
-  [DAVE]: [DAVE, PLATFORM_ADMINS],
-  [ERIN]: [ERIN, OWNER_GROUP, APPROVERS],
+  [BOB]: [BOB, OTHER_TEAM],
+  [CAROL]: [CAROL, APPROVER_GROUP],
+  [DAVE]: [DAVE, PLATFORM_ADMIN_GROUP],
+  [ERIN]: [ERIN, OWNER_GROUP, APPROVER_GROUP],
 };
-
-/**
- * The conditions K2's policy (`K2PermissionPolicy` in packages/backend, whose unit
- * tests assert the same) returns for approving or rejecting a release, four eyes on:
- * approvers, and platform admins, but never the release's requester.
- */
-function approvalConditions(
-  user: string,
-): PermissionCriteria<PermissionCondition<'k2-release'>> {
-  const claims = groups[user] ?? [user];
-  const notRequester = {
-    not: k2ReleaseConditions.isRequester({ userEntityRef: user }),
-  };
-  return claims.includes(PLATFORM_ADMINS)
-    ? notRequester
-    : {
-        allOf: [
-          k2ReleaseConditions.isEnvironmentApprover({ claims }),
-          notRequester,
-        ],
-      };
-}
-
-const OWNER_ONLY = k2OwnerPermissions.map(p => p.name);
 
 /** Request headers of a signed-in user. */
 export const as = (user: string) => ({
   Authorization: `Bearer ${mockCredentials.user.token(user)}`,
 });
 
-/** A K2 service entity owned by {@link OWNER_GROUP}. */
+/** A K2 service entity, owned by {@link OWNER_GROUP} unless `options.owner` says otherwise. */
 export function serviceEntity(
   name: string,
   annotations: Record<string, string>,
+  options?: { owner?: string },
 ): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
@@ -90,111 +69,143 @@ export function serviceEntity(
       namespace: 'default',
       annotations: { 'backstage.io/kubernetes-id': name, ...annotations },
     },
-    spec: { type: 'service', owner: OWNER_GROUP, lifecycle: 'production' },
+    spec: {
+      type: 'service',
+      owner: options?.owner ?? OWNER_GROUP,
+      lifecycle: 'production',
+    },
   };
+}
+
+/**
+ * A catalog module that feeds the catalog exactly `entities` (as a provider does), so
+ * the catalog's own permission rules (`isEntityOwner`) judge the entity a request names.
+ */
+function testEntityProvider(entities: Entity[]) {
+  return createBackendModule({
+    pluginId: 'catalog',
+    moduleId: 'k2-test-entities',
+    register(env) {
+      env.registerInit({
+        deps: { catalog: catalogProcessingExtensionPoint },
+        async init({ catalog }) {
+          catalog.addEntityProvider({
+            getProviderName: () => 'k2-test-entities',
+            connect: connection =>
+              connection.applyMutation({
+                type: 'full',
+                entities: entities.map(entity => ({
+                  locationKey: 'k2-test-entities',
+                  entity: {
+                    ...entity,
+                    metadata: {
+                      ...entity.metadata,
+                      annotations: {
+                        [ANNOTATION_LOCATION]: 'k2-test:entities',
+                        [ANNOTATION_ORIGIN_LOCATION]: 'k2-test:entities',
+                        ...entity.metadata.annotations,
+                      },
+                    },
+                  },
+                })),
+              }),
+          });
+        },
+      });
+    },
+  });
+}
+
+/**
+ * The mock auth service, except that a plugin calling another on a user's behalf says
+ * so: the callee sees the user with the calling plugin as actor, as Backstage's own auth
+ * service does. Without it the permission backend's calls to the catalog's and the
+ * Deploy backend's `apply-conditions` endpoints are refused as direct user requests.
+ */
+const authWithActors = createServiceFactory({
+  service: coreServices.auth,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory({ plugin }) {
+    const auth = mockServices.auth({ pluginId: plugin.getId() });
+    const getPluginRequestToken = auth.getPluginRequestToken.bind(auth);
+    auth.getPluginRequestToken = async options => {
+      const principal = options.onBehalfOf.principal as {
+        type: string;
+        userEntityRef: string;
+        actor?: { subject: string };
+      };
+      if (principal.type !== 'user') return getPluginRequestToken(options);
+      return {
+        token: mockCredentials.user.token(principal.userEntityRef, {
+          actor: principal.actor ?? { subject: `plugin:${plugin.getId()}` },
+        }),
+      };
+    };
+    return auth;
+  },
+});
+
+/** How long the catalog may take to process the test entities before a test starts. */
+const CATALOG_READY_TIMEOUT_MS = 30_000;
+
+/** Waits until the catalog serves every one of `entities` (processed and stitched). */
+async function waitForCatalog(baseUrl: string, entities: Entity[]) {
+  const refs = entities.map(e => stringifyEntityRef(e));
+  const deadline = Date.now() + CATALOG_READY_TIMEOUT_MS;
+  for (;;) {
+    const response = await fetch(`${baseUrl}/api/catalog/entities/by-refs`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${mockCredentials.service.token()}`,
+      },
+      body: JSON.stringify({ entityRefs: refs, fields: ['metadata.name'] }),
+    });
+    const body = response.ok ? await response.json() : { items: [] };
+    if ((body.items as unknown[]).every(item => item !== null)) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `The test catalog did not serve ${refs.join(
+          ', ',
+        )} within ${CATALOG_READY_TIMEOUT_MS} ms`,
+      );
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
 }
 
 /**
  * The k2-deploy plugin in a test backend, on sandbox clusters and a database the
  * caller owns (so a second backend can take over from the first), with the `k2` core
- * plugin that owns the activity log. Permissions decide as K2's policy does (the
- * policy itself has its own tests): owner-only permissions for the owning team and
- * platform admins, reads for everyone; approvals get the policy's conditions on the
- * release, evaluated by the Deploy backend's own permission endpoint (its rules, its
- * releases), as the permission backend has them evaluated.
+ * plugin that owns the activity log.
+ *
+ * Every permission is decided as in production: by the real permission backend with
+ * K2's policy module. Its conditional decisions are applied by the plugins that own the
+ * resources: `isEntityOwner` by a real catalog backend holding `entities` (against the
+ * entity the request names), release conditions (approvals) by the Deploy backend on
+ * the release. Only who a user is stays a stand-in: the userInfo service gives each
+ * test user the claims in `claimsOf`. K2's own reads of the entities go through a
+ * catalog service mock holding the same entities, so they need not wait for processing.
+ * Resolves once the catalog serves every entity.
  */
-export function startK2DeployBackend(options: {
+export async function startK2DeployBackend(options: {
   entities: Entity[];
   clusters: SandboxCluster[];
   knex: Knex;
   /** `k2` config besides the clusters' access settings. */
   k2: JsonObject;
 }) {
-  return startTestBackend({
+  const backend = await startTestBackend({
     features: [
       k2DeployPlugin,
       // The activity log's owner, as in the real backend.
       k2CorePlugin,
+      permissionPlugin,
+      k2PolicyModule,
+      catalogPlugin,
+      testEntityProvider(options.entities),
+      authWithActors,
       catalogServiceMock.factory({ entities: options.entities }),
-      createServiceFactory({
-        service: coreServices.permissions,
-        deps: { auth: coreServices.auth, discovery: coreServices.discovery },
-        factory: ({ auth, discovery }) => ({
-          async authorize(requests, { credentials }) {
-            const user = (credentials.principal as { userEntityRef?: string })
-              .userEntityRef;
-            const memberOf = (group: string) =>
-              groups[user ?? '']?.includes(group) ?? false;
-            /** What the Deploy backend's rules say of these conditions on a release. */
-            const onRelease = async (
-              resourceRef: string,
-              conditions: PermissionCriteria<PermissionCondition<'k2-release'>>,
-            ) => {
-              const { token } = await auth.getPluginRequestToken({
-                onBehalfOf: await auth.getOwnServiceCredentials(),
-                targetPluginId: 'k2-deploy',
-              });
-              const response = await fetch(
-                `${await discovery.getBaseUrl(
-                  'k2-deploy',
-                )}/.well-known/backstage/permissions/apply-conditions`,
-                {
-                  method: 'POST',
-                  headers: {
-                    'content-type': 'application/json',
-                    authorization: `Bearer ${token}`,
-                  },
-                  body: JSON.stringify({
-                    items: [
-                      {
-                        id: '0',
-                        resourceRef,
-                        resourceType: 'k2-release',
-                        conditions,
-                      },
-                    ],
-                  }),
-                },
-              );
-              if (!response.ok) {
-                throw new Error(
-                  `apply-conditions: ${
-                    response.status
-                  } ${await response.text()}`,
-                );
-              }
-              const body = await response.json();
-              return body.items[0].result as DefinitivePolicyDecision['result'];
-            };
-            return Promise.all(
-              requests.map(async (r): Promise<DefinitivePolicyDecision> => {
-                if (r.permission.name === k2ReleaseApprovePermission.name) {
-                  if (!user || !r.resourceRef) {
-                    return { result: AuthorizeResult.DENY };
-                  }
-                  return {
-                    result: await onRelease(
-                      r.resourceRef,
-                      approvalConditions(user),
-                    ),
-                  };
-                }
-                return {
-                  result:
-                    OWNER_ONLY.includes(r.permission.name) &&
-                    !memberOf(OWNER_GROUP) &&
-                    !memberOf(PLATFORM_ADMINS)
-                      ? AuthorizeResult.DENY
-                      : AuthorizeResult.ALLOW,
-                };
-              }),
-            );
-          },
-          async authorizeConditional() {
-            throw new Error('not used');
-          },
-        }),
-      }),
       createServiceFactory({
         service: coreServices.userInfo,
         deps: {},
@@ -204,13 +215,13 @@ export function startK2DeployBackend(options: {
               .userEntityRef;
             return {
               userEntityRef: user,
-              ownershipEntityRefs: groups[user] ?? [user],
+              ownershipEntityRefs: claimsOf[user] ?? [user],
             };
           },
         }),
       }),
       // Each plugin has a database of its own, as in a real backend: the Deploy
-      // plugin the caller's, the k2 core plugin (the activity log) a fresh one.
+      // plugin the caller's, the others (activity log, catalog) a fresh one each.
       createServiceFactory({
         service: coreServices.database,
         deps: { plugin: coreServices.pluginMetadata },
@@ -228,6 +239,7 @@ export function startK2DeployBackend(options: {
       }),
       mockServices.rootConfig.factory({
         data: {
+          permission: { enabled: true },
           kubernetes: {
             clusterLocatorMethods: [
               {
@@ -242,7 +254,7 @@ export function startK2DeployBackend(options: {
             ],
           },
           k2: {
-            platformAdminGroup: 'group:default/platform-admins',
+            platformAdminGroup: PLATFORM_ADMIN_GROUP,
             clusterAccess: {
               backoff: { initial: { milliseconds: 100 }, max: { seconds: 1 } },
             },
@@ -252,4 +264,14 @@ export function startK2DeployBackend(options: {
       }),
     ],
   });
+  try {
+    await waitForCatalog(
+      `http://localhost:${backend.server.port()}`,
+      options.entities,
+    );
+  } catch (error) {
+    await backend.stop();
+    throw error;
+  }
+  return backend;
 }

@@ -1,9 +1,11 @@
 import {
-  createConditionExports,
   createPermissionResourceRef,
   createPermissionRule,
 } from '@backstage/plugin-permission-node';
-import { RESOURCE_TYPE_K2_RELEASE } from '@internal/plugin-k2-common';
+import {
+  K2_RELEASE_RULE_NAMES,
+  RESOURCE_TYPE_K2_RELEASE,
+} from '@internal/plugin-k2-common';
 
 /** A release as K2's permission rules see it. */
 export interface K2ReleaseResource {
@@ -36,7 +38,7 @@ const isEnvironmentApprover = createPermissionRule<
   typeof k2ReleaseResourceRef,
   { claims: string[] }
 >({
-  name: 'IS_ENVIRONMENT_APPROVER',
+  name: K2_RELEASE_RULE_NAMES.isEnvironmentApprover,
   description:
     "Allow members of the approver group of the release's environment",
   resourceRef: k2ReleaseResourceRef,
@@ -51,24 +53,16 @@ const isRequester = createPermissionRule<
   typeof k2ReleaseResourceRef,
   { userEntityRef: string }
 >({
-  name: 'IS_REQUESTER',
+  name: K2_RELEASE_RULE_NAMES.isRequester,
   description: 'Match releases the given user asked for',
   resourceRef: k2ReleaseResourceRef,
   apply: (release, { userEntityRef }) => release.createdBy === userEntityRef,
   toQuery: ({ userEntityRef }) => ({ createdBy: userEntityRef }),
 });
 
-/** Every rule of the release resource type, for registration. */
-export const k2ReleaseRules = { isEnvironmentApprover, isRequester };
-
 /**
- * Conditions on releases for permission policies, e.g.
- * `createK2ReleaseConditionalDecision(permission, k2ReleaseConditions.isEnvironmentApprover({ claims }))`.
+ * Every rule of the release resource type, for registration. Policies build their
+ * conditions with `k2ReleaseConditions` from `@internal/plugin-k2-common`, which names
+ * these rules (rules.test.ts keeps the two in step).
  */
-export const {
-  conditions: k2ReleaseConditions,
-  createConditionalDecision: createK2ReleaseConditionalDecision,
-} = createConditionExports({
-  resourceRef: k2ReleaseResourceRef,
-  rules: k2ReleaseRules,
-});
+export const k2ReleaseRules = { isEnvironmentApprover, isRequester };

@@ -42,18 +42,16 @@ import {
   templateStepReadPermission,
 } from '@backstage/plugin-scaffolder-common/alpha';
 import {
+  createK2ReleaseConditionalDecision,
   k2ActivityReadPermission,
   k2ClustersReadPermission,
   k2InstanceLogsReadPermission,
   k2OwnerPermissions,
   k2ReleaseApprovePermission,
+  k2ReleaseConditions,
   k2ReleaseReadPermission,
   k2ServiceRuntimeReadPermission,
 } from '@internal/plugin-k2-common';
-import {
-  createK2ReleaseConditionalDecision,
-  k2ReleaseConditions,
-} from '@internal/plugin-k2-deploy-backend';
 
 /**
  * Who gets a permission:
