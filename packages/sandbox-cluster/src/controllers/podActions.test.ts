@@ -47,7 +47,6 @@ const ENDPOINTS_DELAY_MS = 1000;
 const pods = (ns: string, name?: string) =>
   `/api/v1/namespaces/${ns}/pods${name ? `/${name}` : ''}`;
 const endpointsOf = (ns: string) => `/api/v1/namespaces/${ns}/endpoints/web`;
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 const isReady = (p: any) =>
   (p.status?.conditions ?? []).some(
@@ -197,8 +196,9 @@ describe('taking a pod out of traffic with server-side apply', () => {
       ENDPOINTS_DELAY_MS,
     );
 
-    // The ReplicaSet still counts it and makes no replacement; it keeps running.
-    await sleep(500);
+    // The ReplicaSet still counts it and makes no replacement; it keeps running. Both
+    // controllers queue the flip on the same turn, the ReplicaSet's first, so the
+    // Endpoints change above means the ReplicaSet has already reconciled it.
     const after = await listPods(ns);
     expect(after.map(p => p.metadata.name).sort()).toEqual(
       before.map(p => p.metadata.name).sort(),
@@ -402,10 +402,14 @@ describe('deleting a pod of a ReplicaSet', () => {
       );
       const deletedAt = Date.now();
       await slowClient.delete('/api/v1/namespaces/default/pods/lone');
-      await sleep(200);
-      expect(
-        (await slowClient.get('/api/v1/namespaces/default/pods/lone')).status,
-      ).toBe(200);
+      // Terminating, and still there for its grace period.
+      const terminating = await poll('the pod to be terminating', async () => {
+        const res = await slowClient.get('/api/v1/namespaces/default/pods/lone');
+        return res.status === 200 && res.body.metadata.deletionTimestamp
+          ? res
+          : undefined;
+      });
+      expect(terminating.body.metadata.deletionGracePeriodSeconds).toBe(30);
       await slowClient.delete(
         '/api/v1/namespaces/default/pods/lone?gracePeriodSeconds=1',
       );

@@ -45,14 +45,33 @@ describe('fault injection', () => {
     return { events, ended, abort: () => controller.abort() };
   }
 
-  async function until(what: string, check: () => boolean, timeoutMs = 10000) {
+  async function until(
+    what: string,
+    check: () => boolean | Promise<boolean>,
+    timeoutMs = 10000,
+  ) {
     const deadline = Date.now() + timeoutMs;
-    while (!check()) {
+    while (!(await check())) {
       if (Date.now() > deadline)
         throw new Error(`timed out waiting for ${what}`);
       await new Promise(r => setTimeout(r, 20));
     }
   }
+
+  /** Waits until the sandbox holds `count` open watches (a watch is registered). */
+  const openWatches = (count: number) =>
+    until(`${count} open watch(es)`, async () => {
+      const stats = await (await admin('GET', 'stats')).json();
+      return stats.openWatches === count;
+    });
+
+  /** Waits until no watch fault is active any more. */
+  const watchFaultOver = () =>
+    until(
+      'the watch fault to end',
+      async () =>
+        (await (await admin('GET', 'faults')).json()).watches === null,
+    );
 
   const createConfigMap = (name: string) =>
     fetch(`${cluster.url}/api/v1/namespaces/default/configmaps`, {
@@ -76,6 +95,7 @@ describe('fault injection', () => {
   });
 
   it('answers matching requests with the injected status for a while', async () => {
+    const injectedAt = Date.now();
     const res = await admin('POST', 'faults', {
       errors: { code: 503, seconds: 1, verbs: ['list'], resources: ['pods'] },
     });
@@ -88,8 +108,12 @@ describe('fault injection', () => {
       200,
     );
     expect((await get('/api/v1/namespaces/default')).status).toBe(200);
-    await new Promise(r => setTimeout(r, 1100));
-    expect((await get('/api/v1/pods')).status).toBe(200);
+    // Until the fault's second is over.
+    await until(
+      'the fault to expire',
+      async () => (await get('/api/v1/pods')).status === 200,
+    );
+    expect(Date.now() - injectedAt).toBeGreaterThanOrEqual(1000);
   });
 
   it('fails every n-th request when asked to', async () => {
@@ -113,11 +137,7 @@ describe('fault injection', () => {
 
   it('drops open watches and the ones started during the fault', async () => {
     const first = watch('/api/v1/namespaces/default/configmaps?watch=true');
-    await until(
-      'the watch to open',
-      () => cluster.admin !== undefined && first.events.length === 0,
-    );
-    await new Promise(r => setTimeout(r, 100));
+    await openWatches(1);
     await admin('POST', 'faults', { watches: { mode: 'drop', seconds: 2 } });
     expect(await first.ended).toMatch(/ended|cut/);
     const second = watch('/api/v1/namespaces/default/configmaps?watch=true');
@@ -132,18 +152,19 @@ describe('fault injection', () => {
     await admin('POST', 'faults', { watches: { mode: 'stall', seconds: 1 } });
     const count = w.events.length;
     expect((await createConfigMap('during-stall')).status).toBe(201);
-    await new Promise(r => setTimeout(r, 500));
-    expect(w.events.length).toBe(count);
     // After the stall, later changes flow again; the missed one stays missed, as
-    // with a real stalled watch (the client's watchdog must notice and relist).
-    await new Promise(r => setTimeout(r, 600));
+    // with a real stalled watch (the client must notice and relist). Events arrive
+    // in order, so the later one arriving without the earlier one proves the loss.
+    await watchFaultOver();
     expect((await createConfigMap('after-stall')).status).toBe(201);
     await until('the next event', () =>
       w.events.some(e => e.object?.metadata?.name === 'after-stall'),
     );
-    expect(
-      w.events.some(e => e.object?.metadata?.name === 'during-stall'),
-    ).toBe(false);
+    const names = w.events
+      .slice(count)
+      .filter(e => e.type !== 'BOOKMARK')
+      .map(e => e.object?.metadata?.name);
+    expect(names).toEqual(['after-stall']);
     w.abort();
   });
 
@@ -154,7 +175,7 @@ describe('fault injection', () => {
     const w = watch(
       `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`,
     );
-    await new Promise(r => setTimeout(r, 100));
+    await openWatches(1);
     const res = await admin('POST', 'watches/expire');
     expect(await res.json()).toMatchObject({ expired: 1 });
     expect(await w.ended).toBe('ended');
@@ -174,11 +195,11 @@ describe('fault injection', () => {
   it('stops the whole API and comes back with its state', async () => {
     expect((await createConfigMap('survivor')).status).toBe(201);
     const w = watch('/api/v1/namespaces/default/configmaps?watch=true');
-    await new Promise(r => setTimeout(r, 100));
+    await openWatches(1);
     const res = await admin('POST', 'restart', { downSeconds: 1 });
     expect(res.status).toBe(202);
     expect(await w.ended).toMatch(/ended|cut/);
-    await new Promise(r => setTimeout(r, 300));
+    await until('the API to go down', () => !cluster.listening, 5000);
     await expect(get('/api/v1/namespaces')).rejects.toThrow();
     await until('the API to come back', () => cluster.listening, 5000);
     const back = await get('/api/v1/namespaces/default/configmaps/survivor');
