@@ -71,6 +71,13 @@ function checkFaults(body: any): FaultSpec {
       seconds: positive(body.watches.seconds, 'watches.seconds'),
     };
   }
+  if (body.blackhole) {
+    spec.blackhole = {
+      seconds: positive(body.blackhole.seconds, 'blackhole.seconds'),
+      verbs: body.blackhole.verbs,
+      resources: body.blackhole.resources,
+    };
+  }
   if (body.continueTokens) {
     const expire = body.continueTokens.expire;
     if (!Number.isInteger(expire) || expire < 1 || expire > 1000) {
@@ -80,9 +87,15 @@ function checkFaults(body: any): FaultSpec {
     }
     spec.continueTokens = { expire };
   }
-  if (!spec.errors && !spec.latency && !spec.watches && !spec.continueTokens) {
+  if (
+    !spec.errors &&
+    !spec.latency &&
+    !spec.watches &&
+    !spec.blackhole &&
+    !spec.continueTokens
+  ) {
     throw errors.badRequest(
-      'name at least one fault: errors, latency, watches or continueTokens',
+      'name at least one fault: errors, latency, watches, blackhole or continueTokens',
     );
   }
   return spec;

@@ -377,12 +377,23 @@ export class ApiServer {
     await this.resource(req, res, route, verb, query);
   }
 
-  /** Delays by the latency fault; answers with an injected error (true) if one applies. */
+  /**
+   * Holds the request unanswered under the black-hole fault (true); delays by the
+   * latency fault; answers with an injected error (true) if one applies.
+   */
   private async injectFaults(
     res: http.ServerResponse,
     verb: string,
     resource: string | undefined,
   ): Promise<boolean> {
+    const held = this.cluster.faults.blackholeMs(verb, resource);
+    if (held > 0) {
+      // No answer, ever: the connection is cut when the fault ends, unless the client
+      // gave up first.
+      const cut = setTimeout(() => res.destroy(), held);
+      res.on('close', () => clearTimeout(cut));
+      return true;
+    }
     const delay = this.cluster.faults.latencyMs();
     if (delay > 0) await new Promise(r => setTimeout(r, delay));
     const injected = this.cluster.faults.errorFor(verb, resource);
@@ -869,6 +880,7 @@ export class ApiServer {
     ) => {
       if (closed) return;
       if (faults.watchMode() === 'stall' && eventType !== 'ERROR') return;
+      if (faults.blackholeMs('watch', type.resource) > 0) return;
       const object =
         table &&
         (eventType === 'ADDED' ||

@@ -213,6 +213,7 @@ describe('fault injection', () => {
       { latency: { ms: -1, seconds: 1 } },
       { watches: { mode: 'sometimes', seconds: 1 } },
       { errors: { code: 500 } },
+      { blackhole: { seconds: 0 } },
       { continueTokens: { expire: 0 } },
     ]) {
       const res = await admin('POST', 'faults', body);
@@ -223,6 +224,7 @@ describe('fault injection', () => {
       errors: null,
       latency: null,
       watches: null,
+      blackhole: null,
       continueTokens: null,
     });
   });
@@ -257,6 +259,45 @@ describe('fault injection', () => {
     expect((await rest.json()).items.map((i: any) => i.metadata.name)).toEqual(
       expect.arrayContaining(['c']),
     );
+  });
+
+  it('black-holes matching requests: no answer at all, the connection cut when the fault ends', async () => {
+    const w = watch(
+      '/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true',
+    );
+    await until('a bookmark', () => w.events.some(e => e.type === 'BOOKMARK'));
+    const res = await admin('POST', 'faults', {
+      blackhole: { seconds: 1.5, resources: ['configmaps'] },
+    });
+    expect((await res.json()).blackhole).toMatchObject({
+      seconds: 1.5,
+      resources: ['configmaps'],
+    });
+    const count = w.events.length;
+    // A client with a deadline gets nothing before it.
+    await expect(
+      fetch(`${cluster.url}/api/v1/namespaces/default/configmaps`, {
+        headers: auth,
+        signal: AbortSignal.timeout(300),
+      }),
+    ).rejects.toThrow(/timeout|aborted/i);
+    // Other resources still answer.
+    expect((await get('/api/v1/namespaces/default')).status).toBe(200);
+    // Without a deadline, the request hangs until the fault ends and is then cut.
+    const started = Date.now();
+    const write = createConfigMap('into-the-void');
+    await expect(write).rejects.toThrow();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    // The open watch stayed silent: no events, no bookmarks; nothing was written.
+    expect(w.events.length).toBe(count);
+    expect(
+      (await get('/api/v1/namespaces/default/configmaps/into-the-void')).status,
+    ).toBe(404);
+    expect((await createConfigMap('after-the-void')).status).toBe(201);
+    await until('the next event', () =>
+      w.events.some(e => e.object?.metadata?.name === 'after-the-void'),
+    );
+    w.abort();
   });
 
   it('counts requests by verb and resource', async () => {

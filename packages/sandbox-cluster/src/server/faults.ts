@@ -19,6 +19,13 @@ export interface FaultSpec {
    */
   watches?: { mode: 'drop' | 'stall'; seconds: number };
   /**
+   * A cluster that takes connections and answers nothing: matching requests get no
+   * response (only the client's own deadline ends them; their connections are cut when
+   * the fault ends) and matching open watches deliver nothing. Verbs and resources
+   * narrow it as for `errors`.
+   */
+  blackhole?: { seconds: number; verbs?: string[]; resources?: string[] };
+  /**
    * The next `count` list requests that carry a continue token arrive just after an
    * etcd compaction: they get 410 `Expired`, as a real server answers a paged list
    * whose first page is older than the compaction.
@@ -35,6 +42,7 @@ export class Faults {
   private errors?: Active<NonNullable<FaultSpec['errors']>>;
   private latency?: Active<NonNullable<FaultSpec['latency']>>;
   private watches?: Active<NonNullable<FaultSpec['watches']>>;
+  private blackhole?: Active<NonNullable<FaultSpec['blackhole']>>;
   private continuesToExpire = 0;
   private counter = 0;
 
@@ -54,6 +62,11 @@ export class Faults {
         spec: spec.watches,
         until: now + spec.watches.seconds * 1000,
       };
+    if (spec.blackhole)
+      this.blackhole = {
+        spec: spec.blackhole,
+        until: now + spec.blackhole.seconds * 1000,
+      };
     if (spec.continueTokens) {
       this.continuesToExpire = spec.continueTokens.expire;
     }
@@ -63,6 +76,7 @@ export class Faults {
     this.errors = undefined;
     this.latency = undefined;
     this.watches = undefined;
+    this.blackhole = undefined;
     this.continuesToExpire = 0;
   }
 
@@ -91,6 +105,20 @@ export class Faults {
     return spec.code;
   }
 
+  /**
+   * How long a request of this verb and resource goes unanswered (until the black-hole
+   * fault ends), or 0 when it is answered.
+   */
+  blackholeMs(verb: string, resource: string | undefined, now = Date.now()) {
+    const active = this.blackhole;
+    if (!active || now >= active.until) return 0;
+    const { spec } = active;
+    if (spec.verbs && !spec.verbs.includes(verb)) return 0;
+    if (spec.resources && (!resource || !spec.resources.includes(resource)))
+      return 0;
+    return active.until - now;
+  }
+
   latencyMs(now = Date.now()) {
     const active = this.latency;
     return active && now < active.until ? active.spec.ms : 0;
@@ -113,6 +141,9 @@ export class Faults {
         : null,
       watches: left(this.watches)
         ? { ...this.watches!.spec, secondsLeft: left(this.watches) }
+        : null,
+      blackhole: left(this.blackhole)
+        ? { ...this.blackhole!.spec, secondsLeft: left(this.blackhole) }
         : null,
       continueTokens:
         this.continuesToExpire > 0 ? { expire: this.continuesToExpire } : null,
