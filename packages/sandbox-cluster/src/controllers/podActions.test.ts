@@ -404,7 +404,9 @@ describe('deleting a pod of a ReplicaSet', () => {
       await slowClient.delete('/api/v1/namespaces/default/pods/lone');
       // Terminating, and still there for its grace period.
       const terminating = await poll('the pod to be terminating', async () => {
-        const res = await slowClient.get('/api/v1/namespaces/default/pods/lone');
+        const res = await slowClient.get(
+          '/api/v1/namespaces/default/pods/lone',
+        );
         return res.status === 200 && res.body.metadata.deletionTimestamp
           ? res
           : undefined;
