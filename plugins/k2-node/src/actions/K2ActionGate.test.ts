@@ -1,4 +1,6 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { ConfigReader } from '@backstage/config';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import {
@@ -15,6 +17,21 @@ import { K2EnvironmentRegistry } from '../environments';
 import { actorOf, ActionAccess, Caller, K2ActionGate } from './K2ActionGate';
 
 const SERVICE = 'component:default/payment-gateway';
+
+function component(name: string, annotations: Record<string, string>): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { type: 'service', owner: 'group:default/payments', lifecycle: 'x' },
+  };
+}
+
+/** The catalog: the K2 service, and a component K2 does not release. */
+const entities = [
+  component('payment-gateway', { 'k2.io/environments': 'test,prod' }),
+  component('wiki', {}),
+];
 
 /** `test` and `prod` (production) environments, as the registry reads them from config. */
 const environments = K2EnvironmentRegistry.fromConfig(
@@ -59,7 +76,10 @@ class RecordingActivityLog implements K2ActivityLog {
   }
 }
 
-function setUp(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY) {
+function setUp(
+  result: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
+  catalog = catalogServiceMock({ entities }),
+) {
   const event = {
     success: jest.fn(async () => {}),
     fail: jest.fn(async () => {}),
@@ -76,6 +96,8 @@ function setUp(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY) {
     auditor,
     activity,
     environments,
+    catalog,
+    auth: mockServices.auth(),
   });
   return { gate, auditor, event, permissions, activity };
 }
@@ -305,6 +327,106 @@ describe('K2ActionGate.audited', () => {
     expect(activity.entries.map(e => e.summary)).toEqual([
       'Failed (InputError)',
     ]);
+  });
+});
+
+describe('K2ActionGate: refusals name only what K2 knows', () => {
+  it.each([
+    ['a service the catalog does not hold', 'component:default/made-up-name'],
+    ['a component that is not a K2 service', 'component:default/wiki'],
+    ['a name that is no entity ref', 'component:default/'],
+  ])(
+    'writes no activity entry for a refusal about %s, and audits it',
+    async (_, service) => {
+      const { gate, event, activity, auditor } = setUp(AuthorizeResult.DENY);
+      const action = jest.fn(async () => ({}));
+      await expect(
+        gate.audited(
+          caller,
+          'release-create',
+          { service, environment: 'test', summary: 'Release x to test' },
+          scale,
+          action,
+        ),
+      ).rejects.toThrow(new NotAllowedError(`You may not scale ${service}`));
+      expect(action).not.toHaveBeenCalled();
+      // Nobody can fill another page's log, or the log itself, with names they chose...
+      expect(activity.entries).toEqual([]);
+      // ...while the audit trail keeps the attempt, with the name asked for.
+      expect(auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({
+          eventId: 'release-create',
+          meta: { service, environment: 'test' },
+        }),
+      );
+      expect(event.fail).toHaveBeenCalledWith({
+        error: expect.any(NotAllowedError),
+      });
+    },
+  );
+
+  it('writes no entry when an allowed action fails for a service the catalog does not hold', async () => {
+    const { gate, activity, event } = setUp(AuthorizeResult.ALLOW);
+    await expect(
+      gate.audited(
+        caller,
+        'scale',
+        { service: 'component:default/gone', summary: 'Scale' },
+        scale,
+        async () => {
+          throw new Error('No such service component:default/gone');
+        },
+      ),
+    ).rejects.toThrow('No such service');
+    expect(activity.entries).toEqual([]);
+    expect(event.fail).toHaveBeenCalledTimes(1);
+  });
+
+  it("logs a known service's refusal under the catalog's ref, without an environment the model does not know", async () => {
+    const { gate, activity } = setUp(AuthorizeResult.DENY);
+    const environment = `<img src=x>${'e'.repeat(300)}`;
+    await expect(
+      gate.audited(
+        caller,
+        'release-create',
+        {
+          service: 'component:default/Payment-Gateway',
+          environment,
+          summary: 'Release',
+        },
+        scale,
+        async () => ({}),
+      ),
+    ).rejects.toThrow(NotAllowedError);
+    expect(activity.entries).toEqual([
+      {
+        service: SERVICE,
+        environment: undefined,
+        actor: 'user:default/alice',
+        action: 'release-create',
+        summary: 'Refused: You may not scale component:default/Payment-Gateway',
+        result: 'failed',
+      },
+    ]);
+  });
+
+  it('still refuses, with its own error, when the catalog cannot say whether the service exists', async () => {
+    const catalog = catalogServiceMock({ entities });
+    jest
+      .spyOn(catalog, 'getEntityByRef')
+      .mockRejectedValue(new Error('catalog unavailable'));
+    const { gate, activity, event } = setUp(AuthorizeResult.DENY, catalog);
+    await expect(
+      gate.audited(
+        caller,
+        'scale',
+        { service: SERVICE, environment: 'test', summary: 'Scale' },
+        scale,
+        async () => ({}),
+      ),
+    ).rejects.toThrow(new NotAllowedError(`You may not scale ${SERVICE}`));
+    expect(activity.entries).toEqual([]);
+    expect(event.fail).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -1,14 +1,18 @@
 import {
   AuditorService,
+  AuthService,
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { NotAllowedError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   AuthorizeResult,
   BasicPermission,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
+import { isK2Service } from '@internal/plugin-k2-common';
 import { K2ActivityLog } from '../activity';
 import { K2EnvironmentRegistry } from '../environments';
 
@@ -73,23 +77,35 @@ export interface ActionAccess {
  * framework (and so K2's policy) first, then records an auditor event and an activity
  * log entry whether the action succeeds, fails or is refused. Audit severity follows the
  * environment's `production` flag.
+ *
+ * The activity log is per service, and a refused or failed action's entry names only
+ * what K2 knows: a service the catalog holds as a K2 service (else no entry at all, so
+ * nobody writes entries under names of their choosing; the auditor event records it),
+ * an environment of the model (else none), and K2's own words for why.
  */
 export class K2ActionGate {
   readonly #permissions: PermissionsService;
   readonly #auditor: AuditorService;
   readonly #activity: K2ActivityLog;
   readonly #environments: K2EnvironmentRegistry;
+  readonly #catalog: CatalogService;
+  readonly #auth: AuthService;
 
   constructor(options: {
     permissions: PermissionsService;
     auditor: AuditorService;
     activity: K2ActivityLog;
     environments: K2EnvironmentRegistry;
+    /** Tells a K2 service from any name a request puts in its URL. */
+    catalog: CatalogService;
+    auth: AuthService;
   }) {
     this.#permissions = options.permissions;
     this.#auditor = options.auditor;
     this.#activity = options.activity;
     this.#environments = options.environments;
+    this.#catalog = options.catalog;
+    this.#auth = options.auth;
   }
 
   /**
@@ -149,13 +165,20 @@ export class K2ActionGate {
       // the log says only who, which action, which service and environment, and why:
       // the entry's summary may quote the request (a release's image) and so may a
       // bad input's message, so neither is written; the audit event has the error.
-      await this.#activity.record({
-        ...entry,
-        summary: failureSummary(error as Error, allowed).slice(0, MAX_SUMMARY),
-        actor,
-        action: eventId,
-        result: 'failed',
-      });
+      const service = await this.#knownService(entry.service);
+      if (service) {
+        await this.#activity.record({
+          service,
+          environment: this.#knownEnvironment(entry.environment),
+          summary: failureSummary(error as Error, allowed).slice(
+            0,
+            MAX_SUMMARY,
+          ),
+          actor,
+          action: eventId,
+          result: 'failed',
+        });
+      }
       await event.fail({ error: error as Error });
       throw error;
     }
@@ -170,6 +193,31 @@ export class K2ActionGate {
     });
     await event.success({ meta: { releaseId: result.releaseId ?? null } });
     return result;
+  }
+
+  /**
+   * The catalog's ref of the K2 service `ref` names, or undefined when the catalog has
+   * no such K2 service (or cannot say now: the refusal stands without an entry).
+   */
+  async #knownService(ref: string): Promise<string | undefined> {
+    try {
+      const entity = await this.#catalog.getEntityByRef(parseEntityRef(ref), {
+        credentials: await this.#auth.getOwnServiceCredentials(),
+      });
+      return entity && isK2Service(entity)
+        ? stringifyEntityRef(entity)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #knownEnvironment(environment: string | undefined): string | undefined {
+    return this.#environments.model.environments.some(
+      e => e.name === environment,
+    )
+      ? environment
+      : undefined;
   }
 
   #isProduction(environment: string | undefined): boolean {

@@ -4,6 +4,7 @@ import {
   createServiceRef,
   ServiceRef,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { k2ActivityLogServiceRef } from '../activity';
 import { k2EnvironmentsServiceRef } from '../environments';
 import { K2ActionGate } from './K2ActionGate';
@@ -24,6 +25,8 @@ export const k2ActionGateServiceRef: ServiceRef<
         auditor: coreServices.auditor,
         activity: k2ActivityLogServiceRef,
         environments: k2EnvironmentsServiceRef,
+        catalog: catalogServiceRef,
+        auth: coreServices.auth,
       },
       factory: deps => new K2ActionGate(deps),
     }),
