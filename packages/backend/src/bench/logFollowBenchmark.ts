@@ -5,11 +5,15 @@ import os from 'os';
 import path from 'path';
 import YAML from 'yaml';
 import { Sandbox, seedRunningDeployment } from '@internal/sandbox-cluster';
+import { waitFor } from '../boot/__testUtils__/startBackendProcess';
 import {
-  BackendProcess,
-  waitFor,
-} from '../boot/__testUtils__/startBackendProcess';
-import { log, rssBytes, startBenchBackend } from './benchBackend';
+  connectInspector,
+  Inspector,
+  INSPECTOR_NODE_OPTIONS,
+  log,
+  rssBytes,
+  startBenchBackend,
+} from './benchBackend';
 
 /**
  * Following logs of 10 instances at once for 5 minutes keeps the backend's memory flat.
@@ -55,57 +59,6 @@ const SERVICE = 'log-follow-bench';
 const NAMESPACE = 'log-bench';
 const IMAGE = 'registry.k2.local/bench/log-follow-bench';
 const MIB = 1024 ** 2;
-
-/** The backend's V8 inspector: a full garbage collection and the heap's size. */
-interface Inspector {
-  collectGarbage(): Promise<void>;
-  heapUsed(): Promise<number>;
-  close(): void;
-}
-
-/** Connects to the inspector of a backend started with `--inspect=127.0.0.1:0`. */
-async function connectInspector(backend: BackendProcess): Promise<Inspector> {
-  const url = await waitFor(
-    backend,
-    async () =>
-      /Debugger listening on (ws:\/\/\S+)/.exec(backend.output())?.[1],
-  );
-  const socket = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener('open', () => resolve());
-    socket.addEventListener('error', () =>
-      reject(new Error(`cannot reach the backend's inspector at ${url}`)),
-    );
-  });
-  let next = 0;
-  const pending = new Map<
-    number,
-    { resolve(result: any): void; reject(error: Error): void }
-  >();
-  socket.addEventListener('message', event => {
-    const message = JSON.parse(String(event.data));
-    const call = pending.get(message.id);
-    if (!call) return;
-    pending.delete(message.id);
-    if (message.error) call.reject(new Error(message.error.message));
-    else call.resolve(message.result);
-  });
-  const call = (method: string) =>
-    new Promise<any>((resolve, reject) => {
-      const id = ++next;
-      pending.set(id, { resolve, reject });
-      socket.send(JSON.stringify({ id, method }));
-    });
-  return {
-    async collectGarbage() {
-      await call('HeapProfiler.collectGarbage');
-    },
-    async heapUsed() {
-      return (await call('Runtime.getHeapUsage')).usedSize;
-    },
-    close: () => socket.close(),
-  };
-}
 
 /** Least-squares slope of y over x. */
 function slope(points: Array<{ x: number; y: number }>): number {
@@ -289,13 +242,7 @@ async function main() {
     },
 
     // The inspector, on a free loopback port, for the full collections before samples.
-    env: FORCE_GC
-      ? {
-          NODE_OPTIONS: `${
-            process.env.NODE_OPTIONS ?? ''
-          } --inspect=127.0.0.1:0`.trim(),
-        }
-      : undefined,
+    env: FORCE_GC ? INSPECTOR_NODE_OPTIONS : undefined,
   });
   const headers = { Authorization: `Bearer ${token}` };
   const get = (p: string) => fetch(`${backend.baseUrl}${p}`, { headers });
