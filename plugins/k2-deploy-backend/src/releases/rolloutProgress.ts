@@ -123,7 +123,7 @@ export function diagnosePods(
             String(a.lastTimestamp ?? ''),
           ),
         )[0];
-      message ??= `${name} is running but never became ready${
+      message ??= `${name} is running, not ready yet${
         unhealthy?.message ? `: ${unhealthy.message}` : ''
       }`;
     }

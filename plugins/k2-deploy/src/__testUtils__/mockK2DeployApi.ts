@@ -62,6 +62,12 @@ export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
     }),
     scale: async (_service, environment) => started('scale', environment),
     restart: async (_service, environment) => started('restart', environment),
+    adopt: async (_service, environment) =>
+      release({
+        number: 1,
+        environment,
+        message: 'Adopted: recorded from the running Deployment',
+      }),
     setAutoscaling: async (_service, environment) =>
       started('scale', environment),
     getRecommendation: async () => recommendation(),

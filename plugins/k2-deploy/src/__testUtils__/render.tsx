@@ -28,12 +28,21 @@ export function setupUser() {
   });
 }
 
-/** Renders a Deploy tab component in a test app with the given K2 Deploy API. */
+/**
+ * Renders a Deploy tab component in a test app with the given K2 Deploy API, at
+ * `/deploy` (or the first of `initialRouteEntries`, e.g. `/deploy?instance=…`).
+ */
 export function renderWithApi(
   element: ReactElement,
   api: K2DeployApiMock,
+  options: { initialRouteEntries?: string[] } = {},
 ): RenderResult {
-  return renderInTestApp(element, { apis: [api], config: K2_CONFIG });
+  return renderInTestApp(element, {
+    apis: [api],
+    config: K2_CONFIG,
+    mountPath: '/deploy',
+    initialRouteEntries: options.initialRouteEntries ?? ['/deploy'],
+  });
 }
 
 // The policy's decision as `mockApis.permission` takes it (AuthorizeResult of
@@ -57,10 +66,12 @@ let renders = 0;
  *   and instance actions (owners: yes; others: no)
  * @param options.approve - whether the policy lets this user approve the waiting
  *   release (asked per release, as the backend's `IS_ENVIRONMENT_APPROVER` rule decides)
+ * @param options.path - where the tab opens: `/deploy` (the overview), or a sub-view
+ *   such as `/deploy/history?environment=prod`
  */
 export function renderDeployTab(
   api: K2DeployApiMock,
-  options: { allow?: boolean; approve?: boolean } = {},
+  options: { allow?: boolean; approve?: boolean; path?: string } = {},
 ): RenderResult & { service: ServiceName } {
   const name = `${SERVICE.name}-${++renders}`;
   const permission = mockApis.permission({
@@ -79,7 +90,12 @@ export function renderDeployTab(
     <EntityProvider entity={serviceEntity(name)}>
       <DeployTab />
     </EntityProvider>,
-    { apis: [api, permission, identity], config: K2_CONFIG },
+    {
+      apis: [api, permission, identity],
+      config: K2_CONFIG,
+      mountPath: '/deploy',
+      initialRouteEntries: [options.path ?? '/deploy'],
+    },
   );
   return { ...result, service: { namespace: 'default', name } };
 }

@@ -46,6 +46,11 @@ export interface K2DeployApi {
     replicas: number,
   ): Promise<K2Release>;
   restart(service: ServiceName, environment: string): Promise<K2Release>;
+  /**
+   * Records the Deployment running in an environment K2 never released to as the
+   * service's release #1; nothing changes in the clusters.
+   */
+  adopt(service: ServiceName, environment: string): Promise<K2Release>;
   setAutoscaling(
     service: ServiceName,
     environment: string,

@@ -110,6 +110,10 @@ export class K2DeployClient implements K2DeployApi {
     return this.#http.restart(service, environment);
   }
 
+  adopt(service: ServiceName, environment: string) {
+    return this.#http.adopt(service, environment);
+  }
+
   setAutoscaling(
     service: ServiceName,
     environment: string,

@@ -3,23 +3,20 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { K2Activity } from '@internal/plugin-k2-common';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
+import { RelativeTime } from '@internal/plugin-k2-react';
 import { EntityRef } from './EntityRef';
-import { ago } from './format';
 import { useLiveRefresh } from './useLiveRefresh';
 import { ResponseErrorPanel } from '@backstage/core-components';
 
 const columns: TableColumn<K2Activity>[] = [
   {
     title: 'When',
-    render: a => (
-      <span title={new Date(a.createdAt).toLocaleString()}>
-        {ago(a.createdAt)}
-      </span>
-    ),
+    cellStyle: { whiteSpace: 'nowrap' },
+    render: a => <RelativeTime value={a.createdAt} />,
   },
   { title: 'Who', render: a => <EntityRef entityRef={a.actor} /> },
   { title: 'Environment', field: 'environment' },
-  { title: 'Action', field: 'action' },
+  { title: 'Action', field: 'action', cellStyle: { whiteSpace: 'nowrap' } },
   {
     title: 'What happened',
     render: a => (

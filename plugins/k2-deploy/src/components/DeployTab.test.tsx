@@ -96,9 +96,45 @@ describe('DeployTab', () => {
       expect(buttons.scale).toBeEnabled();
       expect(buttons.restart).toBeEnabled();
       expect(screen.queryByTitle(REFUSED)).not.toBeInTheDocument();
+    });
+
+    it('opens each sub-view at its own path, rollback on History', async () => {
+      renderDeployTab(createK2DeployApi(), { allow: true });
+      const user = setupUser();
+      await testPanel();
+
+      await user.click(screen.getByRole('tab', { name: 'History' }));
+      const history = within(
+        await screen.findByRole('region', { name: 'Test history' }),
+      );
       expect(
-        panel.getByRole('button', { name: 'Roll back to #6' }),
+        await history.findByRole('button', { name: 'Roll back to #6' }),
       ).toBeEnabled();
+      // #7 runs: nothing to roll back to.
+      expect(
+        history.queryByRole('button', { name: 'Roll back to #7' }),
+      ).not.toBeInTheDocument();
+
+      await user.click(screen.getByRole('tab', { name: 'Instances' }));
+      expect(
+        await screen.findByRole('table', { name: 'Live instances' }),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByRole('region', { name: 'Test environment' }),
+      ).not.toBeInTheDocument();
+    });
+
+    it('opens the History of the environment a link names', async () => {
+      renderDeployTab(createK2DeployApi(), {
+        path: '/deploy/history?environment=prod',
+      });
+      expect(
+        await screen.findByRole('region', { name: 'Production history' }),
+      ).toHaveTextContent('Nothing released to Production yet.');
+      expect(screen.getByRole('tab', { name: 'History' })).toHaveAttribute(
+        'aria-selected',
+        'true',
+      );
     });
 
     it('asks before restarting, and cancelling restarts nothing', async () => {
@@ -128,9 +164,12 @@ describe('DeployTab', () => {
 
     it('asks before rolling back, naming what comes back', async () => {
       const api = createK2DeployApi();
-      renderDeployTab(api);
+      renderDeployTab(api, { path: '/deploy/history' });
       const user = setupUser();
-      const panel = await testPanel();
+      const panel = within(
+        await screen.findByRole('region', { name: 'Test history' }),
+      );
+      await panel.findByRole('button', { name: 'Roll back to #6' });
 
       await user.click(panel.getByRole('button', { name: 'Roll back to #6' }));
       const dialog = screen.getByRole('dialog', {
@@ -162,13 +201,28 @@ describe('DeployTab', () => {
         // The reason is the tooltip of the disabled button.
         expect(button.closest('[title]')).toHaveAttribute('title', REFUSED);
       }
-      expect(
-        panel.getByRole('button', { name: 'Roll back to #6' }),
-      ).toBeDisabled();
+    });
+
+    it('disables rollback on History and says why', async () => {
+      renderDeployTab(createK2DeployApi(), {
+        allow: false,
+        path: '/deploy/history',
+      });
+      const history = within(
+        await screen.findByRole('region', { name: 'Test history' }),
+      );
+      const rollback = await history.findByRole('button', {
+        name: 'Roll back to #6',
+      });
+      expect(rollback).toBeDisabled();
+      expect(rollback.closest('[title]')).toHaveAttribute('title', REFUSED);
     });
 
     it('disables the actions on an instance and says why', async () => {
-      renderDeployTab(createK2DeployApi(), { allow: false });
+      renderDeployTab(createK2DeployApi(), {
+        allow: false,
+        path: '/deploy/instances',
+      });
       const user = setupUser();
       const instances = within(
         await screen.findByRole('table', { name: 'Live instances' }),
@@ -325,6 +379,79 @@ describe('DeployTab', () => {
       expect(
         box.queryByRole('button', { name: 'Withdraw' }),
       ).not.toBeInTheDocument();
+    });
+  });
+
+  describe('a workload K2 did not release', () => {
+    /** Production runs 1.13.0, deployed before K2; K2 has no release there. */
+    function unreleasedProd(api: ReturnType<typeof createK2DeployApi>) {
+      const runtime = serviceRuntime();
+      const test = runtime.environments[0];
+      api.getRuntime.mockResolvedValue({
+        ...runtime,
+        environments: [
+          test,
+          {
+            ...test,
+            name: 'prod',
+            title: 'Production',
+            clusters: ['prod-a', 'prod-b'].map(cluster => ({
+              ...test.clusters[0],
+              cluster,
+              workloads: test.clusters[0].workloads.map(w => ({
+                ...w,
+                images: [`${IMAGE_REPOSITORY}:1.13.0`],
+              })),
+            })),
+          },
+        ],
+      });
+    }
+
+    it('says what runs, and lets an owner adopt it as release #1', async () => {
+      const api = createK2DeployApi();
+      unreleasedProd(api);
+      const { service } = renderDeployTab(api, { allow: true });
+      const user = setupUser();
+
+      const prod = within(
+        await screen.findByRole('region', { name: 'Production environment' }),
+      );
+      expect(
+        await prod.findByText('1.13.0 is running, not released by K2'),
+      ).toBeInTheDocument();
+      const { scale } = actions(prod, 'Production');
+      expect(scale.closest('[title]')).toHaveAttribute(
+        'title',
+        'Adopt or release first',
+      );
+
+      await user.click(prod.getByRole('button', { name: 'Adopt' }));
+      const dialog = within(
+        screen.getByRole('dialog', { name: 'Adopt what runs in Production?' }),
+      );
+      // What will be recorded: the image each cluster runs.
+      expect(
+        dialog.getByRole('table', { name: 'Clusters of Production' }),
+      ).toHaveTextContent('prod-b1.13.0');
+      await user.click(
+        dialog.getByRole('button', { name: 'Adopt as release #1' }),
+      );
+      await waitFor(() =>
+        expect(api.adopt).toHaveBeenCalledWith(service, 'prod'),
+      );
+    });
+
+    it('offers adoption to owners only, saying why', async () => {
+      const api = createK2DeployApi();
+      unreleasedProd(api);
+      renderDeployTab(api, { allow: false });
+      const prod = within(
+        await screen.findByRole('region', { name: 'Production environment' }),
+      );
+      const adopt = await prod.findByRole('button', { name: 'Adopt' });
+      expect(adopt).toBeDisabled();
+      expect(adopt.closest('[title]')).toHaveAttribute('title', REFUSED);
     });
   });
 });

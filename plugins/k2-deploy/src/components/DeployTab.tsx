@@ -17,17 +17,22 @@ import {
   readEnvironmentModel,
   readServiceSpec,
 } from '@internal/plugin-k2-common';
+import { SubViews } from '@internal/plugin-k2-react';
 import Grid from '@material-ui/core/Grid';
 import { k2DeployApiRef } from '../api/K2DeployApi';
 import { ActivityLog } from './ActivityLog';
 import { EnvironmentPanel } from './EnvironmentPanel';
+import { EventsView } from './EventsView';
+import { HistoryView } from './HistoryView';
 import { InstancesSection } from './InstancesSection';
+import { deployMessages } from './messages';
 import { useLiveRefresh } from './useLiveRefresh';
 
 /**
- * The Deploy tab: per environment, what runs and what rolls out, with release,
- * scale, restart, rollback and approval; the instances (live and historical, logs,
- * events, usage, per-instance actions); then the service's activity log.
+ * The Deploy tab, in sub-views routed under the tab's path: the Overview (per
+ * environment, what runs and what rolls out, with release, scale, restart, adoption
+ * and approval), Instances (live, in a side drawer, and historical), History
+ * (releases, comparison, rollback), Events and Activity.
  */
 export function DeployTab() {
   const { entity } = useEntity();
@@ -103,41 +108,78 @@ export function DeployTab() {
           message={problems.join(' · ')}
         />
       )}
-      <Grid container spacing={3}>
-        {spec.targets.map(target => {
-          return (
-            <Grid item xs={12} key={target.environment.name}>
-              <EnvironmentPanel
+      <SubViews
+        label={deployMessages.views.label}
+        views={[
+          {
+            path: '',
+            title: deployMessages.views.overview,
+            element: (
+              <Grid container spacing={3}>
+                {spec.targets.map(target => (
+                  <Grid
+                    item
+                    xs={12}
+                    lg={spec.targets.length > 1 ? 6 : 12}
+                    key={target.environment.name}
+                  >
+                    <EnvironmentPanel
+                      service={service}
+                      target={target}
+                      imageRepository={spec.image}
+                      runtime={runtime.value?.environments.find(
+                        e => e.name === target.environment.name,
+                      )}
+                      can={{
+                        release: release.allowed,
+                        scale: scale.allowed,
+                        restart: restart.allowed,
+                      }}
+                      onChange={runtime.refresh}
+                    />
+                  </Grid>
+                ))}
+              </Grid>
+            ),
+          },
+          {
+            path: 'instances',
+            title: deployMessages.views.instances,
+            element: (
+              <InstancesSection
                 service={service}
-                target={target}
-                imageRepository={spec.image}
-                runtime={runtime.value?.environments.find(
-                  e => e.name === target.environment.name,
-                )}
-                can={{
-                  release: release.allowed,
-                  scale: scale.allowed,
-                  restart: restart.allowed,
-                }}
+                targets={spec.targets}
+                runtime={runtime.value}
+                runtimeError={runtime.error}
+                canManage={manage.allowed}
                 onChange={runtime.refresh}
               />
-            </Grid>
-          );
-        })}
-        <Grid item xs={12}>
-          <InstancesSection
-            service={service}
-            targets={spec.targets}
-            runtime={runtime.value}
-            runtimeError={runtime.error}
-            canManage={manage.allowed}
-            onChange={runtime.refresh}
-          />
-        </Grid>
-        <Grid item xs={12}>
-          <ActivityLog service={service} />
-        </Grid>
-      </Grid>
+            ),
+          },
+          {
+            path: 'history',
+            title: deployMessages.views.history,
+            element: (
+              <HistoryView
+                service={service}
+                targets={spec.targets}
+                canRelease={release.allowed}
+                onChange={runtime.refresh}
+              />
+            ),
+          },
+          {
+            path: 'events',
+            title: deployMessages.views.events,
+            element: <EventsView service={service} targets={spec.targets} />,
+          },
+          {
+            path: 'activity',
+            title: deployMessages.views.activity,
+            element: <ActivityLog service={service} />,
+          },
+        ]}
+      />
     </Content>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { InfoCard, ResponseErrorPanel } from '@backstage/core-components';
+import { Link as RouterLink } from 'react-router-dom';
+import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -8,22 +9,32 @@ import {
   K2Release,
   K2ServiceTarget,
 } from '@internal/plugin-k2-common';
+import {
+  ActionButton,
+  ActionDialog,
+  ErrorText,
+  Mono,
+  RelativeTime,
+} from '@internal/plugin-k2-react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
-import Tooltip from '@material-ui/core/Tooltip';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
-import { ActionDialog } from './ActionDialog';
 import { EntityRef } from './EntityRef';
-import { ErrorText } from './ErrorText';
-import { ago, imageTag, isActive } from './format';
-import { HistoryTable } from './HistoryTable';
+import { imageTag, readyCounts } from './format';
+import { clusterHealth, HealthStatus } from './health';
+import { deployMessages } from './messages';
 import { ReleaseDialog } from './ReleaseDialog';
 import { ReleaseProgress } from './ReleaseProgress';
 import { ReleaseStatus } from './ReleaseStatus';
 import { ScaleDialog } from './ScaleDialog';
-import { useLiveRefresh } from './useLiveRefresh';
+import { useEnvironmentReleases } from './useEnvironmentReleases';
 
 export interface Abilities {
   release: boolean;
@@ -35,43 +46,73 @@ type Open =
   | { kind: 'release' }
   | { kind: 'scale' }
   | { kind: 'restart' }
-  | { kind: 'rollback'; release: K2Release }
+  | { kind: 'adopt' }
   | { kind: 'reject'; release: K2Release }
   | { kind: 'withdraw'; release: K2Release };
 
-function RuntimeSummary({ runtime }: { runtime?: K2EnvironmentRuntime }) {
+const REFUSED = 'Only the service’s owners (and platform admins) may do this';
+const nowrap = { whiteSpace: 'nowrap' } as const;
+
+/** Per cluster: the image it runs, ready of desired replicas, and its health. */
+function ClusterTable({
+  environment,
+  runtime,
+}: {
+  environment: string;
+  runtime?: K2EnvironmentRuntime;
+}) {
+  const m = deployMessages.overview;
   if (!runtime) return null;
   return (
-    <Box display="flex" flexWrap="wrap" style={{ gap: 8 }} mt={1}>
-      {runtime.clusters.map(c => {
-        const ready = c.pods.filter(p => p.ready).length;
-        return (
-          <Tooltip
-            key={c.cluster}
-            title={
-              c.health.stale
-                ? `Last known data: ${c.health.error ?? c.health.status}`
-                : c.warnings[0]?.message ?? `${c.health.status}`
-            }
-          >
-            <Chip
-              size="small"
-              variant="outlined"
-              color={
-                c.health.stale || c.warnings.length ? 'secondary' : 'default'
-              }
-              label={`${c.cluster}: ${ready}/${c.pods.length} pods ready${
-                c.health.stale ? ' (stale)' : ''
-              }${c.warnings.length ? ` · ${c.warnings.length} warnings` : ''}`}
-            />
-          </Tooltip>
-        );
-      })}
-    </Box>
+    <Table size="small" aria-label={`Clusters of ${environment}`}>
+      <TableHead>
+        <TableRow>
+          <TableCell style={nowrap}>{m.cluster}</TableCell>
+          <TableCell style={nowrap}>{m.image}</TableCell>
+          <TableCell style={nowrap} align="right">
+            {m.replicas}
+          </TableCell>
+          <TableCell style={nowrap}>{m.health}</TableCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {runtime.clusters.map(c => {
+          const { ready, desired } = readyCounts(c);
+          const image = c.workloads[0]?.images[0];
+          return (
+            <TableRow key={c.cluster}>
+              <TableCell>
+                <Mono>{c.cluster}</Mono>
+              </TableCell>
+              <TableCell>
+                {image ? (
+                  <Mono title={image}>{imageTag(image)}</Mono>
+                ) : (
+                  <Typography variant="body2" color="textSecondary">
+                    {m.noWorkload}
+                  </Typography>
+                )}
+              </TableCell>
+              <TableCell align="right" style={nowrap}>
+                {ready}/{desired}
+              </TableCell>
+              <TableCell>
+                <HealthStatus health={clusterHealth(c)} />
+              </TableCell>
+            </TableRow>
+          );
+        })}
+      </TableBody>
+    </Table>
   );
 }
 
-/** One environment of the service: what runs, what is rolling out, its history and actions. */
+/**
+ * One environment on the Deploy overview: what runs (release, image, who and when;
+ * or a workload K2 did not release, which owners may adopt), ready of desired replicas
+ * and health per cluster, the release in flight or waiting for approval with its
+ * progress, and the environment's actions. Its history is on the History view.
+ */
 export function EnvironmentPanel(props: {
   service: ServiceName;
   target: K2ServiceTarget;
@@ -82,36 +123,21 @@ export function EnvironmentPanel(props: {
 }) {
   const { service, target, can } = props;
   const environment = target.environment;
+  const m = deployMessages.overview;
   const api = useApi(k2DeployApiRef);
   const [open, setOpen] = useState<Open>();
-  const [older, setOlder] = useState<K2Release[]>([]);
-  const [olderCursor, setOlderCursor] = useState<string | null>();
   const [approveError, setApproveError] = useState<Error>();
-
-  const history = useLiveRefresh(
-    () =>
-      api.getReleases(service, { environment: environment.name, limit: 20 }),
-    {
-      service,
-      environment: environment.name,
-      intervalMs: page => (page?.items.some(isActive) ? 1000 : 5000),
-    },
-    [service.namespace, service.name, environment.name],
-  );
-  const page = history.value;
-  const releases = [...(page?.items ?? []), ...older];
-  // A release waiting for approval does not block scale or restart; one in flight
-  // (applying, rolling out) blocks every action until it ends.
-  const waiting = releases.find(r => r.status === 'pending-approval');
-  const inFlight = releases.find(r => isActive(r) && r !== waiting);
-  const current = releases.find(r => r.status === 'succeeded');
+  const history = useEnvironmentReleases(service, environment.name);
+  const { waiting, inFlight, current } = history;
+  const newest = history.releases[0];
   // Whether this user approves the waiting release: the policy decides, per release.
   const approval = usePermission({
     permission: k2ReleaseApprovePermission,
     resourceRef: waiting?.id,
   });
-  const nextCursor =
-    olderCursor === undefined ? page?.nextCursor : olderCursor ?? undefined;
+  const runningImage = props.runtime?.clusters.flatMap(c => c.workloads)[0]
+    ?.images[0];
+  const unreleased = history.page && !current && runningImage;
 
   const after = async (action: Promise<unknown>) => {
     await action;
@@ -119,17 +145,19 @@ export function EnvironmentPanel(props: {
     history.refresh();
     props.onChange();
   };
-  /** What stands in the way of an action: one in flight, or (for releases) one waiting. */
-  const blocker = (kind: 'release' | 'scale' | 'restart') =>
-    inFlight ?? (kind === 'release' ? waiting : undefined);
-  const why = (kind: 'release' | 'scale' | 'restart') => {
-    if (!can[kind])
-      return 'Only the service’s owners (and platform admins) may do this';
-    const b = blocker(kind);
-    if (!b) return '';
-    return b === waiting
-      ? `Release #${b.number} is waiting for approval`
-      : `Release #${b.number} is in flight`;
+  /** Why an action is not available now, or undefined when it is. */
+  const why = (kind: 'release' | 'scale' | 'restart'): string | undefined => {
+    if (!can[kind]) return REFUSED;
+    const b = inFlight ?? (kind === 'release' ? waiting : undefined);
+    if (b) {
+      return b === waiting
+        ? `Release #${b.number} is waiting for approval`
+        : `Release #${b.number} is in flight`;
+    }
+    if (kind !== 'release' && !current) {
+      return unreleased ? 'Adopt or release first' : 'Release first';
+    }
+    return undefined;
   };
 
   return (
@@ -144,56 +172,120 @@ export function EnvironmentPanel(props: {
           </Box>
         }
         subheader={
-          current ? (
-            <>
-              {`Running #${current.number}: ${imageTag(current.spec.image)} × ${
-                current.spec.replicas
-              }${
-                current.spec.autoscaling
-                  ? ` (autoscale ${current.spec.autoscaling.minReplicas}–${current.spec.autoscaling.maxReplicas})`
-                  : ''
-              } · released by `}
-              <EntityRef entityRef={current.createdBy} />{' '}
-              {ago(current.finishedAt)}
-            </>
-          ) : (
-            `Namespace ${target.namespace} · ${target.clusters
-              .map(c => c.name)
-              .join(', ')}`
-          )
+          <Box component="span" display="block">
+            <Mono>{target.namespace}</Mono>
+            {' · '}
+            {target.clusters.map(c => c.name).join(', ')}
+          </Box>
         }
       >
+        <Box mb={2} aria-label={`What runs in ${environment.title}`}>
+          {current && (
+            <Typography variant="body1" component="div">
+              <strong>{m.running(current.number)}</strong>
+              {': '}
+              <Mono title={current.spec.image}>
+                {imageTag(current.spec.image)}
+              </Mono>
+              {` × ${current.spec.replicas}`}
+              {current.spec.autoscaling
+                ? ` (autoscale ${current.spec.autoscaling.minReplicas}–${current.spec.autoscaling.maxReplicas})`
+                : ''}
+              <Typography
+                variant="body2"
+                color="textSecondary"
+                component="span"
+                display="block"
+              >
+                {m.releasedBy} <EntityRef entityRef={current.createdBy} />{' '}
+                <RelativeTime value={current.finishedAt ?? current.createdAt} />
+              </Typography>
+            </Typography>
+          )}
+          {unreleased && (
+            <>
+              <Typography variant="body1">
+                {m.notReleased(imageTag(runningImage))}
+              </Typography>
+              <Typography variant="body2" color="textSecondary">
+                {m.notReleasedHint}
+              </Typography>
+            </>
+          )}
+          {history.page && !current && !runningImage && (
+            <Typography variant="body2" color="textSecondary">
+              {m.nothingRuns}
+            </Typography>
+          )}
+          {history.error && !history.page && (
+            <ErrorText error={history.error} />
+          )}
+        </Box>
+
         <Box
           display="flex"
+          flexWrap="wrap"
           style={{ gap: 8 }}
           mb={2}
           role="group"
           aria-label={`Actions in ${environment.title}`}
         >
-          {(
-            [
-              ['release', 'Release', can.release],
-              ['scale', 'Scale', can.scale && Boolean(current)],
-              ['restart', 'Restart', can.restart && Boolean(current)],
-            ] as const
-          ).map(([kind, label, allowed]) => (
-            <Tooltip
-              key={kind}
-              title={why(kind) || (allowed ? '' : 'Release first')}
+          <ActionButton
+            variant="contained"
+            disabledReason={why('release')}
+            onClick={() => setOpen({ kind: 'release' })}
+          >
+            Release
+          </ActionButton>
+          {unreleased && (
+            <ActionButton
+              variant="outlined"
+              disabledReason={can.release ? undefined : REFUSED}
+              onClick={() => setOpen({ kind: 'adopt' })}
             >
-              <span>
-                <Button
-                  variant={kind === 'release' ? 'contained' : 'outlined'}
-                  color="primary"
-                  disabled={!allowed || Boolean(blocker(kind))}
-                  onClick={() => setOpen({ kind })}
-                >
-                  {label}
-                </Button>
-              </span>
-            </Tooltip>
-          ))}
+              {deployMessages.adopt.action}
+            </ActionButton>
+          )}
+          <ActionButton
+            variant="outlined"
+            disabledReason={why('scale')}
+            onClick={() => setOpen({ kind: 'scale' })}
+          >
+            Scale
+          </ActionButton>
+          <ActionButton
+            variant="outlined"
+            disabledReason={why('restart')}
+            onClick={() => setOpen({ kind: 'restart' })}
+          >
+            Restart
+          </ActionButton>
+          <Box flex={1} />
+          <Button
+            component={RouterLink}
+            to={`history?environment=${encodeURIComponent(environment.name)}`}
+            size="small"
+          >
+            {m.history} ({history.total})
+          </Button>
         </Box>
+
+        {newest &&
+          (newest.status === 'failed' || newest.status === 'timed-out') && (
+            <Box mb={2} aria-label="Last release failed">
+              <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+                <Typography variant="subtitle2">
+                  #{newest.number} {imageTag(newest.spec.image)}
+                </Typography>
+                <ReleaseStatus status={newest.status} />
+              </Box>
+              {newest.reason && (
+                <Typography variant="body2" color="textSecondary">
+                  {newest.reason}
+                </Typography>
+              )}
+            </Box>
+          )}
 
         {[inFlight, waiting].map(
           active =>
@@ -217,7 +309,7 @@ export function EnvironmentPanel(props: {
                   style={{ gap: 8 }}
                   mb={1}
                 >
-                  <Typography variant="subtitle2">
+                  <Typography variant="subtitle2" component="h3">
                     #{active.number} {imageTag(active.spec.image)} by{' '}
                     <EntityRef entityRef={active.createdBy} />
                   </Typography>
@@ -233,10 +325,13 @@ export function EnvironmentPanel(props: {
                   <Box display="flex" style={{ gap: 8 }} mt={1}>
                     {approval.allowed && (
                       <>
-                        <Button
+                        <ActionButton
                           variant="contained"
-                          color="primary"
-                          disabled={Boolean(inFlight)}
+                          disabledReason={
+                            inFlight
+                              ? `Release #${inFlight.number} is in flight`
+                              : undefined
+                          }
                           onClick={() => {
                             setApproveError(undefined);
                             // Approval has no dialog; a refusal is shown here.
@@ -246,15 +341,16 @@ export function EnvironmentPanel(props: {
                           }}
                         >
                           Approve
-                        </Button>
-                        <Button
+                        </ActionButton>
+                        <ActionButton
                           variant="outlined"
+                          destructive
                           onClick={() =>
                             setOpen({ kind: 'reject', release: active })
                           }
                         >
                           Reject
-                        </Button>
+                        </ActionButton>
                       </>
                     )}
                     {/* The requester and the owners: k2.release.create on the service. */}
@@ -288,32 +384,7 @@ export function EnvironmentPanel(props: {
             ),
         )}
 
-        <RuntimeSummary runtime={props.runtime} />
-
-        <Box mt={2}>
-          {history.error && !page ? (
-            <ResponseErrorPanel error={history.error} />
-          ) : (
-            <HistoryTable
-              environment={environment.title}
-              releases={releases}
-              total={page?.total ?? 0}
-              canRollback={can.release && !blocker('release')}
-              busy={Boolean(open)}
-              hasMore={Boolean(nextCursor)}
-              onMore={async () => {
-                const more = await api.getReleases(service, {
-                  environment: environment.name,
-                  limit: 50,
-                  before: nextCursor,
-                });
-                setOlder(o => [...o, ...more.items]);
-                setOlderCursor(more.nextCursor ?? null);
-              }}
-              onRollback={release => setOpen({ kind: 'rollback', release })}
-            />
-          )}
-        </Box>
+        <ClusterTable environment={environment.title} runtime={props.runtime} />
 
         {open?.kind === 'release' && (
           <ReleaseDialog
@@ -323,9 +394,7 @@ export function EnvironmentPanel(props: {
               approval: environment.approval.required,
             }}
             current={current}
-            runningImage={
-              props.runtime?.clusters.flatMap(c => c.workloads)[0]?.images[0]
-            }
+            runningImage={runningImage}
             imageRepository={props.imageRepository}
             onClose={() => setOpen(undefined)}
             onSubmit={input => after(api.release(service, input))}
@@ -357,23 +426,28 @@ export function EnvironmentPanel(props: {
             old one stops. Nothing else changes.
           </ActionDialog>
         )}
-        {open?.kind === 'rollback' && (
+        {open?.kind === 'adopt' && runningImage && (
           <ActionDialog
-            title={`Roll back ${environment.title} to #${open.release.number}?`}
-            confirm="Roll back"
+            title={deployMessages.adopt.title(environment.title)}
+            confirm={deployMessages.adopt.confirm}
+            busyLabel={deployMessages.adopt.busy}
             onClose={() => setOpen(undefined)}
-            onConfirm={() => after(api.rollback(open.release.id))}
+            onConfirm={() => after(api.adopt(service, environment.name))}
+            preview={
+              <ClusterTable
+                environment={environment.title}
+                runtime={props.runtime}
+              />
+            }
           >
-            A new release of #{open.release.number}'s spec (
-            {imageTag(open.release.spec.image)} × {open.release.spec.replicas}),
-            rolled out like any release
-            {environment.approval.required ? ', after approval' : ''}.
+            {deployMessages.adopt.body}
           </ActionDialog>
         )}
         {open?.kind === 'reject' && (
           <ActionDialog
             title={`Reject release #${open.release.number}?`}
             confirm="Reject"
+            destructive
             onClose={() => setOpen(undefined)}
             onConfirm={() => after(api.reject(open.release.id))}
           >

@@ -57,8 +57,8 @@ describe('EventsTable', () => {
       'BackOff',
       'Back-off restarting failed container payment-gateway',
       '14',
-      '50 min ago',
-      '2 min ago',
+      '50 minutes ago',
+      '2 minutes ago',
     ]);
     expect(api.getEvents).toHaveBeenCalledWith(SERVICE, {
       environment: 'prod',

@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Switch from '@material-ui/core/Switch';
@@ -8,9 +7,8 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
-import Typography from '@material-ui/core/Typography';
+import { Mono, RelativeTime, ViewState } from '@internal/plugin-k2-react';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
-import { ago } from './format';
 import { useLiveRefresh } from './useLiveRefresh';
 
 /**
@@ -44,48 +42,70 @@ export function EventsTable(props: {
         }
         label="Warnings only"
       />
-      {events.loading && !events.value && <Progress />}
-      {events.error && !events.value && (
-        <ResponseErrorPanel error={events.error} />
-      )}
-      {events.value && events.value.items.length === 0 && (
-        <Typography variant="body2" color="textSecondary">
-          No {warningsOnly ? 'warnings' : 'events'} in the clusters' event
-          retention.
-        </Typography>
-      )}
-      {events.value && events.value.items.length > 0 && (
-        <Table size="small" aria-label={props.label}>
-          <TableHead>
-            <TableRow>
-              <TableCell>Type</TableCell>
-              {!pod && <TableCell>Object</TableCell>}
-              <TableCell>Cluster</TableCell>
-              <TableCell>Reason</TableCell>
-              <TableCell>Message</TableCell>
-              <TableCell align="right">Count</TableCell>
-              <TableCell>First seen</TableCell>
-              <TableCell>Last seen</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {events.value.items.map(e => (
-              <TableRow
-                key={`${e.cluster}|${e.namespace}|${e.object}|${e.type}|${e.reason}`}
-              >
-                <TableCell>{e.type}</TableCell>
-                {!pod && <TableCell>{e.object}</TableCell>}
-                <TableCell>{e.cluster}</TableCell>
-                <TableCell>{e.reason}</TableCell>
-                <TableCell>{e.message}</TableCell>
-                <TableCell align="right">{e.count}</TableCell>
-                <TableCell>{ago(e.firstSeen)}</TableCell>
-                <TableCell>{ago(e.lastSeen)}</TableCell>
+      <ViewState
+        value={events.value}
+        error={events.error}
+        isEmpty={v => v.items.length === 0}
+        emptyTitle={`No ${
+          warningsOnly ? 'warnings' : 'events'
+        } in the clusters' event retention.`}
+        inline
+      >
+        {value => (
+          <Table size="small" aria-label={props.label}>
+            <TableHead>
+              <TableRow>
+                {[
+                  'Type',
+                  ...(pod ? [] : ['Object']),
+                  'Cluster',
+                  'Reason',
+                  'Message',
+                  'Count',
+                  'First seen',
+                  'Last seen',
+                ].map(title => (
+                  <TableCell
+                    key={title}
+                    style={{ whiteSpace: 'nowrap' }}
+                    align={title === 'Count' ? 'right' : undefined}
+                  >
+                    {title}
+                  </TableCell>
+                ))}
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
+            </TableHead>
+            <TableBody>
+              {value.items.map(e => (
+                <TableRow
+                  key={`${e.cluster}|${e.namespace}|${e.object}|${e.type}|${e.reason}`}
+                >
+                  <TableCell>{e.type}</TableCell>
+                  {!pod && (
+                    <TableCell>
+                      <Mono>{e.object}</Mono>
+                    </TableCell>
+                  )}
+                  <TableCell>
+                    <Mono>{e.cluster}</Mono>
+                  </TableCell>
+                  <TableCell style={{ whiteSpace: 'nowrap' }}>
+                    {e.reason}
+                  </TableCell>
+                  <TableCell>{e.message}</TableCell>
+                  <TableCell align="right">{e.count}</TableCell>
+                  <TableCell>
+                    <RelativeTime value={e.firstSeen} />
+                  </TableCell>
+                  <TableCell>
+                    <RelativeTime value={e.lastSeen} />
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </ViewState>
     </>
   );
 }

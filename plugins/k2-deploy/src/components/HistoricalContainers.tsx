@@ -2,6 +2,7 @@ import { Fragment, useState } from 'react';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { K2HistoricalContainer } from '@internal/plugin-k2-common';
+import { Mono, RelativeTime } from '@internal/plugin-k2-react';
 import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -10,7 +11,7 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
-import { ago, imageTag } from './format';
+import { imageTag } from './format';
 import { useLiveRefresh } from './useLiveRefresh';
 
 /**
@@ -58,15 +59,21 @@ export function HistoricalContainers(props: {
         <Table size="small" aria-label="Historical containers">
           <TableHead>
             <TableRow>
-              <TableCell>Instance</TableCell>
-              <TableCell>Container</TableCell>
-              <TableCell>Cluster</TableCell>
-              <TableCell>Node</TableCell>
-              <TableCell>IP</TableCell>
-              <TableCell>Image</TableCell>
-              <TableCell>Release</TableCell>
-              <TableCell>Ran</TableCell>
-              <TableCell>How it ended</TableCell>
+              {[
+                'Instance',
+                'Container',
+                'Cluster',
+                'Node',
+                'IP',
+                'Image',
+                'Release',
+                'Ran',
+                'How it ended',
+              ].map(title => (
+                <TableCell key={title} style={{ whiteSpace: 'nowrap' }}>
+                  {title}
+                </TableCell>
+              ))}
             </TableRow>
           </TableHead>
           <TableBody>
@@ -79,21 +86,34 @@ export function HistoricalContainers(props: {
                     setExpanded(e => (e === i.id ? undefined : i.id))
                   }
                 >
-                  <TableCell style={{ fontFamily: 'monospace' }}>
-                    {i.pod}
+                  <TableCell>
+                    <Mono>{i.pod}</Mono>
                   </TableCell>
                   <TableCell>
-                    {i.container}
+                    <Mono>{i.container}</Mono>
                     {i.run > 0 ? ` (run ${i.run + 1})` : ''}
                   </TableCell>
-                  <TableCell>{i.cluster}</TableCell>
-                  <TableCell>{i.node ?? '—'}</TableCell>
-                  <TableCell>{i.ip ?? '—'}</TableCell>
-                  <TableCell>{i.image ? imageTag(i.image) : '—'}</TableCell>
-                  <TableCell>{i.release ? `#${i.release}` : '—'}</TableCell>
                   <TableCell>
-                    {i.startedAt ? new Date(i.startedAt).toLocaleString() : '?'}{' '}
-                    – ended {ago(i.endedAt)}
+                    <Mono>{i.cluster}</Mono>
+                  </TableCell>
+                  <TableCell>
+                    <Mono>{i.node ?? '—'}</Mono>
+                  </TableCell>
+                  <TableCell>
+                    <Mono>{i.ip ?? '—'}</Mono>
+                  </TableCell>
+                  <TableCell>
+                    <Mono title={i.image}>
+                      {i.image ? imageTag(i.image) : '—'}
+                    </Mono>
+                  </TableCell>
+                  <TableCell style={{ whiteSpace: 'nowrap' }}>
+                    {i.release ? `#${i.release}` : '—'}
+                  </TableCell>
+                  <TableCell style={{ whiteSpace: 'nowrap' }}>
+                    <RelativeTime value={i.startedAt} prefix="started " />
+                    <br />
+                    <RelativeTime value={i.endedAt} prefix="ended " />
                   </TableCell>
                   <TableCell>{i.message}</TableCell>
                 </TableRow>
@@ -115,7 +135,9 @@ export function HistoricalContainers(props: {
                                 <TableCell>{e.reason}</TableCell>
                                 <TableCell>{e.message}</TableCell>
                                 <TableCell align="right">×{e.count}</TableCell>
-                                <TableCell>{ago(e.lastSeen)}</TableCell>
+                                <TableCell>
+                                  <RelativeTime value={e.lastSeen} />
+                                </TableCell>
                               </TableRow>
                             ))}
                           </TableBody>

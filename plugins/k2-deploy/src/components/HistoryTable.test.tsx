@@ -30,7 +30,7 @@ function renderTable(props: Partial<Parameters<typeof HistoryTable>[0]> = {}) {
       environment="Test"
       releases={history}
       total={4}
-      canRollback
+      currentId="rel-test-9"
       busy={false}
       hasMore={false}
       onMore={() => {}}
@@ -50,10 +50,16 @@ describe('HistoryTable', () => {
     const compare = () =>
       screen.getByRole('button', { name: 'Compare selected' });
     expect(compare()).toBeDisabled();
+    expect(
+      screen.getByText('Tick two releases to compare (0/2)'),
+    ).toBeInTheDocument();
     await user.click(
       screen.getByRole('checkbox', { name: 'Compare release #7' }),
     );
     expect(compare()).toBeDisabled();
+    expect(
+      screen.getByText('Tick two releases to compare (1/2)'),
+    ).toBeInTheDocument();
     await user.click(
       screen.getByRole('checkbox', { name: 'Compare release #6' }),
     );
@@ -116,12 +122,29 @@ describe('HistoryTable', () => {
     );
   });
 
-  it('disables rollback when the user may not release', () => {
-    renderTable({ canRollback: false });
+  it('never offers to roll back to the release already running', () => {
+    renderTable({
+      releases: history.slice(2),
+      total: 2,
+      currentId: 'rel-test-7',
+    });
+    expect(
+      screen
+        .getAllByRole('button', { name: /^Roll back to/ })
+        .map(b => b.textContent),
+    ).toEqual(['Roll back to #6']);
+  });
+
+  it('disables rollback when the user may not release, and says why', () => {
+    renderTable({ rollbackDisabledReason: 'Only the owners may do this' });
     for (const button of screen.getAllByRole('button', {
       name: /^Roll back to/,
     })) {
       expect(button).toBeDisabled();
+      expect(button.closest('[title]')).toHaveAttribute(
+        'title',
+        'Only the owners may do this',
+      );
     }
   });
 
@@ -142,7 +165,9 @@ describe('HistoryTable', () => {
   it('tells what to do when nothing was released yet', () => {
     renderTable({ releases: [], total: 0 });
     expect(
-      screen.getByText('Nothing released to Test yet. Use Release above.'),
+      screen.getByText(
+        'Nothing released to Test yet. Use Release on the Overview.',
+      ),
     ).toBeInTheDocument();
   });
 });

@@ -1,12 +1,14 @@
 import { useState } from 'react';
 import { Table, TableColumn } from '@backstage/core-components';
 import { K2Release } from '@internal/plugin-k2-common';
+import { ActionButton, Mono, RelativeTime } from '@internal/plugin-k2-react';
+import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Checkbox from '@material-ui/core/Checkbox';
-import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { EntityRef } from './EntityRef';
-import { ago, duration, imageTag } from './format';
+import { duration, imageTag } from './format';
+import { deployMessages } from './messages';
 import { ReleaseStatus } from './ReleaseStatus';
 import { SpecDiff } from './SpecDiff';
 
@@ -19,13 +21,17 @@ const KIND: Record<K2Release['kind'], string> = {
 
 /**
  * Every release of the service in one environment, newest first, with rollback and a
- * side-by-side diff of any two.
+ * side-by-side diff of any two. Rollback is offered on earlier releases that
+ * succeeded, never on the one running (`currentId`); comparing needs two ticked.
  */
 export function HistoryTable(props: {
   environment: string;
   releases: K2Release[];
   total: number;
-  canRollback: boolean;
+  /** The release that runs now (the newest that succeeded). */
+  currentId?: string;
+  /** Why rollback is not possible now (permission, a release in flight), if it is not. */
+  rollbackDisabledReason?: string;
   busy: boolean;
   hasMore: boolean;
   onMore(): void;
@@ -63,7 +69,9 @@ export function HistoryTable(props: {
       render: r => (
         <>
           <Typography variant="body2">
-            {KIND[r.kind]} {imageTag(r.spec.image)} × {r.spec.replicas}
+            {KIND[r.kind]}{' '}
+            <Mono title={r.spec.image}>{imageTag(r.spec.image)}</Mono> ×{' '}
+            {r.spec.replicas}
             {r.spec.autoscaling
               ? ` (autoscale ${r.spec.autoscaling.minReplicas}–${r.spec.autoscaling.maxReplicas})`
               : ''}
@@ -105,67 +113,66 @@ export function HistoryTable(props: {
     },
     {
       title: 'When',
+      cellStyle: { whiteSpace: 'nowrap' },
       render: r => (
-        <Tooltip title={new Date(r.createdAt).toLocaleString()}>
-          <span>
-            {ago(r.createdAt)}
-            {r.finishedAt
-              ? ` · took ${duration(r.startedAt ?? r.createdAt, r.finishedAt)}`
-              : ''}
-          </span>
-        </Tooltip>
+        <>
+          <RelativeTime value={r.createdAt} />
+          {r.finishedAt && (
+            <Typography variant="caption" display="block" color="textSecondary">
+              took {duration(r.startedAt ?? r.createdAt, r.finishedAt)}
+            </Typography>
+          )}
+        </>
       ),
     },
     {
       title: '',
+      cellStyle: { whiteSpace: 'nowrap' },
       render: r =>
         r.status === 'succeeded' &&
+        r.id !== props.currentId &&
         r.kind !== 'scale' &&
         r.kind !== 'restart' ? (
-          <Button
+          <ActionButton
             size="small"
-            disabled={!props.canRollback || props.busy}
+            disabledReason={
+              props.rollbackDisabledReason ?? (props.busy ? '' : undefined)
+            }
             onClick={() => props.onRollback(r)}
           >
             Roll back to #{r.number}
-          </Button>
+          </ActionButton>
         ) : null,
     },
   ];
 
   return (
     <>
+      <Box display="flex" alignItems="center" style={{ gap: 8 }} mb={1}>
+        <Button
+          size="small"
+          variant="outlined"
+          color="primary"
+          disabled={selected.length !== 2}
+          onClick={compare}
+        >
+          {deployMessages.history.compare}
+        </Button>
+        {selected.length !== 2 && (
+          <Typography variant="caption" color="textSecondary">
+            {deployMessages.history.compareHint(selected.length)}
+          </Typography>
+        )}
+      </Box>
       <Table<K2Release>
         title={`History (${props.total})`}
         options={{ paging: false, search: false, padding: 'dense' }}
         columns={columns}
         data={props.releases}
-        actions={[
-          {
-            // Only draws the table's action button: not a second button inside it
-            // (focusable, and announced enabled while comparing is not possible).
-            icon: () => (
-              <Button
-                size="small"
-                variant="outlined"
-                component="span"
-                disabled={selected.length !== 2}
-                tabIndex={-1}
-                role={undefined}
-                aria-disabled={undefined}
-              >
-                Compare selected
-              </Button>
-            ),
-            tooltip: 'Show the two selected releases side by side',
-            isFreeAction: true,
-            disabled: selected.length !== 2,
-            onClick: compare,
-          },
-        ]}
         emptyContent={
           <Typography style={{ padding: 16 }}>
-            Nothing released to {props.environment} yet. Use Release above.
+            Nothing released to {props.environment} yet. Use Release on the
+            Overview.
           </Typography>
         }
       />

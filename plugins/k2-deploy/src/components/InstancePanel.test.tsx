@@ -46,14 +46,12 @@ function renderPanel(
   props: Partial<Parameters<typeof InstancePanel>[0]> = {},
 ) {
   const onChange = jest.fn();
-  const onClose = jest.fn();
   renderWithApi(
     <InstancePanel
       service={SERVICE}
       address={TEST_INSTANCE}
       instance={oomKilled}
       canManage
-      onClose={onClose}
       onChange={onChange}
       {...props}
     />,
@@ -62,7 +60,7 @@ function renderPanel(
   const panel = within(
     screen.getByRole('region', { name: `Instance ${POD_NAME}` }),
   );
-  return { api, panel, onChange, onClose, user: setupUser() };
+  return { api, panel, onChange, user: setupUser() };
 }
 
 describe('InstancePanel', () => {
@@ -86,7 +84,7 @@ describe('InstancePanel', () => {
 
     const app = containers.getByRole('row', { name: /^payment-gateway / });
     expect(app).toHaveTextContent(`${IMAGE_REPOSITORY}:1.4.2`);
-    expect(app).toHaveTextContent('OOMKilled (exit 137) 12 min ago');
+    expect(app).toHaveTextContent('OOMKilled (exit 137) 12 minutes ago');
     const envoy = containers.getByRole('row', { name: /^envoy / });
     expect(within(envoy).getAllByRole('cell')[5]).toHaveTextContent('—');
   });

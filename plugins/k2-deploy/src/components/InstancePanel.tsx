@@ -2,8 +2,6 @@ import { useMemo, useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { formatBytes, K2InstanceUsage } from '@internal/plugin-k2-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
-import IconButton from '@material-ui/core/IconButton';
 import Tab from '@material-ui/core/Tab';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -12,12 +10,14 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Tabs from '@material-ui/core/Tabs';
 import TextField from '@material-ui/core/TextField';
-import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
-import CloseIcon from '@material-ui/icons/Close';
+import {
+  ActionButton,
+  ActionDialog,
+  Mono,
+  RelativeTime,
+} from '@internal/plugin-k2-react';
 import { InstanceName, k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
-import { ActionDialog } from './ActionDialog';
-import { ago } from './format';
 import { EventsTable } from './EventsTable';
 import { LiveInstance } from './InstancesSection';
 import { LogViewer } from './LogViewer';
@@ -75,9 +75,9 @@ function Usage(props: { service: ServiceName; instance: InstanceName }) {
 }
 
 /**
- * One instance, opened from the live list: its containers, logs, events and usage, and
- * the actions on it alone. It stays open while the list updates; when the instance is
- * gone, it says so.
+ * One instance, opened from the live list (in its side drawer): its containers, logs,
+ * events and usage, and the actions on it alone. It stays open while the list
+ * updates; when the instance is gone, it says so.
  */
 export function InstancePanel(props: {
   service: ServiceName;
@@ -85,7 +85,6 @@ export function InstancePanel(props: {
   /** The live instance, or undefined once it no longer exists. */
   instance?: LiveInstance;
   canManage: boolean;
-  onClose(): void;
   onChange(): void;
 }) {
   const api = useApi(k2DeployApiRef);
@@ -101,7 +100,7 @@ export function InstancePanel(props: {
   );
   const pod = instance?.pod;
   const why = canManage
-    ? ''
+    ? undefined
     : 'Only the service’s owners (and platform admins) may do this';
 
   const run = async (work: Promise<void>) => {
@@ -113,26 +112,11 @@ export function InstancePanel(props: {
 
   return (
     <section aria-label={`Instance ${address.pod}`}>
-      <Box mt={2} p={2} border={1} borderColor="divider" borderRadius={4}>
-        <Box display="flex" alignItems="center" style={{ gap: 8 }}>
-          <Typography variant="h6" component="h3" style={{ flex: 1 }}>
-            {address.pod}
-            <Typography variant="body2" component="span" color="textSecondary">
-              {' '}
-              · {instance?.environmentTitle ?? address.environment} ·{' '}
-              {address.cluster}
-              {pod?.node ? ` · ${pod.node}` : ''}
-              {pod?.ip ? ` · ${pod.ip}` : ''}
-            </Typography>
-          </Typography>
-          <IconButton aria-label="Close instance" onClick={props.onClose}>
-            <CloseIcon />
-          </IconButton>
-        </Box>
+      <Box>
         {!pod && (
           <Typography variant="body2" role="status">
-            This instance no longer exists; see historical containers below for
-            how it ended.
+            This instance no longer exists; Historical containers on the
+            Instances view tell how it ended.
           </Typography>
         )}
         {pod && (
@@ -153,26 +137,25 @@ export function InstancePanel(props: {
                   ['destroy', 'Destroy instance'],
                 ] as Array<[Action, string]>
               ).map(([kind, label]) => (
-                <Tooltip key={kind} title={why}>
-                  <span>
-                    <Button
-                      variant="outlined"
-                      color={kind === 'destroy' ? 'secondary' : 'primary'}
-                      disabled={!canManage || pod.terminating}
-                      onClick={() => setAction(kind)}
-                    >
-                      {label}
-                    </Button>
-                  </span>
-                </Tooltip>
+                <ActionButton
+                  key={kind}
+                  variant="outlined"
+                  destructive={kind === 'destroy'}
+                  disabledReason={
+                    why ?? (pod.terminating ? 'It is terminating' : undefined)
+                  }
+                  onClick={() => setAction(kind)}
+                >
+                  {label}
+                </ActionButton>
               ))}
             </Box>
             <Typography variant="body2" gutterBottom>
               {pod.inTraffic
                 ? 'Receives traffic.'
                 : 'Out of traffic: the Service does not send it requests; it keeps running for diagnosis.'}{' '}
-              {pod.release ? `Created by release #${pod.release}` : ''}
-              {pod.createdAt ? ` ${ago(pod.createdAt)}.` : ''}
+              {pod.release ? `Created by release #${pod.release} ` : ''}
+              {pod.createdAt && <RelativeTime value={pod.createdAt} />}
             </Typography>
             <Tabs
               value={tab}
@@ -200,8 +183,12 @@ export function InstancePanel(props: {
                   <TableBody>
                     {pod.containerStatuses.map(c => (
                       <TableRow key={c.name}>
-                        <TableCell>{c.name}</TableCell>
-                        <TableCell>{c.image}</TableCell>
+                        <TableCell>
+                          <Mono>{c.name}</Mono>
+                        </TableCell>
+                        <TableCell>
+                          <Mono>{c.image}</Mono>
+                        </TableCell>
                         <TableCell>
                           {c.state}
                           {c.reason ? ` (${c.reason})` : ''}
@@ -209,13 +196,18 @@ export function InstancePanel(props: {
                         <TableCell>{c.ready ? 'yes' : 'no'}</TableCell>
                         <TableCell>{c.restarts}</TableCell>
                         <TableCell>
-                          {c.lastTermination
-                            ? `${
+                          {c.lastTermination ? (
+                            <>
+                              {`${
                                 c.lastTermination.reason ?? 'Terminated'
-                              } (exit ${
-                                c.lastTermination.exitCode ?? '?'
-                              }) ${ago(c.lastTermination.finishedAt)}`
-                            : '—'}
+                              } (exit ${c.lastTermination.exitCode ?? '?'}) `}
+                              <RelativeTime
+                                value={c.lastTermination.finishedAt}
+                              />
+                            </>
+                          ) : (
+                            '—'
+                          )}
                         </TableCell>
                       </TableRow>
                     ))}
@@ -283,6 +275,7 @@ export function InstancePanel(props: {
         <ActionDialog
           title={`Destroy ${address.pod}?`}
           confirm="Destroy"
+          destructive
           confirmDisabled={confirmName !== address.pod}
           onClose={() => {
             setAction(undefined);

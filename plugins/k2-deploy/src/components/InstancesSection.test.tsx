@@ -58,8 +58,10 @@ function Harness(props: { next: K2ServiceRuntime }) {
   );
 }
 
-function renderSection(next: K2ServiceRuntime = runtime) {
-  renderWithApi(<Harness next={next} />, createK2DeployApi());
+function renderSection(next: K2ServiceRuntime = runtime, path = '/deploy') {
+  renderWithApi(<Harness next={next} />, createK2DeployApi(), {
+    initialRouteEntries: [path],
+  });
   return setupUser();
 }
 
@@ -104,12 +106,20 @@ describe('InstancesSection', () => {
     const user = renderSection(withoutIt);
 
     await user.click(screen.getByText(POD_NAME));
-    const panel = screen.getByRole('region', { name: `Instance ${POD_NAME}` });
+    // In a side drawer, named after the instance, beside the list.
+    const drawer = await screen.findByRole('dialog', { name: POD_NAME });
+    expect(drawer).toHaveTextContent('Test · test · test-node-1 · 10.42.0.17');
+    const panel = within(drawer).getByRole('region', {
+      name: `Instance ${POD_NAME}`,
+    });
     expect(
       within(panel).getByRole('tab', { name: 'Logs' }),
     ).toBeInTheDocument();
 
-    await user.click(screen.getByRole('button', { name: 'Next update' }));
+    // The list behind the drawer is hidden from assistive technology meanwhile.
+    await user.click(
+      screen.getByRole('button', { name: 'Next update', hidden: true }),
+    );
     await waitFor(() =>
       expect(within(panel).getByRole('status')).toHaveTextContent(
         'This instance no longer exists',
@@ -117,10 +127,31 @@ describe('InstancesSection', () => {
     );
 
     await user.click(
-      within(panel).getByRole('button', { name: 'Close instance' }),
+      within(drawer).getByRole('button', { name: 'Close instance' }),
     );
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('region', { name: `Instance ${POD_NAME}` }),
+      ).not.toBeInTheDocument(),
+    );
+  });
+
+  it('opens the instance a link names (?instance=<environment>/<cluster>/<pod>)', async () => {
+    renderSection(
+      runtime,
+      `/deploy?environment=prod&instance=prod/prod-b/${PROD_POD}-b`,
+    );
+    const drawer = await screen.findByRole('dialog', {
+      name: `${PROD_POD}-b`,
+    });
     expect(
-      screen.queryByRole('region', { name: `Instance ${POD_NAME}` }),
-    ).not.toBeInTheDocument();
+      within(drawer).getByRole('region', { name: `Instance ${PROD_POD}-b` }),
+    ).toHaveTextContent('Out of traffic');
+    // The environment in the link filters the list behind it.
+    expect(
+      within(
+        screen.getByRole('table', { name: 'Live instances', hidden: true }),
+      ).getAllByRole('row', { hidden: true }),
+    ).toHaveLength(3);
   });
 });

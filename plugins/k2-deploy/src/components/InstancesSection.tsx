@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import {
   EmptyState,
   InfoCard,
@@ -9,23 +10,26 @@ import {
   K2ServiceRuntime,
   K2ServiceTarget,
 } from '@internal/plugin-k2-common';
+import {
+  DetailDrawer,
+  EnvironmentSwitcher,
+  Mono,
+  RelativeTime,
+  useEnvironmentParam,
+} from '@internal/plugin-k2-react';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
-import FormControl from '@material-ui/core/FormControl';
-import InputLabel from '@material-ui/core/InputLabel';
-import MenuItem from '@material-ui/core/MenuItem';
-import Select from '@material-ui/core/Select';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
-import Typography from '@material-ui/core/Typography';
 import { ServiceName } from '../api/K2DeployApi';
-import { ago, imageTag } from './format';
-import { EventsTable } from './EventsTable';
+import { ClusterSwitcher } from './ClusterSwitcher';
+import { imageTag } from './format';
 import { HistoricalContainers } from './HistoricalContainers';
 import { InstancePanel } from './InstancePanel';
+import { deployMessages } from './messages';
 
 /** A live pod with where it runs. */
 export interface LiveInstance {
@@ -38,6 +42,16 @@ export interface LiveInstance {
 const key = (i: { environment: string; cluster: string; pod: string }) =>
   `${i.environment}/${i.cluster}/${i.pod}`;
 
+/** `?instance=<environment>/<cluster>/<pod>`: the instance whose drawer is open. */
+function parseKey(value: string | null) {
+  const [environment, cluster, pod] = value?.split('/') ?? [];
+  return environment && cluster && pod
+    ? { environment, cluster, pod }
+    : undefined;
+}
+
+const nowrap = { whiteSpace: 'nowrap' } as const;
+
 function status(pod: K2PodView) {
   if (pod.terminating) return 'Terminating';
   if (pod.reason && !pod.ready) return pod.reason;
@@ -45,9 +59,11 @@ function status(pod: K2PodView) {
 }
 
 /**
- * Every instance of the service across its environments and clusters: the live pods
- * (a selected one opens a panel that stays open across updates), containers that no
- * longer exist, and the converged events.
+ * The Instances view: every instance of the service across its environments and
+ * clusters — the live pods (a selected one opens in a side drawer that stays open
+ * across updates; `?instance=<environment>/<cluster>/<pod>` in the URL, so a link
+ * opens it) — and the containers that no longer exist. The environment filter is in
+ * the URL too (`?environment=`).
  */
 export function InstancesSection(props: {
   service: ServiceName;
@@ -58,13 +74,20 @@ export function InstancesSection(props: {
   onChange(): void;
 }) {
   const { targets, runtime } = props;
-  const [environment, setEnvironment] = useState('');
+  const [environment, setEnvironment] = useEnvironmentParam();
   const [cluster, setCluster] = useState('');
-  const [selected, setSelected] = useState<{
-    environment: string;
-    cluster: string;
-    pod: string;
-  }>();
+  const [params, setParams] = useSearchParams();
+  const selected = parseKey(params.get('instance'));
+  const setSelected = (
+    instance: { environment: string; cluster: string; pod: string } | undefined,
+  ) =>
+    setParams(p => {
+      const next = new URLSearchParams(p);
+      if (instance) next.set('instance', key(instance));
+      else next.delete('instance');
+      return next;
+    });
+  const m = deployMessages.instances;
 
   const clusters = useMemo(
     () =>
@@ -97,41 +120,20 @@ export function InstancesSection(props: {
     <section aria-label="Instances">
       <InfoCard title="Instances">
         <Box display="flex" style={{ gap: 16 }} mb={2}>
-          <FormControl style={{ minWidth: 160 }}>
-            <InputLabel id="k2-instances-env">Environment</InputLabel>
-            <Select
-              labelId="k2-instances-env"
-              value={environment}
-              onChange={e => {
-                setEnvironment(e.target.value as string);
-                setCluster('');
-              }}
-              displayEmpty
-            >
-              <MenuItem value="">All environments</MenuItem>
-              {targets.map(t => (
-                <MenuItem key={t.environment.name} value={t.environment.name}>
-                  {t.environment.title}
-                </MenuItem>
-              ))}
-            </Select>
-          </FormControl>
-          <FormControl style={{ minWidth: 160 }}>
-            <InputLabel id="k2-instances-cluster">Cluster</InputLabel>
-            <Select
-              labelId="k2-instances-cluster"
-              value={cluster}
-              onChange={e => setCluster(e.target.value as string)}
-              displayEmpty
-            >
-              <MenuItem value="">All clusters</MenuItem>
-              {clusters.map(c => (
-                <MenuItem key={c} value={c}>
-                  {c}
-                </MenuItem>
-              ))}
-            </Select>
-          </FormControl>
+          <EnvironmentSwitcher
+            environments={targets.map(t => t.environment)}
+            value={environment}
+            onChange={e => {
+              setEnvironment(e);
+              setCluster('');
+            }}
+            allLabel={m.allEnvironments}
+          />
+          <ClusterSwitcher
+            clusters={clusters}
+            value={cluster}
+            onChange={setCluster}
+          />
         </Box>
 
         {props.runtimeError && !runtime && (
@@ -140,24 +142,34 @@ export function InstancesSection(props: {
         {runtime && instances.length === 0 && (
           <EmptyState
             missing="data"
-            title="No live instances here"
-            description="Release the service to this environment to start instances."
+            title={m.empty}
+            description={m.emptyNext}
           />
         )}
         {instances.length > 0 && (
           <Table size="small" aria-label="Live instances">
             <TableHead>
               <TableRow>
-                <TableCell>Instance</TableCell>
-                <TableCell>Environment</TableCell>
-                <TableCell>Cluster</TableCell>
-                <TableCell>Node</TableCell>
-                <TableCell>IP</TableCell>
-                <TableCell>Status</TableCell>
-                <TableCell>Restarts</TableCell>
-                <TableCell>Image</TableCell>
-                <TableCell>Release</TableCell>
-                <TableCell>Age</TableCell>
+                {[
+                  'Instance',
+                  'Environment',
+                  'Cluster',
+                  'Node',
+                  'IP',
+                  'Status',
+                  'Restarts',
+                  'Image',
+                  'Release',
+                  'Age',
+                ].map(title => (
+                  <TableCell
+                    key={title}
+                    style={nowrap}
+                    align={title === 'Restarts' ? 'right' : undefined}
+                  >
+                    {title}
+                  </TableCell>
+                ))}
               </TableRow>
             </TableHead>
             <TableBody>
@@ -182,36 +194,40 @@ export function InstancesSection(props: {
                       )
                     }
                   >
-                    <TableCell>
-                      <Typography
-                        variant="body2"
-                        component="span"
-                        style={{ fontFamily: 'monospace' }}
-                      >
-                        {i.pod.name}
-                      </Typography>
+                    <TableCell style={nowrap}>
+                      <Mono>{i.pod.name}</Mono>
                       {!i.pod.inTraffic && (
                         <Chip
                           size="small"
-                          color="secondary"
+                          variant="outlined"
                           label="Out of traffic"
                           style={{ marginLeft: 8 }}
                         />
                       )}
                     </TableCell>
-                    <TableCell>{i.environmentTitle}</TableCell>
-                    <TableCell>{i.cluster}</TableCell>
-                    <TableCell>{i.pod.node ?? '—'}</TableCell>
-                    <TableCell>{i.pod.ip ?? '—'}</TableCell>
-                    <TableCell>{status(i.pod)}</TableCell>
-                    <TableCell>{i.pod.restarts}</TableCell>
+                    <TableCell style={nowrap}>{i.environmentTitle}</TableCell>
                     <TableCell>
-                      {i.pod.images.map(imageTag).join(', ')}
+                      <Mono>{i.cluster}</Mono>
                     </TableCell>
                     <TableCell>
+                      <Mono>{i.pod.node ?? '—'}</Mono>
+                    </TableCell>
+                    <TableCell>
+                      <Mono>{i.pod.ip ?? '—'}</Mono>
+                    </TableCell>
+                    <TableCell style={nowrap}>{status(i.pod)}</TableCell>
+                    <TableCell align="right">{i.pod.restarts}</TableCell>
+                    <TableCell>
+                      <Mono title={i.pod.images.join(', ')}>
+                        {i.pod.images.map(imageTag).join(', ')}
+                      </Mono>
+                    </TableCell>
+                    <TableCell style={nowrap}>
                       {i.pod.release ? `#${i.pod.release}` : '—'}
                     </TableCell>
-                    <TableCell>{ago(i.pod.createdAt)}</TableCell>
+                    <TableCell>
+                      <RelativeTime value={i.pod.createdAt} />
+                    </TableCell>
                   </TableRow>
                 );
               })}
@@ -219,16 +235,33 @@ export function InstancesSection(props: {
           </Table>
         )}
 
-        {selected && runtime && (
-          <InstancePanel
-            service={props.service}
-            address={selected}
-            instance={open}
-            canManage={props.canManage}
-            onClose={() => setSelected(undefined)}
-            onChange={props.onChange}
-          />
-        )}
+        <DetailDrawer
+          open={Boolean(selected && runtime)}
+          title={<Mono>{selected?.pod}</Mono>}
+          subtitle={
+            selected &&
+            [
+              open?.environmentTitle ?? selected.environment,
+              selected.cluster,
+              open?.pod.node,
+              open?.pod.ip,
+            ]
+              .filter(Boolean)
+              .join(' · ')
+          }
+          closeLabel={m.close}
+          onClose={() => setSelected(undefined)}
+        >
+          {selected && runtime && (
+            <InstancePanel
+              service={props.service}
+              address={selected}
+              instance={open}
+              canManage={props.canManage}
+              onChange={props.onChange}
+            />
+          )}
+        </DetailDrawer>
 
         <Box mt={3}>
           <HistoricalContainers
@@ -236,17 +269,6 @@ export function InstancesSection(props: {
             service={props.service}
             environment={environment || undefined}
             cluster={cluster || undefined}
-          />
-        </Box>
-        <Box mt={3}>
-          <Typography variant="h6" component="h3" gutterBottom>
-            Events
-          </Typography>
-          <EventsTable
-            service={props.service}
-            environment={environment || undefined}
-            cluster={cluster || undefined}
-            label="Service events"
           />
         </Box>
       </InfoCard>

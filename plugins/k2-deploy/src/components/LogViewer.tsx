@@ -14,7 +14,7 @@ import Select from '@material-ui/core/Select';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { InstanceName, k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
-import { ErrorText } from './ErrorText';
+import { ErrorText } from '@internal/plugin-k2-react';
 
 /** Lines kept in the browser while following; older ones scroll away. */
 const MAX_LINES = 5000;

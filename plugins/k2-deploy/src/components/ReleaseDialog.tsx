@@ -10,7 +10,7 @@ import {
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import { ActionDialog } from './ActionDialog';
+import { ActionDialog } from '@internal/plugin-k2-react';
 import {
   SecretRow,
   secretEnv,

@@ -3,6 +3,7 @@ import { screen, within } from '@testing-library/react';
 import {
   environmentRuntime,
   IMAGE_REPOSITORY,
+  pod,
   PROD_TARGET,
   release,
   releaseList,
@@ -90,7 +91,7 @@ describe('ReleaseProgress', () => {
 
     const a = screen.getByLabelText('Progress in prod-a');
     expect(a).toHaveTextContent(
-      'prod-a: 2/2 updated · 2 ready · 2 available · done',
+      'prod-aHealthy2/2 updated · 2 ready · 2 available',
     );
     expect(within(a).getByRole('progressbar')).toHaveAttribute(
       'aria-valuenow',
@@ -100,8 +101,11 @@ describe('ReleaseProgress', () => {
 
     const b = screen.getByLabelText('Progress in prod-b');
     expect(b).toHaveTextContent(
-      'prod-b: 1/2 updated · 0 ready · 1 available · 1 old',
+      'prod-bRolling out1/2 updated · 0 ready · 1 available · 1 old',
     );
+    // Still moving: blue, not red.
+    expect(within(b).getByLabelText('Status running')).toBeInTheDocument();
+    expect(within(b).queryByLabelText('Status error')).not.toBeInTheDocument();
     expect(within(b).getByRole('progressbar')).toHaveAttribute(
       'aria-valuenow',
       '0',
@@ -112,6 +116,51 @@ describe('ReleaseProgress', () => {
     expect(b).toHaveTextContent(
       `Failed on payment-gateway-5f7c9-abcde (×4): ${PULL_FAILED}`,
     );
+  });
+
+  it('waits for readiness once every new pod exists, without turning red', () => {
+    const notReadyYet = {
+      ...rollingOut.progress[1],
+      updated: 2,
+      ready: 1,
+      old: 1,
+      message: 'payment-gateway-5f7c9-abcde is running, not ready yet',
+    };
+    renderInTestApp(
+      <ReleaseProgress
+        release={{ ...rollingOut, progress: [notReadyYet] }}
+        runtime={environmentRuntime({ name: 'prod', title: 'Production' })}
+      />,
+    );
+    const b = screen.getByLabelText('Progress in prod-b');
+    expect(b).toHaveTextContent('Waiting for readiness');
+    expect(b).toHaveTextContent(
+      'payment-gateway-5f7c9-abcde is running, not ready yet',
+    );
+    expect(within(b).queryByLabelText('Status error')).not.toBeInTheDocument();
+  });
+
+  it('marks a cluster failed, in red, with the release’s reason', () => {
+    renderInTestApp(
+      <ReleaseProgress
+        release={{
+          ...rollingOut,
+          status: 'timed-out',
+          reason: 'Not complete after 600 s: ImagePullBackOff',
+        }}
+      />,
+    );
+    const b = screen.getByLabelText('Progress in prod-b');
+    expect(b).toHaveTextContent(
+      'Failed (Not complete after 600 s: ImagePullBackOff)',
+    );
+    expect(within(b).getByLabelText('Status error')).toBeInTheDocument();
+    // The cluster that finished stays green.
+    expect(
+      within(screen.getByLabelText('Progress in prod-a')).getByLabelText(
+        'Status ok',
+      ),
+    ).toBeInTheDocument();
   });
 
   it('says why a release ended before reaching the clusters', () => {
@@ -163,10 +212,11 @@ describe('EnvironmentPanel', () => {
     expect(
       within(inFlight).getByRole('heading', { name: /#8 1\.5\.0 by alice/ }),
     ).toBeInTheDocument();
-    expect(within(inFlight).getByText('Rolling out')).toBeInTheDocument();
+    // The release's status, and prod-b's state.
+    expect(within(inFlight).getAllByText('Rolling out')).toHaveLength(2);
     expect(
       within(inFlight).getByLabelText('Progress in prod-a'),
-    ).toHaveTextContent('done');
+    ).toHaveTextContent('Healthy');
     expect(
       within(inFlight).getByLabelText('Progress in prod-b'),
     ).toHaveTextContent('ImagePullBackOff');
@@ -200,19 +250,61 @@ describe('EnvironmentPanel', () => {
     const panel = within(
       await screen.findByRole('region', { name: 'Production environment' }),
     );
-    expect(
-      await panel.findByText(/Running #7: 1\.4\.2 × 4/),
-    ).toBeInTheDocument();
+    await panel.findByText('Running #7');
+    expect(panel.getByLabelText('What runs in Production')).toHaveTextContent(
+      'Running #7: 1.4.2 × 4',
+    );
     expect(panel.queryByLabelText('Release in flight')).not.toBeInTheDocument();
-    const row = panel.getByRole('row', { name: /Release 1\.5\.0 × 2/ });
-    expect(within(row).getByText('Failed')).toBeInTheDocument();
+    const failed = within(panel.getByLabelText('Last release failed'));
+    expect(failed.getByText('#8 1.5.0')).toBeInTheDocument();
+    expect(failed.getByText('Failed')).toBeInTheDocument();
     expect(
-      within(row).getByText(
+      failed.getByText(
         'prod-b: ImagePullBackOff for 5 min; rolled back to #7 automatically',
       ),
     ).toBeInTheDocument();
-    expect(
-      within(row).queryByRole('button', { name: /Roll back/ }),
-    ).not.toBeInTheDocument();
+  });
+
+  it('counts ready of desired without the pods that are terminating', async () => {
+    const base = environmentRuntime().clusters[0];
+    const runtime = environmentRuntime({
+      name: 'prod',
+      title: 'Production',
+      clusters: [
+        {
+          ...base,
+          cluster: 'prod-a',
+          workloads: [
+            {
+              ...base.workloads[0],
+              replicas: { desired: 2, updated: 2, ready: 2, available: 2 },
+              rollout: { state: 'complete', message: '2 replicas available' },
+            },
+          ],
+          pods: [
+            pod({ name: 'pg-new-1' }),
+            pod({ name: 'pg-new-2' }),
+            pod({ name: 'pg-old-1', terminating: true, ready: false }),
+          ],
+          warnings: [],
+        },
+      ],
+    });
+    const api = createK2DeployApi();
+    api.getReleases.mockResolvedValue(releaseList([running]));
+    renderWithApi(
+      <EnvironmentPanel
+        service={SERVICE}
+        target={PROD_TARGET}
+        runtime={runtime}
+        can={{ release: true, scale: true, restart: true }}
+        onChange={() => {}}
+      />,
+      api,
+    );
+    const row = await screen.findByRole('row', { name: /^prod-a/ });
+    expect(row).toHaveTextContent('2/2');
+    expect(row).toHaveTextContent('Healthy');
+    expect(within(row).getByLabelText('Status ok')).toBeInTheDocument();
   });
 });

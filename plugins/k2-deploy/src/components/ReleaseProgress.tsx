@@ -2,13 +2,26 @@ import { K2EnvironmentRuntime, K2Release } from '@internal/plugin-k2-common';
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
+import { HealthStatus, progressHealth } from './health';
 
 /** Warning events shown per cluster while a release rolls out. */
 const WARNINGS = 3;
 
+const useStyles = makeStyles(theme => ({
+  failedBar: { backgroundColor: theme.palette.error.main },
+  failedTrack: { backgroundColor: theme.palette.error.light },
+  warning: {
+    color: theme.palette.warning?.dark ?? theme.palette.text.secondary,
+  },
+}));
+
 /**
- * Per-cluster progress of a release: updated, ready and old replicas, what holds it up,
- * and the cluster's newest warning events.
+ * Per-cluster progress of a release: its state (rolling out, waiting for readiness,
+ * done, failed with the reason), updated, ready and old replicas, what holds it up and
+ * the cluster's newest warning events. The bar is the theme's primary colour while the
+ * rollout moves and after it succeeds; only a failed release is drawn in the error
+ * colour.
  */
 export function ReleaseProgress({
   release,
@@ -17,6 +30,7 @@ export function ReleaseProgress({
   release: K2Release;
   runtime?: K2EnvironmentRuntime;
 }) {
+  const classes = useStyles();
   if (release.progress.length === 0) {
     return (
       <Typography variant="body2" color="textSecondary">
@@ -29,23 +43,36 @@ export function ReleaseProgress({
   return (
     <>
       {release.progress.map(p => {
+        const health = progressHealth(release, p);
         const value = p.replicas
           ? Math.min(100, (100 * Math.min(p.ready, p.updated)) / p.replicas)
           : 100;
+        const failed = health.state === 'failed';
         return (
           <Box key={p.cluster} mb={1} aria-label={`Progress in ${p.cluster}`}>
-            <Typography variant="body2">
-              <strong>{p.cluster}</strong>: {p.updated}/{p.replicas} updated ·{' '}
-              {p.ready} ready · {p.available} available
-              {p.old > 0 ? ` · ${p.old} old` : ''}
-              {p.done ? ' · done' : ''}
-            </Typography>
+            <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+              <Typography variant="body2" component="span">
+                <strong>{p.cluster}</strong>
+              </Typography>
+              <HealthStatus health={health} />
+              <Typography variant="body2" component="span">
+                {p.updated}/{p.replicas} updated · {p.ready} ready ·{' '}
+                {p.available} available
+                {p.old > 0 ? ` · ${p.old} old` : ''}
+              </Typography>
+            </Box>
             <LinearProgress
               variant="determinate"
               value={value}
-              color={p.done ? 'primary' : 'secondary'}
+              color="primary"
+              aria-label={`${p.cluster}: ${Math.round(value)}%`}
+              classes={
+                failed
+                  ? { bar: classes.failedBar, root: classes.failedTrack }
+                  : undefined
+              }
             />
-            {p.message && !p.done && (
+            {p.message && !p.done && !failed && (
               <Typography variant="caption" color="textSecondary">
                 {p.message}
               </Typography>
@@ -59,7 +86,8 @@ export function ReleaseProgress({
                     key={`${w.object}/${w.reason}`}
                     variant="caption"
                     display="block"
-                    color="error"
+                    className={failed ? undefined : classes.warning}
+                    color={failed ? 'error' : undefined}
                   >
                     {w.reason} on {w.object.replace(/^Pod\//, '')}
                     {w.count > 1 ? ` (×${w.count})` : ''}: {w.message}

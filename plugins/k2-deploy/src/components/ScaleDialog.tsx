@@ -10,7 +10,7 @@ import Grid from '@material-ui/core/Grid';
 import Switch from '@material-ui/core/Switch';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import { ActionDialog } from './ActionDialog';
+import { ActionDialog } from '@internal/plugin-k2-react';
 
 /** Scale to a fixed count, or hand the count to the native HPA within bounds. */
 export function ScaleDialog(props: {

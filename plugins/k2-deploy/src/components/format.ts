@@ -1,4 +1,5 @@
 import {
+  K2ClusterRuntime,
   K2Release,
   K2ReleaseStatus,
   shortImageVersion,
@@ -23,15 +24,6 @@ export function imageTag(image: string) {
   return reference ? shortImageVersion(reference) : image;
 }
 
-export function ago(iso?: string) {
-  if (!iso) return '';
-  const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
-  if (seconds < 60) return `${Math.round(seconds)} s ago`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
-  if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
-  return new Date(iso).toLocaleString();
-}
-
 export function duration(from?: string, to?: string) {
   if (!from || !to) return '';
   const s = Math.round((Date.parse(to) - Date.parse(from)) / 1000);
@@ -49,3 +41,21 @@ export const STATUS_LABEL: Record<K2ReleaseStatus, string> = {
   cancelled: 'Withdrawn',
   expired: 'Expired',
 };
+
+/**
+ * Ready and desired replicas of an environment in one cluster. Terminating pods are
+ * on their way out: they count neither as ready nor towards the total, so a finished
+ * rollout reads 2/2 while old pods drain. Desired is the workloads' own count (the HPA's
+ * when it scales them); without a workload, the live pods.
+ */
+export function readyCounts(cluster: K2ClusterRuntime): {
+  ready: number;
+  desired: number;
+} {
+  const live = cluster.pods.filter(p => !p.terminating);
+  const ready = live.filter(p => p.ready).length;
+  const desired = cluster.workloads.length
+    ? cluster.workloads.reduce((sum, w) => sum + w.replicas.desired, 0)
+    : live.length;
+  return { ready, desired };
+}

@@ -4,12 +4,14 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
+import Typography from '@material-ui/core/Typography';
 
 /**
  * The four states of every data view, in one order: the error (when nothing was
  * loaded), loading (nothing yet), empty (with the next step in `emptyAction` or the
  * description), then the content. A refresh that fails after a first answer keeps the
- * last answer on screen.
+ * last answer on screen. The empty state is core-components' `EmptyState` for a whole
+ * view, or one line of text (`inline`) inside a card or a drawer.
  */
 export function ViewState<T>(props: {
   value?: T;
@@ -17,7 +19,8 @@ export function ViewState<T>(props: {
   isEmpty(value: T): boolean;
   emptyTitle: string;
   emptyDescription?: string;
-  emptyAction?: ReactNode;
+  emptyAction?: JSX.Element;
+  inline?: boolean;
   children(value: T): ReactNode;
 }) {
   const { value, error } = props;
@@ -25,6 +28,14 @@ export function ViewState<T>(props: {
     return error ? <ResponseErrorPanel error={error} /> : <Progress />;
   }
   if (props.isEmpty(value)) {
+    if (props.inline) {
+      return (
+        <Typography variant="body2" color="textSecondary">
+          {props.emptyTitle}
+          {props.emptyDescription ? ` ${props.emptyDescription}` : ''}
+        </Typography>
+      );
+    }
     return (
       <EmptyState
         missing="data"
