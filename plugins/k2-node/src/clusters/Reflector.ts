@@ -101,6 +101,8 @@ interface CheckReading {
   count: number;
   /** The list generation it belongs to; a relist makes it moot. */
   generation: number;
+  /** The watch stream open when it was read. */
+  session?: WatchSession;
 }
 
 /**
@@ -129,8 +131,8 @@ function revision(value: string | undefined): bigint | undefined {
  * - the cache is already at R: compare now;
  * - the watch delivers its first event after R (or a bookmark at or after R): compare
  *   just before applying it;
- * - neither by the next check: the watch delivered nothing after R, so a live watch
- *   has delivered everything up to R; compare then.
+ * - neither by the next check, on the same open stream: it delivered nothing after R,
+ *   so a live stream has delivered everything up to R; compare then.
  * A cache that does not hold N objects at that moment lost events. Lost events come
  * from a stalled connection, which the other watches of the cluster share, so the
  * whole cluster cache is repaired ({@link Reflector.repair}): every resource type is
@@ -464,10 +466,12 @@ export class Reflector {
   async #check(): Promise<number> {
     if (this.#stopped) return 0;
     const previous = this.#reading;
-    if (previous) {
-      // The watch delivered nothing after the last reading: a live watch has
-      // delivered everything up to it, so the cache must match it now.
-      this.#reading = undefined;
+    this.#reading = undefined;
+    if (previous?.session && previous.session === this.#watch) {
+      // The same stream stayed open for an interval and delivered nothing after the
+      // last reading: a live stream has delivered everything up to it, so the cache
+      // must match it now. (A stream that broke meanwhile resumes in order; its
+      // next event after the reading compares instead.)
       if (!this.#compare(previous)) return this.#checkDelayMs();
     }
     if (!this.#listed || this.#listing || this.#repair === 'relist') {
@@ -506,7 +510,12 @@ export class Reflector {
       // A filtered list the server does not count: repaired with its cluster.
       return this.#checkDelayMs();
     }
-    const reading = { resourceVersion: listedAt, count, generation };
+    const reading = {
+      resourceVersion: listedAt,
+      count,
+      generation,
+      session: this.#watch,
+    };
     // Past the reading already: changes after it are in the cache; wait for the next.
     if (watched > listedAt) return this.#checkDelayMs();
     if (watched === listedAt) this.#compare(reading);
