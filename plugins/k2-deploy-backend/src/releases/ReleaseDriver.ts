@@ -35,6 +35,8 @@ export const DEFAULT_APPROVAL_TIMEOUT_MS = 72 * 3600_000;
 /** How long one apply or delete of the driver may take before it counts as failed. */
 export const DEFAULT_CLUSTER_CALL_TIMEOUT_MS = 10_000;
 
+const CLUSTER_CALL_TIMEOUT_KEY = 'k2.releases.clusterCallTimeout';
+
 /** How long a driver that claimed a release's follow-ups keeps them from other drivers. */
 const FOLLOW_UP_LEASE_MS = 60_000;
 
@@ -67,7 +69,7 @@ export function readApprovalTimeout(config?: Config): number {
  * @throws Error naming the key when it is not a positive duration
  */
 export function readClusterCallTimeout(config?: Config): number {
-  const key = 'k2.releases.clusterCallTimeout';
+  const key = CLUSTER_CALL_TIMEOUT_KEY;
   if (!config?.has(key)) return DEFAULT_CLUSTER_CALL_TIMEOUT_MS;
   const ms = durationToMilliseconds(readDurationFromConfig(config, { key }));
   if (!(ms > 0)) {
@@ -479,6 +481,7 @@ export class ReleaseDriver {
           const applied = await this.#access.apply(cluster.name, object, {
             force: true,
             timeoutMs: this.#callTimeoutMs,
+            timeoutKey: CLUSTER_CALL_TIMEOUT_KEY,
           });
           if (object.kind === 'Deployment') {
             generation = applied.metadata.generation;
@@ -550,6 +553,7 @@ export class ReleaseDriver {
       };
       await this.#access.delete(cluster, target, {
         timeoutMs: this.#callTimeoutMs,
+        timeoutKey: CLUSTER_CALL_TIMEOUT_KEY,
       });
     }
   }

@@ -197,12 +197,12 @@ describe('the release driver under faults', () => {
     const waiting = await get(stuck.body.id);
     expect(waiting.status).toBe('applying');
     expect(waiting.reason).toMatch(
-      /^Retrying: Could not apply .* in cluster 'west'.*timed out after 1000 ms/,
+      /^Retrying: Could not apply .* in cluster 'west'.*timed out after 1000 ms.*did not answer within k2\.releases\.clusterCallTimeout/,
     );
     const failed = await finished(stuck.body.id, 30_000);
     expect(failed.status).toBe('failed');
     expect(failed.reason).toMatch(
-      /^Could not apply the release: Could not apply .* in cluster 'west'.*timed out after 1000 ms/,
+      /^Could not apply the release: Could not apply .* in cluster 'west'.*timed out after 1000 ms.*k2\.releases\.clusterCallTimeout/,
     );
   });
 

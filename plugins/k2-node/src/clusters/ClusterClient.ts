@@ -115,7 +115,7 @@ export class ClusterClient {
   async #request<T>(
     path: string,
     query: Record<string, string | undefined>,
-    init: RequestInit & { timeoutMs?: number },
+    init: RequestInit & { timeoutMs?: number; timeoutKey?: string },
     read: (response: Response) => Promise<T>,
   ): Promise<T> {
     const url = new URL(this.#server + path);
@@ -161,7 +161,12 @@ export class ClusterClient {
             init.method ?? 'GET'
           } ${path} timed out after ${timeoutMs} ms; the API server at ${
             this.#server
-          } did not answer within k2.clusterAccess.requestTimeout`,
+          } did not answer within ${
+            init.timeoutKey ??
+            (init.timeoutMs === undefined
+              ? 'k2.clusterAccess.requestTimeout'
+              : "the caller's deadline")
+          }`,
         );
       }
       throw this.#connectionError(error);
@@ -334,7 +339,8 @@ export class ClusterClient {
   /**
    * Server-side apply of a whole object under a field manager. With
    * `metadata.resourceVersion` set, the server refuses (409) when the object changed
-   * since that version. `timeoutMs` replaces the client's request deadline for this call.
+   * since that version. `timeoutMs` replaces the client's request deadline for this call;
+   * `timeoutKey` names the setting it comes from in the message when it runs out.
    */
   async apply(
     object: KubeObject,
@@ -343,6 +349,7 @@ export class ClusterClient {
       force?: boolean;
       dryRun?: boolean;
       timeoutMs?: number;
+      timeoutKey?: string;
     },
   ): Promise<KubeObject> {
     const kind = object.kind ?? '';
@@ -363,6 +370,7 @@ export class ClusterClient {
         },
         body: JSON.stringify(object),
         timeoutMs: options.timeoutMs,
+        timeoutKey: options.timeoutKey,
       },
       async response => {
         if (!response.ok) await this.#fail(response, `apply ${kind} ${name}`);
@@ -373,11 +381,16 @@ export class ClusterClient {
 
   /**
    * Deletes an object; its dependents are garbage-collected in the background. A missing
-   * object is not an error. `timeoutMs` replaces the client's request deadline.
+   * object is not an error. `timeoutMs` replaces the client's request deadline, and
+   * `timeoutKey` names its setting, as for {@link ClusterClient.apply}.
    */
   async delete(
     object: KubeObject,
-    options: { gracePeriodSeconds?: number; timeoutMs?: number } = {},
+    options: {
+      gracePeriodSeconds?: number;
+      timeoutMs?: number;
+      timeoutKey?: string;
+    } = {},
   ): Promise<void> {
     const { kind, metadata } = object;
     return this.#request(
@@ -396,6 +409,7 @@ export class ClusterClient {
           gracePeriodSeconds: options.gracePeriodSeconds,
         }),
         timeoutMs: options.timeoutMs,
+        timeoutKey: options.timeoutKey,
       },
       async response => {
         if (response.status === 404) return;

@@ -158,7 +158,8 @@ export class K2ClusterAccess {
    * Server-side apply of a whole object under K2's field manager. Set
    * `metadata.resourceVersion` to apply only if nobody changed the object since
    * (optimistic concurrency); `force` takes over fields another manager owns;
-   * `timeoutMs` bounds this call instead of `k2.clusterAccess.requestTimeout`.
+   * `timeoutMs` bounds this call instead of `k2.clusterAccess.requestTimeout`, and
+   * `timeoutKey` names the setting it comes from when it runs out.
    *
    * @throws ConflictError on a stale resourceVersion or a field owned by another manager
    * @throws InputError when the API server rejects the object as invalid
@@ -166,7 +167,12 @@ export class K2ClusterAccess {
   async apply(
     cluster: string,
     object: KubeObject,
-    options: { force?: boolean; dryRun?: boolean; timeoutMs?: number } = {},
+    options: {
+      force?: boolean;
+      dryRun?: boolean;
+      timeoutMs?: number;
+      timeoutKey?: string;
+    } = {},
   ): Promise<KubeObject> {
     const { client } = this.cache(cluster);
     try {
@@ -181,14 +187,18 @@ export class K2ClusterAccess {
 
   /**
    * Deletes an object K2 made (dependents are garbage-collected). Already gone is fine.
-   * `timeoutMs` bounds this call instead of `k2.clusterAccess.requestTimeout`.
+   * `timeoutMs` and `timeoutKey` as for {@link K2ClusterAccess.apply}.
    *
    * @throws NotAllowedError when the cluster refuses K2's service account
    */
   async delete(
     cluster: string,
     object: KubeObject,
-    options: { gracePeriodSeconds?: number; timeoutMs?: number } = {},
+    options: {
+      gracePeriodSeconds?: number;
+      timeoutMs?: number;
+      timeoutKey?: string;
+    } = {},
   ): Promise<void> {
     try {
       await this.cache(cluster).client.delete(object, options);
