@@ -17,13 +17,28 @@ import {
 
 jest.setTimeout(90_000);
 
-const IMAGE = 'registry.k2.local/shop/checkout';
-const service = serviceEntity('checkout', {
-  'k2.io/environments': 'test,prod',
-  'k2.io/namespace': 'shop',
-  'k2.io/image': IMAGE,
-  'k2.io/language': 'java',
-});
+const REGISTRY = 'registry.k2.local/shop';
+
+/**
+ * One service per test, so no test depends on the releases, pods or history another
+ * left: each starts from release #1 of its own service (its own Deployment, pods and
+ * history) on the shared clusters and backend.
+ */
+const SERVICES = [
+  'first',
+  'lossless',
+  'history',
+  'autoscaled',
+  'unpullable',
+  'parallel',
+  'refused',
+  'approved',
+  'refusing-cluster',
+  'resumed',
+] as const;
+type Service = (typeof SERVICES)[number];
+
+const imageOf = (service: Service) => `${REGISTRY}/${service}`;
 
 describe('the release engine, through the REST API, on sandbox clusters', () => {
   const clusters: SandboxCluster[] = [];
@@ -33,7 +48,14 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
 
   async function start() {
     backend = await startK2DeployBackend({
-      entities: [service],
+      entities: SERVICES.map(name =>
+        serviceEntity(name, {
+          'k2.io/environments': 'test,prod',
+          'k2.io/namespace': 'shop',
+          'k2.io/image': imageOf(name),
+          'k2.io/language': 'java',
+        }),
+      ),
       clusters,
       knex,
       k2: {
@@ -71,12 +93,28 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
   const cluster = (name: string) =>
     clusters.find(c => c.options.name === name)!;
 
-  async function release(body: object, user = ALICE) {
+  async function release(service: Service, body: object, user = ALICE) {
     return request(backend.server)
-      .post('/api/k2-deploy/services/default/checkout/releases')
+      .post(`/api/k2-deploy/services/default/${service}/releases`)
       .set(as(user))
       .send(body);
   }
+
+  /** Releases `image` to test and waits until it succeeded. */
+  async function released(service: Service, image: string) {
+    const res = await release(service, { environment: 'test', image });
+    expect(res.status).toBe(201);
+    expect((await finished(res.body.id)).status).toBe('succeeded');
+    return res.body as K2Release;
+  }
+
+  /** A POST to one of the service's environment actions (scale, restart). */
+  const act = (service: Service, action: string) =>
+    request(backend.server)
+      .post(
+        `/api/k2-deploy/services/default/${service}/environments/test/${action}`,
+      )
+      .set(as(ALICE));
 
   async function get(id: string): Promise<K2Release> {
     const res = await request(backend.server)
@@ -101,23 +139,29 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     );
   }
 
-  async function history(environment: string): Promise<K2ReleaseList> {
+  async function history(
+    service: Service,
+    environment: string,
+  ): Promise<K2ReleaseList> {
     const res = await request(backend.server)
       .get(
-        `/api/k2-deploy/services/default/checkout/releases?environment=${environment}`,
+        `/api/k2-deploy/services/default/${service}/releases?environment=${environment}`,
       )
       .set(as(BOB));
     expect(res.status).toBe(200);
     return res.body;
   }
 
-  async function podImages(name: string): Promise<string[]> {
-    const pods = await api(cluster(name)).get(
-      '/api/v1/namespaces/shop/pods?labelSelector=k2.io/service%3Dcheckout',
+  /** The service's pods in a cluster, terminating ones left out. */
+  async function pods(name: string, service: Service): Promise<any[]> {
+    const list = await api(cluster(name)).get(
+      `/api/v1/namespaces/shop/pods?labelSelector=k2.io/service%3D${service}`,
     );
-    return pods.body.items
-      .filter((p: any) => !p.metadata.deletionTimestamp)
-      .map((p: any) => p.spec.containers[0].image);
+    return list.body.items.filter((p: any) => !p.metadata.deletionTimestamp);
+  }
+
+  async function podImages(name: string, service: Service): Promise<string[]> {
+    return (await pods(name, service)).map(p => p.spec.containers[0].image);
   }
 
   beforeAll(async () => {
@@ -148,7 +192,8 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
   });
 
   it('releases to test: lossless Deployment, live progress, success, the new image on every pod', async () => {
-    const res = await release({
+    const image = imageOf('first');
+    const res = await release('first', {
       environment: 'test',
       image: '1.0.0',
       message: 'first',
@@ -170,21 +215,21 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
         done: true,
       }),
     ]);
-    expect(await podImages('test')).toEqual([
-      `${IMAGE}:1.0.0`,
-      `${IMAGE}:1.0.0`,
+    expect(await podImages('test', 'first')).toEqual([
+      `${image}:1.0.0`,
+      `${image}:1.0.0`,
     ]);
 
     // What kubectl would show: the objects K2 made.
     const d = (
       await api(cluster('test')).get(
-        '/apis/apps/v1/namespaces/shop/deployments/checkout',
+        '/apis/apps/v1/namespaces/shop/deployments/first',
       )
     ).body;
     expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
     expect(d.metadata.labels).toMatchObject({
-      'backstage.io/kubernetes-id': 'checkout',
-      'k2.io/service': 'checkout',
+      'backstage.io/kubernetes-id': 'first',
+      'k2.io/service': 'first',
       'app.kubernetes.io/managed-by': 'k2',
     });
     const container = d.spec.template.spec.containers[0];
@@ -214,7 +259,9 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
   });
 
   it('keeps every request to the Service on ready pods through a rolling release', async () => {
-    // Watch every change to the Service's endpoints during release 2.
+    const image = imageOf('lossless');
+    await released('lossless', '1.0.0');
+    // Watch every change to the Service's endpoints during the next release.
     const c = cluster('test');
     const violations: string[] = [];
     let seen = 0;
@@ -224,7 +271,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       if (!watching) return;
       if (
         event.object.kind !== 'Endpoints' ||
-        event.object.metadata.name !== 'checkout'
+        event.object.metadata.name !== 'lossless'
       )
         return;
       seen++;
@@ -243,25 +290,26 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       }
     });
     try {
-      const res = await release({ environment: 'test', image: '1.1.0' });
-      expect(res.status).toBe(201);
-      expect((await finished(res.body.id)).status).toBe('succeeded');
+      await released('lossless', '1.1.0');
     } finally {
       watching = false;
     }
     expect(seen).toBeGreaterThan(2);
     expect(violations).toEqual([]);
-    expect(await podImages('test')).toEqual([
-      `${IMAGE}:1.1.0`,
-      `${IMAGE}:1.1.0`,
+    expect(await podImages('test', 'lossless')).toEqual([
+      `${image}:1.1.0`,
+      `${image}:1.1.0`,
     ]);
   });
 
   it('lists history newest first, rolls back as a new release, and scales', async () => {
-    const before = await history('test');
+    const image = imageOf('history');
+    await released('history', '1.0.0');
+    await released('history', '1.1.0');
+    const before = await history('history', 'test');
     expect(before.items.map(r => [r.number, r.spec.image])).toEqual([
-      [2, `${IMAGE}:1.1.0`],
-      [1, `${IMAGE}:1.0.0`],
+      [2, `${image}:1.1.0`],
+      [1, `${image}:1.0.0`],
     ]);
     const first = before.items[1];
     const back = await request(backend.server)
@@ -275,22 +323,19 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       rollbackOf: first.id,
     });
     expect((await finished(back.body.id)).status).toBe('succeeded');
-    expect(await podImages('test')).toEqual([
-      `${IMAGE}:1.0.0`,
-      `${IMAGE}:1.0.0`,
+    expect(await podImages('test', 'history')).toEqual([
+      `${image}:1.0.0`,
+      `${image}:1.0.0`,
     ]);
 
-    const scaled = await request(backend.server)
-      .post('/api/k2-deploy/services/default/checkout/environments/test/scale')
-      .set(as(ALICE))
-      .send({ replicas: 4 });
+    const scaled = await act('history', 'scale').send({ replicas: 4 });
     expect(scaled.status).toBe(201);
     expect((await finished(scaled.body.id)).status).toBe('succeeded');
-    expect(await podImages('test')).toHaveLength(4);
+    expect(await podImages('test', 'history')).toHaveLength(4);
     // The recommendation sums the pods' usage from the metrics API.
     const advice = await request(backend.server)
       .get(
-        '/api/k2-deploy/services/default/checkout/environments/test/recommendation',
+        '/api/k2-deploy/services/default/history/environments/test/recommendation',
       )
       .set(as(BOB));
     expect(advice.status).toBe(200);
@@ -300,45 +345,36 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
 
     // Scaling kept the pods' template: no new ReplicaSet.
     const rs = await api(cluster('test')).get(
-      '/apis/apps/v1/namespaces/shop/replicasets',
+      '/apis/apps/v1/namespaces/shop/replicasets?labelSelector=k2.io/service%3Dhistory',
     );
     const live = rs.body.items.filter((r: any) => r.spec.replicas > 0);
     expect(live).toHaveLength(1);
 
     // A restart replaces every pod from the same spec.
-    const podsBefore = await api(cluster('test')).get(
-      '/api/v1/namespaces/shop/pods?labelSelector=k2.io/service%3Dcheckout',
-    );
-    const restarted = await request(backend.server)
-      .post(
-        '/api/k2-deploy/services/default/checkout/environments/test/restart',
-      )
-      .set(as(ALICE))
-      .send({});
+    const podsBefore = await pods('test', 'history');
+    const restarted = await act('history', 'restart').send({});
     expect(restarted.status).toBe(201);
     expect(restarted.body.kind).toBe('restart');
     expect((await finished(restarted.body.id)).status).toBe('succeeded');
-    const podsAfter = await api(cluster('test')).get(
-      '/api/v1/namespaces/shop/pods?labelSelector=k2.io/service%3Dcheckout',
-    );
-    const names = (list: any) =>
-      list.body.items
-        .filter((p: any) => !p.metadata.deletionTimestamp)
-        .map((p: any) => p.metadata.name);
+    const names = (list: any[]) => list.map(p => p.metadata.name);
+    const podsAfter = await pods('test', 'history');
     expect(names(podsAfter)).toHaveLength(4);
-    expect(
-      names(podsAfter).filter((n: string) => names(podsBefore).includes(n)),
-    ).toEqual([]);
-    expect(await podImages('test')).toEqual(Array(4).fill(`${IMAGE}:1.0.0`));
+    expect(names(podsAfter).filter(n => names(podsBefore).includes(n))).toEqual(
+      [],
+    );
+    expect(await podImages('test', 'history')).toEqual(
+      Array(4).fill(`${image}:1.0.0`),
+    );
   });
 
   it('hands the replica count to a native HPA and takes it back', async () => {
+    await released('autoscaled', '1.0.0');
     const hpaPath =
-      '/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/checkout';
+      '/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/autoscaled';
+    const autoscaling =
+      '/api/k2-deploy/services/default/autoscaled/environments/test/autoscaling';
     const on = await request(backend.server)
-      .put(
-        '/api/k2-deploy/services/default/checkout/environments/test/autoscaling',
-      )
+      .put(autoscaling)
       .set(as(ALICE))
       .send({ minReplicas: 2, maxReplicas: 6, cpuUtilization: 60 });
     expect(on.status).toBe(201);
@@ -346,24 +382,17 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     const hpa = await api(cluster('test')).get(hpaPath);
     expect(hpa.body.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
     // While the HPA owns the count, a fixed scale is refused with the reason.
-    const refused = await request(backend.server)
-      .post('/api/k2-deploy/services/default/checkout/environments/test/scale')
-      .set(as(ALICE))
-      .send({ replicas: 3 });
+    const refused = await act('autoscaled', 'scale').send({ replicas: 3 });
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/Autoscaling sets the replicas/);
     const bad = await request(backend.server)
-      .put(
-        '/api/k2-deploy/services/default/checkout/environments/test/autoscaling',
-      )
+      .put(autoscaling)
       .set(as(ALICE))
       .send({ minReplicas: 5, maxReplicas: 2, cpuUtilization: 60 });
     expect(bad.status).toBe(400);
 
     const off = await request(backend.server)
-      .delete(
-        '/api/k2-deploy/services/default/checkout/environments/test/autoscaling',
-      )
+      .delete(autoscaling)
       .set(as(ALICE));
     expect(off.status).toBe(201);
     expect((await finished(off.body.id)).status).toBe('succeeded');
@@ -373,30 +402,34 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
         : undefined,
     );
     // Back to a fixed count: scaling works again.
-    const scaled = await request(backend.server)
-      .post('/api/k2-deploy/services/default/checkout/environments/test/scale')
-      .set(as(ALICE))
-      .send({ replicas: 4 });
+    const scaled = await act('autoscaled', 'scale').send({ replicas: 4 });
     expect(scaled.status).toBe(201);
     expect((await finished(scaled.body.id)).status).toBe('succeeded');
-    expect(await podImages('test')).toHaveLength(4);
+    expect(await podImages('test', 'autoscaled')).toHaveLength(4);
   });
 
   it('fails a release whose image cannot be pulled, with that reason', async () => {
-    const res = await release({ environment: 'test', image: '9.9.9-notfound' });
+    const image = imageOf('unpullable');
+    await released('unpullable', '1.0.0');
+    const res = await release('unpullable', {
+      environment: 'test',
+      image: '9.9.9-notfound',
+    });
     const done = await finished(res.body.id);
     expect(done.status).toBe('failed');
-    expect(done.reason).toMatch(/checkout:9.9.9-notfound cannot be pulled/);
+    expect(done.reason).toMatch(/unpullable:9.9.9-notfound cannot be pulled/);
     // The old pods kept serving.
     expect(
-      (await podImages('test')).filter(i => i === `${IMAGE}:1.0.0`),
-    ).toHaveLength(4);
+      (await podImages('test', 'unpullable')).filter(
+        i => i === `${image}:1.0.0`,
+      ),
+    ).toHaveLength(2);
   });
 
   it('accepts one of several parallel releases; the others get 409 naming it', async () => {
     const results = await Promise.all(
       [1, 2, 3, 4].map(i =>
-        release({ environment: 'test', image: `2.0.${i}` }),
+        release('parallel', { environment: 'test', image: `2.0.${i}` }),
       ),
     );
     const accepted = results.filter(r => r.status === 201);
@@ -412,7 +445,6 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
   });
 
   it('refuses malformed requests and non-owners, writing nothing', async () => {
-    const total = (await history('test')).total;
     for (const [body, message] of [
       [{ environment: 'test' }, /'image' is required/],
       [{ environment: 'staging', image: '1.0.0' }, /does not run in 'staging'/],
@@ -438,16 +470,20 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
         /Unknown field\(s\) 'colour'/,
       ],
     ] as const) {
-      const res = await release(body);
+      const res = await release('refused', body);
       expect(res.status).toBe(400);
       expect(res.body.error.message).toMatch(message);
     }
-    const denied = await release({ environment: 'test', image: '3.0.0' }, BOB);
+    const denied = await release(
+      'refused',
+      { environment: 'test', image: '3.0.0' },
+      BOB,
+    );
     expect(denied.status).toBe(403);
-    expect((await history('test')).total).toBe(total);
+    expect((await history('refused', 'test')).total).toBe(0);
 
     const activity = await request(backend.server)
-      .get('/api/k2/services/default/checkout/activity?limit=100')
+      .get('/api/k2/services/default/refused/activity?limit=100')
       .set(as(BOB));
     expect(activity.body.items[0]).toMatchObject({
       actor: BOB,
@@ -457,7 +493,11 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
   });
 
   it('holds a production release for an approver, then rolls it out 60/40 across prod-a and prod-b', async () => {
-    const res = await release({ environment: 'prod', image: '1.0.0' });
+    const image = imageOf('approved');
+    const res = await release('approved', {
+      environment: 'prod',
+      image: '1.0.0',
+    });
     expect(res.status).toBe(201);
     expect(res.body.status).toBe('pending-approval');
     expect(res.body.spec.clusters).toEqual([
@@ -482,11 +522,11 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       approvedBy: CAROL,
     });
     expect((await finished(res.body.id)).status).toBe('succeeded');
-    expect(await podImages('prod-a')).toHaveLength(3);
-    expect(await podImages('prod-b')).toHaveLength(2);
+    expect(await podImages('prod-a', 'approved')).toHaveLength(3);
+    expect(await podImages('prod-b', 'approved')).toHaveLength(2);
 
     // prod rolls back on its own when a release fails.
-    const bad = await release({
+    const bad = await release('approved', {
       environment: 'prod',
       image: '1.1.0-crashloop',
     });
@@ -496,9 +536,9 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       .send({});
     const failed = await finished(bad.body.id);
     expect(failed.status).toBe('failed');
-    expect(failed.reason).toMatch(/Crash loop: container checkout/);
+    expect(failed.reason).toMatch(/Crash loop: container approved/);
     const rollback = await poll('automatic rollback', async () => {
-      const h = await history('prod');
+      const h = await history('approved', 'prod');
       return h.items.find(r => r.kind === 'rollback');
     });
     expect(rollback).toMatchObject({
@@ -507,7 +547,9 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       number: failed.number + 1,
     });
     expect((await finished(rollback.id)).status).toBe('succeeded');
-    expect(await podImages('prod-a')).toEqual(Array(3).fill(`${IMAGE}:1.0.0`));
+    expect(await podImages('prod-a', 'approved')).toEqual(
+      Array(3).fill(`${image}:1.0.0`),
+    );
   });
 
   it('fails a release with the API error when a cluster keeps refusing the apply', async () => {
@@ -515,7 +557,10 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       errors: { code: 503, seconds: 6, verbs: ['patch'] },
     });
     try {
-      const res = await release({ environment: 'test', image: '4.0.0' });
+      const res = await release('refusing-cluster', {
+        environment: 'test',
+        image: '4.0.0',
+      });
       const done = await finished(res.body.id);
       expect(done.status).toBe('failed');
       expect(done.reason).toMatch(/Could not apply the release: .*503/);
@@ -523,13 +568,11 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       await api(cluster('test')).delete('/sandbox/faults');
     }
     // Nothing stays in flight: the next release goes through.
-    const next = await release({ environment: 'test', image: '4.0.1' });
-    expect(next.status).toBe(201);
-    expect((await finished(next.body.id)).status).toBe('succeeded');
+    await released('refusing-cluster', '4.0.1');
   });
 
   it('resumes a release after the backend stops mid-rollout', async () => {
-    const res = await release({
+    const res = await release('resumed', {
       environment: 'test',
       image: '5.0.0',
       replicas: 4,
@@ -542,6 +585,8 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     await start();
     const done = await finished(res.body.id);
     expect(done.status).toBe('succeeded');
-    expect(await podImages('test')).toEqual(Array(4).fill(`${IMAGE}:5.0.0`));
+    expect(await podImages('test', 'resumed')).toEqual(
+      Array(4).fill(`${imageOf('resumed')}:5.0.0`),
+    );
   });
 });
