@@ -517,10 +517,12 @@ export class Reflector {
       session: this.#watch,
     };
     // Past the reading already: changes after it are in the cache; wait for the next.
-    if (watched > listedAt) return this.#checkDelayMs();
     if (watched === listedAt) this.#compare(reading);
-    else this.#reading = reading;
-    return this.#checkDelayMs();
+    else if (watched < listedAt) this.#reading = reading;
+    // In doubt after failed checks: judge this reading soon, not an interval later.
+    return this.#doubt && !this.#repair
+      ? Math.min(this.#checkDelayMs(), this.#timing.backoffMaxMs)
+      : this.#checkDelayMs();
   }
 
   /**
