@@ -28,6 +28,13 @@ export const K2_FIELD_MANAGER = 'k2';
  */
 export const LABEL_TRAFFIC = 'k2.io/traffic';
 
+/**
+ * Annotation on the Deployment and Service K2 applies for a service: the entity ref of
+ * the service they belong to. When another component later claims the same namespace
+ * and kubernetes-id in an environment, the service stamped here keeps the claim.
+ */
+export const ANNOTATION_ENTITY_REF = 'k2.io/entity-ref';
+
 /** Pod template annotation holding the release id that rendered it. */
 export const ANNOTATION_RELEASE_ID = 'k2.io/release-id';
 

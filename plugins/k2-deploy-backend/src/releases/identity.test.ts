@@ -1,7 +1,11 @@
-import { K2Release } from '@internal/plugin-k2-common';
+import { Entity } from '@backstage/catalog-model';
+import { K2Release, K2ServiceRuntime } from '@internal/plugin-k2-common';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
+import fs from 'fs';
 import knexFactory, { Knex } from 'knex';
+import os from 'os';
+import path from 'path';
 import request from 'supertest';
 import {
   ALICE,
@@ -75,6 +79,11 @@ describe('workload identity, as another user would try it', () => {
         ],
       },
     });
+    // Two services claim shop/checkout: until the cluster is listed, nobody can tell
+    // which one runs there, so wait for the card to say who holds it.
+    await poll('the claim on shop/checkout decided', async () =>
+      (await problems('copycat')).length > 0 ? true : undefined,
+    );
   });
 
   afterAll(async () => {
@@ -233,6 +242,147 @@ describe('workload identity, as another user would try it', () => {
     });
     expect(after.spec.template.spec.containers[0].image).toBe(
       'example/billing:7',
+    );
+  });
+});
+
+/** An established service in `finance`. */
+const ledger = serviceEntity('ledger', {
+  'k2.io/environments': 'test',
+  'k2.io/namespace': 'finance',
+  'k2.io/image': IMAGE,
+});
+/** Registered later, by another team, for ledger's namespace and id; sorts first. */
+const accounts = serviceEntity('accounts', {
+  'backstage.io/kubernetes-id': 'ledger',
+  'k2.io/environments': 'test',
+  'k2.io/namespace': 'finance',
+  'k2.io/image': IMAGE,
+});
+
+describe('workload identity: an established service keeps it against a newcomer', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-identity-'));
+  let cluster: SandboxCluster;
+  let knex: Knex;
+  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
+
+  /** A backend on the same cluster and database, with this catalog. */
+  async function startWith(entities: Entity[]) {
+    await backend?.stop();
+    backend = await startK2DeployBackend({
+      entities,
+      clusters: [cluster],
+      knex,
+      k2: {
+        releases: { applyRetryTimeout: '2s' },
+        environments: [
+          {
+            name: 'test',
+            clusters: [{ name: 'test' }],
+            defaults: { replicas: 2 },
+            release: { timeoutSeconds: 30, drainSeconds: 1 },
+          },
+        ],
+      },
+    });
+  }
+
+  const release = (name: string, image: string) =>
+    request(backend.server)
+      .post(`/api/k2-deploy/services/default/${name}/releases`)
+      .set(as(ALICE))
+      .send({ environment: 'test', image });
+
+  async function finished(id: string): Promise<K2Release> {
+    return poll(
+      `release ${id} finished`,
+      async () => {
+        const res = await request(backend.server)
+          .get(`/api/k2-deploy/releases/${id}`)
+          .set(as(BOB));
+        return ['succeeded', 'failed', 'timed-out'].includes(res.body.status)
+          ? (res.body as K2Release)
+          : undefined;
+      },
+      60_000,
+    );
+  }
+
+  async function runtime(name: string): Promise<K2ServiceRuntime> {
+    const res = await request(backend.server)
+      .get(`/api/k2-deploy/services/default/${name}/runtime`)
+      .set(as(BOB));
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  const ledgerDeployment = async () =>
+    (
+      await api(cluster).get(
+        '/apis/apps/v1/namespaces/finance/deployments/ledger',
+      )
+    ).body;
+
+  beforeAll(async () => {
+    cluster = new SandboxCluster({
+      name: 'test',
+      tokens: ['test-token'],
+      timeScale: 0.1,
+      bookmarkIntervalMs: 200,
+    });
+    await cluster.listen(0);
+    knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: path.join(dir, 'k2-deploy.sqlite') },
+      useNullAsDefault: true,
+    });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await knex?.destroy();
+    await cluster?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses the newcomer with 409 naming the service that runs there, which keeps its pods and releases', async () => {
+    // ledger is released while it is the only claimant; its workload carries its ref.
+    await startWith([ledger]);
+    const first = await release('ledger', '1.0.0');
+    expect(first.status).toBe(201);
+    expect((await finished(first.body.id)).status).toBe('succeeded');
+    expect((await ledgerDeployment()).metadata.annotations).toMatchObject({
+      'k2.io/entity-ref': 'component:default/ledger',
+    });
+
+    // Then accounts, whose ref sorts before ledger's, claims finance/ledger too.
+    await startWith([accounts, ledger]);
+    const claimed =
+      "k2.io/namespace 'finance' with backstage.io/kubernetes-id 'ledger' in environment 'test' is claimed by component:default/ledger (it runs there: k2.io/entity-ref on its workload); K2 does not act on this service there";
+    await poll('the newcomer told who holds the workload', async () =>
+      (await runtime('accounts')).problems.includes(claimed) ? true : undefined,
+    );
+    const takeover = await release('accounts', '6.6.6');
+    expect(takeover.status).toBe(409);
+    expect(takeover.body.error.message).toBe(claimed);
+
+    // ledger's page still shows its pods and no problem, and it releases as before.
+    const view = await runtime('ledger');
+    expect(view.problems).toEqual([]);
+    const pods = view.environments[0].clusters[0].pods.filter(
+      p => !p.terminating,
+    );
+    expect(pods.map(p => p.images)).toEqual([
+      [`${IMAGE}:1.0.0`],
+      [`${IMAGE}:1.0.0`],
+    ]);
+    const next = await release('ledger', '2.0.0');
+    expect(next.status).toBe(201);
+    expect((await finished(next.body.id)).status).toBe('succeeded');
+    const after = await ledgerDeployment();
+    expect(after.spec.template.spec.containers[0].image).toBe(`${IMAGE}:2.0.0`);
+    expect(after.metadata.annotations['k2.io/entity-ref']).toBe(
+      'component:default/ledger',
     );
   });
 });

@@ -132,6 +132,16 @@ describe('renderManifests', () => {
     withHpa.forEach(validate);
   });
 
+  it('stamps the owning service on its Service and Deployment, not on the shared Namespace', () => {
+    const [namespace, service, deployment] = renderManifests(spec, target);
+    for (const owned of [service, deployment]) {
+      expect(owned.metadata.annotations).toEqual({
+        'k2.io/entity-ref': 'component:default/payment-gateway',
+      });
+    }
+    expect(namespace.metadata.annotations).toBeUndefined();
+  });
+
   it('the schema check is real: a broken Deployment fails it', () => {
     const [, , deployment] = renderManifests(spec, target);
     deployment.spec.template.spec.containers[0].ports[0].containerPort = 'http';

@@ -1,4 +1,5 @@
 import {
+  ANNOTATION_ENTITY_REF,
   ANNOTATION_KUBERNETES_ID,
   ANNOTATION_RELEASE_ID,
   ANNOTATION_RESTARTED_AT,
@@ -129,10 +130,18 @@ export function renderManifests(
     metadata: { name: spec.namespace },
   };
 
+  // The owning service, so a newcomer claiming the same namespace and id is refused.
+  const stamp = { [ANNOTATION_ENTITY_REF]: target.service };
+
   const service: KubeObject = {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: spec.name, namespace: spec.namespace, labels: common },
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      labels: common,
+      annotations: stamp,
+    },
     spec: {
       type: 'ClusterIP',
       selector: { ...selector, [LABEL_TRAFFIC]: 'on' },
@@ -145,7 +154,12 @@ export function renderManifests(
   const deployment: KubeObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: spec.name, namespace: spec.namespace, labels: common },
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      labels: common,
+      annotations: stamp,
+    },
     spec: {
       // With autoscaling, the HPA owns the count; K2 must not fight it.
       ...(spec.autoscaling ? {} : { replicas: target.replicas }),

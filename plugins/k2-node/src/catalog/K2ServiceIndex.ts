@@ -158,10 +158,10 @@ export class K2ServiceIndex {
    * namespace and `backstage.io/kubernetes-id` in one environment, so the same
    * Deployment and Service. Only targets whose identity is valid claim anything.
    *
-   * In claim order: by entity ref (`kind:namespace/name`, compared in lower case). The
-   * first holds the claim; each later one is refused. Entity ref order is the same on
-   * every backend replica and after every restart, which the time an index first saw
-   * an entity is not.
+   * By entity ref (`kind:namespace/name`, compared in lower case). The service K2
+   * stamped on the workload holds the claim (see `K2ServiceResolver`); where none is
+   * stamped, the first of these does. Entity ref order is the same on every backend
+   * replica and after every restart, which the time an index first saw an entity is not.
    */
   claimants(
     model: K2EnvironmentModel,

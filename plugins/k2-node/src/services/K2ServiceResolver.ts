@@ -4,8 +4,14 @@ import {
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
+import {
+  ANNOTATION_ENTITY_REF,
   ANNOTATION_KUBERNETES_ID,
   ANNOTATION_NAMESPACE,
   K2ServiceSpec,
@@ -40,6 +46,19 @@ export interface K2InstanceAddress {
 }
 
 /**
+ * Who holds a workload identity that is not the asking service's: the holder, and
+ * whether the clusters say so (its ref stamped on the workload) or entity ref order
+ * does. `pending` while a cluster that could hold the stamp has not been listed yet.
+ */
+type Claim = { holder: string; stamped: boolean } | 'pending';
+
+/** The kinds whose objects carry {@link ANNOTATION_ENTITY_REF}. */
+const STAMPED: WatchedResourceName[] = ['deployments', 'services'];
+
+const sameRef = (a: string, b: string) =>
+  a.toLocaleLowerCase('en-US') === b.toLocaleLowerCase('en-US');
+
+/**
  * The one way from a catalog entity to what runs: entity → K2 settings → the targets of
  * its environments → their clusters → the service's objects and pods in the watch
  * caches. Every K2 capability resolves services here, so they all agree on what belongs
@@ -71,32 +90,72 @@ export class K2ServiceResolver {
     if (!entity) throw new NotFoundError(`No such service ${entityRef}`);
     const spec = readServiceSpec(entity, this.#environments.model);
     for (const target of spec.targets) {
-      const holder = this.#claimHolder(entityRef, spec, target);
-      if (holder) spec.problems.push(claimProblem(spec, target, holder));
+      const claim = this.#claim(entityRef, spec, target);
+      // Until the clusters are listed, the card shows no guess.
+      if (claim && claim !== 'pending') {
+        spec.problems.push(claimProblem(spec, target, claim));
+      }
     }
     return { ref: entityRef, entity, spec };
   }
 
   /**
-   * The service that holds the target's workload identity (environment, namespace,
-   * kubernetes-id) when it is another one; see {@link K2ServiceIndex.claimants}.
+   * Who holds the target's workload identity (environment, namespace, kubernetes-id)
+   * when it is not `ref`. Of the services claiming it ({@link K2ServiceIndex.claimants}),
+   * the one whose ref K2 stamped on the identity's Deployment or Service in any of the
+   * environment's clusters keeps it, so an established service is never displaced by a
+   * newcomer; where no claimant is stamped (nothing released yet, or objects from before
+   * the stamp), the first by entity ref holds it.
    */
-  #claimHolder(
+  #claim(
     ref: string,
     spec: K2ServiceSpec,
     target: K2ServiceTarget,
-  ): string | undefined {
+  ): Claim | undefined {
     if (target.identityProblem) return undefined;
-    const [first] = this.#services.claimants(
+    const claimants = this.#services.claimants(
       this.#environments.model,
       target.environment.name,
       target.namespace,
       spec.kubernetesId,
     );
-    return first &&
-      first.toLocaleLowerCase('en-US') !== ref.toLocaleLowerCase('en-US')
-      ? first
-      : undefined;
+    if (claimants.length === 0) return undefined;
+    let claim: Claim;
+    if (claimants.length === 1) {
+      claim = { holder: claimants[0], stamped: false };
+    } else {
+      const stamped = this.#stampedClaimant(spec, target, claimants);
+      if (stamped === 'pending') return 'pending';
+      claim = stamped
+        ? { holder: stamped, stamped: true }
+        : { holder: claimants[0], stamped: false };
+    }
+    return sameRef(claim.holder, ref) ? undefined : claim;
+  }
+
+  /**
+   * The claimant stamped on the identity's objects in the target's clusters; `pending`
+   * when none is found yet and a cluster's cache has not listed it.
+   */
+  #stampedClaimant(
+    spec: K2ServiceSpec,
+    target: K2ServiceTarget,
+    claimants: string[],
+  ): string | 'pending' | undefined {
+    let pending = false;
+    for (const { name } of target.clusters) {
+      const cache = this.#access.cache(name);
+      if (!cache.health().syncedAt) pending = true;
+      for (const resource of STAMPED) {
+        for (const object of cache.byService(resource, spec.kubernetesId)) {
+          if (object.metadata.namespace !== target.namespace) continue;
+          const stamp = object.metadata.annotations?.[ANNOTATION_ENTITY_REF];
+          const claimant = stamp && claimants.find(c => sameRef(c, stamp));
+          if (claimant) return claimant;
+        }
+      }
+    }
+    return pending ? 'pending' : undefined;
   }
 
   /**
@@ -108,6 +167,8 @@ export class K2ServiceResolver {
    * `backstage.io/kubernetes-id` or namespace is not valid there (naming the annotation)
    * @throws ConflictError when another service holds the same namespace and
    * kubernetes-id in the environment (naming that service)
+   * @throws ServiceUnavailableError when several services claim them and a cluster
+   * that may say which one holds them has not been listed yet
    */
   actionTarget(
     service: K2ResolvedService,
@@ -115,9 +176,14 @@ export class K2ServiceResolver {
   ): K2ServiceTarget {
     const target = this.target(service, environment);
     if (target.identityProblem) throw new InputError(target.identityProblem);
-    const holder = this.#claimHolder(service.ref, service.spec, target);
-    if (holder) {
-      throw new ConflictError(claimProblem(service.spec, target, holder));
+    const claim = this.#claim(service.ref, service.spec, target);
+    if (claim === 'pending') {
+      throw new ServiceUnavailableError(
+        `Several services claim ${ANNOTATION_NAMESPACE} '${target.namespace}' with ${ANNOTATION_KUBERNETES_ID} '${service.spec.kubernetesId}' in environment '${target.environment.name}', and the clusters that say which one holds it are not listed yet; try again in a moment`,
+      );
+    }
+    if (claim) {
+      throw new ConflictError(claimProblem(service.spec, target, claim));
     }
     return target;
   }
@@ -215,7 +281,10 @@ export class K2ServiceResolver {
 function claimProblem(
   spec: K2ServiceSpec,
   target: K2ServiceTarget,
-  holder: string,
+  claim: { holder: string; stamped: boolean },
 ) {
-  return `${ANNOTATION_NAMESPACE} '${target.namespace}' with ${ANNOTATION_KUBERNETES_ID} '${spec.kubernetesId}' in environment '${target.environment.name}' is claimed by ${holder} (the first by entity ref); K2 does not act on this service there`;
+  const why = claim.stamped
+    ? `it runs there: ${ANNOTATION_ENTITY_REF} on its workload`
+    : 'the first by entity ref';
+  return `${ANNOTATION_NAMESPACE} '${target.namespace}' with ${ANNOTATION_KUBERNETES_ID} '${spec.kubernetesId}' in environment '${target.environment.name}' is claimed by ${claim.holder} (${why}); K2 does not act on this service there`;
 }
