@@ -28,9 +28,11 @@ function findKubectl(): string | undefined {
 }
 
 const kubectlPath = findKubectl();
-if (!kubectlPath && process.env.CI === 'true') {
+// `./k2 test` sets K2_REQUIRE_KUBECTL=1 once it has kubectl: then a missing binary
+// fails instead of skipping the API fidelity tests.
+if (!kubectlPath && process.env.K2_REQUIRE_KUBECTL === '1') {
   throw new Error(
-    'kubectl is required in CI (install the kubernetes-client package)',
+    'kubectl is missing and K2_REQUIRE_KUBECTL=1 says it must be tested (install the kubernetes-client package)',
   );
 }
 const describeKubectl = kubectlPath ? describe : describe.skip;
