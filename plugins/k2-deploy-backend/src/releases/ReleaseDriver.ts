@@ -262,21 +262,24 @@ export class ReleaseDriver {
     const worker = { again: true };
     this.#workers.set(id, worker);
     (async () => {
-      while (worker.again && !this.#stopped) {
-        worker.again = false;
-        const release = await this.#store.get(id);
-        if (!release) return;
-        try {
-          if (await this.#step(release)) worker.again = true;
-        } catch (error) {
-          this.#logger.warn(
-            `Release ${release.id} (${release.service} to ${release.environment}): ${error}`,
-          );
+      try {
+        while (worker.again && !this.#stopped) {
+          worker.again = false;
+          const release = await this.#store.get(id);
+          if (!release) return;
+          try {
+            if (await this.#step(release)) worker.again = true;
+          } catch (error) {
+            this.#logger.warn(
+              `Release ${release.id} (${release.service} to ${release.environment}): ${error}`,
+            );
+          }
         }
+      } finally {
+        // In the same turn as the last check of `again`, so no request is lost.
+        this.#workers.delete(id);
       }
-    })()
-      .catch(error => this.#logger.warn(`Release ${id}: ${error}`))
-      .finally(() => this.#workers.delete(id));
+    })().catch(error => this.#logger.warn(`Release ${id}: ${error}`));
   }
 
   /**
