@@ -50,7 +50,7 @@ type Open =
   | { kind: 'reject'; release: K2Release }
   | { kind: 'withdraw'; release: K2Release };
 
-const REFUSED = 'Only the service’s owners (and platform admins) may do this';
+const REFUSED = deployMessages.refused;
 const nowrap = { whiteSpace: 'nowrap' } as const;
 
 /** Per cluster: the image it runs, ready of desired replicas, and its health. */
@@ -64,7 +64,7 @@ function ClusterTable({
   const m = deployMessages.overview;
   if (!runtime) return null;
   return (
-    <Table size="small" aria-label={`Clusters of ${environment}`}>
+    <Table size="small" aria-label={m.clustersOf(environment)}>
       <TableHead>
         <TableRow>
           <TableCell style={nowrap}>{m.cluster}</TableCell>
@@ -151,11 +151,13 @@ export function EnvironmentPanel(props: {
     const b = inFlight ?? (kind === 'release' ? waiting : undefined);
     if (b) {
       return b === waiting
-        ? `Release #${b.number} is waiting for approval`
-        : `Release #${b.number} is in flight`;
+        ? deployMessages.blockedBy.waiting(b.number)
+        : deployMessages.blockedBy.inFlight(b.number);
     }
     if (kind !== 'release' && !current) {
-      return unreleased ? 'Adopt or release first' : 'Release first';
+      return unreleased
+        ? deployMessages.blockedBy.adoptFirst
+        : deployMessages.blockedBy.releaseFirst;
     }
     return undefined;
   };
@@ -179,7 +181,7 @@ export function EnvironmentPanel(props: {
           </Box>
         }
       >
-        <Box mb={2} aria-label={`What runs in ${environment.title}`}>
+        <Box mb={2} aria-label={m.whatRuns(environment.title)}>
           {current && (
             <Typography variant="body1" component="div">
               <strong>{m.running(current.number)}</strong>
@@ -272,7 +274,7 @@ export function EnvironmentPanel(props: {
 
         {newest &&
           (newest.status === 'failed' || newest.status === 'timed-out') && (
-            <Box mb={2} aria-label="Last release failed">
+            <Box mb={2} aria-label={m.lastFailed}>
               <Box display="flex" alignItems="center" style={{ gap: 8 }}>
                 <Typography variant="subtitle2">
                   #{newest.number} {imageTag(newest.spec.image)}
@@ -329,7 +331,9 @@ export function EnvironmentPanel(props: {
                           variant="contained"
                           disabledReason={
                             inFlight
-                              ? `Release #${inFlight.number} is in flight`
+                              ? deployMessages.blockedBy.inFlight(
+                                  inFlight.number,
+                                )
                               : undefined
                           }
                           onClick={() => {

@@ -11,9 +11,8 @@ import Box from '@material-ui/core/Box';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { imageTag } from './format';
 import { HistoryTable } from './HistoryTable';
+import { deployMessages } from './messages';
 import { useEnvironmentReleases } from './useEnvironmentReleases';
-
-const REFUSED = 'Only the service’s owners (and platform admins) may do this';
 
 /** One environment's history, with rollback (a new release of an older spec). */
 function EnvironmentHistory(props: {
@@ -33,12 +32,12 @@ function EnvironmentHistory(props: {
     return <ResponseErrorPanel error={history.error} />;
   }
   let rollbackDisabledReason: string | undefined;
-  if (!props.canRelease) rollbackDisabledReason = REFUSED;
+  if (!props.canRelease) rollbackDisabledReason = deployMessages.refused;
   else if (blocker) {
     rollbackDisabledReason =
       blocker === history.waiting
-        ? `Release #${blocker.number} is waiting for approval`
-        : `Release #${blocker.number} is in flight`;
+        ? deployMessages.blockedBy.waiting(blocker.number)
+        : deployMessages.blockedBy.inFlight(blocker.number);
   }
   return (
     <section aria-label={`${environment.title} history`}>

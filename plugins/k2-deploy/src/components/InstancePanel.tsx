@@ -21,6 +21,7 @@ import { InstanceName, k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { EventsTable } from './EventsTable';
 import { LiveInstance } from './InstancesSection';
 import { LogViewer } from './LogViewer';
+import { deployMessages } from './messages';
 import { usePolling } from './usePolling';
 
 type Action = 'traffic-off' | 'traffic-on' | 'restart' | 'destroy';
@@ -99,9 +100,7 @@ export function InstancePanel(props: {
     [environment, cluster, podName],
   );
   const pod = instance?.pod;
-  const why = canManage
-    ? undefined
-    : 'Only the service’s owners (and platform admins) may do this';
+  const why = canManage ? undefined : deployMessages.refused;
 
   const run = async (work: Promise<void>) => {
     await work;
@@ -142,7 +141,10 @@ export function InstancePanel(props: {
                   variant="outlined"
                   destructive={kind === 'destroy'}
                   disabledReason={
-                    why ?? (pod.terminating ? 'It is terminating' : undefined)
+                    why ??
+                    (pod.terminating
+                      ? deployMessages.blockedBy.terminating
+                      : undefined)
                   }
                   onClick={() => setAction(kind)}
                 >

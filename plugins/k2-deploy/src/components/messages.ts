@@ -4,6 +4,14 @@
  * values a sentence needs; their order may change in another language.
  */
 export const deployMessages = {
+  refused: 'Only the service’s owners (and platform admins) may do this',
+  blockedBy: {
+    waiting: (n: number) => `Release #${n} is waiting for approval`,
+    inFlight: (n: number) => `Release #${n} is in flight`,
+    adoptFirst: 'Adopt or release first',
+    releaseFirst: 'Release first',
+    terminating: 'It is terminating',
+  },
   views: {
     label: 'Deploy views',
     overview: 'Overview',
@@ -26,7 +34,9 @@ export const deployMessages = {
     image: 'Image',
     history: 'History',
     noWorkload: 'No workload',
-    stale: (why: string) => `Last known data (${why})`,
+    whatRuns: (environment: string) => `What runs in ${environment}`,
+    clustersOf: (environment: string) => `Clusters of ${environment}`,
+    lastFailed: 'Last release failed',
   },
   health: {
     healthy: 'Healthy',
