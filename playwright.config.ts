@@ -1,8 +1,11 @@
 import { defineConfig } from '@playwright/test';
 
 /**
- * End-to-end tests run in Debian's Chromium against a portal started by `./k2 test`
- * (or any running portal: set K2_E2E_URL).
+ * End-to-end tests run in Debian's Chromium against a portal started by `./k2 test`: the
+ * production build of the frontend served by the backend (or any running portal: set
+ * K2_E2E_URL). Test files run in parallel on two workers (the machine has two cores);
+ * each file's scenarios act on a service no other file changes, and a file whose
+ * scenarios build on each other is serial within itself.
  */
 export default defineConfig({
   testDir: 'packages/app/e2e-tests',
@@ -10,13 +13,15 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   forbidOnly: !!process.env.CI,
   retries: 0,
-  workers: 1,
+  workers: Number(process.env.K2_E2E_WORKERS ?? 2),
+  fullyParallel: false,
   reporter: [
     ['list'],
     ['json', { outputFile: '.k2/test-results/playwright.json' }],
   ],
   outputDir: '.k2/test-results/playwright',
   use: {
+    viewport: { width: 1440, height: 900 },
     baseURL: process.env.K2_E2E_URL ?? 'http://localhost:3000',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',

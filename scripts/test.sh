@@ -2,6 +2,9 @@
 # The whole K2 test suite: type-check, lint, unit and database tests (SQLite and a
 # PostgreSQL started here), backend boot tests, and end-to-end tests in Chromium
 # against a real portal. With CI=true every suite runs or the command fails.
+#
+#   ./k2 test        everything
+#   ./k2 test e2e    only the end-to-end stage (frontend build, portal, Playwright)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -9,11 +12,19 @@ cd "$root"
 . scripts/lib/system.sh
 . scripts/lib/postgres.sh
 . scripts/lib/sandbox.sh
+. scripts/lib/portal.sh
 k2_bootstrap
+only_e2e=0
+case "${1:-}" in
+  "") ;;
+  e2e) only_e2e=1 ;;
+  *) k2_die "unknown argument '$1' (try: ./k2 test, ./k2 test e2e)"; exit 2 ;;
+esac
 
 out="$root/.k2/test-results"
 rm -rf "$out" && mkdir -p "$out"
 declare -a skipped=()
+declare -a timings=()
 started=$SECONDS
 
 k2_stage() { printf '\n\033[1;35m══ %s\033[0m\n' "$*" >&2; }
@@ -22,6 +33,7 @@ cleanup() {
   [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null || true
   [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null || true
   [ -n "${e2e_dir:-}" ] && rm -rf "$e2e_dir"
+  [ -n "${built_app:-}" ] && rm -rf "$root/packages/app/dist"
   k2_stop_postgres
 }
 trap cleanup EXIT
@@ -30,75 +42,66 @@ trap cleanup EXIT
 have_chromium=1
 k2_need_package chromium chromium "end-to-end tests in a real browser" || have_chromium=0
 # kubectl: the sandbox's API fidelity tests drive it as a user would.
-k2_need_package kubectl kubernetes-client "kubectl against the sandbox cluster" || true
 # promtool: the sandbox's /metrics output is checked by the real Prometheus parser.
-k2_need_package promtool prometheus "checking the sandbox's Prometheus metrics" || true
-have_postgres=1
-k2_start_postgres || have_postgres=0
-if [ "$have_postgres" = 0 ]; then
-  [ "${CI:-}" = true ] && k2_die "PostgreSQL could not be started; CI runs every suite" && exit 1
-  skipped+=("PostgreSQL database tests (install: postgresql)")
+# Once a tool is here, K2_REQUIRE_<TOOL>=1 makes the Jest tests that use it fail rather
+# than skip when they cannot find it.
+if k2_need_package kubectl kubernetes-client "kubectl against the sandbox cluster"; then
+  export K2_REQUIRE_KUBECTL=1
 else
-  # Database tests fail rather than skip PostgreSQL when it was meant to be there.
-  export K2_REQUIRE_POSTGRES=1
+  skipped+=("kubectl API fidelity tests (install: kubernetes-client)")
 fi
-
-k2_stage "type-check (yarn tsc)"
-yarn tsc
-
-k2_stage "lint and formatting (yarn lint, yarn prettier:check)"
-yarn lint
-yarn prettier:check
-yarn openapi:check
-
-k2_stage "unit, database and backend boot tests (jest; SQLite$([ "$have_postgres" = 1 ] && echo " and PostgreSQL"))"
+if k2_need_package promtool prometheus "checking the sandbox's Prometheus metrics"; then
+  export K2_REQUIRE_PROMTOOL=1
+else
+  skipped+=("promtool checks of the sandbox's metrics (install: prometheus)")
+fi
 jest_status=0
-# CI=true makes Jest run once instead of watching.
-CI=true yarn test --json --outputFile="$out/jest.json" || jest_status=$?
+if [ "$only_e2e" = 0 ]; then
+  have_postgres=1
+  k2_start_postgres || have_postgres=0
+  if [ "$have_postgres" = 0 ]; then
+    [ "${CI:-}" = true ] && k2_die "PostgreSQL could not be started; CI runs every suite" && exit 1
+    skipped+=("PostgreSQL database tests (install: postgresql)")
+  else
+    # Database tests fail rather than skip PostgreSQL when it was meant to be there.
+    export K2_REQUIRE_POSTGRES=1
+  fi
+
+  k2_stage "type-check (yarn tsc)"
+  yarn tsc
+
+  k2_stage "lint and formatting (yarn lint, yarn prettier:check)"
+  yarn lint
+  yarn prettier:check
+  yarn openapi:check
+
+  k2_stage "unit, database and backend boot tests (jest; SQLite$([ "$have_postgres" = 1 ] && echo " and PostgreSQL"))"
+  # CI=true makes Jest run once instead of watching.
+  CI=true yarn test --json --outputFile="$out/jest.json" || jest_status=$?
+fi
 
 e2e_status=0
 if [ "$have_chromium" = 1 ]; then
-  k2_stage "end-to-end tests (Playwright in Chromium against a running portal)"
+  k2_stage "end-to-end tests (Playwright in Chromium against the production build served by the backend)"
+  # Built from this working tree on every run (nothing cached across commits), and
+  # removed again on exit so no later backend serves a stale build.
+  built_app=1
+  k2_build_app "$out/e2e-build.log"
   e2e_dir="$(mktemp -d /tmp/k2-e2e.XXXXXX)"
-  cat >"$e2e_dir/app-config.e2e.yaml" <<YAML
-app:
-  baseUrl: http://localhost:3100
-backend:
-  baseUrl: http://localhost:7100
-  listen:
-    port: 7100
-  cors:
-    origin: http://localhost:3100
-  database:
-    client: better-sqlite3
-    connection:
-      directory: $e2e_dir/sqlite
-kubernetes:
-  clusterLocatorMethods:
-    - type: config
-      clusters:
-        - { name: test, url: http://127.0.0.1:7111, authProvider: serviceAccount, serviceAccountToken: e2e-test }
-        - { name: prod-a, url: http://127.0.0.1:7112, authProvider: serviceAccount, serviceAccountToken: e2e-prod-a }
-        - { name: prod-b, url: http://127.0.0.1:7113, authProvider: serviceAccount, serviceAccountToken: e2e-prod-b }
-YAML
+  # The backend serves the app, so app.baseUrl equals backend.baseUrl (port 7100);
+  # sandbox clusters on 7111-7113.
+  k2_write_portal_config "$e2e_dir/app-config.e2e.yaml" http://localhost:7100 7100 \
+    "$e2e_dir/sqlite" 7110
   set -m
   k2_start_sandbox "$out/e2e-sandbox.log" "$e2e_dir/kubeconfig" \
     "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml"
-  yarn start --config "$root/app-config.yaml" --config "$e2e_dir/app-config.e2e.yaml" \
-    >"$out/e2e-portal.log" 2>&1 &
-  portal=$!
+  k2_start_backend "$out/e2e-portal.log" http://localhost:7100 \
+    "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml"
   set +m
-  deadline=$((SECONDS + 600))
-  until curl -fsS -o /dev/null http://localhost:7100/.backstage/health/v1/readiness 2>/dev/null &&
-    curl -fsS -o /dev/null http://localhost:3100 2>/dev/null; do
-    if ! kill -0 "$portal" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-      tail -50 "$out/e2e-portal.log" >&2
-      k2_die "the portal for end-to-end tests did not start"
-      exit 1
-    fi
-    sleep 2
-  done
-  K2_E2E_URL=http://localhost:3100 K2_E2E_BACKEND_URL=http://localhost:7100 K2_E2E_KUBECONFIG="$e2e_dir/kubeconfig" yarn test:e2e || e2e_status=$?
+  e2e_started=$SECONDS
+  K2_E2E_URL=http://localhost:7100 K2_E2E_BACKEND_URL=http://localhost:7100 \
+    K2_E2E_KUBECONFIG="$e2e_dir/kubeconfig" yarn test:e2e || e2e_status=$?
+  timings+=("frontend build ${k2_build_seconds} s, portal start ${k2_portal_seconds} s, Playwright $((SECONDS - e2e_started)) s")
   kill -- -"$portal" 2>/dev/null || true
   kill -- -"$sandbox" 2>/dev/null || true
   portal=
@@ -108,8 +111,13 @@ else
 fi
 
 # One closing line for the whole suite, counted from the runners' own reports.
-summary="$(node scripts/lib/summary.js "$out/jest.json" "$out/playwright.json")"
+jest_report="$out/jest.json"
+[ "$only_e2e" = 1 ] && jest_report=-
+summary="$(node scripts/lib/summary.js "$jest_report" "$out/playwright.json")"
 printf '\n%s\n' "Suite finished in $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s." >&2
+for t in "${timings[@]}"; do
+  k2_log "end-to-end: $t"
+done
 for s in "${skipped[@]}"; do
   k2_log "SKIPPED: $s"
 done

@@ -1,5 +1,5 @@
 // Prints the suite's closing line, "Total: N passed, N failed", from the JSON reports of
-// Jest and Playwright. A report that is missing counts as one failure: a runner that
+// Jest and Playwright (`summary.js JEST_JSON|- PLAYWRIGHT_JSON`). A report that is missing counts as one failure: a runner that
 // crashed before reporting must not look like a pass.
 const fs = require('fs');
 
@@ -16,8 +16,11 @@ let failed = 0;
 let skipped = 0;
 const [jestFile, playwrightFile] = process.argv.slice(2);
 
-const jest = read(jestFile);
-if (jest) {
+// "-" for Jest: the run had no Jest stage (`./k2 test e2e`).
+const jest = jestFile === '-' ? undefined : read(jestFile);
+if (jestFile === '-') {
+  // Nothing to count.
+} else if (jest) {
   passed += jest.numPassedTests;
   failed += jest.numFailedTests + (jest.numRuntimeErrorTestSuites ?? 0);
   skipped += jest.numPendingTests;

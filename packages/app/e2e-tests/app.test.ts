@@ -1,16 +1,9 @@
-import { expect, Page, test } from '@playwright/test';
-
-async function signInAs(page: Page, name: string) {
-  await page.goto('/');
-  await page.getByRole('button', { name: `Sign in as ${name}` }).click();
-  // The catalog is the landing page.
-  await expect(page.getByText(/Owned Components \(\d+\)/)).toBeVisible();
-}
+import { expect, signIn, test } from './fixtures';
 
 test('a service owner finds every service in the CMDB and opens one', async ({
   page,
 }) => {
-  await signInAs(page, 'alice');
+  await signIn(page, 'alice');
 
   // Alice's own services first: payments-team owns payment-gateway.
   await expect(
@@ -57,7 +50,7 @@ test('a service owner finds every service in the CMDB and opens one', async ({
 test('the chosen identity survives a reload and sign-out asks again', async ({
   page,
 }) => {
-  await signInAs(page, 'bob');
+  await signIn(page, 'bob');
   await page.goto('/settings');
   await expect(page.getByText('Bob Martinez').first()).toBeVisible();
   await expect(page.getByText('bob@northwind.example')).toBeVisible();

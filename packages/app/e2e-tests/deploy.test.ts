@@ -1,4 +1,5 @@
-import { Browser, expect, Page, test } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { BACKEND, kubectl as k2kubectl, tokenFor } from './k2';
 
 /**
@@ -32,11 +33,12 @@ function podImages(cluster: string): string[] {
     .sort();
 }
 
-async function signIn(browser: Browser, name: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/');
-  await page.getByRole('button', { name: `Sign in as ${name}` }).click();
-  await expect(page.getByText(/Owned Components \(\d+\)/)).toBeVisible();
+/** A page of its own for a user, on the service's Deploy tab. */
+async function signIn(
+  newPage: (user: string) => Promise<Page>,
+  name: string,
+): Promise<Page> {
+  const page = await newPage(name);
   await page.goto(SERVICE);
   await expect(
     page.getByRole('group', { name: 'Actions in Test' }),
@@ -47,28 +49,45 @@ async function signIn(browser: Browser, name: string): Promise<Page> {
 const actions = (page: Page, env: string) =>
   page.getByRole('group', { name: `Actions in ${env}` });
 
-/** A history row by release number, within an environment's card. */
-const row = (page: Page, env: 'Test' | 'Production', n: number) =>
-  page
+type Env = 'Test' | 'Production';
+
+/** The Deploy tab's Overview sub-view, where the environments' actions are. */
+async function showOverview(page: Page) {
+  await page
+    .getByRole('tablist', { name: 'Deploy views' })
+    .getByRole('tab', { name: 'Overview' })
+    .click();
+  await expect(actions(page, 'Test')).toBeVisible();
+}
+
+/** The History sub-view of one environment, through the link on its overview card. */
+async function showHistory(page: Page, env: Env) {
+  await page
     .getByRole('region', { name: `${env} environment` })
+    .getByRole('link', { name: /^History \(\d+\)$/ })
+    .click();
+  await expect(
+    page.getByRole('region', { name: `${env} history` }),
+  ).toBeVisible();
+}
+
+/** A row of the History sub-view by release number. */
+const row = (page: Page, env: Env, n: number) =>
+  page
+    .getByRole('region', { name: `${env} history` })
     .getByRole('row')
     .filter({ has: page.getByRole('cell', { name: String(n), exact: true }) });
 
 /** Releases so far in an environment (the story numbers its own from there). */
-async function released(page: Page, env: 'Test' | 'Production') {
-  const heading = page
+async function released(page: Page, env: Env) {
+  const link = page
     .getByRole('region', { name: `${env} environment` })
-    .getByRole('heading', { name: /^History \(\d+\)$/ });
-  await expect(heading).toBeVisible();
-  return Number((await heading.innerText()).match(/\d+/)![0]);
+    .getByRole('link', { name: /^History \(\d+\)$/ });
+  await expect(link).toBeVisible();
+  return Number((await link.innerText()).match(/\d+/)![0]);
 }
 
-async function release(
-  page: Page,
-  env: 'Test' | 'Production',
-  image: string,
-  replicas?: number,
-) {
+async function release(page: Page, env: Env, image: string, replicas?: number) {
   await actions(page, env).getByRole('button', { name: 'Release' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Image').fill(image);
@@ -81,15 +100,16 @@ async function release(
 }
 
 test('an owner releases, compares, rolls back, scales, and sees a bad image fail', async ({
-  browser,
+  newPage,
 }) => {
   test.setTimeout(240_000);
-  const alice = await signIn(browser, 'alice');
+  const alice = await signIn(newPage, 'alice');
   const n = await released(alice, 'Test'); // 0 on a fresh portal
 
   // Release 1: a tag of the service's image repository. Progress shows while it rolls.
   await release(alice, 'Test', '2.0.0', 1);
   await expect(alice.getByLabel('Release in flight')).toBeVisible();
+  await showHistory(alice, 'Test');
   await expect(row(alice, 'Test', n + 1)).toContainText('Succeeded', {
     timeout: 60_000,
   });
@@ -122,16 +142,24 @@ test('an owner releases, compares, rolls back, scales, and sees a bad image fail
   });
 
   // Release 2, then the diff of the two specs shows the image change.
+  await showOverview(alice);
   await release(alice, 'Test', '2.1.0');
+  await showHistory(alice, 'Test');
   await expect(row(alice, 'Test', n + 2)).toContainText('Succeeded', {
     timeout: 60_000,
   });
   expect(podImages('test')).toEqual([`${REPO}:2.1.0`]);
-  await row(alice, 'Test', n + 1)
-    .getByRole('checkbox')
+  // The running release offers no rollback to itself.
+  await expect(
+    row(alice, 'Test', n + 2).getByRole('button', {
+      name: `Roll back to #${n + 2}`,
+    }),
+  ).toHaveCount(0);
+  await alice
+    .getByRole('checkbox', { name: `Compare release #${n + 1}` })
     .check();
-  await row(alice, 'Test', n + 2)
-    .getByRole('checkbox')
+  await alice
+    .getByRole('checkbox', { name: `Compare release #${n + 2}` })
     .check();
   await alice.getByRole('button', { name: 'Compare selected' }).first().click();
   const diff = alice.getByRole('dialog');
@@ -158,6 +186,7 @@ test('an owner releases, compares, rolls back, scales, and sees a bad image fail
   expect(podImages('test')).toEqual([`${REPO}:2.0.0`]);
 
   // Scale to 4.
+  await showOverview(alice);
   await actions(alice, 'Test').getByRole('button', { name: 'Scale' }).click();
   // The recommendation from current usage (metrics API) is shown beside the count.
   await expect(
@@ -170,16 +199,23 @@ test('an owner releases, compares, rolls back, scales, and sees a bad image fail
     .getByRole('dialog')
     .getByRole('button', { name: 'Apply' })
     .click();
+  // Ready of desired replicas per cluster, on the overview.
+  await expect(
+    alice
+      .getByRole('table', { name: 'Clusters of Test' })
+      .getByRole('row')
+      .filter({ hasText: /^test/ }),
+  ).toContainText('4/4', { timeout: 60_000 });
+  await showHistory(alice, 'Test');
   await expect(row(alice, 'Test', n + 4)).toContainText('Succeeded', {
     timeout: 60_000,
-  });
-  await expect(alice.getByText('test: 4/4 pods ready')).toBeVisible({
-    timeout: 15_000,
   });
   expect(podImages('test')).toEqual(Array(4).fill(`${REPO}:2.0.0`));
 
   // An image that cannot be pulled fails the release with that reason; the old pods stay.
+  await showOverview(alice);
   await release(alice, 'Test', '9.9.9-notfound');
+  await showHistory(alice, 'Test');
   await expect(row(alice, 'Test', n + 5)).toContainText('Failed', {
     timeout: 90_000,
   });
@@ -189,16 +225,20 @@ test('an owner releases, compares, rolls back, scales, and sees a bad image fail
   expect(podImages('test').filter(i => i === `${REPO}:2.0.0`)).toHaveLength(4);
 
   // Every action is in the activity log.
+  await alice
+    .getByRole('tablist', { name: 'Deploy views' })
+    .getByRole('tab', { name: 'Activity' })
+    .click();
   await expect(
     alice.getByRole('row').filter({ hasText: 'release-failed' }).first(),
   ).toBeVisible();
 });
 
 test('someone from another team sees the actions disabled, and the API refuses them', async ({
-  browser,
+  newPage,
   request,
 }) => {
-  const bob = await signIn(browser, 'bob');
+  const bob = await signIn(newPage, 'bob');
   await expect(
     actions(bob, 'Test').getByRole('button', { name: 'Release' }),
   ).toBeDisabled();
@@ -206,6 +246,7 @@ test('someone from another team sees the actions disabled, and the API refuses t
     actions(bob, 'Test').getByRole('button', { name: 'Scale' }),
   ).toBeDisabled();
   // Reading is allowed.
+  await showHistory(bob, 'Test');
   await expect(row(bob, 'Test', 1)).toBeVisible();
 
   const token = await tokenFor(request, 'bob');
@@ -220,22 +261,26 @@ test('someone from another team sees the actions disabled, and the API refuses t
 });
 
 test('a production release waits for an approver, who approves it in the UI', async ({
-  browser,
+  newPage,
 }) => {
   test.setTimeout(180_000);
-  const alice = await signIn(browser, 'alice');
+  const alice = await signIn(newPage, 'alice');
   const n = await released(alice, 'Production');
   await release(alice, 'Production', '2.0.0', 3);
+  const waiting = alice
+    .getByRole('region', { name: 'Production environment' })
+    .getByLabel('Release waiting for approval');
+  await expect(waiting).toContainText('Waiting for a member of');
+  await expect(waiting).toContainText('Release approvers');
+  await expect(alice.getByRole('button', { name: 'Approve' })).toHaveCount(0);
+  await showHistory(alice, 'Production');
   await expect(row(alice, 'Production', n + 1)).toContainText(
     'Waiting for approval',
   );
-  await expect(
-    alice.getByText('Waiting for a member of Release approvers'),
-  ).toBeVisible();
-  await expect(alice.getByRole('button', { name: 'Approve' })).toHaveCount(0);
 
-  const carol = await signIn(browser, 'carol');
+  const carol = await signIn(newPage, 'carol');
   await carol.getByRole('button', { name: 'Approve' }).click();
+  await showHistory(carol, 'Production');
   await expect(row(carol, 'Production', n + 1)).toContainText('Succeeded', {
     timeout: 90_000,
   });

@@ -1,10 +1,5 @@
-import {
-  APIRequestContext,
-  Browser,
-  expect,
-  Page,
-  test,
-} from '@playwright/test';
+import { APIRequestContext, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { BACKEND, kubectl as k2kubectl, tokenFor } from './k2';
 
 /**
@@ -15,7 +10,8 @@ import { BACKEND, kubectl as k2kubectl, tokenFor } from './k2';
 test.describe.configure({ mode: 'serial' });
 
 const NAME = 'refund-worker';
-const PAGE = `/catalog/default/component/${NAME}/deploy`;
+/** The Deploy tab's Instances sub-view: live instances, a drawer per instance, history. */
+const PAGE = `/catalog/default/component/${NAME}/deploy/instances`;
 const API = `${BACKEND}/api/k2-deploy/services/default/${NAME}`;
 const kubectl = (...args: string[]) =>
   k2kubectl('test', 'payments-core', ...args);
@@ -50,11 +46,12 @@ async function release(
   return number;
 }
 
-async function open(browser: Browser, user: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/');
-  await page.getByRole('button', { name: `Sign in as ${user}` }).click();
-  await expect(page.getByText(/Owned Components \(\d+\)/)).toBeVisible();
+/** A page of its own for a user, on the service's Deploy tab. */
+async function open(
+  newPage: (user: string) => Promise<Page>,
+  user: string,
+): Promise<Page> {
+  const page = await newPage(user);
   await page.goto(PAGE);
   await expect(
     page.getByRole('table', { name: 'Live instances' }),
@@ -98,7 +95,7 @@ function livePods(): Array<{ name: string; ip: string }> {
 const readyPod = () => livePods()[0];
 
 test('after a release the old pods are historical containers; an open instance stays open; logs follow live', async ({
-  browser,
+  newPage,
   request,
 }) => {
   test.setTimeout(240_000);
@@ -108,7 +105,7 @@ test('after a release the old pods are historical containers; an open instance s
   expect(replaced).toHaveLength(2);
   const n = await release(request, { image: `${tag}-b`, replicas: 2 });
 
-  const page = await open(browser, 'alice');
+  const page = await open(newPage, 'alice');
   for (const pod of replaced) {
     await expect(
       history(page)
@@ -149,11 +146,11 @@ test('after a release the old pods are historical containers; an open instance s
   // Out of traffic: gone from the endpoints, still running; then back.
   expect(endpointIps()).toContain(pod.ip);
   await panel.getByRole('button', { name: 'Take out of traffic' }).click();
-  await page
-    .getByRole('dialog')
-    .getByRole('button', { name: 'Take out of traffic' })
-    .click();
-  await expect(page.getByRole('dialog')).toBeHidden();
+  const confirmOut = page.getByRole('dialog', {
+    name: `Take ${pod.name} out of traffic?`,
+  });
+  await confirmOut.getByRole('button', { name: 'Take out of traffic' }).click();
+  await expect(confirmOut).toBeHidden();
   await expect.poll(endpointIps, { timeout: 20_000 }).not.toContain(pod.ip);
   expect(
     kubectl('get', 'pod', pod.name, '-o', 'jsonpath={.status.phase}'),
@@ -164,7 +161,7 @@ test('after a release the old pods are historical containers; an open instance s
 
   await panel.getByRole('button', { name: 'Put back into traffic' }).click();
   await page
-    .getByRole('dialog')
+    .getByRole('dialog', { name: `Put ${pod.name} back into traffic?` })
     .getByRole('button', { name: 'Put back' })
     .click();
   await expect.poll(endpointIps, { timeout: 20_000 }).toContain(pod.ip);
@@ -172,11 +169,11 @@ test('after a release the old pods are historical containers; an open instance s
 });
 
 test('someone from another team cannot take an instance out of traffic: the UI disables it, the API refuses', async ({
-  browser,
+  newPage,
   request,
 }) => {
   const pod = readyPod();
-  const page = await open(browser, 'bob');
+  const page = await open(newPage, 'bob');
   await live(page).getByRole('row').filter({ hasText: pod.name }).click();
   const panel = page.getByRole('region', { name: `Instance ${pod.name}` });
   for (const name of [
@@ -199,7 +196,7 @@ test('someone from another team cannot take an instance out of traffic: the UI d
 });
 
 test('an OOM-killed container shows that reason and its previous logs', async ({
-  browser,
+  newPage,
   request,
 }) => {
   test.setTimeout(240_000);
@@ -226,7 +223,7 @@ test('an OOM-killed container shows that reason and its previous logs', async ({
     .toBeTruthy();
   const pod = oomKilled()!;
 
-  const page = await open(browser, 'alice');
+  const page = await open(newPage, 'alice');
   await live(page).getByRole('row').filter({ hasText: pod }).click();
   const panel = page.getByRole('region', { name: `Instance ${pod}` });
   await expect(panel.getByRole('table', { name: 'Containers' })).toContainText(

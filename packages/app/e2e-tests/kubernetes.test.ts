@@ -1,11 +1,9 @@
-import { expect, test } from '@playwright/test';
+import { expect, signIn, test } from './fixtures';
 
 test('the stock Kubernetes tab shows a service’s pods from the sandbox clusters', async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Sign in as alice' }).click();
-  await expect(page.getByText(/Owned Components \(\d+\)/)).toBeVisible();
+  await signIn(page, 'alice');
 
   await page.goto('/catalog/default/component/payment-gateway/kubernetes');
   await expect(
