@@ -48,6 +48,36 @@ export function readEntities(files: string[]): Entity[] {
   );
 }
 
+/**
+ * Writes a kubeconfig with one context per cluster, named after it: HTTPS, trusting the
+ * sandbox's certificate authority, with the cluster's first token. The first cluster is
+ * the current context.
+ */
+export function writeKubeconfig(clusters: SandboxCluster[], file: string) {
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': clusters[0]?.name,
+    clusters: clusters.map(c => ({
+      name: c.name,
+      cluster: {
+        server: c.tlsUrl,
+        'certificate-authority-data': c.caData,
+      },
+    })),
+    users: clusters.map(c => ({
+      name: c.name,
+      user: { token: c.tokens[0] },
+    })),
+    contexts: clusters.map(c => ({
+      name: c.name,
+      context: { cluster: c.name, user: c.name, namespace: 'default' },
+    })),
+  };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, YAML.stringify(doc), { mode: 0o600 });
+}
+
 /** Several sandbox clusters in one process. */
 export class Sandbox {
   readonly clusters = new Map<string, SandboxCluster>();
@@ -90,29 +120,7 @@ export class Sandbox {
 
   /** Writes a kubeconfig with one context per cluster (for kubectl). */
   writeKubeconfig(file: string) {
-    const clusters = [...this.clusters.values()];
-    const doc = {
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': clusters[0]?.name,
-      clusters: clusters.map(c => ({
-        name: c.name,
-        cluster: {
-          server: c.tlsUrl,
-          'certificate-authority-data': c.caData,
-        },
-      })),
-      users: clusters.map(c => ({
-        name: c.name,
-        user: { token: c.tokens[0] },
-      })),
-      contexts: clusters.map(c => ({
-        name: c.name,
-        context: { cluster: c.name, user: c.name, namespace: 'default' },
-      })),
-    };
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, YAML.stringify(doc), { mode: 0o600 });
+    writeKubeconfig([...this.clusters.values()], file);
   }
 
   async stop() {

@@ -5,7 +5,12 @@ import {
 } from '@backstage/backend-plugin-api';
 import { K2Release } from '@internal/plugin-k2-common';
 import { SandboxCluster } from '@internal/sandbox-cluster';
-import { api, poll } from '@internal/sandbox-cluster/testUtils';
+import {
+  api,
+  Kubectl,
+  kubectlAvailable,
+  poll,
+} from '@internal/sandbox-cluster/testUtils';
 import fs from 'fs';
 import knexFactory, { Knex } from 'knex';
 import os from 'os';
@@ -125,7 +130,7 @@ describe('secret environment variables, on sandbox clusters', () => {
     );
   }
 
-  /** `kubectl get secret checkout-k2-env -o json`, decoded. */
+  /** A Secret as the API server holds it, its data decoded. */
   async function secretIn(name: string, secret = 'checkout-k2-env') {
     const res = await api(cluster(name)).get(
       `/api/v1/namespaces/shop/secrets/${secret}`,
@@ -225,7 +230,7 @@ describe('secret environment variables, on sandbox clusters', () => {
     const version = first.body.spec.env[1].version;
     expect((await finished(first.body.id)).status).toBe('succeeded');
 
-    // What kubectl shows: the container reads the Secret, which holds the value.
+    // What the API server holds: the container reads the Secret, which holds the value.
     expect(await containerEnv('test')).toEqual(
       expect.arrayContaining([
         { name: 'MODE', value: 'plain' },
@@ -327,6 +332,83 @@ describe('secret environment variables, on sandbox clusters', () => {
     // The test environment's Secret is its own.
     expect((await secretIn('test'))?.data).toEqual({ DB_PASSWORD: SECRET });
   });
+
+  // The acceptance check as an operator makes it, with the real kubectl over HTTPS.
+  (kubectlAvailable() ? it : it.skip)(
+    'shows in kubectl the secret variable as a secretKeyRef, and its value only in the Secret',
+    async () => {
+      const kubectl = new Kubectl(clusters);
+      try {
+        for (const [name, value] of [
+          ['test', SECRET],
+          ['prod-a', PROD_SECRET],
+          ['prod-b', PROD_SECRET],
+        ]) {
+          const env = await kubectl.run(
+            name,
+            '--namespace',
+            'shop',
+            'set',
+            'env',
+            'deployment/checkout',
+            '--list',
+          );
+          expect(env).toMatchObject({ code: 0, stderr: '' });
+          expect(env.stdout).toContain(
+            '# DB_PASSWORD from secret checkout-k2-env, key DB_PASSWORD',
+          );
+          expect(env.stdout).toContain('K2_ENVIRONMENT=');
+          expect(env.stdout).not.toContain(value);
+
+          const spec = await kubectl.run(
+            name,
+            '--namespace',
+            'shop',
+            'get',
+            'deployment',
+            'checkout',
+            '--output',
+            'yaml',
+          );
+          expect(spec.code).toBe(0);
+          expect(spec.stdout).toMatch(
+            /- name: DB_PASSWORD\n\s+valueFrom:\n\s+secretKeyRef:\n\s+key: DB_PASSWORD\n\s+name: checkout-k2-env\n/,
+          );
+          expect(spec.stdout).not.toContain(value);
+
+          const stored = await kubectl.run(
+            name,
+            '--namespace',
+            'shop',
+            'get',
+            'secret',
+            'checkout-k2-env',
+            '--output',
+            'jsonpath={.data.DB_PASSWORD}',
+          );
+          expect(stored.code).toBe(0);
+          expect(Buffer.from(stored.stdout, 'base64').toString('utf8')).toBe(
+            value,
+          );
+        }
+        // The copy staged for the production approval is gone once it was approved.
+        const staged = await kubectl.run(
+          'prod-a',
+          '--namespace',
+          'shop',
+          'get',
+          'secret',
+          'checkout-k2-env-pending',
+        );
+        expect(staged.code).not.toBe(0);
+        expect(staged.stderr).toContain(
+          'secrets "checkout-k2-env-pending" not found',
+        );
+      } finally {
+        kubectl.dispose();
+      }
+    },
+  );
 
   it('leaves no secret value in the database, any response or the log', async () => {
     for (const environment of ['test', 'prod']) {
