@@ -5,6 +5,7 @@ import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   ALICE,
+  APPROVER_GROUP,
   as,
   BOB,
   CAROL,
@@ -90,7 +91,7 @@ describe('authorization of every Deploy route, by the real permission backend, K
             production: true,
             approval: {
               required: true,
-              approverGroup: 'group:default/release-approvers',
+              approverGroup: APPROVER_GROUP,
             },
             clusters: [{ name: 'prod-a' }],
             defaults: { replicas: 1 },
