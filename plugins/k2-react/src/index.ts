@@ -13,6 +13,7 @@ export {
 } from './components/EnvironmentSwitcher';
 export type { SwitcherEnvironment } from './components/EnvironmentSwitcher';
 export { ErrorText } from './components/ErrorText';
+export { FilterSelect } from './components/FilterSelect';
 export { k2ReactMessages } from './components/messages';
 export { Mono } from './components/Mono';
 export {

@@ -1,7 +1,6 @@
-import { useCallback, useId } from 'react';
+import { useCallback } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import MenuItem from '@material-ui/core/MenuItem';
-import TextField from '@material-ui/core/TextField';
+import { FilterSelect } from './FilterSelect';
 import { k2ReactMessages } from './messages';
 
 /** An environment as a switcher lists it. */
@@ -34,8 +33,8 @@ export function useEnvironmentParam(): [string, (name: string) => void] {
 }
 
 /**
- * Picks the environment a view shows: a labelled select (the label above the value,
- * never over it). With `allLabel` the empty value means every environment.
+ * Picks the environment a view shows: a labelled select ({@link FilterSelect}). With
+ * `allLabel` the empty value means every environment.
  */
 export function EnvironmentSwitcher(props: {
   environments: SwitcherEnvironment[];
@@ -44,27 +43,13 @@ export function EnvironmentSwitcher(props: {
   allLabel?: string;
   label?: string;
 }) {
-  // With an id, TextField ties its label to the select (aria-labelledby).
-  const id = useId();
   return (
-    <TextField
-      id={id}
-      select
-      size="small"
-      variant="outlined"
+    <FilterSelect
       label={props.label ?? k2ReactMessages.environment}
       value={props.value}
-      onChange={e => props.onChange(e.target.value)}
-      style={{ minWidth: 200 }}
-      SelectProps={{ displayEmpty: Boolean(props.allLabel) }}
-      InputLabelProps={{ shrink: true }}
-    >
-      {props.allLabel && <MenuItem value="">{props.allLabel}</MenuItem>}
-      {props.environments.map(e => (
-        <MenuItem key={e.name} value={e.name}>
-          {e.title}
-        </MenuItem>
-      ))}
-    </TextField>
+      options={props.environments.map(e => ({ value: e.name, label: e.title }))}
+      onChange={props.onChange}
+      allLabel={props.allLabel}
+    />
   );
 }

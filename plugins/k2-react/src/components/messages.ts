@@ -8,6 +8,5 @@ export const k2ReactMessages = {
   preview: 'What will change',
   loading: 'Loading…',
   environment: 'Environment',
-  allEnvironments: 'All environments',
   subViews: 'Views',
 };
