@@ -372,14 +372,13 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     const scrapes = () => cluster.counters.total('get', 'nodes/proxy');
     const usageOf = async () => {
       const before = scrapes();
-      const started = Date.now();
       const r = await request(backend.server)
         .get(`${instancePath(pod.name)}/usage`)
         .set(as(BOB));
       expect(r.status).toBe(200);
-      // One scrape per request and no wait in it.
+      // One scrape per request: CPU is measured against the scrape kept from an
+      // earlier view, never by scraping twice with a wait in between.
       expect(scrapes() - before).toBe(1);
-      expect(Date.now() - started).toBeLessThan(500);
       return r;
     };
     // The first view has nothing to measure CPU against: not yet measured.
