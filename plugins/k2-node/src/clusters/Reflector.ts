@@ -280,15 +280,18 @@ export class Reflector {
 
   async #run() {
     while (!this.#stopped) {
+      let watching = false;
       try {
         if (this.#repair === 'relist') this.#resourceVersion = undefined;
         if (this.#resourceVersion === undefined) await this.#list();
         if (this.#stopped) break;
+        watching = true;
         await this.#watchOnce();
       } catch (error) {
         if (this.#stopped) break;
-        if (this.#repair === 'relist') {
-          // A repair cut the watch: relist now, without backoff.
+        if (this.#repair === 'relist' && watching) {
+          // A repair cut the watch: relist now, without backoff (a failed list
+          // backs off below like any other).
           this.counters.relists++;
           this.#resourceVersion = undefined;
           continue;
