@@ -147,8 +147,8 @@ export class ReleaseDriver {
   #busy = true;
   #debounce?: NodeJS.Timeout;
   #retry?: NodeJS.Timeout;
-  /** Timers that bring back releases whose follow-ups failed. */
-  readonly #followUpTimers = new Set<NodeJS.Timeout>();
+  /** Per release whose follow-ups are not due yet: the timer that brings it back. */
+  readonly #followUpTimers = new Map<string, NodeJS.Timeout>();
   #stopped = false;
 
   constructor(options: {
@@ -190,13 +190,19 @@ export class ReleaseDriver {
               `Expiring releases waiting for approval: ${error}`,
             ),
           );
+          // Follow-ups are never due later than a lease from now: those due now are
+          // done now, the others when they fall due (claimed by a driver that stopped,
+          // or failed and waiting to be tried again).
           const [active, owing] = await Promise.all([
             this.#store.listActive(),
-            this.#store.listFollowUpsDue(new Date()),
+            this.#store.listFollowUpsDue(
+              new Date(Date.now() + FOLLOW_UP_LEASE_MS),
+            ),
           ]);
           this.#busy = active.length > 0;
-          for (const release of [...active, ...owing]) {
-            this.#work(release.id);
+          for (const release of active) this.#work(release.id);
+          for (const release of owing) {
+            this.#workAt(release.id, Date.parse(release.followUpsDue ?? ''));
           }
         } while (this.#again);
       } finally {
@@ -280,6 +286,26 @@ export class ReleaseDriver {
         this.#workers.delete(id);
       }
     })().catch(error => this.#logger.warn(`Release ${id}: ${error}`));
+  }
+
+  /**
+   * {@link ReleaseDriver.#work} at `at` (epoch ms), now if it is past; replaces the
+   * release's earlier timer, so it follows the latest due time read.
+   */
+  #workAt(id: string, at: number) {
+    clearTimeout(this.#followUpTimers.get(id));
+    this.#followUpTimers.delete(id);
+    const wait = at - Date.now();
+    if (!(wait > 0)) {
+      this.#work(id);
+      return;
+    }
+    if (this.#stopped) return;
+    const timer = setTimeout(() => {
+      this.#followUpTimers.delete(id);
+      this.#work(id);
+    }, wait + 50);
+    this.#followUpTimers.set(id, timer);
   }
 
   /**
@@ -383,19 +409,9 @@ export class ReleaseDriver {
         remaining.push(followUp);
       }
     }
-    await this.#store.settleFollowUps(
-      release.id,
-      remaining,
-      new Date(Date.now() + FOLLOW_UP_RETRY_MS),
-    );
-    if (remaining.length && !this.#stopped) {
-      // Back when they are due (the scheduled pass finds them too, after a restart).
-      const timer = setTimeout(() => {
-        this.#followUpTimers.delete(timer);
-        this.#work(release.id);
-      }, FOLLOW_UP_RETRY_MS + 50);
-      this.#followUpTimers.add(timer);
-    }
+    const retryAt = Date.now() + FOLLOW_UP_RETRY_MS;
+    await this.#store.settleFollowUps(release.id, remaining, new Date(retryAt));
+    if (remaining.length) this.#workAt(release.id, retryAt);
   }
 
   /** Writes the transition's activity entry; an entry the log refuses is given up. */

@@ -1,7 +1,10 @@
 import { K2Activity, K2Release } from '@internal/plugin-k2-common';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
+import fs from 'fs';
 import knexFactory, { Knex } from 'knex';
+import os from 'os';
+import path from 'path';
 import request from 'supertest';
 import {
   ALICE,
@@ -32,8 +35,46 @@ describe('the release driver under faults', () => {
     timeScale: 0.1,
     bookmarkIntervalMs: 200,
   });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-driver-faults-'));
   let knex: Knex;
   let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
+
+  const environment = (name: string, cluster: string, more: object = {}) => ({
+    name,
+    clusters: [{ name: cluster }],
+    defaults: { replicas: 2 },
+    release: { timeoutSeconds: 30, drainSeconds: 1, ...more },
+  });
+
+  /** A Deploy backend on the test's database file (a second one takes over). */
+  const start = () =>
+    startK2DeployBackend({
+      entities: [
+        serviceEntity('cart', {
+          'k2.io/environments': 'alpha,beta',
+          'k2.io/namespace': 'shop',
+          'k2.io/image': `${IMAGE}/cart`,
+        }),
+        serviceEntity('basket', {
+          'k2.io/environments': 'gamma',
+          'k2.io/namespace': 'shop',
+          'k2.io/image': `${IMAGE}/basket`,
+        }),
+      ],
+      clusters: [east, west],
+      knex,
+      k2: {
+        releases: { applyRetryTimeout: '5s', clusterCallTimeout: '1s' },
+        environments: [
+          environment('alpha', 'east'),
+          environment('beta', 'west'),
+          environment('gamma', 'east', {
+            timeoutSeconds: 4,
+            autoRollback: true,
+          }),
+        ],
+      },
+    });
 
   /**
    * The activity log (the `k2` plugin) as the Deploy backend reaches it: `up`, answering
@@ -112,42 +153,10 @@ describe('the release driver under faults', () => {
       });
     knex = knexFactory({
       client: 'better-sqlite3',
-      connection: ':memory:',
+      connection: { filename: path.join(dir, 'k2-deploy.sqlite') },
       useNullAsDefault: true,
     });
-    const environment = (name: string, cluster: string, more: object = {}) => ({
-      name,
-      clusters: [{ name: cluster }],
-      defaults: { replicas: 2 },
-      release: { timeoutSeconds: 30, drainSeconds: 1, ...more },
-    });
-    backend = await startK2DeployBackend({
-      entities: [
-        serviceEntity('cart', {
-          'k2.io/environments': 'alpha,beta',
-          'k2.io/namespace': 'shop',
-          'k2.io/image': `${IMAGE}/cart`,
-        }),
-        serviceEntity('basket', {
-          'k2.io/environments': 'gamma',
-          'k2.io/namespace': 'shop',
-          'k2.io/image': `${IMAGE}/basket`,
-        }),
-      ],
-      clusters: [east, west],
-      knex,
-      k2: {
-        releases: { applyRetryTimeout: '5s', clusterCallTimeout: '1s' },
-        environments: [
-          environment('alpha', 'east'),
-          environment('beta', 'west'),
-          environment('gamma', 'east', {
-            timeoutSeconds: 4,
-            autoRollback: true,
-          }),
-        ],
-      },
-    });
+    backend = await start();
   });
 
   afterEach(async () => {
@@ -160,6 +169,7 @@ describe('the release driver under faults', () => {
     await knex?.destroy();
     jest.restoreAllMocks();
     await Promise.all([east.stop(), west.stop()]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('finishes a release on a healthy cluster on time while another cluster answers nothing; the one there fails saying why', async () => {
@@ -206,7 +216,7 @@ describe('the release driver under faults', () => {
     );
   });
 
-  it('rolls back a release that timed out while the activity log is down, and writes its entries once the log is back', async () => {
+  it('rolls back a release that timed out while the activity log is down, and writes its entries once the log is back, even from the next backend', async () => {
     const good = await release('basket', { environment: 'gamma', image: '1' });
     expect((await finished(good.body.id)).status).toBe('succeeded');
 
@@ -257,6 +267,10 @@ describe('the release driver under faults', () => {
       () => log.failed >= failedBefore + 3,
     );
 
+    // The backend stops with the entries still owed; the next one writes them (to its
+    // own activity log here, which starts empty) once the log answers.
+    await backend.stop();
+    backend = await start();
     log.state = 'up';
     await poll(
       'both entries in the activity log',
@@ -267,7 +281,8 @@ describe('the release driver under faults', () => {
           mine(items, rollback.id, 'release-succeeded').length > 0
         );
       },
-      30_000,
+      // A stop in the middle of an attempt leaves them claimed for the 60 s lease.
+      90_000,
     );
     const items = await activity('basket');
     expect(mine(items, timedOut.id, ended)).toEqual([
