@@ -1,7 +1,12 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
-import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { K2ServiceIndex } from '../catalog';
 import { K2ClusterAccess, KubeObject } from '../clusters';
@@ -69,7 +74,7 @@ function object(
 
 const own = { 'k2.io/service': 'payment-gateway' };
 
-function setUp() {
+function setUp(entities: Entity[] = [paymentGateway, plain]) {
   const environments = K2EnvironmentRegistry.fromConfig(config);
   const access = K2ClusterAccess.fromConfig({
     config,
@@ -77,7 +82,7 @@ function setUp() {
     logger: mockServices.logger.mock(),
   });
   const services = new K2ServiceIndex({
-    catalog: catalogServiceMock({ entities: [paymentGateway, plain] }),
+    catalog: catalogServiceMock({ entities }),
     auth: mockServices.auth(),
     logger: mockServices.logger.mock(),
   });
@@ -274,5 +279,64 @@ describe('K2ServiceResolver.instance', () => {
         pod: 'payment-gateway-abc',
       }),
     ).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe('K2ServiceResolver: two services claiming one workload identity', () => {
+  /** Another team's component for payment-gateway's id and namespace; sorts first. */
+  const newcomer = component('accounts', {
+    'k2.io/environments': 'test',
+    'k2.io/namespace': 'payments',
+    'backstage.io/kubernetes-id': 'payment-gateway',
+  });
+
+  async function contested() {
+    const context = setUp([paymentGateway, newcomer]);
+    // Both looked up once, so the index holds both claims.
+    const established = await context.resolver.service('payment-gateway');
+    await context.resolver.service('accounts');
+    return { ...context, established };
+  }
+
+  it('refuses both with 503 while the cluster that may say who runs there is not listed', async () => {
+    const { resolver } = await contested();
+    for (const name of ['payment-gateway', 'accounts']) {
+      const service = await resolver.service(name);
+      // The card makes no guess...
+      expect(service.spec.problems).toEqual([]);
+      // ...and no action goes ahead on one.
+      expect(() => resolver.actionTarget(service, 'test')).toThrow(
+        ServiceUnavailableError,
+      );
+    }
+  });
+
+  it('leaves the identity to the service stamped on its Deployment, even to one that sorts later', async () => {
+    const { resolver, put } = await contested();
+    put(
+      'test-a',
+      'deployments',
+    )({
+      kind: 'Deployment',
+      metadata: {
+        name: 'payment-gateway',
+        namespace: 'payments',
+        labels: own,
+        annotations: { 'k2.io/entity-ref': 'component:default/payment-gateway' },
+      },
+    });
+    const established = await resolver.service('payment-gateway');
+    expect(established.spec.problems).toEqual([]);
+    expect(resolver.actionTarget(established, 'test').namespace).toBe(
+      'payments',
+    );
+
+    const claimed =
+      "k2.io/namespace 'payments' with backstage.io/kubernetes-id 'payment-gateway' in environment 'test' is claimed by component:default/payment-gateway (it runs there: k2.io/entity-ref on its workload); K2 does not act on this service there";
+    const accounts = await resolver.service('accounts');
+    expect(accounts.spec.problems).toEqual([claimed]);
+    expect(() => resolver.actionTarget(accounts, 'test')).toThrow(
+      new ConflictError(claimed),
+    );
   });
 });
