@@ -43,7 +43,14 @@ export function ActivityLog({ service }: { service: ServiceName }) {
     <Table<K2Activity>
       title="Activity"
       isLoading={!value}
-      options={{ paging: false, search: false, padding: 'dense' }}
+      // Not draggable: material-table wraps each sortable header in a drag handle with
+      // role="button", two nested controls that screen readers cannot tell apart.
+      options={{
+        paging: false,
+        search: false,
+        padding: 'dense',
+        draggable: false,
+      }}
       columns={columns}
       data={value?.items ?? []}
       emptyContent={

@@ -127,6 +127,7 @@ export function HistoryTable(props: {
     },
     {
       title: '',
+      sorting: false,
       cellStyle: { whiteSpace: 'nowrap' },
       render: r =>
         r.status === 'succeeded' &&
@@ -166,7 +167,14 @@ export function HistoryTable(props: {
       </Box>
       <Table<K2Release>
         title={`History (${props.total})`}
-        options={{ paging: false, search: false, padding: 'dense' }}
+        // Not draggable: material-table wraps each sortable header in a drag handle
+        // with role="button", two nested controls screen readers cannot tell apart.
+        options={{
+          paging: false,
+          search: false,
+          padding: 'dense',
+          draggable: false,
+        }}
         columns={columns}
         data={props.releases}
         emptyContent={
