@@ -14,7 +14,7 @@ export const LogoFull = () => {
       xmlns="http://www.w3.org/2000/svg"
       viewBox="0 0 150 40"
       role="img"
-      aria-label="K2"
+      aria-label="K2 portal"
     >
       <text x="0" y="31" fontSize="34" className={classes.mark}>
         K2

@@ -28,7 +28,9 @@ export const SidebarLogo = () => {
 
   return (
     <div className={classes.root}>
-      <Link to="/" underline="none" className={classes.link} aria-label="Home">
+      {/* Named by the logo itself ("K2 portal", "K2"): an accessible name that
+          contains the visible text, so speech input can say what it sees. */}
+      <Link to="/" underline="none" className={classes.link}>
         {isOpen ? <LogoFull /> : <LogoIcon />}
       </Link>
     </div>
