@@ -3,12 +3,48 @@
 # catalog, development sign-in, and the sandbox clusters (test, prod-a, prod-b) running
 # the demo services. Extra arguments go to `backstage-cli repo start`
 # (e.g. --config app-config.local.yaml).
+#
+#   ./k2 start --production   the same portal on a production build of the frontend,
+#                             served by the backend on http://localhost:7007 (no dev
+#                             server; built afresh on every start)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 . scripts/lib/bootstrap.sh
 . scripts/lib/sandbox.sh
+. scripts/lib/portal.sh
 k2_bootstrap
+
+if [ "${1:-}" = --production ]; then
+  shift
+  [ $# -eq 0 ] || { k2_die "--production takes no further arguments"; exit 2; }
+  url="http://localhost:7007"
+  mkdir -p .k2/data/sqlite
+  k2_build_app .k2/build.log
+  # The backend serves the app, so the app's base URL is the backend's.
+  k2_write_portal_config .k2/app-config.production-build.yaml "$url" 7007 \
+    "$root/.k2/data/sqlite"
+  set -m
+  stop_all() {
+    [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null
+    [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null
+    return 0
+  }
+  trap stop_all EXIT INT TERM
+  k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
+  k2_log "starting the backend, which serves the production build ($url; log in .k2/portal.log)"
+  k2_start_backend .k2/portal.log "$url" "$root/app-config.yaml" \
+    "$root/.k2/app-config.production-build.yaml"
+  cat >&2 <<MSG
+
+  K2 is running on the production build: open $url
+  Sign in as a demo user (alice owns payment-gateway). Log: .k2/portal.log
+  Stop with Ctrl-C.
+
+MSG
+  wait "$portal"
+  exit
+fi
 
 app_url="http://localhost:3000"
 backend_url="http://localhost:7007"
