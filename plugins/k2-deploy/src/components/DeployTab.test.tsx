@@ -177,11 +177,14 @@ describe('DeployTab', () => {
       });
       expect(dialog).toHaveTextContent('1.4.1 × 2');
       await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+      await waitFor(() =>
+        expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+      );
       expect(api.rollback).not.toHaveBeenCalled();
 
       await user.click(panel.getByRole('button', { name: 'Roll back to #6' }));
       await user.click(
-        within(screen.getByRole('dialog')).getByRole('button', {
+        within(await screen.findByRole('dialog')).getByRole('button', {
           name: 'Roll back',
         }),
       );
@@ -452,6 +455,39 @@ describe('DeployTab', () => {
       const adopt = await prod.findByRole('button', { name: 'Adopt' });
       expect(adopt).toBeDisabled();
       expect(adopt.closest('[title]')).toHaveAttribute('title', REFUSED);
+    });
+
+    it('offers no adoption where K2 has released, even if nothing succeeded', async () => {
+      const api = createK2DeployApi();
+      unreleasedProd(api);
+      const fallback = api.getReleases.getMockImplementation()!;
+      api.getReleases.mockImplementation(async (service, options) =>
+        options.environment === 'prod'
+          ? releaseList([
+              release({
+                environment: 'prod',
+                number: 1,
+                status: 'failed',
+                reason: 'Image cannot be pulled',
+              }),
+            ])
+          : fallback(service, options),
+      );
+      renderDeployTab(api, { allow: true });
+      const prod = within(
+        await screen.findByRole('region', { name: 'Production environment' }),
+      );
+      expect(
+        await prod.findByText(
+          '1.13.0 is running; no K2 release here has succeeded yet',
+        ),
+      ).toBeInTheDocument();
+      expect(
+        prod.queryByRole('button', { name: 'Adopt' }),
+      ).not.toBeInTheDocument();
+      expect(prod.getByLabelText('Last release failed')).toHaveTextContent(
+        'Image cannot be pulled',
+      );
     });
   });
 });

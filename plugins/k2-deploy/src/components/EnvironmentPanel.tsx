@@ -137,7 +137,11 @@ export function EnvironmentPanel(props: {
   });
   const runningImage = props.runtime?.clusters.flatMap(c => c.workloads)[0]
     ?.images[0];
-  const unreleased = history.page && !current && runningImage;
+  // Adoption is for an environment K2 never released to; one whose releases all
+  // failed says what runs without offering it.
+  const unreleased = history.page && history.total === 0 && runningImage;
+  const noSuccess =
+    history.page && history.total > 0 && !current && runningImage;
 
   const after = async (action: Promise<unknown>) => {
     await action;
@@ -213,6 +217,11 @@ export function EnvironmentPanel(props: {
                 {m.notReleasedHint}
               </Typography>
             </>
+          )}
+          {noSuccess && (
+            <Typography variant="body1">
+              {m.runningWithoutSuccess(imageTag(runningImage))}
+            </Typography>
           )}
           {history.page && !current && !runningImage && (
             <Typography variant="body2" color="textSecondary">

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Table, TableColumn } from '@backstage/core-components';
 import { K2Release } from '@internal/plugin-k2-common';
 import { ActionButton, Mono, RelativeTime } from '@internal/plugin-k2-react';
@@ -50,102 +50,118 @@ export function HistoryTable(props: {
     setDiff([a, b]);
   };
 
-  const columns: TableColumn<K2Release>[] = [
-    {
-      title: 'Compare',
-      width: '60px',
-      render: r => (
-        <Checkbox
-          size="small"
-          checked={selected.includes(r.id)}
-          onChange={() => toggle(r.id)}
-          inputProps={{ 'aria-label': `Compare release #${r.number}` }}
-        />
-      ),
-    },
-    { title: '#', field: 'number', width: '50px' },
-    {
-      title: 'What',
-      render: r => (
-        <>
-          <Typography variant="body2">
-            {KIND[r.kind]}{' '}
-            <Mono title={r.spec.image}>{imageTag(r.spec.image)}</Mono> ×{' '}
-            {r.spec.replicas}
-            {r.spec.autoscaling
-              ? ` (autoscale ${r.spec.autoscaling.minReplicas}–${r.spec.autoscaling.maxReplicas})`
-              : ''}
-          </Typography>
-          {r.message && (
-            <Typography variant="caption" color="textSecondary">
-              {r.message}
-            </Typography>
-          )}
-        </>
-      ),
-    },
-    {
-      title: 'Result',
-      render: r => (
-        <>
-          <ReleaseStatus status={r.status} />
-          {r.reason && (
-            <Typography variant="caption" display="block" color="textSecondary">
-              {r.reason}
-            </Typography>
-          )}
-        </>
-      ),
-    },
-    {
-      title: 'By',
-      render: r => (
-        <>
-          <EntityRef entityRef={r.createdBy} />
-          {r.approvedBy && (
-            <Typography variant="caption" display="block" color="textSecondary">
-              {r.status === 'rejected' ? 'rejected' : 'approved'} by{' '}
-              <EntityRef entityRef={r.approvedBy} />
-            </Typography>
-          )}
-        </>
-      ),
-    },
-    {
-      title: 'When',
-      cellStyle: { whiteSpace: 'nowrap' },
-      render: r => (
-        <>
-          <RelativeTime value={r.createdAt} />
-          {r.finishedAt && (
-            <Typography variant="caption" display="block" color="textSecondary">
-              took {duration(r.startedAt ?? r.createdAt, r.finishedAt)}
-            </Typography>
-          )}
-        </>
-      ),
-    },
-    {
-      title: '',
-      sorting: false,
-      cellStyle: { whiteSpace: 'nowrap' },
-      render: r =>
-        r.status === 'succeeded' &&
-        r.id !== props.currentId &&
-        r.kind !== 'scale' &&
-        r.kind !== 'restart' ? (
-          <ActionButton
+  const { currentId, rollbackDisabledReason, busy, onRollback } = props;
+  // Kept while only the data refreshes: new columns make the table rebuild its cells,
+  // and a live refresh must not swap a button out from under a click.
+  const columns = useMemo<TableColumn<K2Release>[]>(
+    () => [
+      {
+        title: 'Compare',
+        width: '60px',
+        render: r => (
+          <Checkbox
             size="small"
-            disabledReason={
-              props.rollbackDisabledReason ?? (props.busy ? '' : undefined)
-            }
-            onClick={() => props.onRollback(r)}
-          >
-            Roll back to #{r.number}
-          </ActionButton>
-        ) : null,
-    },
-  ];
+            checked={selected.includes(r.id)}
+            onChange={() => toggle(r.id)}
+            inputProps={{ 'aria-label': `Compare release #${r.number}` }}
+          />
+        ),
+      },
+      { title: '#', field: 'number', width: '50px' },
+      {
+        title: 'What',
+        render: r => (
+          <>
+            <Typography variant="body2">
+              {KIND[r.kind]}{' '}
+              <Mono title={r.spec.image}>{imageTag(r.spec.image)}</Mono> ×{' '}
+              {r.spec.replicas}
+              {r.spec.autoscaling
+                ? ` (autoscale ${r.spec.autoscaling.minReplicas}–${r.spec.autoscaling.maxReplicas})`
+                : ''}
+            </Typography>
+            {r.message && (
+              <Typography variant="caption" color="textSecondary">
+                {r.message}
+              </Typography>
+            )}
+          </>
+        ),
+      },
+      {
+        title: 'Result',
+        render: r => (
+          <>
+            <ReleaseStatus status={r.status} />
+            {r.reason && (
+              <Typography
+                variant="caption"
+                display="block"
+                color="textSecondary"
+              >
+                {r.reason}
+              </Typography>
+            )}
+          </>
+        ),
+      },
+      {
+        title: 'By',
+        render: r => (
+          <>
+            <EntityRef entityRef={r.createdBy} />
+            {r.approvedBy && (
+              <Typography
+                variant="caption"
+                display="block"
+                color="textSecondary"
+              >
+                {r.status === 'rejected' ? 'rejected' : 'approved'} by{' '}
+                <EntityRef entityRef={r.approvedBy} />
+              </Typography>
+            )}
+          </>
+        ),
+      },
+      {
+        title: 'When',
+        cellStyle: { whiteSpace: 'nowrap' },
+        render: r => (
+          <>
+            <RelativeTime value={r.createdAt} />
+            {r.finishedAt && (
+              <Typography
+                variant="caption"
+                display="block"
+                color="textSecondary"
+              >
+                took {duration(r.startedAt ?? r.createdAt, r.finishedAt)}
+              </Typography>
+            )}
+          </>
+        ),
+      },
+      {
+        title: '',
+        sorting: false,
+        cellStyle: { whiteSpace: 'nowrap' },
+        render: r =>
+          r.status === 'succeeded' &&
+          r.id !== currentId &&
+          r.kind !== 'scale' &&
+          r.kind !== 'restart' ? (
+            <ActionButton
+              size="small"
+              disabledReason={rollbackDisabledReason ?? (busy ? '' : undefined)}
+              onClick={() => onRollback(r)}
+            >
+              Roll back to #{r.number}
+            </ActionButton>
+          ) : null,
+      },
+    ],
+    [selected, currentId, rollbackDisabledReason, busy, onRollback],
+  );
 
   return (
     <>

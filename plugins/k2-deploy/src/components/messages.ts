@@ -27,6 +27,8 @@ export const deployMessages = {
       `${version} is running, not released by K2`,
     notReleasedHint:
       'Adopt it to record what runs as release #1: history, comparison and rollback start from there. Nothing changes in the clusters.',
+    runningWithoutSuccess: (version: string) =>
+      `${version} is running; no K2 release here has succeeded yet`,
     nothingRuns: 'Nothing runs here yet. Release the service to start it.',
     cluster: 'Cluster',
     replicas: 'Ready / desired',
