@@ -2,7 +2,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
-import { InputError, isError, ResponseError } from '@backstage/errors';
+import {
+  InputError,
+  isError,
+  NotAllowedError,
+  ResponseError,
+} from '@backstage/errors';
 import {
   K2NewActivity,
   K2ReleaseStatus,
@@ -396,12 +401,7 @@ export class ReleaseDriver {
       try {
         if (followUp === 'rollback') await this.#autoRollback(release);
         else if (followUp === 'activity') await this.#record(release);
-        else {
-          await this.#secrets.discard({
-            spec: release.spec,
-            environment: release.environment,
-          });
-        }
+        else await this.#discardSecrets(release);
       } catch (error) {
         this.#logger.warn(
           `Release ${release.id} (${release.service} to ${release.environment}): ${followUp} after ${release.status} failed, trying again: ${error}`,
@@ -412,6 +412,26 @@ export class ReleaseDriver {
     const retryAt = Date.now() + FOLLOW_UP_RETRY_MS;
     await this.#store.settleFollowUps(release.id, remaining, new Date(retryAt));
     if (remaining.length) this.#workAt(release.id, retryAt);
+  }
+
+  /**
+   * Deletes the secret values an expired release staged; given up when a cluster
+   * refuses it (K2's account may not, or the request is invalid): retrying cannot help.
+   */
+  async #discardSecrets(release: StoredRelease) {
+    try {
+      await this.#secrets.discard({
+        spec: release.spec,
+        environment: release.environment,
+      });
+    } catch (error) {
+      if (!(error instanceof NotAllowedError || error instanceof InputError)) {
+        throw error;
+      }
+      this.#logger.error(
+        `Release ${release.id}: could not discard staged secret values: ${error}`,
+      );
+    }
   }
 
   /** Writes the transition's activity entry; an entry the log refuses is given up. */

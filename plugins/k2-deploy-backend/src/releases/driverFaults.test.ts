@@ -64,7 +64,8 @@ describe('the release driver under faults', () => {
       clusters: [east, west],
       knex,
       k2: {
-        releases: { applyRetryTimeout: '5s', clusterCallTimeout: '1s' },
+        // West's release keeps retrying well past the time east's release takes.
+        releases: { applyRetryTimeout: '20s', clusterCallTimeout: '1s' },
         environments: [
           environment('alpha', 'east'),
           environment('beta', 'west'),
@@ -197,7 +198,8 @@ describe('the release driver under faults', () => {
     const done = await finished(healthy.body.id, 30_000);
     const took = Date.now() - started;
     expect(done.status).toBe('succeeded');
-    expect(took).toBeLessThan(Math.max(2 * normal, normal + 5000));
+    // On time: the previous driver held it behind west's apply for a minute.
+    expect(took).toBeLessThan(normal + 10_000);
     expect(await podImages(east, 'cart')).toEqual([
       `${IMAGE}/cart:2`,
       `${IMAGE}/cart:2`,
