@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Switch from '@material-ui/core/Switch';
+import Box from '@material-ui/core/Box';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -52,58 +53,61 @@ export function EventsTable(props: {
         inline
       >
         {value => (
-          <Table size="small" aria-label={props.label}>
-            <TableHead>
-              <TableRow>
-                {[
-                  'Type',
-                  ...(pod ? [] : ['Object']),
-                  'Cluster',
-                  'Reason',
-                  'Message',
-                  'Count',
-                  'First seen',
-                  'Last seen',
-                ].map(title => (
-                  <TableCell
-                    key={title}
-                    style={{ whiteSpace: 'nowrap' }}
-                    align={title === 'Count' ? 'right' : undefined}
-                  >
-                    {title}
-                  </TableCell>
-                ))}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {value.items.map(e => (
-                <TableRow
-                  key={`${e.cluster}|${e.namespace}|${e.object}|${e.type}|${e.reason}`}
-                >
-                  <TableCell>{e.type}</TableCell>
-                  {!pod && (
-                    <TableCell>
-                      <Mono>{e.object}</Mono>
+          // Wide tables scroll sideways in their card rather than break names.
+          <Box overflow="auto">
+            <Table size="small" aria-label={props.label}>
+              <TableHead>
+                <TableRow>
+                  {[
+                    'Type',
+                    ...(pod ? [] : ['Object']),
+                    'Cluster',
+                    'Reason',
+                    'Message',
+                    'Count',
+                    'First seen',
+                    'Last seen',
+                  ].map(title => (
+                    <TableCell
+                      key={title}
+                      style={{ whiteSpace: 'nowrap' }}
+                      align={title === 'Count' ? 'right' : undefined}
+                    >
+                      {title}
                     </TableCell>
-                  )}
-                  <TableCell>
-                    <Mono>{e.cluster}</Mono>
-                  </TableCell>
-                  <TableCell style={{ whiteSpace: 'nowrap' }}>
-                    {e.reason}
-                  </TableCell>
-                  <TableCell>{e.message}</TableCell>
-                  <TableCell align="right">{e.count}</TableCell>
-                  <TableCell>
-                    <RelativeTime value={e.firstSeen} />
-                  </TableCell>
-                  <TableCell>
-                    <RelativeTime value={e.lastSeen} />
-                  </TableCell>
+                  ))}
                 </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+              </TableHead>
+              <TableBody>
+                {value.items.map(e => (
+                  <TableRow
+                    key={`${e.cluster}|${e.namespace}|${e.object}|${e.type}|${e.reason}`}
+                  >
+                    <TableCell>{e.type}</TableCell>
+                    {!pod && (
+                      <TableCell>
+                        <Mono>{e.object}</Mono>
+                      </TableCell>
+                    )}
+                    <TableCell>
+                      <Mono>{e.cluster}</Mono>
+                    </TableCell>
+                    <TableCell style={{ whiteSpace: 'nowrap' }}>
+                      {e.reason}
+                    </TableCell>
+                    <TableCell>{e.message}</TableCell>
+                    <TableCell align="right">{e.count}</TableCell>
+                    <TableCell>
+                      <RelativeTime value={e.firstSeen} />
+                    </TableCell>
+                    <TableCell>
+                      <RelativeTime value={e.lastSeen} />
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </Box>
         )}
       </ViewState>
     </>

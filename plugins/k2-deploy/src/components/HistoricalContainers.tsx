@@ -3,6 +3,7 @@ import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { K2HistoricalContainer } from '@internal/plugin-k2-common';
 import { Mono, RelativeTime } from '@internal/plugin-k2-react';
+import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -56,100 +57,105 @@ export function HistoricalContainers(props: {
         </Typography>
       )}
       {items.length > 0 && (
-        <Table size="small" aria-label="Historical containers">
-          <TableHead>
-            <TableRow>
-              {[
-                'Instance',
-                'Container',
-                'Cluster',
-                'Node',
-                'IP',
-                'Image',
-                'Release',
-                'Ran',
-                'How it ended',
-              ].map(title => (
-                <TableCell key={title} style={{ whiteSpace: 'nowrap' }}>
-                  {title}
-                </TableCell>
-              ))}
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {items.map(i => (
-              <Fragment key={i.id}>
-                <TableRow
-                  hover
-                  style={{ cursor: 'pointer' }}
-                  onClick={() =>
-                    setExpanded(e => (e === i.id ? undefined : i.id))
-                  }
-                >
-                  <TableCell>
-                    <Mono>{i.pod}</Mono>
+        // Wide tables scroll sideways in their card rather than break names.
+        <Box overflow="auto">
+          <Table size="small" aria-label="Historical containers">
+            <TableHead>
+              <TableRow>
+                {[
+                  'Instance',
+                  'Container',
+                  'Cluster',
+                  'Node',
+                  'IP',
+                  'Image',
+                  'Release',
+                  'Ran',
+                  'How it ended',
+                ].map(title => (
+                  <TableCell key={title} style={{ whiteSpace: 'nowrap' }}>
+                    {title}
                   </TableCell>
-                  <TableCell>
-                    <Mono>{i.container}</Mono>
-                    {i.run > 0 ? ` (run ${i.run + 1})` : ''}
-                  </TableCell>
-                  <TableCell>
-                    <Mono>{i.cluster}</Mono>
-                  </TableCell>
-                  <TableCell>
-                    <Mono>{i.node ?? '—'}</Mono>
-                  </TableCell>
-                  <TableCell>
-                    <Mono>{i.ip ?? '—'}</Mono>
-                  </TableCell>
-                  <TableCell>
-                    <Mono title={i.image}>
-                      {i.image ? imageTag(i.image) : '—'}
-                    </Mono>
-                  </TableCell>
-                  <TableCell style={{ whiteSpace: 'nowrap' }}>
-                    {i.release ? `#${i.release}` : '—'}
-                  </TableCell>
-                  <TableCell style={{ whiteSpace: 'nowrap' }}>
-                    <RelativeTime value={i.startedAt} prefix="started " />
-                    <br />
-                    <RelativeTime value={i.endedAt} prefix="ended " />
-                  </TableCell>
-                  <TableCell>{i.message}</TableCell>
-                </TableRow>
-                {expanded === i.id && (
-                  <TableRow>
-                    <TableCell colSpan={9}>
-                      {i.events.length === 0 ? (
-                        <Typography variant="body2" color="textSecondary">
-                          No events were recorded for this pod.
-                        </Typography>
-                      ) : (
-                        <Table
-                          size="small"
-                          aria-label={`Last events of ${i.pod}`}
-                        >
-                          <TableBody>
-                            {i.events.map((e, n) => (
-                              <TableRow key={n}>
-                                <TableCell>{e.reason}</TableCell>
-                                <TableCell>{e.message}</TableCell>
-                                <TableCell align="right">×{e.count}</TableCell>
-                                <TableCell>
-                                  <RelativeTime value={e.lastSeen} />
-                                </TableCell>
-                              </TableRow>
-                            ))}
-                          </TableBody>
-                        </Table>
-                      )}
+                ))}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {items.map(i => (
+                <Fragment key={i.id}>
+                  <TableRow
+                    hover
+                    style={{ cursor: 'pointer' }}
+                    onClick={() =>
+                      setExpanded(e => (e === i.id ? undefined : i.id))
+                    }
+                  >
+                    <TableCell>
+                      <Mono>{i.pod}</Mono>
                     </TableCell>
+                    <TableCell>
+                      <Mono>{i.container}</Mono>
+                      {i.run > 0 ? ` (run ${i.run + 1})` : ''}
+                    </TableCell>
+                    <TableCell>
+                      <Mono>{i.cluster}</Mono>
+                    </TableCell>
+                    <TableCell>
+                      <Mono>{i.node ?? '—'}</Mono>
+                    </TableCell>
+                    <TableCell>
+                      <Mono>{i.ip ?? '—'}</Mono>
+                    </TableCell>
+                    <TableCell>
+                      <Mono title={i.image}>
+                        {i.image ? imageTag(i.image) : '—'}
+                      </Mono>
+                    </TableCell>
+                    <TableCell style={{ whiteSpace: 'nowrap' }}>
+                      {i.release ? `#${i.release}` : '—'}
+                    </TableCell>
+                    <TableCell style={{ whiteSpace: 'nowrap' }}>
+                      <RelativeTime value={i.startedAt} prefix="started " />
+                      <br />
+                      <RelativeTime value={i.endedAt} prefix="ended " />
+                    </TableCell>
+                    <TableCell>{i.message}</TableCell>
                   </TableRow>
-                )}
-              </Fragment>
-            ))}
-          </TableBody>
-        </Table>
+                  {expanded === i.id && (
+                    <TableRow>
+                      <TableCell colSpan={9}>
+                        {i.events.length === 0 ? (
+                          <Typography variant="body2" color="textSecondary">
+                            No events were recorded for this pod.
+                          </Typography>
+                        ) : (
+                          <Table
+                            size="small"
+                            aria-label={`Last events of ${i.pod}`}
+                          >
+                            <TableBody>
+                              {i.events.map((e, n) => (
+                                <TableRow key={n}>
+                                  <TableCell>{e.reason}</TableCell>
+                                  <TableCell>{e.message}</TableCell>
+                                  <TableCell align="right">
+                                    ×{e.count}
+                                  </TableCell>
+                                  <TableCell>
+                                    <RelativeTime value={e.lastSeen} />
+                                  </TableCell>
+                                </TableRow>
+                              ))}
+                            </TableBody>
+                          </Table>
+                        )}
+                      </TableCell>
+                    </TableRow>
+                  )}
+                </Fragment>
+              ))}
+            </TableBody>
+          </Table>
+        </Box>
       )}
       {cursor && (
         <Button

@@ -147,92 +147,95 @@ export function InstancesSection(props: {
           />
         )}
         {instances.length > 0 && (
-          <Table size="small" aria-label="Live instances">
-            <TableHead>
-              <TableRow>
-                {[
-                  'Instance',
-                  'Environment',
-                  'Cluster',
-                  'Node',
-                  'IP',
-                  'Status',
-                  'Restarts',
-                  'Image',
-                  'Release',
-                  'Age',
-                ].map(title => (
-                  <TableCell
-                    key={title}
-                    style={nowrap}
-                    align={title === 'Restarts' ? 'right' : undefined}
-                  >
-                    {title}
-                  </TableCell>
-                ))}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {instances.map(i => {
-                const k = key({ ...i, pod: i.pod.name });
-                const isOpen = selected && key(selected) === k;
-                return (
-                  <TableRow
-                    key={k}
-                    hover
-                    selected={Boolean(isOpen)}
-                    style={{ cursor: 'pointer' }}
-                    onClick={() =>
-                      setSelected(
-                        isOpen
-                          ? undefined
-                          : {
-                              environment: i.environment,
-                              cluster: i.cluster,
-                              pod: i.pod.name,
-                            },
-                      )
-                    }
-                  >
-                    <TableCell style={nowrap}>
-                      <Mono>{i.pod.name}</Mono>
-                      {!i.pod.inTraffic && (
-                        <Chip
-                          size="small"
-                          variant="outlined"
-                          label="Out of traffic"
-                          style={{ marginLeft: 8 }}
-                        />
-                      )}
+          // Wide tables scroll sideways in their card rather than break names.
+          <Box overflow="auto">
+            <Table size="small" aria-label="Live instances">
+              <TableHead>
+                <TableRow>
+                  {[
+                    'Instance',
+                    'Environment',
+                    'Cluster',
+                    'Node',
+                    'IP',
+                    'Status',
+                    'Restarts',
+                    'Image',
+                    'Release',
+                    'Age',
+                  ].map(title => (
+                    <TableCell
+                      key={title}
+                      style={nowrap}
+                      align={title === 'Restarts' ? 'right' : undefined}
+                    >
+                      {title}
                     </TableCell>
-                    <TableCell style={nowrap}>{i.environmentTitle}</TableCell>
-                    <TableCell>
-                      <Mono>{i.cluster}</Mono>
-                    </TableCell>
-                    <TableCell>
-                      <Mono>{i.pod.node ?? '—'}</Mono>
-                    </TableCell>
-                    <TableCell>
-                      <Mono>{i.pod.ip ?? '—'}</Mono>
-                    </TableCell>
-                    <TableCell style={nowrap}>{status(i.pod)}</TableCell>
-                    <TableCell align="right">{i.pod.restarts}</TableCell>
-                    <TableCell>
-                      <Mono title={i.pod.images.join(', ')}>
-                        {i.pod.images.map(imageTag).join(', ')}
-                      </Mono>
-                    </TableCell>
-                    <TableCell style={nowrap}>
-                      {i.pod.release ? `#${i.pod.release}` : '—'}
-                    </TableCell>
-                    <TableCell>
-                      <RelativeTime value={i.pod.createdAt} />
-                    </TableCell>
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
+                  ))}
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {instances.map(i => {
+                  const k = key({ ...i, pod: i.pod.name });
+                  const isOpen = selected && key(selected) === k;
+                  return (
+                    <TableRow
+                      key={k}
+                      hover
+                      selected={Boolean(isOpen)}
+                      style={{ cursor: 'pointer' }}
+                      onClick={() =>
+                        setSelected(
+                          isOpen
+                            ? undefined
+                            : {
+                                environment: i.environment,
+                                cluster: i.cluster,
+                                pod: i.pod.name,
+                              },
+                        )
+                      }
+                    >
+                      <TableCell style={nowrap}>
+                        <Mono>{i.pod.name}</Mono>
+                        {!i.pod.inTraffic && (
+                          <Chip
+                            size="small"
+                            variant="outlined"
+                            label="Out of traffic"
+                            style={{ marginLeft: 8 }}
+                          />
+                        )}
+                      </TableCell>
+                      <TableCell style={nowrap}>{i.environmentTitle}</TableCell>
+                      <TableCell>
+                        <Mono>{i.cluster}</Mono>
+                      </TableCell>
+                      <TableCell>
+                        <Mono>{i.pod.node ?? '—'}</Mono>
+                      </TableCell>
+                      <TableCell>
+                        <Mono>{i.pod.ip ?? '—'}</Mono>
+                      </TableCell>
+                      <TableCell style={nowrap}>{status(i.pod)}</TableCell>
+                      <TableCell align="right">{i.pod.restarts}</TableCell>
+                      <TableCell>
+                        <Mono title={i.pod.images.join(', ')}>
+                          {i.pod.images.map(imageTag).join(', ')}
+                        </Mono>
+                      </TableCell>
+                      <TableCell style={nowrap}>
+                        {i.pod.release ? `#${i.pod.release}` : '—'}
+                      </TableCell>
+                      <TableCell>
+                        <RelativeTime value={i.pod.createdAt} />
+                      </TableCell>
+                    </TableRow>
+                  );
+                })}
+              </TableBody>
+            </Table>
+          </Box>
         )}
 
         <DetailDrawer
