@@ -111,11 +111,14 @@ export function K2EnvironmentsCard() {
         />
       )}
       <Table<K2ServiceTarget>
+        // Not draggable: material-table wraps each sortable header in a drag handle
+        // with role="button", two nested controls screen readers cannot tell apart.
         options={{
           paging: false,
           search: false,
           toolbar: false,
           padding: 'dense',
+          draggable: false,
         }}
         columns={columns}
         data={spec.targets}
