@@ -59,10 +59,11 @@ async function open(
   return page;
 }
 
-const live = (page: Page) =>
-  page.getByRole('table', { name: 'Live instances' });
+// By CSS rather than role: the instance drawer is modal, so while it is open the
+// tables behind it are aria-hidden, yet still on screen and updating.
+const live = (page: Page) => page.locator('table[aria-label="Live instances"]');
 const history = (page: Page) =>
-  page.getByRole('table', { name: 'Historical containers' });
+  page.locator('table[aria-label="Historical containers"]');
 
 /** The Service's endpoint IPs, as kubectl reads them. */
 const endpointIps = () =>
@@ -109,7 +110,7 @@ test('after a release the old pods are historical containers; an open instance s
   for (const pod of replaced) {
     await expect(
       history(page)
-        .getByRole('row')
+        .locator('tr')
         .filter({ hasText: pod })
         .filter({ hasText: `Replaced by release #${n}` })
         .first(),
@@ -118,11 +119,11 @@ test('after a release the old pods are historical containers; an open instance s
 
   // Open one live instance; it stays open across the list's updates.
   const pod = readyPod();
-  await live(page).getByRole('row').filter({ hasText: pod.name }).click();
+  await live(page).locator('tr').filter({ hasText: pod.name }).click();
   const panel = page.getByRole('region', { name: `Instance ${pod.name}` });
   await expect(panel).toBeVisible();
   // The list updates (the row's age moves on) and the panel stays open.
-  const row = live(page).getByRole('row').filter({ hasText: pod.name });
+  const row = live(page).locator('tr').filter({ hasText: pod.name });
   const before = await row.innerText();
   await expect
     .poll(() => row.innerText(), { timeout: 30_000, intervals: [1000] })
@@ -156,7 +157,7 @@ test('after a release the old pods are historical containers; an open instance s
     kubectl('get', 'pod', pod.name, '-o', 'jsonpath={.status.phase}'),
   ).toBe('Running');
   await expect(
-    live(page).getByRole('row').filter({ hasText: pod.name }),
+    live(page).locator('tr').filter({ hasText: pod.name }),
   ).toContainText('Out of traffic');
 
   await panel.getByRole('button', { name: 'Put back into traffic' }).click();
@@ -174,7 +175,7 @@ test('someone from another team cannot take an instance out of traffic: the UI d
 }) => {
   const pod = readyPod();
   const page = await open(newPage, 'bob');
-  await live(page).getByRole('row').filter({ hasText: pod.name }).click();
+  await live(page).locator('tr').filter({ hasText: pod.name }).click();
   const panel = page.getByRole('region', { name: `Instance ${pod.name}` });
   for (const name of [
     'Take out of traffic',
@@ -224,7 +225,7 @@ test('an OOM-killed container shows that reason and its previous logs', async ({
   const pod = oomKilled()!;
 
   const page = await open(newPage, 'alice');
-  await live(page).getByRole('row').filter({ hasText: pod }).click();
+  await live(page).locator('tr').filter({ hasText: pod }).click();
   const panel = page.getByRole('region', { name: `Instance ${pod}` });
   await expect(panel.getByRole('table', { name: 'Containers' })).toContainText(
     'OOMKilled (exit 137)',
@@ -233,6 +234,6 @@ test('an OOM-killed container shows that reason and its previous logs', async ({
   await panel.getByLabel('Previous container').check();
   await expect(panel.getByLabel('Log output')).not.toBeEmpty();
   await expect(
-    history(page).getByRole('row').filter({ hasText: pod }).first(),
+    history(page).locator('tr').filter({ hasText: pod }).first(),
   ).toContainText('OOMKilled (exit 137)');
 });
