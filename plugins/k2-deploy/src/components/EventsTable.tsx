@@ -53,8 +53,9 @@ export function EventsTable(props: {
         inline
       >
         {value => (
-          // Wide tables scroll sideways in their card rather than break names.
-          <Box overflow="auto">
+          // Wide tables scroll sideways in their card rather than break names;
+          // focusable, so a keyboard can scroll them too.
+          <Box overflow="auto" tabIndex={0}>
             <Table size="small" aria-label={props.label}>
               <TableHead>
                 <TableRow>

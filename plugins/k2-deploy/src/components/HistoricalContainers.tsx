@@ -57,8 +57,9 @@ export function HistoricalContainers(props: {
         </Typography>
       )}
       {items.length > 0 && (
-        // Wide tables scroll sideways in their card rather than break names.
-        <Box overflow="auto">
+        // Wide tables scroll sideways in their card rather than break names;
+        // focusable, so a keyboard can scroll them too.
+        <Box overflow="auto" tabIndex={0}>
           <Table size="small" aria-label="Historical containers">
             <TableHead>
               <TableRow>
