@@ -13,7 +13,7 @@ test('a service owner finds every service in the CMDB and opens one', async ({
   // The whole company's services.
   await page.goto('/?filters[kind]=component&filters[user]=all');
   const heading = page.getByText(/All Components \(\d+\)/);
-  await expect(heading).toBeVisible();
+  await expect(heading).toBeVisible({ timeout: 60_000 });
   const total = Number((await heading.innerText()).match(/\((\d+)\)/)![1]);
   expect(total).toBeGreaterThanOrEqual(20);
 

@@ -128,8 +128,11 @@ function listen(context: BrowserContext, entries: ConsoleEntry[]) {
 export async function signIn(page: Page, user: string) {
   await page.goto('/');
   await page.getByRole('button', { name: `Sign in as ${user}` }).click();
-  // The catalog is the landing page.
-  await expect(page.getByText(/Owned Components \(\d+\)/)).toBeVisible();
+  // The catalog is the landing page. Its first list of a fresh context waits for the
+  // catalog query, which takes tens of seconds on two busy cores.
+  await expect(page.getByText(/Owned Components \(\d+\)/)).toBeVisible({
+    timeout: 60_000,
+  });
 }
 
 /**
@@ -137,6 +140,11 @@ export async function signIn(page: Page, user: string) {
  * test fails on entries K2 owns ({@link isK2Owned}); every browser context a test
  * opens is closed, and one left open fails it (an open context keeps polling the
  * backend and starves later tests).
+ *
+ * React prints its development warnings (DOM nesting, missing keys) only from a
+ * development bundle: against the production build `./k2 test` serves, the check sees
+ * uncaught errors, failed K2 API calls and anything K2 logs; pointed at `./k2 start`'s
+ * development server (K2_E2E_URL=http://localhost:3000) it sees React's warnings too.
  */
 export const test = base.extend<Fixtures>({
   consoleEntries: async ({}, provide) => {
