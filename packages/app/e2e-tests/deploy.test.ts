@@ -64,7 +64,7 @@ async function showOverview(page: Page) {
 async function showHistory(page: Page, env: Env) {
   await page
     .getByRole('region', { name: `${env} environment` })
-    .getByRole('link', { name: /^History \(\d+\)$/ })
+    .getByRole('button', { name: /^History \(\d+\)$/ })
     .click();
   await expect(
     page.getByRole('region', { name: `${env} history` }),
@@ -82,7 +82,7 @@ const row = (page: Page, env: Env, n: number) =>
 async function released(page: Page, env: Env) {
   const link = page
     .getByRole('region', { name: `${env} environment` })
-    .getByRole('link', { name: /^History \(\d+\)$/ });
+    .getByRole('button', { name: /^History \(\d+\)$/ });
   await expect(link).toBeVisible();
   return Number((await link.innerText()).match(/\d+/)![0]);
 }

@@ -118,10 +118,17 @@ const VIEWS: Array<{
 ];
 
 /**
- * Violations K2 does not own and cannot fix in its own code, by axe rule and the
- * element it reports; each with the reason. Anything else serious or critical fails.
+ * Violations K2 does not own and cannot fix in its own code, by axe rule and what axe
+ * says about the element; each with the reason. Anything else serious or critical fails.
  */
-const THIRD_PARTY: Array<{ rule: string; target: RegExp; reason: string }> = [];
+const THIRD_PARTY: Array<{ rule: string; says: RegExp; reason: string }> = [
+  {
+    rule: 'color-contrast',
+    says: /foreground color: #717171, background color: #f5f5f5/,
+    reason:
+      "Backstage's light theme: its secondary text colour (#717171) on its own page background (#f5f5f5) is 4.47:1, just under 4.5:1; K2 uses the theme's colours as they are",
+  },
+];
 
 for (const language of LANGUAGES) {
   test.describe(`in ${language.name}`, () => {
@@ -153,13 +160,14 @@ for (const language of LANGUAGES) {
               help: v.help,
               target: node.target.join(' '),
               html: node.html.slice(0, 200),
+              says: [...node.any, ...node.all, ...node.none]
+                .map(check => check.message)
+                .join(' '),
             })),
           )
           .filter(
             v =>
-              !THIRD_PARTY.some(
-                t => t.rule === v.rule && t.target.test(v.target),
-              ),
+              !THIRD_PARTY.some(t => t.rule === v.rule && t.says.test(v.says)),
           );
         await testInfo.attach('axe.json', {
           body: JSON.stringify(results.violations, null, 2),
