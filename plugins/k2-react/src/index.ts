@@ -14,12 +14,19 @@ export {
 export type { SwitcherEnvironment } from './components/EnvironmentSwitcher';
 export { ErrorText } from './components/ErrorText';
 export { FilterSelect } from './components/FilterSelect';
-export { k2ReactMessages } from './components/messages';
+export {
+  k2ReactMessages,
+  k2ReactTranslationRef,
+  k2ReactTranslations,
+} from './translation';
+export { translationProblems } from './translationParity';
+export type { NestedMessages } from './translationParity';
 export { Mono } from './components/Mono';
 export {
   absoluteTime,
   RelativeTime,
   relativeTime,
+  useAppLocale,
 } from './components/RelativeTime';
 export { SubViews } from './components/SubViews';
 export type { SubView } from './components/SubViews';

@@ -8,7 +8,8 @@ import Typography from '@material-ui/core/Typography';
 import Button from '@material-ui/core/Button';
 import { ActionButton } from './ActionButton';
 import { ErrorText } from './ErrorText';
-import { k2ReactMessages } from './messages';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { k2ReactTranslationRef } from '../translation';
 
 /**
  * A dialog around an action that changes what runs: says what will happen (and, with
@@ -31,6 +32,7 @@ export function ActionDialog(props: {
   onClose(): void;
   onConfirm(): Promise<void>;
 }) {
+  const { t } = useTranslationRef(k2ReactTranslationRef);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
   // Names the dialog after its title, so screen readers announce what it is about.
@@ -47,9 +49,9 @@ export function ActionDialog(props: {
       <DialogContent>
         {props.children}
         {props.preview && (
-          <Box mt={2} component="section" aria-label={k2ReactMessages.preview}>
+          <Box mt={2} component="section" aria-label={t('preview')}>
             <Typography variant="subtitle2" component="h3" gutterBottom>
-              {k2ReactMessages.preview}
+              {t('preview')}
             </Typography>
             {props.preview}
           </Box>
@@ -58,7 +60,7 @@ export function ActionDialog(props: {
       </DialogContent>
       <DialogActions>
         <Button onClick={props.onClose} disabled={busy}>
-          {k2ReactMessages.cancel}
+          {t('cancel')}
         </Button>
         <ActionButton
           variant="contained"

@@ -1,7 +1,8 @@
 import { useCallback } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { FilterSelect } from './FilterSelect';
-import { k2ReactMessages } from './messages';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { k2ReactTranslationRef } from '../translation';
 
 /** An environment as a switcher lists it. */
 export interface SwitcherEnvironment {
@@ -43,9 +44,10 @@ export function EnvironmentSwitcher(props: {
   allLabel?: string;
   label?: string;
 }) {
+  const { t } = useTranslationRef(k2ReactTranslationRef);
   return (
     <FilterSelect
-      label={props.label ?? k2ReactMessages.environment}
+      label={props.label ?? t('environment')}
       value={props.value}
       options={props.environments.map(e => ({ value: e.name, label: e.title }))}
       onChange={props.onChange}

@@ -9,7 +9,8 @@ import {
 import Box from '@material-ui/core/Box';
 import Tab from '@material-ui/core/Tab';
 import Tabs from '@material-ui/core/Tabs';
-import { k2ReactMessages } from './messages';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { k2ReactTranslationRef } from '../translation';
 
 /** One sub-view of a tab: `path` relative to the tab ('' for the first, its overview). */
 export interface SubView {
@@ -27,6 +28,7 @@ export interface SubView {
  */
 export function SubViews(props: { views: SubView[]; label?: string }) {
   const { views } = props;
+  const { t } = useTranslationRef(k2ReactTranslationRef);
   const base = useResolvedPath('.').pathname.replace(/\/$/, '');
   const location = useLocation();
   const first = location.pathname
@@ -44,7 +46,7 @@ export function SubViews(props: { views: SubView[]; label?: string }) {
           value={active}
           indicatorColor="primary"
           textColor="primary"
-          aria-label={props.label ?? k2ReactMessages.subViews}
+          aria-label={props.label ?? t('subViews')}
           variant="scrollable"
           scrollButtons="auto"
         >
