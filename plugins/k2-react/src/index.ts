@@ -19,6 +19,8 @@ export {
   k2ReactTranslationRef,
   k2ReactTranslations,
 } from './translation';
+/** The shared components' Simplified Chinese, for tests that render them in it. */
+export { default as k2ReactZh } from './translations/zh';
 export { translationProblems } from './translationParity';
 export type { NestedMessages } from './translationParity';
 export { Mono } from './components/Mono';

@@ -8,6 +8,7 @@ import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { ServiceName } from '../api/K2DeployApi';
 import { DeployTab } from '../components/DeployTab';
 import { K2_CONFIG, OWNER_GROUP, serviceEntity, SERVICE } from './fixtures';
+import { languageApis } from './languageApis';
 import { createK2DeployApi } from './mockK2DeployApi';
 
 // The Deploy tab loads in steps (permissions, identity, then each view's first
@@ -68,10 +69,17 @@ let renders = 0;
  *   release (asked per release, as the backend's `IS_ENVIRONMENT_APPROVER` rule decides)
  * @param options.path - where the tab opens: `/deploy` (the overview), or a sub-view
  *   such as `/deploy/history?environment=prod`
+ * @param options.language - the translation and language APIs of a user who picked
+ *   another language in Settings (`languageApis('zh', [...])`); English otherwise
  */
 export function renderDeployTab(
   api: K2DeployApiMock,
-  options: { allow?: boolean; approve?: boolean; path?: string } = {},
+  options: {
+    allow?: boolean;
+    approve?: boolean;
+    path?: string;
+    language?: ReturnType<typeof languageApis>;
+  } = {},
 ): RenderResult & { service: ServiceName } {
   const name = `${SERVICE.name}-${++renders}`;
   const permission = mockApis.permission({
@@ -86,16 +94,21 @@ export function renderDeployTab(
     userEntityRef: 'user:default/alice',
     ownershipEntityRefs: ['user:default/alice', OWNER_GROUP],
   });
-  const result = renderInTestApp(
+  const tab = (
     <EntityProvider entity={serviceEntity(name)}>
       <DeployTab />
-    </EntityProvider>,
-    {
-      apis: [api, permission, identity],
-      config: K2_CONFIG,
-      mountPath: '/deploy',
-      initialRouteEntries: [options.path ?? '/deploy'],
-    },
+    </EntityProvider>
   );
+  const app = {
+    config: K2_CONFIG,
+    mountPath: '/deploy',
+    initialRouteEntries: [options.path ?? '/deploy'],
+  };
+  const result = options.language
+    ? renderInTestApp(tab, {
+        ...app,
+        apis: [api, permission, identity, ...options.language],
+      })
+    : renderInTestApp(tab, { ...app, apis: [api, permission, identity] });
   return { ...result, service: { namespace: 'default', name } };
 }

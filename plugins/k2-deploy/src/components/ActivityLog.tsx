@@ -7,18 +7,23 @@ import { RelativeTime } from '@internal/plugin-k2-react';
 import { EntityRef } from './EntityRef';
 import { useLiveRefresh } from './useLiveRefresh';
 import { ResponseErrorPanel } from '@backstage/core-components';
+import { DeployT, useDeployT } from '../translation';
 
-const columns: TableColumn<K2Activity>[] = [
+const activityColumns = (t: DeployT): TableColumn<K2Activity>[] => [
   {
-    title: 'When',
+    title: t('activity.when'),
     cellStyle: { whiteSpace: 'nowrap' },
     render: a => <RelativeTime value={a.createdAt} />,
   },
-  { title: 'Who', render: a => <EntityRef entityRef={a.actor} /> },
-  { title: 'Environment', field: 'environment' },
-  { title: 'Action', field: 'action', cellStyle: { whiteSpace: 'nowrap' } },
+  { title: t('activity.who'), render: a => <EntityRef entityRef={a.actor} /> },
+  { title: t('activity.environment'), field: 'environment' },
   {
-    title: 'What happened',
+    title: t('activity.action'),
+    field: 'action',
+    cellStyle: { whiteSpace: 'nowrap' },
+  },
+  {
+    title: t('activity.whatHappened'),
     render: a => (
       <Typography
         variant="body2"
@@ -32,6 +37,7 @@ const columns: TableColumn<K2Activity>[] = [
 
 /** Every mutating action on the service, by anyone, with its result. */
 export function ActivityLog({ service }: { service: ServiceName }) {
+  const t = useDeployT();
   const api = useApi(k2DeployApiRef);
   const { value, error } = useLiveRefresh(
     () => api.getActivity(service, { limit: 50 }),
@@ -41,7 +47,7 @@ export function ActivityLog({ service }: { service: ServiceName }) {
   if (error && !value) return <ResponseErrorPanel error={error} />;
   return (
     <Table<K2Activity>
-      title="Activity"
+      title={t('activity.title')}
       isLoading={!value}
       // Not draggable: material-table wraps each sortable header in a drag handle with
       // role="button", two nested controls that screen readers cannot tell apart.
@@ -51,12 +57,10 @@ export function ActivityLog({ service }: { service: ServiceName }) {
         padding: 'dense',
         draggable: false,
       }}
-      columns={columns}
+      columns={activityColumns(t)}
       data={value?.items ?? []}
       emptyContent={
-        <Typography style={{ padding: 16 }}>
-          No releases, scaling or restarts yet.
-        </Typography>
+        <Typography style={{ padding: 16 }}>{t('activity.empty')}</Typography>
       }
     />
   );

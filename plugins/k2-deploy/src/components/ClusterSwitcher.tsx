@@ -1,5 +1,5 @@
 import { FilterSelect } from '@internal/plugin-k2-react';
-import { deployMessages } from './messages';
+import { useDeployT } from '../translation';
 
 /** Narrows a view to one cluster; empty for all clusters. */
 export function ClusterSwitcher(props: {
@@ -7,14 +7,14 @@ export function ClusterSwitcher(props: {
   value: string;
   onChange(cluster: string): void;
 }) {
-  const m = deployMessages.instances;
+  const t = useDeployT();
   return (
     <FilterSelect
-      label={m.cluster}
+      label={t('instances.cluster')}
       value={props.value}
       options={props.clusters.map(c => ({ value: c, label: c }))}
       onChange={props.onChange}
-      allLabel={m.allClusters}
+      allLabel={t('instances.allClusters')}
     />
   );
 }

@@ -79,9 +79,7 @@ describe('DeployTab', () => {
     });
     renderDeployTab(api);
     expect(
-      await screen.findByText(
-        /1 problem\(s\) in this service's K2 annotations/,
-      ),
+      await screen.findByText(/1 problem in this service's K2 annotations/),
     ).toBeInTheDocument();
     expect(screen.getByText(claimed)).toBeInTheDocument();
   });

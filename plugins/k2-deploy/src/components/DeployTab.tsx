@@ -25,7 +25,7 @@ import { EnvironmentPanel } from './EnvironmentPanel';
 import { EventsView } from './EventsView';
 import { HistoryView } from './HistoryView';
 import { InstancesSection } from './InstancesSection';
-import { deployMessages } from './messages';
+import { useDeployT } from '../translation';
 import { useLiveRefresh } from './useLiveRefresh';
 
 /**
@@ -35,6 +35,7 @@ import { useLiveRefresh } from './useLiveRefresh';
  * (releases, comparison, rollback), Events and Activity.
  */
 export function DeployTab() {
+  const t = useDeployT();
   const { entity } = useEntity();
   const config = useApi(configApiRef);
   const api = useApi(k2DeployApiRef);
@@ -79,9 +80,7 @@ export function DeployTab() {
   );
 
   if (parsed.error) {
-    return (
-      <ErrorPanel title="K2 configuration is invalid" error={parsed.error} />
-    );
+    return <ErrorPanel title={t('tab.invalidConfig')} error={parsed.error} />;
   }
   if (release.loading || scale.loading || restart.loading || manage.loading) {
     return <Progress />;
@@ -95,8 +94,8 @@ export function DeployTab() {
   if (spec.targets.length === 0) {
     return (
       <WarningPanel
-        title="This service is not released by K2 yet"
-        message="Name its environments in the k2.io/environments annotation of catalog-info.yaml, e.g. k2.io/environments: test,prod."
+        title={t('tab.notReleased')}
+        message={t('tab.notReleasedHint')}
       />
     );
   }
@@ -104,16 +103,16 @@ export function DeployTab() {
     <Content>
       {problems.length > 0 && (
         <WarningPanel
-          title={`${problems.length} problem(s) in this service's K2 annotations`}
+          title={t('tab.problems', { count: problems.length })}
           message={problems.join(' · ')}
         />
       )}
       <SubViews
-        label={deployMessages.views.label}
+        label={t('views.label')}
         views={[
           {
             path: '',
-            title: deployMessages.views.overview,
+            title: t('views.overview'),
             element: (
               <Grid container spacing={3}>
                 {spec.targets.map(target => (
@@ -144,7 +143,7 @@ export function DeployTab() {
           },
           {
             path: 'instances',
-            title: deployMessages.views.instances,
+            title: t('views.instances'),
             element: (
               <InstancesSection
                 service={service}
@@ -158,7 +157,7 @@ export function DeployTab() {
           },
           {
             path: 'history',
-            title: deployMessages.views.history,
+            title: t('views.history'),
             element: (
               <HistoryView
                 service={service}
@@ -170,12 +169,12 @@ export function DeployTab() {
           },
           {
             path: 'events',
-            title: deployMessages.views.events,
+            title: t('views.events'),
             element: <EventsView service={service} targets={spec.targets} />,
           },
           {
             path: 'activity',
-            title: deployMessages.views.activity,
+            title: t('views.activity'),
             element: <ActivityLog service={service} />,
           },
         ]}

@@ -29,7 +29,7 @@ import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { EntityRef } from './EntityRef';
 import { imageTag, readyCounts } from './format';
 import { clusterHealth, HealthStatus } from './health';
-import { deployMessages } from './messages';
+import { useDeployT } from '../translation';
 import { ReleaseDialog } from './ReleaseDialog';
 import { ReleaseProgress } from './ReleaseProgress';
 import { ReleaseStatus } from './ReleaseStatus';
@@ -50,7 +50,6 @@ type Open =
   | { kind: 'reject'; release: K2Release }
   | { kind: 'withdraw'; release: K2Release };
 
-const REFUSED = deployMessages.refused;
 const nowrap = { whiteSpace: 'nowrap' } as const;
 
 /** Per cluster: the image it runs, ready of desired replicas, and its health. */
@@ -61,18 +60,18 @@ function ClusterTable({
   environment: string;
   runtime?: K2EnvironmentRuntime;
 }) {
-  const m = deployMessages.overview;
+  const t = useDeployT();
   if (!runtime) return null;
   return (
-    <Table size="small" aria-label={m.clustersOf(environment)}>
+    <Table size="small" aria-label={t('overview.clustersOf', { environment })}>
       <TableHead>
         <TableRow>
-          <TableCell style={nowrap}>{m.cluster}</TableCell>
-          <TableCell style={nowrap}>{m.image}</TableCell>
+          <TableCell style={nowrap}>{t('overview.cluster')}</TableCell>
+          <TableCell style={nowrap}>{t('overview.image')}</TableCell>
           <TableCell style={nowrap} align="right">
-            {m.replicas}
+            {t('overview.replicas')}
           </TableCell>
-          <TableCell style={nowrap}>{m.health}</TableCell>
+          <TableCell style={nowrap}>{t('overview.health')}</TableCell>
         </TableRow>
       </TableHead>
       <TableBody>
@@ -89,7 +88,7 @@ function ClusterTable({
                   <Mono title={image}>{imageTag(image)}</Mono>
                 ) : (
                   <Typography variant="body2" color="textSecondary">
-                    {m.noWorkload}
+                    {t('overview.noWorkload')}
                   </Typography>
                 )}
               </TableCell>
@@ -123,7 +122,8 @@ export function EnvironmentPanel(props: {
 }) {
   const { service, target, can } = props;
   const environment = target.environment;
-  const m = deployMessages.overview;
+  const t = useDeployT();
+  const REFUSED = t('refused');
   const api = useApi(k2DeployApiRef);
   const [open, setOpen] = useState<Open>();
   const [approveError, setApproveError] = useState<Error>();
@@ -155,25 +155,27 @@ export function EnvironmentPanel(props: {
     const b = inFlight ?? (kind === 'release' ? waiting : undefined);
     if (b) {
       return b === waiting
-        ? deployMessages.blockedBy.waiting(b.number)
-        : deployMessages.blockedBy.inFlight(b.number);
+        ? t('blockedBy.waiting', { number: String(b.number) })
+        : t('blockedBy.inFlight', { number: String(b.number) });
     }
     if (kind !== 'release' && !current) {
       return unreleased
-        ? deployMessages.blockedBy.adoptFirst
-        : deployMessages.blockedBy.releaseFirst;
+        ? t('blockedBy.adoptFirst')
+        : t('blockedBy.releaseFirst');
     }
     return undefined;
   };
 
   return (
-    <section aria-label={`${environment.title} environment`}>
+    <section
+      aria-label={t('overview.environment', { environment: environment.title })}
+    >
       <InfoCard
         title={
           <Box display="flex" alignItems="center" style={{ gap: 8 }}>
             {environment.title}
             {environment.approval.required && (
-              <Chip size="small" label="Approval required" />
+              <Chip size="small" label={t('overview.approvalRequired')} />
             )}
           </Box>
         }
@@ -185,17 +187,27 @@ export function EnvironmentPanel(props: {
           </Box>
         }
       >
-        <Box mb={2} aria-label={m.whatRuns(environment.title)}>
+        <Box
+          mb={2}
+          aria-label={t('overview.whatRuns', {
+            environment: environment.title,
+          })}
+        >
           {current && (
             <Typography variant="body1" component="div">
-              <strong>{m.running(current.number)}</strong>
+              <strong>
+                {t('overview.running', { number: String(current.number) })}
+              </strong>
               {': '}
               <Mono title={current.spec.image}>
                 {imageTag(current.spec.image)}
               </Mono>
               {` × ${current.spec.replicas}`}
               {current.spec.autoscaling
-                ? ` (autoscale ${current.spec.autoscaling.minReplicas}–${current.spec.autoscaling.maxReplicas})`
+                ? t('history.autoscale', {
+                    min: String(current.spec.autoscaling.minReplicas),
+                    max: String(current.spec.autoscaling.maxReplicas),
+                  })
                 : ''}
               <Typography
                 variant="body2"
@@ -203,7 +215,8 @@ export function EnvironmentPanel(props: {
                 component="span"
                 display="block"
               >
-                {m.releasedBy} <EntityRef entityRef={current.createdBy} />{' '}
+                {t('overview.releasedBy')}{' '}
+                <EntityRef entityRef={current.createdBy} />{' '}
                 <RelativeTime value={current.finishedAt ?? current.createdAt} />
               </Typography>
             </Typography>
@@ -211,21 +224,23 @@ export function EnvironmentPanel(props: {
           {unreleased && (
             <>
               <Typography variant="body1">
-                {m.notReleased(imageTag(runningImage))}
+                {t('overview.notReleased', { version: imageTag(runningImage) })}
               </Typography>
               <Typography variant="body2" color="textSecondary">
-                {m.notReleasedHint}
+                {t('overview.notReleasedHint')}
               </Typography>
             </>
           )}
           {noSuccess && (
             <Typography variant="body1">
-              {m.runningWithoutSuccess(imageTag(runningImage))}
+              {t('overview.runningWithoutSuccess', {
+                version: imageTag(runningImage),
+              })}
             </Typography>
           )}
           {history.page && !current && !runningImage && (
             <Typography variant="body2" color="textSecondary">
-              {m.nothingRuns}
+              {t('overview.nothingRuns')}
             </Typography>
           )}
           {history.error && !history.page && (
@@ -239,14 +254,14 @@ export function EnvironmentPanel(props: {
           style={{ gap: 8 }}
           mb={2}
           role="group"
-          aria-label={`Actions in ${environment.title}`}
+          aria-label={t('overview.actions', { environment: environment.title })}
         >
           <ActionButton
             variant="contained"
             disabledReason={why('release')}
             onClick={() => setOpen({ kind: 'release' })}
           >
-            Release
+            {t('overview.release')}
           </ActionButton>
           {unreleased && (
             <ActionButton
@@ -254,7 +269,7 @@ export function EnvironmentPanel(props: {
               disabledReason={can.release ? undefined : REFUSED}
               onClick={() => setOpen({ kind: 'adopt' })}
             >
-              {deployMessages.adopt.action}
+              {t('adopt.action')}
             </ActionButton>
           )}
           <ActionButton
@@ -262,14 +277,14 @@ export function EnvironmentPanel(props: {
             disabledReason={why('scale')}
             onClick={() => setOpen({ kind: 'scale' })}
           >
-            Scale
+            {t('overview.scale')}
           </ActionButton>
           <ActionButton
             variant="outlined"
             disabledReason={why('restart')}
             onClick={() => setOpen({ kind: 'restart' })}
           >
-            Restart
+            {t('overview.restart')}
           </ActionButton>
           <Box flex={1} />
           <Button
@@ -277,13 +292,13 @@ export function EnvironmentPanel(props: {
             to={`history?environment=${encodeURIComponent(environment.name)}`}
             size="small"
           >
-            {m.history} ({history.total})
+            {t('overview.historyCount', { total: String(history.total) })}
           </Button>
         </Box>
 
         {newest &&
           (newest.status === 'failed' || newest.status === 'timed-out') && (
-            <Box mb={2} aria-label={m.lastFailed}>
+            <Box mb={2} aria-label={t('overview.lastFailed')}>
               <Box display="flex" alignItems="center" style={{ gap: 8 }}>
                 <Typography variant="subtitle2">
                   #{newest.number} {imageTag(newest.spec.image)}
@@ -310,8 +325,8 @@ export function EnvironmentPanel(props: {
                 borderRadius={4}
                 aria-label={
                   active === waiting
-                    ? 'Release waiting for approval'
-                    : 'Release in flight'
+                    ? t('overview.waitingRelease')
+                    : t('overview.inFlightRelease')
                 }
               >
                 <Box
@@ -321,8 +336,11 @@ export function EnvironmentPanel(props: {
                   mb={1}
                 >
                   <Typography variant="subtitle2" component="h3">
-                    #{active.number} {imageTag(active.spec.image)} by{' '}
-                    <EntityRef entityRef={active.createdBy} />
+                    {t('overview.activeRelease', {
+                      number: String(active.number),
+                      version: imageTag(active.spec.image),
+                      who: <EntityRef entityRef={active.createdBy} />,
+                    })}
                   </Typography>
                   <ReleaseStatus status={active.status} />
                 </Box>
@@ -340,9 +358,9 @@ export function EnvironmentPanel(props: {
                           variant="contained"
                           disabledReason={
                             inFlight
-                              ? deployMessages.blockedBy.inFlight(
-                                  inFlight.number,
-                                )
+                              ? t('blockedBy.inFlight', {
+                                  number: String(inFlight.number),
+                                })
                               : undefined
                           }
                           onClick={() => {
@@ -353,7 +371,7 @@ export function EnvironmentPanel(props: {
                             );
                           }}
                         >
-                          Approve
+                          {t('overview.approve')}
                         </ActionButton>
                         <ActionButton
                           variant="outlined"
@@ -362,7 +380,7 @@ export function EnvironmentPanel(props: {
                             setOpen({ kind: 'reject', release: active })
                           }
                         >
-                          Reject
+                          {t('overview.reject')}
                         </ActionButton>
                       </>
                     )}
@@ -374,7 +392,7 @@ export function EnvironmentPanel(props: {
                           setOpen({ kind: 'withdraw', release: active })
                         }
                       >
-                        Withdraw
+                        {t('overview.withdraw')}
                       </Button>
                     )}
                   </Box>
@@ -386,11 +404,13 @@ export function EnvironmentPanel(props: {
                   !approval.allowed &&
                   !approval.loading && (
                     <Typography variant="caption" color="textSecondary">
-                      Waiting for a member of{' '}
-                      <EntityRef
-                        entityRef={environment.approval.approverGroup}
-                      />
-                      .
+                      {t('overview.waitingForApprover', {
+                        group: (
+                          <EntityRef
+                            entityRef={environment.approval.approverGroup}
+                          />
+                        ),
+                      })}
                     </Typography>
                   )}
               </Box>
@@ -430,20 +450,21 @@ export function EnvironmentPanel(props: {
         )}
         {open?.kind === 'restart' && (
           <ActionDialog
-            title={`Restart ${environment.title}?`}
-            confirm="Restart"
+            title={t('overview.restartTitle', {
+              environment: environment.title,
+            })}
+            confirm={t('overview.restart')}
             onClose={() => setOpen(undefined)}
             onConfirm={() => after(api.restart(service, environment.name))}
           >
-            Every pod is replaced, one at a time, each new one ready before an
-            old one stops. Nothing else changes.
+            {t('overview.restartBody')}
           </ActionDialog>
         )}
         {open?.kind === 'adopt' && runningImage && (
           <ActionDialog
-            title={deployMessages.adopt.title(environment.title)}
-            confirm={deployMessages.adopt.confirm}
-            busyLabel={deployMessages.adopt.busy}
+            title={t('adopt.title', { environment: environment.title })}
+            confirm={t('adopt.confirm')}
+            busyLabel={t('adopt.busy')}
             onClose={() => setOpen(undefined)}
             onConfirm={() => after(api.adopt(service, environment.name))}
             preview={
@@ -453,29 +474,32 @@ export function EnvironmentPanel(props: {
               />
             }
           >
-            {deployMessages.adopt.body}
+            {t('adopt.body')}
           </ActionDialog>
         )}
         {open?.kind === 'reject' && (
           <ActionDialog
-            title={`Reject release #${open.release.number}?`}
-            confirm="Reject"
+            title={t('overview.rejectTitle', {
+              number: String(open.release.number),
+            })}
+            confirm={t('overview.reject')}
             destructive
             onClose={() => setOpen(undefined)}
             onConfirm={() => after(api.reject(open.release.id))}
           >
-            Nothing is changed in the clusters; the release ends as rejected.
+            {t('overview.rejectBody')}
           </ActionDialog>
         )}
         {open?.kind === 'withdraw' && (
           <ActionDialog
-            title={`Withdraw release #${open.release.number}?`}
-            confirm="Withdraw"
+            title={t('overview.withdrawTitle', {
+              number: String(open.release.number),
+            })}
+            confirm={t('overview.withdraw')}
             onClose={() => setOpen(undefined)}
             onConfirm={() => after(api.cancel(open.release.id))}
           >
-            It stops waiting for approval and ends as withdrawn; nothing is
-            changed in the clusters.
+            {t('overview.withdrawBody')}
           </ActionDialog>
         )}
       </InfoCard>

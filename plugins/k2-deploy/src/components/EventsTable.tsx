@@ -10,6 +10,7 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { Mono, RelativeTime, ViewState } from '@internal/plugin-k2-react';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
+import { useDeployT } from '../translation';
 import { useLiveRefresh } from './useLiveRefresh';
 
 /**
@@ -23,6 +24,7 @@ export function EventsTable(props: {
   pod?: string;
   label: string;
 }) {
+  const t = useDeployT();
   const api = useApi(k2DeployApiRef);
   const [warningsOnly, setWarningsOnly] = useState(!props.pod);
   const { service, environment, cluster, pod } = props;
@@ -41,15 +43,13 @@ export function EventsTable(props: {
             color="primary"
           />
         }
-        label="Warnings only"
+        label={t('events.warningsOnly')}
       />
       <ViewState
         value={events.value}
         error={events.error}
         isEmpty={v => v.items.length === 0}
-        emptyTitle={`No ${
-          warningsOnly ? 'warnings' : 'events'
-        } in the clusters' event retention.`}
+        emptyTitle={t(warningsOnly ? 'events.noWarnings' : 'events.noEvents')}
         inline
       >
         {value => (
@@ -59,22 +59,24 @@ export function EventsTable(props: {
             <Table size="small" aria-label={props.label}>
               <TableHead>
                 <TableRow>
-                  {[
-                    'Type',
-                    ...(pod ? [] : ['Object']),
-                    'Cluster',
-                    'Reason',
-                    'Message',
-                    'Count',
-                    'First seen',
-                    'Last seen',
-                  ].map(title => (
+                  {(
+                    [
+                      'events.type',
+                      ...(pod ? [] : ['events.object' as const]),
+                      'events.cluster',
+                      'events.reason',
+                      'events.message',
+                      'events.count',
+                      'events.firstSeen',
+                      'events.lastSeen',
+                    ] as const
+                  ).map(key => (
                     <TableCell
-                      key={title}
+                      key={key}
                       style={{ whiteSpace: 'nowrap' }}
-                      align={title === 'Count' ? 'right' : undefined}
+                      align={key === 'events.count' ? 'right' : undefined}
                     >
-                      {title}
+                      {t(key)}
                     </TableCell>
                   ))}
                 </TableRow>

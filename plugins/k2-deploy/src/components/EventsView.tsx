@@ -8,13 +8,14 @@ import Box from '@material-ui/core/Box';
 import { ServiceName } from '../api/K2DeployApi';
 import { ClusterSwitcher } from './ClusterSwitcher';
 import { EventsTable } from './EventsTable';
-import { deployMessages } from './messages';
+import { useDeployT } from '../translation';
 
 /** The Events view: the service's converged events, by environment and cluster. */
 export function EventsView(props: {
   service: ServiceName;
   targets: K2ServiceTarget[];
 }) {
+  const tr = useDeployT();
   const [environment, setEnvironment] = useEnvironmentParam();
   const [cluster, setCluster] = useState('');
   const clusters = useMemo(
@@ -25,7 +26,7 @@ export function EventsView(props: {
     [props.targets, environment],
   );
   return (
-    <section aria-label={deployMessages.events.title}>
+    <section aria-label={tr('events.title')}>
       <Box display="flex" style={{ gap: 16 }} mb={1}>
         <EnvironmentSwitcher
           environments={props.targets.map(t => t.environment)}
@@ -34,7 +35,7 @@ export function EventsView(props: {
             setEnvironment(e);
             setCluster('');
           }}
-          allLabel={deployMessages.instances.allEnvironments}
+          allLabel={tr('instances.allEnvironments')}
         />
         <ClusterSwitcher
           clusters={clusters}
@@ -46,7 +47,7 @@ export function EventsView(props: {
         service={props.service}
         environment={environment || undefined}
         cluster={cluster || undefined}
-        label="Service events"
+        label={tr('events.serviceEvents')}
       />
     </section>
   );

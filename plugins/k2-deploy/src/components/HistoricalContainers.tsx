@@ -12,6 +12,7 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
+import { useDeployT } from '../translation';
 import { imageTag } from './format';
 import { useLiveRefresh } from './useLiveRefresh';
 
@@ -24,6 +25,7 @@ export function HistoricalContainers(props: {
   environment?: string;
   cluster?: string;
 }) {
+  const t = useDeployT();
   const api = useApi(k2DeployApiRef);
   const { service, environment, cluster } = props;
   const [older, setOlder] = useState<{
@@ -44,38 +46,39 @@ export function HistoricalContainers(props: {
     older.cursor === undefined ? page.value?.nextCursor : older.cursor;
 
   return (
-    <section aria-label="Historical containers">
+    <section aria-label={t('historical.title')}>
       <Typography variant="h6" component="h3" gutterBottom>
-        Historical containers
+        {t('historical.title')}
       </Typography>
       {page.loading && !page.value && <Progress />}
       {page.error && !page.value && <ResponseErrorPanel error={page.error} />}
       {page.value && items.length === 0 && (
         <Typography variant="body2" color="textSecondary">
-          No container has ended yet. Replaced, crashed, OOM-killed, evicted and
-          destroyed containers are kept here with their last events.
+          {t('historical.empty')}
         </Typography>
       )}
       {items.length > 0 && (
         // Wide tables scroll sideways in their card rather than break names;
         // focusable, so a keyboard can scroll them too.
         <Box overflow="auto" tabIndex={0}>
-          <Table size="small" aria-label="Historical containers">
+          <Table size="small" aria-label={t('historical.title')}>
             <TableHead>
               <TableRow>
-                {[
-                  'Instance',
-                  'Container',
-                  'Cluster',
-                  'Node',
-                  'IP',
-                  'Image',
-                  'Release',
-                  'Ran',
-                  'How it ended',
-                ].map(title => (
-                  <TableCell key={title} style={{ whiteSpace: 'nowrap' }}>
-                    {title}
+                {(
+                  [
+                    'instances.instance',
+                    'instance.container',
+                    'instances.cluster',
+                    'instances.node',
+                    'instances.ip',
+                    'instances.image',
+                    'instances.release',
+                    'historical.ran',
+                    'historical.howItEnded',
+                  ] as const
+                ).map(column => (
+                  <TableCell key={column} style={{ whiteSpace: 'nowrap' }}>
+                    {t(column)}
                   </TableCell>
                 ))}
               </TableRow>
@@ -95,7 +98,9 @@ export function HistoricalContainers(props: {
                     </TableCell>
                     <TableCell>
                       <Mono>{i.container}</Mono>
-                      {i.run > 0 ? ` (run ${i.run + 1})` : ''}
+                      {i.run > 0
+                        ? t('historical.run', { run: String(i.run + 1) })
+                        : ''}
                     </TableCell>
                     <TableCell>
                       <Mono>{i.cluster}</Mono>
@@ -115,9 +120,15 @@ export function HistoricalContainers(props: {
                       {i.release ? `#${i.release}` : '—'}
                     </TableCell>
                     <TableCell style={{ whiteSpace: 'nowrap' }}>
-                      <RelativeTime value={i.startedAt} prefix="started " />
+                      <RelativeTime
+                        value={i.startedAt}
+                        prefix={t('historical.started')}
+                      />
                       <br />
-                      <RelativeTime value={i.endedAt} prefix="ended " />
+                      <RelativeTime
+                        value={i.endedAt}
+                        prefix={t('historical.ended')}
+                      />
                     </TableCell>
                     <TableCell>{i.message}</TableCell>
                   </TableRow>
@@ -126,12 +137,14 @@ export function HistoricalContainers(props: {
                       <TableCell colSpan={9}>
                         {i.events.length === 0 ? (
                           <Typography variant="body2" color="textSecondary">
-                            No events were recorded for this pod.
+                            {t('historical.noEvents')}
                           </Typography>
                         ) : (
                           <Table
                             size="small"
-                            aria-label={`Last events of ${i.pod}`}
+                            aria-label={t('historical.lastEvents', {
+                              pod: i.pod,
+                            })}
                           >
                             <TableBody>
                               {i.events.map((e, n) => (
@@ -173,7 +186,7 @@ export function HistoricalContainers(props: {
             }));
           }}
         >
-          Older
+          {t('historical.older')}
         </Button>
       )}
     </section>

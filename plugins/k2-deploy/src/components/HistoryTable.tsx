@@ -8,16 +8,17 @@ import Checkbox from '@material-ui/core/Checkbox';
 import Typography from '@material-ui/core/Typography';
 import { EntityRef } from './EntityRef';
 import { duration, imageTag } from './format';
-import { deployMessages } from './messages';
+import { useDeployT } from '../translation';
 import { ReleaseStatus } from './ReleaseStatus';
 import { SpecDiff } from './SpecDiff';
 
-const KIND: Record<K2Release['kind'], string> = {
-  release: 'Release',
-  rollback: 'Rollback',
-  scale: 'Scale',
-  restart: 'Restart',
-};
+/** The message key of each kind of release. */
+const KIND = {
+  release: 'history.kind.release',
+  rollback: 'history.kind.rollback',
+  scale: 'history.kind.scale',
+  restart: 'history.kind.restart',
+} as const satisfies Record<K2Release['kind'], string>;
 
 /**
  * Every release of the service in one environment, newest first, with rollback and a
@@ -37,6 +38,7 @@ export function HistoryTable(props: {
   onMore(): void;
   onRollback(release: K2Release): void;
 }) {
+  const t = useDeployT();
   const [selected, setSelected] = useState<string[]>([]);
   const [diff, setDiff] = useState<[K2Release, K2Release]>();
   const toggle = (id: string) =>
@@ -56,28 +58,35 @@ export function HistoryTable(props: {
   const columns = useMemo<TableColumn<K2Release>[]>(
     () => [
       {
-        title: 'Compare',
+        title: t('history.compareColumn'),
         width: '60px',
         render: r => (
           <Checkbox
             size="small"
             checked={selected.includes(r.id)}
             onChange={() => toggle(r.id)}
-            inputProps={{ 'aria-label': `Compare release #${r.number}` }}
+            inputProps={{
+              'aria-label': t('history.compareRelease', {
+                number: String(r.number),
+              }),
+            }}
           />
         ),
       },
       { title: '#', field: 'number', width: '50px' },
       {
-        title: 'What',
+        title: t('history.what'),
         render: r => (
           <>
             <Typography variant="body2">
-              {KIND[r.kind]}{' '}
+              {t(KIND[r.kind])}{' '}
               <Mono title={r.spec.image}>{imageTag(r.spec.image)}</Mono> ×{' '}
               {r.spec.replicas}
               {r.spec.autoscaling
-                ? ` (autoscale ${r.spec.autoscaling.minReplicas}–${r.spec.autoscaling.maxReplicas})`
+                ? t('history.autoscale', {
+                    min: String(r.spec.autoscaling.minReplicas),
+                    max: String(r.spec.autoscaling.maxReplicas),
+                  })
                 : ''}
             </Typography>
             {r.message && (
@@ -89,7 +98,7 @@ export function HistoryTable(props: {
         ),
       },
       {
-        title: 'Result',
+        title: t('history.result'),
         render: r => (
           <>
             <ReleaseStatus status={r.status} />
@@ -106,7 +115,7 @@ export function HistoryTable(props: {
         ),
       },
       {
-        title: 'By',
+        title: t('history.by'),
         render: r => (
           <>
             <EntityRef entityRef={r.createdBy} />
@@ -116,15 +125,19 @@ export function HistoryTable(props: {
                 display="block"
                 color="textSecondary"
               >
-                {r.status === 'rejected' ? 'rejected' : 'approved'} by{' '}
-                <EntityRef entityRef={r.approvedBy} />
+                {t(
+                  r.status === 'rejected'
+                    ? 'history.rejectedBy'
+                    : 'history.approvedBy',
+                  { who: <EntityRef entityRef={r.approvedBy} /> },
+                )}
               </Typography>
             )}
           </>
         ),
       },
       {
-        title: 'When',
+        title: t('history.when'),
         cellStyle: { whiteSpace: 'nowrap' },
         render: r => (
           <>
@@ -135,7 +148,13 @@ export function HistoryTable(props: {
                 display="block"
                 color="textSecondary"
               >
-                took {duration(r.startedAt ?? r.createdAt, r.finishedAt)}
+                {t('history.took', {
+                  duration: duration(
+                    t,
+                    r.startedAt ?? r.createdAt,
+                    r.finishedAt,
+                  ),
+                })}
               </Typography>
             )}
           </>
@@ -155,12 +174,12 @@ export function HistoryTable(props: {
               disabledReason={rollbackDisabledReason ?? (busy ? '' : undefined)}
               onClick={() => onRollback(r)}
             >
-              Roll back to #{r.number}
+              {t('history.rollbackTo', { number: String(r.number) })}
             </ActionButton>
           ) : null,
       },
     ],
-    [selected, currentId, rollbackDisabledReason, busy, onRollback],
+    [t, selected, currentId, rollbackDisabledReason, busy, onRollback],
   );
 
   return (
@@ -173,16 +192,16 @@ export function HistoryTable(props: {
           disabled={selected.length !== 2}
           onClick={compare}
         >
-          {deployMessages.history.compare}
+          {t('history.compare')}
         </Button>
         {selected.length !== 2 && (
           <Typography variant="caption" color="textSecondary">
-            {deployMessages.history.compareHint(selected.length)}
+            {t('history.compareHint', { selected: String(selected.length) })}
           </Typography>
         )}
       </Box>
       <Table<K2Release>
-        title={`History (${props.total})`}
+        title={t('history.title', { total: String(props.total) })}
         // Not draggable: material-table wraps each sortable header in a drag handle
         // with role="button", two nested controls screen readers cannot tell apart.
         options={{
@@ -195,14 +214,13 @@ export function HistoryTable(props: {
         data={props.releases}
         emptyContent={
           <Typography style={{ padding: 16 }}>
-            Nothing released to {props.environment} yet. Use Release on the
-            Overview.
+            {t('history.empty', { environment: props.environment })}
           </Typography>
         }
       />
       {props.hasMore && (
         <Button onClick={props.onMore} size="small">
-          Older releases
+          {t('history.older')}
         </Button>
       )}
       {diff && (

@@ -11,7 +11,7 @@ import Box from '@material-ui/core/Box';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { imageTag } from './format';
 import { HistoryTable } from './HistoryTable';
-import { deployMessages } from './messages';
+import { useDeployT } from '../translation';
 import { useEnvironmentReleases } from './useEnvironmentReleases';
 
 /** One environment's history, with rollback (a new release of an older spec). */
@@ -23,6 +23,7 @@ function EnvironmentHistory(props: {
 }) {
   const { service, target } = props;
   const environment = target.environment;
+  const t = useDeployT();
   const api = useApi(k2DeployApiRef);
   const [rollback, setRollback] = useState<K2Release>();
   const history = useEnvironmentReleases(service, environment.name);
@@ -32,15 +33,17 @@ function EnvironmentHistory(props: {
     return <ResponseErrorPanel error={history.error} />;
   }
   let rollbackDisabledReason: string | undefined;
-  if (!props.canRelease) rollbackDisabledReason = deployMessages.refused;
+  if (!props.canRelease) rollbackDisabledReason = t('refused');
   else if (blocker) {
     rollbackDisabledReason =
       blocker === history.waiting
-        ? deployMessages.blockedBy.waiting(blocker.number)
-        : deployMessages.blockedBy.inFlight(blocker.number);
+        ? t('blockedBy.waiting', { number: String(blocker.number) })
+        : t('blockedBy.inFlight', { number: String(blocker.number) });
   }
   return (
-    <section aria-label={`${environment.title} history`}>
+    <section
+      aria-label={t('history.label', { environment: environment.title })}
+    >
       <HistoryTable
         environment={environment.title}
         releases={history.releases}
@@ -54,8 +57,11 @@ function EnvironmentHistory(props: {
       />
       {rollback && (
         <ActionDialog
-          title={`Roll back ${environment.title} to #${rollback.number}?`}
-          confirm="Roll back"
+          title={t('history.rollbackTitle', {
+            environment: environment.title,
+            number: String(rollback.number),
+          })}
+          confirm={t('history.rollback')}
           onClose={() => setRollback(undefined)}
           onConfirm={async () => {
             await api.rollback(rollback.id);
@@ -64,10 +70,16 @@ function EnvironmentHistory(props: {
             props.onChange();
           }}
         >
-          A new release of #{rollback.number}'s spec (
-          {imageTag(rollback.spec.image)} × {rollback.spec.replicas}), rolled
-          out like any release
-          {environment.approval.required ? ', after approval' : ''}.
+          {t(
+            environment.approval.required
+              ? 'history.rollbackBodyApproval'
+              : 'history.rollbackBody',
+            {
+              number: String(rollback.number),
+              version: imageTag(rollback.spec.image),
+              replicas: String(rollback.spec.replicas),
+            },
+          )}
         </ActionDialog>
       )}
     </section>

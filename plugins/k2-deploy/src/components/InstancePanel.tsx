@@ -21,7 +21,7 @@ import { InstanceName, k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { EventsTable } from './EventsTable';
 import { LiveInstance } from './InstancesSection';
 import { LogViewer } from './LogViewer';
-import { deployMessages } from './messages';
+import { useDeployT } from '../translation';
 import { usePolling } from './usePolling';
 
 type Action = 'traffic-off' | 'traffic-on' | 'restart' | 'destroy';
@@ -31,6 +31,7 @@ function bytes(value?: number) {
 }
 
 function Usage(props: { service: ServiceName; instance: InstanceName }) {
+  const t = useDeployT();
   const api = useApi(k2DeployApiRef);
   const usage = usePolling<K2InstanceUsage>(
     () => api.getUsage(props.service, props.instance),
@@ -40,20 +41,20 @@ function Usage(props: { service: ServiceName; instance: InstanceName }) {
   if (usage.error && !usage.value) {
     return (
       <Typography color="error" variant="body2" role="alert">
-        Usage is not available: {usage.error.message}
+        {t('instance.usageUnavailable', { error: usage.error.message })}
       </Typography>
     );
   }
   if (!usage.value) {
-    return <Typography variant="body2">Measuring…</Typography>;
+    return <Typography variant="body2">{t('instance.measuring')}</Typography>;
   }
   return (
-    <Table size="small" aria-label="Usage">
+    <Table size="small" aria-label={t('instance.usage')}>
       <TableHead>
         <TableRow>
-          <TableCell>Container</TableCell>
-          <TableCell>CPU</TableCell>
-          <TableCell>Memory (usage − cache)</TableCell>
+          <TableCell>{t('instance.container')}</TableCell>
+          <TableCell>{t('instance.cpu')}</TableCell>
+          <TableCell>{t('instance.memory')}</TableCell>
         </TableRow>
       </TableHead>
       <TableBody>
@@ -62,11 +63,15 @@ function Usage(props: { service: ServiceName; instance: InstanceName }) {
             <TableCell>{c.container}</TableCell>
             <TableCell>
               {c.cpuMillicores === undefined ? '—' : `${c.cpuMillicores}m`}
-              {c.cpuLimitMillicores ? ` of ${c.cpuLimitMillicores}m` : ''}
+              {c.cpuLimitMillicores
+                ? t('instance.of', { limit: `${c.cpuLimitMillicores}m` })
+                : ''}
             </TableCell>
             <TableCell>
               {bytes(c.memoryBytes)}
-              {c.memoryLimitBytes ? ` of ${bytes(c.memoryLimitBytes)}` : ''}
+              {c.memoryLimitBytes
+                ? t('instance.of', { limit: bytes(c.memoryLimitBytes) })
+                : ''}
             </TableCell>
           </TableRow>
         ))}
@@ -88,6 +93,7 @@ export function InstancePanel(props: {
   canManage: boolean;
   onChange(): void;
 }) {
+  const t = useDeployT();
   const api = useApi(k2DeployApiRef);
   const { service, instance, canManage } = props;
   const [tab, setTab] = useState(0);
@@ -100,7 +106,7 @@ export function InstancePanel(props: {
     [environment, cluster, podName],
   );
   const pod = instance?.pod;
-  const why = canManage ? undefined : deployMessages.refused;
+  const why = canManage ? undefined : t('refused');
 
   const run = async (work: Promise<void>) => {
     await work;
@@ -110,12 +116,11 @@ export function InstancePanel(props: {
   };
 
   return (
-    <section aria-label={`Instance ${address.pod}`}>
+    <section aria-label={t('instance.label', { pod: address.pod })}>
       <Box>
         {!pod && (
           <Typography variant="body2" role="status">
-            This instance no longer exists; Historical containers on the
-            Instances view tell how it ended.
+            {t('instance.gone')}
           </Typography>
         )}
         {pod && (
@@ -125,15 +130,15 @@ export function InstancePanel(props: {
               style={{ gap: 8 }}
               my={1}
               role="group"
-              aria-label={`Actions on ${address.pod}`}
+              aria-label={t('instance.actions', { pod: address.pod })}
             >
               {(
                 [
                   pod.inTraffic
-                    ? ['traffic-off', 'Take out of traffic']
-                    : ['traffic-on', 'Put back into traffic'],
-                  ['restart', 'Restart instance'],
-                  ['destroy', 'Destroy instance'],
+                    ? ['traffic-off', t('instance.trafficOff')]
+                    : ['traffic-on', t('instance.trafficOn')],
+                  ['restart', t('instance.restart')],
+                  ['destroy', t('instance.destroy')],
                 ] as Array<[Action, string]>
               ).map(([kind, label]) => (
                 <ActionButton
@@ -142,9 +147,7 @@ export function InstancePanel(props: {
                   destructive={kind === 'destroy'}
                   disabledReason={
                     why ??
-                    (pod.terminating
-                      ? deployMessages.blockedBy.terminating
-                      : undefined)
+                    (pod.terminating ? t('blockedBy.terminating') : undefined)
                   }
                   onClick={() => setAction(kind)}
                 >
@@ -154,9 +157,11 @@ export function InstancePanel(props: {
             </Box>
             <Typography variant="body2" gutterBottom>
               {pod.inTraffic
-                ? 'Receives traffic.'
-                : 'Out of traffic: the Service does not send it requests; it keeps running for diagnosis.'}{' '}
-              {pod.release ? `Created by release #${pod.release} ` : ''}
+                ? t('instance.inTraffic')
+                : t('instance.outOfTraffic')}{' '}
+              {pod.release
+                ? t('instance.createdBy', { number: String(pod.release) })
+                : ''}
               {pod.createdAt && <RelativeTime value={pod.createdAt} />}
             </Typography>
             <Tabs
@@ -164,22 +169,22 @@ export function InstancePanel(props: {
               onChange={(_, v) => setTab(v)}
               indicatorColor="primary"
             >
-              <Tab label="Containers" />
-              <Tab label="Logs" />
-              <Tab label="Events" />
-              <Tab label="Usage" />
+              <Tab label={t('instance.containers')} />
+              <Tab label={t('instance.logs')} />
+              <Tab label={t('events.title')} />
+              <Tab label={t('instance.usage')} />
             </Tabs>
             <Box mt={2}>
               {tab === 0 && (
-                <Table size="small" aria-label="Containers">
+                <Table size="small" aria-label={t('instance.containers')}>
                   <TableHead>
                     <TableRow>
-                      <TableCell>Container</TableCell>
-                      <TableCell>Image</TableCell>
-                      <TableCell>State</TableCell>
-                      <TableCell>Ready</TableCell>
-                      <TableCell>Restarts</TableCell>
-                      <TableCell>Last termination</TableCell>
+                      <TableCell>{t('instance.container')}</TableCell>
+                      <TableCell>{t('instances.image')}</TableCell>
+                      <TableCell>{t('instance.state')}</TableCell>
+                      <TableCell>{t('instance.ready')}</TableCell>
+                      <TableCell>{t('instances.restarts')}</TableCell>
+                      <TableCell>{t('instance.lastTermination')}</TableCell>
                     </TableRow>
                   </TableHead>
                   <TableBody>
@@ -195,14 +200,19 @@ export function InstancePanel(props: {
                           {c.state}
                           {c.reason ? ` (${c.reason})` : ''}
                         </TableCell>
-                        <TableCell>{c.ready ? 'yes' : 'no'}</TableCell>
+                        <TableCell>
+                          {c.ready ? t('instance.yes') : t('instance.no')}
+                        </TableCell>
                         <TableCell>{c.restarts}</TableCell>
                         <TableCell>
                           {c.lastTermination ? (
                             <>
-                              {`${
-                                c.lastTermination.reason ?? 'Terminated'
-                              } (exit ${c.lastTermination.exitCode ?? '?'}) `}
+                              {t('instance.terminated', {
+                                reason:
+                                  c.lastTermination.reason ??
+                                  t('instance.terminatedReason'),
+                                code: String(c.lastTermination.exitCode ?? '?'),
+                              })}{' '}
                               <RelativeTime
                                 value={c.lastTermination.finishedAt}
                               />
@@ -232,7 +242,7 @@ export function InstancePanel(props: {
                   environment={address.environment}
                   cluster={address.cluster}
                   pod={address.pod}
-                  label={`Events of ${address.pod}`}
+                  label={t('instance.events', { pod: address.pod })}
                 />
               )}
               {tab === 3 && <Usage service={service} instance={address} />}
@@ -243,40 +253,38 @@ export function InstancePanel(props: {
 
       {action === 'traffic-off' && (
         <ActionDialog
-          title={`Take ${address.pod} out of traffic?`}
-          confirm="Take out of traffic"
+          title={t('instance.trafficOffTitle', { pod: address.pod })}
+          confirm={t('instance.trafficOff')}
           onClose={() => setAction(undefined)}
           onConfirm={() => run(api.setTraffic(service, address, false))}
         >
-          The Service stops sending it requests; it keeps running, with its
-          logs, for diagnosis. The other instances take its share.
+          {t('instance.trafficOffBody')}
         </ActionDialog>
       )}
       {action === 'traffic-on' && (
         <ActionDialog
-          title={`Put ${address.pod} back into traffic?`}
-          confirm="Put back"
+          title={t('instance.trafficOnTitle', { pod: address.pod })}
+          confirm={t('instance.putBack')}
           onClose={() => setAction(undefined)}
           onConfirm={() => run(api.setTraffic(service, address, true))}
         >
-          The Service sends it requests again as soon as it is ready.
+          {t('instance.trafficOnBody')}
         </ActionDialog>
       )}
       {action === 'restart' && (
         <ActionDialog
-          title={`Restart ${address.pod}?`}
-          confirm="Restart"
+          title={t('instance.restartTitle', { pod: address.pod })}
+          confirm={t('overview.restart')}
           onClose={() => setAction(undefined)}
           onConfirm={() => run(api.restartInstance(service, address))}
         >
-          It drains and stops; a new instance starts in its place. The others
-          keep serving.
+          {t('instance.restartBody')}
         </ActionDialog>
       )}
       {action === 'destroy' && (
         <ActionDialog
-          title={`Destroy ${address.pod}?`}
-          confirm="Destroy"
+          title={t('instance.destroyTitle', { pod: address.pod })}
+          confirm={t('instance.destroyConfirm')}
           destructive
           confirmDisabled={confirmName !== address.pod}
           onClose={() => {
@@ -285,11 +293,10 @@ export function InstancePanel(props: {
           }}
           onConfirm={() => run(api.destroyInstance(service, address))}
         >
-          It is killed at once, without draining requests in flight. A new
-          instance starts in its place. Type the instance name to confirm.
+          {t('instance.destroyBody')}
           <TextField
             id="k2-destroy-confirm"
-            label="Instance name"
+            label={t('instance.name')}
             value={confirmName}
             onChange={e => setConfirmName(e.target.value)}
             fullWidth

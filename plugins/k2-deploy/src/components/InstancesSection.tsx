@@ -29,7 +29,7 @@ import { ClusterSwitcher } from './ClusterSwitcher';
 import { imageTag } from './format';
 import { HistoricalContainers } from './HistoricalContainers';
 import { InstancePanel } from './InstancePanel';
-import { deployMessages } from './messages';
+import { DeployT, useDeployT } from '../translation';
 
 /** A live pod with where it runs. */
 export interface LiveInstance {
@@ -52,10 +52,13 @@ function parseKey(value: string | null) {
 
 const nowrap = { whiteSpace: 'nowrap' } as const;
 
-function status(pod: K2PodView) {
-  if (pod.terminating) return 'Terminating';
+/** A pod's state in words; the phase and reason as Kubernetes reports them. */
+function status(pod: K2PodView, t: DeployT) {
+  if (pod.terminating) return t('instances.terminating');
   if (pod.reason && !pod.ready) return pod.reason;
-  return pod.ready ? `${pod.phase}, ready` : `${pod.phase}, not ready`;
+  return t(pod.ready ? 'instances.ready' : 'instances.notReady', {
+    phase: pod.phase,
+  });
 }
 
 /**
@@ -87,7 +90,7 @@ export function InstancesSection(props: {
       else next.delete('instance');
       return next;
     });
-  const m = deployMessages.instances;
+  const tr = useDeployT();
 
   const clusters = useMemo(
     () =>
@@ -117,8 +120,8 @@ export function InstancesSection(props: {
     selected && all.find(i => key({ ...i, pod: i.pod.name }) === key(selected));
 
   return (
-    <section aria-label="Instances">
-      <InfoCard title="Instances">
+    <section aria-label={tr('views.instances')}>
+      <InfoCard title={tr('views.instances')}>
         <Box display="flex" style={{ gap: 16 }} mb={2}>
           <EnvironmentSwitcher
             environments={targets.map(t => t.environment)}
@@ -127,7 +130,7 @@ export function InstancesSection(props: {
               setEnvironment(e);
               setCluster('');
             }}
-            allLabel={m.allEnvironments}
+            allLabel={tr('instances.allEnvironments')}
           />
           <ClusterSwitcher
             clusters={clusters}
@@ -142,35 +145,39 @@ export function InstancesSection(props: {
         {runtime && instances.length === 0 && (
           <EmptyState
             missing="data"
-            title={m.empty}
-            description={m.emptyNext}
+            title={tr('instances.empty')}
+            description={tr('instances.emptyNext')}
           />
         )}
         {instances.length > 0 && (
           // Wide tables scroll sideways in their card rather than break names;
           // focusable, so a keyboard can scroll them too.
           <Box overflow="auto" tabIndex={0}>
-            <Table size="small" aria-label="Live instances">
+            <Table size="small" aria-label={tr('instances.live')}>
               <TableHead>
                 <TableRow>
-                  {[
-                    'Instance',
-                    'Environment',
-                    'Cluster',
-                    'Node',
-                    'IP',
-                    'Status',
-                    'Restarts',
-                    'Image',
-                    'Release',
-                    'Age',
-                  ].map(title => (
+                  {(
+                    [
+                      'instances.instance',
+                      'instances.environment',
+                      'instances.cluster',
+                      'instances.node',
+                      'instances.ip',
+                      'instances.status',
+                      'instances.restarts',
+                      'instances.image',
+                      'instances.release',
+                      'instances.age',
+                    ] as const
+                  ).map(column => (
                     <TableCell
-                      key={title}
+                      key={column}
                       style={nowrap}
-                      align={title === 'Restarts' ? 'right' : undefined}
+                      align={
+                        column === 'instances.restarts' ? 'right' : undefined
+                      }
                     >
-                      {title}
+                      {tr(column)}
                     </TableCell>
                   ))}
                 </TableRow>
@@ -203,7 +210,7 @@ export function InstancesSection(props: {
                           <Chip
                             size="small"
                             variant="outlined"
-                            label="Out of traffic"
+                            label={tr('instances.outOfTraffic')}
                             style={{ marginLeft: 8 }}
                           />
                         )}
@@ -218,7 +225,7 @@ export function InstancesSection(props: {
                       <TableCell>
                         <Mono>{i.pod.ip ?? '—'}</Mono>
                       </TableCell>
-                      <TableCell style={nowrap}>{status(i.pod)}</TableCell>
+                      <TableCell style={nowrap}>{status(i.pod, tr)}</TableCell>
                       <TableCell align="right">{i.pod.restarts}</TableCell>
                       <TableCell>
                         <Mono title={i.pod.images.join(', ')}>
@@ -253,7 +260,7 @@ export function InstancesSection(props: {
               .filter(Boolean)
               .join(' · ')
           }
-          closeLabel={m.close}
+          closeLabel={tr('instances.close')}
           onClose={() => setSelected(undefined)}
         >
           {selected && runtime && (

@@ -15,6 +15,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { InstanceName, k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { ErrorText } from '@internal/plugin-k2-react';
+import { useDeployT } from '../translation';
 
 /** Lines kept in the browser while following; older ones scroll away. */
 const MAX_LINES = 5000;
@@ -28,6 +29,7 @@ export function LogViewer(props: {
   instance: InstanceName;
   containers: Array<{ name: string; hasPrevious: boolean }>;
 }) {
+  const t = useDeployT();
   const api = useApi(k2DeployApiRef);
   const { service, instance, containers } = props;
   const [container, setContainer] = useState(containers[0]?.name ?? '');
@@ -113,7 +115,9 @@ export function LogViewer(props: {
       >
         {containers.length > 1 && (
           <FormControl style={{ minWidth: 140 }}>
-            <InputLabel id="k2-log-container">Container</InputLabel>
+            <InputLabel id="k2-log-container">
+              {t('instance.container')}
+            </InputLabel>
             <Select
               labelId="k2-log-container"
               value={container}
@@ -128,7 +132,7 @@ export function LogViewer(props: {
           </FormControl>
         )}
         <FormControl style={{ minWidth: 120 }}>
-          <InputLabel id="k2-log-tail">Last lines</InputLabel>
+          <InputLabel id="k2-log-tail">{t('logs.tail')}</InputLabel>
           <Select
             labelId="k2-log-tail"
             value={tailLines}
@@ -150,7 +154,7 @@ export function LogViewer(props: {
               color="primary"
             />
           }
-          label="Follow"
+          label={t('logs.follow')}
         />
         <FormControlLabel
           control={
@@ -161,11 +165,11 @@ export function LogViewer(props: {
               color="primary"
             />
           }
-          label="Previous container"
+          label={t('logs.previous')}
         />
         <TextField
           id={`k2-log-search-${instance.pod}`}
-          label="Search in the loaded log"
+          label={t('logs.search')}
           value={search}
           onChange={e => setSearch(e.target.value)}
           size="small"
@@ -181,21 +185,29 @@ export function LogViewer(props: {
               .catch(setError)
           }
         >
-          Download
+          {t('logs.download')}
         </Button>
       </Box>
       <Typography variant="caption" color="textSecondary" component="p">
-        {state === 'loading' && 'Loading…'}
-        {state === 'open' && follow && `Following · ${lines.length} lines`}
-        {state === 'open' && !follow && `${lines.length} lines`}
-        {state === 'done' &&
-          `${lines.length} lines${follow ? ' · the container stopped' : ''}`}
-        {needle && ` · ${shown.length} matching “${search.trim()}”`}
+        {state === 'loading' && t('logs.loading')}
+        {state === 'open' &&
+          follow &&
+          t('logs.following', { count: lines.length })}
+        {state === 'open' &&
+          !follow &&
+          t('logs.lines', { count: lines.length })}
+        {state === 'done' && t('logs.lines', { count: lines.length })}
+        {state === 'done' && follow && t('logs.stopped')}
+        {needle &&
+          t('logs.matching', {
+            matches: String(shown.length),
+            search: search.trim(),
+          })}
       </Typography>
       {error && <ErrorText error={error} />}
       <pre
         ref={output}
-        aria-label="Log output"
+        aria-label={t('logs.output')}
         style={{
           maxHeight: 400,
           overflow: 'auto',

@@ -11,6 +11,7 @@ import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { ActionDialog } from '@internal/plugin-k2-react';
+import { useDeployT } from '../translation';
 import {
   SecretRow,
   secretEnv,
@@ -54,6 +55,7 @@ export function ReleaseDialog(props: {
   onClose(): void;
   onSubmit(input: K2ReleaseInput): Promise<void>;
 }) {
+  const t = useDeployT();
   const { environment, current, onClose, onSubmit } = props;
   const spec = current?.spec;
   const [image, setImage] = useState(spec?.image ?? props.runningImage ?? '');
@@ -72,12 +74,15 @@ export function ReleaseDialog(props: {
   // A secret copied from an older form shows as `NAME=••••••`: that is no value.
   const masked = plain.filter(e => e.value === K2_SECRET_MASK).map(e => e.name);
   const envProblem = masked.length
-    ? `${masked.join(', ')}: "${K2_SECRET_MASK}" is how K2 shows a secret, ` +
-      'not a value. Add secrets under Secret variables instead.'
+    ? t('releaseDialog.maskedValue', {
+        names: masked.join(', '),
+        mask: K2_SECRET_MASK,
+      })
     : undefined;
   const problems = secretProblems(
     secrets,
     plain.map(e => e.name),
+    t,
   );
 
   const submit = async () => {
@@ -105,9 +110,9 @@ export function ReleaseDialog(props: {
 
   return (
     <ActionDialog
-      title={`Release to ${environment.title}`}
-      confirm="Release"
-      busyLabel="Releasing…"
+      title={t('releaseDialog.title', { environment: environment.title })}
+      confirm={t('overview.release')}
+      busyLabel={t('releaseDialog.busy')}
       confirmDisabled={!image.trim()}
       maxWidth="md"
       onClose={onClose}
@@ -115,71 +120,69 @@ export function ReleaseDialog(props: {
     >
       {environment.approval && (
         <Typography variant="body2" color="textSecondary" gutterBottom>
-          Releases to {environment.title} wait for a release approver before
-          anything changes.
+          {t('releaseDialog.approval', { environment: environment.title })}
         </Typography>
       )}
       <Grid container spacing={2}>
         <Grid item xs={12}>
           <TextField
             id="k2-release-image"
-            label="Image"
+            label={t('overview.image')}
             required
             fullWidth
             value={image}
             onChange={e => setImage(e.target.value)}
             helperText={
               props.imageRepository
-                ? `A tag of ${props.imageRepository}, or a full image reference`
-                : 'A full image reference with a tag, e.g. registry.example.com/team/app:1.4.2'
+                ? t('releaseDialog.imageTagHint', {
+                    repository: props.imageRepository,
+                  })
+                : t('releaseDialog.imageHint')
             }
           />
         </Grid>
         <Grid item xs={4}>
           <TextField
             id="k2-release-replicas"
-            label="Replicas"
+            label={t('releaseDialog.replicas')}
             type="number"
             fullWidth
             value={replicas}
             onChange={e => setReplicas(e.target.value)}
-            helperText="Across all clusters of the environment"
+            helperText={t('releaseDialog.replicasHint')}
           />
         </Grid>
         <Grid item xs={4}>
           <TextField
             id="k2-release-cpu-limit"
-            label="CPU limit"
+            label={t('releaseDialog.cpu')}
             fullWidth
             value={cpu}
             onChange={e => setCpu(e.target.value)}
-            helperText="e.g. 1, 0.5, 500m"
+            helperText={t('releaseDialog.cpuHint')}
           />
         </Grid>
         <Grid item xs={4}>
           <TextField
             id="k2-release-memory-limit"
-            label="Memory limit"
+            label={t('releaseDialog.memory')}
             fullWidth
             value={memory}
             onChange={e => setMemory(e.target.value)}
-            helperText="e.g. 1Gi, 512Mi"
+            helperText={t('releaseDialog.memoryHint')}
           />
         </Grid>
         <Grid item xs={12}>
           <TextField
             id="k2-release-environment-variables"
-            label="Environment variables"
+            label={t('releaseDialog.env')}
             fullWidth
             multiline
             minRows={3}
             value={env}
             onChange={e => setEnv(e.target.value)}
             error={checked && Boolean(envProblem)}
-            helperText={
-              (checked && envProblem) ||
-              'One NAME=value per line, for values anyone who can read the release may see. K2 adds K2_SERVICE, K2_ENVIRONMENT, K2_CLUSTER, K2_VERSION and POD_IP itself.'
-            }
+            helperText={(checked && envProblem) || t('releaseDialog.envHint')}
             inputProps={{ style: { fontFamily: 'monospace' } }}
           />
         </Grid>
@@ -195,11 +198,11 @@ export function ReleaseDialog(props: {
         <Grid item xs={12}>
           <TextField
             id="k2-release-message"
-            label="Message"
+            label={t('releaseDialog.message')}
             fullWidth
             value={message}
             onChange={e => setMessage(e.target.value)}
-            helperText="Why this release: shown in history and to approvers"
+            helperText={t('releaseDialog.messageHint')}
           />
         </Grid>
       </Grid>

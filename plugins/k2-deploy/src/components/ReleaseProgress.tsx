@@ -3,6 +3,7 @@ import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { useDeployT } from '../translation';
 import { HealthStatus, progressHealth } from './health';
 
 /** Warning events shown per cluster while a release rolls out. */
@@ -30,13 +31,14 @@ export function ReleaseProgress({
   release: K2Release;
   runtime?: K2EnvironmentRuntime;
 }) {
+  const t = useDeployT();
   const classes = useStyles();
   if (release.progress.length === 0) {
     return (
       <Typography variant="body2" color="textSecondary">
         {release.status === 'pending-approval'
-          ? 'Nothing changes in the clusters until an approver approves.'
-          : release.reason ?? 'Applying to the clusters…'}
+          ? t('progress.waitingForApprover')
+          : release.reason ?? t('progress.applying')}
       </Typography>
     );
   }
@@ -49,23 +51,34 @@ export function ReleaseProgress({
           : 100;
         const failed = health.state === 'failed';
         return (
-          <Box key={p.cluster} mb={1} aria-label={`Progress in ${p.cluster}`}>
+          <Box
+            key={p.cluster}
+            mb={1}
+            aria-label={t('progress.label', { cluster: p.cluster })}
+          >
             <Box display="flex" alignItems="center" style={{ gap: 8 }}>
               <Typography variant="body2" component="span">
                 <strong>{p.cluster}</strong>
               </Typography>
               <HealthStatus health={health} />
               <Typography variant="body2" component="span">
-                {p.updated}/{p.replicas} updated · {p.ready} ready ·{' '}
-                {p.available} available
-                {p.old > 0 ? ` · ${p.old} old` : ''}
+                {t('progress.counts', {
+                  updated: String(p.updated),
+                  replicas: String(p.replicas),
+                  ready: String(p.ready),
+                  available: String(p.available),
+                })}
+                {p.old > 0 ? t('progress.old', { old: String(p.old) }) : ''}
               </Typography>
             </Box>
             <LinearProgress
               variant="determinate"
               value={value}
               color="primary"
-              aria-label={`${p.cluster}: ${Math.round(value)}%`}
+              aria-label={t('progress.percent', {
+                cluster: p.cluster,
+                percent: String(Math.round(value)),
+              })}
               classes={
                 failed
                   ? { bar: classes.failedBar, root: classes.failedTrack }
@@ -89,7 +102,10 @@ export function ReleaseProgress({
                     className={failed ? undefined : classes.warning}
                     color={failed ? 'error' : undefined}
                   >
-                    {w.reason} on {w.object.replace(/^Pod\//, '')}
+                    {t('progress.warning', {
+                      reason: w.reason,
+                      object: w.object.replace(/^Pod\//, ''),
+                    })}
                     {w.count > 1 ? ` (×${w.count})` : ''}: {w.message}
                   </Typography>
                 ))}

@@ -6,11 +6,13 @@ import {
   StatusRunning,
 } from '@backstage/core-components';
 import { K2ReleaseStatus } from '@internal/plugin-k2-common';
-import { STATUS_LABEL } from './format';
+import { useDeployT } from '../translation';
+import { statusLabel } from './format';
 
 /** A release's status as a coloured label. */
 export function ReleaseStatus({ status }: { status: K2ReleaseStatus }) {
-  const label = STATUS_LABEL[status];
+  const t = useDeployT();
+  const label = statusLabel(status, t);
   switch (status) {
     case 'succeeded':
       return <StatusOK>{label}</StatusOK>;

@@ -11,6 +11,7 @@ import Switch from '@material-ui/core/Switch';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { ActionDialog } from '@internal/plugin-k2-react';
+import { useDeployT } from '../translation';
 
 /** Scale to a fixed count, or hand the count to the native HPA within bounds. */
 export function ScaleDialog(props: {
@@ -23,6 +24,7 @@ export function ScaleDialog(props: {
   onScale(replicas: number): Promise<void>;
   onAutoscale(autoscaling: K2Autoscaling | null): Promise<void>;
 }) {
+  const t = useDeployT();
   const a = props.autoscaling;
   const [auto, setAuto] = useState(Boolean(a));
   const [replicas, setReplicas] = useState(String(props.replicas));
@@ -50,9 +52,9 @@ export function ScaleDialog(props: {
 
   return (
     <ActionDialog
-      title={`Scale ${props.environment}`}
-      confirm="Apply"
-      busyLabel="Applying…"
+      title={t('scale.title', { environment: props.environment })}
+      confirm={t('scale.apply')}
+      busyLabel={t('scale.busy')}
       maxWidth="sm"
       onClose={props.onClose}
       onConfirm={submit}
@@ -61,22 +63,22 @@ export function ScaleDialog(props: {
         control={
           <Switch checked={auto} onChange={e => setAuto(e.target.checked)} />
         }
-        label="Autoscale (Kubernetes HPA)"
+        label={t('scale.autoscale')}
       />
       {!auto && a && (
         <Typography variant="body2" color="textSecondary">
-          Turning autoscaling off keeps today's count until you scale again.
+          {t('scale.autoscaleOff')}
         </Typography>
       )}
       {!auto && !a && (
         <TextField
           id="k2-scale-replicas"
-          label="Replicas"
+          label={t('releaseDialog.replicas')}
           type="number"
           fullWidth
           value={replicas}
           onChange={e => setReplicas(e.target.value)}
-          helperText="Across all clusters, split by their weights; 0 stops the service"
+          helperText={t('scale.replicasHint')}
         />
       )}
       {auto && (
@@ -84,7 +86,7 @@ export function ScaleDialog(props: {
           <Grid item xs={6}>
             <TextField
               id="k2-scale-minimum-replicas"
-              label="Minimum replicas"
+              label={t('scale.min')}
               type="number"
               fullWidth
               value={min}
@@ -94,7 +96,7 @@ export function ScaleDialog(props: {
           <Grid item xs={6}>
             <TextField
               id="k2-scale-maximum-replicas"
-              label="Maximum replicas"
+              label={t('scale.max')}
               type="number"
               fullWidth
               value={max}
@@ -104,23 +106,23 @@ export function ScaleDialog(props: {
           <Grid item xs={6}>
             <TextField
               id="k2-scale-target-cpu"
-              label="Target CPU %"
+              label={t('scale.cpu')}
               type="number"
               fullWidth
               value={cpu}
               onChange={e => setCpu(e.target.value)}
-              helperText="Of requests; empty for none"
+              helperText={t('scale.targetHint')}
             />
           </Grid>
           <Grid item xs={6}>
             <TextField
               id="k2-scale-target-memory"
-              label="Target memory %"
+              label={t('scale.memory')}
               type="number"
               fullWidth
               value={memory}
               onChange={e => setMemory(e.target.value)}
-              helperText="Of requests; empty for none"
+              helperText={t('scale.targetHint')}
             />
           </Grid>
         </Grid>
@@ -129,23 +131,23 @@ export function ScaleDialog(props: {
         variant="body2"
         color="textSecondary"
         style={{ marginTop: 16 }}
-        aria-label="Recommendation"
+        aria-label={t('scale.recommendation')}
       >
-        {advice.loading && 'Reading current usage…'}
+        {advice.loading && t('scale.reading')}
         {advice.error &&
-          `No recommendation: ${advice.error.message} (usage comes from the clusters' metrics API)`}
+          t('scale.noRecommendation', { error: advice.error.message })}
         {advice.value &&
-          `Recommended: ${advice.value.replicas} replica${
-            advice.value.replicas === 1 ? '' : 's'
-          } — ${advice.value.pods} pod${
-            advice.value.pods === 1 ? '' : 's'
-          } use ${advice.value.cpuUsage}m CPU and ${formatBytes(
-            advice.value.memoryUsage,
-          )} in total; at ${advice.value.cpuTarget}% of ${
-            advice.value.cpuRequest
-          }m CPU and ${advice.value.memoryTarget}% of ${formatBytes(
-            advice.value.memoryRequest,
-          )} requested per pod.`}
+          t('scale.recommended', { count: advice.value.replicas })}
+        {advice.value &&
+          t('scale.usage', {
+            count: advice.value.pods,
+            cpu: String(advice.value.cpuUsage),
+            memory: formatBytes(advice.value.memoryUsage),
+            cpuTarget: String(advice.value.cpuTarget),
+            cpuRequest: String(advice.value.cpuRequest),
+            memoryTarget: String(advice.value.memoryTarget),
+            memoryRequest: formatBytes(advice.value.memoryRequest),
+          })}
       </Typography>
     </ActionDialog>
   );

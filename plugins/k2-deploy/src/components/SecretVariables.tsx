@@ -11,6 +11,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import AddIcon from '@material-ui/icons/Add';
 import DeleteIcon from '@material-ui/icons/Delete';
+import { DeployT, useDeployT } from '../translation';
 
 /**
  * One row of the release form's secret list. A row the current release already has
@@ -69,6 +70,7 @@ export function secretEnv(rows: SecretRow[]): K2EnvInput[] {
 export function secretProblems(
   rows: SecretRow[],
   plainNames: string[],
+  t: DeployT,
 ): SecretProblem[] {
   const problems: SecretProblem[] = [];
   const seen = new Set<string>();
@@ -78,17 +80,11 @@ export function secretProblems(
     const problem = (field: SecretProblem['field'], message: string) =>
       problems.push({ key: row.key, field, message });
     if (!name) {
-      problem(
-        'name',
-        'A secret variable has a value but no name: name it, or remove the row.',
-      );
+      problem('name', t('secrets.noName'));
     } else if (seen.has(name)) {
-      problem('name', `${name} is listed twice: remove one row.`);
+      problem('name', t('secrets.twice', { name }));
     } else if (plainNames.includes(name)) {
-      problem(
-        'name',
-        `${name} is both a plain and a secret variable: keep one.`,
-      );
+      problem('name', t('secrets.plainAndSecret', { name }));
     }
     seen.add(name);
     if (row.stored && !row.replacing) continue;
@@ -96,17 +92,16 @@ export function secretProblems(
       problem(
         'value',
         row.stored
-          ? `${name} has no new value: type it, or keep the current one.`
-          : `${
-              name || 'The secret variable'
-            } has no value: type it, or remove the row.`,
+          ? t('secrets.noNewValue', { name })
+          : t('secrets.noValue', { name: name || t('secrets.theVariable') }),
       );
     } else if (row.value === K2_SECRET_MASK) {
       problem(
         'value',
-        `${
-          name || 'Secret variable'
-        }: "${K2_SECRET_MASK}" is how K2 shows a secret, not its value: type the value.`,
+        t('secrets.maskedValue', {
+          name: name || t('secrets.variable'),
+          mask: K2_SECRET_MASK,
+        }),
       );
     }
   }
@@ -120,6 +115,7 @@ function SecretVariableRow(props: {
   onChange(row: SecretRow): void;
   onRemove(): void;
 }) {
+  const t = useDeployT();
   const { id, row, onChange } = props;
   const nameRef = useRef<HTMLInputElement>(null);
   const valueRef = useRef<HTMLInputElement>(null);
@@ -133,12 +129,12 @@ function SecretVariableRow(props: {
   const problem = (field: SecretProblem['field']) =>
     props.problems.find(p => p.field === field)?.message;
   const label = row.name.trim()
-    ? `Secret ${row.name.trim()}`
-    : 'New secret variable';
+    ? t('secrets.row', { name: row.name.trim() })
+    : t('secrets.newRow');
   const valueField = (
     <TextField
       id={`${id}-value`}
-      label={row.stored ? 'New value' : 'Value'}
+      label={row.stored ? t('secrets.newValue') : t('secrets.value')}
       type="password"
       // Uncontrolled: React would copy a controlled value into the `value` attribute,
       // where CSS selectors and DOM snapshots could read it.
@@ -164,7 +160,7 @@ function SecretVariableRow(props: {
       <Box flex="1 1 40%">
         <TextField
           id={`${id}-name`}
-          label="Name"
+          label={t('secrets.name')}
           fullWidth
           value={row.name}
           inputRef={nameRef}
@@ -178,7 +174,7 @@ function SecretVariableRow(props: {
       <Box flex="1 1 40%" minHeight={48} display="flex" alignItems="flex-end">
         {row.stored && !row.replacing ? (
           <Typography variant="body2" style={{ paddingBottom: 6 }}>
-            {K2_SECRET_MASK} (kept)
+            {t('secrets.kept', { mask: K2_SECRET_MASK })}
           </Typography>
         ) : (
           valueField
@@ -192,12 +188,14 @@ function SecretVariableRow(props: {
               onChange({ ...row, replacing: !row.replacing, value: '' })
             }
           >
-            {row.replacing ? 'Keep current' : 'Replace'}
+            {row.replacing ? t('secrets.keep') : t('secrets.replace')}
           </Button>
         )}
         <IconButton
           size="small"
-          aria-label={`Remove ${row.name.trim() || 'this secret variable'}`}
+          aria-label={t('secrets.remove', {
+            name: row.name.trim() || t('secrets.thisVariable'),
+          })}
           onClick={props.onRemove}
         >
           <DeleteIcon fontSize="small" />
@@ -221,6 +219,7 @@ export function SecretVariables(props: {
   approval: boolean;
   onChange(rows: SecretRow[]): void;
 }) {
+  const t = useDeployT();
   const { rows, onChange } = props;
   const id = useId();
   const headingId = `${id}-heading`;
@@ -233,17 +232,16 @@ export function SecretVariables(props: {
   return (
     <Box role="group" aria-labelledby={headingId}>
       <Typography variant="subtitle2" component="h3" id={headingId}>
-        Secret variables
+        {t('secrets.title')}
       </Typography>
       <Typography variant="body2" color="textSecondary" gutterBottom>
-        Values go only into the Kubernetes Secret{' '}
-        {props.secretName ? <code>{props.secretName}</code> : 'of the service'},
-        never into the release or its history
-        {props.approval
-          ? '; new values apply once the release is approved'
-          : ''}
-        . Secrets of the current release stay as they are unless you replace
-        them.
+        {t(props.approval ? 'secrets.hintApproval' : 'secrets.hint', {
+          secret: props.secretName ? (
+            <code>{props.secretName}</code>
+          ) : (
+            t('secrets.ofTheService')
+          ),
+        })}
       </Typography>
       {rows.map(row => (
         <SecretVariableRow
@@ -271,7 +269,7 @@ export function SecretVariables(props: {
           ])
         }
       >
-        Add secret variable
+        {t('secrets.add')}
       </Button>
     </Box>
   );

@@ -9,6 +9,7 @@ import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import { makeStyles } from '@material-ui/core/styles';
+import { useDeployT } from '../translation';
 
 const useStyles = makeStyles(theme => ({
   table: {
@@ -112,6 +113,7 @@ export function SpecDiff(props: {
   newer: K2Release;
   onClose(): void;
 }) {
+  const t = useDeployT();
   const classes = useStyles();
   const { older, newer } = props;
   const [changedOnly, setChangedOnly] = useState(false);
@@ -121,11 +123,14 @@ export function SpecDiff(props: {
   return (
     <Dialog open onClose={props.onClose} fullWidth maxWidth="lg">
       <DialogTitle>
-        Release #{older.number} → #{newer.number}: {changes} change
-        {changes === 1 ? '' : 's'}
+        {t('diff.title', {
+          older: String(older.number),
+          newer: String(newer.number),
+          count: changes,
+        })}
       </DialogTitle>
       <DialogContent>
-        <table className={classes.table} aria-label="Spec differences">
+        <table className={classes.table} aria-label={t('diff.label')}>
           <thead>
             <tr>
               <th className={classes.cell}>#{older.number}</th>
@@ -163,9 +168,9 @@ export function SpecDiff(props: {
               color="primary"
             />
           }
-          label="Changed only"
+          label={t('diff.changedOnly')}
         />
-        <Button onClick={props.onClose}>Close</Button>
+        <Button onClick={props.onClose}>{t('diff.close')}</Button>
       </DialogActions>
     </Dialog>
   );

@@ -5,6 +5,7 @@ import {
   shortImageVersion,
   tryParseImageReference,
 } from '@internal/plugin-k2-common';
+import { DeployT } from '../translation';
 
 /** Statuses in which a release still moves. */
 export const ACTIVE: K2ReleaseStatus[] = [
@@ -24,23 +25,35 @@ export function imageTag(image: string) {
   return reference ? shortImageVersion(reference) : image;
 }
 
-export function duration(from?: string, to?: string) {
+/** How long something took, in the user's language; empty when it has not ended. */
+export function duration(t: DeployT, from?: string, to?: string) {
   if (!from || !to) return '';
   const s = Math.round((Date.parse(to) - Date.parse(from)) / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+  return s < 60
+    ? t('duration.seconds', { seconds: String(s) })
+    : t('duration.minutes', {
+        minutes: String(Math.floor(s / 60)),
+        seconds: String(s % 60),
+      });
 }
 
-export const STATUS_LABEL: Record<K2ReleaseStatus, string> = {
-  'pending-approval': 'Waiting for approval',
-  applying: 'Applying',
-  'rolling-out': 'Rolling out',
-  succeeded: 'Succeeded',
-  failed: 'Failed',
-  'timed-out': 'Timed out',
-  rejected: 'Rejected',
-  cancelled: 'Withdrawn',
-  expired: 'Expired',
-};
+/** The message key of each release status's label. */
+const STATUS_KEY = {
+  'pending-approval': 'status.pendingApproval',
+  applying: 'status.applying',
+  'rolling-out': 'status.rollingOut',
+  succeeded: 'status.succeeded',
+  failed: 'status.failed',
+  'timed-out': 'status.timedOut',
+  rejected: 'status.rejected',
+  cancelled: 'status.cancelled',
+  expired: 'status.expired',
+} as const satisfies Record<K2ReleaseStatus, string>;
+
+/** A release status in words, in the user's language. */
+export function statusLabel(status: K2ReleaseStatus, t: DeployT): string {
+  return t(STATUS_KEY[status]);
+}
 
 /**
  * Ready and desired replicas of an environment in one cluster. Terminating pods are

@@ -12,7 +12,7 @@ import {
 } from '@internal/plugin-k2-common';
 import Tooltip from '@material-ui/core/Tooltip';
 import { readyCounts } from './format';
-import { deployMessages } from './messages';
+import { DeployT, useDeployT } from '../translation';
 
 /**
  * How a service is doing, in the words an engineer uses and in the colour that
@@ -75,29 +75,30 @@ export function progressHealth(
     : { state: 'waiting-for-readiness', detail: progress.message };
 }
 
-export function healthLabel(health: Health): string {
-  const m = deployMessages.health;
+/** A health in words, in the user's language. */
+export function healthLabel(health: Health, t: DeployT): string {
   switch (health.state) {
     case 'healthy':
-      return m.healthy;
+      return t('health.healthy');
     case 'rolling-out':
-      return m.rollingOut;
+      return t('health.rollingOut');
     case 'waiting-for-readiness':
-      return m.waitingForReadiness;
+      return t('health.waitingForReadiness');
     case 'failed':
-      return m.failed(health.reason);
+      return t('health.failed', { reason: health.reason });
     case 'degraded':
-      return m.degraded;
+      return t('health.degraded');
     case 'stale':
-      return m.stale;
+      return t('health.stale');
     default:
-      return m.stopped;
+      return t('health.stopped');
   }
 }
 
 /** A health as a coloured status label; the detail (what holds it up) on hover. */
 export function HealthStatus({ health }: { health: Health }) {
-  const label = healthLabel(health);
+  const t = useDeployT();
+  const label = healthLabel(health, t);
   const detail = 'detail' in health ? health.detail ?? '' : '';
   let status;
   switch (health.state) {
