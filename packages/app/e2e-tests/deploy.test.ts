@@ -192,7 +192,7 @@ test('an owner releases, compares, rolls back, scales, and sees a bad image fail
   await expect(
     alice
       .getByRole('dialog')
-      .getByText(/Recommended: \d+ replicas? — \d+ pods? use \d+m CPU/),
+      .getByText(/Recommended: \d+ replicas? — \d+ pods? uses? \d+m CPU/),
   ).toBeVisible();
   await alice.getByRole('dialog').getByLabel('Replicas').fill('4');
   await alice
