@@ -70,7 +70,9 @@ describe('K2EnvironmentsCard', () => {
       screen.getByText('payment-gateway.test.k2.northwind.internal'),
     ).toBeInTheDocument();
     expect(screen.getByText('java')).toBeInTheDocument();
-    expect(screen.queryByText(/problem\(s\)/)).not.toBeInTheDocument();
+    expect(
+      screen.queryByText(/problems? in this service/),
+    ).not.toBeInTheDocument();
   });
 
   it('lists annotation problems so the owner can fix them', async () => {
@@ -81,9 +83,7 @@ describe('K2EnvironmentsCard', () => {
       }),
     );
     expect(
-      await screen.findByText(
-        /1 problem\(s\) in this service's K2 annotations/,
-      ),
+      await screen.findByText(/1 problem in this service's K2 annotations/),
     ).toBeInTheDocument();
     expect(
       screen.getByText(

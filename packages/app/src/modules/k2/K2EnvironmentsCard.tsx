@@ -17,15 +17,22 @@ import {
 } from '@internal/plugin-k2-common';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
+import {
+  TranslationFunction,
+  useTranslationRef,
+} from '@backstage/frontend-plugin-api';
+import { k2AppTranslationRef } from '../translations/translation';
+
+type AppT = TranslationFunction<typeof k2AppTranslationRef.T>;
 
 function share(target: K2ServiceTarget, weight: number) {
   const total = target.clusters.reduce((sum, c) => sum + c.weight, 0);
   return Math.round((weight / total) * 100);
 }
 
-const columns: TableColumn<K2ServiceTarget>[] = [
+const targetColumns = (tr: AppT): TableColumn<K2ServiceTarget>[] => [
   {
-    title: 'Environment',
+    title: tr('environments.environment'),
     render: t => (
       <>
         <Typography variant="body2">
@@ -34,13 +41,19 @@ const columns: TableColumn<K2ServiceTarget>[] = [
         {t.environment.approval.required ? (
           <Chip
             size="small"
-            label={`Approval: ${humanizeEntityRef(
-              parseEntityRef(t.environment.approval.approverGroup!),
-              { defaultKind: 'group' },
-            )}`}
+            label={tr('environments.approval', {
+              group: humanizeEntityRef(
+                parseEntityRef(t.environment.approval.approverGroup!),
+                { defaultKind: 'group' },
+              ),
+            })}
           />
         ) : (
-          <Chip size="small" variant="outlined" label="Self-service" />
+          <Chip
+            size="small"
+            variant="outlined"
+            label={tr('environments.selfService')}
+          />
         )}
         {t.domain && (
           <Typography variant="caption" display="block">
@@ -51,7 +64,7 @@ const columns: TableColumn<K2ServiceTarget>[] = [
     ),
   },
   {
-    title: 'Clusters',
+    title: tr('environments.clusters'),
     render: t =>
       t.clusters.map(c => (
         <Typography variant="body2" key={c.name} noWrap>
@@ -60,18 +73,23 @@ const columns: TableColumn<K2ServiceTarget>[] = [
         </Typography>
       )),
   },
-  { title: 'Namespace', field: 'namespace' },
+  { title: tr('environments.namespace'), field: 'namespace' },
   {
-    title: 'Replicas × limit',
+    title: tr('environments.replicas'),
     render: t => {
       const { cpu, memory } = t.environment.defaults.resources;
-      return `${t.replicas} × ${cpu} CPU · ${memory}`;
+      return tr('environments.replicasValue', {
+        replicas: String(t.replicas),
+        cpu: String(cpu),
+        memory: String(memory),
+      });
     },
   },
 ];
 
 /** Where a service runs and how it is released, from its annotations and the K2 config. */
 export function K2EnvironmentsCard() {
+  const { t: tr } = useTranslationRef(k2AppTranslationRef);
   const { entity } = useEntity();
   const config = useApi(configApiRef);
   const result = useMemo(() => {
@@ -86,7 +104,7 @@ export function K2EnvironmentsCard() {
     return (
       <ErrorPanel
         defaultExpanded
-        title="K2 configuration is invalid"
+        title={tr('environments.invalidConfig')}
         error={result.error}
       />
     );
@@ -94,13 +112,15 @@ export function K2EnvironmentsCard() {
   const { spec } = result;
   return (
     <InfoCard
-      title="K2 environments"
-      subheader="Where this service runs and how it is released"
+      title={tr('environments.title')}
+      subheader={tr('environments.subheader')}
     >
       {spec.problems.length > 0 && (
         <WarningPanel
           defaultExpanded
-          title={`${spec.problems.length} problem(s) in this service's K2 annotations`}
+          title={tr('environments.problems', {
+            count: spec.problems.length,
+          })}
           message={
             <ul>
               {spec.problems.map(problem => (
@@ -120,21 +140,23 @@ export function K2EnvironmentsCard() {
           padding: 'dense',
           draggable: false,
         }}
-        columns={columns}
+        columns={targetColumns(tr)}
         data={spec.targets}
         emptyContent={
           <Typography style={{ padding: 16 }}>
-            This service names no known environment in k2.io/environments.
+            {tr('environments.empty')}
           </Typography>
         }
       />
       <StructuredMetadataTable
         dense
         metadata={{
-          Language: spec.language ?? 'not set (k2.io/language)',
-          Image: spec.image ?? 'not set (k2.io/image)',
-          Port: spec.port,
-          'Health check': spec.healthPath,
+          [tr('environments.language')]:
+            spec.language ?? tr('environments.languageUnset'),
+          [tr('environments.image')]:
+            spec.image ?? tr('environments.imageUnset'),
+          [tr('environments.port')]: spec.port,
+          [tr('environments.healthCheck')]: spec.healthPath,
         }}
       />
     </InfoCard>

@@ -13,10 +13,13 @@ import SearchIcon from '@material-ui/icons/Search';
 import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { k2AppTranslationRef } from '../translations/translation';
 
 export const SidebarContent = NavContentBlueprint.make({
   params: {
-    component: ({ navItems }) => {
+    component: function K2Nav({ navItems }) {
+      const { t } = useTranslationRef(k2AppTranslationRef);
       const nav = navItems.withComponent(item => (
         <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
       ));
@@ -28,11 +31,15 @@ export const SidebarContent = NavContentBlueprint.make({
       return (
         <Sidebar>
           <SidebarLogo />
-          <SidebarGroup label="Search" icon={<SearchIcon />} to="/search">
+          <SidebarGroup
+            label={t('nav.search')}
+            icon={<SearchIcon />}
+            to="/search"
+          >
             <SidebarSearchModal />
           </SidebarGroup>
           <SidebarDivider />
-          <SidebarGroup label="Menu" icon={<MenuIcon />}>
+          <SidebarGroup label={t('nav.menu')} icon={<MenuIcon />}>
             {nav.take('page:catalog')}
             {nav.take('page:scaffolder')}
             <SidebarDivider />
@@ -45,7 +52,7 @@ export const SidebarContent = NavContentBlueprint.make({
           <NotificationsSidebarItem />
           <SidebarDivider />
           <SidebarGroup
-            label="Settings"
+            label={t('nav.settings')}
             icon={<UserSettingsSignInAvatar />}
             to="/settings"
           >

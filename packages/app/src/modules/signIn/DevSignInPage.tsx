@@ -20,6 +20,8 @@ import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { k2AppTranslationRef } from '../translations/translation';
 
 const STORAGE_KEY = 'k2.devSignIn.userEntityRef';
 
@@ -57,6 +59,7 @@ function PersonaCard(props: {
   persona: DevSignInPersona;
   onChoose: (ref: string) => void;
 }) {
+  const { t } = useTranslationRef(k2AppTranslationRef);
   const { persona, onChoose } = props;
   const { name } = parseEntityRef(persona.userEntityRef);
   return (
@@ -70,7 +73,7 @@ function PersonaCard(props: {
           color="primary"
           onClick={() => onChoose(persona.userEntityRef)}
         >
-          Sign in as {name}
+          {t('signIn.as', { name })}
         </Button>
       </InfoCard>
     </Grid>
@@ -82,6 +85,7 @@ function PersonaCard(props: {
  * permissions can be tried by hand. The choice is remembered until sign-out.
  */
 export function DevSignInPage(props: SignInPageProps) {
+  const { t } = useTranslationRef(k2AppTranslationRef);
   const config = useApi(configApiRef);
   const { personas } = readDevSignInConfig(config);
   const [chosen, setChosen] = useState<string | null>(() =>
@@ -100,13 +104,13 @@ export function DevSignInPage(props: SignInPageProps) {
         }}
         ErrorComponent={({ error }) => (
           <Page themeId="home">
-            <Header title="Sign-in failed" />
+            <Header title={t('signIn.failed')} />
             <Content>
-              <InfoCard title={`Could not sign in as ${chosen}`}>
+              <InfoCard title={t('signIn.couldNot', { user: chosen })}>
                 <Typography paragraph>
                   {error instanceof ResponseError
                     ? error.body.error.message
-                    : error?.message ?? 'Unknown error'}
+                    : error?.message ?? t('signIn.unknownError')}
                 </Typography>
                 <Button
                   variant="outlined"
@@ -115,7 +119,7 @@ export function DevSignInPage(props: SignInPageProps) {
                     setChosen(null);
                   }}
                 >
-                  Choose another user
+                  {t('signIn.chooseAnother')}
                 </Button>
               </InfoCard>
             </Content>
@@ -128,10 +132,7 @@ export function DevSignInPage(props: SignInPageProps) {
   const otherRef = userRef(other);
   return (
     <Page themeId="home">
-      <Header
-        title="K2 developer portal"
-        subtitle="Development sign-in: choose which demo user you are"
-      />
+      <Header title={t('signIn.title')} subtitle={t('signIn.subtitle')} />
       <Content>
         <Grid container spacing={3}>
           {personas.map(persona => (
@@ -142,7 +143,7 @@ export function DevSignInPage(props: SignInPageProps) {
             />
           ))}
           <Grid item xs={12} md={6}>
-            <InfoCard title="Someone else">
+            <InfoCard title={t('signIn.someoneElse')}>
               <form
                 onSubmit={event => {
                   event.preventDefault();
@@ -151,8 +152,8 @@ export function DevSignInPage(props: SignInPageProps) {
               >
                 <TextField
                   id="k2-dev-sign-in-user"
-                  label="Catalog user name"
-                  helperText="Any user in the catalog, e.g. priya or user:default/priya"
+                  label={t('signIn.userName')}
+                  helperText={t('signIn.userNameHint')}
                   value={other}
                   onChange={event => setOther(event.target.value)}
                   fullWidth
@@ -163,7 +164,7 @@ export function DevSignInPage(props: SignInPageProps) {
                   variant="outlined"
                   disabled={!other.trim()}
                 >
-                  Sign in
+                  {t('signIn.submit')}
                 </Button>
               </form>
             </InfoCard>

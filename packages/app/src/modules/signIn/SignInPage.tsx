@@ -6,11 +6,14 @@ import {
 } from '@backstage/core-plugin-api';
 import { SignInPageProps } from '@backstage/plugin-app-react';
 import { readDevSignInConfig } from '@internal/plugin-k2-common';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { k2AppTranslationRef } from '../translations/translation';
 import { DevSignInPage } from './DevSignInPage';
 
 /** Development sign-in when `k2.devSignIn.enabled`, otherwise the production provider. */
 export function SignInPage(props: SignInPageProps) {
   const config = useApi(configApiRef);
+  const { t } = useTranslationRef(k2AppTranslationRef);
   if (readDevSignInConfig(config).enabled) {
     return <DevSignInPage {...props} />;
   }
@@ -21,7 +24,7 @@ export function SignInPage(props: SignInPageProps) {
       provider={{
         id: 'github-auth-provider',
         title: 'GitHub',
-        message: 'Sign in with your company GitHub account',
+        message: t('signIn.github'),
         apiRef: githubAuthApiRef,
       }}
     />
