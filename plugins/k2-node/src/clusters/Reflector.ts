@@ -103,6 +103,8 @@ interface CheckReading {
   generation: number;
   /** The watch stream open when it was read. */
   session?: WatchSession;
+  /** Where the cache stood when it was read (the last resourceVersion delivered). */
+  cachedAt: bigint;
 }
 
 /**
@@ -471,10 +473,20 @@ export class Reflector {
     const previous = this.#reading;
     this.#reading = undefined;
     if (previous?.session && previous.session === this.#watch) {
-      // The same stream stayed open for an interval and delivered nothing after the
-      // last reading: a live stream has delivered everything up to it, so the cache
-      // must match it now. (A stream that broke meanwhile resumes in order; its
-      // next event after the reading compares instead.)
+      const cachedAt = revision(this.#resourceVersion);
+      if (cachedAt !== undefined && cachedAt !== previous.cachedAt) {
+        // The stream delivers, but has not reached the reading yet: it lags (a busy
+        // API server), which loses nothing. Its first event past the reading
+        // compares; judging now would relist a whole cluster for a lag, and relists
+        // make a busy server slower still.
+        this.#reading = { ...previous, cachedAt };
+        return this.#checkDelayMs();
+      }
+      // The same stream stayed open for a whole interval, delivered nothing in it,
+      // and the reading lies ahead of it: the events in between are lost (a stalled
+      // stream that came back), so the cache must match the reading now.
+      // (A stream that broke meanwhile resumes in order; its next event after the
+      // reading compares instead.)
       if (!this.#compare(previous)) return this.#checkDelayMs();
     }
     if (!this.#listed || this.#listing || this.#repair === 'relist') {
@@ -518,6 +530,7 @@ export class Reflector {
       count,
       generation,
       session: this.#watch,
+      cachedAt: watched,
     };
     // Past the reading already: changes after it are in the cache; wait for the next.
     if (watched === listedAt) this.#compare(reading);
