@@ -35,10 +35,12 @@ if [ "${1:-}" = --production ]; then
   k2_log "starting the backend, which serves the production build ($url; log in .k2/portal.log)"
   k2_start_backend .k2/portal.log "$url" "$root/app-config.yaml" \
     "$root/.k2/app-config.production-build.yaml"
+  node scripts/demo-releases.mjs "$url" >.k2/demo.log 2>&1 &
   cat >&2 <<MSG
 
   K2 is running on the production build: open $url
   Sign in as a demo user (alice owns payment-gateway). Log: .k2/portal.log
+  Demo release history is being recorded in the background (.k2/demo.log).
   Stop with Ctrl-C.
 
 MSG
