@@ -85,6 +85,9 @@ function Usage(props: { service: ServiceName; instance: InstanceName }) {
  * events and usage, and the actions on it alone. It stays open while the list
  * updates; when the instance is gone, it says so.
  */
+/** Cells of the containers table stay on one line; the table scrolls instead. */
+const nowrap = { whiteSpace: 'nowrap' } as const;
+
 export function InstancePanel(props: {
   service: ServiceName;
   address: InstanceName;
@@ -176,55 +179,73 @@ export function InstancePanel(props: {
             </Tabs>
             <Box mt={2}>
               {tab === 0 && (
-                <Table size="small" aria-label={t('instance.containers')}>
-                  <TableHead>
-                    <TableRow>
-                      <TableCell>{t('instance.container')}</TableCell>
-                      <TableCell>{t('instances.image')}</TableCell>
-                      <TableCell>{t('instance.state')}</TableCell>
-                      <TableCell>{t('instance.ready')}</TableCell>
-                      <TableCell>{t('instances.restarts')}</TableCell>
-                      <TableCell>{t('instance.lastTermination')}</TableCell>
-                    </TableRow>
-                  </TableHead>
-                  <TableBody>
-                    {pod.containerStatuses.map(c => (
-                      <TableRow key={c.name}>
-                        <TableCell>
-                          <Mono>{c.name}</Mono>
+                // Scrolls sideways in the drawer rather than break names or words;
+                // focusable, so a keyboard can scroll it too.
+                <Box overflow="auto" tabIndex={0}>
+                  <Table size="small" aria-label={t('instance.containers')}>
+                    <TableHead>
+                      <TableRow>
+                        <TableCell style={nowrap}>
+                          {t('instance.container')}
                         </TableCell>
-                        <TableCell>
-                          <Mono>{c.image}</Mono>
+                        <TableCell style={nowrap}>
+                          {t('instances.image')}
                         </TableCell>
-                        <TableCell>
-                          {c.state}
-                          {c.reason ? ` (${c.reason})` : ''}
+                        <TableCell style={nowrap}>
+                          {t('instance.state')}
                         </TableCell>
-                        <TableCell>
-                          {c.ready ? t('instance.yes') : t('instance.no')}
+                        <TableCell style={nowrap}>
+                          {t('instance.ready')}
                         </TableCell>
-                        <TableCell>{c.restarts}</TableCell>
-                        <TableCell>
-                          {c.lastTermination ? (
-                            <>
-                              {t('instance.terminated', {
-                                reason:
-                                  c.lastTermination.reason ??
-                                  t('instance.terminatedReason'),
-                                code: String(c.lastTermination.exitCode ?? '?'),
-                              })}{' '}
-                              <RelativeTime
-                                value={c.lastTermination.finishedAt}
-                              />
-                            </>
-                          ) : (
-                            '—'
-                          )}
+                        <TableCell style={nowrap}>
+                          {t('instances.restarts')}
+                        </TableCell>
+                        <TableCell style={nowrap}>
+                          {t('instance.lastTermination')}
                         </TableCell>
                       </TableRow>
-                    ))}
-                  </TableBody>
-                </Table>
+                    </TableHead>
+                    <TableBody>
+                      {pod.containerStatuses.map(c => (
+                        <TableRow key={c.name}>
+                          <TableCell style={nowrap}>
+                            <Mono>{c.name}</Mono>
+                          </TableCell>
+                          <TableCell style={nowrap}>
+                            <Mono>{c.image}</Mono>
+                          </TableCell>
+                          <TableCell style={nowrap}>
+                            {c.state}
+                            {c.reason ? ` (${c.reason})` : ''}
+                          </TableCell>
+                          <TableCell style={nowrap}>
+                            {c.ready ? t('instance.yes') : t('instance.no')}
+                          </TableCell>
+                          <TableCell style={nowrap}>{c.restarts}</TableCell>
+                          <TableCell style={nowrap}>
+                            {c.lastTermination ? (
+                              <>
+                                {t('instance.terminated', {
+                                  reason:
+                                    c.lastTermination.reason ??
+                                    t('instance.terminatedReason'),
+                                  code: String(
+                                    c.lastTermination.exitCode ?? '?',
+                                  ),
+                                })}{' '}
+                                <RelativeTime
+                                  value={c.lastTermination.finishedAt}
+                                />
+                              </>
+                            ) : (
+                              '—'
+                            )}
+                          </TableCell>
+                        </TableRow>
+                      ))}
+                    </TableBody>
+                  </Table>
+                </Box>
               )}
               {tab === 1 && (
                 <LogViewer
