@@ -56,7 +56,7 @@ const targetColumns = (tr: AppT): TableColumn<K2ServiceTarget>[] => [
           />
         )}
         {t.domain && (
-          <Typography variant="caption" display="block">
+          <Typography variant="caption" display="block" noWrap>
             {t.domain}
           </Typography>
         )}
