@@ -72,6 +72,8 @@ const IMAGE = 'registry.k2.local/shop/checkout';
 const SECRET = 'pa55-Wörd!';
 const PROD_SECRET = 'prod-only-5ecret';
 const MASK = '••••••';
+/** Runs where kubectl is installed; `kubectlAvailable` fails under K2_REQUIRE_KUBECTL. */
+const itWithKubectl = kubectlAvailable() ? it : it.skip;
 const service = serviceEntity('checkout', {
   'k2.io/environments': 'test,prod',
   'k2.io/namespace': 'shop',
@@ -334,7 +336,7 @@ describe('secret environment variables, on sandbox clusters', () => {
   });
 
   // The acceptance check as an operator makes it, with the real kubectl over HTTPS.
-  (kubectlAvailable() ? it : it.skip)(
+  itWithKubectl(
     'shows in kubectl the secret variable as a secretKeyRef, and its value only in the Secret',
     async () => {
       const kubectl = new Kubectl(clusters);

@@ -322,7 +322,9 @@ describe('K2ServiceResolver: two services claiming one workload identity', () =>
         name: 'payment-gateway',
         namespace: 'payments',
         labels: own,
-        annotations: { 'k2.io/entity-ref': 'component:default/payment-gateway' },
+        annotations: {
+          'k2.io/entity-ref': 'component:default/payment-gateway',
+        },
       },
     });
     const established = await resolver.service('payment-gateway');
