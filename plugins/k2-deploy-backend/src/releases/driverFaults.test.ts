@@ -205,8 +205,17 @@ describe('the release driver under faults', () => {
       `${IMAGE}/cart:2`,
     ]);
 
-    // Meanwhile the release to west says what holds it, then fails with it.
-    const waiting = await get(stuck.body.id);
+    // Meanwhile the release to west says what holds it (once its first call timed
+    // out, which may come after the healthy release finished), then fails with it.
+    const waiting = await poll(
+      'the release to west saying why it waits',
+      async () => {
+        const current = await get(stuck.body.id);
+        return current.status !== 'applying' || current.reason
+          ? current
+          : undefined;
+      },
+    );
     expect(waiting.status).toBe('applying');
     expect(waiting.reason).toMatch(
       /^Retrying: Could not apply .* in cluster 'west'.*timed out after 1000 ms.*did not answer within k2\.releases\.clusterCallTimeout/,
