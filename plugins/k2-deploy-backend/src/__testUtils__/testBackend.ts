@@ -22,7 +22,10 @@ import k2CorePlugin from '@internal/plugin-k2-backend';
 import k2PolicyModule from '@internal/plugin-permission-backend-module-k2-policy';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { JsonObject } from '@backstage/types';
+import fs from 'fs';
 import knexFactory, { Knex } from 'knex';
+import os from 'os';
+import path from 'path';
 import { k2DeployPlugin } from '../plugin';
 
 export const ALICE = 'user:default/alice'; // owner
@@ -274,4 +277,123 @@ export async function startK2DeployBackend(options: {
     throw error;
   }
   return backend;
+}
+
+/** A Deploy backend started by {@link startK2DeployBackend}. */
+export type K2DeployTestBackend = Awaited<
+  ReturnType<typeof startK2DeployBackend>
+>;
+
+/** A test file's sandbox clusters, Deploy database and Deploy backends. */
+export interface K2DeployTestBed {
+  /** The clusters, listening once the bed's `beforeAll` ran. */
+  readonly clusters: SandboxCluster[];
+  /** The cluster named `name`. */
+  cluster(name: string): SandboxCluster;
+  /** The Deploy plugin's database: SQLite in memory, or in {@link databaseFile}. */
+  readonly knex: Knex;
+  /** The SQLite file under `knex`, when the bed keeps its database in a file. */
+  readonly databaseFile: string;
+  /** The backend started last. */
+  readonly backend: K2DeployTestBackend;
+  /**
+   * Starts a Deploy backend on the bed's clusters and on `knex` (the bed's database
+   * unless given), so a second backend can take over from the first. It is stopped
+   * after the file's tests unless a test stopped it.
+   */
+  start(options: {
+    entities: Entity[];
+    k2: JsonObject;
+    knex?: Knex;
+  }): Promise<K2DeployTestBackend>;
+  /** A database of its own, SQLite in memory, destroyed after the file's tests. */
+  newDatabase(): Knex;
+}
+
+/**
+ * Registers `beforeAll` and `afterAll` hooks that give a test file sandbox clusters
+ * (`<name>-token` as their token), a Deploy database and, when `entities` and `k2`
+ * are given, a Deploy backend on them before the first test. Afterwards the backends
+ * stop, then the databases, then the clusters, and the database file is removed.
+ */
+export function useK2DeployTestBed(options: {
+  clusters: string[];
+  /** Sandbox time scale; 0.1 unless given. */
+  timeScale?: number;
+  /** Keep the database in a file (the bed's `databaseFile`) instead of memory. */
+  databaseFile?: boolean;
+  /** The backend to start before the first test. */
+  backend?: { entities: Entity[]; k2: JsonObject };
+}): K2DeployTestBed {
+  const clusters = options.clusters.map(
+    name =>
+      new SandboxCluster({
+        name,
+        tokens: [`${name}-token`],
+        timeScale: options.timeScale ?? 0.1,
+        bookmarkIntervalMs: 200,
+      }),
+  );
+  const dir = options.databaseFile
+    ? fs.mkdtempSync(path.join(os.tmpdir(), 'k2-deploy-test-'))
+    : undefined;
+  const databases: Knex[] = [];
+  const backends: K2DeployTestBackend[] = [];
+  const newDatabase = (filename = ':memory:') => {
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename },
+      useNullAsDefault: true,
+    });
+    databases.push(knex);
+    return knex;
+  };
+  const bed: K2DeployTestBed = {
+    clusters,
+    cluster(name) {
+      const cluster = clusters.find(c => c.options.name === name);
+      if (!cluster) throw new Error(`No test cluster '${name}'`);
+      return cluster;
+    },
+    get knex() {
+      return databases[0];
+    },
+    get databaseFile() {
+      if (!dir) throw new Error('This test bed keeps its database in memory');
+      return path.join(dir, 'k2-deploy.sqlite');
+    },
+    get backend() {
+      return backends[backends.length - 1];
+    },
+    async start(backend) {
+      const started = await startK2DeployBackend({
+        entities: backend.entities,
+        k2: backend.k2,
+        clusters,
+        knex: backend.knex ?? databases[0],
+      });
+      // A test may stop a backend to start another on its database.
+      const stop = started.stop.bind(started);
+      let stopped: Promise<void> | undefined;
+      started.stop = () => (stopped ??= stop());
+      backends.push(started);
+      return started;
+    },
+    newDatabase: () => newDatabase(),
+  };
+
+  beforeAll(async () => {
+    await Promise.all(clusters.map(c => c.listen(0)));
+    newDatabase(dir ? bed.databaseFile : undefined);
+    if (options.backend) await bed.start(options.backend);
+  });
+
+  afterAll(async () => {
+    for (const backend of backends) await backend.stop();
+    for (const knex of databases) await knex.destroy();
+    await Promise.all(clusters.map(c => c.stop()));
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  return bed;
 }

@@ -6,6 +6,8 @@ import { ConflictError } from '@backstage/errors';
 import {
   ANNOTATION_ENDED_BY,
   k2InstanceManagePermission,
+  LABEL_ENVIRONMENT,
+  LABEL_SERVICE,
   LABEL_TRAFFIC,
 } from '@internal/plugin-k2-common';
 import {
@@ -129,7 +131,9 @@ export class InstanceActionsService {
 
   /**
    * Applies K2's fields of a pod. Server-side apply drops fields a manager stops
-   * sending, so every apply carries the traffic label (and the end mark once set).
+   * sending, so every apply carries the traffic label (and the end mark once set), and
+   * the service's selector labels as the pod has them: adoption gives them to pods K2
+   * did not make, under K2's field manager.
    */
   async #applyPod(
     cluster: string,
@@ -140,6 +144,12 @@ export class InstanceActionsService {
     const traffic = change.traffic ?? pod.metadata.labels?.[LABEL_TRAFFIC];
     const endedBy =
       change.endedBy ?? pod.metadata.annotations?.[ANNOTATION_ENDED_BY];
+    const kept = Object.fromEntries(
+      [LABEL_SERVICE, LABEL_ENVIRONMENT].flatMap(key => {
+        const value = pod.metadata.labels?.[key];
+        return value ? [[key, value]] : [];
+      }),
+    );
     await this.#access.apply(
       cluster,
       {
@@ -149,7 +159,7 @@ export class InstanceActionsService {
           name,
           namespace,
           resourceVersion,
-          ...(traffic ? { labels: { [LABEL_TRAFFIC]: traffic } } : {}),
+          labels: { ...kept, ...(traffic ? { [LABEL_TRAFFIC]: traffic } : {}) },
           ...(endedBy
             ? { annotations: { [ANNOTATION_ENDED_BY]: endedBy } }
             : {}),

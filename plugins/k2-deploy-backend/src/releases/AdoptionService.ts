@@ -4,13 +4,16 @@ import {
 } from '@backstage/catalog-model';
 import {
   ConflictError,
+  ForwardedError,
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
 import {
+  ANNOTATION_ENTITY_REF,
   K2PlainEnvVar,
   k2ReleaseCreatePermission,
   K2ReleaseSpec,
+  LABEL_TRAFFIC,
 } from '@internal/plugin-k2-common';
 import {
   actorOf,
@@ -21,6 +24,8 @@ import {
   KubeObject,
 } from '@internal/plugin-k2-node';
 import { ReleaseStore, StoredRelease } from '../database/ReleaseStore';
+import { adoptionConflict } from './ownership';
+import { k2Labels, selectorLabels } from './renderManifests';
 import { PLATFORM_ENV_VARS, resolveReleaseSpec } from './resolveReleaseSpec';
 
 type LiveContainer = {
@@ -40,6 +45,16 @@ interface LiveDeployment {
   weight: number;
   replicas: number;
   container: LiveContainer;
+  deployment: KubeObject;
+}
+
+/** What adoption takes over in one cluster. */
+interface Takeover {
+  cluster: string;
+  /** The Deployment, and the Service of the same name when one runs. */
+  owned: KubeObject[];
+  /** The Deployment's pods. */
+  pods: KubeObject[];
 }
 
 /**
@@ -47,10 +62,19 @@ interface LiveDeployment {
  * than K2, gets its release #1 recorded from what runs, so its page shows a history,
  * a running release to compare with and roll back to.
  *
- * Invariants: nothing is written to a cluster; only the environment's first release
- * can be an adoption (409 otherwise); a variable the Deployment reads from a Secret
- * (or any other `valueFrom`/`envFrom` source) is named in the release's message and
- * never read, so no secret value reaches the database, the audit log or a response.
+ * Adoption takes ownership, so that K2's next release may apply over what runs: in
+ * every cluster it stamps K2's labels and `k2.io/entity-ref` on the Deployment (and on
+ * the Service of the same name, if one runs) by server-side apply under K2's field
+ * manager, and gives the Deployment's pods the labels K2's Service selects.
+ *
+ * Invariants: only the environment's first release can be an adoption (409
+ * otherwise); nothing is written unless every object to take over carries no mark of
+ * another service, environment or tool (409 naming it); release #1 is recorded only
+ * after every cluster accepted the stamps, so a failure halfway records nothing and
+ * adopting again finishes the job (stamping is idempotent). The pod template is not
+ * touched: adopting rolls no pod. A variable the Deployment reads from a Secret (or
+ * any other `valueFrom`/`envFrom` source) is named in the release's message and never
+ * read, so no secret value reaches the database, the audit log or a response.
  */
 export class AdoptionService {
   readonly #store: ReleaseStore;
@@ -76,7 +100,10 @@ export class AdoptionService {
    *
    * @throws NotAllowedError when the policy refuses the caller (another team)
    * @throws ConflictError when the environment already has a release, the clusters run
-   *   different images, or another service claims the workload identity
+   *   different images, another service claims the workload identity, or an object to
+   *   take over is marked as another service's, environment's or tool's
+   * @throws ForwardedError (with the cluster's error) when a cluster refused a stamp:
+   *   nothing is recorded, and adopting again finishes
    * @throws NotFoundError when no cluster of the environment runs the Deployment
    * @throws InputError when what runs cannot be a K2 release (an image without a tag)
    */
@@ -134,6 +161,14 @@ export class AdoptionService {
           );
         }
 
+        const takeovers = live.map(d =>
+          this.#takeover(d, target.namespace, {
+            ref: service,
+            kubernetesId: resolved.spec.kubernetesId,
+            environment,
+          }),
+        );
+
         const { spec, notRecorded } = adoptedSpec(
           resolveReleaseSpec(
             { environment, image: images[0] },
@@ -152,6 +187,7 @@ export class AdoptionService {
               )}`
             : ''
         }`;
+        await this.#takeOwnership(takeovers, service, spec, environment);
         const result = await this.#store.create({
           service,
           environment,
@@ -219,9 +255,133 @@ export class AdoptionService {
           weight: cluster.weight,
           replicas: deployment.spec?.replicas ?? 1,
           container,
+          deployment,
         },
       ];
     });
+  }
+
+  /**
+   * What adoption takes over in a cluster, as the watch cache holds it.
+   *
+   * @throws ConflictError when the Deployment or the Service is marked as not the
+   * service's to take
+   */
+  #takeover(
+    live: LiveDeployment,
+    namespace: string,
+    owner: { ref: string; kubernetesId: string; environment: string },
+  ): Takeover {
+    const cache = this.#access.cache(live.cluster);
+    const service = cache.store('services').get(namespace, owner.kubernetesId);
+    const owned = service ? [live.deployment, service] : [live.deployment];
+    for (const object of owned) {
+      const conflict = adoptionConflict(object, owner);
+      if (conflict) {
+        throw new ConflictError(
+          `K2 does not take over ${object.kind} ${namespace}/${object.metadata.name} in cluster '${live.cluster}': ${conflict}`,
+        );
+      }
+    }
+    const selector: Record<string, string> =
+      live.deployment.spec?.selector?.matchLabels ?? {};
+    const pods = cache
+      .store('pods')
+      .list()
+      .filter(
+        pod =>
+          pod.metadata.namespace === namespace &&
+          !pod.metadata.deletionTimestamp &&
+          Object.entries(selector).every(
+            ([key, value]) => pod.metadata.labels?.[key] === value,
+          ),
+      );
+    return { cluster: live.cluster, owned, pods };
+  }
+
+  /**
+   * Stamps K2's ownership on what runs, cluster by cluster. The Deployment and Service
+   * are applied at the version the checks read (a change meanwhile is 409); a pod that
+   * ended meanwhile is passed over, its replacement is K2's release's to make.
+   *
+   * @throws ForwardedError naming the cluster that refused and what is already K2's
+   */
+  async #takeOwnership(
+    takeovers: Takeover[],
+    service: string,
+    spec: K2ReleaseSpec,
+    environment: string,
+  ) {
+    const done: string[] = [];
+    for (const { cluster, owned, pods } of takeovers) {
+      try {
+        for (const object of owned) {
+          const { name, namespace, resourceVersion } = object.metadata;
+          await this.#access.apply(
+            cluster,
+            {
+              apiVersion: object.apiVersion,
+              kind: object.kind,
+              metadata: {
+                name,
+                namespace,
+                resourceVersion,
+                labels: k2Labels(spec, environment),
+                annotations: { [ANNOTATION_ENTITY_REF]: service },
+              },
+            },
+            { force: true },
+          );
+        }
+        for (const pod of pods)
+          await this.#stampPod(cluster, pod, spec, environment);
+      } catch (error) {
+        throw new ForwardedError(
+          `Adoption did not finish: cluster '${cluster}' refused K2's ownership labels, so nothing was recorded${
+            done.length
+              ? ` (what runs in ${done
+                  .map(c => `'${c}'`)
+                  .join(', ')} is K2's already)`
+              : ''
+          }; adopt again once the cluster accepts them`,
+          error,
+        );
+      }
+      done.push(cluster);
+    }
+  }
+
+  /**
+   * Gives a running pod the labels K2's Service selects, so that the first release's
+   * Service keeps it in traffic until its replacement is ready.
+   */
+  async #stampPod(
+    cluster: string,
+    pod: KubeObject,
+    spec: K2ReleaseSpec,
+    environment: string,
+  ) {
+    const { name, namespace } = pod.metadata;
+    try {
+      await this.#access.apply(cluster, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          namespace,
+          labels: {
+            ...selectorLabels(spec, environment),
+            [LABEL_TRAFFIC]: 'on',
+          },
+        },
+      });
+    } catch (error) {
+      const now = this.#access
+        .cache(cluster)
+        .store('pods')
+        .get(namespace, name);
+      if (now && !now.metadata.deletionTimestamp) throw error;
+    }
   }
 }
 

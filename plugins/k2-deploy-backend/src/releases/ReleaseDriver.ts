@@ -504,6 +504,11 @@ export class ReleaseDriver {
         releaseId: release.template.releaseId,
         releaseNumber: release.template.number,
         restartedAt: release.template.restartedAt,
+        // An adopted Deployment keeps the selector it was made with.
+        keptSelector: this.#access
+          .cache(cluster.name)
+          .store('deployments')
+          .get(spec.namespace, spec.name)?.spec?.selector?.matchLabels,
       });
     try {
       // The apply is forced, so first make sure that, in every cluster, each object

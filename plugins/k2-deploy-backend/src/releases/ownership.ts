@@ -1,4 +1,7 @@
 import {
+  ANNOTATION_ENTITY_REF,
+  ANNOTATION_KUBERNETES_ID,
+  LABEL_ENVIRONMENT,
   LABEL_MANAGED_BY,
   LABEL_SERVICE,
   MANAGED_BY_K2,
@@ -78,4 +81,50 @@ export function checkOwnership(
       }, not to '${kubernetesId}'; K2 does not apply over it`,
     );
   }
+}
+
+/**
+ * Why K2 may not take over an object it found running under a service's name, or
+ * undefined when it may: every mark of ownership the object carries names this service
+ * (its `k2.io/entity-ref`, kubernetes-id and `k2.io/service`), this environment, and
+ * K2 or no tool as its manager. A Deployment must select its pods by labels only, so
+ * that K2's pod template can carry them.
+ */
+export function adoptionConflict(
+  object: KubeObject,
+  owner: { ref: string; kubernetesId: string; environment: string },
+): string | undefined {
+  const labels = object.metadata.labels ?? {};
+  const stamp = object.metadata.annotations?.[ANNOTATION_ENTITY_REF];
+  const marks: Array<[string, string | undefined, string]> = [
+    [LABEL_MANAGED_BY, labels[LABEL_MANAGED_BY], MANAGED_BY_K2],
+    [
+      ANNOTATION_KUBERNETES_ID,
+      labels[ANNOTATION_KUBERNETES_ID],
+      owner.kubernetesId,
+    ],
+    [LABEL_SERVICE, labels[LABEL_SERVICE], owner.kubernetesId],
+    [LABEL_ENVIRONMENT, labels[LABEL_ENVIRONMENT], owner.environment],
+  ];
+  for (const [key, value, expected] of marks) {
+    if (value !== undefined && value !== expected) {
+      return `it is labelled ${key}: ${value}, not ${expected}`;
+    }
+  }
+  if (
+    stamp !== undefined &&
+    stamp.toLocaleLowerCase('en-US') !== owner.ref.toLocaleLowerCase('en-US')
+  ) {
+    return `it belongs to ${stamp} (${ANNOTATION_ENTITY_REF})`;
+  }
+  if (object.kind === 'Deployment') {
+    const selector = object.spec?.selector ?? {};
+    if (
+      selector.matchExpressions?.length ||
+      !Object.keys(selector.matchLabels ?? {}).length
+    ) {
+      return 'it selects its pods by expressions, and K2 keeps a selector of labels only';
+    }
+  }
+  return undefined;
 }

@@ -215,6 +215,30 @@ describe('renderManifests', () => {
     });
   });
 
+  it("keeps an adopted Deployment's selector and gives the pods its labels too", () => {
+    const [, service, deployment] = renderManifests(spec, {
+      ...target,
+      keptSelector: { app: 'payment-gateway', tier: 'web' },
+    });
+    expect(deployment.spec.selector.matchLabels).toEqual({
+      app: 'payment-gateway',
+      tier: 'web',
+    });
+    expect(deployment.spec.template.metadata.labels).toMatchObject({
+      app: 'payment-gateway',
+      tier: 'web',
+      'k2.io/service': 'payment-gateway',
+      'k2.io/environment': 'prod',
+      'k2.io/traffic': 'on',
+    });
+    expect(service.spec.selector).toEqual({
+      'k2.io/service': 'payment-gateway',
+      'k2.io/environment': 'prod',
+      'k2.io/traffic': 'on',
+    });
+    expect(() => new Deployment(deployment as any).validate()).not.toThrow();
+  });
+
   it('leaves the replica count to the HPA when autoscaling, splitting its bounds by weight', () => {
     const autoscaled = {
       ...spec,

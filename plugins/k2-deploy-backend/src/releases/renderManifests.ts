@@ -32,6 +32,12 @@ export interface RenderTarget {
   releaseNumber: number;
   /** Set by a restart: a new value rolls every pod. */
   restartedAt?: string;
+  /**
+   * The pod selector of the Deployment that runs in the cluster, when it is not K2's
+   * own (a workload K2 adopted). A Deployment's selector cannot change, so K2 keeps it
+   * and gives the pods its labels as well as K2's.
+   */
+  keptSelector?: Record<string, string>;
 }
 
 /** Labels that select the service's pods in an environment; never change. */
@@ -163,7 +169,7 @@ export function renderManifests(
     spec: {
       // With autoscaling, the HPA owns the count; K2 must not fight it.
       ...(spec.autoscaling ? {} : { replicas: target.replicas }),
-      selector: { matchLabels: selector },
+      selector: { matchLabels: target.keptSelector ?? selector },
       revisionHistoryLimit: 10,
       progressDeadlineSeconds: spec.timeoutSeconds,
       strategy: {
@@ -174,6 +180,7 @@ export function renderManifests(
         metadata: {
           labels: {
             ...common,
+            ...target.keptSelector,
             [LABEL_RELEASE]: String(target.releaseNumber),
             [LABEL_TRAFFIC]: 'on',
           },
