@@ -237,3 +237,64 @@ export interface K2ReplicaRecommendation {
   /** max(⌈CPU usage ÷ (target × request)⌉, the same for memory), at least 1. */
   replicas: number;
 }
+
+/**
+ * Where a value that a release request leaves out comes from: the running release
+ * (the replica count and autoscaling, since scaling is an action of its own), the
+ * service's annotations (`k2.io/replicas.<env>`) or the environment's defaults.
+ */
+export type K2ReleaseValueSource = 'release' | 'annotation' | 'environment';
+
+/** The value a field left out of a release request gets, and where it comes from. */
+export interface K2ReleaseDefault<T> {
+  value: T;
+  source: K2ReleaseValueSource;
+  /** The annotation it is read from, when `source` is `annotation`. */
+  annotation?: string;
+  /** The running release's number, when `source` is `release`. */
+  release?: number;
+}
+
+/**
+ * What a release to an environment gets for each value its request leaves out, as the
+ * release engine resolves it; the release form shows these next to its fields.
+ */
+export interface K2ReleaseDefaults {
+  environment: string;
+  /** The running release (the newest that succeeded), if any. */
+  current?: { id: string; number: number; image: string };
+  /** `k2.io/image`: a bare tag is a tag of this repository. */
+  imageRepository?: string;
+  /** Total replicas across the environment's clusters. */
+  replicas: K2ReleaseDefault<number>;
+  /** Kept from the running release: the HPA sets the count within these bounds. */
+  autoscaling?: K2Autoscaling;
+  /** Container limits; requests follow from the environment's overcommit ratios. */
+  cpu: K2ReleaseDefault<string>;
+  memory: K2ReleaseDefault<string>;
+}
+
+/**
+ * One value of a release spec that a release would change, by its path
+ * (`image`, `resources.limits.cpu`, `env.LOG_LEVEL`, `clusters.prod-a.replicas`), with
+ * the running and the new value as text; absent on the side that has none. Secret
+ * values are masked: a replaced secret shows as a change of its `version`.
+ */
+export interface K2ReleaseChange {
+  path: string;
+  before?: string;
+  after?: string;
+}
+
+/** What a release request would release, without releasing it. */
+export interface K2ReleasePreview {
+  environment: string;
+  /** The running release it is compared with; absent before the first release. */
+  current?: K2Release;
+  /** The spec the release would get, secret values masked. */
+  spec: K2ReleaseSpec;
+  /** What differs from the running release's spec; empty for a redeploy. */
+  changes: K2ReleaseChange[];
+  /** Whether the release would wait for approval. */
+  approval: boolean;
+}

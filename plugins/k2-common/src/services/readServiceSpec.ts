@@ -35,7 +35,10 @@ export interface K2ServiceTarget {
   /** The environment's clusters this service runs in, with their weights. */
   clusters: K2EnvironmentCluster[];
   namespace: string;
+  /** From {@link K2ServiceTarget.replicasAnnotation} when set, else the environment's default. */
   replicas: number;
+  /** `k2.io/replicas.<env>` when the replica count comes from it (a valid count). */
+  replicasAnnotation?: string;
   /** `<service>.<environment>.<wildcard domain>` where the environment has one. */
   domain?: string;
   /**
@@ -229,11 +232,13 @@ export function readServiceSpec(
     }
 
     let replicas = environment.defaults.replicas;
+    let replicasAnnotation: string | undefined;
     const replicasKey = `${ANNOTATION_REPLICAS_PREFIX}${name}`;
     if (annotations[replicasKey] !== undefined) {
       const parsed = Number(annotations[replicasKey]);
       if (Number.isInteger(parsed) && parsed >= 0 && parsed <= 1000) {
         replicas = parsed;
+        replicasAnnotation = replicasKey;
       } else {
         problems.push(
           `${replicasKey} '${annotations[replicasKey]}' is not a replica count between 0 and 1000`,
@@ -273,6 +278,7 @@ export function readServiceSpec(
       clusters,
       namespace,
       replicas,
+      ...(replicasAnnotation ? { replicasAnnotation } : {}),
       domain: environment.wildcardDomain
         ? `${kubernetesId}.${name}.${environment.wildcardDomain}`
         : undefined,

@@ -8,8 +8,10 @@ import {
   k2ReleaseApprovePermission,
   k2ReleaseCreatePermission,
   k2ReleaseReadPermission,
+  K2ReleaseDefaults,
   K2ReleaseInput,
   K2ReleaseKind,
+  K2ReleasePreview,
   K2ReleaseSpec,
   K2ReleaseStatus,
   K2ReplicaRecommendation,
@@ -36,9 +38,12 @@ import { PodUsage, recommendReplicas } from './recommendReplicas';
 import { ReleaseSecrets, SecretWrite } from './ReleaseSecrets';
 import {
   parseReleaseInput,
+  releaseDefaults,
   resolveReleaseSpec,
   splitReplicas,
 } from './resolveReleaseSpec';
+import { maskedSpec, releaseView } from './releaseView';
+import { specChanges } from './specChanges';
 
 const describe = (r: StoredRelease) =>
   `release #${r.number} of ${r.service} to ${r.environment}`;
@@ -107,6 +112,37 @@ export class ReleaseEngine {
       : 'applying';
   }
 
+  /**
+   * The spec a release request resolves to, as creating the release would store it:
+   * every value the request leaves out from the service's annotations and the
+   * environment's defaults, with the running release's replica count (unless the
+   * request names one) and autoscaling; the secret variables resolved against the
+   * cluster, with the new values to write. Reads only.
+   *
+   * @throws InputError when the request cannot be released as asked
+   */
+  async #resolve(ref: CompoundEntityRef, input: K2ReleaseInput) {
+    const service = stringifyEntityRef(ref);
+    const resolved = await this.#resolver.service(ref);
+    const target = this.#resolver.target(resolved, input.environment);
+    const spec = resolveReleaseSpec(input, resolved, target);
+    const current = await this.#store.getCurrent(service, input.environment);
+    // Scaling and autoscaling are separate actions: a release that does not ask
+    // for a replica count keeps the current one, and autoscaling stays as it is.
+    const kept = releaseDefaults(target, current);
+    if (input.replicas === undefined && kept.replicas.source === 'release') {
+      spec.replicas = kept.replicas.value;
+      spec.clusters = splitReplicas(spec.replicas, spec.clusters);
+    }
+    if (kept.autoscaling) spec.autoscaling = kept.autoscaling;
+    const { env, writes } = await this.#secrets.resolve(input.env, {
+      spec,
+      environment: input.environment,
+    });
+    spec.env = env;
+    return { service, resolved, spec, current, writes };
+  }
+
   /** Releases a service to an environment (the Deploy button, API and scaffolder). */
   async release(
     ref: CompoundEntityRef,
@@ -125,31 +161,7 @@ export class ReleaseEngine {
       },
       { permission: k2ReleaseCreatePermission, verb: 'release' },
       async () => {
-        const resolved = await this.#resolver.service(ref);
-        const spec = resolveReleaseSpec(
-          input,
-          resolved,
-          this.#resolver.target(resolved, input.environment),
-        );
-        // Scaling and autoscaling are separate actions: a release that does not ask
-        // for a replica count keeps the current one, and autoscaling stays as it is.
-        const current = await this.#store.getCurrent(
-          service,
-          input.environment,
-        );
-        if (current && input.replicas === undefined) {
-          spec.replicas = current.spec.replicas;
-          spec.clusters = splitReplicas(spec.replicas, spec.clusters);
-        }
-        if (current?.spec.autoscaling) {
-          spec.autoscaling = current.spec.autoscaling;
-        }
-        const secretTarget = { spec, environment: input.environment };
-        const { env, writes } = await this.#secrets.resolve(
-          input.env,
-          secretTarget,
-        );
-        spec.env = env;
+        const { spec, writes } = await this.#resolve(ref, input);
         const status = this.#initialStatus(input.environment, 'release');
         // New secret values go to the cluster once the release holds its target,
         // before the driver may apply it: the release is created waiting (the driver
@@ -216,6 +228,74 @@ export class ReleaseEngine {
     );
     this.#kick();
     return started ?? (await this.#store.get(release.id)) ?? release;
+  }
+
+  /**
+   * What a release request would release, without releasing it: validated as creating
+   * the release is (the same 400s, and 400/409 for a target K2 does not act on), with
+   * the same permission, so nobody can learn through it what they could not release.
+   * The spec is resolved by the same code as a release's, compared with the running
+   * release, and returned with every secret value masked; a secret given a new value
+   * shows version `new`. Nothing is written to the database or a cluster, and nothing
+   * is audited: it changes nothing.
+   */
+  async preview(
+    ref: CompoundEntityRef,
+    request: K2ReleaseInput,
+    caller: Caller,
+  ): Promise<K2ReleasePreview> {
+    const service = stringifyEntityRef(ref);
+    const input = parseReleaseInput(request);
+    await this.#gate.authorize(service, caller, {
+      permission: k2ReleaseCreatePermission,
+      verb: 'release',
+    });
+    const { resolved, spec, current, writes } = await this.#resolve(ref, input);
+    this.#resolver.actionTarget(resolved, input.environment);
+    const replaced = new Set(writes.map(w => w.name));
+    const proposed = maskedSpec({
+      ...spec,
+      env: spec.env.map(e =>
+        e.secret && replaced.has(e.name) ? { ...e, version: 'new' } : e,
+      ),
+    });
+    const running = current && releaseView(current);
+    return {
+      environment: input.environment,
+      current: running,
+      spec: proposed,
+      changes: specChanges(running?.spec, proposed),
+      approval:
+        this.#initialStatus(input.environment, 'release') ===
+        'pending-approval',
+    };
+  }
+
+  /**
+   * What a release to `environment` gets for each value its request leaves out, and
+   * where it comes from ({@link releaseDefaults}, as {@link ReleaseEngine.release}
+   * resolves it). Anyone who may read the service's releases may read these.
+   */
+  async releaseDefaults(
+    ref: CompoundEntityRef,
+    environment: string,
+    caller: Caller,
+  ): Promise<K2ReleaseDefaults> {
+    const service = stringifyEntityRef(ref);
+    await this.authorizeRead(service, caller);
+    const resolved = await this.#resolver.service(ref);
+    const target = this.#resolver.target(resolved, environment);
+    const current = await this.#store.getCurrent(service, environment);
+    return {
+      environment,
+      current: current && {
+        id: current.id,
+        number: current.number,
+        image: current.spec.image,
+      },
+      imageRepository: resolved.spec.image,
+      ...releaseDefaults(target, current),
+    };
   }
 
   /** Rolls back: a new release of an earlier release's spec. */

@@ -1,5 +1,20 @@
-import { K2_SECRET_MASK, K2Release } from '@internal/plugin-k2-common';
+import {
+  K2_SECRET_MASK,
+  K2Release,
+  K2ReleaseSpec,
+} from '@internal/plugin-k2-common';
 import { StoredClusterProgress, StoredRelease } from '../database/ReleaseStore';
+
+/**
+ * A spec as a response may carry it: every secret variable's value is the mask.
+ * Values are never stored; masked again so no response could carry one.
+ */
+export function maskedSpec(spec: K2ReleaseSpec): K2ReleaseSpec {
+  return {
+    ...spec,
+    env: spec.env.map(e => (e.secret ? { ...e, value: K2_SECRET_MASK } : e)),
+  };
+}
 
 /** A stored release as the API shows it: without the engine's bookkeeping. */
 export function releaseView(
@@ -14,13 +29,7 @@ export function releaseView(
   } = release;
   return {
     ...rest,
-    // Secret values are never stored; masked again so no response could carry one.
-    spec: {
-      ...rest.spec,
-      env: rest.spec.env.map(e =>
-        e.secret ? { ...e, value: K2_SECRET_MASK } : e,
-      ),
-    },
+    spec: maskedSpec(rest.spec),
     progress: progress.map(({ generation: _generation, ...p }) => p),
   };
 }

@@ -2,6 +2,8 @@ import { Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   K2_SECRET_MASK,
+  K2Autoscaling,
+  K2ReleaseDefault,
   K2ReleaseInput,
   K2ReleaseSpec,
   K2ServiceSpec,
@@ -155,10 +157,67 @@ function resolveImage(
   );
 }
 
+/** The running release of a target, as far as a new release starts from it. */
+export interface RunningRelease {
+  number: number;
+  spec: Pick<K2ReleaseSpec, 'replicas' | 'autoscaling'>;
+}
+
+/**
+ * What a release to `target` gets for each value its request leaves out. The replica
+ * count is the running release's, since scaling is an action of its own (with its
+ * autoscaling, which a release never changes); before the first release it is
+ * `k2.io/replicas.<env>`, else the environment's default. CPU and memory limits are
+ * the environment's defaults. {@link resolveReleaseSpec} and the release engine take
+ * these values from here, and the release form shows them.
+ */
+export function releaseDefaults(
+  target: K2ServiceTarget,
+  running?: RunningRelease,
+): {
+  replicas: K2ReleaseDefault<number>;
+  autoscaling?: K2Autoscaling;
+  cpu: K2ReleaseDefault<string>;
+  memory: K2ReleaseDefault<string>;
+} {
+  const { resources } = target.environment.defaults;
+  let replicas: K2ReleaseDefault<number> = {
+    value: target.replicas,
+    source: 'environment',
+  };
+  if (running) {
+    replicas = {
+      value: running.spec.replicas,
+      source: 'release',
+      release: running.number,
+    };
+  } else if (target.replicasAnnotation) {
+    replicas = {
+      value: target.replicas,
+      source: 'annotation',
+      annotation: target.replicasAnnotation,
+    };
+  }
+  return {
+    replicas,
+    autoscaling: running?.spec.autoscaling,
+    // The model's defaults are checked quantities; shown as K2 stores limits.
+    cpu: {
+      value: formatCpu(parseCpuMillicores(resources.cpu)!),
+      source: 'environment',
+    },
+    memory: {
+      value: formatMemory(parseMemoryBytes(resources.memory)!),
+      source: 'environment',
+    },
+  };
+}
+
 /**
  * Resolves a release request into the complete spec K2 renders and stores: every value
  * the request leaves out comes from the service's annotations and the environment's
- * defaults.
+ * defaults ({@link releaseDefaults} without a running release; the engine then keeps
+ * the running release's replica count and autoscaling).
  *
  * @throws InputError when the request cannot be released as asked
  */
@@ -172,14 +231,15 @@ export function resolveReleaseSpec(
 
   const image = resolveImage(input.image, service, entity);
 
+  const defaults = releaseDefaults(target);
   const limitCpu = parseCpuMillicores(
-    input.resources?.cpu ?? environment.defaults.resources.cpu,
+    input.resources?.cpu ?? defaults.cpu.value,
   )!;
   const limitMemory = parseMemoryBytes(
-    input.resources?.memory ?? environment.defaults.resources.memory,
+    input.resources?.memory ?? defaults.memory.value,
   )!;
   const { overcommit } = environment.defaults;
-  const replicas = input.replicas ?? target.replicas;
+  const replicas = input.replicas ?? defaults.replicas.value;
   if (replicas < 1) {
     throw new InputError(
       `${entity.metadata.name} has 0 replicas in '${environment.name}' (k2.io/replicas.${environment.name}); give 'replicas'`,

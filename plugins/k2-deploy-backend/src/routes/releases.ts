@@ -53,6 +53,23 @@ export function releaseRoutes(
     res.status(201).json(releaseView(release));
   });
 
+  /**
+   * What the release would be, compared with the running release: validated and
+   * permitted as creating it, and writing nothing.
+   */
+  router.post(
+    '/services/:namespace/:name/releases/preview',
+    async (req, res) => {
+      res.json(
+        await engine.preview(
+          component(req.params),
+          req.body,
+          await caller(req),
+        ),
+      );
+    },
+  );
+
   router.get('/releases/:id', async (req, res) => {
     const release = await store.get(req.params.id);
     if (!release) throw new NotFoundError(`No release ${req.params.id}`);
@@ -138,6 +155,17 @@ export function releaseRoutes(
       await caller(req),
     );
     res.status(201).json(releaseView(release));
+  });
+
+  /** What a release gets for each value its request leaves out, and from where. */
+  router.get(`${environment}/release-defaults`, async (req, res) => {
+    res.json(
+      await engine.releaseDefaults(
+        component(req.params),
+        req.params.environment,
+        await caller(req),
+      ),
+    );
   });
 
   /** How many replicas today's load needs (from the clusters' metrics API). */

@@ -132,6 +132,48 @@ export const spec = {
         },
       },
     },
+    '/services/{namespace}/{name}/releases/preview': {
+      post: {
+        operationId: 'PreviewRelease',
+        summary:
+          'What releasing this request would release, without releasing it.',
+        description:
+          "A dry run of `CreateRelease`: the same request body, validated the same way (the same 400s, and 400/409 where K2 does not act on the service's workloads), allowed to the same people (`k2.release.create`: owners and platform admins), and resolved into the spec by the same code. Answers that spec next to the running release and what differs between them; an empty `changes` is a redeploy. Writes nothing to the database or the clusters. Secret values are masked; a secret given a new value shows version `new`.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/ReleaseInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The release that would be made, and its changes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ReleasePreview',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/releases/{id}': {
       get: {
         operationId: 'GetRelease',
@@ -515,6 +557,42 @@ export const spec = {
         },
       },
     },
+    '/services/{namespace}/{name}/environments/{environment}/release-defaults':
+      {
+        get: {
+          operationId: 'GetReleaseDefaults',
+          summary:
+            'What a release gets for each value its request leaves out, and from where.',
+          description:
+            "The replica count is the running release's (a release does not scale), else `k2.io/replicas.<env>`, else the environment's default; CPU and memory limits are the environment's defaults; autoscaling stays as the running release has it. The release engine resolves a release request from the same values. Everyone who may read the service's releases (`k2.release.read`).",
+          parameters: [
+            {
+              $ref: '#/components/parameters/namespace',
+            },
+            {
+              $ref: '#/components/parameters/name',
+            },
+            {
+              $ref: '#/components/parameters/environment',
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The values, each with its source.',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/ReleaseDefaults',
+                  },
+                },
+              },
+            },
+            default: {
+              $ref: '#/components/responses/ErrorResponse',
+            },
+          },
+        },
+      },
     '/services/{namespace}/{name}/environments/{environment}/recommendation': {
       get: {
         operationId: 'GetRecommendation',
@@ -1541,6 +1619,141 @@ export const spec = {
           },
           total: {
             type: 'integer',
+          },
+        },
+      },
+      ReleaseValueSource: {
+        description:
+          "Where a value a release request leaves out comes from: the running release, the service's annotations, or the environment's defaults.",
+        type: 'string',
+        enum: ['release', 'annotation', 'environment'],
+      },
+      ReleaseDefaultCount: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['value', 'source'],
+        properties: {
+          value: {
+            type: 'integer',
+          },
+          source: {
+            $ref: '#/components/schemas/ReleaseValueSource',
+          },
+          annotation: {
+            description:
+              'The annotation the value is read from (source `annotation`).',
+            type: 'string',
+          },
+          release: {
+            description: "The running release's number (source `release`).",
+            type: 'integer',
+          },
+        },
+      },
+      ReleaseDefaultQuantity: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['value', 'source'],
+        properties: {
+          value: {
+            type: 'string',
+          },
+          source: {
+            $ref: '#/components/schemas/ReleaseValueSource',
+          },
+          annotation: {
+            type: 'string',
+          },
+          release: {
+            type: 'integer',
+          },
+        },
+      },
+      ReleaseDefaults: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['environment', 'replicas', 'cpu', 'memory'],
+        properties: {
+          environment: {
+            type: 'string',
+          },
+          current: {
+            description: 'The running release (the newest that succeeded).',
+            type: 'object',
+            additionalProperties: false,
+            required: ['id', 'number', 'image'],
+            properties: {
+              id: {
+                type: 'string',
+              },
+              number: {
+                type: 'integer',
+              },
+              image: {
+                type: 'string',
+              },
+            },
+          },
+          imageRepository: {
+            description:
+              '`k2.io/image`: a bare tag is a tag of this repository.',
+            type: 'string',
+          },
+          replicas: {
+            $ref: '#/components/schemas/ReleaseDefaultCount',
+          },
+          autoscaling: {
+            $ref: '#/components/schemas/Autoscaling',
+          },
+          cpu: {
+            $ref: '#/components/schemas/ReleaseDefaultQuantity',
+          },
+          memory: {
+            $ref: '#/components/schemas/ReleaseDefaultQuantity',
+          },
+        },
+      },
+      ReleaseChange: {
+        description:
+          'One value the release would change, by path (`image`, `resources.limits.cpu`, `env.LOG_LEVEL`, `clusters.prod-a.replicas`): the running and the new value as text, absent on the side without one.',
+        type: 'object',
+        additionalProperties: false,
+        required: ['path'],
+        properties: {
+          path: {
+            type: 'string',
+          },
+          before: {
+            type: 'string',
+          },
+          after: {
+            type: 'string',
+          },
+        },
+      },
+      ReleasePreview: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['environment', 'spec', 'changes', 'approval'],
+        properties: {
+          environment: {
+            type: 'string',
+          },
+          current: {
+            $ref: '#/components/schemas/Release',
+          },
+          spec: {
+            $ref: '#/components/schemas/ReleaseSpec',
+          },
+          changes: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ReleaseChange',
+            },
+          },
+          approval: {
+            description: 'Whether the release would wait for approval.',
+            type: 'boolean',
           },
         },
       },

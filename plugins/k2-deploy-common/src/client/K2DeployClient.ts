@@ -13,6 +13,8 @@ export type K2DeployRelease = Schemas['Release'];
 export type K2DeployReleaseList = Schemas['ReleaseList'];
 export type K2DeployReleaseInput = Schemas['ReleaseInput'];
 export type K2DeployAutoscaling = Schemas['Autoscaling'];
+export type K2DeployReleasePreview = Schemas['ReleasePreview'];
+export type K2DeployReleaseDefaults = Schemas['ReleaseDefaults'];
 
 /** A service as the Deploy API names it: its catalog namespace and name. */
 export interface K2DeployService {
@@ -95,6 +97,31 @@ export class K2DeployClient {
       params: { path: service },
       body: input,
     });
+    return data!;
+  }
+
+  /**
+   * What `release` would release with this input, compared with the running release;
+   * validated and permitted as `release`, and changing nothing.
+   */
+  async previewRelease(service: K2DeployService, input: K2DeployReleaseInput) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/services/{namespace}/{name}/releases/preview', {
+      params: { path: service },
+      body: input,
+    });
+    return data!;
+  }
+
+  /** What a release to `environment` gets for each value it leaves out, and from where. */
+  async getReleaseDefaults(service: K2DeployService, environment: string) {
+    const { data } = await (
+      await this.#client()
+    ).GET(
+      '/services/{namespace}/{name}/environments/{environment}/release-defaults',
+      { params: { path: { ...service, environment } } },
+    );
     return data!;
   }
 

@@ -4,7 +4,9 @@ export type {
   K2DeployClientOptions,
   K2DeployInstance,
   K2DeployRelease,
+  K2DeployReleaseDefaults,
   K2DeployReleaseInput,
   K2DeployReleaseList,
+  K2DeployReleasePreview,
   K2DeployService,
 } from './K2DeployClient';

@@ -40,6 +40,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/services/{namespace}/{name}/releases/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What releasing this request would release, without releasing it.
+     * @description A dry run of `CreateRelease`: the same request body, validated the same way (the same 400s, and 400/409 where K2 does not act on the service's workloads), allowed to the same people (`k2.release.create`: owners and platform admins), and resolved into the spec by the same code. Answers that spec next to the running release and what differs between them; an empty `changes` is a redeploy. Writes nothing to the database or the clusters. Secret values are masked; a secret given a new value shows version `new`.
+     */
+    post: operations['PreviewRelease'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/releases/{id}': {
     parameters: {
       query?: never;
@@ -195,6 +215,26 @@ export interface paths {
     post?: never;
     /** Turns autoscaling off; the current replica count stays. */
     delete: operations['DeleteAutoscaling'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/services/{namespace}/{name}/environments/{environment}/release-defaults': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What a release gets for each value its request leaves out, and from where.
+     * @description The replica count is the running release's (a release does not scale), else `k2.io/replicas.<env>`, else the environment's default; CPU and memory limits are the environment's defaults; autoscaling stays as the running release has it. The release engine resolves a release request from the same values. Everyone who may read the service's releases (`k2.release.read`).
+     */
+    get: operations['GetReleaseDefaults'];
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -511,6 +551,54 @@ export interface components {
       items: components['schemas']['Release'][];
       nextCursor?: string;
       total: number;
+    };
+    /**
+     * @description Where a value a release request leaves out comes from: the running release, the service's annotations, or the environment's defaults.
+     * @enum {string}
+     */
+    ReleaseValueSource: 'release' | 'annotation' | 'environment';
+    ReleaseDefaultCount: {
+      value: number;
+      source: components['schemas']['ReleaseValueSource'];
+      /** @description The annotation the value is read from (source `annotation`). */
+      annotation?: string;
+      /** @description The running release's number (source `release`). */
+      release?: number;
+    };
+    ReleaseDefaultQuantity: {
+      value: string;
+      source: components['schemas']['ReleaseValueSource'];
+      annotation?: string;
+      release?: number;
+    };
+    ReleaseDefaults: {
+      environment: string;
+      /** @description The running release (the newest that succeeded). */
+      current?: {
+        id: string;
+        number: number;
+        image: string;
+      };
+      /** @description `k2.io/image`: a bare tag is a tag of this repository. */
+      imageRepository?: string;
+      replicas: components['schemas']['ReleaseDefaultCount'];
+      autoscaling?: components['schemas']['Autoscaling'];
+      cpu: components['schemas']['ReleaseDefaultQuantity'];
+      memory: components['schemas']['ReleaseDefaultQuantity'];
+    };
+    /** @description One value the release would change, by path (`image`, `resources.limits.cpu`, `env.LOG_LEVEL`, `clusters.prod-a.replicas`): the running and the new value as text, absent on the side without one. */
+    ReleaseChange: {
+      path: string;
+      before?: string;
+      after?: string;
+    };
+    ReleasePreview: {
+      environment: string;
+      current?: components['schemas']['Release'];
+      spec: components['schemas']['ReleaseSpec'];
+      changes: components['schemas']['ReleaseChange'][];
+      /** @description Whether the release would wait for approval. */
+      approval: boolean;
     };
     ReplicaRecommendation: {
       pods: number;
@@ -835,6 +923,36 @@ export interface operations {
       default: components['responses']['ErrorResponse'];
     };
   };
+  PreviewRelease: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReleaseInput'];
+      };
+    };
+    responses: {
+      /** @description The release that would be made, and its changes. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReleasePreview'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
   GetRelease: {
     parameters: {
       query?: never;
@@ -1112,6 +1230,33 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Release'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetReleaseDefaults: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The values, each with its source. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReleaseDefaults'];
         };
       };
       default: components['responses']['ErrorResponse'];
