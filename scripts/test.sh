@@ -55,6 +55,13 @@ if k2_need_package promtool prometheus "checking the sandbox's Prometheus metric
 else
   skipped+=("promtool checks of the sandbox's metrics (install: prometheus)")
 fi
+# nginx: the Traffic backend gates publishes with a real nginx -t; the Nginx agent's
+# tests run a real nginx master on loopback. /usr/sbin is often off a user's PATH.
+if k2_need_package "$(command -v nginx || echo /usr/sbin/nginx)" nginx "real nginx for the traffic tests"; then
+  export K2_REQUIRE_NGINX=1
+else
+  skipped+=("nginx tests of the Traffic backend and the Nginx agent (install: nginx)")
+fi
 jest_status=0
 if [ "$only_e2e" = 0 ]; then
   have_postgres=1
