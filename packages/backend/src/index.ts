@@ -14,6 +14,7 @@ backend.add(k2ClusterAccessServiceFactory);
 // K2's core plugin (activity log, cluster health), then one plugin per capability.
 backend.add(import('@internal/plugin-k2-backend'));
 backend.add(import('@internal/plugin-k2-deploy-backend'));
+backend.add(import('@internal/plugin-k2-traffic-backend'));
 
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-proxy-backend'));

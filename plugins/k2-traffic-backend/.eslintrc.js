@@ -1,0 +1,9 @@
+module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
+  rules: {
+    // Tests that need nginx run through a conditional `it`.
+    'jest/no-standalone-expect': [
+      'error',
+      { additionalTestBlockFunctions: ['itWithNginx'] },
+    ],
+  },
+});

@@ -1,0 +1,91 @@
+import { HttpAuthService } from '@backstage/backend-plugin-api';
+import { callerOf } from '@internal/plugin-k2-node';
+import { SiteService } from '../sites/SiteService';
+import { TrafficRouter } from './contract';
+
+/** A service's site per environment: read, versions, compare, publish, roll back. */
+export function siteRoutes(
+  router: TrafficRouter,
+  options: { httpAuth: HttpAuthService; sites: SiteService },
+) {
+  const { sites } = options;
+  const caller = callerOf(options.httpAuth);
+  const base = '/services/:namespace/:name/environments/:environment/site';
+
+  router.get(base, async (req, res) => {
+    const { namespace, name, environment } = req.params;
+    res.json(
+      await sites.view(
+        { kind: 'component', namespace, name },
+        environment,
+        await caller(req),
+      ),
+    );
+  });
+
+  router.get(`${base}/versions`, async (req, res) => {
+    const { namespace, name, environment } = req.params;
+    res.json(
+      await sites.versions(
+        { kind: 'component', namespace, name },
+        environment,
+        { limit: req.query.limit ?? 20, before: req.query.before },
+        await caller(req),
+      ),
+    );
+  });
+
+  router.post(`${base}/versions`, async (req, res) => {
+    const { namespace, name, environment } = req.params;
+    res
+      .status(201)
+      .json(
+        await sites.publish(
+          { kind: 'component', namespace, name },
+          environment,
+          req.body,
+          await caller(req),
+        ),
+      );
+  });
+
+  router.get(`${base}/versions/:number`, async (req, res) => {
+    const { namespace, name, environment, number } = req.params;
+    res.json(
+      await sites.version(
+        { kind: 'component', namespace, name },
+        environment,
+        number,
+        await caller(req),
+      ),
+    );
+  });
+
+  router.post(`${base}/versions/:number/rollback`, async (req, res) => {
+    const { namespace, name, environment, number } = req.params;
+    res
+      .status(201)
+      .json(
+        await sites.rollback(
+          { kind: 'component', namespace, name },
+          environment,
+          number,
+          req.body ?? {},
+          await caller(req),
+        ),
+      );
+  });
+
+  router.get(`${base}/compare`, async (req, res) => {
+    const { namespace, name, environment } = req.params;
+    res.json(
+      await sites.compare(
+        { kind: 'component', namespace, name },
+        environment,
+        req.query.from,
+        req.query.to,
+        await caller(req),
+      ),
+    );
+  });
+}

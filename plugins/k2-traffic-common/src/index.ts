@@ -1,0 +1,8 @@
+/**
+ * The Traffic API contract: types generated from the Traffic backend's OpenAPI
+ * document and the typed client its consumers share.
+ *
+ * @packageDocumentation
+ */
+export * from './client';
+export type { components, operations, paths } from './generated/openapi';
