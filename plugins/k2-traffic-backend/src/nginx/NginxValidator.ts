@@ -1,0 +1,198 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError, ServiceUnavailableError } from '@backstage/errors';
+import { TrafficCertificate } from '../config/readTrafficConfig';
+import type { RenderedFile } from '../database/TrafficStore';
+import { ENTRY_FILE } from '../rendering/renderSite';
+
+/** Longest part of Nginx's output a refusal quotes. */
+const MAX_OUTPUT = 8192;
+
+/** The http block around the bundle, as a host's nginx.conf would include it. */
+const NGINX_CONF = `# K2's candidate check: the bundle in an otherwise empty http block.
+pid nginx.pid;
+events {}
+http {
+    client_body_temp_path temp/client_body;
+    proxy_temp_path temp/proxy;
+    fastcgi_temp_path temp/fastcgi;
+    uwsgi_temp_path temp/uwsgi;
+    scgi_temp_path temp/scgi;
+    include ${ENTRY_FILE};
+}
+`;
+
+/** The exit code of a finished process: 0, its code, or -1 when it did not exit. */
+function exitCode(error: NodeJS.ErrnoException | null): number {
+  if (!error) return 0;
+  return typeof error.code === 'number' ? error.code : -1;
+}
+
+function run(
+  binary: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number; output: string; error?: NodeJS.ErrnoException }> {
+  return new Promise(resolve => {
+    execFile(
+      binary,
+      args,
+      { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const err = error as
+          | (NodeJS.ErrnoException & { killed?: boolean })
+          | null;
+        resolve({
+          code: exitCode(err),
+          output: `${stdout}${stderr}`,
+          error: err ?? undefined,
+        });
+      },
+    );
+  });
+}
+
+/**
+ * Runs the real `nginx -t` on a candidate cluster config: the bundle's files in a
+ * fresh temporary prefix, under an nginx.conf whose http block includes `k2/k2.conf`
+ * as a host's does. Nothing outside the temporary directory is read or written except
+ * Nginx's own modules and mime types.
+ *
+ * Certificates are referenced by host paths that do not exist here, so in the
+ * candidate copy (only there) each declared certificate's paths point at one
+ * self-signed pair made for the check; Nginx's output names the host paths again.
+ * Temporary paths are cut from what Nginx says, which then names bundle files as
+ * `k2/...`.
+ */
+export class NginxValidator {
+  readonly #binary: string;
+  readonly #timeoutMs: number;
+  #validationPair?: Promise<{ certificate: string; key: string }>;
+
+  constructor(options: { binary: string; timeoutMs: number }) {
+    this.#binary = options.binary;
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  /**
+   * @throws InputError quoting Nginx when it rejects the config
+   * @throws ServiceUnavailableError when Nginx cannot be run or takes too long
+   */
+  async check(
+    files: RenderedFile[],
+    certificates: TrafficCertificate[],
+  ): Promise<void> {
+    const pair = certificates.length
+      ? await this.#pair()
+      : { certificate: '', key: '' };
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'k2-nginx-check-'));
+    try {
+      const replacements = certificates.flatMap(c => [
+        [c.certificate, pair.certificate],
+        [c.key, pair.key],
+      ]);
+      await fs.mkdir(path.join(dir, 'temp'));
+      await fs.writeFile(path.join(dir, 'nginx.conf'), NGINX_CONF);
+      for (const file of files) {
+        const target = path.join(dir, file.path);
+        if (!target.startsWith(`${dir}${path.sep}`)) {
+          throw new Error(`Bundle path ${file.path} leaves its directory`);
+        }
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.writeFile(
+          target,
+          replacements.reduce(
+            (text, [from, to]) => text.split(from).join(to),
+            file.content,
+          ),
+        );
+      }
+      const result = await run(
+        this.#binary,
+        [
+          '-t',
+          '-q',
+          '-e',
+          'stderr',
+          '-p',
+          `${dir}/`,
+          '-c',
+          `${dir}/nginx.conf`,
+        ],
+        this.#timeoutMs,
+      );
+      if (result.error?.code === 'ENOENT') {
+        throw new ServiceUnavailableError(
+          `Cannot check the config: ${
+            this.#binary
+          } is not installed on the K2 backend (Debian package nginx)`,
+        );
+      }
+      if ((result.error as { killed?: boolean } | undefined)?.killed) {
+        throw new ServiceUnavailableError(
+          `nginx -t took longer than ${Math.round(
+            this.#timeoutMs / 1000,
+          )} s; nothing was published`,
+        );
+      }
+      if (result.code !== 0) {
+        let output = result.output.split(`${dir}/`).join('');
+        for (const [from, to] of replacements) {
+          output = output.split(to).join(from);
+        }
+        output = output.trim();
+        throw new InputError(
+          `nginx -t rejected the cluster config: ${
+            output.length > MAX_OUTPUT
+              ? `${output.slice(0, MAX_OUTPUT)}…`
+              : output
+          }`,
+        );
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** A self-signed certificate and key, made once per process with openssl. */
+  #pair() {
+    this.#validationPair ??= (async () => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'k2-nginx-cert-'));
+      const pair = {
+        certificate: path.join(dir, 'validation.crt'),
+        key: path.join(dir, 'validation.key'),
+      };
+      const result = await run(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '3650',
+          '-subj',
+          '/CN=k2-nginx-validation',
+          '-keyout',
+          pair.key,
+          '-out',
+          pair.certificate,
+        ],
+        this.#timeoutMs,
+      );
+      if (result.code !== 0) {
+        this.#validationPair = undefined;
+        throw new ServiceUnavailableError(
+          `Cannot check a config with certificates: openssl could not make a validation certificate (${result.output.trim()})`,
+        );
+      }
+      return pair;
+    })();
+    return this.#validationPair;
+  }
+}

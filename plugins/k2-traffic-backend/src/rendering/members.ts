@@ -1,0 +1,32 @@
+import type { UpstreamMember, ValidSite } from '../sites/validateSite';
+
+/** Which site an upstream belongs to. */
+export interface SiteRef {
+  /** Lowercased entity ref of the service. */
+  service: string;
+  environment: string;
+}
+
+/**
+ * Where an upstream's members come from when its member file is rendered. The member
+ * file is rendered on its own (see `renderMembers`), so a source whose members change
+ * — the service's ready, in-traffic pods — only rewrites those files, never a site
+ * version.
+ */
+export interface UpstreamMemberSource {
+  /** The members of `upstream` of `site`, in the order they are rendered. */
+  members(
+    site: SiteRef,
+    upstream: ValidSite['upstreams'][number],
+  ): UpstreamMember[];
+}
+
+/** The members the site's owners listed by hand (services still on VMs). */
+export class ManualMembers implements UpstreamMemberSource {
+  members(
+    _site: SiteRef,
+    upstream: ValidSite['upstreams'][number],
+  ): UpstreamMember[] {
+    return upstream.members;
+  }
+}
