@@ -46,6 +46,10 @@ import {
   k2ServiceRestartPermission,
   k2ServiceRuntimeReadPermission,
   k2ServiceScalePermission,
+  k2TrafficClustersReadPermission,
+  k2TrafficSitePublishApprovedPermission,
+  k2TrafficSitePublishPermission,
+  k2TrafficSiteReadPermission,
 } from '@internal/plugin-k2-common';
 import { K2PermissionPolicy, k2PolicyTable } from './K2PermissionPolicy';
 
@@ -91,6 +95,8 @@ const SIGNED_IN = [
   k2ReleaseReadPermission,
   k2ActivityReadPermission,
   k2InstanceLogsReadPermission,
+  k2TrafficSiteReadPermission,
+  k2TrafficClustersReadPermission,
   catalogEntityReadPermission,
   catalogEntityRefreshPermission,
   catalogEntityCreatePermission,
@@ -115,6 +121,7 @@ const ADMINS_ONLY = [
   catalogIngestionManagePermission,
   templateManagementPermission,
   templateDryRunPermission,
+  k2TrafficSitePublishApprovedPermission,
 ];
 
 const OWNERS = [
@@ -122,6 +129,7 @@ const OWNERS = [
   k2ServiceScalePermission,
   k2ServiceRestartPermission,
   k2InstanceManagePermission,
+  k2TrafficSitePublishPermission,
   catalogEntityDeletePermission,
 ];
 

@@ -51,6 +51,9 @@ import {
   k2ReleaseConditions,
   k2ReleaseReadPermission,
   k2ServiceRuntimeReadPermission,
+  k2TrafficClustersReadPermission,
+  k2TrafficSitePublishApprovedPermission,
+  k2TrafficSiteReadPermission,
 } from '@internal/plugin-k2-common';
 
 /**
@@ -81,12 +84,17 @@ export const k2PolicyTable: ReadonlyArray<{
     k2ReleaseReadPermission,
     k2ActivityReadPermission,
     k2InstanceLogsReadPermission,
+    k2TrafficSiteReadPermission,
+    k2TrafficClustersReadPermission,
   ].map(permission => ({ permission, audience: 'signed-in' as const })),
   ...k2OwnerPermissions.map(permission => ({
     permission,
     audience: 'owners' as const,
   })),
   { permission: k2ReleaseApprovePermission, audience: 'approvers' },
+  // Traffic has no approvals yet: sites in environments that need approval are
+  // published by platform admins only.
+  { permission: k2TrafficSitePublishApprovedPermission, audience: 'admins' },
 
   // Catalog: everyone reads and refreshes; the Create button (it leads to the
   // scaffolder) for everyone; registering and unregistering for admins; deleting an

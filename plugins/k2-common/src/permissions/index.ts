@@ -103,12 +103,54 @@ export const k2InstanceManagePermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/**
+ * Read a service's Nginx sites: the current version, the version history, diffs and
+ * rendered config. Allowed to every signed-in user by K2's policy.
+ */
+export const k2TrafficSiteReadPermission = createPermission({
+  name: 'k2.traffic.site.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Publish a new version of a service's Nginx site, or roll it back (a publish of an
+ * older version), in an environment whose changes need no approval. Owners and
+ * platform admins.
+ */
+export const k2TrafficSitePublishPermission = createPermission({
+  name: 'k2.traffic.site.publish',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Publish a service's Nginx site in an environment whose changes need approval
+ * (`approval.required`). Traffic has no approval flow of its own yet, so K2's policy
+ * gives this to platform admins only.
+ */
+export const k2TrafficSitePublishApprovedPermission = createPermission({
+  name: 'k2.traffic.site.publish.approved',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Read the Nginx clusters, their current bundles and what each host applied (never
+ * the agent tokens). Allowed to every signed-in user by K2's policy.
+ */
+export const k2TrafficClustersReadPermission = createPermission({
+  name: 'k2.traffic.clusters.read',
+  attributes: { action: 'read' },
+});
+
 /** Permissions K2's policy grants to a service's owners (and platform admins) only. */
 export const k2OwnerPermissions = [
   k2ReleaseCreatePermission,
   k2ServiceScalePermission,
   k2ServiceRestartPermission,
   k2InstanceManagePermission,
+  k2TrafficSitePublishPermission,
 ];
 
 /** Every permission K2 defines, for registration with the permission framework. */
@@ -123,6 +165,10 @@ export const k2Permissions = [
   k2ServiceRestartPermission,
   k2InstanceLogsReadPermission,
   k2InstanceManagePermission,
+  k2TrafficSiteReadPermission,
+  k2TrafficSitePublishPermission,
+  k2TrafficSitePublishApprovedPermission,
+  k2TrafficClustersReadPermission,
 ];
 
 export type { K2ReleaseCondition } from './releaseConditions';
