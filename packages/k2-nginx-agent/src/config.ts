@@ -11,7 +11,7 @@ nginx.conf must include the bundle inside its http block: include k2/k2.conf;
 Options (each also read from the environment variable named after it):
   --k2-url URL           K2's base URL, e.g. https://k2.example.com   K2_URL
   --cluster NAME         the Nginx cluster this host belongs to       K2_NGINX_CLUSTER
-  --host NAME            this host's name in that cluster              K2_NGINX_HOST
+  --host NAME            this host's name in that cluster             K2_NGINX_HOST
                          (default: the machine's hostname)
   --token-file FILE      file holding the cluster's agent token       K2_AGENT_TOKEN_FILE
                          (or the token itself in K2_AGENT_TOKEN; never printed)

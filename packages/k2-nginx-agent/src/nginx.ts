@@ -9,6 +9,10 @@ export interface CommandResult {
 /** How long nginx -t or a reload may take before it counts as failed. */
 const COMMAND_TIMEOUT_MS = 60_000;
 
+/** nginx's log prefix, `2026/11/26 08:34:40 [emerg] 20074#20074: `, down to `[emerg] `. */
+const NGINX_LOG_PREFIX =
+  /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (\[\w+\]) \d+#\d+: /gm;
+
 /**
  * Runs argv without a shell and collects its output. Never rejects: a binary that
  * cannot start, a non-zero exit, a signal or the timeout are each `ok: false` with the
@@ -25,7 +29,7 @@ export function runCommand(argv: string[]): Promise<CommandResult> {
     const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
     const text = () =>
       [Buffer.concat(err).toString('utf8'), Buffer.concat(out).toString('utf8')]
-        .map(s => s.trim())
+        .map(s => s.replace(NGINX_LOG_PREFIX, '$1 ').trim())
         .filter(Boolean)
         .join('\n');
     child.on('error', e => {
