@@ -264,10 +264,8 @@ export const k2DeployMessages = {
     variable: 'Secret variable',
   },
   diff: {
-    title_one: 'Release #{{older}} → #{{newer}}: {{count}} change',
-    title_other: 'Release #{{older}} → #{{newer}}: {{count}} changes',
+    title: 'Release #{{older}} → #{{newer}}',
     label: 'Spec differences',
-    changedOnly: 'Changed only',
     close: 'Close',
   },
   logs: {

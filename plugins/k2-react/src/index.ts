@@ -13,6 +13,9 @@ export {
 } from './components/EnvironmentSwitcher';
 export type { SwitcherEnvironment } from './components/EnvironmentSwitcher';
 export { ErrorText } from './components/ErrorText';
+export { LineDiff } from './components/diff/LineDiff';
+export { textLines } from './components/diff/diffRows';
+export type { DiffLine } from './components/diff/diffRows';
 export { FilterSelect } from './components/FilterSelect';
 export {
   k2ReactMessages,

@@ -1,113 +1,212 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { K2Release } from '@internal/plugin-k2-common';
+import { K2_SECRET_MASK, K2EnvVar } from '@internal/plugin-k2-common';
+import { k2ReactZh } from '@internal/plugin-k2-react';
 import { screen, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
-import { diffRows, SpecDiff, specLines } from './SpecDiff';
+import {
+  IMAGE_REPOSITORY,
+  K2_CONFIG,
+  release,
+} from '../__testUtils__/fixtures';
+import { languageApis } from '../__testUtils__/languageApis';
+import { setupUser } from '../__testUtils__/render';
+import zh from '../translations/zh';
+import { SpecDiff } from './SpecDiff';
 
-describe('SpecDiff', () => {
-  it('flattens a spec into sorted path: value lines', () => {
-    expect(specLines({ b: 1, a: { y: [1, 2], x: {} } })).toEqual([
-      'a.x: {}',
-      'a.y.0: 1',
-      'a.y.1: 2',
-      'b: 1',
-    ]);
-  });
+// Rendering MUI in jsdom is slow on a shared machine; 5 s is too tight.
+jest.setTimeout(30_000);
 
-  it('puts a changed value on one row, old left and new right', () => {
-    const rows = diffRows(
-      ['image: "app:1"', 'port: 8080', 'replicas: 2'],
-      ['image: "app:2"', 'port: 8080', 'replicas: 2', 'x: 1'],
-    );
-    expect(rows).toEqual([
-      { left: 'image: "app:1"', right: 'image: "app:2"', changed: true },
-      { left: 'port: 8080', right: 'port: 8080', changed: false },
-      { left: 'replicas: 2', right: 'replicas: 2', changed: false },
-      { right: 'x: 1', changed: true },
-    ]);
-  });
+const secret = (name: string, version: string, value = K2_SECRET_MASK) =>
+  ({ name, secret: true, version, value } as K2EnvVar);
 
-  it('pairs lines by path within a changed block, additions and removals on their own rows', () => {
-    const rows = diffRows(
-      ['a: 1', 'env.0.name: "A"', 'env.1.name: "B"', 'z: 1'],
-      ['a: 1', 'env.0.name: "B"', 'z: 2'],
-    );
-    expect(rows).toEqual([
-      { left: 'a: 1', right: 'a: 1', changed: false },
-      { left: 'env.0.name: "A"', right: 'env.0.name: "B"', changed: true },
-      { left: 'env.1.name: "B"', changed: true },
-      { left: 'z: 1', right: 'z: 2', changed: true },
-    ]);
-  });
-
-  it('keeps identical specs on unchanged rows', () => {
-    const lines = specLines({ image: 'app:1', replicas: 2 });
-    expect(diffRows(lines, lines).every(r => !r.changed)).toBe(true);
-  });
+/** #6 runs 1.4.1 on four replicas over two clusters. */
+const older = release({
+  number: 6,
+  environment: 'prod',
+  spec: {
+    image: `${IMAGE_REPOSITORY}:1.4.1`,
+    replicas: 4,
+    clusters: [
+      { name: 'prod-a', replicas: 2, weight: 60 },
+      { name: 'prod-b', replicas: 2, weight: 40 },
+    ],
+    env: [
+      { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'PAYMENTS_PROVIDER', value: 'stripe' },
+      secret('DB_PASSWORD', 'v1'),
+      secret('SESSION_KEY', 'k1'),
+      { name: 'OLD_FLAG', value: '1' },
+    ],
+  },
 });
 
-describe('SpecDiff dialog', () => {
-  const release = (number: number, spec: object) =>
-    ({ number, spec } as unknown as K2Release);
-  const older = release(3, {
-    image: 'registry.example.com/team/app:1.0.0',
-    replicas: 2,
-    port: 8080,
-    env: [{ name: 'MODE', value: 'a' }],
-  });
-  const newer = release(4, {
-    image: 'registry.example.com/team/app:1.1.0',
-    replicas: 2,
-    port: 8080,
-    env: [],
-  });
+/**
+ * #7: a new tag, six replicas, a variable changed, one removed, the database password
+ * replaced, the session key kept, and a new secret whose value (as a client might
+ * build it) must still never be shown.
+ */
+const newer = release({
+  number: 7,
+  environment: 'prod',
+  spec: {
+    image: `${IMAGE_REPOSITORY}:1.4.2`,
+    replicas: 6,
+    clusters: [
+      { name: 'prod-a', replicas: 4, weight: 60 },
+      { name: 'prod-b', replicas: 2, weight: 40 },
+    ],
+    env: [
+      { name: 'LOG_LEVEL', value: 'debug' },
+      { name: 'PAYMENTS_PROVIDER', value: 'stripe' },
+      secret('DB_PASSWORD', 'v2'),
+      secret('SESSION_KEY', 'k1'),
+      secret('API_TOKEN', 't1', 'tok-live-9f8e7d'),
+    ],
+  },
+});
 
-  it('shows both specs side by side, counts the changes, and can hide what did not change', async () => {
+const diffTable = () =>
+  within(screen.getByRole('table', { name: 'Spec differences' }));
+const cells = (field: RegExp) =>
+  within(diffTable().getByRole('row', { name: field }))
+    .getAllByRole('cell')
+    .map(c => c.textContent);
+
+describe('SpecDiff', () => {
+  beforeEach(() => window.localStorage.clear());
+
+  it('opens on the changed fields, each counted once, the unchanged rest folded', async () => {
     await renderInTestApp(
       <SpecDiff older={older} newer={newer} onClose={() => {}} />,
     );
+    const user = setupUser();
+
     expect(
-      await screen.findByRole('heading', {
-        name: 'Release #3 → #4: 4 changes',
-      }),
+      screen.getByRole('heading', { name: 'Release #6 → #7' }),
     ).toBeInTheDocument();
-    const table = screen.getByRole('table', { name: 'Spec differences' });
-    const row = (text: string) =>
-      within(table)
-        .getAllByRole('row')
-        .find(r => r.textContent?.includes(text));
-    const image = row('image:')!;
+    // image, replicas, LOG_LEVEL and DB_PASSWORD changed; API_TOKEN added; OLD_FLAG removed.
     expect(
-      within(image)
-        .getAllByRole('cell')
-        .map(c => c.textContent),
-    ).toEqual([
-      'image: "registry.example.com/team/app:1.0.0"',
-      'image: "registry.example.com/team/app:1.1.0"',
+      screen.getByText('6 changes: 4 changed, 1 added, 1 removed'),
+    ).toBeInTheDocument();
+    // Replicas once, with their split over the clusters: no row per cluster.
+    expect(diffTable().getAllByRole('row', { name: /replicas/ })).toHaveLength(
+      1,
+    );
+    expect(cells(/replicas/)).toEqual([
+      '−Removed: replicas: 4 (prod-a: 2, prod-b: 2)',
+      '+Added: replicas: 6 (prod-a: 4, prod-b: 2)',
+    ]);
+    expect(cells(/image/)).toEqual([
+      `−Removed: image: ${IMAGE_REPOSITORY}:1.4.1`,
+      `+Added: image: ${IMAGE_REPOSITORY}:1.4.2`,
+    ]);
+    expect(cells(/OLD_FLAG/)).toEqual(['−Removed: env.OLD_FLAG: 1', '']);
+    // Unchanged context beside the changes; the fields far from any change folded.
+    expect(cells(/PAYMENTS_PROVIDER/)).toEqual([
+      ' env.PAYMENTS_PROVIDER: stripe',
+      ' env.PAYMENTS_PROVIDER: stripe',
     ]);
     expect(
-      within(row('env.0.name')!)
-        .getAllByRole('cell')
-        .map(c => c.textContent),
-    ).toEqual(['env.0.name: "MODE"', '']);
-    expect(row('port: 8080')).toBeDefined();
+      diffTable().queryByRole('row', { name: /logDirectory/ }),
+    ).not.toBeInTheDocument();
 
-    await userEvent.click(
-      screen.getByRole('checkbox', { name: 'Changed only' }),
+    await user.click(
+      screen.getByRole('button', { name: 'Show 12 unchanged lines' }),
     );
-    expect(row('port: 8080')).toBeUndefined();
-    expect(row('replicas: 2')).toBeUndefined();
-    // The header and the changed rows; lines with different paths do not share a row.
+    expect(cells(/logDirectory/)).toEqual([
+      ' logDirectory: /var/log/k2/payments-core/payment-gateway',
+      ' logDirectory: /var/log/k2/payments-core/payment-gateway',
+    ]);
+  });
+
+  it('never shows a secret value, and tells a replaced secret from a kept one', async () => {
+    await renderInTestApp(
+      <SpecDiff older={older} newer={newer} onClose={() => {}} />,
+    );
+
+    expect(document.body).not.toHaveTextContent('tok-live-9f8e7d');
+    expect(cells(/API_TOKEN/)).toEqual([
+      '',
+      `+Added: env.API_TOKEN: ${K2_SECRET_MASK}`,
+    ]);
+    expect(cells(/DB_PASSWORD/)).toEqual([
+      `−Removed: env.DB_PASSWORD: ${K2_SECRET_MASK}`,
+      `+Added: env.DB_PASSWORD: ${K2_SECRET_MASK}value changed`,
+    ]);
+    expect(cells(/SESSION_KEY/)).toEqual([
+      ` env.SESSION_KEY: ${K2_SECRET_MASK}`,
+      ` env.SESSION_KEY: ${K2_SECRET_MASK}`,
+    ]);
+  });
+
+  it('switches to the unified view, keeps it for the next diff, and shows every line on request', async () => {
+    const view = await renderInTestApp(
+      <SpecDiff older={older} newer={newer} onClose={() => {}} />,
+    );
+    const user = setupUser();
+
+    await user.click(screen.getByRole('button', { name: 'Unified' }));
     expect(
-      within(table)
-        .getAllByRole('row')
+      diffTable()
+        .getAllByRole('row', { name: /replicas/ })
         .map(r => r.textContent),
     ).toEqual([
-      '#3#4',
-      'env.0.name: "MODE"',
-      'env.0.value: "a"',
-      'env: []',
-      'image: "registry.example.com/team/app:1.0.0"image: "registry.example.com/team/app:1.1.0"',
+      '−Removed: replicas: 4 (prod-a: 2, prod-b: 2)',
+      '+Added: replicas: 6 (prod-a: 4, prod-b: 2)',
     ]);
+    view.unmount();
+
+    await renderInTestApp(
+      <SpecDiff older={older} newer={newer} onClose={() => {}} />,
+    );
+    expect(screen.getByRole('button', { name: 'Unified' })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    );
+    expect(diffTable().getAllByRole('row', { name: /replicas/ })).toHaveLength(
+      2,
+    );
+    await user.click(screen.getByRole('button', { name: 'All lines' }));
+    expect(
+      screen.queryByRole('button', { name: /unchanged line/ }),
+    ).not.toBeInTheDocument();
+    expect(
+      diffTable().getByRole('row', { name: /namespace/ }),
+    ).toHaveTextContent('namespace: payments-core');
+  });
+
+  it('closes with its Close button', async () => {
+    const onClose = jest.fn();
+    await renderInTestApp(
+      <SpecDiff older={older} newer={newer} onClose={onClose} />,
+    );
+    await setupUser().click(screen.getByRole('button', { name: 'Close' }));
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads in Simplified Chinese', async () => {
+    await renderInTestApp(
+      <SpecDiff older={older} newer={newer} onClose={() => {}} />,
+      { config: K2_CONFIG, apis: [...languageApis('zh', [zh, k2ReactZh])] },
+    );
+
+    expect(
+      screen.getByRole('heading', { name: '发布 #6 → #7' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('6 处变更：修改 4 处，新增 1 处，删除 1 处'),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('table', { name: '配置差异' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: '左右对比' })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    );
+    expect(screen.getByRole('button', { name: '仅变更' })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    );
+    expect(
+      screen.getByRole('button', { name: '展开 12 行未变更内容' }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('值已更改')).toBeInTheDocument();
   });
 });

@@ -1,175 +1,162 @@
-import { useState } from 'react';
-import { diffArrays } from 'diff';
-import { K2Release } from '@internal/plugin-k2-common';
+import { useId, useMemo } from 'react';
+import {
+  K2_SECRET_MASK,
+  K2Release,
+  K2ReleaseSpec,
+} from '@internal/plugin-k2-common';
+import { DiffLine, LineDiff } from '@internal/plugin-k2-react';
 import Button from '@material-ui/core/Button';
-import FormControlLabel from '@material-ui/core/FormControlLabel';
-import Switch from '@material-ui/core/Switch';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
-import { makeStyles } from '@material-ui/core/styles';
 import { useDeployT } from '../translation';
 
-const useStyles = makeStyles(theme => ({
-  table: {
-    width: '100%',
-    borderCollapse: 'collapse',
-    fontFamily: 'monospace',
-    fontSize: 13,
-  },
-  cell: {
-    padding: '2px 8px',
-    whiteSpace: 'pre-wrap',
-    wordBreak: 'break-all',
-    width: '50%',
-  },
-  removed: {
-    background: theme.palette.type === 'dark' ? '#5c1f24' : '#ffeef0',
-  },
-  added: { background: theme.palette.type === 'dark' ? '#1d4428' : '#e6ffed' },
-}));
+/** The spec's fields in the order a reader looks for them; any other after, by name. */
+const FIELD_ORDER: ReadonlyArray<keyof K2ReleaseSpec> = [
+  'image',
+  'replicas',
+  'autoscaling',
+  'clusters',
+  'resources',
+  'env',
+  'port',
+  'probes',
+  'language',
+  'jvmOptions',
+  'nodeSelector',
+  'priorityClassName',
+  'drainSeconds',
+  'terminationGracePeriodSeconds',
+  'timeoutSeconds',
+  'autoRollback',
+  'logDirectory',
+  'name',
+  'namespace',
+];
 
-/** A spec as `path: value` lines, one per leaf, in a stable order. */
-export function specLines(value: unknown, prefix = ''): string[] {
+/** A value as a reader types it: plain words bare, anything ambiguous as JSON. */
+function shown(value: unknown): string {
+  if (
+    typeof value === 'string' &&
+    value !== '' &&
+    value.trim() === value &&
+    // Nothing JSON would escape: no quote, backslash or control character.
+    JSON.stringify(value) === `"${value}"`
+  ) {
+    return value;
+  }
+  return JSON.stringify(value);
+}
+
+/** One `path: value` line per leaf; empty objects and lists have none. */
+function leaves(value: unknown, path: string): DiffLine[] {
+  if (value === undefined) return [];
   if (value === null || typeof value !== 'object') {
-    return [`${prefix}: ${JSON.stringify(value)}`];
+    return [{ key: path, text: `${path}: ${shown(value)}` }];
   }
   const entries = Array.isArray(value)
     ? value.map((v, i) => [String(i), v] as const)
-    : Object.keys(value as object)
+    : Object.keys(value)
         .sort()
         .map(k => [k, (value as Record<string, unknown>)[k]] as const);
-  if (entries.length === 0)
-    return [`${prefix}: ${Array.isArray(value) ? '[]' : '{}'}`];
-  return entries.flatMap(([k, v]) =>
-    specLines(v, prefix ? `${prefix}.${k}` : k),
-  );
+  return entries.flatMap(([k, v]) => leaves(v, `${path}.${k}`));
 }
-
-type Row = { left?: string; right?: string; changed: boolean };
-
-const pathOf = (line: string) => line.slice(0, line.indexOf(': '));
 
 /**
- * Side-by-side rows of two line lists, aligned by `diff`'s array diff. Within a changed
- * block, a removed and an added line with the same path share a row: old left, new right.
+ * A release spec as the lines of its diff, one per field, keyed by path so each field
+ * is one row however its value changed:
+ * - `replicas` carries its split over the clusters (`4 (east: 2, west: 2)`), so a
+ *   change of replicas is one change, not one more per cluster; each cluster's weight
+ *   is its own field;
+ * - variables are keyed by name (`env.LOG_LEVEL`), so removing one does not shift the
+ *   others;
+ * - a secret variable always reads {@link K2_SECRET_MASK}, whatever value it carries,
+ *   and is compared by the version marker the API gives it: a secret whose value was
+ *   replaced reads "value changed", one that was kept is unchanged.
  */
-export function diffRows(a: string[], b: string[]): Row[] {
-  const rows: Row[] = [];
-  let removed: string[] = [];
-  const pair = (added: string[]) => {
-    let i = 0;
-    let j = 0;
-    while (i < removed.length || j < added.length) {
-      const left = removed[i];
-      const right = added[j];
-      if (
-        left !== undefined &&
-        right !== undefined &&
-        pathOf(left) === pathOf(right)
-      ) {
-        rows.push({ left, right, changed: true });
-        i++;
-        j++;
-      } else if (
-        right !== undefined &&
-        (left === undefined ||
-          added.slice(j + 1).some(l => pathOf(l) === pathOf(left)))
-      ) {
-        // The removed line pairs with a later addition: this one comes first.
-        rows.push({ right, changed: true });
-        j++;
-      } else {
-        rows.push({ left, changed: true });
-        i++;
+export function specDiffLines(spec: K2ReleaseSpec): DiffLine[] {
+  const record = spec as unknown as Record<string, unknown>;
+  const fields = [
+    ...FIELD_ORDER.filter(field => field in record),
+    ...Object.keys(record)
+      .filter(field => !(FIELD_ORDER as string[]).includes(field))
+      .sort(),
+  ];
+  return fields.flatMap((field): DiffLine[] => {
+    switch (field) {
+      case 'replicas': {
+        const split =
+          spec.clusters.length > 1
+            ? ` (${spec.clusters
+                .map(c => `${c.name}: ${c.replicas}`)
+                .join(', ')})`
+            : '';
+        return [{ key: field, text: `replicas: ${spec.replicas}${split}` }];
       }
+      case 'clusters':
+        return spec.clusters.map(c => ({
+          key: `clusters.${c.name}.weight`,
+          text: `clusters.${c.name}.weight: ${c.weight}`,
+        }));
+      case 'env':
+        return spec.env.map(e =>
+          e.secret
+            ? {
+                key: `env.${e.name}`,
+                text: `env.${e.name}: ${K2_SECRET_MASK}`,
+                identity: `secret:${e.version}`,
+                masked: true,
+              }
+            : {
+                key: `env.${e.name}`,
+                text: `env.${e.name}: ${shown(e.value)}`,
+              },
+        );
+      default:
+        return leaves(record[field], field);
     }
-    removed = [];
-  };
-  for (const change of diffArrays(a, b)) {
-    if (change.removed) {
-      removed.push(...change.value);
-    } else if (change.added) {
-      pair(change.value);
-    } else {
-      pair([]);
-      rows.push(
-        ...change.value.map(line => ({
-          left: line,
-          right: line,
-          changed: false,
-        })),
-      );
-    }
-  }
-  pair([]);
-  return rows;
+  });
 }
 
-/** Two releases' full specs side by side, changes highlighted. */
+/**
+ * Two releases' specs compared in a dialog: the changed fields with their context,
+ * side by side or unified (`LineDiff`), secrets masked, each changed field counted once.
+ */
 export function SpecDiff(props: {
   older: K2Release;
   newer: K2Release;
   onClose(): void;
 }) {
   const t = useDeployT();
-  const classes = useStyles();
+  const titleId = useId();
   const { older, newer } = props;
-  const [changedOnly, setChangedOnly] = useState(false);
-  const rows = diffRows(specLines(older.spec), specLines(newer.spec));
-  const changes = rows.filter(r => r.changed).length;
-  const shown = changedOnly ? rows.filter(r => r.changed) : rows;
+  const olderLines = useMemo(() => specDiffLines(older.spec), [older.spec]);
+  const newerLines = useMemo(() => specDiffLines(newer.spec), [newer.spec]);
   return (
-    <Dialog open onClose={props.onClose} fullWidth maxWidth="lg">
-      <DialogTitle>
+    <Dialog
+      open
+      onClose={props.onClose}
+      fullWidth
+      maxWidth="lg"
+      aria-labelledby={titleId}
+    >
+      <DialogTitle id={titleId}>
         {t('diff.title', {
           older: String(older.number),
           newer: String(newer.number),
-          count: changes,
         })}
       </DialogTitle>
       <DialogContent>
-        <table className={classes.table} aria-label={t('diff.label')}>
-          <thead>
-            <tr>
-              <th className={classes.cell}>#{older.number}</th>
-              <th className={classes.cell}>#{newer.number}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((row, k) => (
-              <tr key={k}>
-                <td
-                  className={`${classes.cell} ${
-                    row.changed && row.left !== undefined ? classes.removed : ''
-                  }`}
-                >
-                  {row.left ?? ''}
-                </td>
-                <td
-                  className={`${classes.cell} ${
-                    row.changed && row.right !== undefined ? classes.added : ''
-                  }`}
-                >
-                  {row.right ?? ''}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <LineDiff
+          older={olderLines}
+          newer={newerLines}
+          olderLabel={`#${older.number}`}
+          newerLabel={`#${newer.number}`}
+          label={t('diff.label')}
+        />
       </DialogContent>
       <DialogActions>
-        <FormControlLabel
-          control={
-            <Switch
-              checked={changedOnly}
-              onChange={e => setChangedOnly(e.target.checked)}
-              color="primary"
-            />
-          }
-          label={t('diff.changedOnly')}
-        />
         <Button onClick={props.onClose}>{t('diff.close')}</Button>
       </DialogActions>
     </Dialog>

@@ -227,10 +227,8 @@ const zh = createTranslationMessages({
     'secrets.maskedValue':
       '{{name}}：“{{mask}}”是 K2 显示密钥的方式，并不是它的值：请输入实际值。',
     'secrets.variable': '密钥变量',
-    'diff.title_one': '发布 #{{older}} → #{{newer}}：{{count}} 处变更',
-    'diff.title_other': '发布 #{{older}} → #{{newer}}：{{count}} 处变更',
+    'diff.title': '发布 #{{older}} → #{{newer}}',
     'diff.label': '配置差异',
-    'diff.changedOnly': '仅显示变更',
     'diff.close': '关闭',
     'logs.tail': '最近行数',
     'logs.follow': '实时跟踪',

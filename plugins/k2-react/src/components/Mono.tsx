@@ -1,10 +1,13 @@
 import { ReactNode } from 'react';
 import { makeStyles } from '@material-ui/core/styles';
 
+/** The monospace stack of every machine name and diff line K2 shows. */
+export const monospaceFontFamily =
+  'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace';
+
 const useStyles = makeStyles(theme => ({
   mono: {
-    fontFamily:
-      'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+    fontFamily: monospaceFontFamily,
     fontSize: '0.8125rem',
     whiteSpace: 'nowrap',
     color: theme.palette.text.primary,
