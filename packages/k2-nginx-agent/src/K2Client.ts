@@ -44,13 +44,14 @@ export class K2Client {
 
   /**
    * Long-polls for the cluster's bundle: the parsed body when K2's current version
-   * differs from `after`, `undefined` when K2 held the request and nothing changed.
+   * differs from `after` (`''` before any bundle: no `after` parameter), `undefined`
+   * when K2 held the request and nothing changed.
    */
   async pull(after: string, signal: AbortSignal): Promise<unknown | undefined> {
     const url = new URL(`${this.options.k2Url}/api/k2-traffic/agent/v1/bundle`);
     url.searchParams.set('cluster', this.options.cluster);
     url.searchParams.set('host', this.options.host);
-    url.searchParams.set('after', after);
+    if (after) url.searchParams.set('after', after);
     const res = await fetch(url, {
       headers: this.headers(),
       signal: AbortSignal.any([signal, AbortSignal.timeout(PULL_TIMEOUT_MS)]),

@@ -127,6 +127,9 @@ describe('NginxAgent against a real nginx', () => {
       expect(
         fs.readdirSync(path.join(host.confDir, '.k2-agent', 'releases')),
       ).toHaveLength(1);
+      // The first pull names no version; later ones the version the host has.
+      expect(k2.pulls[0].after).toBeNull();
+      expect(k2.pulls.at(-1)!.after).toBe('v2');
       // Every request carried the cluster token.
       expect(k2.pulls.every(p => p.authorization === `Bearer ${TOKEN}`)).toBe(
         true,
