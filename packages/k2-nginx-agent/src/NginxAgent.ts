@@ -7,6 +7,7 @@ import { runCommand } from './nginx';
 
 export interface NginxAgentOptions {
   cluster: string;
+  /** argv of Nginx's graceful reload. */
   reloadCommand: string[];
   retryMinMs: number;
   retryMaxMs: number;
@@ -46,7 +47,8 @@ interface Outcome {
  *   (see {@link LiveConfig}); while K2 is unreachable the agent only waits, so Nginx
  *   keeps serving the last applied bundle.
  * - A report that could not be delivered is retried before the next pull; on start the
- *   live version is reported, so K2 learns what a host runs after any interruption.
+ *   agent reloads Nginx and reports the live version, so after any interruption (even
+ *   between swap and reload) Nginx serves what is live and K2 learns which it is.
  */
 export class NginxAgent {
   private readonly stopping = new AbortController();
@@ -60,15 +62,16 @@ export class NginxAgent {
   async run(): Promise<void> {
     const { live, client, log } = this.options;
     const applied = await live.applied();
-    let after = applied?.version ?? '';
-    let pending: AgentReport | undefined = applied
-      ? { version: applied.version, ok: true }
-      : undefined;
     log.info('agent started', {
       cluster: this.options.cluster,
       live: live.livePath,
       version: applied?.version,
     });
+    let after = applied?.version ?? '';
+    // A previous run may have swapped without reloading: make Nginx serve what is live.
+    let pending: AgentReport | undefined = applied
+      ? await this.reload(applied.version)
+      : undefined;
 
     while (!this.stopping.signal.aborted) {
       if (pending) {
@@ -114,7 +117,7 @@ export class NginxAgent {
   }
 
   private async apply(body: unknown): Promise<Outcome> {
-    const { cluster, live, log, reloadCommand } = this.options;
+    const { cluster, live, log } = this.options;
     const version = (body as { version?: unknown } | null)?.version;
     if (typeof version !== 'string' || version === '') {
       throw new BundleError('the answer names no version');
@@ -151,19 +154,25 @@ export class NginxAgent {
       if (staged) await live.discard(staged).catch(() => undefined);
       return refuse(`could not put the bundle in place: ${errorText(e)}`);
     }
-    const reload = await runCommand(reloadCommand);
-    if (!reload.ok) {
-      return refuse(
-        `the bundle passed nginx -t and is in place, but reloading Nginx failed:\n${reload.output}`,
-      );
+    const report = await this.reload(version);
+    if (report.ok) {
+      log.info('bundle applied', {
+        version,
+        hash: bundle.hash,
+        files: bundle.files.length,
+        ms: Date.now() - started,
+      });
     }
-    log.info('bundle applied', {
-      version,
-      hash: bundle.hash,
-      files: bundle.files.length,
-      ms: Date.now() - started,
-    });
-    return { after: version, report: { version, ok: true } };
+    return { after: version, report };
+  }
+
+  /** Reloads Nginx gracefully; the report for `version`, which is live on disk. */
+  private async reload(version: string): Promise<AgentReport> {
+    const result = await runCommand(this.options.reloadCommand);
+    if (result.ok) return { version, ok: true };
+    const error = `the bundle passed nginx -t and is in place, but reloading Nginx failed:\n${result.output}`;
+    this.options.log.error('reload failed', { version, error });
+    return { version, ok: false, error };
   }
 
   private async retryLater(what: string, e: unknown) {

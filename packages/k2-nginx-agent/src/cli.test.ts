@@ -215,4 +215,91 @@ describe('k2-nginx-agent as a process against a real nginx', () => {
       );
     },
   );
+  itWithNginx(
+    'killed between swapping and reloading, the next start reloads Nginx so it serves what is live',
+    async () => {
+      const listenPort = await freePort();
+      const bundle = (upstream: number) =>
+        siteBundle({
+          listenPort,
+          domain: 'shop.test.k2.local',
+          upstreamPort: upstreams[upstream].port,
+        });
+      const served = async () =>
+        (await request(listenPort, 'shop.test.k2.local')).body;
+      const start = (nginx: string, reloadCommand?: string) => {
+        const a = spawnAgent([
+          ...host.agentArgs,
+          '--nginx',
+          nginx,
+          ...(reloadCommand ? ['--reload-command', reloadCommand] : []),
+          '--k2-url',
+          k2.url,
+          '--cluster',
+          'edge',
+          '--host',
+          'nginx-1',
+        ]);
+        agents.push(a);
+        return a;
+      };
+
+      k2.publish('v1', bundle(0));
+      const first = start(NGINX!);
+      await eventually(
+        () => (fs.existsSync(path.join(host.confDir, 'k2')) ? true : undefined),
+        'the agent to create k2',
+      );
+      await host.start();
+      await k2.waitForReport(r => r.version === 'v1' && r.ok);
+      await eventually(
+        async () => ((await served()) === 'blue' ? true : undefined),
+        "nginx to answer 'blue'",
+      );
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+
+      // A reload command that works once (the start's), then hangs: the agent is
+      // killed after v2 is swapped in, before Nginx is told.
+      const mark = path.join(host.prefix, 'reloading');
+      const once = path.join(host.prefix, 'reloaded-once');
+      const slowReload = path.join(host.prefix, 'slow-reload');
+      fs.writeFileSync(
+        slowReload,
+        [
+          '#!/bin/sh',
+          `if [ -e '${once}' ]; then touch '${mark}'; exec sleep 60; fi`,
+          `touch '${once}'`,
+          `exec '${NGINX}' -p '${host.prefix}' -c '${host.nginxConf}' -s reload`,
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      k2.publish('v2', bundle(1));
+      const killed = start(NGINX!, slowReload);
+      await eventually(
+        () => (fs.existsSync(mark) ? true : undefined),
+        'the agent to reload for v2',
+      );
+      killed.kill();
+      await killed.exited;
+      expect(host.readLive('upstreams/shop.members')).toBe(
+        `server 127.0.0.1:${upstreams[1].port};\n`,
+      );
+      expect(await served()).toBe('blue');
+      expect(k2.reports.filter(r => r.version === 'v2')).toEqual([]);
+
+      start(NGINX!);
+      await k2.waitForReport(r => r.version === 'v2');
+      await eventually(
+        async () => ((await served()) === 'green' ? true : undefined),
+        "nginx to answer 'green'",
+      );
+      expect(k2.reports.map(r => [r.version, r.ok])).toEqual([
+        ['v1', true],
+        ['v1', true],
+        ['v2', true],
+      ]);
+    },
+  );
 });
