@@ -11,7 +11,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 . scripts/lib/bootstrap.sh
+. scripts/lib/system.sh
 . scripts/lib/sandbox.sh
+. scripts/lib/registry.sh
 . scripts/lib/portal.sh
 k2_bootstrap
 
@@ -27,11 +29,13 @@ if [ "${1:-}" = --production ]; then
   set -m
   stop_all() {
     [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null
+    [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null
     [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null
     return 0
   }
   trap stop_all EXIT INT TERM
   k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
+  k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
   k2_log "starting the backend, which serves the production build ($url; log in .k2/portal.log)"
   k2_start_backend .k2/portal.log "$url" "$root/app-config.yaml" \
     "$root/.k2/app-config.production-build.yaml"
@@ -56,11 +60,14 @@ set -m # own process groups, so stopping K2 stops every child
 k2_log "starting the sandbox clusters (.k2/sandbox.log)"
 stop_all() {
   [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null
+  [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null
   [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null
   return 0
 }
 trap stop_all EXIT INT TERM
 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
+# The image registry k2.registries names, so the release dialog offers real tags.
+k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
 
 k2_log "starting the backend ($backend_url) and the frontend ($app_url); first start takes a minute or two"
 yarn start "$@" &

@@ -12,6 +12,7 @@ cd "$root"
 . scripts/lib/system.sh
 . scripts/lib/postgres.sh
 . scripts/lib/sandbox.sh
+. scripts/lib/registry.sh
 . scripts/lib/portal.sh
 k2_bootstrap
 only_e2e=0
@@ -32,6 +33,7 @@ k2_stage() { printf '\n\033[1;35m══ %s\033[0m\n' "$*" >&2; }
 cleanup() {
   [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null || true
   [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null || true
+  [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null || true
   [ -n "${e2e_dir:-}" ] && rm -rf "$e2e_dir"
   [ -n "${built_app:-}" ] && rm -rf "$root/packages/app/dist"
   k2_stop_postgres
@@ -61,6 +63,14 @@ if k2_need_package "$(command -v nginx || echo /usr/sbin/nginx)" nginx "real ngi
   export K2_REQUIRE_NGINX=1
 else
   skipped+=("nginx tests of the Traffic backend and the Nginx agent (install: nginx)")
+fi
+# docker-registry and htpasswd: image tags are listed from a real registry, anonymous,
+# behind Basic authentication (an htpasswd file) and behind a token service.
+if k2_need_package docker-registry docker-registry "listing image tags from a real registry" &&
+  k2_need_package htpasswd apache2-utils "the test registry's Basic authentication"; then
+  export K2_REQUIRE_REGISTRY=1
+else
+  skipped+=("image tag listings from a real registry (install: docker-registry apache2-utils)")
 fi
 jest_status=0
 if [ "$only_e2e" = 0 ]; then
@@ -99,11 +109,25 @@ if [ "$have_chromium" = 1 ]; then
   # sandbox clusters on 7111-7113.
   k2_write_portal_config "$e2e_dir/app-config.e2e.yaml" http://localhost:7100 7100 \
     "$e2e_dir/sqlite" 7110
+  # The image registry on 7114, seeded from the sandbox; without docker-registry, none.
+  if [ "${K2_REQUIRE_REGISTRY:-}" = 1 ]; then
+    printf 'k2:\n  registries:\n    - { host: registry.northwind.example, url: http://127.0.0.1:7114, insecure: true }\n' \
+      >"$e2e_dir/app-config.registry.yaml"
+  else
+    printf 'k2:\n  registries: []\n' >"$e2e_dir/app-config.registry.yaml"
+  fi
   set -m
   k2_start_sandbox "$out/e2e-sandbox.log" "$e2e_dir/kubeconfig" \
     "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml"
+  if [ "${K2_REQUIRE_REGISTRY:-}" = 1 ]; then
+    k2_start_registry "$out/e2e-registry.log" "$e2e_dir/registry" \
+      "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml" \
+      "$e2e_dir/app-config.registry.yaml" ||
+      k2_die "the end-to-end image registry did not start; see $out/e2e-registry.log"
+  fi
   k2_start_backend "$out/e2e-portal.log" http://localhost:7100 \
-    "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml"
+    "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml" \
+    "$e2e_dir/app-config.registry.yaml"
   set +m
   e2e_started=$SECONDS
   K2_E2E_URL=http://localhost:7100 K2_E2E_BACKEND_URL=http://localhost:7100 \
@@ -111,8 +135,10 @@ if [ "$have_chromium" = 1 ]; then
   timings+=("frontend build ${k2_build_seconds} s, portal start ${k2_portal_seconds} s, Playwright $((SECONDS - e2e_started)) s")
   kill -- -"$portal" 2>/dev/null || true
   kill -- -"$sandbox" 2>/dev/null || true
+  [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null || true
   portal=
   sandbox=
+  registry=
 else
   skipped+=("end-to-end tests (install: chromium)")
 fi

@@ -3,7 +3,7 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
     // Tests that need a system tool run through a conditional `it`.
     'jest/no-standalone-expect': [
       'error',
-      { additionalTestBlockFunctions: ['itWithKubectl'] },
+      { additionalTestBlockFunctions: ['itWithKubectl', 'itWithRegistry'] },
     ],
   },
 });

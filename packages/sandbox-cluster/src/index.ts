@@ -11,6 +11,18 @@ export type { ServedCluster } from './sandbox';
 export { seedRunningDeployment } from './seed/demo';
 export type { SeededWorkload } from './seed/demo';
 export { seedBulk } from './seed/bulk';
+export {
+  DOCKER_REGISTRY,
+  hasDockerRegistry,
+  pushImageTags,
+  startLocalRegistry,
+  startLocalTokenService,
+} from './registry/localRegistry';
+export type {
+  LocalRegistry,
+  LocalRegistryAuth,
+  LocalTokenService,
+} from './registry/localRegistry';
 export type { FaultSpec } from './server/faults';
 export type { KubeObject } from './api/types';
 export {

@@ -26,6 +26,8 @@ import { ReleaseDriver } from './releases/ReleaseDriver';
 import { AdoptionService } from './releases/AdoptionService';
 import { ReleaseEngine } from './releases/ReleaseEngine';
 import { ReleaseSecrets } from './releases/ReleaseSecrets';
+import { readRegistries } from './registries/readRegistries';
+import { RegistryTagsService } from './registries/RegistryTagsService';
 import { createRouter } from './router';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
 import { registerReleaseResource } from './permissions/registerReleaseResource';
@@ -60,6 +62,8 @@ export const k2DeployPlugin = createBackendPlugin({
       },
       async init(deps) {
         deps.permissionsRegistry.addPermissions(k2Permissions);
+        // Read first, so a wrong registry entry stops the start naming its key.
+        const registries = readRegistries(deps.config);
         // Live updates of the Deploy tab: each change to a service's releases or
         // runtime is announced on the service's Signals channel.
         const publisher = new DeploySignalPublisher(deps);
@@ -166,6 +170,7 @@ export const k2DeployPlugin = createBackendPlugin({
             instanceLogs,
             instanceUsage,
             instanceActions,
+            registryTags: new RegistryTagsService({ ...deps, registries }),
           }),
         );
       },

@@ -10,8 +10,10 @@ import { InstanceUsageService } from './instances/InstanceUsageService';
 import { AdoptionService } from './releases/AdoptionService';
 import { ReleaseDriver } from './releases/ReleaseDriver';
 import { ReleaseEngine } from './releases/ReleaseEngine';
+import { RegistryTagsService } from './registries/RegistryTagsService';
 import { adoptionRoutes } from './routes/adoption';
 import { createDeployRouter } from './routes/contract';
+import { imageTagRoutes } from './routes/imageTags';
 import { instanceRoutes } from './routes/instances';
 import { releaseRoutes } from './routes/releases';
 import { runtimeRoutes } from './routes/runtime';
@@ -34,11 +36,13 @@ export async function createRouter(options: {
   instanceLogs: InstanceLogsService;
   instanceUsage: InstanceUsageService;
   instanceActions: InstanceActionsService;
+  registryTags: RegistryTagsService;
 }): Promise<express.Router> {
   const router = createDeployRouter();
   runtimeRoutes(router, options);
   releaseRoutes(router, options);
   adoptionRoutes(router, options);
   instanceRoutes(router, options);
+  imageTagRoutes(router, options);
   return router;
 }

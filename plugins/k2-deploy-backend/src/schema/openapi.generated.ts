@@ -626,6 +626,38 @@ export const spec = {
         },
       },
     },
+    '/services/{namespace}/{name}/image-tags': {
+      get: {
+        operationId: 'GetImageTags',
+        summary:
+          "Tags of the service's image repository, newest first, from its registry.",
+        description:
+          "Lists the tags of the repository named by the service's `k2.io/image` through the registry's Distribution API (`k2.registries` says which registries K2 may read and with which credentials). Newest first as far as the names tell (versions by descending precedence, then other tags by name), at most 100, cached for 30 s per repository. A service without a repository, or one in a registry K2 is not configured for, gets no tags and a `reason`, not an error. A registry that cannot be reached, answers too late or refuses K2's credentials is a 503 naming the registry.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The tags, or why there are none.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ImageTags',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/services/{namespace}/{name}/instances/history': {
       get: {
         operationId: 'GetInstanceHistory',
@@ -2377,6 +2409,56 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/ConvergedEvent',
             },
+          },
+        },
+      },
+      ImageTags: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['tags', 'source', 'truncated'],
+        properties: {
+          repository: {
+            type: 'string',
+            description:
+              "The service's image repository (`k2.io/image`), when it names one.",
+          },
+          registry: {
+            type: 'string',
+            description:
+              'The registry host the repository is in (`docker.io` when it names none).',
+          },
+          tags: {
+            type: 'array',
+            description: 'Newest first, at most 100.',
+            items: {
+              type: 'string',
+            },
+          },
+          source: {
+            type: 'string',
+            enum: ['registry', 'none'],
+            description:
+              '`registry` when the registry was asked (now or within the last 30 s); `none` when K2 could not ask it, for the `reason` given.',
+          },
+          reason: {
+            type: 'string',
+            enum: [
+              'no-repository',
+              'registry-not-configured',
+              'repository-not-found',
+            ],
+            description:
+              'Why there are no tags: the service names no image repository; its registry is not in `k2.registries`; the registry does not know the repository (nothing pushed yet).',
+          },
+          truncated: {
+            type: 'boolean',
+            description:
+              'True when the repository has more tags than are listed.',
+          },
+          listedAt: {
+            type: 'string',
+            format: 'date-time',
+            description: 'When the registry was asked.',
           },
         },
       },

@@ -15,6 +15,7 @@ export type K2DeployReleaseInput = Schemas['ReleaseInput'];
 export type K2DeployAutoscaling = Schemas['Autoscaling'];
 export type K2DeployReleasePreview = Schemas['ReleasePreview'];
 export type K2DeployReleaseDefaults = Schemas['ReleaseDefaults'];
+export type K2DeployImageTags = Schemas['ImageTags'];
 
 /** A service as the Deploy API names it: its catalog namespace and name. */
 export interface K2DeployService {
@@ -79,6 +80,16 @@ export class K2DeployClient {
       await this.#client()
     ).GET('/services/{namespace}/{name}/releases', {
       params: { path: service, query },
+    });
+    return data!;
+  }
+
+  /** Tags of the service's image repository, newest first, or why there are none. */
+  async getImageTags(service: K2DeployService) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/services/{namespace}/{name}/image-tags', {
+      params: { path: service },
     });
     return data!;
   }

@@ -2,6 +2,7 @@ export { K2DeployClient } from './K2DeployClient';
 export type {
   K2DeployAutoscaling,
   K2DeployClientOptions,
+  K2DeployImageTags,
   K2DeployInstance,
   K2DeployRelease,
   K2DeployReleaseDefaults,

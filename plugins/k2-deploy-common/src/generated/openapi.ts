@@ -257,6 +257,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/services/{namespace}/{name}/image-tags': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Tags of the service's image repository, newest first, from its registry.
+     * @description Lists the tags of the repository named by the service's `k2.io/image` through the registry's Distribution API (`k2.registries` says which registries K2 may read and with which credentials). Newest first as far as the names tell (versions by descending precedence, then other tags by name), at most 100, cached for 30 s per repository. A service without a repository, or one in a registry K2 is not configured for, gets no tags and a `reason`, not an error. A registry that cannot be reached, answers too late or refuses K2's credentials is a 503 naming the registry.
+     */
+    get: operations['GetImageTags'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/services/{namespace}/{name}/instances/history': {
     parameters: {
       query?: never;
@@ -788,6 +808,34 @@ export interface components {
     EventList: {
       items: components['schemas']['ConvergedEvent'][];
     };
+    ImageTags: {
+      /** @description The service's image repository (`k2.io/image`), when it names one. */
+      repository?: string;
+      /** @description The registry host the repository is in (`docker.io` when it names none). */
+      registry?: string;
+      /** @description Newest first, at most 100. */
+      tags: string[];
+      /**
+       * @description `registry` when the registry was asked (now or within the last 30 s); `none` when K2 could not ask it, for the `reason` given.
+       * @enum {string}
+       */
+      source: 'registry' | 'none';
+      /**
+       * @description Why there are no tags: the service names no image repository; its registry is not in `k2.registries`; the registry does not know the repository (nothing pushed yet).
+       * @enum {string}
+       */
+      reason?:
+        | 'no-repository'
+        | 'registry-not-configured'
+        | 'repository-not-found';
+      /** @description True when the repository has more tags than are listed. */
+      truncated: boolean;
+      /**
+       * Format: date-time
+       * @description When the registry was asked.
+       */
+      listedAt?: string;
+    };
     ContainerUsage: {
       container: string;
       cpuMillicores?: number;
@@ -1284,6 +1332,32 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ReplicaRecommendation'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetImageTags: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The tags, or why there are none. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ImageTags'];
         };
       };
       default: components['responses']['ErrorResponse'];
