@@ -10,6 +10,7 @@ import {
 } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
 import request from 'supertest';
+import { useK2DeployTestBed } from './__testUtils__/testBackend';
 import { k2DeployPlugin } from './plugin';
 
 jest.setTimeout(60_000);
@@ -34,7 +35,11 @@ const service: Entity = {
 };
 
 describe('GET /api/k2-deploy/services/:namespace/:name/runtime', () => {
-  const clusters: SandboxCluster[] = [];
+  const bed = useK2DeployTestBed({
+    clusters: ['test', 'prod-a', 'prod-b'],
+    timeScale: 0.05,
+  });
+  const { clusters } = bed;
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
 
   async function start(
@@ -88,16 +93,6 @@ describe('GET /api/k2-deploy/services/:namespace/:name/runtime', () => {
   }
 
   beforeAll(async () => {
-    for (const name of ['test', 'prod-a', 'prod-b']) {
-      const cluster = new SandboxCluster({
-        name,
-        tokens: [`${name}-token`],
-        timeScale: 0.05,
-        bookmarkIntervalMs: 200,
-      });
-      await cluster.listen(0);
-      clusters.push(cluster);
-    }
     const [test, prodA, prodB] = clusters;
     const seed = (
       cluster: SandboxCluster,
@@ -118,10 +113,6 @@ describe('GET /api/k2-deploy/services/:namespace/:name/runtime', () => {
     // Not this service, or not in its namespace: never part of its view.
     seed(prodA, 'cart', 'shop', 2);
     seed(prodA, 'checkout', 'sandbox-experiments', 1);
-  });
-
-  afterAll(async () => {
-    await Promise.all(clusters.map(c => c.stop()));
   });
 
   afterEach(async () => {

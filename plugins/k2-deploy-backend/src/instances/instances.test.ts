@@ -3,17 +3,15 @@ import {
   K2Release,
   K2ServiceRuntime,
 } from '@internal/plugin-k2-common';
-import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
 import { AddressInfo } from 'net';
-import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   ALICE,
   as,
   BOB,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(120_000);
@@ -29,27 +27,10 @@ const instancePath = (pod: string) =>
   `${BASE}/environments/test/instances/test/${pod}`;
 
 describe('instances of a service, through the REST API, on a sandbox cluster', () => {
-  let cluster: SandboxCluster;
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
-
-  beforeAll(async () => {
-    cluster = new SandboxCluster({
-      name: 'test',
-      tokens: ['test-token'],
-      timeScale: 0.1,
-      bookmarkIntervalMs: 200,
-    });
-    await cluster.listen(0);
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    backend = await startK2DeployBackend({
+  const bed = useK2DeployTestBed({
+    clusters: ['test'],
+    backend: {
       entities: [service],
-      clusters: [cluster],
-      knex,
       k2: {
         environments: [
           {
@@ -60,17 +41,12 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
           },
         ],
       },
-    });
+    },
   });
-
-  afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
-    await cluster?.stop();
-  });
+  const cluster = bed.cluster('test');
 
   async function released(body: object): Promise<K2Release> {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .post(`${BASE}/releases`)
       .set(as(ALICE))
       .send({ environment: 'test', ...body });
@@ -78,7 +54,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     return poll(
       `release #${res.body.number} finished`,
       async () => {
-        const r = await request(backend.server)
+        const r = await request(bed.backend.server)
           .get(`/api/k2-deploy/releases/${res.body.id}`)
           .set(as(ALICE));
         return ['succeeded', 'failed', 'timed-out'].includes(r.body.status)
@@ -90,7 +66,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
   }
 
   async function runtimePods() {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(`${BASE}/runtime`)
       .set(as(BOB));
     expect(res.status).toBe(200);
@@ -98,7 +74,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
   }
 
   async function history(): Promise<K2HistoricalContainer[]> {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(`${BASE}/instances/history?limit=100`)
       .set(as(BOB));
     expect(res.status).toBe(200);
@@ -166,20 +142,20 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     expect(await endpointIps()).toContain(pod.ip);
 
     // Someone from another team may not.
-    const refused = await request(backend.server)
+    const refused = await request(bed.backend.server)
       .put(`${instancePath(pod.name)}/traffic`)
       .set(as(BOB))
       .send({ inTraffic: false });
     expect(refused.status).toBe(403);
     expect(await endpointIps()).toContain(pod.ip);
 
-    const bad = await request(backend.server)
+    const bad = await request(bed.backend.server)
       .put(`${instancePath(pod.name)}/traffic`)
       .set(as(ALICE))
       .send({ inTraffic: 'no' });
     expect(bad.status).toBe(400);
 
-    const off = await request(backend.server)
+    const off = await request(bed.backend.server)
       .put(`${instancePath(pod.name)}/traffic`)
       .set(as(ALICE))
       .send({ inTraffic: false });
@@ -204,7 +180,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
       10_000,
     );
 
-    const on = await request(backend.server)
+    const on = await request(bed.backend.server)
       .put(`${instancePath(pod.name)}/traffic`)
       .set(as(ALICE))
       .send({ inTraffic: true });
@@ -215,7 +191,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
       10_000,
     );
 
-    const activity = await request(backend.server)
+    const activity = await request(bed.backend.server)
       .get('/api/k2/services/default/ledger/activity')
       .set(as(ALICE));
     const summaries = activity.body.items.map(
@@ -234,21 +210,21 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     const [a, b] = await runtimePods();
     expect(
       (
-        await request(backend.server)
+        await request(bed.backend.server)
           .post(`${instancePath(a.name)}/restart`)
           .set(as(BOB))
       ).status,
     ).toBe(403);
     expect(
       (
-        await request(backend.server)
+        await request(bed.backend.server)
           .post(`${instancePath(a.name)}/restart`)
           .set(as(ALICE))
       ).status,
     ).toBe(202);
     expect(
       (
-        await request(backend.server)
+        await request(bed.backend.server)
           .delete(instancePath(b.name))
           .set(as(ALICE))
       ).status,
@@ -285,7 +261,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
           2 || undefined,
       20_000,
     );
-    const unknown = await request(backend.server)
+    const unknown = await request(bed.backend.server)
       .delete(instancePath('ledger-nope'))
       .set(as(ALICE));
     expect(unknown.status).toBe(404);
@@ -296,7 +272,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     const download = await poll(
       'more than 5 lines logged',
       async () => {
-        const res = await request(backend.server)
+        const res = await request(bed.backend.server)
           .get(`${instancePath(pod.name)}/logs?download=true`)
           .set(as(BOB));
         return res.text.trim().split('\n').length > 5 ? res : undefined;
@@ -306,7 +282,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     expect(download.headers['content-disposition']).toBe(
       `attachment; filename="${pod.name}_ledger.log"`,
     );
-    const tail = await request(backend.server)
+    const tail = await request(bed.backend.server)
       .get(`${instancePath(pod.name)}/logs?tailLines=5`)
       .set(as(BOB));
     expect(tail.status).toBe(200);
@@ -323,18 +299,18 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
       'follow=true&previous=true',
       'container=Bad_Name',
     ]) {
-      const res = await request(backend.server)
+      const res = await request(bed.backend.server)
         .get(`${instancePath(pod.name)}/logs?${query}`)
         .set(as(BOB));
       expect([query, res.status]).toEqual([query, 400]);
     }
-    const noContainer = await request(backend.server)
+    const noContainer = await request(bed.backend.server)
       .get(`${instancePath(pod.name)}/logs?container=sidecar`)
       .set(as(BOB));
     expect(noContainer.status).toBe(404);
 
     // Follow over a real socket: lines keep arriving after the first chunk.
-    const { port } = backend.server.address() as AddressInfo;
+    const { port } = bed.backend.server.address() as AddressInfo;
     const aborted = new AbortController();
     const res = await fetch(
       `http://127.0.0.1:${port}${instancePath(
@@ -372,7 +348,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     const scrapes = () => cluster.counters.total('get', 'nodes/proxy');
     const usageOf = async () => {
       const before = scrapes();
-      const r = await request(backend.server)
+      const r = await request(bed.backend.server)
         .get(`${instancePath(pod.name)}/usage`)
         .set(as(BOB));
       expect(r.status).toBe(200);
@@ -417,7 +393,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
   });
 
   it('converges events: one row per object and reason, with the total count', async () => {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(`${BASE}/events?environment=test`)
       .set(as(BOB));
     expect(res.status).toBe(200);
@@ -425,7 +401,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
     expect(rows.length).toBeGreaterThan(0);
     const keys = rows.map(r => `${r.object}|${r.type}|${r.reason}`);
     expect(new Set(keys).size).toBe(keys.length);
-    const warnings = await request(backend.server)
+    const warnings = await request(bed.backend.server)
       .get(`${BASE}/events?warningsOnly=true`)
       .set(as(BOB));
     expect(warnings.body.items.every((r: any) => r.type === 'Warning')).toBe(
@@ -456,7 +432,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
       reason: 'OOMKilled',
       exitCode: 137,
     });
-    const previous = await request(backend.server)
+    const previous = await request(bed.backend.server)
       .get(`${instancePath(pod.name)}/logs?previous=true`)
       .set(as(BOB));
     expect(previous.status).toBe(200);

@@ -1,9 +1,7 @@
 import { K2Release, K2ServiceRuntime } from '@internal/plugin-k2-common';
-import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
 import { JsonObject } from '@backstage/types';
 import { AddressInfo } from 'net';
-import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   ALICE,
@@ -11,7 +9,7 @@ import {
   BOB,
   CAROL,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(120_000);
@@ -57,17 +55,18 @@ async function within<T>(promise: Promise<T>, ms: number) {
 }
 
 describe('limits on followed logs, through the REST API, on a sandbox cluster', () => {
-  let cluster: SandboxCluster;
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
   let pod: string;
   const open: Followed[] = [];
+  // Declared before the test bed, so it runs before the bed stops the backend.
+  afterAll(() => {
+    for (const f of open.splice(0)) f.close();
+  });
+  const bed = useK2DeployTestBed({ clusters: ['test'] });
+  const cluster = bed.cluster('test');
 
   const start = (logs: JsonObject) =>
-    startK2DeployBackend({
+    bed.start({
       entities: [service],
-      clusters: [cluster],
-      knex,
       k2: {
         environments: [
           {
@@ -82,26 +81,14 @@ describe('limits on followed logs, through the REST API, on a sandbox cluster', 
     });
 
   beforeAll(async () => {
-    cluster = new SandboxCluster({
-      name: 'test',
-      tokens: ['test-token'],
-      timeScale: 0.1,
-      bookmarkIntervalMs: 200,
-    });
-    await cluster.listen(0);
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    backend = await start({
+    await start({
       maxFollowsPerUser: 2,
       maxFollows: 3,
       // Long enough that no stream ends on its own during a test here.
       maxFollowDuration: { minutes: 2 },
       connectTimeout: { seconds: 1 },
     });
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .post(`${BASE}/releases`)
       .set(as(ALICE))
       .send({ environment: 'test', image: '1.0.0' });
@@ -111,7 +98,7 @@ describe('limits on followed logs, through the REST API, on a sandbox cluster', 
     const release = await poll(
       'the release finished',
       async () => {
-        const r = await request(backend.server)
+        const r = await request(bed.backend.server)
           .get(`/api/k2-deploy/releases/${res.body.id}`)
           .set(as(ALICE));
         return ['succeeded', 'failed', 'timed-out'].includes(r.body.status)
@@ -126,7 +113,7 @@ describe('limits on followed logs, through the REST API, on a sandbox cluster', 
     pod = await poll(
       'a ready instance',
       async () => {
-        const r = await request(backend.server)
+        const r = await request(bed.backend.server)
           .get(`${BASE}/runtime`)
           .set(as(ALICE));
         return (
@@ -142,15 +129,8 @@ describe('limits on followed logs, through the REST API, on a sandbox cluster', 
     await api(cluster).delete('/sandbox/faults');
   });
 
-  afterAll(async () => {
-    for (const f of open.splice(0)) f.close();
-    await backend?.stop();
-    await knex?.destroy();
-    await cluster?.stop();
-  });
-
   async function follow(user: string, target = pod): Promise<Followed> {
-    const { port } = backend.server.address() as AddressInfo;
+    const { port } = bed.backend.server.address() as AddressInfo;
     const aborted = new AbortController();
     const close = () => aborted.abort();
     const res = await fetch(
@@ -287,8 +267,8 @@ describe('limits on followed logs, through the REST API, on a sandbox cluster', 
 
   describe('with a short maximum follow duration', () => {
     beforeAll(async () => {
-      await backend.stop();
-      backend = await start({
+      await bed.backend.stop();
+      await start({
         maxFollowsPerUser: 1,
         maxFollowDuration: { seconds: 3 },
       });

@@ -1,7 +1,5 @@
 import { K2Release, K2ReleaseList } from '@internal/plugin-k2-common';
-import { SandboxCluster } from '@internal/sandbox-cluster';
 import { poll } from '@internal/sandbox-cluster/testUtils';
-import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   ALICE,
@@ -11,7 +9,7 @@ import {
   DAVE,
   ERIN,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(90_000);
@@ -24,30 +22,10 @@ const service = serviceEntity('basket', {
 });
 
 describe('four eyes on production and rollbacks, through the REST API', () => {
-  const clusters: SandboxCluster[] = [];
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
-
-  beforeAll(async () => {
-    for (const name of ['test', 'prod-a']) {
-      const c = new SandboxCluster({
-        name,
-        tokens: [`${name}-token`],
-        timeScale: 0.1,
-        bookmarkIntervalMs: 200,
-      });
-      await c.listen(0);
-      clusters.push(c);
-    }
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    backend = await startK2DeployBackend({
+  const bed = useK2DeployTestBed({
+    clusters: ['test', 'prod-a'],
+    backend: {
       entities: [service],
-      clusters,
-      knex,
       k2: {
         environments: [
           {
@@ -69,17 +47,11 @@ describe('four eyes on production and rollbacks, through the REST API', () => {
           },
         ],
       },
-    });
-  });
-
-  afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
-    await Promise.all(clusters.map(c => c.stop()));
+    },
   });
 
   const post = (path: string, user: string, body: object = {}) =>
-    request(backend.server)
+    request(bed.backend.server)
       .post(`/api/k2-deploy${path}`)
       .set(as(user))
       .send(body);
@@ -88,7 +60,7 @@ describe('four eyes on production and rollbacks, through the REST API', () => {
     post('/services/default/basket/releases', user, { environment, image });
 
   async function get(id: string): Promise<K2Release> {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(`/api/k2-deploy/releases/${id}`)
       .set(as(BOB));
     expect(res.status).toBe(200);
@@ -96,7 +68,7 @@ describe('four eyes on production and rollbacks, through the REST API', () => {
   }
 
   async function history(environment: string): Promise<K2ReleaseList> {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(
         `/api/k2-deploy/services/default/basket/releases?environment=${environment}`,
       )

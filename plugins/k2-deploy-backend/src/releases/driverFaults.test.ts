@@ -1,17 +1,13 @@
 import { K2Activity, K2Release } from '@internal/plugin-k2-common';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
-import fs from 'fs';
-import knexFactory, { Knex } from 'knex';
-import os from 'os';
-import path from 'path';
 import request from 'supertest';
 import {
   ALICE,
   as,
   BOB,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(120_000);
@@ -23,21 +19,12 @@ const IMAGE = 'registry.k2.local/shop';
  * clusters: a cluster that answers nothing, and an activity log that is down.
  */
 describe('the release driver under faults', () => {
-  const east = new SandboxCluster({
-    name: 'east',
-    tokens: ['east-token'],
-    timeScale: 0.1,
-    bookmarkIntervalMs: 200,
+  // A database file: a second backend takes over from the first.
+  const bed = useK2DeployTestBed({
+    clusters: ['east', 'west'],
+    databaseFile: true,
   });
-  const west = new SandboxCluster({
-    name: 'west',
-    tokens: ['west-token'],
-    timeScale: 0.1,
-    bookmarkIntervalMs: 200,
-  });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-driver-faults-'));
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
+  const [east, west] = bed.clusters;
 
   const environment = (name: string, cluster: string, more: object = {}) => ({
     name,
@@ -48,7 +35,7 @@ describe('the release driver under faults', () => {
 
   /** A Deploy backend on the test's database file (a second one takes over). */
   const start = () =>
-    startK2DeployBackend({
+    bed.start({
       entities: [
         serviceEntity('cart', {
           'k2.io/environments': 'alpha,beta',
@@ -61,8 +48,6 @@ describe('the release driver under faults', () => {
           'k2.io/image': `${IMAGE}/basket`,
         }),
       ],
-      clusters: [east, west],
-      knex,
       k2: {
         // West's release keeps retrying well past the time east's release takes.
         releases: { applyRetryTimeout: '20s', clusterCallTimeout: '1s' },
@@ -85,13 +70,13 @@ describe('the release driver under faults', () => {
   const realFetch = global.fetch;
 
   const release = (service: string, body: object) =>
-    request(backend.server)
+    request(bed.backend.server)
       .post(`/api/k2-deploy/services/default/${service}/releases`)
       .set(as(ALICE))
       .send(body);
 
   async function get(id: string): Promise<K2Release> {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(`/api/k2-deploy/releases/${id}`)
       .set(as(BOB));
     expect(res.status).toBe(200);
@@ -111,7 +96,7 @@ describe('the release driver under faults', () => {
     );
 
   async function activity(service: string): Promise<K2Activity[]> {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(`/api/k2/services/default/${service}/activity?limit=100`)
       .set(as(BOB));
     expect(res.status).toBe(200);
@@ -128,8 +113,6 @@ describe('the release driver under faults', () => {
   }
 
   beforeAll(async () => {
-    await east.listen(0);
-    await west.listen(0);
     jest
       .spyOn(global, 'fetch')
       .mockImplementation(async (input, init): Promise<Response> => {
@@ -152,12 +135,7 @@ describe('the release driver under faults', () => {
         }
         return realFetch(input, init);
       });
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: { filename: path.join(dir, 'k2-deploy.sqlite') },
-      useNullAsDefault: true,
-    });
-    backend = await start();
+    await start();
   });
 
   afterEach(async () => {
@@ -165,12 +143,8 @@ describe('the release driver under faults', () => {
     await api(west).delete('/sandbox/faults');
   });
 
-  afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
+  afterAll(() => {
     jest.restoreAllMocks();
-    await Promise.all([east.stop(), west.stop()]);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('finishes a release on a healthy cluster on time while another cluster answers nothing; the one there fails saying why', async () => {
@@ -251,7 +225,7 @@ describe('the release driver under faults', () => {
     const ended = `release-${timedOut.status}`;
 
     const rollback = await poll('the automatic rollback', async () => {
-      const res = await request(backend.server)
+      const res = await request(bed.backend.server)
         .get(
           '/api/k2-deploy/services/default/basket/releases?environment=gamma',
         )
@@ -280,8 +254,8 @@ describe('the release driver under faults', () => {
 
     // The backend stops with the entries still owed; the next one writes them (to its
     // own activity log here, which starts empty) once the log answers.
-    await backend.stop();
-    backend = await start();
+    await bed.backend.stop();
+    await start();
     log.state = 'up';
     await poll(
       'both entries in the activity log',
@@ -305,7 +279,7 @@ describe('the release driver under faults', () => {
     ]);
     expect(mine(items, rollback.id, 'release-succeeded')).toHaveLength(1);
     // Nothing is left owing: no second rollback, no second entry.
-    const history = await request(backend.server)
+    const history = await request(bed.backend.server)
       .get('/api/k2-deploy/services/default/basket/releases?environment=gamma')
       .set(as(BOB));
     expect(history.body.items.map((r: K2Release) => r.kind)).toEqual([

@@ -1,18 +1,13 @@
 import { Entity } from '@backstage/catalog-model';
 import { K2Release, K2ServiceRuntime } from '@internal/plugin-k2-common';
-import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
-import fs from 'fs';
-import knexFactory, { Knex } from 'knex';
-import os from 'os';
-import path from 'path';
 import request from 'supertest';
 import {
   ALICE,
   as,
   BOB,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(90_000);
@@ -46,27 +41,10 @@ const billing = serviceEntity('billing', {
 });
 
 describe('workload identity, as another user would try it', () => {
-  let cluster: SandboxCluster;
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
-
-  beforeAll(async () => {
-    cluster = new SandboxCluster({
-      name: 'test',
-      tokens: ['test-token'],
-      timeScale: 0.1,
-      bookmarkIntervalMs: 200,
-    });
-    await cluster.listen(0);
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    backend = await startK2DeployBackend({
+  const bed = useK2DeployTestBed({
+    clusters: ['test'],
+    backend: {
       entities: [copycat, checkout, sysgrab, billing],
-      clusters: [cluster],
-      knex,
       k2: {
         releases: { applyRetryTimeout: '2s' },
         environments: [
@@ -78,7 +56,11 @@ describe('workload identity, as another user would try it', () => {
           },
         ],
       },
-    });
+    },
+  });
+  const cluster = bed.cluster('test');
+
+  beforeAll(async () => {
     // Two services claim shop/checkout: until the cluster is listed, nobody can tell
     // which one runs there, so wait for the card to say who holds it.
     await poll('the claim on shop/checkout decided', async () =>
@@ -86,14 +68,8 @@ describe('workload identity, as another user would try it', () => {
     );
   });
 
-  afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
-    await cluster?.stop();
-  });
-
   const release = (name: string, image: string) =>
-    request(backend.server)
+    request(bed.backend.server)
       .post(`/api/k2-deploy/services/default/${name}/releases`)
       .set(as(ALICE))
       .send({ environment: 'test', image });
@@ -102,7 +78,7 @@ describe('workload identity, as another user would try it', () => {
     return poll(
       `release ${id} finished`,
       async () => {
-        const res = await request(backend.server)
+        const res = await request(bed.backend.server)
           .get(`/api/k2-deploy/releases/${id}`)
           .set(as(BOB));
         return ['succeeded', 'failed', 'timed-out'].includes(res.body.status)
@@ -114,7 +90,7 @@ describe('workload identity, as another user would try it', () => {
   }
 
   async function problems(name: string): Promise<string[]> {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(`/api/k2-deploy/services/default/${name}/runtime`)
       .set(as(BOB));
     expect(res.status).toBe(200);
@@ -152,7 +128,7 @@ describe('workload identity, as another user would try it', () => {
       '/api/v1/namespaces/shop/pods?labelSelector=k2.io/service%3Dcheckout',
     );
     const pod = pods.body.items[0].metadata.name;
-    const restart = await request(backend.server)
+    const restart = await request(bed.backend.server)
       .post(
         `/api/k2-deploy/services/default/copycat/environments/test/instances/test/${pod}/restart`,
       )
@@ -214,7 +190,7 @@ describe('workload identity, as another user would try it', () => {
     expect(created.status).toBe(201);
     // K2's watch cache (shown by the runtime view) sees it before the release.
     await poll('billing Deployment in the cache', async () => {
-      const res = await request(backend.server)
+      const res = await request(bed.backend.server)
         .get('/api/k2-deploy/services/default/billing/runtime')
         .set(as(BOB));
       return JSON.stringify(res.body).includes('example/billing:7')
@@ -261,18 +237,14 @@ const accounts = serviceEntity('accounts', {
 });
 
 describe('workload identity: an established service keeps it against a newcomer', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-identity-'));
-  let cluster: SandboxCluster;
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
+  const bed = useK2DeployTestBed({ clusters: ['test'], databaseFile: true });
+  const cluster = bed.cluster('test');
 
   /** A backend on the same cluster and database, with this catalog. */
   async function startWith(entities: Entity[]) {
-    await backend?.stop();
-    backend = await startK2DeployBackend({
+    await bed.backend?.stop();
+    await bed.start({
       entities,
-      clusters: [cluster],
-      knex,
       k2: {
         releases: { applyRetryTimeout: '2s' },
         environments: [
@@ -288,7 +260,7 @@ describe('workload identity: an established service keeps it against a newcomer'
   }
 
   const release = (name: string, image: string) =>
-    request(backend.server)
+    request(bed.backend.server)
       .post(`/api/k2-deploy/services/default/${name}/releases`)
       .set(as(ALICE))
       .send({ environment: 'test', image });
@@ -297,7 +269,7 @@ describe('workload identity: an established service keeps it against a newcomer'
     return poll(
       `release ${id} finished`,
       async () => {
-        const res = await request(backend.server)
+        const res = await request(bed.backend.server)
           .get(`/api/k2-deploy/releases/${id}`)
           .set(as(BOB));
         return ['succeeded', 'failed', 'timed-out'].includes(res.body.status)
@@ -309,7 +281,7 @@ describe('workload identity: an established service keeps it against a newcomer'
   }
 
   async function runtime(name: string): Promise<K2ServiceRuntime> {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(`/api/k2-deploy/services/default/${name}/runtime`)
       .set(as(BOB));
     expect(res.status).toBe(200);
@@ -322,28 +294,6 @@ describe('workload identity: an established service keeps it against a newcomer'
         '/apis/apps/v1/namespaces/finance/deployments/ledger',
       )
     ).body;
-
-  beforeAll(async () => {
-    cluster = new SandboxCluster({
-      name: 'test',
-      tokens: ['test-token'],
-      timeScale: 0.1,
-      bookmarkIntervalMs: 200,
-    });
-    await cluster.listen(0);
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: { filename: path.join(dir, 'k2-deploy.sqlite') },
-      useNullAsDefault: true,
-    });
-  });
-
-  afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
-    await cluster?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   it('refuses the newcomer with 409 naming the service that runs there, which keeps its pods and releases', async () => {
     // ledger is released while it is the only claimant; its workload carries its ref.

@@ -1,13 +1,11 @@
 import { K2Release } from '@internal/plugin-k2-common';
-import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
-import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   ALICE,
   as,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(90_000);
@@ -33,27 +31,10 @@ const pinned = serviceEntity('pinned', {
 });
 
 describe("an environment's limits, through the REST API, on a sandbox cluster", () => {
-  let cluster: SandboxCluster;
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
-
-  beforeAll(async () => {
-    cluster = new SandboxCluster({
-      name: 'test',
-      tokens: ['test-token'],
-      timeScale: 0.1,
-      bookmarkIntervalMs: 200,
-    });
-    await cluster.listen(0);
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    backend = await startK2DeployBackend({
+  const bed = useK2DeployTestBed({
+    clusters: ['test'],
+    backend: {
       entities: [ledger, greedy, pinned],
-      clusters: [cluster],
-      knex,
       k2: {
         environments: [
           {
@@ -77,19 +58,14 @@ describe("an environment's limits, through the REST API, on a sandbox cluster", 
           },
         ],
       },
-    });
+    },
   });
-
-  afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
-    await cluster?.stop();
-  });
+  const cluster = bed.cluster('test');
 
   const base = (name: string) => `/api/k2-deploy/services/default/${name}`;
 
   async function releases(name: string): Promise<K2Release[]> {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(`${base(name)}/releases?environment=test`)
       .set(as(ALICE));
     expect(res.status).toBe(200);
@@ -108,7 +84,7 @@ describe("an environment's limits, through the REST API, on a sandbox cluster", 
     return poll(
       `release ${id} finished`,
       async () => {
-        const r = await request(backend.server)
+        const r = await request(bed.backend.server)
           .get(`/api/k2-deploy/releases/${id}`)
           .set(as(ALICE));
         return ['succeeded', 'failed', 'timed-out'].includes(r.body.status)
@@ -138,7 +114,7 @@ describe("an environment's limits, through the REST API, on a sandbox cluster", 
         "'replicas' 5 is over Production's limit of 4 replicas",
       ],
     ] as const) {
-      const res = await request(backend.server)
+      const res = await request(bed.backend.server)
         .post(`${base('ledger')}/releases`)
         .set(as(ALICE))
         .send({ environment: 'test', image: '1.0.0', ...body });
@@ -150,7 +126,7 @@ describe("an environment's limits, through the REST API, on a sandbox cluster", 
   });
 
   it('refuses a scale or an autoscaling maximum over the limit; the running release stays as it is', async () => {
-    const created = await request(backend.server)
+    const created = await request(bed.backend.server)
       .post(`${base('ledger')}/releases`)
       .set(as(ALICE))
       .send({
@@ -162,7 +138,7 @@ describe("an environment's limits, through the REST API, on a sandbox cluster", 
     expect(created.status).toBe(201);
     expect((await finished(created.body.id)).status).toBe('succeeded');
 
-    const scale = await request(backend.server)
+    const scale = await request(bed.backend.server)
       .post(`${base('ledger')}/environments/test/scale`)
       .set(as(ALICE))
       .send({ replicas: 5 });
@@ -170,7 +146,7 @@ describe("an environment's limits, through the REST API, on a sandbox cluster", 
     expect(scale.body.error.message).toBe(
       "'replicas' 5 is over Production's limit of 4 replicas",
     );
-    const autoscaling = await request(backend.server)
+    const autoscaling = await request(bed.backend.server)
       .put(`${base('ledger')}/environments/test/autoscaling`)
       .set(as(ALICE))
       .send({ minReplicas: 2, maxReplicas: 40, cpuUtilization: 60 });
@@ -208,13 +184,13 @@ describe("an environment's limits, through the REST API, on a sandbox cluster", 
         "k2.io/node-selector 'pool=gpu' is not allowed in Production; allowed: kubernetes.io/os, pool=general",
       ],
     ]) {
-      const runtime = await request(backend.server)
+      const runtime = await request(bed.backend.server)
         .get(`${base(name)}/runtime`)
         .set(as(ALICE));
       expect(runtime.status).toBe(200);
       expect(runtime.body.problems).toContain(message);
 
-      const res = await request(backend.server)
+      const res = await request(bed.backend.server)
         .post(`${base(name)}/releases`)
         .set(as(ALICE))
         .send({ environment: 'test', image: '1.0.0' });

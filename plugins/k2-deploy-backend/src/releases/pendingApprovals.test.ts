@@ -1,16 +1,15 @@
 import { K2Release } from '@internal/plugin-k2-common';
-import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api as kube, poll } from '@internal/sandbox-cluster/testUtils';
 import { JsonObject } from '@backstage/types';
-import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   ALICE,
   as,
   BOB,
   CAROL,
+  K2DeployTestBackend,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(120_000);
@@ -51,51 +50,22 @@ const FINISHED = [
 ];
 
 describe('a release waiting for approval, through the REST API', () => {
-  const clusters: SandboxCluster[] = [];
-  const knexes: Knex[] = [];
-  const backends: Array<Awaited<ReturnType<typeof startK2DeployBackend>>> = [];
+  const bed = useK2DeployTestBed({ clusters: ['test', 'prod-a'] });
 
-  const newKnex = () => {
-    const knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    knexes.push(knex);
-    return knex;
-  };
+  const backends: K2DeployTestBackend[] = [];
 
+  /** A backend of its own: its own database, on the shared clusters. */
   async function start(k2: JsonObject = {}) {
-    const backend = await startK2DeployBackend({
+    const backend = await bed.start({
       entities: [service],
-      clusters,
-      knex: newKnex(),
+      knex: bed.newDatabase(),
       k2: { environments, ...k2 },
     });
     backends.push(backend);
     return backend;
   }
 
-  beforeAll(async () => {
-    for (const name of ['test', 'prod-a']) {
-      const c = new SandboxCluster({
-        name,
-        tokens: [`${name}-token`],
-        timeScale: 0.1,
-        bookmarkIntervalMs: 200,
-      });
-      await c.listen(0);
-      clusters.push(c);
-    }
-  });
-
-  afterAll(async () => {
-    for (const b of backends) await b.stop();
-    for (const k of knexes) await k.destroy();
-    await Promise.all(clusters.map(c => c.stop()));
-  });
-
-  function api(backend: Awaited<ReturnType<typeof start>>) {
+  function api(backend: K2DeployTestBackend) {
     const post = (path: string, user: string, body: object = {}) =>
       request(backend.server)
         .post(`/api/k2-deploy${path}`)
@@ -195,7 +165,7 @@ describe('a release waiting for approval, through the REST API', () => {
     });
     // What kubectl would show.
     const d = (
-      await kube(clusters[1]).get(
+      await kube(bed.cluster('prod-a')).get(
         '/apis/apps/v1/namespaces/shop/deployments/wishlist',
       )
     ).body;

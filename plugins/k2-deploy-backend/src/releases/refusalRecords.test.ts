@@ -3,15 +3,13 @@ import {
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
-import { SandboxCluster } from '@internal/sandbox-cluster';
-import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   as,
   BOB,
   DAVE,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(90_000);
@@ -67,27 +65,10 @@ const checkout = serviceEntity('checkout', {
 });
 
 describe('refusals in the activity log, through the Deploy API', () => {
-  let cluster: SandboxCluster;
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
-
-  beforeAll(async () => {
-    cluster = new SandboxCluster({
-      name: 'test',
-      tokens: ['test-token'],
-      timeScale: 0.1,
-      bookmarkIntervalMs: 200,
-    });
-    await cluster.listen(0);
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    backend = await startK2DeployBackend({
+  const bed = useK2DeployTestBed({
+    clusters: ['test'],
+    backend: {
       entities: [checkout],
-      clusters: [cluster],
-      knex,
       k2: {
         environments: [
           {
@@ -98,18 +79,12 @@ describe('refusals in the activity log, through the Deploy API', () => {
           },
         ],
       },
-    });
-  });
-
-  afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
-    await cluster?.stop();
+    },
   });
 
   /** What a service page's activity log shows. */
   async function activityOf(name: string) {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(`/api/k2/services/default/${name}/activity?limit=100`)
       .set(as(BOB));
     expect(res.status).toBe(200);
@@ -117,7 +92,7 @@ describe('refusals in the activity log, through the Deploy API', () => {
   }
 
   const post = (path: string, user: string, body: object) =>
-    request(backend.server)
+    request(bed.backend.server)
       .post(`/api/k2-deploy/services/default/${path}`)
       .set(as(user))
       .send(body);

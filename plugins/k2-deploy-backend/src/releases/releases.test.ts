@@ -1,10 +1,5 @@
 import { K2Release, K2ReleaseList } from '@internal/plugin-k2-common';
-import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
-import fs from 'fs';
-import knexFactory, { Knex } from 'knex';
-import os from 'os';
-import path from 'path';
 import request from 'supertest';
 import {
   ALICE,
@@ -12,7 +7,7 @@ import {
   BOB,
   CAROL,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(90_000);
@@ -41,13 +36,14 @@ type Service = (typeof SERVICES)[number];
 const imageOf = (service: Service) => `${REGISTRY}/${service}`;
 
 describe('the release engine, through the REST API, on sandbox clusters', () => {
-  const clusters: SandboxCluster[] = [];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-releases-'));
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
+  // A database file, so a second backend can take over from the first.
+  const bed = useK2DeployTestBed({
+    clusters: ['test', 'prod-a', 'prod-b'],
+    databaseFile: true,
+  });
 
   async function start() {
-    backend = await startK2DeployBackend({
+    await bed.start({
       entities: SERVICES.map(name =>
         serviceEntity(name, {
           'k2.io/environments': 'test,prod',
@@ -56,8 +52,6 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
           'k2.io/language': 'java',
         }),
       ),
-      clusters,
-      knex,
       k2: {
         releases: { applyRetryTimeout: '2s' },
         environments: [
@@ -90,11 +84,10 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     });
   }
 
-  const cluster = (name: string) =>
-    clusters.find(c => c.options.name === name)!;
+  const cluster = (name: string) => bed.cluster(name);
 
   async function release(service: Service, body: object, user = ALICE) {
-    return request(backend.server)
+    return request(bed.backend.server)
       .post(`/api/k2-deploy/services/default/${service}/releases`)
       .set(as(user))
       .send(body);
@@ -110,14 +103,14 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
 
   /** A POST to one of the service's environment actions (scale, restart). */
   const act = (service: Service, action: string) =>
-    request(backend.server)
+    request(bed.backend.server)
       .post(
         `/api/k2-deploy/services/default/${service}/environments/test/${action}`,
       )
       .set(as(ALICE));
 
   async function get(id: string): Promise<K2Release> {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(`/api/k2-deploy/releases/${id}`)
       .set(as(BOB));
     expect(res.status).toBe(200);
@@ -143,7 +136,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     service: Service,
     environment: string,
   ): Promise<K2ReleaseList> {
-    const res = await request(backend.server)
+    const res = await request(bed.backend.server)
       .get(
         `/api/k2-deploy/services/default/${service}/releases?environment=${environment}`,
       )
@@ -164,32 +157,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     return (await pods(name, service)).map(p => p.spec.containers[0].image);
   }
 
-  beforeAll(async () => {
-    for (const name of ['test', 'prod-a', 'prod-b']) {
-      const c = new SandboxCluster({
-        name,
-        tokens: [`${name}-token`],
-        timeScale: 0.1,
-        bookmarkIntervalMs: 200,
-      });
-      await c.listen(0);
-      clusters.push(c);
-    }
-    // A database file, so a second backend can take over from the first.
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: { filename: path.join(dir, 'k2-deploy.sqlite') },
-      useNullAsDefault: true,
-    });
-    await start();
-  });
-
-  afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
-    await Promise.all(clusters.map(c => c.stop()));
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(start);
 
   it('releases to test: lossless Deployment, live progress, success, the new image on every pod', async () => {
     const image = imageOf('first');
@@ -312,7 +280,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       [1, `${image}:1.0.0`],
     ]);
     const first = before.items[1];
-    const back = await request(backend.server)
+    const back = await request(bed.backend.server)
       .post(`/api/k2-deploy/releases/${first.id}/rollback`)
       .set(as(ALICE))
       .send({});
@@ -333,7 +301,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     expect((await finished(scaled.body.id)).status).toBe('succeeded');
     expect(await podImages('test', 'history')).toHaveLength(4);
     // The recommendation sums the pods' usage from the metrics API.
-    const advice = await request(backend.server)
+    const advice = await request(bed.backend.server)
       .get(
         '/api/k2-deploy/services/default/history/environments/test/recommendation',
       )
@@ -373,7 +341,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       '/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/autoscaled';
     const autoscaling =
       '/api/k2-deploy/services/default/autoscaled/environments/test/autoscaling';
-    const on = await request(backend.server)
+    const on = await request(bed.backend.server)
       .put(autoscaling)
       .set(as(ALICE))
       .send({ minReplicas: 2, maxReplicas: 6, cpuUtilization: 60 });
@@ -385,13 +353,13 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     const refused = await act('autoscaled', 'scale').send({ replicas: 3 });
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/Autoscaling sets the replicas/);
-    const bad = await request(backend.server)
+    const bad = await request(bed.backend.server)
       .put(autoscaling)
       .set(as(ALICE))
       .send({ minReplicas: 5, maxReplicas: 2, cpuUtilization: 60 });
     expect(bad.status).toBe(400);
 
-    const off = await request(backend.server)
+    const off = await request(bed.backend.server)
       .delete(autoscaling)
       .set(as(ALICE));
     expect(off.status).toBe(201);
@@ -482,7 +450,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     expect(denied.status).toBe(403);
     expect((await history('refused', 'test')).total).toBe(0);
 
-    const activity = await request(backend.server)
+    const activity = await request(bed.backend.server)
       .get('/api/k2/services/default/refused/activity?limit=100')
       .set(as(BOB));
     expect(activity.body.items[0]).toMatchObject({
@@ -504,7 +472,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       { name: 'prod-a', replicas: 3, weight: 60 },
       { name: 'prod-b', replicas: 2, weight: 40 },
     ]);
-    const byBob = await request(backend.server)
+    const byBob = await request(bed.backend.server)
       .post(`/api/k2-deploy/releases/${res.body.id}/approve`)
       .set(as(BOB))
       .send({});
@@ -512,7 +480,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     expect(byBob.body.error.message).toMatch(
       /approved by members of group:default\/release-approvers/,
     );
-    const byCarol = await request(backend.server)
+    const byCarol = await request(bed.backend.server)
       .post(`/api/k2-deploy/releases/${res.body.id}/approve`)
       .set(as(CAROL))
       .send({});
@@ -530,7 +498,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       environment: 'prod',
       image: '1.1.0-crashloop',
     });
-    await request(backend.server)
+    await request(bed.backend.server)
       .post(`/api/k2-deploy/releases/${bad.body.id}/approve`)
       .set(as(CAROL))
       .send({});
@@ -581,7 +549,7 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     await poll('rolling out', async () =>
       (await get(res.body.id)).status === 'rolling-out' ? true : undefined,
     );
-    await backend.stop();
+    await bed.backend.stop();
     await start();
     const done = await finished(res.body.id);
     expect(done.status).toBe('succeeded');

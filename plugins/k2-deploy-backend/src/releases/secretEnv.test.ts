@@ -4,7 +4,6 @@ import {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { K2Release } from '@internal/plugin-k2-common';
-import { SandboxCluster } from '@internal/sandbox-cluster';
 import {
   api,
   Kubectl,
@@ -12,9 +11,6 @@ import {
   poll,
 } from '@internal/sandbox-cluster/testUtils';
 import fs from 'fs';
-import knexFactory, { Knex } from 'knex';
-import os from 'os';
-import path from 'path';
 import request from 'supertest';
 import {
   ALICE,
@@ -22,7 +18,7 @@ import {
   BOB,
   CAROL,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(120_000);
@@ -81,16 +77,41 @@ const service = serviceEntity('checkout', {
 });
 
 describe('secret environment variables, on sandbox clusters', () => {
-  const clusters: SandboxCluster[] = [];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-secrets-'));
-  const dbFile = path.join(dir, 'k2-deploy.sqlite');
+  const bed = useK2DeployTestBed({
+    clusters: ['test', 'prod-a', 'prod-b'],
+    databaseFile: true,
+    backend: {
+      entities: [service],
+      k2: {
+        environments: [
+          {
+            name: 'test',
+            clusters: [{ name: 'test' }],
+            defaults: { replicas: 1 },
+            release: { timeoutSeconds: 30, drainSeconds: 1 },
+          },
+          {
+            name: 'prod',
+            production: true,
+            approval: {
+              required: true,
+              approverGroup: 'group:default/release-approvers',
+            },
+            clusters: [
+              { name: 'prod-a', weight: 50 },
+              { name: 'prod-b', weight: 50 },
+            ],
+            defaults: { replicas: 2 },
+            release: { timeoutSeconds: 30, drainSeconds: 1 },
+          },
+        ],
+      },
+    },
+  });
   /** The text of every API response of the scenario. */
   const responses: string[] = [];
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
 
-  const cluster = (name: string) =>
-    clusters.find(c => c.options.name === name)!;
+  const cluster = (name: string) => bed.cluster(name);
 
   async function call(
     method: 'get' | 'post',
@@ -98,7 +119,7 @@ describe('secret environment variables, on sandbox clusters', () => {
     user: string,
     body?: object,
   ) {
-    const req = request(backend.server)[method](url).set(as(user));
+    const req = request(bed.backend.server)[method](url).set(as(user));
     const res = await (body ? req.send(body) : req);
     responses.push(res.text);
     return res;
@@ -155,60 +176,6 @@ describe('secret environment variables, on sandbox clusters', () => {
     );
     return d.body.spec.template.spec.containers[0].env;
   }
-
-  beforeAll(async () => {
-    for (const name of ['test', 'prod-a', 'prod-b']) {
-      const c = new SandboxCluster({
-        name,
-        tokens: [`${name}-token`],
-        timeScale: 0.1,
-        bookmarkIntervalMs: 200,
-      });
-      await c.listen(0);
-      clusters.push(c);
-    }
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: { filename: dbFile },
-      useNullAsDefault: true,
-    });
-    backend = await startK2DeployBackend({
-      entities: [service],
-      clusters,
-      knex,
-      k2: {
-        environments: [
-          {
-            name: 'test',
-            clusters: [{ name: 'test' }],
-            defaults: { replicas: 1 },
-            release: { timeoutSeconds: 30, drainSeconds: 1 },
-          },
-          {
-            name: 'prod',
-            production: true,
-            approval: {
-              required: true,
-              approverGroup: 'group:default/release-approvers',
-            },
-            clusters: [
-              { name: 'prod-a', weight: 50 },
-              { name: 'prod-b', weight: 50 },
-            ],
-            defaults: { replicas: 2 },
-            release: { timeoutSeconds: 30, drainSeconds: 1 },
-          },
-        ],
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
-    await Promise.all(clusters.map(c => c.stop()));
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   it('keeps a secret value in a Kubernetes Secret only, read by secretKeyRef; keeps it on re-release; only owners replace it', async () => {
     const first = await release({
@@ -339,7 +306,7 @@ describe('secret environment variables, on sandbox clusters', () => {
   itWithKubectl(
     'shows in kubectl the secret variable as a secretKeyRef, and its value only in the Secret',
     async () => {
-      const kubectl = new Kubectl(clusters);
+      const kubectl = new Kubectl(bed.clusters);
       try {
         for (const [name, value] of [
           ['test', SECRET],
@@ -432,9 +399,9 @@ describe('secret environment variables, on sandbox clusters', () => {
     expectStatus(activity, 200);
     expect(activity.body.items.length).toBeGreaterThan(3);
 
-    const rows = await knex('k2_releases').select();
+    const rows = await bed.knex('k2_releases').select();
     expect(rows.length).toBeGreaterThanOrEqual(3);
-    const file = fs.readFileSync(dbFile);
+    const file = fs.readFileSync(bed.databaseFile);
     // The search finds what is there: the plain variable's value.
     expect(JSON.stringify(rows)).toContain('plain');
     expect(file.includes('plain')).toBe(true);

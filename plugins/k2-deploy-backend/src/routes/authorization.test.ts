@@ -1,7 +1,5 @@
 import { K2Release } from '@internal/plugin-k2-common';
-import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
-import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   ALICE,
@@ -13,7 +11,7 @@ import {
   ERIN,
   OTHER_TEAM,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(300_000);
@@ -52,32 +50,10 @@ const NAMESPACE: Record<string, string> = { basket: 'shop', ledger: 'finance' };
 type Send = (user: string) => request.Test;
 
 describe('authorization of every Deploy route, by the real permission backend, K2 policy and catalog', () => {
-  const clusters: Record<string, SandboxCluster> = {};
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
-
-  const server = () => request(backend.server);
-
-  beforeAll(async () => {
-    for (const name of ['test', 'prod-a']) {
-      const cluster = new SandboxCluster({
-        name,
-        tokens: [`${name}-token`],
-        timeScale: 0.1,
-        bookmarkIntervalMs: 200,
-      });
-      await cluster.listen(0);
-      clusters[name] = cluster;
-    }
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    backend = await startK2DeployBackend({
+  const bed = useK2DeployTestBed({
+    clusters: ['test', 'prod-a'],
+    backend: {
       entities: [basket, ledger],
-      clusters: Object.values(clusters),
-      knex,
       k2: {
         environments: [
           {
@@ -99,14 +75,10 @@ describe('authorization of every Deploy route, by the real permission backend, K
           },
         ],
       },
-    });
+    },
   });
 
-  afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
-    await Promise.all(Object.values(clusters).map(c => c.stop()));
-  });
+  const server = () => request(bed.backend.server);
 
   async function getRelease(id: string): Promise<K2Release> {
     const res = await server().get(`${API}/releases/${id}`).set(as(BOB));
@@ -134,7 +106,7 @@ describe('authorization of every Deploy route, by the real permission backend, K
   }
 
   const clusterOf = (environment: string) =>
-    clusters[environment === 'prod' ? 'prod-a' : 'test'];
+    bed.cluster(environment === 'prod' ? 'prod-a' : 'test');
 
   /** Live pods of a service in an environment's cluster. */
   async function livePods(name: string, environment = 'test') {
@@ -171,7 +143,7 @@ describe('authorization of every Deploy route, by the real permission backend, K
 
   /** What a refused request must not have changed: releases and the cluster. */
   async function snapshot(name: string) {
-    const cluster = api(clusters.test);
+    const cluster = api(bed.cluster('test'));
     const namespace = NAMESPACE[name];
     const deployment = await cluster.get(
       `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
@@ -179,11 +151,14 @@ describe('authorization of every Deploy route, by the real permission backend, K
     const hpa = await cluster.get(
       `/apis/autoscaling/v2/namespaces/${namespace}/horizontalpodautoscalers/${name}`,
     );
-    const prod = await api(clusters['prod-a']).get(
+    const prod = await api(bed.cluster('prod-a')).get(
       `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
     );
     return {
-      releases: await knex('k2_releases').select('id', 'status').orderBy('id'),
+      releases: await bed
+        .knex('k2_releases')
+        .select('id', 'status')
+        .orderBy('id'),
       deployment: {
         generation: deployment.body.metadata?.generation,
         replicas: deployment.body.spec?.replicas,

@@ -8,12 +8,9 @@ import {
   K2ClusterRegistry,
   K2ServiceIndex,
 } from '@internal/plugin-k2-node';
-import {
-  SandboxCluster,
-  seedRunningDeployment,
-} from '@internal/sandbox-cluster';
+import { seedRunningDeployment } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
-import knexFactory, { Knex } from 'knex';
+import { useK2DeployTestBed } from '../__testUtils__/testBackend';
 import { DatabaseReleaseStore } from '../database/DatabaseReleaseStore';
 import { ReleaseDriver } from '../releases/ReleaseDriver';
 import { DeploySignalPublisher } from './DeploySignalPublisher';
@@ -68,9 +65,7 @@ const spec: K2ReleaseSpec = {
  * they would be sent.
  */
 describe('Deploy signals from a release on a sandbox cluster', () => {
-  let cluster: SandboxCluster;
   let access: K2ClusterAccess;
-  let knex: Knex;
   let driver: ReleaseDriver;
   let publisher: DeploySignalPublisher;
   let store: ReleaseChangeReporter;
@@ -78,14 +73,17 @@ describe('Deploy signals from a release on a sandbox cluster', () => {
   const sent: Array<{ at: number; signal: SignalPayload }> = [];
   let succeededAt = 0;
 
+  // Declared before the test bed, so all of it stops before its cluster and database.
+  afterAll(async () => {
+    stops.forEach(stop => stop());
+    driver?.stop();
+    publisher?.stop();
+    await access?.stop();
+  });
+  const bed = useK2DeployTestBed({ clusters: ['test'], timeScale: 0.05 });
+  const cluster = bed.cluster('test');
+
   beforeAll(async () => {
-    cluster = new SandboxCluster({
-      name: 'test',
-      tokens: ['test-token'],
-      timeScale: 0.05,
-      bookmarkIntervalMs: 200,
-    });
-    await cluster.listen(0);
     // A service K2 did not release: its objects carry only the kubernetes-id.
     seedRunningDeployment(cluster, {
       namespace: 'shop',
@@ -128,14 +126,9 @@ describe('Deploy signals from a release on a sandbox cluster', () => {
       logger: mockServices.logger.mock(),
       windowMs: WINDOW_MS,
     });
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: { filename: ':memory:' },
-      useNullAsDefault: true,
-    });
     store = new ReleaseChangeReporter(
       await DatabaseReleaseStore.create({
-        database: { getClient: async () => knex },
+        database: { getClient: async () => bed.knex },
       }),
       release => {
         if (release.status === 'succeeded') succeededAt = Date.now();
@@ -153,15 +146,6 @@ describe('Deploy signals from a release on a sandbox cluster', () => {
     stops.push(access.subscribe(change => driver.notify(change)));
     access.start();
     await access.waitForSync(10_000);
-  });
-
-  afterAll(async () => {
-    stops.forEach(stop => stop());
-    driver?.stop();
-    publisher?.stop();
-    await access?.stop();
-    await knex?.destroy();
-    await cluster?.stop();
   });
 
   const on = (entityRef: string) =>
