@@ -352,6 +352,19 @@ export const k2DeployMessages = {
     whatHappened: 'What happened',
     empty: 'No releases, scaling or restarts yet.',
   },
+  imageTags: {
+    loading: 'Listing tags from the registry…',
+    listed_one: '{{count}} tag listed from {{registry}}, newest first',
+    listed_other: '{{count}} tags listed from {{registry}}, newest first',
+    truncated: 'The newest {{shown}} tags of {{registry}}; type any other',
+    failed: 'Tags cannot be listed: {{message}} Type a tag.',
+    noRepository:
+      'The service names no image repository (k2.io/image): type a full image reference.',
+    registryNotConfigured:
+      'K2 does not list tags from {{registry}}: type a tag.',
+    repositoryNotFound:
+      '{{repository}} has no images in its registry yet: type a tag.',
+  },
 } as const;
 
 /** The Deploy tab's translation ref (`k2-deploy`), English by default. */

@@ -71,6 +71,14 @@ export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
     setAutoscaling: async (_service, environment) =>
       started('scale', environment),
     getRecommendation: async () => recommendation(),
+    getImageTags: async () => ({
+      repository: 'registry.northwind.internal/payments/gateway',
+      registry: 'registry.northwind.internal',
+      tags: ['1.5.0', '1.4.2', '1.4.1', 'latest'],
+      source: 'registry',
+      truncated: false,
+      listedAt: '2026-11-20T10:05:00.000Z',
+    }),
     getActivity: async () => ({ items: [] }),
     getInstanceHistory: async () => ({ items: [historicalContainer()] }),
     getEvents: async () => ({ items: [] }),

@@ -12,6 +12,7 @@ import {
   K2ReplicaRecommendation,
   K2ServiceRuntime,
 } from '@internal/plugin-k2-common';
+import { K2DeployImageTags } from '@internal/plugin-k2-deploy-common';
 
 /** A service as the Deploy backend names it. */
 export interface ServiceName {
@@ -60,6 +61,11 @@ export interface K2DeployApi {
     service: ServiceName,
     environment: string,
   ): Promise<K2ReplicaRecommendation>;
+  /**
+   * Tags of the service's image repository from its registry, newest first, or the
+   * reason there are none; rejects when the registry cannot be read.
+   */
+  getImageTags(service: ServiceName): Promise<K2DeployImageTags>;
   getActivity(
     service: ServiceName,
     options: { before?: string; limit?: number },

@@ -126,6 +126,10 @@ export class K2DeployClient implements K2DeployApi {
     return this.#http.getRecommendation(service, environment);
   }
 
+  getImageTags(service: ServiceName) {
+    return this.#http.getImageTags(service);
+  }
+
   /** The activity log belongs to K2's core plugin, which every capability writes to. */
   async getActivity(
     service: ServiceName,

@@ -301,6 +301,19 @@ const zh = createTranslationMessages({
     'activity.action': '操作',
     'activity.whatHappened': '详情',
     'activity.empty': '暂无发布、扩缩容或重启记录。',
+    'imageTags.loading': '正在从镜像仓库列出标签…',
+    'imageTags.listed_one': '从 {{registry}} 列出 {{count}} 个标签，最新的在前',
+    'imageTags.listed_other':
+      '从 {{registry}} 列出 {{count}} 个标签，最新的在前',
+    'imageTags.truncated':
+      '{{registry}} 中最新的 {{shown}} 个标签；其他标签可直接输入',
+    'imageTags.failed': '无法列出标签：{{message}} 请直接输入标签。',
+    'imageTags.noRepository':
+      '该服务未声明镜像仓库（k2.io/image）：请输入完整的镜像地址。',
+    'imageTags.registryNotConfigured':
+      'K2 未配置从 {{registry}} 列出标签：请直接输入标签。',
+    'imageTags.repositoryNotFound':
+      '{{repository}} 在镜像仓库中还没有镜像：请直接输入标签。',
   },
 });
 
