@@ -43,6 +43,11 @@ trap cleanup EXIT
 # System packages first, so a missing one is reported before minutes of work.
 have_chromium=1
 k2_need_package chromium chromium "end-to-end tests in a real browser" || have_chromium=0
+# A CJK font, or Chromium draws the Chinese screenshots' text as empty boxes. The
+# package's font directory stands for it (k2_need_package takes a path it can test).
+k2_need_package /usr/share/fonts/opentype/noto fonts-noto-cjk \
+  "Chinese text in the end-to-end screenshots" ||
+  skipped+=("Chinese glyphs in the end-to-end screenshots (install: fonts-noto-cjk)")
 # kubectl: the sandbox's API fidelity tests drive it as a user would.
 # promtool: the sandbox's /metrics output is checked by the real Prometheus parser.
 # Once a tool is here, K2_REQUIRE_<TOOL>=1 makes the Jest tests that use it fail rather
