@@ -142,7 +142,19 @@ export class NginxValidator {
         for (const [from, to] of replacements) {
           output = output.split(to).join(from);
         }
-        output = output.trim();
+        // Error-log lines carry a time and process id; the closing line names the
+        // check's own nginx.conf. Neither helps the user.
+        output = output
+          .split('\n')
+          .map(line =>
+            line.replace(
+              /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (\[\w+\]) \d+#\d+: /,
+              '$1 ',
+            ),
+          )
+          .filter(line => !/configuration file .* test failed$/.test(line))
+          .join('\n')
+          .trim();
         throw new InputError(
           `nginx -t rejected the cluster config: ${
             output.length > MAX_OUTPUT

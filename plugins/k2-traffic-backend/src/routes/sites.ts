@@ -50,7 +50,9 @@ export function siteRoutes(
   });
 
   router.get(`${base}/versions/:number`, async (req, res) => {
-    const { namespace, name, environment, number } = req.params;
+    const { namespace, name, environment } = req.params;
+    // Path parameters arrive as text; the contract says a whole number from 1.
+    const number = Number(req.params.number);
     res.json(
       await sites.version(
         { kind: 'component', namespace, name },
@@ -62,7 +64,9 @@ export function siteRoutes(
   });
 
   router.post(`${base}/versions/:number/rollback`, async (req, res) => {
-    const { namespace, name, environment, number } = req.params;
+    const { namespace, name, environment } = req.params;
+    // Path parameters arrive as text; the contract says a whole number from 1.
+    const number = Number(req.params.number);
     res
       .status(201)
       .json(

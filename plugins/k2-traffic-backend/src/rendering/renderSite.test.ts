@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { itWithNginx, NGINX } from '../__testUtils__/nginx';
+import { TrafficCertificate } from '../config/readTrafficConfig';
+import { NginxValidator } from '../nginx/NginxValidator';
+import { TrafficSite, validateSite } from '../sites/validateSite';
+import { TemplateRegistry } from '../templates/TemplateRegistry';
+import { ManualMembers } from './members';
+import { renderBundle } from './renderBundle';
+import { filesHash, renderSite } from './renderSite';
+
+const templates = TemplateRegistry.load(
+  path.resolve(__dirname, '../../templates'),
+);
+const certificates: TrafficCertificate[] = [
+  {
+    name: 'shop',
+    certificate: '/etc/nginx/certs/shop.crt',
+    key: '/etc/nginx/certs/shop.key',
+  },
+];
+const validator = new NginxValidator({ binary: NGINX, timeoutMs: 30_000 });
+const members = new ManualMembers();
+const cluster = { name: 'edge-test', environments: ['test'] };
+
+function bundleOf(sites: Array<{ service: string; site: TrafficSite }>) {
+  return renderBundle(
+    cluster,
+    sites.map(({ service, site }) => {
+      const ref = { service, environment: 'test' };
+      const valid = validateSite(site, {
+        testDomain: `${service.split('/')[1]}.test.k2.example.com`,
+        wildcardDomains: ['k2.example.com'],
+        certificates,
+        templates,
+      });
+      return {
+        ...ref,
+        files: renderSite(ref, valid, templates, members),
+        upstreams: valid.upstreams,
+      };
+    }),
+    members,
+  );
+}
+
+const shop: TrafficSite = {
+  template: 'default',
+  domains: ['shop.example.com'],
+  tls: { certificate: 'shop' },
+  upstreams: [
+    {
+      name: 'web',
+      method: 'ip_hash',
+      maxFails: 3,
+      failTimeoutSeconds: 30,
+      members: [
+        { address: '10.0.0.1', port: 8080, weight: 5 },
+        { address: 'fd00::7', port: 8080 },
+      ],
+    },
+    { name: 'api', method: 'least_conn', members: [] },
+  ],
+  locations: [
+    { path: '/', upstream: 'web' },
+    { path: '/api/', upstream: 'api', readTimeoutSeconds: 300 },
+  ],
+  fields: {
+    websocket: true,
+    clientMaxBodySize: '20m',
+    responseHeaders: [{ name: 'X-Frame-Options', value: 'DENY' }],
+  },
+};
+
+describe('rendering', () => {
+  it('renders the site, its members and the entry file', () => {
+    const bundle = bundleOf([
+      { service: 'component:default/shop', site: shop },
+    ]);
+    expect(bundle.files.map(f => f.path)).toEqual([
+      'k2/k2.conf',
+      'k2/sites/test/default/shop.conf',
+      'k2/members/test/default/shop/web.conf',
+      'k2/members/test/default/shop/api.conf',
+    ]);
+    const [entry, siteFile, web, api] = bundle.files.map(f => f.content);
+    expect(entry).toContain('include k2/sites/test/default/shop.conf;');
+    expect(siteFile).toMatch(
+      /upstream k2_test_shop_web_[0-9a-f]{8} \{\n {4}ip_hash;\n {4}include k2\/members\/test\/default\/shop\/web\.conf;\n\}/,
+    );
+    expect(siteFile).toContain(
+      'server_name shop.test.k2.example.com shop.example.com;\n',
+    );
+    expect(siteFile).toContain('return 301 https://$host$request_uri;');
+    expect(siteFile).toContain(
+      'ssl_certificate /etc/nginx/certs/shop.crt;\n    ssl_certificate_key /etc/nginx/certs/shop.key;',
+    );
+    expect(siteFile).toContain('add_header X-Frame-Options "DENY" always;');
+    expect(siteFile).toContain('proxy_read_timeout 300s;');
+    expect(siteFile).toContain('proxy_set_header Upgrade $http_upgrade;');
+    expect(web).toContain(
+      'server 10.0.0.1:8080 weight=5 max_fails=3 fail_timeout=30s;\nserver [fd00::7]:8080 weight=1 max_fails=3 fail_timeout=30s;\n',
+    );
+    expect(api).toContain('server 127.0.0.1:1 down;');
+    expect(bundle.hash).toBe(filesHash(bundle.files));
+    expect(bundle.hash.slice(7)).toContain(bundle.version);
+  });
+
+  it('gives the same bundle for the same sites, and a new version for any change', () => {
+    const a = bundleOf([{ service: 'component:default/shop', site: shop }]);
+    const b = bundleOf([{ service: 'component:default/shop', site: shop }]);
+    expect(b.version).toBe(a.version);
+    const c = bundleOf([
+      {
+        service: 'component:default/shop',
+        site: { ...shop, locations: [{ path: '/', upstream: 'web' }] },
+      },
+    ]);
+    expect(c.version).not.toBe(a.version);
+  });
+
+  itWithNginx('passes a real nginx -t, TLS and all', async () => {
+    const bundle = bundleOf([
+      { service: 'component:default/shop', site: shop },
+      {
+        service: 'component:finance/ledger',
+        site: {
+          template: 'default',
+          upstreams: [
+            { name: 'web', members: [{ address: '10.0.1.1', port: 80 }] },
+          ],
+          locations: [{ path: '/', upstream: 'web' }],
+        },
+      },
+    ]);
+    await expect(
+      validator.check(bundle.files, certificates),
+    ).resolves.toBeUndefined();
+  });
+
+  itWithNginx(
+    'reports what nginx -t rejects with the host paths and bundle paths',
+    async () => {
+      const bundle = bundleOf([
+        { service: 'component:default/shop', site: shop },
+      ]);
+      const broken = bundle.files.map(f =>
+        f.path === 'k2/sites/test/default/shop.conf'
+          ? { ...f, content: `${f.content}\nproxy_buffering sometimes;\n` }
+          : f,
+      );
+      const error = await validator
+        .check(broken, certificates)
+        .catch(e => e as Error);
+      expect(error).toMatchObject({ name: 'InputError' });
+      expect((error as Error).message).toMatch(
+        /^nginx -t rejected the cluster config: \[emerg\] invalid value "sometimes" in "proxy_buffering" directive, it must be "on" or "off" in k2\/sites\/test\/default\/shop\.conf:\d+$/,
+      );
+      expect((error as Error).message).not.toMatch(/k2-nginx-check-/);
+    },
+  );
+});
