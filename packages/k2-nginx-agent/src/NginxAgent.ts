@@ -1,6 +1,6 @@
 import { Backoff } from './backoff';
 import { BundleError, verifyBundle } from './bundle';
-import { AgentReport, K2Client } from './K2Client';
+import { AgentReport, K2Client, K2RefusedError } from './K2Client';
 import { LiveConfig } from './LiveConfig';
 import { AgentLogger } from './log';
 import { runCommand } from './nginx';
@@ -92,7 +92,12 @@ export class NginxAgent {
         body = await client.pull(after, this.stopping.signal);
       } catch (e) {
         if (this.stopping.signal.aborted) break;
-        await this.retryLater('K2 unreachable', e);
+        if (e instanceof K2RefusedError) {
+          // A config error on one side or the other; retried, as K2's may be fixed.
+          await this.retryLater('K2 refused the agent', e, 'error');
+        } else {
+          await this.retryLater('K2 unreachable', e);
+        }
         continue;
       }
       this.backoff.reset();
@@ -175,9 +180,13 @@ export class NginxAgent {
     return { version, ok: false, error };
   }
 
-  private async retryLater(what: string, e: unknown) {
+  private async retryLater(
+    what: string,
+    e: unknown,
+    level: 'warn' | 'error' = 'warn',
+  ) {
     const delay = this.backoff.next();
-    this.options.log.warn(what, {
+    this.options.log[level](what, {
       error: errorText(e),
       failures: this.backoff.failures,
       retryInMs: delay,

@@ -1,12 +1,3 @@
-import {
-  mockCredentials,
-  startTestBackend,
-  mockServices,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import k2CorePlugin from '@internal/plugin-k2-backend';
-import k2TrafficPlugin from '@internal/plugin-k2-traffic-backend';
-import { SandboxCluster } from '@internal/sandbox-cluster';
 import fs from 'fs';
 import path from 'path';
 import { parseAgentConfig } from './config';
@@ -15,301 +6,418 @@ import { LiveConfig } from './LiveConfig';
 import { createJsonLogger } from './log';
 import { NginxAgent } from './NginxAgent';
 import {
+  AgentProcess,
   NGINX,
   NginxHost,
   eventually,
   freePort,
   request,
+  spawnAgent,
   startUpstream,
 } from './__testUtils__';
+import {
+  basketSite,
+  loopbackTemplates,
+  startTrafficBackend,
+} from './__testUtils__/trafficBackend';
 
 const itWithNginx = NGINX ? it : it.skip;
-const TOKEN = 'edge-test-agent-token-0123456789abcdef';
-const ALICE = 'user:default/alice';
-const DOMAIN = 'basket.test.k2.example.com';
-/** A certificate K2's config names, at a path this Nginx host does not have. */
+/** Cluster `edge` serves environment test; the in-process agent's. */
+const EDGE_TOKEN = 'edge-agent-token-0123456789abcdef0123';
+/** Cluster `edge-b` serves environment stage; the agent processes'. */
+const EDGE_B_TOKEN = 'edge-b-agent-token-0123456789abcdef01';
+/** A certificate K2's config names, at paths this Nginx host does not have. */
 const MISSING_CERT = '/nonexistent/k2-agent-test/basket.crt';
 const MISSING_KEY = '/nonexistent/k2-agent-test/basket.key';
 
-jest.setTimeout(180_000);
-
-/**
- * K2's default site template with its listens moved to loopback ports, as an admin's
- * template directory would: the real Nginx in this test cannot take ports 80 and 443.
- */
-function loopbackTemplates(dir: string, httpPort: number, httpsPort: number) {
-  const shipped = path.join(
-    path.dirname(
-      require.resolve('@internal/plugin-k2-traffic-backend/package.json'),
-    ),
-    'templates',
-  );
-  const template = fs.readFileSync(
-    path.join(shipped, 'default.conf.hbs'),
-    'utf8',
-  );
-  const moved = template
-    .replace(/listen 80;/g, `listen 127.0.0.1:${httpPort};`)
-    .replace(/listen 443 ssl;/g, `listen 127.0.0.1:${httpsPort} ssl;`);
-  if (!moved.includes(`127.0.0.1:${httpPort}`)) {
-    throw new Error(`K2's default template no longer has 'listen 80;'`);
-  }
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'default.conf.hbs'), moved);
-  fs.copyFileSync(
-    path.join(shipped, 'default.schema.json'),
-    path.join(dir, 'default.schema.json'),
-  );
-}
+jest.setTimeout(240_000);
 
 /**
  * The agent against K2's real Traffic backend: its OpenAPI-validated agent routes, its
- * bundles (rendered from a published site, hashed, gated by the backend's own nginx -t)
- * and its record of what each host applied — the parts the stand-in only imitates.
+ * bundles (rendered from published sites, hashed, gated by the backend's own nginx -t),
+ * its 25 s long poll, and its record of what each host applied.
  */
-describe('k2-nginx-agent against the real k2-traffic backend', () => {
-  let cluster: SandboxCluster;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
-  let host: NginxHost;
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
-  let stopAgent: () => Promise<void>;
-  const lines: string[] = [];
+describe('k2-nginx-agent against the real k2-traffic backend and a real Nginx', () => {
+  let k2: Awaited<ReturnType<typeof startTrafficBackend>>;
+  let templates: string;
   let httpPort: number;
-
-  const api = (p: string) =>
-    `http://localhost:${backend.server.port()}/api/k2-traffic${p}`;
-  const asAlice = {
-    authorization: `Bearer ${mockCredentials.user.token(ALICE)}`,
-    'content-type': 'application/json',
-  };
-  const hostStatus = async () => {
-    const res = await fetch(api('/clusters'), { headers: asAlice });
-    const body = await res.json();
-    const edge = body.items.find((c: { name: string }) => c.name === 'edge');
-    return {
-      version: edge.version as string,
-      host: edge.hosts.find((h: { name: string }) => h.name === 'nginx-1'),
-    };
-  };
-  const publish = async (site: Record<string, unknown>, message: string) => {
-    const res = await fetch(
-      api('/services/default/basket/environments/test/site/versions'),
-      {
-        method: 'POST',
-        headers: asAlice,
-        body: JSON.stringify({ site, message }),
-      },
-    );
-    const body = await res.json();
-    if (res.status !== 201) {
-      throw new Error(
-        `publish answered ${res.status}: ${JSON.stringify(body)}`,
-      );
-    }
-  };
+  const upstreams: Array<Awaited<ReturnType<typeof startUpstream>>> = [];
 
   beforeAll(async () => {
     if (!NGINX) return;
-    host = new NginxHost();
+    templates = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'k2-tpl-'));
     httpPort = await freePort();
-    const templates = path.join(host.prefix, 'k2-templates');
     loopbackTemplates(templates, httpPort, await freePort());
-    upstream = await startUpstream('basket v1');
-    cluster = new SandboxCluster({
-      name: 'test',
-      tokens: ['test-token'],
-      timeScale: 0.1,
-    });
-    await cluster.listen(0);
-    const basket = {
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Component',
-      metadata: {
-        name: 'basket',
-        namespace: 'default',
-        annotations: {
-          'backstage.io/kubernetes-id': 'basket',
-          'k2.io/environments': 'test',
-          'k2.io/namespace': 'shop',
-        },
-      },
-      spec: { type: 'service', owner: 'group:default/shop-team' },
-    };
-    backend = await startTestBackend({
-      features: [
-        k2TrafficPlugin,
-        k2CorePlugin,
-        catalogServiceMock.factory({ entities: [basket] }),
-        mockServices.rootConfig.factory({
-          data: {
-            kubernetes: {
-              clusterLocatorMethods: [
-                {
-                  type: 'config',
-                  clusters: [
-                    {
-                      name: 'test',
-                      url: cluster.url,
-                      authProvider: 'serviceAccount',
-                      serviceAccountToken: 'test-token',
-                    },
-                  ],
-                },
-              ],
-            },
-            k2: {
-              environments: [
-                {
-                  name: 'test',
-                  clusters: [{ name: 'test' }],
-                  wildcardDomain: 'k2.example.com',
-                },
-              ],
-              traffic: {
-                templatesDirectory: templates,
-                clusters: [
-                  {
-                    name: 'edge',
-                    environments: ['test'],
-                    hosts: ['nginx-1'],
-                    agentToken: TOKEN,
-                    certificates: [
-                      {
-                        name: 'basket',
-                        certificate: MISSING_CERT,
-                        key: MISSING_KEY,
-                      },
-                    ],
-                  },
-                ],
-              },
-            },
-          },
-        }),
-      ],
-    });
-
-    const config = parseAgentConfig(
-      [
-        ...host.agentArgs,
-        '--k2-url',
-        `http://localhost:${backend.server.port()}`,
-        '--cluster',
-        'edge',
-        '--host',
-        'nginx-1',
-      ],
-      { K2_AGENT_TOKEN: TOKEN },
+    upstreams.push(
+      await startUpstream('basket v1'),
+      await startUpstream('basket v2'),
     );
-    if (config === 'help') throw new Error('unexpected help');
-    const agent = new NginxAgent({
-      ...config,
-      live: await LiveConfig.open(config),
-      client: new K2Client(config),
-      log: createJsonLogger([TOKEN], line => lines.push(line)),
+    k2 = await startTrafficBackend({
+      templatesDirectory: templates,
+      clusters: [
+        {
+          name: 'edge',
+          environment: 'test',
+          hosts: ['nginx-1'],
+          token: EDGE_TOKEN,
+          certificates: [
+            { name: 'basket', certificate: MISSING_CERT, key: MISSING_KEY },
+          ],
+        },
+        {
+          name: 'edge-b',
+          environment: 'stage',
+          hosts: ['nginx-b'],
+          token: EDGE_B_TOKEN,
+        },
+      ],
     });
-    const running = agent.run();
-    stopAgent = async () => {
-      agent.stop();
-      await running;
-    };
-    await host.start();
   });
 
   afterAll(async () => {
     if (!NGINX) return;
-    await stopAgent?.();
-    await backend?.stop();
-    await cluster?.stop();
-    await upstream?.close();
-    await host?.stop();
+    await k2?.stop();
+    await Promise.all(upstreams.map(u => u.close()));
+    fs.rmSync(templates, { recursive: true, force: true });
   });
 
-  itWithNginx(
-    "applies K2's bundles, serves the published site, and K2 shows what the host applied and why it refused one",
-    async () => {
-      // The cluster's first bundle (no site yet) is applied and reported.
-      const empty = await eventually(async () => {
-        const s = await hostStatus();
-        return s.version && s.host.appliedVersion === s.version ? s : undefined;
-      }, "K2 to record the host's first bundle");
-      expect(empty.host).toMatchObject({ drift: false });
+  /** The first state of `cluster` where the host has reported and `check` holds. */
+  const hostState = (
+    cluster: string,
+    host: string,
+    what: string,
+    check: (s: Awaited<ReturnType<typeof k2.status>>) => boolean,
+  ) =>
+    eventually(async () => {
+      const s = await k2.status(cluster, host);
+      return s.host.reportedAt && check(s) ? s : undefined;
+    }, what);
 
-      await publish(
-        {
-          template: 'default',
-          upstreams: [
-            {
-              name: 'app',
-              members: [{ address: '127.0.0.1', port: upstream.port }],
-            },
-          ],
-          locations: [{ path: '/', upstream: 'app' }],
-        },
-        'Basket behind Nginx',
-      );
-      const applied = await eventually(async () => {
-        const s = await hostStatus();
-        return s.version !== empty.version &&
-          s.host.appliedVersion === s.version
-          ? s
-          : undefined;
-      }, 'K2 to record the published bundle as applied');
-      expect(applied.host).toEqual({
-        name: 'nginx-1',
-        appliedVersion: applied.version,
-        reportedAt: expect.any(String),
-        drift: false,
-      });
-      // The test domain K2 gave the site reaches the member through the real Nginx.
-      await eventually(async () => {
-        const res = await request(httpPort, DOMAIN);
-        return res.body === 'basket v1' ? res : undefined;
-      }, `nginx to proxy ${DOMAIN}`);
-      expect(host.readLive('k2.conf')).toContain(
-        'include k2/sites/test/default/basket.conf;',
-      );
+  describe('one agent in this process', () => {
+    let host: NginxHost;
+    let stopAgent: () => Promise<void>;
+    const lines: string[] = [];
+    const DOMAIN = 'basket.test.k2.example.com';
+    const answers = async () => (await request(httpPort, DOMAIN)).body;
 
-      // K2's nginx -t passes (it checks with a certificate of its own), but this host
-      // has no file at the certificate's path: the host's nginx -t refuses the bundle.
-      await publish(
-        {
-          template: 'default',
-          tls: { certificate: 'basket', redirectHttp: false },
-          upstreams: [
-            {
-              name: 'app',
-              members: [{ address: '127.0.0.1', port: upstream.port }],
-            },
-          ],
-          locations: [{ path: '/', upstream: 'app' }],
-        },
-        'HTTPS',
+    beforeAll(async () => {
+      if (!NGINX) return;
+      host = new NginxHost();
+      const config = parseAgentConfig(
+        [
+          ...host.agentArgs,
+          '--k2-url',
+          k2.url,
+          '--cluster',
+          'edge',
+          '--host',
+          'nginx-1',
+        ],
+        { K2_AGENT_TOKEN: EDGE_TOKEN },
       );
-      const refused = await eventually(async () => {
-        const s = await hostStatus();
-        return s.version !== applied.version && s.host.error ? s : undefined;
-      }, "K2 to record the host's refusal");
-      // The host still runs the version it applied before; K2 shows the drift.
-      expect(refused.host).toEqual({
-        name: 'nginx-1',
-        appliedVersion: applied.version,
-        reportedAt: expect.any(String),
-        error: expect.stringContaining(
-          `nginx -t rejected the bundle:\n[emerg] cannot load certificate "${MISSING_CERT}"`,
-        ),
-        drift: true,
+      if (config === 'help') throw new Error('unexpected help');
+      const agent = new NginxAgent({
+        ...config,
+        live: await LiveConfig.open(config),
+        client: new K2Client(config),
+        log: createJsonLogger([EDGE_TOKEN], line => lines.push(line)),
       });
-      expect(refused.host.error).not.toContain('.k2-agent');
-      // The last good bundle stays live and keeps serving.
-      expect(host.readLive('sites/test/default/basket.conf')).not.toContain(
-        'ssl_certificate',
+      const running = agent.run();
+      stopAgent = async () => {
+        agent.stop();
+        await running;
+      };
+      await host.start();
+    });
+
+    afterAll(async () => {
+      if (!NGINX) return;
+      await stopAgent?.();
+      await host?.stop();
+    });
+
+    itWithNginx(
+      "applies each published bundle, serves it, refuses one the host's nginx -t rejects, and K2 shows what the host runs",
+      async () => {
+        // The cluster's first bundle (no site yet) is applied and reported.
+        const empty = await hostState(
+          'edge',
+          'nginx-1',
+          'the first bundle applied',
+          s => s.host.appliedVersion === s.version,
+        );
+        expect(empty.host.drift).toBe(false);
+
+        await k2.publish('test', basketSite(upstreams[0].port), 'Basket');
+        const v1 = await hostState(
+          'edge',
+          'nginx-1',
+          'the published bundle applied',
+          s =>
+            s.version !== empty.version && s.host.appliedVersion === s.version,
+        );
+        expect(v1.host).toEqual({
+          name: 'nginx-1',
+          appliedVersion: v1.version,
+          reportedAt: expect.any(String),
+          drift: false,
+        });
+        // The test domain K2 gave the site reaches its member through Nginx.
+        await eventually(
+          async () => ((await answers()) === 'basket v1' ? true : undefined),
+          `nginx to proxy ${DOMAIN}`,
+        );
+        expect(host.readLive('k2.conf')).toContain(
+          'include k2/sites/test/default/basket.conf;',
+        );
+
+        // The next version moves the site to the other member.
+        await k2.publish('test', basketSite(upstreams[1].port), 'Move');
+        const v2 = await hostState(
+          'edge',
+          'nginx-1',
+          'the second bundle applied',
+          s => s.version !== v1.version && s.host.appliedVersion === s.version,
+        );
+        await eventually(
+          async () => ((await answers()) === 'basket v2' ? true : undefined),
+          'nginx to proxy to the new member',
+        );
+
+        // K2's nginx -t passes (it checks with a certificate of its own), but this host
+        // has no file at the certificate's path: the host's nginx -t refuses.
+        await k2.publish(
+          'test',
+          basketSite(upstreams[0].port, { certificate: 'basket' }),
+          'HTTPS',
+        );
+        const refused = await hostState(
+          'edge',
+          'nginx-1',
+          "the host's refusal",
+          s => s.version !== v2.version && Boolean(s.host.error),
+        );
+        // The host still runs the version it applied before; K2 shows the drift.
+        expect(refused.host).toEqual({
+          name: 'nginx-1',
+          appliedVersion: v2.version,
+          reportedAt: expect.any(String),
+          error: expect.stringContaining(
+            `nginx -t rejected the bundle:\n[emerg] cannot load certificate "${MISSING_CERT}"`,
+          ),
+          drift: true,
+        });
+        expect(refused.host.error).not.toContain('.k2-agent');
+        expect(host.readLive('sites/test/default/basket.conf')).not.toContain(
+          'ssl_certificate',
+        );
+        expect(await answers()).toBe('basket v2');
+
+        // The next good version is applied again; the drift is gone.
+        await k2.publish('test', basketSite(upstreams[0].port), 'Plain HTTP');
+        const fixed = await hostState(
+          'edge',
+          'nginx-1',
+          'the fixed bundle applied',
+          s =>
+            s.version !== refused.version &&
+            s.host.appliedVersion === s.version,
+        );
+        expect(fixed.host).toEqual({
+          name: 'nginx-1',
+          appliedVersion: fixed.version,
+          reportedAt: expect.any(String),
+          drift: false,
+        });
+        await eventually(
+          async () => ((await answers()) === 'basket v1' ? true : undefined),
+          'nginx to proxy to the first member again',
+        );
+        expect(lines.join('')).not.toContain(EDGE_TOKEN);
+      },
+    );
+  });
+
+  describe('the agent as a process', () => {
+    let host: NginxHost;
+    const agents: AgentProcess[] = [];
+    const DOMAIN = 'basket.stage.k2.example.com';
+    const answers = async () => (await request(httpPort, DOMAIN)).body;
+    const answering = (body: string) =>
+      eventually(
+        async () => ((await answers()) === body ? true : undefined),
+        `nginx to answer '${body}'`,
       );
-      expect(await request(httpPort, DOMAIN)).toEqual({
-        status: 200,
-        body: 'basket v1',
-      });
-      expect(lines.join('')).not.toContain(TOKEN);
-    },
-  );
+    const applied = (what: string, check: (version: string) => boolean) =>
+      hostState(
+        'edge-b',
+        'nginx-b',
+        what,
+        s =>
+          s.host.appliedVersion === s.version &&
+          Boolean(s.version && check(s.version)),
+      );
+    const start = (extra: string[] = []) => {
+      const a = spawnAgent(
+        [
+          ...host.agentArgs,
+          '--k2-url',
+          k2.url,
+          '--cluster',
+          'edge-b',
+          '--host',
+          'nginx-b',
+          ...extra,
+        ],
+        EDGE_B_TOKEN,
+      );
+      agents.push(a);
+      return a;
+    };
+    const stop = async (a: AgentProcess) => {
+      const at = Date.now();
+      a.child.kill('SIGTERM');
+      expect(await a.exited).toBe(0);
+      return Date.now() - at;
+    };
+
+    beforeAll(() => {
+      if (!NGINX) return;
+      host = new NginxHost();
+    });
+
+    afterAll(async () => {
+      if (!NGINX) return;
+      for (const a of agents) {
+        if (a.running()) a.kill();
+        await a.exited;
+      }
+      await host?.stop();
+    });
+
+    itWithNginx(
+      'stops on SIGTERM mid long poll; killed between stage and swap or between swap and reload, the next start converges; never prints the token',
+      async () => {
+        await k2.publish('stage', basketSite(upstreams[0].port), 'Basket');
+        const first = start();
+        await eventually(
+          () =>
+            fs.existsSync(path.join(host.confDir, 'k2')) ? true : undefined,
+          'the agent to create k2',
+        );
+        await host.start();
+        const v1 = await applied('v1 applied', () => true);
+        await answering('basket v1');
+
+        // K2 holds the agent's long poll for 25 s; SIGTERM does not wait for it.
+        expect(await stop(first)).toBeLessThan(5000);
+        expect(first.stdout()).toContain('"msg":"agent stopped"');
+
+        // Killed while nginx -t runs on the staged v2: between stage and swap.
+        const liveLink = fs.readlinkSync(path.join(host.confDir, 'k2'));
+        const testing = path.join(host.prefix, 'testing');
+        const slowTest = path.join(host.prefix, 'slow-test-nginx');
+        fs.writeFileSync(
+          slowTest,
+          [
+            '#!/bin/sh',
+            'for a in "$@"; do',
+            `  if [ "$a" = "-t" ]; then touch '${testing}'; exec sleep 60; fi`,
+            'done',
+            `exec '${NGINX}' "$@"`,
+            '',
+          ].join('\n'),
+          { mode: 0o755 },
+        );
+        await k2.publish('stage', basketSite(upstreams[1].port), 'Move');
+        const killedInTest = start(['--nginx', slowTest]);
+        await eventually(
+          () => (fs.existsSync(testing) ? true : undefined),
+          'the agent to test v2',
+        );
+        killedInTest.kill();
+        await killedInTest.exited;
+        expect(fs.readlinkSync(path.join(host.confDir, 'k2'))).toBe(liveLink);
+        expect(
+          fs.readdirSync(path.join(host.confDir, '.k2-agent', 'releases')),
+        ).toHaveLength(2);
+        expect(await answers()).toBe('basket v1');
+        expect((await k2.status('edge-b', 'nginx-b')).host).toMatchObject({
+          appliedVersion: v1.version,
+          drift: true,
+        });
+
+        // The next start removes the leftovers and applies v2.
+        const second = start();
+        const v2 = await applied('v2 applied', v => v !== v1.version);
+        await answering('basket v2');
+        expect(fs.readdirSync(path.join(host.confDir, '.k2-agent'))).toEqual([
+          'releases',
+        ]);
+        expect(
+          fs.readdirSync(path.join(host.confDir, '.k2-agent', 'releases')),
+        ).toHaveLength(1);
+        await stop(second);
+
+        // Killed after v3 is swapped in, before Nginx is told: a reload command that
+        // works once (the agent's start) and then hangs.
+        const reloading = path.join(host.prefix, 'reloading');
+        const once = path.join(host.prefix, 'reloaded-once');
+        const slowReload = path.join(host.prefix, 'slow-reload');
+        fs.writeFileSync(
+          slowReload,
+          [
+            '#!/bin/sh',
+            `if [ -e '${once}' ]; then touch '${reloading}'; exec sleep 60; fi`,
+            `touch '${once}'`,
+            `exec '${NGINX}' -p '${host.prefix}' -c '${host.nginxConf}' -s reload`,
+            '',
+          ].join('\n'),
+          { mode: 0o755 },
+        );
+        await k2.publish(
+          'stage',
+          {
+            ...basketSite(upstreams[0].port),
+            upstreams: [
+              {
+                name: 'app',
+                method: 'least_conn',
+                members: [{ address: '127.0.0.1', port: upstreams[0].port }],
+              },
+            ],
+          },
+          'Back to the first member',
+        );
+        const killedInReload = start(['--reload-command', slowReload]);
+        await eventually(
+          () => (fs.existsSync(reloading) ? true : undefined),
+          'the agent to reload for v3',
+        );
+        killedInReload.kill();
+        await killedInReload.exited;
+        expect(
+          host.readLive('members/stage/default/basket/app.conf'),
+        ).toContain(`server 127.0.0.1:${upstreams[0].port}`);
+        expect(await answers()).toBe('basket v2');
+
+        // The next start reloads Nginx, which then serves what is live.
+        const third = start();
+        await applied('v3 applied', v => v !== v1.version && v !== v2.version);
+        await answering('basket v1');
+        await stop(third);
+
+        for (const a of agents) {
+          expect(a.stdout() + a.stderr()).not.toContain(EDGE_B_TOKEN);
+          for (const line of a.stdout().trim().split('\n')) {
+            expect(JSON.parse(line)).toMatchObject({
+              time: expect.any(String),
+              level: expect.stringMatching(/^(info|warn|error)$/),
+              msg: expect.any(String),
+            });
+          }
+        }
+      },
+    );
+  });
 });

@@ -18,11 +18,11 @@ export interface StandInPull {
 }
 
 /**
- * A small HTTP server answering K2's two agent endpoints by the contract, for the
- * faults the real backend cannot be made to produce (K2 down, a wrong hash, an error
- * body quoting the token). It holds a long poll for `holdMs` (K2 holds 25 s) and
- * computes the hash on its own, from the contract's words: SHA-256 over the files in
- * path order, each path, NUL, content, NUL.
+ * A small HTTP server answering K2's two agent endpoints by the contract, for what the
+ * real backend cannot be made to do: go down, send a wrong hash, quote the token in an
+ * error, or answer a long poll after `holdMs` instead of 25 s. It computes the hash on
+ * its own, from the contract's words: SHA-256 over the files in path order, each path,
+ * NUL, content, NUL.
  */
 export class StandInK2 {
   readonly reports: StandInReport[] = [];
