@@ -429,6 +429,7 @@ export function EnvironmentPanel(props: {
             current={current}
             runningImage={runningImage}
             imageRepository={props.imageRepository}
+            listTags={() => api.getImageTags(service)}
             onClose={() => setOpen(undefined)}
             onSubmit={input => after(api.release(service, input))}
           />

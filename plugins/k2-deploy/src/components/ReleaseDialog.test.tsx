@@ -401,3 +401,29 @@ describe('ReleaseDialog', () => {
     });
   });
 });
+
+describe('ReleaseDialog image tags', () => {
+  it("offers the tags of the service's repository, newest first, and takes the one picked", async () => {
+    const api = createK2DeployApi();
+    renderPanel(api);
+    const { user, form } = await openReleaseDialog();
+
+    expect(
+      await form.findByText(
+        '4 tags listed from registry.northwind.internal, newest first',
+      ),
+    ).toBeInTheDocument();
+    const image = form.getByRole('textbox', { name: /^Image/ });
+    await user.click(image);
+    const tags = within(await screen.findByRole('listbox'));
+    expect(tags.getAllByRole('option').map(o => o.textContent)).toEqual([
+      '1.5.0',
+      '1.4.2',
+      '1.4.1',
+      'latest',
+    ]);
+    await user.click(tags.getByRole('option', { name: '1.5.0' }));
+    expect(image).toHaveValue('1.5.0');
+    expect(api.getImageTags).toHaveBeenCalledWith(SERVICE);
+  });
+});

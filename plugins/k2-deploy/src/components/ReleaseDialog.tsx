@@ -11,7 +11,9 @@ import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { ActionDialog } from '@internal/plugin-k2-react';
+import { K2DeployImageTags } from '@internal/plugin-k2-deploy-common';
 import { useDeployT } from '../translation';
+import { ImageTagField } from './ImageTagField';
 import {
   SecretRow,
   secretEnv,
@@ -52,6 +54,8 @@ export function ReleaseDialog(props: {
   /** What runs now when K2 has not released it yet. */
   runningImage?: string;
   imageRepository?: string;
+  /** Lists the tags of the service's image repository, offered by the image field. */
+  listTags?: () => Promise<K2DeployImageTags>;
   onClose(): void;
   onSubmit(input: K2ReleaseInput): Promise<void>;
 }) {
@@ -125,13 +129,13 @@ export function ReleaseDialog(props: {
       )}
       <Grid container spacing={2}>
         <Grid item xs={12}>
-          <TextField
+          <ImageTagField
             id="k2-release-image"
             label={t('overview.image')}
             required
-            fullWidth
             value={image}
-            onChange={e => setImage(e.target.value)}
+            onChange={setImage}
+            listTags={props.listTags}
             helperText={
               props.imageRepository
                 ? t('releaseDialog.imageTagHint', {
