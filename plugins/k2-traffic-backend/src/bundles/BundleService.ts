@@ -97,27 +97,13 @@ export class BundleService {
   }
 
   /**
-   * Builds each cluster's bundle from the current versions and stores it when it
-   * differs from the stored one (first start, a cluster that serves other
-   * environments now). A bundle `nginx -t` refuses is logged and not stored; agents
-   * keep the last one.
+   * Rebuilds every cluster's bundle (see {@link BundleService.refresh}); a cluster
+   * whose bundle cannot be rebuilt is logged and keeps its last bundle.
    */
   async refreshAll(): Promise<void> {
     for (const cluster of this.#config.clusters) {
       try {
-        await this.#serialized(cluster.name, async () => {
-          const stored = await this.#store.getBundle(cluster.name);
-          const sites = await this.#store.currentVersions(cluster.environments);
-          const bundle = renderBundle(cluster, sites, this.#members);
-          if (stored?.version === bundle.version) return;
-          await this.#validator.check(bundle.files, cluster.certificates);
-          if (await this.#store.saveBundle(bundle, stored?.version)) {
-            this.#changed(cluster.name, bundle.version);
-            this.#logger.info(
-              `Nginx cluster ${cluster.name}: bundle ${bundle.version} (${sites.length} sites)`,
-            );
-          }
-        });
+        await this.refresh(cluster.name);
       } catch (error) {
         this.#logger.warn(
           `Nginx cluster ${
@@ -128,6 +114,37 @@ export class BundleService {
         );
       }
     }
+  }
+
+  /**
+   * Builds the cluster's bundle from its sites' current versions and members as they
+   * are now, and stores it when it differs from the stored one (first start, a cluster
+   * that serves other environments now, members that changed). Records no site
+   * version.
+   *
+   * @returns whether the bundle changed
+   * @throws InputError quoting `nginx -t` when it refuses the rebuilt bundle (the
+   *   stored one stays)
+   */
+  async refresh(clusterName: string): Promise<boolean> {
+    const cluster = this.#config.clusters.find(c => c.name === clusterName);
+    if (!cluster) throw new NotFoundError(`No Nginx cluster '${clusterName}'`);
+    return this.#serialized(cluster.name, async () => {
+      const stored = await this.#store.getBundle(cluster.name);
+      const sites = await this.#store.currentVersions(cluster.environments);
+      const bundle = renderBundle(cluster, sites, this.#members);
+      if (stored?.version === bundle.version) return false;
+      await this.#validator.check(bundle.files, cluster.certificates);
+      if (!(await this.#store.saveBundle(bundle, stored?.version))) {
+        // Another backend moved the bundle meanwhile; its build is as recent as this.
+        return false;
+      }
+      this.#changed(cluster.name, bundle.version);
+      this.#logger.info(
+        `Nginx cluster ${cluster.name}: bundle ${bundle.version} (${sites.length} sites)`,
+      );
+      return true;
+    });
   }
 
   /**
