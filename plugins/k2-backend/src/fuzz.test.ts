@@ -1,20 +1,9 @@
-import { createServiceFactory } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import {
-  K2ClusterAccess,
-  k2ClusterAccessServiceRef,
-  k2EnvironmentsServiceRef,
-} from '@internal/plugin-k2-node';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { createK2TestDatabases } from '@internal/plugin-k2-node/testUtils';
 import fc from 'fast-check';
 import { Knex } from 'knex';
 import { AddressInfo } from 'net';
-import { k2Plugin } from './plugin';
+import { startK2TestBackend } from './__testUtils__/testBackend';
 
 /**
  * `POST /activity` fuzzed against the real k2 plugin on SQLite: generated bodies (any
@@ -210,27 +199,11 @@ const authorization = (caller: string): Record<string, string> => {
 
 describe('the k2 core API under fuzzing, on SQLite', () => {
   let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: Awaited<ReturnType<typeof startK2TestBackend>>;
 
   beforeAll(async () => {
     knex = await databases.init('SQLITE_3');
-    backend = await startTestBackend({
-      features: [
-        k2Plugin,
-        mockServices.database.factory({ knex }),
-        mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
-        createServiceFactory({
-          service: k2EnvironmentsServiceRef,
-          deps: {},
-          factory: () => ({ model: { environments: [] } } as any),
-        }),
-        createServiceFactory({
-          service: k2ClusterAccessServiceRef,
-          deps: {},
-          factory: () => ({ health: () => [] } as unknown as K2ClusterAccess),
-        }),
-      ],
-    });
+    backend = await startK2TestBackend({ knex });
   });
 
   afterAll(() => backend.stop());

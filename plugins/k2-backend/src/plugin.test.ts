@@ -1,22 +1,10 @@
-import {
-  createServiceFactory,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import {
-  K2ClusterAccess,
-  k2ClusterAccessServiceRef,
-  k2EnvironmentsServiceRef,
-} from '@internal/plugin-k2-node';
 import { createK2TestDatabases } from '@internal/plugin-k2-node/testUtils';
 import request from 'supertest';
 import { DatabaseActivityStore } from './database/DatabaseActivityStore';
-import { k2Plugin } from './plugin';
+import { startK2TestBackend } from './__testUtils__/testBackend';
 
 const databases = createK2TestDatabases();
 
@@ -39,22 +27,10 @@ async function start(
   decide: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
 ) {
   const knex = await databases.init(databaseId);
-  const { server } = await startTestBackend({
-    features: [
-      k2Plugin,
-      mockServices.database.factory({ knex }),
-      mockServices.permissions.factory({ result: decide }),
-      createServiceFactory({
-        service: k2EnvironmentsServiceRef,
-        deps: {},
-        factory: () => ({ model: { environments: [] } } as any),
-      }),
-      createServiceFactory({
-        service: k2ClusterAccessServiceRef,
-        deps: {},
-        factory: () => ({ health: () => health } as unknown as K2ClusterAccess),
-      }),
-    ],
+  const { server } = await startK2TestBackend({
+    knex,
+    decide,
+    health,
   });
   return { api: request(server), knex };
 }

@@ -1,15 +1,11 @@
-import {
-  coreServices,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { AddressInfo } from 'net';
 import { Readable } from 'stream';
 import request from 'supertest';
-import { createRouter } from '../router';
+import {
+  deployServiceFakes,
+  startDeployRouterBackend,
+} from '../__testUtils__/routerBackend';
 
 /**
  * The Deploy API's contract at the door: for every route, requests that break the
@@ -33,51 +29,7 @@ const release = {
 };
 
 /** Every service method the routes may call, each recording its calls. */
-function fakes() {
-  const engine = {
-    authorizeRead: jest.fn(async () => {}),
-    release: jest.fn(async () => release),
-    rollback: jest.fn(async () => release),
-    decide: jest.fn(async () => release),
-    scale: jest.fn(async () => release),
-    restart: jest.fn(async () => release),
-    setAutoscaling: jest.fn(async () => release),
-    recommendReplicas: jest.fn(async () => ({ replicas: 1 })),
-  };
-  const store = {
-    history: jest.fn(async () => ({ items: [], total: 0 })),
-    get: jest.fn(async () => release),
-  };
-  const instanceHistory = { list: jest.fn(async () => ({ items: [] })) };
-  const instanceEvents = { list: jest.fn(async () => ({ items: [] })) };
-  const instanceLogs = {
-    open: jest.fn(async () => ({
-      stream: Readable.from(['a line\n']),
-      filename: 'pod.log',
-    })),
-  };
-  const instanceUsage = { read: jest.fn(async () => ({ containers: [] })) };
-  const instanceActions = {
-    setTraffic: jest.fn(async () => ({ inTraffic: false })),
-    end: jest.fn(async () => {}),
-  };
-  const runtime = { getRuntime: jest.fn(async () => ({ environments: [] })) };
-  const driver = { liveProgress: jest.fn(() => []) };
-  const access = { get: jest.fn(async () => ({ items: [] })) };
-  return {
-    engine,
-    store,
-    instanceHistory,
-    instanceEvents,
-    instanceLogs,
-    instanceUsage,
-    instanceActions,
-    runtime,
-    driver,
-    access,
-  };
-}
-
+const fakes = () => deployServiceFakes(release);
 type Fakes = ReturnType<typeof fakes>;
 
 const service = '/services/default/checkout';
@@ -391,29 +343,12 @@ const routes: Array<{
 ];
 
 describe('the Deploy API contract', () => {
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: Awaited<ReturnType<typeof startDeployRouterBackend>>;
   let f: Fakes;
 
   beforeAll(async () => {
     f = fakes();
-    backend = await startTestBackend({
-      features: [
-        createBackendPlugin({
-          pluginId: 'k2-deploy',
-          register(env) {
-            env.registerInit({
-              deps: {
-                httpRouter: coreServices.httpRouter,
-                httpAuth: coreServices.httpAuth,
-              },
-              async init({ httpRouter, httpAuth }) {
-                httpRouter.use(await createRouter({ httpAuth, ...(f as any) }));
-              },
-            });
-          },
-        }),
-      ],
-    });
+    backend = await startDeployRouterBackend(f);
   });
 
   afterAll(() => backend.stop());

@@ -1,17 +1,13 @@
-import {
-  coreServices,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { createK2TestDatabases } from '@internal/plugin-k2-node/testUtils';
 import fc from 'fast-check';
 import { AddressInfo } from 'net';
 import { DatabaseInstanceStore } from '../database/DatabaseInstanceStore';
 import { DatabaseReleaseStore } from '../database/DatabaseReleaseStore';
-import { createRouter } from '../router';
+import {
+  deployServiceFakes,
+  startDeployRouterBackend,
+} from '../__testUtils__/routerBackend';
 
 /**
  * The Deploy API's write endpoints, fuzzed: generated bodies (arbitrary JSON, raw
@@ -60,36 +56,7 @@ const release = {
 };
 
 /** The services behind the routes; the write methods record their calls. */
-function fakes() {
-  return {
-    engine: {
-      authorizeRead: jest.fn(async () => {}),
-      release: jest.fn(async () => release),
-      rollback: jest.fn(async () => release),
-      decide: jest.fn(async () => release),
-      cancel: jest.fn(async () => release),
-      scale: jest.fn(async () => release),
-      restart: jest.fn(async () => release),
-      setAutoscaling: jest.fn(async () => release),
-      recommendReplicas: jest.fn(async () => ({ replicas: 1 })),
-    },
-    store: {
-      history: jest.fn(async () => ({ items: [], total: 0 })),
-      get: jest.fn(async () => release),
-    },
-    instanceHistory: { list: jest.fn(async () => ({ items: [] })) },
-    instanceEvents: { list: jest.fn(async () => ({ items: [] })) },
-    instanceUsage: { read: jest.fn(async () => ({ containers: [] })) },
-    instanceActions: {
-      setTraffic: jest.fn(async () => ({ inTraffic: false })),
-      end: jest.fn(async () => {}),
-    },
-    adoption: { adopt: jest.fn(async () => release) },
-    runtime: { getRuntime: jest.fn(async () => ({ environments: [] })) },
-    driver: { liveProgress: jest.fn(() => []) },
-    access: { get: jest.fn(async () => ({ items: [] })) },
-  };
-}
+const fakes = () => deployServiceFakes(release);
 type Fakes = ReturnType<typeof fakes>;
 
 /** Every method that changes something. */
@@ -494,30 +461,13 @@ const endpoints: Array<{
 ];
 
 describe('the Deploy API under fuzzing', () => {
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: Awaited<ReturnType<typeof startDeployRouterBackend>>;
   let f: Fakes;
   const token = mockCredentials.user.token('user:default/alice');
 
   beforeAll(async () => {
     f = fakes();
-    backend = await startTestBackend({
-      features: [
-        createBackendPlugin({
-          pluginId: 'k2-deploy',
-          register(env) {
-            env.registerInit({
-              deps: {
-                httpRouter: coreServices.httpRouter,
-                httpAuth: coreServices.httpAuth,
-              },
-              async init({ httpRouter, httpAuth }) {
-                httpRouter.use(await createRouter({ httpAuth, ...(f as any) }));
-              },
-            });
-          },
-        }),
-      ],
-    });
+    backend = await startDeployRouterBackend(f);
   });
 
   afterAll(() => backend.stop());
@@ -594,7 +544,7 @@ describe('the Deploy API under fuzzing', () => {
  * real stores on SQLite answer the history routes.
  */
 describe('paging cursors of the histories, on SQLite', () => {
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: Awaited<ReturnType<typeof startDeployRouterBackend>>;
   const databases = createK2TestDatabases();
 
   beforeAll(async () => {
@@ -649,24 +599,7 @@ describe('paging cursors of the histories, on SQLite', () => {
           }),
       },
     };
-    backend = await startTestBackend({
-      features: [
-        createBackendPlugin({
-          pluginId: 'k2-deploy',
-          register(env) {
-            env.registerInit({
-              deps: {
-                httpRouter: coreServices.httpRouter,
-                httpAuth: coreServices.httpAuth,
-              },
-              async init({ httpRouter, httpAuth }) {
-                httpRouter.use(await createRouter({ httpAuth, ...(f as any) }));
-              },
-            });
-          },
-        }),
-      ],
-    });
+    backend = await startDeployRouterBackend(f);
   });
 
   afterAll(() => backend.stop());
