@@ -189,8 +189,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Records what already runs as the service's release
-     * @description For a workload K2 did not release: reads the live Deployment in every cluster of the environment (image, replicas per cluster, and the resources and plain environment variables, as they are, of the container named after the service's kubernetes-id, else the first) and records it as a succeeded release #1, changing nothing in the clusters. Variables read from Secrets or other sources are named in the release's message and not recorded; no secret value is read. Owners and platform admins only (`k2.release.create`); 409 when the environment already has a release, or when the clusters run different images; 404 when no Deployment runs there.
+     * Takes over what already runs in an environment and records it as the service's release
+     * @description For a workload K2 did not release: reads the live Deployment in every cluster of the environment (image, replicas per cluster, and the resources and plain environment variables, as they are, of the container named after the service's kubernetes-id, else the first), takes it over (K2's labels and `k2.io/entity-ref` on the Deployment and the Service of the same name by server-side apply under K2's field manager, and the labels K2's Service selects on its pods; no pod is replaced), and records it as a succeeded release #1, so later releases roll out over it. Variables read from Secrets or other sources are named in the release's message and not recorded; no secret value is read. Owners and platform admins only (`k2.release.create`); 409 when the environment already has a release, when the clusters run different images, or when the Deployment or Service is marked as another service's, environment's or tool's; 404 when no Deployment runs there. When a cluster refuses the labels nothing is recorded and adopting again finishes.
      */
     post: operations['Adopt'];
     delete?: never;
