@@ -6,14 +6,12 @@ import {
   LocalRegistry,
   LocalTokenService,
   pushImageTags,
-  SandboxCluster,
   startLocalRegistry,
   startLocalTokenService,
 } from '@internal/sandbox-cluster';
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import http from 'http';
-import knexFactory, { Knex } from 'knex';
 import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
@@ -22,8 +20,9 @@ import {
   ALICE,
   as,
   BOB,
+  K2DeployTestBackend,
   serviceEntity,
-  startK2DeployBackend,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 import { readRegistries, RegistryConfig } from './readRegistries';
 import { nextLink, parseAuthChallenge, RegistryClient } from './RegistryClient';
@@ -61,9 +60,8 @@ describe('image tags from a real registry', () => {
   let closedPort: number;
   /** A registry that accepts connections and never answers. */
   let silent: http.Server;
-  const clusters: SandboxCluster[] = [];
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
+  const bed = useK2DeployTestBed({ clusters: ['test'] });
+  let backend: K2DeployTestBackend;
 
   const basicAuth = (user: string, password: string) =>
     `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -142,25 +140,13 @@ describe('image tags from a real registry', () => {
     silent = http.createServer(() => {});
     await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve));
 
-    const cluster = new SandboxCluster({
-      name: 'test',
-      tokens: ['test-token'],
-      timeScale: 0.1,
-    });
-    await cluster.listen(0);
-    clusters.push(cluster);
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
     const service = (name: string, image?: string) =>
       serviceEntity(name, {
         'k2.io/environments': 'test',
         'k2.io/namespace': 'shop',
         ...(image ? { 'k2.io/image': image } : {}),
       });
-    backend = await startK2DeployBackend({
+    backend = await bed.start({
       entities: [
         service('listed', `${open.host}/shop/listed`),
         service('many', `${open.host}/shop/many`),
@@ -172,8 +158,6 @@ describe('image tags from a real registry', () => {
         service('unnamed'),
         service('down', `127.0.0.1:${closedPort}/shop/down`),
       ],
-      clusters,
-      knex,
       k2: {
         environments: [{ name: 'test', clusters: [{ name: 'test' }] }],
         registries: [
@@ -205,9 +189,6 @@ describe('image tags from a real registry', () => {
   });
 
   afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
-    await Promise.all(clusters.map(c => c.stop()));
     await Promise.all([open, basic, bearer].map(r => r?.stop()));
     await tokens?.stop();
     silent?.closeAllConnections();
