@@ -42,7 +42,7 @@ export const k2DeployMessages = {
     releasedBy: 'released by',
     notReleased: '{{version}} is running, not released by K2',
     notReleasedHint:
-      'Adopt it to record what runs as release #1: history, comparison and rollback start from there. Nothing changes in the clusters.',
+      'Adopt it to record what runs as release #1 and let K2 release over it: history, comparison and rollback start from there. No pod is replaced.',
     runningWithoutSuccess:
       '{{version}} is running; no K2 release here has succeeded yet',
     nothingRuns: 'Nothing runs here yet. Release the service to start it.',
@@ -117,7 +117,7 @@ export const k2DeployMessages = {
   adopt: {
     action: 'Adopt',
     title: 'Adopt what runs in {{environment}}?',
-    body: 'K2 records the running Deployment as release #1: its image, replicas per cluster, resources and plain variables as they are. Variables read from Secrets are named, never copied. Nothing changes in the clusters.',
+    body: 'K2 records the running Deployment as release #1: its image, replicas per cluster, resources and plain variables as they are. Variables read from Secrets are named, never copied. K2 then labels the Deployment, its Service and its pods as its own, so the next release rolls out over them; no pod is replaced.',
     confirm: 'Adopt as release #1',
     busy: 'Adopting…',
   },

@@ -28,7 +28,7 @@ const zh = createTranslationMessages({
     'overview.releasedBy': '发布人',
     'overview.notReleased': '{{version}} 正在运行，但并非由 K2 发布',
     'overview.notReleasedHint':
-      '纳管后，当前运行的版本将记录为发布 #1，发布历史、版本对比和回滚都从这里开始。集群中的内容不会有任何变化。',
+      '纳管后，当前运行的版本将记录为发布 #1，之后可由 K2 在其上发布；发布历史、版本对比和回滚都从这里开始。不会替换任何 Pod。',
     'overview.runningWithoutSuccess':
       '{{version}} 正在运行；此环境中尚无成功的 K2 发布',
     'overview.nothingRuns': '此环境中尚未运行任何实例。发布服务即可启动。',
@@ -92,7 +92,7 @@ const zh = createTranslationMessages({
     'adopt.action': '纳管',
     'adopt.title': '纳管 {{environment}} 中正在运行的版本？',
     'adopt.body':
-      'K2 会将正在运行的 Deployment 记录为发布 #1：镜像、各集群副本数、资源和普通环境变量保持原样。来自 Secret 的变量只记录名称，不复制其值。集群中的内容不会有任何变化。',
+      'K2 会将正在运行的 Deployment 记录为发布 #1：镜像、各集群副本数、资源和普通环境变量保持原样。来自 Secret 的变量只记录名称，不复制其值。随后 K2 为该 Deployment、其 Service 和 Pod 加上 K2 的标签，下一次发布将在其上滚动进行；不会替换任何 Pod。',
     'adopt.confirm': '纳管为发布 #1',
     'adopt.busy': '纳管中…',
     'instances.cluster': '集群',
