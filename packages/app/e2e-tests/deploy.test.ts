@@ -95,6 +95,10 @@ async function release(page: Page, env: Env, image: string, replicas?: number) {
     await dialog.getByLabel('Replicas').fill(String(replicas));
   }
   await dialog.getByLabel('Message').fill(`e2e ${image}`);
+  // The preview step: what the release changes against the running one (or, for the
+  // first, what it runs), before anything is released.
+  await dialog.getByRole('button', { name: 'Preview' }).click();
+  await expect(dialog.getByRole('status')).toBeVisible();
   await dialog.getByRole('button', { name: 'Release' }).click();
   await expect(dialog).toBeHidden();
 }

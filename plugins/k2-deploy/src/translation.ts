@@ -209,6 +209,39 @@ export const k2DeployMessages = {
       '{{names}}: "{{mask}}" is how K2 shows a secret, not a value. Add secrets under Secret variables instead.',
     message: 'Message',
     messageHint: 'Why this release: shown in history and to approvers',
+    preview: 'Preview',
+    previewing: 'Previewing…',
+    back: 'Back',
+    startsFrom:
+      'Starts from release #{{number}}, which runs now. Under each field: the value that applies if you leave it as it is, and where it comes from.',
+    startsFromWorkload:
+      'Starts from the image that runs now (not released by K2). Under each field: the value that applies if you leave it as it is, and where it comes from.',
+    startsEmpty:
+      'Nothing runs here yet. Under each field: the value that applies if you leave it as it is, and where it comes from.',
+    applies: '{{value}} — {{source}}',
+    sourceRelease: 'running release #{{number}}',
+    sourceAnnotation: 'service annotation {{annotation}}',
+    sourceEnvironment: 'environment default',
+    cpuValue: '{{value}} CPU',
+    replicasValue_one: '{{count}} replica',
+    replicasValue_other: '{{count}} replicas',
+    autoscaled:
+      'Autoscaling sets the count, {{min}}–{{max}}; a release leaves it on',
+    defaultsFailed: 'The values that apply could not be read: {{message}}',
+  },
+  releasePreview: {
+    first:
+      'Release #{{number}} is the first here: nothing runs to compare it with. It will run:',
+    whatRuns: 'What the release will run',
+    noChange: 'No change',
+    redeploy:
+      'Release #{{number}} would run the same spec as release #{{running}}: releasing it redeploys, replacing the pods one by one.',
+    changes:
+      'What release #{{number}} changes in release #{{running}}, which runs now:',
+    label: 'Changes against the running release',
+    runs: 'Release #{{running}} (runs)',
+    becomes: 'Release #{{number}}',
+    compare: 'Compare the whole specs with #{{running}}',
   },
   scale: {
     title: 'Scale {{environment}}',

@@ -5,6 +5,7 @@ import {
   K2HistoricalContainer,
   K2PodView,
   K2Release,
+  K2ReleaseDefaults,
   K2ReleaseList,
   K2ReleaseSpec,
   K2ReplicaRecommendation,
@@ -211,6 +212,34 @@ export function release(
 
 export function releaseList(items: K2Release[]): K2ReleaseList {
   return { items, total: items.length };
+}
+
+/**
+ * What a release gets for the values it leaves out, as the backend answers: in `test`
+ * the running release #7's two replicas, in `prod` (nothing released) the
+ * environment's default of 2; 1 CPU and 1Gi from the environment's defaults.
+ */
+export function releaseDefaults(
+  overrides: Partial<K2ReleaseDefaults> = {},
+): K2ReleaseDefaults {
+  const prod = overrides.environment === 'prod';
+  return {
+    environment: 'test',
+    imageRepository: IMAGE_REPOSITORY,
+    ...(prod
+      ? { replicas: { value: 2, source: 'environment' } }
+      : {
+          current: {
+            id: 'rel-test-7',
+            number: 7,
+            image: `${IMAGE_REPOSITORY}:1.4.2`,
+          },
+          replicas: { value: 2, source: 'release', release: 7 },
+        }),
+    cpu: { value: '1', source: 'environment' },
+    memory: { value: '1Gi', source: 'environment' },
+    ...overrides,
+  };
 }
 
 export function containerStatus(

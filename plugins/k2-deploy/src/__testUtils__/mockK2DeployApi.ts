@@ -3,9 +3,12 @@ import { K2Release } from '@internal/plugin-k2-common';
 import { K2DeployApi, k2DeployApiRef } from '../api/K2DeployApi';
 import {
   historicalContainer,
+  IMAGE_REPOSITORY,
   recommendation,
   release,
+  releaseDefaults,
   releaseList,
+  releaseSpec,
   serviceRuntime,
 } from './fixtures';
 
@@ -16,7 +19,8 @@ import {
  * `api.release.mockRejectedValue(...)`, and assert on the calls.
  *
  * By default `test` runs release #7 (1.4.2 × 2) after #6 (1.4.1 × 2), `prod` has no
- * releases, and actions answer with a new release.
+ * releases, and actions answer with a new release. A preview is the running spec with
+ * the requested image, changing the image alone (or nothing, for the same image).
  */
 export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
   const history: K2Release[] = [
@@ -47,6 +51,26 @@ export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
       ),
     getRelease: async id => history.find(r => r.id === id)!,
     release: async (_service, input) => started('release', input.environment),
+    previewRelease: async (_service, input) => {
+      const running = history.find(
+        r => r.environment === input.environment && r.status === 'succeeded',
+      );
+      const image = input.image.includes('/')
+        ? input.image
+        : `${IMAGE_REPOSITORY}:${input.image}`;
+      return {
+        environment: input.environment,
+        current: running,
+        spec: { ...(running?.spec ?? releaseSpec()), image },
+        changes:
+          running?.spec.image === image
+            ? []
+            : [{ path: 'image', before: running?.spec.image, after: image }],
+        approval: input.environment === 'prod',
+      };
+    },
+    getReleaseDefaults: async (_service, environment) =>
+      releaseDefaults({ environment }),
     rollback: async () => started('rollback'),
     approve: async id => ({
       ...history.find(r => r.id === id)!,

@@ -7,8 +7,10 @@ import {
   K2LogQuery,
   K2Autoscaling,
   K2Release,
+  K2ReleaseDefaults,
   K2ReleaseInput,
   K2ReleaseList,
+  K2ReleasePreview,
   K2ReplicaRecommendation,
   K2ServiceRuntime,
 } from '@internal/plugin-k2-common';
@@ -36,6 +38,19 @@ export interface K2DeployApi {
   ): Promise<K2ReleaseList>;
   getRelease(id: string): Promise<K2Release>;
   release(service: ServiceName, input: K2ReleaseInput): Promise<K2Release>;
+  /**
+   * What `release` would release with this input, compared with the running release;
+   * refused as `release` would be, and changing nothing.
+   */
+  previewRelease(
+    service: ServiceName,
+    input: K2ReleaseInput,
+  ): Promise<K2ReleasePreview>;
+  /** What a release to `environment` gets for each value it leaves out, and from where. */
+  getReleaseDefaults(
+    service: ServiceName,
+    environment: string,
+  ): Promise<K2ReleaseDefaults>;
   rollback(id: string, message?: string): Promise<K2Release>;
   approve(id: string): Promise<K2Release>;
   reject(id: string, reason?: string): Promise<K2Release>;

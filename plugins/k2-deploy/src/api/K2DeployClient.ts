@@ -86,6 +86,14 @@ export class K2DeployClient implements K2DeployApi {
     return this.#http.release(service, input);
   }
 
+  previewRelease(service: ServiceName, input: K2ReleaseInput) {
+    return this.#http.previewRelease(service, input);
+  }
+
+  getReleaseDefaults(service: ServiceName, environment: string) {
+    return this.#http.getReleaseDefaults(service, environment);
+  }
+
   rollback(id: string, message?: string) {
     return this.#http.rollback(id, { message });
   }

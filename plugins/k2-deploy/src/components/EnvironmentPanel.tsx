@@ -430,6 +430,11 @@ export function EnvironmentPanel(props: {
             runningImage={runningImage}
             imageRepository={props.imageRepository}
             listTags={() => api.getImageTags(service)}
+            nextNumber={(newest?.number ?? 0) + 1}
+            loadDefaults={() =>
+              api.getReleaseDefaults(service, environment.name)
+            }
+            onPreview={input => api.previewRelease(service, input)}
             onClose={() => setOpen(undefined)}
             onSubmit={input => after(api.release(service, input))}
           />

@@ -1,10 +1,15 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen, waitFor, within } from '@testing-library/react';
-import { K2_SECRET_MASK, K2ReleaseInput } from '@internal/plugin-k2-common';
+import {
+  K2_SECRET_MASK,
+  K2ReleaseInput,
+  K2ReleasePreview,
+} from '@internal/plugin-k2-common';
 import {
   environmentRuntime,
   IMAGE_REPOSITORY,
   release,
+  releaseDefaults,
   releaseList,
   SERVICE,
   TEST_TARGET,
@@ -15,18 +20,36 @@ import { EnvironmentPanel } from './EnvironmentPanel';
 import { ReleaseDialog } from './ReleaseDialog';
 
 // Rendering MUI in jsdom is slow on a shared machine; 5 s is too tight.
-jest.setTimeout(20_000);
+jest.setTimeout(60_000);
+
+/** The backend's preview of a release of `input` over release #7: the image changes. */
+function previewOf(input: K2ReleaseInput): K2ReleasePreview {
+  const current = release();
+  return {
+    environment: input.environment,
+    current,
+    spec: { ...current.spec, image: input.image },
+    changes: [
+      { path: 'image', before: current.spec.image, after: input.image },
+    ],
+    approval: false,
+  };
+}
 
 function renderDialog(
   props: Partial<Parameters<typeof ReleaseDialog>[0]> = {},
 ) {
-  const onSubmit = jest.fn(async () => {});
+  const onSubmit = jest.fn(async (_input: K2ReleaseInput) => {});
+  const onPreview = jest.fn(async (input: K2ReleaseInput) => previewOf(input));
   const onClose = jest.fn();
   renderInTestApp(
     <ReleaseDialog
       environment={{ name: 'test', title: 'Test', approval: false }}
       current={release()}
       imageRepository={IMAGE_REPOSITORY}
+      nextNumber={8}
+      loadDefaults={async () => releaseDefaults()}
+      onPreview={onPreview}
       onClose={onClose}
       onSubmit={onSubmit}
       {...props}
@@ -35,7 +58,16 @@ function renderDialog(
   const dialog = screen.getByRole('dialog', {
     name: `Release to ${props.environment?.title ?? 'Test'}`,
   });
-  return { onSubmit, onClose, form: within(dialog) };
+  return { onSubmit, onPreview, onClose, form: within(dialog) };
+}
+
+/** Previews the form, then releases what the preview shows. */
+async function previewAndRelease(
+  user: ReturnType<typeof setupUser>,
+  form: ReturnType<typeof within>,
+) {
+  await user.click(form.getByRole('button', { name: 'Preview' }));
+  await user.click(await form.findByRole('button', { name: 'Release' }));
 }
 
 function renderPanel(api: ReturnType<typeof createK2DeployApi>) {
@@ -90,49 +122,165 @@ async function openReleaseDialog() {
 }
 
 describe('ReleaseDialog', () => {
-  it('starts from the current release: image, replicas, limits and variables', async () => {
-    const { form } = renderDialog();
+  describe('the values that apply', () => {
+    it('starts from the running release, each field saying what applies and where it comes from', async () => {
+      const { form } = renderDialog();
 
-    expect(form.getByRole('textbox', { name: /^Image/ })).toHaveValue(
-      `${IMAGE_REPOSITORY}:1.4.2`,
-    );
-    expect(form.getByRole('spinbutton', { name: 'Replicas' })).toHaveValue(2);
-    expect(form.getByRole('textbox', { name: 'CPU limit' })).toHaveValue('1');
-    expect(form.getByRole('textbox', { name: 'Memory limit' })).toHaveValue(
-      '1Gi',
-    );
-    expect(
-      form.getByRole('textbox', { name: 'Environment variables' }),
-    ).toHaveValue('LOG_LEVEL=info\nPAYMENTS_PROVIDER=stripe');
-    expect(form.getByRole('textbox', { name: 'Message' })).toHaveValue('');
-    expect(form.getByRole('button', { name: 'Release' })).toBeEnabled();
-  });
-
-  it('starts from the running image when K2 has not released the service yet', () => {
-    const { form } = renderDialog({
-      environment: { name: 'prod', title: 'Production', approval: true },
-      current: undefined,
-      runningImage: `${IMAGE_REPOSITORY}:1.3.9`,
+      expect(
+        form.getByText(/^Starts from release #7, which runs now/),
+      ).toBeInTheDocument();
+      expect(form.getByRole('textbox', { name: /^Image/ })).toHaveValue(
+        `${IMAGE_REPOSITORY}:1.4.2`,
+      );
+      // Left empty, the engine keeps the running count: the hint says which.
+      const replicas = form.getByRole('spinbutton', { name: 'Replicas' });
+      expect(replicas).toHaveValue(null);
+      await waitFor(() =>
+        expect(replicas).toHaveAccessibleDescription(
+          '2 replicas — running release #7',
+        ),
+      );
+      expect(replicas).toHaveAttribute('placeholder', '2');
+      expect(
+        form.getByRole('textbox', { name: 'CPU limit' }),
+      ).toHaveAccessibleDescription('1 CPU — running release #7');
+      expect(form.getByRole('textbox', { name: 'CPU limit' })).toHaveValue('1');
+      expect(
+        form.getByRole('textbox', { name: 'Memory limit' }),
+      ).toHaveAccessibleDescription('1Gi — running release #7');
+      expect(
+        form.getByRole('textbox', { name: 'Environment variables' }),
+      ).toHaveValue('LOG_LEVEL=info\nPAYMENTS_PROVIDER=stripe');
+      expect(form.getByRole('textbox', { name: 'Message' })).toHaveValue('');
+      expect(form.getByRole('button', { name: 'Preview' })).toBeEnabled();
     });
 
-    expect(form.getByRole('textbox', { name: /^Image/ })).toHaveValue(
-      `${IMAGE_REPOSITORY}:1.3.9`,
-    );
-    expect(form.getByRole('spinbutton', { name: 'Replicas' })).toHaveValue(
-      null,
-    );
-    expect(form.getByText(/wait for a release approver/)).toBeInTheDocument();
+    it('says an emptied limit falls back to the environment default, and a typed one is the user’s', async () => {
+      const user = setupUser();
+      const { form } = renderDialog({
+        current: release({
+          spec: {
+            resources: {
+              requests: { cpu: '500m', memory: '1Gi' },
+              limits: { cpu: '2', memory: '2Gi' },
+            },
+          },
+        }),
+      });
+      const cpu = form.getByRole('textbox', { name: 'CPU limit' });
+      await waitFor(() =>
+        expect(cpu).toHaveAccessibleDescription('2 CPU — running release #7'),
+      );
+
+      await user.clear(cpu);
+      expect(cpu).toHaveAccessibleDescription('1 CPU — environment default');
+      expect(cpu).toHaveAttribute('placeholder', '1');
+      const memory = form.getByRole('textbox', { name: 'Memory limit' });
+      await user.clear(memory);
+      expect(memory).toHaveAccessibleDescription('1Gi — environment default');
+
+      await user.type(cpu, '500m');
+      expect(cpu).toHaveAccessibleDescription('e.g. 1, 0.5, 500m');
+    });
+
+    it('names the annotation a first release’s replica count comes from', async () => {
+      const { form } = renderDialog({
+        environment: { name: 'prod', title: 'Production', approval: true },
+        current: undefined,
+        loadDefaults: async () =>
+          releaseDefaults({
+            environment: 'prod',
+            replicas: {
+              value: 4,
+              source: 'annotation',
+              annotation: 'k2.io/replicas.prod',
+            },
+          }),
+      });
+
+      expect(
+        await form.findByText(
+          '4 replicas — service annotation k2.io/replicas.prod',
+        ),
+      ).toBeInTheDocument();
+      expect(
+        form.getByRole('textbox', { name: 'CPU limit' }),
+      ).toHaveAccessibleDescription('1 CPU — environment default');
+      expect(form.getByText(/^Nothing runs here yet/)).toBeInTheDocument();
+    });
+
+    it('says autoscaling keeps setting the count', async () => {
+      const { form } = renderDialog({
+        loadDefaults: async () =>
+          releaseDefaults({
+            autoscaling: { minReplicas: 2, maxReplicas: 6, cpuUtilization: 70 },
+          }),
+      });
+
+      await waitFor(() =>
+        expect(
+          form.getByRole('spinbutton', { name: 'Replicas' }),
+        ).toHaveAccessibleDescription(
+          'Autoscaling sets the count, 2–6; a release leaves it on',
+        ),
+      );
+    });
+
+    it('starts from the running image when K2 has not released the service yet', async () => {
+      const { form } = renderDialog({
+        environment: { name: 'prod', title: 'Production', approval: true },
+        current: undefined,
+        runningImage: `${IMAGE_REPOSITORY}:1.3.9`,
+        loadDefaults: async () => releaseDefaults({ environment: 'prod' }),
+      });
+
+      expect(form.getByRole('textbox', { name: /^Image/ })).toHaveValue(
+        `${IMAGE_REPOSITORY}:1.3.9`,
+      );
+      expect(
+        form.getByText(/^Starts from the image that runs now/),
+      ).toBeVisible();
+      const replicas = form.getByRole('spinbutton', { name: 'Replicas' });
+      expect(replicas).toHaveValue(null);
+      await waitFor(() =>
+        expect(replicas).toHaveAccessibleDescription(
+          '2 replicas — environment default',
+        ),
+      );
+      expect(form.getByText(/wait for a release approver/)).toBeInTheDocument();
+    });
+
+    it('says so when the values cannot be read, and still previews', async () => {
+      const user = setupUser();
+      const { form, onPreview } = renderDialog({
+        loadDefaults: async () => {
+          throw new Error('Service Unavailable');
+        },
+      });
+
+      expect(
+        await form.findByText(
+          'The values that apply could not be read: Service Unavailable',
+        ),
+      ).toBeInTheDocument();
+      expect(
+        form.getByRole('spinbutton', { name: 'Replicas' }),
+      ).toHaveAccessibleDescription('Across all clusters of the environment');
+      await user.click(form.getByRole('button', { name: 'Preview' }));
+      expect(onPreview).toHaveBeenCalledTimes(1);
+    });
   });
 
-  it('will not release without an image, and submits nothing', async () => {
+  it('will not preview without an image, and asks nothing', async () => {
     const user = setupUser();
-    const { form, onSubmit } = renderDialog();
+    const { form, onSubmit, onPreview } = renderDialog();
 
     await user.clear(form.getByRole('textbox', { name: /^Image/ }));
-    const submit = form.getByRole('button', { name: 'Release' });
-    expect(submit).toBeDisabled();
-    await user.click(submit);
+    const preview = form.getByRole('button', { name: 'Preview' });
+    expect(preview).toBeDisabled();
+    await user.click(preview);
 
+    expect(onPreview).not.toHaveBeenCalled();
     expect(onSubmit).not.toHaveBeenCalled();
     expect(screen.getByRole('dialog')).toBeInTheDocument();
   });
@@ -144,7 +292,7 @@ describe('ReleaseDialog', () => {
     const env = form.getByRole('textbox', { name: 'Environment variables' });
     await user.clear(env);
     await user.paste('# tuning\n\nPOOL_SIZE=20\nURL=a=b');
-    await user.click(form.getByRole('button', { name: 'Release' }));
+    await previewAndRelease(user, form);
 
     expect(onSubmit).toHaveBeenCalledWith(
       expect.objectContaining({
@@ -156,69 +304,220 @@ describe('ReleaseDialog', () => {
     );
   });
 
-  it('releases what the user typed, then closes and refreshes', async () => {
-    const api = createK2DeployApi();
-    const { onChange } = renderPanel(api);
-    const { user, form } = await openReleaseDialog();
+  describe('the preview step', () => {
+    it('shows what changes against the running release, then releases exactly what was previewed', async () => {
+      const api = createK2DeployApi();
+      const { onChange } = renderPanel(api);
+      const { user, form } = await openReleaseDialog();
 
-    // Typed by pasting: one input event per field keeps this test fast.
-    const fill = async (name: string | RegExp, text: string) => {
-      const field = form.getByLabelText(name);
-      await user.clear(field);
-      await user.click(field);
-      await user.paste(text);
-    };
-    await fill(/^Image/, `${IMAGE_REPOSITORY}:1.5.0`);
-    await fill('Replicas', '3');
-    await fill('Memory limit', '2Gi');
-    await fill(
-      'Environment variables',
-      'LOG_LEVEL=info\nPAYMENTS_PROVIDER=stripe\nFEATURE_REFUNDS=on',
-    );
-    await fill('Message', 'Refunds behind a flag');
-    await user.click(form.getByRole('button', { name: 'Release' }));
+      // Typed by pasting: one input event per field keeps this test fast.
+      const fill = async (name: string | RegExp, text: string) => {
+        const field = form.getByLabelText(name);
+        await user.clear(field);
+        await user.click(field);
+        await user.paste(text);
+      };
+      await fill(/^Image/, `${IMAGE_REPOSITORY}:1.5.0`);
+      await fill('Replicas', '3');
+      await fill('Memory limit', '2Gi');
+      await fill(
+        'Environment variables',
+        'LOG_LEVEL=info\nPAYMENTS_PROVIDER=stripe\nFEATURE_REFUNDS=on',
+      );
+      await fill('Message', 'Refunds behind a flag');
+      await user.click(form.getByRole('button', { name: 'Preview' }));
 
-    await waitFor(() =>
-      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
-    );
-    expect(api.release).toHaveBeenCalledTimes(1);
-    expect(api.release).toHaveBeenCalledWith(SERVICE, {
-      environment: 'test',
-      image: `${IMAGE_REPOSITORY}:1.5.0`,
-      replicas: 3,
-      resources: { cpu: '1', memory: '2Gi' },
-      env: [
-        { name: 'LOG_LEVEL', value: 'info' },
-        { name: 'PAYMENTS_PROVIDER', value: 'stripe' },
-        { name: 'FEATURE_REFUNDS', value: 'on' },
-      ],
-      message: 'Refunds behind a flag',
+      expect(await form.findByRole('status')).toHaveTextContent(
+        'What release #8 changes in release #7, which runs now:',
+      );
+      // The spec diff's own view, inline: the changed image, old and new side by side.
+      const changes = form.getByRole('table', {
+        name: 'Changes against the running release',
+      });
+      const row = within(changes).getByRole('row', { name: /image/ });
+      expect(row).toHaveTextContent(`image: ${IMAGE_REPOSITORY}:1.4.2`);
+      expect(row).toHaveTextContent(`image: ${IMAGE_REPOSITORY}:1.5.0`);
+      // Changes only: the unchanged variables are folded away.
+      expect(changes).not.toHaveTextContent('LOG_LEVEL');
+      // Nothing is released until the user confirms what the preview shows.
+      expect(api.release).not.toHaveBeenCalled();
+      expect(form.queryByLabelText(/^Image/)).not.toBeInTheDocument();
+
+      await user.click(form.getByRole('button', { name: 'Release' }));
+
+      await waitFor(() =>
+        expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+      );
+      const input = {
+        environment: 'test',
+        image: `${IMAGE_REPOSITORY}:1.5.0`,
+        replicas: 3,
+        resources: { cpu: '1', memory: '2Gi' },
+        env: [
+          { name: 'LOG_LEVEL', value: 'info' },
+          { name: 'PAYMENTS_PROVIDER', value: 'stripe' },
+          { name: 'FEATURE_REFUNDS', value: 'on' },
+        ],
+        message: 'Refunds behind a flag',
+      };
+      expect(api.previewRelease).toHaveBeenCalledTimes(1);
+      expect(api.previewRelease).toHaveBeenCalledWith(SERVICE, input);
+      expect(api.release).toHaveBeenCalledTimes(1);
+      expect(api.release).toHaveBeenCalledWith(SERVICE, input);
+      expect(onChange).toHaveBeenCalled();
     });
-    expect(onChange).toHaveBeenCalled();
-  });
 
-  it('shows the server’s refusal in the open dialog, with the input kept', async () => {
-    const api = createK2DeployApi();
-    api.release.mockRejectedValue(
-      refusal("'image': 'nope!' is not a valid tag"),
-    );
-    renderPanel(api);
-    const { user, form } = await openReleaseDialog();
+    it('says "No change" for the running spec, and still lets the user redeploy', async () => {
+      const user = setupUser();
+      const { form, onSubmit } = renderDialog({
+        onPreview: async input => ({ ...previewOf(input), changes: [] }),
+      });
 
-    const image = form.getByRole('textbox', { name: /^Image/ });
-    await user.clear(image);
-    await user.type(image, 'nope!');
-    await user.click(form.getByRole('button', { name: 'Release' }));
+      await user.click(form.getByRole('button', { name: 'Preview' }));
 
-    expect(await form.findByRole('alert')).toHaveTextContent(
-      "'image': 'nope!' is not a valid tag",
-    );
-    expect(
-      screen.getByRole('dialog', { name: 'Release to Test' }),
-    ).toBeInTheDocument();
-    expect(image).toHaveValue('nope!');
-    expect(form.getByRole('button', { name: 'Release' })).toBeEnabled();
-    expect(api.release).toHaveBeenCalledTimes(1);
+      const status = await form.findByRole('status');
+      expect(status).toHaveTextContent(/^No change/);
+      expect(status).toHaveTextContent(
+        'Release #8 would run the same spec as release #7: releasing it redeploys',
+      );
+      expect(form.queryByRole('table')).not.toBeInTheDocument();
+      await user.click(form.getByRole('button', { name: 'Release' }));
+      expect(onSubmit).toHaveBeenCalledTimes(1);
+    });
+
+    it('goes back to the form with every value kept, a typed secret included', async () => {
+      const user = setupUser();
+      const { form, onPreview, onSubmit } = renderDialog();
+
+      const image = form.getByRole('textbox', { name: /^Image/ });
+      await user.clear(image);
+      await user.paste('1.5.0');
+      await user.type(form.getByRole('spinbutton', { name: 'Replicas' }), '4');
+      await user.click(
+        form.getByRole('button', { name: 'Add secret variable' }),
+      );
+      const row = form.getByRole('group', { name: 'New secret variable' });
+      await user.type(
+        within(row).getByRole('textbox', { name: 'Name' }),
+        'PAYMENTS_API_KEY',
+      );
+      await user.click(within(row).getByLabelText('Value'));
+      await user.paste('sk_live_51Hx');
+      await user.click(form.getByRole('button', { name: 'Preview' }));
+      await user.click(await form.findByRole('button', { name: 'Back' }));
+
+      expect(form.getByRole('textbox', { name: /^Image/ })).toHaveValue(
+        '1.5.0',
+      );
+      expect(form.getByRole('spinbutton', { name: 'Replicas' })).toHaveValue(4);
+      expect(
+        within(
+          form.getByRole('group', { name: 'Secret PAYMENTS_API_KEY' }),
+        ).getByLabelText('Value'),
+      ).toHaveValue('sk_live_51Hx');
+      expect(onSubmit).not.toHaveBeenCalled();
+
+      await previewAndRelease(user, form);
+      expect(onPreview).toHaveBeenCalledTimes(2);
+      expect(onSubmit).toHaveBeenCalledWith(onPreview.mock.calls[1][0]);
+      expect(onSubmit.mock.calls[0][0]).toMatchObject({
+        image: '1.5.0',
+        replicas: 4,
+      });
+    });
+
+    it('shows what a first release will run', async () => {
+      const user = setupUser();
+      const { form } = renderDialog({
+        environment: { name: 'prod', title: 'Production', approval: true },
+        current: undefined,
+        nextNumber: 1,
+        onPreview: async input => ({
+          ...previewOf(input),
+          current: undefined,
+          changes: [],
+          approval: true,
+        }),
+      });
+      await user.type(form.getByRole('textbox', { name: /^Image/ }), '1.5.0');
+      await user.click(form.getByRole('button', { name: 'Preview' }));
+
+      expect(await form.findByRole('status')).toHaveTextContent(
+        'Release #1 is the first here: nothing runs to compare it with.',
+      );
+      const runs = form.getByRole('table', {
+        name: 'What the release will run',
+      });
+      expect(
+        within(runs).getByRole('row', { name: /^Image/ }),
+      ).toHaveTextContent('1.5.0');
+      expect(form.getByText(/wait for a release approver/)).toBeInTheDocument();
+    });
+
+    it('compares the whole specs in the spec diff on request', async () => {
+      const user = setupUser();
+      const { form } = renderDialog();
+      await user.click(form.getByRole('button', { name: 'Preview' }));
+      await user.click(
+        await form.findByRole('button', {
+          name: 'Compare the whole specs with #7',
+        }),
+      );
+
+      const diff = await screen.findByRole('dialog', { name: /#7 → #8/ });
+      expect(
+        within(diff).getByRole('table', { name: 'Spec differences' }),
+      ).toBeInTheDocument();
+    });
+
+    it('shows a refused preview in the form, with the input kept and nothing released', async () => {
+      const api = createK2DeployApi();
+      api.previewRelease.mockRejectedValue(
+        refusal("'image': 'nope!' is not a valid tag"),
+      );
+      renderPanel(api);
+      const { user, form } = await openReleaseDialog();
+
+      const image = form.getByRole('textbox', { name: /^Image/ });
+      await user.clear(image);
+      await user.type(image, 'nope!');
+      await user.click(form.getByRole('button', { name: 'Preview' }));
+
+      expect(await form.findByRole('alert')).toHaveTextContent(
+        "'image': 'nope!' is not a valid tag",
+      );
+      expect(image).toHaveValue('nope!');
+      expect(form.getByRole('button', { name: 'Preview' })).toBeEnabled();
+      expect(api.previewRelease).toHaveBeenCalledTimes(1);
+      expect(api.release).not.toHaveBeenCalled();
+    });
+
+    it('shows a refused release in the preview step; Back clears it and keeps the input', async () => {
+      const api = createK2DeployApi();
+      api.release.mockRejectedValue(
+        refusal(
+          'payment-gateway already has release #8 (applying, by user:default/bob) in flight in test; wait for it to finish',
+          'ConflictError',
+          409,
+        ),
+      );
+      renderPanel(api);
+      const { user, form } = await openReleaseDialog();
+      await user.clear(form.getByRole('textbox', { name: /^Image/ }));
+      await user.paste('1.5.0');
+      await previewAndRelease(user, form);
+
+      expect(await form.findByRole('alert')).toHaveTextContent(
+        'already has release #8',
+      );
+      expect(form.getByRole('button', { name: 'Release' })).toBeEnabled();
+      await user.click(form.getByRole('button', { name: 'Back' }));
+
+      expect(form.queryByRole('alert')).not.toBeInTheDocument();
+      expect(form.getByRole('textbox', { name: /^Image/ })).toHaveValue(
+        '1.5.0',
+      );
+    });
   });
 
   describe('secret variables', () => {
@@ -246,7 +545,7 @@ describe('ReleaseDialog', () => {
         form.getByRole('textbox', { name: 'Environment variables' }),
       ).not.toHaveValue(expect.stringContaining('PAYMENTS_API_KEY'));
 
-      await user.click(form.getByRole('button', { name: 'Release' }));
+      await previewAndRelease(user, form);
 
       expect(sentEnv(onSubmit)).toEqual([
         { name: 'LOG_LEVEL', value: 'info' },
@@ -276,7 +575,7 @@ describe('ReleaseDialog', () => {
         form.getByText('payment-gateway-k2-env', { selector: 'code' }),
       ).toBeInTheDocument();
 
-      await user.click(form.getByRole('button', { name: 'Release' }));
+      await previewAndRelease(user, form);
 
       await waitFor(() =>
         expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
@@ -315,7 +614,7 @@ describe('ReleaseDialog', () => {
       await user.click(within(row).getByRole('button', { name: 'Replace' }));
       await user.click(within(row).getByLabelText('New value'));
       await user.paste('sk_live_rotated');
-      await user.click(form.getByRole('button', { name: 'Release' }));
+      await previewAndRelease(user, form);
 
       expect(sentEnv(onSubmit)).toEqual([
         { name: 'LOG_LEVEL', value: 'info' },
@@ -333,14 +632,14 @@ describe('ReleaseDialog', () => {
       expect(
         form.queryByRole('group', { name: 'Secret PAYMENTS_API_KEY' }),
       ).not.toBeInTheDocument();
-      await user.click(form.getByRole('button', { name: 'Release' }));
+      await previewAndRelease(user, form);
 
       expect(sentEnv(onSubmit)).toEqual([{ name: 'LOG_LEVEL', value: 'info' }]);
     });
 
-    it('will not release a new secret without a value, and says which one', async () => {
+    it('will not preview a new secret without a value, and says which one', async () => {
       const user = setupUser();
-      const { form, onSubmit } = renderDialog();
+      const { form, onSubmit, onPreview } = renderDialog();
 
       await user.click(
         form.getByRole('button', { name: 'Add secret variable' }),
@@ -350,7 +649,7 @@ describe('ReleaseDialog', () => {
         within(row).getByRole('textbox', { name: 'Name' }),
         'PAYMENTS_API_KEY',
       );
-      await user.click(form.getByRole('button', { name: 'Release' }));
+      await user.click(form.getByRole('button', { name: 'Preview' }));
 
       expect(await form.findByRole('alert')).toHaveTextContent(
         'PAYMENTS_API_KEY has no value: type it, or remove the row.',
@@ -360,12 +659,13 @@ describe('ReleaseDialog', () => {
       expect(value).toHaveAccessibleDescription(
         'PAYMENTS_API_KEY has no value: type it, or remove the row.',
       );
+      expect(onPreview).not.toHaveBeenCalled();
       expect(onSubmit).not.toHaveBeenCalled();
 
       await user.click(value);
       await user.paste('sk_live_51Hx');
       expect(value).toBeValid();
-      await user.click(form.getByRole('button', { name: 'Release' }));
+      await previewAndRelease(user, form);
 
       expect(sentEnv(onSubmit)).toContainEqual({
         name: 'PAYMENTS_API_KEY',
@@ -376,7 +676,9 @@ describe('ReleaseDialog', () => {
 
     it('never sends the mask as a value', async () => {
       const user = setupUser();
-      const { form, onSubmit } = renderDialog({ current: releaseWithSecret() });
+      const { form, onSubmit, onPreview } = renderDialog({
+        current: releaseWithSecret(),
+      });
 
       // A secret pasted back as a plain line, as an older form showed it.
       const env = form.getByRole('textbox', { name: 'Environment variables' });
@@ -387,7 +689,7 @@ describe('ReleaseDialog', () => {
       await user.click(within(row).getByRole('button', { name: 'Replace' }));
       await user.click(within(row).getByLabelText('New value'));
       await user.paste(K2_SECRET_MASK);
-      await user.click(form.getByRole('button', { name: 'Release' }));
+      await user.click(form.getByRole('button', { name: 'Preview' }));
 
       const alert = await form.findByRole('alert');
       expect(alert).toHaveTextContent(
@@ -397,6 +699,7 @@ describe('ReleaseDialog', () => {
         `PAYMENTS_API_KEY: "${K2_SECRET_MASK}" is how K2 shows a secret, not its value`,
       );
       expect(env).toBeInvalid();
+      expect(onPreview).not.toHaveBeenCalled();
       expect(onSubmit).not.toHaveBeenCalled();
     });
   });

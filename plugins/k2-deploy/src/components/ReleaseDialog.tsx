@@ -1,10 +1,14 @@
 import { useState } from 'react';
+import useAsync from 'react-use/esm/useAsync';
 import {
   K2_SECRET_MASK,
   K2EnvInput,
   K2EnvVar,
   K2Release,
+  K2ReleaseDefault,
+  K2ReleaseDefaults,
   K2ReleaseInput,
+  K2ReleasePreview,
   secretEnvName,
 } from '@internal/plugin-k2-common';
 import Grid from '@material-ui/core/Grid';
@@ -12,8 +16,9 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { ActionDialog } from '@internal/plugin-k2-react';
 import { K2DeployImageTags } from '@internal/plugin-k2-deploy-common';
-import { useDeployT } from '../translation';
+import { DeployT, useDeployT } from '../translation';
 import { ImageTagField } from './ImageTagField';
+import { ReleasePreviewView } from './ReleasePreviewView';
 import {
   SecretRow,
   secretEnv,
@@ -44,9 +49,62 @@ export function parseEnvText(text: string): K2EnvInput[] {
     });
 }
 
+/** Where a value a release leaves out comes from, in the form's words. */
+function sourceText(t: DeployT, value: K2ReleaseDefault<unknown>): string {
+  switch (value.source) {
+    case 'release':
+      return t('releaseDialog.sourceRelease', {
+        number: String(value.release ?? ''),
+      });
+    case 'annotation':
+      return t('releaseDialog.sourceAnnotation', {
+        annotation: value.annotation ?? '',
+      });
+    default:
+      return t('releaseDialog.sourceEnvironment');
+  }
+}
+
 /**
- * The release form. It starts from the current release of the environment (image,
- * replicas, limits and variables), so a new version is one field away.
+ * The hint under a CPU or memory field: the value that applies as the field stands and
+ * where it comes from — the running release when the field holds its value, the
+ * environment's default when it is empty — else the field's own hint.
+ */
+function quantityHint(
+  t: DeployT,
+  typed: string,
+  running: { number: number; value: string } | undefined,
+  fallback: K2ReleaseDefault<string> | undefined,
+  show: (value: string) => string,
+  hint: string,
+): string {
+  const value = typed.trim();
+  if (running && value === running.value) {
+    return t('releaseDialog.applies', {
+      value: show(value),
+      source: t('releaseDialog.sourceRelease', {
+        number: String(running.number),
+      }),
+    });
+  }
+  if (!value && fallback) {
+    return t('releaseDialog.applies', {
+      value: show(fallback.value),
+      source: sourceText(t, fallback),
+    });
+  }
+  return hint;
+}
+
+/**
+ * The release form, in two steps. The form starts from the release that runs (image,
+ * limits and variables; the replica count is left to the engine, which keeps the
+ * running one), and under each field says what applies if it is left as it is and
+ * where that comes from (`loadDefaults`: the engine's own answer). "Preview" asks the
+ * backend what the release would be (`onPreview`, which validates it as releasing
+ * does and changes nothing) and shows how it differs from the running release; Back
+ * returns to the form with every value kept, and Release sends exactly what was
+ * previewed.
  */
 export function ReleaseDialog(props: {
   environment: { name: string; title: string; approval: boolean };
@@ -56,6 +114,11 @@ export function ReleaseDialog(props: {
   imageRepository?: string;
   /** Lists the tags of the service's image repository, offered by the image field. */
   listTags?: () => Promise<K2DeployImageTags>;
+  /** The number the release will get when no other is made first. */
+  nextNumber: number;
+  /** What a release gets for each value it leaves out, and where it comes from. */
+  loadDefaults?: () => Promise<K2ReleaseDefaults>;
+  onPreview(input: K2ReleaseInput): Promise<K2ReleasePreview>;
   onClose(): void;
   onSubmit(input: K2ReleaseInput): Promise<void>;
 }) {
@@ -63,7 +126,8 @@ export function ReleaseDialog(props: {
   const { environment, current, onClose, onSubmit } = props;
   const spec = current?.spec;
   const [image, setImage] = useState(spec?.image ?? props.runningImage ?? '');
-  const [replicas, setReplicas] = useState(spec ? String(spec.replicas) : '');
+  // Empty: the engine keeps the running count (or the service's), as the hint says.
+  const [replicas, setReplicas] = useState('');
   const [cpu, setCpu] = useState(spec?.resources.limits.cpu ?? '');
   const [memory, setMemory] = useState(spec?.resources.limits.memory ?? '');
   const [env, setEnv] = useState(envText(spec?.env));
@@ -73,6 +137,15 @@ export function ReleaseDialog(props: {
   // Problems show once the user has tried to release, then follow the edits.
   const [checked, setChecked] = useState(false);
   const [message, setMessage] = useState('');
+  // The previewed request and the backend's answer: the second step.
+  const [preview, setPreview] = useState<{
+    input: K2ReleaseInput;
+    result: K2ReleasePreview;
+  }>();
+  // Read once, when the dialog opens.
+  const [loadDefaults] = useState(() => props.loadDefaults);
+  const defaults = useAsync(async () => loadDefaults?.(), [loadDefaults]);
+  const applies = defaults.value;
 
   const plain = parseEnvText(env);
   // A secret copied from an older form shows as `NAME=••••••`: that is no value.
@@ -89,14 +162,15 @@ export function ReleaseDialog(props: {
     t,
   );
 
-  const submit = async () => {
+  /** The release request the form stands for. @throws naming what to fix */
+  const request = (): K2ReleaseInput => {
     if (envProblem || problems.length) {
       setChecked(true);
       throw new Error(
         [envProblem, ...problems.map(p => p.message)].filter(Boolean).join(' '),
       );
     }
-    await onSubmit({
+    return {
       environment: environment.name,
       image: image.trim(),
       replicas: replicas.trim() ? Number(replicas) : undefined,
@@ -109,22 +183,91 @@ export function ReleaseDialog(props: {
           : undefined,
       env: [...plain, ...secretEnv(secrets)],
       message: message.trim() || undefined,
-    });
+    };
   };
+
+  const running = (value: string | undefined) =>
+    current && value !== undefined
+      ? { number: current.number, value }
+      : undefined;
+  let replicasHint: string = t('releaseDialog.replicasHint');
+  if (!replicas.trim() && applies?.autoscaling) {
+    replicasHint = t('releaseDialog.autoscaled', {
+      min: String(applies.autoscaling.minReplicas),
+      max: String(applies.autoscaling.maxReplicas),
+    });
+  } else if (!replicas.trim() && applies) {
+    replicasHint = t('releaseDialog.applies', {
+      value: t('releaseDialog.replicasValue', {
+        count: applies.replicas.value,
+      }),
+      source: sourceText(t, applies.replicas),
+    });
+  }
+  let startsFrom: string = t('releaseDialog.startsEmpty');
+  if (current) {
+    startsFrom = t('releaseDialog.startsFrom', {
+      number: String(current.number),
+    });
+  } else if (props.runningImage) {
+    startsFrom = t('releaseDialog.startsFromWorkload');
+  }
+
+  if (preview) {
+    return (
+      <ActionDialog
+        title={t('releaseDialog.title', { environment: environment.title })}
+        confirm={t('overview.release')}
+        busyLabel={t('releaseDialog.busy')}
+        maxWidth="md"
+        back={{
+          label: t('releaseDialog.back'),
+          onClick: () => setPreview(undefined),
+        }}
+        onClose={onClose}
+        onConfirm={() => onSubmit(preview.input)}
+        preview={
+          <ReleasePreviewView
+            preview={preview.result}
+            nextNumber={props.nextNumber}
+          />
+        }
+      >
+        {preview.result.approval && (
+          <Typography variant="body2" color="textSecondary" gutterBottom>
+            {t('releaseDialog.approval', { environment: environment.title })}
+          </Typography>
+        )}
+      </ActionDialog>
+    );
+  }
 
   return (
     <ActionDialog
       title={t('releaseDialog.title', { environment: environment.title })}
-      confirm={t('overview.release')}
-      busyLabel={t('releaseDialog.busy')}
+      confirm={t('releaseDialog.preview')}
+      busyLabel={t('releaseDialog.previewing')}
       confirmDisabled={!image.trim()}
       maxWidth="md"
       onClose={onClose}
-      onConfirm={submit}
+      onConfirm={async () => {
+        const input = request();
+        setPreview({ input, result: await props.onPreview(input) });
+      }}
     >
       {environment.approval && (
         <Typography variant="body2" color="textSecondary" gutterBottom>
           {t('releaseDialog.approval', { environment: environment.title })}
+        </Typography>
+      )}
+      <Typography variant="body2" color="textSecondary" gutterBottom>
+        {startsFrom}
+      </Typography>
+      {defaults.error && (
+        <Typography variant="body2" color="error" gutterBottom>
+          {t('releaseDialog.defaultsFailed', {
+            message: defaults.error.message,
+          })}
         </Typography>
       )}
       <Grid container spacing={2}>
@@ -152,8 +295,10 @@ export function ReleaseDialog(props: {
             type="number"
             fullWidth
             value={replicas}
+            placeholder={applies ? String(applies.replicas.value) : undefined}
+            InputLabelProps={{ shrink: true }}
             onChange={e => setReplicas(e.target.value)}
-            helperText={t('releaseDialog.replicasHint')}
+            helperText={replicasHint}
           />
         </Grid>
         <Grid item xs={4}>
@@ -162,8 +307,17 @@ export function ReleaseDialog(props: {
             label={t('releaseDialog.cpu')}
             fullWidth
             value={cpu}
+            placeholder={applies?.cpu.value}
+            InputLabelProps={{ shrink: true }}
             onChange={e => setCpu(e.target.value)}
-            helperText={t('releaseDialog.cpuHint')}
+            helperText={quantityHint(
+              t,
+              cpu,
+              running(spec?.resources.limits.cpu),
+              applies?.cpu,
+              value => t('releaseDialog.cpuValue', { value }),
+              t('releaseDialog.cpuHint'),
+            )}
           />
         </Grid>
         <Grid item xs={4}>
@@ -172,8 +326,17 @@ export function ReleaseDialog(props: {
             label={t('releaseDialog.memory')}
             fullWidth
             value={memory}
+            placeholder={applies?.memory.value}
+            InputLabelProps={{ shrink: true }}
             onChange={e => setMemory(e.target.value)}
-            helperText={t('releaseDialog.memoryHint')}
+            helperText={quantityHint(
+              t,
+              memory,
+              running(spec?.resources.limits.memory),
+              applies?.memory,
+              value => value,
+              t('releaseDialog.memoryHint'),
+            )}
           />
         </Grid>
         <Grid item xs={12}>

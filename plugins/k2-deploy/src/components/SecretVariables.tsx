@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import {
   K2_SECRET_MASK,
   K2EnvInput,
@@ -126,6 +126,12 @@ function SecretVariableRow(props: {
   useEffect(() => {
     if (row.replacing) valueRef.current?.focus();
   }, [row.replacing]);
+  // A row shown again (back from the release preview) shows the value it holds: set
+  // as the input's live value, never as an attribute.
+  const [typed] = useState(row.value);
+  useEffect(() => {
+    if (valueRef.current && typed) valueRef.current.value = typed;
+  }, [typed]);
   const problem = (field: SecretProblem['field']) =>
     props.problems.find(p => p.field === field)?.message;
   const label = row.name.trim()

@@ -178,6 +178,37 @@ const zh = createTranslationMessages({
       '{{names}}：“{{mask}}”是 K2 显示密钥的方式，并不是实际值。请在“密钥变量”中添加密钥。',
     'releaseDialog.message': '发布说明',
     'releaseDialog.messageHint': '为什么发布：显示在发布历史中，并展示给审批人',
+    'releaseDialog.preview': '预览',
+    'releaseDialog.previewing': '预览中…',
+    'releaseDialog.back': '返回',
+    'releaseDialog.startsFrom':
+      '以当前运行的发布 #{{number}} 为起点。每个字段下方显示：保持不变时生效的值及其来源。',
+    'releaseDialog.startsFromWorkload':
+      '以当前运行的镜像为起点（并非由 K2 发布）。每个字段下方显示：保持不变时生效的值及其来源。',
+    'releaseDialog.startsEmpty':
+      '此环境中尚未运行任何实例。每个字段下方显示：保持不变时生效的值及其来源。',
+    'releaseDialog.applies': '{{value}} — {{source}}',
+    'releaseDialog.sourceRelease': '当前运行的发布 #{{number}}',
+    'releaseDialog.sourceAnnotation': '服务注解 {{annotation}}',
+    'releaseDialog.sourceEnvironment': '环境默认值',
+    'releaseDialog.cpuValue': '{{value}} CPU',
+    'releaseDialog.replicasValue_one': '{{count}} 个副本',
+    'releaseDialog.replicasValue_other': '{{count}} 个副本',
+    'releaseDialog.autoscaled':
+      '副本数由自动伸缩决定（{{min}}–{{max}}）；发布不会关闭自动伸缩',
+    'releaseDialog.defaultsFailed': '无法读取将生效的值：{{message}}',
+    'releasePreview.first':
+      '发布 #{{number}} 是此环境的首次发布，没有可对比的运行版本。它将运行：',
+    'releasePreview.whatRuns': '本次发布将运行的内容',
+    'releasePreview.noChange': '无变化',
+    'releasePreview.redeploy':
+      '发布 #{{number}} 与发布 #{{running}} 的配置完全相同：发布即重新部署，实例将逐个替换。',
+    'releasePreview.changes':
+      '发布 #{{number}} 相比当前运行的发布 #{{running}} 的变化：',
+    'releasePreview.label': '与当前运行发布的差异',
+    'releasePreview.runs': '发布 #{{running}}（运行中）',
+    'releasePreview.becomes': '发布 #{{number}}',
+    'releasePreview.compare': '与 #{{running}} 对比完整配置',
     'scale.title': '扩缩容 {{environment}}',
     'scale.apply': '应用',
     'scale.busy': '应用中…',

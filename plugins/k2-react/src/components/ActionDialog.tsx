@@ -16,6 +16,10 @@ import { k2ReactTranslationRef } from '../translation';
  * `preview`, exactly what will change) before the user confirms; shows progress while
  * the server answers; keeps the dialog open with the server's refusal inline. A
  * `destructive` action's confirm button is in the theme's error colour.
+ *
+ * A dialog in steps (a form, then its preview) stays open when `onConfirm` resolves:
+ * the parent moves to the next step by changing the props, and `back` returns to the
+ * previous one, clearing any refusal shown.
  */
 export function ActionDialog(props: {
   title: string;
@@ -29,6 +33,8 @@ export function ActionDialog(props: {
   confirmDisabled?: boolean;
   destructive?: boolean;
   maxWidth?: 'sm' | 'md' | 'lg';
+  /** A step back (e.g. from a preview to its form), shown before Cancel. */
+  back?: { label: string; onClick(): void };
   onClose(): void;
   onConfirm(): Promise<void>;
 }) {
@@ -59,6 +65,17 @@ export function ActionDialog(props: {
         {error && <ErrorText error={error} />}
       </DialogContent>
       <DialogActions>
+        {props.back && (
+          <Button
+            onClick={() => {
+              setError(undefined);
+              props.back?.onClick();
+            }}
+            disabled={busy}
+          >
+            {props.back.label}
+          </Button>
+        )}
         <Button onClick={props.onClose} disabled={busy}>
           {t('cancel')}
         </Button>
@@ -75,8 +92,8 @@ export function ActionDialog(props: {
               await props.onConfirm();
             } catch (e) {
               setError(e as Error);
-              setBusy(false);
             }
+            setBusy(false);
           }}
         >
           {busy && props.busyLabel ? props.busyLabel : props.confirm}
