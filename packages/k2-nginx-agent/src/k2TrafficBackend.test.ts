@@ -13,6 +13,7 @@ import {
   freePort,
   request,
   spawnAgent,
+  startLoad,
   startUpstream,
 } from './__testUtils__';
 import {
@@ -171,7 +172,9 @@ describe('k2-nginx-agent against the real k2-traffic backend and a real Nginx', 
           'include k2/sites/test/default/basket.conf;',
         );
 
-        // The next version moves the site to the other member.
+        // The next version moves the site to the other member; requests arriving
+        // throughout the swap and the graceful reload all succeed.
+        const load = startLoad(httpPort, DOMAIN);
         await k2.publish('test', basketSite(upstreams[1].port), 'Move');
         const v2 = await hostState(
           'edge',
@@ -183,6 +186,11 @@ describe('k2-nginx-agent against the real k2-traffic backend and a real Nginx', 
           async () => ((await answers()) === 'basket v2' ? true : undefined),
           'nginx to proxy to the new member',
         );
+        await new Promise(resolve => setTimeout(resolve, 500));
+        const underLoad = await load.stop();
+        expect(underLoad.failures).toEqual([]);
+        expect(underLoad.bodies).toEqual(['basket v1', 'basket v2']);
+        expect(underLoad.ok).toBeGreaterThan(50);
 
         // K2's nginx -t passes (it checks with a certificate of its own), but this host
         // has no file at the certificate's path: the host's nginx -t refuses.

@@ -40,7 +40,7 @@ export async function freePort(): Promise<number> {
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -192,4 +192,38 @@ export class NginxHost {
     }
     fs.rmSync(this.prefix, { recursive: true, force: true });
   }
+}
+
+/**
+ * Requests through Nginx without pause from `concurrency` loops (a new connection
+ * each, as distinct clients), until `stop()`: how many were answered 200, and what
+ * went wrong with the others.
+ */
+export function startLoad(port: number, host: string, concurrency = 4) {
+  let running = true;
+  let ok = 0;
+  const failures: string[] = [];
+  const bodies = new Set<string>();
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (running) {
+      try {
+        const res = await request(port, host);
+        if (res.status === 200) {
+          ok++;
+          bodies.add(res.body);
+        } else {
+          failures.push(`status ${res.status}`);
+        }
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return { ok, failures, bodies: [...bodies].sort() };
+    },
+  };
 }
