@@ -6,9 +6,16 @@ export interface AgentReport {
   error?: string;
 }
 
-/** K2 answered, and the answer says this agent is misconfigured (401, 403, 404). */
+/**
+ * K2 answered, and the answer says this agent is misconfigured (401, 403, 404) or its
+ * request is invalid (400): waiting does not help, a change of config does.
+ */
 export class K2RefusedError extends Error {
   name = 'K2RefusedError';
+
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
 }
 
 /** How long a long poll may stay open: K2 holds it up to 25 s. */
@@ -102,14 +109,22 @@ export class K2Client {
       case 401:
         return new K2RefusedError(
           `K2 refused the agent token for cluster '${cluster}' (401)${detail}`,
+          401,
         );
       case 403:
         return new K2RefusedError(
           `K2 does not list host '${host}' in Nginx cluster '${cluster}' (403)${detail}`,
+          403,
         );
       case 404:
         return new K2RefusedError(
           `K2 knows no Nginx cluster '${cluster}' (404)${detail}`,
+          404,
+        );
+      case 400:
+        return new K2RefusedError(
+          `K2 refused the ${what} as invalid (400)${detail}`,
+          400,
         );
       default:
         return new Error(`K2 answered the ${what} with ${res.status}${detail}`);

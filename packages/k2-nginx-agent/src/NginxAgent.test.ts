@@ -226,4 +226,36 @@ describe('NginxAgent against a real nginx and a stand-in for K2', () => {
       expect(agent.lines.join('')).not.toContain(TOKEN);
     },
   );
+  itWithNginx(
+    'drops a report K2 refuses as invalid (400) instead of sending it forever, and reports the next version',
+    async () => {
+      k2.failReports = { count: 1, status: 400, message: 'version too long' };
+      k2.publish('v1', serve(0));
+      await servedBy('blue');
+      await eventually(
+        () =>
+          agent.logged().find(l => l.msg === 'report dropped')
+            ? true
+            : undefined,
+        'the report to be dropped',
+      );
+      expect(
+        agent.logged().find(l => l.msg === 'report dropped'),
+      ).toMatchObject({
+        level: 'error',
+        version: 'v1',
+        error: 'K2 refused the report as invalid (400): version too long',
+      });
+      const pulls = k2.pulls.length;
+      await eventually(
+        () => (k2.pulls.length >= pulls + 2 ? true : undefined),
+        'two more long polls',
+      );
+      expect(k2.refusedReports.map(r => r.version)).toEqual(['v1']);
+      expect(k2.reports).toEqual([]);
+
+      k2.publish('v2', serve(1));
+      await k2.waitForReport(r => r.version === 'v2' && r.ok);
+    },
+  );
 });

@@ -82,9 +82,19 @@ export class NginxAgent {
             ok: pending.ok,
           });
           pending = undefined;
+          this.backoff.reset();
         } catch (e) {
-          await this.retryLater('report not delivered', e);
-          continue;
+          if (e instanceof K2RefusedError && e.status === 400) {
+            // Sending the same report again cannot succeed.
+            log.error('report dropped', {
+              version: pending.version,
+              error: errorText(e),
+            });
+            pending = undefined;
+          } else {
+            await this.retryLater('report not delivered', e);
+            continue;
+          }
         }
       }
       let body: unknown;

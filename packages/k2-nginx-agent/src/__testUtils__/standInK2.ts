@@ -20,7 +20,8 @@ export interface StandInPull {
 /**
  * A small HTTP server answering K2's two agent endpoints by the contract, for what the
  * real backend cannot be made to do: go down, send a wrong hash, quote the token in an
- * error, or answer a long poll after `holdMs` instead of 25 s. It computes the hash on
+ * error, refuse a well-formed report, or answer a long poll after `holdMs` instead of
+ * 25 s. It computes the hash on
  * its own, from the contract's words: SHA-256 over the files in path order, each path,
  * NUL, content, NUL.
  */
@@ -29,6 +30,10 @@ export class StandInK2 {
   readonly pulls: StandInPull[] = [];
   /** Answer the next pulls with this status and error message instead. */
   failNext?: { count: number; status: number; message: string };
+  /** Answer the next reports with this status and error message instead. */
+  failReports?: { count: number; status: number; message: string };
+  /** Reports answered with `failReports`. */
+  readonly refusedReports: StandInReport[] = [];
   private current?: Record<string, unknown>;
   private readonly changes = new EventEmitter();
   private server?: http.Server;
@@ -190,7 +195,14 @@ export class StandInK2 {
       const chunks: Buffer[] = [];
       req.on('data', c => chunks.push(c));
       req.on('end', () => {
-        this.reports.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        const report = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        if (this.failReports && this.failReports.count > 0) {
+          this.failReports.count--;
+          this.refusedReports.push(report);
+          this.refuse(res, this.failReports.status, this.failReports.message);
+          return;
+        }
+        this.reports.push(report);
         res.writeHead(204).end();
       });
       return;
