@@ -1,15 +1,13 @@
 import { K2Release } from '@internal/plugin-k2-common';
-import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
-import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   ALICE,
-  APPROVER_GROUP,
   as,
   BOB,
   serviceEntity,
-  startK2DeployBackend,
+  testEnvironment,
+  useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(180_000);
@@ -32,23 +30,38 @@ const IMAGE = 'registry.k2.local/shop/basket';
 const SECRET = 'sk_live_preview_4b1d';
 const REPLACED = 'sk_live_rotated_9c2e';
 
+/** `test` defaults to 2 replicas; `prod` (approval required) shares its cluster. */
+const bed = useK2DeployTestBed({
+  clusters: ['test'],
+  backend: {
+    entities: [basket],
+    k2: {
+      environments: [
+        testEnvironment('test', { replicas: 2 }),
+        testEnvironment('prod', {
+          production: true,
+          clusters: [{ name: 'test' }],
+        }),
+      ],
+    },
+  },
+});
+
 describe('release defaults and preview', () => {
-  let cluster: SandboxCluster;
-  let knex: Knex;
-  let backend: Awaited<ReturnType<typeof startK2DeployBackend>>;
   let first: K2Release;
 
-  const server = () => request(backend.server);
+  const server = () => request(bed.backend.server);
 
   /** What a preview must not change: the stored releases, the workload and the Secrets. */
   async function snapshot() {
-    const cluster_ = api(cluster);
-    const deployment = await cluster_.get(
+    const cluster = api(bed.cluster('test'));
+    const deployment = await cluster.get(
       '/apis/apps/v1/namespaces/shop/deployments/basket',
     );
-    const secrets = await cluster_.get('/api/v1/namespaces/shop/secrets');
+    const secrets = await cluster.get('/api/v1/namespaces/shop/secrets');
     return {
-      releases: await knex('k2_releases')
+      releases: await bed
+        .knex('k2_releases')
         .select('id', 'status', 'spec')
         .orderBy('id'),
       deployment: {
@@ -64,58 +77,11 @@ describe('release defaults and preview', () => {
 
   /** The stored value of a variable in the service's env Secret. */
   async function storedSecret(name: string) {
-    const secret = await api(cluster).get(
+    const secret = await api(bed.cluster('test')).get(
       '/api/v1/namespaces/shop/secrets/basket-k2-env',
     );
     return Buffer.from(secret.body.data[name], 'base64').toString('utf8');
   }
-
-  beforeAll(async () => {
-    cluster = new SandboxCluster({
-      name: 'test',
-      tokens: ['test-token'],
-      timeScale: 0.1,
-      bookmarkIntervalMs: 200,
-    });
-    await cluster.listen(0);
-    knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    backend = await startK2DeployBackend({
-      entities: [basket],
-      clusters: [cluster],
-      knex,
-      k2: {
-        environments: [
-          {
-            name: 'test',
-            clusters: [{ name: 'test' }],
-            defaults: {
-              replicas: 2,
-              resources: { cpu: '1', memory: '1Gi' },
-            },
-            release: { timeoutSeconds: 60, drainSeconds: 1 },
-          },
-          {
-            name: 'prod',
-            production: true,
-            approval: { required: true, approverGroup: APPROVER_GROUP },
-            clusters: [{ name: 'test' }],
-            defaults: { replicas: 1 },
-            release: { timeoutSeconds: 60, drainSeconds: 1 },
-          },
-        ],
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await backend?.stop();
-    await knex?.destroy();
-    await cluster?.stop();
-  });
 
   it('says what a first release gets from the environment and the annotations, to anyone who may read', async () => {
     const test = await server()
