@@ -338,6 +338,22 @@ describe('Traffic API against a real nginx -t, permission backend and catalog', 
     },
   );
 
+  it('lists the templates with the fields users may set', async () => {
+    const response = await server().get(`${API}/templates`).set(as(BOB));
+    expect(response.status).toBe(200);
+    expect(response.body.items).toEqual([
+      expect.objectContaining({
+        name: 'default',
+        title: 'Web service',
+        schema: expect.objectContaining({
+          properties: expect.objectContaining({
+            clientMaxBodySize: expect.objectContaining({ default: '1m' }),
+          }),
+        }),
+      }),
+    ]);
+  });
+
   it('refuses another team', async () => {
     const otherTeam = await server()
       .post(`${site('basket')}/versions`)
