@@ -22,6 +22,18 @@ export function deployServiceFakes(release: object) {
       restart: jest.fn(async () => release),
       setAutoscaling: jest.fn(async () => release),
       recommendReplicas: jest.fn(async () => ({ replicas: 1 })),
+      preview: jest.fn(async () => ({
+        environment: 'test',
+        spec: (release as { spec?: object }).spec,
+        changes: [],
+        approval: false,
+      })),
+      releaseDefaults: jest.fn(async () => ({
+        environment: 'test',
+        replicas: { value: 1, source: 'environment' },
+        cpu: { value: '1', source: 'environment' },
+        memory: { value: '1Gi', source: 'environment' },
+      })),
     },
     store: {
       history: jest.fn(async () => ({ items: [], total: 0 })),

@@ -134,6 +134,48 @@ const routes: Array<{
     ],
   },
   {
+    method: 'post',
+    path: `${service}/releases/preview`,
+    body: { environment: 'test', image: '1.0.0' },
+    reaches: f => f.engine.preview,
+    broken: [
+      {
+        body: { environment: 'test', image: '1.0.0', colour: 'blue' },
+        names:
+          /Unknown field\(s\) 'colour'; the request takes environment, image, replicas, resources, env, message/,
+      },
+      { body: { image: '1.0.0' }, names: /'environment' is required/ },
+      {
+        body: { environment: 'test', image: '1.0.0', replicas: 0 },
+        names: /'replicas' must be >= 1/,
+      },
+      {
+        body: {
+          environment: 'test',
+          image: '1.0.0',
+          env: [{ name: 'A', value: 'b', hidden: true }],
+        },
+        names: /Unknown field\(s\) 'env\[0\].hidden'/,
+      },
+      {
+        path: `/services/default/checkout-/releases/preview`,
+        names: /Path parameter 'name'/,
+      },
+    ],
+  },
+  {
+    method: 'get',
+    path: `${environment}/release-defaults`,
+    reaches: f => f.engine.releaseDefaults,
+    broken: [
+      {
+        path: `${service}/environments/Test/release-defaults`,
+        names: /Path parameter 'environment'/,
+      },
+      { query: 'image=1.0.0', names: /Unknown query parameter 'image'/ },
+    ],
+  },
+  {
     method: 'get',
     path: `/releases/${id}`,
     reaches: f => f.store.get,
