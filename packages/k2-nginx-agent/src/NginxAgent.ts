@@ -75,11 +75,12 @@ export class NginxAgent {
 
     while (!this.stopping.signal.aborted) {
       if (pending) {
+        const report = pending;
         try {
-          await client.report(pending);
+          await client.report(report);
           log.info('reported to K2', {
-            version: pending.version,
-            ok: pending.ok,
+            version: report.version,
+            ok: report.ok,
           });
           pending = undefined;
           this.backoff.reset();
@@ -87,7 +88,7 @@ export class NginxAgent {
           if (e instanceof K2RefusedError && e.status === 400) {
             // Sending the same report again cannot succeed.
             log.error('report dropped', {
-              version: pending.version,
+              version: report.version,
               error: errorText(e),
             });
             pending = undefined;
