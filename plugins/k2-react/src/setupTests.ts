@@ -1,1 +1,4 @@
 import '@testing-library/jest-dom';
+import { failOnReactWarnings } from './testing/reactWarnings';
+
+failOnReactWarnings();

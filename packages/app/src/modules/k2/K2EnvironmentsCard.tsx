@@ -121,14 +121,14 @@ export function K2EnvironmentsCard() {
           title={tr('environments.problems', {
             count: spec.problems.length,
           })}
-          message={
-            <ul>
-              {spec.problems.map(problem => (
-                <li key={problem}>{problem}</li>
-              ))}
-            </ul>
-          }
-        />
+        >
+          {/* Children, not `message`: the panel sets its message in a <p>. */}
+          <ul>
+            {spec.problems.map(problem => (
+              <li key={problem}>{problem}</li>
+            ))}
+          </ul>
+        </WarningPanel>
       )}
       <Table<K2ServiceTarget>
         // Not draggable: material-table wraps each sortable header in a drag handle
