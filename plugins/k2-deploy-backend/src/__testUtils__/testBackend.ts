@@ -279,6 +279,40 @@ export async function startK2DeployBackend(options: {
   return backend;
 }
 
+/**
+ * A `k2.environments` entry as the tests use it: the cluster named like the
+ * environment unless `clusters` says otherwise, 1 replica by default, rollouts that
+ * give up after 30 s and drain for 1 s. A `production` environment's releases wait for
+ * an approver of {@link APPROVER_GROUP}.
+ */
+export function testEnvironment(
+  name: string,
+  options: {
+    clusters?: Array<{ name: string; weight?: number }>;
+    replicas?: number;
+    timeoutSeconds?: number;
+    production?: boolean;
+    autoRollback?: boolean;
+  } = {},
+): JsonObject {
+  return {
+    name,
+    ...(options.production
+      ? {
+          production: true,
+          approval: { required: true, approverGroup: APPROVER_GROUP },
+        }
+      : {}),
+    clusters: options.clusters ?? [{ name }],
+    defaults: { replicas: options.replicas ?? 1 },
+    release: {
+      timeoutSeconds: options.timeoutSeconds ?? 30,
+      drainSeconds: 1,
+      ...(options.autoRollback ? { autoRollback: true } : {}),
+    },
+  };
+}
+
 /** A Deploy backend started by {@link startK2DeployBackend}. */
 export type K2DeployTestBackend = Awaited<
   ReturnType<typeof startK2DeployBackend>

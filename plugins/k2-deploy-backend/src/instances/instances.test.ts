@@ -11,6 +11,7 @@ import {
   as,
   BOB,
   serviceEntity,
+  testEnvironment,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
@@ -33,12 +34,7 @@ describe('instances of a service, through the REST API, on a sandbox cluster', (
       entities: [service],
       k2: {
         environments: [
-          {
-            name: 'test',
-            clusters: [{ name: 'test' }],
-            defaults: { replicas: 2 },
-            release: { timeoutSeconds: 60, drainSeconds: 1 },
-          },
+          testEnvironment('test', { replicas: 2, timeoutSeconds: 60 }),
         ],
       },
     },

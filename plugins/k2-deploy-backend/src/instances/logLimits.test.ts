@@ -9,6 +9,7 @@ import {
   BOB,
   CAROL,
   serviceEntity,
+  testEnvironment,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
@@ -68,14 +69,7 @@ describe('limits on followed logs, through the REST API, on a sandbox cluster', 
     bed.start({
       entities: [service],
       k2: {
-        environments: [
-          {
-            name: 'test',
-            clusters: [{ name: 'test' }],
-            defaults: { replicas: 1 },
-            release: { timeoutSeconds: 60, drainSeconds: 1 },
-          },
-        ],
+        environments: [testEnvironment('test', { timeoutSeconds: 60 })],
         instances: { logs },
       },
     });

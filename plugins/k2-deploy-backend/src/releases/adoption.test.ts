@@ -7,6 +7,7 @@ import {
   as,
   BOB,
   serviceEntity,
+  testEnvironment,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
@@ -43,18 +44,10 @@ const bed = useK2DeployTestBed({
     entities: [ledger, empty, billing, reports, payroll],
     k2: {
       environments: [
-        {
-          name: 'test',
-          clusters: [{ name: 'test' }],
-          defaults: { replicas: 1 },
-          release: { timeoutSeconds: 30, drainSeconds: 1 },
-        },
-        {
-          name: 'stage',
+        testEnvironment('test'),
+        testEnvironment('stage', {
           clusters: [{ name: 'stage-a' }, { name: 'stage-b' }],
-          defaults: { replicas: 1 },
-          release: { timeoutSeconds: 30, drainSeconds: 1 },
-        },
+        }),
       ],
     },
   },

@@ -9,6 +9,7 @@ import {
   DAVE,
   ERIN,
   serviceEntity,
+  testEnvironment,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
@@ -28,23 +29,11 @@ describe('four eyes on production and rollbacks, through the REST API', () => {
       entities: [service],
       k2: {
         environments: [
-          {
-            name: 'test',
-            clusters: [{ name: 'test' }],
-            defaults: { replicas: 1 },
-            release: { timeoutSeconds: 30, drainSeconds: 1 },
-          },
-          {
-            name: 'prod',
-            production: true,
-            approval: {
-              required: true,
-              approverGroup: 'group:default/release-approvers',
-            },
+          testEnvironment('test'),
+          testEnvironment('prod', {
             clusters: [{ name: 'prod-a' }],
-            defaults: { replicas: 1 },
-            release: { timeoutSeconds: 30, drainSeconds: 1 },
-          },
+            production: true,
+          }),
         ],
       },
     },

@@ -7,6 +7,7 @@ import {
   as,
   BOB,
   serviceEntity,
+  testEnvironment,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
@@ -47,14 +48,7 @@ describe('workload identity, as another user would try it', () => {
       entities: [copycat, checkout, sysgrab, billing],
       k2: {
         releases: { applyRetryTimeout: '2s' },
-        environments: [
-          {
-            name: 'test',
-            clusters: [{ name: 'test' }],
-            defaults: { replicas: 1 },
-            release: { timeoutSeconds: 30, drainSeconds: 1 },
-          },
-        ],
+        environments: [testEnvironment('test')],
       },
     },
   });
@@ -247,14 +241,7 @@ describe('workload identity: an established service keeps it against a newcomer'
       entities,
       k2: {
         releases: { applyRetryTimeout: '2s' },
-        environments: [
-          {
-            name: 'test',
-            clusters: [{ name: 'test' }],
-            defaults: { replicas: 2 },
-            release: { timeoutSeconds: 30, drainSeconds: 1 },
-          },
-        ],
+        environments: [testEnvironment('test', { replicas: 2 })],
       },
     });
   }

@@ -9,6 +9,7 @@ import {
   CAROL,
   K2DeployTestBackend,
   serviceEntity,
+  testEnvironment,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
@@ -21,23 +22,8 @@ const service = serviceEntity('wishlist', {
 });
 
 const environments = [
-  {
-    name: 'test',
-    clusters: [{ name: 'test' }],
-    defaults: { replicas: 1 },
-    release: { timeoutSeconds: 30, drainSeconds: 1 },
-  },
-  {
-    name: 'prod',
-    production: true,
-    approval: {
-      required: true,
-      approverGroup: 'group:default/release-approvers',
-    },
-    clusters: [{ name: 'prod-a' }],
-    defaults: { replicas: 1 },
-    release: { timeoutSeconds: 30, drainSeconds: 1 },
-  },
+  testEnvironment('test'),
+  testEnvironment('prod', { clusters: [{ name: 'prod-a' }], production: true }),
 ];
 
 const FINISHED = [

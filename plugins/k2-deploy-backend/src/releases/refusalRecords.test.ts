@@ -9,6 +9,7 @@ import {
   BOB,
   DAVE,
   serviceEntity,
+  testEnvironment,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
@@ -70,14 +71,7 @@ describe('refusals in the activity log, through the Deploy API', () => {
     backend: {
       entities: [checkout],
       k2: {
-        environments: [
-          {
-            name: 'test',
-            clusters: [{ name: 'test' }],
-            defaults: { replicas: 1 },
-            release: { timeoutSeconds: 30, drainSeconds: 1 },
-          },
-        ],
+        environments: [testEnvironment('test')],
       },
     },
   });

@@ -7,6 +7,7 @@ import {
   BOB,
   CAROL,
   serviceEntity,
+  testEnvironment,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
@@ -55,30 +56,16 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
       k2: {
         releases: { applyRetryTimeout: '2s' },
         environments: [
-          {
-            name: 'test',
-            clusters: [{ name: 'test' }],
-            defaults: { replicas: 2 },
-            release: { timeoutSeconds: 30, drainSeconds: 1 },
-          },
-          {
-            name: 'prod',
-            production: true,
-            approval: {
-              required: true,
-              approverGroup: 'group:default/release-approvers',
-            },
+          testEnvironment('test', { replicas: 2 }),
+          testEnvironment('prod', {
             clusters: [
               { name: 'prod-a', weight: 60 },
               { name: 'prod-b', weight: 40 },
             ],
-            defaults: { replicas: 5 },
-            release: {
-              timeoutSeconds: 30,
-              drainSeconds: 1,
-              autoRollback: true,
-            },
-          },
+            replicas: 5,
+            production: true,
+            autoRollback: true,
+          }),
         ],
       },
     });

@@ -18,6 +18,7 @@ import {
   BOB,
   CAROL,
   serviceEntity,
+  testEnvironment,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
@@ -84,26 +85,15 @@ describe('secret environment variables, on sandbox clusters', () => {
       entities: [service],
       k2: {
         environments: [
-          {
-            name: 'test',
-            clusters: [{ name: 'test' }],
-            defaults: { replicas: 1 },
-            release: { timeoutSeconds: 30, drainSeconds: 1 },
-          },
-          {
-            name: 'prod',
-            production: true,
-            approval: {
-              required: true,
-              approverGroup: 'group:default/release-approvers',
-            },
+          testEnvironment('test'),
+          testEnvironment('prod', {
             clusters: [
               { name: 'prod-a', weight: 50 },
               { name: 'prod-b', weight: 50 },
             ],
-            defaults: { replicas: 2 },
-            release: { timeoutSeconds: 30, drainSeconds: 1 },
-          },
+            replicas: 2,
+            production: true,
+          }),
         ],
       },
     },

@@ -3,7 +3,6 @@ import { api, poll } from '@internal/sandbox-cluster/testUtils';
 import request from 'supertest';
 import {
   ALICE,
-  APPROVER_GROUP,
   as,
   BOB,
   CAROL,
@@ -11,6 +10,7 @@ import {
   ERIN,
   OTHER_TEAM,
   serviceEntity,
+  testEnvironment,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
 
@@ -56,23 +56,12 @@ describe('authorization of every Deploy route, by the real permission backend, K
       entities: [basket, ledger],
       k2: {
         environments: [
-          {
-            name: 'test',
-            clusters: [{ name: 'test' }],
-            defaults: { replicas: 2 },
-            release: { timeoutSeconds: 60, drainSeconds: 1 },
-          },
-          {
-            name: 'prod',
-            production: true,
-            approval: {
-              required: true,
-              approverGroup: APPROVER_GROUP,
-            },
+          testEnvironment('test', { replicas: 2, timeoutSeconds: 60 }),
+          testEnvironment('prod', {
             clusters: [{ name: 'prod-a' }],
-            defaults: { replicas: 1 },
-            release: { timeoutSeconds: 60, drainSeconds: 1 },
-          },
+            timeoutSeconds: 60,
+            production: true,
+          }),
         ],
       },
     },
