@@ -1,5 +1,6 @@
 import {
   ApiBlueprint,
+  appLanguageApiRef,
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
@@ -8,6 +9,7 @@ import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { isK2Service } from '@internal/plugin-k2-common';
 import { k2DeployApiRef } from './api/K2DeployApi';
 import { K2DeployClient } from './api/K2DeployClient';
+import { deployTabTitle } from './tabTitle';
 
 const k2DeployApi = ApiBlueprint.make({
   params: defineParams =>
@@ -19,13 +21,16 @@ const k2DeployApi = ApiBlueprint.make({
     }),
 });
 
-const deployTab = EntityContentBlueprint.make({
+/** The Deploy tab, titled in the language chosen in Settings ({@link deployTabTitle}). */
+export const deployTab = EntityContentBlueprint.makeWithOverrides({
   name: 'deploy',
-  params: {
-    path: 'deploy',
-    title: 'Deploy',
-    filter: isK2Service,
-    loader: () => import('./components/DeployTab').then(m => <m.DeployTab />),
+  factory(originalFactory, { apis }) {
+    return originalFactory({
+      path: 'deploy',
+      title: deployTabTitle(apis.get(appLanguageApiRef)),
+      filter: isK2Service,
+      loader: () => import('./components/DeployTab').then(m => <m.DeployTab />),
+    });
   },
 });
 
