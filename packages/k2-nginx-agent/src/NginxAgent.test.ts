@@ -17,7 +17,7 @@ import {
 } from './__testUtils__';
 
 const itWithNginx = NGINX ? it : it.skip;
-const TOKEN = 'agent-token-4f1c9b7e2d';
+const TOKEN = 'agent-token-4f1c9b7e2d-0123456789abcdef';
 
 jest.setTimeout(60_000);
 

@@ -13,7 +13,7 @@ import {
 } from './__testUtils__';
 
 const itWithNginx = NGINX ? it : it.skip;
-const TOKEN = 'cli-token-9e8d7c6b5a';
+const TOKEN = 'cli-token-9e8d7c6b5a-0123456789abcdef';
 
 jest.setTimeout(120_000);
 

@@ -5,18 +5,20 @@ import { parseAgentConfig } from './config';
 import { truncateUtf8 } from './K2Client';
 
 const base = ['--k2-url', 'https://k2.example.com/', '--cluster', 'edge'];
+const TOKEN = 'k2-agent-token-0123456789abcdef0123';
+const FILE_TOKEN = 'k2-agent-token-from-a-file-0123456789';
 
 describe('parseAgentConfig', () => {
   it('reads flags, falls back to the environment, and derives the reload command', () => {
     const config = parseAgentConfig(
       [...base, '--nginx-conf', '/etc/nginx/nginx.conf', '--host=web-1'],
-      { K2_AGENT_TOKEN: 's3cret\n', K2_NGINX_BIN: '/usr/sbin/nginx' },
+      { K2_AGENT_TOKEN: `${TOKEN}\n`, K2_NGINX_BIN: '/usr/sbin/nginx' },
     );
     expect(config).toEqual({
       k2Url: 'https://k2.example.com',
       cluster: 'edge',
       host: 'web-1',
-      token: 's3cret',
+      token: TOKEN,
       nginxBin: '/usr/sbin/nginx',
       nginxConf: '/etc/nginx/nginx.conf',
       nginxPrefix: undefined,
@@ -35,7 +37,7 @@ describe('parseAgentConfig', () => {
   it('defaults the host to the hostname and reads the token from a file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-agent-config-'));
     try {
-      fs.writeFileSync(path.join(dir, 'token'), 'from-file\n');
+      fs.writeFileSync(path.join(dir, 'token'), `${FILE_TOKEN}\n`);
       const config = parseAgentConfig(
         [
           ...base,
@@ -44,11 +46,11 @@ describe('parseAgentConfig', () => {
           '--reload-command',
           'systemctl reload nginx',
         ],
-        { K2_AGENT_TOKEN: 'ignored' },
+        { K2_AGENT_TOKEN: TOKEN },
       );
       expect(config).toMatchObject({
         host: os.hostname(),
-        token: 'from-file',
+        token: FILE_TOKEN,
         reloadCommand: ['systemctl', 'reload', 'nginx'],
       });
     } finally {
@@ -62,19 +64,24 @@ describe('parseAgentConfig', () => {
     );
     expect(() => parseAgentConfig(base, {})).toThrow('no agent token');
     expect(() =>
+      parseAgentConfig(base, { K2_AGENT_TOKEN: 'short-token' }),
+    ).toThrow(
+      'the agent token has fewer than 32 characters; K2 accepts no shorter cluster token',
+    );
+    expect(() =>
       parseAgentConfig([...base, '--token-file', '/nonexistent/token'], {}),
     ).toThrow('--token-file /nonexistent/token cannot be read (ENOENT)');
     expect(() =>
       parseAgentConfig(['--k2-url', 'ftp://x', '--cluster', 'e'], {
-        K2_AGENT_TOKEN: 't',
+        K2_AGENT_TOKEN: TOKEN,
       }),
     ).toThrow('--k2-url must be an http or https URL');
     expect(() =>
-      parseAgentConfig([...base, '--token', 'abc'], { K2_AGENT_TOKEN: 't' }),
+      parseAgentConfig([...base, '--token', 'abc'], { K2_AGENT_TOKEN: TOKEN }),
     ).toThrow('unknown option --token');
     expect(() =>
       parseAgentConfig([...base, '--retry-min-ms', '0'], {
-        K2_AGENT_TOKEN: 't',
+        K2_AGENT_TOKEN: TOKEN,
       }),
     ).toThrow('--retry-min-ms must be a positive integer');
     expect(parseAgentConfig(['--help'], {})).toBe('help');

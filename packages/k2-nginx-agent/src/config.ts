@@ -45,6 +45,13 @@ export interface AgentConfig {
   retryMaxMs: number;
 }
 
+/**
+ * K2 refuses cluster agent tokens shorter than this (`k2.traffic.clusters[].agentToken`),
+ * so a shorter one is a mistake; it also keeps the logs' redaction of the token from
+ * masking ordinary words.
+ */
+const MIN_TOKEN_LENGTH = 32;
+
 export class AgentConfigError extends Error {
   name = 'AgentConfigError';
 }
@@ -132,6 +139,11 @@ export function parseAgentConfig(
   if (!token) {
     throw new AgentConfigError(
       'no agent token: pass --token-file (or K2_AGENT_TOKEN_FILE) or set K2_AGENT_TOKEN',
+    );
+  }
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new AgentConfigError(
+      `the agent token has fewer than ${MIN_TOKEN_LENGTH} characters; K2 accepts no shorter cluster token`,
     );
   }
 
