@@ -289,6 +289,8 @@ export interface K2ReleaseChange {
 /** What a release request would release, without releasing it. */
 export interface K2ReleasePreview {
   environment: string;
+  /** The number the release would get if it were made now. */
+  number: number;
   /** The running release it is compared with; absent before the first release. */
   current?: K2Release;
   /** The spec the release would get, secret values masked. */

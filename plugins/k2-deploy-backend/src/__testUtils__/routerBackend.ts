@@ -24,6 +24,7 @@ export function deployServiceFakes(release: object) {
       recommendReplicas: jest.fn(async () => ({ replicas: 1 })),
       preview: jest.fn(async () => ({
         environment: 'test',
+        number: 2,
         spec: (release as { spec?: object }).spec,
         changes: [],
         approval: false,

@@ -260,8 +260,16 @@ export class ReleaseEngine {
       ),
     });
     const running = current && releaseView(current);
+    const {
+      items: [newest],
+    } = await this.#store.history({
+      service,
+      environment: input.environment,
+      limit: 1,
+    });
     return {
       environment: input.environment,
+      number: (newest?.number ?? 0) + 1,
       current: running,
       spec: proposed,
       changes: specChanges(running?.spec, proposed),

@@ -122,6 +122,7 @@ describe('release defaults and preview', () => {
 
     expect(res.status).toBe(200);
     expect(res.body.current).toBeUndefined();
+    expect(res.body.number).toBe(1);
     expect(res.body.approval).toBe(true);
     expect(res.body.spec).toMatchObject({
       image: `${IMAGE}:1.0.0`,
@@ -198,6 +199,7 @@ describe('release defaults and preview', () => {
 
       expect(res.status).toBe(200);
       expect(res.body.approval).toBe(false);
+      expect(res.body.number).toBe(2);
       expect(res.body.current).toMatchObject({ id: first.id, number: 1 });
       expect(res.body.changes).toEqual([
         { path: 'image', before: `${IMAGE}:1.0.0`, after: `${IMAGE}:1.1.0` },

@@ -1767,10 +1767,15 @@ export const spec = {
       ReleasePreview: {
         type: 'object',
         additionalProperties: false,
-        required: ['environment', 'spec', 'changes', 'approval'],
+        required: ['environment', 'number', 'spec', 'changes', 'approval'],
         properties: {
           environment: {
             type: 'string',
+          },
+          number: {
+            description:
+              'The number the release would get if it were made now.',
+            type: 'integer',
           },
           current: {
             $ref: '#/components/schemas/Release',

@@ -614,6 +614,8 @@ export interface components {
     };
     ReleasePreview: {
       environment: string;
+      /** @description The number the release would get if it were made now. */
+      number: number;
       current?: components['schemas']['Release'];
       spec: components['schemas']['ReleaseSpec'];
       changes: components['schemas']['ReleaseChange'][];

@@ -60,6 +60,13 @@ export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
         : `${IMAGE_REPOSITORY}:${input.image}`;
       return {
         environment: input.environment,
+        number:
+          Math.max(
+            0,
+            ...history
+              .filter(r => r.environment === input.environment)
+              .map(r => r.number),
+          ) + 1,
         current: running,
         spec: { ...(running?.spec ?? releaseSpec()), image },
         changes:

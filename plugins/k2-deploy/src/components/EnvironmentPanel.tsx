@@ -430,7 +430,6 @@ export function EnvironmentPanel(props: {
             runningImage={runningImage}
             imageRepository={props.imageRepository}
             listTags={() => api.getImageTags(service)}
-            nextNumber={(newest?.number ?? 0) + 1}
             loadDefaults={() =>
               api.getReleaseDefaults(service, environment.name)
             }

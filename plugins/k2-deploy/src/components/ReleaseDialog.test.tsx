@@ -27,6 +27,7 @@ function previewOf(input: K2ReleaseInput): K2ReleasePreview {
   const current = release();
   return {
     environment: input.environment,
+    number: 8,
     current,
     spec: { ...current.spec, image: input.image },
     changes: [
@@ -47,7 +48,6 @@ function renderDialog(
       environment={{ name: 'test', title: 'Test', approval: false }}
       current={release()}
       imageRepository={IMAGE_REPOSITORY}
-      nextNumber={8}
       loadDefaults={async () => releaseDefaults()}
       onPreview={onPreview}
       onClose={onClose}
@@ -431,9 +431,9 @@ describe('ReleaseDialog', () => {
       const { form } = renderDialog({
         environment: { name: 'prod', title: 'Production', approval: true },
         current: undefined,
-        nextNumber: 1,
         onPreview: async input => ({
           ...previewOf(input),
+          number: 1,
           current: undefined,
           changes: [],
           approval: true,

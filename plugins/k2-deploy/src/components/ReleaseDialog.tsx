@@ -114,8 +114,6 @@ export function ReleaseDialog(props: {
   imageRepository?: string;
   /** Lists the tags of the service's image repository, offered by the image field. */
   listTags?: () => Promise<K2DeployImageTags>;
-  /** The number the release will get when no other is made first. */
-  nextNumber: number;
   /** What a release gets for each value it leaves out, and where it comes from. */
   loadDefaults?: () => Promise<K2ReleaseDefaults>;
   onPreview(input: K2ReleaseInput): Promise<K2ReleasePreview>;
@@ -226,12 +224,7 @@ export function ReleaseDialog(props: {
         }}
         onClose={onClose}
         onConfirm={() => onSubmit(preview.input)}
-        preview={
-          <ReleasePreviewView
-            preview={preview.result}
-            nextNumber={props.nextNumber}
-          />
-        }
+        preview={<ReleasePreviewView preview={preview.result} />}
       >
         {preview.result.approval && (
           <Typography variant="body2" color="textSecondary" gutterBottom>

@@ -27,16 +27,11 @@ function Value({ text }: { text?: string }) {
  * request. When the backend finds no change it says plainly that releasing is a
  * redeploy; before the first release, it shows what the release would run.
  */
-export function ReleasePreviewView(props: {
-  preview: K2ReleasePreview;
-  /** The number the release will get, shown as the new side. */
-  nextNumber: number;
-}) {
+export function ReleasePreviewView(props: { preview: K2ReleasePreview }) {
   const t = useDeployT();
-  const { preview, nextNumber } = props;
-  const { current, changes, spec } = preview;
+  const { current, changes, spec } = props.preview;
   const [comparing, setComparing] = useState(false);
-  const number = String(nextNumber);
+  const number = String(props.preview.number);
   // The lines SpecDiff compares: replicas with their split, variables by name,
   // secrets masked and told apart by version.
   const olderLines = useMemo(
@@ -143,7 +138,7 @@ export function ReleasePreviewView(props: {
       {comparing && (
         <SpecDiff
           older={current}
-          newer={{ ...current, number: nextNumber, spec }}
+          newer={{ ...current, number: props.preview.number, spec }}
           onClose={() => setComparing(false)}
         />
       )}
