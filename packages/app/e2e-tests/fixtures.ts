@@ -2,6 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import {
   BrowserContext,
+  BrowserContextOptions,
   ConsoleMessage,
   test as base,
   expect,
@@ -89,9 +90,10 @@ export function isK2Owned(entry: ConsoleEntry): boolean {
 interface Fixtures {
   /**
    * Opens a page in a browser context of its own (a separate sign-in), signed in as
-   * `user` when given. Every context it opens is closed when the test ends.
+   * `user` when given, with the context `options` (a locale, or the `storageState` of
+   * a session signed in earlier). Every context it opens is closed when the test ends.
    */
-  newPage: (user?: string) => Promise<Page>;
+  newPage: (user?: string, options?: BrowserContextOptions) => Promise<Page>;
   /** Everything the console printed on the test's pages so far. */
   consoleEntries: ConsoleEntry[];
   /** Fails the test when it left a browser context open, or K2 wrote to the console. */
@@ -180,8 +182,8 @@ export const test = base.extend<Fixtures>({
   },
   newPage: async ({ browser, consoleEntries }, provide) => {
     const opened: BrowserContext[] = [];
-    await provide(async (user?: string) => {
-      const context = await browser.newContext();
+    await provide(async (user?: string, options?: BrowserContextOptions) => {
+      const context = await browser.newContext(options);
       opened.push(context);
       listen(context, consoleEntries);
       const page = await context.newPage();

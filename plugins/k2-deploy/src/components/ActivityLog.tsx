@@ -56,6 +56,7 @@ export function ActivityLog({ service }: { service: ServiceName }) {
         search: false,
         padding: 'dense',
         draggable: false,
+        headerStyle: { whiteSpace: 'nowrap' },
       }}
       columns={activityColumns(t)}
       data={value?.items ?? []}

@@ -209,6 +209,8 @@ export function HistoryTable(props: {
           search: false,
           padding: 'dense',
           draggable: false,
+          // Headers never break mid-word ("对/比" under a narrow checkbox column).
+          headerStyle: { whiteSpace: 'nowrap' },
         }}
         columns={columns}
         data={props.releases}

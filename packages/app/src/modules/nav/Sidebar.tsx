@@ -16,13 +16,33 @@ import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { k2AppTranslationRef } from '../translations/translation';
 
+/**
+ * The nav items' words by page extension id. A page gives its nav item a plain
+ * English title, so the nav names the pages it knows in the chosen language and
+ * shows any other page by its own title.
+ */
+const PAGE_TITLES = {
+  'page:catalog': 'nav.pages.catalog',
+  'page:scaffolder': 'nav.pages.scaffolder',
+  'page:api-docs': 'nav.pages.apiDocs',
+  'page:catalog-graph': 'nav.pages.catalogGraph',
+  'page:user-settings': 'nav.pages.userSettings',
+} as const;
+
 export const SidebarContent = NavContentBlueprint.make({
   params: {
     component: function K2Nav({ navItems }) {
       const { t } = useTranslationRef(k2AppTranslationRef);
-      const nav = navItems.withComponent(item => (
-        <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
-      ));
+      const nav = navItems.withComponent(item => {
+        const key = PAGE_TITLES[item.node.spec.id as keyof typeof PAGE_TITLES];
+        return (
+          <SidebarItem
+            icon={() => item.icon}
+            to={item.href}
+            text={key ? t(key) : item.title}
+          />
+        );
+      });
 
       // Skipped items
       nav.take('page:search'); // Using search modal instead
@@ -49,7 +69,7 @@ export const SidebarContent = NavContentBlueprint.make({
           </SidebarGroup>
           <SidebarSpace />
           <SidebarDivider />
-          <NotificationsSidebarItem />
+          <NotificationsSidebarItem text={t('nav.notifications')} />
           <SidebarDivider />
           <SidebarGroup
             label={t('nav.settings')}

@@ -1,13 +1,24 @@
-import { createFrontendModule } from '@backstage/frontend-plugin-api';
+import {
+  createFrontendModule,
+  createTranslationResource,
+} from '@backstage/frontend-plugin-api';
 import { TranslationBlueprint } from '@backstage/plugin-app-react';
+import { searchTranslationRef } from '@backstage/plugin-search';
 import { k2DeployTranslations } from '@internal/plugin-k2-deploy';
 import { k2ReactTranslations } from '@internal/plugin-k2-react';
 import { k2AppTranslations } from './translation';
 
+/** The search plugin's Chinese for the Search item of K2's nav. */
+const searchTranslations = createTranslationResource({
+  ref: searchTranslationRef,
+  translations: { zh: () => import('./zh/search') },
+});
+
 /**
  * K2's languages besides English: Simplified Chinese (`zh`) for every K2 translation
- * ref. The user picks the language in Settings, which lists the languages of
- * `api:app/app-language`'s `availableLanguages` (app-config.yaml).
+ * ref, and for the search plugin's word in K2's nav. The user picks the language in
+ * Settings, which lists the languages of `api:app/app-language`'s
+ * `availableLanguages` (app-config.yaml).
  */
 export const k2TranslationsModule = createFrontendModule({
   pluginId: 'app',
@@ -23,6 +34,10 @@ export const k2TranslationsModule = createFrontendModule({
     TranslationBlueprint.make({
       name: 'k2-deploy',
       params: { resource: k2DeployTranslations },
+    }),
+    TranslationBlueprint.make({
+      name: 'search',
+      params: { resource: searchTranslations },
     }),
   ],
 });

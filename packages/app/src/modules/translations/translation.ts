@@ -13,6 +13,15 @@ export const k2AppMessages = {
     search: 'Search',
     menu: 'Menu',
     settings: 'Settings',
+    notifications: 'Notifications',
+    /** Pages' nav items, by the page extension's id (their own titles are English). */
+    pages: {
+      catalog: 'Catalog',
+      scaffolder: 'Create',
+      apiDocs: 'APIs',
+      catalogGraph: 'Catalog Graph',
+      userSettings: 'Settings',
+    },
   },
   signIn: {
     title: 'K2 developer portal',
