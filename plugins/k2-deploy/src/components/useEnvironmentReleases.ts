@@ -26,6 +26,8 @@ export function useEnvironmentReleases(
       service,
       environment,
       intervalMs: page => (page?.items.some(isActive) ? 1000 : 5000),
+      // The overview shows the last page at once when the tab is opened again.
+      rememberAs: `releases:${service.namespace}/${service.name}/${environment}`,
     },
     [service.namespace, service.name, environment],
   );

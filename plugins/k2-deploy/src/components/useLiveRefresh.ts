@@ -20,6 +20,8 @@ export const FALLBACK_POLL_MS = 30_000;
  * service on its Signals channel (`k2-deploy:<entity ref>`), or only to its
  * `environment` when given. With Signals, polling slows down to
  * {@link FALLBACK_POLL_MS}; in an app without the Signals API it keeps `intervalMs`.
+ * `rememberAs` lets a view mounted again start from the last value (see
+ * {@link usePolling}).
  */
 export function useLiveRefresh<T>(
   load: () => Promise<T>,
@@ -27,6 +29,7 @@ export function useLiveRefresh<T>(
     service: ServiceName;
     environment?: string;
     intervalMs: (value: T | undefined) => number;
+    rememberAs?: string;
   },
   deps: unknown[],
 ): ReturnType<typeof usePolling<T>> {
@@ -36,6 +39,7 @@ export function useLiveRefresh<T>(
     load,
     value => (signals ? FALLBACK_POLL_MS : options.intervalMs(value)),
     deps,
+    { rememberAs: options.rememberAs },
   );
   const { refresh } = polling;
   const channel = k2DeploySignalChannel(

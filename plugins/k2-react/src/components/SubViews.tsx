@@ -1,4 +1,4 @@
-import { ReactNode } from 'react';
+import { ReactNode, Suspense } from 'react';
 import {
   Link,
   Route,
@@ -6,6 +6,7 @@ import {
   useLocation,
   useResolvedPath,
 } from 'react-router-dom';
+import { Progress } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import Tab from '@material-ui/core/Tab';
 import Tabs from '@material-ui/core/Tabs';
@@ -24,7 +25,8 @@ export interface SubView {
  * tab's own path, with a row of links: each has a URL a link can point at (e.g.
  * `/catalog/default/component/x/deploy/history?environment=prod`), the browser's back
  * button moves between them, and an unknown path shows the first. The tab must be
- * mounted on a splat route (`deploy/*`), as entity content is.
+ * mounted on a splat route (`deploy/*`), as entity content is. A view may be
+ * `React.lazy`: the row of links stays while its code loads.
  */
 export function SubViews(props: { views: SubView[]; label?: string }) {
   const { views } = props;
@@ -60,16 +62,18 @@ export function SubViews(props: { views: SubView[]; label?: string }) {
           ))}
         </Tabs>
       </Box>
-      <Routes>
-        {views.map(v =>
-          v.path ? (
-            <Route key={v.path} path={`${v.path}/*`} element={v.element} />
-          ) : (
-            <Route key="" index element={v.element} />
-          ),
-        )}
-        <Route path="*" element={views[0]?.element} />
-      </Routes>
+      <Suspense fallback={<Progress />}>
+        <Routes>
+          {views.map(v =>
+            v.path ? (
+              <Route key={v.path} path={`${v.path}/*`} element={v.element} />
+            ) : (
+              <Route key="" index element={v.element} />
+            ),
+          )}
+          <Route path="*" element={views[0]?.element} />
+        </Routes>
+      </Suspense>
     </>
   );
 }
