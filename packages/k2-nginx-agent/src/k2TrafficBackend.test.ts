@@ -31,7 +31,8 @@ const EDGE_B_TOKEN = 'edge-b-agent-token-0123456789abcdef01';
 const MISSING_CERT = '/nonexistent/k2-agent-test/basket.crt';
 const MISSING_KEY = '/nonexistent/k2-agent-test/basket.key';
 
-jest.setTimeout(240_000);
+// Starting a Backstage backend takes minutes when the suite keeps both cores busy.
+jest.setTimeout(300_000);
 
 /**
  * The agent against K2's real Traffic backend: its OpenAPI-validated agent routes, its
