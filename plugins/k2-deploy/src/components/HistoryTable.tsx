@@ -22,8 +22,9 @@ const KIND = {
 
 /**
  * Every release of the service in one environment, newest first, with rollback and a
- * diff of any two (`SpecDiff`: the changed fields, side by side or unified). Rollback is offered on earlier releases that
- * succeeded, never on the one running (`currentId`); comparing needs two ticked.
+ * diff of any two (`SpecDiff`: the changed fields, side by side or unified). Rollback
+ * is offered on earlier releases that succeeded, never on the one running
+ * (`currentId`); comparing needs two ticked.
  */
 export function HistoryTable(props: {
   environment: string;
