@@ -22,6 +22,9 @@ import k2CorePlugin from '@internal/plugin-k2-backend';
 import k2PolicyModule from '@internal/plugin-permission-backend-module-k2-policy';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { JsonObject } from '@backstage/types';
+import { K2Release } from '@internal/plugin-k2-common';
+import { poll } from '@internal/sandbox-cluster/testUtils';
+import request from 'supertest';
 import fs from 'fs';
 import knexFactory, { Knex } from 'knex';
 import os from 'os';
@@ -317,6 +320,39 @@ export function testEnvironment(
 export type K2DeployTestBackend = Awaited<
   ReturnType<typeof startK2DeployBackend>
 >;
+
+/** Every status a release ends in. */
+const FINAL_STATUSES = [
+  'succeeded',
+  'failed',
+  'timed-out',
+  'rejected',
+  'cancelled',
+  'expired',
+];
+
+/**
+ * The release `id` once it has ended, read through `backend`'s API as {@link BOB}
+ * (anyone signed in may read releases); fails after `timeoutMs`.
+ */
+export function releaseFinished(
+  backend: K2DeployTestBackend,
+  id: string,
+  timeoutMs = 60_000,
+): Promise<K2Release> {
+  return poll(
+    `release ${id} finished`,
+    async () => {
+      const res = await request(backend.server)
+        .get(`/api/k2-deploy/releases/${id}`)
+        .set(as(BOB));
+      return FINAL_STATUSES.includes(res.body.status)
+        ? (res.body as K2Release)
+        : undefined;
+    },
+    timeoutMs,
+  );
+}
 
 /** A test file's sandbox clusters, Deploy database and Deploy backends. */
 export interface K2DeployTestBed {

@@ -1,5 +1,4 @@
 import { K2Release, K2ReleaseList } from '@internal/plugin-k2-common';
-import { poll } from '@internal/sandbox-cluster/testUtils';
 import request from 'supertest';
 import {
   ALICE,
@@ -8,6 +7,7 @@ import {
   CAROL,
   DAVE,
   ERIN,
+  releaseFinished,
   serviceEntity,
   testEnvironment,
   useK2DeployTestBed,
@@ -66,19 +66,7 @@ describe('four eyes on production and rollbacks, through the REST API', () => {
     return res.body;
   }
 
-  const finished = (id: string) =>
-    poll(
-      `release ${id} finished`,
-      async () => {
-        const r = await get(id);
-        return ['succeeded', 'failed', 'timed-out', 'rejected'].includes(
-          r.status,
-        )
-          ? r
-          : undefined;
-      },
-      60_000,
-    );
+  const finished = (id: string) => releaseFinished(bed.backend, id);
 
   it('never lets the requester approve or reject their own production release, platform admins included', async () => {
     const mine = await release('prod', '1.0.0', DAVE);

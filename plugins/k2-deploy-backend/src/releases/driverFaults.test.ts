@@ -6,6 +6,7 @@ import {
   ALICE,
   as,
   BOB,
+  releaseFinished,
   serviceEntity,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
@@ -83,17 +84,8 @@ describe('the release driver under faults', () => {
     return res.body;
   }
 
-  const finished = (id: string, timeoutMs = 60_000) =>
-    poll(
-      `release ${id} finished`,
-      async () => {
-        const r = await get(id);
-        return ['succeeded', 'failed', 'timed-out'].includes(r.status)
-          ? r
-          : undefined;
-      },
-      timeoutMs,
-    );
+  const finished = (id: string, timeoutMs?: number) =>
+    releaseFinished(bed.backend, id, timeoutMs);
 
   async function activity(service: string): Promise<K2Activity[]> {
     const res = await request(bed.backend.server)

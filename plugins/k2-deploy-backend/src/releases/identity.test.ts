@@ -1,11 +1,12 @@
 import { Entity } from '@backstage/catalog-model';
-import { K2Release, K2ServiceRuntime } from '@internal/plugin-k2-common';
+import { K2ServiceRuntime } from '@internal/plugin-k2-common';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
 import request from 'supertest';
 import {
   ALICE,
   as,
   BOB,
+  releaseFinished,
   serviceEntity,
   testEnvironment,
   useK2DeployTestBed,
@@ -68,20 +69,7 @@ describe('workload identity, as another user would try it', () => {
       .set(as(ALICE))
       .send({ environment: 'test', image });
 
-  async function finished(id: string): Promise<K2Release> {
-    return poll(
-      `release ${id} finished`,
-      async () => {
-        const res = await request(bed.backend.server)
-          .get(`/api/k2-deploy/releases/${id}`)
-          .set(as(BOB));
-        return ['succeeded', 'failed', 'timed-out'].includes(res.body.status)
-          ? (res.body as K2Release)
-          : undefined;
-      },
-      60_000,
-    );
-  }
+  const finished = (id: string) => releaseFinished(bed.backend, id);
 
   async function problems(name: string): Promise<string[]> {
     const res = await request(bed.backend.server)
@@ -252,20 +240,7 @@ describe('workload identity: an established service keeps it against a newcomer'
       .set(as(ALICE))
       .send({ environment: 'test', image });
 
-  async function finished(id: string): Promise<K2Release> {
-    return poll(
-      `release ${id} finished`,
-      async () => {
-        const res = await request(bed.backend.server)
-          .get(`/api/k2-deploy/releases/${id}`)
-          .set(as(BOB));
-        return ['succeeded', 'failed', 'timed-out'].includes(res.body.status)
-          ? (res.body as K2Release)
-          : undefined;
-      },
-      60_000,
-    );
-  }
+  const finished = (id: string) => releaseFinished(bed.backend, id);
 
   async function runtime(name: string): Promise<K2ServiceRuntime> {
     const res = await request(bed.backend.server)

@@ -1,9 +1,10 @@
 import { K2Release } from '@internal/plugin-k2-common';
-import { api, poll } from '@internal/sandbox-cluster/testUtils';
+import { api } from '@internal/sandbox-cluster/testUtils';
 import request from 'supertest';
 import {
   ALICE,
   as,
+  releaseFinished,
   serviceEntity,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
@@ -80,20 +81,7 @@ describe("an environment's limits, through the REST API, on a sandbox cluster", 
     ).status;
   }
 
-  async function finished(id: string): Promise<K2Release> {
-    return poll(
-      `release ${id} finished`,
-      async () => {
-        const r = await request(bed.backend.server)
-          .get(`/api/k2-deploy/releases/${id}`)
-          .set(as(ALICE));
-        return ['succeeded', 'failed', 'timed-out'].includes(r.body.status)
-          ? (r.body as K2Release)
-          : undefined;
-      },
-      60_000,
-    );
-  }
+  const finished = (id: string) => releaseFinished(bed.backend, id);
 
   it('refuses CPU, memory and replicas over the limits with 400 naming field and limit, writing nothing', async () => {
     for (const [body, message] of [

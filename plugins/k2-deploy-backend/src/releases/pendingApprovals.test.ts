@@ -1,5 +1,5 @@
 import { K2Release } from '@internal/plugin-k2-common';
-import { api as kube, poll } from '@internal/sandbox-cluster/testUtils';
+import { api as kube } from '@internal/sandbox-cluster/testUtils';
 import { JsonObject } from '@backstage/types';
 import request from 'supertest';
 import {
@@ -8,6 +8,7 @@ import {
   BOB,
   CAROL,
   K2DeployTestBackend,
+  releaseFinished,
   serviceEntity,
   testEnvironment,
   useK2DeployTestBed,
@@ -24,15 +25,6 @@ const service = serviceEntity('wishlist', {
 const environments = [
   testEnvironment('test'),
   testEnvironment('prod', { clusters: [{ name: 'prod-a' }], production: true }),
-];
-
-const FINISHED = [
-  'succeeded',
-  'failed',
-  'timed-out',
-  'rejected',
-  'cancelled',
-  'expired',
 ];
 
 describe('a release waiting for approval, through the REST API', () => {
@@ -69,15 +61,7 @@ describe('a release waiting for approval, through the REST API', () => {
       expect(res.status).toBe(200);
       return res.body;
     };
-    const finished = (id: string) =>
-      poll(
-        `release ${id} finished`,
-        async () => {
-          const r = await get(id);
-          return FINISHED.includes(r.status) ? r : undefined;
-        },
-        60_000,
-      );
+    const finished = (id: string) => releaseFinished(backend, id);
     const activity = async () =>
       (
         await request(backend.server)

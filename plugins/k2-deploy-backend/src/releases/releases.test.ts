@@ -6,6 +6,7 @@ import {
   as,
   BOB,
   CAROL,
+  releaseFinished,
   serviceEntity,
   testEnvironment,
   useK2DeployTestBed,
@@ -104,19 +105,8 @@ describe('the release engine, through the REST API, on sandbox clusters', () => 
     return res.body;
   }
 
-  async function finished(id: string): Promise<K2Release> {
-    return poll(
-      `release ${id} finished`,
-      async () => {
-        const r = await get(id);
-        return ['succeeded', 'failed', 'timed-out', 'rejected'].includes(
-          r.status,
-        )
-          ? r
-          : undefined;
-      },
-      60_000,
-    );
+  function finished(id: string) {
+    return releaseFinished(bed.backend, id);
   }
 
   async function history(

@@ -9,6 +9,7 @@ import {
   DAVE,
   ERIN,
   OTHER_TEAM,
+  releaseFinished,
   serviceEntity,
   testEnvironment,
   useK2DeployTestBed,
@@ -77,18 +78,7 @@ describe('authorization of every Deploy route, by the real permission backend, K
 
   /** Waits until the release is over, and the service's pods have settled. */
   async function finished(id: string): Promise<K2Release> {
-    const release = await poll(
-      `release ${id} finished`,
-      async () => {
-        const r = await getRelease(id);
-        return ['succeeded', 'failed', 'timed-out', 'rejected'].includes(
-          r.status,
-        )
-          ? r
-          : undefined;
-      },
-      60_000,
-    );
+    const release = await releaseFinished(bed.backend, id);
     expect(release.status).toBe('succeeded');
     await settled(release.service.split('/')[1], release.environment);
     return release;
