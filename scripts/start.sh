@@ -34,7 +34,7 @@ if [ "${1:-}" = --production ]; then
     return 0
   }
   trap stop_all EXIT INT TERM
-  k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
+  K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
   k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
   k2_log "starting the backend, which serves the production build ($url; log in .k2/portal.log)"
   k2_start_backend .k2/portal.log "$url" "$root/app-config.yaml" \
@@ -65,7 +65,7 @@ stop_all() {
   return 0
 }
 trap stop_all EXIT INT TERM
-k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
+K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
 # The image registry k2.registries names, so the release dialog offers real tags.
 k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
 

@@ -4,6 +4,8 @@
 
 # k2_start_sandbox LOGFILE KUBECONFIG CONFIG_FILE...
 # Starts it in the background (pid in $sandbox) and waits until every cluster answers.
+# K2_SANDBOX_REACHABLE_PODS=1 gives pods loopback IPs that answer HTTP (--reachable-pods),
+# so a local Nginx reaches them; benchmarks leave it unset.
 k2_start_sandbox() {
   local log="$1" kubeconfig="$2"
   shift 2
@@ -11,6 +13,9 @@ k2_start_sandbox() {
   for config in "$@"; do
     args+=(--config "$config")
   done
+  if [ -n "${K2_SANDBOX_REACHABLE_PODS:-}" ]; then
+    args+=(--reachable-pods)
+  fi
   mkdir -p "$(dirname "$log")"
   node packages/sandbox-cluster/bin/k2-sandbox "${args[@]}" \
     --catalog examples/entities.yaml --kubeconfig "$kubeconfig" >"$log" 2>&1 &

@@ -15,6 +15,8 @@ Options:
   --kubeconfig FILE   write a kubeconfig with one context per cluster
   --time-scale N      multiply simulated durations (default 1)
   --nodes N           worker nodes per cluster (default 3)
+  --reachable-pods    pod IPs on loopback (127.N.x.y); each ready pod answers HTTP on
+                      its container ports with "<pod name> <image>" until it is removed
   -h, --help          show this help
 `;
 
@@ -25,6 +27,7 @@ function parseArgs(argv: string[]) {
     kubeconfig: undefined as string | undefined,
     timeScale: 1,
     nodes: 3,
+    reachablePods: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -38,6 +41,7 @@ function parseArgs(argv: string[]) {
     else if (arg === '--kubeconfig') out.kubeconfig = value();
     else if (arg === '--time-scale') out.timeScale = Number(value());
     else if (arg === '--nodes') out.nodes = Number(value());
+    else if (arg === '--reachable-pods') out.reachablePods = true;
     else if (arg === '-h' || arg === '--help') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -67,6 +71,7 @@ async function main() {
   const sandbox = await Sandbox.start(served, {
     timeScale: args.timeScale,
     nodes: args.nodes,
+    reachablePods: args.reachablePods,
   });
   const seeded =
     args.catalogs.length > 0

@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import { nowTimestamp } from './api/defaults';
 import { Registry } from './api/registry';
 import { RESOURCE_TYPES, ResourceType, apiVersionOf } from './api/resources';
-import { ObjectStore } from './api/store';
+import { ObjectStore, StoreEvent } from './api/store';
 import { KubeObject } from './api/types';
 import { HpaController } from './controllers/autoscaling';
 import { GarbageCollector } from './controllers/garbageCollector';
@@ -13,6 +13,7 @@ import { StatefulControllers } from './controllers/statefulSets';
 import { StorageController } from './controllers/storage';
 import { WorkloadControllers } from './controllers/workloads';
 import { Kubelet } from './kubelet/kubelet';
+import { PodServers } from './kubelet/podServers';
 import { renderMetrics } from './metrics/prometheus';
 import { ContainerUsage, UsageModel } from './metrics/usage';
 import { AdminApi } from './server/adminApi';
@@ -46,6 +47,12 @@ export interface SandboxClusterOptions {
   watchLogSize?: number;
   /** The second octet of pod IPs (10.N.x.y), to tell clusters apart. */
   podNetwork?: number;
+  /**
+   * Reachable pods: pod IPs are loopback addresses (127.N.x.y) and every ready pod
+   * answers HTTP on its container ports with `<pod name> <image>` until it is removed
+   * (see `PodServers`). Off by default (benchmarks seed thousands of pods).
+   */
+  reachablePods?: boolean;
 }
 
 type Required<T> = { [K in keyof T]-?: T[K] };
@@ -82,6 +89,7 @@ export class SandboxCluster {
       hpaSyncMs: 15000,
       watchLogSize: 20000,
       podNetwork: 244,
+      reachablePods: false,
       ...options,
     } as Required<SandboxClusterOptions>;
     this.store = new ObjectStore(this.options.watchLogSize);
@@ -108,8 +116,9 @@ export class SandboxCluster {
         podTerminationMs: this.options.podTerminationMs,
       },
       this.options.podNetwork,
+      this.options.reachablePods,
     );
-    const all = [
+    const all: { onEvent(event: StoreEvent): void; stop(): void }[] = [
       workloads,
       stateful,
       jobs,
@@ -118,6 +127,9 @@ export class SandboxCluster {
       gc,
       this.kubelet,
     ];
+    if (this.options.reachablePods) {
+      all.push(new PodServers(this.type('', 'pods')));
+    }
     this.controllers.push(...all);
     this.store.onChange(event => {
       for (const controller of all) controller.onEvent(event);

@@ -108,6 +108,8 @@ export class Kubelet {
     private readonly timers: Timers,
     private readonly options: KubeletOptions,
     private readonly podNetwork: number,
+    /** Pod IPs on loopback (127.N.x.y) instead of 10.N.x.y, so pods can be reached. */
+    private readonly loopbackPods = false,
   ) {
     this.pods = registry.typeOf('', 'pods');
     this.nodes = registry.typeOf('', 'nodes');
@@ -346,9 +348,9 @@ export class Kubelet {
 
   private nextIp() {
     this.ipCounter++;
-    return `10.${this.podNetwork}.${Math.floor(this.ipCounter / 250) % 250}.${
-      (this.ipCounter % 250) + 2
-    }`;
+    return `${this.loopbackPods ? 127 : 10}.${this.podNetwork}.${
+      Math.floor(this.ipCounter / 250) % 250
+    }.${(this.ipCounter % 250) + 2}`;
   }
 
   private hostIp(nodeName: string) {
