@@ -6,6 +6,7 @@ import { TranslationBlueprint } from '@backstage/plugin-app-react';
 import { searchTranslationRef } from '@backstage/plugin-search';
 import { k2DeployTranslations } from '@internal/plugin-k2-deploy';
 import { k2ReactTranslations } from '@internal/plugin-k2-react';
+import { k2TrafficTranslations } from '@internal/plugin-k2-traffic';
 import { k2AppTranslations } from './translation';
 
 /** The search plugin's Chinese for the Search item of K2's nav. */
@@ -34,6 +35,10 @@ export const k2TranslationsModule = createFrontendModule({
     TranslationBlueprint.make({
       name: 'k2-deploy',
       params: { resource: k2DeployTranslations },
+    }),
+    TranslationBlueprint.make({
+      name: 'k2-traffic',
+      params: { resource: k2TrafficTranslations },
     }),
     TranslationBlueprint.make({
       name: 'search',

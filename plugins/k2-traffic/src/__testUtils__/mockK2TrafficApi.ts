@@ -1,0 +1,75 @@
+import { createApiMock } from '@backstage/frontend-test-utils';
+import { K2TrafficSiteVersion } from '@internal/plugin-k2-traffic-common';
+import { K2TrafficApi, k2TrafficApiRef } from '../api/K2TrafficApi';
+import { clusters, templates, version } from './fixtures';
+
+/**
+ * A `K2TrafficApi` whose every method is a `jest.fn` over an in-memory history: `test`
+ * has versions #1 (one member) and #2 (a second member, 10.20.0.8); a publish or a
+ * rollback appends a version and becomes the current one. Override a method with
+ * `createK2TrafficApi({ publish: ... })` or `api.publish.mockRejectedValue(...)`.
+ */
+export const createK2TrafficApi = createApiMock(k2TrafficApiRef, () => {
+  const one = version(1);
+  const history: K2TrafficSiteVersion[] = [
+    version(2, {
+      site: {
+        ...one.site,
+        upstreams: [
+          {
+            ...one.site.upstreams[0],
+            members: [
+              ...(one.site.upstreams[0].members ?? []),
+              { address: '10.20.0.8', port: 8080, backup: true },
+            ],
+          },
+        ],
+      },
+    }),
+    one,
+  ];
+  const find = (number: number) => history.find(v => v.number === number)!;
+  const append = (site: K2TrafficSiteVersion['site'], extra: object) => {
+    const next = version(history[0].number + 1, { site, ...extra });
+    history.unshift(next);
+    return next;
+  };
+  const fake: K2TrafficApi = {
+    getTemplates: async () => templates(),
+    getClusters: async () => clusters(),
+    getSite: async (service, environment) => ({
+      service: `component:default/${service.name}`,
+      environment,
+      cluster: 'edge-test',
+      testDomain: `${service.name}.${environment}.k2.example.com`,
+      domains: [
+        `${service.name}.${environment}.k2.example.com`,
+        ...(history[0].site.domains ?? []),
+      ],
+      current: history[0],
+    }),
+    getVersions: async () => ({
+      items: history.map(({ site: _s, files: _f, ...summary }) => summary),
+      total: history.length,
+    }),
+    getVersion: async (_service, _environment, number) => find(number),
+    compareVersions: async (_service, _environment, from, to) => ({
+      from: find(from),
+      to: find(to),
+    }),
+    publish: async (_service, _environment, input) =>
+      append(input.site, { message: input.message }),
+    rollback: async (_service, _environment, number) =>
+      append(find(number).site, {
+        message: `Roll back to #${number}`,
+        rollbackOf: number,
+      }),
+  };
+  // Every method a jest.fn over the fake, so tests can assert on calls and override.
+  return Object.fromEntries(
+    Object.entries(fake).map(([name, method]) => [
+      name,
+      jest.fn(method as (...args: unknown[]) => unknown),
+    ]),
+  ) as unknown as jest.Mocked<K2TrafficApi>;
+});

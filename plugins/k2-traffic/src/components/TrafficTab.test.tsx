@@ -1,0 +1,169 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { K2ApiError } from '@internal/plugin-k2-common';
+import { createK2TrafficApi } from '../__testUtils__/mockK2TrafficApi';
+import { renderTrafficTab, setupUser } from '../__testUtils__/render';
+
+jest.setTimeout(30_000);
+
+describe('Traffic tab', () => {
+  it('shows the published site, its members and what each Nginx host applied', async () => {
+    renderTrafficTab(createK2TrafficApi());
+    const test = within(
+      await screen.findByRole('region', { name: 'Test environment' }),
+    );
+    await test.findByText('Version #2');
+    expect(test.getByText('test domain, automatic')).toBeInTheDocument();
+    expect(
+      test.getByText(/payment-gateway-\d+\.test\.k2\.example\.com/),
+    ).toBeInTheDocument();
+    expect(test.getByText('Least connections')).toBeInTheDocument();
+    expect(test.getByText('10.20.0.8:8080')).toBeInTheDocument();
+    const hosts = within(
+      test.getByRole('table', { name: 'Nginx hosts of edge-test' }),
+    );
+    expect(hosts.getByText('In sync')).toBeInTheDocument();
+    expect(hosts.getByText('Drift')).toBeInTheDocument();
+    expect(hosts.getByText(/cannot load certificate/)).toBeInTheDocument();
+    const prod = within(
+      screen.getByRole('region', { name: 'Production environment' }),
+    );
+    expect(
+      prod.getByText(/No Nginx cluster serves Production/),
+    ).toBeInTheDocument();
+  });
+
+  it('publishes an added member after previewing it against the published version', async () => {
+    const api = createK2TrafficApi();
+    renderTrafficTab(api, { path: '/traffic/site?environment=test' });
+    const user = setupUser();
+    const members = within(
+      await screen.findByRole('group', { name: 'Manual members of app' }),
+    );
+    await user.click(members.getByRole('button', { name: 'Add member' }));
+    const addresses = members.getAllByRole('textbox', { name: 'Address' });
+    await user.type(addresses[2], '10.20.0.9');
+    const ports = members.getAllByRole('spinbutton', { name: 'Port' });
+    await user.type(ports[2], '8081');
+    await user.click(screen.getByRole('button', { name: 'Publish…' }));
+
+    const dialog = within(
+      await screen.findByRole('dialog', {
+        name: 'Publish the site in Test?',
+      }),
+    );
+    const preview = within(dialog.getByRole('table', { name: 'Site changes' }));
+    expect(
+      preview.getAllByText(/upstreams\[app\]\.members\[10\.20\.0\.9:8081\]/),
+    ).not.toHaveLength(0);
+    expect(dialog.getByRole('button', { name: 'Publish' })).toBeDisabled();
+    await user.type(
+      dialog.getByRole('textbox', { name: /Message/ }),
+      'Add VM 10.20.0.9',
+    );
+    await user.click(dialog.getByRole('button', { name: 'Publish' }));
+
+    await screen.findByText('Version #3 published.');
+    const [, , input] = api.publish.mock.calls[0];
+    expect(input.message).toBe('Add VM 10.20.0.9');
+    expect(input.site.upstreams[0].members).toContainEqual({
+      address: '10.20.0.9',
+      port: 8081,
+    });
+  });
+
+  it('shows a refusal that names a field on that field, and nginx -t refusals in the dialog', async () => {
+    const api = createK2TrafficApi();
+    api.publish.mockRejectedValueOnce(
+      new K2ApiError(
+        "site.upstreams[0].members[0].address: may not contain ';'",
+        400,
+      ),
+    );
+    renderTrafficTab(api, { path: '/traffic/site?environment=test' });
+    const user = setupUser();
+    await screen.findByRole('group', { name: 'Manual members of app' });
+    await user.click(screen.getByRole('button', { name: 'Publish…' }));
+    let dialog = within(await screen.findByRole('dialog'));
+    await user.type(dialog.getByRole('textbox', { name: /Message/ }), 'x');
+    await user.click(dialog.getByRole('button', { name: 'Publish' }));
+
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
+    expect(
+      screen.getByText('Not published: 1 field was refused. See below.'),
+    ).toBeInTheDocument();
+    const address = screen.getAllByRole('textbox', { name: 'Address' })[0];
+    expect(address).toHaveAttribute('aria-invalid', 'true');
+    expect(address).toHaveAccessibleDescription("may not contain ';'");
+
+    api.publish.mockRejectedValueOnce(
+      new K2ApiError(
+        'nginx -t refused the config: host not found in upstream "nowhere.invalid"',
+        400,
+      ),
+    );
+    await user.click(screen.getByRole('button', { name: 'Publish…' }));
+    dialog = within(await screen.findByRole('dialog'));
+    await user.click(dialog.getByRole('button', { name: 'Publish' }));
+    expect(
+      await dialog.findByText(/host not found in upstream/),
+    ).toBeInTheDocument();
+    expect(dialog.getByRole('textbox', { name: /Message/ })).toHaveValue('x');
+  });
+
+  it('says why a user who does not own the service cannot publish', async () => {
+    renderTrafficTab(createK2TrafficApi(), {
+      allow: false,
+      path: '/traffic/site?environment=test',
+    });
+    const publish = await screen.findByRole('button', { name: 'Publish…' });
+    expect(publish).toBeDisabled();
+    expect(publish.parentElement).toHaveAttribute(
+      'title',
+      'Only the service’s owners (and platform admins) may publish its site',
+    );
+  });
+
+  it('compares two versions and rolls back to the older one', async () => {
+    const api = createK2TrafficApi();
+    renderTrafficTab(api, { path: '/traffic/versions?environment=test' });
+    const user = setupUser();
+    const table = within(
+      await screen.findByRole('table', { name: 'Test site versions' }),
+    );
+    const compare = screen.getByRole('button', { name: 'Compare selected' });
+    expect(compare).toBeDisabled();
+    expect(
+      table.getByRole('button', { name: 'Roll back to #2' }),
+    ).toBeDisabled();
+    await user.click(
+      table.getByRole('checkbox', { name: 'Select version #1' }),
+    );
+    await user.click(
+      table.getByRole('checkbox', { name: 'Select version #2' }),
+    );
+    await user.click(compare);
+    const drawer = within(
+      await screen.findByRole('dialog', { name: 'Version #1 → #2' }),
+    );
+    expect(
+      drawer.getByRole('table', { name: 'Rendered config differences' }),
+    ).toHaveTextContent('server 10.20.0.8:8080 weight=1;');
+    await user.click(drawer.getByRole('button', { name: 'Close' }));
+
+    await user.click(table.getByRole('button', { name: 'Roll back to #1' }));
+    const dialog = within(
+      await screen.findByRole('dialog', {
+        name: 'Roll back the Test site to version #1?',
+      }),
+    );
+    await user.click(dialog.getByRole('button', { name: 'Roll back to #1' }));
+    expect(api.rollback).toHaveBeenCalledWith(
+      expect.objectContaining({ namespace: 'default' }),
+      'test',
+      1,
+    );
+    expect(await screen.findByText('rollback to #1')).toBeInTheDocument();
+  });
+});
