@@ -30,6 +30,12 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// Published Nginx sites as Resources their services depend on.
+backend.add(
+  import('@internal/plugin-k2-traffic-backend').then(m => ({
+    default: m.catalogModuleK2TrafficSites,
+  })),
+);
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 // k2:release: templates release through the same engine as the Deploy tab.

@@ -6,3 +6,4 @@
  */
 export { k2TrafficPlugin as default } from './plugin';
 export type { UpstreamMemberSource, SiteRef } from './rendering/members';
+export { catalogModuleK2TrafficSites } from './catalog/module';

@@ -1,4 +1,5 @@
 import {
+  BackendFeature,
   coreServices,
   createBackendModule,
   createServiceFactory,
@@ -190,6 +191,8 @@ export async function startK2TrafficBackend(options: {
   knex: Knex;
   /** `k2` config besides the clusters' access settings. */
   k2: JsonObject;
+  /** Further backend features, such as a catalog module under test. */
+  features?: BackendFeature[];
 }) {
   const backend = await startTestBackend({
     features: [
@@ -200,6 +203,7 @@ export async function startK2TrafficBackend(options: {
       k2PolicyModule,
       catalogPlugin,
       testEntityProvider(options.entities),
+      ...(options.features ?? []),
       authWithActors,
       catalogServiceMock.factory({ entities: options.entities }),
       createServiceFactory({

@@ -9,6 +9,8 @@ import { ENTRY_FILE } from '../rendering/renderSite';
 
 /** Longest part of Nginx's output a refusal quotes. */
 const MAX_OUTPUT = 8192;
+/** Files of a candidate written at once. */
+const WRITE_BATCH = 64;
 
 /** The http block around the bundle, as a host's nginx.conf would include it. */
 const NGINX_CONF = `# K2's candidate check: the bundle in an otherwise empty http block.
@@ -95,17 +97,28 @@ export class NginxValidator {
       ]);
       await fs.mkdir(path.join(dir, 'temp'));
       await fs.writeFile(path.join(dir, 'nginx.conf'), NGINX_CONF);
-      for (const file of files) {
+      // A cluster is thousands of small files: directories made once each, files
+      // written a batch at a time rather than one after the other.
+      const targets = files.map(file => {
         const target = path.join(dir, file.path);
         if (!target.startsWith(`${dir}${path.sep}`)) {
           throw new Error(`Bundle path ${file.path} leaves its directory`);
         }
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        await fs.writeFile(
-          target,
-          replacements.reduce(
-            (text, [from, to]) => text.split(from).join(to),
-            file.content,
+        return target;
+      });
+      for (const directory of new Set(targets.map(t => path.dirname(t)))) {
+        await fs.mkdir(directory, { recursive: true });
+      }
+      for (let i = 0; i < files.length; i += WRITE_BATCH) {
+        await Promise.all(
+          files.slice(i, i + WRITE_BATCH).map((file, n) =>
+            fs.writeFile(
+              targets[i + n],
+              replacements.reduce(
+                (text, [from, to]) => text.split(from).join(to),
+                file.content,
+              ),
+            ),
           ),
         );
       }

@@ -30,12 +30,12 @@ export function renderBundle(
   sites: BundleSite[],
   members: UpstreamMemberSource,
 ): Omit<StoredBundle, 'updatedAt'> {
-  const ordered = [...sites].sort((a, b) =>
-    siteFilePath(a) < siteFilePath(b) ? -1 : 1,
-  );
+  // Each site's path once: sorting 5,000 sites must not parse entity refs per compare.
+  const ordered = sites
+    .map(site => ({ site, path: siteFilePath(site) }))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
   const files: RenderedFile[] = [];
-  for (const site of ordered) {
-    const path = siteFilePath(site);
+  for (const { site, path } of ordered) {
     const siteFile = site.files.find(f => f.path === path);
     if (!siteFile) {
       throw new Error(
@@ -54,7 +54,7 @@ export function renderBundle(
         ', ',
       )}): rendered by K2, do not edit.`,
       '# nginx.conf includes this file inside its http block: include k2/k2.conf;',
-      ...ordered.map(site => `include ${siteFilePath(site)};`),
+      ...ordered.map(({ path }) => `include ${path};`),
       '',
     ].join('\n'),
   };

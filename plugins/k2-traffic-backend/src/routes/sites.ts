@@ -12,6 +12,10 @@ export function siteRoutes(
   const caller = callerOf(options.httpAuth);
   const base = '/services/:namespace/:name/environments/:environment/site';
 
+  router.get('/sites', async (req, res) => {
+    res.json({ items: await sites.published(await caller(req)) });
+  });
+
   router.get(base, async (req, res) => {
     const { namespace, name, environment } = req.params;
     res.json(

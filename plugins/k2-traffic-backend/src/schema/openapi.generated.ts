@@ -63,6 +63,30 @@ export const spec = {
         },
       },
     },
+    '/sites': {
+      get: {
+        operationId: 'GetPublishedSites',
+        summary: 'Every published site, as its current version stands.',
+        description:
+          "One entry per service and environment that has a published version, for the catalog's Nginx site resources; documents and files are left out.",
+        responses: {
+          '200': {
+            description:
+              'Published sites, ordered by environment then service.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/PublishedSiteList',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/services/{namespace}/{name}/environments/{environment}/site': {
       get: {
         operationId: 'GetSite',
@@ -952,6 +976,58 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/HostStatus',
             },
+          },
+        },
+      },
+      PublishedSiteList: {
+        type: 'object',
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/PublishedSite',
+            },
+          },
+        },
+      },
+      PublishedSite: {
+        type: 'object',
+        required: [
+          'service',
+          'environment',
+          'cluster',
+          'version',
+          'serverNames',
+          'publishedAt',
+        ],
+        properties: {
+          service: {
+            type: 'string',
+            description: 'Lowercased entity ref of the service.',
+          },
+          environment: {
+            type: 'string',
+          },
+          cluster: {
+            type: 'string',
+            description: 'The Nginx cluster that serves it.',
+          },
+          version: {
+            type: 'integer',
+            description: "The current version's number.",
+          },
+          serverNames: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+            description:
+              'Every server name the site answers, the test domain first.',
+          },
+          publishedAt: {
+            type: 'string',
+            format: 'date-time',
           },
         },
       },

@@ -4,6 +4,7 @@ import {
 } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
 import {
+  k2TrafficClustersReadPermission,
   k2TrafficSitePublishApprovedPermission,
   k2TrafficSitePublishPermission,
   k2TrafficSiteReadPermission,
@@ -109,6 +110,34 @@ export class SiteService {
       domains: current?.serverNames ?? (target.domain ? [target.domain] : []),
       ...(current ? { current: fullVersionView(current) } : {}),
     };
+  }
+
+  /**
+   * Every published site: the current version of each service and environment an
+   * Nginx cluster serves, without documents or files (the catalog's Nginx site
+   * resources). Readable by whoever may read the clusters' state.
+   */
+  async published(caller: Caller) {
+    await this.#gate.authorize('Nginx sites', caller, {
+      permission: k2TrafficClustersReadPermission,
+      verb: 'read',
+    });
+    const environments = this.#environments.listEnvironments().map(e => e.name);
+    const versions = await this.#store.currentVersions(environments);
+    return versions
+      .map(v => ({
+        service: v.service,
+        environment: v.environment,
+        cluster: v.cluster,
+        version: v.number,
+        serverNames: v.serverNames,
+        publishedAt: v.createdAt,
+      }))
+      .sort((a, b) =>
+        a.environment === b.environment
+          ? a.service.localeCompare(b.service)
+          : a.environment.localeCompare(b.environment),
+      );
   }
 
   async versions(

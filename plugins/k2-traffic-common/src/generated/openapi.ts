@@ -36,6 +36,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/sites': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every published site, as its current version stands.
+     * @description One entry per service and environment that has a published version, for the catalog's Nginx site resources; documents and files are left out.
+     */
+    get: operations['GetPublishedSites'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/services/{namespace}/{name}/environments/{environment}/site': {
     parameters: {
       query?: never;
@@ -331,6 +351,22 @@ export interface components {
       updatedAt?: string;
       hosts: components['schemas']['HostStatus'][];
     };
+    PublishedSiteList: {
+      items: components['schemas']['PublishedSite'][];
+    };
+    PublishedSite: {
+      /** @description Lowercased entity ref of the service. */
+      service: string;
+      environment: string;
+      /** @description The Nginx cluster that serves it. */
+      cluster: string;
+      /** @description The current version's number. */
+      version: number;
+      /** @description Every server name the site answers, the test domain first. */
+      serverNames: string[];
+      /** Format: date-time */
+      publishedAt: string;
+    };
     ClusterList: {
       items: components['schemas']['ClusterStatus'][];
     };
@@ -415,6 +451,27 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ClusterList'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetPublishedSites: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Published sites, ordered by environment then service. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PublishedSiteList'];
         };
       };
       default: components['responses']['ErrorResponse'];
