@@ -5,6 +5,8 @@ import {
 import { k2Permissions } from '@internal/plugin-k2-common';
 import {
   k2ActionGateServiceRef,
+  k2ActivityLogServiceRef,
+  k2ClusterAccessServiceRef,
   k2EnvironmentsServiceRef,
   k2ServiceResolverServiceRef,
 } from '@internal/plugin-k2-node';
@@ -12,10 +14,14 @@ import { BundleService } from './bundles/BundleService';
 import { readTrafficConfig } from './config/readTrafficConfig';
 import { DatabaseTrafficStore } from './database/DatabaseTrafficStore';
 import { NginxValidator } from './nginx/NginxValidator';
-import { ManualMembers } from './rendering/members';
+import { MembershipFollower } from './members/MembershipFollower';
+import { PodMembers } from './members/PodMembers';
 import { createRouter } from './router';
 import { SiteService } from './sites/SiteService';
 import { TemplateRegistry } from './templates/TemplateRegistry';
+
+/** How long the start waits for the watch caches before building bundles anyway. */
+const CACHE_SYNC_TIMEOUT_MS = 60_000;
 
 /**
  * K2's Traffic backend: one Nginx site per service and environment, rendered from
@@ -37,14 +43,16 @@ export const k2TrafficPlugin = createBackendPlugin({
         gate: k2ActionGateServiceRef,
         resolver: k2ServiceResolverServiceRef,
         environments: k2EnvironmentsServiceRef,
+        access: k2ClusterAccessServiceRef,
+        activity: k2ActivityLogServiceRef,
       },
       async init(deps) {
         deps.permissionsRegistry.addPermissions(k2Permissions);
         const config = readTrafficConfig(deps.config, deps.environments.model);
         const templates = TemplateRegistry.load(config.templatesDirectory);
         const store = await DatabaseTrafficStore.create(deps);
-        // Upstream members are the ones owners list by hand.
-        const members = new ManualMembers();
+        // Upstream members: the ones owners list by hand and the service's pods.
+        const members = new PodMembers(deps);
         const bundles = new BundleService({
           ...deps,
           config,
@@ -55,8 +63,16 @@ export const k2TrafficPlugin = createBackendPlugin({
             timeoutMs: config.nginxTestTimeoutMs,
           }),
         });
-        deps.lifecycle.addStartupHook(() => bundles.refreshAll());
-        deps.lifecycle.addShutdownHook(() => bundles.stop());
+        const follower = new MembershipFollower({ ...deps, members, bundles });
+        // Bundles are rebuilt once the caches are listed, so a restart never serves
+        // upstreams without the pods it has not listed yet.
+        deps.lifecycle.addStartupHook(() =>
+          follower.start(CACHE_SYNC_TIMEOUT_MS),
+        );
+        deps.lifecycle.addShutdownHook(() => {
+          follower.stop();
+          bundles.stop();
+        });
         const sites = new SiteService({
           ...deps,
           store,

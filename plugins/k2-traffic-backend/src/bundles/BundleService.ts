@@ -122,28 +122,38 @@ export class BundleService {
    * that serves other environments now, members that changed). Records no site
    * version.
    *
-   * @returns whether the bundle changed
+   * When another backend stores a bundle meanwhile (compare-and-set), this one builds
+   * again on top of it, so members this backend saw change are never lost to a bundle
+   * another backend built from an older view of the pods; two backends that see the
+   * same pods build the same version, and the second stores nothing.
+   *
+   * @returns whether this call stored a new bundle
    * @throws InputError quoting `nginx -t` when it refuses the rebuilt bundle (the
    *   stored one stays)
+   * @throws ConflictError when other backends kept moving the bundle
    */
   async refresh(clusterName: string): Promise<boolean> {
     const cluster = this.#config.clusters.find(c => c.name === clusterName);
     if (!cluster) throw new NotFoundError(`No Nginx cluster '${clusterName}'`);
     return this.#serialized(cluster.name, async () => {
-      const stored = await this.#store.getBundle(cluster.name);
-      const sites = await this.#store.currentVersions(cluster.environments);
-      const bundle = renderBundle(cluster, sites, this.#members);
-      if (stored?.version === bundle.version) return false;
-      await this.#validator.check(bundle.files, cluster.certificates);
-      if (!(await this.#store.saveBundle(bundle, stored?.version))) {
-        // Another backend moved the bundle meanwhile; its build is as recent as this.
-        return false;
+      for (let attempt = 0; attempt < PUBLISH_ATTEMPTS; attempt++) {
+        const stored = await this.#store.getBundle(cluster.name);
+        const sites = await this.#store.currentVersions(cluster.environments);
+        await this.#members.prepare?.(sites);
+        const bundle = renderBundle(cluster, sites, this.#members);
+        if (stored?.version === bundle.version) return false;
+        await this.#validator.check(bundle.files, cluster.certificates);
+        if (await this.#store.saveBundle(bundle, stored?.version)) {
+          this.#changed(cluster.name, bundle.version);
+          this.#logger.info(
+            `Nginx cluster ${cluster.name}: bundle ${bundle.version} (${sites.length} sites)`,
+          );
+          return true;
+        }
       }
-      this.#changed(cluster.name, bundle.version);
-      this.#logger.info(
-        `Nginx cluster ${cluster.name}: bundle ${bundle.version} (${sites.length} sites)`,
+      throw new ConflictError(
+        `The bundle of Nginx cluster ${cluster.name} kept changing while rebuilding it`,
       );
-      return true;
     });
   }
 
@@ -182,6 +192,7 @@ export class BundleService {
             );
           }
         });
+        await this.#members.prepare?.([...others, version]);
         const bundle = renderBundle(
           cluster,
           [...others, version],

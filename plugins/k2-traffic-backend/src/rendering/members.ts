@@ -14,6 +14,12 @@ export interface SiteRef {
  * version.
  */
 export interface UpstreamMemberSource {
+  /**
+   * Called with the sites about to be rendered, before any `members` call for them: a
+   * source that needs asynchronous lookups (the catalog) makes them here, so `members`
+   * stays synchronous.
+   */
+  prepare?(sites: SiteRef[]): Promise<void>;
   /** The members of `upstream` of `site`, in the order they are rendered. */
   members(
     site: SiteRef,

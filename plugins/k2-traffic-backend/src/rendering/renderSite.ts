@@ -49,8 +49,10 @@ const METHOD_DIRECTIVE: Record<string, string | undefined> = {
 
 /**
  * The member file of an upstream: one `server` line per member with the upstream's
- * passive health rules. Without members the upstream has one `down` server, so Nginx
- * accepts the config and answers 502 until members appear.
+ * passive health rules, a pod member followed by a comment naming its pod (only name
+ * characters, so the comment can never end the line). Without members the upstream
+ * has one `down` server, so Nginx accepts the config and answers 502 until members
+ * appear.
  */
 export function renderMembers(
   site: SiteRef,
@@ -66,7 +68,14 @@ export function renderMembers(
           m =>
             `server ${m.host}:${m.port} weight=${m.weight} ${health}${
               m.backup ? ' backup' : ''
-            };`,
+            };${
+              m.origin?.kind === 'pod'
+                ? ` # pod ${`${m.origin.cluster}/${m.origin.namespace}/${m.origin.pod}`.replace(
+                    /[^A-Za-z0-9._/-]/g,
+                    '_',
+                  )}`
+                : ''
+            }`,
         )
       : [
           '# No members: every request answers 502 until the service has members.',

@@ -271,6 +271,7 @@ export class SiteService {
           templates: this.#templates,
         });
         const siteRef = { service: serviceRef, environment };
+        await this.#members.prepare?.([siteRef]);
         const files = renderSite(
           siteRef,
           valid,

@@ -11,12 +11,22 @@ export type TrafficSite = components['schemas']['Site'];
 /** Load-balancing methods, as the site names them. */
 export type LoadBalancingMethod = 'round_robin' | 'least_conn' | 'ip_hash';
 
+/**
+ * Where an upstream member comes from: listed by hand on the site, or a ready, in-traffic
+ * pod of the service in one cluster of the environment.
+ */
+export type UpstreamMemberOrigin =
+  | { kind: 'manual' }
+  | { kind: 'pod'; cluster: string; namespace: string; pod: string };
+
 /** An upstream member as it is rendered: host (IPv6 bracketed), port and weight. */
 export interface UpstreamMember {
   host: string;
   port: number;
   weight: number;
   backup: boolean;
+  /** Absent on members as the site document lists them (manual). */
+  origin?: UpstreamMemberOrigin;
 }
 
 /** A site after validation: every default filled in, every value safe to render. */
