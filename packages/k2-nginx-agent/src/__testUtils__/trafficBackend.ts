@@ -6,7 +6,10 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import k2CorePlugin from '@internal/plugin-k2-backend';
 import k2TrafficPlugin from '@internal/plugin-k2-traffic-backend';
-import { SandboxCluster } from '@internal/sandbox-cluster';
+import {
+  SandboxCluster,
+  SandboxClusterOptions,
+} from '@internal/sandbox-cluster';
 import fs from 'fs';
 import path from 'path';
 
@@ -62,11 +65,14 @@ const ALICE = 'user:default/alice';
 export async function startTrafficBackend(options: {
   templatesDirectory: string;
   clusters: TestNginxCluster[];
+  /** Options of the sandbox cluster `test` (default: timeScale 0.1). */
+  sandbox?: Omit<SandboxClusterOptions, 'name' | 'tokens'>;
 }) {
   const sandbox = new SandboxCluster({
+    timeScale: 0.1,
+    ...options.sandbox,
     name: 'test',
     tokens: ['test-token'],
-    timeScale: 0.1,
   });
   await sandbox.listen(0);
   const environments = options.clusters.map(c => c.environment);
@@ -137,6 +143,8 @@ export async function startTrafficBackend(options: {
   return {
     /** K2's base URL, what an agent gets as --k2-url. */
     url,
+    /** The sandbox cluster `test`, where basket runs in namespace `shop`. */
+    sandbox,
     /** Publishes a new version of basket's site in `environment` (as its owner). */
     async publish(
       environment: string,
