@@ -3,6 +3,7 @@ import {
   k2ClusterAccessServiceFactory,
   k2EnvironmentsServiceFactory,
 } from '@internal/plugin-k2-node';
+import { catalogModuleK2TrafficSites } from '@internal/plugin-k2-traffic-backend';
 
 const backend = createBackend();
 
@@ -31,11 +32,7 @@ backend.add(
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 // Published Nginx sites as Resources their services depend on.
-backend.add(
-  import('@internal/plugin-k2-traffic-backend').then(m => ({
-    default: m.catalogModuleK2TrafficSites,
-  })),
-);
+backend.add(catalogModuleK2TrafficSites);
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 // k2:release: templates release through the same engine as the Deploy tab.
