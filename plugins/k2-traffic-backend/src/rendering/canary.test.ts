@@ -16,10 +16,16 @@ import { upstreamName } from './renderSite';
 
 const site = { service: 'component:default/basket', environment: 'test' };
 
-/** A member answering every request with its name, as a pod of the track would. */
+/**
+ * A member answering every request with its name, as a pod of the track would, and
+ * the request target it received in `x-received`.
+ */
 async function startMember(name: string) {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' });
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, {
+      'content-type': 'text/plain',
+      'x-received': req.url ?? '',
+    });
     res.end(name);
   });
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
@@ -303,6 +309,40 @@ describe('canary routes', () => {
         }
       },
       60_000,
+    );
+
+    itWithNginx(
+      'both tracks receive the path and query string as the client sent them',
+      async () => {
+        const received = (headers: Record<string, string>) =>
+          new Promise<string>((resolve, reject) => {
+            http
+              .get(
+                {
+                  host: '127.0.0.1',
+                  port: ports.header,
+                  path: '/orders/42?expand=lines&x=%20y',
+                  headers,
+                  agent: false,
+                },
+                res => {
+                  let body = '';
+                  res.setEncoding('utf8');
+                  res.on('data', c => (body += c));
+                  res.on('end', () =>
+                    resolve(`${body} ${res.headers['x-received']}`),
+                  );
+                },
+              )
+              .on('error', reject);
+          });
+        expect(await received({})).toBe(
+          'stable /orders/42?expand=lines&x=%20y',
+        );
+        expect(await received({ 'x-k2-canary': 'v2.beta' })).toBe(
+          'canary /orders/42?expand=lines&x=%20y',
+        );
+      },
     );
 
     itWithNginx(
