@@ -15,7 +15,34 @@ cd "$root"
 . scripts/lib/sandbox.sh
 . scripts/lib/registry.sh
 . scripts/lib/portal.sh
+. scripts/lib/nginx.sh
 k2_bootstrap
+
+demo_member_port=8481
+nginx_line=""
+# The local Nginx cluster, once the backend answers: nginx and its agent, a stand-in VM
+# for payment-gateway's manual member, and the demo site published through the API.
+start_local_nginx() {
+  local url="$1"
+  [ -n "${with_nginx:-}" ] || return 0
+  node scripts/demo-member.mjs "$demo_member_port" payment-gateway >.k2/nginx/demo-member.log 2>&1 &
+  demo_member=$!
+  k2_log "starting the local Nginx cluster edge-test on 127.0.0.1:$K2_NGINX_HTTP_PORT (logs in .k2/nginx)"
+  k2_start_nginx .k2/nginx "$url" || return 0
+  node scripts/demo-traffic.mjs "$url" "$demo_member_port" >.k2/nginx/demo.log 2>&1 &
+  nginx_line="
+  Nginx (cluster edge-test): http://127.0.0.1:$K2_NGINX_HTTP_PORT, serving payment-gateway's test site:
+    curl -H 'Host: payment-gateway.test.k2.northwind.internal' http://127.0.0.1:$K2_NGINX_HTTP_PORT/
+  (its pods and a stand-in VM on 127.0.0.1:$demo_member_port; the site is on the Traffic tab)"
+}
+stop_all() {
+  local pid
+  for pid in "${portal:-}" "${nginx_agent:-}" "${nginx:-}" "${demo_member:-}" \
+    "${registry:-}" "${sandbox:-}"; do
+    [ -n "$pid" ] && kill -- -"$pid" 2>/dev/null
+  done
+  return 0
+}
 
 if [ "${1:-}" = --production ]; then
   shift
@@ -27,24 +54,20 @@ if [ "${1:-}" = --production ]; then
   k2_write_portal_config .k2/app-config.production-build.yaml "$url" 7007 \
     "$root/.k2/data/sqlite"
   set -m
-  stop_all() {
-    [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null
-    [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null
-    [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null
-    return 0
-  }
   trap stop_all EXIT INT TERM
   K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
   k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
+  k2_prepare_nginx .k2/nginx && with_nginx=1
   k2_log "starting the backend, which serves the production build ($url; log in .k2/portal.log)"
   k2_start_backend .k2/portal.log "$url" "$root/app-config.yaml" \
     "$root/.k2/app-config.production-build.yaml"
   node scripts/demo-releases.mjs "$url" >.k2/demo.log 2>&1 &
+  start_local_nginx "$url"
   cat >&2 <<MSG
 
   K2 is running on the production build: open $url
   Sign in as a demo user (alice owns payment-gateway). Log: .k2/portal.log
-  Demo release history is being recorded in the background (.k2/demo.log).
+  Demo release history is being recorded in the background (.k2/demo.log).$nginx_line
   Stop with Ctrl-C.
 
 MSG
@@ -58,17 +81,12 @@ mkdir -p .k2/data/sqlite
 
 set -m # own process groups, so stopping K2 stops every child
 k2_log "starting the sandbox clusters (.k2/sandbox.log)"
-stop_all() {
-  [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null
-  [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null
-  [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null
-  return 0
-}
 trap stop_all EXIT INT TERM
 K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
 # The image registry k2.registries names, so the release dialog offers real tags.
 k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
 
+k2_prepare_nginx .k2/nginx && with_nginx=1
 k2_log "starting the backend ($backend_url) and the frontend ($app_url); first start takes a minute or two"
 yarn start "$@" &
 portal=$!
@@ -93,13 +111,14 @@ k2_wait_for "$app_url"
 # Release history through K2's own API (releases, a failed one and its rollback, an
 # approved and a waiting production release); services with history are left alone.
 node scripts/demo-releases.mjs "$backend_url" >.k2/demo.log 2>&1 &
+start_local_nginx "$backend_url"
 
 cat >&2 <<MSG
 
   K2 is running: open $app_url
   Sign in as a demo user (alice owns payment-gateway). Backend API: $backend_url
   Demo release history is being recorded in the background (.k2/demo.log).
-  Sandbox clusters: kubectl --kubeconfig .k2/sandbox/kubeconfig get pods -A
+  Sandbox clusters: kubectl --kubeconfig .k2/sandbox/kubeconfig get pods -A$nginx_line
   Stop with Ctrl-C.
 
 MSG
