@@ -1,3 +1,4 @@
+import path from 'path';
 import { Page } from '@playwright/test';
 import { ConsoleEntry, expect, test } from './fixtures';
 
@@ -136,4 +137,55 @@ test('an owner publishes a VM member, compares versions and rolls back; refusals
   await expect(card.getByText(`Version #${first + 2}`)).toBeVisible();
   await expect(card.getByText('10.20.0.7:8080')).toBeVisible();
   await expect(card.getByText('10.20.0.9:8081')).toHaveCount(0);
+});
+
+const SCREENSHOTS = path.join(
+  __dirname,
+  '../../../.k2/test-results/screenshots',
+);
+
+/** What shows each sub-view has loaded, by its accessible name in each language. */
+const VIEWS = [
+  {
+    name: 'traffic-overview',
+    path: '',
+    loaded: { en: 'Nginx hosts of edge-test', zh: 'edge-test 的 Nginx 主机' },
+    role: 'table' as const,
+  },
+  {
+    name: 'traffic-site',
+    path: '/site?environment=test',
+    loaded: { en: 'Manual members of app', zh: 'app 的手动成员' },
+    role: 'group' as const,
+  },
+  {
+    name: 'traffic-versions',
+    path: '/versions?environment=test',
+    loaded: { en: 'Test site versions', zh: 'Test 站点版本' },
+    role: 'table' as const,
+  },
+];
+
+test('the Traffic tab at 1440×900 in English and Chinese', async ({
+  newPage,
+}) => {
+  test.setTimeout(180_000);
+  for (const language of ['en', 'zh'] as const) {
+    const page = await newPage('alice', {
+      viewport: { width: 1440, height: 900 },
+      locale: language === 'zh' ? 'zh-CN' : 'en-US',
+    });
+    // The app's language API reads the language chosen in Settings from here.
+    await page.evaluate(l => localStorage.setItem('language', l), language);
+    for (const view of VIEWS) {
+      await page.goto(`${TAB}${view.path}`);
+      await expect(
+        page.getByRole(view.role, { name: view.loaded[language] }),
+      ).toBeVisible({ timeout: 30_000 });
+      await page.screenshot({
+        path: path.join(SCREENSHOTS, `${view.name}.${language}.png`),
+      });
+    }
+    await page.context().close();
+  }
 });
