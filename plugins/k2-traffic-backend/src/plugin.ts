@@ -65,10 +65,18 @@ export const k2TrafficPlugin = createBackendPlugin({
         });
         const follower = new MembershipFollower({ ...deps, members, bundles });
         // Bundles are rebuilt once the caches are listed, so a restart never serves
-        // upstreams without the pods it has not listed yet.
-        deps.lifecycle.addStartupHook(() =>
-          follower.start(CACHE_SYNC_TIMEOUT_MS),
-        );
+        // upstreams without the pods it has not listed yet. Agents keep the stored
+        // bundles meanwhile; the wait runs beside the start, so a cluster that is
+        // down never delays the backend's readiness.
+        deps.lifecycle.addStartupHook(() => {
+          follower
+            .start(CACHE_SYNC_TIMEOUT_MS)
+            .catch(error =>
+              deps.logger.error(
+                `Upstream members could not be rebuilt at start: ${error}`,
+              ),
+            );
+        });
         deps.lifecycle.addShutdownHook(() => {
           follower.stop();
           bundles.stop();
