@@ -52,6 +52,8 @@ export const k2TrafficMessages = {
     healthRule: 'max_fails {{maxFails}}, fail_timeout {{failTimeout}} s',
     members: 'Members',
     noMembers: 'No members: Nginx answers 502',
+    member: 'Member',
+    source: 'Source',
     weight: 'Weight',
     backup: 'backup',
     manual: 'Manual',

@@ -25,7 +25,8 @@ import {
 
 const useStyles = makeStyles(theme => ({
   head: { '& th': { whiteSpace: 'nowrap' } },
-  number: { textAlign: 'right' },
+  number: { textAlign: 'right', whiteSpace: 'nowrap' },
+  nowrap: { whiteSpace: 'nowrap' },
   hostError: {
     color: theme.palette.error.main,
     whiteSpace: 'pre-wrap',
@@ -89,10 +90,14 @@ export function SitePanel(props: {
     }
     if (!cluster) {
       return (
-        <Typography variant="body2" color="textSecondary">
-          {t('overview.noCluster', { environment: environment.title })}{' '}
-          {t('overview.noClusterHint')}
-        </Typography>
+        <>
+          <Typography variant="body1">
+            {t('overview.noCluster', { environment: environment.title })}
+          </Typography>
+          <Typography variant="body2" color="textSecondary">
+            {t('overview.noClusterHint')}
+          </Typography>
+        </>
       );
     }
     return (
@@ -273,7 +278,6 @@ function SiteDetails(props: {
                     <TableCell>{t('overview.upstream')}</TableCell>
                     <TableCell>{t('overview.method')}</TableCell>
                     <TableCell>{t('overview.health')}</TableCell>
-                    <TableCell>{t('overview.members')}</TableCell>
                   </TableRow>
                 </TableHead>
                 <TableBody>
@@ -282,29 +286,67 @@ function SiteDetails(props: {
                       <TableCell>
                         <Mono>{upstream.name}</Mono>
                       </TableCell>
-                      <TableCell>
+                      <TableCell className={classes.nowrap}>
                         {t(`methods.${upstream.method ?? 'round_robin'}`)}
                       </TableCell>
                       <TableCell>
                         <Mono>{healthRule(t, upstream)}</Mono>
                       </TableCell>
-                      <TableCell>
-                        {(upstream.members ?? []).length === 0
-                          ? t('overview.noMembers')
-                          : (upstream.members ?? []).map(member => (
-                              <div key={`${member.address}:${member.port}`}>
-                                <Mono>
-                                  {member.address}:{member.port}
-                                </Mono>{' '}
-                                · {t('overview.weight')} {member.weight ?? 1}
-                                {member.backup &&
-                                  ` · ${t('overview.backup')}`}{' '}
-                                · {t('overview.manual')}
-                              </div>
-                            ))}
-                      </TableCell>
                     </TableRow>
                   ))}
+                </TableBody>
+              </Table>
+            </Box>
+          </Box>
+          <Box className={classes.section}>
+            <Typography variant="subtitle2" component="h3" gutterBottom>
+              {t('overview.members')}
+            </Typography>
+            <Box overflow="auto">
+              <Table size="small" aria-label={t('overview.members')}>
+                <TableHead className={classes.head}>
+                  <TableRow>
+                    <TableCell>{t('overview.upstream')}</TableCell>
+                    <TableCell>{t('overview.member')}</TableCell>
+                    <TableCell className={classes.number}>
+                      {t('overview.weight')}
+                    </TableCell>
+                    <TableCell>{t('overview.source')}</TableCell>
+                  </TableRow>
+                </TableHead>
+                <TableBody>
+                  {current.site.upstreams.flatMap(upstream =>
+                    (upstream.members ?? []).length === 0
+                      ? [
+                          <TableRow key={upstream.name}>
+                            <TableCell>
+                              <Mono>{upstream.name}</Mono>
+                            </TableCell>
+                            <TableCell colSpan={3}>
+                              {t('overview.noMembers')}
+                            </TableCell>
+                          </TableRow>,
+                        ]
+                      : (upstream.members ?? []).map(member => (
+                          <TableRow
+                            key={`${upstream.name}/${member.address}:${member.port}`}
+                          >
+                            <TableCell>
+                              <Mono>{upstream.name}</Mono>
+                            </TableCell>
+                            <TableCell>
+                              <Mono>
+                                {member.address}:{member.port}
+                              </Mono>
+                            </TableCell>
+                            <TableCell className={classes.number}>
+                              {member.weight ?? 1}
+                              {member.backup && ` · ${t('overview.backup')}`}
+                            </TableCell>
+                            <TableCell>{t('overview.manual')}</TableCell>
+                          </TableRow>
+                        )),
+                  )}
                 </TableBody>
               </Table>
             </Box>

@@ -37,6 +37,8 @@ const zh = createTranslationMessages({
       'max_fails {{maxFails}}，fail_timeout {{failTimeout}} 秒',
     'overview.members': '成员',
     'overview.noMembers': '没有成员：Nginx 返回 502',
+    'overview.member': '成员',
+    'overview.source': '来源',
     'overview.weight': '权重',
     'overview.backup': '备用',
     'overview.manual': '手动添加',
