@@ -78,7 +78,7 @@ export const k2TrafficMessages = {
   },
   editor: {
     title: 'Site in {{environment}}',
-    startsFrom: 'Starts from version #{{number}}, published now.',
+    startsFrom: 'Starts from the published version, #{{number}}.',
     startsEmpty: 'Nothing is published here yet: this will be version #1.',
     refused_one: 'Not published: {{count}} field was refused. See below.',
     refused_other: 'Not published: {{count}} fields were refused. See below.',
