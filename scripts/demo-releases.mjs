@@ -57,9 +57,28 @@ async function call(user, method, path, body) {
   });
   const text = await response.text();
   if (!response.ok) {
-    throw new Error(`${method} ${path} as ${user}: ${response.status} ${text}`);
+    throw Object.assign(
+      new Error(`${method} ${path} as ${user}: ${response.status} ${text}`),
+      { status: response.status },
+    );
   }
   return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * ./k2 start runs this once the backend is ready, which can be before the catalog has
+ * ingested the demo entities: a service is then unknown (404) for a few seconds.
+ */
+async function whenCatalogHolds(request) {
+  const deadline = Date.now() + 3 * 60_000;
+  for (;;) {
+    try {
+      return await request();
+    } catch (error) {
+      if (error.status !== 404 || Date.now() > deadline) throw error;
+    }
+    await new Promise(resolve => setTimeout(resolve, 2000));
+  }
 }
 
 const settled = new Set([
@@ -132,6 +151,11 @@ function log(line) {
 }
 
 async function seed({ service, requester, story }) {
+  // The runtime view answers 404 until the catalog holds the service (the release
+  // list answers an empty page).
+  await whenCatalogHolds(() =>
+    call(requester, 'GET', `/services/default/${service}/runtime`),
+  );
   const history = await call(
     requester,
     'GET',

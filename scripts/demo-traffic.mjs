@@ -32,12 +32,25 @@ async function token(user) {
   return (await response.json()).backstageIdentity.token;
 }
 
+/**
+ * ./k2 start runs this once the backend is ready, which can be before the catalog has
+ * ingested the demo entities: the service is then unknown (404) for a few seconds.
+ */
+async function whenCatalogHolds(request) {
+  const deadline = Date.now() + 3 * 60_000;
+  for (;;) {
+    const response = await request();
+    if (response.status !== 404 || Date.now() > deadline) return response;
+    await new Promise(resolve => setTimeout(resolve, 2000));
+  }
+}
+
 async function main() {
   const headers = {
     authorization: `Bearer ${await token(owner)}`,
     'content-type': 'application/json',
   };
-  const current = await fetch(site, { headers });
+  const current = await whenCatalogHolds(() => fetch(site, { headers }));
   if (!current.ok) {
     throw new Error(`GET ${site}: ${current.status} ${await current.text()}`);
   }
