@@ -120,7 +120,9 @@ export function SitePanel(props: {
       subheader={
         cluster && (
           <>
-            {t('overview.cluster')}: <Mono>{cluster.name}</Mono>
+            {/* The subheader is a flex row, which drops a plain trailing space. */}
+            {`${t('overview.cluster')}:\u00a0`}
+            <Mono>{cluster.name}</Mono>
           </>
         )
       }
@@ -201,19 +203,21 @@ export function SitePanel(props: {
             )}
           </Box>
         )}
-        <Box mt={2} display="flex" style={{ gap: 8 }}>
-          <Button
-            variant="outlined"
-            color="primary"
-            component={RouterLink}
-            to={`site${query}`}
-          >
-            {t('overview.edit')}
-          </Button>
-          <Button component={RouterLink} to={`versions${query}`}>
-            {t('overview.versions')}
-          </Button>
-        </Box>
+        {cluster && (
+          <Box mt={2} display="flex" style={{ gap: 8 }}>
+            <Button
+              variant="outlined"
+              color="primary"
+              component={RouterLink}
+              to={`site${query}`}
+            >
+              {t('overview.edit')}
+            </Button>
+            <Button component={RouterLink} to={`versions${query}`}>
+              {t('overview.versions')}
+            </Button>
+          </Box>
+        )}
       </section>
     </InfoCard>
   );
