@@ -16,7 +16,7 @@ import {
 } from '../database/TrafficStore';
 import { NginxValidator } from '../nginx/NginxValidator';
 import { UpstreamMemberSource } from '../rendering/members';
-import { renderBundle } from '../rendering/renderBundle';
+import { BundleRenderCache, renderBundle } from '../rendering/renderBundle';
 
 /** How often a held agent request looks for a bundle another backend published. */
 const DEFAULT_POLL_MS = 1000;
@@ -64,6 +64,8 @@ export class BundleService {
   readonly #queues = new Map<string, Promise<unknown>>();
   /** Held agent requests, per cluster, told when the cluster's version changes. */
   readonly #waiters = new Map<string, Set<(version: string) => void>>();
+  /** Per cluster, the member files of its last render (used one render at a time). */
+  readonly #renderCaches = new Map<string, BundleRenderCache>();
   #pollTimer?: NodeJS.Timeout;
 
   constructor(options: {
@@ -140,7 +142,12 @@ export class BundleService {
         const stored = await this.#store.getBundle(cluster.name);
         const sites = await this.#store.currentVersions(cluster.environments);
         await this.#members.prepare?.(sites);
-        const bundle = renderBundle(cluster, sites, this.#members);
+        const bundle = renderBundle(
+          cluster,
+          sites,
+          this.#members,
+          this.#renderCache(cluster.name),
+        );
         if (stored?.version === bundle.version) return false;
         await this.#validator.check(bundle.files, cluster.certificates);
         if (await this.#store.saveBundle(bundle, stored?.version)) {
@@ -197,6 +204,7 @@ export class BundleService {
           cluster,
           [...others, version],
           this.#members,
+          this.#renderCache(cluster.name),
         );
         await this.#validator.check(bundle.files, cluster.certificates);
         const recorded = await this.#store.publish(
@@ -379,6 +387,15 @@ export class BundleService {
   #stopPolling() {
     clearInterval(this.#pollTimer);
     this.#pollTimer = undefined;
+  }
+
+  #renderCache(cluster: string): BundleRenderCache {
+    let cache = this.#renderCaches.get(cluster);
+    if (!cache) {
+      cache = new BundleRenderCache();
+      this.#renderCaches.set(cluster, cache);
+    }
+    return cache;
   }
 
   /** Runs `work` after every earlier publish to `cluster` in this backend. */

@@ -6,6 +6,7 @@ import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import { TrafficCertificate } from '../config/readTrafficConfig';
 import type { RenderedFile } from '../database/TrafficStore';
 import { ENTRY_FILE } from '../rendering/renderSite';
+import { flattenBundle, LineOrigin } from './flattenBundle';
 
 /** Longest part of Nginx's output a refusal quotes. */
 const MAX_OUTPUT = 8192;
@@ -17,6 +18,8 @@ const NGINX_CONF = `# K2's candidate check: the bundle in an otherwise empty htt
 pid nginx.pid;
 events {}
 http {
+    server_names_hash_max_size 65536;
+    server_names_hash_bucket_size 128;
     client_body_temp_path temp/client_body;
     proxy_temp_path temp/proxy;
     fastcgi_temp_path temp/fastcgi;
@@ -56,6 +59,54 @@ function run(
   });
 }
 
+function replace(text: string, replacements: string[][]): string {
+  return replacements.reduce(
+    (result, [from, to]) => result.split(from).join(to),
+    text,
+  );
+}
+
+/** The bundle's files under `dir`, as a host's agent writes them. */
+async function writeFiles(
+  dir: string,
+  files: RenderedFile[],
+  replacements: string[][],
+): Promise<void> {
+  // Directories made once each, files written a batch at a time.
+  const targets = files.map(file => path.join(dir, file.path));
+  for (const directory of new Set(targets.map(t => path.dirname(t)))) {
+    await fs.mkdir(directory, { recursive: true });
+  }
+  for (let i = 0; i < files.length; i += WRITE_BATCH) {
+    await Promise.all(
+      files
+        .slice(i, i + WRITE_BATCH)
+        .map((file, n) =>
+          fs.writeFile(targets[i + n], replace(file.content, replacements)),
+        ),
+    );
+  }
+}
+
+/** Nginx's `<flat config>:<line>` references as the bundle file and line they came from. */
+function toBundleLines(
+  output: string,
+  flatPath: string,
+  origins: LineOrigin[],
+): string {
+  const [first, ...rest] = output.split(`${flatPath}:`);
+  return [
+    first,
+    ...rest.map(part => {
+      const line = /^\d+/.exec(part)?.[0];
+      const origin = line ? origins[Number(line) - 1] : undefined;
+      return origin
+        ? `${origin.file}:${origin.line}${part.slice(line!.length)}`
+        : `${flatPath}:${part}`;
+    }),
+  ].join('');
+}
+
 /**
  * Runs the real `nginx -t` on a candidate cluster config: the bundle's files in a
  * fresh temporary prefix, under an nginx.conf whose http block includes `k2/k2.conf`
@@ -67,6 +118,13 @@ function run(
  * self-signed pair made for the check; Nginx's output names the host paths again.
  * Temporary paths are cut from what Nginx says, which then names bundle files as
  * `k2/...`.
+ *
+ * A cluster is thousands of files; when every included file is whole (see
+ * `flattenBundle`) the candidate is written as one file with each `include` of a
+ * bundle file replaced by the file, which Nginx parses as it parses the includes, and
+ * the lines Nginx names are mapped back to `k2/<file>:<line>`. Otherwise each file is
+ * written as the agent writes it. The http block sizes the server-name hash for a
+ * cluster's 10,000+ names, as docs/traffic.md asks of a host's nginx.conf.
  */
 export class NginxValidator {
   readonly #binary: string;
@@ -96,31 +154,23 @@ export class NginxValidator {
         [c.key, pair.key],
       ]);
       await fs.mkdir(path.join(dir, 'temp'));
-      await fs.writeFile(path.join(dir, 'nginx.conf'), NGINX_CONF);
-      // A cluster is thousands of small files: directories made once each, files
-      // written a batch at a time rather than one after the other.
-      const targets = files.map(file => {
-        const target = path.join(dir, file.path);
-        if (!target.startsWith(`${dir}${path.sep}`)) {
+      for (const file of files) {
+        if (!path.join(dir, file.path).startsWith(`${dir}${path.sep}`)) {
           throw new Error(`Bundle path ${file.path} leaves its directory`);
         }
-        return target;
-      });
-      for (const directory of new Set(targets.map(t => path.dirname(t)))) {
-        await fs.mkdir(directory, { recursive: true });
       }
-      for (let i = 0; i < files.length; i += WRITE_BATCH) {
-        await Promise.all(
-          files.slice(i, i + WRITE_BATCH).map((file, n) =>
-            fs.writeFile(
-              targets[i + n],
-              replacements.reduce(
-                (text, [from, to]) => text.split(from).join(to),
-                file.content,
-              ),
-            ),
-          ),
+      const flat = flattenBundle(
+        { path: 'nginx.conf', content: NGINX_CONF },
+        files,
+      );
+      if (flat) {
+        await fs.writeFile(
+          path.join(dir, 'nginx.conf'),
+          replace(flat.text, replacements),
         );
+      } else {
+        await fs.writeFile(path.join(dir, 'nginx.conf'), NGINX_CONF);
+        await writeFiles(dir, files, replacements);
       }
       const result = await run(
         this.#binary,
@@ -151,7 +201,10 @@ export class NginxValidator {
         );
       }
       if (result.code !== 0) {
-        let output = result.output.split(`${dir}/`).join('');
+        let output = result.output;
+        if (flat)
+          output = toBundleLines(output, `${dir}/nginx.conf`, flat.origins);
+        output = output.split(`${dir}/`).join('');
         for (const [from, to] of replacements) {
           output = output.split(to).join(from);
         }

@@ -1,10 +1,11 @@
 import type { RenderedFile, StoredBundle } from '../database/TrafficStore';
-import type { ValidSite } from '../sites/validateSite';
+import type { UpstreamMember, ValidSite } from '../sites/validateSite';
 import { UpstreamMemberSource } from './members';
 import {
   ENTRY_FILE,
   filesHash,
-  renderMembers,
+  memberFile,
+  memberFilePath,
   siteFilePath,
 } from './renderSite';
 
@@ -17,23 +18,153 @@ export interface BundleSite {
   upstreams: ValidSite['upstreams'];
 }
 
+type Upstream = ValidSite['upstreams'][number];
+
+/** One member file as last rendered, with everything its content depends on. */
+interface RenderedMembers {
+  path: string;
+  maxFails: number;
+  failTimeoutSeconds: number;
+  members: UpstreamMember[];
+  file: RenderedFile;
+}
+
+function sameMember(a: UpstreamMember, b: UpstreamMember): boolean {
+  if (
+    a.host !== b.host ||
+    a.port !== b.port ||
+    a.weight !== b.weight ||
+    a.backup !== b.backup
+  ) {
+    return false;
+  }
+  const x = a.origin;
+  const y = b.origin;
+  if (x?.kind !== 'pod' || y?.kind !== 'pod') {
+    return (x?.kind === 'pod') === (y?.kind === 'pod');
+  }
+  return (
+    x.cluster === y.cluster && x.namespace === y.namespace && x.pod === y.pod
+  );
+}
+
+/**
+ * What one cluster's last `renderBundle` rendered, so the next render of the cluster
+ * renders again only the member files whose members or health rules changed (a pod
+ * change renders one file, not one per upstream of the cluster) and parses each
+ * site's entity ref once.
+ *
+ * Invariant: a cached file is reused only when every value its content is made of
+ * equals the value now (site, upstream name and health rules, each member's address,
+ * weight, backup flag and pod), so a bundle rendered with the cache is the bundle
+ * rendered without it. Entries of sites that left the cluster are dropped by the next
+ * render. One cache per cluster; renders of one cluster must not run at the same time
+ * with one cache (`BundleService` runs them one at a time).
+ */
+export class BundleRenderCache {
+  /** By service, environment and upstream name (NUL-separated). */
+  #members = new Map<string, RenderedMembers>();
+  /** Site file path by service and environment (NUL-separated). */
+  #sitePaths = new Map<string, string>();
+  #entry?: { paths: string[]; header: string; file: RenderedFile };
+
+  sitePath(site: BundleSite): string {
+    const key = `${site.service}\0${site.environment}`;
+    let path = this.#sitePaths.get(key);
+    if (path === undefined) {
+      path = siteFilePath(site);
+      this.#sitePaths.set(key, path);
+    }
+    return path;
+  }
+
+  /** The member file of `upstream`, rendered again only when its content changes. */
+  members(
+    site: BundleSite,
+    upstream: Upstream,
+    members: UpstreamMember[],
+    used: Map<string, RenderedMembers>,
+  ): RenderedFile {
+    const key = `${site.service}\0${site.environment}\0${upstream.name}`;
+    const cached = this.#members.get(key);
+    if (
+      cached &&
+      cached.maxFails === upstream.maxFails &&
+      cached.failTimeoutSeconds === upstream.failTimeoutSeconds &&
+      cached.members.length === members.length &&
+      cached.members.every((m, i) => sameMember(m, members[i]))
+    ) {
+      used.set(key, cached);
+      return cached.file;
+    }
+    const path = cached?.path ?? memberFilePath(site, upstream.name);
+    const file = memberFile(site, upstream, path, members);
+    used.set(key, {
+      path,
+      maxFails: upstream.maxFails,
+      failTimeoutSeconds: upstream.failTimeoutSeconds,
+      members: members.map(m => ({
+        ...m,
+        ...(m.origin ? { origin: { ...m.origin } } : {}),
+      })),
+      file,
+    });
+    return file;
+  }
+
+  /** The entry file including `paths`, rebuilt only when they or the header change. */
+  entry(header: string, paths: string[]): RenderedFile {
+    const last = this.#entry;
+    if (
+      last &&
+      last.header === header &&
+      last.paths.length === paths.length &&
+      last.paths.every((p, i) => p === paths[i])
+    ) {
+      return last.file;
+    }
+    const file: RenderedFile = {
+      path: ENTRY_FILE,
+      content: [header, ...paths.map(path => `include ${path};`), ''].join(
+        '\n',
+      ),
+    };
+    this.#entry = { paths, header, file };
+    return file;
+  }
+
+  /** Keeps only the member files the last render used. */
+  keep(used: Map<string, RenderedMembers>, sites: BundleSite[]) {
+    this.#members = used;
+    if (this.#sitePaths.size > sites.length) {
+      const live = new Set(sites.map(s => `${s.service}\0${s.environment}`));
+      for (const key of this.#sitePaths.keys()) {
+        if (!live.has(key)) this.#sitePaths.delete(key);
+      }
+    }
+  }
+}
+
 /**
  * A cluster's bundle: `k2/k2.conf` including every site file, each site file as its
- * version published it, and every upstream's member file rendered now from `members`.
+ * version published it, and every upstream's member file rendered now from `members`
+ * (taken from `cache` when nothing it is made of changed).
  *
- * Invariants: the same sites and members give the same files, hash and version (so
- * every backend replica builds the same bundle); the version changes whenever any
- * file does.
+ * Invariants: the same sites and members give the same files, hash and version,
+ * with or without a cache (so every backend replica builds the same bundle); the
+ * version changes whenever any file does.
  */
 export function renderBundle(
   cluster: { name: string; environments: string[] },
   sites: BundleSite[],
   members: UpstreamMemberSource,
+  cache: BundleRenderCache = new BundleRenderCache(),
 ): Omit<StoredBundle, 'updatedAt'> {
   // Each site's path once: sorting 5,000 sites must not parse entity refs per compare.
   const ordered = sites
-    .map(site => ({ site, path: siteFilePath(site) }))
+    .map(site => ({ site, path: cache.sitePath(site) }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
+  const used = new Map<string, RenderedMembers>();
   const files: RenderedFile[] = [];
   for (const { site, path } of ordered) {
     const siteFile = site.files.find(f => f.path === path);
@@ -44,20 +175,21 @@ export function renderBundle(
     }
     files.push(siteFile);
     for (const upstream of site.upstreams) {
-      files.push(renderMembers(site, upstream, members));
+      files.push(
+        cache.members(site, upstream, members.members(site, upstream), used),
+      );
     }
   }
-  const entry: RenderedFile = {
-    path: ENTRY_FILE,
-    content: [
+  cache.keep(used, sites);
+  const entry = cache.entry(
+    [
       `# Nginx cluster '${cluster.name}' (${cluster.environments.join(
         ', ',
       )}): rendered by K2, do not edit.`,
       '# nginx.conf includes this file inside its http block: include k2/k2.conf;',
-      ...ordered.map(({ path }) => `include ${path};`),
-      '',
     ].join('\n'),
-  };
+    ordered.map(({ path }) => path),
+  );
   const all = [entry, ...files];
   const hash = filesHash(all);
   return {

@@ -2,10 +2,14 @@ import path from 'node:path';
 import { itWithNginx, NGINX } from '../__testUtils__/nginx';
 import { TrafficCertificate } from '../config/readTrafficConfig';
 import { NginxValidator } from '../nginx/NginxValidator';
-import { TrafficSite, validateSite } from '../sites/validateSite';
+import {
+  TrafficSite,
+  UpstreamMember,
+  validateSite,
+} from '../sites/validateSite';
 import { TemplateRegistry } from '../templates/TemplateRegistry';
-import { ManualMembers } from './members';
-import { renderBundle } from './renderBundle';
+import { ManualMembers, SiteRef } from './members';
+import { BundleRenderCache, renderBundle } from './renderBundle';
 import { filesHash, renderSite } from './renderSite';
 
 const templates = TemplateRegistry.load(
@@ -158,4 +162,54 @@ describe('rendering', () => {
       expect((error as Error).message).not.toMatch(/k2-nginx-check-/);
     },
   );
+});
+
+describe('renderBundle with a cache', () => {
+  it('re-renders only changed member files and builds what a render without cache builds', () => {
+    const pods = new Map<string, UpstreamMember[]>();
+    const source = { members: (site: SiteRef) => pods.get(site.service) ?? [] };
+    const sites = ['a', 'b', 'c'].map(name => {
+      const ref = { service: `component:default/${name}`, environment: 'test' };
+      pods.set(ref.service, [
+        {
+          host: `10.0.0.${name.charCodeAt(0)}`,
+          port: 80,
+          weight: 1,
+          backup: false,
+        },
+      ]);
+      const valid = validateSite(
+        {
+          template: 'default',
+          upstreams: [{ name: 'app', members: [] }],
+          locations: [{ path: '/', upstream: 'app' }],
+        },
+        {
+          testDomain: `${name}.test.k2.example.com`,
+          wildcardDomains: ['k2.example.com'],
+          certificates,
+          templates,
+        },
+      );
+      return {
+        ...ref,
+        files: renderSite(ref, valid, templates, source),
+        upstreams: valid.upstreams,
+      };
+    });
+    const cache = new BundleRenderCache();
+    const first = renderBundle(cluster, sites, source, cache);
+    pods.set('component:default/b', [
+      { host: '10.0.1.1', port: 80, weight: 2, backup: false },
+    ]);
+    const second = renderBundle(cluster, sites, source, cache);
+    expect(second).toEqual(renderBundle(cluster, sites, source));
+    expect(second.version).not.toBe(first.version);
+    const changed = second.files.filter(f => !first.files.includes(f));
+    expect(changed.map(f => f.path)).toEqual([
+      'k2/members/test/default/b/app.conf',
+    ]);
+    expect(changed[0].content).toContain('server 10.0.1.1:80 weight=2');
+    expect(renderBundle(cluster, sites, source, cache)).toEqual(second);
+  });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parseEntityRef } from '@backstage/catalog-model';
 import type { RenderedFile } from '../database/TrafficStore';
-import type { ValidSite } from '../sites/validateSite';
+import type { UpstreamMember, ValidSite } from '../sites/validateSite';
 import { TemplateRegistry } from '../templates/TemplateRegistry';
 import { SiteRef, UpstreamMemberSource } from './members';
 
@@ -59,7 +59,21 @@ export function renderMembers(
   upstream: ValidSite['upstreams'][number],
   source: UpstreamMemberSource,
 ): RenderedFile {
-  const members = source.members(site, upstream);
+  return memberFile(
+    site,
+    upstream,
+    memberFilePath(site, upstream.name),
+    source.members(site, upstream),
+  );
+}
+
+/** The member file at `path` of `upstream` with `members` (see `renderMembers`). */
+export function memberFile(
+  site: SiteRef,
+  upstream: ValidSite['upstreams'][number],
+  path: string,
+  members: UpstreamMember[],
+): RenderedFile {
   const health = `max_fails=${upstream.maxFails} fail_timeout=${upstream.failTimeoutSeconds}s`;
   const lines = [
     `# Members of upstream '${upstream.name}' of ${site.service} in ${site.environment}; rendered by K2.`,
@@ -82,10 +96,7 @@ export function renderMembers(
           'server 127.0.0.1:1 down;',
         ]),
   ];
-  return {
-    path: memberFilePath(site, upstream.name),
-    content: `${lines.join('\n')}\n`,
-  };
+  return { path, content: `${lines.join('\n')}\n` };
 }
 
 /**
