@@ -54,6 +54,7 @@ if [ "${1:-}" = --production ]; then
   k2_write_portal_config .k2/app-config.production-build.yaml "$url" 7007 \
     "$root/.k2/data/sqlite"
   set -m
+  k2_log "starting the sandbox clusters (.k2/sandbox.log)"
   trap stop_all EXIT INT TERM
   K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
   k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
