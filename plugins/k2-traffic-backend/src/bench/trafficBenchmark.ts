@@ -249,7 +249,7 @@ async function nginxAlone(
     await fsp.mkdir(path.join(dir, 'temp'));
     await fsp.writeFile(
       path.join(dir, 'nginx.conf'),
-      `pid nginx.pid;\nevents {}\nhttp {\n    proxy_temp_path temp/proxy;\n    client_body_temp_path temp/client_body;\n    include k2/k2.conf;\n}\n`,
+      `pid nginx.pid;\nevents {}\nhttp {\n    server_names_hash_max_size 65536;\n    server_names_hash_bucket_size 128;\n    proxy_temp_path temp/proxy;\n    client_body_temp_path temp/client_body;\n    include k2/k2.conf;\n}\n`,
     );
     for (const file of files) {
       await fsp.mkdir(path.dirname(path.join(dir, file.path)), {

@@ -3,9 +3,9 @@ import type { UpstreamMember, ValidSite } from '../sites/validateSite';
 import { UpstreamMemberSource } from './members';
 import {
   ENTRY_FILE,
-  filesHash,
   memberFile,
   memberFilePath,
+  orderedFilesHash,
   siteFilePath,
 } from './renderSite';
 
@@ -67,6 +67,8 @@ export class BundleRenderCache {
   /** Site file path by service and environment (NUL-separated). */
   #sitePaths = new Map<string, string>();
   #entry?: { paths: string[]; header: string; file: RenderedFile };
+  /** The last bundle's paths in render order, and that order sorted by path. */
+  #order?: { paths: string[]; byPath: number[] };
 
   sitePath(site: BundleSite): string {
     const key = `${site.service}\0${site.environment}`;
@@ -133,6 +135,30 @@ export class BundleRenderCache {
     return file;
   }
 
+  /**
+   * `files` in path order (the order `filesHash` hashes), sorted again only when
+   * their paths differ from the last call's.
+   */
+  byPath(files: RenderedFile[]): RenderedFile[] {
+    const last = this.#order;
+    let order = last?.byPath;
+    if (
+      !last ||
+      last.paths.length !== files.length ||
+      !files.every((f, i) => f.path === last.paths[i])
+    ) {
+      const paths = files.map(f => f.path);
+      order = paths
+        .map((_, i) => i)
+        .sort((a, b) => {
+          if (paths[a] === paths[b]) return a - b;
+          return paths[a] < paths[b] ? -1 : 1;
+        });
+      this.#order = { paths, byPath: order };
+    }
+    return order!.map(i => files[i]);
+  }
+
   /** Keeps only the member files the last render used. */
   keep(used: Map<string, RenderedMembers>, sites: BundleSite[]) {
     this.#members = used;
@@ -191,7 +217,7 @@ export function renderBundle(
     ordered.map(({ path }) => path),
   );
   const all = [entry, ...files];
-  const hash = filesHash(all);
+  const hash = orderedFilesHash(cache.byPath(all));
   return {
     cluster: cluster.name,
     version: hash.slice('sha256:'.length, 'sha256:'.length + 20),

@@ -150,11 +150,17 @@ export function renderSite(
 
 /** `sha256:<hex>` over files in path order: path, NUL, content, NUL for each. */
 export function filesHash(files: RenderedFile[]): string {
+  return orderedFilesHash(
+    [...files].sort((a, b) => {
+      if (a.path === b.path) return 0;
+      return a.path < b.path ? -1 : 1;
+    }),
+  );
+}
+
+/** `filesHash` of files already in path order. */
+export function orderedFilesHash(byPath: RenderedFile[]): string {
   const hash = createHash('sha256');
-  const byPath = [...files].sort((a, b) => {
-    if (a.path === b.path) return 0;
-    return a.path < b.path ? -1 : 1;
-  });
   for (const file of byPath) {
     hash.update(file.path, 'utf8');
     hash.update('\0');
