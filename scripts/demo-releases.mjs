@@ -35,10 +35,13 @@ async function tokenFor(user) {
       },
     );
     if (!response.ok) {
-      throw new Error(
-        `Signing in as ${user} failed (${
-          response.status
-        }): ${await response.text()}`,
+      throw Object.assign(
+        new Error(
+          `Signing in as ${user} failed (${
+            response.status
+          }): ${await response.text()}`,
+        ),
+        { status: response.status },
       );
     }
     tokens.set(user, (await response.json()).backstageIdentity.token);
@@ -67,7 +70,7 @@ async function call(user, method, path, body) {
 
 /**
  * ./k2 start runs this once the backend is ready, which can be before the catalog has
- * ingested the demo entities: a service is then unknown (404) for a few seconds.
+ * ingested the demo entities: sign-in and a service then answer 404 for a few seconds.
  */
 async function whenCatalogHolds(request) {
   const deadline = Date.now() + 3 * 60_000;
@@ -151,8 +154,8 @@ function log(line) {
 }
 
 async function seed({ service, requester, story }) {
-  // The runtime view answers 404 until the catalog holds the service (the release
-  // list answers an empty page).
+  // Signing in answers 404 until the catalog holds the user, and the runtime view
+  // until it holds the service (the release list answers an empty page).
   await whenCatalogHolds(() =>
     call(requester, 'GET', `/services/default/${service}/runtime`),
   );

@@ -12,15 +12,27 @@ const service = 'payment-gateway';
 const owner = 'alice';
 const site = `${backend}/api/k2-traffic/services/default/${service}/environments/test/site`;
 
+/**
+ * ./k2 start runs this once the backend is ready, which can be before the catalog has
+ * ingested the demo entities: sign-in and the service then answer 404 for a few seconds.
+ */
+async function whenCatalogHolds(request) {
+  const deadline = Date.now() + 3 * 60_000;
+  for (;;) {
+    const response = await request();
+    if (response.status !== 404 || Date.now() > deadline) return response;
+    await new Promise(resolve => setTimeout(resolve, 2000));
+  }
+}
+
 async function token(user) {
-  const response = await fetch(
-    `${backend}/api/auth/k2-dev/refresh?env=development`,
-    {
+  const response = await whenCatalogHolds(() =>
+    fetch(`${backend}/api/auth/k2-dev/refresh?env=development`, {
       headers: {
         'x-k2-dev-user': `user:default/${user}`,
         'x-requested-with': 'XMLHttpRequest',
       },
-    },
+    }),
   );
   if (!response.ok) {
     throw new Error(
@@ -30,19 +42,6 @@ async function token(user) {
     );
   }
   return (await response.json()).backstageIdentity.token;
-}
-
-/**
- * ./k2 start runs this once the backend is ready, which can be before the catalog has
- * ingested the demo entities: the service is then unknown (404) for a few seconds.
- */
-async function whenCatalogHolds(request) {
-  const deadline = Date.now() + 3 * 60_000;
-  for (;;) {
-    const response = await request();
-    if (response.status !== 404 || Date.now() > deadline) return response;
-    await new Promise(resolve => setTimeout(resolve, 2000));
-  }
 }
 
 async function main() {
