@@ -255,6 +255,25 @@ describe('upstream members follow the pods through K2, the agent and a real Ngin
       );
       expect(requestsMs).toBeLessThan(5_000);
       expect(basketPods().find(p => p.name === out.name)?.ready).toBe(true);
+      // The Traffic tab's view lists the pod members with their pod and cluster.
+      const view = await fetch(
+        `${k2.url}/api/k2-traffic/services/default/basket/environments/test/site`,
+        {
+          headers: {
+            authorization: `Bearer ${mockCredentials.user.token(
+              'user:default/alice',
+            )}`,
+          },
+        },
+      ).then(res => res.json());
+      expect(view.podMembers).toEqual([
+        {
+          address: kept.ip,
+          port: podPort,
+          cluster: 'test',
+          pod: kept.name,
+        },
+      ]);
       // The member file names where each member comes from.
       expect(host.readLive(MEMBER_FILE)).toContain(
         `# pod test/shop/${kept.name}`,

@@ -57,6 +57,7 @@ export const k2TrafficMessages = {
     weight: 'Weight',
     backup: 'backup',
     manual: 'Manual',
+    pod: 'Pod in {{cluster}}',
     locations: 'Locations',
     hosts: 'Nginx hosts of {{cluster}}',
     host: 'Host',

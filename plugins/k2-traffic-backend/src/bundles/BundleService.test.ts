@@ -134,7 +134,10 @@ describe('BundleService', () => {
         nginxBinary: NGINX,
         nginxTestTimeoutMs: 30_000,
       };
-      const validator = new NginxValidator({ binary: NGINX, timeoutMs: 30_000 });
+      const validator = new NginxValidator({
+        binary: NGINX,
+        timeoutMs: 30_000,
+      });
       const logger = mockServices.logger.mock();
       const member = (host: string) => ({
         host,

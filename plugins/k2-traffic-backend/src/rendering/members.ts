@@ -20,6 +20,12 @@ export interface UpstreamMemberSource {
    * stays synchronous.
    */
   prepare?(sites: SiteRef[]): Promise<void>;
+  /**
+   * The members that follow the clusters rather than the site document (the
+   * service's ready, in-traffic pods), the same for every upstream of the site; for
+   * showing where members come from. Absent on a source without any.
+   */
+  podMembers?(site: SiteRef): UpstreamMember[];
   /** The members of `upstream` of `site`, in the order they are rendered. */
   members(
     site: SiteRef,

@@ -856,8 +856,37 @@ export const spec = {
       },
       SiteView: {
         type: 'object',
-        required: ['service', 'environment', 'cluster', 'domains'],
+        required: [
+          'service',
+          'environment',
+          'cluster',
+          'domains',
+          'podMembers',
+        ],
         properties: {
+          podMembers: {
+            description:
+              "The service's ready, in-traffic pods that every upstream of the site sends to beside its manual members, as the watch caches see them now.",
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['address', 'port', 'cluster', 'pod'],
+              properties: {
+                address: {
+                  type: 'string',
+                },
+                port: {
+                  type: 'integer',
+                },
+                cluster: {
+                  type: 'string',
+                },
+                pod: {
+                  type: 'string',
+                },
+              },
+            },
+          },
           service: {
             type: 'string',
           },

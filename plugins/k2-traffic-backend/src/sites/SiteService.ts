@@ -102,10 +102,25 @@ export class SiteService {
     const { service, target } = await this.#readable(ref, environment, caller);
     const cluster = this.#bundles.clusterFor(environment);
     const current = await this.#store.currentVersion(service, environment);
+    const site = { service, environment };
+    await this.#members.prepare?.([site]);
+    const podMembers = (this.#members.podMembers?.(site) ?? []).flatMap(m =>
+      m.origin?.kind === 'pod'
+        ? [
+            {
+              address: m.host,
+              port: m.port,
+              cluster: m.origin.cluster,
+              pod: m.origin.pod,
+            },
+          ]
+        : [],
+    );
     return {
       service,
       environment,
       cluster: cluster.name,
+      podMembers,
       ...(target.domain ? { testDomain: target.domain } : {}),
       domains: current?.serverNames ?? (target.domain ? [target.domain] : []),
       ...(current ? { current: fullVersionView(current) } : {}),

@@ -308,6 +308,13 @@ export interface components {
       to: components['schemas']['SiteVersion'];
     };
     SiteView: {
+      /** @description The service's ready, in-traffic pods that every upstream of the site sends to beside its manual members, as the watch caches see them now. */
+      podMembers: {
+        address: string;
+        port: number;
+        cluster: string;
+        pod: string;
+      }[];
       service: string;
       environment: string;
       /** @description The Nginx cluster serving the environment. */

@@ -41,6 +41,14 @@ export const createK2TrafficApi = createApiMock(k2TrafficApiRef, () => {
       service: `component:default/${service.name}`,
       environment,
       cluster: 'edge-test',
+      podMembers: [
+        {
+          address: '127.1.0.7',
+          port: 8080,
+          cluster: 'test',
+          pod: `${service.name}-7d9f-abcde`,
+        },
+      ],
       testDomain: `${service.name}.${environment}.k2.example.com`,
       domains: [
         `${service.name}.${environment}.k2.example.com`,

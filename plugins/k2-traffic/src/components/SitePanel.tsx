@@ -319,8 +319,28 @@ function SiteDetails(props: {
                   </TableRow>
                 </TableHead>
                 <TableBody>
-                  {current.site.upstreams.flatMap(upstream =>
-                    (upstream.members ?? []).length === 0
+                  {current.site.upstreams.flatMap(upstream => {
+                    // Every upstream sends to its manual members and to the
+                    // service's ready, in-traffic pods.
+                    const members = [
+                      ...(upstream.members ?? []).map(member => ({
+                        address: member.address,
+                        port: member.port,
+                        weight: member.weight ?? 1,
+                        backup: member.backup ?? false,
+                        source: t('overview.manual'),
+                        pod: undefined as string | undefined,
+                      })),
+                      ...view.podMembers.map(member => ({
+                        address: member.address,
+                        port: member.port,
+                        weight: 1,
+                        backup: false,
+                        source: t('overview.pod', { cluster: member.cluster }),
+                        pod: member.pod,
+                      })),
+                    ];
+                    return members.length === 0
                       ? [
                           <TableRow key={upstream.name}>
                             <TableCell>
@@ -331,7 +351,7 @@ function SiteDetails(props: {
                             </TableCell>
                           </TableRow>,
                         ]
-                      : (upstream.members ?? []).map(member => (
+                      : members.map(member => (
                           <TableRow
                             key={`${upstream.name}/${member.address}:${member.port}`}
                           >
@@ -344,13 +364,21 @@ function SiteDetails(props: {
                               </Mono>
                             </TableCell>
                             <TableCell className={classes.number}>
-                              {member.weight ?? 1}
+                              {member.weight}
                               {member.backup && ` · ${t('overview.backup')}`}
                             </TableCell>
-                            <TableCell>{t('overview.manual')}</TableCell>
+                            <TableCell>
+                              {member.source}
+                              {member.pod && (
+                                <>
+                                  {' '}
+                                  <Mono>{member.pod}</Mono>
+                                </>
+                              )}
+                            </TableCell>
                           </TableRow>
-                        )),
-                  )}
+                        ));
+                  })}
                 </TableBody>
               </Table>
             </Box>

@@ -17,7 +17,18 @@ describe('Traffic tab', () => {
       test.getByText(/payment-gateway-\d+\.test\.k2\.example\.com/),
     ).toBeInTheDocument();
     expect(test.getByText('Least connections')).toBeInTheDocument();
-    expect(test.getByText('10.20.0.8:8080')).toBeInTheDocument();
+    const members = within(test.getByRole('table', { name: 'Members' }));
+    const manual = members.getByText('10.20.0.8:8080').closest('tr')!;
+    expect(
+      within(manual as HTMLElement).getByText('Manual'),
+    ).toBeInTheDocument();
+    const pod = members.getByText('127.1.0.7:8080').closest('tr')!;
+    expect(
+      within(pod as HTMLElement).getByText('Pod in test'),
+    ).toBeInTheDocument();
+    expect(
+      within(pod as HTMLElement).getByText(/-7d9f-abcde$/),
+    ).toBeInTheDocument();
     const hosts = within(
       test.getByRole('table', { name: 'Nginx hosts of edge-test' }),
     );

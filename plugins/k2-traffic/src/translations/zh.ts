@@ -42,6 +42,7 @@ const zh = createTranslationMessages({
     'overview.weight': '权重',
     'overview.backup': '备用',
     'overview.manual': '手动添加',
+    'overview.pod': '{{cluster}} 中的 Pod',
     'overview.locations': '路径',
     'overview.hosts': '{{cluster}} 的 Nginx 主机',
     'overview.host': '主机',
