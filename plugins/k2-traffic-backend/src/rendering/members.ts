@@ -32,13 +32,3 @@ export interface UpstreamMemberSource {
     upstream: ValidSite['upstreams'][number],
   ): UpstreamMember[];
 }
-
-/** The members the site's owners listed by hand (services still on VMs). */
-export class ManualMembers implements UpstreamMemberSource {
-  members(
-    _site: SiteRef,
-    upstream: ValidSite['upstreams'][number],
-  ): UpstreamMember[] {
-    return upstream.members;
-  }
-}

@@ -8,7 +8,7 @@ import {
   validateSite,
 } from '../sites/validateSite';
 import { TemplateRegistry } from '../templates/TemplateRegistry';
-import { ManualMembers, SiteRef } from './members';
+import { SiteRef, UpstreamMemberSource } from './members';
 import { BundleRenderCache, renderBundle } from './renderBundle';
 import { filesHash, renderSite } from './renderSite';
 
@@ -23,7 +23,10 @@ const certificates: TrafficCertificate[] = [
   },
 ];
 const validator = new NginxValidator({ binary: NGINX, timeoutMs: 30_000 });
-const members = new ManualMembers();
+// Only the members the site lists by hand (no cluster behind these renders).
+const members: UpstreamMemberSource = {
+  members: (_site, upstream) => upstream.members,
+};
 const cluster = { name: 'edge-test', environments: ['test'] };
 
 function bundleOf(sites: Array<{ service: string; site: TrafficSite }>) {
