@@ -1,6 +1,6 @@
 import { createExtensionTester } from '@backstage/frontend-test-utils';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
-import { languageApis } from './__testUtils__/languageApis';
+import { languageApis } from '@internal/plugin-k2-react/testUtils';
 import { deployTab } from './plugin';
 
 describe('the Deploy tab on service pages', () => {

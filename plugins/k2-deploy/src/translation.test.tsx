@@ -5,7 +5,7 @@ import {
   NestedMessages,
   k2ReactZh,
 } from '@internal/plugin-k2-react';
-import { languageApis } from './__testUtils__/languageApis';
+import { languageApis } from '@internal/plugin-k2-react/testUtils';
 import { createK2DeployApi } from './__testUtils__/mockK2DeployApi';
 import { renderDeployTab } from './__testUtils__/render';
 import { k2DeployMessages } from './translation';

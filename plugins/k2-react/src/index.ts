@@ -34,7 +34,5 @@ export {
   useAppLocale,
 } from './components/RelativeTime';
 export { SubViews } from './components/SubViews';
-export { failOnReactWarnings } from './testing/reactWarnings';
-export type { AllowedWarning } from './testing/reactWarnings';
 export type { SubView } from './components/SubViews';
 export { ViewState } from './components/ViewState';

@@ -5,7 +5,7 @@ import {
   NestedMessages,
   k2ReactZh,
 } from '@internal/plugin-k2-react';
-import { languageApis } from './__testUtils__/languageApis';
+import { languageApis } from '@internal/plugin-k2-react/testUtils';
 import { clusters } from './__testUtils__/fixtures';
 import { createK2TrafficApi } from './__testUtils__/mockK2TrafficApi';
 import { renderTrafficTab } from './__testUtils__/render';

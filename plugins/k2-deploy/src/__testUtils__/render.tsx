@@ -8,7 +8,7 @@ import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { ServiceName } from '../api/K2DeployApi';
 import { DeployTab } from '../components/DeployTab';
 import { K2_CONFIG, OWNER_GROUP, serviceEntity, SERVICE } from './fixtures';
-import { languageApis } from './languageApis';
+import { languageApis } from '@internal/plugin-k2-react/testUtils';
 import { createK2DeployApi } from './mockK2DeployApi';
 
 // The Deploy tab loads in steps (permissions, identity, then each view's first

@@ -7,7 +7,7 @@ import {
   K2_CONFIG,
   release,
 } from '../__testUtils__/fixtures';
-import { languageApis } from '../__testUtils__/languageApis';
+import { languageApis } from '@internal/plugin-k2-react/testUtils';
 import { setupUser } from '../__testUtils__/render';
 import zh from '../translations/zh';
 import { SpecDiff } from './SpecDiff';

@@ -6,7 +6,7 @@ import userEvent, {
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { TrafficTab } from '../components/TrafficTab';
 import { K2_CONFIG, OWNER_GROUP, serviceEntity } from './fixtures';
-import { languageApis } from './languageApis';
+import { languageApis } from '@internal/plugin-k2-react/testUtils';
 import { createK2TrafficApi } from './mockK2TrafficApi';
 
 // The tab loads in steps (permissions, clusters, then each view's first answer).
