@@ -2,6 +2,7 @@ import { Table, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { K2Activity } from '@internal/plugin-k2-common';
 import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
 import { RelativeTime } from '@internal/plugin-k2-react';
 import { EntityRef } from './EntityRef';
@@ -9,7 +10,21 @@ import { useLiveRefresh } from './useLiveRefresh';
 import { ResponseErrorPanel } from '@backstage/core-components';
 import { DeployT, useDeployT } from '../translation';
 
-const activityColumns = (t: DeployT): TableColumn<K2Activity>[] => [
+// The error colour's darker (lighter on a dark theme) shade: the main one on the
+// paper is below the 4.5:1 contrast small text needs.
+const useStyles = makeStyles(theme => ({
+  failed: {
+    color:
+      theme.palette.type === 'dark'
+        ? theme.palette.error.light
+        : theme.palette.error.dark,
+  },
+}));
+
+const activityColumns = (
+  t: DeployT,
+  failedClass: string,
+): TableColumn<K2Activity>[] => [
   {
     title: t('activity.when'),
     cellStyle: { whiteSpace: 'nowrap' },
@@ -27,7 +42,7 @@ const activityColumns = (t: DeployT): TableColumn<K2Activity>[] => [
     render: a => (
       <Typography
         variant="body2"
-        color={a.result === 'failed' ? 'error' : 'textPrimary'}
+        className={a.result === 'failed' ? failedClass : undefined}
       >
         {a.summary}
       </Typography>
@@ -39,6 +54,7 @@ const activityColumns = (t: DeployT): TableColumn<K2Activity>[] => [
 export function ActivityLog({ service }: { service: ServiceName }) {
   const t = useDeployT();
   const api = useApi(k2DeployApiRef);
+  const classes = useStyles();
   const { value, error } = useLiveRefresh(
     () => api.getActivity(service, { limit: 50 }),
     { service, intervalMs: () => 10_000 },
@@ -58,7 +74,7 @@ export function ActivityLog({ service }: { service: ServiceName }) {
         draggable: false,
         headerStyle: { whiteSpace: 'nowrap' },
       }}
-      columns={activityColumns(t)}
+      columns={activityColumns(t, classes.failed)}
       data={value?.items ?? []}
       emptyContent={
         <Typography style={{ padding: 16 }}>{t('activity.empty')}</Typography>
