@@ -30,6 +30,7 @@ start_local_nginx() {
   k2_log "starting the local Nginx cluster edge-test on 127.0.0.1:$K2_NGINX_HTTP_PORT (logs in .k2/nginx)"
   k2_start_nginx .k2/nginx "$url" || return 0
   node scripts/demo-traffic.mjs "$url" "$demo_member_port" >.k2/nginx/demo.log 2>&1 &
+  demo_traffic=$!
   nginx_line="
   Nginx (cluster edge-test): http://127.0.0.1:$K2_NGINX_HTTP_PORT, serving payment-gateway's test site:
     curl -H 'Host: payment-gateway.test.k2.northwind.internal' http://127.0.0.1:$K2_NGINX_HTTP_PORT/
@@ -37,8 +38,8 @@ start_local_nginx() {
 }
 stop_all() {
   local pid
-  for pid in "${portal:-}" "${nginx_agent:-}" "${nginx:-}" "${demo_member:-}" \
-    "${registry:-}" "${sandbox:-}"; do
+  for pid in "${demo:-}" "${demo_traffic:-}" "${portal:-}" "${nginx_agent:-}" \
+    "${nginx:-}" "${demo_member:-}" "${registry:-}" "${sandbox:-}"; do
     [ -n "$pid" ] && kill -- -"$pid" 2>/dev/null
   done
   return 0
@@ -63,6 +64,7 @@ if [ "${1:-}" = --production ]; then
   k2_start_backend .k2/portal.log "$url" "$root/app-config.yaml" \
     "$root/.k2/app-config.production-build.yaml"
   node scripts/demo-releases.mjs "$url" >.k2/demo.log 2>&1 &
+  demo=$!
   start_local_nginx "$url"
   cat >&2 <<MSG
 
@@ -112,6 +114,7 @@ k2_wait_for "$app_url"
 # Release history through K2's own API (releases, a failed one and its rollback, an
 # approved and a waiting production release); services with history are left alone.
 node scripts/demo-releases.mjs "$backend_url" >.k2/demo.log 2>&1 &
+demo=$!
 start_local_nginx "$backend_url"
 
 cat >&2 <<MSG
