@@ -34,31 +34,3 @@ export class K2ApiError extends Error {
     );
   }
 }
-
-/** How a K2 API client reaches its backend (the app's APIs, or a backend's own). */
-export interface K2ApiClientOptions {
-  discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
-  /** The fetch to call with (the app's fetchApi, or one that adds a token). */
-  fetchApi?: { fetch: typeof fetch };
-  /** Turns an unsuccessful response into the error to throw; K2ApiError by default. */
-  errorFromResponse?: (response: Response) => Promise<Error>;
-}
-
-/**
- * The fetch an openapi-fetch client calls: it hands over a `Request`, which is passed
- * on as URL and options. Backstage's app fetch (its middlewares add the user's token)
- * builds a new `Request` from what it is given; given a `Request` with a body, a
- * second middleware would find that body already used.
- */
-export function requestFetch(
-  fetchApi?: K2ApiClientOptions['fetchApi'],
-): (request: Request) => Promise<Response> {
-  const call = fetchApi?.fetch ?? fetch;
-  return async request =>
-    call(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body ? await request.text() : undefined,
-      signal: request.signal,
-    });
-}

@@ -1,6 +1,5 @@
-import createClient from 'openapi-fetch';
 import type { paths } from '../generated/openapi';
-import { K2ApiClientOptions, K2ApiError, requestFetch } from './K2ApiError';
+import { createK2ApiClient, K2ApiClientOptions } from './createK2ApiClient';
 
 /**
  * K2's core API (`/api/k2`, plugins/k2-backend) over HTTP, typed by its OpenAPI
@@ -14,20 +13,8 @@ export class K2CoreClient {
     this.#options = options;
   }
 
-  async #client() {
-    const { discoveryApi, fetchApi, errorFromResponse } = this.#options;
-    const client = createClient<paths>({
-      baseUrl: await discoveryApi.getBaseUrl('k2'),
-      fetch: requestFetch(fetchApi),
-    });
-    const toError = errorFromResponse ?? K2ApiError.fromResponse;
-    client.use({
-      async onResponse({ response }) {
-        if (!response.ok) throw await toError(response);
-        return undefined;
-      },
-    });
-    return client;
+  #client() {
+    return createK2ApiClient<paths>('k2', this.#options);
   }
 
   /** A page of a service's activity log, newest first. */

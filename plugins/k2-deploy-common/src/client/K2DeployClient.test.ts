@@ -118,31 +118,4 @@ describe('K2DeployClient', () => {
     );
     await expect(client.getRelease('r1')).rejects.toThrow('custom 503 down');
   });
-
-  it('posts through a fetch that builds its own Request twice, as the app’s fetch middlewares do', async () => {
-    const sent: string[] = [];
-    const client = new K2DeployClient({
-      discoveryApi: {
-        getBaseUrl: async pluginId => `http://backend.test/api/${pluginId}`,
-      },
-      fetchApi: {
-        fetch: async (input, init) => {
-          // One middleware adds a header, the next resolves the URL: each makes a
-          // new Request from what it was given.
-          const first = new Request(input, init);
-          const second = new Request(input, {
-            ...init,
-            headers: first.headers,
-          });
-          sent.push(await second.text());
-          return json({ id: 'r3' }, 201);
-        },
-      },
-    });
-    await client.release(
-      { namespace: 'default', name: 'checkout' },
-      { environment: 'test', image: '1.0.0' },
-    );
-    expect(sent).toEqual(['{"environment":"test","image":"1.0.0"}']);
-  });
 });

@@ -1,8 +1,6 @@
-import createClient, { Middleware } from 'openapi-fetch';
 import {
+  createK2ApiClient,
   K2ApiClientOptions,
-  K2ApiError,
-  requestFetch,
 } from '@internal/plugin-k2-common';
 import type { components, paths } from '../generated/openapi';
 
@@ -40,27 +38,13 @@ export type K2DeployClientOptions = K2ApiClientOptions;
  */
 export class K2DeployClient {
   readonly #options: K2DeployClientOptions;
-  readonly #errors: Middleware;
 
   constructor(options: K2DeployClientOptions) {
     this.#options = options;
-    const toError = options.errorFromResponse ?? K2ApiError.fromResponse;
-    this.#errors = {
-      async onResponse({ response }) {
-        if (!response.ok) throw await toError(response);
-        return undefined;
-      },
-    };
   }
 
-  async #client() {
-    const { discoveryApi, fetchApi } = this.#options;
-    const client = createClient<paths>({
-      baseUrl: await discoveryApi.getBaseUrl('k2-deploy'),
-      fetch: requestFetch(fetchApi),
-    });
-    client.use(this.#errors);
-    return client;
+  #client() {
+    return createK2ApiClient<paths>('k2-deploy', this.#options);
   }
 
   async getRuntime(service: K2DeployService) {
