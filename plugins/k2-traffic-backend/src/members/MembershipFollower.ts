@@ -8,10 +8,15 @@ import { serviceKeys } from '@internal/plugin-k2-node';
 import { BundleService } from '../bundles/BundleService';
 import { SiteRef } from '../rendering/members';
 import type { UpstreamMember } from '../sites/validateSite';
-import { membershipOf, PodMembers, siteKey } from './PodMembers';
+import {
+  memberAddress as address,
+  membershipOf,
+  PodMembers,
+  siteKey,
+} from './PodMembers';
 
 /** How long pod changes for one Nginx cluster are gathered before its bundle is rebuilt. */
-export const DEFAULT_DEBOUNCE_MS = 500;
+const DEFAULT_DEBOUNCE_MS = 500;
 
 /** A change of the pod members of one site, against those last rendered. */
 interface MembershipChange {
@@ -20,8 +25,6 @@ interface MembershipChange {
   added: UpstreamMember[];
   removed: UpstreamMember[];
 }
-
-const address = (m: UpstreamMember) => `${m.host}:${m.port}`;
 
 function describe(members: UpstreamMember[]): string {
   return members

@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { LABEL_TRAFFIC } from '@internal/plugin-k2-common';
+import { K2ServiceTarget, LABEL_TRAFFIC } from '@internal/plugin-k2-common';
 import type {
-  K2ClusterAccess,
+  K2ResolvedService,
   K2ServiceResolver,
   KubeObject,
 } from '@internal/plugin-k2-node';
@@ -10,22 +10,23 @@ import { memberHost } from '../sites/syntax';
 import type { UpstreamMember, ValidSite } from '../sites/validateSite';
 
 /** The container port an upstream sends to: the release spec's `port`, named `http`. */
-export const MEMBER_PORT_NAME = 'http';
+const MEMBER_PORT_NAME = 'http';
 
 /** How long a site's resolved target is reused before the catalog is asked again. */
 const TARGET_TTL_MS = 30_000;
 
-/** Where a site's pods run: the service's workload identity and its clusters. */
+/** Where a site's pods run: its service and the service's target in the environment. */
 interface SiteTarget {
-  /** The service's entity ref as the catalog spells it (site refs are lowercased). */
-  ref: string;
-  kubernetesId: string;
-  namespace: string;
-  clusters: string[];
+  service: K2ResolvedService;
+  target: K2ServiceTarget;
 }
 
 export const siteKey = (site: SiteRef) =>
   `${site.environment}\0${site.service}`;
+
+/** A member's `host:port`, the identity two members at one address share. */
+export const memberAddress = (m: { host: string; port: number }) =>
+  `${m.host}:${m.port}`;
 
 function condition(pod: KubeObject, type: string) {
   return (pod.status?.conditions ?? []).find(
@@ -45,19 +46,29 @@ function memberPort(pod: KubeObject): number | undefined {
 }
 
 /**
- * Whether a pod receives traffic through Nginx, and where: ready, labelled
+ * Where a pod receives traffic through Nginx, if it does: ready, labelled
  * `k2.io/traffic: on` (the label the Deploy tab flips to take it out of traffic, which
  * the service's Service selects), not terminating, with a pod IP and an `http` port.
- * Returns a string that is equal for two pod states exactly when their membership is.
  */
-export function membershipOf(pod: KubeObject | undefined): string {
-  if (!pod) return '';
-  if (pod.metadata.deletionTimestamp) return '';
-  if (pod.metadata.labels?.[LABEL_TRAFFIC] !== 'on') return '';
-  if (condition(pod, 'Ready')?.status !== 'True') return '';
+function endpointOf(
+  pod: KubeObject | undefined,
+): { host: string; port: number } | undefined {
+  if (!pod) return undefined;
+  if (pod.metadata.deletionTimestamp) return undefined;
+  if (pod.metadata.labels?.[LABEL_TRAFFIC] !== 'on') return undefined;
+  if (condition(pod, 'Ready')?.status !== 'True') return undefined;
   const host = pod.status?.podIP ? memberHost(pod.status.podIP) : undefined;
   const port = memberPort(pod);
-  return host && port ? `${host}:${port}` : '';
+  return host && port ? { host, port } : undefined;
+}
+
+/**
+ * A pod's membership (see {@link endpointOf}) as a string that is equal for two pod
+ * states exactly when their membership is: its address, or '' when it is no member.
+ */
+export function membershipOf(pod: KubeObject | undefined): string {
+  const endpoint = endpointOf(pod);
+  return endpoint ? memberAddress(endpoint) : '';
 }
 
 /**
@@ -74,7 +85,6 @@ export function membershipOf(pod: KubeObject | undefined): string {
  */
 export class PodMembers implements UpstreamMemberSource {
   readonly #resolver: K2ServiceResolver;
-  readonly #access: K2ClusterAccess;
   readonly #logger: LoggerService;
   readonly #targets = new Map<string, SiteTarget | undefined>();
   /** When each site was last resolved (a failure too, so it is not retried per render). */
@@ -82,13 +92,8 @@ export class PodMembers implements UpstreamMemberSource {
   /** Sites by the kubernetes-id of their service, for following pod changes. */
   readonly #sitesById = new Map<string, Map<string, SiteRef>>();
 
-  constructor(options: {
-    resolver: K2ServiceResolver;
-    access: K2ClusterAccess;
-    logger: LoggerService;
-  }) {
+  constructor(options: { resolver: K2ServiceResolver; logger: LoggerService }) {
     this.#resolver = options.resolver;
-    this.#access = options.access;
     this.#logger = options.logger;
   }
 
@@ -104,12 +109,9 @@ export class PodMembers implements UpstreamMemberSource {
       let target: SiteTarget | undefined;
       try {
         const service = await this.#resolver.service(site.service);
-        const resolved = this.#resolver.target(service, site.environment);
         target = {
-          ref: service.ref,
-          kubernetesId: service.spec.kubernetesId,
-          namespace: resolved.namespace,
-          clusters: resolved.clusters.map(c => c.name),
+          service,
+          target: this.#resolver.target(service, site.environment),
         };
       } catch (error) {
         this.#logger.warn(
@@ -118,15 +120,17 @@ export class PodMembers implements UpstreamMemberSource {
           } get their manual members only: ${(error as Error).message}`,
         );
       }
-      if (known && known.kubernetesId !== target?.kubernetesId) {
-        this.#sitesById.get(known.kubernetesId)?.delete(key);
+      const knownId = known?.service.spec.kubernetesId;
+      if (knownId && knownId !== target?.service.spec.kubernetesId) {
+        this.#sitesById.get(knownId)?.delete(key);
       }
       this.#resolvedAt.set(key, now);
       this.#targets.set(key, target);
       if (target) {
-        const byId = this.#sitesById.get(target.kubernetesId) ?? new Map();
+        const id = target.service.spec.kubernetesId;
+        const byId = this.#sitesById.get(id) ?? new Map();
         byId.set(key, site);
-        this.#sitesById.set(target.kubernetesId, byId);
+        this.#sitesById.set(id, byId);
       }
     }
   }
@@ -138,12 +142,14 @@ export class PodMembers implements UpstreamMemberSource {
 
   /** The service's entity ref as the catalog spells it, for its activity log. */
   serviceRefOf(site: SiteRef): string {
-    return this.#targets.get(siteKey(site))?.ref ?? site.service;
+    return this.#targets.get(siteKey(site))?.service.ref ?? site.service;
   }
 
   /** The clusters whose pods a site's members come from. */
   clustersOf(site: SiteRef): string[] {
-    return this.#targets.get(siteKey(site))?.clusters ?? [];
+    return (
+      this.#targets.get(siteKey(site))?.target.clusters.map(c => c.name) ?? []
+    );
   }
 
   /** The sites whose members come from pods labelled with this kubernetes-id. */
@@ -153,19 +159,21 @@ export class PodMembers implements UpstreamMemberSource {
 
   /** The pod members of a site (every upstream of the site gets the same ones). */
   podMembers(site: SiteRef): UpstreamMember[] {
-    const target = this.#targets.get(siteKey(site));
-    if (!target) return [];
+    const resolved = this.#targets.get(siteKey(site));
+    if (!resolved) return [];
+    const { service, target } = resolved;
     const members: UpstreamMember[] = [];
-    for (const cluster of target.clusters) {
-      const cache = this.#access.cache(cluster);
-      for (const pod of cache.byService('pods', target.kubernetesId)) {
-        if (pod.metadata.namespace !== target.namespace) continue;
-        const address = membershipOf(pod);
-        if (!address) continue;
-        const at = address.lastIndexOf(':');
+    for (const { name: cluster } of target.clusters) {
+      for (const pod of this.#resolver.objects(
+        service,
+        target,
+        cluster,
+        'pods',
+      )) {
+        const endpoint = endpointOf(pod);
+        if (!endpoint) continue;
         members.push({
-          host: address.slice(0, at),
-          port: Number(address.slice(at + 1)),
+          ...endpoint,
           weight: 1,
           backup: false,
           origin: {
@@ -177,8 +185,9 @@ export class PodMembers implements UpstreamMemberSource {
         });
       }
     }
-    const address = (m: UpstreamMember) => `${m.host}:${m.port}`;
-    return members.sort((a, b) => (address(a) < address(b) ? -1 : 1));
+    return members.sort((a, b) =>
+      memberAddress(a) < memberAddress(b) ? -1 : 1,
+    );
   }
 
   members(
@@ -189,10 +198,10 @@ export class PodMembers implements UpstreamMemberSource {
       ...m,
       origin: { kind: 'manual' as const },
     }));
-    const listed = new Set(manual.map(m => `${m.host}:${m.port}`));
+    const listed = new Set(manual.map(memberAddress));
     return [
       ...manual,
-      ...this.podMembers(site).filter(m => !listed.has(`${m.host}:${m.port}`)),
+      ...this.podMembers(site).filter(m => !listed.has(memberAddress(m))),
     ];
   }
 }
