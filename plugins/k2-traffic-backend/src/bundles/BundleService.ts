@@ -7,6 +7,7 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
+import type { components } from '@internal/plugin-k2-traffic-common';
 import { TrafficCluster, TrafficConfig } from '../config/readTrafficConfig';
 import {
   NewSiteVersion,
@@ -28,20 +29,7 @@ function digest(token: string) {
 }
 
 /** A bundle's state for the read API: version and what each host applied. */
-export type ClusterStatus = {
-  name: string;
-  environments: string[];
-  version?: string;
-  hash?: string;
-  updatedAt?: string;
-  hosts: Array<{
-    name: string;
-    appliedVersion?: string;
-    reportedAt?: string;
-    error?: string;
-    drift: boolean;
-  }>;
-};
+type ClusterStatus = components['schemas']['ClusterStatus'];
 
 /**
  * The bundles of the Nginx clusters: built from the sites' current versions and their

@@ -21,7 +21,7 @@ import type { components } from '@internal/plugin-k2-traffic-common';
 type PublishedSite = components['schemas']['PublishedSite'];
 
 /** The `spec.type` of the catalog Resource each published site becomes. */
-export const NGINX_SITE_RESOURCE_TYPE = 'nginx-site';
+const NGINX_SITE_RESOURCE_TYPE = 'nginx-site';
 
 const PROVIDER_NAME = 'k2-traffic-sites';
 const LOCATION = `k2-traffic:sites`;
@@ -30,7 +30,7 @@ const LOCATION = `k2-traffic:sites`;
  * The catalog name of a site's Resource: `<service>-<environment>-site`, cut to the
  * catalog's 63 characters with a stable suffix when it would be longer.
  */
-export function siteResourceName(site: {
+function siteResourceName(site: {
   service: string;
   environment: string;
 }): string {

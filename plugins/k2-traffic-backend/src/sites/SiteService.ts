@@ -24,7 +24,7 @@ import { TemplateRegistry } from '../templates/TemplateRegistry';
 import { TrafficSite, validateSite } from './validateSite';
 
 /** A site version as the API shows it. */
-export function versionView(
+function versionView(
   version: Omit<
     StoredSiteVersion,
     'document' | 'files' | 'upstreams' | 'serverNames'
@@ -45,7 +45,7 @@ export function versionView(
 }
 
 /** A full version: its summary, the site document and its rendered files. */
-export function fullVersionView(version: StoredSiteVersion) {
+function fullVersionView(version: StoredSiteVersion) {
   return {
     ...versionView(version),
     site: version.document,
