@@ -46,3 +46,14 @@ export const ANNOTATION_RESTARTED_AT = 'k2.io/restarted-at';
  * pod's end (any backend replica) knows why and by whom: JSON `{ end, actor }`.
  */
 export const ANNOTATION_ENDED_BY = 'k2.io/ended-by';
+
+/**
+ * Which track of a service a pod runs on: K2 sets `canary` on the pods of a canary
+ * Deployment (`<name>-canary`, beside the stable Deployment of the same service and
+ * environment); stable pods carry no track label. K2's Nginx upstreams send canary
+ * pods only the requests a site's canary route chooses.
+ */
+export const LABEL_TRACK = 'k2.io/track';
+
+/** Value of {@link LABEL_TRACK} on a canary's pods. */
+export const TRACK_CANARY = 'canary';
