@@ -1,191 +1,31 @@
-import {
-  BackendFeature,
-  coreServices,
-  createBackendModule,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import {
-  ANNOTATION_LOCATION,
-  ANNOTATION_ORIGIN_LOCATION,
-  Entity,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
-import catalogPlugin from '@backstage/plugin-catalog-backend';
-import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import permissionPlugin from '@backstage/plugin-permission-backend';
-import k2CorePlugin from '@internal/plugin-k2-backend';
-import k2PolicyModule from '@internal/plugin-permission-backend-module-k2-policy';
-import { SandboxCluster } from '@internal/sandbox-cluster';
+import { BackendFeature } from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
-import knexFactory, { Knex } from 'knex';
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports -- the test backend runs the k2 core plugin beside the capability plugin, as the app does
+import {
+  ALICE,
+  as,
+  BOB,
+  DAVE,
+  OTHER_TEAM,
+  OWNER_GROUP,
+  serviceEntity,
+  startK2PluginTestBackend,
+} from '@internal/plugin-k2-backend/testUtils';
+import { SandboxCluster } from '@internal/sandbox-cluster';
+import { Knex } from 'knex';
 import { k2TrafficPlugin } from '../plugin';
 
-export const ALICE = 'user:default/alice'; // owner
-export const BOB = 'user:default/bob'; // another team
-export const CAROL = 'user:default/carol'; // release approver
-export const DAVE = 'user:default/dave'; // platform admin
-
-/** The owning team of the test services. */
-export const OWNER_GROUP = 'group:default/shop-team';
-/** Bob's team, which owns none of the test services unless a test says so. */
-export const OTHER_TEAM = 'group:default/other-team';
-/** The approver group of the test environments that need approval. */
-export const APPROVER_GROUP = 'group:default/release-approvers';
-/** `k2.platformAdminGroup` of the test backend. */
-export const PLATFORM_ADMIN_GROUP = 'group:default/platform-admins';
-
-/** Each test user's ownership claims, as the sign-in resolver would give them. */
-const claimsOf: Record<string, string[]> = {
-  [ALICE]: [ALICE, OWNER_GROUP],
-  [BOB]: [BOB, OTHER_TEAM],
-  [CAROL]: [CAROL, APPROVER_GROUP],
-  [DAVE]: [DAVE, PLATFORM_ADMIN_GROUP],
-};
-
-/** Request headers of a signed-in user. */
-export const as = (user: string) => ({
-  Authorization: `Bearer ${mockCredentials.user.token(user)}`,
-});
-
-/** A K2 service entity, owned by {@link OWNER_GROUP} unless `options.owner` says otherwise. */
-export function serviceEntity(
-  name: string,
-  annotations: Record<string, string>,
-  options?: { owner?: string },
-): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name,
-      namespace: 'default',
-      annotations: { 'backstage.io/kubernetes-id': name, ...annotations },
-    },
-    spec: {
-      type: 'service',
-      owner: options?.owner ?? OWNER_GROUP,
-      lifecycle: 'production',
-    },
-  };
-}
+/** The test users and teams, from K2's shared test helpers. */
+export { ALICE, as, BOB, DAVE, OTHER_TEAM, OWNER_GROUP, serviceEntity };
 
 /**
- * A catalog module that feeds the catalog exactly `entities` (as a provider does), so
- * the catalog's own permission rules (`isEntityOwner`) judge the entity a request names.
+ * The k2-traffic plugin in a K2 test backend (`startK2PluginTestBackend`: the real
+ * permission backend with K2's policy, a real catalog holding `entities`, the `k2` core
+ * plugin) on sandbox clusters, whose watch caches the service resolver reads, and a
+ * database the caller owns. Resolves once the catalog serves every entity.
  */
-function testEntityProvider(entities: Entity[]) {
-  return createBackendModule({
-    pluginId: 'catalog',
-    moduleId: 'k2-test-entities',
-    register(env) {
-      env.registerInit({
-        deps: { catalog: catalogProcessingExtensionPoint },
-        async init({ catalog }) {
-          catalog.addEntityProvider({
-            getProviderName: () => 'k2-test-entities',
-            connect: connection =>
-              connection.applyMutation({
-                type: 'full',
-                entities: entities.map(entity => ({
-                  locationKey: 'k2-test-entities',
-                  entity: {
-                    ...entity,
-                    metadata: {
-                      ...entity.metadata,
-                      annotations: {
-                        [ANNOTATION_LOCATION]: 'k2-test:entities',
-                        [ANNOTATION_ORIGIN_LOCATION]: 'k2-test:entities',
-                        ...entity.metadata.annotations,
-                      },
-                    },
-                  },
-                })),
-              }),
-          });
-        },
-      });
-    },
-  });
-}
-
-/**
- * The mock auth service, except that a plugin calling another on a user's behalf says
- * so: the callee sees the user with the calling plugin as actor, as Backstage's own auth
- * service does. Without it the permission backend's calls to the catalog's and the
- * Traffic backend's calls to the catalog are refused as direct user requests.
- */
-const authWithActors = createServiceFactory({
-  service: coreServices.auth,
-  deps: { plugin: coreServices.pluginMetadata },
-  factory({ plugin }) {
-    const auth = mockServices.auth({ pluginId: plugin.getId() });
-    const getPluginRequestToken = auth.getPluginRequestToken.bind(auth);
-    auth.getPluginRequestToken = async options => {
-      const principal = options.onBehalfOf.principal as {
-        type: string;
-        userEntityRef: string;
-        actor?: { subject: string };
-      };
-      if (principal.type !== 'user') return getPluginRequestToken(options);
-      return {
-        token: mockCredentials.user.token(principal.userEntityRef, {
-          actor: principal.actor ?? { subject: `plugin:${plugin.getId()}` },
-        }),
-      };
-    };
-    return auth;
-  },
-});
-
-/** How long the catalog may take to process the test entities before a test starts. */
-const CATALOG_READY_TIMEOUT_MS = 30_000;
-
-/** Waits until the catalog serves every one of `entities` (processed and stitched). */
-async function waitForCatalog(baseUrl: string, entities: Entity[]) {
-  const refs = entities.map(e => stringifyEntityRef(e));
-  const deadline = Date.now() + CATALOG_READY_TIMEOUT_MS;
-  for (;;) {
-    const response = await fetch(`${baseUrl}/api/catalog/entities/by-refs`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${mockCredentials.service.token()}`,
-      },
-      body: JSON.stringify({ entityRefs: refs, fields: ['metadata.name'] }),
-    });
-    const body = response.ok ? await response.json() : { items: [] };
-    if ((body.items as unknown[]).every(item => item !== null)) return;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `The test catalog did not serve ${refs.join(
-          ', ',
-        )} within ${CATALOG_READY_TIMEOUT_MS} ms`,
-      );
-    }
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-}
-
-/**
- * The k2-traffic plugin in a test backend, on sandbox clusters (the service resolver
- * reads their watch caches) and a database the caller owns, with the `k2` core plugin
- * that owns the activity log.
- *
- * Every permission is decided as in production: by the real permission backend with
- * K2's policy module. Its conditional decisions are applied by the plugins that own the
- * resources: `isEntityOwner` by a real catalog backend holding `entities` (against the
- * entity the request names). Only who a user is stays a stand-in: the userInfo service gives each
- * test user the claims in `claimsOf`. K2's own reads of the entities go through a
- * catalog service mock holding the same entities, so they need not wait for processing.
- * Resolves once the catalog serves every entity.
- */
-export async function startK2TrafficBackend(options: {
+export function startK2TrafficBackend(options: {
   entities: Entity[];
   clusters: SandboxCluster[];
   knex: Knex;
@@ -194,84 +34,9 @@ export async function startK2TrafficBackend(options: {
   /** Further backend features, such as a catalog module under test. */
   features?: BackendFeature[];
 }) {
-  const backend = await startTestBackend({
-    features: [
-      k2TrafficPlugin,
-      // The activity log's owner, as in the real backend.
-      k2CorePlugin,
-      permissionPlugin,
-      k2PolicyModule,
-      catalogPlugin,
-      testEntityProvider(options.entities),
-      ...(options.features ?? []),
-      authWithActors,
-      catalogServiceMock.factory({ entities: options.entities }),
-      createServiceFactory({
-        service: coreServices.userInfo,
-        deps: {},
-        factory: () => ({
-          async getUserInfo(credentials) {
-            const user = (credentials.principal as { userEntityRef: string })
-              .userEntityRef;
-            return {
-              userEntityRef: user,
-              ownershipEntityRefs: claimsOf[user] ?? [user],
-            };
-          },
-        }),
-      }),
-      // Each plugin has a database of its own, as in a real backend: the Traffic
-      // plugin the caller's, the others (activity log, catalog) a fresh one each.
-      createServiceFactory({
-        service: coreServices.database,
-        deps: { plugin: coreServices.pluginMetadata },
-        factory({ plugin }) {
-          const client =
-            plugin.getId() === 'k2-traffic'
-              ? options.knex
-              : knexFactory({
-                  client: 'better-sqlite3',
-                  connection: ':memory:',
-                  useNullAsDefault: true,
-                });
-          return mockServices.database({ knex: client });
-        },
-      }),
-      mockServices.rootConfig.factory({
-        data: {
-          permission: { enabled: true },
-          kubernetes: {
-            clusterLocatorMethods: [
-              {
-                type: 'config',
-                clusters: options.clusters.map(c => ({
-                  name: c.options.name,
-                  url: c.url,
-                  authProvider: 'serviceAccount',
-                  serviceAccountToken: c.tokens[0],
-                })),
-              },
-            ],
-          },
-          k2: {
-            platformAdminGroup: PLATFORM_ADMIN_GROUP,
-            clusterAccess: {
-              backoff: { initial: { milliseconds: 100 }, max: { seconds: 1 } },
-            },
-            ...options.k2,
-          },
-        },
-      }),
-    ],
+  return startK2PluginTestBackend({
+    plugin: k2TrafficPlugin,
+    pluginId: 'k2-traffic',
+    ...options,
   });
-  try {
-    await waitForCatalog(
-      `http://localhost:${backend.server.port()}`,
-      options.entities,
-    );
-  } catch (error) {
-    await backend.stop();
-    throw error;
-  }
-  return backend;
 }
