@@ -320,6 +320,25 @@ describe('image tags from a real registry', () => {
   );
 
   itWithRegistry(
+    'answers 404 for a service under another catalog namespace, and 400 for a name longer than the catalog allows',
+    async () => {
+      const elsewhere = await request(backend.server)
+        .get('/api/k2-deploy/services/finance/listed/image-tags')
+        .set(as(ALICE));
+      expect(elsewhere.status).toBe(404);
+      expect(elsewhere.body.error.message).toBe(
+        'No such service component:finance/listed',
+      );
+      const long = 'a'.repeat(300);
+      const tooLong = await request(backend.server)
+        .get(`/api/k2-deploy/services/default/${long}/image-tags`)
+        .set(as(ALICE));
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.body.error.message).not.toContain(long);
+    },
+  );
+
+  itWithRegistry(
     'follows Link pagination to the last page of tags',
     async () => {
       const client = new RegistryClient(entry(open), { pageSize: 40 });

@@ -1195,9 +1195,10 @@ export const spec = {
           },
           image: {
             description:
-              'A full image reference with a tag or digest (`registry.example.com/team/app:1.4.2`), or only a tag when the service declares `k2.io/image`.',
+              'A full image reference with a tag or digest (`registry.example.com/team/app:1.4.2`), or only a tag when the service declares `k2.io/image`. At most 520 characters: a name of 255, a tag of 128 and a sha512 digest.',
             type: 'string',
             pattern: '\\S',
+            maxLength: 520,
           },
           replicas: {
             description: "Total replicas across the environment's clusters.",
@@ -1215,11 +1216,13 @@ export const spec = {
                 description:
                   'A CPU quantity such as `2`, `0.5` or `500m`, above 0.',
                 type: 'string',
+                maxLength: 32,
               },
               memory: {
                 description:
                   'A memory quantity such as `512Mi` or `2Gi`, at least 1Mi.',
                 type: 'string',
+                maxLength: 32,
               },
             },
           },

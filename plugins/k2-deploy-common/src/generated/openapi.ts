@@ -430,7 +430,7 @@ export interface components {
     /** @description What a user, a scaffolder action or an API client sends to release. */
     ReleaseInput: {
       environment: components['schemas']['EnvironmentName'];
-      /** @description A full image reference with a tag or digest (`registry.example.com/team/app:1.4.2`), or only a tag when the service declares `k2.io/image`. */
+      /** @description A full image reference with a tag or digest (`registry.example.com/team/app:1.4.2`), or only a tag when the service declares `k2.io/image`. At most 520 characters: a name of 255, a tag of 128 and a sha512 digest. */
       image: string;
       /** @description Total replicas across the environment's clusters. */
       replicas?: number;
