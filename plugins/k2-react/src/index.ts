@@ -24,8 +24,6 @@ export {
 } from './translation';
 /** The shared components' Simplified Chinese, for tests that render them in it. */
 export { default as k2ReactZh } from './translations/zh';
-export { translationProblems } from './translationParity';
-export type { NestedMessages } from './translationParity';
 export { Mono } from './components/Mono';
 export {
   absoluteTime,

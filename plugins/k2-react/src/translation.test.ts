@@ -1,6 +1,6 @@
 import { k2ReactMessages } from './translation';
 import zh from './translations/zh';
-import { translationProblems } from './translationParity';
+import { translationProblems } from './testing';
 
 describe('k2-react translations', () => {
   it('Simplified Chinese has every English key, no other, and keeps every placeholder', () => {

@@ -5,3 +5,5 @@
 export { failOnReactWarnings } from './reactWarnings';
 export type { AllowedWarning } from './reactWarnings';
 export { languageApis } from './languageApis';
+export { translationProblems, untranslatedTexts } from './translationParity';
+export type { NestedMessages } from './translationParity';

@@ -1,4 +1,4 @@
-import { translationProblems } from '@internal/plugin-k2-react';
+import { translationProblems } from '@internal/plugin-k2-react/testUtils';
 import { k2AppMessages } from './translation';
 import zh from './zh/k2App';
 
