@@ -18,28 +18,38 @@ import {
 /** How long pod changes for one Nginx cluster are gathered before its bundle is rebuilt. */
 const DEFAULT_DEBOUNCE_MS = 500;
 
+/** A pod member of one track, with the key two equal memberships share. */
+interface TrackedMember {
+  member: UpstreamMember;
+  canary: boolean;
+  /** Its address, prefixed with `canary ` on the canary track. */
+  key: string;
+}
+
 /** A change of the pod members of one site, against those last rendered. */
 interface MembershipChange {
   site: SiteRef;
-  now: UpstreamMember[];
-  added: UpstreamMember[];
-  removed: UpstreamMember[];
+  now: TrackedMember[];
+  added: TrackedMember[];
+  removed: TrackedMember[];
 }
 
-function describe(members: UpstreamMember[]): string {
+function describe(members: TrackedMember[]): string {
   return members
-    .map(m =>
-      m.origin?.kind === 'pod'
-        ? `${address(m)} (pod ${m.origin.pod} in ${m.origin.cluster})`
-        : address(m),
-    )
+    .map(({ member: m, canary }) => {
+      const at = `${canary ? 'canary ' : ''}${address(m)}`;
+      return m.origin?.kind === 'pod'
+        ? `${at} (pod ${m.origin.pod} in ${m.origin.cluster})`
+        : at;
+    })
     .join(', ');
 }
 
 /**
  * Live upstream membership: follows the watch caches' pod changes and rebuilds the
  * bundle of an Nginx cluster (member files only, no site version) when the pod members
- * of one of its sites changed.
+ * of one of its sites changed, stable or canary (a canary pod appearing or going
+ * moves its site's canaries between the canary pods and the stable members).
  *
  * Cost: one listener for all clusters; a pod change is dropped at once unless it
  * changes the pod's membership ({@link membershipOf}) and its service has a site
@@ -61,8 +71,8 @@ export class MembershipFollower {
   readonly #activity: K2ActivityLog;
   readonly #logger: LoggerService;
   readonly #debounceMs: number;
-  /** Per site, the addresses of its pod members as last rendered or seen. */
-  readonly #rendered = new Map<string, UpstreamMember[]>();
+  /** Per site, its pod members of both tracks as last rendered or seen. */
+  readonly #rendered = new Map<string, TrackedMember[]>();
   /** Per Nginx cluster, the sites touched since its last rebuild. */
   readonly #dirty = new Map<string, Map<string, SiteRef>>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
@@ -104,7 +114,7 @@ export class MembershipFollower {
     }
     await this.#bundles.refreshAll();
     for (const site of this.#members.sites()) {
-      this.#rendered.set(siteKey(site), this.#members.podMembers(site));
+      this.#rendered.set(siteKey(site), this.#podMembers(site));
     }
   }
 
@@ -131,6 +141,20 @@ export class MembershipFollower {
         this.#touch(this.#bundles.clusterFor(site.environment).name, site);
       }
     }
+  }
+
+  /** A site's stable and canary pod members as the caches hold them now. */
+  #podMembers(site: SiteRef): TrackedMember[] {
+    return [
+      ...this.#members
+        .podMembers(site)
+        .map(member => ({ member, canary: false, key: address(member) })),
+      ...this.#members.canaryPodMembers(site).map(member => ({
+        member,
+        canary: true,
+        key: `canary ${address(member)}`,
+      })),
+    ];
   }
 
   /** Marks a site's members as possibly changed; the cluster is rebuilt after the debounce. */
@@ -161,7 +185,7 @@ export class MembershipFollower {
     let unknown = false;
     for (const [key, site] of dirty) {
       const before = this.#rendered.get(key);
-      const now = this.#members.podMembers(site);
+      const now = this.#podMembers(site);
       if (!before) {
         // A site published since the start: what its publish rendered is not known
         // here, so rebuild (a no-op when nothing changed) without naming a change.
@@ -169,10 +193,10 @@ export class MembershipFollower {
         this.#rendered.set(key, now);
         continue;
       }
-      const had = new Set(before.map(address));
-      const has = new Set(now.map(address));
-      const added = now.filter(m => !had.has(address(m)));
-      const removed = before.filter(m => !has.has(address(m)));
+      const had = new Set(before.map(m => m.key));
+      const has = new Set(now.map(m => m.key));
+      const added = now.filter(m => !had.has(m.key));
+      const removed = before.filter(m => !has.has(m.key));
       if (added.length || removed.length) {
         changes.push({ site, now, added, removed });
       }

@@ -1,5 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { K2ServiceTarget, LABEL_TRAFFIC } from '@internal/plugin-k2-common';
+import {
+  K2ServiceTarget,
+  LABEL_TRACK,
+  LABEL_TRAFFIC,
+  TRACK_CANARY,
+} from '@internal/plugin-k2-common';
 import type {
   K2ResolvedService,
   K2ServiceResolver,
@@ -62,24 +67,33 @@ function endpointOf(
   return host && port ? { host, port } : undefined;
 }
 
+/** Whether a pod runs on the canary track (`k2.io/track: canary`); others are stable. */
+function isCanary(pod: KubeObject): boolean {
+  return pod.metadata.labels?.[LABEL_TRACK] === TRACK_CANARY;
+}
+
 /**
  * A pod's membership (see {@link endpointOf}) as a string that is equal for two pod
- * states exactly when their membership is: its address, or '' when it is no member.
+ * states exactly when their membership is: its address, prefixed with `canary ` for a
+ * canary pod, or '' when it is no member.
  */
 export function membershipOf(pod: KubeObject | undefined): string {
   const endpoint = endpointOf(pod);
-  return endpoint ? memberAddress(endpoint) : '';
+  if (!endpoint) return '';
+  return `${isCanary(pod!) ? 'canary ' : ''}${memberAddress(endpoint)}`;
 }
 
 /**
  * Upstream members from the watch caches: the manual members the site lists, then the
- * service's ready, in-traffic, not-terminating pods in every cluster of the site's
- * environment (see {@link membershipOf}), on the container port named `http`.
+ * service's ready, in-traffic, not-terminating stable pods in every cluster of the
+ * site's environment (see {@link membershipOf}), on the container port named `http`;
+ * its canary pods (`k2.io/track: canary`) apart, as the members of every canary.
  *
  * Invariants: `members` reads only memory (the caches and targets {@link
  * PodMembers.prepare} resolved); the same cache contents give the same members in the
  * same order (sorted by address), so every backend replica renders the same file; a
- * pod member at an address a manual member already lists is left out; a site whose
+ * pod member at an address a manual member already lists is left out; a canary pod is
+ * never a stable member, and a stable pod never a canary member; a site whose
  * service the catalog no longer holds, or that does not run in the environment, gets
  * its manual members only.
  */
@@ -157,8 +171,18 @@ export class PodMembers implements UpstreamMemberSource {
     return [...(this.#sitesById.get(kubernetesId)?.values() ?? [])];
   }
 
-  /** The pod members of a site (every upstream of the site gets the same ones). */
+  /** The stable pod members of a site (every upstream of the site gets the same ones). */
   podMembers(site: SiteRef): UpstreamMember[] {
+    return this.#pods(site, false);
+  }
+
+  /** The canary pod members of a site (every canary of the site gets the same ones). */
+  canaryPodMembers(site: SiteRef): UpstreamMember[] {
+    return this.#pods(site, true);
+  }
+
+  /** The site's member pods of one track, sorted by address. */
+  #pods(site: SiteRef, canary: boolean): UpstreamMember[] {
     const resolved = this.#targets.get(siteKey(site));
     if (!resolved) return [];
     const { service, target } = resolved;
@@ -170,6 +194,7 @@ export class PodMembers implements UpstreamMemberSource {
         cluster,
         'pods',
       )) {
+        if (isCanary(pod) !== canary) continue;
         const endpoint = endpointOf(pod);
         if (!endpoint) continue;
         members.push({

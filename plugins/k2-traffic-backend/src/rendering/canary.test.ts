@@ -12,7 +12,7 @@ import {
   renderCanaryRoute,
   validateCanaryRoute,
 } from './canary';
-import { upstreamName } from './renderSite';
+import { upstreamName } from './upstreamName';
 
 const site = { service: 'component:default/basket', environment: 'test' };
 

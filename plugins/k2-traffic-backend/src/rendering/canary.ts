@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
 import type { SiteRef } from './members';
-import { upstreamName } from './renderSite';
+import { upstreamName } from './upstreamName';
 
 /**
  * Which requests of an upstream go to its canary: a share of all requests, or every

@@ -26,9 +26,32 @@ export interface UpstreamMemberSource {
    * showing where members come from. Absent on a source without any.
    */
   podMembers?(site: SiteRef): UpstreamMember[];
+  /**
+   * The canary members that follow the clusters (the service's ready, in-traffic pods
+   * labelled `k2.io/track: canary`), the same for every upstream of the site; never
+   * among `podMembers` or `members`. Absent on a source without any.
+   */
+  canaryPodMembers?(site: SiteRef): UpstreamMember[];
   /** The members of `upstream` of `site`, in the order they are rendered. */
   members(
     site: SiteRef,
     upstream: ValidSite['upstreams'][number],
   ): UpstreamMember[];
+}
+
+/**
+ * The members of the canary of `upstream`: the site's canary pods, or, while it has
+ * none, the upstream's own members (manual and stable pods), so a canary route sends
+ * every request to stable until a canary pod is ready and after the canary is gone,
+ * without a publish.
+ */
+export function canaryMembers(
+  source: UpstreamMemberSource,
+  site: SiteRef,
+  upstream: ValidSite['upstreams'][number],
+): { members: UpstreamMember[]; stable: boolean } {
+  const canary = source.canaryPodMembers?.(site) ?? [];
+  return canary.length
+    ? { members: canary, stable: false }
+    : { members: source.members(site, upstream), stable: true };
 }

@@ -1,9 +1,11 @@
 import type { RenderedFile, StoredBundle } from '../database/TrafficStore';
 import type { UpstreamMember, ValidSite } from '../sites/validateSite';
-import { UpstreamMemberSource } from './members';
+import { canaryMembers, UpstreamMemberSource } from './members';
 import {
+  canaryMemberFilePath,
   ENTRY_FILE,
   memberFile,
+  MemberFileKind,
   memberFilePath,
   orderedFilesHash,
   siteFilePath,
@@ -23,6 +25,7 @@ type Upstream = ValidSite['upstreams'][number];
 /** One member file as last rendered, with everything its content depends on. */
 interface RenderedMembers {
   path: string;
+  kind: MemberFileKind;
   maxFails: number;
   failTimeoutSeconds: number;
   members: UpstreamMember[];
@@ -55,8 +58,9 @@ function sameMember(a: UpstreamMember, b: UpstreamMember): boolean {
  * site's entity ref once.
  *
  * Invariant: a cached file is reused only when every value its content is made of
- * equals the value now (site, upstream name and health rules, each member's address,
- * weight, backup flag and pod), so a bundle rendered with the cache is the bundle
+ * equals the value now (site, upstream name and health rules, which members the file
+ * holds — stable, canary pods, or the stable ones in the canary's file — and each
+ * member's address, weight, backup flag and pod), so a bundle rendered with the cache is the bundle
  * rendered without it. Entries of sites that left the cluster are dropped by the next
  * render. One cache per cluster; renders of one cluster must not run at the same time
  * with one cache (`BundleService` runs them one at a time).
@@ -80,17 +84,25 @@ export class BundleRenderCache {
     return path;
   }
 
-  /** The member file of `upstream`, rendered again only when its content changes. */
+  /**
+   * The member file of `upstream` (`kind` stable) or of its canary, rendered again
+   * only when its content changes.
+   */
   members(
     site: BundleSite,
     upstream: Upstream,
+    kind: MemberFileKind,
     members: UpstreamMember[],
     used: Map<string, RenderedMembers>,
   ): RenderedFile {
-    const key = `${site.service}\0${site.environment}\0${upstream.name}`;
+    const canary = kind !== 'stable';
+    const key = `${site.service}\0${site.environment}\0${upstream.name}${
+      canary ? '\0canary' : ''
+    }`;
     const cached = this.#members.get(key);
     if (
       cached &&
+      cached.kind === kind &&
       cached.maxFails === upstream.maxFails &&
       cached.failTimeoutSeconds === upstream.failTimeoutSeconds &&
       cached.members.length === members.length &&
@@ -99,10 +111,13 @@ export class BundleRenderCache {
       used.set(key, cached);
       return cached.file;
     }
-    const path = cached?.path ?? memberFilePath(site, upstream.name);
-    const file = memberFile(site, upstream, path, members);
+    const path =
+      cached?.path ??
+      (canary ? canaryMemberFilePath : memberFilePath)(site, upstream.name);
+    const file = memberFile(site, upstream, path, members, kind);
     used.set(key, {
       path,
+      kind,
       maxFails: upstream.maxFails,
       failTimeoutSeconds: upstream.failTimeoutSeconds,
       members: members.map(m => ({
@@ -173,7 +188,8 @@ export class BundleRenderCache {
 
 /**
  * A cluster's bundle: `k2/k2.conf` including every site file, each site file as its
- * version published it, and every upstream's member file rendered now from `members`
+ * version published it, and every upstream's member file (and its canary's, for an
+ * upstream with a canary route) rendered now from `members`
  * (taken from `cache` when nothing it is made of changed).
  *
  * Invariants: the same sites and members give the same files, hash and version,
@@ -202,8 +218,26 @@ export function renderBundle(
     files.push(siteFile);
     for (const upstream of site.upstreams) {
       files.push(
-        cache.members(site, upstream, members.members(site, upstream), used),
+        cache.members(
+          site,
+          upstream,
+          'stable',
+          members.members(site, upstream),
+          used,
+        ),
       );
+      if (upstream.canary) {
+        const canary = canaryMembers(members, site, upstream);
+        files.push(
+          cache.members(
+            site,
+            upstream,
+            canary.stable ? 'canary-as-stable' : 'canary',
+            canary.members,
+            used,
+          ),
+        );
+      }
     }
   }
   cache.keep(used, sites);

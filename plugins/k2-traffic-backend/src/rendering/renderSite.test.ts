@@ -216,3 +216,139 @@ describe('renderBundle with a cache', () => {
     expect(renderBundle(cluster, sites, source, cache)).toEqual(second);
   });
 });
+
+describe('canary routes', () => {
+  const canarySite: TrafficSite = {
+    ...shop,
+    upstreams: [
+      { ...shop.upstreams[0], canary: { kind: 'weight', percent: 10 } },
+      {
+        ...shop.upstreams[1],
+        canary: { kind: 'cookie', name: 'beta', value: 'on' },
+      },
+    ],
+  };
+  const ref = { service: 'component:default/shop', environment: 'test' };
+  const canaryPods: UpstreamMember[] = [];
+  const source: UpstreamMemberSource = {
+    members: (_site, upstream) => upstream.members,
+    canaryPodMembers: () => canaryPods,
+  };
+  const valid = validateSite(canarySite, {
+    testDomain: 'shop.test.k2.example.com',
+    wildcardDomains: ['k2.example.com'],
+    certificates,
+    templates,
+  });
+  const bundleSite = {
+    ...ref,
+    files: renderSite(ref, valid, templates, source),
+    upstreams: valid.upstreams,
+  };
+  const content = (files: { path: string; content: string }[], p: string) =>
+    files.find(f => f.path === p)!.content;
+
+  afterEach(() => {
+    canaryPods.length = 0;
+  });
+
+  it('renders a canary upstream beside the stable one, its route, and proxies through the route', () => {
+    const siteFile = content(
+      bundleSite.files,
+      'k2/sites/test/default/shop.conf',
+    );
+    const web = /upstream (k2_test_shop_web_[0-9a-f]{8}) \{/.exec(siteFile)![1];
+    expect(siteFile).toContain(
+      `upstream ${web}_canary {\n    ip_hash;\n    include k2/members/test/default/shop/web.canary.conf;\n}`,
+    );
+    expect(siteFile).toContain(
+      `split_clients "\${request_id}" $${web}_route {\n    10% ${web}_canary;\n    * ${web};\n}`,
+    );
+    expect(siteFile).toMatch(
+      /map \$cookie_beta \$k2_test_shop_api_[0-9a-f]{8}_route \{/,
+    );
+    expect(siteFile).toContain(`proxy_pass http://$${web}_route;`);
+    expect(siteFile).not.toContain(`proxy_pass http://${web};`);
+    expect(bundleSite.files.map(f => f.path)).toEqual([
+      'k2/sites/test/default/shop.conf',
+      'k2/members/test/default/shop/web.conf',
+      'k2/members/test/default/shop/web.canary.conf',
+      'k2/members/test/default/shop/api.conf',
+      'k2/members/test/default/shop/api.canary.conf',
+    ]);
+  });
+
+  it('gives the canary the stable members while no canary pod is ready, its pods once there are', () => {
+    const cache = new BundleRenderCache();
+    const without = renderBundle(cluster, [bundleSite], source, cache);
+    const stableWeb = content(
+      without.files,
+      'k2/members/test/default/shop/web.conf',
+    );
+    const canaryWeb = content(
+      without.files,
+      'k2/members/test/default/shop/web.canary.conf',
+    );
+    expect(canaryWeb).toContain('no canary pod is ready');
+    expect(canaryWeb.split('\n').slice(1)).toEqual(
+      stableWeb.split('\n').slice(1),
+    );
+
+    canaryPods.push({
+      host: '10.9.0.1',
+      port: 8080,
+      weight: 1,
+      backup: false,
+      origin: {
+        kind: 'pod',
+        cluster: 'test',
+        namespace: 'shop',
+        pod: 'shop-canary-x',
+      },
+    });
+    const withPods = renderBundle(cluster, [bundleSite], source, cache);
+    expect(withPods).toEqual(renderBundle(cluster, [bundleSite], source));
+    const changed = withPods.files.filter(f => !without.files.includes(f));
+    expect(changed.map(f => f.path)).toEqual([
+      'k2/members/test/default/shop/web.canary.conf',
+      'k2/members/test/default/shop/api.canary.conf',
+    ]);
+    expect(
+      content(withPods.files, 'k2/members/test/default/shop/web.canary.conf'),
+    ).toBe(
+      "# Canary members of upstream 'web' of component:default/shop in test; rendered by K2.\nserver 10.9.0.1:8080 weight=1 max_fails=3 fail_timeout=30s; # pod test/shop/shop-canary-x\n",
+    );
+    expect(
+      content(withPods.files, 'k2/members/test/default/shop/web.conf'),
+    ).toBe(stableWeb);
+
+    canaryPods.length = 0;
+    expect(renderBundle(cluster, [bundleSite], source, cache).version).toBe(
+      without.version,
+    );
+  });
+
+  itWithNginx(
+    'passes a real nginx -t with and without canary pods',
+    async () => {
+      await expect(
+        validator.check(
+          renderBundle(cluster, [bundleSite], source).files,
+          certificates,
+        ),
+      ).resolves.toBeUndefined();
+      canaryPods.push({
+        host: '10.9.0.1',
+        port: 8080,
+        weight: 1,
+        backup: false,
+      });
+      await expect(
+        validator.check(
+          renderBundle(cluster, [bundleSite], source).files,
+          certificates,
+        ),
+      ).resolves.toBeUndefined();
+    },
+  );
+});

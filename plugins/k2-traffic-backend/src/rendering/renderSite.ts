@@ -3,7 +3,13 @@ import { parseEntityRef } from '@backstage/catalog-model';
 import type { RenderedFile } from '../database/TrafficStore';
 import type { UpstreamMember, ValidSite } from '../sites/validateSite';
 import { TemplateRegistry } from '../templates/TemplateRegistry';
-import { SiteRef, UpstreamMemberSource } from './members';
+import {
+  canaryRouteVariable,
+  canaryUpstreamName,
+  renderCanaryRoute,
+} from './canary';
+import { canaryMembers, SiteRef, UpstreamMemberSource } from './members';
+import { upstreamName } from './upstreamName';
 
 /** The bundle's entry file, which the host's nginx.conf includes in its http block. */
 export const ENTRY_FILE = 'k2/k2.conf';
@@ -25,21 +31,21 @@ export function memberFilePath(site: SiteRef, upstream: string): string {
 }
 
 /**
- * The Nginx name of an upstream: readable (environment, service name, upstream) and
- * unique in the cluster (a hash of the full site ref and upstream name), made of
- * characters Nginx takes in a `proxy_pass` host.
+ * The member file of the canary of one upstream of a site. Upstream names hold no
+ * `.`, so it is never another upstream's member file.
  */
-export function upstreamName(site: SiteRef, upstream: string): string {
-  const { name } = parseEntityRef(site.service);
-  const hash = createHash('sha256')
-    .update(`${site.environment}\0${site.service}\0${upstream}`)
-    .digest('hex')
-    .slice(0, 8);
-  return `k2_${site.environment}_${name}_${upstream}_${hash}`.replace(
-    /[^a-zA-Z0-9_]/g,
-    '_',
-  );
+export function canaryMemberFilePath(site: SiteRef, upstream: string): string {
+  return `k2/members/${siteDirectory(site)}/${upstream}.canary.conf`;
 }
+
+/** Which members a member file holds, for its comment. */
+export type MemberFileKind =
+  /** The upstream's own members. */
+  | 'stable'
+  /** The canary's pods. */
+  | 'canary'
+  /** The canary's, while it has no pod: the upstream's own members. */
+  | 'canary-as-stable';
 
 const METHOD_DIRECTIVE: Record<string, string | undefined> = {
   round_robin: undefined,
@@ -58,14 +64,37 @@ export function renderMembers(
   site: SiteRef,
   upstream: ValidSite['upstreams'][number],
   source: UpstreamMemberSource,
-): RenderedFile {
-  return memberFile(
-    site,
-    upstream,
-    memberFilePath(site, upstream.name),
-    source.members(site, upstream),
-  );
+): RenderedFile[] {
+  const files = [
+    memberFile(
+      site,
+      upstream,
+      memberFilePath(site, upstream.name),
+      source.members(site, upstream),
+      'stable',
+    ),
+  ];
+  if (upstream.canary) {
+    const canary = canaryMembers(source, site, upstream);
+    files.push(
+      memberFile(
+        site,
+        upstream,
+        canaryMemberFilePath(site, upstream.name),
+        canary.members,
+        canary.stable ? 'canary-as-stable' : 'canary',
+      ),
+    );
+  }
+  return files;
 }
+
+const MEMBER_FILE_TITLE: Record<MemberFileKind, string> = {
+  stable: 'Members',
+  canary: 'Canary members',
+  'canary-as-stable':
+    'Canary members (no canary pod is ready: the stable members, so every request reaches stable)',
+};
 
 /** The member file at `path` of `upstream` with `members` (see `renderMembers`). */
 export function memberFile(
@@ -73,10 +102,11 @@ export function memberFile(
   upstream: ValidSite['upstreams'][number],
   path: string,
   members: UpstreamMember[],
+  kind: MemberFileKind,
 ): RenderedFile {
   const health = `max_fails=${upstream.maxFails} fail_timeout=${upstream.failTimeoutSeconds}s`;
   const lines = [
-    `# Members of upstream '${upstream.name}' of ${site.service} in ${site.environment}; rendered by K2.`,
+    `# ${MEMBER_FILE_TITLE[kind]} of upstream '${upstream.name}' of ${site.service} in ${site.environment}; rendered by K2.`,
     ...(members.length
       ? members.map(
           m =>
@@ -99,9 +129,32 @@ export function memberFile(
   return { path, content: `${lines.join('\n')}\n` };
 }
 
+/** An upstream block named `name` including the member file at `members`. */
+function upstreamBlock(
+  upstream: ValidSite['upstreams'][number],
+  name: string,
+  members: string,
+): string {
+  return [
+    `upstream ${name} {`,
+    ...(METHOD_DIRECTIVE[upstream.method]
+      ? [`    ${METHOD_DIRECTIVE[upstream.method]}`]
+      : []),
+    `    include ${members};`,
+    '}',
+  ].join('\n');
+}
+
 /**
  * A site's files: its own file (upstream blocks including their member files, then
- * the template's output) and one member file per upstream.
+ * the template's output) and one member file per upstream, two for an upstream with a
+ * canary route.
+ *
+ * An upstream with a canary route gets a second upstream block, its canary (same
+ * method, its own member file), and the route block choosing between the two per
+ * request; the locations sending to it proxy to the route's variable, whose value
+ * names one of the two blocks. The template sees that variable as the location's
+ * `upstream`.
  */
 export function renderSite(
   site: SiteRef,
@@ -109,16 +162,29 @@ export function renderSite(
   templates: TemplateRegistry,
   members: UpstreamMemberSource,
 ): RenderedFile[] {
-  const upstreamBlocks = valid.upstreams.map(upstream =>
-    [
-      `upstream ${upstreamName(site, upstream.name)} {`,
-      ...(METHOD_DIRECTIVE[upstream.method]
-        ? [`    ${METHOD_DIRECTIVE[upstream.method]}`]
-        : []),
-      `    include ${memberFilePath(site, upstream.name)};`,
-      '}',
-    ].join('\n'),
-  );
+  const upstreamBlocks = valid.upstreams.map(upstream => {
+    const stable = upstreamBlock(
+      upstream,
+      upstreamName(site, upstream.name),
+      memberFilePath(site, upstream.name),
+    );
+    if (!upstream.canary) return stable;
+    return [
+      stable,
+      upstreamBlock(
+        upstream,
+        canaryUpstreamName(site, upstream.name),
+        canaryMemberFilePath(site, upstream.name),
+      ),
+      renderCanaryRoute(site, upstream.name, upstream.canary).trimEnd(),
+    ].join('\n');
+  });
+  const proxiedTo = (name: string) => {
+    const upstream = valid.upstreams.find(u => u.name === name)!;
+    return upstream.canary
+      ? canaryRouteVariable(site, name)
+      : upstreamName(site, name);
+  };
   const servers = templates.render(valid.template, {
     site: {
       service: site.service,
@@ -131,7 +197,7 @@ export function renderSite(
       },
       locations: valid.locations.map(location => ({
         ...location,
-        upstream: upstreamName(site, location.upstream),
+        upstream: proxiedTo(location.upstream),
       })),
     },
     fields: valid.fields,
@@ -144,7 +210,9 @@ export function renderSite(
   ].join('\n\n');
   return [
     { path: siteFilePath(site), content },
-    ...valid.upstreams.map(upstream => renderMembers(site, upstream, members)),
+    ...valid.upstreams.flatMap(upstream =>
+      renderMembers(site, upstream, members),
+    ),
   ];
 }
 

@@ -652,6 +652,36 @@ export const spec = {
               $ref: '#/components/schemas/Member',
             },
           },
+          canary: {
+            $ref: '#/components/schemas/CanaryRoute',
+          },
+        },
+      },
+      CanaryRoute: {
+        description:
+          "Which requests of the upstream go to the service's canary pods (labelled `k2.io/track: canary`) instead of its stable members: `weight` sends `percent` (a whole number from 1 to 99) of all requests, `header` and `cookie` every request whose header or cookie `name` has exactly `value` (case-sensitive). Header names are a letter then letters, digits or '-'; cookie names a letter then letters, digits or '_'; values 1 to 64 of letters, digits and '.', '_', '~', '-'. K2 checks these and refuses a bad one with 400 naming the field (`site.upstreams[0].canary.percent: ...`). While no canary pod is ready the canary receives the stable members, so every request reaches stable.",
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind'],
+        properties: {
+          kind: {
+            type: 'string',
+            enum: ['weight', 'header', 'cookie'],
+          },
+          percent: {
+            description: 'For `weight`.',
+            type: 'integer',
+          },
+          name: {
+            description: 'For `header` and `cookie`.',
+            type: 'string',
+            maxLength: 64,
+          },
+          value: {
+            description: 'For `header` and `cookie`.',
+            type: 'string',
+            maxLength: 64,
+          },
         },
       },
       Member: {
@@ -862,29 +892,23 @@ export const spec = {
           'cluster',
           'domains',
           'podMembers',
+          'canaryMembers',
         ],
         properties: {
           podMembers: {
             description:
-              "The service's ready, in-traffic pods that every upstream of the site sends to beside its manual members, as the watch caches see them now.",
+              "The service's ready, in-traffic stable pods (without the `k2.io/track` label) that every upstream of the site sends to beside its manual members, as the watch caches see them now.",
             type: 'array',
             items: {
-              type: 'object',
-              required: ['address', 'port', 'cluster', 'pod'],
-              properties: {
-                address: {
-                  type: 'string',
-                },
-                port: {
-                  type: 'integer',
-                },
-                cluster: {
-                  type: 'string',
-                },
-                pod: {
-                  type: 'string',
-                },
-              },
+              $ref: '#/components/schemas/PodMember',
+            },
+          },
+          canaryMembers: {
+            description:
+              "The service's ready, in-traffic canary pods (`k2.io/track: canary`), as the watch caches see them now: the members of every upstream's canary, which receive only the requests its canary route chooses. Empty while no canary pod is ready (the canaries then hold the stable members).",
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/PodMember',
             },
           },
           service: {
@@ -912,6 +936,24 @@ export const spec = {
           },
           current: {
             $ref: '#/components/schemas/SiteVersion',
+          },
+        },
+      },
+      PodMember: {
+        type: 'object',
+        required: ['address', 'port', 'cluster', 'pod'],
+        properties: {
+          address: {
+            type: 'string',
+          },
+          port: {
+            type: 'integer',
+          },
+          cluster: {
+            type: 'string',
+          },
+          pod: {
+            type: 'string',
           },
         },
       },

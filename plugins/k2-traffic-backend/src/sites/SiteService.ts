@@ -21,7 +21,7 @@ import { StoredSiteVersion, TrafficStore } from '../database/TrafficStore';
 import { UpstreamMemberSource } from '../rendering/members';
 import { filesHash, renderSite } from '../rendering/renderSite';
 import { TemplateRegistry } from '../templates/TemplateRegistry';
-import { TrafficSite, validateSite } from './validateSite';
+import { TrafficSite, UpstreamMember, validateSite } from './validateSite';
 
 /** A site version as the API shows it. */
 function versionView(
@@ -51,6 +51,22 @@ function fullVersionView(version: StoredSiteVersion) {
     site: version.document,
     files: version.files,
   };
+}
+
+/** Pod members as the site view shows them: address, port, cluster and pod. */
+function podMemberViews(members: UpstreamMember[] = []) {
+  return members.flatMap(m =>
+    m.origin?.kind === 'pod'
+      ? [
+          {
+            address: m.host,
+            port: m.port,
+            cluster: m.origin.cluster,
+            pod: m.origin.pod,
+          },
+        ]
+      : [],
+  );
 }
 
 /**
@@ -91,8 +107,8 @@ export class SiteService {
   }
 
   /**
-   * The site in `environment`: its cluster, test domain, server names and current
-   * version.
+   * The site in `environment`: its cluster, test domain, server names, current
+   * version, and the pods its upstreams send to (stable) and its canaries send to.
    *
    * @throws NotFoundError for a service the catalog does not hold
    * @throws InputError when the service does not run in `environment` or no Nginx
@@ -104,23 +120,12 @@ export class SiteService {
     const current = await this.#store.currentVersion(service, environment);
     const site = { service, environment };
     await this.#members.prepare?.([site]);
-    const podMembers = (this.#members.podMembers?.(site) ?? []).flatMap(m =>
-      m.origin?.kind === 'pod'
-        ? [
-            {
-              address: m.host,
-              port: m.port,
-              cluster: m.origin.cluster,
-              pod: m.origin.pod,
-            },
-          ]
-        : [],
-    );
     return {
       service,
       environment,
       cluster: cluster.name,
-      podMembers,
+      podMembers: podMemberViews(this.#members.podMembers?.(site)),
+      canaryMembers: podMemberViews(this.#members.canaryPodMembers?.(site)),
       ...(target.domain ? { testDomain: target.domain } : {}),
       domains: current?.serverNames ?? (target.domain ? [target.domain] : []),
       ...(current ? { current: fullVersionView(current) } : {}),

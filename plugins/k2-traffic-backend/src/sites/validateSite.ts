@@ -2,6 +2,7 @@ import { InputError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import type { components } from '@internal/plugin-k2-traffic-common';
 import { TrafficCertificate } from '../config/readTrafficConfig';
+import { CanaryRoute, validateCanaryRoute } from '../rendering/canary';
 import { TemplateRegistry } from '../templates/TemplateRegistry';
 import { isDomain, isLocationPath, memberHost, UPSTREAM_NAME } from './syntax';
 
@@ -41,6 +42,11 @@ export interface ValidSite {
     maxFails: number;
     failTimeoutSeconds: number;
     members: UpstreamMember[];
+    /**
+     * Which requests go to the service's canary pods (`k2.io/track: canary`) instead
+     * of the stable members; absent when the upstream has no canary route.
+     */
+    canary?: CanaryRoute;
   }>;
   locations: Array<{
     path: string;
@@ -240,6 +246,9 @@ export function validateSite(
           10,
         ),
         members,
+        ...(upstream.canary !== undefined
+          ? { canary: validateCanaryRoute(upstream.canary, `${at}.canary`) }
+          : {}),
       };
     },
   );

@@ -244,6 +244,18 @@ export interface components {
       failTimeoutSeconds?: number;
       /** @description Manual members (services still on VMs); the service's pods are added by K2. */
       members?: components['schemas']['Member'][];
+      canary?: components['schemas']['CanaryRoute'];
+    };
+    /** @description Which requests of the upstream go to the service's canary pods (labelled `k2.io/track: canary`) instead of its stable members: `weight` sends `percent` (a whole number from 1 to 99) of all requests, `header` and `cookie` every request whose header or cookie `name` has exactly `value` (case-sensitive). Header names are a letter then letters, digits or '-'; cookie names a letter then letters, digits or '_'; values 1 to 64 of letters, digits and '.', '_', '~', '-'. K2 checks these and refuses a bad one with 400 naming the field (`site.upstreams[0].canary.percent: ...`). While no canary pod is ready the canary receives the stable members, so every request reaches stable. */
+    CanaryRoute: {
+      /** @enum {string} */
+      kind: 'weight' | 'header' | 'cookie';
+      /** @description For `weight`. */
+      percent?: number;
+      /** @description For `header` and `cookie`. */
+      name?: string;
+      /** @description For `header` and `cookie`. */
+      value?: string;
     };
     Member: {
       /** @description An IPv4 or IPv6 address, or a host name the Nginx hosts resolve. */
@@ -308,13 +320,10 @@ export interface components {
       to: components['schemas']['SiteVersion'];
     };
     SiteView: {
-      /** @description The service's ready, in-traffic pods that every upstream of the site sends to beside its manual members, as the watch caches see them now. */
-      podMembers: {
-        address: string;
-        port: number;
-        cluster: string;
-        pod: string;
-      }[];
+      /** @description The service's ready, in-traffic stable pods (without the `k2.io/track` label) that every upstream of the site sends to beside its manual members, as the watch caches see them now. */
+      podMembers: components['schemas']['PodMember'][];
+      /** @description The service's ready, in-traffic canary pods (`k2.io/track: canary`), as the watch caches see them now: the members of every upstream's canary, which receive only the requests its canary route chooses. Empty while no canary pod is ready (the canaries then hold the stable members). */
+      canaryMembers: components['schemas']['PodMember'][];
       service: string;
       environment: string;
       /** @description The Nginx cluster serving the environment. */
@@ -324,6 +333,12 @@ export interface components {
       /** @description Every server name the current version answers (the test domain first). */
       domains: string[];
       current?: components['schemas']['SiteVersion'];
+    };
+    PodMember: {
+      address: string;
+      port: number;
+      cluster: string;
+      pod: string;
     };
     Template: {
       name: string;

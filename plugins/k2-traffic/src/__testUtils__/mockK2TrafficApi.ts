@@ -6,7 +6,8 @@ import { clusters, templates, version } from './fixtures';
 /**
  * A `K2TrafficApi` whose every method is a `jest.fn` over an in-memory history: `test`
  * has versions #1 (one member) and #2 (a second member, 10.20.0.8); a publish or a
- * rollback appends a version and becomes the current one. Override a method with
+ * rollback appends a version and becomes the current one. The site view answers one
+ * stable pod (127.1.0.7) and one canary pod (127.1.0.9). Override a method with
  * `createK2TrafficApi({ publish: ... })` or `api.publish.mockRejectedValue(...)`.
  */
 export const createK2TrafficApi = createApiMock(k2TrafficApiRef, () => {
@@ -47,6 +48,14 @@ export const createK2TrafficApi = createApiMock(k2TrafficApiRef, () => {
           port: 8080,
           cluster: 'test',
           pod: `${service.name}-7d9f-abcde`,
+        },
+      ],
+      canaryMembers: [
+        {
+          address: '127.1.0.9',
+          port: 8080,
+          cluster: 'test',
+          pod: `${service.name}-canary-5c8d-fghij`,
         },
       ],
       testDomain: `${service.name}.${environment}.k2.example.com`,
