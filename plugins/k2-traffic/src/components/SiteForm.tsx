@@ -19,8 +19,10 @@ import { TemplateFields } from './TemplateFields';
 type Upstream = K2TrafficSite['upstreams'][number];
 type Member = NonNullable<Upstream['members']>[number];
 type Location = K2TrafficSite['locations'][number];
+type CanaryRoute = NonNullable<Upstream['canary']>;
 
 const METHODS = ['round_robin', 'least_conn', 'ip_hash'] as const;
+const CANARY_KINDS = ['off', 'weight', 'header', 'cookie'] as const;
 
 const useStyles = makeStyles(theme => ({
   group: {
@@ -77,6 +79,92 @@ export function Field(props: {
   );
 }
 
+/**
+ * An upstream's canary route: off, a share of requests, or one header's or cookie's
+ * exact value. Switching the kind starts that kind empty; the backend checks the
+ * values and its refusal (`<at>.percent`, `<at>.name`, ...) is shown on the field.
+ */
+function CanaryFields(props: {
+  upstream: string;
+  route: CanaryRoute | undefined;
+  at: string;
+  errors: Record<string, string>;
+  onChange(route: CanaryRoute | undefined): void;
+}) {
+  const { route, at, errors } = props;
+  const t = useTrafficT();
+  const classes = useStyles();
+  const label = t('editor.canary', { upstream: props.upstream });
+  return (
+    <div className={classes.nested} role="group" aria-label={label}>
+      <Typography variant="subtitle2" component="h4">
+        {label}
+      </Typography>
+      <Typography variant="body2" color="textSecondary" paragraph>
+        {t('editor.canaryHint')}
+      </Typography>
+      <div className={classes.row}>
+        <Field
+          select
+          label={t('editor.canaryRoute')}
+          value={route?.kind ?? 'off'}
+          width={200}
+          error={errors[`${at}.kind`] ?? errors[at]}
+          onChange={value =>
+            props.onChange(
+              value === 'off'
+                ? undefined
+                : { kind: value as CanaryRoute['kind'] },
+            )
+          }
+        >
+          {CANARY_KINDS.map(kind => (
+            <MenuItem key={kind} value={kind}>
+              {t(`editor.canaryRoutes.${kind}`)}
+            </MenuItem>
+          ))}
+        </Field>
+        {route?.kind === 'weight' && (
+          <Field
+            type="number"
+            label={t('editor.canaryPercent')}
+            value={route.percent}
+            width={140}
+            error={errors[`${at}.percent`]}
+            helperText={t('editor.canaryPercentHint')}
+            onChange={value =>
+              props.onChange({ kind: 'weight', percent: toNumber(value) })
+            }
+          />
+        )}
+        {(route?.kind === 'header' || route?.kind === 'cookie') && (
+          <>
+            <Field
+              label={t(
+                route.kind === 'header'
+                  ? 'editor.headerName'
+                  : 'editor.cookieName',
+              )}
+              value={route.name}
+              width={200}
+              error={errors[`${at}.name`]}
+              onChange={value => props.onChange({ ...route, name: value })}
+            />
+            <Field
+              label={t('editor.canaryValue')}
+              value={route.value}
+              width={200}
+              error={errors[`${at}.value`]}
+              helperText={t('editor.canaryValueHint')}
+              onChange={value => props.onChange({ ...route, value })}
+            />
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
+
 /** A number from a number input: empty is "not set" (the backend's default). */
 function toNumber(value: string): number | undefined {
   return value.trim() === '' ? undefined : Number(value);
@@ -84,7 +172,7 @@ function toNumber(value: string): number | undefined {
 
 /**
  * The site as a form: domains (after K2's test domain), HTTPS by certificate name,
- * upstreams with LB method, passive health and manual members, locations with their
+ * upstreams with LB method, passive health, manual members and canary route, locations with their
  * upstream and timeouts, and the template's own fields from its JSON Schema. `errors`
  * are the backend's refusals by field path (`upstreams[0].members[1].address`), each
  * shown on its field. Every value is sent as typed; the backend validates.
@@ -366,6 +454,13 @@ export function SiteForm(props: {
                   {t('editor.addMember')}
                 </Button>
               </div>
+              <CanaryFields
+                upstream={upstream.name}
+                route={upstream.canary}
+                at={`${at}.canary`}
+                errors={errors}
+                onChange={canary => setUpstream(i, { canary })}
+              />
             </Box>
           );
         })}

@@ -2,7 +2,10 @@ import { Link as RouterLink } from 'react-router-dom';
 import { InfoCard, StatusOK, StatusWarning } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { Mono, RelativeTime, ViewState } from '@internal/plugin-k2-react';
-import { K2TrafficSiteView } from '@internal/plugin-k2-traffic-common';
+import {
+  K2TrafficSite,
+  K2TrafficSiteView,
+} from '@internal/plugin-k2-traffic-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
@@ -48,9 +51,25 @@ function healthRule(
   });
 }
 
+/** An upstream's canary route in words, or "Off". */
+function canaryRule(
+  t: TrafficT,
+  route: NonNullable<K2TrafficSite['upstreams'][number]['canary']> | undefined,
+) {
+  if (!route) return t('overview.canaryOff');
+  if (route.kind === 'weight') {
+    return t('overview.canaryWeight', { percent: String(route.percent) });
+  }
+  return t(
+    route.kind === 'header' ? 'overview.canaryHeader' : 'overview.canaryCookie',
+    { name: route.name ?? '', value: route.value ?? '' },
+  );
+}
+
 /**
  * One environment's site on the overview: its domains (the test domain marked as
- * K2's), upstreams with their LB method, passive health and members, its locations,
+ * K2's), upstreams with their LB method, passive health, canary route and members
+ * (canary pods marked), its locations,
  * the published version, and what each Nginx host of the cluster applied (drift, the
  * last report, a host's refusal in its own words). Links to the editor and versions
  * of this environment.
@@ -282,6 +301,7 @@ function SiteDetails(props: {
                     <TableCell>{t('overview.upstream')}</TableCell>
                     <TableCell>{t('overview.method')}</TableCell>
                     <TableCell>{t('overview.health')}</TableCell>
+                    <TableCell>{t('overview.canaryRoute')}</TableCell>
                   </TableRow>
                 </TableHead>
                 <TableBody>
@@ -295,6 +315,14 @@ function SiteDetails(props: {
                       </TableCell>
                       <TableCell>
                         <Mono>{healthRule(t, upstream)}</Mono>
+                      </TableCell>
+                      <TableCell>
+                        {canaryRule(t, upstream.canary)}
+                        {upstream.canary && view.canaryMembers.length === 0 && (
+                          <Typography variant="body2" color="textSecondary">
+                            {t('overview.canaryWaiting')}
+                          </Typography>
+                        )}
                       </TableCell>
                     </TableRow>
                   ))}
@@ -321,7 +349,8 @@ function SiteDetails(props: {
                 <TableBody>
                   {current.site.upstreams.flatMap(upstream => {
                     // Every upstream sends to its manual members and to the
-                    // service's ready, in-traffic pods.
+                    // service's ready, in-traffic stable pods; one with a canary
+                    // route sends the requests it chooses to the canary pods.
                     const members = [
                       ...(upstream.members ?? []).map(member => ({
                         address: member.address,
@@ -330,6 +359,7 @@ function SiteDetails(props: {
                         backup: member.backup ?? false,
                         source: t('overview.manual'),
                         pod: undefined as string | undefined,
+                        canary: false,
                       })),
                       ...view.podMembers.map(member => ({
                         address: member.address,
@@ -338,7 +368,21 @@ function SiteDetails(props: {
                         backup: false,
                         source: t('overview.pod', { cluster: member.cluster }),
                         pod: member.pod,
+                        canary: false,
                       })),
+                      ...(upstream.canary ? view.canaryMembers : []).map(
+                        member => ({
+                          address: member.address,
+                          port: member.port,
+                          weight: 1,
+                          backup: false,
+                          source: t('overview.pod', {
+                            cluster: member.cluster,
+                          }),
+                          pod: member.pod as string | undefined,
+                          canary: true,
+                        }),
+                      ),
                     ];
                     return members.length === 0
                       ? [
@@ -353,7 +397,9 @@ function SiteDetails(props: {
                         ]
                       : members.map(member => (
                           <TableRow
-                            key={`${upstream.name}/${member.address}:${member.port}`}
+                            key={`${upstream.name}/${
+                              member.canary ? 'canary/' : ''
+                            }${member.address}:${member.port}`}
                           >
                             <TableCell>
                               <Mono>{upstream.name}</Mono>
@@ -373,6 +419,16 @@ function SiteDetails(props: {
                                 <>
                                   {' '}
                                   <Mono>{member.pod}</Mono>
+                                </>
+                              )}
+                              {member.canary && (
+                                <>
+                                  {' '}
+                                  <Chip
+                                    size="small"
+                                    color="primary"
+                                    label={t('overview.canary')}
+                                  />
                                 </>
                               )}
                             </TableCell>

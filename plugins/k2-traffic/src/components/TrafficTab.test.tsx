@@ -177,4 +177,96 @@ describe('Traffic tab', () => {
     );
     expect(await screen.findByText('rollback to #1')).toBeInTheDocument();
   });
+
+  it('sets a canary route on an upstream, showing its refusal on the field', async () => {
+    const api = createK2TrafficApi();
+    api.publish.mockRejectedValueOnce(
+      new K2ApiError(
+        'site.upstreams[0].canary.percent: must be a whole number from 1 to 99 (the share of requests the canary gets)',
+        400,
+      ),
+    );
+    renderTrafficTab(api, { path: '/traffic/site?environment=test' });
+    const user = setupUser();
+    const canary = within(
+      await screen.findByRole('group', { name: 'Canary of app' }),
+    );
+    await user.click(canary.getByRole('button', { name: /Canary route/ }));
+    await user.click(
+      await screen.findByRole('option', { name: 'Share of requests' }),
+    );
+    await user.type(
+      canary.getByRole('spinbutton', { name: 'Share (%)' }),
+      '100',
+    );
+    await user.click(screen.getByRole('button', { name: 'Publish…' }));
+    let dialog = within(await screen.findByRole('dialog'));
+    await user.type(dialog.getByRole('textbox', { name: /Message/ }), 'x');
+    await user.click(dialog.getByRole('button', { name: 'Publish' }));
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
+    const percent = canary.getByRole('spinbutton', { name: 'Share (%)' });
+    expect(percent).toHaveAttribute('aria-invalid', 'true');
+    expect(percent).toHaveAccessibleDescription(
+      'must be a whole number from 1 to 99 (the share of requests the canary gets)',
+    );
+
+    await user.clear(percent);
+    await user.type(percent, '10');
+    await user.click(screen.getByRole('button', { name: 'Publish…' }));
+    dialog = within(await screen.findByRole('dialog'));
+    expect(
+      dialog.getByRole('table', { name: 'Site changes' }),
+    ).toHaveTextContent('upstreams[app].canary: 10%');
+    await user.click(dialog.getByRole('button', { name: 'Publish' }));
+    await screen.findByText('Version #3 published.');
+    const [, , input] = api.publish.mock.calls[1];
+    expect(input.site.upstreams[0].canary).toEqual({
+      kind: 'weight',
+      percent: 10,
+    });
+  });
+
+  it('shows an upstream’s canary route and lists the canary pods apart', async () => {
+    const api = createK2TrafficApi();
+    const { site } = await api
+      .getSite({ namespace: 'default', name: 'payment-gateway' }, 'test')
+      .then(view => view.current!);
+    await api.publish(
+      { namespace: 'default', name: 'payment-gateway' },
+      'test',
+      {
+        site: {
+          ...site,
+          upstreams: [
+            {
+              ...site.upstreams[0],
+              canary: { kind: 'header', name: 'X-Beta', value: 'yes' },
+            },
+          ],
+        },
+        message: 'Beta testers to the canary',
+      },
+    );
+    renderTrafficTab(api);
+    const test = within(
+      await screen.findByRole('region', { name: 'Test environment' }),
+    );
+    await test.findByText('Version #3');
+    const upstreams = within(test.getByRole('table', { name: 'Upstreams' }));
+    expect(upstreams.getByText('Header X-Beta: yes')).toBeInTheDocument();
+    const members = within(test.getByRole('table', { name: 'Members' }));
+    const canary = members.getByText('127.1.0.9:8080').closest('tr')!;
+    expect(
+      within(canary as HTMLElement).getByText('Canary'),
+    ).toBeInTheDocument();
+    expect(
+      within(canary as HTMLElement).getByText(/-canary-5c8d-fghij$/),
+    ).toBeInTheDocument();
+    const stable = members.getByText('127.1.0.7:8080').closest('tr')!;
+    expect(
+      within(stable as HTMLElement).queryByText('Canary'),
+    ).not.toBeInTheDocument();
+  });
 });

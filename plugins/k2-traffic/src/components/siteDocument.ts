@@ -15,6 +15,17 @@ export function emptySite(template = 'default'): K2TrafficSite {
   };
 }
 
+/** A canary route as one diff value: `10%`, `header X-Beta: yes`, `cookie beta=yes`. */
+function canaryText(
+  route: K2TrafficSite['upstreams'][number]['canary'],
+): string | undefined {
+  if (!route) return undefined;
+  if (route.kind === 'weight') return `${route.percent}%`;
+  return route.kind === 'header'
+    ? `header ${route.name}: ${route.value}`
+    : `cookie ${route.name}=${route.value}`;
+}
+
 /**
  * A site document as diff fields (`path: value`, one line per leaf, keyed by path),
  * so a changed weight is one change beside its old value. Upstreams and their members
@@ -41,6 +52,7 @@ export function siteLines(site: K2TrafficSite | undefined): DiffLine[] {
     add(`${at}.method`, upstream.method);
     add(`${at}.maxFails`, upstream.maxFails);
     add(`${at}.failTimeoutSeconds`, upstream.failTimeoutSeconds);
+    add(`${at}.canary`, canaryText(upstream.canary));
     for (const member of upstream.members ?? []) {
       const m = `${at}.members[${member.address}:${member.port}]`;
       add(`${m}.weight`, member.weight ?? 1);
