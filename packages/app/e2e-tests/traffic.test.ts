@@ -27,6 +27,14 @@ async function addMember(page: Page, address: string, port: string) {
   await members.getByRole('spinbutton', { name: 'Port' }).last().fill(port);
 }
 
+/** Sends `percent` % of the upstream `app`'s requests to the service's canary pods. */
+async function setCanaryShare(page: Page, percent: string) {
+  const canary = page.getByRole('group', { name: 'Canary of app' });
+  await canary.getByRole('button', { name: /Canary route/ }).click();
+  await page.getByRole('option', { name: 'Share of requests' }).click();
+  await canary.getByRole('spinbutton', { name: 'Share (%)' }).fill(percent);
+}
+
 /** Publishes what the editor holds with a message; returns the dialog. */
 async function publish(page: Page, message: string) {
   await page.getByRole('button', { name: 'Publish…' }).click();
@@ -54,7 +62,7 @@ function dropExpectedRefusals(entries: ConsoleEntry[]) {
   entries.splice(0, entries.length, ...kept);
 }
 
-test('an owner publishes a VM member, compares versions and rolls back; refusals keep the published version', async ({
+test('an owner publishes a VM member and a 10 % canary, compares versions and rolls back; refusals keep the published version', async ({
   newPage,
   consoleEntries,
 }) => {
@@ -72,11 +80,13 @@ test('an owner publishes a VM member, compares versions and rolls back; refusals
   );
 
   await addMember(alice, '10.20.0.9', '8081');
+  await setCanaryShare(alice, '10');
   await alice.getByRole('button', { name: 'Publish…' }).click();
   const preview = alice.getByRole('table', { name: 'Site changes' });
   await expect(preview).toContainText('members[10.20.0.9:8081]');
+  await expect(preview).toContainText('upstreams[app].canary: 10%');
   await alice.getByRole('button', { name: 'Cancel' }).click();
-  await publish(alice, 'Add VM 10.20.0.9');
+  await publish(alice, 'Add VM 10.20.0.9 and a 10 % canary');
   await expect(
     alice.getByText(`Version #${first + 1} published.`),
   ).toBeVisible();
@@ -115,9 +125,16 @@ test('an owner publishes a VM member, compares versions and rolls back; refusals
   const drawer = alice.getByRole('dialog', {
     name: `Version #${first} → #${first + 1}`,
   });
-  await expect(
-    drawer.getByRole('table', { name: 'Rendered config differences' }),
-  ).toContainText('10.20.0.9:8081');
+  const rendered = drawer.getByRole('table', {
+    name: 'Rendered config differences',
+  });
+  await expect(rendered).toContainText('10.20.0.9:8081');
+  // The canary: its upstream, its member file and the 10 % split.
+  await expect(rendered).toContainText(/split_clients .*_route \{/);
+  await expect(rendered).toContainText(
+    /10% k2_test_payment_gateway_app_\w+_canary;/,
+  );
+  await expect(rendered).toContainText('app.canary.conf');
   await drawer.getByRole('button', { name: 'Close' }).click();
 
   await versions
@@ -131,12 +148,17 @@ test('an owner publishes a VM member, compares versions and rolls back; refusals
     .click();
   await expect(versions.getByText(`rollback to #${first}`)).toBeVisible();
 
-  // The overview shows the rolled-back site: the VM member is gone.
+  // The overview shows the rolled-back site: the VM member and the canary are gone.
   await alice.goto(TAB);
   const card = alice.getByRole('region', { name: 'Test environment' });
   await expect(card.getByText(`Version #${first + 2}`)).toBeVisible();
   await expect(card.getByText('10.20.0.7:8080')).toBeVisible();
   await expect(card.getByText('10.20.0.9:8081')).toHaveCount(0);
+  await expect(
+    card.getByRole('table', { name: 'Upstreams' }).getByRole('row', {
+      name: /^app .* Off$/,
+    }),
+  ).toBeVisible();
 });
 
 const SCREENSHOTS = path.join(
