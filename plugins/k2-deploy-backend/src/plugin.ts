@@ -14,8 +14,11 @@ import {
   k2ServiceIndexServiceRef,
   k2ServiceResolverServiceRef,
 } from '@internal/plugin-k2-node';
+import { CanaryService } from './canaries/CanaryService';
+import { DatabaseCanaryStore } from './database/DatabaseCanaryStore';
 import { DatabaseInstanceStore } from './database/DatabaseInstanceStore';
 import { DatabaseReleaseStore } from './database/DatabaseReleaseStore';
+import { StoredRelease } from './database/ReleaseStore';
 import { InstanceActionsService } from './instances/InstanceActionsService';
 import { InstanceEventsService } from './instances/InstanceEventsService';
 import { InstanceHistoryService } from './instances/InstanceHistoryService';
@@ -74,9 +77,14 @@ export const k2DeployPlugin = createBackendPlugin({
           unsubscribePublisher();
           publisher.stop();
         });
+        // Who hears of each release change: the Signals publisher, and the canary
+        // service once it exists (a promotion ends with its release).
+        const releaseListeners: Array<(release: StoredRelease) => void> = [
+          release => publisher.releaseChanged(release),
+        ];
         const store = new ReleaseChangeReporter(
           await DatabaseReleaseStore.create(deps),
-          release => publisher.releaseChanged(release),
+          release => releaseListeners.forEach(listener => listener(release)),
         );
         // Approvals are decided by the permission policy with each release's facts.
         registerReleaseResource({ ...deps, store });
@@ -111,6 +119,23 @@ export const k2DeployPlugin = createBackendPlugin({
         deps.lifecycle.addShutdownHook(() => {
           unsubscribe();
           driver.stop();
+        });
+
+        // Canaries beside the stable release; a promotion finishes once its release
+        // succeeded (on a release change, and on this heartbeat after a restart).
+        const canaries = new CanaryService({
+          ...deps,
+          canaries: await DatabaseCanaryStore.create(deps),
+          releases: store,
+          engine,
+        });
+        releaseListeners.push(release => canaries.releaseChanged(release));
+        await deps.scheduler.scheduleTask({
+          id: 'k2-canary-promotions',
+          scope: 'global',
+          frequency: { seconds: 10 },
+          timeout: { minutes: 2 },
+          fn: () => canaries.tick(),
         });
 
         // Historical containers: recorded from every cluster's pod changes, kept
@@ -162,6 +187,7 @@ export const k2DeployPlugin = createBackendPlugin({
             ...deps,
             runtime,
             engine,
+            canaries,
             adoption: new AdoptionService({ ...deps, store }),
             driver,
             store,

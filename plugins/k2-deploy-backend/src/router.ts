@@ -1,6 +1,7 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { K2ClusterAccess } from '@internal/plugin-k2-node';
 import express from 'express';
+import { CanaryService } from './canaries/CanaryService';
 import { ReleaseStore } from './database/ReleaseStore';
 import { InstanceActionsService } from './instances/InstanceActionsService';
 import { InstanceEventsService } from './instances/InstanceEventsService';
@@ -12,6 +13,7 @@ import { ReleaseDriver } from './releases/ReleaseDriver';
 import { ReleaseEngine } from './releases/ReleaseEngine';
 import { RegistryTagsService } from './registries/RegistryTagsService';
 import { adoptionRoutes } from './routes/adoption';
+import { canaryRoutes } from './routes/canaries';
 import { createDeployRouter } from './routes/contract';
 import { imageTagRoutes } from './routes/imageTags';
 import { instanceRoutes } from './routes/instances';
@@ -28,6 +30,7 @@ export async function createRouter(options: {
   access: K2ClusterAccess;
   runtime: ServiceRuntimeService;
   engine: ReleaseEngine;
+  canaries: CanaryService;
   adoption: AdoptionService;
   driver: ReleaseDriver;
   store: ReleaseStore;
@@ -41,6 +44,7 @@ export async function createRouter(options: {
   const router = createDeployRouter();
   runtimeRoutes(router, options);
   releaseRoutes(router, options);
+  canaryRoutes(router, options);
   adoptionRoutes(router, options);
   instanceRoutes(router, options);
   imageTagRoutes(router, options);

@@ -44,6 +44,7 @@ import {
 import {
   createK2ReleaseConditionalDecision,
   k2ActivityReadPermission,
+  k2CanaryStartApprovedPermission,
   k2ClustersReadPermission,
   k2InstanceLogsReadPermission,
   k2OwnerPermissions,
@@ -95,6 +96,9 @@ export const k2PolicyTable: ReadonlyArray<{
   // Traffic has no approvals yet: sites in environments that need approval are
   // published by platform admins only.
   { permission: k2TrafficSitePublishApprovedPermission, audience: 'admins' },
+  // A canary reaches users without an approver: where releases need approval, only
+  // platform admins start one (promoting it is a release, approved as any).
+  { permission: k2CanaryStartApprovedPermission, audience: 'admins' },
 
   // Catalog: everyone reads and refreshes; the Create button (it leads to the
   // scaffolder) for everyone; registering and unregistering for admins; deleting an

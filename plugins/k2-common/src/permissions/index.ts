@@ -68,6 +68,18 @@ export const k2ReleaseApprovePermission = createPermission({
   resourceType: RESOURCE_TYPE_K2_RELEASE,
 });
 
+/**
+ * Start a canary of a service in an environment whose releases need approval
+ * (`approval.required`). A canary puts a new image in front of users without an
+ * approver, so K2's policy gives this to platform admins only; elsewhere owners start
+ * canaries with `k2.release.create`. Promoting a canary is a release, approved as any.
+ */
+export const k2CanaryStartApprovedPermission = createPermission({
+  name: 'k2.canary.start.approved',
+  attributes: { action: 'create' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
 /** Scale a service, set or remove its autoscaling. Owners and platform admins. */
 export const k2ServiceScalePermission = createPermission({
   name: 'k2.service.scale',
@@ -161,6 +173,7 @@ export const k2Permissions = [
   k2ActivityReadPermission,
   k2ReleaseCreatePermission,
   k2ReleaseApprovePermission,
+  k2CanaryStartApprovedPermission,
   k2ServiceScalePermission,
   k2ServiceRestartPermission,
   k2InstanceLogsReadPermission,

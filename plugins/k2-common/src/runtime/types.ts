@@ -85,6 +85,12 @@ export interface K2PodView {
    * taken out of traffic keeps running for diagnosis.
    */
   inTraffic: boolean;
+  /**
+   * `canary` for a pod of the service's canary Deployment (`k2.io/track: canary`): it
+   * matches the stable selector, so it is one of the service's instances. Absent for
+   * stable pods.
+   */
+  track?: 'canary';
   /** Per container: state, restarts and how the previous run ended. */
   containerStatuses: K2ContainerStatusView[];
 }

@@ -68,6 +68,13 @@ describe.each(databases.eachSupportedId())(
       expect(await knex.schema.hasColumn('k2_releases', 'follow_ups')).toBe(
         true,
       );
+      // Canaries came last.
+      expect(await knex.schema.hasTable('k2_canaries')).toBe(true);
+      await knex.migrate.down({ directory: MIGRATIONS });
+      expect(await knex.schema.hasTable('k2_canaries')).toBe(false);
+      expect(await knex.schema.hasColumn('k2_releases', 'follow_ups')).toBe(
+        true,
+      );
       await knex.migrate.down({ directory: MIGRATIONS });
       expect(await knex.schema.hasColumn('k2_releases', 'follow_ups')).toBe(
         false,

@@ -127,7 +127,7 @@ export function splitReplicas(
  * tag or a digest: K2 does not release an implicit `latest`, which could change under a
  * running release and make rollback meaningless.
  */
-function resolveImage(
+export function resolveImage(
   requested: string,
   service: K2ServiceSpec,
   entity: Entity,

@@ -5,7 +5,12 @@ import {
   K2RolloutState,
   K2WorkloadView,
 } from '@internal/plugin-k2-common';
-import { LABEL_RELEASE, LABEL_TRAFFIC } from '@internal/plugin-k2-common';
+import {
+  LABEL_RELEASE,
+  LABEL_TRACK,
+  LABEL_TRAFFIC,
+  TRACK_CANARY,
+} from '@internal/plugin-k2-common';
 import { KubeObject } from '@internal/plugin-k2-node';
 
 type Condition = {
@@ -243,6 +248,9 @@ export function podView(
     terminating: Boolean(pod.metadata.deletionTimestamp),
     release: releaseOf(pod),
     inTraffic: pod.metadata.labels?.[LABEL_TRAFFIC] === 'on',
+    ...(pod.metadata.labels?.[LABEL_TRACK] === TRACK_CANARY
+      ? { track: TRACK_CANARY }
+      : {}),
     containerStatuses: containers.map((c: { name: string; image: string }) =>
       containerStatusView(
         c,

@@ -627,6 +627,152 @@ export const spec = {
         },
       },
     },
+    '/services/{namespace}/{name}/environments/{environment}/canary': {
+      get: {
+        operationId: 'GetCanary',
+        summary:
+          "The environment's running canary, else its newest one, with live pods.",
+        description:
+          "A canary runs a new image as the Deployment `<name>-canary` beside the stable release (same namespace, clusters and pod template, image replaced, pods labelled `k2.io/track: canary`). `clusters` counts its pods per cluster from K2's watch caches while it runs. Everyone who may read the service's releases (`k2.release.read`).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/environment',
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              'The canary, or no `canary` when the environment never had one.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/CanaryState',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      post: {
+        operationId: 'StartCanary',
+        summary: 'Starts a canary of an image beside the stable release.',
+        description:
+          "Needs a stable release in the environment and no canary running there (else 409, naming the running one). `replicas` pods run in each of the stable release's clusters, within the environment's replica limit. Owners and platform admins (`k2.release.create`); where the environment's releases need approval, platform admins only (`k2.canary.start.approved`). When a cluster refuses the canary, it is removed from the others and recorded `failed` with that cluster's error, which is the answer.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/environment',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/CanaryInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The canary, running.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Canary',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/services/{namespace}/{name}/environments/{environment}/canary/promote': {
+      post: {
+        operationId: 'PromoteCanary',
+        summary: 'Promotes the running canary through a release of its image.',
+        description:
+          "Creates a release of the canary's image (with the variables and limits it runs with) through the release engine, so it waits for approval where releases do. The canary keeps serving until that release succeeded; then its Deployments are removed and it is recorded `promoted` with the release's number. A promotion release that does not succeed leaves the canary running. 404 when no canary runs, 409 while a promotion is under way.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/environment',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The canary, with its promotion release.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Canary',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/services/{namespace}/{name}/environments/{environment}/canary/abort': {
+      post: {
+        operationId: 'AbortCanary',
+        summary: 'Aborts the running canary, removing its Deployments.',
+        description:
+          'All traffic goes back to the stable pods. Owners and platform admins (`k2.release.create`), in every environment. 404 when no canary runs.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/environment',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The canary, aborted.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Canary',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/services/{namespace}/{name}/image-tags': {
       get: {
         operationId: 'GetImageTags',
@@ -2115,6 +2261,12 @@ export const spec = {
           inTraffic: {
             type: 'boolean',
           },
+          track: {
+            description:
+              "`canary` for a pod of the service's canary Deployment (`k2.io/track: canary`); absent for stable pods.",
+            type: 'string',
+            enum: ['canary'],
+          },
           containerStatuses: {
             type: 'array',
             items: {
@@ -2513,6 +2665,164 @@ export const spec = {
           sampledAt: {
             type: 'string',
             format: 'date-time',
+          },
+        },
+      },
+      CanaryInput: {
+        description: 'What a user sends to start a canary.',
+        type: 'object',
+        additionalProperties: false,
+        required: ['image'],
+        properties: {
+          image: {
+            description:
+              'A full image reference with a tag or digest, or only a tag when the service declares `k2.io/image`.',
+            type: 'string',
+            pattern: '\\S',
+            maxLength: 520,
+          },
+          replicas: {
+            description:
+              'Canary pods in each cluster of the environment; 1 unless given.',
+            type: 'integer',
+            minimum: 1,
+            maximum: 100,
+          },
+        },
+      },
+      CanaryStatus: {
+        description:
+          '`running` (its Deployments exist; a promotion may be under way), `promoted` (its release succeeded and it was removed), `aborted`, or `failed` (a cluster refused it; `message` says which and why).',
+        type: 'string',
+        enum: ['running', 'promoted', 'aborted', 'failed'],
+      },
+      CanaryClusterPods: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['cluster', 'replicas', 'ready', 'total'],
+        properties: {
+          cluster: {
+            type: 'string',
+          },
+          replicas: {
+            description: 'Canary pods asked for in this cluster.',
+            type: 'integer',
+          },
+          ready: {
+            type: 'integer',
+          },
+          total: {
+            description: 'Canary pods that exist and are not terminating.',
+            type: 'integer',
+          },
+        },
+      },
+      Canary: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'id',
+          'service',
+          'environment',
+          'namespace',
+          'image',
+          'replicas',
+          'status',
+          'baseRelease',
+          'startedBy',
+          'startedAt',
+          'spec',
+          'clusters',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          service: {
+            type: 'string',
+          },
+          environment: {
+            type: 'string',
+          },
+          namespace: {
+            type: 'string',
+          },
+          image: {
+            type: 'string',
+          },
+          replicas: {
+            description: 'Canary pods in each cluster.',
+            type: 'integer',
+          },
+          status: {
+            $ref: '#/components/schemas/CanaryStatus',
+          },
+          message: {
+            description: 'Why it ended, or what it waits for.',
+            type: 'string',
+          },
+          baseRelease: {
+            description:
+              'The stable release whose pod template it runs, image replaced.',
+            type: 'object',
+            additionalProperties: false,
+            required: ['id', 'number'],
+            properties: {
+              id: {
+                type: 'string',
+              },
+              number: {
+                type: 'integer',
+              },
+            },
+          },
+          promotion: {
+            description: 'The release promoting it, once asked for.',
+            type: 'object',
+            additionalProperties: false,
+            required: ['releaseId', 'number'],
+            properties: {
+              releaseId: {
+                type: 'string',
+              },
+              number: {
+                type: 'integer',
+              },
+            },
+          },
+          startedBy: {
+            type: 'string',
+          },
+          startedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          endedBy: {
+            type: 'string',
+          },
+          endedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          spec: {
+            $ref: '#/components/schemas/ReleaseSpec',
+          },
+          clusters: {
+            description:
+              'Live canary pods per cluster while it runs; empty once it ended.',
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/CanaryClusterPods',
+            },
+          },
+        },
+      },
+      CanaryState: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          canary: {
+            $ref: '#/components/schemas/Canary',
           },
         },
       },

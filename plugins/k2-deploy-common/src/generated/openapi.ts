@@ -257,6 +257,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/services/{namespace}/{name}/environments/{environment}/canary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The environment's running canary, else its newest one, with live pods.
+     * @description A canary runs a new image as the Deployment `<name>-canary` beside the stable release (same namespace, clusters and pod template, image replaced, pods labelled `k2.io/track: canary`). `clusters` counts its pods per cluster from K2's watch caches while it runs. Everyone who may read the service's releases (`k2.release.read`).
+     */
+    get: operations['GetCanary'];
+    put?: never;
+    /**
+     * Starts a canary of an image beside the stable release.
+     * @description Needs a stable release in the environment and no canary running there (else 409, naming the running one). `replicas` pods run in each of the stable release's clusters, within the environment's replica limit. Owners and platform admins (`k2.release.create`); where the environment's releases need approval, platform admins only (`k2.canary.start.approved`). When a cluster refuses the canary, it is removed from the others and recorded `failed` with that cluster's error, which is the answer.
+     */
+    post: operations['StartCanary'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/services/{namespace}/{name}/environments/{environment}/canary/promote': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Promotes the running canary through a release of its image.
+     * @description Creates a release of the canary's image (with the variables and limits it runs with) through the release engine, so it waits for approval where releases do. The canary keeps serving until that release succeeded; then its Deployments are removed and it is recorded `promoted` with the release's number. A promotion release that does not succeed leaves the canary running. 404 when no canary runs, 409 while a promotion is under way.
+     */
+    post: operations['PromoteCanary'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/services/{namespace}/{name}/environments/{environment}/canary/abort': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Aborts the running canary, removing its Deployments.
+     * @description All traffic goes back to the stable pods. Owners and platform admins (`k2.release.create`), in every environment. 404 when no canary runs.
+     */
+    post: operations['AbortCanary'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/services/{namespace}/{name}/image-tags': {
     parameters: {
       query?: never;
@@ -719,6 +783,11 @@ export interface components {
       terminating: boolean;
       release?: number;
       inTraffic: boolean;
+      /**
+       * @description `canary` for a pod of the service's canary Deployment (`k2.io/track: canary`); absent for stable pods.
+       * @enum {string}
+       */
+      track?: 'canary';
       containerStatuses: components['schemas']['ContainerStatusView'][];
     };
     EventView: {
@@ -851,6 +920,60 @@ export interface components {
       containers: components['schemas']['ContainerUsage'][];
       /** Format: date-time */
       sampledAt: string;
+    };
+    /** @description What a user sends to start a canary. */
+    CanaryInput: {
+      /** @description A full image reference with a tag or digest, or only a tag when the service declares `k2.io/image`. */
+      image: string;
+      /** @description Canary pods in each cluster of the environment; 1 unless given. */
+      replicas?: number;
+    };
+    /**
+     * @description `running` (its Deployments exist; a promotion may be under way), `promoted` (its release succeeded and it was removed), `aborted`, or `failed` (a cluster refused it; `message` says which and why).
+     * @enum {string}
+     */
+    CanaryStatus: 'running' | 'promoted' | 'aborted' | 'failed';
+    CanaryClusterPods: {
+      cluster: string;
+      /** @description Canary pods asked for in this cluster. */
+      replicas: number;
+      ready: number;
+      /** @description Canary pods that exist and are not terminating. */
+      total: number;
+    };
+    Canary: {
+      id: string;
+      service: string;
+      environment: string;
+      namespace: string;
+      image: string;
+      /** @description Canary pods in each cluster. */
+      replicas: number;
+      status: components['schemas']['CanaryStatus'];
+      /** @description Why it ended, or what it waits for. */
+      message?: string;
+      /** @description The stable release whose pod template it runs, image replaced. */
+      baseRelease: {
+        id: string;
+        number: number;
+      };
+      /** @description The release promoting it, once asked for. */
+      promotion?: {
+        releaseId: string;
+        number: number;
+      };
+      startedBy: string;
+      /** Format: date-time */
+      startedAt: string;
+      endedBy?: string;
+      /** Format: date-time */
+      endedAt?: string;
+      spec: components['schemas']['ReleaseSpec'];
+      /** @description Live canary pods per cluster while it runs; empty once it ended. */
+      clusters: components['schemas']['CanaryClusterPods'][];
+    };
+    CanaryState: {
+      canary?: components['schemas']['Canary'];
     };
   };
   responses: {
@@ -1334,6 +1457,118 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ReplicaRecommendation'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetCanary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The canary, or no `canary` when the environment never had one. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CanaryState'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  StartCanary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CanaryInput'];
+      };
+    };
+    responses: {
+      /** @description The canary, running. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Canary'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  PromoteCanary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The canary, with its promotion release. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Canary'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  AbortCanary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The canary, aborted. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Canary'];
         };
       };
       default: components['responses']['ErrorResponse'];
