@@ -22,6 +22,9 @@ import { TemplateRegistry } from '../templates/TemplateRegistry';
  *
  *   yarn bench:traffic                       (from the repo root; needs Debian's nginx)
  *   K2_BENCH_SITES=500 yarn bench:traffic    (a quicker run)
+ *   K2_BENCH_CANARY=1 yarn bench:traffic     (every site with a 10 % canary and one
+ *                                             canary pod: two upstream blocks, two
+ *                                             member files and a split per site)
  *
  * 1. Cold render: every site validated and rendered from the default template
  *    (`renderSite`, as a publish does), then the cluster's bundle (`renderBundle`).
@@ -41,6 +44,7 @@ const CHANGES = Number(process.env.K2_BENCH_CHANGES ?? 21);
 const TARGET_FULL_MS = 3000;
 const TARGET_CHANGE_MS = 50;
 const NGINX = process.env.K2_NGINX_BIN ?? 'nginx';
+const CANARY = process.env.K2_BENCH_CANARY === '1';
 
 function log(message: string) {
   process.stdout.write(
@@ -63,12 +67,20 @@ function median(values: number[]) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Pod members held in a map, changed one at a time as a watch event would. */
+/**
+ * Pod members held in a map, changed one at a time as a watch event would; with
+ * K2_BENCH_CANARY, one canary pod per service besides.
+ */
 class BenchPods implements UpstreamMemberSource {
   readonly byService = new Map<string, UpstreamMember[]>();
+  readonly canaryByService = new Map<string, UpstreamMember[]>();
 
   members(site: SiteRef): UpstreamMember[] {
     return this.byService.get(site.service) ?? [];
+  }
+
+  canaryPodMembers(site: SiteRef): UpstreamMember[] {
+    return this.canaryByService.get(site.service) ?? [];
   }
 }
 
@@ -100,6 +112,11 @@ async function main() {
     };
     refs.push(ref);
     pods.byService.set(ref.service, podMembers(s, 0));
+    if (CANARY) {
+      pods.canaryByService.set(ref.service, [
+        { ...podMembers(s, 0)[0], host: `10.${(s >> 8) & 255}.${s & 255}.9` },
+      ]);
+    }
   }
   const cluster = { name: 'edge-bench', environments: ['test'] };
 
@@ -111,7 +128,14 @@ async function main() {
       {
         template: 'default',
         domains: [`svc-${s}.example.com`],
-        upstreams: [{ name: 'app', method: 'least_conn', members: [] }],
+        upstreams: [
+          {
+            name: 'app',
+            method: 'least_conn',
+            members: [],
+            ...(CANARY ? { canary: { kind: 'weight', percent: 10 } } : {}),
+          },
+        ],
         locations: [{ path: '/', upstream: 'app' }],
       },
       {
@@ -199,9 +223,11 @@ async function main() {
   process.stdout.write(
     [
       '',
-      `Traffic: one cluster, ${SITES} sites × ${MEMBERS} members (${
-        bundle.files.length
-      } files, ${(bytes / 1024 / 1024).toFixed(1)} MiB)`,
+      `Traffic: one cluster, ${SITES} sites × ${MEMBERS} members${
+        CANARY ? ' + a 10 % canary with 1 canary pod each' : ''
+      } (${bundle.files.length} files, ${(bytes / 1024 / 1024).toFixed(
+        1,
+      )} MiB)`,
       `  machine: ${os.cpus().length} cores, load average ${os
         .loadavg()
         .map(l => l.toFixed(1))
@@ -249,7 +275,7 @@ async function nginxAlone(
     await fsp.mkdir(path.join(dir, 'temp'));
     await fsp.writeFile(
       path.join(dir, 'nginx.conf'),
-      `pid nginx.pid;\nevents {}\nhttp {\n    server_names_hash_max_size 65536;\n    server_names_hash_bucket_size 128;\n    proxy_temp_path temp/proxy;\n    client_body_temp_path temp/client_body;\n    include k2/k2.conf;\n}\n`,
+      `pid nginx.pid;\nevents {}\nhttp {\n    server_names_hash_max_size 65536;\n    server_names_hash_bucket_size 128;\n    variables_hash_max_size 65536;\n    variables_hash_bucket_size 128;\n    proxy_temp_path temp/proxy;\n    client_body_temp_path temp/client_body;\n    include k2/k2.conf;\n}\n`,
     );
     for (const file of files) {
       await fsp.mkdir(path.dirname(path.join(dir, file.path)), {

@@ -20,6 +20,8 @@ events {}
 http {
     server_names_hash_max_size 65536;
     server_names_hash_bucket_size 128;
+    variables_hash_max_size 65536;
+    variables_hash_bucket_size 128;
     client_body_temp_path temp/client_body;
     proxy_temp_path temp/proxy;
     fastcgi_temp_path temp/fastcgi;
