@@ -152,8 +152,7 @@ export const spec = {
             description:
               'Only versions numbered below this one (the next page).',
             schema: {
-              type: 'integer',
-              minimum: 1,
+              $ref: '#/components/schemas/VersionNumber',
             },
           },
         ],
@@ -318,8 +317,7 @@ export const spec = {
             in: 'query',
             required: true,
             schema: {
-              type: 'integer',
-              minimum: 1,
+              $ref: '#/components/schemas/VersionNumber',
             },
           },
           {
@@ -327,8 +325,7 @@ export const spec = {
             in: 'query',
             required: true,
             schema: {
-              type: 'integer',
-              minimum: 1,
+              $ref: '#/components/schemas/VersionNumber',
             },
           },
         ],
@@ -455,8 +452,7 @@ export const spec = {
         description:
           'The version number (1, 2, 3... per service and environment).',
         schema: {
-          type: 'integer',
-          minimum: 1,
+          $ref: '#/components/schemas/VersionNumber',
         },
       },
       agentCluster: {
@@ -530,6 +526,13 @@ export const spec = {
         description: 'A catalog entity name or namespace.',
         type: 'string',
         pattern: '^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$',
+      },
+      VersionNumber: {
+        description:
+          "A site version's number: 1, 2, 3... per service and environment, at most 2147483647 (the database's integer), so a number beyond it is a 400, not a lookup.",
+        type: 'integer',
+        minimum: 1,
+        maximum: 2147483647,
       },
       EnvironmentName: {
         description: 'An environment name, e.g. `test`.',

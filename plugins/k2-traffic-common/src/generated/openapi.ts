@@ -204,6 +204,8 @@ export interface components {
     };
     /** @description A catalog entity name or namespace. */
     EntityName: string;
+    /** @description A site version's number: 1, 2, 3... per service and environment, at most 2147483647 (the database's integer), so a number beyond it is a 400, not a lookup. */
+    VersionNumber: number;
     /** @description An environment name, e.g. `test`. */
     EnvironmentName: string;
     /** @description An Nginx cluster name from `k2.traffic.clusters`. */
@@ -426,7 +428,7 @@ export interface components {
     name: components['schemas']['EntityName'];
     environment: components['schemas']['EnvironmentName'];
     /** @description The version number (1, 2, 3... per service and environment). */
-    number: number;
+    number: components['schemas']['VersionNumber'];
     agentCluster: components['schemas']['NginxClusterName'];
     agentHost: components['schemas']['HostName'];
   };
@@ -532,7 +534,7 @@ export interface operations {
         /** @description Versions per page. */
         limit?: number;
         /** @description Only versions numbered below this one (the next page). */
-        before?: number;
+        before?: components['schemas']['VersionNumber'];
       };
       header?: never;
       path: {
@@ -654,8 +656,8 @@ export interface operations {
   CompareSiteVersions: {
     parameters: {
       query: {
-        from: number;
-        to: number;
+        from: components['schemas']['VersionNumber'];
+        to: components['schemas']['VersionNumber'];
       };
       header?: never;
       path: {
