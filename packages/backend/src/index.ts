@@ -4,6 +4,7 @@ import {
   k2EnvironmentsServiceFactory,
 } from '@internal/plugin-k2-node';
 import { catalogModuleK2TrafficSites } from '@internal/plugin-k2-traffic-backend';
+import { appModulePrecompressedAssets } from './app/precompressedAssets';
 
 const backend = createBackend();
 
@@ -18,6 +19,8 @@ backend.add(import('@internal/plugin-k2-deploy-backend'));
 backend.add(import('@internal/plugin-k2-traffic-backend'));
 
 backend.add(import('@backstage/plugin-app-backend'));
+// The production build's static files as the build compressed them (brotli, gzip).
+backend.add(appModulePrecompressedAssets);
 backend.add(import('@backstage/plugin-proxy-backend'));
 
 // Auth: development sign-in (pick a demo user) and GitHub for production.
