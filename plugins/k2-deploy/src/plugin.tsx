@@ -29,7 +29,12 @@ export const deployTab = EntityContentBlueprint.makeWithOverrides({
       path: 'deploy',
       title: deployTabTitle(apis.get(appLanguageApiRef)),
       filter: isK2Service,
-      loader: () => import('./components/DeployTab').then(m => <m.DeployTab />),
+      // Fetched at idle time once the app has started, so opening a service page on
+      // this tab does not wait for the tab's code after the entity arrives.
+      loader: () =>
+        import(/* webpackPrefetch: true */ './components/DeployTab').then(m => (
+          <m.DeployTab />
+        )),
     });
   },
 });
