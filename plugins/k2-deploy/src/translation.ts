@@ -79,6 +79,27 @@ export const k2DeployMessages = {
     withdrawBody:
       'It stops waiting for approval and ends as withdrawn; nothing is changed in the clusters.',
   },
+  canary: {
+    label: 'Canary in {{environment}}',
+    title: 'Canary {{version}}',
+    besides: 'beside release #{{number}}, started by {{who}}',
+    loading: 'Loading the canary…',
+    loadFailed: 'Could not read the canary: {{message}}',
+    podsOf: 'Canary pods of {{environment}}',
+    ready: 'Ready / total',
+    promote: 'Promote',
+    abort: 'Abort',
+    promoting: 'Release #{{number}} promotes it',
+    promoteTitle: 'Promote the canary in {{environment}}?',
+    promoteBody:
+      'K2 releases {{version}} as the next release, with the variables and limits the canary runs with. The canary keeps serving until that release has rolled out, then it is removed.',
+    promoteApproval:
+      'Releases to {{environment}} wait for a release approver: the canary runs on until one approves and the release rolls out.',
+    abortTitle: 'Abort the canary in {{environment}}?',
+    abortBody:
+      'The canary pods of {{version}} are removed from every cluster and all traffic goes back to the stable release. The stable release is not touched.',
+    aborting: 'Aborting…',
+  },
   health: {
     healthy: 'Healthy',
     rollingOut: 'Rolling out',
@@ -142,6 +163,7 @@ export const k2DeployMessages = {
     release: 'Release',
     age: 'Age',
     outOfTraffic: 'Out of traffic',
+    canary: 'Canary',
   },
   instance: {
     label: 'Instance {{pod}}',
@@ -190,6 +212,22 @@ export const k2DeployMessages = {
   },
   releaseDialog: {
     title: 'Release to {{environment}}',
+    mode: 'How to release',
+    modeRelease: 'Release',
+    modeReleaseHint: 'Replace what runs, with a rolling release',
+    modeCanary: 'Release as canary',
+    modeCanaryHint:
+      'Run the image beside the stable release on a few pods, then promote or abort it',
+    canaryBody:
+      'The canary runs beside release #{{number}}, with its variables and limits and this image. The stable release and the Service are not touched; K2’s Nginx sends the canary the share its site chooses.',
+    canaryReplicas: 'Canary replicas per cluster',
+    canaryReplicasHint: '1 in each cluster unless you give a number',
+    startCanary: 'Start canary',
+    startingCanary: 'Starting…',
+    canaryNeedsRelease: 'A canary runs beside a stable release: release first',
+    canaryRunning: 'A canary already runs here: promote or abort it first',
+    canaryAdminsOnly:
+      'Releases to {{environment}} need approval: only platform admins start a canary here',
     busy: 'Releasing…',
     approval:
       'Releases to {{environment}} wait for a release approver before anything changes.',

@@ -14,6 +14,9 @@ export type K2DeployAutoscaling = Schemas['Autoscaling'];
 export type K2DeployReleasePreview = Schemas['ReleasePreview'];
 export type K2DeployReleaseDefaults = Schemas['ReleaseDefaults'];
 export type K2DeployImageTags = Schemas['ImageTags'];
+export type K2DeployCanary = Schemas['Canary'];
+export type K2DeployCanaryState = Schemas['CanaryState'];
+export type K2DeployCanaryInput = Schemas['CanaryInput'];
 
 /** A service as the Deploy API names it: its catalog namespace and name. */
 export interface K2DeployService {
@@ -115,6 +118,53 @@ export class K2DeployClient {
       await this.#client()
     ).GET(
       '/services/{namespace}/{name}/environments/{environment}/release-defaults',
+      { params: { path: { ...service, environment } } },
+    );
+    return data!;
+  }
+
+  /** The environment's running canary, else its newest one, with its live pods. */
+  async getCanary(service: K2DeployService, environment: string) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/services/{namespace}/{name}/environments/{environment}/canary', {
+      params: { path: { ...service, environment } },
+    });
+    return data!;
+  }
+
+  /** Starts a canary of an image beside the environment's stable release. */
+  async startCanary(
+    service: K2DeployService,
+    environment: string,
+    input: K2DeployCanaryInput,
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/services/{namespace}/{name}/environments/{environment}/canary', {
+      params: { path: { ...service, environment } },
+      body: input,
+    });
+    return data!;
+  }
+
+  /** Promotes the running canary: a release of its image, gated as any release. */
+  async promoteCanary(service: K2DeployService, environment: string) {
+    const { data } = await (
+      await this.#client()
+    ).POST(
+      '/services/{namespace}/{name}/environments/{environment}/canary/promote',
+      { params: { path: { ...service, environment } } },
+    );
+    return data!;
+  }
+
+  /** Aborts the running canary, removing its Deployments. */
+  async abortCanary(service: K2DeployService, environment: string) {
+    const { data } = await (
+      await this.#client()
+    ).POST(
+      '/services/{namespace}/{name}/environments/{environment}/canary/abort',
       { params: { path: { ...service, environment } } },
     );
     return data!;

@@ -1,5 +1,6 @@
 import { Entity } from '@backstage/catalog-model';
 import {
+  K2Canary,
   K2ContainerStatusView,
   K2EnvironmentRuntime,
   K2HistoricalContainer,
@@ -207,6 +208,29 @@ export function release(
     finishedAt: minutesAgo(27),
     progress: [],
     ...rest,
+  };
+}
+
+/**
+ * A canary of 1.5.0-rc1 beside release #7 in `test`, one pod per cluster, ready, started
+ * by Alice ten minutes ago, unless overridden.
+ */
+export function canary(overrides: Partial<K2Canary> = {}): K2Canary {
+  const image = `${IMAGE_REPOSITORY}:1.5.0-rc1`;
+  return {
+    id: 'canary-1',
+    service: 'component:default/payment-gateway',
+    environment: 'test',
+    namespace: 'payments-core',
+    image,
+    replicas: 1,
+    status: 'running',
+    baseRelease: { id: 'rel-test-7', number: 7 },
+    startedBy: 'user:default/alice',
+    startedAt: minutesAgo(10),
+    spec: releaseSpec({ image }),
+    clusters: [{ cluster: 'test', replicas: 1, ready: 1, total: 1 }],
+    ...overrides,
   };
 }
 

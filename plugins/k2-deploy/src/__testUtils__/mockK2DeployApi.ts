@@ -2,6 +2,7 @@ import { createApiMock } from '@backstage/frontend-test-utils';
 import { K2Release } from '@internal/plugin-k2-common';
 import { K2DeployApi, k2DeployApiRef } from '../api/K2DeployApi';
 import {
+  canary,
   historicalContainer,
   IMAGE_REPOSITORY,
   recommendation,
@@ -78,6 +79,24 @@ export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
     },
     getReleaseDefaults: async (_service, environment) =>
       releaseDefaults({ environment }),
+    getCanary: async () => ({}),
+    startCanary: async (_service, environment, input) =>
+      canary({
+        environment,
+        image: input.image.includes('/')
+          ? input.image
+          : `${IMAGE_REPOSITORY}:${input.image}`,
+        replicas: input.replicas ?? 1,
+      }),
+    promoteCanary: async (_service, environment) =>
+      canary({
+        environment,
+        promotion: { releaseId: 'rel-test-8', number: 8 },
+        message:
+          'Release #8 is rolling out; the canary runs until it completes',
+      }),
+    abortCanary: async (_service, environment) =>
+      canary({ environment, status: 'aborted', clusters: [] }),
     rollback: async () => started('rollback'),
     approve: async id => ({
       ...history.find(r => r.id === id)!,

@@ -1,6 +1,9 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
   K2Activity,
+  K2Canary,
+  K2CanaryInput,
+  K2CanaryState,
   K2EventList,
   K2HistoricalContainerList,
   K2InstanceUsage,
@@ -51,6 +54,18 @@ export interface K2DeployApi {
     service: ServiceName,
     environment: string,
   ): Promise<K2ReleaseDefaults>;
+  /** The environment's running canary, else its newest one, with its live pods. */
+  getCanary(service: ServiceName, environment: string): Promise<K2CanaryState>;
+  /** Starts a canary of an image beside the environment's stable release. */
+  startCanary(
+    service: ServiceName,
+    environment: string,
+    input: K2CanaryInput,
+  ): Promise<K2Canary>;
+  /** Promotes the running canary through a release of its image. */
+  promoteCanary(service: ServiceName, environment: string): Promise<K2Canary>;
+  /** Aborts the running canary: its pods are removed, stable serves everything. */
+  abortCanary(service: ServiceName, environment: string): Promise<K2Canary>;
   rollback(id: string, message?: string): Promise<K2Release>;
   approve(id: string): Promise<K2Release>;
   reject(id: string, reason?: string): Promise<K2Release>;

@@ -4,6 +4,7 @@ import {
   K2Activity,
   K2Autoscaling,
   K2CoreClient,
+  K2CanaryInput,
   K2LogQuery,
   K2ReleaseInput,
 } from '@internal/plugin-k2-common';
@@ -108,6 +109,22 @@ export class K2DeployClient implements K2DeployApi {
 
   cancel(id: string, reason?: string) {
     return this.#http.cancel(id, { reason });
+  }
+
+  getCanary(service: ServiceName, environment: string) {
+    return this.#http.getCanary(service, environment);
+  }
+
+  startCanary(service: ServiceName, environment: string, input: K2CanaryInput) {
+    return this.#http.startCanary(service, environment, input);
+  }
+
+  promoteCanary(service: ServiceName, environment: string) {
+    return this.#http.promoteCanary(service, environment);
+  }
+
+  abortCanary(service: ServiceName, environment: string) {
+    return this.#http.abortCanary(service, environment);
   }
 
   scale(service: ServiceName, environment: string, replicas: number) {

@@ -11,6 +11,7 @@ import { useEntity } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   k2InstanceManagePermission,
+  k2CanaryStartApprovedPermission,
   k2ReleaseCreatePermission,
   k2ServiceRestartPermission,
   k2ServiceScalePermission,
@@ -80,6 +81,11 @@ export function DeployTab() {
 
   const release = usePermission({
     permission: k2ReleaseCreatePermission,
+    resourceRef,
+  });
+  // Platform admins: a canary where releases need approval.
+  const canaryWhereApproved = usePermission({
+    permission: k2CanaryStartApprovedPermission,
     resourceRef,
   });
   const scale = usePermission({
@@ -159,6 +165,7 @@ export function DeployTab() {
                         release: release.allowed,
                         scale: scale.allowed,
                         restart: restart.allowed,
+                        canaryWhereApproved: canaryWhereApproved.allowed,
                       }}
                       onChange={runtime.refresh}
                     />

@@ -26,6 +26,7 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { k2DeployApiRef, ServiceName } from '../api/K2DeployApi';
+import { CanaryCard, useCanary } from './CanaryCard';
 import { EntityRef } from './EntityRef';
 import { imageTag, readyCounts } from './format';
 import { clusterHealth, HealthStatus } from './health';
@@ -40,6 +41,8 @@ export interface Abilities {
   release: boolean;
   scale: boolean;
   restart: boolean;
+  /** Start a canary where releases need approval (platform admins). */
+  canaryWhereApproved?: boolean;
 }
 
 type Open =
@@ -128,6 +131,7 @@ export function EnvironmentPanel(props: {
   const [open, setOpen] = useState<Open>();
   const [approveError, setApproveError] = useState<Error>();
   const history = useEnvironmentReleases(service, environment.name);
+  const canary = useCanary(service, environment.name);
   const { waiting, inFlight, current } = history;
   const newest = history.releases[0];
   // Whether this user approves the waiting release: the policy decides, per release.
@@ -147,7 +151,22 @@ export function EnvironmentPanel(props: {
     await action;
     setOpen(undefined);
     history.refresh();
+    canary.refresh();
     props.onChange();
+  };
+  /** Why this user cannot start a canary here now, or undefined when they can. */
+  const canaryRefusal = (): string | undefined => {
+    if (!can.release) return REFUSED;
+    if (environment.approval.required && !can.canaryWhereApproved) {
+      return t('releaseDialog.canaryAdminsOnly', {
+        environment: environment.title,
+      });
+    }
+    if (!current) return t('releaseDialog.canaryNeedsRelease');
+    if (canary.value?.canary?.status === 'running') {
+      return t('releaseDialog.canaryRunning');
+    }
+    return undefined;
   };
   /** Why an action is not available now, or undefined when it is. */
   const why = (kind: 'release' | 'scale' | 'restart'): string | undefined => {
@@ -247,6 +266,18 @@ export function EnvironmentPanel(props: {
             <ErrorText error={history.error} />
           )}
         </Box>
+
+        <CanaryCard
+          environment={{
+            name: environment.name,
+            title: environment.title,
+            approval: environment.approval.required,
+          }}
+          state={canary}
+          refusal={can.release ? undefined : REFUSED}
+          onPromote={() => after(api.promoteCanary(service, environment.name))}
+          onAbort={() => after(api.abortCanary(service, environment.name))}
+        />
 
         <Box
           display="flex"
@@ -436,6 +467,11 @@ export function EnvironmentPanel(props: {
             onPreview={input => api.previewRelease(service, input)}
             onClose={() => setOpen(undefined)}
             onSubmit={input => after(api.release(service, input))}
+            canary={{
+              refusal: canaryRefusal(),
+              onStart: input =>
+                after(api.startCanary(service, environment.name, input)),
+            }}
           />
         )}
         {open?.kind === 'scale' && current && (

@@ -97,6 +97,49 @@ describe('InstancesSection', () => {
     expect(liveRows()).toHaveLength(1);
   });
 
+  it('marks the pods of a canary with a Canary chip, and no stable pod', async () => {
+    const withCanary = serviceRuntime([
+      environmentRuntime({
+        clusters: [
+          {
+            ...environmentRuntime().clusters[0],
+            pods: [
+              pod(),
+              pod({
+                name: 'payment-gateway-canary-6c8d9f7b5-q2w3e',
+                images: [
+                  'registry.northwind.internal/payments/gateway:1.5.0-rc1',
+                ],
+                track: 'canary',
+              }),
+            ],
+          },
+        ],
+      }),
+    ]);
+    renderWithApi(
+      <InstancesSection
+        service={SERVICE}
+        targets={[TEST_TARGET]}
+        runtime={withCanary}
+        canManage
+        onChange={() => {}}
+      />,
+      createK2DeployApi(),
+    );
+
+    expect(
+      screen.getByRole('row', { name: /^payment-gateway-canary-/ }),
+    ).toHaveTextContent(/Canary/);
+    expect(
+      screen.getByRole('row', { name: new RegExp(`^${POD_NAME}`) }),
+    ).not.toHaveTextContent(/Canary/);
+    // The historical containers below have loaded: nothing is left to update.
+    expect(
+      await screen.findByText('payment-gateway-6c8f7d9b5-q7w2e'),
+    ).toBeInTheDocument();
+  });
+
   it('keeps an opened instance open across updates, and says when it is gone', async () => {
     const withoutIt = serviceRuntime([
       environmentRuntime({

@@ -206,6 +206,14 @@ export function InstancesSection(props: {
                     >
                       <TableCell style={nowrap}>
                         <Mono>{i.pod.name}</Mono>
+                        {i.pod.track === 'canary' && (
+                          <Chip
+                            size="small"
+                            color="secondary"
+                            label={tr('instances.canary')}
+                            style={{ marginLeft: 8 }}
+                          />
+                        )}
                         {!i.pod.inTraffic && (
                           <Chip
                             size="small"

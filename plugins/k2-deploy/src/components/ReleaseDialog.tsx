@@ -2,6 +2,7 @@ import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import {
   K2_SECRET_MASK,
+  K2CanaryInput,
   K2EnvInput,
   K2EnvVar,
   K2Release,
@@ -11,7 +12,13 @@ import {
   K2ReleasePreview,
   secretEnvName,
 } from '@internal/plugin-k2-common';
+import FormControl from '@material-ui/core/FormControl';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
+import FormHelperText from '@material-ui/core/FormHelperText';
+import FormLabel from '@material-ui/core/FormLabel';
 import Grid from '@material-ui/core/Grid';
+import Radio from '@material-ui/core/Radio';
+import RadioGroup from '@material-ui/core/RadioGroup';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { ActionDialog } from '@internal/plugin-k2-react';
@@ -105,6 +112,11 @@ function quantityHint(
  * does and changes nothing) and shows how it differs from the running release; Back
  * returns to the form with every value kept, and Release sends exactly what was
  * previewed.
+ *
+ * With `canary`, the form offers "Release as canary" instead: the image (and canary
+ * replicas per cluster) run beside the stable release until promoted or aborted; the
+ * choice is disabled, with `canary.refusal` said under it, when the user may not start
+ * one here now.
  */
 export function ReleaseDialog(props: {
   environment: { name: string; title: string; approval: boolean };
@@ -119,6 +131,11 @@ export function ReleaseDialog(props: {
   onPreview(input: K2ReleaseInput): Promise<K2ReleasePreview>;
   onClose(): void;
   onSubmit(input: K2ReleaseInput): Promise<void>;
+  canary?: {
+    /** Why a canary cannot start here now, or undefined when it can. */
+    refusal?: string;
+    onStart(input: K2CanaryInput): Promise<void>;
+  };
 }) {
   const t = useDeployT();
   const { environment, current, onClose, onSubmit } = props;
@@ -126,6 +143,9 @@ export function ReleaseDialog(props: {
   const [image, setImage] = useState(spec?.image ?? props.runningImage ?? '');
   // Empty: the engine keeps the running count (or the service's), as the hint says.
   const [replicas, setReplicas] = useState('');
+  const [mode, setMode] = useState<'release' | 'canary'>('release');
+  // Empty: one canary pod per cluster, as the hint says.
+  const [canaryReplicas, setCanaryReplicas] = useState('');
   const [cpu, setCpu] = useState(spec?.resources.limits.cpu ?? '');
   const [memory, setMemory] = useState(spec?.resources.limits.memory ?? '');
   const [env, setEnv] = useState(envText(spec?.env));
@@ -235,6 +255,99 @@ export function ReleaseDialog(props: {
     );
   }
 
+  const modeChoice = props.canary && (
+    <FormControl component="fieldset" margin="dense">
+      <FormLabel component="legend">{t('releaseDialog.mode')}</FormLabel>
+      <RadioGroup
+        row
+        value={mode}
+        onChange={e => setMode(e.target.value as 'release' | 'canary')}
+      >
+        <FormControlLabel
+          value="release"
+          control={<Radio />}
+          label={t('releaseDialog.modeRelease')}
+        />
+        <FormControlLabel
+          value="canary"
+          control={<Radio />}
+          disabled={props.canary.refusal !== undefined}
+          label={t('releaseDialog.modeCanary')}
+        />
+      </RadioGroup>
+      <FormHelperText>
+        {props.canary.refusal ??
+          (mode === 'canary'
+            ? t('releaseDialog.modeCanaryHint')
+            : t('releaseDialog.modeReleaseHint'))}
+      </FormHelperText>
+    </FormControl>
+  );
+  const imageField = (
+    <ImageTagField
+      id="k2-release-image"
+      label={t('overview.image')}
+      required
+      value={image}
+      onChange={setImage}
+      listTags={props.listTags}
+      helperText={
+        props.imageRepository
+          ? t('releaseDialog.imageTagHint', {
+              repository: props.imageRepository,
+            })
+          : t('releaseDialog.imageHint')
+      }
+    />
+  );
+
+  if (props.canary && mode === 'canary') {
+    const { onStart } = props.canary;
+    return (
+      <ActionDialog
+        title={t('releaseDialog.title', { environment: environment.title })}
+        confirm={t('releaseDialog.startCanary')}
+        busyLabel={t('releaseDialog.startingCanary')}
+        confirmDisabled={!image.trim()}
+        maxWidth="md"
+        onClose={onClose}
+        onConfirm={() =>
+          onStart({
+            image: image.trim(),
+            replicas: canaryReplicas.trim()
+              ? Number(canaryReplicas)
+              : undefined,
+          })
+        }
+      >
+        {modeChoice}
+        <Typography variant="body2" color="textSecondary" gutterBottom>
+          {t('releaseDialog.canaryBody', {
+            number: String(current?.number ?? ''),
+          })}
+        </Typography>
+        <Grid container spacing={2}>
+          <Grid item xs={12}>
+            {imageField}
+          </Grid>
+          <Grid item xs={6}>
+            <TextField
+              id="k2-canary-replicas"
+              label={t('releaseDialog.canaryReplicas')}
+              type="number"
+              fullWidth
+              value={canaryReplicas}
+              placeholder="1"
+              InputLabelProps={{ shrink: true }}
+              onChange={e => setCanaryReplicas(e.target.value)}
+              helperText={t('releaseDialog.canaryReplicasHint')}
+            />
+          </Grid>
+        </Grid>
+      </ActionDialog>
+    );
+  }
+
   return (
     <ActionDialog
       title={t('releaseDialog.title', { environment: environment.title })}
@@ -248,6 +361,7 @@ export function ReleaseDialog(props: {
         setPreview({ input, result: await props.onPreview(input) });
       }}
     >
+      {modeChoice}
       {environment.approval && (
         <Typography variant="body2" color="textSecondary" gutterBottom>
           {t('releaseDialog.approval', { environment: environment.title })}
@@ -265,21 +379,7 @@ export function ReleaseDialog(props: {
       )}
       <Grid container spacing={2}>
         <Grid item xs={12}>
-          <ImageTagField
-            id="k2-release-image"
-            label={t('overview.image')}
-            required
-            value={image}
-            onChange={setImage}
-            listTags={props.listTags}
-            helperText={
-              props.imageRepository
-                ? t('releaseDialog.imageTagHint', {
-                    repository: props.imageRepository,
-                  })
-                : t('releaseDialog.imageHint')
-            }
-          />
+          {imageField}
         </Grid>
         <Grid item xs={4}>
           <TextField

@@ -115,6 +115,7 @@ const zh = createTranslationMessages({
     'instances.release': '发布',
     'instances.age': '运行时长',
     'instances.outOfTraffic': '已摘除流量',
+    'instances.canary': '金丝雀',
     'instance.label': '实例 {{pod}}',
     'instance.gone':
       '该实例已不存在；可在“实例”视图的历史容器中查看它是如何结束的。',
@@ -345,6 +346,41 @@ const zh = createTranslationMessages({
       'K2 未配置从 {{registry}} 列出标签：请直接输入标签。',
     'imageTags.repositoryNotFound':
       '{{repository}} 在镜像仓库中还没有镜像：请直接输入标签。',
+    'canary.label': '{{environment}} 的金丝雀',
+    'canary.title': '金丝雀 {{version}}',
+    'canary.besides': '与发布 #{{number}} 并行，由 {{who}} 启动',
+    'canary.loading': '正在读取金丝雀…',
+    'canary.loadFailed': '无法读取金丝雀：{{message}}',
+    'canary.podsOf': '{{environment}} 的金丝雀实例',
+    'canary.ready': '就绪 / 总数',
+    'canary.promote': '全量发布',
+    'canary.abort': '中止',
+    'canary.promoting': '发布 #{{number}} 正在全量发布它',
+    'canary.promoteTitle': '将 {{environment}} 的金丝雀全量发布？',
+    'canary.promoteBody':
+      'K2 将以金丝雀运行时的环境变量和资源限制，把 {{version}} 作为下一个发布。该发布滚动完成前金丝雀继续提供服务，完成后将其移除。',
+    'canary.promoteApproval':
+      '发布到 {{environment}} 需要发布审批人审批：在审批通过并滚动完成之前，金丝雀继续运行。',
+    'canary.abortTitle': '中止 {{environment}} 的金丝雀？',
+    'canary.abortBody':
+      '{{version}} 的金丝雀实例将从所有集群移除，全部流量回到稳定发布。稳定发布不受影响。',
+    'canary.aborting': '正在中止…',
+    'releaseDialog.mode': '发布方式',
+    'releaseDialog.modeRelease': '发布',
+    'releaseDialog.modeReleaseHint': '以滚动发布替换当前运行的版本',
+    'releaseDialog.modeCanary': '以金丝雀发布',
+    'releaseDialog.modeCanaryHint':
+      '先在少量实例上与稳定发布并行运行该镜像，再全量发布或中止',
+    'releaseDialog.canaryBody':
+      '金丝雀与发布 #{{number}} 并行运行，使用其环境变量和资源限制及此镜像。稳定发布和 Service 不受影响；K2 的 Nginx 按站点配置的比例把流量分给金丝雀。',
+    'releaseDialog.canaryReplicas': '每个集群的金丝雀副本数',
+    'releaseDialog.canaryReplicasHint': '不填写则每个集群 1 个',
+    'releaseDialog.startCanary': '启动金丝雀',
+    'releaseDialog.startingCanary': '正在启动…',
+    'releaseDialog.canaryNeedsRelease': '金丝雀需与稳定发布并行运行：请先发布',
+    'releaseDialog.canaryRunning': '此处已有金丝雀在运行：请先全量发布或中止它',
+    'releaseDialog.canaryAdminsOnly':
+      '发布到 {{environment}} 需要审批：只有平台管理员可以在此启动金丝雀',
   },
 });
 
