@@ -58,6 +58,8 @@ export interface K2WorkloadView {
     desiredReplicas: number;
   };
   createdAt?: string;
+  /** `canary` for the service's canary Deployment (`<name>-canary`); absent otherwise. */
+  track?: 'canary';
 }
 
 export interface K2PodView {

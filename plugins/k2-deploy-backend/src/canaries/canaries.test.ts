@@ -183,6 +183,12 @@ describe('canary releases, through the REST API, on sandbox clusters', () => {
     const east = runtime.environments[0].clusters.find(
       c => c.cluster === 'east',
     )!;
+    expect(
+      east.workloads.map(w => ({ name: w.name, track: w.track })).sort(),
+    ).toEqual([
+      { name: 'checkout', track: undefined },
+      { name: 'checkout-canary', track: 'canary' },
+    ]);
     const canaryPods = east.pods.filter(p => p.track === 'canary');
     expect(canaryPods).toHaveLength(1);
     expect(canaryPods[0].images).toEqual([`${REGISTRY}/checkout:1.1.0-rc1`]);

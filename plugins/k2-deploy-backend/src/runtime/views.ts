@@ -155,6 +155,9 @@ export function workloadView(
       desiredReplicas: hpa.status?.desiredReplicas ?? 0,
     },
     createdAt: object.metadata.creationTimestamp,
+    ...(object.metadata.labels?.[LABEL_TRACK] === TRACK_CANARY
+      ? { track: TRACK_CANARY }
+      : {}),
   };
 }
 

@@ -2134,6 +2134,12 @@ export const spec = {
             type: 'string',
             format: 'date-time',
           },
+          track: {
+            description:
+              "`canary` for the service's canary Deployment (`<name>-canary`, labelled `k2.io/track: canary`); absent for the stable workload.",
+            type: 'string',
+            enum: ['canary'],
+          },
         },
       },
       ContainerStatusView: {

@@ -743,6 +743,11 @@ export interface components {
       };
       /** Format: date-time */
       createdAt?: string;
+      /**
+       * @description `canary` for the service's canary Deployment (`<name>-canary`, labelled `k2.io/track: canary`); absent for the stable workload.
+       * @enum {string}
+       */
+      track?: 'canary';
     };
     ContainerStatusView: {
       name: string;

@@ -66,6 +66,54 @@ describe('the Canary card on the environment overview', () => {
     expect(api.getCanary).toHaveBeenCalledWith(SERVICE, 'test');
   });
 
+  it('keeps the stable image in the cluster table while a canary runs beside it', async () => {
+    const api = createK2DeployApi({
+      getCanary: async () => ({ canary: canary() }),
+    });
+    const runtime = environmentRuntime();
+    const stable = runtime.clusters[0].workloads[0];
+    renderWithApi(
+      <EnvironmentPanel
+        service={SERVICE}
+        target={TEST_TARGET}
+        imageRepository={IMAGE_REPOSITORY}
+        runtime={{
+          ...runtime,
+          clusters: [
+            {
+              ...runtime.clusters[0],
+              workloads: [
+                {
+                  ...stable,
+                  name: 'payment-gateway-canary',
+                  images: [`${IMAGE_REPOSITORY}:1.5.0-rc1`],
+                  track: 'canary',
+                },
+                stable,
+              ],
+            },
+          ],
+        }}
+        can={ALL}
+        onChange={() => {}}
+      />,
+      api,
+    );
+    const panel = within(
+      await screen.findByRole('region', { name: 'Test environment' }),
+    );
+    await panel.findByRole('region', { name: 'Canary in Test' });
+    const clusters = within(
+      panel.getByRole('table', { name: 'Clusters of Test' }),
+    );
+    expect(clusters.getByRole('row', { name: /^test/ })).toHaveTextContent(
+      stable.images[0].split(':').pop()!,
+    );
+    expect(clusters.getByRole('row', { name: /^test/ })).not.toHaveTextContent(
+      '1.5.0-rc1',
+    );
+  });
+
   it('draws nothing when no canary runs, and says so when the canary cannot be read', async () => {
     const api = createK2DeployApi({
       getCanary: async () => ({

@@ -80,7 +80,8 @@ function ClusterTable({
       <TableBody>
         {runtime.clusters.map(c => {
           const { ready, desired } = readyCounts(c);
-          const image = c.workloads[0]?.images[0];
+          // The stable workload's image; a canary shows on its own card.
+          const image = c.workloads.find(w => w.track !== 'canary')?.images[0];
           return (
             <TableRow key={c.cluster}>
               <TableCell>
@@ -139,8 +140,9 @@ export function EnvironmentPanel(props: {
     permission: k2ReleaseApprovePermission,
     resourceRef: waiting?.id,
   });
-  const runningImage = props.runtime?.clusters.flatMap(c => c.workloads)[0]
-    ?.images[0];
+  const runningImage = props.runtime?.clusters
+    .flatMap(c => c.workloads)
+    .find(w => w.track !== 'canary')?.images[0];
   // Adoption is for an environment K2 never released to; one whose releases all
   // failed says what runs without offering it.
   const unreleased = history.page && history.total === 0 && runningImage;
