@@ -8,7 +8,8 @@
 # Nothing is cached between runs: every caller builds from the working tree it runs on.
 
 # k2_build_app LOGFILE
-# Builds the frontend for production into packages/app/dist. Sets k2_build_seconds.
+# Builds the frontend for production into packages/app/dist, with the brotli and gzip
+# copies the backend sends (dist/static-compressed). Sets k2_build_seconds.
 k2_build_app() {
   local log="$1" started=$SECONDS
   mkdir -p "$(dirname "$log")"
