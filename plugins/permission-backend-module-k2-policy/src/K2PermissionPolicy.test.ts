@@ -47,7 +47,7 @@ import {
   k2ServiceRuntimeReadPermission,
   k2ServiceScalePermission,
   k2TrafficClustersReadPermission,
-  k2TrafficSitePublishApprovedPermission,
+  k2TrafficSiteApprovePermission,
   k2TrafficSitePublishPermission,
   k2TrafficSiteReadPermission,
 } from '@internal/plugin-k2-common';
@@ -121,7 +121,6 @@ const ADMINS_ONLY = [
   catalogIngestionManagePermission,
   templateManagementPermission,
   templateDryRunPermission,
-  k2TrafficSitePublishApprovedPermission,
 ];
 
 const OWNERS = [
@@ -271,6 +270,52 @@ describe('K2PermissionPolicy', () => {
     });
 
     it('never lets anonymous callers approve', async () => {
+      expect(await resultOf(approve)).toBe(AuthorizeResult.DENY);
+    });
+  });
+
+  describe('approving a site change (four eyes, as releases)', () => {
+    const approve = k2TrafficSiteApprovePermission;
+
+    it('has the Traffic backend decide, with the same rules as releases', async () => {
+      expect(await policy.handle({ permission: approve }, carol)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'k2-traffic',
+        resourceType: 'k2-traffic-site-change',
+        conditions: {
+          allOf: [
+            {
+              rule: 'IS_ENVIRONMENT_APPROVER',
+              resourceType: 'k2-traffic-site-change',
+              params: {
+                claims: [
+                  'user:default/carol',
+                  'group:default/release-approvers',
+                ],
+              },
+            },
+            {
+              not: {
+                rule: 'IS_REQUESTER',
+                resourceType: 'k2-traffic-site-change',
+                params: { userEntityRef: 'user:default/carol' },
+              },
+            },
+          ],
+        },
+      });
+      expect(await policy.handle({ permission: approve }, dave)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'k2-traffic',
+        resourceType: 'k2-traffic-site-change',
+        conditions: {
+          not: {
+            rule: 'IS_REQUESTER',
+            resourceType: 'k2-traffic-site-change',
+            params: { userEntityRef: 'user:default/dave' },
+          },
+        },
+      });
       expect(await resultOf(approve)).toBe(AuthorizeResult.DENY);
     });
   });

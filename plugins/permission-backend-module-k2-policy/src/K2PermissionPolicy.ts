@@ -42,18 +42,20 @@ import {
   templateStepReadPermission,
 } from '@backstage/plugin-scaffolder-common/alpha';
 import {
-  createK2ReleaseConditionalDecision,
+  createK2ApprovalConditionalDecision,
+  K2_APPROVAL_RESOURCE_PLUGINS,
+  K2ApprovalResourceType,
   k2ActivityReadPermission,
+  k2ApprovalConditions,
   k2CanaryStartApprovedPermission,
   k2ClustersReadPermission,
   k2InstanceLogsReadPermission,
   k2OwnerPermissions,
   k2ReleaseApprovePermission,
-  k2ReleaseConditions,
   k2ReleaseReadPermission,
   k2ServiceRuntimeReadPermission,
   k2TrafficClustersReadPermission,
-  k2TrafficSitePublishApprovedPermission,
+  k2TrafficSiteApprovePermission,
   k2TrafficSiteReadPermission,
 } from '@internal/plugin-k2-common';
 
@@ -62,9 +64,10 @@ import {
  * - `signed-in`: every signed-in user;
  * - `owners`: the owners of the catalog entity the request is about (the catalog's
  *   `isEntityOwner`, evaluated by the catalog) and platform admins;
- * - `approvers`: members of the approver group of the release's environment, never
- *   the release's own requester (evaluated by the Deploy backend), and platform admins
- *   (also not for their own releases);
+ * - `approvers`: members of the approver group of the change's environment, never
+ *   the change's own requester (evaluated by the plugin holding the change: Deploy for
+ *   releases, Traffic for site changes), and platform admins (also not for their own
+ *   changes);
  * - `admins`: platform admins only.
  */
 export type K2Audience = 'signed-in' | 'owners' | 'approvers' | 'admins';
@@ -93,9 +96,7 @@ export const k2PolicyTable: ReadonlyArray<{
     audience: 'owners' as const,
   })),
   { permission: k2ReleaseApprovePermission, audience: 'approvers' },
-  // Traffic has no approvals yet: sites in environments that need approval are
-  // published by platform admins only.
-  { permission: k2TrafficSitePublishApprovedPermission, audience: 'admins' },
+  { permission: k2TrafficSiteApprovePermission, audience: 'approvers' },
   // A canary reaches users without an approver: where releases need approval, only
   // platform admins start one (promoting it is a release, approved as any).
   { permission: k2CanaryStartApprovedPermission, audience: 'admins' },
@@ -190,25 +191,35 @@ export class K2PermissionPolicy implements PermissionPolicy {
     }
   }
 
-  /** Approving or rejecting a release: four eyes unless the config allows otherwise. */
+  /**
+   * Approving or rejecting a change waiting for approval (a release, a site change):
+   * four eyes unless the config allows otherwise, one rule for every kind of change.
+   */
   #approve(
     permission: Permission,
     user: PolicyQueryUser,
     admin: boolean,
   ): PolicyDecision {
-    if (!isResourcePermission(permission, 'k2-release')) return DENY;
+    if (
+      !isResourcePermission(permission) ||
+      !Object.hasOwn(K2_APPROVAL_RESOURCE_PLUGINS, permission.resourceType)
+    ) {
+      return DENY;
+    }
+    const changes = permission as typeof permission & {
+      resourceType: K2ApprovalResourceType;
+    };
+    const conditions = k2ApprovalConditions(changes.resourceType);
     const { userEntityRef, ownershipEntityRefs: claims } = user.info;
-    const approver = k2ReleaseConditions.isEnvironmentApprover({ claims });
+    const approver = conditions.isEnvironmentApprover({ claims });
     if (this.options.requesterMayApprove) {
       return admin
         ? ALLOW
-        : createK2ReleaseConditionalDecision(permission, approver);
+        : createK2ApprovalConditionalDecision(changes, approver);
     }
-    const notRequester = {
-      not: k2ReleaseConditions.isRequester({ userEntityRef }),
-    };
-    return createK2ReleaseConditionalDecision(
-      permission,
+    const notRequester = { not: conditions.isRequester({ userEntityRef }) };
+    return createK2ApprovalConditionalDecision(
+      changes,
       admin ? notRequester : { allOf: [approver, notRequester] },
     );
   }

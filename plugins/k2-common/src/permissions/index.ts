@@ -1,5 +1,14 @@
 import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
 import { createPermission } from '@backstage/plugin-permission-common';
+import {
+  RESOURCE_TYPE_K2_RELEASE,
+  RESOURCE_TYPE_K2_TRAFFIC_SITE_CHANGE,
+} from './resourceTypes';
+
+export {
+  RESOURCE_TYPE_K2_RELEASE,
+  RESOURCE_TYPE_K2_TRAFFIC_SITE_CHANGE,
+} from './resourceTypes';
 
 /**
  * Read a service's runtime view: workloads, pods and warning events in every cluster of
@@ -51,9 +60,6 @@ export const k2ReleaseCreatePermission = createPermission({
   attributes: { action: 'create' },
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
-
-/** The resource type of a release, for permissions decided per release. */
-export const RESOURCE_TYPE_K2_RELEASE = 'k2-release';
 
 /**
  * Approve or reject a release waiting in an environment that needs approval. A
@@ -127,8 +133,8 @@ export const k2TrafficSiteReadPermission = createPermission({
 
 /**
  * Publish a new version of a service's Nginx site, or roll it back (a publish of an
- * older version), in an environment whose changes need no approval. Owners and
- * platform admins.
+ * older version). Owners and platform admins. In an environment whose changes need
+ * approval the publish waits for an approver (`k2.traffic.site.approve`).
  */
 export const k2TrafficSitePublishPermission = createPermission({
   name: 'k2.traffic.site.publish',
@@ -137,14 +143,16 @@ export const k2TrafficSitePublishPermission = createPermission({
 });
 
 /**
- * Publish a service's Nginx site in an environment whose changes need approval
- * (`approval.required`). Traffic has no approval flow of its own yet, so K2's policy
- * gives this to platform admins only.
+ * Approve or reject a publish (or rollback) of a service's Nginx site waiting in an
+ * environment that needs approval. A resource permission on the waiting change
+ * (resource ref: its id), decided by the Traffic backend's rules with the change's
+ * own facts: K2's policy allows members of the environment's approver group and
+ * platform admins, never the change's requester.
  */
-export const k2TrafficSitePublishApprovedPermission = createPermission({
-  name: 'k2.traffic.site.publish.approved',
+export const k2TrafficSiteApprovePermission = createPermission({
+  name: 'k2.traffic.site.approve',
   attributes: { action: 'update' },
-  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+  resourceType: RESOURCE_TYPE_K2_TRAFFIC_SITE_CHANGE,
 });
 
 /**
@@ -180,13 +188,21 @@ export const k2Permissions = [
   k2InstanceManagePermission,
   k2TrafficSiteReadPermission,
   k2TrafficSitePublishPermission,
-  k2TrafficSitePublishApprovedPermission,
+  k2TrafficSiteApprovePermission,
   k2TrafficClustersReadPermission,
 ];
 
-export type { K2ReleaseCondition } from './releaseConditions';
+export type {
+  K2ApprovalCondition,
+  K2ApprovalResourceType,
+  K2ReleaseCondition,
+} from './releaseConditions';
 export {
+  createK2ApprovalConditionalDecision,
   createK2ReleaseConditionalDecision,
+  K2_APPROVAL_RESOURCE_PLUGINS,
+  K2_APPROVAL_RULE_NAMES,
   K2_RELEASE_RULE_NAMES,
+  k2ApprovalConditions,
   k2ReleaseConditions,
 } from './releaseConditions';
