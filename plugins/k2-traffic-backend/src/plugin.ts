@@ -16,6 +16,7 @@ import { DatabaseTrafficStore } from './database/DatabaseTrafficStore';
 import { NginxValidator } from './nginx/NginxValidator';
 import { MembershipFollower } from './members/MembershipFollower';
 import { PodMembers } from './members/PodMembers';
+import { registerSiteChangeResource } from './permissions/siteChangeResource';
 import { createRouter } from './router';
 import { SiteService } from './sites/SiteService';
 import { TemplateRegistry } from './templates/TemplateRegistry';
@@ -51,6 +52,8 @@ export const k2TrafficPlugin = createBackendPlugin({
         const config = readTrafficConfig(deps.config, deps.environments.model);
         const templates = TemplateRegistry.load(config.templatesDirectory);
         const store = await DatabaseTrafficStore.create(deps);
+        // Approvals of site changes are decided here, with each change's own facts.
+        registerSiteChangeResource({ ...deps, store });
         // Upstream members: the ones owners list by hand and the service's pods.
         const members = new PodMembers(deps);
         const bundles = new BundleService({

@@ -6,7 +6,9 @@ import {
   ALICE,
   as,
   BOB,
+  CAROL,
   DAVE,
+  ERIN,
   OTHER_TEAM,
   OWNER_GROUP,
   serviceEntity,
@@ -17,7 +19,17 @@ import { Knex } from 'knex';
 import { k2TrafficPlugin } from '../plugin';
 
 /** The test users and teams, from K2's shared test helpers. */
-export { ALICE, as, BOB, DAVE, OTHER_TEAM, OWNER_GROUP, serviceEntity };
+export {
+  ALICE,
+  as,
+  BOB,
+  CAROL,
+  DAVE,
+  ERIN,
+  OTHER_TEAM,
+  OWNER_GROUP,
+  serviceEntity,
+};
 
 /**
  * The k2-traffic plugin in a K2 test backend (`startK2PluginTestBackend`: the real

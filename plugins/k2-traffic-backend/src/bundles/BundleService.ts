@@ -154,51 +154,28 @@ export class BundleService {
 
   /**
    * Records `version` of a site together with the cluster bundle that contains it, once
-   * `nginx -t` accepts the whole candidate cluster config.
+   * `nginx -t` accepts the whole candidate cluster config. With `approves`, the site
+   * change waiting for approval it publishes becomes approved in the same write.
    *
    * @throws InputError naming the domain another site of the cluster answers, or
    *   quoting `nginx -t`; nothing is recorded then
-   * @throws ConflictError when other publishes kept moving the bundle
+   * @throws ConflictError when other publishes kept moving the bundle, or the change
+   *   `approves` names was decided meanwhile
    */
-  async publish(version: NewSiteVersion): Promise<StoredSiteVersion> {
+  async publish(
+    version: NewSiteVersion,
+    approves?: number,
+  ): Promise<StoredSiteVersion> {
     const cluster = this.clusterFor(version.environment);
     return this.#serialized(cluster.name, async () => {
       for (let attempt = 0; attempt < PUBLISH_ATTEMPTS; attempt++) {
         const stored = await this.#store.getBundle(cluster.name);
-        const others = (
-          await this.#store.currentVersions(cluster.environments)
-        ).filter(
-          v =>
-            v.service !== version.service ||
-            v.environment !== version.environment,
-        );
-        // The test domain, when there is one, comes before the site's own domains.
-        const offset =
-          version.serverNames.length - (version.document.domains?.length ?? 0);
-        version.serverNames.forEach((name, i) => {
-          const holder = others.find(v => v.serverNames.includes(name));
-          if (holder) {
-            throw new InputError(
-              `${
-                i < offset ? 'test domain' : `site.domains[${i - offset}]`
-              }: '${name}' is a domain of ${holder.service} in ${
-                holder.environment
-              } on the same Nginx cluster`,
-            );
-          }
-        });
-        await this.#members.prepare?.([...others, version]);
-        const bundle = renderBundle(
-          cluster,
-          [...others, version],
-          this.#members,
-          this.#renderCache(cluster.name),
-        );
-        await this.#validator.check(bundle.files, cluster.certificates);
+        const bundle = await this.#candidate(cluster, version);
         const recorded = await this.#store.publish(
           version,
           bundle,
           stored?.version,
+          approves,
         );
         if (recorded) {
           this.#changed(cluster.name, bundle.version);
@@ -209,6 +186,54 @@ export class BundleService {
         `The bundle of Nginx cluster ${cluster.name} kept changing while publishing; try again`,
       );
     });
+  }
+
+  /**
+   * Checks `version` as {@link BundleService.publish} would, with the cluster as it is
+   * now, recording nothing: for a change that waits for approval before it is published.
+   *
+   * @throws InputError naming the domain another site of the cluster answers, or
+   *   quoting `nginx -t`
+   */
+  async check(version: NewSiteVersion): Promise<void> {
+    await this.#candidate(this.clusterFor(version.environment), version);
+  }
+
+  /**
+   * The cluster's bundle with `version` in place of its site's current version, once
+   * no other site answers its domains and `nginx -t` accepts it.
+   */
+  async #candidate(cluster: TrafficCluster, version: NewSiteVersion) {
+    const others = (
+      await this.#store.currentVersions(cluster.environments)
+    ).filter(
+      v =>
+        v.service !== version.service || v.environment !== version.environment,
+    );
+    // The test domain, when there is one, comes before the site's own domains.
+    const offset =
+      version.serverNames.length - (version.document.domains?.length ?? 0);
+    version.serverNames.forEach((name, i) => {
+      const holder = others.find(v => v.serverNames.includes(name));
+      if (holder) {
+        throw new InputError(
+          `${
+            i < offset ? 'test domain' : `site.domains[${i - offset}]`
+          }: '${name}' is a domain of ${holder.service} in ${
+            holder.environment
+          } on the same Nginx cluster`,
+        );
+      }
+    });
+    await this.#members.prepare?.([...others, version]);
+    const bundle = renderBundle(
+      cluster,
+      [...others, version],
+      this.#members,
+      this.#renderCache(cluster.name),
+    );
+    await this.#validator.check(bundle.files, cluster.certificates);
+    return bundle;
   }
 
   /**

@@ -145,8 +145,84 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it('keeps one waiting change per site, decided once, approved with its version', async () => {
+      const { store } = await createStore();
+      const basket = 'component:default/basket';
+      const change = (requestedBy: string) => ({
+        service: basket,
+        environment: 'prod',
+        cluster: 'edge-prod',
+        document: version(basket).document,
+        message: 'Wait for it',
+        contentHash: 'sha256:01',
+        requestedBy,
+      });
+      const first = await store.requestChange(change('user:default/alice'));
+      expect(first).toMatchObject({
+        status: 'waiting',
+        id: expect.any(Number),
+      });
+      // The unique key refuses a second waiting change of the site.
+      expect(
+        await store.requestChange(change('user:default/erin')),
+      ).toBeUndefined();
+      expect(await store.waitingChange(basket, 'prod')).toEqual(first);
+      expect(await store.waitingChange(basket, 'test')).toBeUndefined();
+
+      const published = await store.publish(
+        version(basket, {
+          environment: 'prod',
+          cluster: 'edge-prod',
+          approvedBy: 'user:default/carol',
+        }),
+        { ...bundle('p1'), cluster: 'edge-prod' },
+        undefined,
+        first!.id,
+      );
+      expect(published).toMatchObject({
+        number: 1,
+        approvedBy: 'user:default/carol',
+      });
+      expect(await store.getChange(first!.id)).toMatchObject({
+        status: 'approved',
+        decidedBy: 'user:default/carol',
+        version: 1,
+      });
+      expect(await store.waitingChange(basket, 'prod')).toBeUndefined();
+      // A change decided already cannot be approved again: nothing is written.
+      await expect(
+        store.publish(
+          version(basket, { environment: 'prod', cluster: 'edge-prod' }),
+          { ...bundle('p2'), cluster: 'edge-prod' },
+          'p1',
+          first!.id,
+        ),
+      ).rejects.toThrow(`Site change #${first!.id} is no longer waiting`);
+      expect((await store.getBundle('edge-prod'))?.version).toBe('p1');
+      expect((await store.currentVersion(basket, 'prod'))?.number).toBe(1);
+
+      const second = await store.requestChange(change('user:default/erin'));
+      const rejected = await store.rejectChange(second!.id, {
+        decidedBy: 'user:default/dave',
+        reason: 'Not now',
+      });
+      expect(rejected).toMatchObject({ status: 'rejected', reason: 'Not now' });
+      expect(
+        await store.rejectChange(second!.id, {
+          decidedBy: 'user:default/dave',
+          reason: 'Twice',
+        }),
+      ).toBeUndefined();
+      expect(await store.getChange(second!.id + 1000)).toBeUndefined();
+    });
+
     it('migrates down and up again', async () => {
       const { knex } = await createStore();
+      await knex.migrate.down({ directory: MIGRATIONS });
+      expect(await knex.schema.hasTable('k2_traffic_site_changes')).toBe(false);
+      expect(
+        await knex.schema.hasColumn('k2_traffic_site_versions', 'approved_by'),
+      ).toBe(false);
       await knex.migrate.down({ directory: MIGRATIONS });
       expect(await knex.schema.hasTable('k2_traffic_site_versions')).toBe(
         false,
@@ -155,6 +231,7 @@ describe.each(databases.eachSupportedId())(
       expect(await knex.schema.hasTable('k2_traffic_host_reports')).toBe(false);
       await knex.migrate.latest({ directory: MIGRATIONS });
       expect(await knex.schema.hasTable('k2_traffic_site_versions')).toBe(true);
+      expect(await knex.schema.hasTable('k2_traffic_site_changes')).toBe(true);
     });
   },
 );

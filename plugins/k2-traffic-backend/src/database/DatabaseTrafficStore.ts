@@ -1,9 +1,13 @@
+import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { iso, migrate, PluginDatabase } from './migrations';
 import {
   HostReport,
+  NewSiteChange,
   NewSiteVersion,
+  SiteChangeStatus,
   StoredBundle,
+  StoredSiteChange,
   StoredSiteVersion,
   TrafficStore,
 } from './TrafficStore';
@@ -11,6 +15,7 @@ import {
 const VERSIONS = 'k2_traffic_site_versions';
 const BUNDLES = 'k2_traffic_bundles';
 const REPORTS = 'k2_traffic_host_reports';
+const CHANGES = 'k2_traffic_site_changes';
 
 type VersionRow = {
   service_ref: string;
@@ -26,6 +31,25 @@ type VersionRow = {
   created_by: string;
   created_at: Date | string;
   rollback_of: number | string | null;
+  approved_by: string | null;
+};
+
+type ChangeRow = {
+  id: number | string;
+  service_ref: string;
+  environment: string;
+  cluster: string;
+  document: string;
+  message: string;
+  rollback_of: number | string | null;
+  content_hash: string;
+  requested_by: string;
+  requested_at: Date | string;
+  status: SiteChangeStatus;
+  decided_by: string | null;
+  decided_at: Date | string | null;
+  reason: string | null;
+  version: number | string | null;
 };
 
 type BundleRow = {
@@ -56,6 +80,7 @@ const SUMMARY_COLUMNS = [
   'created_by',
   'created_at',
   'rollback_of',
+  'approved_by',
 ];
 
 function toSummary(
@@ -73,7 +98,35 @@ function toSummary(
     ...(row.rollback_of !== null
       ? { rollbackOf: Number(row.rollback_of) }
       : {}),
+    ...(row.approved_by !== null ? { approvedBy: row.approved_by } : {}),
   };
+}
+
+function toChange(row: ChangeRow): StoredSiteChange {
+  return {
+    id: Number(row.id),
+    service: row.service_ref,
+    environment: row.environment,
+    cluster: row.cluster,
+    document: JSON.parse(row.document),
+    message: row.message,
+    ...(row.rollback_of !== null
+      ? { rollbackOf: Number(row.rollback_of) }
+      : {}),
+    contentHash: row.content_hash,
+    requestedBy: row.requested_by,
+    requestedAt: iso(row.requested_at),
+    status: row.status,
+    ...(row.decided_by !== null ? { decidedBy: row.decided_by } : {}),
+    ...(row.decided_at !== null ? { decidedAt: iso(row.decided_at) } : {}),
+    ...(row.reason !== null ? { reason: row.reason } : {}),
+    ...(row.version !== null ? { version: Number(row.version) } : {}),
+  };
+}
+
+/** The unique key that keeps one waiting change per site. */
+function waitingSite(service: string, environment: string): string {
+  return `${service} ${environment}`;
 }
 
 function toVersion(row: VersionRow): StoredSiteVersion {
@@ -182,6 +235,7 @@ export class DatabaseTrafficStore implements TrafficStore {
     version: NewSiteVersion,
     bundle: Omit<StoredBundle, 'updatedAt'>,
     expectedBundleVersion: string | undefined,
+    approves?: number,
   ): Promise<StoredSiteVersion | undefined> {
     const now = new Date().toISOString();
     try {
@@ -214,13 +268,90 @@ export class DatabaseTrafficStore implements TrafficStore {
           created_by: version.createdBy,
           created_at: now,
           rollback_of: version.rollbackOf ?? null,
+          approved_by: version.approvedBy ?? null,
         });
+        if (approves !== undefined) {
+          const approved = await trx(CHANGES)
+            .where({ id: approves, status: 'waiting' })
+            .update({
+              status: 'approved',
+              waiting_site: null,
+              decided_by: version.approvedBy ?? null,
+              decided_at: now,
+              version: number,
+            });
+          if (approved !== 1) {
+            throw new ConflictError(
+              `Site change #${approves} is no longer waiting for approval`,
+            );
+          }
+        }
         return { ...version, number, createdAt: now };
       });
     } catch (error) {
       if (error instanceof BundleMoved || isRace(error)) return undefined;
       throw error;
     }
+  }
+
+  async requestChange(
+    change: NewSiteChange,
+  ): Promise<StoredSiteChange | undefined> {
+    try {
+      // The unique waiting_site key refuses a second waiting change of the site.
+      const [row] = await this.knex(CHANGES)
+        .insert({
+          service_ref: change.service,
+          environment: change.environment,
+          cluster: change.cluster,
+          document: JSON.stringify(change.document),
+          message: change.message,
+          rollback_of: change.rollbackOf ?? null,
+          content_hash: change.contentHash,
+          requested_by: change.requestedBy,
+          requested_at: new Date().toISOString(),
+          status: 'waiting',
+          waiting_site: waitingSite(change.service, change.environment),
+        })
+        .returning('id');
+      return this.getChange(Number(typeof row === 'object' ? row.id : row));
+    } catch (error) {
+      if (isRace(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async getChange(id: number): Promise<StoredSiteChange | undefined> {
+    const row: ChangeRow | undefined = await this.knex(CHANGES)
+      .where({ id })
+      .first();
+    return row && toChange(row);
+  }
+
+  async waitingChange(
+    service: string,
+    environment: string,
+  ): Promise<StoredSiteChange | undefined> {
+    const row: ChangeRow | undefined = await this.knex(CHANGES)
+      .where({ waiting_site: waitingSite(service, environment) })
+      .first();
+    return row && toChange(row);
+  }
+
+  async rejectChange(
+    id: number,
+    decision: { decidedBy: string; reason: string },
+  ): Promise<StoredSiteChange | undefined> {
+    const updated = await this.knex(CHANGES)
+      .where({ id, status: 'waiting' })
+      .update({
+        status: 'rejected',
+        waiting_site: null,
+        decided_by: decision.decidedBy,
+        decided_at: new Date().toISOString(),
+        reason: decision.reason,
+      });
+    return updated === 1 ? this.getChange(id) : undefined;
   }
 
   async saveBundle(

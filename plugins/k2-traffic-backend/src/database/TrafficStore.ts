@@ -26,10 +26,55 @@ export interface StoredSiteVersion {
   createdBy: string;
   createdAt: string;
   rollbackOf?: number;
+  /** Who approved the change this version published, in an environment that needs it. */
+  approvedBy?: string;
 }
 
 /** A version to record; the store numbers it. */
 export type NewSiteVersion = Omit<StoredSiteVersion, 'number' | 'createdAt'>;
+
+/** How a site change that waited for approval stands. */
+export type SiteChangeStatus = 'waiting' | 'approved' | 'rejected';
+
+/**
+ * A publish or rollback of a site in an environment whose changes need approval: it
+ * waits, neither rendered into a bundle nor delivered, until an approver decides.
+ */
+export interface StoredSiteChange {
+  id: number;
+  /** Lowercased entity ref of the service. */
+  service: string;
+  environment: string;
+  cluster: string;
+  /** The site to publish once approved. */
+  document: TrafficSite;
+  message: string;
+  rollbackOf?: number;
+  /** `sha256:<hex>` of the files as rendered when it was asked for. */
+  contentHash: string;
+  requestedBy: string;
+  requestedAt: string;
+  status: SiteChangeStatus;
+  decidedBy?: string;
+  decidedAt?: string;
+  /** Why it was rejected. */
+  reason?: string;
+  /** The version its approval published. */
+  version?: number;
+}
+
+/** A change to record as waiting; the store gives it its id. */
+export type NewSiteChange = Pick<
+  StoredSiteChange,
+  | 'service'
+  | 'environment'
+  | 'cluster'
+  | 'document'
+  | 'message'
+  | 'rollbackOf'
+  | 'contentHash'
+  | 'requestedBy'
+>;
 
 /** What an Nginx cluster's agents pull. */
 export interface StoredBundle {
@@ -59,7 +104,9 @@ export interface HostReport {
  * gaps and never change; a cluster's bundle only moves from the version a writer read
  * to the one it built (compare-and-set), so two backends publishing at once cannot
  * lose each other's site; a version is recorded only together with the bundle that
- * contains it.
+ * contains it; a site has at most one change waiting for approval (a unique key), and
+ * a change leaves `waiting` once (compare-and-set), approved only together with the
+ * version it published.
  */
 export interface TrafficStore {
   /** The newest version of every site in `environments`. */
@@ -98,14 +145,46 @@ export interface TrafficStore {
    * `expectedBundleVersion` (undefined: the cluster has none yet) to `bundle`, in one
    * transaction.
    *
+   * With `approves`, the same transaction moves that waiting change to `approved`
+   * (by `version.approvedBy`, naming the new version).
+   *
    * @returns the stored version, or undefined when the bundle was no longer at
    *   `expectedBundleVersion` (nothing is written then)
+   * @throws ConflictError when the change `approves` names is no longer waiting
+   *   (nothing is written then)
    */
   publish(
     version: NewSiteVersion,
     bundle: Omit<StoredBundle, 'updatedAt'>,
     expectedBundleVersion: string | undefined,
+    approves?: number,
   ): Promise<StoredSiteVersion | undefined>;
+
+  /**
+   * Records `change` as the site's waiting change.
+   *
+   * @returns the stored change, or undefined when the site already has one waiting
+   *   (nothing is written then)
+   */
+  requestChange(change: NewSiteChange): Promise<StoredSiteChange | undefined>;
+
+  getChange(id: number): Promise<StoredSiteChange | undefined>;
+
+  /** The site's change waiting for approval, if there is one. */
+  waitingChange(
+    service: string,
+    environment: string,
+  ): Promise<StoredSiteChange | undefined>;
+
+  /**
+   * Rejects a waiting change.
+   *
+   * @returns the rejected change, or undefined when it was no longer waiting
+   */
+  rejectChange(
+    id: number,
+    decision: { decidedBy: string; reason: string },
+  ): Promise<StoredSiteChange | undefined>;
 
   /**
    * Moves the cluster's bundle from `expectedVersion` to `bundle`.

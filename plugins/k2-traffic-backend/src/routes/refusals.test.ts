@@ -6,6 +6,7 @@ import {
   ALICE,
   as,
   BOB,
+  CAROL,
   DAVE,
   OTHER_TEAM,
   serviceEntity,
@@ -124,13 +125,17 @@ describe('Traffic routes refuse whoever and whatever they are not for', () => {
     await cluster?.stop();
   });
 
-  /** basket: versions 1 and 2 in test, 1 in prod (by an admin); ledger: 1 to 3 in test. */
+  /**
+   * basket: versions 1 and 2 in test, 1 in prod (an admin's, approved by an approver)
+   * and the admin's next prod change waiting; ledger: 1 to 3 in test.
+   */
   itWithNginx('publishes the versions the refusals below aim at', async () => {
     const publish = async (
       user: string,
       name: string,
       environment: string,
       message: string,
+      status = 201,
     ) => {
       const response = await server()
         .post(`${site(name, environment)}/versions`)
@@ -144,12 +149,18 @@ describe('Traffic routes refuse whoever and whatever they are not for', () => {
         });
       expect({ message, status: response.status }).toEqual({
         message,
-        status: 201,
+        status,
       });
+      return response.body;
     };
     await publish(ALICE, 'basket', 'test', 'basket 1');
     await publish(ALICE, 'basket', 'test', 'basket 2');
-    await publish(DAVE, 'basket', 'prod', 'basket prod 1');
+    const prod = await publish(DAVE, 'basket', 'prod', 'basket prod 1', 202);
+    const approved = await server()
+      .post(`${site('basket', 'prod')}/changes/${prod.id}/approve`)
+      .set(as(CAROL));
+    expect(approved.status).toBe(201);
+    await publish(DAVE, 'basket', 'prod', 'basket prod 2', 202);
     await publish(BOB, 'ledger', 'test', 'ledger 1');
     await publish(BOB, 'ledger', 'test', 'ledger 2');
     await publish(BOB, 'ledger', 'test', 'ledger 3');
@@ -201,36 +212,20 @@ describe('Traffic routes refuse whoever and whatever they are not for', () => {
     );
   });
 
-  describe('production, where changes need approval and Traffic has none', () => {
+  describe('production, where changes need approval', () => {
     itWithNginx(
-      'refuses the owner a rollback as it refuses the publish, writing nothing',
+      'refuses a rollback while a change waits, naming it, and writes nothing',
       async () => {
         const before = await written();
         const rollback = await server()
           .post(`${site('basket', 'prod')}/versions/1/rollback`)
           .set(as(ALICE))
           .send({});
-        expect(rollback.status).toBe(403);
-        expect(rollback.body.error.message).toBe(
-          'Changes in prod need approval, and Traffic has no approvals yet: only platform admins may publish sites there',
+        expect(rollback.status).toBe(409);
+        expect(rollback.body.error.message).toMatch(
+          /^component:default\/basket already has traffic site change #\d+ \(by user:default\/dave, .+\) waiting for approval in prod; have it approved or rejected first$/,
         );
         expect(await written()).toEqual(before);
-      },
-    );
-
-    itWithNginx(
-      'lets the platform admin who published it roll it back, as documented, recorded under their name',
-      async () => {
-        const rollback = await server()
-          .post(`${site('basket', 'prod')}/versions/1/rollback`)
-          .set(as(DAVE))
-          .send({});
-        expect(rollback.status).toBe(201);
-        expect(rollback.body).toMatchObject({
-          number: 2,
-          author: DAVE,
-          rollbackOf: 1,
-        });
       },
     );
   });

@@ -3,7 +3,11 @@ import { callerOf } from '@internal/plugin-k2-node';
 import { SiteService } from '../sites/SiteService';
 import { TrafficRouter } from './contract';
 
-/** A service's site per environment: read, versions, compare, publish, roll back. */
+/**
+ * A service's site per environment: read, versions, compare, publish, roll back, and
+ * approve or reject a change waiting for approval. A publish or rollback answers 201
+ * with the new version, or 202 with the change when it waits for approval.
+ */
 export function siteRoutes(
   router: TrafficRouter,
   options: { httpAuth: HttpAuthService; sites: SiteService },
@@ -41,16 +45,14 @@ export function siteRoutes(
 
   router.post(`${base}/versions`, async (req, res) => {
     const { namespace, name, environment } = req.params;
-    res
-      .status(201)
-      .json(
-        await sites.publish(
-          { kind: 'component', namespace, name },
-          environment,
-          req.body,
-          await caller(req),
-        ),
-      );
+    const outcome = await sites.publish(
+      { kind: 'component', namespace, name },
+      environment,
+      req.body,
+      await caller(req),
+    );
+    if ('waiting' in outcome) res.status(202).json(outcome.waiting);
+    else res.status(201).json(outcome.version);
   });
 
   router.get(`${base}/versions/:number`, async (req, res) => {
@@ -71,17 +73,46 @@ export function siteRoutes(
     const { namespace, name, environment } = req.params;
     // Path parameters arrive as text; the contract says a whole number from 1.
     const number = Number(req.params.number);
+    const outcome = await sites.rollback(
+      { kind: 'component', namespace, name },
+      environment,
+      number,
+      req.body ?? {},
+      await caller(req),
+    );
+    if ('waiting' in outcome) res.status(202).json(outcome.waiting);
+    else res.status(201).json(outcome.version);
+  });
+
+  router.post(`${base}/changes/:change/approve`, async (req, res) => {
+    const { namespace, name, environment } = req.params;
+    // Path parameters arrive as text; the contract says a whole number from 1.
+    const change = Number(req.params.change);
     res
       .status(201)
       .json(
-        await sites.rollback(
+        await sites.approve(
           { kind: 'component', namespace, name },
           environment,
-          number,
-          req.body ?? {},
+          change,
           await caller(req),
         ),
       );
+  });
+
+  router.post(`${base}/changes/:change/reject`, async (req, res) => {
+    const { namespace, name, environment } = req.params;
+    // Path parameters arrive as text; the contract says a whole number from 1.
+    const change = Number(req.params.change);
+    res.json(
+      await sites.reject(
+        { kind: 'component', namespace, name },
+        environment,
+        change,
+        req.body ?? {},
+        await caller(req),
+      ),
+    );
   });
 
   router.get(`${base}/compare`, async (req, res) => {

@@ -388,16 +388,8 @@ describe('Traffic API against a real nginx -t, permission backend and catalog', 
   );
 
   itWithNginx(
-    'keeps production publishes to platform admins while Traffic has no approvals',
+    'has a production publish wait for approval, a platform admin’s too, outside the bundle',
     async () => {
-      const owner = await server()
-        .post(`${site('basket', 'prod')}/versions`)
-        .set(as(ALICE))
-        .send({ site: basketSite([]), message: 'Prod' });
-      expect(owner.status).toBe(403);
-      expect(owner.body.error.message).toBe(
-        'Changes in prod need approval, and Traffic has no approvals yet: only platform admins may publish sites there',
-      );
       const admin = await server()
         .post(`${site('basket', 'prod')}/versions`)
         .set(as(DAVE))
@@ -405,7 +397,13 @@ describe('Traffic API against a real nginx -t, permission backend and catalog', 
           site: { ...basketSite([]), domains: ['shop.example.com'] },
           message: 'Prod',
         });
-      expect(admin.status).toBe(201);
+      expect(admin.status).toBe(202);
+      expect(admin.body).toMatchObject({
+        status: 'waiting',
+        requestedBy: DAVE,
+      });
+      const prod = await bundle('cluster=edge-prod&host=nginx-p1', PROD_TOKEN);
+      expect(JSON.stringify(prod.body.files)).not.toContain('shop.example.com');
     },
   );
 

@@ -176,7 +176,7 @@ export const spec = {
         operationId: 'PublishSite',
         summary: 'Publishes a new version of the site.',
         description:
-          'The site is validated (a value that could inject an Nginx directive is refused with 400 naming the field), rendered with its template, and the whole cluster config it would produce is checked with `nginx -t`; a config Nginx rejects is refused with 400 quoting Nginx, and nothing changes. Environments whose changes need approval are published by platform admins only.',
+          'The site is validated (a value that could inject an Nginx directive is refused with 400 naming the field), rendered with its template, and the whole cluster config it would produce is checked with `nginx -t`; a config Nginx rejects is refused with 400 quoting Nginx, and nothing changes. In an environment whose changes need approval, the checked site waits for an approver as a site change (202), neither rendered into the bundle nor delivered until approved; a site has at most one waiting change, and a second publish or rollback is refused with 409 naming it.',
         parameters: [
           {
             $ref: '#/components/parameters/namespace',
@@ -205,6 +205,16 @@ export const spec = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/SiteVersion',
+                },
+              },
+            },
+          },
+          '202': {
+            description: 'The site change, waiting for approval.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/SiteChange',
                 },
               },
             },
@@ -257,6 +267,8 @@ export const spec = {
           operationId: 'RollbackSite',
           summary:
             "Publishes an older version's site document again, as a new version.",
+          description:
+            'Checked as a publish; in an environment whose changes need approval it waits for an approver as a site change (202), as a publish does.',
           parameters: [
             {
               $ref: '#/components/parameters/namespace',
@@ -288,6 +300,104 @@ export const spec = {
                 'application/json': {
                   schema: {
                     $ref: '#/components/schemas/SiteVersion',
+                  },
+                },
+              },
+            },
+            '202': {
+              description: 'The rollback, waiting for approval.',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/SiteChange',
+                  },
+                },
+              },
+            },
+            default: {
+              $ref: '#/components/responses/ErrorResponse',
+            },
+          },
+        },
+      },
+    '/services/{namespace}/{name}/environments/{environment}/site/changes/{change}/approve':
+      {
+        post: {
+          operationId: 'ApproveSiteChange',
+          summary:
+            'Approves a site change waiting for approval, publishing it.',
+          description:
+            "For members of the environment's approver group and platform admins, never the change's requester (403). The change is rendered and checked with `nginx -t` with the cluster as it is now, exactly as a publish; a site Nginx now rejects is refused with 400 quoting Nginx and the change stays waiting (an approver may reject it). A change of another site is a 404.",
+          parameters: [
+            {
+              $ref: '#/components/parameters/namespace',
+            },
+            {
+              $ref: '#/components/parameters/name',
+            },
+            {
+              $ref: '#/components/parameters/environment',
+            },
+            {
+              $ref: '#/components/parameters/change',
+            },
+          ],
+          responses: {
+            '201': {
+              description:
+                "The version the approval published, now in the cluster's bundle.",
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/SiteVersion',
+                  },
+                },
+              },
+            },
+            default: {
+              $ref: '#/components/responses/ErrorResponse',
+            },
+          },
+        },
+      },
+    '/services/{namespace}/{name}/environments/{environment}/site/changes/{change}/reject':
+      {
+        post: {
+          operationId: 'RejectSiteChange',
+          summary:
+            'Rejects a site change waiting for approval; nothing is published.',
+          description: 'Decided by whoever may approve it.',
+          parameters: [
+            {
+              $ref: '#/components/parameters/namespace',
+            },
+            {
+              $ref: '#/components/parameters/name',
+            },
+            {
+              $ref: '#/components/parameters/environment',
+            },
+            {
+              $ref: '#/components/parameters/change',
+            },
+          ],
+          requestBody: {
+            required: false,
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RejectInput',
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'The rejected change.',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/SiteChange',
                   },
                 },
               },
@@ -455,6 +565,15 @@ export const spec = {
           $ref: '#/components/schemas/VersionNumber',
         },
       },
+      change: {
+        name: 'change',
+        in: 'path',
+        required: true,
+        description: "The site change's id.",
+        schema: {
+          $ref: '#/components/schemas/SiteChangeId',
+        },
+      },
       agentCluster: {
         name: 'cluster',
         in: 'query',
@@ -530,6 +649,13 @@ export const spec = {
       VersionNumber: {
         description:
           "A site version's number: 1, 2, 3... per service and environment, at most 2147483647 (the database's integer), so a number beyond it is a 400, not a lookup.",
+        type: 'integer',
+        minimum: 1,
+        maximum: 2147483647,
+      },
+      SiteChangeId: {
+        description:
+          "A site change's id, at most 2147483647 (the database's integer), so a larger one is a 400, not a lookup.",
         type: 'integer',
         minimum: 1,
         maximum: 2147483647,
@@ -778,6 +904,88 @@ export const spec = {
           },
         },
       },
+      RejectInput: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          reason: {
+            description: 'Why, for the requester and the activity log.',
+            type: 'string',
+            minLength: 1,
+            maxLength: 500,
+          },
+        },
+      },
+      SiteChange: {
+        description:
+          'A publish or rollback of a site in an environment whose changes need approval: waiting (not rendered into the bundle, not delivered), approved (published as `version`) or rejected.',
+        type: 'object',
+        required: [
+          'id',
+          'service',
+          'environment',
+          'status',
+          'requestedBy',
+          'requestedAt',
+          'message',
+          'contentHash',
+          'site',
+        ],
+        properties: {
+          id: {
+            type: 'integer',
+          },
+          service: {
+            description: "The service's entity ref.",
+            type: 'string',
+          },
+          environment: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: ['waiting', 'approved', 'rejected'],
+          },
+          requestedBy: {
+            description: 'Entity ref of who published or rolled back.',
+            type: 'string',
+          },
+          requestedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          message: {
+            type: 'string',
+          },
+          contentHash: {
+            description:
+              "`sha256:<hex>` of the site's files as rendered when it was asked for.",
+            type: 'string',
+          },
+          rollbackOf: {
+            description: 'The version whose site it publishes again.',
+            type: 'integer',
+          },
+          site: {
+            $ref: '#/components/schemas/Site',
+          },
+          decidedBy: {
+            type: 'string',
+          },
+          decidedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          reason: {
+            description: 'Why it was rejected.',
+            type: 'string',
+          },
+          version: {
+            description: 'The version its approval published.',
+            type: 'integer',
+          },
+        },
+      },
       RenderedFile: {
         type: 'object',
         additionalProperties: false,
@@ -834,6 +1042,11 @@ export const spec = {
             description: 'The version whose site this one published again.',
             type: 'integer',
           },
+          approvedBy: {
+            description:
+              'Entity ref of who approved it, in an environment whose changes need approval.',
+            type: 'string',
+          },
         },
       },
       SiteVersion: {
@@ -872,6 +1085,9 @@ export const spec = {
           },
           total: {
             type: 'integer',
+          },
+          waiting: {
+            $ref: '#/components/schemas/SiteChange',
           },
         },
       },

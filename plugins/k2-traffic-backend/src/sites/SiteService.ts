@@ -2,10 +2,10 @@ import {
   CompoundEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { NotFoundError } from '@backstage/errors';
+import { ConflictError, NotFoundError } from '@backstage/errors';
 import {
   k2TrafficClustersReadPermission,
-  k2TrafficSitePublishApprovedPermission,
+  k2TrafficSiteApprovePermission,
   k2TrafficSitePublishPermission,
   k2TrafficSiteReadPermission,
 } from '@internal/plugin-k2-common';
@@ -17,7 +17,12 @@ import {
   K2ServiceResolver,
 } from '@internal/plugin-k2-node';
 import { BundleService } from '../bundles/BundleService';
-import { StoredSiteVersion, TrafficStore } from '../database/TrafficStore';
+import {
+  NewSiteVersion,
+  StoredSiteChange,
+  StoredSiteVersion,
+  TrafficStore,
+} from '../database/TrafficStore';
 import { UpstreamMemberSource } from '../rendering/members';
 import { filesHash, renderSite } from '../rendering/renderSite';
 import { TemplateRegistry } from '../templates/TemplateRegistry';
@@ -41,8 +46,22 @@ function versionView(
     ...(version.rollbackOf !== undefined
       ? { rollbackOf: version.rollbackOf }
       : {}),
+    ...(version.approvedBy !== undefined
+      ? { approvedBy: version.approvedBy }
+      : {}),
   };
 }
+
+/** A site change as the API shows it: the stored change, its document as `site`. */
+function changeView(change: StoredSiteChange) {
+  const { document, cluster: _cluster, ...rest } = change;
+  return { ...rest, site: document };
+}
+
+/** A publish or rollback: published as a version, or waiting for approval. */
+export type PublishOutcome =
+  | { version: ReturnType<typeof fullVersionView> }
+  | { waiting: ReturnType<typeof changeView> };
 
 /** A full version: its summary, the site document and its rendered files. */
 function fullVersionView(version: StoredSiteVersion) {
@@ -73,11 +92,13 @@ function podMemberViews(members: UpstreamMember[] = []) {
  * A service's Nginx site per environment: reading it and its versions, publishing a
  * new version, rolling back (publishing an older version's document again).
  *
- * Invariants: every publish goes through the action gate (permission, audit event,
- * activity entry); in an environment whose changes need approval only the
- * approval-free publish permission (platform admins) lets it through; a site is
- * validated, rendered and checked with `nginx -t` with the whole cluster before
- * anything is recorded; versions are never changed or deleted.
+ * Invariants: every publish, approval and rejection goes through the action gate
+ * (permission, audit event, activity entry); a site is validated, rendered and checked
+ * with `nginx -t` with the whole cluster before anything is recorded, and again when
+ * an approval publishes it; in an environment whose changes need approval a publish or
+ * rollback only records a waiting site change (never in a bundle), one per site, which
+ * becomes a version only through an approver who is not its requester (K2's policy);
+ * versions are never changed or deleted.
  */
 export class SiteService {
   readonly #store: TrafficStore;
@@ -172,7 +193,12 @@ export class SiteService {
       environment,
       ...query,
     });
-    return { items: page.items.map(versionView), total: page.total };
+    const waiting = await this.#store.waitingChange(service, environment);
+    return {
+      items: page.items.map(versionView),
+      total: page.total,
+      ...(waiting ? { waiting: changeView(waiting) } : {}),
+    };
   }
 
   /** @throws NotFoundError when the site has no such version */
@@ -202,12 +228,13 @@ export class SiteService {
   }
 
   /**
-   * Publishes `input.site` as the site's next version.
+   * Publishes `input.site` as the site's next version, or, in an environment whose
+   * changes need approval, records it as the site's waiting change.
    *
-   * @throws NotAllowedError for a caller the policy refuses (another team; a
-   *   non-admin in an environment that needs approval)
+   * @throws NotAllowedError for a caller the policy refuses (another team)
    * @throws InputError naming the field of a bad value, a domain another site
    *   answers, or quoting `nginx -t`
+   * @throws ConflictError naming the change already waiting for approval
    */
   async publish(
     ref: CompoundEntityRef,
@@ -241,12 +268,12 @@ export class SiteService {
     input: { site?: TrafficSite; message?: string },
     caller: Caller,
     rollbackOf: number | undefined,
-  ) {
+  ): Promise<PublishOutcome> {
     const service = stringifyEntityRef(ref);
     const approval =
       this.#environments.getEnvironment(environment)?.approval.required ??
       false;
-    const stored = await this.#gate.audited(
+    const outcome = await this.#gate.audited(
       caller,
       rollbackOf === undefined
         ? 'traffic-site-publish'
@@ -259,17 +286,14 @@ export class SiteService {
             ? `Publish the traffic site in ${environment}`
             : `Roll the traffic site in ${environment} back to version ${rollbackOf}`,
       },
-      approval
-        ? {
-            permission: k2TrafficSitePublishApprovedPermission,
-            verb: 'publish the traffic site of',
-            refusal: `Changes in ${environment} need approval, and Traffic has no approvals yet: only platform admins may publish sites there`,
-          }
-        : {
-            permission: k2TrafficSitePublishPermission,
-            verb: 'publish the traffic site of',
-          },
-      async () => {
+      {
+        permission: k2TrafficSitePublishPermission,
+        verb: 'publish the traffic site of',
+      },
+      async (): Promise<
+        | { version: StoredSiteVersion; summary: string }
+        | { change: StoredSiteChange; summary: string }
+      > => {
         const resolved = await this.#resolver.service(ref);
         // The workload identity must be this service's: it names the test domain.
         const target = this.#resolver.actionTarget(resolved, environment);
@@ -281,46 +305,247 @@ export class SiteService {
           site = old.document;
           message ??= `Roll back to version ${rollbackOf}`;
         }
-        const cluster = this.#bundles.clusterFor(environment);
-        const valid = validateSite(site!, {
-          testDomain: target.domain,
-          wildcardDomains: this.#environments
-            .listEnvironments()
-            .flatMap(e => (e.wildcardDomain ? [e.wildcardDomain] : [])),
-          certificates: cluster.certificates,
-          templates: this.#templates,
-        });
-        const siteRef = { service: serviceRef, environment };
-        await this.#members.prepare?.([siteRef]);
-        const files = renderSite(
-          siteRef,
-          valid,
-          this.#templates,
-          this.#members,
+        const again =
+          rollbackOf !== undefined ? ` (version ${rollbackOf} again)` : '';
+        if (approval) {
+          await this.#assertNothingWaiting(serviceRef, environment);
+        }
+        const version = await this.#candidate(
+          serviceRef,
+          environment,
+          target.domain,
+          site!,
+          {
+            message: message!,
+            createdBy: actorOf(caller.credentials),
+            rollbackOf,
+          },
         );
-        const version = await this.#bundles.publish({
-          ...siteRef,
-          cluster: cluster.name,
-          document: site!,
-          serverNames: valid.serverNames,
-          upstreams: valid.upstreams,
-          files,
-          contentHash: filesHash(files),
-          message: message!,
-          createdBy: actorOf(caller.credentials),
+        if (!approval) {
+          const stored = await this.#bundles.publish(version);
+          return {
+            version: stored,
+            summary: `Published traffic site version ${stored.number} in ${environment}${again}: ${stored.message}`,
+          };
+        }
+        // Checked now, so approvers only see changes Nginx accepted when asked for.
+        await this.#bundles.check(version);
+        const change = await this.#store.requestChange({
+          service: serviceRef,
+          environment,
+          cluster: version.cluster,
+          document: version.document,
+          message: version.message,
           rollbackOf,
+          contentHash: version.contentHash,
+          requestedBy: version.createdBy,
         });
+        if (!change) {
+          // Another publish of the site started waiting meanwhile.
+          await this.#assertNothingWaiting(serviceRef, environment);
+          throw new ConflictError(
+            `${serviceRef} already has a traffic site change waiting for approval in ${environment}`,
+          );
+        }
         return {
-          version,
-          summary: `Published traffic site version ${
-            version.number
-          } in ${environment}${
-            rollbackOf !== undefined ? ` (version ${rollbackOf} again)` : ''
-          }: ${version.message}`,
+          change,
+          summary: `Asked to publish the traffic site in ${environment}${again}: change #${change.id} waits for approval: ${change.message}`,
         };
       },
     );
-    return fullVersionView(stored.version);
+    return 'change' in outcome
+      ? { waiting: changeView(outcome.change) }
+      : { version: fullVersionView(outcome.version) };
+  }
+
+  /**
+   * Approves the site's waiting change `id`: it is validated, rendered and checked
+   * with `nginx -t` with the cluster as it is now, and published as the next version
+   * (authored by its requester, approved by the caller). A change Nginx now rejects
+   * stays waiting: the refusal quotes `nginx -t`, and an approver may reject it.
+   *
+   * @throws NotFoundError when the site has no change `id`
+   * @throws NotAllowedError for a caller who may not approve it (not an approver of
+   *   the environment, or its own requester)
+   * @throws ConflictError when the change is no longer waiting
+   */
+  async approve(
+    ref: CompoundEntityRef,
+    environment: string,
+    id: number,
+    caller: Caller,
+  ) {
+    const change = await this.#changeOf(ref, environment, id);
+    const outcome = await this.#gate.audited(
+      caller,
+      'traffic-site-approve',
+      {
+        service: stringifyEntityRef(ref),
+        environment,
+        summary: `Approve traffic site change #${id} in ${environment}`,
+      },
+      this.#approval(change, caller),
+      async () => {
+        this.#assertWaiting(change);
+        const resolved = await this.#resolver.service(ref);
+        const target = this.#resolver.actionTarget(resolved, environment);
+        const version = await this.#candidate(
+          change.service,
+          environment,
+          target.domain,
+          change.document,
+          {
+            message: change.message,
+            createdBy: change.requestedBy,
+            rollbackOf: change.rollbackOf,
+            approvedBy: actorOf(caller.credentials),
+          },
+        );
+        const stored = await this.#bundles.publish(version, change.id);
+        return {
+          version: stored,
+          summary: `Approved traffic site change #${id} by ${change.requestedBy}: published as version ${stored.number} in ${environment}: ${stored.message}`,
+        };
+      },
+    );
+    return fullVersionView(outcome.version);
+  }
+
+  /**
+   * Rejects the site's waiting change `id`: nothing is published, and the site may
+   * have a new change.
+   *
+   * @throws NotFoundError when the site has no change `id`
+   * @throws NotAllowedError for a caller who may not approve it
+   * @throws ConflictError when the change is no longer waiting
+   */
+  async reject(
+    ref: CompoundEntityRef,
+    environment: string,
+    id: number,
+    input: { reason?: string },
+    caller: Caller,
+  ) {
+    const change = await this.#changeOf(ref, environment, id);
+    const outcome = await this.#gate.audited(
+      caller,
+      'traffic-site-reject',
+      {
+        service: stringifyEntityRef(ref),
+        environment,
+        summary: `Reject traffic site change #${id} in ${environment}`,
+      },
+      this.#approval(change, caller),
+      async () => {
+        this.#assertWaiting(change);
+        const actor = actorOf(caller.credentials);
+        const rejected = await this.#store.rejectChange(id, {
+          decidedBy: actor,
+          reason: input.reason?.trim() || `Rejected by ${actor}`,
+        });
+        if (!rejected) {
+          this.#assertWaiting((await this.#store.getChange(id))!);
+        }
+        return {
+          change: rejected!,
+          summary: `Rejected traffic site change #${id} by ${change.requestedBy} in ${environment}`,
+        };
+      },
+    );
+    return changeView(outcome.change);
+  }
+
+  /** The site's change `id`, once the service is known. @throws NotFoundError */
+  async #changeOf(ref: CompoundEntityRef, environment: string, id: number) {
+    const resolved = await this.#resolver.service(ref);
+    const service = resolved.ref.toLocaleLowerCase('en-US');
+    const change = await this.#store.getChange(id);
+    // Another site's change is not this site's to decide, nor to reveal.
+    if (
+      !change ||
+      change.service !== service ||
+      change.environment !== environment
+    ) {
+      throw new NotFoundError(
+        `${service} has no traffic site change ${id} in ${environment}`,
+      );
+    }
+    return change;
+  }
+
+  /** Deciding `change`: the approve permission on the change, and how a refusal reads. */
+  #approval(change: StoredSiteChange, caller: Caller) {
+    const group =
+      this.#environments.getEnvironment(change.environment)?.approval
+        .approverGroup ?? 'the approver group';
+    return {
+      permission: k2TrafficSiteApprovePermission,
+      verb: 'decide traffic site changes of',
+      resourceRef: String(change.id),
+      refusal:
+        actorOf(caller.credentials) === change.requestedBy
+          ? `You asked for traffic site change #${change.id}: another member of ${group} (or a platform admin) decides it`
+          : `Traffic site changes in ${change.environment} are decided by members of ${group}`,
+    };
+  }
+
+  /** @throws ConflictError when `change` was already decided */
+  #assertWaiting(change: StoredSiteChange) {
+    if (change.status !== 'waiting') {
+      throw new ConflictError(
+        `Traffic site change #${change.id} is ${change.status}${
+          change.decidedBy ? ` (by ${change.decidedBy})` : ''
+        }, not waiting for approval`,
+      );
+    }
+  }
+
+  /** @throws ConflictError naming the site's change waiting for approval */
+  async #assertNothingWaiting(service: string, environment: string) {
+    const waiting = await this.#store.waitingChange(service, environment);
+    if (waiting) {
+      throw new ConflictError(
+        `${service} already has traffic site change #${waiting.id} (by ${waiting.requestedBy}, ${waiting.requestedAt}) waiting for approval in ${environment}; have it approved or rejected first`,
+      );
+    }
+  }
+
+  /**
+   * The version `site` would publish: validated (naming the field of a bad value) and
+   * rendered with the service's members as they are now.
+   */
+  async #candidate(
+    service: string,
+    environment: string,
+    testDomain: string | undefined,
+    site: TrafficSite,
+    meta: Pick<
+      NewSiteVersion,
+      'message' | 'createdBy' | 'rollbackOf' | 'approvedBy'
+    >,
+  ): Promise<NewSiteVersion> {
+    const cluster = this.#bundles.clusterFor(environment);
+    const valid = validateSite(site, {
+      testDomain,
+      wildcardDomains: this.#environments
+        .listEnvironments()
+        .flatMap(e => (e.wildcardDomain ? [e.wildcardDomain] : [])),
+      certificates: cluster.certificates,
+      templates: this.#templates,
+    });
+    const siteRef = { service, environment };
+    await this.#members.prepare?.([siteRef]);
+    const files = renderSite(siteRef, valid, this.#templates, this.#members);
+    return {
+      ...siteRef,
+      cluster: cluster.name,
+      document: site,
+      serverNames: valid.serverNames,
+      upstreams: valid.upstreams,
+      files,
+      contentHash: filesHash(files),
+      ...meta,
+    };
   }
 
   async #readable(ref: CompoundEntityRef, environment: string, caller: Caller) {

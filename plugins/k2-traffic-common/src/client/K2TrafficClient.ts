@@ -12,6 +12,7 @@ export type K2TrafficSiteView = Schemas['SiteView'];
 export type K2TrafficSiteVersion = Schemas['SiteVersion'];
 export type K2TrafficSiteVersionList = Schemas['SiteVersionList'];
 export type K2TrafficSiteVersionPair = Schemas['SiteVersionPair'];
+export type K2TrafficSiteChange = Schemas['SiteChange'];
 export type K2TrafficTemplateList = Schemas['TemplateList'];
 export type K2TrafficClusterList = Schemas['ClusterList'];
 export type K2TrafficBundle = Schemas['Bundle'];
@@ -129,6 +130,37 @@ export class K2TrafficClient {
     ).POST(
       '/services/{namespace}/{name}/environments/{environment}/site/versions/{number}/rollback',
       { params: { path: { ...service, environment, number } }, body: input },
+    );
+    return data!;
+  }
+
+  /** Approves a site change waiting for approval: resolves to the version it published. */
+  async approve(
+    service: K2TrafficService,
+    environment: string,
+    change: number,
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).POST(
+      '/services/{namespace}/{name}/environments/{environment}/site/changes/{change}/approve',
+      { params: { path: { ...service, environment, change } } },
+    );
+    return data!;
+  }
+
+  /** Rejects a site change waiting for approval: nothing is published. */
+  async reject(
+    service: K2TrafficService,
+    environment: string,
+    change: number,
+    input: { reason?: string } = {},
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).POST(
+      '/services/{namespace}/{name}/environments/{environment}/site/changes/{change}/reject',
+      { params: { path: { ...service, environment, change } }, body: input },
     );
     return data!;
   }

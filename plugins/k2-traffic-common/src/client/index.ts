@@ -5,6 +5,7 @@ export type {
   K2TrafficClusterList,
   K2TrafficService,
   K2TrafficSite,
+  K2TrafficSiteChange,
   K2TrafficSiteVersion,
   K2TrafficSiteVersionList,
   K2TrafficSiteVersionPair,

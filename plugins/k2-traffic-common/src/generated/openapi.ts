@@ -85,7 +85,7 @@ export interface paths {
     put?: never;
     /**
      * Publishes a new version of the site.
-     * @description The site is validated (a value that could inject an Nginx directive is refused with 400 naming the field), rendered with its template, and the whole cluster config it would produce is checked with `nginx -t`; a config Nginx rejects is refused with 400 quoting Nginx, and nothing changes. Environments whose changes need approval are published by platform admins only.
+     * @description The site is validated (a value that could inject an Nginx directive is refused with 400 naming the field), rendered with its template, and the whole cluster config it would produce is checked with `nginx -t`; a config Nginx rejects is refused with 400 quoting Nginx, and nothing changes. In an environment whose changes need approval, the checked site waits for an approver as a site change (202), neither rendered into the bundle nor delivered until approved; a site has at most one waiting change, and a second publish or rollback is refused with 409 naming it.
      */
     post: operations['PublishSite'];
     delete?: never;
@@ -120,8 +120,51 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Publishes an older version's site document again, as a new version. */
+    /**
+     * Publishes an older version's site document again, as a new version.
+     * @description Checked as a publish; in an environment whose changes need approval it waits for an approver as a site change (202), as a publish does.
+     */
     post: operations['RollbackSite'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/services/{namespace}/{name}/environments/{environment}/site/changes/{change}/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approves a site change waiting for approval, publishing it.
+     * @description For members of the environment's approver group and platform admins, never the change's requester (403). The change is rendered and checked with `nginx -t` with the cluster as it is now, exactly as a publish; a site Nginx now rejects is refused with 400 quoting Nginx and the change stays waiting (an approver may reject it). A change of another site is a 404.
+     */
+    post: operations['ApproveSiteChange'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/services/{namespace}/{name}/environments/{environment}/site/changes/{change}/reject': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Rejects a site change waiting for approval; nothing is published.
+     * @description Decided by whoever may approve it.
+     */
+    post: operations['RejectSiteChange'];
     delete?: never;
     options?: never;
     head?: never;
@@ -206,6 +249,8 @@ export interface components {
     EntityName: string;
     /** @description A site version's number: 1, 2, 3... per service and environment, at most 2147483647 (the database's integer), so a number beyond it is a 400, not a lookup. */
     VersionNumber: number;
+    /** @description A site change's id, at most 2147483647 (the database's integer), so a larger one is a 400, not a lookup. */
+    SiteChangeId: number;
     /** @description An environment name, e.g. `test`. */
     EnvironmentName: string;
     /** @description An Nginx cluster name from `k2.traffic.clusters`. */
@@ -288,6 +333,36 @@ export interface components {
     RollbackInput: {
       message?: string;
     };
+    RejectInput: {
+      /** @description Why, for the requester and the activity log. */
+      reason?: string;
+    };
+    /** @description A publish or rollback of a site in an environment whose changes need approval: waiting (not rendered into the bundle, not delivered), approved (published as `version`) or rejected. */
+    SiteChange: {
+      id: number;
+      /** @description The service's entity ref. */
+      service: string;
+      environment: string;
+      /** @enum {string} */
+      status: 'waiting' | 'approved' | 'rejected';
+      /** @description Entity ref of who published or rolled back. */
+      requestedBy: string;
+      /** Format: date-time */
+      requestedAt: string;
+      message: string;
+      /** @description `sha256:<hex>` of the site's files as rendered when it was asked for. */
+      contentHash: string;
+      /** @description The version whose site it publishes again. */
+      rollbackOf?: number;
+      site: components['schemas']['Site'];
+      decidedBy?: string;
+      /** Format: date-time */
+      decidedAt?: string;
+      /** @description Why it was rejected. */
+      reason?: string;
+      /** @description The version its approval published. */
+      version?: number;
+    };
     RenderedFile: {
       /** @description Relative to the directory of the nginx.conf that includes `k2/k2.conf`. */
       path: string;
@@ -307,6 +382,8 @@ export interface components {
       contentHash: string;
       /** @description The version whose site this one published again. */
       rollbackOf?: number;
+      /** @description Entity ref of who approved it, in an environment whose changes need approval. */
+      approvedBy?: string;
     };
     SiteVersion: components['schemas']['SiteVersionSummary'] & {
       site: components['schemas']['Site'];
@@ -316,6 +393,7 @@ export interface components {
     SiteVersionList: {
       items: components['schemas']['SiteVersionSummary'][];
       total: number;
+      waiting?: components['schemas']['SiteChange'];
     };
     SiteVersionPair: {
       from: components['schemas']['SiteVersion'];
@@ -429,6 +507,8 @@ export interface components {
     environment: components['schemas']['EnvironmentName'];
     /** @description The version number (1, 2, 3... per service and environment). */
     number: components['schemas']['VersionNumber'];
+    /** @description The site change's id. */
+    change: components['schemas']['SiteChangeId'];
     agentCluster: components['schemas']['NginxClusterName'];
     agentHost: components['schemas']['HostName'];
   };
@@ -588,6 +668,15 @@ export interface operations {
           'application/json': components['schemas']['SiteVersion'];
         };
       };
+      /** @description The site change, waiting for approval. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SiteChange'];
+        };
+      };
       default: components['responses']['ErrorResponse'];
     };
   };
@@ -648,6 +737,77 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['SiteVersion'];
+        };
+      };
+      /** @description The rollback, waiting for approval. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SiteChange'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ApproveSiteChange: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+        /** @description The site change's id. */
+        change: components['parameters']['change'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The version the approval published, now in the cluster's bundle. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SiteVersion'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  RejectSiteChange: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+        /** @description The site change's id. */
+        change: components['parameters']['change'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['RejectInput'];
+      };
+    };
+    responses: {
+      /** @description The rejected change. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SiteChange'];
         };
       };
       default: components['responses']['ErrorResponse'];
