@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { performance } from 'node:perf_hooks';
-import { NginxValidator } from '../nginx/NginxValidator';
+import { nginxCheckEnv, NginxValidator } from '../nginx/NginxValidator';
 import { SiteRef, UpstreamMemberSource } from '../rendering/members';
 import {
   BundleRenderCache,
@@ -285,16 +285,11 @@ async function nginxAlone(
     }
     const before = cpuMs().children;
     const t = performance.now();
-    execFileSync(NGINX, [
-      '-t',
-      '-q',
-      '-e',
-      'stderr',
-      '-p',
-      `${dir}/`,
-      '-c',
-      `${dir}/nginx.conf`,
-    ]);
+    execFileSync(
+      NGINX,
+      ['-t', '-q', '-e', 'stderr', '-p', `${dir}/`, '-c', `${dir}/nginx.conf`],
+      { env: nginxCheckEnv() },
+    );
     return { wallMs: performance.now() - t, cpuMs: cpuMs().children - before };
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });

@@ -31,6 +31,26 @@ http {
 }
 `;
 
+/**
+ * The environment `nginx -t` runs in: the backend's, with glibc's malloc asked to back
+ * its heap with transparent huge pages (`glibc.malloc.hugetlb=1`). Parsing a cluster of
+ * 5,000 sites builds over 200 MiB of configuration that Nginx walks again and again
+ * (it finds each upstream by a linear search over all of them); on 4 KiB pages much of
+ * that walk waits on TLB misses. What Nginx checks is the same either way; where the
+ * kernel's THP is off or glibc predates 2.35 the tunable is ignored and only slower.
+ */
+export function nginxCheckEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  const tunables = env.GLIBC_TUNABLES;
+  return {
+    ...env,
+    GLIBC_TUNABLES: tunables
+      ? `${tunables}:glibc.malloc.hugetlb=1`
+      : 'glibc.malloc.hugetlb=1',
+  };
+}
+
 /** The exit code of a finished process: 0, its code, or -1 when it did not exit. */
 function exitCode(error: NodeJS.ErrnoException | null): number {
   if (!error) return 0;
@@ -41,12 +61,18 @@ function run(
   binary: string,
   args: string[],
   timeoutMs: number,
+  env?: NodeJS.ProcessEnv,
 ): Promise<{ code: number; output: string; error?: NodeJS.ErrnoException }> {
   return new Promise(resolve => {
     execFile(
       binary,
       args,
-      { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' },
+      {
+        timeout: timeoutMs,
+        maxBuffer: 4 * 1024 * 1024,
+        encoding: 'utf8',
+        env,
+      },
       (error, stdout, stderr) => {
         const err = error as
           | (NodeJS.ErrnoException & { killed?: boolean })
@@ -94,16 +120,16 @@ async function writeFiles(
 function toBundleLines(
   output: string,
   flatPath: string,
-  origins: LineOrigin[],
+  origin: (line: number) => LineOrigin | undefined,
 ): string {
   const [first, ...rest] = output.split(`${flatPath}:`);
   return [
     first,
     ...rest.map(part => {
       const line = /^\d+/.exec(part)?.[0];
-      const origin = line ? origins[Number(line) - 1] : undefined;
-      return origin
-        ? `${origin.file}:${origin.line}${part.slice(line!.length)}`
+      const from = line ? origin(Number(line)) : undefined;
+      return from
+        ? `${from.file}:${from.line}${part.slice(line!.length)}`
         : `${flatPath}:${part}`;
     }),
   ].join('');
@@ -187,6 +213,7 @@ export class NginxValidator {
           `${dir}/nginx.conf`,
         ],
         this.#timeoutMs,
+        nginxCheckEnv(),
       );
       if (result.error?.code === 'ENOENT') {
         throw new ServiceUnavailableError(
@@ -205,7 +232,7 @@ export class NginxValidator {
       if (result.code !== 0) {
         let output = result.output;
         if (flat)
-          output = toBundleLines(output, `${dir}/nginx.conf`, flat.origins);
+          output = toBundleLines(output, `${dir}/nginx.conf`, flat.origin);
         output = output.split(`${dir}/`).join('');
         for (const [from, to] of replacements) {
           output = output.split(to).join(from);

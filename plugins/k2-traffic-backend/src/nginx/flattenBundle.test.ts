@@ -1,5 +1,5 @@
 import { itWithNginx, NGINX } from '../__testUtils__/nginx';
-import { flattenBundle, isWholeConfig } from './flattenBundle';
+import { flattenBundle, isWholeConfig, wholeConfigText } from './flattenBundle';
 import { NginxValidator } from './NginxValidator';
 
 describe('isWholeConfig', () => {
@@ -24,6 +24,16 @@ describe('isWholeConfig', () => {
   });
 });
 
+describe('wholeConfigText', () => {
+  it('cuts comments, keeping their lines, and keeps # inside a word or quotes', () => {
+    expect(
+      wholeConfigText(
+        '# head\nserver 10.0.0.1:80; # pod a/b\nadd_header X "a # b";\nset $a b#c;\n',
+      ),
+    ).toBe('\nserver 10.0.0.1:80; \nadd_header X "a # b";\nset $a b#c;\n');
+  });
+});
+
 describe('flattenBundle', () => {
   const root = {
     path: 'nginx.conf',
@@ -40,9 +50,14 @@ describe('flattenBundle', () => {
       { path: 'k2/members/a.conf', content: 'server 10.0.0.1:80;' },
     ]);
     expect(flat?.text).toBe(
-      'http {\n# entry\nupstream a {\nserver 10.0.0.1:80;\n}\n}\n',
+      'http {\n\nupstream a {\nserver 10.0.0.1:80;\n}\n}\n',
     );
-    expect(flat?.origins.map(o => `${o.file}:${o.line}`)).toEqual([
+    expect(
+      [1, 2, 3, 4, 5, 6].map(line => {
+        const origin = flat?.origin(line);
+        return `${origin?.file}:${origin?.line}`;
+      }),
+    ).toEqual([
       'nginx.conf:1',
       'k2/k2.conf:1',
       'k2/sites/a.conf:1',
@@ -97,6 +112,23 @@ describe('NginxValidator on bundles it cannot flatten', () => {
       /invalid parameter "weight=x" in k2\/members\/a\.conf:2$/,
     );
   });
+
+  itWithNginx(
+    'names the line of a file whose comments the candidate leaves out',
+    async () => {
+      const error = await validator
+        .check(
+          site(
+            '# Members\nserver 10.0.0.1:80; # pod test/a/b\n# note\nserver 10.0.0.2:80 weight=x;\n',
+          ),
+          [],
+        )
+        .catch(e => e as Error);
+      expect((error as Error).message).toMatch(
+        /invalid parameter "weight=x" in k2\/members\/a\.conf:4$/,
+      );
+    },
+  );
 
   itWithNginx(
     'refuses a member file that closes its upstream, as a host would',

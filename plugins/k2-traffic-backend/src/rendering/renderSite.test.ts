@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { itWithNginx, NGINX } from '../__testUtils__/nginx';
 import { TrafficCertificate } from '../config/readTrafficConfig';
@@ -110,6 +111,19 @@ describe('rendering', () => {
     expect(api).toContain('server 127.0.0.1:1 down;');
     expect(bundle.hash).toBe(filesHash(bundle.files));
     expect(bundle.hash.slice(7)).toContain(bundle.version);
+  });
+
+  it('hashes each path and content, NUL after each, in path order, however large the files', () => {
+    const files = [
+      { path: 'k2/b.conf', content: `# é ${'b'.repeat(70_000)}\n` },
+      { path: 'k2/a.conf', content: 'include k2/b.conf;\n' },
+      { path: 'k2/c.conf', content: `${'c'.repeat(200_000)}\n` },
+    ];
+    const expected = createHash('sha256');
+    for (const file of [files[1], files[0], files[2]]) {
+      expected.update(file.path).update('\0').update(file.content).update('\0');
+    }
+    expect(filesHash(files)).toBe(`sha256:${expected.digest('hex')}`);
   });
 
   it('gives the same bundle for the same sites, and a new version for any change', () => {
