@@ -22,9 +22,11 @@ export const k2TrafficMessages = {
   refused: {
     owners:
       'Only the service’s owners (and platform admins) may publish its site',
-    approval:
-      'Changes in {{environment}} need approval, and Traffic has no approvals yet: only platform admins may publish sites there',
     current: 'This is the published version',
+    waiting:
+      'A change waits for approval here: have it approved or rejected first',
+    approver:
+      'Changes in {{environment}} are decided by its approvers (or platform admins), never by whoever asked for them',
   },
   views: {
     label: 'Traffic views',
@@ -165,6 +167,10 @@ export const k2TrafficMessages = {
     none: 'Nothing published',
     draft: 'This edit',
     published: 'Version #{{number}} published.',
+    approvalNotice:
+      'Changes in {{environment}} need approval: this publish waits as a change, not delivered to Nginx, until an approver who did not ask for it approves it; approving checks it with nginx -t again.',
+    waiting:
+      'Change #{{id}} waits for approval; it is published once an approver approves it.',
   },
   versions: {
     title: '{{environment}} site versions',
@@ -190,6 +196,22 @@ export const k2TrafficMessages = {
     rollbackBody:
       'K2 publishes the site of version #{{number}} again as version #{{next}} ({{message}}), checked with nginx -t like any publish. Versions are kept; you can roll forward the same way.',
     rollbackBusy: 'Rolling back…',
+    rollbackApproval:
+      'Changes in {{environment}} need approval: the rollback waits as a change until an approver approves it.',
+    waiting: 'Waiting for approval',
+    waitingRow: 'Change #{{id}} waiting for approval',
+    requested: 'asked {{by}}',
+    approve: 'Approve',
+    reject: 'Reject',
+    approveTitle: 'Approve change #{{id}} to the {{environment}} site?',
+    approveBody:
+      '{{by}} asked for it ({{message}}). K2 renders it with the members as they are now, checks the whole cluster config with nginx -t, and publishes it as version #{{next}}; if Nginx refuses it now, nothing is published and it keeps waiting.',
+    approveBusy: 'Approving…',
+    rejectTitle: 'Reject change #{{id}} to the {{environment}} site?',
+    rejectBody:
+      'Nothing of it is published, and {{by}} may publish a new change. The reason goes to the activity log.',
+    reason: 'Reason',
+    rejectBusy: 'Rejecting…',
   },
 } as const;
 

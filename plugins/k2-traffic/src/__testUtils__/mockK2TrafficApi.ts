@@ -1,5 +1,8 @@
 import { createApiMock } from '@backstage/frontend-test-utils';
-import { K2TrafficSiteVersion } from '@internal/plugin-k2-traffic-common';
+import {
+  K2TrafficSiteChange,
+  K2TrafficSiteVersion,
+} from '@internal/plugin-k2-traffic-common';
 import { K2TrafficApi, k2TrafficApiRef } from '../api/K2TrafficApi';
 import { clusters, templates, version } from './fixtures';
 
@@ -7,7 +10,9 @@ import { clusters, templates, version } from './fixtures';
  * A `K2TrafficApi` whose every method is a `jest.fn` over an in-memory history: `test`
  * has versions #1 (one member) and #2 (a second member, 10.20.0.8); a publish or a
  * rollback appends a version and becomes the current one. The site view answers one
- * stable pod (127.1.0.7) and one canary pod (127.1.0.9). Override a method with
+ * stable pod (127.1.0.7) and one canary pod (127.1.0.9). `prod` (approval required)
+ * has change #7 by erin waiting for approval: approving it publishes it as the next
+ * version, rejecting it drops it. Override a method with
  * `createK2TrafficApi({ publish: ... })` or `api.publish.mockRejectedValue(...)`.
  */
 export const createK2TrafficApi = createApiMock(k2TrafficApiRef, () => {
@@ -29,6 +34,17 @@ export const createK2TrafficApi = createApiMock(k2TrafficApiRef, () => {
     }),
     one,
   ];
+  let waiting: K2TrafficSiteChange | undefined = {
+    id: 7,
+    service: 'component:default/payment-gateway',
+    environment: 'prod',
+    status: 'waiting',
+    requestedBy: 'user:default/erin',
+    requestedAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+    message: 'Add the VM member',
+    contentHash: `sha256:${'7'.repeat(64)}`,
+    site: one.site,
+  };
   const find = (number: number) => history.find(v => v.number === number)!;
   const append = (site: K2TrafficSiteVersion['site'], extra: object) => {
     const next = version(history[0].number + 1, { site, ...extra });
@@ -65,9 +81,10 @@ export const createK2TrafficApi = createApiMock(k2TrafficApiRef, () => {
       ],
       current: history[0],
     }),
-    getVersions: async () => ({
+    getVersions: async (_service, environment) => ({
       items: history.map(({ site: _s, files: _f, ...summary }) => summary),
       total: history.length,
+      ...(environment === 'prod' && waiting ? { waiting } : {}),
     }),
     getVersion: async (_service, _environment, number) => find(number),
     compareVersions: async (_service, _environment, from, to) => ({
@@ -81,6 +98,20 @@ export const createK2TrafficApi = createApiMock(k2TrafficApiRef, () => {
         message: `Roll back to #${number}`,
         rollbackOf: number,
       }),
+    approve: async () => {
+      const change = waiting!;
+      waiting = undefined;
+      return append(change.site, {
+        message: change.message,
+        author: change.requestedBy,
+        approvedBy: 'user:default/carol',
+      });
+    },
+    reject: async (_service, _environment, _id, input) => {
+      const change = waiting!;
+      waiting = undefined;
+      return { ...change, status: 'rejected' as const, reason: input?.reason };
+    },
   };
   // Every method a jest.fn over the fake, so tests can assert on calls and override.
   return Object.fromEntries(

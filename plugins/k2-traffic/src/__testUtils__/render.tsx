@@ -33,11 +33,14 @@ let renders = 0;
  * (`/traffic`, `/traffic/site?environment=test`, `/traffic/versions`).
  *
  * @param options.allow - whether the policy lets the user publish (owners: yes)
+ * @param options.approve - whether the policy lets the user decide a change waiting
+ *   for approval (approvers who did not ask for it: yes; default no)
  */
 export function renderTrafficTab(
   api: ReturnType<typeof createK2TrafficApi>,
   options: {
     allow?: boolean;
+    approve?: boolean;
     path?: string;
     language?: ReturnType<typeof languageApis>;
   } = {},
@@ -45,8 +48,8 @@ export function renderTrafficTab(
   const name = `payment-gateway-${++renders}`;
   const permission = mockApis.permission({
     authorize: request => {
-      if (request.permission.name === 'k2.traffic.site.publish.approved') {
-        return 'DENY' as Decision;
+      if (request.permission.name === 'k2.traffic.site.approve') {
+        return (options.approve ? 'ALLOW' : 'DENY') as Decision;
       }
       return (options.allow ?? true ? 'ALLOW' : 'DENY') as Decision;
     },

@@ -15,6 +15,8 @@ export type K2TrafficApi = Pick<
   | 'compareVersions'
   | 'publish'
   | 'rollback'
+  | 'approve'
+  | 'reject'
 >;
 
 export const k2TrafficApiRef = createApiRef<K2TrafficApi>({

@@ -3,6 +3,7 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { ActionDialog, LineDiff } from '@internal/plugin-k2-react';
 import {
   K2TrafficSite,
+  K2TrafficSiteChange,
   K2TrafficSiteVersion,
 } from '@internal/plugin-k2-traffic-common';
 import TextField from '@material-ui/core/TextField';
@@ -17,7 +18,9 @@ import { K2TrafficService, TrafficEnvironment } from './types';
  * the change against the published version as site fields (`LineDiff`), or "No
  * change". The backend renders and checks it with `nginx -t`; a refusal naming a field
  * goes back to that field of the form (`onFieldErrors`), any other refusal (Nginx's
- * own words) stays in the dialog with the message kept.
+ * own words) stays in the dialog with the message kept. Where changes need approval
+ * the dialog says the publish will wait for an approver, and `onPublished` gets the
+ * waiting change instead of a version.
  */
 export function PublishDialog(props: {
   service: K2TrafficService;
@@ -29,7 +32,7 @@ export function PublishDialog(props: {
   onMessage(message: string): void;
   onClose(): void;
   onFieldErrors(errors: Record<string, string>): void;
-  onPublished(number: number): void;
+  onPublished(result: K2TrafficSiteVersion | K2TrafficSiteChange): void;
 }) {
   const t = useTrafficT();
   const api = useApi(k2TrafficApiRef);
@@ -53,11 +56,12 @@ export function PublishDialog(props: {
       onClose={props.onClose}
       onConfirm={async () => {
         try {
-          const version = await api.publish(props.service, environment.name, {
-            site: props.site,
-            message: props.message.trim(),
-          });
-          props.onPublished(version.number);
+          props.onPublished(
+            await api.publish(props.service, environment.name, {
+              site: props.site,
+              message: props.message.trim(),
+            }),
+          );
         } catch (error) {
           const field = refusedField(error as Error);
           if (!field) throw error;
@@ -97,6 +101,13 @@ export function PublishDialog(props: {
           number: String(next),
         })}
       </Typography>
+      {environment.approvalRequired && (
+        <Typography variant="body2" paragraph>
+          <strong>
+            {t('publish.approvalNotice', { environment: environment.title })}
+          </strong>
+        </Typography>
+      )}
       <TextField
         id={messageId}
         label={t('publish.message')}

@@ -128,12 +128,13 @@ function SiteEditor(props: {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState('');
   const [publishing, setPublishing] = useState(false);
-  const [publishedNumber, setPublished] = useState<number>();
+  // What the last publish did: a version published, or a change waiting for approval.
+  const [outcome, setOutcome] = useState<string>();
   useEffect(() => setDraft(initial), [initial]);
 
   const change = (next: K2TrafficSite) => {
     setDraft(next);
-    setPublished(undefined);
+    setOutcome(undefined);
   };
   const errorCount = Object.keys(errors).length;
   return (
@@ -145,11 +146,9 @@ function SiteEditor(props: {
           : t('editor.startsEmpty')
       }
     >
-      {publishedNumber !== undefined && (
+      {outcome !== undefined && (
         <Box mb={2}>
-          <Alert severity="success">
-            {t('publish.published', { number: String(publishedNumber) })}
-          </Alert>
+          <Alert severity="success">{outcome}</Alert>
         </Box>
       )}
       {errorCount > 0 && (
@@ -198,11 +197,15 @@ function SiteEditor(props: {
             setErrors(fieldErrors);
             setPublishing(false);
           }}
-          onPublished={number => {
+          onPublished={result => {
             setErrors({});
             setMessage('');
             setPublishing(false);
-            setPublished(number);
+            setOutcome(
+              'number' in result
+                ? t('publish.published', { number: String(result.number) })
+                : t('publish.waiting', { id: String(result.id) }),
+            );
             props.onPublished();
           }}
         />

@@ -1,5 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { K2ApiError } from '@internal/plugin-k2-common';
+import { clusters } from '../__testUtils__/fixtures';
 import { createK2TrafficApi } from '../__testUtils__/mockK2TrafficApi';
 import { renderTrafficTab, setupUser } from '../__testUtils__/render';
 
@@ -134,6 +135,162 @@ describe('Traffic tab', () => {
       'title',
       'Only the service’s owners (and platform admins) may publish its site',
     );
+  });
+
+  it('shows the change waiting for approval, and lets an approver approve it after confirming', async () => {
+    const api = createK2TrafficApi();
+    renderTrafficTab(api, {
+      approve: true,
+      path: '/traffic/versions?environment=prod',
+    });
+    const user = setupUser();
+    const row = within(
+      await screen.findByRole('row', {
+        name: 'Change #7 waiting for approval',
+      }),
+    );
+    expect(row.getByText('Waiting for approval')).toBeInTheDocument();
+    expect(row.getByText('erin')).toBeInTheDocument();
+    expect(row.getByText('Add the VM member')).toBeInTheDocument();
+    expect(row.getByText('5 minutes ago')).toBeInTheDocument();
+    // No rollback may be asked for while a change waits.
+    const rollback = screen.getByRole('button', { name: 'Roll back to #1' });
+    expect(rollback).toBeDisabled();
+    expect(rollback.parentElement).toHaveAttribute(
+      'title',
+      'A change waits for approval here: have it approved or rejected first',
+    );
+
+    await user.click(row.getByRole('button', { name: 'Approve' }));
+    const dialog = within(
+      await screen.findByRole('dialog', {
+        name: 'Approve change #7 to the Production site?',
+      }),
+    );
+    expect(api.approve).not.toHaveBeenCalled();
+    await user.click(dialog.getByRole('button', { name: 'Approve' }));
+    expect(api.approve).toHaveBeenCalledWith(
+      expect.objectContaining({ namespace: 'default' }),
+      'prod',
+      7,
+    );
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('row', { name: 'Change #7 waiting for approval' }),
+      ).not.toBeInTheDocument(),
+    );
+    expect(
+      await screen.findByRole('checkbox', { name: 'Select version #3' }),
+    ).toBeInTheDocument();
+  });
+
+  it('rejects a waiting change with a reason', async () => {
+    const api = createK2TrafficApi();
+    renderTrafficTab(api, {
+      approve: true,
+      path: '/traffic/versions?environment=prod',
+    });
+    const user = setupUser();
+    const row = within(
+      await screen.findByRole('row', {
+        name: 'Change #7 waiting for approval',
+      }),
+    );
+    await user.click(row.getByRole('button', { name: 'Reject' }));
+    const dialog = within(
+      await screen.findByRole('dialog', {
+        name: 'Reject change #7 to the Production site?',
+      }),
+    );
+    await user.type(dialog.getByLabelText('Reason'), 'Not during the sale');
+    await user.click(dialog.getByRole('button', { name: 'Reject' }));
+    expect(api.reject).toHaveBeenCalledWith(
+      expect.objectContaining({ namespace: 'default' }),
+      'prod',
+      7,
+      { reason: 'Not during the sale' },
+    );
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('row', { name: 'Change #7 waiting for approval' }),
+      ).not.toBeInTheDocument(),
+    );
+    expect(api.approve).not.toHaveBeenCalled();
+  });
+
+  it('says why someone who may not decide a waiting change cannot approve or reject it', async () => {
+    const api = createK2TrafficApi();
+    // usePermission caches answers per resource: a change no other test decides.
+    const list = await api.getVersions(
+      { namespace: 'default', name: 'payment-gateway' },
+      'prod',
+      { limit: 100 },
+    );
+    api.getVersions.mockResolvedValue({
+      ...list,
+      waiting: { ...list.waiting!, id: 9 },
+    });
+    renderTrafficTab(api, { path: '/traffic/versions?environment=prod' });
+    const row = within(
+      await screen.findByRole('row', {
+        name: 'Change #9 waiting for approval',
+      }),
+    );
+    for (const name of ['Approve', 'Reject']) {
+      const button = row.getByRole('button', { name });
+      await waitFor(() => expect(button).toBeDisabled());
+      expect(button.parentElement).toHaveAttribute(
+        'title',
+        'Changes in Production are decided by its approvers (or platform admins), never by whoever asked for them',
+      );
+    }
+  });
+
+  it('says in the publish dialog that a production publish waits for approval', async () => {
+    const api = createK2TrafficApi();
+    const [edge] = clusters().items;
+    api.getClusters.mockResolvedValue({
+      items: [{ ...edge, name: 'edge-prod', environments: ['prod'] }],
+    });
+    api.getSite.mockImplementation(async (service, environment) => ({
+      service: `component:default/${service.name}`,
+      environment,
+      cluster: 'edge-prod',
+      podMembers: [],
+      canaryMembers: [],
+      domains: [],
+    }));
+    api.publish.mockResolvedValue({
+      id: 8,
+      service: 'component:default/payment-gateway',
+      environment: 'prod',
+      status: 'waiting',
+      requestedBy: 'user:default/alice',
+      requestedAt: new Date().toISOString(),
+      message: 'First',
+      contentHash: `sha256:${'8'.repeat(64)}`,
+      site: { template: 'default', upstreams: [], locations: [] },
+    });
+    renderTrafficTab(api, { path: '/traffic/site?environment=prod' });
+    const user = setupUser();
+    await user.click(await screen.findByRole('button', { name: 'Publish…' }));
+    const dialog = within(
+      await screen.findByRole('dialog', {
+        name: 'Publish the site in Production?',
+      }),
+    );
+    expect(
+      dialog.getByText(
+        /^Changes in Production need approval: this publish waits/,
+      ),
+    ).toBeInTheDocument();
+    await user.type(dialog.getByLabelText(/Message/), 'First');
+    await user.click(dialog.getByRole('button', { name: 'Publish' }));
+    expect(
+      await screen.findByText(
+        'Change #8 waits for approval; it is published once an approver approves it.',
+      ),
+    ).toBeInTheDocument();
   });
 
   it('compares two versions and rolls back to the older one', async () => {

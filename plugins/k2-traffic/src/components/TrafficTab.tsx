@@ -10,7 +10,6 @@ import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
-  k2TrafficSitePublishApprovedPermission,
   k2TrafficSitePublishPermission,
   readEnvironmentModel,
   readServiceSpec,
@@ -60,16 +59,12 @@ export function TrafficTab() {
     permission: k2TrafficSitePublishPermission,
     resourceRef,
   });
-  const publishApproved = usePermission({
-    permission: k2TrafficSitePublishApprovedPermission,
-    resourceRef,
-  });
   const clusters = useLoad(() => api.getClusters(), [api], CLUSTERS_REFRESH_MS);
 
   if (parsed.error) {
     return <ErrorPanel title={t('tab.invalidConfig')} error={parsed.error} />;
   }
-  if (publish.loading || publishApproved.loading) return <Progress />;
+  if (publish.loading) return <Progress />;
   const { spec } = parsed;
   if (spec.targets.length === 0) {
     return (
@@ -84,18 +79,9 @@ export function TrafficTab() {
     title: target.environment.title,
     approvalRequired: target.environment.approval.required,
   }));
-  const rights = (environment: TrafficEnvironment): PublishRights => {
-    if (environment.approvalRequired) {
-      return publishApproved.allowed
-        ? {}
-        : {
-            refusal: t('refused.approval', {
-              environment: environment.title,
-            }),
-          };
-    }
-    return publish.allowed ? {} : { refusal: t('refused.owners') };
-  };
+  // Where changes need approval a publish waits for an approver (VersionsView).
+  const rights = (): PublishRights =>
+    publish.allowed ? {} : { refusal: t('refused.owners') };
   const views = [
     {
       path: '',

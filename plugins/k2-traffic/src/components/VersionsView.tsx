@@ -1,5 +1,7 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { k2TrafficSiteApprovePermission } from '@internal/plugin-k2-common';
 import {
   ActionButton,
   ActionDialog,
@@ -12,6 +14,7 @@ import {
   ViewState,
 } from '@internal/plugin-k2-react';
 import {
+  K2TrafficSiteChange,
   K2TrafficSiteVersionList,
   K2TrafficSiteVersionPair,
 } from '@internal/plugin-k2-traffic-common';
@@ -22,6 +25,7 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
+import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { k2TrafficApiRef } from '../api/K2TrafficApi';
@@ -33,13 +37,20 @@ import { K2TrafficService, PublishRights, TrafficEnvironment } from './types';
 const useStyles = makeStyles({
   head: { '& th': { whiteSpace: 'nowrap' } },
   number: { textAlign: 'right', whiteSpace: 'nowrap' },
+  actions: { display: 'flex', gap: 8 },
 });
+
+/** An entity ref as the tables show it: `alice` for `user:default/alice`. */
+const who = (ref: string) => ref.replace(/^user:(default\/)?/, '');
 
 /**
  * Versions: one environment's published versions, newest first (number, author,
  * time, message, content hash). Tick two to compare their rendered config
  * (`LineDiff`, in a drawer); roll back to any older one after a confirmation naming
- * it (a new version publishing that version's site again).
+ * it (a new version publishing that version's site again). Where changes need
+ * approval, the change waiting for it heads the list (who asked, when, why) with
+ * Approve and Reject for those the policy lets decide it, disabled with the reason
+ * for everyone else; while it waits, no rollback can be asked for.
  */
 export function VersionsView(props: {
   service: K2TrafficService;
@@ -62,9 +73,16 @@ export function VersionsView(props: {
   const [compareError, setCompareError] = useState<Error>();
   const [rollingBack, setRollingBack] =
     useState<K2TrafficSiteVersionList['items'][number]>();
-  const refusal = props.rights(environment).refusal;
   const items = versions.value?.items ?? [];
+  const waiting = versions.value?.waiting;
+  const refusal =
+    props.rights(environment).refusal ??
+    (waiting ? t('refused.waiting') : undefined);
   const currentNumber = items[0]?.number;
+  const decided = () => {
+    versions.refresh();
+    props.onPublished();
+  };
 
   const toggle = (number: number) =>
     setSelected(previous =>
@@ -119,7 +137,7 @@ export function VersionsView(props: {
       <ViewState
         value={versions.value}
         error={versions.error}
-        isEmpty={v => v.items.length === 0}
+        isEmpty={v => v.items.length === 0 && !v.waiting}
         emptyTitle={t('versions.empty', { environment: environment.title })}
         emptyDescription={t('versions.emptyHint')}
       >
@@ -140,6 +158,15 @@ export function VersionsView(props: {
                 </TableRow>
               </TableHead>
               <TableBody>
+                {waiting && (
+                  <WaitingRow
+                    service={props.service}
+                    environment={environment}
+                    change={waiting}
+                    next={(currentNumber ?? 0) + 1}
+                    onDecided={decided}
+                  />
+                )}
                 {items.map(version => {
                   const number = String(version.number);
                   return (
@@ -162,9 +189,7 @@ export function VersionsView(props: {
                           ` · ${t('versions.current')}`}
                       </TableCell>
                       <TableCell>
-                        <Mono>
-                          {version.author.replace(/^user:(default\/)?/, '')}
-                        </Mono>
+                        <Mono>{who(version.author)}</Mono>
                       </TableCell>
                       <TableCell>
                         <RelativeTime value={version.createdAt} />
@@ -249,19 +274,163 @@ export function VersionsView(props: {
             );
             setRollingBack(undefined);
             setSelected([]);
-            versions.refresh();
-            props.onPublished();
+            decided();
           }}
         >
-          <Typography variant="body2">
+          <Typography variant="body2" paragraph>
             {t('versions.rollbackBody', {
               number: String(rollingBack.number),
               next: String((currentNumber ?? 0) + 1),
               message: rollingBack.message,
             })}
           </Typography>
+          {environment.approvalRequired && (
+            <Typography variant="body2">
+              <strong>
+                {t('versions.rollbackApproval', {
+                  environment: environment.title,
+                })}
+              </strong>
+            </Typography>
+          )}
         </ActionDialog>
       )}
     </section>
+  );
+}
+
+/**
+ * The change waiting for approval, as the first row: who asked, when and why, and
+ * Approve / Reject after a confirmation. Whether this user may decide it is the
+ * policy's answer for this change (approvers of the environment and platform admins,
+ * never its requester).
+ */
+function WaitingRow(props: {
+  service: K2TrafficService;
+  environment: TrafficEnvironment;
+  change: K2TrafficSiteChange;
+  next: number;
+  onDecided(): void;
+}) {
+  const t = useTrafficT();
+  const classes = useStyles();
+  const api = useApi(k2TrafficApiRef);
+  const { change, environment } = props;
+  const decide = usePermission({
+    permission: k2TrafficSiteApprovePermission,
+    resourceRef: String(change.id),
+  });
+  const [dialog, setDialog] = useState<'approve' | 'reject'>();
+  const [reason, setReason] = useState('');
+  const reasonId = useId();
+  const id = String(change.id);
+  const by = who(change.requestedBy);
+  // Disabled without a reason while the policy answers; with one if it refuses.
+  let refusal: string | undefined;
+  if (decide.loading) refusal = '';
+  else if (!decide.allowed) {
+    refusal = t('refused.approver', { environment: environment.title });
+  }
+  return (
+    <TableRow aria-label={t('versions.waitingRow', { id })} selected>
+      <TableCell padding="checkbox" />
+      <TableCell className={classes.number}>{t('versions.waiting')}</TableCell>
+      <TableCell>
+        <Mono>{by}</Mono>
+      </TableCell>
+      <TableCell>
+        <RelativeTime value={change.requestedAt} />
+      </TableCell>
+      <TableCell>
+        {change.message}
+        {change.rollbackOf !== undefined && (
+          <Typography variant="caption" display="block">
+            {t('versions.rollbackOf', { number: String(change.rollbackOf) })}
+          </Typography>
+        )}
+      </TableCell>
+      <TableCell>
+        <Mono title={change.contentHash}>
+          {change.contentHash.replace(/^sha256:/, '').slice(0, 12)}
+        </Mono>
+      </TableCell>
+      <TableCell>
+        <div className={classes.actions}>
+          <ActionButton
+            size="small"
+            variant="outlined"
+            disabledReason={refusal}
+            onClick={() => setDialog('approve')}
+          >
+            {t('versions.approve')}
+          </ActionButton>
+          <ActionButton
+            size="small"
+            destructive
+            disabledReason={refusal}
+            onClick={() => setDialog('reject')}
+          >
+            {t('versions.reject')}
+          </ActionButton>
+        </div>
+        {dialog === 'approve' && (
+          <ActionDialog
+            title={t('versions.approveTitle', {
+              id,
+              environment: environment.title,
+            })}
+            confirm={t('versions.approve')}
+            busyLabel={t('versions.approveBusy')}
+            onClose={() => setDialog(undefined)}
+            onConfirm={async () => {
+              await api.approve(props.service, environment.name, change.id);
+              setDialog(undefined);
+              props.onDecided();
+            }}
+          >
+            <Typography variant="body2">
+              {t('versions.approveBody', {
+                by,
+                message: change.message,
+                next: String(props.next),
+              })}
+            </Typography>
+          </ActionDialog>
+        )}
+        {dialog === 'reject' && (
+          <ActionDialog
+            title={t('versions.rejectTitle', {
+              id,
+              environment: environment.title,
+            })}
+            confirm={t('versions.reject')}
+            busyLabel={t('versions.rejectBusy')}
+            onClose={() => setDialog(undefined)}
+            onConfirm={async () => {
+              await api.reject(
+                props.service,
+                environment.name,
+                change.id,
+                reason.trim() ? { reason: reason.trim() } : {},
+              );
+              setDialog(undefined);
+              props.onDecided();
+            }}
+          >
+            <Typography variant="body2" paragraph>
+              {t('versions.rejectBody', { by })}
+            </Typography>
+            <TextField
+              id={reasonId}
+              label={t('versions.reason')}
+              value={reason}
+              onChange={e => setReason(e.target.value)}
+              fullWidth
+              inputProps={{ maxLength: 500 }}
+            />
+          </ActionDialog>
+        )}
+      </TableCell>
+    </TableRow>
   );
 }

@@ -7,7 +7,10 @@ import {
 export interface TrafficEnvironment {
   name: string;
   title: string;
-  /** Changes here need approval: only platform admins publish (docs/traffic.md). */
+  /**
+   * Changes here need approval: a publish or rollback waits as a site change until an
+   * approver approves it (docs/traffic.md).
+   */
   approvalRequired: boolean;
 }
 

@@ -11,9 +11,10 @@ const zh = createTranslationMessages({
     'tab.notReleasedHint':
       '请在 catalog-info.yaml 的 k2.io/environments 注解中填写其环境，例如 k2.io/environments: test,prod。',
     'refused.owners': '只有服务的负责人（及平台管理员）可以发布其站点',
-    'refused.approval':
-      '{{environment}} 的变更需要审批，而流量配置尚无审批流程：只有平台管理员可以在此发布站点',
     'refused.current': '这是当前发布的版本',
+    'refused.waiting': '此处有变更正在等待审批：请先让它被批准或驳回',
+    'refused.approver':
+      '{{environment}} 的变更由其审批人（或平台管理员）决定，提出变更的人不能自己审批',
     'views.label': '流量视图',
     'views.overview': '概览',
     'views.edit': '编辑站点',
@@ -141,6 +142,9 @@ const zh = createTranslationMessages({
     'publish.none': '未发布',
     'publish.draft': '本次编辑',
     'publish.published': '版本 #{{number}} 已发布。',
+    'publish.approvalNotice':
+      '{{environment}} 的变更需要审批：本次发布将作为变更等待审批，在非提出人的审批人批准之前不会下发到 Nginx；批准时会再次用 nginx -t 检查。',
+    'publish.waiting': '变更 #{{id}} 正在等待审批；审批人批准后才会发布。',
     'versions.title': '{{environment}} 站点版本',
     'versions.empty': '{{environment}} 尚未发布站点',
     'versions.emptyHint': '在“编辑站点”中发布；每次发布都会在此成为一个版本。',
@@ -164,6 +168,22 @@ const zh = createTranslationMessages({
     'versions.rollbackBody':
       'K2 将版本 #{{number}} 的站点（{{message}}）重新发布为版本 #{{next}}，与任何发布一样经过 nginx -t 检查。历史版本都会保留，可用同样方式再前滚。',
     'versions.rollbackBusy': '回滚中…',
+    'versions.rollbackApproval':
+      '{{environment}} 的变更需要审批：回滚将作为变更等待审批人批准。',
+    'versions.waiting': '等待审批',
+    'versions.waitingRow': '变更 #{{id}} 等待审批',
+    'versions.requested': '提出人 {{by}}',
+    'versions.approve': '批准',
+    'versions.reject': '驳回',
+    'versions.approveTitle': '批准对 {{environment}} 站点的变更 #{{id}}？',
+    'versions.approveBody':
+      '由 {{by}} 提出（{{message}}）。K2 会按当前成员渲染，用 nginx -t 检查整个集群配置，并发布为版本 #{{next}}；如果 Nginx 现在拒绝它，则不会发布，变更继续等待。',
+    'versions.approveBusy': '批准中…',
+    'versions.rejectTitle': '驳回对 {{environment}} 站点的变更 #{{id}}？',
+    'versions.rejectBody':
+      '它的任何内容都不会发布，{{by}} 可以提交新的变更。原因会记入活动日志。',
+    'versions.reason': '原因',
+    'versions.rejectBusy': '驳回中…',
   },
 });
 
