@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import { StatusPending } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { k2TrafficSiteApprovePermission } from '@internal/plugin-k2-common';
