@@ -30,6 +30,20 @@ interface RenderedMembers {
   failTimeoutSeconds: number;
   members: UpstreamMember[];
   file: RenderedFile;
+  /** The last render that used this file. */
+  generation: number;
+}
+
+/** What the cache holds for one site in one environment. */
+interface CachedSite {
+  path: string;
+  /** By upstream name: its member file, and its canary's. */
+  upstreams: Map<
+    string,
+    { stable?: RenderedMembers; canary?: RenderedMembers }
+  >;
+  /** The last render that used this entry. */
+  generation: number;
 }
 
 function sameMember(a: UpstreamMember, b: UpstreamMember): boolean {
@@ -61,27 +75,49 @@ function sameMember(a: UpstreamMember, b: UpstreamMember): boolean {
  * equals the value now (site, upstream name and health rules, which members the file
  * holds — stable, canary pods, or the stable ones in the canary's file — and each
  * member's address, weight, backup flag and pod), so a bundle rendered with the cache is the bundle
- * rendered without it. Entries of sites that left the cluster are dropped by the next
- * render. One cache per cluster; renders of one cluster must not run at the same time
+ * rendered without it. What a render does not use (sites that left the cluster,
+ * upstreams a site no longer has, the canary file of an upstream without a canary
+ * route) is dropped at its end. One cache per cluster; renders of one cluster must not run at the same time
  * with one cache (`BundleService` runs them one at a time).
  */
 export class BundleRenderCache {
-  /** By service, environment and upstream name (NUL-separated). */
-  #members = new Map<string, RenderedMembers>();
-  /** Site file path by service and environment (NUL-separated). */
-  #sitePaths = new Map<string, string>();
+  /**
+   * By service, then environment. Nested maps keyed by the strings the sites carry,
+   * so a render of 5,000 sites builds no key strings.
+   */
+  #sites = new Map<string, Map<string, CachedSite>>();
+  /** Counts renders; entries a render did not use are dropped by `keep`. */
+  #generation = 0;
   #entry?: { paths: string[]; header: string; file: RenderedFile };
   /** The last bundle's paths in render order, and that order sorted by path. */
   #order?: { paths: string[]; byPath: number[] };
 
-  sitePath(site: BundleSite): string {
-    const key = `${site.service}\0${site.environment}`;
-    let path = this.#sitePaths.get(key);
-    if (path === undefined) {
-      path = siteFilePath(site);
-      this.#sitePaths.set(key, path);
+  /** Starts a render: entries not used from now on are dropped by `keep`. */
+  begin() {
+    this.#generation++;
+  }
+
+  #site(site: BundleSite): CachedSite {
+    let environments = this.#sites.get(site.service);
+    if (!environments) {
+      environments = new Map();
+      this.#sites.set(site.service, environments);
     }
-    return path;
+    let cached = environments.get(site.environment);
+    if (!cached) {
+      cached = {
+        path: siteFilePath(site),
+        upstreams: new Map(),
+        generation: this.#generation,
+      };
+      environments.set(site.environment, cached);
+    }
+    cached.generation = this.#generation;
+    return cached;
+  }
+
+  sitePath(site: BundleSite): string {
+    return this.#site(site).path;
   }
 
   /**
@@ -93,13 +129,15 @@ export class BundleRenderCache {
     upstream: Upstream,
     kind: MemberFileKind,
     members: UpstreamMember[],
-    used: Map<string, RenderedMembers>,
   ): RenderedFile {
     const canary = kind !== 'stable';
-    const key = `${site.service}\0${site.environment}\0${upstream.name}${
-      canary ? '\0canary' : ''
-    }`;
-    const cached = this.#members.get(key);
+    const upstreams = this.#site(site).upstreams;
+    let files = upstreams.get(upstream.name);
+    if (!files) {
+      files = {};
+      upstreams.set(upstream.name, files);
+    }
+    const cached = canary ? files.canary : files.stable;
     if (
       cached &&
       cached.kind === kind &&
@@ -108,14 +146,14 @@ export class BundleRenderCache {
       cached.members.length === members.length &&
       cached.members.every((m, i) => sameMember(m, members[i]))
     ) {
-      used.set(key, cached);
+      cached.generation = this.#generation;
       return cached.file;
     }
     const path =
       cached?.path ??
       (canary ? canaryMemberFilePath : memberFilePath)(site, upstream.name);
     const file = memberFile(site, upstream, path, members, kind);
-    used.set(key, {
+    const rendered: RenderedMembers = {
       path,
       kind,
       maxFails: upstream.maxFails,
@@ -125,7 +163,10 @@ export class BundleRenderCache {
         ...(m.origin ? { origin: { ...m.origin } } : {}),
       })),
       file,
-    });
+      generation: this.#generation,
+    };
+    if (canary) files.canary = rendered;
+    else files.stable = rendered;
     return file;
   }
 
@@ -174,14 +215,25 @@ export class BundleRenderCache {
     return order!.map(i => files[i]);
   }
 
-  /** Keeps only the member files the last render used. */
-  keep(used: Map<string, RenderedMembers>, sites: BundleSite[]) {
-    this.#members = used;
-    if (this.#sitePaths.size > sites.length) {
-      const live = new Set(sites.map(s => `${s.service}\0${s.environment}`));
-      for (const key of this.#sitePaths.keys()) {
-        if (!live.has(key)) this.#sitePaths.delete(key);
+  /**
+   * Ends a render: drops what it did not use — sites that left the cluster, upstreams
+   * a site no longer has, the canary file of an upstream without a canary route.
+   */
+  keep() {
+    const generation = this.#generation;
+    for (const [service, environments] of this.#sites) {
+      for (const [environment, cached] of environments) {
+        if (cached.generation !== generation) {
+          environments.delete(environment);
+          continue;
+        }
+        for (const [name, files] of cached.upstreams) {
+          if (files.stable?.generation !== generation) delete files.stable;
+          if (files.canary?.generation !== generation) delete files.canary;
+          if (!files.stable && !files.canary) cached.upstreams.delete(name);
+        }
       }
+      if (environments.size === 0) this.#sites.delete(service);
     }
   }
 }
@@ -202,11 +254,11 @@ export function renderBundle(
   members: UpstreamMemberSource,
   cache: BundleRenderCache = new BundleRenderCache(),
 ): Omit<StoredBundle, 'updatedAt'> {
+  cache.begin();
   // Each site's path once: sorting 5,000 sites must not parse entity refs per compare.
   const ordered = sites
     .map(site => ({ site, path: cache.sitePath(site) }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
-  const used = new Map<string, RenderedMembers>();
   const files: RenderedFile[] = [];
   for (const { site, path } of ordered) {
     const siteFile = site.files.find(f => f.path === path);
@@ -223,7 +275,6 @@ export function renderBundle(
           upstream,
           'stable',
           members.members(site, upstream),
-          used,
         ),
       );
       if (upstream.canary) {
@@ -234,13 +285,12 @@ export function renderBundle(
             upstream,
             canary.stable ? 'canary-as-stable' : 'canary',
             canary.members,
-            used,
           ),
         );
       }
     }
   }
-  cache.keep(used, sites);
+  cache.keep();
   const entry = cache.entry(
     [
       `# Nginx cluster '${cluster.name}' (${cluster.environments.join(

@@ -292,6 +292,38 @@ describe('canary routes', () => {
     ]);
   });
 
+  it('renders with the cache what it renders without, as sites leave and canary routes come and go', () => {
+    const plain = validateSite(shop, {
+      testDomain: 'shop.test.k2.example.com',
+      wildcardDomains: ['k2.example.com'],
+      certificates,
+      templates,
+    });
+    const withoutCanary = {
+      ...ref,
+      files: renderSite(ref, plain, templates, source),
+      upstreams: plain.upstreams,
+    };
+    const cache = new BundleRenderCache();
+    const steps = [[bundleSite], [withoutCanary], [], [bundleSite]];
+    for (const sites of steps) {
+      canaryPods.push({
+        host: `10.9.0.${canaryPods.length + 1}`,
+        port: 8080,
+        weight: 1,
+        backup: false,
+      });
+      const cached = renderBundle(cluster, sites, source, cache);
+      expect(cached).toEqual(renderBundle(cluster, sites, source));
+    }
+    expect(
+      content(
+        renderBundle(cluster, [bundleSite], source, cache).files,
+        'k2/members/test/default/shop/web.canary.conf',
+      ),
+    ).toContain('server 10.9.0.4:8080');
+  });
+
   it('gives the canary the stable members while no canary pod is ready, its pods once there are', () => {
     const cache = new BundleRenderCache();
     const without = renderBundle(cluster, [bundleSite], source, cache);
