@@ -238,6 +238,28 @@ describe('canary releases, through the REST API, on sandbox clusters', () => {
       .post(`${canaryPath('checkout')}/abort`)
       .set(as(ALICE));
     expect(again.status).toBe(404);
+
+    // Audited like releases: who did what, allowed or refused, in the activity log.
+    const activity = await server()
+      .get('/api/k2/services/default/checkout/activity?limit=100')
+      .set(as(BOB));
+    const canaryEntries = (
+      activity.body.items as Array<{
+        actor: string;
+        action: string;
+        result: string;
+      }>
+    )
+      .filter(e => e.action.startsWith('canary-'))
+      .map(({ actor, action, result }) => ({ actor, action, result }))
+      .reverse();
+    expect(canaryEntries).toEqual([
+      { actor: ALICE, action: 'canary-start', result: 'succeeded' },
+      { actor: ALICE, action: 'canary-start', result: 'failed' },
+      { actor: BOB, action: 'canary-abort', result: 'failed' },
+      { actor: ALICE, action: 'canary-abort', result: 'succeeded' },
+      { actor: ALICE, action: 'canary-abort', result: 'failed' },
+    ]);
   });
 
   it('promotes a canary through release N+1 of its image, removing it once that rolled out', async () => {
