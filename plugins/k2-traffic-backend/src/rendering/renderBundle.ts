@@ -74,11 +74,12 @@ function sameMember(a: UpstreamMember, b: UpstreamMember): boolean {
  * Invariant: a cached file is reused only when every value its content is made of
  * equals the value now (site, upstream name and health rules, which members the file
  * holds — stable, canary pods, or the stable ones in the canary's file — and each
- * member's address, weight, backup flag and pod), so a bundle rendered with the cache is the bundle
- * rendered without it. What a render does not use (sites that left the cluster,
- * upstreams a site no longer has, the canary file of an upstream without a canary
- * route) is dropped at its end. One cache per cluster; renders of one cluster must not run at the same time
- * with one cache (`BundleService` runs them one at a time).
+ * member's address, weight, backup flag and pod), so a bundle rendered with the
+ * cache is the bundle rendered without it. What a render does not use (sites that
+ * left the cluster, upstreams a site no longer has, the canary file of an upstream
+ * without a canary route) is dropped at its end. One cache per cluster; renders of
+ * one cluster must not run at the same time with one cache (`BundleService` runs
+ * them one at a time).
  */
 export class BundleRenderCache {
   /**
