@@ -202,13 +202,15 @@ describe.each(databases.eachSupportedId())(
       expect((await store.currentVersion(basket, 'prod'))?.number).toBe(1);
 
       const second = await store.requestChange(change('user:default/erin'));
-      const rejected = await store.rejectChange(second!.id, {
+      const rejected = await store.closeChange(second!.id, {
+        status: 'rejected',
         decidedBy: 'user:default/dave',
         reason: 'Not now',
       });
       expect(rejected).toMatchObject({ status: 'rejected', reason: 'Not now' });
       expect(
-        await store.rejectChange(second!.id, {
+        await store.closeChange(second!.id, {
+          status: 'rejected',
           decidedBy: 'user:default/dave',
           reason: 'Twice',
         }),

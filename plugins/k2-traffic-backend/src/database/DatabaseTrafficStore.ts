@@ -338,14 +338,18 @@ export class DatabaseTrafficStore implements TrafficStore {
     return row && toChange(row);
   }
 
-  async rejectChange(
+  async closeChange(
     id: number,
-    decision: { decidedBy: string; reason: string },
+    decision: {
+      status: 'rejected' | 'withdrawn';
+      decidedBy: string;
+      reason: string;
+    },
   ): Promise<StoredSiteChange | undefined> {
     const updated = await this.knex(CHANGES)
       .where({ id, status: 'waiting' })
       .update({
-        status: 'rejected',
+        status: decision.status,
         waiting_site: null,
         decided_by: decision.decidedBy,
         decided_at: new Date().toISOString(),

@@ -34,7 +34,11 @@ export interface StoredSiteVersion {
 export type NewSiteVersion = Omit<StoredSiteVersion, 'number' | 'createdAt'>;
 
 /** How a site change that waited for approval stands. */
-export type SiteChangeStatus = 'waiting' | 'approved' | 'rejected';
+export type SiteChangeStatus =
+  | 'waiting'
+  | 'approved'
+  | 'rejected'
+  | 'withdrawn';
 
 /**
  * A publish or rollback of a site in an environment whose changes need approval: it
@@ -57,7 +61,7 @@ export interface StoredSiteChange {
   status: SiteChangeStatus;
   decidedBy?: string;
   decidedAt?: string;
-  /** Why it was rejected. */
+  /** Why it was rejected or withdrawn. */
   reason?: string;
   /** The version its approval published. */
   version?: number;
@@ -177,13 +181,18 @@ export interface TrafficStore {
   ): Promise<StoredSiteChange | undefined>;
 
   /**
-   * Rejects a waiting change.
+   * Closes a waiting change without publishing it: rejected by an approver, or
+   * withdrawn by its requester. The change is kept, and the site may have a new one.
    *
-   * @returns the rejected change, or undefined when it was no longer waiting
+   * @returns the closed change, or undefined when it was no longer waiting
    */
-  rejectChange(
+  closeChange(
     id: number,
-    decision: { decidedBy: string; reason: string },
+    decision: {
+      status: 'rejected' | 'withdrawn';
+      decidedBy: string;
+      reason: string;
+    },
   ): Promise<StoredSiteChange | undefined>;
 
   /**

@@ -365,4 +365,90 @@ describe('Traffic approvals against a real nginx -t, permission backend and cata
       expect((await versions()).total).toBe(2);
     },
   );
+
+  itWithNginx(
+    'lets the requester (or a platform admin) withdraw a waiting change, kept as withdrawn; refuses others',
+    async () => {
+      const waiting = (await versions()).waiting;
+      expect(waiting).toMatchObject({ requestedBy: ALICE, status: 'waiting' });
+      const withdraw = (user: string, name: string, body: object = {}) =>
+        server()
+          .post(`${site(name)}/changes/${waiting.id}/withdraw`)
+          .set(as(user))
+          .send(body);
+
+      const before = await written();
+      // Another team; an approver who does not own basket.
+      for (const user of [BOB, CAROL]) {
+        const refused = await withdraw(user, 'basket');
+        expect({ user, status: refused.status }).toEqual({ user, status: 403 });
+        expect(refused.body.error.message).toBe(
+          'You may not withdraw traffic site changes of component:default/basket',
+        );
+      }
+      const throughLedger = await withdraw(ALICE, 'ledger');
+      expect(throughLedger.status).toBe(404);
+      expect(throughLedger.body.error.message).toBe(
+        `component:default/ledger has no traffic site change ${waiting.id} in prod`,
+      );
+      expect(await written()).toEqual(before);
+
+      const withdrawn = await withdraw(ALICE, 'basket', {
+        reason: 'Wrong domain',
+      });
+      expect(withdrawn.status).toBe(200);
+      expect(withdrawn.body).toMatchObject({
+        id: waiting.id,
+        status: 'withdrawn',
+        decidedBy: ALICE,
+        reason: 'Wrong domain',
+      });
+      expect((await versions()).waiting).toBeUndefined();
+      expect((await written()).changes).toContainEqual({
+        id: waiting.id,
+        status: 'withdrawn',
+      });
+      const approveAfter = await decide(CAROL, 'basket', waiting.id, 'approve');
+      expect(approveAfter.status).toBe(409);
+      expect(approveAfter.body.error.message).toBe(
+        `Traffic site change #${waiting.id} is withdrawn (by ${ALICE}), not waiting for approval`,
+      );
+      expect((await withdraw(ALICE, 'basket')).status).toBe(409);
+
+      // The site may have a new change; a platform admin withdraws another's.
+      const next = await publish(ERIN, 'basket', {
+        site: siteOf('basket.example.com', '10.1.0.3'),
+        message: 'Third member',
+      });
+      expect(next.status).toBe(202);
+      const byAdmin = await server()
+        .post(`${site('basket')}/changes/${next.body.id}/withdraw`)
+        .set(as(DAVE))
+        .send({});
+      expect(byAdmin.status).toBe(200);
+      expect(byAdmin.body).toMatchObject({
+        status: 'withdrawn',
+        decidedBy: DAVE,
+        reason: `Withdrawn by ${DAVE}`,
+      });
+      expect(await delivered()).not.toContain('10.1.0.3');
+      expect((await versions()).total).toBe(2);
+
+      expect(await activity()).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            actor: ALICE,
+            action: 'traffic-site-withdraw',
+            result: 'succeeded',
+            summary: `Withdrew traffic site change #${waiting.id} by ${ALICE} in prod`,
+          }),
+          expect.objectContaining({
+            actor: DAVE,
+            action: 'traffic-site-withdraw',
+            result: 'succeeded',
+          }),
+        ]),
+      );
+    },
+  );
 });

@@ -223,7 +223,7 @@ describe('Traffic routes refuse whoever and whatever they are not for', () => {
           .send({});
         expect(rollback.status).toBe(409);
         expect(rollback.body.error.message).toMatch(
-          /^component:default\/basket already has traffic site change #\d+ \(by user:default\/dave, .+\) waiting for approval in prod; have it approved or rejected first$/,
+          /^component:default\/basket already has traffic site change #\d+ \(by user:default\/dave, .+\) waiting for approval in prod; have it approved or rejected, or withdraw it, first$/,
         );
         expect(await written()).toEqual(before);
       },

@@ -5,7 +5,7 @@ import { TrafficRouter } from './contract';
 
 /**
  * A service's site per environment: read, versions, compare, publish, roll back, and
- * approve or reject a change waiting for approval. A publish or rollback answers 201
+ * approve, reject or withdraw a change waiting for approval. A publish or rollback answers 201
  * with the new version, or 202 with the change when it waits for approval.
  */
 export function siteRoutes(
@@ -106,6 +106,21 @@ export function siteRoutes(
     const change = Number(req.params.change);
     res.json(
       await sites.reject(
+        { kind: 'component', namespace, name },
+        environment,
+        change,
+        req.body ?? {},
+        await caller(req),
+      ),
+    );
+  });
+
+  router.post(`${base}/changes/:change/withdraw`, async (req, res) => {
+    const { namespace, name, environment } = req.params;
+    // Path parameters arrive as text; the contract says a whole number from 1.
+    const change = Number(req.params.change);
+    res.json(
+      await sites.withdraw(
         { kind: 'component', namespace, name },
         environment,
         change,

@@ -408,6 +408,55 @@ export const spec = {
           },
         },
       },
+    '/services/{namespace}/{name}/environments/{environment}/site/changes/{change}/withdraw':
+      {
+        post: {
+          operationId: 'WithdrawSiteChange',
+          summary:
+            'Withdraws a site change waiting for approval; nothing is published.',
+          description:
+            'For its requester (who still needs `k2.traffic.site.publish` on the service); anyone else must also be allowed to decide the change (platform admins), else 403. The change is kept as withdrawn; 409 when it is no longer waiting; a change of another site is a 404.',
+          parameters: [
+            {
+              $ref: '#/components/parameters/namespace',
+            },
+            {
+              $ref: '#/components/parameters/name',
+            },
+            {
+              $ref: '#/components/parameters/environment',
+            },
+            {
+              $ref: '#/components/parameters/change',
+            },
+          ],
+          requestBody: {
+            required: false,
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RejectInput',
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'The withdrawn change.',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/SiteChange',
+                  },
+                },
+              },
+            },
+            default: {
+              $ref: '#/components/responses/ErrorResponse',
+            },
+          },
+        },
+      },
     '/services/{namespace}/{name}/environments/{environment}/site/compare': {
       get: {
         operationId: 'CompareSiteVersions',
@@ -918,7 +967,7 @@ export const spec = {
       },
       SiteChange: {
         description:
-          'A publish or rollback of a site in an environment whose changes need approval: waiting (not rendered into the bundle, not delivered), approved (published as `version`) or rejected.',
+          'A publish or rollback of a site in an environment whose changes need approval: waiting (not rendered into the bundle, not delivered), approved (published as `version`), rejected by an approver or withdrawn by its requester.',
         type: 'object',
         required: [
           'id',
@@ -944,7 +993,7 @@ export const spec = {
           },
           status: {
             type: 'string',
-            enum: ['waiting', 'approved', 'rejected'],
+            enum: ['waiting', 'approved', 'rejected', 'withdrawn'],
           },
           requestedBy: {
             description: 'Entity ref of who published or rolled back.',
@@ -977,7 +1026,7 @@ export const spec = {
             format: 'date-time',
           },
           reason: {
-            description: 'Why it was rejected.',
+            description: 'Why it was rejected or withdrawn.',
             type: 'string',
           },
           version: {

@@ -92,7 +92,7 @@ function podMemberViews(members: UpstreamMember[] = []) {
  * A service's Nginx site per environment: reading it and its versions, publishing a
  * new version, rolling back (publishing an older version's document again).
  *
- * Invariants: every publish, approval and rejection goes through the action gate
+ * Invariants: every publish, approval, rejection and withdrawal goes through the action gate
  * (permission, audit event, activity entry); a site is validated, rendered and checked
  * with `nginx -t` with the whole cluster before anything is recorded, and again when
  * an approval publishes it; in an environment whose changes need approval a publish or
@@ -439,7 +439,8 @@ export class SiteService {
       async () => {
         this.#assertWaiting(change);
         const actor = actorOf(caller.credentials);
-        const rejected = await this.#store.rejectChange(id, {
+        const rejected = await this.#store.closeChange(id, {
+          status: 'rejected',
           decidedBy: actor,
           reason: input.reason?.trim() || `Rejected by ${actor}`,
         });
@@ -449,6 +450,67 @@ export class SiteService {
         return {
           change: rejected!,
           summary: `Rejected traffic site change #${id} by ${change.requestedBy} in ${environment}`,
+        };
+      },
+    );
+    return changeView(outcome.change);
+  }
+
+  /**
+   * Withdraws the site's waiting change `id` for its requester: nothing is published,
+   * the change is kept as `withdrawn` (who, when, why), and the site may have a new
+   * change. The caller needs `k2.traffic.site.publish` on the service (as for asking);
+   * anyone but the requester must also be allowed to decide the change (platform
+   * admins; approvers, who could reject it anyway).
+   *
+   * @throws NotFoundError when the site has no change `id`
+   * @throws NotAllowedError for a caller who may not publish the site, or who is not
+   *   its requester and may not decide it
+   * @throws ConflictError when the change is no longer waiting
+   */
+  async withdraw(
+    ref: CompoundEntityRef,
+    environment: string,
+    id: number,
+    input: { reason?: string },
+    caller: Caller,
+  ) {
+    const change = await this.#changeOf(ref, environment, id);
+    const service = stringifyEntityRef(ref);
+    const actor = actorOf(caller.credentials);
+    const outcome = await this.#gate.audited(
+      caller,
+      'traffic-site-withdraw',
+      {
+        service,
+        environment,
+        summary: `Withdraw traffic site change #${id} in ${environment}`,
+      },
+      {
+        permission: k2TrafficSitePublishPermission,
+        verb: 'withdraw traffic site changes of',
+      },
+      async () => {
+        if (actor !== change.requestedBy) {
+          await this.#gate.authorize(service, caller, {
+            permission: k2TrafficSiteApprovePermission,
+            verb: 'withdraw traffic site changes of',
+            resourceRef: String(change.id),
+            refusal: `Traffic site change #${change.id} was asked for by ${change.requestedBy}: only they (or a platform admin) withdraw it`,
+          });
+        }
+        this.#assertWaiting(change);
+        const withdrawn = await this.#store.closeChange(id, {
+          status: 'withdrawn',
+          decidedBy: actor,
+          reason: input.reason?.trim() || `Withdrawn by ${actor}`,
+        });
+        if (!withdrawn) {
+          this.#assertWaiting((await this.#store.getChange(id))!);
+        }
+        return {
+          change: withdrawn!,
+          summary: `Withdrew traffic site change #${id} by ${change.requestedBy} in ${environment}`,
         };
       },
     );
@@ -505,7 +567,7 @@ export class SiteService {
     const waiting = await this.#store.waitingChange(service, environment);
     if (waiting) {
       throw new ConflictError(
-        `${service} already has traffic site change #${waiting.id} (by ${waiting.requestedBy}, ${waiting.requestedAt}) waiting for approval in ${environment}; have it approved or rejected first`,
+        `${service} already has traffic site change #${waiting.id} (by ${waiting.requestedBy}, ${waiting.requestedAt}) waiting for approval in ${environment}; have it approved or rejected, or withdraw it, first`,
       );
     }
   }

@@ -42,6 +42,7 @@ describe('K2TrafficClient', () => {
     await client.rollback(service, 'test', 1);
     await client.approve(service, 'prod', 7);
     await client.reject(service, 'prod', 8, { reason: 'Not now' });
+    await client.withdraw(service, 'prod', 9, { reason: 'Wrong domain' });
     expect(requests.map(r => `${r.method} ${r.url}`)).toEqual([
       'GET http://backend.test/api/k2-traffic/services/default/basket/environments/test/site/versions?limit=5&before=9',
       'GET http://backend.test/api/k2-traffic/services/default/basket/environments/test/site/compare?from=1&to=2',
@@ -49,9 +50,11 @@ describe('K2TrafficClient', () => {
       'POST http://backend.test/api/k2-traffic/services/default/basket/environments/test/site/versions/1/rollback',
       'POST http://backend.test/api/k2-traffic/services/default/basket/environments/prod/site/changes/7/approve',
       'POST http://backend.test/api/k2-traffic/services/default/basket/environments/prod/site/changes/8/reject',
+      'POST http://backend.test/api/k2-traffic/services/default/basket/environments/prod/site/changes/9/withdraw',
     ]);
     expect(await requests[2].json()).toEqual({ site, message: 'Go' });
     expect(await requests[5].json()).toEqual({ reason: 'Not now' });
+    expect(await requests[6].json()).toEqual({ reason: 'Wrong domain' });
   });
 
   it('throws the backend’s error with its message', async () => {

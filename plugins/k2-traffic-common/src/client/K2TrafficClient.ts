@@ -164,4 +164,23 @@ export class K2TrafficClient {
     );
     return data!;
   }
+
+  /**
+   * Withdraws a site change waiting for approval (its requester, or a platform
+   * admin): nothing is published, and the change is kept as withdrawn.
+   */
+  async withdraw(
+    service: K2TrafficService,
+    environment: string,
+    change: number,
+    input: { reason?: string } = {},
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).POST(
+      '/services/{namespace}/{name}/environments/{environment}/site/changes/{change}/withdraw',
+      { params: { path: { ...service, environment, change } }, body: input },
+    );
+    return data!;
+  }
 }

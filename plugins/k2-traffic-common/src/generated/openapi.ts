@@ -171,6 +171,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/services/{namespace}/{name}/environments/{environment}/site/changes/{change}/withdraw': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Withdraws a site change waiting for approval; nothing is published.
+     * @description For its requester (who still needs `k2.traffic.site.publish` on the service); anyone else must also be allowed to decide the change (platform admins), else 403. The change is kept as withdrawn; 409 when it is no longer waiting; a change of another site is a 404.
+     */
+    post: operations['WithdrawSiteChange'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/services/{namespace}/{name}/environments/{environment}/site/compare': {
     parameters: {
       query?: never;
@@ -337,14 +357,14 @@ export interface components {
       /** @description Why, for the requester and the activity log. */
       reason?: string;
     };
-    /** @description A publish or rollback of a site in an environment whose changes need approval: waiting (not rendered into the bundle, not delivered), approved (published as `version`) or rejected. */
+    /** @description A publish or rollback of a site in an environment whose changes need approval: waiting (not rendered into the bundle, not delivered), approved (published as `version`), rejected by an approver or withdrawn by its requester. */
     SiteChange: {
       id: number;
       /** @description The service's entity ref. */
       service: string;
       environment: string;
       /** @enum {string} */
-      status: 'waiting' | 'approved' | 'rejected';
+      status: 'waiting' | 'approved' | 'rejected' | 'withdrawn';
       /** @description Entity ref of who published or rolled back. */
       requestedBy: string;
       /** Format: date-time */
@@ -358,7 +378,7 @@ export interface components {
       decidedBy?: string;
       /** Format: date-time */
       decidedAt?: string;
-      /** @description Why it was rejected. */
+      /** @description Why it was rejected or withdrawn. */
       reason?: string;
       /** @description The version its approval published. */
       version?: number;
@@ -802,6 +822,39 @@ export interface operations {
     };
     responses: {
       /** @description The rejected change. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SiteChange'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  WithdrawSiteChange: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+        /** @description The site change's id. */
+        change: components['parameters']['change'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['RejectInput'];
+      };
+    };
+    responses: {
+      /** @description The withdrawn change. */
       200: {
         headers: {
           [name: string]: unknown;
