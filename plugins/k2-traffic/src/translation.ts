@@ -24,7 +24,7 @@ export const k2TrafficMessages = {
       'Only the service’s owners (and platform admins) may publish its site',
     current: 'This is the published version',
     waiting:
-      'A change waits for approval here: have it approved or rejected first',
+      'A change waits for approval here: have it approved or rejected, or withdraw it, first',
     approver:
       'Changes in {{environment}} are decided by its approvers (or platform admins), never by whoever asked for them',
   },
@@ -212,6 +212,23 @@ export const k2TrafficMessages = {
       'Nothing of it is published, and {{by}} may publish a new change. The reason goes to the activity log.',
     reason: 'Reason',
     rejectBusy: 'Rejecting…',
+    review: 'Review',
+    reviewTitle: 'Change #{{id}} against version #{{number}}',
+    reviewTitleFirst: 'Change #{{id}}: the first version',
+    reviewSubtitle: 'Asked by {{by}}: {{message}}',
+    reviewLive: '#{{number}} (published)',
+    reviewNone: 'Nothing published',
+    reviewChange: 'Change #{{id}}',
+    reviewLabel: 'Site differences',
+    reviewNoChange:
+      'The change publishes the same site as version #{{number}}.',
+    reviewRendered:
+      'The rendered config of a change exists once it is published: K2 renders it with the members of that moment. Compare it with the version before afterwards.',
+    withdraw: 'Withdraw',
+    withdrawTitle: 'Withdraw change #{{id}} to the {{environment}} site?',
+    withdrawBody:
+      'Nothing of it is published; it is kept as withdrawn in the activity log, and you may publish a new change.',
+    withdrawBusy: 'Withdrawing…',
   },
 } as const;
 

@@ -11,8 +11,9 @@ import { clusters, templates, version } from './fixtures';
  * has versions #1 (one member) and #2 (a second member, 10.20.0.8); a publish or a
  * rollback appends a version and becomes the current one. The site view answers one
  * stable pod (127.1.0.7) and one canary pod (127.1.0.9). `prod` (approval required)
- * has change #7 by erin waiting for approval: approving it publishes it as the next
- * version, rejecting it drops it. Override a method with
+ * has change #7 by erin waiting for approval (#2's site with 10.20.0.7 at weight 3
+ * instead of 2, and a VM member 10.30.0.4): approving it publishes it as the next
+ * version, rejecting or withdrawing it drops it. Override a method with
  * `createK2TrafficApi({ publish: ... })` or `api.publish.mockRejectedValue(...)`.
  */
 export const createK2TrafficApi = createApiMock(k2TrafficApiRef, () => {
@@ -43,7 +44,19 @@ export const createK2TrafficApi = createApiMock(k2TrafficApiRef, () => {
     requestedAt: new Date(Date.now() - 5 * 60_000).toISOString(),
     message: 'Add the VM member',
     contentHash: `sha256:${'7'.repeat(64)}`,
-    site: one.site,
+    site: {
+      ...history[0].site,
+      upstreams: [
+        {
+          ...history[0].site.upstreams[0],
+          members: [
+            { address: '10.20.0.7', port: 8080, weight: 3 },
+            { address: '10.20.0.8', port: 8080, backup: true },
+            { address: '10.30.0.4', port: 8080 },
+          ],
+        },
+      ],
+    },
   };
   const find = (number: number) => history.find(v => v.number === number)!;
   const append = (site: K2TrafficSiteVersion['site'], extra: object) => {
@@ -111,6 +124,16 @@ export const createK2TrafficApi = createApiMock(k2TrafficApiRef, () => {
       const change = waiting!;
       waiting = undefined;
       return { ...change, status: 'rejected' as const, reason: input?.reason };
+    },
+    withdraw: async (_service, _environment, _id, input) => {
+      const change = waiting!;
+      waiting = undefined;
+      return {
+        ...change,
+        status: 'withdrawn' as const,
+        decidedBy: change.requestedBy,
+        reason: input?.reason,
+      };
     },
   };
   // Every method a jest.fn over the fake, so tests can assert on calls and override.

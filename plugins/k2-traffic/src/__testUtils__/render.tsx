@@ -35,12 +35,15 @@ let renders = 0;
  * @param options.allow - whether the policy lets the user publish (owners: yes)
  * @param options.approve - whether the policy lets the user decide a change waiting
  *   for approval (approvers who did not ask for it: yes; default no)
+ * @param options.user - the signed-in user, a member of the owning team (default
+ *   alice; erin asked for prod's waiting change)
  */
 export function renderTrafficTab(
   api: ReturnType<typeof createK2TrafficApi>,
   options: {
     allow?: boolean;
     approve?: boolean;
+    user?: string;
     path?: string;
     language?: ReturnType<typeof languageApis>;
   } = {},
@@ -54,9 +57,10 @@ export function renderTrafficTab(
       return (options.allow ?? true ? 'ALLOW' : 'DENY') as Decision;
     },
   });
+  const user = options.user ?? 'user:default/alice';
   const identity = mockApis.identity({
-    userEntityRef: 'user:default/alice',
-    ownershipEntityRefs: ['user:default/alice', OWNER_GROUP],
+    userEntityRef: user,
+    ownershipEntityRefs: [user, OWNER_GROUP],
   });
   const tab = (
     <EntityProvider entity={serviceEntity(name)}>

@@ -17,6 +17,7 @@ export type K2TrafficApi = Pick<
   | 'rollback'
   | 'approve'
   | 'reject'
+  | 'withdraw'
 >;
 
 export const k2TrafficApiRef = createApiRef<K2TrafficApi>({

@@ -158,7 +158,7 @@ describe('Traffic tab', () => {
     expect(rollback).toBeDisabled();
     expect(rollback.parentElement).toHaveAttribute(
       'title',
-      'A change waits for approval here: have it approved or rejected first',
+      'A change waits for approval here: have it approved or rejected, or withdraw it, first',
     );
 
     await user.click(row.getByRole('button', { name: 'Approve' }));
@@ -244,6 +244,125 @@ describe('Traffic tab', () => {
         'Changes in Production are decided by its approvers (or platform admins), never by whoever asked for them',
       );
     }
+  });
+
+  it('reviews the waiting change against the published site and approves it from the drawer', async () => {
+    const api = createK2TrafficApi();
+    renderTrafficTab(api, {
+      approve: true,
+      path: '/traffic/versions?environment=prod',
+    });
+    const user = setupUser();
+    const row = within(
+      await screen.findByRole('row', {
+        name: 'Change #7 waiting for approval',
+      }),
+    );
+    await user.click(row.getByRole('button', { name: 'Review' }));
+    const drawer = within(
+      await screen.findByRole('dialog', {
+        name: 'Change #7 against version #2',
+      }),
+    );
+    const diff = await drawer.findByRole('table', {
+      name: 'Site differences',
+    });
+    expect(api.getVersion).toHaveBeenCalledWith(
+      expect.objectContaining({ namespace: 'default' }),
+      'prod',
+      2,
+    );
+    // The changed weight beside its old value, the added member, nothing else.
+    expect(diff).toHaveTextContent(
+      'Removed: upstreams[app].members[10.20.0.7:8080].weight: 2',
+    );
+    expect(diff).toHaveTextContent(
+      'Added: upstreams[app].members[10.20.0.7:8080].weight: 3',
+    );
+    expect(diff).toHaveTextContent(
+      'Added: upstreams[app].members[10.30.0.4:8080].weight: 1',
+    );
+    expect(diff.textContent?.match(/(Removed|Added): /g)).toHaveLength(4);
+
+    await user.click(drawer.getByRole('button', { name: 'Approve' }));
+    const dialog = within(
+      await screen.findByRole('dialog', {
+        name: 'Approve change #7 to the Production site?',
+      }),
+    );
+    await user.click(dialog.getByRole('button', { name: 'Approve' }));
+    expect(api.approve).toHaveBeenCalledWith(
+      expect.objectContaining({ namespace: 'default' }),
+      'prod',
+      7,
+    );
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('dialog', { name: 'Change #7 against version #2' }),
+      ).not.toBeInTheDocument(),
+    );
+    expect(
+      await screen.findByRole('checkbox', { name: 'Select version #3' }),
+    ).toBeInTheDocument();
+  });
+
+  it('lets the requester withdraw their waiting change after confirming; others see no Withdraw', async () => {
+    const api = createK2TrafficApi();
+    // usePermission caches answers per resource: a change no other test decides.
+    const answer = api.getVersions.getMockImplementation()!;
+    api.getVersions.mockImplementation(async (...args) => {
+      const list = await answer(...args);
+      return list.waiting
+        ? { ...list, waiting: { ...list.waiting, id: 11 } }
+        : list;
+    });
+    const { unmount } = renderTrafficTab(api, {
+      path: '/traffic/versions?environment=prod',
+    });
+    const asAlice = within(
+      await screen.findByRole('row', {
+        name: 'Change #11 waiting for approval',
+      }),
+    );
+    await waitFor(() =>
+      expect(asAlice.getByRole('button', { name: 'Approve' })).toBeDisabled(),
+    );
+    expect(
+      asAlice.queryByRole('button', { name: 'Withdraw' }),
+    ).not.toBeInTheDocument();
+    unmount();
+
+    renderTrafficTab(api, {
+      user: 'user:default/erin',
+      path: '/traffic/versions?environment=prod',
+    });
+    const user = setupUser();
+    const row = within(
+      await screen.findByRole('row', {
+        name: 'Change #11 waiting for approval',
+      }),
+    );
+    await user.click(await row.findByRole('button', { name: 'Withdraw' }));
+    const dialog = within(
+      await screen.findByRole('dialog', {
+        name: 'Withdraw change #11 to the Production site?',
+      }),
+    );
+    expect(api.withdraw).not.toHaveBeenCalled();
+    await user.type(dialog.getByLabelText('Reason'), 'Wrong member');
+    await user.click(dialog.getByRole('button', { name: 'Withdraw' }));
+    expect(api.withdraw).toHaveBeenCalledWith(
+      expect.objectContaining({ namespace: 'default' }),
+      'prod',
+      11,
+      { reason: 'Wrong member' },
+    );
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('row', { name: 'Change #11 waiting for approval' }),
+      ).not.toBeInTheDocument(),
+    );
+    expect(api.approve).not.toHaveBeenCalled();
   });
 
   it('says in the publish dialog that a production publish waits for approval', async () => {

@@ -1,8 +1,5 @@
-import { useId, useState } from 'react';
-import { StatusPending } from '@backstage/core-components';
+import { useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { usePermission } from '@backstage/plugin-permission-react';
-import { k2TrafficSiteApprovePermission } from '@internal/plugin-k2-common';
 import {
   ActionButton,
   ActionDialog,
@@ -15,7 +12,6 @@ import {
   ViewState,
 } from '@internal/plugin-k2-react';
 import {
-  K2TrafficSiteChange,
   K2TrafficSiteVersionList,
   K2TrafficSiteVersionPair,
 } from '@internal/plugin-k2-traffic-common';
@@ -26,13 +22,13 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
-import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { k2TrafficApiRef } from '../api/K2TrafficApi';
 import { useTrafficT } from '../translation';
 import { renderedLines } from './siteDocument';
 import { useLoad } from './useLoad';
+import { WaitingRow, who } from './WaitingChange';
 import { K2TrafficService, PublishRights, TrafficEnvironment } from './types';
 
 const useStyles = makeStyles({
@@ -41,17 +37,15 @@ const useStyles = makeStyles({
   actions: { display: 'flex', gap: 8 },
 });
 
-/** An entity ref as the tables show it: `alice` for `user:default/alice`. */
-const who = (ref: string) => ref.replace(/^user:(default\/)?/, '');
-
 /**
  * Versions: one environment's published versions, newest first (number, author,
  * time, message, content hash). Tick two to compare their rendered config
  * (`LineDiff`, in a drawer); roll back to any older one after a confirmation naming
  * it (a new version publishing that version's site again). Where changes need
- * approval, the change waiting for it heads the list (who asked, when, why) with
- * Approve and Reject for those the policy lets decide it, disabled with the reason
- * for everyone else; while it waits, no rollback can be asked for.
+ * approval, the change waiting for it heads the list (who asked, when, why): Review
+ * opens its site against the published version, Approve and Reject are there for
+ * those the policy lets decide it (disabled with the reason for everyone else), and
+ * Withdraw for its requester; while it waits, no rollback can be asked for.
  */
 export function VersionsView(props: {
   service: K2TrafficService;
@@ -164,7 +158,7 @@ export function VersionsView(props: {
                     service={props.service}
                     environment={environment}
                     change={waiting}
-                    next={(currentNumber ?? 0) + 1}
+                    current={currentNumber}
                     onDecided={decided}
                   />
                 )}
@@ -297,141 +291,5 @@ export function VersionsView(props: {
         </ActionDialog>
       )}
     </section>
-  );
-}
-
-/**
- * The change waiting for approval, as the first row: who asked, when and why, and
- * Approve / Reject after a confirmation. Whether this user may decide it is the
- * policy's answer for this change (approvers of the environment and platform admins,
- * never its requester).
- */
-function WaitingRow(props: {
-  service: K2TrafficService;
-  environment: TrafficEnvironment;
-  change: K2TrafficSiteChange;
-  next: number;
-  onDecided(): void;
-}) {
-  const t = useTrafficT();
-  const classes = useStyles();
-  const api = useApi(k2TrafficApiRef);
-  const { change, environment } = props;
-  const decide = usePermission({
-    permission: k2TrafficSiteApprovePermission,
-    resourceRef: String(change.id),
-  });
-  const [dialog, setDialog] = useState<'approve' | 'reject'>();
-  const [reason, setReason] = useState('');
-  const reasonId = useId();
-  const id = String(change.id);
-  const by = who(change.requestedBy);
-  // Disabled without a reason while the policy answers; with one if it refuses.
-  let refusal: string | undefined;
-  if (decide.loading) refusal = '';
-  else if (!decide.allowed) {
-    refusal = t('refused.approver', { environment: environment.title });
-  }
-  return (
-    <TableRow aria-label={t('versions.waitingRow', { id })} selected>
-      <TableCell padding="checkbox" />
-      <TableCell className={classes.number}>{t('versions.waiting')}</TableCell>
-      <TableCell>
-        <Mono>{by}</Mono>
-      </TableCell>
-      <TableCell>
-        <RelativeTime value={change.requestedAt} />
-      </TableCell>
-      <TableCell>
-        {change.message}
-        {change.rollbackOf !== undefined && (
-          <Typography variant="caption" display="block">
-            {t('versions.rollbackOf', { number: String(change.rollbackOf) })}
-          </Typography>
-        )}
-      </TableCell>
-      <TableCell>
-        <Mono title={change.contentHash}>
-          {change.contentHash.replace(/^sha256:/, '').slice(0, 12)}
-        </Mono>
-      </TableCell>
-      <TableCell>
-        <div className={classes.actions}>
-          <ActionButton
-            size="small"
-            variant="outlined"
-            disabledReason={refusal}
-            onClick={() => setDialog('approve')}
-          >
-            {t('versions.approve')}
-          </ActionButton>
-          <ActionButton
-            size="small"
-            destructive
-            disabledReason={refusal}
-            onClick={() => setDialog('reject')}
-          >
-            {t('versions.reject')}
-          </ActionButton>
-        </div>
-        {dialog === 'approve' && (
-          <ActionDialog
-            title={t('versions.approveTitle', {
-              id,
-              environment: environment.title,
-            })}
-            confirm={t('versions.approve')}
-            busyLabel={t('versions.approveBusy')}
-            onClose={() => setDialog(undefined)}
-            onConfirm={async () => {
-              await api.approve(props.service, environment.name, change.id);
-              setDialog(undefined);
-              props.onDecided();
-            }}
-          >
-            <Typography variant="body2">
-              {t('versions.approveBody', {
-                by,
-                message: change.message,
-                next: String(props.next),
-              })}
-            </Typography>
-          </ActionDialog>
-        )}
-        {dialog === 'reject' && (
-          <ActionDialog
-            title={t('versions.rejectTitle', {
-              id,
-              environment: environment.title,
-            })}
-            confirm={t('versions.reject')}
-            busyLabel={t('versions.rejectBusy')}
-            onClose={() => setDialog(undefined)}
-            onConfirm={async () => {
-              await api.reject(
-                props.service,
-                environment.name,
-                change.id,
-                reason.trim() ? { reason: reason.trim() } : {},
-              );
-              setDialog(undefined);
-              props.onDecided();
-            }}
-          >
-            <Typography variant="body2" paragraph>
-              {t('versions.rejectBody', { by })}
-            </Typography>
-            <TextField
-              id={reasonId}
-              label={t('versions.reason')}
-              value={reason}
-              onChange={e => setReason(e.target.value)}
-              fullWidth
-              inputProps={{ maxLength: 500 }}
-            />
-          </ActionDialog>
-        )}
-      </TableCell>
-    </TableRow>
   );
 }

@@ -12,7 +12,8 @@ const zh = createTranslationMessages({
       '请在 catalog-info.yaml 的 k2.io/environments 注解中填写其环境，例如 k2.io/environments: test,prod。',
     'refused.owners': '只有服务的负责人（及平台管理员）可以发布其站点',
     'refused.current': '这是当前发布的版本',
-    'refused.waiting': '此处有变更正在等待审批：请先让它被批准或驳回',
+    'refused.waiting':
+      '此处有变更正在等待审批：请先让它被批准或驳回，或将其撤回',
     'refused.approver':
       '{{environment}} 的变更由其审批人（或平台管理员）决定，提出变更的人不能自己审批',
     'views.label': '流量视图',
@@ -184,6 +185,22 @@ const zh = createTranslationMessages({
       '它的任何内容都不会发布，{{by}} 可以提交新的变更。原因会记入活动日志。',
     'versions.reason': '原因',
     'versions.rejectBusy': '驳回中…',
+    'versions.review': '查看变更',
+    'versions.reviewTitle': '变更 #{{id}} 与版本 #{{number}} 对比',
+    'versions.reviewTitleFirst': '变更 #{{id}}：第一个版本',
+    'versions.reviewSubtitle': '由 {{by}} 提出：{{message}}',
+    'versions.reviewLive': '#{{number}}（已发布）',
+    'versions.reviewNone': '尚未发布',
+    'versions.reviewChange': '变更 #{{id}}',
+    'versions.reviewLabel': '站点差异',
+    'versions.reviewNoChange': '该变更发布的站点与版本 #{{number}} 相同。',
+    'versions.reviewRendered':
+      '变更的渲染配置在发布时才生成：K2 按发布那一刻的成员渲染。发布后可与前一个版本对比。',
+    'versions.withdraw': '撤回',
+    'versions.withdrawTitle': '撤回对 {{environment}} 站点的变更 #{{id}}？',
+    'versions.withdrawBody':
+      '它的任何内容都不会发布；它以“已撤回”记入活动日志，你可以提交新的变更。',
+    'versions.withdrawBusy': '撤回中…',
   },
 });
 
