@@ -14,3 +14,4 @@ export * from './services';
 export * from './activity';
 export * from './actions';
 export * from './api';
+export * from './permissions';

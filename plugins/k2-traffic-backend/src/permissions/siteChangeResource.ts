@@ -1,39 +1,21 @@
 import { PermissionsRegistryService } from '@backstage/backend-plugin-api';
+import { createPermissionResourceRef } from '@backstage/plugin-permission-node';
+import { RESOURCE_TYPE_K2_TRAFFIC_SITE_CHANGE } from '@internal/plugin-k2-common';
 import {
-  createPermissionResourceRef,
-  createPermissionRule,
-} from '@backstage/plugin-permission-node';
-import {
-  K2_APPROVAL_RULE_NAMES,
-  RESOURCE_TYPE_K2_TRAFFIC_SITE_CHANGE,
-} from '@internal/plugin-k2-common';
-import { K2EnvironmentRegistry } from '@internal/plugin-k2-node';
+  createK2ApprovalRules,
+  K2ApprovableChange,
+  K2ApprovalQuery,
+  K2EnvironmentRegistry,
+} from '@internal/plugin-k2-node';
 import { TrafficStore } from '../database/TrafficStore';
 
 /** A site change as K2's approval rules see it. */
-export interface K2SiteChangeResource {
-  id: string;
-  /** Lowercased entity ref of the service. */
-  service: string;
-  environment: string;
-  /** Who published or rolled back (an entity ref, or `service:<subject>`). */
-  createdBy: string;
-  /** The environment's approver group, when it has one. */
-  approverGroup?: string;
-}
-
-/**
- * Filters over site changes. K2 decides approvals one change at a time and never lists
- * changes by a permission condition, so the criteria only name what a rule compares.
- */
-export type K2SiteChangeQuery =
-  | { approverGroupIn: string[] }
-  | { createdBy: string };
+export type K2SiteChangeResource = K2ApprovableChange;
 
 /** Site changes as a permission resource type, owned by the Traffic backend. */
 export const k2SiteChangeResourceRef = createPermissionResourceRef<
   K2SiteChangeResource,
-  K2SiteChangeQuery
+  K2ApprovalQuery
 >().with({
   pluginId: 'k2-traffic',
   resourceType: RESOURCE_TYPE_K2_TRAFFIC_SITE_CHANGE,
@@ -43,31 +25,10 @@ export const k2SiteChangeResourceRef = createPermissionResourceRef<
  * The approval rules K2's policy names for every change that waits for approval
  * (`k2ApprovalConditions` in `@internal/plugin-k2-common`), applied to site changes.
  */
-export const k2SiteChangeRules = {
-  isEnvironmentApprover: createPermissionRule<
-    typeof k2SiteChangeResourceRef,
-    { claims: string[] }
-  >({
-    name: K2_APPROVAL_RULE_NAMES.isEnvironmentApprover,
-    description:
-      "Allow members of the approver group of the site change's environment",
-    resourceRef: k2SiteChangeResourceRef,
-    apply: (change, { claims }) =>
-      change.approverGroup !== undefined &&
-      claims.includes(change.approverGroup),
-    toQuery: ({ claims }) => ({ approverGroupIn: claims }),
-  }),
-  isRequester: createPermissionRule<
-    typeof k2SiteChangeResourceRef,
-    { userEntityRef: string }
-  >({
-    name: K2_APPROVAL_RULE_NAMES.isRequester,
-    description: 'Match site changes the given user asked for',
-    resourceRef: k2SiteChangeResourceRef,
-    apply: (change, { userEntityRef }) => change.createdBy === userEntityRef,
-    toQuery: ({ userEntityRef }) => ({ createdBy: userEntityRef }),
-  }),
-};
+export const k2SiteChangeRules = createK2ApprovalRules(
+  k2SiteChangeResourceRef,
+  'site change',
+);
 
 /**
  * Registers site changes as a permission resource type, so a conditional decision on
