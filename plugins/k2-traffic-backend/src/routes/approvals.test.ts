@@ -421,6 +421,19 @@ describe('Traffic approvals against a real nginx -t, permission backend and cata
         message: 'Third member',
       });
       expect(next.status).toBe(202);
+      // Another owner, who may not decide it: not theirs to withdraw.
+      const byOwner = await server()
+        .post(`${site('basket')}/changes/${next.body.id}/withdraw`)
+        .set(as(ALICE))
+        .send({});
+      expect(byOwner.status).toBe(403);
+      expect(byOwner.body.error.message).toBe(
+        `Traffic site change #${next.body.id} was asked for by ${ERIN}: only they (or a platform admin) withdraw it`,
+      );
+      expect((await versions()).waiting).toMatchObject({
+        id: next.body.id,
+        status: 'waiting',
+      });
       const byAdmin = await server()
         .post(`${site('basket')}/changes/${next.body.id}/withdraw`)
         .set(as(DAVE))
