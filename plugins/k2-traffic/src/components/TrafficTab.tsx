@@ -87,12 +87,14 @@ export function TrafficTab() {
       path: '',
       title: t('views.overview'),
       element: (
+        // A site's tables (upstreams, members with their pods, hosts) need the full
+        // width below 1920 px: side by side they scroll or break words.
         <Grid container spacing={3}>
           {environments.map(environment => (
             <Grid
               item
               xs={12}
-              lg={environments.length > 1 ? 6 : 12}
+              xl={environments.length > 1 ? 6 : 12}
               key={environment.name}
             >
               <SitePanel
