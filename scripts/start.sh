@@ -40,7 +40,9 @@ stop_all() {
   local pid
   for pid in "${demo:-}" "${demo_traffic:-}" "${portal:-}" "${nginx_agent:-}" \
     "${nginx:-}" "${demo_member:-}" "${registry:-}" "${sandbox:-}"; do
-    [ -n "$pid" ] && kill -- -"$pid" 2>/dev/null
+    # A child that already ended (the demo scripts do) must not end the loop under
+    # set -e, which would leave the rest running.
+    [ -n "$pid" ] && kill -- -"$pid" 2>/dev/null || true
   done
   return 0
 }

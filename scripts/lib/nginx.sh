@@ -75,7 +75,7 @@ k2_start_nginx() {
     first=$!
     deadline=$((SECONDS + 60))
     until [ -e "$dir/k2/k2.conf" ] || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.5; done
-    kill -TERM "$first" 2>/dev/null
+    kill -TERM "$first" 2>/dev/null || true
     wait "$first" 2>/dev/null || true
   fi
   "$bin" -p "$k2_root/$dir/" -c "$k2_root/$dir/nginx.conf" -e logs/error.log \
