@@ -15,3 +15,4 @@ export * from './activity';
 export * from './actions';
 export * from './api';
 export * from './permissions';
+export * from './database';

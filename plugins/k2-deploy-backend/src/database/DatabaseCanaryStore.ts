@@ -8,7 +8,8 @@ import {
   NewCanary,
   StoredCanary,
 } from './CanaryStore';
-import { iso, migrate, PluginDatabase } from './migrations';
+import { isoTimestamp, isUniqueViolation } from '@internal/plugin-k2-node';
+import { migrate, PluginDatabase } from './migrations';
 
 type CanaryRow = {
   id: string;
@@ -54,24 +55,14 @@ function toCanary(row: CanaryRow): StoredCanary {
             number: Number(row.promotion_release_number),
           },
     startedBy: row.started_by,
-    startedAt: iso(row.started_at),
+    startedAt: isoTimestamp(row.started_at),
     endedBy: row.ended_by ?? undefined,
-    endedAt: iso(row.ended_at),
+    endedAt: isoTimestamp(row.ended_at),
   };
 }
 
 const runningTarget = (service: string, environment: string) =>
   `${service}|${environment}`;
-
-function isUniqueViolation(error: unknown) {
-  const e = error as { code?: string; message?: string };
-  // PostgreSQL: unique_violation; SQLite: SQLITE_CONSTRAINT_UNIQUE.
-  return (
-    e?.code === '23505' ||
-    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    /UNIQUE constraint failed/.test(e?.message ?? '')
-  );
-}
 
 /** {@link CanaryStore} on the plugin's database (SQLite or PostgreSQL). */
 export class DatabaseCanaryStore implements CanaryStore {

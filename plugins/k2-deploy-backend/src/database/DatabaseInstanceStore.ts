@@ -1,7 +1,8 @@
 import { K2HistoricalContainer } from '@internal/plugin-k2-common';
 import { Knex } from 'knex';
 import { timeCursor } from './cursors';
-import { iso, migrate, PluginDatabase } from './migrations';
+import { isoTimestamp } from '@internal/plugin-k2-node';
+import { migrate, PluginDatabase } from './migrations';
 import {
   EndedContainer,
   InstanceHistoryQuery,
@@ -67,8 +68,8 @@ function fromRow(row: HistoryRow): K2HistoricalContainer {
     image: row.image ?? undefined,
     release: row.release_number ?? undefined,
     run: Number(row.run),
-    startedAt: iso(row.started_at),
-    endedAt: iso(row.ended_at),
+    startedAt: isoTimestamp(row.started_at),
+    endedAt: isoTimestamp(row.ended_at),
     end: row.end_reason as K2HistoricalContainer['end'],
     message: row.message,
     exitCode: row.exit_code ?? undefined,

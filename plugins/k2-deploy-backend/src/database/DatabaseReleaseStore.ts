@@ -6,7 +6,8 @@ import {
 import { randomUUID } from 'crypto';
 import { Knex } from 'knex';
 import { numberCursor, timeCursor } from './cursors';
-import { iso, migrate, PluginDatabase } from './migrations';
+import { isoTimestamp, isUniqueViolation } from '@internal/plugin-k2-node';
+import { migrate, PluginDatabase } from './migrations';
 import {
   HistoryQuery,
   NewRelease,
@@ -66,31 +67,21 @@ function toRelease(row: ReleaseRow): StoredRelease {
     reason: row.reason || undefined,
     rollbackOf: row.rollback_of ?? undefined,
     createdBy: row.created_by,
-    createdAt: iso(row.created_at),
+    createdAt: isoTimestamp(row.created_at),
     approvedBy: row.approved_by ?? undefined,
-    startedAt: iso(row.started_at),
-    finishedAt: iso(row.finished_at),
+    startedAt: isoTimestamp(row.started_at),
+    finishedAt: isoTimestamp(row.finished_at),
     progress: JSON.parse(row.progress),
     // SQLite keeps booleans as 0 and 1.
     replicasRequested:
       row.replicas_requested === null ? undefined : !!row.replicas_requested,
     followUps: row.follow_ups ? JSON.parse(row.follow_ups) : undefined,
-    followUpsDue: iso(row.follow_ups_due),
+    followUpsDue: isoTimestamp(row.follow_ups_due),
   };
 }
 
 const activeTarget = (service: string, environment: string) =>
   `${service}|${environment}`;
-
-function isUniqueViolation(error: unknown) {
-  const e = error as { code?: string; message?: string };
-  // PostgreSQL: unique_violation; SQLite: SQLITE_CONSTRAINT_UNIQUE.
-  return (
-    e?.code === '23505' ||
-    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    /UNIQUE constraint failed/.test(e?.message ?? '')
-  );
-}
 
 /** {@link ReleaseStore} on the plugin's database (SQLite or PostgreSQL). */
 export class DatabaseReleaseStore implements ReleaseStore {

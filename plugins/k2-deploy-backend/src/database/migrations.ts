@@ -23,11 +23,3 @@ export async function migrate(options: PluginDatabase): Promise<Knex> {
   }
   return knex;
 }
-
-/** A timestamp column as ISO 8601: PostgreSQL returns Dates, SQLite the strings K2 wrote. */
-export function iso(value: Date | string): string;
-export function iso(value: Date | string | null): string | undefined;
-export function iso(value: Date | string | null) {
-  if (value === null) return undefined;
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}

@@ -1,6 +1,7 @@
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
-import { iso, migrate, PluginDatabase } from './migrations';
+import { isoTimestamp, isUniqueViolation } from '@internal/plugin-k2-node';
+import { migrate, PluginDatabase } from './migrations';
 import {
   HostReport,
   NewSiteChange,
@@ -94,7 +95,7 @@ function toSummary(
     contentHash: row.content_hash,
     message: row.message,
     createdBy: row.created_by,
-    createdAt: iso(row.created_at),
+    createdAt: isoTimestamp(row.created_at),
     ...(row.rollback_of !== null
       ? { rollbackOf: Number(row.rollback_of) }
       : {}),
@@ -115,10 +116,12 @@ function toChange(row: ChangeRow): StoredSiteChange {
       : {}),
     contentHash: row.content_hash,
     requestedBy: row.requested_by,
-    requestedAt: iso(row.requested_at),
+    requestedAt: isoTimestamp(row.requested_at),
     status: row.status,
     ...(row.decided_by !== null ? { decidedBy: row.decided_by } : {}),
-    ...(row.decided_at !== null ? { decidedAt: iso(row.decided_at) } : {}),
+    ...(row.decided_at !== null
+      ? { decidedAt: isoTimestamp(row.decided_at) }
+      : {}),
     ...(row.reason !== null ? { reason: row.reason } : {}),
     ...(row.version !== null ? { version: Number(row.version) } : {}),
   };
@@ -145,22 +148,8 @@ function toBundle(row: BundleRow): StoredBundle {
     version: row.version,
     hash: row.hash,
     files: JSON.parse(row.files),
-    updatedAt: iso(row.updated_at),
+    updatedAt: isoTimestamp(row.updated_at),
   };
-}
-
-/**
- * Whether a write lost a race on a unique key (another backend recorded the same
- * version number or the same first bundle): PostgreSQL's unique_violation, SQLite's
- * constraint errors.
- */
-function isRace(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return (
-    code === '23505' ||
-    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  );
 }
 
 /** The cluster's bundle moved on since it was read: the publish must be rebuilt. */
@@ -289,7 +278,8 @@ export class DatabaseTrafficStore implements TrafficStore {
         return { ...version, number, createdAt: now };
       });
     } catch (error) {
-      if (error instanceof BundleMoved || isRace(error)) return undefined;
+      if (error instanceof BundleMoved || isUniqueViolation(error))
+        return undefined;
       throw error;
     }
   }
@@ -316,7 +306,7 @@ export class DatabaseTrafficStore implements TrafficStore {
         .returning('id');
       return this.getChange(Number(typeof row === 'object' ? row.id : row));
     } catch (error) {
-      if (isRace(error)) return undefined;
+      if (isUniqueViolation(error)) return undefined;
       throw error;
     }
   }
@@ -368,7 +358,7 @@ export class DatabaseTrafficStore implements TrafficStore {
         this.#moveBundle(trx, bundle, expectedVersion, now),
       );
     } catch (error) {
-      if (isRace(error)) return false;
+      if (isUniqueViolation(error)) return false;
       throw error;
     }
   }
@@ -389,7 +379,7 @@ export class DatabaseTrafficStore implements TrafficStore {
       if (await trx(BUNDLES).where({ cluster: bundle.cluster }).first()) {
         return false;
       }
-      // A concurrent first bundle is refused by the primary key (see isRace).
+      // A concurrent first bundle is refused by the primary key (see isUniqueViolation).
       await trx(BUNDLES).insert({ cluster: bundle.cluster, ...row });
       return true;
     }
@@ -442,7 +432,7 @@ export class DatabaseTrafficStore implements TrafficStore {
       ...(row.applied_version !== null
         ? { appliedVersion: row.applied_version }
         : {}),
-      reportedAt: iso(row.reported_at),
+      reportedAt: isoTimestamp(row.reported_at),
     }));
   }
 }
