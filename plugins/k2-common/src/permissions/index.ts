@@ -202,7 +202,6 @@ export {
   createK2ReleaseConditionalDecision,
   K2_APPROVAL_RESOURCE_PLUGINS,
   K2_APPROVAL_RULE_NAMES,
-  K2_RELEASE_RULE_NAMES,
   k2ApprovalConditions,
   k2ReleaseConditions,
 } from './releaseConditions';

@@ -46,9 +46,6 @@ export const K2_APPROVAL_RULE_NAMES = {
   isRequester: 'IS_REQUESTER',
 } as const;
 
-/** The rule names of the release resource type (the approval rules). */
-export const K2_RELEASE_RULE_NAMES = K2_APPROVAL_RULE_NAMES;
-
 /**
  * Conditions on a change of `resourceType` waiting for approval, for a permission
  * policy. They are plain data; the plugin holding the change applies them to the one
