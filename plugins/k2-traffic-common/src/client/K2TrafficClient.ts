@@ -166,8 +166,9 @@ export class K2TrafficClient {
   }
 
   /**
-   * Withdraws a site change waiting for approval (its requester, or a platform
-   * admin): nothing is published, and the change is kept as withdrawn.
+   * Withdraws a site change waiting for approval (its requester, or someone who may
+   * both publish the site and decide the change): nothing is published, and the
+   * change is kept as withdrawn.
    */
   async withdraw(
     service: K2TrafficService,
