@@ -57,6 +57,8 @@ import {
   k2TrafficClustersReadPermission,
   k2TrafficSiteApprovePermission,
   k2TrafficSiteReadPermission,
+  k2VolumeReadPermission,
+  k2ConfigReadPermission,
 } from '@internal/plugin-k2-common';
 
 /**
@@ -90,6 +92,8 @@ export const k2PolicyTable: ReadonlyArray<{
     k2InstanceLogsReadPermission,
     k2TrafficSiteReadPermission,
     k2TrafficClustersReadPermission,
+    k2VolumeReadPermission,
+    k2ConfigReadPermission,
   ].map(permission => ({ permission, audience: 'signed-in' as const })),
   ...k2OwnerPermissions.map(permission => ({
     permission,

@@ -164,6 +164,56 @@ export const k2TrafficClustersReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Read a service's volumes (PVCs K2 created): status, capacity, used bytes and which
+ * releases mount them. Allowed to every signed-in user by K2's policy.
+ */
+export const k2VolumeReadPermission = createPermission({
+  name: 'k2.volume.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Create, expand or delete a service's volumes. Owners and platform admins; a delete
+ * is still refused while a release mounts the volume.
+ */
+export const k2VolumeManagePermission = createPermission({
+  name: 'k2.volume.manage',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Read a service's config files: names, versions and their metadata, and the contents
+ * of files not marked sensitive. Allowed to every signed-in user by K2's policy.
+ */
+export const k2ConfigReadPermission = createPermission({
+  name: 'k2.config.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Read the contents of a service's sensitive config files (kept as Secrets, never in
+ * K2's database). Owners and platform admins.
+ */
+export const k2ConfigSensitiveReadPermission = createPermission({
+  name: 'k2.config.sensitive.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Create a config file, save a new version, restore an older one or delete the file.
+ * Owners and platform admins.
+ */
+export const k2ConfigWritePermission = createPermission({
+  name: 'k2.config.write',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
 /** Permissions K2's policy grants to a service's owners (and platform admins) only. */
 export const k2OwnerPermissions = [
   k2ReleaseCreatePermission,
@@ -171,6 +221,9 @@ export const k2OwnerPermissions = [
   k2ServiceRestartPermission,
   k2InstanceManagePermission,
   k2TrafficSitePublishPermission,
+  k2VolumeManagePermission,
+  k2ConfigSensitiveReadPermission,
+  k2ConfigWritePermission,
 ];
 
 /** Every permission K2 defines, for registration with the permission framework. */
@@ -190,6 +243,11 @@ export const k2Permissions = [
   k2TrafficSitePublishPermission,
   k2TrafficSiteApprovePermission,
   k2TrafficClustersReadPermission,
+  k2VolumeReadPermission,
+  k2VolumeManagePermission,
+  k2ConfigReadPermission,
+  k2ConfigSensitiveReadPermission,
+  k2ConfigWritePermission,
 ];
 
 export type {
