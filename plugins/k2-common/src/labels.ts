@@ -57,3 +57,18 @@ export const LABEL_TRACK = 'k2.io/track';
 
 /** Value of {@link LABEL_TRACK} on a canary's pods. */
 export const TRACK_CANARY = 'canary';
+
+/**
+ * On a PVC K2 created: the volume's name on the Storage tab. The PVC itself is named
+ * `<kubernetes-id>-<volume>`, so services sharing a namespace do not collide.
+ */
+export const LABEL_VOLUME = 'k2.io/volume';
+
+/**
+ * On the immutable ConfigMap or Secret holding one version of a config file: the
+ * file's name on the Config tab (a valid label value: letters, digits, `.`, `_`, `-`).
+ */
+export const LABEL_CONFIG_FILE = 'k2.io/config-file';
+
+/** On a config file's ConfigMap or Secret: the content hash its name ends with. */
+export const LABEL_CONFIG_HASH = 'k2.io/config-hash';

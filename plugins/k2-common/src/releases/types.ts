@@ -26,8 +26,60 @@ export interface K2ReleaseInput {
    * in the environment; without a value, the value already stored there is kept.
    */
   env?: K2EnvInput[];
+  /**
+   * Volumes to mount. Omitted: the running release's volume mounts are kept; an
+   * empty list unmounts them all.
+   */
+  volumes?: K2VolumeMount[];
+  /**
+   * Config files to mount, each at one version. Omitted: the running release's
+   * config file mounts are kept; an empty list unmounts them all.
+   */
+  configFiles?: K2ConfigFileMountInput[];
   /** Why this release: shown in history and to approvers. */
   message?: string;
+}
+
+/**
+ * A volume (a PVC K2 created for the service in every cluster of the environment,
+ * `<kubernetes-id>-<volume>`) mounted into the service's container.
+ */
+export interface K2VolumeMount {
+  /** The volume's name on the Storage tab (`data`), not the PVC's. */
+  volume: string;
+  /** Absolute path in the container. */
+  mountPath: string;
+  readOnly: boolean;
+  /** A directory inside the volume to mount instead of its root. */
+  subPath?: string;
+}
+
+/** A config file mount as a release request gives it: which version, where. */
+export interface K2ConfigFileMountInput {
+  /** The config file's name on the Config tab (`application.yaml`). */
+  file: string;
+  /** The version to mount; the file's latest version when omitted. */
+  version?: number;
+  /** Absolute path of the file in the container (`/app/config/application.yaml`). */
+  mountPath: string;
+}
+
+/**
+ * A config file mount as the release spec records it: the immutable ConfigMap (or, for
+ * a sensitive file, Secret) holding that version, so re-applying the spec — a
+ * rollback — mounts exactly that content again. Always read-only, mounted as one
+ * file (`subPath`), so the rest of the directory stays the image's.
+ */
+export interface K2ConfigFileMount {
+  file: string;
+  version: number;
+  /** Name of the immutable object, `<kubernetes-id>-<file>-<content hash>`. */
+  object: string;
+  /** A Secret when true, a ConfigMap otherwise. */
+  sensitive: boolean;
+  /** Content hash of the version (the object name's suffix). */
+  hash: string;
+  mountPath: string;
 }
 
 /**
@@ -114,6 +166,10 @@ export interface K2ReleaseSpec {
   terminationGracePeriodSeconds: number;
   /** Host directory mounted at `/log-dir` for the service's log files. */
   logDirectory: string;
+  /** Volumes mounted into the container (empty for specs recorded before mounts). */
+  volumes: K2VolumeMount[];
+  /** Config files mounted into the container, each at a fixed version. */
+  configFiles: K2ConfigFileMount[];
   language?: string;
   /** `JAVA_TOOL_OPTIONS` for Java services: container-aware heap sizing. */
   jvmOptions?: string;

@@ -104,6 +104,8 @@ async function main() {
       drainSeconds: 10,
       terminationGracePeriodSeconds: 40,
       logDirectory: '/log-dir/k2-logs/ns/svc',
+      volumes: [],
+      configFiles: [],
       language: 'java',
       jvmOptions: '-XX:+UseContainerSupport -XX:MaxRAMPercentage=75.0',
       nodeSelector: {},

@@ -24,6 +24,8 @@ const spec: K2ReleaseSpec = {
   drainSeconds: 10,
   terminationGracePeriodSeconds: 40,
   logDirectory: '/log-dir/k2-logs/payments-core/payment-gateway',
+  volumes: [],
+  configFiles: [],
   nodeSelector: {},
   timeoutSeconds: 600,
   autoRollback: false,

@@ -1,6 +1,7 @@
 import { K2CanaryStatus } from '@internal/plugin-k2-common';
 import { randomUUID } from 'crypto';
 import { Knex } from 'knex';
+import { parseReleaseSpec } from './specs';
 import {
   CanaryExpectation,
   CanaryPatch,
@@ -40,7 +41,7 @@ function toCanary(row: CanaryRow): StoredCanary {
     namespace: row.namespace,
     image: row.image,
     replicas: Number(row.replicas),
-    spec: JSON.parse(row.spec),
+    spec: parseReleaseSpec(row.spec),
     baseRelease: {
       id: row.base_release_id,
       number: Number(row.base_release_number),

@@ -27,6 +27,8 @@ const spec = (image: string): K2ReleaseSpec => ({
   drainSeconds: 10,
   terminationGracePeriodSeconds: 40,
   logDirectory: '/log-dir/k2-logs/payments-core/payment-gateway',
+  volumes: [],
+  configFiles: [],
   nodeSelector: {},
   timeoutSeconds: 600,
   autoRollback: false,

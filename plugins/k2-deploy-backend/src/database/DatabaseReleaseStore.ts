@@ -5,6 +5,7 @@ import {
 } from '@internal/plugin-k2-common';
 import { randomUUID } from 'crypto';
 import { Knex } from 'knex';
+import { parseReleaseSpec } from './specs';
 import { numberCursor, timeCursor } from './cursors';
 import { isoTimestamp, isUniqueViolation } from '@internal/plugin-k2-node';
 import { migrate, PluginDatabase } from './migrations';
@@ -61,7 +62,7 @@ function toRelease(row: ReleaseRow): StoredRelease {
     number: Number(row.number),
     kind: row.kind as StoredRelease['kind'],
     status: row.status as K2ReleaseStatus,
-    spec: JSON.parse(row.spec),
+    spec: parseReleaseSpec(row.spec),
     template: JSON.parse(row.template),
     message: row.message ?? undefined,
     reason: row.reason || undefined,

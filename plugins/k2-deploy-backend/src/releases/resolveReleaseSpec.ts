@@ -307,6 +307,8 @@ export function resolveReleaseSpec(
     // The drain, then time for the process to shut down after SIGTERM.
     terminationGracePeriodSeconds: drainSeconds + 30,
     logDirectory: `/log-dir/k2-logs/${target.namespace}/${service.kubernetesId}`,
+    volumes: [],
+    configFiles: [],
     language: service.language,
     jvmOptions: service.language === 'java' ? JVM_OPTIONS : undefined,
     nodeSelector: service.nodeSelector,

@@ -45,6 +45,8 @@ const release = {
     drainSeconds: 10,
     terminationGracePeriodSeconds: 40,
     logDirectory: '/log-dir/k2-logs/shop/checkout',
+    volumes: [],
+    configFiles: [],
     nodeSelector: {},
     timeoutSeconds: 600,
     autoRollback: false,

@@ -1398,6 +1398,24 @@ export const spec = {
               },
             },
           },
+          volumes: {
+            description:
+              "Volumes to mount (each a volume of the service on the Storage tab, at most 20). Omitted: the running release's volume mounts are kept; an empty list unmounts them all.",
+            type: 'array',
+            maxItems: 20,
+            items: {
+              $ref: '#/components/schemas/VolumeMount',
+            },
+          },
+          configFiles: {
+            description:
+              "Config files to mount, each at one version (its latest when `version` is omitted; at most 20). Omitted: the running release's config file mounts are kept; an empty list unmounts them all.",
+            type: 'array',
+            maxItems: 20,
+            items: {
+              $ref: '#/components/schemas/ConfigFileMountInput',
+            },
+          },
           message: {
             $ref: '#/components/schemas/Message',
           },
@@ -1525,6 +1543,98 @@ export const spec = {
           },
         },
       },
+      VolumeMount: {
+        description: 'A volume of the service mounted into its container.',
+        type: 'object',
+        additionalProperties: false,
+        required: ['volume', 'mountPath', 'readOnly'],
+        properties: {
+          volume: {
+            description:
+              "The volume's name on the Storage tab (not the PVC's).",
+            type: 'string',
+            pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+            maxLength: 40,
+          },
+          mountPath: {
+            description: 'Absolute path in the container.',
+            type: 'string',
+            pattern: '^/',
+            maxLength: 1024,
+          },
+          readOnly: {
+            type: 'boolean',
+          },
+          subPath: {
+            description:
+              'A directory inside the volume to mount instead of its root.',
+            type: 'string',
+            minLength: 1,
+            maxLength: 1024,
+          },
+        },
+      },
+      ConfigFileMountInput: {
+        description:
+          'A config file of the service, at one version, mounted as one file.',
+        type: 'object',
+        additionalProperties: false,
+        required: ['file', 'mountPath'],
+        properties: {
+          file: {
+            description: "The config file's name on the Config tab.",
+            type: 'string',
+            pattern: '^[A-Za-z0-9]([-._A-Za-z0-9]*[A-Za-z0-9])?$',
+            maxLength: 63,
+          },
+          version: {
+            description:
+              "The version to mount; the file's latest when omitted.",
+            type: 'integer',
+            minimum: 1,
+          },
+          mountPath: {
+            description: 'Absolute path of the file in the container.',
+            type: 'string',
+            pattern: '^/',
+            maxLength: 1024,
+          },
+        },
+      },
+      ConfigFileMount: {
+        description:
+          'A config file mount as the release spec records it: the immutable ConfigMap (or Secret, for a sensitive file) holding that version.',
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'file',
+          'version',
+          'object',
+          'sensitive',
+          'hash',
+          'mountPath',
+        ],
+        properties: {
+          file: {
+            type: 'string',
+          },
+          version: {
+            type: 'integer',
+          },
+          object: {
+            type: 'string',
+          },
+          sensitive: {
+            type: 'boolean',
+          },
+          hash: {
+            type: 'string',
+          },
+          mountPath: {
+            type: 'string',
+          },
+        },
+      },
       ReleaseSpec: {
         description: 'The complete, resolved spec of a release.',
         type: 'object',
@@ -1542,6 +1652,8 @@ export const spec = {
           'drainSeconds',
           'terminationGracePeriodSeconds',
           'logDirectory',
+          'volumes',
+          'configFiles',
           'nodeSelector',
           'timeoutSeconds',
           'autoRollback',
@@ -1626,6 +1738,18 @@ export const spec = {
           },
           logDirectory: {
             type: 'string',
+          },
+          volumes: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/VolumeMount',
+            },
+          },
+          configFiles: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ConfigFileMount',
+            },
           },
           language: {
             type: 'string',

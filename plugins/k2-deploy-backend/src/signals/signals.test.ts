@@ -54,6 +54,8 @@ const spec: K2ReleaseSpec = {
   drainSeconds: 1,
   terminationGracePeriodSeconds: 5,
   logDirectory: '/log-dir/k2-logs/shop/checkout',
+  volumes: [],
+  configFiles: [],
   nodeSelector: {},
   timeoutSeconds: 30,
   autoRollback: false,

@@ -512,6 +512,10 @@ export interface components {
         value?: string;
         secret?: boolean;
       }[];
+      /** @description Volumes to mount (each a volume of the service on the Storage tab, at most 20). Omitted: the running release's volume mounts are kept; an empty list unmounts them all. */
+      volumes?: components['schemas']['VolumeMount'][];
+      /** @description Config files to mount, each at one version (its latest when `version` is omitted; at most 20). Omitted: the running release's config file mounts are kept; an empty list unmounts them all. */
+      configFiles?: components['schemas']['ConfigFileMountInput'][];
       message?: components['schemas']['Message'];
     };
     /** @description Native HPA settings for a service in an environment. */
@@ -550,6 +554,34 @@ export interface components {
       cpu: string;
       memory: string;
     };
+    /** @description A volume of the service mounted into its container. */
+    VolumeMount: {
+      /** @description The volume's name on the Storage tab (not the PVC's). */
+      volume: string;
+      /** @description Absolute path in the container. */
+      mountPath: string;
+      readOnly: boolean;
+      /** @description A directory inside the volume to mount instead of its root. */
+      subPath?: string;
+    };
+    /** @description A config file of the service, at one version, mounted as one file. */
+    ConfigFileMountInput: {
+      /** @description The config file's name on the Config tab. */
+      file: string;
+      /** @description The version to mount; the file's latest when omitted. */
+      version?: number;
+      /** @description Absolute path of the file in the container. */
+      mountPath: string;
+    };
+    /** @description A config file mount as the release spec records it: the immutable ConfigMap (or Secret, for a sensitive file) holding that version. */
+    ConfigFileMount: {
+      file: string;
+      version: number;
+      object: string;
+      sensitive: boolean;
+      hash: string;
+      mountPath: string;
+    };
     /** @description The complete, resolved spec of a release. */
     ReleaseSpec: {
       name: string;
@@ -576,6 +608,8 @@ export interface components {
       drainSeconds: number;
       terminationGracePeriodSeconds: number;
       logDirectory: string;
+      volumes: components['schemas']['VolumeMount'][];
+      configFiles: components['schemas']['ConfigFileMount'][];
       language?: string;
       jvmOptions?: string;
       nodeSelector: {

@@ -176,6 +176,8 @@ export function releaseSpec(
     drainSeconds: 10,
     terminationGracePeriodSeconds: 40,
     logDirectory: '/var/log/k2/payments-core/payment-gateway',
+    volumes: [],
+    configFiles: [],
     language: 'java',
     jvmOptions: '-XX:MaxRAMPercentage=75',
     nodeSelector: {},
