@@ -11,6 +11,7 @@ import { EventRecorder, Timers } from './controllers/runtime';
 import { ServiceController } from './controllers/services';
 import { StatefulControllers } from './controllers/statefulSets';
 import { StorageController } from './controllers/storage';
+import { VolumeStats, nodeVolumeStats } from './kubelet/volumeStats';
 import { WorkloadControllers } from './controllers/workloads';
 import { Kubelet } from './kubelet/kubelet';
 import { PodServers } from './kubelet/podServers';
@@ -103,7 +104,12 @@ export class SandboxCluster {
     const stateful = new StatefulControllers(this.registry, events);
     const jobs = new JobController(this.registry, events);
     const services = new ServiceController(this.registry);
-    const storage = new StorageController(this.registry, events);
+    const storage = new StorageController(
+      this.registry,
+      events,
+      this.timers,
+      this.options.timeScale,
+    );
     const gc = new GarbageCollector(this.registry);
     this.kubelet = new Kubelet(
       this.registry,
@@ -259,6 +265,16 @@ export class SandboxCluster {
       allowVolumeExpansion: true,
       parameters: { fsName: 'cephfs', clusterID: 'sandbox' },
     });
+    this.registry.create(classes, undefined, {
+      metadata: { name: 'ceph-rbd' },
+      provisioner: 'rbd.csi.ceph.com',
+      allowVolumeExpansion: true,
+      parameters: {
+        pool: 'rbd',
+        clusterID: 'sandbox',
+        'csi.storage.k8s.io/fstype': 'ext4',
+      },
+    });
   }
 
   /** Adds worker nodes (seeding large clusters needs more than the default three). */
@@ -382,6 +398,18 @@ export class SandboxCluster {
       now,
       node,
     });
+  }
+
+  /** One node's kubelet volume statistics, or undefined for a node that does not exist. */
+  volumeStats(node: string, now = Date.now()): VolumeStats[] | undefined {
+    if (!this.store.get(this.type('', 'nodes'), undefined, node))
+      return undefined;
+    return nodeVolumeStats(
+      node,
+      this.store.list(this.type('', 'pods')),
+      this.store.list(this.type('', 'persistentvolumeclaims')),
+      now,
+    );
   }
 
   /** metrics.k8s.io PodMetrics / NodeMetrics computed from the usage model. */

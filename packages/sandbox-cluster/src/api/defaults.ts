@@ -246,7 +246,9 @@ function checkPodSpec(spec: any, field: string, causes: Cause[]) {
 export function quantity(text: string | number | undefined): number {
   if (text === undefined) return 0;
   if (typeof text === 'number') return text;
-  const m = /^([0-9.]+)(m|k|M|G|T|Ki|Mi|Gi|Ti|e[0-9]+)?$/.exec(text.trim());
+  const m = /^([0-9.]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|e[0-9]+)?$/.exec(
+    text.trim(),
+  );
   if (!m) return NaN;
   const n = Number(m[1]);
   const unit = m[2] ?? '';
@@ -261,6 +263,10 @@ export function quantity(text: string | number | undefined): number {
     Mi: 1024 ** 2,
     Gi: 1024 ** 3,
     Ti: 1024 ** 4,
+    P: 1e15,
+    E: 1e18,
+    Pi: 1024 ** 5,
+    Ei: 1024 ** 6,
   };
   if (unit.startsWith('e')) return n * 10 ** Number(unit.slice(1));
   return n * factors[unit];
@@ -434,6 +440,17 @@ export function validate(
           field: 'spec.accessModes',
           message: 'Required value',
           reason: 'FieldValueRequired',
+        });
+      }
+      if (
+        old?.status?.phase === 'Bound' &&
+        quantity(spec?.resources?.requests?.storage) <
+          quantity(old.spec?.resources?.requests?.storage)
+      ) {
+        causes.push({
+          field: 'spec.resources.requests.storage',
+          message: 'Forbidden: field can not be less than previous value',
+          reason: 'FieldValueForbidden',
         });
       }
       break;

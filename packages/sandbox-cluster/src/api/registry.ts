@@ -4,6 +4,7 @@ import {
   applyDefaults,
   initialStatus,
   nowTimestamp,
+  quantity,
   randomSuffix,
   validate,
 } from './defaults';
@@ -328,6 +329,49 @@ export class Registry {
     return this.commit(type, live, incoming, options);
   }
 
+  /**
+   * The PersistentVolumeClaimResize admission plugin: a bound claim may ask for more
+   * storage only when a StorageClass with `allowVolumeExpansion` provisioned it.
+   */
+  private admitClaimResize(
+    type: ResourceType,
+    next: KubeObject,
+    live: KubeObject,
+  ) {
+    if (type.resource !== 'persistentvolumeclaims' || type.group !== '') return;
+    if (live.status?.phase !== 'Bound') return;
+    if (
+      quantity(next.spec?.resources?.requests?.storage) <=
+      quantity(live.spec?.resources?.requests?.storage)
+    )
+      return;
+    const className = live.spec?.storageClassName;
+    const cls = className
+      ? this.store.get(
+          this.typeOf('storage.k8s.io', 'storageclasses'),
+          undefined,
+          className,
+        )
+      : undefined;
+    const pv = live.spec?.volumeName
+      ? this.store.get(
+          this.typeOf('', 'persistentvolumes'),
+          undefined,
+          live.spec.volumeName,
+        )
+      : undefined;
+    if (
+      !cls?.allowVolumeExpansion ||
+      pv?.spec?.storageClassName !== className
+    ) {
+      throw errors.forbidden(
+        type,
+        live.metadata.name,
+        'only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize',
+      );
+    }
+  }
+
   /** Applies an update on top of `live`, keeping what the client may not change. */
   private commit(
     type: ResourceType,
@@ -373,6 +417,7 @@ export class Registry {
       }
       applyDefaults(type, next);
       validate(type, next, live);
+      this.admitClaimResize(type, next, live);
       if (type.generation && specChanged(live, next)) {
         next.metadata.generation = (live.metadata.generation ?? 1) + 1;
       }

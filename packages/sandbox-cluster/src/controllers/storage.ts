@@ -1,17 +1,65 @@
 import { Registry } from '../api/registry';
 import { StoreEvent } from '../api/store';
 import { quantity } from '../api/defaults';
-import { EventRecorder, WorkQueue, nsKey, splitKey } from './runtime';
+import { KubeObject } from '../api/types';
+import { EventRecorder, Timers, WorkQueue, nsKey, splitKey } from './runtime';
 
 /* eslint-disable no-param-reassign */
 
 const DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
 
+const ALL_MODES = [
+  'ReadWriteOnce',
+  'ReadOnlyMany',
+  'ReadWriteMany',
+  'ReadWriteOncePod',
+];
+
+/**
+ * What each provisioner's CSI driver supports for a filesystem volume: its access
+ * modes, and whether growing a volume needs the node (NodeExpandVolume on the node that
+ * mounts it) after the controller has grown it. NFS and CephFS grow on the server alone;
+ * an RBD block device needs its filesystem grown where it is mounted.
+ */
+const DRIVERS: Record<
+  string,
+  { accessModes: string[]; nodeExpansion: boolean }
+> = {
+  'rbd.csi.ceph.com': {
+    accessModes: ['ReadWriteOnce', 'ReadWriteOncePod'],
+    nodeExpansion: true,
+  },
+};
+
+/** The controller side of an expansion (external-resizer to CSI ControllerExpandVolume), ms. */
+const CONTROLLER_RESIZE_MS = 2000;
+/** The kubelet's NodeExpandVolume once a running pod mounts the volume, ms. */
+const NODE_RESIZE_MS = 1000;
+
+function condition(type: string, message = '') {
+  return {
+    type,
+    status: 'True',
+    lastProbeTime: null,
+    lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    ...(message ? { message } : {}),
+  };
+}
+
 /**
  * Dynamic provisioning: a PVC naming an existing StorageClass (or none, with a default
- * class) gets a PersistentVolume and is Bound; an unknown class leaves it Pending with
- * a ProvisioningFailed event. Growing a bound claim works where the class allows
- * volume expansion.
+ * class) gets a PersistentVolume and is Bound; an unknown class, or an access mode the
+ * class's driver does not support, leaves it Pending with a ProvisioningFailed event.
+ *
+ * Growing a bound claim (admitted only where the class allows volume expansion, see
+ * `Registry.admitClaimResize`) runs as online expansion does with a CSI driver: the
+ * claim has the `Resizing` condition while the controller grows the volume (a
+ * `Resizing` event, then `VolumeResizeSuccessful` once the PersistentVolume has the new
+ * size). A driver that grows on the server alone (NFS, CephFS) is then done: the
+ * claim's `status.capacity` becomes the new size. A block driver (RBD) needs the node:
+ * the claim has `FileSystemResizePending` until a running pod mounts it, then the
+ * kubelet grows the filesystem (`FileSystemResizeSuccessful`) and only then is the
+ * capacity updated. `status.capacity` never shows a size the volume does not have yet.
  */
 export class StorageController {
   private readonly queue: WorkQueue;
@@ -22,6 +70,8 @@ export class StorageController {
   constructor(
     private readonly registry: Registry,
     private readonly events: EventRecorder,
+    private readonly timers: Timers,
+    private readonly timeScale: number,
   ) {
     this.pvcs = registry.typeOf('', 'persistentvolumeclaims');
     this.pvs = registry.typeOf('', 'persistentvolumes');
@@ -39,6 +89,20 @@ export class StorageController {
       event.resource.group === '' &&
       event.type === 'DELETED'
     ) {
+      for (const volume of event.object.spec?.volumes ?? []) {
+        const claim = volume.persistentVolumeClaim?.claimName;
+        if (claim)
+          this.queue.add(nsKey(event.object.metadata.namespace, claim));
+      }
+      return;
+    }
+    if (
+      event.resource.resource === 'pods' &&
+      event.resource.group === '' &&
+      event.object.status?.phase === 'Running' &&
+      event.previous?.status?.phase !== 'Running'
+    ) {
+      // A pod that starts running may finish a pending filesystem resize.
       for (const volume of event.object.spec?.volumes ?? []) {
         const claim = volume.persistentVolumeClaim?.claimName;
         if (claim)
@@ -88,41 +152,7 @@ export class StorageController {
     }
     const requested = pvc.spec?.resources?.requests?.storage;
     if (pvc.status?.phase === 'Bound') {
-      const capacity = pvc.status?.capacity?.storage;
-      if (requested && capacity && quantity(requested) > quantity(capacity)) {
-        const cls = this.registry.find(
-          this.classes,
-          undefined,
-          pvc.spec.storageClassName ?? '',
-        );
-        if (cls?.allowVolumeExpansion) {
-          this.registry.mutate(
-            this.pvcs,
-            ns,
-            name,
-            o => {
-              o.status.capacity = { storage: requested };
-            },
-            { status: true },
-          );
-          const pv = this.registry.find(
-            this.pvs,
-            undefined,
-            pvc.spec.volumeName,
-          );
-          if (pv)
-            this.registry.mutate(this.pvs, undefined, pv.metadata.name, o => {
-              o.spec.capacity = { storage: requested };
-            });
-          this.events.record(
-            pvc,
-            'Normal',
-            'VolumeResizeSuccessful',
-            'MountVolume.NodeExpandVolume succeeded for volume',
-            'kubelet',
-          );
-        }
-      }
+      this.expand(pvc);
       return;
     }
     let className: string | undefined = pvc.spec?.storageClassName;
@@ -150,6 +180,22 @@ export class StorageController {
           ? `storageclass.storage.k8s.io "${className}" not found`
           : 'no persistent volumes available for this claim and no storage class is set',
         'persistentvolume-controller',
+      );
+      return;
+    }
+    const driver = DRIVERS[cls.provisioner];
+    const unsupported = (pvc.spec.accessModes ?? []).filter(
+      (mode: string) => !(driver?.accessModes ?? ALL_MODES).includes(mode),
+    );
+    if (unsupported.length > 0) {
+      this.events.record(
+        pvc,
+        'Warning',
+        'ProvisioningFailed',
+        `failed to provision volume with StorageClass "${className}": rpc error: code = InvalidArgument desc = access mode ${unsupported.join(
+          ', ',
+        )} is not supported: multi-node access modes are only supported on rbd block-mode volumes`,
+        `${cls.provisioner}_sandbox`,
       );
       return;
     }
@@ -213,6 +259,147 @@ export class StorageController {
           accessModes: o.spec.accessModes,
           capacity: { storage: requested },
         };
+      },
+      { status: true },
+    );
+  }
+
+  /** Moves a bound claim's expansion one step on (see the class comment). */
+  private expand(pvc: KubeObject) {
+    const ns = pvc.metadata.namespace;
+    const name = pvc.metadata.name;
+    const requested = pvc.spec?.resources?.requests?.storage;
+    const capacity = pvc.status?.capacity?.storage;
+    if (!requested || !capacity || quantity(requested) <= quantity(capacity))
+      return;
+    const cls = this.registry.find(
+      this.classes,
+      undefined,
+      pvc.spec.storageClassName ?? '',
+    );
+    if (!cls?.allowVolumeExpansion) return;
+    const conditions: any[] = pvc.status?.conditions ?? [];
+    const pv = this.registry.find(this.pvs, undefined, pvc.spec.volumeName);
+    if (!pv) return;
+    const key = nsKey(ns, name);
+    if (quantity(pv.spec?.capacity?.storage) < quantity(requested)) {
+      if (conditions.some(c => c.type === 'Resizing')) return;
+      this.setConditions(ns, name, [condition('Resizing')]);
+      this.events.record(
+        pvc,
+        'Normal',
+        'Resizing',
+        `External resizer is resizing volume ${pv.metadata.name}`,
+        `external-resizer ${cls.provisioner}`,
+      );
+      this.timers.once(
+        `resize:${key}`,
+        CONTROLLER_RESIZE_MS * this.timeScale,
+        () => this.controllerResized(key),
+      );
+      return;
+    }
+    const driver = DRIVERS[cls.provisioner];
+    if (!driver?.nodeExpansion) {
+      this.finish(pvc, 'VolumeResizeSuccessful', 'external-resizer');
+      return;
+    }
+    if (!conditions.some(c => c.type === 'FileSystemResizePending')) {
+      this.setConditions(ns, name, [
+        condition(
+          'FileSystemResizePending',
+          'Waiting for user to (re-)start a pod to finish file system resize of volume on node.',
+        ),
+      ]);
+      this.events.record(
+        pvc,
+        'Normal',
+        'FileSystemResizeRequired',
+        'Require file system resize of volume on node',
+        `external-resizer ${cls.provisioner}`,
+      );
+    }
+    const mountedByRunningPod = this.registry.store
+      .list(this.registry.typeOf('', 'pods'), ns)
+      .some(
+        p =>
+          p.status?.phase === 'Running' &&
+          (p.spec?.volumes ?? []).some(
+            (v: any) => v.persistentVolumeClaim?.claimName === name,
+          ),
+      );
+    if (mountedByRunningPod) {
+      this.timers.once(`resize:${key}`, NODE_RESIZE_MS * this.timeScale, () => {
+        const live = this.registry.find(this.pvcs, ns, name);
+        if (live) this.finish(live, 'FileSystemResizeSuccessful', 'kubelet');
+      });
+    }
+  }
+
+  /** The controller side is done: the PersistentVolume has the requested size. */
+  private controllerResized(key: string) {
+    const [ns, name] = splitKey(key);
+    const pvc = this.registry.find(this.pvcs, ns, name);
+    if (!pvc) return;
+    const requested = pvc.spec?.resources?.requests?.storage;
+    const pv = this.registry.find(this.pvs, undefined, pvc.spec.volumeName);
+    if (!pv || !requested) return;
+    this.registry.mutate(this.pvs, undefined, pv.metadata.name, o => {
+      o.spec.capacity = { storage: requested };
+    });
+    this.events.record(
+      pvc,
+      'Normal',
+      'VolumeResizeSuccessful',
+      `resize volume "${pv.metadata.name}" by resizer "${
+        pv.spec?.csi?.driver ?? 'sandbox'
+      }" finished successfully`,
+      'external-resizer',
+    );
+    this.setConditions(ns, name, []);
+    this.queue.add(key);
+  }
+
+  /** The claim reports the volume's new size and no resize condition. */
+  private finish(pvc: KubeObject, reason: string, component: string) {
+    const ns = pvc.metadata.namespace;
+    const name = pvc.metadata.name;
+    const pv = this.registry.find(this.pvs, undefined, pvc.spec.volumeName);
+    const size = pv?.spec?.capacity?.storage;
+    if (!size) return;
+    this.registry.mutate(
+      this.pvcs,
+      ns,
+      name,
+      o => {
+        o.status.capacity = { storage: size };
+        delete o.status.conditions;
+      },
+      { status: true },
+    );
+    if (reason === 'FileSystemResizeSuccessful') {
+      this.events.record(
+        pvc,
+        'Normal',
+        reason,
+        `MountVolume.NodeExpandVolume succeeded for volume "${pv.metadata.name}"`,
+        component,
+      );
+    }
+  }
+
+  private setConditions(
+    ns: string | undefined,
+    name: string,
+    conditions: unknown[],
+  ) {
+    this.registry.mutate(
+      this.pvcs,
+      ns,
+      name,
+      o => {
+        if (conditions.length > 0) o.status.conditions = conditions;
+        else delete o.status.conditions;
       },
       { status: true },
     );

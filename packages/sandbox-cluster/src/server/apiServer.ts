@@ -27,6 +27,10 @@ import {
   matchesLabels,
 } from '../api/selectors';
 import { toTable } from '../api/tables';
+import {
+  renderSummary,
+  renderVolumeStatsMetrics,
+} from '../kubelet/volumeStats';
 import { KubeObject, WatchEventType } from '../api/types';
 import type { SandboxCluster } from '../cluster';
 import { sandboxCertificate } from './tls';
@@ -343,6 +347,31 @@ export class ApiServer {
         'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
       });
       res.end(text);
+      return;
+    }
+    const kubelet =
+      /^\/api\/v1\/nodes\/([^/]+)\/proxy\/(metrics|stats\/summary)$/.exec(
+        url.pathname,
+      );
+    if (kubelet && method === 'GET') {
+      this.cluster.counters.add('get', 'nodes/proxy');
+      if (await this.injectFaults(res, 'get', 'nodes')) return;
+      const node = decodeURIComponent(kubelet[1]);
+      const now = Date.now();
+      const stats = this.cluster.volumeStats(node, now);
+      if (stats === undefined) {
+        sendError(res, errors.notFound(this.cluster.type('', 'nodes'), node));
+        return;
+      }
+      if (kubelet[2] === 'metrics') {
+        res.writeHead(200, {
+          'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+        });
+        res.end(renderVolumeStatsMetrics(stats));
+      } else {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(renderSummary(node, stats, now)));
+      }
       return;
     }
     if (url.pathname === '/metrics') {
