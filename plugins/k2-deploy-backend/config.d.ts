@@ -59,6 +59,14 @@ export interface Config {
        * step. Default 10 s.
        */
       clusterCallTimeout?: HumanDuration | string;
+      /**
+       * How many releases per environment that succeeded count as retained for
+       * rollback: the volumes and config file versions they mount (beside those of
+       * releases waiting for approval or in flight) are in use, so Storage does not
+       * delete such a volume and Config does not delete or garbage-collect such a
+       * version. A whole number of at least 1. Default 10.
+       */
+      retainedForRollback?: number;
     };
     instances?: {
       /**

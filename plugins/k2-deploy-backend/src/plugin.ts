@@ -28,6 +28,10 @@ import { InstanceTracker } from './instances/InstanceTracker';
 import { ReleaseDriver } from './releases/ReleaseDriver';
 import { AdoptionService } from './releases/AdoptionService';
 import { ReleaseEngine } from './releases/ReleaseEngine';
+import {
+  ReleaseMounts,
+  readRetainedForRollback,
+} from './releases/ReleaseMounts';
 import { ReleaseSecrets } from './releases/ReleaseSecrets';
 import { readRegistries } from './registries/readRegistries';
 import { RegistryTagsService } from './registries/RegistryTagsService';
@@ -67,6 +71,7 @@ export const k2DeployPlugin = createBackendPlugin({
         deps.permissionsRegistry.addPermissions(k2Permissions);
         // Read first, so a wrong registry entry stops the start naming its key.
         const registries = readRegistries(deps.config);
+        const retainedForRollback = readRetainedForRollback(deps.config);
         // Live updates of the Deploy tab: each change to a service's releases or
         // runtime is announced on the service's Signals channel.
         const publisher = new DeploySignalPublisher(deps);
@@ -187,6 +192,13 @@ export const k2DeployPlugin = createBackendPlugin({
             ...deps,
             runtime,
             engine,
+            mounts: new ReleaseMounts({
+              ...deps,
+              store,
+              retainedForRollback,
+              authorizeRead: (service, caller) =>
+                engine.authorizeRead(service, caller),
+            }),
             canaries,
             adoption: new AdoptionService({ ...deps, store }),
             driver,

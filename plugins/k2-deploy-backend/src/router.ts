@@ -11,6 +11,7 @@ import { InstanceUsageService } from './instances/InstanceUsageService';
 import { AdoptionService } from './releases/AdoptionService';
 import { ReleaseDriver } from './releases/ReleaseDriver';
 import { ReleaseEngine } from './releases/ReleaseEngine';
+import { ReleaseMounts } from './releases/ReleaseMounts';
 import { RegistryTagsService } from './registries/RegistryTagsService';
 import { adoptionRoutes } from './routes/adoption';
 import { canaryRoutes } from './routes/canaries';
@@ -30,6 +31,7 @@ export async function createRouter(options: {
   access: K2ClusterAccess;
   runtime: ServiceRuntimeService;
   engine: ReleaseEngine;
+  mounts: ReleaseMounts;
   canaries: CanaryService;
   adoption: AdoptionService;
   driver: ReleaseDriver;

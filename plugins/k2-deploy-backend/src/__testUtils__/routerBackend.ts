@@ -36,6 +36,7 @@ export function deployServiceFakes(release: object) {
         memory: { value: '1Gi', source: 'environment' },
       })),
     },
+    mounts: { list: jest.fn(async () => []) },
     store: {
       history: jest.fn(async () => ({ items: [], total: 0 })),
       get: jest.fn(async () => release),

@@ -309,6 +309,37 @@ describe.each(databases.eachSupportedId())(
       expect((await store.listActive()).map(a => a.id)).toEqual([id]);
     });
 
+    it('lists the releases whose specs may still be applied: the last N that succeeded per environment, and those waiting or in flight', async () => {
+      const store = await createStore();
+      const service = 'component:default/payment-gateway';
+      async function made(overrides: Partial<NewRelease>, end?: 'succeeded') {
+        const r = await store.create(release(overrides));
+        if (!('created' in r)) throw new Error('not created');
+        if (end)
+          await store.transition(r.created.id, 'applying', { status: end });
+        return r.created;
+      }
+      for (let i = 0; i < 4; i++) await made({}, 'succeeded');
+      const failed = await made({});
+      await store.transition(failed.id, 'applying', { status: 'failed' });
+      await made({ status: 'pending-approval' });
+      await made({ environment: 'prod' }, 'succeeded');
+      await made({ environment: 'prod' });
+      await made({ service: 'component:default/other' }, 'succeeded');
+
+      const retained = await store.listRetained(service, 2);
+      expect(
+        retained.map(r => `${r.environment}#${r.number} ${r.status}`),
+      ).toEqual([
+        'prod#2 applying',
+        'prod#1 succeeded',
+        'test#6 pending-approval',
+        'test#4 succeeded',
+        'test#3 succeeded',
+      ]);
+      expect(await store.listRetained('component:default/none', 2)).toEqual([]);
+    });
+
     it('pages through history newest first, per environment and across them', async () => {
       const store = await createStore();
       for (let i = 0; i < 5; i++) {

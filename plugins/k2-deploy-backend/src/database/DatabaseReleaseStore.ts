@@ -298,6 +298,32 @@ export class DatabaseReleaseStore implements ReleaseStore {
     return row && toRelease(row);
   }
 
+  async listRetained(
+    service: string,
+    succeeded: number,
+  ): Promise<StoredRelease[]> {
+    const environments = await this.knex<ReleaseRow>('k2_releases')
+      .where({ service_ref: service })
+      .distinct('environment');
+    const [active, ...kept] = await Promise.all([
+      this.knex<ReleaseRow>('k2_releases')
+        .where({ service_ref: service })
+        .whereIn('status', K2_ACTIVE_RELEASE_STATUSES),
+      ...environments.map(({ environment }) =>
+        this.knex<ReleaseRow>('k2_releases')
+          .where({ service_ref: service, environment, status: 'succeeded' })
+          .orderBy('number', 'desc')
+          .limit(succeeded),
+      ),
+    ]);
+    return [...active, ...kept.flat()]
+      .map(toRelease)
+      .sort(
+        (a, b) =>
+          a.environment.localeCompare(b.environment) || b.number - a.number,
+      );
+  }
+
   async history(
     query: HistoryQuery,
   ): Promise<{ items: StoredRelease[]; nextCursor?: string; total: number }> {

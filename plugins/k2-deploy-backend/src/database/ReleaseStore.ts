@@ -154,6 +154,13 @@ export interface ReleaseStore {
     service: string,
     environment: string,
   ): Promise<StoredRelease | undefined>;
+  /**
+   * The releases of a service whose specs K2 may still apply, by environment and
+   * newest first: per environment the last `succeeded` releases that succeeded (the
+   * current one and those a rollback can re-apply), and every release waiting for
+   * approval or in flight.
+   */
+  listRetained(service: string, succeeded: number): Promise<StoredRelease[]>;
   /** A page of history, newest first. */
   history(
     query: HistoryQuery,

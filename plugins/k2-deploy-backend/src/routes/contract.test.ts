@@ -90,7 +90,7 @@ const routes: Array<{
       {
         body: { environment: 'test', image: '1.0.0', colour: 'blue' },
         names:
-          /Unknown field\(s\) 'colour'; the request takes environment, image, replicas, resources, env, message/,
+          /Unknown field\(s\) 'colour'; the request takes environment, image, replicas, resources, env, volumes, configFiles, message/,
       },
       { body: { environment: 'test' }, names: /'image' is required/ },
       {
@@ -142,7 +142,7 @@ const routes: Array<{
       {
         body: { environment: 'test', image: '1.0.0', colour: 'blue' },
         names:
-          /Unknown field\(s\) 'colour'; the request takes environment, image, replicas, resources, env, message/,
+          /Unknown field\(s\) 'colour'; the request takes environment, image, replicas, resources, env, volumes, configFiles, message/,
       },
       { body: { image: '1.0.0' }, names: /'environment' is required/ },
       {
@@ -173,6 +173,18 @@ const routes: Array<{
         names: /Path parameter 'environment'/,
       },
       { query: 'image=1.0.0', names: /Unknown query parameter 'image'/ },
+    ],
+  },
+  {
+    method: 'get',
+    path: `${service}/mounts`,
+    reaches: f => f.mounts.list,
+    broken: [
+      {
+        path: '/services/default/not%20a%20name/mounts',
+        names: /Path parameter 'name'/,
+      },
+      { query: 'environment=test', names: /Unknown query parameter/ },
     ],
   },
   {

@@ -6,6 +6,7 @@ import { ReleaseStore } from '../database/ReleaseStore';
 import { PodUsage } from '../releases/recommendReplicas';
 import { ReleaseDriver } from '../releases/ReleaseDriver';
 import { ReleaseEngine } from '../releases/ReleaseEngine';
+import { ReleaseMounts } from '../releases/ReleaseMounts';
 import { releaseView } from '../releases/releaseView';
 import { DeployRouter } from './contract';
 
@@ -27,9 +28,10 @@ export function releaseRoutes(
     engine: ReleaseEngine;
     driver: ReleaseDriver;
     store: ReleaseStore;
+    mounts: ReleaseMounts;
   },
 ) {
-  const { access, engine, driver, store } = options;
+  const { access, engine, driver, store, mounts } = options;
   const caller = callerOf(options.httpAuth);
 
   /** Release history, newest first; `environment` narrows it to one. */
@@ -69,6 +71,13 @@ export function releaseRoutes(
       );
     },
   );
+
+  /** Volumes and config file versions the current and retained releases mount. */
+  router.get('/services/:namespace/:name/mounts', async (req, res) => {
+    res.json({
+      items: await mounts.list(component(req.params), await caller(req)),
+    });
+  });
 
   router.get('/releases/:id', async (req, res) => {
     const release = await store.get(req.params.id);

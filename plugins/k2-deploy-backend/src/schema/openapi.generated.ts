@@ -594,6 +594,39 @@ export const spec = {
           },
         },
       },
+    '/services/{namespace}/{name}/mounts': {
+      get: {
+        operationId: 'GetMounts',
+        summary:
+          'Every volume and config file version a current or retained release mounts.',
+        description:
+          "Per environment, what the current release (the newest that succeeded) mounts, and what any retained release mounts: the last `k2.releases.retainedForRollback` (default 10) releases that succeeded, which a rollback can re-apply, and every release waiting for approval or in flight. Storage refuses deleting a volume listed here, and Config deleting a file or garbage-collecting a version listed here. Everyone who may read the service's releases (`k2.release.read`), service principals included.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              'One item per environment and volume, or config file version.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/MountList',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/services/{namespace}/{name}/environments/{environment}/recommendation': {
       get: {
         operationId: 'GetRecommendation',
@@ -2065,6 +2098,70 @@ export const spec = {
           approval: {
             description: 'Whether the release would wait for approval.',
             type: 'boolean',
+          },
+        },
+      },
+      MountUse: {
+        description:
+          'A volume, or a config file version, and the releases that mount it.',
+        type: 'object',
+        additionalProperties: false,
+        required: ['environment', 'kind', 'name', 'releases'],
+        properties: {
+          environment: {
+            type: 'string',
+          },
+          kind: {
+            type: 'string',
+            enum: ['volume', 'config'],
+          },
+          name: {
+            description: "The volume's name, or the config file's name.",
+            type: 'string',
+          },
+          version: {
+            description: "The config file's version (config only).",
+            type: 'integer',
+          },
+          object: {
+            description:
+              'The ConfigMap or Secret holding that version (config only).',
+            type: 'string',
+          },
+          releases: {
+            description: 'The releases that mount it, newest first.',
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id', 'number', 'current'],
+              properties: {
+                id: {
+                  type: 'string',
+                },
+                number: {
+                  type: 'integer',
+                },
+                current: {
+                  description:
+                    "Whether this is the environment's current release.",
+                  type: 'boolean',
+                },
+              },
+            },
+          },
+        },
+      },
+      MountList: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/MountUse',
+            },
           },
         },
       },

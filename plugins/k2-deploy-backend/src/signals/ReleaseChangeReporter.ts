@@ -79,6 +79,10 @@ export class ReleaseChangeReporter implements ReleaseStore {
     return this.#store.getCurrent(service, environment);
   }
 
+  listRetained(service: string, succeeded: number) {
+    return this.#store.listRetained(service, succeeded);
+  }
+
   history(query: HistoryQuery) {
     return this.#store.history(query);
   }

@@ -17,6 +17,7 @@ export type K2DeployImageTags = Schemas['ImageTags'];
 export type K2DeployCanary = Schemas['Canary'];
 export type K2DeployCanaryState = Schemas['CanaryState'];
 export type K2DeployCanaryInput = Schemas['CanaryInput'];
+export type K2DeployMountUse = Schemas['MountUse'];
 
 /** A service as the Deploy API names it: its catalog namespace and name. */
 export interface K2DeployService {
@@ -67,6 +68,21 @@ export class K2DeployClient {
       await this.#client()
     ).GET('/services/{namespace}/{name}/releases', {
       params: { path: service, query },
+    });
+    return data!;
+  }
+
+  /**
+   * Every volume and config file version that the service's current release, or a
+   * retained one (the last `k2.releases.retainedForRollback` that succeeded per
+   * environment, and any waiting for approval or in flight), mounts, each with those
+   * releases newest first. What is listed here is in use.
+   */
+  async getMounts(service: K2DeployService) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/services/{namespace}/{name}/mounts', {
+      params: { path: { namespace: service.namespace, name: service.name } },
     });
     return data!;
   }

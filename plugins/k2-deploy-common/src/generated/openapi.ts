@@ -240,6 +240,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/services/{namespace}/{name}/mounts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every volume and config file version a current or retained release mounts.
+     * @description Per environment, what the current release (the newest that succeeded) mounts, and what any retained release mounts: the last `k2.releases.retainedForRollback` (default 10) releases that succeeded, which a rollback can re-apply, and every release waiting for approval or in flight. Storage refuses deleting a volume listed here, and Config deleting a file or garbage-collecting a version listed here. Everyone who may read the service's releases (`k2.release.read`), service principals included.
+     */
+    get: operations['GetMounts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/services/{namespace}/{name}/environments/{environment}/recommendation': {
     parameters: {
       query?: never;
@@ -719,6 +739,28 @@ export interface components {
       changes: components['schemas']['ReleaseChange'][];
       /** @description Whether the release would wait for approval. */
       approval: boolean;
+    };
+    /** @description A volume, or a config file version, and the releases that mount it. */
+    MountUse: {
+      environment: string;
+      /** @enum {string} */
+      kind: 'volume' | 'config';
+      /** @description The volume's name, or the config file's name. */
+      name: string;
+      /** @description The config file's version (config only). */
+      version?: number;
+      /** @description The ConfigMap or Secret holding that version (config only). */
+      object?: string;
+      /** @description The releases that mount it, newest first. */
+      releases: {
+        id: string;
+        number: number;
+        /** @description Whether this is the environment's current release. */
+        current: boolean;
+      }[];
+    };
+    MountList: {
+      items: components['schemas']['MountUse'][];
     };
     ReplicaRecommendation: {
       pods: number;
@@ -1469,6 +1511,32 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ReleaseDefaults'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetMounts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One item per environment and volume, or config file version. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MountList'];
         };
       };
       default: components['responses']['ErrorResponse'];
