@@ -4,6 +4,7 @@ import {
 } from '@backstage/frontend-plugin-api';
 import { TranslationBlueprint } from '@backstage/plugin-app-react';
 import { searchTranslationRef } from '@backstage/plugin-search';
+import { k2ConfigTranslations } from '@internal/plugin-k2-config';
 import { k2DeployTranslations } from '@internal/plugin-k2-deploy';
 import { k2ReactTranslations } from '@internal/plugin-k2-react';
 import { k2TrafficTranslations } from '@internal/plugin-k2-traffic';
@@ -39,6 +40,10 @@ export const k2TranslationsModule = createFrontendModule({
     TranslationBlueprint.make({
       name: 'k2-traffic',
       params: { resource: k2TrafficTranslations },
+    }),
+    TranslationBlueprint.make({
+      name: 'k2-config',
+      params: { resource: k2ConfigTranslations },
     }),
     TranslationBlueprint.make({
       name: 'search',
