@@ -17,6 +17,7 @@ backend.add(k2ClusterAccessServiceFactory);
 backend.add(import('@internal/plugin-k2-backend'));
 backend.add(import('@internal/plugin-k2-deploy-backend'));
 backend.add(import('@internal/plugin-k2-traffic-backend'));
+backend.add(import('@internal/plugin-k2-config-backend'));
 
 backend.add(import('@backstage/plugin-app-backend'));
 // The production build's static files as the build compressed them (brotli, gzip).
