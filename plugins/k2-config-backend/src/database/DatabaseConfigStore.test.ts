@@ -83,7 +83,11 @@ describe.each(databases.eachSupportedId())(
     it('never writes the content of a sensitive version', async () => {
       const { knex, store } = await createStore();
       const created = await store.createFile(
-        file({ name: 'secrets.properties', format: 'properties', sensitive: true }),
+        file({
+          name: 'secrets.properties',
+          format: 'properties',
+          sensitive: true,
+        }),
         version('password=hunter2\n', { sensitive: true }),
       );
       await store.addVersion(
@@ -105,7 +109,9 @@ describe.each(databases.eachSupportedId())(
       const id = created!.file.id;
       await store.addVersion(id, version('a: 2\n', { number: 2 }));
       await store.markDeleted(id, 'user:default/alice');
-      expect(await store.getFile(SERVICE, 'test', 'application.yaml')).toBeUndefined();
+      expect(
+        await store.getFile(SERVICE, 'test', 'application.yaml'),
+      ).toBeUndefined();
       expect(await store.listFiles(SERVICE, 'test')).toEqual([]);
       expect(
         (await store.allVersions(id)).every(v => v.collectedAt !== undefined),
@@ -128,9 +134,15 @@ describe.each(databases.eachSupportedId())(
       const created = await store.createFile(file(), version('v1'));
       const id = created!.file.id;
       for (let n = 2; n <= 5; n++) {
-        await store.addVersion(id, version(`v${n}`, { number: n, object: `o${n}` }));
+        await store.addVersion(
+          id,
+          version(`v${n}`, { number: n, object: `o${n}` }),
+        );
       }
-      const other = await store.createFile(file({ name: 'b.json', format: 'json' }), version('{}'));
+      const other = await store.createFile(
+        file({ name: 'b.json', format: 'json' }),
+        version('{}'),
+      );
       await store.markDeleted(other!.file.id, 'user:default/alice');
       // Versions 1 and 2 are a year old; the rest are new.
       const old = new Date(Date.now() - 365 * 86400_000).toISOString();
