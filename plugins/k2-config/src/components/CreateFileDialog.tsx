@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
 import Checkbox from '@material-ui/core/Checkbox';
@@ -59,6 +59,10 @@ export function CreateFileDialog(props: {
   const { service, environment } = props.scope;
   const t = useConfigT();
   const api = useApi(k2ConfigApiRef);
+  const nameId = useId();
+  const formatId = useId();
+  const mountPathId = useId();
+  const messageId = useId();
   const [name, setName] = useState('');
   const [chosenFormat, setChosenFormat] = useState<K2ConfigFormat>();
   const [sensitive, setSensitive] = useState(false);
@@ -73,6 +77,9 @@ export function CreateFileDialog(props: {
   const check = useFormatCheck(format, content);
   const problem =
     serverProblem?.content === content ? serverProblem.problem : check.problem;
+  // An empty file is not yet an error to point at (JSON and XML reject it): Create
+  // stays disabled, and the editor marks nothing until something is typed.
+  const shown = content === '' ? undefined : problem;
   const path = mountPath ?? (name ? `/config/${name}` : '');
 
   let nameError: string | undefined;
@@ -121,6 +128,7 @@ export function CreateFileDialog(props: {
       <Box display="flex" style={{ gap: 16 }} flexWrap="wrap">
         <TextField
           label={t('create.name')}
+          id={nameId}
           value={name}
           onChange={e => setName(e.target.value)}
           error={Boolean(nameError)}
@@ -131,6 +139,7 @@ export function CreateFileDialog(props: {
         <TextField
           select
           label={t('create.format')}
+          id={formatId}
           value={format}
           onChange={e => setChosenFormat(e.target.value as K2ConfigFormat)}
           helperText={chosenFormat ? undefined : t('create.formatFromName')}
@@ -145,6 +154,7 @@ export function CreateFileDialog(props: {
       </Box>
       <TextField
         label={t('create.mountPath')}
+        id={mountPathId}
         value={path}
         onChange={e => setMountPath(e.target.value)}
         error={Boolean(pathError)}
@@ -169,11 +179,12 @@ export function CreateFileDialog(props: {
         value={content}
         format={format}
         label={t('editor.label', { file: name || t('create.newFile') })}
-        problem={problem}
+        problem={shown}
         onChange={setContent}
       />
       <TextField
         label={t('editor.message')}
+        id={messageId}
         value={message}
         onChange={e => setMessage(e.target.value)}
         placeholder={t('create.messagePlaceholder')}

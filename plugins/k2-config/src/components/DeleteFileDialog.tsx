@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
@@ -21,6 +21,7 @@ export function DeleteFileDialog(props: {
   const { service, environment } = props.scope;
   const t = useConfigT();
   const api = useApi(k2ConfigApiRef);
+  const typedId = useId();
   const [typed, setTyped] = useState('');
   return (
     <ActionDialog
@@ -43,6 +44,7 @@ export function DeleteFileDialog(props: {
       </Typography>
       <TextField
         label={t('delete.typeName', { file: props.file })}
+        id={typedId}
         value={typed}
         onChange={e => setTyped(e.target.value)}
         fullWidth

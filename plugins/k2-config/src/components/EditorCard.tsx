@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
@@ -115,6 +115,7 @@ function Editing(props: {
   const api = useApi(k2ConfigApiRef);
   const [text, setText] = useState(base.content);
   const [message, setMessage] = useState('');
+  const messageId = useId();
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<Error>();
   const [serverProblem, setServerProblem] = useState<{
@@ -180,6 +181,7 @@ function Editing(props: {
       <Box display="flex" alignItems="flex-start" mt={2} style={{ gap: 16 }}>
         <TextField
           label={t('editor.message')}
+          id={messageId}
           value={message}
           onChange={e => setMessage(e.target.value)}
           placeholder={t('editor.messagePlaceholder')}

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
@@ -34,6 +34,7 @@ export function RestoreDialog(props: {
   const { file, version } = props;
   const t = useConfigT();
   const api = useApi(k2ConfigApiRef);
+  const messageId = useId();
   const [message, setMessage] = useState('');
   const number = String(version.number);
   const latest = String(file.latest.number);
@@ -90,6 +91,7 @@ export function RestoreDialog(props: {
       </Typography>
       <TextField
         label={t('editor.message')}
+        id={messageId}
         value={message}
         onChange={e => setMessage(e.target.value)}
         placeholder={t('restore.messagePlaceholder', { number })}
