@@ -33,6 +33,8 @@ import {
   readRetainedForRollback,
 } from './releases/ReleaseMounts';
 import { ReleaseSecrets } from './releases/ReleaseSecrets';
+import { ConfigBackendVersions } from './releases/ConfigVersions';
+import { ReleaseMountResolver } from './releases/ReleaseMountResolver';
 import { readRegistries } from './registries/readRegistries';
 import { RegistryTagsService } from './registries/RegistryTagsService';
 import { createRouter } from './router';
@@ -64,6 +66,8 @@ export const k2DeployPlugin = createBackendPlugin({
         resolver: k2ServiceResolverServiceRef,
         services: k2ServiceIndexServiceRef,
         access: k2ClusterAccessServiceRef,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
         environments: k2EnvironmentsServiceRef,
         signals: signalsServiceRef,
       },
@@ -107,6 +111,10 @@ export const k2DeployPlugin = createBackendPlugin({
           ...deps,
           store,
           secrets: new ReleaseSecrets(deps),
+          mounts: new ReleaseMountResolver({
+            ...deps,
+            configVersions: new ConfigBackendVersions(deps),
+          }),
           kick: () => driver.kick(),
         });
 

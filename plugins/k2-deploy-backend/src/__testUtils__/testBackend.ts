@@ -1,3 +1,4 @@
+import { BackendFeature } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
 import { K2Release } from '@internal/plugin-k2-common';
@@ -39,6 +40,8 @@ export function startK2DeployBackend(options: {
   knex: Knex;
   /** `k2` config besides the clusters' access settings. */
   k2: JsonObject;
+  /** Further backend features, such as a stand-in for another K2 plugin. */
+  features?: BackendFeature[];
 }) {
   return startK2PluginTestBackend({
     plugin: k2DeployPlugin,
@@ -140,6 +143,7 @@ export interface K2DeployTestBed {
     entities: Entity[];
     k2: JsonObject;
     knex?: Knex;
+    features?: BackendFeature[];
   }): Promise<K2DeployTestBackend>;
   /** A database of its own, SQLite in memory, destroyed after the file's tests. */
   newDatabase(): Knex;
@@ -204,6 +208,7 @@ export function useK2DeployTestBed(options: {
       const started = await startK2DeployBackend({
         entities: backend.entities,
         k2: backend.k2,
+        features: backend.features,
         clusters,
         knex: backend.knex ?? databases[0],
       });

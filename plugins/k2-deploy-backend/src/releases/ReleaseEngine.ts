@@ -35,6 +35,7 @@ import {
 } from '../database/ReleaseStore';
 import { assertWithinLimits } from './limits';
 import { PodUsage, recommendReplicas } from './recommendReplicas';
+import { ReleaseMountResolver } from './ReleaseMountResolver';
 import { ReleaseSecrets, SecretWrite } from './ReleaseSecrets';
 import {
   parseReleaseInput,
@@ -60,6 +61,7 @@ export class ReleaseEngine {
   readonly #environments: K2EnvironmentRegistry;
   readonly #gate: K2ActionGate;
   readonly #secrets: ReleaseSecrets;
+  readonly #mounts: ReleaseMountResolver;
   readonly #kick: () => void;
 
   constructor(options: {
@@ -68,6 +70,7 @@ export class ReleaseEngine {
     environments: K2EnvironmentRegistry;
     gate: K2ActionGate;
     secrets: ReleaseSecrets;
+    mounts: ReleaseMountResolver;
     /** Asks the driver to act now rather than at its next tick. */
     kick: () => void;
   }) {
@@ -76,6 +79,7 @@ export class ReleaseEngine {
     this.#environments = options.environments;
     this.#gate = options.gate;
     this.#secrets = options.secrets;
+    this.#mounts = options.mounts;
     this.#kick = options.kick;
   }
 
@@ -116,17 +120,27 @@ export class ReleaseEngine {
    * The spec a release request resolves to, as creating the release would store it:
    * every value the request leaves out from the service's annotations and the
    * environment's defaults, with the running release's replica count (unless the
-   * request names one) and autoscaling; the secret variables resolved against the
+   * request names one) and autoscaling; the volumes and config files resolved against
+   * the clusters and the Config backend; the secret variables resolved against the
    * cluster, with the new values to write. Reads only.
    *
    * @throws InputError when the request cannot be released as asked
+   * @throws ServiceUnavailableError when the Config backend cannot be asked
    */
   async #resolve(ref: CompoundEntityRef, input: K2ReleaseInput) {
     const service = stringifyEntityRef(ref);
     const resolved = await this.#resolver.service(ref);
     const target = this.#resolver.target(resolved, input.environment);
-    const spec = resolveReleaseSpec(input, resolved, target);
     const current = await this.#store.getCurrent(service, input.environment);
+    // Volumes and config files the request leaves out stay as the running release
+    // mounts them.
+    const mounts = await this.#mounts.resolve(
+      input,
+      resolved,
+      target,
+      current?.spec,
+    );
+    const spec = resolveReleaseSpec(input, resolved, target, mounts);
     // Scaling and autoscaling are separate actions: a release that does not ask
     // for a replica count keeps the current one, and autoscaling stays as it is.
     const kept = releaseDefaults(target, current);

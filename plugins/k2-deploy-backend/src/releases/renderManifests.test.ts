@@ -3,6 +3,7 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   K2EnvironmentModel,
   K2ReleaseInput,
+  K2ReleaseSpec,
   readEnvironmentModel,
   readServiceSpec,
 } from '@internal/plugin-k2-common';
@@ -24,6 +25,7 @@ function resolveReleaseSpec(
   input: K2ReleaseInput,
   entity: Entity,
   environments: K2EnvironmentModel,
+  mounts?: Pick<K2ReleaseSpec, 'volumes' | 'configFiles'>,
 ) {
   const spec = readServiceSpec(entity, environments);
   const target = spec.targets.find(
@@ -33,6 +35,7 @@ function resolveReleaseSpec(
     input,
     { ref: stringifyEntityRef(entity), entity, spec },
     target,
+    mounts,
   );
 }
 
@@ -213,6 +216,106 @@ describe('renderManifests', () => {
       'k2.io/release': '12',
       'k2.io/traffic': 'on',
     });
+  });
+
+  it('mounts volumes as their PVCs and each config file version as one read-only file of its immutable object, and still passes the schemas', () => {
+    const mounted = resolveReleaseSpec(
+      {
+        environment: 'prod',
+        image: 'registry.example.com/payments/payment-gateway:2.3.1',
+      },
+      entity,
+      model,
+      {
+        volumes: [
+          { volume: 'data', mountPath: '/data', readOnly: false },
+          {
+            volume: 'data',
+            mountPath: '/srv/reports',
+            readOnly: true,
+            subPath: 'reports',
+          },
+        ],
+        configFiles: [
+          {
+            file: 'application.yaml',
+            version: 3,
+            object: 'payment-gateway-application-yaml-5c9d7f2k4m',
+            sensitive: false,
+            hash: '5c9d7f2k4m',
+            mountPath: '/app/config/application.yaml',
+          },
+          {
+            file: 'db.properties',
+            version: 1,
+            object: 'payment-gateway-db-properties-8h2b6t9g4c',
+            sensitive: true,
+            hash: '8h2b6t9g4c',
+            mountPath: '/app/config/db.properties',
+          },
+        ],
+      },
+    );
+    const objects = renderManifests(mounted, target);
+    objects.forEach(validate);
+    const pod = objects[2].spec.template.spec;
+    expect(pod.volumes.slice(1)).toEqual([
+      {
+        name: 'k2-volume-data',
+        persistentVolumeClaim: { claimName: 'payment-gateway-data' },
+      },
+      {
+        name: 'k2-config-0',
+        configMap: {
+          name: 'payment-gateway-application-yaml-5c9d7f2k4m',
+          items: [{ key: 'application.yaml', path: 'application.yaml' }],
+        },
+      },
+      {
+        name: 'k2-config-1',
+        secret: {
+          secretName: 'payment-gateway-db-properties-8h2b6t9g4c',
+          items: [{ key: 'db.properties', path: 'db.properties' }],
+        },
+      },
+    ]);
+    expect(pod.containers[0].volumeMounts.slice(1)).toEqual([
+      { name: 'k2-volume-data', mountPath: '/data', readOnly: false },
+      {
+        name: 'k2-volume-data',
+        mountPath: '/srv/reports',
+        readOnly: true,
+        subPath: 'reports',
+      },
+      {
+        name: 'k2-config-0',
+        mountPath: '/app/config/application.yaml',
+        subPath: 'application.yaml',
+        readOnly: true,
+      },
+      {
+        name: 'k2-config-1',
+        mountPath: '/app/config/db.properties',
+        subPath: 'db.properties',
+        readOnly: true,
+      },
+    ]);
+    // Another version is another object: the pod template changes, pods roll.
+    const next = renderManifests(
+      {
+        ...mounted,
+        configFiles: [
+          {
+            ...mounted.configFiles[0],
+            version: 4,
+            object: 'payment-gateway-application-yaml-t7b2m9c4hd',
+          },
+          mounted.configFiles[1],
+        ],
+      },
+      target,
+    );
+    expect(next[2].spec.template).not.toEqual(objects[2].spec.template);
   });
 
   it("keeps an adopted Deployment's selector and gives the pods its labels too", () => {

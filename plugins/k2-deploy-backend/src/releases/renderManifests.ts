@@ -17,6 +17,7 @@ import {
   secretEnvName,
 } from '@internal/plugin-k2-common';
 import { KubeObject } from '@internal/plugin-k2-node';
+import { volumeClaimName } from './ReleaseMountResolver';
 import { splitReplicas } from './resolveReleaseSpec';
 
 /** Where one cluster's share of a release goes. */
@@ -130,6 +131,8 @@ export function renderManifests(
       : []),
   ];
 
+  const mounts = renderMounts(spec);
+
   const namespace: KubeObject = {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -235,6 +238,7 @@ export function renderManifests(
                   mountPath: '/log-dir',
                   subPathExpr: '$(POD_NAME)',
                 },
+                ...mounts.volumeMounts,
               ],
             },
           ],
@@ -243,6 +247,7 @@ export function renderManifests(
               name: 'k2-logs',
               hostPath: { path: spec.logDirectory, type: 'DirectoryOrCreate' },
             },
+            ...mounts.volumes,
           ],
         },
       },
@@ -254,6 +259,48 @@ export function renderManifests(
     objects.push(renderAutoscaler(spec, target.cluster, common));
   }
   return objects;
+}
+
+/**
+ * The pod volumes and container mounts of a release's volumes and config files. A
+ * volume is its PVC in the cluster (`<name>-<volume>`), listed once however often it
+ * is mounted. A config file is the immutable ConfigMap (Secret, when sensitive) of its
+ * version, projected as its one key and mounted read-only as a single file
+ * (`subPath`), so the rest of its directory stays the image's. A new version is a new
+ * object name, so the pod template changes and the release rolls like any other.
+ */
+export function renderMounts(spec: K2ReleaseSpec) {
+  const volumeNames = [...new Set(spec.volumes.map(v => v.volume))];
+  return {
+    volumes: [
+      ...volumeNames.map(volume => ({
+        name: `k2-volume-${volume}`,
+        persistentVolumeClaim: {
+          claimName: volumeClaimName(spec.name, volume),
+        },
+      })),
+      ...spec.configFiles.map((c, i) => {
+        const items = [{ key: c.file, path: c.file }];
+        return c.sensitive
+          ? { name: `k2-config-${i}`, secret: { secretName: c.object, items } }
+          : { name: `k2-config-${i}`, configMap: { name: c.object, items } };
+      }),
+    ],
+    volumeMounts: [
+      ...spec.volumes.map(v => ({
+        name: `k2-volume-${v.volume}`,
+        mountPath: v.mountPath,
+        readOnly: v.readOnly,
+        ...(v.subPath ? { subPath: v.subPath } : {}),
+      })),
+      ...spec.configFiles.map((c, i) => ({
+        name: `k2-config-${i}`,
+        mountPath: c.mountPath,
+        subPath: c.file,
+        readOnly: true,
+      })),
+    ],
+  };
 }
 
 /** The cluster's HPA: the service's bounds split over its clusters by weight. */

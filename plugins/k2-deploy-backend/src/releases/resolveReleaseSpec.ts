@@ -217,7 +217,9 @@ export function releaseDefaults(
  * Resolves a release request into the complete spec K2 renders and stores: every value
  * the request leaves out comes from the service's annotations and the environment's
  * defaults ({@link releaseDefaults} without a running release; the engine then keeps
- * the running release's replica count and autoscaling).
+ * the running release's replica count and autoscaling). `mounts` are the volumes and
+ * config files as `ReleaseMountResolver` resolved them against the clusters and the
+ * Config backend; none for a workload K2 adopts.
  *
  * @throws InputError when the request cannot be released as asked
  */
@@ -225,6 +227,10 @@ export function resolveReleaseSpec(
   input: K2ReleaseInput,
   resolved: K2ResolvedService,
   target: K2ServiceTarget,
+  mounts: Pick<K2ReleaseSpec, 'volumes' | 'configFiles'> = {
+    volumes: [],
+    configFiles: [],
+  },
 ): K2ReleaseSpec {
   const { entity, spec: service } = resolved;
   const environment = target.environment;
@@ -307,8 +313,8 @@ export function resolveReleaseSpec(
     // The drain, then time for the process to shut down after SIGTERM.
     terminationGracePeriodSeconds: drainSeconds + 30,
     logDirectory: `/log-dir/k2-logs/${target.namespace}/${service.kubernetesId}`,
-    volumes: [],
-    configFiles: [],
+    volumes: mounts.volumes,
+    configFiles: mounts.configFiles,
     language: service.language,
     jvmOptions: service.language === 'java' ? JVM_OPTIONS : undefined,
     nodeSelector: service.nodeSelector,

@@ -8,7 +8,10 @@ import {
  * A spec's values by path, one per leaf: variables keyed by name (`env.LOG_LEVEL`) and
  * clusters by name (`clusters.prod-a.replicas`), so a variable added in the middle
  * changes one path, not every one after it. A secret variable is its mask and version,
- * never a value.
+ * never a value. Mounts are keyed by their path in the container: a volume reads as
+ * its name (`volumes./data`: `data`, with its subPath and `read-only` when set), a
+ * config file as its name and version (`configFiles./app/application.yaml`:
+ * `application.yaml v4`), so a new version is one change from v3 to v4.
  */
 function leaves(spec: K2ReleaseSpec): Map<string, string> {
   const out = new Map<string, string>();
@@ -22,12 +25,23 @@ function leaves(spec: K2ReleaseSpec): Map<string, string> {
       walk((value as Record<string, unknown>)[key], `${path}.${key}`);
     }
   };
-  const { env, clusters, ...rest } = spec;
+  const { env, clusters, volumes, configFiles, ...rest } = spec;
   for (const key of Object.keys(rest).sort()) {
     walk((rest as Record<string, unknown>)[key], key);
   }
   for (const c of clusters) {
     walk({ replicas: c.replicas, weight: c.weight }, `clusters.${c.name}`);
+  }
+  for (const v of volumes) {
+    out.set(
+      `volumes.${v.mountPath}`,
+      `${v.subPath ? `${v.volume}/${v.subPath}` : v.volume}${
+        v.readOnly ? ' (read-only)' : ''
+      }`,
+    );
+  }
+  for (const c of configFiles) {
+    out.set(`configFiles.${c.mountPath}`, `${c.file} v${c.version}`);
   }
   for (const e of env) {
     out.set(

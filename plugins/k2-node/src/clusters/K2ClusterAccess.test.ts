@@ -141,6 +141,39 @@ describe('K2ClusterAccess against the sandbox cluster', () => {
     expect(cached.data).toEqual({ 'app.properties': 'a=1' });
   });
 
+  it("caches only config files' Secrets, and never their data", async () => {
+    const secret = (name: string, labels: Record<string, string>) =>
+      access.apply('alpha', {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace: 'shop', labels },
+        immutable: true,
+        data: {
+          'db.properties': Buffer.from('password=s3cret').toString('base64'),
+        },
+      });
+    await secret('svc-a-env', { 'k2.io/service': 'svc-a' });
+    await secret('svc-a-db-properties-5c9d7f2k4m', {
+      'k2.io/service': 'svc-a',
+      'k2.io/config-file': 'db.properties',
+    });
+    const [cached] = await poll("the config file's Secret in the cache", () => {
+      const found = access.cache('alpha').byService('secrets', 'svc-a');
+      return found.length ? found : undefined;
+    });
+    expect(cached.metadata.name).toBe('svc-a-db-properties-5c9d7f2k4m');
+    expect(cached.metadata.labels).toMatchObject({
+      'k2.io/config-file': 'db.properties',
+    });
+    expect(cached.data).toBeUndefined();
+    expect(
+      JSON.stringify(access.cache('alpha').store('secrets').list()),
+    ).not.toContain(Buffer.from('password=s3cret').toString('base64'));
+    expect(
+      access.cache('alpha').store('secrets').get('shop', 'svc-a-env'),
+    ).toBeUndefined();
+  });
+
   it('applies with optimistic concurrency and reports conflicts and invalid objects', async () => {
     const configMap = (
       data: Record<string, string>,

@@ -1,5 +1,6 @@
 import {
   ANNOTATION_KUBERNETES_ID,
+  LABEL_CONFIG_FILE,
   LABEL_MANAGED_BY,
   LABEL_SERVICE,
   MANAGED_BY_K2,
@@ -45,6 +46,7 @@ export type WatchedResourceName =
   | 'horizontalpodautoscalers'
   | 'persistentvolumeclaims'
   | 'configmaps'
+  | 'secrets'
   | 'events'
   | 'nodes';
 
@@ -182,6 +184,25 @@ export const WATCHED_RESOURCES: readonly WatchedResource[] = [
     namespaced: true,
     labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY_K2}`,
     ...byService,
+  },
+  {
+    // Only the versions of config files marked sensitive, and never their data: the
+    // cache knows which Secrets exist (a release checks the one it mounts) but holds
+    // no secret value.
+    name: 'secrets',
+    kind: 'Secret',
+    basePath: '/api/v1',
+    namespaced: true,
+    labelSelector: LABEL_CONFIG_FILE,
+    indexKeys: serviceKeys,
+    trim: secret => {
+      const {
+        data: _data,
+        stringData: _stringData,
+        ...rest
+      } = trimObject(secret);
+      return rest as KubeObject;
+    },
   },
   {
     name: 'events',
