@@ -1,3 +1,5 @@
+import { HumanDuration } from '@backstage/types';
+
 export interface Config {
   k2?: {
     /** The Config backend (plugin k2-config). */
@@ -13,13 +15,12 @@ export interface Config {
         keepVersions?: number;
         /**
          * Versions younger than this keep their objects. Default 30 days.
-         * @deepVisibility backend
          */
-        minAge?: import('@backstage/types').HumanDuration | string;
+        minAge?: HumanDuration | string;
         /**
          * How often retention runs. Default 1 hour.
          */
-        frequency?: import('@backstage/types').HumanDuration | string;
+        frequency?: HumanDuration | string;
       };
     };
   };

@@ -41,10 +41,13 @@ export interface MountUse {
 export function deployMountsStand(): {
   feature: BackendFeature;
   set(service: string, uses: MountUse[]): void;
+  /** Answers 503 from now on (true) or the mounts again (false). */
+  failing(fail: boolean): void;
   calls: () => number;
 } {
   const uses = new Map<string, MountUse[]>();
   let calls = 0;
+  let fail = false;
   const feature = createBackendPlugin({
     pluginId: 'k2-deploy',
     register(env) {
@@ -58,6 +61,12 @@ export function deployMountsStand(): {
           router.get('/services/:namespace/:name/mounts', async (req, res) => {
             await httpAuth.credentials(req, { allow: ['user', 'service'] });
             calls += 1;
+            if (fail) {
+              res.status(503).json({
+                error: { name: 'ServiceUnavailableError', message: 'down' },
+              });
+              return;
+            }
             const ref = `component:${req.params.namespace}/${req.params.name}`;
             res.json({ items: uses.get(ref) ?? [] });
           });
@@ -69,6 +78,9 @@ export function deployMountsStand(): {
   return {
     feature,
     set: (service, list) => uses.set(service, list),
+    failing: value => {
+      fail = value;
+    },
     calls: () => calls,
   };
 }

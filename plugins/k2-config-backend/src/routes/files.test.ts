@@ -463,15 +463,12 @@ describe('config files, on two sandbox clusters', () => {
     it('another team may not create, save, restore or delete, and nothing is written', async () => {
       const before = await rows();
       const attempts = [
-        server()
-          .post(files())
-          .set(as(BOB))
-          .send({
-            name: 'x.yaml',
-            format: 'yaml',
-            mountPath: '/x',
-            content: 'a: 1\n',
-          }),
+        server().post(files()).set(as(BOB)).send({
+          name: 'x.yaml',
+          format: 'yaml',
+          mountPath: '/x',
+          content: 'a: 1\n',
+        }),
         server()
           .post(`${APP}/versions`)
           .set(as(BOB))
