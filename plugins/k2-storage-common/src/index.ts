@@ -1,0 +1,8 @@
+/**
+ * The Storage API contract: types generated from the Storage backend's OpenAPI
+ * document and the typed client its consumers share.
+ *
+ * @packageDocumentation
+ */
+export * from './client';
+export type { components, operations, paths } from './generated/openapi';
