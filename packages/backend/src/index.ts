@@ -3,6 +3,7 @@ import {
   k2ClusterAccessServiceFactory,
   k2EnvironmentsServiceFactory,
 } from '@internal/plugin-k2-node';
+import { catalogModuleK2Volumes } from '@internal/plugin-k2-storage-backend';
 import { catalogModuleK2TrafficSites } from '@internal/plugin-k2-traffic-backend';
 import { appModulePrecompressedAssets } from './app/precompressedAssets';
 
@@ -18,6 +19,7 @@ backend.add(import('@internal/plugin-k2-backend'));
 backend.add(import('@internal/plugin-k2-deploy-backend'));
 backend.add(import('@internal/plugin-k2-traffic-backend'));
 backend.add(import('@internal/plugin-k2-config-backend'));
+backend.add(import('@internal/plugin-k2-storage-backend'));
 
 backend.add(import('@backstage/plugin-app-backend'));
 // The production build's static files as the build compressed them (brotli, gzip).
@@ -37,6 +39,8 @@ backend.add(
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 // Published Nginx sites as Resources their services depend on.
 backend.add(catalogModuleK2TrafficSites);
+// Volumes as Resources their services depend on.
+backend.add(catalogModuleK2Volumes);
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 // k2:release: templates release through the same engine as the Deploy tab.
