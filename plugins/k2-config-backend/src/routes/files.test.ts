@@ -1,3 +1,8 @@
+import {
+  coreServices,
+  createServiceFactory,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import {
   api,
@@ -17,6 +22,47 @@ import {
 } from '../__testUtils__/testBackend';
 
 jest.setTimeout(180_000);
+
+/** Every line any plugin logs, audit events included (the auditor logs through it). */
+const logLines: string[] = [];
+
+function recordingLogger(meta: Record<string, unknown> = {}): LoggerService {
+  const record = (level: string) => (message: string, extra?: unknown) => {
+    logLines.push(
+      `${level} ${message} ${JSON.stringify({ ...meta, extra }, (_k, v) =>
+        v instanceof Error ? `${v.name}: ${v.message} ${v.stack}` : v,
+      )}`,
+    );
+  };
+  return {
+    error: record('error'),
+    warn: record('warn'),
+    info: record('info'),
+    debug: record('debug'),
+    child: more => recordingLogger({ ...meta, ...more }),
+  };
+}
+
+// The test backend with a root logger that keeps every line, so the test can search
+// the backend's log and audit events for a sensitive file's content.
+jest.mock('@backstage/backend-test-utils', () => {
+  const actual = jest.requireActual('@backstage/backend-test-utils');
+  return {
+    ...actual,
+    startTestBackend: (options: { features: unknown[] }) =>
+      actual.startTestBackend({
+        ...options,
+        features: [
+          ...options.features,
+          createServiceFactory({
+            service: coreServices.rootLogger,
+            deps: {},
+            factory: () => recordingLogger() as any,
+          }),
+        ],
+      }),
+  };
+});
 
 /** Runs where kubectl is installed; `kubectlAvailable` fails under K2_REQUIRE_KUBECTL. */
 const itWithKubectl = kubectlAvailable() ? it : it.skip;
@@ -441,6 +487,14 @@ describe('config files, on two sandbox clusters', () => {
         .where({ name: 'secrets.properties' })
         .whereNotNull('deleted_at'),
     ).toHaveLength(1);
+  });
+
+  it('never logs or audits a sensitive file’s content', async () => {
+    // The saves, refusals and reads above were logged and audited.
+    expect(logLines.some(line => line.includes('config-file-save'))).toBe(true);
+    expect(logLines.filter(line => line.includes(PASSWORD))).toEqual([]);
+    const base64 = Buffer.from(`db.password=${PASSWORD}\n`).toString('base64');
+    expect(logLines.filter(line => line.includes(base64))).toEqual([]);
   });
 
   describe('as someone it is not for', () => {

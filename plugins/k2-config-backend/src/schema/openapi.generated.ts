@@ -55,7 +55,7 @@ export const spec = {
         operationId: 'CreateConfigFile',
         summary: 'Creates a config file with its first version.',
         description:
-          'The content is checked by its format (400 with the line of the first error, nothing saved) and written as an immutable ConfigMap (a Secret when sensitive) to every cluster of the environment before version 1 is recorded; a cluster that fails is named (503) and nothing is recorded. A name in use (also by a deleted file, whose history is kept) is a 409.',
+          "The content is checked by its format (400 with the line of the first error, nothing saved) and written as an immutable ConfigMap (a Secret when sensitive) to every cluster of the environment before version 1 is recorded; a cluster that fails is named (503) and nothing is recorded. A name in use is a 409, as is one that would name the same objects as another file's (`a.yaml` and `a_yaml`). The name of a deleted file brings it back with the new settings, its versions numbering on after its history.",
         parameters: [
           {
             $ref: '#/components/parameters/namespace',
