@@ -68,7 +68,7 @@ function versionView(
   };
 }
 
-function fileView(summary: ConfigFileSummary) {
+function fileView(summary: ConfigFileSummary, mounts?: ConfigMountIndex) {
   const { file } = summary;
   return {
     name: file.name,
@@ -79,7 +79,11 @@ function fileView(summary: ConfigFileSummary) {
       : {}),
     mountPath: file.mountPath,
     versionCount: summary.versionCount,
-    latest: versionView(file, summary.latest),
+    latest: versionView(
+      file,
+      summary.latest,
+      mounts?.byObject(summary.latest.object),
+    ),
     createdBy: file.createdBy,
     createdAt: file.createdAt,
   };
@@ -165,9 +169,16 @@ export class ConfigFileService {
   }
 
   async list(ref: CompoundEntityRef, environment: string, caller: Caller) {
-    const { service } = await this.#readable(ref, environment, caller);
+    const { service, resolved } = await this.#readable(
+      ref,
+      environment,
+      caller,
+    );
     const files = await this.#store.listFiles(service, environment);
-    return { items: files.map(fileView) };
+    const mounts = files.length
+      ? await this.#mountsIfKnown(resolved, environment)
+      : undefined;
+    return { items: files.map(f => fileView(f, mounts)) };
   }
 
   async get(
@@ -176,8 +187,13 @@ export class ConfigFileService {
     name: string,
     caller: Caller,
   ) {
-    const { service } = await this.#readable(ref, environment, caller);
-    return fileView(await this.#summary(service, environment, name));
+    const { service, resolved } = await this.#readable(
+      ref,
+      environment,
+      caller,
+    );
+    const summary = await this.#summary(service, environment, name);
+    return fileView(summary, await this.#mountsIfKnown(resolved, environment));
   }
 
   async versions(
@@ -194,13 +210,7 @@ export class ConfigFileService {
     );
     const file = await this.#file(service, environment, name);
     const page = await this.#store.listVersions(file.id, query);
-    // Which releases mount each version, when the Deploy backend can say.
-    let mounts: ConfigMountIndex | undefined;
-    try {
-      mounts = await this.#mounts.forService(resolved.ref, environment);
-    } catch {
-      mounts = undefined;
-    }
+    const mounts = await this.#mountsIfKnown(resolved, environment);
     return {
       items: page.items.map(v =>
         versionView(file, v, mounts?.byObject(v.object)),
@@ -601,6 +611,21 @@ export class ConfigFileService {
       target,
       service: resolved.ref.toLocaleLowerCase('en-US'),
     };
+  }
+
+  /**
+   * Which releases mount what, for views: undefined when the Deploy backend cannot
+   * say (the views then show no releases rather than fail).
+   */
+  async #mountsIfKnown(
+    resolved: K2ResolvedService,
+    environment: string,
+  ): Promise<ConfigMountIndex | undefined> {
+    try {
+      return await this.#mounts.forService(resolved.ref, environment);
+    } catch {
+      return undefined;
+    }
   }
 
   async #mayReadSensitive(resolved: K2ResolvedService, caller: Caller) {
