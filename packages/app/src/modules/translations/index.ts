@@ -7,6 +7,7 @@ import { searchTranslationRef } from '@backstage/plugin-search';
 import { k2ConfigTranslations } from '@internal/plugin-k2-config';
 import { k2DeployTranslations } from '@internal/plugin-k2-deploy';
 import { k2ReactTranslations } from '@internal/plugin-k2-react';
+import { k2StorageTranslations } from '@internal/plugin-k2-storage';
 import { k2TrafficTranslations } from '@internal/plugin-k2-traffic';
 import { k2AppTranslations } from './translation';
 
@@ -44,6 +45,10 @@ export const k2TranslationsModule = createFrontendModule({
     TranslationBlueprint.make({
       name: 'k2-config',
       params: { resource: k2ConfigTranslations },
+    }),
+    TranslationBlueprint.make({
+      name: 'k2-storage',
+      params: { resource: k2StorageTranslations },
     }),
     TranslationBlueprint.make({
       name: 'search',
