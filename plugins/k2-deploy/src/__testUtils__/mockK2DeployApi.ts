@@ -77,6 +77,14 @@ export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
         approval: input.environment === 'prod',
       };
     },
+    getConfigFiles: async () => [
+      {
+        name: 'application.yaml',
+        latest: 4,
+        mountPath: '/app/config/application.yaml',
+        sensitive: false,
+      },
+    ],
     getReleaseDefaults: async (_service, environment) =>
       releaseDefaults({ environment }),
     getCanary: async () => ({}),

@@ -25,6 +25,16 @@ export interface ServiceName {
   name: string;
 }
 
+/** A config file the Release dialog offers to mount. */
+export interface MountableConfigFile {
+  name: string;
+  /** Its latest version's number. */
+  latest: number;
+  /** Where the file says it belongs in the container. */
+  mountPath: string;
+  sensitive: boolean;
+}
+
 /** One instance: the environment and cluster it runs in, and its pod name. */
 export interface InstanceName {
   environment: string;
@@ -54,6 +64,14 @@ export interface K2DeployApi {
     service: ServiceName,
     environment: string,
   ): Promise<K2ReleaseDefaults>;
+  /**
+   * The config files of the service in `environment` a release can mount, each with its
+   * latest version and default mount path, from the Config backend.
+   */
+  getConfigFiles(
+    service: ServiceName,
+    environment: string,
+  ): Promise<MountableConfigFile[]>;
   /** The environment's running canary, else its newest one, with its live pods. */
   getCanary(service: ServiceName, environment: string): Promise<K2CanaryState>;
   /** Starts a canary of an image beside the environment's stable release. */

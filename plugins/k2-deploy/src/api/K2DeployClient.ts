@@ -8,6 +8,7 @@ import {
   K2LogQuery,
   K2ReleaseInput,
 } from '@internal/plugin-k2-common';
+import { K2ConfigClient } from '@internal/plugin-k2-config-common';
 import { K2DeployClient as K2DeployHttpClient } from '@internal/plugin-k2-deploy-common';
 import { InstanceName, K2DeployApi, ServiceName } from './K2DeployApi';
 
@@ -27,6 +28,7 @@ function queryOf(options: object) {
 export class K2DeployClient implements K2DeployApi {
   readonly #http: K2DeployHttpClient;
   readonly #core: K2CoreClient;
+  readonly #config: K2ConfigClient;
 
   constructor(
     private readonly options: {
@@ -38,6 +40,7 @@ export class K2DeployClient implements K2DeployApi {
       ResponseError.fromResponse(response);
     this.#http = new K2DeployHttpClient({ ...options, errorFromResponse });
     this.#core = new K2CoreClient({ ...options, errorFromResponse });
+    this.#config = new K2ConfigClient({ ...options, errorFromResponse });
   }
 
   async #fetch(
@@ -89,6 +92,16 @@ export class K2DeployClient implements K2DeployApi {
 
   previewRelease(service: ServiceName, input: K2ReleaseInput) {
     return this.#http.previewRelease(service, input);
+  }
+
+  async getConfigFiles(service: ServiceName, environment: string) {
+    const { items } = await this.#config.getFiles(service, environment);
+    return items.map(f => ({
+      name: f.name,
+      latest: f.latest.number,
+      mountPath: f.mountPath,
+      sensitive: f.sensitive,
+    }));
   }
 
   getReleaseDefaults(service: ServiceName, environment: string) {

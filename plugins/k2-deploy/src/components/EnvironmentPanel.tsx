@@ -466,6 +466,9 @@ export function EnvironmentPanel(props: {
             loadDefaults={() =>
               api.getReleaseDefaults(service, environment.name)
             }
+            loadConfigFiles={() =>
+              api.getConfigFiles(service, environment.name)
+            }
             onPreview={input => api.previewRelease(service, input)}
             onClose={() => setOpen(undefined)}
             onSubmit={input => after(api.release(service, input))}

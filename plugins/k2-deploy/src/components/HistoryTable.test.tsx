@@ -86,6 +86,69 @@ describe('HistoryTable', () => {
     ).toHaveLength(1);
   });
 
+  it('shows the config file versions and volumes each release mounts, and a new version as one changed line of the diff', async () => {
+    const mounted = (number: number, version: number) =>
+      release({
+        number,
+        spec: {
+          volumes: [{ volume: 'data', mountPath: '/data', readOnly: false }],
+          configFiles: [
+            {
+              file: 'application.yaml',
+              version,
+              object: `payment-gateway-application-yaml-${version}`,
+              sensitive: false,
+              hash: String(version),
+              mountPath: '/app/config/application.yaml',
+            },
+          ],
+        },
+      });
+    renderTable({
+      releases: [mounted(11, 4), mounted(10, 3)],
+      total: 2,
+      currentId: 'rel-test-11',
+    });
+    const user = setupUser();
+    expect(
+      within(
+        screen.getByRole('row', { name: /^Compare release #11/ }),
+      ).getByText('Mounts application.yaml v4, data'),
+    ).toBeInTheDocument();
+
+    await user.click(
+      screen.getByRole('checkbox', { name: 'Compare release #10' }),
+    );
+    await user.click(
+      screen.getByRole('checkbox', { name: 'Compare release #11' }),
+    );
+    await user.click(screen.getByRole('button', { name: 'Compare selected' }));
+    const diff = within(
+      within(screen.getByRole('dialog')).getByRole('table', {
+        name: 'Spec differences',
+      }),
+    );
+    const cells = within(
+      diff.getByRole('row', {
+        name: /config \/app\/config\/application\.yaml/,
+      }),
+    ).getAllByRole('cell');
+    expect(cells[0]).toHaveTextContent(
+      'config /app/config/application.yaml: application.yaml v3',
+    );
+    expect(cells[1]).toHaveTextContent(
+      'config /app/config/application.yaml: application.yaml v4',
+    );
+    // The volume did not change: the same line on both sides.
+    const volume = within(
+      diff.getByRole('row', { name: /volume data/ }),
+    ).getAllByRole('cell');
+    expect(volume.map(c => c.textContent?.trim())).toEqual([
+      'volume data mounted at /data',
+      'volume data mounted at /data',
+    ]);
+  });
+
   it('compares at most two: a third tick replaces the oldest', async () => {
     renderTable();
     const user = setupUser();

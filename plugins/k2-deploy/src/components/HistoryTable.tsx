@@ -20,6 +20,14 @@ const KIND = {
   restart: 'history.kind.restart',
 } as const satisfies Record<K2Release['kind'], string>;
 
+/** What a release mounts, in short: config files with their versions, then volumes. */
+function mountsText(r: K2Release) {
+  return [
+    ...r.spec.configFiles.map(c => `${c.file} v${c.version}`),
+    ...[...new Set(r.spec.volumes.map(v => v.volume))],
+  ].join(', ');
+}
+
 /**
  * Every release of the service in one environment, newest first, with rollback and a
  * diff of any two (`SpecDiff`: the changed fields, side by side or unified). Rollback
@@ -90,6 +98,11 @@ export function HistoryTable(props: {
                   })
                 : ''}
             </Typography>
+            {(r.spec.configFiles.length > 0 || r.spec.volumes.length > 0) && (
+              <Typography variant="caption" display="block">
+                {t('history.mounts', { mounts: mountsText(r) })}
+              </Typography>
+            )}
             {r.message && (
               <Typography variant="caption" color="textSecondary">
                 {r.message}

@@ -24,7 +24,9 @@ import Typography from '@material-ui/core/Typography';
 import { ActionDialog } from '@internal/plugin-k2-react';
 import { K2DeployImageTags } from '@internal/plugin-k2-deploy-common';
 import { DeployT, useDeployT } from '../translation';
+import { MountableConfigFile } from '../api/K2DeployApi';
 import { ImageTagField } from './ImageTagField';
+import { MountsSection, mountRowsOf, mountsInput } from './MountsSection';
 import { ReleasePreviewView } from './ReleasePreviewView';
 import {
   SecretRow,
@@ -105,8 +107,8 @@ function quantityHint(
 
 /**
  * The release form, in two steps. The form starts from the release that runs (image,
- * limits and variables; the replica count is left to the engine, which keeps the
- * running one), and under each field says what applies if it is left as it is and
+ * limits, variables, volumes and config file versions; the replica count is left to
+ * the engine, which keeps the running one), and under each field says what applies if it is left as it is and
  * where that comes from (`loadDefaults`: the engine's own answer). "Preview" asks the
  * backend what the release would be (`onPreview`, which validates it as releasing
  * does and changes nothing) and shows how it differs from the running release; Back
@@ -128,6 +130,8 @@ export function ReleaseDialog(props: {
   listTags?: () => Promise<K2DeployImageTags>;
   /** What a release gets for each value it leaves out, and where it comes from. */
   loadDefaults?: () => Promise<K2ReleaseDefaults>;
+  /** The environment's config files a release can mount, from the Config backend. */
+  loadConfigFiles?: () => Promise<MountableConfigFile[]>;
   onPreview(input: K2ReleaseInput): Promise<K2ReleasePreview>;
   onClose(): void;
   onSubmit(input: K2ReleaseInput): Promise<void>;
@@ -152,6 +156,7 @@ export function ReleaseDialog(props: {
   const [secrets, setSecrets] = useState<SecretRow[]>(() =>
     secretRowsOf(spec?.env),
   );
+  const [mounts, setMounts] = useState(() => mountRowsOf(spec));
   // Problems show once the user has tried to release, then follow the edits.
   const [checked, setChecked] = useState(false);
   const [message, setMessage] = useState('');
@@ -164,6 +169,11 @@ export function ReleaseDialog(props: {
   const [loadDefaults] = useState(() => props.loadDefaults);
   const defaults = useAsync(async () => loadDefaults?.(), [loadDefaults]);
   const applies = defaults.value;
+  const [loadConfigFiles] = useState(() => props.loadConfigFiles);
+  const configFiles = useAsync(
+    async () => loadConfigFiles?.(),
+    [loadConfigFiles],
+  );
 
   const plain = parseEnvText(env);
   // A secret copied from an older form shows as `NAME=••••••`: that is no value.
@@ -200,6 +210,7 @@ export function ReleaseDialog(props: {
             }
           : undefined,
       env: [...plain, ...secretEnv(secrets)],
+      ...mountsInput(mounts, spec),
       message: message.trim() || undefined,
     };
   };
@@ -453,6 +464,20 @@ export function ReleaseDialog(props: {
             secretName={spec && secretEnvName(spec.name)}
             approval={environment.approval}
             onChange={setSecrets}
+          />
+        </Grid>
+        <Grid item xs={12}>
+          <MountsSection
+            rows={mounts}
+            onChange={setMounts}
+            current={current}
+            configFiles={configFiles.value}
+            configFilesError={
+              configFiles.error &&
+              t('mounts.configFilesFailed', {
+                message: configFiles.error.message,
+              })
+            }
           />
         </Grid>
         <Grid item xs={12}>

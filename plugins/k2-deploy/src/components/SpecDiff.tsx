@@ -20,6 +20,8 @@ const FIELD_ORDER: ReadonlyArray<keyof K2ReleaseSpec> = [
   'clusters',
   'resources',
   'env',
+  'configFiles',
+  'volumes',
   'port',
   'probes',
   'language',
@@ -71,6 +73,9 @@ function leaves(value: unknown, path: string): DiffLine[] {
  *   is its own field;
  * - variables are keyed by name (`env.LOG_LEVEL`), so removing one does not shift the
  *   others;
+ * - mounts are keyed by their path in the container: a config file reads as its name
+ *   and version (`config /app/application.yaml: application.yaml v4`), so a new
+ *   version is one changed line; a volume as `volume data mounted at /data`;
  * - a secret variable always reads {@link K2_SECRET_MASK}, whatever value it carries,
  *   and is compared by the version marker the API gives it: a secret whose value was
  *   replaced reads "value changed", one that was kept is unchanged.
@@ -113,6 +118,18 @@ export function specDiffLines(spec: K2ReleaseSpec): DiffLine[] {
                 text: `env.${e.name}: ${shown(e.value)}`,
               },
         );
+      case 'configFiles':
+        return spec.configFiles.map(c => ({
+          key: `configFiles.${c.mountPath}`,
+          text: `config ${c.mountPath}: ${c.file} v${c.version}`,
+        }));
+      case 'volumes':
+        return spec.volumes.map(v => ({
+          key: `volumes.${v.mountPath}`,
+          text: `volume ${
+            v.subPath ? `${v.volume}/${v.subPath}` : v.volume
+          } mounted at ${v.mountPath}${v.readOnly ? ' (read-only)' : ''}`,
+        }));
       default:
         return leaves(record[field], field);
     }
