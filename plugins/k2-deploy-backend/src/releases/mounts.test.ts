@@ -100,7 +100,7 @@ describe('releases that mount volumes and config files, on sandbox clusters', ()
       }
     }
     await bed.start({
-      entities: ['shop', 'shop-cart', 'refused'].map(name =>
+      entities: ['shop', 'shop-cart', 'refused', 'never-released'].map(name =>
         serviceEntity(name, {
           'k2.io/environments': 'test,prod',
           'k2.io/namespace': NAMESPACE,
@@ -165,18 +165,22 @@ describe('releases that mount volumes and config files, on sandbox clusters', ()
     environment: string,
     file: string,
     content: string,
+    sensitive = false,
+    clusters = CLUSTERS_OF[environment],
   ): Promise<K2ConfigVersion> {
     const hash = createHash('sha256')
       .update(content)
       .digest('hex')
       .slice(0, 10);
     const object = `${service}-${file.replace(/[._]/g, '-')}-${hash}`;
-    for (const cluster of CLUSTERS_OF[environment]) {
+    for (const cluster of clusters) {
       const res = await api(bed.cluster(cluster)).post(
-        `/api/v1/namespaces/${NAMESPACE}/configmaps`,
+        `/api/v1/namespaces/${NAMESPACE}/${
+          sensitive ? 'secrets' : 'configmaps'
+        }`,
         {
           apiVersion: 'v1',
-          kind: 'ConfigMap',
+          kind: sensitive ? 'Secret' : 'ConfigMap',
           metadata: {
             name: object,
             labels: {
@@ -188,7 +192,11 @@ describe('releases that mount volumes and config files, on sandbox clusters', ()
             },
           },
           immutable: true,
-          data: { [file]: content },
+          data: {
+            [file]: sensitive
+              ? Buffer.from(content).toString('base64')
+              : content,
+          },
         },
       );
       expect(res.status).toBe(201);
@@ -200,7 +208,7 @@ describe('releases that mount volumes and config files, on sandbox clusters', ()
       number: versions.length + 1,
       hash,
       object,
-      sensitive: false,
+      sensitive,
       size: content.length,
       author: 'user:default/alice',
       message: `v${versions.length + 1}`,
@@ -500,9 +508,71 @@ describe('releases that mount volumes and config files, on sandbox clusters', ()
     expect(released.spec.configFiles[0].version).toBe(1);
   });
 
+  it('mounts a sensitive config file from its immutable Secret, and refuses one whose Secret is missing in a cluster', async () => {
+    const db = await saveVersion(
+      'shop-cart',
+      'prod',
+      'db.properties',
+      'password=s3cret\n',
+      true,
+    );
+    const released = await succeeded(
+      await release('shop-cart', {
+        environment: 'prod',
+        image: '1',
+        configFiles: [
+          { file: 'db.properties', mountPath: '/app/db.properties' },
+        ],
+      }),
+    );
+    expect(released.spec.configFiles[0]).toMatchObject({
+      object: db.object,
+      sensitive: true,
+    });
+    for (const cluster of CLUSTERS_OF.prod) {
+      expect(await mountsOf(cluster, 'shop-cart')).toEqual({
+        volumes: [
+          {
+            name: 'k2-config-0',
+            secret: {
+              secretName: db.object,
+              items: [{ key: 'db.properties', path: 'db.properties' }],
+            },
+          },
+        ],
+        volumeMounts: [
+          {
+            name: 'k2-config-0',
+            mountPath: '/app/db.properties',
+            subPath: 'db.properties',
+            readOnly: true,
+          },
+        ],
+      });
+    }
+    // A version whose Secret was never written to prod-b is not released.
+    const next = await saveVersion(
+      'shop-cart',
+      'prod',
+      'db.properties',
+      'password=n3w\n',
+      true,
+      ['prod-a'],
+    );
+    const refused = await release('shop-cart', {
+      environment: 'prod',
+      image: '2',
+      configFiles: [{ file: 'db.properties', mountPath: '/app/db.properties' }],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe(
+      `'configFiles[0]': version 2 of 'db.properties' has no Secret ${NAMESPACE}/${next.object} in cluster prod-b; save or restore it on the Config tab for prod`,
+    );
+  });
+
   it('lists no mounts of a service never released, and refuses a service the catalog does not hold', async () => {
     const empty = await request(bed.backend.server)
-      .get('/api/k2-deploy/services/default/shop-cart/mounts')
+      .get('/api/k2-deploy/services/default/never-released/mounts')
       .set(as(BOB));
     expect(empty.status).toBe(200);
     expect(empty.body).toEqual({ items: [] });
