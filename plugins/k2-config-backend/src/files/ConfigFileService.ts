@@ -187,13 +187,10 @@ export class ConfigFileService {
     name: string,
     caller: Caller,
   ) {
-    const { service, resolved } = await this.#readable(
-      ref,
-      environment,
-      caller,
-    );
-    const summary = await this.#summary(service, environment, name);
-    return fileView(summary, await this.#mountsIfKnown(resolved, environment));
+    const { service } = await this.#readable(ref, environment, caller);
+    // Without the releases mounting it: the Deploy backend reads this route while it
+    // resolves a release, and should not wait for its own mounts endpoint.
+    return fileView(await this.#summary(service, environment, name));
   }
 
   async versions(
@@ -475,14 +472,17 @@ export class ConfigFileService {
           );
         }
         const versions = await this.#store.allVersions(file.id);
-        const objects = new Set(
-          versions.filter(v => !v.collectedAt).map(v => v.object),
+        // Each object once, as the kind its version was written as.
+        const objects = new Map(
+          versions
+            .filter(v => !v.collectedAt)
+            .map(v => [v.object, v.sensitive]),
         );
         const clusters = target.clusters.map(c => c.name);
-        for (const object of objects) {
+        for (const [object, sensitive] of objects) {
           await this.#objects.remove(clusters, {
             namespace: target.namespace,
-            sensitive: file.sensitive,
+            sensitive,
             name: object,
           });
         }

@@ -96,23 +96,28 @@ export class ConfigRetentionTask {
         .filter(v => !numbers.has(v.number) && !v.collectedAt)
         .map(v => v.object),
     );
-    const objects = new Map<string, number[]>();
+    const objects = new Map<
+      string,
+      { sensitive: boolean; versions: number[] }
+    >();
     for (const { version } of candidates) {
       if (mounts.byObject(version.object).length > 0) {
         result.mounted += 1;
         continue;
       }
       if (kept.has(version.object)) continue;
-      objects.set(version.object, [
-        ...(objects.get(version.object) ?? []),
-        version.number,
-      ]);
+      const entry = objects.get(version.object) ?? {
+        sensitive: version.sensitive,
+        versions: [],
+      };
+      entry.versions.push(version.number);
+      objects.set(version.object, entry);
     }
     const clusters = target.clusters.map(c => c.name);
-    for (const [object, versions] of objects) {
+    for (const [object, { sensitive, versions }] of objects) {
       await this.#objects.remove(clusters, {
         namespace: target.namespace,
-        sensitive: file.sensitive,
+        sensitive,
         name: object,
       });
       await this.#store.markCollected(file.id, versions);

@@ -23,6 +23,8 @@ export const spec = {
       get: {
         operationId: 'GetConfigFiles',
         summary: "The service's config files in the environment, by name.",
+        description:
+          'Each file with its latest version, and the releases mounting that version when the Deploy backend can say.',
         parameters: [
           {
             $ref: '#/components/parameters/namespace',
@@ -98,6 +100,8 @@ export const spec = {
       get: {
         operationId: 'GetConfigFile',
         summary: "One config file's metadata and its latest version's.",
+        description:
+          'Without the releases mounting the latest version (the Deploy backend reads this route while it resolves a release); the list and the versions have them.',
         parameters: [
           {
             $ref: '#/components/parameters/namespace',

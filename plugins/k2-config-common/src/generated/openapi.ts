@@ -9,7 +9,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The service's config files in the environment, by name. */
+    /**
+     * The service's config files in the environment, by name.
+     * @description Each file with its latest version, and the releases mounting that version when the Deploy backend can say.
+     */
     get: operations['GetConfigFiles'];
     put?: never;
     /**
@@ -30,7 +33,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One config file's metadata and its latest version's. */
+    /**
+     * One config file's metadata and its latest version's.
+     * @description Without the releases mounting the latest version (the Deploy backend reads this route while it resolves a release); the list and the versions have them.
+     */
     get: operations['GetConfigFile'];
     put?: never;
     post?: never;
