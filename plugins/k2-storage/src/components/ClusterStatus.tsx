@@ -5,7 +5,8 @@ import { Mono } from '@internal/plugin-k2-react';
 import { useStorageT } from '../translation';
 
 /**
- * A volume's state in each cluster: `test-1 Bound`, and under a Pending or expanding
+ * A volume's state in each cluster: `test-1 Bound 5Gi` (the capacity the cluster
+ * reports, which an expansion changes only once it is done), and under a Pending or expanding
  * claim the reason the cluster gives (its latest warning event or resize condition).
  */
 export function ClusterStatus(props: { volume: K2StorageVolume }) {
@@ -16,6 +17,7 @@ export function ClusterStatus(props: { volume: K2StorageVolume }) {
         <Box key={c.cluster} mb={0.5}>
           <Typography variant="body2" noWrap>
             <Mono>{c.cluster}</Mono> {t(`phase.${c.phase}`)}
+            {c.capacity && ` ${c.capacity}`}
             {c.expanding && (
               <>
                 {' · '}
