@@ -311,7 +311,7 @@ export const k2DeployMessages = {
     hint: 'Volumes come from the Storage tab, config files from the Config tab. They start as the running release mounts them; a config file mounts one version, read-only, as a single file.',
     volume: 'Volume',
     volumeHint: 'Its name on the Storage tab',
-    volumeNames: 'Mounted now: {{names}}',
+    volumesFailed: 'Volumes could not be listed: {{message}}',
     mountPath: 'Mount path',
     subPath: 'Sub-path',
     subPathHint: 'A directory inside the volume (optional)',

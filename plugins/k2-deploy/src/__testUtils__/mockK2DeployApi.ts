@@ -77,6 +77,7 @@ export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
         approval: input.environment === 'prod',
       };
     },
+    getVolumeNames: async () => ['data'],
     getConfigFiles: async () => [
       {
         name: 'application.yaml',

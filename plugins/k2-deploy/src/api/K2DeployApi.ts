@@ -64,6 +64,8 @@ export interface K2DeployApi {
     service: ServiceName,
     environment: string,
   ): Promise<K2ReleaseDefaults>;
+  /** The names of the service's volumes in `environment`, from the Storage backend. */
+  getVolumeNames(service: ServiceName, environment: string): Promise<string[]>;
   /**
    * The config files of the service in `environment` a release can mount, each with its
    * latest version and default mount path, from the Config backend.

@@ -10,6 +10,7 @@ import {
 } from '@internal/plugin-k2-common';
 import { K2ConfigClient } from '@internal/plugin-k2-config-common';
 import { K2DeployClient as K2DeployHttpClient } from '@internal/plugin-k2-deploy-common';
+import { K2StorageClient } from '@internal/plugin-k2-storage-common';
 import { InstanceName, K2DeployApi, ServiceName } from './K2DeployApi';
 
 function queryOf(options: object) {
@@ -29,6 +30,7 @@ export class K2DeployClient implements K2DeployApi {
   readonly #http: K2DeployHttpClient;
   readonly #core: K2CoreClient;
   readonly #config: K2ConfigClient;
+  readonly #storage: K2StorageClient;
 
   constructor(
     private readonly options: {
@@ -41,6 +43,7 @@ export class K2DeployClient implements K2DeployApi {
     this.#http = new K2DeployHttpClient({ ...options, errorFromResponse });
     this.#core = new K2CoreClient({ ...options, errorFromResponse });
     this.#config = new K2ConfigClient({ ...options, errorFromResponse });
+    this.#storage = new K2StorageClient({ ...options, errorFromResponse });
   }
 
   async #fetch(
@@ -92,6 +95,11 @@ export class K2DeployClient implements K2DeployApi {
 
   previewRelease(service: ServiceName, input: K2ReleaseInput) {
     return this.#http.previewRelease(service, input);
+  }
+
+  async getVolumeNames(service: ServiceName, environment: string) {
+    const { items } = await this.#storage.getVolumes(service, environment);
+    return items.map(v => v.name);
   }
 
   async getConfigFiles(service: ServiceName, environment: string) {

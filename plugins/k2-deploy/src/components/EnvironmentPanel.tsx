@@ -469,6 +469,9 @@ export function EnvironmentPanel(props: {
             loadConfigFiles={() =>
               api.getConfigFiles(service, environment.name)
             }
+            loadVolumeNames={() =>
+              api.getVolumeNames(service, environment.name)
+            }
             onPreview={input => api.previewRelease(service, input)}
             onClose={() => setOpen(undefined)}
             onSubmit={input => after(api.release(service, input))}

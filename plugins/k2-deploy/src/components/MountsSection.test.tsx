@@ -58,6 +58,7 @@ function renderDialog() {
     <ReleaseDialog
       environment={{ name: 'test', title: 'Test', approval: false }}
       current={running}
+      loadVolumeNames={async () => ['data', 'reports']}
       loadConfigFiles={async () => [
         {
           name: 'application.yaml',
@@ -106,7 +107,7 @@ describe('ReleaseDialog mounts', () => {
     expect(input.configFiles).toBeUndefined();
   });
 
-  it('picks another version and a new config file, shows the change in the preview and releases exactly that', async () => {
+  it('picks another version, a new config file and another volume, shows the change in the preview and releases exactly that', async () => {
     const user = setupUser();
     const { form, onPreview, onSubmit } = renderDialog();
     const config = form.getByRole('group', {
@@ -138,6 +139,18 @@ describe('ReleaseDialog mounts', () => {
     ).toHaveValue('/app/config/logback.xml');
 
     await user.click(form.getByRole('button', { name: 'Remove volume data' }));
+    await user.click(form.getByRole('button', { name: 'Add volume' }));
+    const newVolume = form.getByRole('group', { name: 'Volume new volume' });
+    await user.click(within(newVolume).getByRole('button', { name: /Volume/ }));
+    await user.click(await screen.findByRole('option', { name: 'reports' }));
+    const reports = form.getByRole('group', { name: 'Volume reports' });
+    await user.type(
+      within(reports).getByRole('textbox', { name: 'Mount path' }),
+      '/srv/reports',
+    );
+    await user.click(
+      within(reports).getByRole('checkbox', { name: 'Read-only' }),
+    );
 
     await user.click(form.getByRole('button', { name: 'Preview' }));
     const changes = await form.findByRole('table', {
@@ -153,7 +166,9 @@ describe('ReleaseDialog mounts', () => {
     await user.click(form.getByRole('button', { name: 'Release' }));
     const sent = onSubmit.mock.calls[0][0];
     expect(sent).toEqual(onPreview.mock.calls[0][0]);
-    expect(sent.volumes).toEqual([]);
+    expect(sent.volumes).toEqual([
+      { volume: 'reports', mountPath: '/srv/reports', readOnly: true },
+    ]);
     expect(sent.configFiles).toEqual([
       { file: 'application.yaml', mountPath: '/app/config/application.yaml' },
       { file: 'logback.xml', mountPath: '/app/config/logback.xml' },

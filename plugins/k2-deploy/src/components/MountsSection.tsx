@@ -121,6 +121,10 @@ export function MountsSection(props: {
   onChange(rows: MountRows): void;
   /** The running release, whose mounts the rows start from. */
   current?: { number: number; spec: K2ReleaseSpec };
+  /** The names of the environment's volumes; undefined while they load. */
+  volumeNames?: string[];
+  /** Why the volumes could not be listed, if they could not. */
+  volumeNamesError?: string;
   /** The config files of the environment; undefined while they load. */
   configFiles?: MountableConfigFile[];
   /** Why the config files could not be listed, if they could not. */
@@ -130,8 +134,13 @@ export function MountsSection(props: {
   const id = useId();
   const headingId = `${id}-heading`;
   const { rows, onChange, current } = props;
-  const volumeNames = [
+  const mountedNow = [
     ...new Set(current?.spec.volumes.map(v => v.volume) ?? []),
+  ];
+  // The Storage tab's volumes, and any the running release mounts that it no longer
+  // lists (so the form can still show them).
+  const volumeOptions = props.volumeNames && [
+    ...new Set([...props.volumeNames, ...mountedNow]),
   ];
 
   const setVolume = (key: number, row?: VolumeRow) =>
@@ -194,18 +203,22 @@ export function MountsSection(props: {
             <TextField
               id={`${id}-volume-${row.key}`}
               label={t('mounts.volume')}
+              select={Boolean(volumeOptions?.length)}
               fullWidth
               value={row.volume}
               onChange={e =>
                 setVolume(row.key, { ...row, volume: e.target.value })
               }
-              helperText={
-                volumeNames.length
-                  ? t('mounts.volumeNames', { names: volumeNames.join(', ') })
-                  : t('mounts.volumeHint')
-              }
+              error={Boolean(props.volumeNamesError)}
+              helperText={props.volumeNamesError ?? t('mounts.volumeHint')}
               inputProps={{ spellCheck: false }}
-            />
+            >
+              {volumeOptions?.map(name => (
+                <MenuItem key={name} value={name}>
+                  {name}
+                </MenuItem>
+              ))}
+            </TextField>
           </Box>
           <Box flex="1 1 35%">
             <TextField

@@ -132,6 +132,8 @@ export function ReleaseDialog(props: {
   loadDefaults?: () => Promise<K2ReleaseDefaults>;
   /** The environment's config files a release can mount, from the Config backend. */
   loadConfigFiles?: () => Promise<MountableConfigFile[]>;
+  /** The names of the environment's volumes, from the Storage backend. */
+  loadVolumeNames?: () => Promise<string[]>;
   onPreview(input: K2ReleaseInput): Promise<K2ReleasePreview>;
   onClose(): void;
   onSubmit(input: K2ReleaseInput): Promise<void>;
@@ -169,6 +171,11 @@ export function ReleaseDialog(props: {
   const [loadDefaults] = useState(() => props.loadDefaults);
   const defaults = useAsync(async () => loadDefaults?.(), [loadDefaults]);
   const applies = defaults.value;
+  const [loadVolumeNames] = useState(() => props.loadVolumeNames);
+  const volumeNames = useAsync(
+    async () => loadVolumeNames?.(),
+    [loadVolumeNames],
+  );
   const [loadConfigFiles] = useState(() => props.loadConfigFiles);
   const configFiles = useAsync(
     async () => loadConfigFiles?.(),
@@ -471,6 +478,13 @@ export function ReleaseDialog(props: {
             rows={mounts}
             onChange={setMounts}
             current={current}
+            volumeNames={volumeNames.value}
+            volumeNamesError={
+              volumeNames.error &&
+              t('mounts.volumesFailed', {
+                message: volumeNames.error.message,
+              })
+            }
             configFiles={configFiles.value}
             configFilesError={
               configFiles.error &&

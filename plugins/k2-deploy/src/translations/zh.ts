@@ -236,7 +236,7 @@ const zh = createTranslationMessages({
       '存储卷来自“存储”标签页，配置文件来自“配置”标签页。默认与当前运行的发布相同；配置文件挂载其中一个版本，只读，作为单个文件。',
     'mounts.volume': '存储卷',
     'mounts.volumeHint': '它在“存储”标签页上的名称',
-    'mounts.volumeNames': '当前已挂载：{{names}}',
+    'mounts.volumesFailed': '无法列出存储卷：{{message}}',
     'mounts.mountPath': '挂载路径',
     'mounts.subPath': '子路径',
     'mounts.subPathHint': '存储卷内的目录（可选）',
