@@ -615,9 +615,8 @@ export const spec = {
           },
           sensitive: {
             description:
-              "Kept in a Secret instead of a ConfigMap, its content never in K2's database and readable only by owners. Fixed when the file is created.",
+              "Kept in a Secret instead of a ConfigMap, its content never in K2's database and readable only by owners. Fixed when the file is created; false when left out.",
             type: 'boolean',
-            default: false,
           },
           description: {
             type: 'string',

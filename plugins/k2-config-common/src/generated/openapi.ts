@@ -191,11 +191,8 @@ export interface components {
     CreateConfigFileInput: {
       name: components['schemas']['ConfigFileName'];
       format: components['schemas']['ConfigFormat'];
-      /**
-       * @description Kept in a Secret instead of a ConfigMap, its content never in K2's database and readable only by owners. Fixed when the file is created.
-       * @default false
-       */
-      sensitive: boolean;
+      /** @description Kept in a Secret instead of a ConfigMap, its content never in K2's database and readable only by owners. Fixed when the file is created; false when left out. */
+      sensitive?: boolean;
       description?: string;
       mountPath: components['schemas']['MountPath'];
       content: components['schemas']['Content'];
