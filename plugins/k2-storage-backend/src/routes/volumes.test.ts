@@ -388,6 +388,56 @@ describe('Storage routes', () => {
     expect(gone).toBeTruthy();
   });
 
+  it('puts every change and refusal in the service’s activity log, with who and how it ended', async () => {
+    const res = await server()
+      .get('/api/k2/services/default/basket/activity?limit=100')
+      .set(as(BOB));
+    expect(res.status).toBe(200);
+    const entries = (
+      res.body.items as Array<{
+        actor: string;
+        action: string;
+        result: string;
+        environment?: string;
+        summary: string;
+      }>
+    ).map(e => [e.actor, e.action, e.result, e.summary]);
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        [
+          ALICE,
+          'volume-create',
+          'succeeded',
+          'Created volume data (5Gi, nfs) in test: PVC basket-data in test-1, test-2',
+        ],
+        [
+          ALICE,
+          'volume-expand',
+          'succeeded',
+          'Expanded volume data from 5Gi to 8Gi in test',
+        ],
+        [
+          ALICE,
+          'volume-expand',
+          'failed',
+          "Failed (ConflictError): Volume 'scratch' cannot be expanded: its storage class 'standard' (Local disk) does not allow volume expansion",
+        ],
+        [
+          ALICE,
+          'volume-delete',
+          'failed',
+          "Failed (ConflictError): Volume 'data' is mounted by release #7 in test; release without it first",
+        ],
+        [
+          ALICE,
+          'volume-delete',
+          'succeeded',
+          'Deleted volume data in test: PVC basket-data in test-1, test-2',
+        ],
+      ]),
+    );
+  });
+
   describe('refusals', () => {
     const create = (
       body: Record<string, unknown>,
@@ -430,6 +480,19 @@ describe('Storage routes', () => {
         .delete(`${base()}/volumes/scratch`)
         .set(as(BOB));
       expect(del.status).toBe(403);
+      const log = await server()
+        .get('/api/k2/services/default/basket/activity?limit=100')
+        .set(as(BOB));
+      expect(
+        (log.body.items as Array<{ actor: string; summary: string }>)
+          .filter(e => e.actor === BOB)
+          .map(e => e.summary),
+      ).toEqual(
+        expect.arrayContaining([
+          'Refused: You may not create volumes of component:default/basket',
+          'Refused: You may not delete volumes of component:default/basket',
+        ]),
+      );
     });
 
     it("refuses an owner acting on another team's service", async () => {

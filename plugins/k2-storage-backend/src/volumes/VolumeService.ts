@@ -335,7 +335,11 @@ export class VolumeService {
         for (const { cluster, pvc } of claims) {
           await this.#access.delete(cluster, pvc);
         }
-        return {};
+        return {
+          summary: `Deleted volume ${volume} in ${environment}: PVC ${
+            claims[0].pvc.metadata.name
+          } in ${claims.map(c => c.cluster).join(', ')}`,
+        };
       },
     );
   }
