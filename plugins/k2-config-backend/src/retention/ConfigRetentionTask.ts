@@ -6,7 +6,7 @@ import {
   StoredConfigFile,
 } from '../database/ConfigStore';
 import { ConfigObjects } from '../objects/ConfigObjects';
-import { ReleaseMounts } from '../mounts/ReleaseMounts';
+import { ConfigMountIndex, ReleaseMounts } from '../mounts/ReleaseMounts';
 import { ConfigRetention } from '../config/readConfigRetention';
 
 /** What one retention pass did. */
@@ -58,8 +58,12 @@ export class ConfigRetentionTask {
     });
     const byFile = new Map<number, RetentionCandidate[]>();
     for (const c of candidates) {
-      byFile.set(c.file.id, [...(byFile.get(c.file.id) ?? []), c]);
+      const group = byFile.get(c.file.id) ?? [];
+      group.push(c);
+      byFile.set(c.file.id, group);
     }
+    // The Deploy backend is asked once per service and environment in a run.
+    const mounts = new Map<string, Promise<ConfigMountIndex>>();
     const result: RetentionResult = {
       collected: 0,
       objectsDeleted: 0,
@@ -67,7 +71,7 @@ export class ConfigRetentionTask {
     };
     for (const group of byFile.values()) {
       try {
-        await this.#collect(group[0].file, group, result);
+        await this.#collect(group[0].file, group, result, mounts);
       } catch (error) {
         // One service's trouble (its clusters, the Deploy backend) leaves the others.
         this.#logger.warn(
@@ -82,13 +86,18 @@ export class ConfigRetentionTask {
     file: StoredConfigFile,
     candidates: RetentionCandidate[],
     result: RetentionResult,
+    mountsOf: Map<string, Promise<ConfigMountIndex>>,
   ) {
     const resolved = await this.#resolver.service(file.service);
     const target = this.#resolver.target(resolved, file.environment);
-    const mounts = await this.#mounts.forService(
-      resolved.ref,
-      file.environment,
-    );
+    const key = `${resolved.ref}\n${file.environment}`;
+    if (!mountsOf.has(key)) {
+      mountsOf.set(
+        key,
+        this.#mounts.forService(resolved.ref, file.environment),
+      );
+    }
+    const mounts = await mountsOf.get(key)!;
     const numbers = new Set(candidates.map(c => c.version.number));
     // Objects a version that stays (not a candidate, not collected) still holds.
     const kept = new Set(
