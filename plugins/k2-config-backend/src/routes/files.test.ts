@@ -398,14 +398,46 @@ describe('config files, on two sandbox clusters', () => {
     expect(content.body.content).toBe(`db.password=${PASSWORD}-2\n`);
     expect(content.headers['cache-control']).toBe('no-store');
 
+    // Restoring reads the old content back from the Secret: the same object again.
+    const restored = await server()
+      .post(`${SECRETS}/versions/1/restore`)
+      .set(as(ALICE))
+      .send({});
+    expect(restored.status).toBe(201);
+    expect(restored.body).toMatchObject({ number: 3, object, restoredFrom: 1 });
+    expect(
+      (await server().get(`${SECRETS}/versions/3/content`).set(as(ALICE))).body
+        .content,
+    ).toBe(`db.password=${PASSWORD}\n`);
+
     // A format error in a sensitive file names the line, not the content.
     const bad = await server()
       .post(`${SECRETS}/versions`)
       .set(as(ALICE))
-      .send({ content: `a=1\npw=${PASSWORD}\\u12\n`, baseVersion: 2 });
+      .send({ content: `a=1\npw=${PASSWORD}\\u12\n`, baseVersion: 3 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.line).toBe(2);
     expect(bad.text).not.toContain(PASSWORD);
+  });
+
+  it('lets one of two saves on the same base land, and refuses the other', async () => {
+    const [a, b] = await Promise.all(
+      ['server:\n  port: 1111\n', 'server:\n  port: 2222\n'].map(content =>
+        server()
+          .post(`${APP}/versions`)
+          .set(as(ALICE))
+          .send({ content, baseVersion: 3 }),
+      ),
+    );
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    const versions = await server().get(`${APP}/versions`).set(as(ALICE));
+    expect(versions.body.total).toBe(4);
+    // Back to version 3's content, so the tests below start from it.
+    const back = await server()
+      .post(`${APP}/versions/3/restore`)
+      .set(as(ALICE))
+      .send({});
+    expect(back.body.number).toBe(5);
   });
 
   it('records nothing when a cluster fails the write, naming it, and a retry succeeds', async () => {
@@ -420,19 +452,19 @@ describe('config files, on two sandbox clusters', () => {
     const failed = await server()
       .post(`${APP}/versions`)
       .set(as(ALICE))
-      .send({ content: 'server:\n  port: 6060\n', baseVersion: 3 });
+      .send({ content: 'server:\n  port: 6060\n', baseVersion: 5 });
     clusters[1].faults.clear();
     expect(failed.status).toBe(503);
     expect(failed.body.error.message).toContain("cluster 'test-b'");
     expect(
       (await server().get(`${APP}/versions`).set(as(ALICE))).body.total,
-    ).toBe(3);
+    ).toBe(5);
     const retried = await server()
       .post(`${APP}/versions`)
       .set(as(ALICE))
-      .send({ content: 'server:\n  port: 6060\n', baseVersion: 3 });
+      .send({ content: 'server:\n  port: 6060\n', baseVersion: 5 });
     expect(retried.status).toBe(201);
-    expect(retried.body.number).toBe(4);
+    expect(retried.body.number).toBe(6);
   });
 
   itWithKubectl(
@@ -440,7 +472,7 @@ describe('config files, on two sandbox clusters', () => {
     async () => {
       const kubectl = new Kubectl(clusters);
       try {
-        const v4 = (await server().get(`${APP}/versions/4`).set(as(ALICE)))
+        const v6 = (await server().get(`${APP}/versions/6`).set(as(ALICE)))
           .body;
         const map = await kubectl.run(
           'test-b',
@@ -448,14 +480,14 @@ describe('config files, on two sandbox clusters', () => {
           'configmap',
           '-n',
           'shop',
-          v4.object,
+          v6.object,
           '-o',
           'json',
         );
         expect(map.code).toBe(0);
         const parsed = JSON.parse(map.stdout);
         expect(parsed.immutable).toBe(true);
-        expect(parsed.metadata.labels['k2.io/config-hash']).toBe(v4.hash);
+        expect(parsed.metadata.labels['k2.io/config-hash']).toBe(v6.hash);
         const secrets = await kubectl.run(
           'test-a',
           'get',
@@ -532,7 +564,7 @@ describe('config files, on two sandbox clusters', () => {
         server()
           .post(`${APP}/versions`)
           .set(as(BOB))
-          .send({ content: 'a: 2\n', baseVersion: 4 }),
+          .send({ content: 'a: 2\n', baseVersion: 6 }),
         server().post(`${APP}/versions/1/restore`).set(as(BOB)).send({}),
         server().delete(APP).set(as(BOB)),
       ];
@@ -589,7 +621,7 @@ describe('config files, on two sandbox clusters', () => {
       const huge = await server()
         .post(`${APP}/versions`)
         .set(as(ALICE))
-        .send({ content: 'x'.repeat(5 * 1024 * 1024), baseVersion: 4 });
+        .send({ content: 'x'.repeat(5 * 1024 * 1024), baseVersion: 6 });
       expect(huge.status).toBe(413);
       const large = await server()
         .post(files())
