@@ -345,6 +345,24 @@ export class ReleaseEngine {
             `Cannot roll back to release #${old.number}: it is ${old.status}; only a release that succeeded can be rolled back to`,
           );
         }
+        // What the old spec mounts must still be there in every cluster: pods of a
+        // spec whose volume or config object is gone could never start.
+        const resolved = await this.#resolver.service(old.service);
+        try {
+          await this.#mounts.resolve(
+            {},
+            resolved,
+            this.#resolver.target(resolved, old.environment),
+            old.spec,
+          );
+        } catch (error) {
+          if (error instanceof InputError) {
+            throw new InputError(
+              `Cannot roll back to release #${old.number}: ${error.message}`,
+            );
+          }
+          throw error;
+        }
         const release = await this.#create({
           service: old.service,
           environment: old.environment,

@@ -4,7 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { K2Release } from '@internal/plugin-k2-common';
 import type { K2ConfigVersion } from '@internal/plugin-k2-config-common';
-import { api } from '@internal/sandbox-cluster/testUtils';
+import { api, poll } from '@internal/sandbox-cluster/testUtils';
 import { createHash } from 'node:crypto';
 import Router from 'express-promise-router';
 import request from 'supertest';
@@ -567,6 +567,40 @@ describe('releases that mount volumes and config files, on sandbox clusters', ()
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toBe(
       `'configFiles[0]': version 2 of 'db.properties' has no Secret ${NAMESPACE}/${next.object} in cluster prod-b; save or restore it on the Config tab for prod`,
+    );
+  });
+
+  it('refuses rolling back to a release whose config object is gone from a cluster, naming it', async () => {
+    const v1 = await saveVersion('refused', 'prod', 'app.yaml', 'a: 1\n');
+    const body = (version: number) => ({
+      environment: 'prod',
+      image: '1',
+      configFiles: [{ file: 'app.yaml', version, mountPath: '/app/app.yaml' }],
+    });
+    const first = await succeeded(await release('refused', body(1)));
+    await saveVersion('refused', 'prod', 'app.yaml', 'a: 2\n');
+    await succeeded(await release('refused', body(2)));
+
+    const deleted = await api(bed.cluster('prod-b')).delete(
+      `/api/v1/namespaces/${NAMESPACE}/configmaps/${v1.object}`,
+    );
+    expect(deleted.status).toBe(200);
+    // Once the Deploy backend's cache has seen the deletion, a preview of version 1
+    // is refused: nothing is written by asking.
+    await poll('version 1 refused in prod-b', async () => {
+      const res = await request(bed.backend.server)
+        .post('/api/k2-deploy/services/default/refused/releases/preview')
+        .set(as(ALICE))
+        .send(body(1));
+      return res.status === 400 ? res : undefined;
+    });
+    const rollback = await request(bed.backend.server)
+      .post(`/api/k2-deploy/releases/${first.id}/rollback`)
+      .set(as(ALICE))
+      .send({});
+    expect(rollback.status).toBe(400);
+    expect(rollback.body.error.message).toBe(
+      `Cannot roll back to release #1: 'configFiles[0]': version 1 of 'app.yaml' has no ConfigMap ${NAMESPACE}/${v1.object} in cluster prod-b; save or restore it on the Config tab for prod`,
     );
   });
 
