@@ -2,15 +2,18 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { k2Permissions } from '@internal/plugin-k2-common';
 import {
   k2ActionGateServiceRef,
   k2ClusterAccessServiceRef,
   k2EnvironmentsServiceRef,
+  k2ServiceIndexServiceRef,
   k2ServiceResolverServiceRef,
 } from '@internal/plugin-k2-node';
 import { readStorageConfig } from './config/readStorageConfig';
 import { createRouter } from './router';
+import { StorageSignalPublisher } from './signals/StorageSignalPublisher';
 import { DeployMounts } from './volumes/DeployMounts';
 import { StorageClasses } from './volumes/StorageClasses';
 import { VolumeService } from './volumes/VolumeService';
@@ -37,6 +40,10 @@ export const k2StoragePlugin = createBackendPlugin({
         resolver: k2ServiceResolverServiceRef,
         environments: k2EnvironmentsServiceRef,
         access: k2ClusterAccessServiceRef,
+        services: k2ServiceIndexServiceRef,
+        signals: signalsServiceRef,
+        logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
       },
       async init(deps) {
         deps.permissionsRegistry.addPermissions(k2Permissions);
@@ -47,6 +54,15 @@ export const k2StoragePlugin = createBackendPlugin({
           classes: new StorageClasses({ access: deps.access, config }),
           usage: new VolumeUsage({ access: deps.access }),
           mounts: new DeployMounts(deps),
+        });
+        // Open Storage tabs refetch when a volume's PVC or its events change.
+        const publisher = new StorageSignalPublisher(deps);
+        const unsubscribe = deps.access.subscribe(change =>
+          publisher.notify(change),
+        );
+        deps.lifecycle.addShutdownHook(() => {
+          unsubscribe();
+          publisher.stop();
         });
         deps.httpRouter.use(await createRouter({ ...deps, volumes }));
       },

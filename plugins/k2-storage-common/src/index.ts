@@ -6,3 +6,5 @@
  */
 export * from './client';
 export type { components, operations, paths } from './generated/openapi';
+export { k2StorageSignalChannel } from './signals';
+export type { K2StorageSignal } from './signals';

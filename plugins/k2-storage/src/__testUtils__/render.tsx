@@ -4,6 +4,7 @@ import userEvent, {
   PointerEventsCheckLevel,
 } from '@testing-library/user-event';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
 import { StorageTab } from '../components/StorageTab';
 import { K2_CONFIG, OWNER_GROUP, serviceEntity } from './fixtures';
 import { languageApis } from '@internal/plugin-k2-react/testUtils';
@@ -43,6 +44,8 @@ export function renderStorageTab(
     user?: string;
     path?: string;
     language?: ReturnType<typeof languageApis>;
+    /** The signal API the test speaks through, as the Signals backend would. */
+    signals?: SignalApi;
   } = {},
 ): RenderResult {
   const name = `payment-gateway-${++renders}`;
@@ -64,10 +67,17 @@ export function renderStorageTab(
     mountPath: '/storage',
     initialRouteEntries: [options.path ?? '/storage'],
   };
-  return options.language
-    ? renderInTestApp(tab, {
-        ...app,
-        apis: [api, permission, identity, ...options.language],
-      })
-    : renderInTestApp(tab, { ...app, apis: [api, permission, identity] });
+  if (options.language) {
+    return renderInTestApp(tab, {
+      ...app,
+      apis: [api, permission, identity, ...options.language],
+    });
+  }
+  if (options.signals) {
+    return renderInTestApp(tab, {
+      ...app,
+      apis: [api, permission, identity, [signalApiRef, options.signals]],
+    });
+  }
+  return renderInTestApp(tab, { ...app, apis: [api, permission, identity] });
 }

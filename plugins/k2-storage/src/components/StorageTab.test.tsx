@@ -1,4 +1,6 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { SignalApi } from '@backstage/plugin-signals-react';
+import { K2StorageSignal } from '@internal/plugin-k2-storage-common';
 import { createK2StorageApi } from '../__testUtils__/mockK2StorageApi';
 import { renderStorageTab, setupUser } from '../__testUtils__/render';
 
@@ -250,5 +252,39 @@ describe('StorageTab', () => {
       (await screen.findAllByText(/The Storage API is down/)).length,
     ).toBeGreaterThan(0);
     expect(screen.queryByRole('table')).not.toBeInTheDocument();
+  });
+
+  it('refetches when the backend announces a change to the service’s volumes in this environment', async () => {
+    type Listener = Parameters<SignalApi['subscribe']>[1];
+    const listeners = new Map<string, Listener>();
+    const signals: SignalApi = {
+      subscribe(channel, onMessage) {
+        listeners.set(channel, onMessage as Listener);
+        return { unsubscribe: () => listeners.delete(channel) };
+      },
+    };
+    const api = createK2StorageApi();
+    renderStorageTab(api, { signals });
+    const table = await volumesOf();
+    const [channel] = [...listeners.keys()];
+    expect(channel).toMatch(
+      /^k2-storage:component:default\/payment-gateway-\d+$/,
+    );
+    // Someone else creates a volume; the table shows it only once announced.
+    await api.createVolume({ namespace: 'default', name: 'x' }, 'test', {
+      name: 'cache',
+      storageClass: 'nfs',
+      size: '2Gi',
+      accessMode: 'ReadWriteOnce',
+    });
+    const send = (message: K2StorageSignal) =>
+      act(() => listeners.get(channel)!(message));
+    const loads = api.getVolumes.mock.calls.length;
+    send({ environment: 'prod' });
+    expect(api.getVolumes).toHaveBeenCalledTimes(loads);
+    send({ environment: 'test' });
+    expect(
+      await within(table).findByRole('row', { name: /^cache/ }),
+    ).toBeInTheDocument();
   });
 });

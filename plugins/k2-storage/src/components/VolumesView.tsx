@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { InfoCard, WarningPanel } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { useApi, useApiHolder } from '@backstage/frontend-plugin-api';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import Box from '@material-ui/core/Box';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -15,7 +17,11 @@ import {
   Mono,
   ViewState,
 } from '@internal/plugin-k2-react';
-import { K2StorageVolume } from '@internal/plugin-k2-storage-common';
+import {
+  K2StorageSignal,
+  K2StorageVolume,
+  k2StorageSignalChannel,
+} from '@internal/plugin-k2-storage-common';
 import { k2StorageApiRef } from '../api/K2StorageApi';
 import { useStorageT } from '../translation';
 import { ClusterStatus } from './ClusterStatus';
@@ -31,7 +37,11 @@ const useStyles = makeStyles({
   nowrap: { whiteSpace: 'nowrap' },
 });
 
-/** While a volume is Pending or expanding somewhere, the list is read this often. */
+/**
+ * While a volume is Pending or expanding somewhere, the list is read this often: used
+ * bytes are not announced, and it is a safety net for an announcement lost while the
+ * Signals connection was re-established.
+ */
 const SETTLING_REFRESH_MS = 3000;
 
 const settling = (volume: K2StorageVolume) =>
@@ -48,8 +58,10 @@ type Open =
  * One environment's volumes: name, class, access mode, size, used bytes, the state in
  * each cluster (with the reason a claim is Pending or expanding), the releases that
  * mount it; owners create, expand (where the class allows) and delete from here.
- * Re-read every few seconds while a volume is settling, so "expanding…" turns into the
- * new size once the clusters report it.
+ * Re-read as soon as the backend announces a change to the service's volumes in this
+ * environment (Signals, `k2-storage:<entity ref>`), and every few seconds while a
+ * volume is settling, so "expanding…" turns into the new size once the clusters report
+ * it.
  */
 export function VolumesView(props: {
   scope: StorageScope;
@@ -70,6 +82,19 @@ export function VolumesView(props: {
     [api, service, environment.name],
   );
   const { retry } = volumes;
+  const signals = useApiHolder().get(signalApiRef);
+  useEffect(() => {
+    if (!signals) return undefined;
+    const channel = k2StorageSignalChannel(
+      stringifyEntityRef({ kind: 'component', ...service }),
+    );
+    const subscription = signals.subscribe<K2StorageSignal>(channel, signal => {
+      if (!signal.environment || signal.environment === environment.name) {
+        retry();
+      }
+    });
+    return () => subscription.unsubscribe();
+  }, [signals, service, environment.name, retry]);
   const unsettled = volumes.value?.items.some(settling) ?? false;
   useEffect(() => {
     if (!unsettled || volumes.loading) return undefined;
