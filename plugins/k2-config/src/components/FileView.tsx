@@ -56,7 +56,7 @@ export function FileView(props: {
         {current => (
           <>
             <InfoCard
-              title={<Mono>{current.name}</Mono>}
+              title={current.name}
               subheader={t('file.subheader', {
                 environment: environment.title,
                 format: t(`formats.${current.format}`),
