@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { k2Permissions } from '@internal/plugin-k2-common';
 import {
   k2ActionGateServiceRef,
@@ -36,6 +37,7 @@ export const k2ConfigPlugin = createBackendPlugin({
         database: coreServices.database,
         scheduler: coreServices.scheduler,
         logger: coreServices.logger,
+        signals: signalsServiceRef,
         gate: k2ActionGateServiceRef,
         resolver: k2ServiceResolverServiceRef,
         access: k2ClusterAccessServiceRef,

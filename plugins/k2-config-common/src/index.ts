@@ -7,4 +7,6 @@
  */
 export * from './client';
 export * from './formats';
+export { k2ConfigSignalChannel } from './signals';
+export type { K2ConfigSignal } from './signals';
 export type { components, operations, paths } from './generated/openapi';

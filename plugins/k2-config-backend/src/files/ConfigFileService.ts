@@ -1,3 +1,4 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   CompoundEntityRef,
   stringifyEntityRef,
@@ -14,11 +15,14 @@ import {
   k2ConfigWritePermission,
   K2ServiceTarget,
 } from '@internal/plugin-k2-common';
+import { SignalsService } from '@backstage/plugin-signals-node';
 import {
   checkConfigFormat,
   configContentBytes,
   K2_CONFIG_CONTENT_MAX_BYTES,
   K2ConfigFormat,
+  K2ConfigSignal,
+  k2ConfigSignalChannel,
 } from '@internal/plugin-k2-config-common';
 import {
   actorOf,
@@ -145,7 +149,8 @@ interface Save {
  * writes the same object; a version follows exactly the version its editor started
  * from; a sensitive file's content is never stored, logged or audited, and is read back
  * from the clusters only for those with k2.config.sensitive.read; a file or version a
- * current or retained release mounts is never deleted.
+ * current or retained release mounts is never deleted. Every change is announced on
+ * the service's Signals channel (`k2-config:<entity ref>`).
  */
 export class ConfigFileService {
   readonly #store: ConfigStore;
@@ -153,6 +158,8 @@ export class ConfigFileService {
   readonly #mounts: ReleaseMounts;
   readonly #resolver: K2ServiceResolver;
   readonly #gate: K2ActionGate;
+  readonly #signals: Pick<SignalsService, 'publish'>;
+  readonly #logger: LoggerService;
 
   constructor(options: {
     store: ConfigStore;
@@ -160,12 +167,16 @@ export class ConfigFileService {
     mounts: ReleaseMounts;
     resolver: K2ServiceResolver;
     gate: K2ActionGate;
+    signals: Pick<SignalsService, 'publish'>;
+    logger: LoggerService;
   }) {
     this.#store = options.store;
     this.#objects = options.objects;
     this.#mounts = options.mounts;
     this.#resolver = options.resolver;
     this.#gate = options.gate;
+    this.#signals = options.signals;
+    this.#logger = options.logger;
   }
 
   async list(ref: CompoundEntityRef, environment: string, caller: Caller) {
@@ -338,6 +349,12 @@ export class ConfigFileService {
             `${input.name} was just created by someone else in ${environment}`,
           );
         }
+        this.#announce(resolved, {
+          environment,
+          file: input.name,
+          change: 'created',
+          version: created.latest.number,
+        });
         return {
           ...fileView(created),
           summary: `Create config file ${input.name} (version ${created.latest.number}, ${created.latest.hash}) in ${environment}`,
@@ -487,6 +504,11 @@ export class ConfigFileService {
           });
         }
         await this.#store.markDeleted(file.id, actorOf(caller.credentials));
+        this.#announce(resolved, {
+          environment,
+          file: name,
+          change: 'deleted',
+        });
         return {};
       },
     );
@@ -522,6 +544,12 @@ export class ConfigFileService {
         `Someone saved version ${number} of ${file.name} first: reload it and apply your change again`,
       );
     }
+    this.#announce(resolved, {
+      environment: target.environment.name,
+      file: file.name,
+      change: save.restoredFrom === undefined ? 'saved' : 'restored',
+      version: number,
+    });
     return {
       ...versionView(file, saved),
       summary: `Save config file ${file.name} version ${number} (${hash}) in ${target.environment.name}`,
@@ -611,6 +639,19 @@ export class ConfigFileService {
       target,
       service: resolved.ref.toLocaleLowerCase('en-US'),
     };
+  }
+
+  /**
+   * Tells open Config tabs of the service that a file changed (broadcast, no content:
+   * they refetch through the API). A failure to announce never fails the change.
+   */
+  #announce(resolved: K2ResolvedService, signal: K2ConfigSignal) {
+    const channel = k2ConfigSignalChannel(stringifyEntityRef(resolved.entity));
+    this.#signals
+      .publish({ recipients: { type: 'broadcast' }, channel, message: signal })
+      .catch(error =>
+        this.#logger.warn(`Could not announce on ${channel}: ${error}`),
+      );
   }
 
   /**

@@ -3,6 +3,10 @@ import {
   createServiceFactory,
   LoggerService,
 } from '@backstage/backend-plugin-api';
+import {
+  SignalPayload,
+  signalsServiceRef,
+} from '@backstage/plugin-signals-node';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import {
   api,
@@ -94,6 +98,8 @@ describe('config files, on two sandbox clusters', () => {
   let backend: Awaited<ReturnType<typeof startK2ConfigBackend>>;
   const deploy = deployMountsStand();
   const server = () => request(backend.server);
+  /** Every signal the backend published, in order. */
+  const signals: SignalPayload[] = [];
 
   /** The ConfigMaps (or Secrets) of one file in one cluster, by name. */
   async function objects(
@@ -138,7 +144,16 @@ describe('config files, on two sandbox clusters', () => {
       entities: [basket, ledger],
       clusters,
       knex,
-      features: [deploy.feature],
+      features: [
+        deploy.feature,
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({
+            publish: async (signal: SignalPayload) => void signals.push(signal),
+          }),
+        }),
+      ],
       k2: {
         environments: [
           {
@@ -525,6 +540,45 @@ describe('config files, on two sandbox clusters', () => {
         .where({ name: 'secrets.properties' })
         .whereNotNull('deleted_at'),
     ).toHaveLength(1);
+  });
+
+  it('announced every change on the service’s Signals channel, without content', async () => {
+    expect(
+      signals.every(
+        s =>
+          s.channel === 'k2-config:component:default/basket' &&
+          s.recipients.type === 'broadcast',
+      ),
+    ).toBe(true);
+    const messages = signals.map(s => s.message);
+    expect(messages.slice(0, 3)).toEqual([
+      {
+        environment: 'test',
+        file: 'application.yaml',
+        change: 'created',
+        version: 1,
+      },
+      {
+        environment: 'test',
+        file: 'application.yaml',
+        change: 'saved',
+        version: 2,
+      },
+      {
+        environment: 'test',
+        file: 'application.yaml',
+        change: 'restored',
+        version: 3,
+      },
+    ]);
+    expect(messages).toContainEqual({
+      environment: 'test',
+      file: 'secrets.properties',
+      change: 'deleted',
+    });
+    // Refused and failed changes announce nothing: 6 + 3 versions made, 1 delete.
+    expect(messages).toHaveLength(10);
+    expect(JSON.stringify(signals)).not.toContain(PASSWORD);
   });
 
   it('never logs or audits a sensitive file’s content', async () => {
