@@ -69,6 +69,8 @@ export const k2ConfigMessages = {
     mountPathHelp:
       'Where a release mounts the file unless it says otherwise: an absolute path in the container',
     mountPathRule: 'An absolute path, starting with /',
+    description: 'Description',
+    descriptionHelp: 'What the file configures, shown with the file (optional)',
     sensitive: 'Sensitive',
     sensitiveHelp:
       'Kept in a Secret, never in K2’s database; only the service’s owners can read it. Fixed once created.',

@@ -166,6 +166,7 @@ export const createK2ConfigApi = createApiMock(k2ConfigApiRef, () => {
           format: input.format,
           sensitive: input.sensitive ?? false,
           mountPath: input.mountPath,
+          ...(input.description ? { description: input.description } : {}),
           createdBy: 'user:default/alice',
           createdAt: minutesAgo(0),
         },

@@ -312,7 +312,7 @@ describe('ConfigTab', () => {
     expect(within(dialog).getByRole('button', { name: /JSON/ })).toBeVisible();
     expect(
       within(dialog).getByRole('textbox', { name: 'Default mount path' }),
-    ).toHaveValue('/config/settings.json');
+    ).toHaveValue('/app/config/settings.json');
     const code = await editor('settings.json content');
     code.replace('{\n  "a": 1,\n}\n');
     await waitFor(() =>
@@ -321,6 +321,10 @@ describe('ConfigTab', () => {
     const create = within(dialog).getByRole('button', { name: 'Create' });
     expect(create).toBeDisabled();
     code.replace('{\n  "a": 1\n}\n');
+    await user.type(
+      within(dialog).getByRole('textbox', { name: 'Description' }),
+      'Feature flags',
+    );
     await waitFor(() => expect(create).toBeEnabled());
     await user.click(create);
     expect(
@@ -330,8 +334,10 @@ describe('ConfigTab', () => {
       name: 'settings.json',
       format: 'json',
       sensitive: false,
-      mountPath: '/config/settings.json',
+      mountPath: '/app/config/settings.json',
+      description: 'Feature flags',
       content: '{\n  "a": 1\n}\n',
     });
+    expect(screen.getByText('Feature flags')).toBeInTheDocument();
   });
 });

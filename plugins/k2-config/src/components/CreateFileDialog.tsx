@@ -47,8 +47,8 @@ function formatOf(name: string): K2ConfigFormat {
 /**
  * Creates a config file with its first version: name (the rules said under the field
  * as it is typed), format (suggested by the name's extension), sensitive (a Secret,
- * fixed once created), default mount path, and the initial content in the code editor
- * with its format check. Create stays disabled while any of it is wrong; a format
+ * fixed once created), default mount path, an optional description, and the initial
+ * content in the code editor with its format check. Create stays disabled while any of it is wrong; a format
  * error the server finds is marked on its line.
  */
 export function CreateFileDialog(props: {
@@ -63,12 +63,14 @@ export function CreateFileDialog(props: {
   const formatId = useId();
   const mountPathId = useId();
   const messageId = useId();
+  const descriptionId = useId();
   const [name, setName] = useState('');
   const [chosenFormat, setChosenFormat] = useState<K2ConfigFormat>();
   const [sensitive, setSensitive] = useState(false);
   const [mountPath, setMountPath] = useState<string>();
   const [content, setContent] = useState('');
   const [message, setMessage] = useState('');
+  const [description, setDescription] = useState('');
   const [serverProblem, setServerProblem] = useState<{
     content: string;
     problem: K2ConfigFormatError;
@@ -80,7 +82,7 @@ export function CreateFileDialog(props: {
   // An empty file is not yet an error to point at (JSON and XML reject it): Create
   // stays disabled, and the editor marks nothing until something is typed.
   const shown = content === '' ? undefined : problem;
-  const path = mountPath ?? (name ? `/config/${name}` : '');
+  const path = mountPath ?? (name ? `/app/config/${name}` : '');
 
   let nameError: string | undefined;
   if (name.length > FILE_NAME_MAX) {
@@ -112,6 +114,9 @@ export function CreateFileDialog(props: {
             sensitive,
             mountPath: path,
             content,
+            ...(description.trim()
+              ? { description: description.trim() }
+              : {}),
             ...(message.trim() ? { message: message.trim() } : {}),
           });
           props.onCreated(file.name);
@@ -160,6 +165,15 @@ export function CreateFileDialog(props: {
         error={Boolean(pathError)}
         helperText={pathError ?? t('create.mountPathHelp')}
         required
+        fullWidth
+        margin="normal"
+      />
+      <TextField
+        id={descriptionId}
+        label={t('create.description')}
+        value={description}
+        onChange={e => setDescription(e.target.value)}
+        helperText={t('create.descriptionHelp')}
         fullWidth
         margin="normal"
       />

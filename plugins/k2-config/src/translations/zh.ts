@@ -48,6 +48,8 @@ const zh = createTranslationMessages({
     'create.mountPath': '默认挂载路径',
     'create.mountPathHelp': '发布未另行指定时文件的挂载位置：容器内的绝对路径',
     'create.mountPathRule': '绝对路径，以 / 开头',
+    'create.description': '描述',
+    'create.descriptionHelp': '文件用于配置什么，与文件一同显示（可选）',
     'create.sensitive': '敏感',
     'create.sensitiveHelp':
       '保存在 Secret 中，不进入 K2 的数据库；只有服务的负责人可以读取。创建后不可更改。',
