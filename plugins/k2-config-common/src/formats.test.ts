@@ -47,7 +47,7 @@ describe('checkConfigFormat', () => {
       expect(checkConfigFormat('json', '{\n  "a": 1,\n}\n')).toEqual({
         line: 3,
         column: 1,
-        message: "Expected double-quoted property name",
+        message: 'Expected double-quoted property name',
       });
     });
 
@@ -110,9 +110,7 @@ describe('checkConfigFormat', () => {
     });
 
     it('names the line and column of a malformed \\u escape', () => {
-      expect(
-        checkConfigFormat('properties', 'a=1\nb=x\\u12g4\n'),
-      ).toEqual({
+      expect(checkConfigFormat('properties', 'a=1\nb=x\\u12g4\n')).toEqual({
         line: 2,
         column: 4,
         message: 'Malformed \\uxxxx encoding: \\u needs four hex digits',

@@ -2,7 +2,13 @@ import { XMLValidator } from 'fast-xml-parser';
 import { parseAllDocuments } from 'yaml';
 
 /** How a config file's content is checked (and highlighted in the editor). */
-export type K2ConfigFormat = 'yaml' | 'json' | 'properties' | 'xml' | 'ini' | 'text';
+export type K2ConfigFormat =
+  | 'yaml'
+  | 'json'
+  | 'properties'
+  | 'xml'
+  | 'ini'
+  | 'text';
 
 /** Every format, in the order the editor offers them. */
 export const K2_CONFIG_FORMATS: readonly K2ConfigFormat[] = [
@@ -207,7 +213,6 @@ function jsonErrorOffset(text: string): number {
   return text.length;
 }
 
-
 function checkXml(text: string): K2ConfigFormatError | undefined {
   const result = XMLValidator.validate(text);
   if (result === true) return undefined;
@@ -229,8 +234,7 @@ function checkProperties(text: string): K2ConfigFormatError | undefined {
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n];
     const start = line.length - line.trimStart().length;
-    const comment =
-      !continued && (line[start] === '#' || line[start] === '!');
+    const comment = !continued && (line[start] === '#' || line[start] === '!');
     if (comment) continue;
     let backslashes = 0;
     for (let i = start; i < line.length; i++) {
@@ -274,7 +278,8 @@ function checkIni(text: string): K2ConfigFormatError | undefined {
         return {
           line: n + 1,
           column: indent + 1,
-          message: 'A section header is [name], with a name and nothing after it',
+          message:
+            'A section header is [name], with a name and nothing after it',
         };
       }
       inValue = false;
