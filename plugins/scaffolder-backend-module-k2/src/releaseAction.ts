@@ -7,7 +7,9 @@ const FINISHED = ['succeeded', 'failed', 'timed-out', 'rejected'];
 /**
  * `k2:release`: releases a service through K2's release engine, exactly as the Deploy
  * tab's button does (same validation, permission checks, one-in-flight rule, audit and
- * approvals), acting as the user who runs the template.
+ * approvals), acting as the user who runs the template. `volumes` and `configFiles`
+ * go to the engine as given: left out, the running release's mounts are kept; an
+ * empty list unmounts them all.
  */
 export function createK2ReleaseAction(options: {
   auth: AuthService;
@@ -21,7 +23,9 @@ export function createK2ReleaseAction(options: {
   return createTemplateAction({
     id: 'k2:release',
     description:
-      'Releases a service to a K2 environment and, unless told not to, waits for the rollout to finish.',
+      'Releases a service to a K2 environment and, unless told not to, waits for the rollout to finish. ' +
+      'It can mount volumes from the Storage tab and config files from the Config tab (each at a version, or its latest); ' +
+      'a list left out keeps what the running release mounts, an empty list unmounts them all.',
     examples: [
       {
         description: 'Release the new service to test',
@@ -33,6 +37,27 @@ export function createK2ReleaseAction(options: {
           '      entityRef: component:default/${{ parameters.name }}',
           '      environment: test',
           '      image: registry.example.com/team/${{ parameters.name }}:0.1.0',
+        ].join('\n'),
+      },
+      {
+        description:
+          'Release to test with the data volume and version 3 of application.yaml mounted',
+        example: [
+          'steps:',
+          '  - id: release',
+          '    action: k2:release',
+          '    input:',
+          '      entityRef: component:default/${{ parameters.name }}',
+          '      environment: test',
+          '      image: 0.2.0',
+          '      volumes:',
+          '        - volume: data',
+          '          mountPath: /data',
+          '          readOnly: false',
+          '      configFiles:',
+          '        - file: application.yaml',
+          '          version: 3',
+          '          mountPath: /app/config/application.yaml',
         ].join('\n'),
       },
     ],
@@ -50,6 +75,51 @@ export function createK2ReleaseAction(options: {
               'A full image reference, or a tag of the k2.io/image repository',
             ),
         replicas: z => z.number().int().optional().describe('Total replicas'),
+        volumes: z =>
+          z
+            .array(
+              z.object({
+                volume: z
+                  .string()
+                  .describe("The volume's name on the Storage tab, e.g. data"),
+                mountPath: z
+                  .string()
+                  .describe('Absolute path in the container'),
+                readOnly: z.boolean().describe('Mount it read-only'),
+                subPath: z
+                  .string()
+                  .optional()
+                  .describe('A directory inside the volume to mount instead'),
+              }),
+            )
+            .optional()
+            .describe(
+              "Volumes to mount; left out, the running release's are kept, an empty list unmounts them all",
+            ),
+        configFiles: z =>
+          z
+            .array(
+              z.object({
+                file: z
+                  .string()
+                  .describe(
+                    "The config file's name on the Config tab, e.g. application.yaml",
+                  ),
+                version: z
+                  .number()
+                  .int()
+                  .positive()
+                  .optional()
+                  .describe('The version to mount; its latest when left out'),
+                mountPath: z
+                  .string()
+                  .describe('Absolute path of the file in the container'),
+              }),
+            )
+            .optional()
+            .describe(
+              "Config files to mount, each as one read-only file; left out, the running release's are kept, an empty list unmounts them all",
+            ),
         message: z => z.string().optional().describe('Why: shown in history'),
         wait: z =>
           z
@@ -64,7 +134,15 @@ export function createK2ReleaseAction(options: {
       },
     },
     async handler(ctx) {
-      const { entityRef, environment, image, replicas, message } = ctx.input;
+      const {
+        entityRef,
+        environment,
+        image,
+        replicas,
+        volumes,
+        configFiles,
+        message,
+      } = ctx.input;
       const match = /^component:([^/]+)\/(.+)$/i.exec(entityRef);
       if (!match) {
         throw new Error(
@@ -91,7 +169,7 @@ export function createK2ReleaseAction(options: {
 
       let release = await client.release(
         { namespace, name },
-        { environment, image, replicas, message },
+        { environment, image, replicas, volumes, configFiles, message },
       );
       ctx.logger.info(
         `Release #${release.number} of ${entityRef} to ${environment}: ${release.status}`,
