@@ -388,6 +388,70 @@ describe('Storage routes', () => {
     expect(gone).toBeTruthy();
   });
 
+  it('completes a create a failing cluster interrupted, and never takes over another claim of the name', async () => {
+    const input = {
+      name: 'cache',
+      storageClass: 'nfs',
+      size: '2Gi',
+      accessMode: 'ReadWriteMany',
+    };
+    const first = await server()
+      .post(`${base()}/volumes`)
+      .set(as(ALICE))
+      .send(input);
+    expect(first.status).toBe(201);
+    // As if test-2 had failed: the volume is only in test-1.
+    await api(clusters[1]).delete(
+      '/api/v1/namespaces/shop/persistentvolumeclaims/basket-cache',
+    );
+    await poll('basket-cache gone from test-2', async () => {
+      const v = await volume('cache');
+      return v?.clusters[1].phase === 'Missing' && v;
+    });
+
+    const different = await server()
+      .post(`${base()}/volumes`)
+      .set(as(ALICE))
+      .send({ ...input, size: '3Gi' });
+    expect(different.status).toBe(409);
+    expect(different.body.error.message).toBe(
+      "Volume 'cache' already exists in test (PVC shop/basket-cache in cluster 'test-1')",
+    );
+    expect(
+      (
+        await api(clusters[1]).get(
+          '/api/v1/namespaces/shop/persistentvolumeclaims/basket-cache',
+        )
+      ).status,
+    ).toBe(404);
+
+    const again = await server()
+      .post(`${base()}/volumes`)
+      .set(as(ALICE))
+      .send(input);
+    expect(again.status).toBe(201);
+    const claim = await poll('basket-cache Bound in test-2', async () => {
+      const p = await pvc(clusters[1], 'shop', 'basket-cache');
+      return p.status?.phase === 'Bound' && p;
+    });
+    expect(claim.spec.resources.requests.storage).toBe('2Gi');
+
+    const once = await server()
+      .post(`${base()}/volumes`)
+      .set(as(ALICE))
+      .send(input);
+    expect(once.status).toBe(409);
+    expect(once.body.error.message).toBe(
+      "Volume 'cache' already exists in test (PVC shop/basket-cache in every cluster)",
+    );
+    const activity = await server()
+      .get('/api/k2/services/default/basket/activity?limit=100')
+      .set(as(BOB));
+    expect(activity.body.items.map((e: any) => e.summary)).toContain(
+      'Created volume cache (2Gi, nfs) in test: PVC basket-cache in test-2 (already in test-1)',
+    );
+  });
+
   it('puts every change and refusal in the service’s activity log, with who and how it ended', async () => {
     const res = await server()
       .get('/api/k2/services/default/basket/activity?limit=100')

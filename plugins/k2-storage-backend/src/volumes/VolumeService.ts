@@ -70,6 +70,26 @@ function latest(events: KubeObject[]): KubeObject | undefined {
 }
 
 /**
+ * Whether a PVC found in a cluster is the one a create would write: the same service's
+ * volume (labels and entity ref), class, access mode and requested size.
+ */
+function sameClaim(existing: KubeObject, claim: KubeObject): boolean {
+  const labels = existing.metadata?.labels ?? {};
+  return (
+    Object.entries(claim.metadata?.labels ?? {}).every(
+      ([key, value]) => labels[key] === value,
+    ) &&
+    existing.metadata?.annotations?.[ANNOTATION_ENTITY_REF] ===
+      claim.metadata?.annotations?.[ANNOTATION_ENTITY_REF] &&
+    existing.spec?.storageClassName === claim.spec?.storageClassName &&
+    JSON.stringify(existing.spec?.accessModes) ===
+      JSON.stringify(claim.spec?.accessModes) &&
+    existing.spec?.resources?.requests?.storage ===
+      claim.spec?.resources?.requests?.storage
+  );
+}
+
+/**
  * A service's volumes per environment. The clusters are the only record: a volume is
  * the set of PVCs `<kubernetes-id>-<volume>` labelled `k2.io/volume=<volume>` in the
  * service's namespace of the environment's clusters, read from the watch caches. Every
@@ -154,11 +174,13 @@ export class VolumeService {
   }
 
   /**
-   * Creates the volume's PVC in every cluster of the environment.
+   * Creates the volume's PVC in every cluster of the environment; asked again after a
+   * cluster failed midway, creates it in the clusters that lack it.
    *
    * @throws InputError for a class the environment does not offer, an access mode the
    * class does not support, or a size that is not a quantity or is outside the limits
-   * @throws ConflictError when the volume exists in any of the clusters
+   * @throws ConflictError when the volume exists in every cluster, or something other
+   * than this volume holds its PVC's name in one
    */
   async create(
     ref: CompoundEntityRef,
@@ -189,29 +211,43 @@ export class VolumeService {
         }
         this.#checkSize(input.size, environment);
         const name = claimName(service.spec.kubernetesId, input.name);
+        const claim = this.#claim(service, target, input.name, {
+          storageClass: cls.name,
+          accessMode: input.accessMode,
+          size: input.size,
+        });
+        // A create that a failing cluster interrupted left the volume in the clusters
+        // before it: the same create again completes it in the others. Anything else
+        // under the PVC's name is refused, never overwritten.
+        const missing: string[] = [];
         for (const { name: cluster } of target.clusters) {
-          if (await this.#exists(cluster, target.namespace, name)) {
+          const existing = await this.#existing(
+            cluster,
+            target.namespace,
+            name,
+          );
+          if (!existing) {
+            missing.push(cluster);
+          } else if (!sameClaim(existing, claim)) {
             throw new ConflictError(
               `Volume '${input.name}' already exists in ${environment} (PVC ${target.namespace}/${name} in cluster '${cluster}')`,
             );
           }
         }
-        for (const { name: cluster } of target.clusters) {
+        if (missing.length === 0) {
+          throw new ConflictError(
+            `Volume '${input.name}' already exists in ${environment} (PVC ${target.namespace}/${name} in every cluster)`,
+          );
+        }
+        for (const cluster of missing) {
           await this.#access.apply(cluster, {
             apiVersion: 'v1',
             kind: 'Namespace',
             metadata: { name: target.namespace },
           });
-          await this.#access.apply(
-            cluster,
-            this.#claim(service, target, input.name, {
-              storageClass: cls.name,
-              accessMode: input.accessMode,
-              size: input.size,
-            }),
-          );
+          await this.#access.apply(cluster, claim);
         }
-        return this.#created(service, target, input);
+        return this.#created(service, target, input, missing);
       },
     );
   }
@@ -485,18 +521,21 @@ export class VolumeService {
     return bytes;
   }
 
-  async #exists(cluster: string, namespace: string, name: string) {
+  async #existing(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Promise<KubeObject | undefined> {
     try {
-      await this.#access.get(
+      return await this.#access.get(
         cluster,
         `/api/v1/namespaces/${encodeURIComponent(
           namespace,
         )}/persistentvolumeclaims/${encodeURIComponent(name)}`,
       );
-      return true;
     } catch (error) {
       if (error instanceof KubeApiError && error.statusCode === 404)
-        return false;
+        return undefined;
       throw error;
     }
   }
@@ -534,7 +573,11 @@ export class VolumeService {
     service: K2ResolvedService,
     target: K2ServiceTarget,
     input: K2StorageVolumeInput,
+    createdIn: string[],
   ): K2StorageVolume & { summary: string } {
+    const already = target.clusters
+      .map(c => c.name)
+      .filter(c => !createdIn.includes(c));
     return {
       name: input.name,
       pvc: claimName(service.spec.kubernetesId, input.name),
@@ -552,7 +595,9 @@ export class VolumeService {
       }) in ${target.environment.name}: PVC ${claimName(
         service.spec.kubernetesId,
         input.name,
-      )} in ${target.clusters.map(c => c.name).join(', ')}`,
+      )} in ${createdIn.join(', ')}${
+        already.length ? ` (already in ${already.join(', ')})` : ''
+      }`,
     };
   }
 
