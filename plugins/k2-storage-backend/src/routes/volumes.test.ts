@@ -444,11 +444,29 @@ describe('Storage routes', () => {
     expect(once.body.error.message).toBe(
       "Volume 'cache' already exists in test (PVC shop/basket-cache in every cluster)",
     );
+    // As if an expand to 3Gi had reached test-1 only: the same expand grows test-2.
+    await api(clusters[0]).mergePatch(
+      '/api/v1/namespaces/shop/persistentvolumeclaims/basket-cache',
+      { spec: { resources: { requests: { storage: '3Gi' } } } },
+    );
+    const expanded = await server()
+      .post(`${base()}/volumes/cache/expand`)
+      .set(as(ALICE))
+      .send({ size: '3Gi' });
+    expect(expanded.status).toBe(200);
+    expect(
+      (await pvc(clusters[1], 'shop', 'basket-cache')).spec.resources.requests
+        .storage,
+    ).toBe('3Gi');
+
     const activity = await server()
       .get('/api/k2/services/default/basket/activity?limit=100')
       .set(as(BOB));
     expect(activity.body.items.map((e: any) => e.summary)).toContain(
       'Created volume cache (2Gi, nfs) in test: PVC basket-cache in test-2 (already in test-1)',
+    );
+    expect(activity.body.items.map((e: any) => e.summary)).toContain(
+      'Expanded volume cache from 2Gi to 3Gi in test',
     );
   });
 

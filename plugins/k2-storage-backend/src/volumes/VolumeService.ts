@@ -294,19 +294,19 @@ export class VolumeService {
           );
         }
         const bytes = this.#checkSize(size, environment);
-        const current = Math.max(
-          ...claims.map(
-            c =>
-              parseQuantity(c.pvc.spec?.resources?.requests?.storage ?? '0') ??
-              0,
-          ),
+        const requested = claims.map(
+          c =>
+            parseQuantity(c.pvc.spec?.resources?.requests?.storage ?? '0') ?? 0,
         );
-        if (bytes <= current) {
+        // An expand a failing cluster interrupted left the clusters before it larger:
+        // the same size again grows the others; nothing ever shrinks.
+        if (bytes < Math.max(...requested) || bytes <= Math.min(...requested)) {
           throw new InputError(
             `${size} is not larger than volume '${volume}' (${first.spec?.resources?.requests?.storage}); a volume only grows`,
           );
         }
-        for (const { cluster, pvc } of claims) {
+        for (const [i, { cluster, pvc }] of claims.entries()) {
+          if (requested[i] >= bytes) continue;
           await this.#access.apply(
             cluster,
             this.#claim(service, target, volume, {
@@ -319,7 +319,10 @@ export class VolumeService {
         return {
           ...(await this.#view(service, target, volume, [])),
           size,
-          summary: `Expanded volume ${volume} from ${first.spec?.resources?.requests?.storage} to ${size} in ${environment}`,
+          summary: `Expanded volume ${volume} from ${
+            claims[requested.indexOf(Math.min(...requested))].pvc.spec
+              ?.resources?.requests?.storage
+          } to ${size} in ${environment}`,
         };
       },
     );
