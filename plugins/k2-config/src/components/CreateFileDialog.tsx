@@ -114,9 +114,7 @@ export function CreateFileDialog(props: {
             sensitive,
             mountPath: path,
             content,
-            ...(description.trim()
-              ? { description: description.trim() }
-              : {}),
+            ...(description.trim() ? { description: description.trim() } : {}),
             ...(message.trim() ? { message: message.trim() } : {}),
           });
           props.onCreated(file.name);
@@ -139,6 +137,7 @@ export function CreateFileDialog(props: {
           error={Boolean(nameError)}
           helperText={nameError ?? t('create.nameHelp')}
           required
+          InputLabelProps={{ shrink: true }}
           style={{ flex: 2, minWidth: 240 }}
         />
         <TextField
@@ -164,6 +163,7 @@ export function CreateFileDialog(props: {
         onChange={e => setMountPath(e.target.value)}
         error={Boolean(pathError)}
         helperText={pathError ?? t('create.mountPathHelp')}
+        InputLabelProps={{ shrink: true }}
         required
         fullWidth
         margin="normal"
