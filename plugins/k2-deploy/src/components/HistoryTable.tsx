@@ -85,6 +85,9 @@ export function HistoryTable(props: {
       { title: '#', field: 'number', width: '50px' },
       {
         title: t('history.what'),
+        // The widest column: the image, what the release mounts and its message
+        // each keep to one line at 1440 px.
+        width: '35%',
         render: r => (
           <>
             <Typography variant="body2">

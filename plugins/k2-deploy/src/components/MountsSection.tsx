@@ -246,7 +246,14 @@ export function MountsSection(props: {
               inputProps={{ style: { fontFamily: 'monospace' } }}
             />
           </Box>
-          <Box display="flex" alignItems="center" minHeight={48} pt={1}>
+          <Box
+            display="flex"
+            alignItems="center"
+            flexShrink={0}
+            minHeight={48}
+            pt={1}
+            style={{ whiteSpace: 'nowrap' }}
+          >
             <FormControlLabel
               control={
                 <Checkbox
