@@ -142,6 +142,20 @@ const VIEWS = [
   },
 ];
 
+/** Names of what the screenshots open, in each language. */
+const WORDS = {
+  select: {
+    en: (n: number) => `Select version #${n}`,
+    zh: (n: number) => `选择版本 #${n}`,
+  },
+  compare: { en: 'Compare selected', zh: '对比所选版本' },
+  diff: { en: 'Differences between the versions', zh: '版本之间的差异' },
+  create: { en: 'New config file', zh: '新建配置文件' },
+  fileName: { en: 'File name', zh: '文件名' },
+  close: { en: 'Close', zh: '关闭' },
+  cancel: { en: 'Cancel', zh: '取消' },
+};
+
 test('the Config tab at 1440×900 in English and Chinese', async ({
   newPage,
 }) => {
@@ -162,6 +176,36 @@ test('the Config tab at 1440×900 in English and Chinese', async ({
         path: path.join(SCREENSHOTS, `${view.name}.${language}.png`),
       });
     }
+    // The file view's comparison of versions 1 and 2, in its drawer.
+    for (const number of [1, 2]) {
+      await page
+        .getByRole('checkbox', { name: WORDS.select[language](number) })
+        .check();
+    }
+    await page.getByRole('button', { name: WORDS.compare[language] }).click();
+    await expect(
+      page.getByRole('table', { name: WORDS.diff[language] }),
+    ).toBeVisible();
+    // The drawer has slid in when its close button is wholly on screen.
+    await expect(
+      page.getByRole('button', { name: WORDS.close[language] }),
+    ).toBeInViewport({ ratio: 1 });
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, `config-compare.${language}.png`),
+    });
+    await page.keyboard.press('Escape');
+    // The create dialog with a name typed, from the files view.
+    await page.goto(`${TAB}?environment=test`);
+    await page.getByRole('button', { name: WORDS.create[language] }).click();
+    await page
+      .getByRole('textbox', { name: WORDS.fileName[language] })
+      .fill('settings.json');
+    await expect(
+      page.getByRole('button', { name: WORDS.cancel[language] }),
+    ).toBeInViewport({ ratio: 1 });
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, `config-create.${language}.png`),
+    });
     await page.context().close();
   }
 });
