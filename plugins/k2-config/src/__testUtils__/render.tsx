@@ -4,6 +4,7 @@ import userEvent, {
   PointerEventsCheckLevel,
 } from '@testing-library/user-event';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
 import { ConfigTab } from '../components/ConfigTab';
 import { K2_CONFIG, OWNER_GROUP, serviceEntity } from './fixtures';
 import { languageApis } from '@internal/plugin-k2-react/testUtils';
@@ -43,6 +44,8 @@ export function renderConfigTab(
     user?: string;
     path?: string;
     language?: ReturnType<typeof languageApis>;
+    /** The signal API the test speaks through, as the Signals backend would. */
+    signals?: SignalApi;
   } = {},
 ): RenderResult {
   const name = `payment-gateway-${++renders}`;
@@ -64,6 +67,12 @@ export function renderConfigTab(
     mountPath: '/config',
     initialRouteEntries: [options.path ?? '/config'],
   };
+  if (options.signals) {
+    return renderInTestApp(tab, {
+      ...app,
+      apis: [api, permission, identity, [signalApiRef, options.signals]],
+    });
+  }
   return options.language
     ? renderInTestApp(tab, {
         ...app,

@@ -1,5 +1,7 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { EditorView } from '@uiw/react-codemirror';
+import { SignalApi } from '@backstage/plugin-signals-react';
+import { K2ConfigSignal } from '@internal/plugin-k2-config-common';
 import { K2ApiError, K2ApiErrorBody } from '@internal/plugin-k2-common';
 import {
   createK2ConfigApi,
@@ -339,5 +341,51 @@ describe('ConfigTab', () => {
       content: '{\n  "a": 1\n}\n',
     });
     expect(screen.getByText('Feature flags')).toBeInTheDocument();
+  });
+
+  it('fetches the list again when the backend announces a change in this environment', async () => {
+    type Listener = Parameters<SignalApi['subscribe']>[1];
+    const listeners = new Map<string, Listener>();
+    const signals: SignalApi = {
+      subscribe(channel, onMessage) {
+        listeners.set(channel, onMessage as Listener);
+        return { unsubscribe: () => listeners.delete(channel) };
+      },
+    };
+    const api = createK2ConfigApi();
+    renderConfigTab(api, { signals });
+    const table = await screen.findByRole('table', {
+      name: 'Config files in Test',
+    });
+    const [channel] = [...listeners.keys()];
+    expect(channel).toMatch(
+      /^k2-config:component:default\/payment-gateway-\d+$/,
+    );
+    // Someone else creates a file; the table shows it only once announced.
+    await api.createFile({ namespace: 'default', name: 'x' }, 'test', {
+      name: 'flags.json',
+      format: 'json',
+      mountPath: '/app/config/flags.json',
+      content: '{}',
+    });
+    const send = (message: K2ConfigSignal) =>
+      act(() => listeners.get(channel)!(message));
+    const loads = api.getFiles.mock.calls.length;
+    send({
+      environment: 'prod',
+      file: 'x.yaml',
+      change: 'created',
+      version: 1,
+    });
+    expect(api.getFiles).toHaveBeenCalledTimes(loads);
+    send({
+      environment: 'test',
+      file: 'flags.json',
+      change: 'created',
+      version: 1,
+    });
+    expect(
+      await within(table).findByRole('row', { name: /flags\.json/ }),
+    ).toBeInTheDocument();
   });
 });

@@ -1,7 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { InfoCard, Link } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { useApi, useApiHolder } from '@backstage/frontend-plugin-api';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
 import Table from '@material-ui/core/Table';
@@ -10,6 +12,10 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { makeStyles } from '@material-ui/core/styles';
+import {
+  K2ConfigSignal,
+  k2ConfigSignalChannel,
+} from '@internal/plugin-k2-config-common';
 import {
   ActionButton,
   EnvironmentSwitcher,
@@ -31,7 +37,8 @@ const useStyles = makeStyles({
 /**
  * One environment's config files: name, format, sensitive, latest version (number,
  * author, time) and the releases that mount it; a name opens the file. Owners create
- * a file (its first version) from here.
+ * a file (its first version) from here. The list follows the service's Signals
+ * channel: a change announced for this environment fetches it again.
  */
 export function FilesView(props: {
   scope: ConfigScope;
@@ -48,6 +55,20 @@ export function FilesView(props: {
     () => api.getFiles(service, environment.name),
     [api, service, environment.name],
   );
+  // Someone else's create, save, restore or delete in this environment, as the
+  // backend announces it: the list is fetched again (the message carries no content).
+  const signals = useApiHolder().get(signalApiRef);
+  const { retry } = files;
+  useEffect(() => {
+    if (!signals) return undefined;
+    const channel = k2ConfigSignalChannel(
+      stringifyEntityRef({ kind: 'component', ...service }),
+    );
+    const subscription = signals.subscribe<K2ConfigSignal>(channel, signal => {
+      if (signal.environment === environment.name) retry();
+    });
+    return () => subscription.unsubscribe();
+  }, [signals, service, environment.name, retry]);
   const title = t('files.title', { environment: environment.title });
   return (
     <InfoCard title={title}>
