@@ -1,5 +1,6 @@
 import { createApiMock } from '@backstage/frontend-test-utils';
 import { K2ApiError } from '@internal/plugin-k2-common';
+import { minutesAgo } from '@internal/plugin-k2-react/testUtils';
 import {
   checkConfigFormat,
   configContentBytes,
@@ -8,12 +9,7 @@ import {
   K2ConfigVersion,
 } from '@internal/plugin-k2-config-common';
 import { K2ConfigApi, k2ConfigApiRef } from '../api/K2ConfigApi';
-import {
-  APPLICATION_V1,
-  APPLICATION_V2,
-  minutesAgo,
-  SECRET_CONTENT,
-} from './fixtures';
+import { APPLICATION_V1, APPLICATION_V2, SECRET_CONTENT } from './fixtures';
 
 interface StoredFile {
   file: Omit<K2ConfigFile, 'latest' | 'versionCount'>;

@@ -7,7 +7,8 @@ import {
   createK2ConfigApi,
   saveAsSomeoneElse,
 } from '../__testUtils__/mockK2ConfigApi';
-import { renderConfigTab, setupUser } from '../__testUtils__/render';
+import { setupUser } from '@internal/plugin-k2-react/testUtils';
+import { renderConfigTab } from '../__testUtils__/render';
 import {
   APPLICATION_V1,
   APPLICATION_V2,

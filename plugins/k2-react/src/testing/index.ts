@@ -7,3 +7,5 @@ export type { AllowedWarning } from './reactWarnings';
 export { languageApis } from './languageApis';
 export { translationProblems, untranslatedTexts } from './translationParity';
 export type { NestedMessages } from './translationParity';
+export { K2_TEST_CONFIG, minutesAgo } from './fixtures';
+export { renderK2EntityTab, setupUser } from './entityTab';

@@ -1,11 +1,11 @@
 import { createApiMock } from '@backstage/frontend-test-utils';
 import { K2ApiError } from '@internal/plugin-k2-common';
+import { minutesAgo } from '@internal/plugin-k2-react/testUtils';
 import {
   K2StorageClassList,
   K2StorageVolume,
 } from '@internal/plugin-k2-storage-common';
 import { K2StorageApi, k2StorageApiRef } from '../api/K2StorageApi';
-import { minutesAgo } from './fixtures';
 
 const GI = 2 ** 30;
 

@@ -2,7 +2,8 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { SignalApi } from '@backstage/plugin-signals-react';
 import { K2StorageSignal } from '@internal/plugin-k2-storage-common';
 import { createK2StorageApi } from '../__testUtils__/mockK2StorageApi';
-import { renderStorageTab, setupUser } from '../__testUtils__/render';
+import { setupUser } from '@internal/plugin-k2-react/testUtils';
+import { renderStorageTab } from '../__testUtils__/render';
 
 jest.setTimeout(30_000);
 

@@ -1,10 +1,13 @@
-import { Entity } from '@backstage/catalog-model';
 import {
   K2TrafficClusterList,
   K2TrafficSite,
   K2TrafficSiteVersion,
   K2TrafficTemplateList,
 } from '@internal/plugin-k2-traffic-common';
+import {
+  K2_TEST_CONFIG,
+  minutesAgo,
+} from '@internal/plugin-k2-react/testUtils';
 
 /**
  * Fixtures shaped like the Traffic backend's answers for `payment-gateway`: `test` is
@@ -12,66 +15,18 @@ import {
  * with versions #1 and #2; `prod` (approval required) has no Nginx cluster.
  */
 
-export const OWNER_GROUP = 'group:default/payments-team';
-
-/** The `k2` app config the tab reads its environment model from. */
+/** The tests' app config, with `test`'s wildcard domain for the sites' default hosts. */
 export const K2_CONFIG = {
-  app: { baseUrl: 'http://localhost:3000' },
-  backend: { baseUrl: 'http://localhost:7007' },
+  ...K2_TEST_CONFIG,
   k2: {
-    platformAdminGroup: 'group:default/platform-admins',
-    environments: [
-      {
-        name: 'test',
-        title: 'Test',
-        approval: { required: false },
-        clusters: [{ name: 'test', weight: 1 }],
-        wildcardDomain: 'k2.example.com',
-        defaults: {
-          replicas: 1,
-          resources: { cpu: '1', memory: '1Gi' },
-          overcommit: { cpu: 4, memory: 2 },
-        },
-      },
-      {
-        name: 'prod',
-        title: 'Production',
-        production: true,
-        approval: {
-          required: true,
-          approverGroup: 'group:default/release-approvers',
-        },
-        clusters: [{ name: 'prod-a', weight: 1 }],
-        defaults: {
-          replicas: 2,
-          resources: { cpu: '1', memory: '1Gi' },
-          overcommit: { cpu: 2, memory: 1 },
-        },
-      },
-    ],
+    ...K2_TEST_CONFIG.k2,
+    environments: K2_TEST_CONFIG.k2.environments.map(environment =>
+      environment.name === 'test'
+        ? { ...environment, wildcardDomain: 'k2.example.com' }
+        : environment,
+    ),
   },
 };
-
-export function serviceEntity(name: string): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name,
-      namespace: 'default',
-      annotations: {
-        'backstage.io/kubernetes-id': name,
-        'k2.io/environments': 'test,prod',
-        'k2.io/image': 'registry.northwind.internal/payments/gateway',
-      },
-    },
-    spec: { type: 'service', lifecycle: 'production', owner: OWNER_GROUP },
-  };
-}
-
-const MINUTE = 60_000;
-export const minutesAgo = (minutes: number) =>
-  new Date(Date.now() - minutes * MINUTE).toISOString();
 
 export function site(overrides: Partial<K2TrafficSite> = {}): K2TrafficSite {
   return {

@@ -2,7 +2,8 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { K2ApiError } from '@internal/plugin-k2-common';
 import { clusters } from '../__testUtils__/fixtures';
 import { createK2TrafficApi } from '../__testUtils__/mockK2TrafficApi';
-import { renderTrafficTab, setupUser } from '../__testUtils__/render';
+import { setupUser } from '@internal/plugin-k2-react/testUtils';
+import { renderTrafficTab } from '../__testUtils__/render';
 
 jest.setTimeout(30_000);
 

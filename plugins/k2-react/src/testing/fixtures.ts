@@ -1,14 +1,18 @@
 import { Entity } from '@backstage/catalog-model';
 
 /**
- * The service `payment-gateway` as the Storage tab's tests see it: environments `test`
- * and `prod` (K2_CONFIG), owned by OWNER_GROUP.
+ * The service every K2 tab's tests render: `payment-gateway-<n>` in `default`, deployed
+ * to `test` and `prod` (K2_TEST_CONFIG), owned by K2_TEST_OWNER_GROUP.
  */
 
-export const OWNER_GROUP = 'group:default/payments-team';
+/** The team that owns the test service: its members may act on it. */
+export const K2_TEST_OWNER_GROUP = 'group:default/payments-team';
 
-/** The `k2` app config the tab reads its environment model from. */
-export const K2_CONFIG = {
+/**
+ * The app config a K2 tab reads its environment model from: `test` (no approval, one
+ * cluster `test`) and `prod` (production, approval by release-approvers, cluster `prod-a`).
+ */
+export const K2_TEST_CONFIG = {
   app: { baseUrl: 'http://localhost:3000' },
   backend: { baseUrl: 'http://localhost:7007' },
   k2: {
@@ -44,7 +48,11 @@ export const K2_CONFIG = {
   },
 };
 
-export function serviceEntity(name: string): Entity {
+/**
+ * The K2 service `name` in `default`, deployed to `test` and `prod`, owned by
+ * K2_TEST_OWNER_GROUP; its kubernetes-id is its name.
+ */
+export function k2ServiceEntity(name: string): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
@@ -57,7 +65,11 @@ export function serviceEntity(name: string): Entity {
         'k2.io/image': 'registry.northwind.internal/payments/gateway',
       },
     },
-    spec: { type: 'service', lifecycle: 'production', owner: OWNER_GROUP },
+    spec: {
+      type: 'service',
+      lifecycle: 'production',
+      owner: K2_TEST_OWNER_GROUP,
+    },
   };
 }
 
