@@ -51,6 +51,7 @@ export const k2StorageMessages = {
     delete: 'Delete',
     usedOf: '{{used}} of {{capacity}}',
     usedUnknown: 'unknown',
+    usedNotMounted: 'not mounted',
     usedUnknownHint:
       'Known while a running pod mounts it and its node’s kubelet answers',
     expandingTo: 'expanding to {{size}}…',

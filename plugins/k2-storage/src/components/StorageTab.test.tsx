@@ -35,7 +35,7 @@ describe('StorageTab', () => {
     );
 
     const scratch = within(table).getByRole('row', { name: /^scratch/ });
-    expect(scratch).toHaveTextContent('unknown');
+    expect(scratch).toHaveTextContent('not mounted');
     expect(scratch).toHaveTextContent('test-b Pending');
     expect(scratch).toHaveTextContent(
       'ProvisioningFailed: failed to provision volume with StorageClass "standard": no space left on node',

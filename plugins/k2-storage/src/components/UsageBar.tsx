@@ -8,13 +8,26 @@ import { useStorageT } from '../translation';
 
 /**
  * Used bytes of a volume against its capacity, as the kubelets report them: a bar and
- * "1.2 GiB of 5 GiB" (the most any cluster reports), or "unknown" with why.
+ * "1.2 GiB of 5 GiB" (the most any cluster reports); "not mounted" when no release
+ * mounts the volume (the kubelets report only mounted volumes), else "unknown" with why.
  */
-export function UsageBar(props: { clusters: K2StorageVolumeCluster[] }) {
+export function UsageBar(props: {
+  clusters: K2StorageVolumeCluster[];
+  mounted: boolean;
+}) {
   const t = useStorageT();
   const known = props.clusters.filter(
     c => c.usedBytes !== undefined && c.capacityBytes,
   );
+  if (known.length === 0 && !props.mounted) {
+    return (
+      <Tooltip title={t('volumes.usedUnknownHint')}>
+        <Typography variant="body2" color="textSecondary">
+          {t('volumes.usedNotMounted')}
+        </Typography>
+      </Tooltip>
+    );
+  }
   if (known.length === 0) {
     return (
       <Tooltip title={t('volumes.usedUnknownHint')}>

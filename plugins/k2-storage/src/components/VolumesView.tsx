@@ -184,7 +184,10 @@ export function VolumesView(props: {
                       {volume.size}
                     </TableCell>
                     <TableCell>
-                      <UsageBar clusters={volume.clusters} />
+                      <UsageBar
+                        clusters={volume.clusters}
+                        mounted={volume.mountedBy.length > 0}
+                      />
                     </TableCell>
                     <TableCell>
                       <ClusterStatus volume={volume} />

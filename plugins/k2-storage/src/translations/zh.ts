@@ -36,6 +36,7 @@ const zh = createTranslationMessages({
     'volumes.delete': '删除',
     'volumes.usedOf': '{{used}} / {{capacity}}',
     'volumes.usedUnknown': '未知',
+    'volumes.usedNotMounted': '未挂载',
     'volumes.usedUnknownHint':
       '仅当有运行中的 Pod 挂载且其节点的 kubelet 应答时可知',
     'volumes.expandingTo': '正在扩容至 {{size}}…',
