@@ -1,3 +1,4 @@
+import { k2PluginFetch } from '@internal/plugin-k2-node';
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { isError, ServiceUnavailableError } from '@backstage/errors';
@@ -61,12 +62,13 @@ function distinct(releases: MountingRelease[]): MountingRelease[] {
  * flight). Asked as K2's own service, so the answer does not depend on who is asking.
  */
 export class ReleaseMounts {
-  readonly #auth: AuthService;
-  readonly #discovery: DiscoveryService;
+  readonly #client: K2DeployClient;
 
   constructor(options: { auth: AuthService; discovery: DiscoveryService }) {
-    this.#auth = options.auth;
-    this.#discovery = options.discovery;
+    this.#client = new K2DeployClient({
+      discoveryApi: options.discovery,
+      fetchApi: k2PluginFetch(options.auth, 'k2-deploy'),
+    });
   }
 
   /**
@@ -79,23 +81,8 @@ export class ReleaseMounts {
     environment: string,
   ): Promise<ConfigMountIndex> {
     const { namespace, name } = parseEntityRef(serviceRef);
-    const auth = this.#auth;
-    const client = new K2DeployClient({
-      discoveryApi: this.#discovery,
-      fetchApi: {
-        async fetch(input, init) {
-          const { token } = await auth.getPluginRequestToken({
-            onBehalfOf: await auth.getOwnServiceCredentials(),
-            targetPluginId: 'k2-deploy',
-          });
-          const headers = new Headers(init?.headers);
-          headers.set('authorization', `Bearer ${token}`);
-          return fetch(input, { ...init, headers });
-        },
-      },
-    });
     try {
-      const { items } = await client.getMounts({ namespace, name });
+      const { items } = await this.#client.getMounts({ namespace, name });
       return new ConfigMountIndex(items, environment);
     } catch (error) {
       throw new ServiceUnavailableError(

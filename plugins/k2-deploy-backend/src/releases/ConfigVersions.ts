@@ -1,3 +1,4 @@
+import { k2PluginFetch } from '@internal/plugin-k2-node';
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import {
   InputError,
@@ -45,17 +46,7 @@ export class ConfigBackendVersions implements ConfigVersionLookup {
     const { auth, discovery } = options;
     this.#client = new K2ConfigClient({
       discoveryApi: discovery,
-      fetchApi: {
-        async fetch(input, init) {
-          const { token } = await auth.getPluginRequestToken({
-            onBehalfOf: await auth.getOwnServiceCredentials(),
-            targetPluginId: 'k2-config',
-          });
-          const request = new Request(input, init);
-          request.headers.set('Authorization', `Bearer ${token}`);
-          return fetch(request);
-        },
-      },
+      fetchApi: k2PluginFetch(auth, 'k2-config'),
     });
   }
 

@@ -1,3 +1,4 @@
+import { k2PluginFetch } from '@internal/plugin-k2-node';
 import {
   AuthService,
   DiscoveryService,
@@ -70,20 +71,9 @@ export class VolumeEntityProvider implements EntityProvider {
     this.#auth = options.auth;
     this.#catalog = options.catalog;
     this.#logger = options.logger;
-    const auth = this.#auth;
     this.#client = new K2StorageClient({
       discoveryApi: options.discovery,
-      fetchApi: {
-        async fetch(input, init) {
-          const { token } = await auth.getPluginRequestToken({
-            onBehalfOf: await auth.getOwnServiceCredentials(),
-            targetPluginId: 'k2-storage',
-          });
-          const headers = new Headers(init?.headers);
-          headers.set('authorization', `Bearer ${token}`);
-          return fetch(input, { ...init, headers });
-        },
-      },
+      fetchApi: k2PluginFetch(options.auth, 'k2-storage'),
     });
   }
 

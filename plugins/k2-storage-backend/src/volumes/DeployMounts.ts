@@ -1,3 +1,4 @@
+import { k2PluginFetch } from '@internal/plugin-k2-node';
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { K2DeployClient, components } from '@internal/plugin-k2-deploy-common';
@@ -17,25 +18,12 @@ export interface MountSource {
  * mount.
  */
 export class DeployMounts implements MountSource {
-  readonly #auth: AuthService;
   readonly #client: K2DeployClient;
 
   constructor(options: { auth: AuthService; discovery: DiscoveryService }) {
-    this.#auth = options.auth;
-    const auth = this.#auth;
     this.#client = new K2DeployClient({
       discoveryApi: options.discovery,
-      fetchApi: {
-        async fetch(input, init) {
-          const { token } = await auth.getPluginRequestToken({
-            onBehalfOf: await auth.getOwnServiceCredentials(),
-            targetPluginId: 'k2-deploy',
-          });
-          const headers = new Headers(init?.headers);
-          headers.set('authorization', `Bearer ${token}`);
-          return fetch(input, { ...init, headers });
-        },
-      },
+      fetchApi: k2PluginFetch(options.auth, 'k2-deploy'),
     });
   }
 
