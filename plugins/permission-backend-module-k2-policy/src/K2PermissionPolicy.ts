@@ -59,6 +59,8 @@ import {
   k2TrafficSiteReadPermission,
   k2VolumeReadPermission,
   k2ConfigReadPermission,
+  k2AlertReadPermission,
+  k2AlertTemplateManagePermission,
 } from '@internal/plugin-k2-common';
 
 /**
@@ -94,6 +96,7 @@ export const k2PolicyTable: ReadonlyArray<{
     k2TrafficClustersReadPermission,
     k2VolumeReadPermission,
     k2ConfigReadPermission,
+    k2AlertReadPermission,
   ].map(permission => ({ permission, audience: 'signed-in' as const })),
   ...k2OwnerPermissions.map(permission => ({
     permission,
@@ -104,6 +107,8 @@ export const k2PolicyTable: ReadonlyArray<{
   // A canary reaches users without an approver: where releases need approval, only
   // platform admins start one (promoting it is a release, approved as any).
   { permission: k2CanaryStartApprovedPermission, audience: 'admins' },
+  // Templates and raw PromQL decide what every service's rules compile to.
+  { permission: k2AlertTemplateManagePermission, audience: 'admins' },
 
   // Catalog: everyone reads and refreshes; the Create button (it leads to the
   // scaffolder) for everyone; registering and unregistering for admins; deleting an

@@ -214,6 +214,35 @@ export const k2ConfigWritePermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/**
+ * Read a service's alert rules, incidents and alert history, and a team's incidents on
+ * the Alerts overview. Allowed to every signed-in user by K2's policy.
+ */
+export const k2AlertReadPermission = createPermission({
+  name: 'k2.alert.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Create, edit, enable, disable and delete a service's alert rules made from a
+ * template. Owners and platform admins.
+ */
+export const k2AlertRuleManagePermission = createPermission({
+  name: 'k2.alert.rule.manage',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Add, change and remove alert rule templates, and write rules as raw PromQL: what
+ * every service's rules compile to. Platform admins only.
+ */
+export const k2AlertTemplateManagePermission = createPermission({
+  name: 'k2.alert.template.manage',
+  attributes: { action: 'update' },
+});
+
 /** Permissions K2's policy grants to a service's owners (and platform admins) only. */
 export const k2OwnerPermissions = [
   k2ReleaseCreatePermission,
@@ -224,6 +253,7 @@ export const k2OwnerPermissions = [
   k2VolumeManagePermission,
   k2ConfigSensitiveReadPermission,
   k2ConfigWritePermission,
+  k2AlertRuleManagePermission,
 ];
 
 /** Every permission K2 defines, for registration with the permission framework. */
@@ -248,6 +278,9 @@ export const k2Permissions = [
   k2ConfigReadPermission,
   k2ConfigSensitiveReadPermission,
   k2ConfigWritePermission,
+  k2AlertReadPermission,
+  k2AlertRuleManagePermission,
+  k2AlertTemplateManagePermission,
 ];
 
 export type {
