@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts the K2 portal on its development defaults: SQLite under .k2/data, the demo
-# catalog, development sign-in, and the sandbox clusters (test, prod-a, prod-b) running
-# the demo services. Extra arguments go to `backstage-cli repo start`
-# (e.g. --config app-config.local.yaml).
+# catalog, development sign-in, the sandbox clusters (test, prod-a, prod-b) running
+# the demo services, and the Alerts monitoring stack (Prometheus, Alertmanager and the
+# blackbox exporter on 127.0.0.1:7105-7107, configured under .k2/monitoring). Extra
+# arguments go to `backstage-cli repo start` (e.g. --config app-config.local.yaml).
 #
 #   ./k2 start --production   the same portal on a production build of the frontend,
 #                             served by the backend on http://localhost:7007 (no dev
@@ -16,6 +17,7 @@ cd "$root"
 . scripts/lib/registry.sh
 . scripts/lib/portal.sh
 . scripts/lib/nginx.sh
+. scripts/lib/monitoring.sh
 k2_bootstrap
 
 demo_member_port=8481
@@ -36,10 +38,22 @@ start_local_nginx() {
     curl -H 'Host: payment-gateway.test.k2.northwind.internal' http://127.0.0.1:$K2_NGINX_HTTP_PORT/
   (its pods and a stand-in VM on 127.0.0.1:$demo_member_port; the site is on the Traffic tab)"
 }
+monitoring_line=""
+# Prometheus (scraping the sandbox clusters, evaluating the rules K2 writes under
+# .k2/monitoring/rules), Alertmanager (calling the backend at $1's webhook) and the
+# blackbox exporter; before the backend, which reads the webhook token they share.
+start_monitoring() {
+  if k2_start_monitoring .k2/monitoring "$1" .k2/sandbox/kubeconfig 7105 7106 7107; then
+    monitoring_line="
+  Alerts: Prometheus http://127.0.0.1:7105, Alertmanager http://127.0.0.1:7106 (logs in .k2/monitoring)"
+  else
+    k2_log "K2 starts without its monitoring stack: rules are not evaluated and no alert arrives"
+  fi
+}
 stop_all() {
   local pid
   for pid in "${demo:-}" "${demo_traffic:-}" "${portal:-}" "${nginx_agent:-}" \
-    "${nginx:-}" "${demo_member:-}" "${registry:-}" "${sandbox:-}"; do
+    "${nginx:-}" "${demo_member:-}" "${registry:-}" "${monitoring:-}" "${sandbox:-}"; do
     # A child that already ended (the demo scripts do) must not end the loop under
     # set -e, which would leave the rest running.
     [ -n "$pid" ] && kill -- -"$pid" 2>/dev/null || true
@@ -61,6 +75,7 @@ if [ "${1:-}" = --production ]; then
   trap stop_all EXIT INT TERM
   K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
   k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
+  start_monitoring "$url"
   k2_prepare_nginx .k2/nginx && with_nginx=1
   k2_log "starting the backend, which serves the production build ($url; log in .k2/portal.log)"
   k2_start_backend .k2/portal.log "$url" "$root/app-config.yaml" \
@@ -72,7 +87,7 @@ if [ "${1:-}" = --production ]; then
 
   K2 is running on the production build: open $url
   Sign in as a demo user (alice owns payment-gateway). Log: .k2/portal.log
-  Demo release history is being recorded in the background (.k2/demo.log).$nginx_line
+  Demo release history is being recorded in the background (.k2/demo.log).$monitoring_line$nginx_line
   Stop with Ctrl-C.
 
 MSG
@@ -90,6 +105,7 @@ trap stop_all EXIT INT TERM
 K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
 # The image registry k2.registries names, so the release dialog offers real tags.
 k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
+start_monitoring "$backend_url"
 
 k2_prepare_nginx .k2/nginx && with_nginx=1
 k2_log "starting the backend ($backend_url) and the frontend ($app_url); first start takes a minute or two"
@@ -124,7 +140,7 @@ cat >&2 <<MSG
   K2 is running: open $app_url
   Sign in as a demo user (alice owns payment-gateway). Backend API: $backend_url
   Demo release history is being recorded in the background (.k2/demo.log).
-  Sandbox clusters: kubectl --kubeconfig .k2/sandbox/kubeconfig get pods -A$nginx_line
+  Sandbox clusters: kubectl --kubeconfig .k2/sandbox/kubeconfig get pods -A$monitoring_line$nginx_line
   Stop with Ctrl-C.
 
 MSG

@@ -5,6 +5,7 @@
 #
 #   ./k2 test        everything
 #   ./k2 test e2e    only the end-to-end stage (frontend build, portal, Playwright)
+#   ./k2 test e2e packages/app/e2e-tests/alerts.test.ts   ... of the spec files named
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -14,11 +15,13 @@ cd "$root"
 . scripts/lib/sandbox.sh
 . scripts/lib/registry.sh
 . scripts/lib/portal.sh
+. scripts/lib/monitoring.sh
 k2_bootstrap
 only_e2e=0
+declare -a e2e_specs=()
 case "${1:-}" in
   "") ;;
-  e2e) only_e2e=1 ;;
+  e2e) only_e2e=1 && e2e_specs=("${@:2}") ;;
   *) k2_die "unknown argument '$1' (try: ./k2 test, ./k2 test e2e)"; exit 2 ;;
 esac
 
@@ -34,6 +37,7 @@ cleanup() {
   [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null || true
   [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null || true
   [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null || true
+  [ -n "${monitoring:-}" ] && kill -- -"$monitoring" 2>/dev/null || true
   [ -n "${e2e_dir:-}" ] && rm -rf "$e2e_dir"
   [ -n "${built_app:-}" ] && rm -rf "$root/packages/app/dist"
   k2_stop_postgres
@@ -76,6 +80,14 @@ if k2_need_package docker-registry docker-registry "listing image tags from a re
   export K2_REQUIRE_REGISTRY=1
 else
   skipped+=("image tag listings from a real registry (install: docker-registry apache2-utils)")
+fi
+# Prometheus, Alertmanager and the blackbox exporter: the Alerts backend's tests run the
+# real chain (K2_REQUIRE_ALERTMANAGER=1 makes them fail rather than skip), and the
+# end-to-end stage runs the stack beside the portal.
+if k2_need_monitoring; then
+  export K2_REQUIRE_ALERTMANAGER=1
+else
+  skipped+=("the Alerts monitoring stack's tests (install: prometheus prometheus-alertmanager prometheus-blackbox-exporter)")
 fi
 jest_status=0
 if [ "$only_e2e" = 0 ]; then
@@ -124,6 +136,14 @@ if [ "$have_chromium" = 1 ]; then
   set -m
   k2_start_sandbox "$out/e2e-sandbox.log" "$e2e_dir/kubeconfig" \
     "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml"
+  # The monitoring stack on 7115-7117 at a 2 s interval, so an alert fires and resolves
+  # within seconds; the Alerts backend writes its rule files under the run's directory.
+  if [ "${K2_REQUIRE_ALERTMANAGER:-}" = 1 ]; then
+    k2_start_monitoring "$e2e_dir/monitoring" http://localhost:7100 "$e2e_dir/kubeconfig" \
+      7115 7116 7117 2s || k2_die "the end-to-end monitoring stack did not start; see $e2e_dir/monitoring"
+    export K2_E2E_PROMETHEUS_URL=http://127.0.0.1:7115
+  fi
+  k2_write_alerts_config "$e2e_dir/app-config.alerts.yaml" "$e2e_dir/monitoring" 7115 7116 7117
   if [ "${K2_REQUIRE_REGISTRY:-}" = 1 ]; then
     k2_start_registry "$out/e2e-registry.log" "$e2e_dir/registry" \
       "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml" \
@@ -132,18 +152,20 @@ if [ "$have_chromium" = 1 ]; then
   fi
   k2_start_backend "$out/e2e-portal.log" http://localhost:7100 \
     "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml" \
-    "$e2e_dir/app-config.registry.yaml"
+    "$e2e_dir/app-config.registry.yaml" "$e2e_dir/app-config.alerts.yaml"
   set +m
   e2e_started=$SECONDS
   K2_E2E_URL=http://localhost:7100 K2_E2E_BACKEND_URL=http://localhost:7100 \
-    K2_E2E_KUBECONFIG="$e2e_dir/kubeconfig" yarn test:e2e || e2e_status=$?
+    K2_E2E_KUBECONFIG="$e2e_dir/kubeconfig" yarn test:e2e "${e2e_specs[@]}" || e2e_status=$?
   timings+=("frontend build ${k2_build_seconds} s, portal start ${k2_portal_seconds} s, Playwright $((SECONDS - e2e_started)) s")
   kill -- -"$portal" 2>/dev/null || true
   kill -- -"$sandbox" 2>/dev/null || true
   [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null || true
+  [ -n "${monitoring:-}" ] && kill -- -"$monitoring" 2>/dev/null || true
   portal=
   sandbox=
   registry=
+  monitoring=
 else
   skipped+=("end-to-end tests (install: chromium)")
 fi
