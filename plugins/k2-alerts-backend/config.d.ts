@@ -1,0 +1,73 @@
+export interface Config {
+  k2?: {
+    /** The Alerts backend (plugin k2-alerts). */
+    alerts?: {
+      /** How Alertmanager authenticates its webhook calls to K2. */
+      webhook?: {
+        /**
+         * The shared secret Alertmanager sends as a bearer token (or as the Basic-auth
+         * password) on `POST /api/k2-alerts/webhook/alertmanager`. Without it the
+         * webhook refuses every call.
+         * @visibility secret
+         */
+        token?: string;
+      };
+      /**
+       * The path of `promtool`, which checks every compiled rule group before it is
+       * stored or delivered. Default: `promtool` on the PATH; when it cannot be found
+       * rule groups are delivered unchecked and a warning is logged at start.
+       */
+      promtool?: string;
+      /**
+       * One entry per K2 environment that has monitoring, by environment name. Rules
+       * can be made only for these environments.
+       */
+      environments?: {
+        [environment: string]: {
+          /** The environment's Prometheus: its query API (previews) and `/-/reload`. */
+          prometheus: {
+            /** Base URL, e.g. `http://127.0.0.1:7105`. */
+            url: string;
+          };
+          /** The environment's Alertmanager. */
+          alertmanager?: {
+            /** Base URL, e.g. `http://127.0.0.1:7106`. */
+            url: string;
+          };
+          /** The blackbox exporter Prometheus sends HTTP probes through. */
+          blackbox?: {
+            /** host:port, e.g. `127.0.0.1:7107`. */
+            address: string;
+          };
+          /** How the compiled rule groups reach Prometheus. */
+          delivery:
+            | {
+                /**
+                 * `files`: K2 writes one rule file per service into `directory` and
+                 * POSTs `<prometheus>/-/reload`; HTTP probe targets go to file_sd files
+                 * in `<directory>/../../probes/<environment>/`.
+                 */
+                type: 'files';
+                /** Where the rule files go, e.g. `.k2/monitoring/rules/test`. */
+                directory: string;
+              }
+            | {
+                /**
+                 * `prometheusRule`: a `PrometheusRule` (and, for HTTP probes, a `Probe`)
+                 * object per service in its namespace, applied to every cluster of the
+                 * environment (prometheus-operator picks them up).
+                 */
+                type: 'prometheusRule';
+                /**
+                 * Unused by K2's own objects (they live in the service's namespace);
+                 * kept for operators that select rules from one namespace.
+                 */
+                namespace?: string;
+                /** Labels the operator's ruleSelector matches, e.g. `release: prometheus`. */
+                labels?: { [name: string]: string };
+              };
+        };
+      };
+    };
+  };
+}

@@ -1,0 +1,117 @@
+import {
+  createK2ApiClient,
+  K2ApiClientOptions,
+} from '@internal/plugin-k2-common';
+import type { components, paths } from '../generated/openapi';
+
+type Schemas = components['schemas'];
+
+/** Types of the Alerts API, from its OpenAPI document. */
+export type K2AlertRuleTemplate = Schemas['RuleTemplate'];
+export type K2AlertRuleTemplateInput = Schemas['RuleTemplateInput'];
+export type K2AlertTemplateParameter = Schemas['TemplateParameter'];
+export type K2AlertRule = Schemas['AlertRule'];
+export type K2AlertRuleInput = Schemas['AlertRuleInput'];
+export type K2AlertRulePreview = Schemas['RulePreview'];
+
+/** A service as the Alerts API names it: its catalog namespace and name. */
+export interface K2AlertsService {
+  namespace: string;
+  name: string;
+}
+
+/** How the Alerts client reaches its backend. */
+export type K2AlertsClientOptions = K2ApiClientOptions;
+
+/**
+ * The Alerts API over HTTP for Backstage users (the Alerts tab and overview) and
+ * other plugins, typed by its OpenAPI document. Every method resolves to the
+ * response body or throws the backend's error (a K2ApiError).
+ */
+export class K2AlertsClient {
+  readonly #options: K2AlertsClientOptions;
+
+  constructor(options: K2AlertsClientOptions) {
+    this.#options = options;
+  }
+
+  #client() {
+    return createK2ApiClient<paths>('k2-alerts', this.#options);
+  }
+
+  async getTemplates() {
+    const { data } = await (await this.#client()).GET('/templates');
+    return data!;
+  }
+
+  async createTemplate(input: K2AlertRuleTemplateInput) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/templates', { body: input });
+    return data!;
+  }
+
+  async updateTemplate(id: string, input: K2AlertRuleTemplateInput) {
+    const { data } = await (
+      await this.#client()
+    ).PUT('/templates/{id}', { params: { path: { id } }, body: input });
+    return data!;
+  }
+
+  async deleteTemplate(id: string) {
+    await (
+      await this.#client()
+    ).DELETE('/templates/{id}', { params: { path: { id } } });
+  }
+
+  async getRules(service: K2AlertsService, environment?: string) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/services/{namespace}/{name}/rules', {
+      params: { path: service, query: { environment } },
+    });
+    return data!;
+  }
+
+  async createRule(service: K2AlertsService, input: K2AlertRuleInput) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/services/{namespace}/{name}/rules', {
+      params: { path: service },
+      body: input,
+    });
+    return data!;
+  }
+
+  async updateRule(
+    service: K2AlertsService,
+    id: string,
+    input: K2AlertRuleInput,
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).PUT('/services/{namespace}/{name}/rules/{id}', {
+      params: { path: { ...service, id } },
+      body: input,
+    });
+    return data!;
+  }
+
+  async deleteRule(service: K2AlertsService, id: string) {
+    await (
+      await this.#client()
+    ).DELETE('/services/{namespace}/{name}/rules/{id}', {
+      params: { path: { ...service, id } },
+    });
+  }
+
+  async previewRule(service: K2AlertsService, input: K2AlertRuleInput) {
+    const { data } = await (
+      await this.#client()
+    ).POST('/services/{namespace}/{name}/rules/preview', {
+      params: { path: service },
+      body: input,
+    });
+    return data!;
+  }
+}
