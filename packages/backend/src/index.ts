@@ -20,6 +20,7 @@ backend.add(import('@internal/plugin-k2-deploy-backend'));
 backend.add(import('@internal/plugin-k2-traffic-backend'));
 backend.add(import('@internal/plugin-k2-config-backend'));
 backend.add(import('@internal/plugin-k2-storage-backend'));
+backend.add(import('@internal/plugin-k2-alerts-backend'));
 
 backend.add(import('@backstage/plugin-app-backend'));
 // The production build's static files as the build compressed them (brotli, gzip).
