@@ -310,6 +310,252 @@ export const spec = {
         },
       },
     },
+    '/services/{namespace}/{name}/incidents': {
+      get: {
+        operationId: 'GetServiceIncidents',
+        summary: "The service's incidents, newest first.",
+        description:
+          'Alerts of one service, environment and rule (`k2_rule`) form an incident while any of them fires; it resolves when all have. Needs `k2.alert.read` on the service.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/incidentStatus',
+          },
+          {
+            name: 'environment',
+            in: 'query',
+            required: false,
+            schema: {
+              $ref: '#/components/schemas/EnvironmentName',
+            },
+          },
+          {
+            name: 'severity',
+            in: 'query',
+            required: false,
+            schema: {
+              $ref: '#/components/schemas/Severity',
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of incidents.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/IncidentPage',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/services/{namespace}/{name}/alerts': {
+      get: {
+        operationId: 'GetServiceAlertHistory',
+        summary:
+          "The history of the service's alerts, every state change newest first.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            name: 'environment',
+            in: 'query',
+            required: false,
+            schema: {
+              $ref: '#/components/schemas/EnvironmentName',
+            },
+          },
+          {
+            name: 'status',
+            in: 'query',
+            required: false,
+            schema: {
+              $ref: '#/components/schemas/AlertStatus',
+            },
+          },
+          {
+            name: 'severity',
+            in: 'query',
+            required: false,
+            schema: {
+              $ref: '#/components/schemas/Severity',
+            },
+          },
+          {
+            name: 'rule',
+            in: 'query',
+            required: false,
+            description: 'A `k2_rule`, e.g. a rule id or `signal:oomkilled`.',
+            schema: {
+              type: 'string',
+              maxLength: 100,
+            },
+          },
+          {
+            name: 'from',
+            in: 'query',
+            required: false,
+            description: 'Changes at or after this time.',
+            schema: {
+              type: 'string',
+              format: 'date-time',
+            },
+          },
+          {
+            name: 'to',
+            in: 'query',
+            required: false,
+            description: 'Changes before this time.',
+            schema: {
+              type: 'string',
+              format: 'date-time',
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of the history.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/AlertHistoryPage',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/incidents/{id}': {
+      get: {
+        operationId: 'GetIncident',
+        summary: "One incident with its alerts and each alert's state changes.",
+        description: "Needs `k2.alert.read` on the incident's service.",
+        parameters: [
+          {
+            name: 'id',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              pattern: '^[0-9]{1,18}$',
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The incident and its alerts, newest first.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/IncidentDetail',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/teams/{namespace}/{name}/incidents': {
+      get: {
+        operationId: 'GetTeamIncidents',
+        summary:
+          'The incidents of every K2 service a group owns (catalog `spec.owner`).',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/incidentStatus',
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              "The incidents of the group's services the caller may read (newest first, at most 500), and those services' entity refs.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TeamIncidents',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/webhook/alertmanager': {
+      post: {
+        operationId: 'AlertmanagerWebhook',
+        summary: "Alertmanager's webhook receiver (payload version 4).",
+        description:
+          'Not a Backstage user call: Alertmanager sends `k2.alerts.webhook.token` as a bearer token or Basic-auth password (401 without it; 503 when no token is configured). The body is checked by the receiver itself (at most 16 MiB, 413; at most 10,000 alerts; a malformed payload is a 400 and nothing is written). Alerts without `k2_entity` and `environment`, or of an entity that is not a K2 service, are counted and not recorded. A redelivery changes nothing.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/AlertmanagerPayload',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'What the call carried and what it changed.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/WebhookResult',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
   },
   components: {
     parameters: {
@@ -345,6 +591,35 @@ export const spec = {
         required: true,
         schema: {
           $ref: '#/components/schemas/RuleId',
+        },
+      },
+      incidentStatus: {
+        name: 'status',
+        in: 'query',
+        required: false,
+        schema: {
+          $ref: '#/components/schemas/IncidentStatus',
+        },
+      },
+      limit: {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        description:
+          'Items per page (default 50; more than 200 is read as 200).',
+        schema: {
+          type: 'integer',
+          minimum: 1,
+        },
+      },
+      cursor: {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        description: 'The `nextCursor` of the previous page.',
+        schema: {
+          type: 'string',
+          maxLength: 200,
         },
       },
     },
@@ -812,6 +1087,315 @@ export const spec = {
             items: {
               type: 'string',
             },
+          },
+        },
+      },
+      IncidentStatus: {
+        type: 'string',
+        enum: ['open', 'resolved'],
+      },
+      AlertStatus: {
+        type: 'string',
+        enum: ['firing', 'resolved'],
+      },
+      Incident: {
+        type: 'object',
+        required: [
+          'id',
+          'entityRef',
+          'environment',
+          'ruleKey',
+          'title',
+          'severity',
+          'status',
+          'source',
+          'openedAt',
+          'firingCount',
+          'alertCount',
+          'lastChangeAt',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          entityRef: {
+            type: 'string',
+          },
+          environment: {
+            type: 'string',
+          },
+          ruleKey: {
+            description: "The alerts' `k2_rule`.",
+            type: 'string',
+          },
+          title: {
+            type: 'string',
+          },
+          severity: {
+            $ref: '#/components/schemas/Severity',
+          },
+          status: {
+            $ref: '#/components/schemas/IncidentStatus',
+          },
+          source: {
+            type: 'string',
+            enum: ['prometheus', 'kubernetes'],
+          },
+          openedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          resolvedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          firingCount: {
+            type: 'integer',
+          },
+          alertCount: {
+            type: 'integer',
+          },
+          lastChangeAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+        },
+      },
+      IncidentPage: {
+        type: 'object',
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Incident',
+            },
+          },
+          nextCursor: {
+            type: 'string',
+          },
+        },
+      },
+      AlertEvent: {
+        type: 'object',
+        required: ['status', 'at', 'source'],
+        properties: {
+          status: {
+            $ref: '#/components/schemas/AlertStatus',
+          },
+          at: {
+            type: 'string',
+            format: 'date-time',
+          },
+          source: {
+            description: 'What delivered the change.',
+            type: 'string',
+            enum: ['alertmanager', 'kubernetes'],
+          },
+        },
+      },
+      Alert: {
+        type: 'object',
+        required: [
+          'id',
+          'fingerprint',
+          'labels',
+          'annotations',
+          'status',
+          'startsAt',
+          'events',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          fingerprint: {
+            type: 'string',
+          },
+          labels: {
+            type: 'object',
+            additionalProperties: {
+              type: 'string',
+            },
+          },
+          annotations: {
+            type: 'object',
+            additionalProperties: {
+              type: 'string',
+            },
+          },
+          status: {
+            $ref: '#/components/schemas/AlertStatus',
+          },
+          startsAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          endsAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          cluster: {
+            type: 'string',
+          },
+          events: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/AlertEvent',
+            },
+          },
+        },
+      },
+      IncidentDetail: {
+        type: 'object',
+        required: ['incident', 'alerts'],
+        properties: {
+          incident: {
+            $ref: '#/components/schemas/Incident',
+          },
+          alerts: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Alert',
+            },
+          },
+        },
+      },
+      AlertHistoryEntry: {
+        type: 'object',
+        required: [
+          'alertId',
+          'incidentId',
+          'status',
+          'at',
+          'labels',
+          'summary',
+        ],
+        properties: {
+          alertId: {
+            type: 'string',
+          },
+          incidentId: {
+            type: 'string',
+          },
+          status: {
+            $ref: '#/components/schemas/AlertStatus',
+          },
+          at: {
+            type: 'string',
+            format: 'date-time',
+          },
+          labels: {
+            type: 'object',
+            additionalProperties: {
+              type: 'string',
+            },
+          },
+          summary: {
+            type: 'string',
+          },
+        },
+      },
+      AlertHistoryPage: {
+        type: 'object',
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/AlertHistoryEntry',
+            },
+          },
+          nextCursor: {
+            type: 'string',
+          },
+        },
+      },
+      TeamIncidents: {
+        type: 'object',
+        required: ['items', 'services'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Incident',
+            },
+          },
+          services: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+        },
+      },
+      AlertmanagerPayload: {
+        description:
+          "Alertmanager's webhook payload, version 4 (only the fields K2 reads).",
+        type: 'object',
+        required: ['version', 'status', 'alerts'],
+        properties: {
+          version: {
+            type: 'string',
+            enum: ['4'],
+          },
+          status: {
+            $ref: '#/components/schemas/AlertStatus',
+          },
+          alerts: {
+            type: 'array',
+            maxItems: 10000,
+            items: {
+              type: 'object',
+              required: ['status', 'labels', 'startsAt', 'fingerprint'],
+              properties: {
+                status: {
+                  $ref: '#/components/schemas/AlertStatus',
+                },
+                labels: {
+                  type: 'object',
+                  additionalProperties: {
+                    type: 'string',
+                  },
+                },
+                annotations: {
+                  type: 'object',
+                  additionalProperties: {
+                    type: 'string',
+                  },
+                },
+                startsAt: {
+                  type: 'string',
+                  format: 'date-time',
+                },
+                endsAt: {
+                  type: 'string',
+                  format: 'date-time',
+                },
+                fingerprint: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+        },
+      },
+      WebhookResult: {
+        type: 'object',
+        required: ['received', 'recorded', 'duplicates'],
+        properties: {
+          received: {
+            description: 'Alerts in the call.',
+            type: 'integer',
+          },
+          recorded: {
+            description: 'Alerts first seen, and firing alerts that resolved.',
+            type: 'integer',
+          },
+          duplicates: {
+            description:
+              'Alerts of K2 services that changed nothing (redeliveries).',
+            type: 'integer',
           },
         },
       },

@@ -100,6 +100,100 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/services/{namespace}/{name}/incidents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The service's incidents, newest first.
+     * @description Alerts of one service, environment and rule (`k2_rule`) form an incident while any of them fires; it resolves when all have. Needs `k2.alert.read` on the service.
+     */
+    get: operations['GetServiceIncidents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/services/{namespace}/{name}/alerts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The history of the service's alerts, every state change newest first. */
+    get: operations['GetServiceAlertHistory'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/incidents/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One incident with its alerts and each alert's state changes.
+     * @description Needs `k2.alert.read` on the incident's service.
+     */
+    get: operations['GetIncident'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/teams/{namespace}/{name}/incidents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The incidents of every K2 service a group owns (catalog `spec.owner`). */
+    get: operations['GetTeamIncidents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/webhook/alertmanager': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Alertmanager's webhook receiver (payload version 4).
+     * @description Not a Backstage user call: Alertmanager sends `k2.alerts.webhook.token` as a bearer token or Basic-auth password (401 without it; 503 when no token is configured). The body is checked by the receiver itself (at most 16 MiB, 413; at most 10,000 alerts; a malformed payload is a 400 and nothing is written). Alerts without `k2_entity` and `environment`, or of an entity that is not a K2 service, are counted and not recorded. A redelivery changes nothing.
+     */
+    post: operations['AlertmanagerWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -239,6 +333,112 @@ export interface components {
       error?: string;
       warnings?: string[];
     };
+    /** @enum {string} */
+    IncidentStatus: 'open' | 'resolved';
+    /** @enum {string} */
+    AlertStatus: 'firing' | 'resolved';
+    Incident: {
+      id: string;
+      entityRef: string;
+      environment: string;
+      /** @description The alerts' `k2_rule`. */
+      ruleKey: string;
+      title: string;
+      severity: components['schemas']['Severity'];
+      status: components['schemas']['IncidentStatus'];
+      /** @enum {string} */
+      source: 'prometheus' | 'kubernetes';
+      /** Format: date-time */
+      openedAt: string;
+      /** Format: date-time */
+      resolvedAt?: string;
+      firingCount: number;
+      alertCount: number;
+      /** Format: date-time */
+      lastChangeAt: string;
+    };
+    IncidentPage: {
+      items: components['schemas']['Incident'][];
+      nextCursor?: string;
+    };
+    AlertEvent: {
+      status: components['schemas']['AlertStatus'];
+      /** Format: date-time */
+      at: string;
+      /**
+       * @description What delivered the change.
+       * @enum {string}
+       */
+      source: 'alertmanager' | 'kubernetes';
+    };
+    Alert: {
+      id: string;
+      fingerprint: string;
+      labels: {
+        [key: string]: string;
+      };
+      annotations: {
+        [key: string]: string;
+      };
+      status: components['schemas']['AlertStatus'];
+      /** Format: date-time */
+      startsAt: string;
+      /** Format: date-time */
+      endsAt?: string;
+      cluster?: string;
+      events: components['schemas']['AlertEvent'][];
+    };
+    IncidentDetail: {
+      incident: components['schemas']['Incident'];
+      alerts: components['schemas']['Alert'][];
+    };
+    AlertHistoryEntry: {
+      alertId: string;
+      incidentId: string;
+      status: components['schemas']['AlertStatus'];
+      /** Format: date-time */
+      at: string;
+      labels: {
+        [key: string]: string;
+      };
+      summary: string;
+    };
+    AlertHistoryPage: {
+      items: components['schemas']['AlertHistoryEntry'][];
+      nextCursor?: string;
+    };
+    TeamIncidents: {
+      items: components['schemas']['Incident'][];
+      services: string[];
+    };
+    /** @description Alertmanager's webhook payload, version 4 (only the fields K2 reads). */
+    AlertmanagerPayload: {
+      /** @enum {string} */
+      version: '4';
+      status: components['schemas']['AlertStatus'];
+      alerts: {
+        status: components['schemas']['AlertStatus'];
+        labels: {
+          [key: string]: string;
+        };
+        annotations?: {
+          [key: string]: string;
+        };
+        /** Format: date-time */
+        startsAt: string;
+        /** Format: date-time */
+        endsAt?: string;
+        fingerprint: string;
+      }[];
+    };
+    WebhookResult: {
+      /** @description Alerts in the call. */
+      received: number;
+      /** @description Alerts first seen, and firing alerts that resolved. */
+      recorded: number;
+      /** @description Alerts of K2 services that changed nothing (redeliveries). */
+      duplicates: number;
+    };
   };
   responses: {
     /** @description An error, with Backstage's error body. */
@@ -258,6 +458,11 @@ export interface components {
     name: components['schemas']['EntityName'];
     templateId: components['schemas']['TemplateId'];
     ruleId: components['schemas']['RuleId'];
+    incidentStatus: components['schemas']['IncidentStatus'];
+    /** @description Items per page (default 50; more than 200 is read as 200). */
+    limit: number;
+    /** @description The `nextCursor` of the previous page. */
+    cursor: string;
   };
   requestBodies: never;
   headers: never;
@@ -499,6 +704,156 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetServiceIncidents: {
+    parameters: {
+      query?: {
+        status?: components['parameters']['incidentStatus'];
+        environment?: components['schemas']['EnvironmentName'];
+        severity?: components['schemas']['Severity'];
+        /** @description Items per page (default 50; more than 200 is read as 200). */
+        limit?: components['parameters']['limit'];
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: components['parameters']['cursor'];
+      };
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of incidents. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IncidentPage'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetServiceAlertHistory: {
+    parameters: {
+      query?: {
+        environment?: components['schemas']['EnvironmentName'];
+        status?: components['schemas']['AlertStatus'];
+        severity?: components['schemas']['Severity'];
+        /** @description A `k2_rule`, e.g. a rule id or `signal:oomkilled`. */
+        rule?: string;
+        /** @description Changes at or after this time. */
+        from?: string;
+        /** @description Changes before this time. */
+        to?: string;
+        /** @description Items per page (default 50; more than 200 is read as 200). */
+        limit?: components['parameters']['limit'];
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: components['parameters']['cursor'];
+      };
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of the history. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertHistoryPage'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetIncident: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The incident and its alerts, newest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IncidentDetail'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetTeamIncidents: {
+    parameters: {
+      query?: {
+        status?: components['parameters']['incidentStatus'];
+      };
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The incidents of the group's services the caller may read (newest first, at most 500), and those services' entity refs. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TeamIncidents'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  AlertmanagerWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AlertmanagerPayload'];
+      };
+    };
+    responses: {
+      /** @description What the call carried and what it changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookResult'];
+        };
       };
       default: components['responses']['ErrorResponse'];
     };
