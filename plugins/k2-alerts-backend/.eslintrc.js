@@ -1,9 +1,11 @@
 module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
   rules: {
-    // Tests that need kubectl run through a conditional `it`.
+    // Tests that need promtool run through a conditional `it`.
     'jest/no-standalone-expect': [
       'error',
-      { additionalTestBlockFunctions: ['itWithKubectl'] },
+      {
+        additionalTestBlockFunctions: ['itWithPromtool', 'itWithPromtool.each'],
+      },
     ],
   },
 });
