@@ -52,7 +52,7 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('k2_alert_rule_groups', table => {
     table.comment(
-      "Each service's compiled rule group per environment and how its delivery went",
+      'The compiled rule group of each service per environment and how its delivery went',
     );
     table.string('service_ref').notNullable();
     table.string('environment', 63).notNullable();
