@@ -1,3 +1,5 @@
+import { HumanDuration } from '@backstage/types';
+
 export interface Config {
   k2?: {
     /** The Alerts backend (plugin k2-alerts). */
@@ -11,6 +13,28 @@ export interface Config {
          * @visibility secret
          */
         token?: string;
+      };
+      /**
+       * Kubernetes signals (OOM kills, error exits, crash loops, failed scheduling,
+       * readiness failures) converged from the watch caches into one alert per service,
+       * environment and reason.
+       */
+      signals?: {
+        /**
+         * A signal's alert resolves once its condition has not been seen for this
+         * long; conditions seen within it are the same alert. Default 5 minutes.
+         */
+        window?: HumanDuration | string;
+        /**
+         * How long a running pod may stay not ready before readiness counts as
+         * failing. Default 2 minutes.
+         */
+        readinessGrace?: HumanDuration | string;
+        /**
+         * How often pods are folded into signals and changes written; at most the
+         * window. Default 5 seconds.
+         */
+        interval?: HumanDuration | string;
       };
       /**
        * The path of `promtool`, which checks every compiled rule group before it is

@@ -2,9 +2,23 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { k2Permissions } from '@internal/plugin-k2-common';
+import {
+  k2ActionGateServiceRef,
+  k2ActivityLogServiceRef,
+  k2ClusterAccessServiceRef,
+  k2EnvironmentsServiceRef,
+  k2ServiceIndexServiceRef,
+} from '@internal/plugin-k2-node';
 import { migrate } from './database/migrations';
+import { DatabaseIncidentStore } from './incidents/DatabaseIncidentStore';
+import { IncidentService } from './incidents/IncidentService';
+import { AlertIntake } from './intake/AlertIntake';
+import { webhookRouter } from './intake/webhookRouter';
 import { createRouter } from './router';
+import { KubernetesSignals } from './signals/KubernetesSignals';
+import { readSignalsConfig } from './signals/readSignalsConfig';
 
 /**
  * K2's Alerts backend: alert rules per service from templates, compiled into one
@@ -23,11 +37,52 @@ export const k2AlertsPlugin = createBackendPlugin({
         database: coreServices.database,
         scheduler: coreServices.scheduler,
         logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+        gate: k2ActionGateServiceRef,
+        activity: k2ActivityLogServiceRef,
+        access: k2ClusterAccessServiceRef,
+        services: k2ServiceIndexServiceRef,
+        environments: k2EnvironmentsServiceRef,
       },
       async init(deps) {
         deps.permissionsRegistry.addPermissions(k2Permissions);
         await migrate(deps);
-        deps.httpRouter.use(await createRouter());
+
+        // Intake: Alertmanager's webhook and Kubernetes signals, into incidents.
+        const signalsConfig = readSignalsConfig(deps.config);
+        const incidentStore = await DatabaseIncidentStore.create(deps);
+        const intake = new AlertIntake({ ...deps, store: incidentStore });
+        const incidents = new IncidentService({
+          ...deps,
+          store: incidentStore,
+        });
+        const signals = new KubernetesSignals({
+          ...deps,
+          ...signalsConfig,
+          model: deps.environments.model,
+          sink: intake,
+        });
+        deps.lifecycle.addStartupHook(async () =>
+          signals.start(
+            await incidentStore.firing('kubernetes'),
+            signalsConfig.intervalMs,
+          ),
+        );
+        deps.lifecycle.addShutdownHook(() => signals.stop());
+        // Alertmanager is no Backstage user: the webhook checks its own token.
+        deps.httpRouter.addAuthPolicy({
+          path: '/webhook',
+          allow: 'unauthenticated',
+        });
+        deps.httpRouter.use(
+          webhookRouter({
+            token: deps.config.getOptionalString('k2.alerts.webhook.token'),
+            intake,
+          }),
+        );
+
+        deps.httpRouter.use(await createRouter({ ...deps, incidents }));
       },
     });
   },

@@ -27,7 +27,7 @@ export interface IncomingAlert {
   source: AlertSource;
 }
 
-export interface Incident {
+export type Incident = {
   id: string;
   entityRef: string;
   environment: string;
@@ -41,15 +41,15 @@ export interface Incident {
   firingCount: number;
   alertCount: number;
   lastChangeAt: string;
-}
+};
 
-export interface AlertChange {
+export type AlertChange = {
   status: AlertStatus;
   at: string;
   source: ChangeSource;
-}
+};
 
-export interface StoredAlert {
+export type StoredAlert = {
   id: string;
   fingerprint: string;
   labels: Record<string, string>;
@@ -59,16 +59,16 @@ export interface StoredAlert {
   endsAt?: string;
   cluster?: string;
   events: AlertChange[];
-}
+};
 
-export interface AlertHistoryEntry {
+export type AlertHistoryEntry = {
   alertId: string;
   incidentId: string;
   status: AlertStatus;
   at: string;
   labels: Record<string, string>;
   summary: string;
-}
+};
 
 /** What one delivery changed. */
 export interface RecordResult {
@@ -105,10 +105,10 @@ export interface HistoryFilter {
   cursor?: string;
 }
 
-export interface Page<T> {
+export type Page<T> = {
   items: T[];
   nextCursor?: string;
-}
+};
 
 /**
  * Alerts, their history and incidents.

@@ -1,0 +1,156 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  CompoundEntityRef,
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  ALERT_LABEL_ALERTNAME,
+  ALERT_LABEL_CLUSTER,
+  ALERT_LABEL_ENTITY,
+  ALERT_LABEL_ENVIRONMENT,
+  ALERT_LABEL_RULE,
+  ALERT_LABEL_SEVERITY,
+  ALERT_SEVERITIES,
+  AlertSeverity,
+} from '@internal/plugin-k2-alerts-common';
+import { isK2Service } from '@internal/plugin-k2-common';
+import { K2ActivityLog } from '@internal/plugin-k2-node';
+import {
+  ChangeSource,
+  Incident,
+  IncidentStore,
+  IncomingAlert,
+} from '../incidents/IncidentStore';
+import { AlertmanagerAlert } from './payload';
+
+/** What one webhook call did. */
+export interface WebhookResult {
+  received: number;
+  recorded: number;
+  duplicates: number;
+}
+
+/** The K2 service catalog as intake needs it: an entity by ref, or none. */
+export interface IntakeServices {
+  get(ref: CompoundEntityRef): Promise<Entity | undefined>;
+}
+
+export function severityOf(value: string | undefined): AlertSeverity {
+  return (ALERT_SEVERITIES as readonly string[]).includes(value ?? '')
+    ? (value as AlertSeverity)
+    : 'warning';
+}
+
+/**
+ * Intake of alerts into the incident store: Alertmanager's webhook calls and K2's
+ * own Kubernetes signals. Only alerts of K2 services are recorded: an alert without
+ * `k2_entity` and `environment`, or whose `k2_entity` is not a K2 service in the
+ * catalog, is counted as received and dropped. An incident that opens or resolves is
+ * written to the service's activity log; single alerts are history only.
+ */
+export class AlertIntake {
+  readonly #store: IncidentStore;
+  readonly #services: IntakeServices;
+  readonly #activity: K2ActivityLog;
+  readonly #logger: LoggerService;
+
+  constructor(options: {
+    store: IncidentStore;
+    services: IntakeServices;
+    activity: K2ActivityLog;
+    logger: LoggerService;
+  }) {
+    this.#store = options.store;
+    this.#services = options.services;
+    this.#activity = options.activity;
+    this.#logger = options.logger;
+  }
+
+  /** Records an Alertmanager webhook call's alerts (already validated). */
+  async receive(alerts: AlertmanagerAlert[]): Promise<WebhookResult> {
+    const services = new Map<string, string | null>();
+    const incoming: IncomingAlert[] = [];
+    for (const alert of alerts) {
+      const labels = alert.labels;
+      const environment = labels[ALERT_LABEL_ENVIRONMENT];
+      const ruleKey = labels[ALERT_LABEL_RULE] ?? labels[ALERT_LABEL_ALERTNAME];
+      const ref = labels[ALERT_LABEL_ENTITY];
+      if (!ref || !environment || !ruleKey) continue;
+      const entityRef = await this.#k2Service(ref, services);
+      if (!entityRef) continue;
+      incoming.push({
+        fingerprint: alert.fingerprint,
+        startsAt: alert.startsAt,
+        endsAt: alert.endsAt,
+        status: alert.status,
+        labels,
+        annotations: alert.annotations,
+        entityRef,
+        environment,
+        ruleKey,
+        cluster: labels[ALERT_LABEL_CLUSTER],
+        severity: severityOf(labels[ALERT_LABEL_SEVERITY]),
+        source: 'prometheus',
+      });
+    }
+    const result = incoming.length
+      ? await this.record(incoming, 'alertmanager')
+      : { recorded: 0, duplicates: 0 };
+    // Counts only: labels and annotations may carry anything a rule put there.
+    this.#logger.info(
+      `Alertmanager webhook: ${alerts.length} alerts received, ${incoming.length} of K2 services, ${result.recorded} recorded, ${result.duplicates} unchanged`,
+    );
+    return {
+      received: alerts.length,
+      recorded: result.recorded,
+      duplicates: result.duplicates,
+    };
+  }
+
+  /** Records alerts of K2 services and announces the incidents that open or resolve. */
+  async record(alerts: IncomingAlert[], source: ChangeSource) {
+    const result = await this.#store.record(alerts, source);
+    for (const incident of result.opened) this.#announce(incident, 'opened');
+    for (const incident of result.resolved)
+      this.#announce(incident, 'resolved');
+    return result;
+  }
+
+  /** The service's lowercased entity ref when the catalog holds it as a K2 service. */
+  async #k2Service(
+    ref: string,
+    known: Map<string, string | null>,
+  ): Promise<string | undefined> {
+    const key = ref.toLocaleLowerCase('en-US');
+    if (!known.has(key)) {
+      let found: string | null = null;
+      let compound: CompoundEntityRef | undefined;
+      try {
+        compound = parseEntityRef(ref, { defaultKind: 'component' });
+      } catch {
+        // Not an entity ref at all: not a K2 service.
+      }
+      const entity = compound && (await this.#services.get(compound));
+      if (entity && isK2Service(entity)) {
+        found = stringifyEntityRef(entity).toLocaleLowerCase('en-US');
+      }
+      known.set(key, found);
+    }
+    return known.get(key) ?? undefined;
+  }
+
+  #announce(incident: Incident, change: 'opened' | 'resolved') {
+    // The activity log retries by itself and never throws; intake does not wait on it.
+    void this.#activity.record({
+      service: incident.entityRef,
+      environment: incident.environment,
+      actor: 'k2',
+      action:
+        change === 'opened' ? 'alert-incident-open' : 'alert-incident-resolve',
+      summary: `Incident ${change} (${incident.severity}): ${incident.title}`,
+      result: 'succeeded',
+    });
+  }
+}
