@@ -1,0 +1,300 @@
+import { createApiMock } from '@backstage/frontend-test-utils';
+import { K2ApiError } from '@internal/plugin-k2-common';
+import { minutesAgo } from '@internal/plugin-k2-react/testUtils';
+import {
+  K2Alert,
+  K2AlertHistoryEntry,
+  K2AlertRule,
+  K2AlertRuleTemplate,
+  K2AlertsApi,
+  k2AlertsApiRef,
+  K2Incident,
+} from '../api/K2AlertsApi';
+
+/** The built-in templates the tests choose from, as the backend lists them. */
+export const TEMPLATES: K2AlertRuleTemplate[] = [
+  {
+    id: 'memory-usage',
+    title: 'Memory usage',
+    description: 'Memory in use (usage − cache) as a share of the limit',
+    builtin: true,
+    scope: 'service',
+    defaultSeverity: 'warning',
+    defaultFor: '5m',
+    parameters: [
+      {
+        name: 'threshold',
+        title: 'Threshold',
+        type: 'percent',
+        required: true,
+        default: 80,
+      },
+    ],
+  },
+  {
+    id: 'container-memory',
+    title: 'Memory of one container',
+    description: 'Memory in use by one named container of one pod',
+    builtin: true,
+    scope: 'container',
+    defaultSeverity: 'warning',
+    defaultFor: '5m',
+    parameters: [
+      { name: 'pod', title: 'Pod', type: 'string', required: true },
+      { name: 'container', title: 'Container', type: 'string', required: true },
+      { name: 'bytes', title: 'Memory', type: 'bytes', required: true },
+    ],
+  },
+  {
+    id: 'http-probe',
+    title: 'URL probe',
+    description: 'An HTTP probe of a URL through the blackbox exporter fails',
+    builtin: true,
+    scope: 'url',
+    defaultSeverity: 'critical',
+    defaultFor: '2m',
+    parameters: [{ name: 'url', title: 'URL', type: 'url', required: true }],
+  },
+];
+
+const SERVICE = 'component:default/payment-gateway';
+
+function rule(extra: Partial<K2AlertRule> & Pick<K2AlertRule, 'id' | 'name'>) {
+  return {
+    entityRef: SERVICE,
+    environment: 'test',
+    parameters: {},
+    for: '5m',
+    severity: 'warning',
+    enabled: true,
+    delivery: { state: 'delivered', at: minutesAgo(3) },
+    createdBy: 'user:default/alice',
+    createdAt: minutesAgo(60),
+    updatedBy: 'user:default/alice',
+    updatedAt: minutesAgo(60),
+    ...extra,
+  } as K2AlertRule;
+}
+
+function incident(
+  extra: Partial<K2Incident> & Pick<K2Incident, 'id' | 'title'>,
+): K2Incident {
+  return {
+    entityRef: SERVICE,
+    environment: 'test',
+    ruleKey: 'r-memory',
+    severity: 'warning',
+    status: 'open',
+    source: 'prometheus',
+    openedAt: minutesAgo(12),
+    firingCount: 1,
+    alertCount: 1,
+    lastChangeAt: minutesAgo(12),
+    ...extra,
+  };
+}
+
+/**
+ * The service's incidents: in test, "High memory" (critical, open, 1 of 2 alerts
+ * firing); in prod an OOMKilled signal (open); in test a resolved probe failure.
+ */
+export const INCIDENTS: K2Incident[] = [
+  incident({
+    id: 'inc-memory',
+    title: 'High memory',
+    severity: 'critical',
+    firingCount: 1,
+    alertCount: 2,
+    lastChangeAt: minutesAgo(4),
+  }),
+  incident({
+    id: 'inc-oom',
+    title: 'OOMKilled',
+    environment: 'prod',
+    ruleKey: 'signal:oomkilled',
+    source: 'kubernetes',
+    openedAt: minutesAgo(30),
+  }),
+  incident({
+    id: 'inc-probe',
+    title: 'Checkout probe',
+    ruleKey: 'r-probe',
+    status: 'resolved',
+    firingCount: 0,
+    openedAt: minutesAgo(200),
+    resolvedAt: minutesAgo(180),
+  }),
+];
+
+/** High memory's two alerts: one per pod, the second resolved since. */
+export const MEMORY_ALERTS: K2Alert[] = [
+  {
+    id: 'a-1',
+    fingerprint: 'f1',
+    labels: {
+      alertname: 'High memory',
+      k2_rule: 'r-memory',
+      pod: 'payment-gateway-7d9f-abcde',
+      cluster: 'test',
+      severity: 'critical',
+    },
+    annotations: { summary: 'payment-gateway uses 91 % of its memory limit' },
+    status: 'firing',
+    startsAt: minutesAgo(12),
+    cluster: 'test',
+    events: [{ status: 'firing', at: minutesAgo(12), source: 'alertmanager' }],
+  },
+  {
+    id: 'a-2',
+    fingerprint: 'f2',
+    labels: {
+      alertname: 'High memory',
+      k2_rule: 'r-memory',
+      pod: 'payment-gateway-7d9f-fghij',
+      cluster: 'test',
+      severity: 'critical',
+    },
+    annotations: { summary: 'payment-gateway uses 85 % of its memory limit' },
+    status: 'resolved',
+    startsAt: minutesAgo(11),
+    endsAt: minutesAgo(4),
+    cluster: 'test',
+    events: [
+      { status: 'firing', at: minutesAgo(11), source: 'alertmanager' },
+      { status: 'resolved', at: minutesAgo(4), source: 'alertmanager' },
+    ],
+  },
+];
+
+/** The history: 60 state changes in test, newest first, so it takes two pages. */
+export const HISTORY: K2AlertHistoryEntry[] = Array.from(
+  { length: 60 },
+  (_, i) => ({
+    alertId: `a-${i}`,
+    incidentId: 'inc-memory',
+    status: i % 2 ? 'resolved' : 'firing',
+    at: minutesAgo(i + 1),
+    labels: {
+      alertname: `High memory ${i + 1}`,
+      k2_rule: 'r-memory',
+      environment: 'test',
+      cluster: 'test',
+      severity: 'critical',
+    },
+    summary: `Change ${i + 1}`,
+  }),
+);
+
+/** A refusal as the Alerts backend answers it. */
+function refuse(statusCode: number, name: string, message: string): never {
+  throw new K2ApiError(message, statusCode, { error: { name, message } });
+}
+
+/**
+ * A `K2AlertsApi` whose every method is a `jest.fn` over an in-memory store that
+ * answers as the backend does: the templates above; in test the rules "High memory"
+ * (memory-usage at 80 %, delivered) and "Checkout probe" (http-probe, delivery
+ * failed); in prod none; the incidents and history above. A preview answers with the
+ * expression and one series per pod of test. Override a method with
+ * `api.previewRule.mockResolvedValue(...)`.
+ */
+export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
+  let rules: K2AlertRule[] = [
+    rule({
+      id: 'r-memory',
+      name: 'High memory',
+      templateId: 'memory-usage',
+      parameters: { threshold: 80 },
+      severity: 'critical',
+    }),
+    rule({
+      id: 'r-probe',
+      name: 'Checkout probe',
+      templateId: 'http-probe',
+      parameters: { url: 'https://checkout.test.k2.northwind.internal/health' },
+      for: '2m',
+      delivery: {
+        state: 'failed',
+        message: 'promtool: group "payment-gateway": 1 error',
+      },
+    }),
+  ];
+  let next = 1;
+  const fake: K2AlertsApi = {
+    getTemplates: async () => ({ items: TEMPLATES }),
+    getRules: async (_service, environment) => ({
+      items: rules.filter(r => !environment || r.environment === environment),
+    }),
+    createRule: async (_service, input) => {
+      const created = rule({
+        id: `r-new-${next++}`,
+        ...input,
+        parameters: input.parameters ?? {},
+        for: input.for ?? '5m',
+        severity: input.severity ?? 'warning',
+        enabled: input.enabled ?? true,
+        delivery: { state: 'pending' },
+      });
+      rules.push(created);
+      return created;
+    },
+    updateRule: async (_service, id, input) => {
+      const found = rules.find(r => r.id === id);
+      if (!found) return refuse(404, 'NotFoundError', `No rule ${id}`);
+      Object.assign(found, input);
+      return found;
+    },
+    deleteRule: async (_service, id) => {
+      rules = rules.filter(r => r.id !== id);
+    },
+    previewRule: async (_service, input) => ({
+      expr: input.expr ?? `k2:memory_usage_ratio{k2_service="payment-gateway"}`,
+      group: `groups:\n  - name: payment-gateway\n    rules:\n      - alert: ${input.name}\n`,
+      current: {
+        evaluatedAt: minutesAgo(0),
+        series: [
+          { labels: { cluster: 'test', pod: 'payment-gateway-7d9f-abcde' }, value: 0.8312 },
+          { labels: { cluster: 'test', pod: 'payment-gateway-7d9f-fghij' }, value: 0.4 },
+        ],
+      },
+    }),
+    getIncidents: async (_service, query = {}) => ({
+      items: INCIDENTS.filter(
+        i =>
+          (!query.status || i.status === query.status) &&
+          (!query.environment || i.environment === query.environment) &&
+          (!query.severity || i.severity === query.severity),
+      ),
+    }),
+    getIncident: async id => {
+      const found = INCIDENTS.find(i => i.id === id);
+      if (!found) return refuse(404, 'NotFoundError', `No incident ${id}`);
+      return {
+        incident: found,
+        alerts: id === 'inc-memory' ? MEMORY_ALERTS : [],
+      };
+    },
+    getAlertHistory: async (_service, query = {}) => {
+      const matching = HISTORY.filter(
+        e => !query.status || e.status === query.status,
+      );
+      const start = query.cursor ? Number(query.cursor) : 0;
+      const end = start + (query.limit ?? 50);
+      return {
+        items: matching.slice(start, end),
+        ...(end < matching.length ? { nextCursor: String(end) } : {}),
+      };
+    },
+    getTeamIncidents: async (_team, query = {}) => ({
+      items: INCIDENTS.filter(i => i.status === (query.status ?? 'open')),
+      services: [SERVICE, 'component:default/cart-service'],
+    }),
+  };
+  // Every method a jest.fn over the fake, so tests can assert on calls and override.
+  return Object.fromEntries(
+    Object.entries(fake).map(([name, method]) => [
+      name,
+      jest.fn(method as (...args: unknown[]) => unknown),
+    ]),
+  ) as unknown as jest.Mocked<K2AlertsApi>;
+});

@@ -1,0 +1,79 @@
+import { screen, within } from '@testing-library/react';
+import { k2ReactMessages, k2ReactZh } from '@internal/plugin-k2-react';
+import {
+  languageApis,
+  setupUser,
+  translationProblems,
+  untranslatedTexts,
+} from '@internal/plugin-k2-react/testUtils';
+import { createK2AlertsApi } from './__testUtils__/mockK2AlertsApi';
+import { renderAlertsTab } from './__testUtils__/render';
+import { k2AlertsMessages } from './translation';
+import zh from './translations/zh';
+
+jest.setTimeout(30_000);
+
+const refs = [
+  { english: k2AlertsMessages, translated: zh.messages },
+  { english: k2ReactMessages, translated: k2ReactZh.messages },
+];
+
+/**
+ * What the backend words and the page shows as it is: an incident's title, a
+ * template's title and parameter names inside a condition, a delivery's refusal.
+ * Each happens to read like an English message ("OOMKilled"; "a: b" as the diff
+ * summary reads).
+ */
+const SHOWN_AS_IS = [
+  'OOMKilled',
+  'Memory usage: threshold 80%，持续 5m',
+  'URL probe: url https://checkout.test.k2.northwind.internal/health，持续 2m',
+  'promtool: group "payment-gateway": 1 error',
+];
+
+describe('Alerts translations', () => {
+  it('Simplified Chinese has every English key, no other, and keeps every placeholder', () => {
+    expect(translationProblems(k2AlertsMessages, zh.messages)).toEqual([]);
+  });
+
+  it.each([
+    ['/alerts', { role: 'table', name: '未恢复的故障' }],
+    ['/alerts/rules', { role: 'table', name: 'Test 的告警规则' }],
+    ['/alerts/history', { role: 'table', name: '告警历史' }],
+  ])(
+    'shows %s in Simplified Chinese with no English K2 words left',
+    async (path, loaded) => {
+      renderAlertsTab(createK2AlertsApi(), {
+        path,
+        language: languageApis('zh', [zh, k2ReactZh]),
+      });
+      await screen.findByRole(loaded.role, { name: loaded.name });
+      expect(untranslatedTexts(refs, SHOWN_AS_IS)).toEqual([]);
+    },
+  );
+
+  it('shows an incident’s drawer and the new rule dialog with its preview in Simplified Chinese', async () => {
+    const user = setupUser();
+    renderAlertsTab(createK2AlertsApi(), {
+      path: '/alerts?incident=inc-memory',
+      language: languageApis('zh', [zh, k2ReactZh]),
+    });
+    const drawer = await screen.findByRole('dialog', { name: 'High memory' });
+    await within(drawer).findByRole('table', { name: '告警' });
+    expect(untranslatedTexts(refs, SHOWN_AS_IS)).toEqual([]);
+    await user.click(within(drawer).getByRole('button', { name: '关闭' }));
+
+    await user.click(screen.getByRole('tab', { name: '告警规则' }));
+    await screen.findByRole('table', { name: 'Test 的告警规则' });
+    await user.click(screen.getByRole('button', { name: '新建规则' }));
+    const dialog = screen.getByRole('dialog', {
+      name: '在 Test 新建告警规则',
+    });
+    await user.type(
+      within(dialog).getByRole('textbox', { name: /^名称/ }),
+      'High memory 90',
+    );
+    await within(dialog).findByRole('table', { name: '实时预览' });
+    expect(untranslatedTexts(refs, SHOWN_AS_IS)).toEqual([]);
+  });
+});

@@ -1,0 +1,240 @@
+import {
+  createTranslationRef,
+  createTranslationResource,
+  TranslationFunction,
+  useTranslationRef,
+} from '@backstage/frontend-plugin-api';
+
+/**
+ * The Alerts tab's and overview page's words, in English (the default). Every other
+ * language lives in `translations/<language>.ts` with exactly these keys and the same
+ * `{{placeholders}}`; the key-parity test holds them to it. Keys ending `_one`/`_other`
+ * are plurals chosen by `count`. What the backend says (template titles and
+ * descriptions, delivery messages, alert summaries, a preview's error) is shown as
+ * written.
+ */
+export const k2AlertsMessages = {
+  tab: {
+    invalidConfig: 'K2 configuration is invalid',
+    notReleased: 'This service runs in no K2 environment yet',
+    notReleasedHint:
+      'Name its environments in the k2.io/environments annotation of catalog-info.yaml, e.g. k2.io/environments: test,prod.',
+  },
+  views: {
+    label: 'Alerts views',
+    incidents: 'Incidents',
+    rules: 'Rules',
+    history: 'History',
+  },
+  refused: {
+    owners:
+      'Only the service’s owners (and platform admins) may change its alert rules',
+    promql: 'Only platform admins may write rules in PromQL',
+  },
+  severity: {
+    label: 'Severity',
+    all: 'All severities',
+    critical: 'Critical',
+    warning: 'Warning',
+    info: 'Info',
+  },
+  status: {
+    label: 'Status',
+    open: 'Open',
+    resolved: 'Resolved',
+    firing: 'Firing',
+    allAlerts: 'All states',
+  },
+  source: {
+    prometheus: 'Prometheus',
+    kubernetes: 'Kubernetes',
+  },
+  signals: {
+    oomkilled: 'OOMKilled',
+    'error-exit': 'Exited with an error',
+    crashloop: 'Crash loop',
+    'failed-scheduling': 'Failed scheduling',
+    readiness: 'Readiness failing',
+  },
+  environments: {
+    all: 'All environments',
+  },
+  incidents: {
+    open: 'Open incidents',
+    resolved: 'Resolved incidents',
+    noOpen: 'No open incidents',
+    noOpenHint:
+      'Nothing fires for this service. Incidents open here when one of its rules or a Kubernetes signal (OOMKilled, crash loop…) fires.',
+    noResolved: 'No resolved incidents yet',
+    incident: 'Incident',
+    environment: 'Environment',
+    severity: 'Severity',
+    opened: 'Opened',
+    resolvedAt: 'Resolved',
+    lastChange: 'Last change',
+    alerts: 'Alerts',
+    firingOf: '{{firing}} firing of {{total}}',
+    source: 'Source',
+    more: 'Show older resolved incidents',
+    close: 'Close',
+    gone: 'This incident no longer exists',
+    noAlerts: 'No alerts recorded for this incident',
+  },
+  alert: {
+    heading: 'Alerts',
+    labels: 'Labels',
+    status: 'Status',
+    started: 'Started',
+    ended: 'Ended',
+    cluster: 'Cluster',
+    events: 'State changes',
+    at: 'When',
+    source: 'From',
+    summary: 'Summary',
+  },
+  rules: {
+    title: 'Alert rules in {{environment}}',
+    create: 'New rule',
+    empty: 'No alert rules in {{environment}} yet',
+    emptyHint:
+      'Create one from a template with New rule: memory, CPU, restarts, unavailable instances, a URL probe…',
+    name: 'Name',
+    template: 'Template',
+    condition: 'Condition',
+    severity: 'Severity',
+    enabled: 'Enabled',
+    delivery: 'Delivery',
+    actions: 'Actions',
+    promql: 'PromQL',
+    unknownTemplate: 'Template {{id}} (removed)',
+    enable: 'Enable {{name}}',
+    edit: 'Edit',
+    delete: 'Delete',
+    forDuration: '{{condition}} for {{for}}',
+  },
+  delivery: {
+    delivered: 'Delivered',
+    pending: 'Pending',
+    failed: 'Failed',
+  },
+  dialog: {
+    createTitle: 'New alert rule in {{environment}}',
+    editTitle: 'Edit {{name}} in {{environment}}',
+    explain:
+      'Saving compiles the service’s rules in {{environment}} into one Prometheus rule group, checks it with promtool and delivers it; Prometheus evaluates it from its next reload.',
+    create: 'Create',
+    creating: 'Creating…',
+    save: 'Save',
+    saving: 'Saving…',
+    name: 'Name',
+    nameHelp: 'Shown on incidents and as the alert’s name, e.g. High memory',
+    nameRule:
+      'Letters, digits, spaces and _ . : -, starting with a letter and ending with a letter or digit',
+    kind: 'Rule',
+    rawPromql: 'PromQL (platform admins)',
+    expr: 'PromQL expression',
+    exprHelp:
+      'Fires while it returns series. Use the service’s labels, e.g. {{example}}',
+    parameters: 'Parameters',
+    severity: 'Severity',
+    severityDefault: '{{severity}} — template default',
+    for: 'For',
+    forDefault: '{{for}} — template default',
+    forHelp: 'How long the condition must hold before the alert fires',
+    enabled: 'Enabled',
+    required: 'Required',
+    notANumber: 'A number',
+    atLeast: 'At least {{min}}',
+    atMost: 'At most {{max}}',
+    duration: 'A duration such as 30s, 5m or 1h',
+    bytes: 'A size such as 512Mi or 2Gi',
+    url: 'An http:// or https:// URL',
+    defaultValue: 'Default: {{value}}',
+    fixFirst: 'Fill in the form to see the preview',
+  },
+  preview: {
+    heading: 'Live preview',
+    loading: 'Asking Prometheus…',
+    current: 'Current value in {{environment}}, evaluated {{time}}',
+    series: 'Series',
+    value: 'Value',
+    noSeries:
+      'Prometheus has no series for this expression in {{environment}} yet',
+    unavailable: 'No current value: {{message}}',
+    noPrometheus: 'No current value: {{environment}} has no Prometheus to ask',
+    group: 'Rule group as delivered',
+    groupLabel: 'Rendered rule group',
+  },
+  delete: {
+    title: 'Delete {{name}} from {{environment}}?',
+    explain:
+      'Prometheus stops evaluating it once the service’s rule group in {{environment}} is delivered again. Its incidents and history stay.',
+    confirm: 'Delete',
+    busy: 'Deleting…',
+  },
+  history: {
+    title: 'Alert history',
+    rule: 'Rule',
+    allRules: 'All rules',
+    at: 'When',
+    status: 'Status',
+    alert: 'Alert',
+    environment: 'Environment',
+    cluster: 'Cluster',
+    summary: 'Summary',
+    empty: 'No alert state changes match',
+    emptyHint: 'Widen the filters, or wait for a rule or a Kubernetes signal to fire.',
+    newer: 'Newer',
+    older: 'Older',
+    page: 'Page {{page}}',
+    openIncident: 'Open the incident',
+  },
+  units: {
+    percent: '{{value}} %',
+  },
+  conditionWords: {
+    parameter: '{{name}} {{value}}',
+    separator: ', ',
+  },
+  page: {
+    title: 'Alerts',
+    subtitle: 'Incidents of every service a team owns',
+    team: 'Team',
+    noTeam: 'You belong to no team in the catalog',
+    noTeamHint: 'Pick a team to see the incidents of its services.',
+    heading: 'Open incidents of {{team}}',
+    headingResolved: 'Resolved incidents of {{team}}',
+    services_one: '{{count}} service',
+    services_other: '{{count}} services',
+    service: 'Service',
+    empty: 'No open incidents in {{team}}’s services',
+    emptyResolved: 'No resolved incidents in {{team}}’s services',
+    emptyHint: 'Each service’s Alerts tab shows its rules and history.',
+    noServices: '{{team}} owns no service in the catalog',
+  },
+} as const;
+
+/** The Alerts plugin's translation ref (`k2-alerts`), English by default. */
+export const k2AlertsTranslationRef = createTranslationRef({
+  id: 'k2-alerts',
+  messages: k2AlertsMessages,
+});
+
+/**
+ * The Alerts plugin's other languages, loaded when the user picks one; the app
+ * registers it (a `TranslationBlueprint` extension) next to `availableLanguages`.
+ */
+export const k2AlertsTranslations = createTranslationResource({
+  ref: k2AlertsTranslationRef,
+  translations: {
+    zh: () => import('./translations/zh'),
+  },
+});
+
+/** The translation function of the Alerts plugin, for helpers that format words. */
+export type AlertsT = TranslationFunction<typeof k2AlertsTranslationRef.T>;
+
+/** The Alerts plugin's words in the language the user chose. */
+export function useAlertsT(): AlertsT {
+  return useTranslationRef(k2AlertsTranslationRef).t;
+}
