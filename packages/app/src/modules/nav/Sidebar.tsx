@@ -27,6 +27,7 @@ const PAGE_TITLES = {
   'page:api-docs': 'nav.pages.apiDocs',
   'page:catalog-graph': 'nav.pages.catalogGraph',
   'page:user-settings': 'nav.pages.userSettings',
+  'page:k2-alerts': 'nav.pages.alerts',
 } as const;
 
 export const SidebarContent = NavContentBlueprint.make({

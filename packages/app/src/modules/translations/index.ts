@@ -4,6 +4,7 @@ import {
 } from '@backstage/frontend-plugin-api';
 import { TranslationBlueprint } from '@backstage/plugin-app-react';
 import { searchTranslationRef } from '@backstage/plugin-search';
+import { k2AlertsTranslations } from '@internal/plugin-k2-alerts';
 import { k2ConfigTranslations } from '@internal/plugin-k2-config';
 import { k2DeployTranslations } from '@internal/plugin-k2-deploy';
 import { k2ReactTranslations } from '@internal/plugin-k2-react';
@@ -49,6 +50,10 @@ export const k2TranslationsModule = createFrontendModule({
     TranslationBlueprint.make({
       name: 'k2-storage',
       params: { resource: k2StorageTranslations },
+    }),
+    TranslationBlueprint.make({
+      name: 'k2-alerts',
+      params: { resource: k2AlertsTranslations },
     }),
     TranslationBlueprint.make({
       name: 'search',

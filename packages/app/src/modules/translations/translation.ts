@@ -21,6 +21,7 @@ export const k2AppMessages = {
       apiDocs: 'APIs',
       catalogGraph: 'Catalog Graph',
       userSettings: 'Settings',
+      alerts: 'Alerts',
     },
   },
   signIn: {
