@@ -10,6 +10,7 @@ import {
   k2ClusterAccessServiceRef,
   k2EnvironmentsServiceRef,
   k2ServiceIndexServiceRef,
+  k2ServiceResolverServiceRef,
 } from '@internal/plugin-k2-node';
 import { migrate } from './database/migrations';
 import { DatabaseIncidentStore } from './incidents/DatabaseIncidentStore';
@@ -17,6 +18,7 @@ import { IncidentService } from './incidents/IncidentService';
 import { AlertIntake } from './intake/AlertIntake';
 import { webhookRouter } from './intake/webhookRouter';
 import { createRouter } from './router';
+import { createRuleServices } from './rules/createRuleServices';
 import { KubernetesSignals } from './signals/KubernetesSignals';
 import { readSignalsConfig } from './signals/readSignalsConfig';
 
@@ -37,6 +39,8 @@ export const k2AlertsPlugin = createBackendPlugin({
         database: coreServices.database,
         scheduler: coreServices.scheduler,
         logger: coreServices.logger,
+        auditor: coreServices.auditor,
+        resolver: k2ServiceResolverServiceRef,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
         gate: k2ActionGateServiceRef,
@@ -82,7 +86,12 @@ export const k2AlertsPlugin = createBackendPlugin({
           }),
         );
 
-        deps.httpRouter.use(await createRouter({ ...deps, incidents }));
+        // Rules: templates, each service's rules compiled, checked and delivered.
+        const { rules, templates } = await createRuleServices(deps);
+
+        deps.httpRouter.use(
+          await createRouter({ ...deps, incidents, rules, templates }),
+        );
       },
     });
   },

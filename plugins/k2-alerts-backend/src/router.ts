@@ -3,6 +3,10 @@ import express from 'express';
 import { IncidentService } from './incidents/IncidentService';
 import { incidentRoutes } from './incidents/routes';
 import { createAlertsRouter } from './routes/contract';
+import { ruleRoutes } from './rules/routes';
+import { RuleService } from './rules/RuleService';
+import { templateRoutes } from './templates/routes';
+import { TemplateService } from './templates/TemplateService';
 
 /**
  * The Alerts API, as `src/schema/openapi.yaml` describes it: every request is
@@ -11,8 +15,12 @@ import { createAlertsRouter } from './routes/contract';
 export async function createRouter(options: {
   httpAuth: HttpAuthService;
   incidents: IncidentService;
+  rules: RuleService;
+  templates: TemplateService;
 }): Promise<express.Router> {
   const router = createAlertsRouter();
+  templateRoutes(router, options);
+  ruleRoutes(router, options);
   incidentRoutes(router, options);
   return router;
 }

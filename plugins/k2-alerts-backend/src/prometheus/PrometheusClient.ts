@@ -8,6 +8,9 @@ export interface PrometheusSample {
 
 const TIMEOUT_MS = 10_000;
 
+/** Prometheus answered a reload and did not reload. */
+export class PrometheusRefusedError extends ServiceUnavailableError {}
+
 /**
  * An environment's Prometheus over its HTTP API: instant queries (rule previews),
  * the parser (raw PromQL), the rules it loaded, and `/-/reload`.
@@ -103,13 +106,15 @@ export class PrometheusClient {
   /**
    * Tells Prometheus to load its configuration and rule files again.
    *
-   * @throws ServiceUnavailableError with Prometheus's words when it could not
+   * @throws PrometheusRefusedError with Prometheus's words when it answered and did
+   * not reload (a rule file it cannot load)
+   * @throws ServiceUnavailableError when it cannot be reached
    */
   async reload(): Promise<void> {
     const response = await this.#call('/-/reload', { method: 'POST' });
     if (!response.ok) {
       const text = (await response.text().catch(() => '')).trim();
-      throw new ServiceUnavailableError(
+      throw new PrometheusRefusedError(
         `Prometheus at ${this.#url} did not reload (${response.status})${
           text ? `: ${text}` : ''
         }`,

@@ -138,6 +138,16 @@ export class DatabaseRuleStore implements RuleStore {
     return Number(n);
   }
 
+  async usesOfTemplate(templateId: string) {
+    const rows = await this.knex<RuleRow>(RULES)
+      .where('template_id', templateId)
+      .distinct('service_ref', 'environment');
+    return rows.map(row => ({
+      serviceRef: row.service_ref,
+      environment: row.environment,
+    }));
+  }
+
   async insert(rule: StoredRule) {
     try {
       await this.knex(RULES).insert(toRow(rule));

@@ -40,6 +40,10 @@ export interface RuleStore {
   count(serviceRef: string): Promise<number>;
   /** How many rules use a template. */
   countByTemplate(templateId: string): Promise<number>;
+  /** The services and environments with rules of a template. */
+  usesOfTemplate(
+    templateId: string,
+  ): Promise<Array<{ serviceRef: string; environment: string }>>;
   /** @returns false when the service already has a rule of that name in the environment */
   insert(rule: StoredRule): Promise<boolean>;
   /** @returns false when another rule of the service has that name in the environment */
