@@ -168,6 +168,15 @@ export const RESOURCE_TYPES: ResourceType[] = [
     namespaced: false,
     shortNames: ['sc'],
   }),
+  // prometheus-operator's custom resources, as a cluster with the operator's CRDs
+  // serves them: K2's Alerts backend delivers rule groups and URL probes as these.
+  define('monitoring.coreos.com', 'v1', 'prometheusrules', 'PrometheusRule', {
+    generation: true,
+    shortNames: ['promrule'],
+  }),
+  define('monitoring.coreos.com', 'v1', 'probes', 'Probe', {
+    generation: true,
+  }),
   define('metrics.k8s.io', 'v1beta1', 'pods', 'PodMetrics'),
   define('metrics.k8s.io', 'v1beta1', 'nodes', 'NodeMetrics', {
     namespaced: false,

@@ -55,6 +55,17 @@ const WRITABLE_KINDS: Record<
     plural: 'ingresses',
     namespaced: true,
   },
+  // prometheus-operator's: the Alerts backend's rule groups and URL probes.
+  PrometheusRule: {
+    basePath: '/apis/monitoring.coreos.com/v1',
+    plural: 'prometheusrules',
+    namespaced: true,
+  },
+  Probe: {
+    basePath: '/apis/monitoring.coreos.com/v1',
+    plural: 'probes',
+    namespaced: true,
+  },
 };
 
 /** TLS verification failures, by the code Node gives them, and what to do about each. */
