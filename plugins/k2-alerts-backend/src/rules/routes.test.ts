@@ -10,7 +10,9 @@ import {
 } from '@internal/plugin-k2-backend/testUtils';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
@@ -39,6 +41,15 @@ const ledger = serviceEntity(
   { owner: OTHER_TEAM },
 );
 
+/** A free loopback port, nothing listening on it. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise(resolve => server.close(resolve));
+  return port;
+}
+
 const memoryRule = {
   environment: 'test',
   name: 'BasketMemory',
@@ -57,6 +68,9 @@ describeWithMonitoring(
     let dir: string;
     let backend: Awaited<ReturnType<typeof startK2PluginTestBackend>>;
     let prometheus: PrometheusClient;
+    /** Where prod's Prometheus is configured: nothing listens until a test says so. */
+    let prodPort: number;
+    let proxy: net.Server | undefined;
     const server = () => request(backend.server);
     const ruleFile = () => path.join(stack.rulesDir, 'k2-shop-basket.yml');
     const groupLoaded = async () =>
@@ -106,6 +120,7 @@ describeWithMonitoring(
         rulesDir: path.join(dir, 'rules', 'test'),
       });
       prometheus = new PrometheusClient(stack.prometheusUrl);
+      prodPort = await freePort();
       knex = knexFactory({
         client: 'better-sqlite3',
         connection: ':memory:',
@@ -117,6 +132,8 @@ describeWithMonitoring(
         entities: [basket, ledger],
         clusters: [test, prod],
         knex,
+        // The real scheduler, so the delivery retry task runs as in production.
+        features: [schedulerServiceFactory],
         k2: {
           environments: [
             { name: 'test', clusters: [{ name: 'test-a' }] },
@@ -130,9 +147,9 @@ describeWithMonitoring(
                 prometheus: { url: stack.prometheusUrl },
                 delivery: { type: 'files', directory: stack.rulesDir },
               },
-              // Nothing listens here: Prometheus is down.
+              // Prometheus is down until a test puts a proxy to the real one here.
               prod: {
-                prometheus: { url: 'http://127.0.0.1:9' },
+                prometheus: { url: `http://127.0.0.1:${prodPort}` },
                 delivery: {
                   type: 'files',
                   directory: path.join(dir, 'rules', 'prod'),
@@ -146,6 +163,7 @@ describeWithMonitoring(
 
     afterAll(async () => {
       await backend?.stop();
+      await new Promise(resolve => (proxy ? proxy.close(resolve) : resolve(0)));
       await knex?.destroy();
       await stack?.stop();
       await Promise.all([test?.stop(), prod?.stop()]);
@@ -409,6 +427,128 @@ describeWithMonitoring(
         environment: 'prod',
       });
       expect(group).toMatchObject({ state: 'failed', attempts: 1 });
+    });
+
+    it('delivers a failed group again once Prometheus is back', async () => {
+      const upstream = new URL(stack.prometheusUrl);
+      proxy = net.createServer(socket => {
+        const to = net.connect(Number(upstream.port), upstream.hostname);
+        socket.pipe(to).pipe(socket);
+        to.on('error', () => socket.destroy());
+        socket.on('error', () => to.destroy());
+      });
+      await new Promise<void>(resolve =>
+        proxy!.listen(prodPort, '127.0.0.1', resolve),
+      );
+      // The retry task runs 15 s after start and every 30 s.
+      await poll(
+        'the prod group delivered by the retry task',
+        async () => {
+          const [group] = await knex('k2_alert_rule_groups').where({
+            environment: 'prod',
+          });
+          return group?.state === 'delivered' && group;
+        },
+        60_000,
+      );
+      const list = await server()
+        .get(`${RULES}?environment=prod`)
+        .set(as(ALICE));
+      expect(list.body.items).toEqual([
+        expect.objectContaining({
+          name: 'ProdMemory',
+          delivery: expect.objectContaining({ state: 'delivered' }),
+        }),
+      ]);
+      expect(list.body.items[0].delivery.message).toBeUndefined();
+    });
+
+    it('lets platform admins manage custom templates, which rules then use', async () => {
+      const template = {
+        id: 'up-missing',
+        title: 'Scrape target down',
+        parameters: [
+          {
+            name: 'count',
+            title: 'Targets',
+            type: 'number',
+            required: true,
+            default: 1,
+            min: 1,
+            max: 100,
+          },
+        ],
+        defaultSeverity: 'warning',
+        defaultFor: '2m',
+        scope: 'service',
+        expr: 'count by (cluster, namespace) (up{{{ selector }}} == 0) >= {{ count }}',
+      };
+      const refused = await server()
+        .post(`${API}/templates`)
+        .set(as(ALICE))
+        .send(template);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toMatch(
+        /Only platform admins may manage alert rule templates/,
+      );
+
+      const broken = await server()
+        .post(`${API}/templates`)
+        .set(as(DAVE))
+        .send({
+          ...template,
+          id: 'broken',
+          expr: 'count(up{{{ selector }}} == ',
+        });
+      expect(broken.status).toBe(400);
+      expect(broken.body.error.message).toMatch(/promtool check rules/);
+      const builtin = await server()
+        .post(`${API}/templates`)
+        .set(as(DAVE))
+        .send({ ...template, id: 'oom-killed' });
+      expect(builtin.status).toBe(409);
+
+      const created = await server()
+        .post(`${API}/templates`)
+        .set(as(DAVE))
+        .send(template);
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ id: 'up-missing', builtin: false });
+
+      const rule = await server()
+        .post(RULES)
+        .set(as(ALICE))
+        .send({
+          environment: 'test',
+          name: 'TargetsDown',
+          templateId: 'up-missing',
+        });
+      expect(rule.status).toBe(201);
+      expect(rule.body).toMatchObject({
+        parameters: { count: 1 },
+        for: '2m',
+        delivery: { state: 'delivered' },
+      });
+      const loaded = await groupLoaded();
+      expect(
+        loaded?.rules.find(r => r.name === 'TargetsDown')?.query,
+      ).toContain(
+        'up{cluster=~"test-a",namespace="shop",pod=~"basket-[a-z0-9]+-[a-z0-9]+"} == 0',
+      );
+
+      const inUse = await server()
+        .delete(`${API}/templates/up-missing`)
+        .set(as(DAVE));
+      expect(inUse.status).toBe(409);
+      expect(inUse.body.error.message).toMatch(/used by 1 rule/);
+      expect(
+        (await server().delete(`${RULES}/${rule.body.id}`).set(as(ALICE)))
+          .status,
+      ).toBe(204);
+      expect(
+        (await server().delete(`${API}/templates/up-missing`).set(as(DAVE)))
+          .status,
+      ).toBe(204);
     });
 
     it('refuses a rule beyond the 100 a service may have', async () => {
