@@ -1,5 +1,6 @@
 import { createK2TestDatabases } from '@internal/plugin-k2-node/testUtils';
 import { Knex } from 'knex';
+import { MIGRATIONS } from '../database/migrations';
 import { DatabaseIncidentStore } from './DatabaseIncidentStore';
 import { IncomingAlert } from './IncidentStore';
 
@@ -8,6 +9,7 @@ jest.setTimeout(120_000);
 const databases = createK2TestDatabases();
 
 const SERVICE = 'component:default/basket';
+const MIGRATION = '20261202_alert_incidents.js';
 
 function alert(
   fingerprint: string,
@@ -53,6 +55,21 @@ describe.each(databases.eachSupportedId())(
       ),
       alerts: Number((await knex('k2_alerts').count({ n: '*' }))[0].n),
       events: Number((await knex('k2_alert_events').count({ n: '*' }))[0].n),
+    });
+
+    it('migrates down and up again', async () => {
+      await createStore();
+      const tables = async () =>
+        Promise.all(
+          ['k2_alert_incidents', 'k2_alerts', 'k2_alert_events'].map(t =>
+            knex.schema.hasTable(t),
+          ),
+        );
+      expect(await tables()).toEqual([true, true, true]);
+      await knex.migrate.down({ directory: MIGRATIONS, name: MIGRATION });
+      expect(await tables()).toEqual([false, false, false]);
+      await knex.migrate.up({ directory: MIGRATIONS, name: MIGRATION });
+      expect(await tables()).toEqual([true, true, true]);
     });
 
     it('groups alerts into one incident that resolves when the last one does, and opens a new one after', async () => {

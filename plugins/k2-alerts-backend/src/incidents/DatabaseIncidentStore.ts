@@ -25,8 +25,12 @@ const INCIDENTS = 'k2_alert_incidents';
 const ALERTS = 'k2_alerts';
 const EVENTS = 'k2_alert_events';
 
-/** Rows per insert: under SQLite's and PostgreSQL's bound-variable limits. */
-const INSERT_CHUNK = 200;
+/**
+ * Rows per insert: knex writes a multi-row insert on SQLite as a compound SELECT,
+ * which SQLite allows up to 500 terms; 16 values a row also stays under both
+ * engines' bound-variable limits.
+ */
+const INSERT_CHUNK = 400;
 /** Values per `IN (...)` list, for the same reason. */
 const LOOKUP_CHUNK = 500;
 
@@ -286,11 +290,6 @@ export class DatabaseIncidentStore implements IncidentStore {
           'status',
           'incident_id',
           'delivery',
-          'entity_ref',
-          'environment',
-          'rule_key',
-          'severity',
-          'annotations',
         );
       for (const row of found) {
         const key = keyOf({
