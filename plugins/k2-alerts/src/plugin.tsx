@@ -49,8 +49,7 @@ export const alertsPage = PageBlueprint.make({
     routeRef: alertsPageRouteRef,
     // The page draws its own header, in the language chosen in Settings.
     noHeader: true,
-    loader: () =>
-      import('./components/AlertsPage').then(m => <m.AlertsPage />),
+    loader: () => import('./components/AlertsPage').then(m => <m.AlertsPage />),
   },
 });
 

@@ -19,15 +19,14 @@ const refs = [
 ];
 
 /**
- * What the backend words and the page shows as it is: an incident's title, a
- * template's title and parameter names inside a condition, a delivery's refusal.
- * Each happens to read like an English message ("OOMKilled"; "a: b" as the diff
- * summary reads).
+ * What the backend words and the page shows as it is: an incident's title, a custom
+ * template's title and parameter inside a condition, a delivery's refusal. Each
+ * happens to read like an English message ("OOMKilled"; "a: b" as the diff summary
+ * reads).
  */
 const SHOWN_AS_IS = [
   'OOMKilled',
-  'Memory usage: threshold 80%，持续 5m',
-  'URL probe: url https://checkout.test.k2.northwind.internal/health，持续 2m',
+  'Slow queries: latency 3，持续 10m',
   'promtool: group "payment-gateway": 1 error',
 ];
 

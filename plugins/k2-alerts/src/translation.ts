@@ -149,6 +149,8 @@ export const k2AlertsMessages = {
     duration: 'A duration such as 30s, 5m or 1h',
     bytes: 'A size such as 512Mi or 2Gi',
     url: 'An http:// or https:// URL',
+    kubeName:
+      'Lowercase letters, digits, - and ., as Kubernetes names it (e.g. payment-gateway-7d9f-abcde)',
     defaultValue: 'Default: {{value}}',
     fixFirst: 'Fill in the form to see the preview',
   },
@@ -183,7 +185,8 @@ export const k2AlertsMessages = {
     cluster: 'Cluster',
     summary: 'Summary',
     empty: 'No alert state changes match',
-    emptyHint: 'Widen the filters, or wait for a rule or a Kubernetes signal to fire.',
+    emptyHint:
+      'Widen the filters, or wait for a rule or a Kubernetes signal to fire.',
     newer: 'Newer',
     older: 'Older',
     page: 'Page {{page}}',
@@ -195,6 +198,20 @@ export const k2AlertsMessages = {
   conditionWords: {
     parameter: '{{name}} {{value}}',
     separator: ', ',
+  },
+  conditions: {
+    'memory-usage': 'Memory above {{threshold}} of the limit',
+    'cpu-usage': 'CPU above {{threshold}} of the limit',
+    'memory-bytes': 'Memory above {{bytes}}',
+    'container-memory':
+      'Memory of {{container}} in {{pod}} above {{threshold}} of its limit',
+    'instances-unavailable_one': '{{count}} instance or more unavailable',
+    'instances-unavailable_other': '{{count}} instances or more unavailable',
+    restarts_one: 'More than {{count}} restart within {{window}}',
+    restarts_other: 'More than {{count}} restarts within {{window}}',
+    'oom-killed': 'OOMKilled within {{window}}',
+    'readiness-failing': 'Readiness check failing',
+    'http-probe': 'HTTP probe of {{url}} failing',
   },
   page: {
     title: 'Alerts',

@@ -11,12 +11,13 @@ import {
   K2Incident,
 } from '../api/K2AlertsApi';
 
-/** The built-in templates the tests choose from, as the backend lists them. */
+/** The templates the tests choose from, as the backend lists them. */
 export const TEMPLATES: K2AlertRuleTemplate[] = [
   {
     id: 'memory-usage',
-    title: 'Memory usage',
-    description: 'Memory in use (usage − cache) as a share of the limit',
+    title: 'Memory usage over a share of the limit',
+    description:
+      'A container of the service uses more than the given percentage of its memory limit.',
     builtin: true,
     scope: 'service',
     defaultSeverity: 'warning',
@@ -24,36 +25,87 @@ export const TEMPLATES: K2AlertRuleTemplate[] = [
     parameters: [
       {
         name: 'threshold',
-        title: 'Threshold',
+        title: 'Share of the memory limit',
         type: 'percent',
         required: true,
-        default: 80,
+        default: 90,
+        min: 1,
+        max: 100,
+      },
+    ],
+  },
+  {
+    id: 'memory-bytes',
+    title: 'Memory usage over a size',
+    description:
+      'A container of the service uses more memory than the given size.',
+    builtin: true,
+    scope: 'service',
+    defaultSeverity: 'warning',
+    defaultFor: '5m',
+    parameters: [
+      {
+        name: 'bytes',
+        title: 'Memory',
+        type: 'bytes',
+        required: true,
+        default: 2 ** 30,
+        min: 2 ** 20,
+        max: 2 ** 40,
       },
     ],
   },
   {
     id: 'container-memory',
-    title: 'Memory of one container',
-    description: 'Memory in use by one named container of one pod',
+    title: 'One container’s memory over a share of its limit',
+    description:
+      'One named container of one named instance (pod) of the service uses more than the given percentage of its memory limit.',
     builtin: true,
     scope: 'container',
     defaultSeverity: 'warning',
     defaultFor: '5m',
     parameters: [
-      { name: 'pod', title: 'Pod', type: 'string', required: true },
+      { name: 'pod', title: 'Instance (pod)', type: 'string', required: true },
       { name: 'container', title: 'Container', type: 'string', required: true },
-      { name: 'bytes', title: 'Memory', type: 'bytes', required: true },
+      {
+        name: 'threshold',
+        title: 'Share of the memory limit',
+        type: 'percent',
+        required: true,
+        default: 90,
+        min: 1,
+        max: 100,
+      },
     ],
   },
   {
     id: 'http-probe',
-    title: 'URL probe',
-    description: 'An HTTP probe of a URL through the blackbox exporter fails',
+    title: 'HTTP probe failing',
+    description:
+      'Prometheus probes the URL through the environment’s blackbox exporter; the alert fires while the probe fails.',
     builtin: true,
     scope: 'url',
     defaultSeverity: 'critical',
     defaultFor: '2m',
     parameters: [{ name: 'url', title: 'URL', type: 'url', required: true }],
+  },
+  {
+    id: 'slow-queries',
+    title: 'Slow queries',
+    description: 'A custom template: query latency over a number of seconds.',
+    builtin: false,
+    scope: 'service',
+    defaultSeverity: 'info',
+    defaultFor: '10m',
+    parameters: [
+      {
+        name: 'seconds',
+        title: 'Latency',
+        type: 'number',
+        required: true,
+        default: 2,
+      },
+    ],
   },
 ];
 
@@ -192,10 +244,11 @@ function refuse(statusCode: number, name: string, message: string): never {
 
 /**
  * A `K2AlertsApi` whose every method is a `jest.fn` over an in-memory store that
- * answers as the backend does: the templates above; in test the rules "High memory"
- * (memory-usage at 80 %, delivered) and "Checkout probe" (http-probe, delivery
- * failed); in prod none; the incidents and history above. A preview answers with the
- * expression and one series per pod of test. Override a method with
+ * answers as the backend does: the templates above (four built-in, one custom); in
+ * test the rules "High memory" (memory-usage at 80 %, delivered), "Checkout probe"
+ * (http-probe, delivery failed) and "Slow queries" (the custom template); in prod
+ * none; the incidents and history above. A preview answers with the expression and
+ * one series per pod of test (83.1234 and 40). Override a method with
  * `api.previewRule.mockResolvedValue(...)`.
  */
 export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
@@ -217,6 +270,14 @@ export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
         state: 'failed',
         message: 'promtool: group "payment-gateway": 1 error',
       },
+    }),
+    rule({
+      id: 'r-slow',
+      name: 'Slow queries',
+      templateId: 'slow-queries',
+      parameters: { seconds: 3 },
+      for: '10m',
+      severity: 'info',
     }),
   ];
   let next = 1;
@@ -253,8 +314,14 @@ export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
       current: {
         evaluatedAt: minutesAgo(0),
         series: [
-          { labels: { cluster: 'test', pod: 'payment-gateway-7d9f-abcde' }, value: 0.8312 },
-          { labels: { cluster: 'test', pod: 'payment-gateway-7d9f-fghij' }, value: 0.4 },
+          {
+            labels: { cluster: 'test', pod: 'payment-gateway-7d9f-abcde' },
+            value: 83.1234,
+          },
+          {
+            labels: { cluster: 'test', pod: 'payment-gateway-7d9f-fghij' },
+            value: 40,
+          },
         ],
       },
     }),

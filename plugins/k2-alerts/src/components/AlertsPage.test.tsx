@@ -58,7 +58,9 @@ describe('Alerts overview page', () => {
     const row = within(table).getByRole('row', { name: /High memory/ });
     expect(row).toHaveTextContent('Critical');
     expect(row).toHaveTextContent('Test');
-    expect(within(row).getByRole('link', { name: 'payment-gateway' })).toHaveAttribute(
+    expect(
+      within(row).getByRole('link', { name: 'payment-gateway' }),
+    ).toHaveAttribute(
       'href',
       '/catalog/default/component/payment-gateway/alerts?incident=inc-memory',
     );

@@ -7,10 +7,7 @@ import {
   Link,
   Page,
 } from '@backstage/core-components';
-import {
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   configApiRef,
   identityApiRef,
@@ -58,7 +55,12 @@ export function AlertsPage() {
       identity.getBackstageIdentity(),
       catalog.getEntities({
         filter: { kind: 'Group' },
-        fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.title'],
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'metadata.title',
+        ],
       }),
     ]);
     const mine = own.ownershipEntityRefs.filter(ref =>
@@ -108,6 +110,12 @@ export function AlertsPage() {
       ? `${page}/alerts?incident=${encodeURIComponent(incidentId)}`
       : undefined;
   };
+  let emptyTitle: string = t('page.emptyResolved', { team: teamLabel });
+  if (incidents.value?.services.length === 0) {
+    emptyTitle = t('page.noServices', { team: teamLabel });
+  } else if (status === 'open') {
+    emptyTitle = t('page.empty', { team: teamLabel });
+  }
   const heading =
     status === 'open'
       ? t('page.heading', { team: teamLabel })
@@ -117,68 +125,64 @@ export function AlertsPage() {
     <Page themeId="tool">
       <Header title={t('page.title')} subtitle={t('page.subtitle')} />
       <Content>
-      <Box mb={2} display="flex" flexWrap="wrap" style={{ gap: 16 }}>
-        <FilterSelect
-          label={t('page.team')}
-          value={groups.value ? team : ''}
-          options={
-            groups.value && team && !groups.value.options.some(o => o.value === team)
-              ? [...groups.value.options, { value: team, label: teamLabel }]
-              : groups.value?.options ?? []
-          }
-          onChange={value => set('team', value)}
-        />
-        <FilterSelect
-          label={t('status.label')}
-          value={status}
-          options={[
-            { value: 'open', label: t('status.open') },
-            { value: 'resolved', label: t('status.resolved') },
-          ]}
-          onChange={value => set('status', value)}
-        />
-      </Box>
-      {groups.value && !team ? (
-        <InfoCard title={t('page.noTeam')}>
-          <Typography variant="body2">{t('page.noTeamHint')}</Typography>
-        </InfoCard>
-      ) : (
-        <InfoCard
-          title={heading}
-          subheader={
-            incidents.value &&
-            t('page.services', { count: incidents.value.services.length })
-          }
-        >
-          <ViewState
-            value={groups.error ? undefined : incidents.value}
-            error={groups.error ?? incidents.error}
-            isEmpty={v => v.items.length === 0}
-            emptyTitle={
-              incidents.value?.services.length === 0
-                ? t('page.noServices', { team: teamLabel })
-                : status === 'open'
-                ? t('page.empty', { team: teamLabel })
-                : t('page.emptyResolved', { team: teamLabel })
+        <Box mb={2} display="flex" flexWrap="wrap" style={{ gap: 16 }}>
+          <FilterSelect
+            label={t('page.team')}
+            value={groups.value ? team : ''}
+            options={
+              groups.value &&
+              team &&
+              !groups.value.options.some(o => o.value === team)
+                ? [...groups.value.options, { value: team, label: teamLabel }]
+                : groups.value?.options ?? []
             }
-            emptyDescription={t('page.emptyHint')}
-            inline
+            onChange={value => set('team', value)}
+          />
+          <FilterSelect
+            label={t('status.label')}
+            value={status}
+            options={[
+              { value: 'open', label: t('status.open') },
+              { value: 'resolved', label: t('status.resolved') },
+            ]}
+            onChange={value => set('status', value)}
+          />
+        </Box>
+        {groups.value && !team ? (
+          <InfoCard title={t('page.noTeam')}>
+            <Typography variant="body2">{t('page.noTeamHint')}</Typography>
+          </InfoCard>
+        ) : (
+          <InfoCard
+            title={heading}
+            subheader={
+              incidents.value &&
+              t('page.services', { count: incidents.value.services.length })
+            }
           >
-            {list => (
-              <IncidentsTable
-                label={heading}
-                incidents={list.items}
-                environmentTitle={name => titles.get(name) ?? name}
-                service={incident => {
-                  const to = serviceLink(incident.entityRef, incident.id);
-                  const name = entityName(incident.entityRef);
-                  return to ? <Link to={to}>{name}</Link> : name;
-                }}
-              />
-            )}
-          </ViewState>
-        </InfoCard>
-      )}
+            <ViewState
+              value={groups.error ? undefined : incidents.value}
+              error={groups.error ?? incidents.error}
+              isEmpty={v => v.items.length === 0}
+              emptyTitle={emptyTitle}
+              emptyDescription={t('page.emptyHint')}
+              inline
+            >
+              {list => (
+                <IncidentsTable
+                  label={heading}
+                  incidents={list.items}
+                  environmentTitle={name => titles.get(name) ?? name}
+                  service={incident => {
+                    const to = serviceLink(incident.entityRef, incident.id);
+                    const name = entityName(incident.entityRef);
+                    return to ? <Link to={to}>{name}</Link> : name;
+                  }}
+                />
+              )}
+            </ViewState>
+          </InfoCard>
+        )}
       </Content>
     </Page>
   );

@@ -1,10 +1,7 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { setupUser } from '@internal/plugin-k2-react/testUtils';
 import { createK2AlertsApi } from '../__testUtils__/mockK2AlertsApi';
-import {
-  openNewRuleDialog,
-  renderAlertsTab,
-} from '../__testUtils__/render';
+import { openNewRuleDialog, renderAlertsTab } from '../__testUtils__/render';
 import { PREVIEW_DELAY_MS } from './RuleDialog';
 
 jest.setTimeout(30_000);
@@ -89,12 +86,13 @@ describe('Alerts tab', () => {
         name: 'Alert rules in Test',
       });
       const memory = within(table).getByRole('row', { name: /High memory/ });
-      expect(memory).toHaveTextContent(
-        'Memory usage: threshold 80 % for 5m',
-      );
+      expect(memory).toHaveTextContent('Memory above 80 % of the limit for 5m');
       expect(memory).toHaveTextContent('Critical');
       expect(memory).toHaveTextContent('Delivered');
       const probe = within(table).getByRole('row', { name: /Checkout probe/ });
+      expect(probe).toHaveTextContent(
+        'HTTP probe of https://checkout.test.k2.northwind.internal/health failing for 2m',
+      );
       expect(probe).toHaveTextContent('Failed');
       expect(probe).toHaveTextContent(
         'promtool: group "payment-gateway": 1 error',
@@ -102,6 +100,10 @@ describe('Alerts tab', () => {
       expect(
         within(memory).getByRole('checkbox', { name: 'Enable High memory' }),
       ).toBeChecked();
+      // A custom template's rule reads as its title and its parameters.
+      expect(
+        within(table).getByRole('row', { name: /Slow queries/ }),
+      ).toHaveTextContent('Slow queries: latency 3 for 10m');
     });
 
     it('shows other users every control disabled with the reason', async () => {
@@ -177,12 +179,10 @@ describe('Alerts tab', () => {
     it('previews the current value and the rule group once the form is valid, then creates the rule', async () => {
       const { api, user, dialog } = await openNewRuleDialog();
       const threshold = within(dialog).getByRole('textbox', {
-        name: 'Threshold',
+        name: 'Share of the memory limit',
       });
-      expect(threshold).toHaveAttribute('placeholder', '80');
-      expect(threshold).toHaveAccessibleDescription(
-        'Default: 80 %',
-      );
+      expect(threshold).toHaveAttribute('placeholder', '90');
+      expect(threshold).toHaveAccessibleDescription('Default: 90 %');
       expect(
         within(dialog).getByText('Fill in the form to see the preview'),
       ).toBeInTheDocument();
@@ -197,7 +197,7 @@ describe('Alerts tab', () => {
       expect(series).toHaveTextContent(
         'cluster="test" pod="payment-gateway-7d9f-abcde"',
       );
-      expect(series).toHaveTextContent('0.8312');
+      expect(series).toHaveTextContent('83.12 %');
       expect(api.previewRule).toHaveBeenCalledTimes(1);
       expect(api.previewRule).toHaveBeenCalledWith(expect.anything(), {
         environment: 'test',
@@ -238,7 +238,7 @@ describe('Alerts tab', () => {
           'Letters, digits, spaces and _ . : -, starting with a letter and ending with a letter or digit',
         );
         const threshold = within(dialog).getByRole('textbox', {
-          name: 'Threshold',
+          name: 'Share of the memory limit',
         });
         await user.type(threshold, '150');
         expect(threshold).toHaveAccessibleDescription('At most 100');
@@ -259,47 +259,74 @@ describe('Alerts tab', () => {
       }
     });
 
-    it('asks for the pod, container and size of the single-container template', async () => {
+    it('asks for the pod and container of the single-container template, as Kubernetes names them', async () => {
       const { api, user, dialog } = await openNewRuleDialog();
       await user.click(within(dialog).getByRole('button', { name: /^Rule/ }));
       await user.click(
-        screen.getByRole('option', { name: 'Memory of one container' }),
+        screen.getByRole('option', {
+          name: 'One container’s memory over a share of its limit',
+        }),
       );
-      for (const name of ['Pod', 'Container', 'Memory']) {
-        expect(
-          within(dialog).getByRole('textbox', { name: new RegExp(`^${name}`) }),
-        ).toHaveAccessibleDescription('Required');
-      }
+      const pod = within(dialog).getByRole('textbox', {
+        name: /^Instance \(pod\)/,
+      });
+      const container = within(dialog).getByRole('textbox', {
+        name: /^Container/,
+      });
+      expect(pod).toHaveAccessibleDescription('Required');
+      expect(container).toHaveAccessibleDescription('Required');
       await user.type(
         within(dialog).getByRole('textbox', { name: /^Name/ }),
         'Envoy memory',
       );
-      await user.type(
-        within(dialog).getByRole('textbox', { name: /^Pod/ }),
-        'payment-gateway-7d9f-abcde',
+      await user.type(pod, 'payment-gateway-7d9f-abcde');
+      await user.type(container, 'Envoy');
+      expect(container).toHaveAccessibleDescription(
+        'Lowercase letters, digits, - and ., as Kubernetes names it (e.g. payment-gateway-7d9f-abcde)',
       );
-      await user.type(
-        within(dialog).getByRole('textbox', { name: /^Container/ }),
-        'envoy',
-      );
-      const memory = within(dialog).getByRole('textbox', { name: /^Memory/ });
-      await user.type(memory, 'lots');
-      expect(memory).toHaveAccessibleDescription('A size such as 512Mi or 2Gi');
-      await user.clear(memory);
-      await user.type(memory, '512Mi');
+      await user.clear(container);
+      await user.type(container, 'envoy');
       await waitFor(() =>
         expect(api.previewRule).toHaveBeenCalledWith(expect.anything(), {
           environment: 'test',
           name: 'Envoy memory',
           templateId: 'container-memory',
-          parameters: {
-            pod: 'payment-gateway-7d9f-abcde',
-            container: 'envoy',
-            bytes: 512 * 2 ** 20,
-          },
+          parameters: { pod: 'payment-gateway-7d9f-abcde', container: 'envoy' },
           enabled: true,
         }),
       );
+    });
+
+    it('takes a size as Kubernetes writes it and sends it in bytes', async () => {
+      const { api, user, dialog } = await openNewRuleDialog();
+      await user.click(within(dialog).getByRole('button', { name: /^Rule/ }));
+      await user.click(
+        screen.getByRole('option', { name: 'Memory usage over a size' }),
+      );
+      const memory = within(dialog).getByRole('textbox', { name: 'Memory' });
+      expect(memory).toHaveAttribute('placeholder', '1Gi');
+      expect(memory).toHaveAccessibleDescription('Default: 1 GiB');
+      await user.type(
+        within(dialog).getByRole('textbox', { name: /^Name/ }),
+        'Big memory',
+      );
+      await user.type(memory, 'lots');
+      expect(memory).toHaveAccessibleDescription('A size such as 512Mi or 2Gi');
+      await user.clear(memory);
+      await user.type(memory, '512Ki');
+      expect(memory).toHaveAccessibleDescription('At least 1 MiB');
+      await user.clear(memory);
+      await user.type(memory, '1.5Gi');
+      await waitFor(() =>
+        expect(api.previewRule).toHaveBeenCalledWith(expect.anything(), {
+          environment: 'test',
+          name: 'Big memory',
+          templateId: 'memory-bytes',
+          parameters: { bytes: 1.5 * 2 ** 30 },
+          enabled: true,
+        }),
+      );
+      expect(api.previewRule).toHaveBeenCalledTimes(1);
     });
 
     it('offers PromQL to platform admins only', async () => {
@@ -313,7 +340,6 @@ describe('Alerts tab', () => {
         }),
       ).toHaveAttribute('aria-disabled', 'true');
     });
-
   });
 
   describe('History', () => {
@@ -355,7 +381,9 @@ describe('Alerts tab', () => {
       const user = setupUser();
       renderAlertsTab(createK2AlertsApi(), { path: '/alerts/history' });
       const table = await screen.findByRole('table', { name: 'Alert history' });
-      await user.click(within(table).getByRole('link', { name: 'High memory 1' }));
+      await user.click(
+        within(table).getByRole('link', { name: 'High memory 1' }),
+      );
       expect(
         await screen.findByRole('dialog', { name: 'High memory' }),
       ).toBeInTheDocument();

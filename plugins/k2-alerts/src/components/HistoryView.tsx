@@ -164,7 +164,9 @@ export function HistoryView(props: { scope: AlertsScope }) {
                 </TableHead>
                 <TableBody>
                   {page.items.map(entry => (
-                    <TableRow key={`${entry.alertId}/${entry.status}/${entry.at}`}>
+                    <TableRow
+                      key={`${entry.alertId}/${entry.status}/${entry.at}`}
+                    >
                       <TableCell>
                         <RelativeTime value={entry.at} />
                       </TableCell>

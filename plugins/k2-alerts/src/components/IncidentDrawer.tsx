@@ -129,16 +129,15 @@ export function IncidentDrawer(props: {
                         <TableCell>
                           {alert.annotations.summary ?? alert.labels.alertname}
                           {alert.annotations.description && (
-                            <Typography
-                              variant="body2"
-                              color="textSecondary"
-                            >
+                            <Typography variant="body2" color="textSecondary">
                               {alert.annotations.description}
                             </Typography>
                           )}
                         </TableCell>
                         <TableCell>
-                          <Mono>{alert.cluster ?? alert.labels.cluster ?? '—'}</Mono>
+                          <Mono>
+                            {alert.cluster ?? alert.labels.cluster ?? '—'}
+                          </Mono>
                         </TableCell>
                         <TableCell>
                           <RelativeTime value={alert.startsAt} />

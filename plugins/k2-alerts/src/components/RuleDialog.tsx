@@ -17,7 +17,14 @@ import {
   K2AlertTemplateParameter,
 } from '../api/K2AlertsApi';
 import { AlertsT, useAlertsT } from '../translation';
-import { parameterValue, parseBytes, PROMETHEUS_DURATION } from './format';
+import { formatBytes } from '@internal/plugin-k2-common';
+import {
+  durationSeconds,
+  formatDuration,
+  MAX_DURATION_SECONDS,
+  parameterValue,
+  parseBytes,
+} from './format';
 import { LazyCodeView } from './LazyCodeView';
 import { RulePreview } from './RulePreview';
 import { SEVERITIES } from './SeverityChip';
@@ -25,6 +32,9 @@ import { AlertsEnvironment, AlertsScope } from './types';
 
 /** The template choice that stands for a rule written in PromQL. */
 const PROMQL = '';
+
+/** A Kubernetes name, as a pod or container parameter takes it. */
+const KUBE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** A rule's name as the backend takes it (also its alerts' `alertname`). */
 const RULE_NAME = /^[A-Za-z][A-Za-z0-9_ .:-]{0,62}[A-Za-z0-9]$/;
@@ -48,37 +58,60 @@ export function parameterProblem(
       ? t('dialog.required')
       : undefined;
   }
+  // The bounds as the backend checks them, said in the parameter's own unit.
+  const bounded = (
+    n: number,
+    min: number | undefined,
+    max: number | undefined,
+    format: (bound: number) => string,
+  ) => {
+    if (min !== undefined && n < min) {
+      return t('dialog.atLeast', { min: format(min) });
+    }
+    if (max !== undefined && n > max) {
+      return t('dialog.atMost', { max: format(max) });
+    }
+    return undefined;
+  };
   switch (parameter.type) {
     case 'number':
     case 'percent': {
       const n = Number(value);
       if (!Number.isFinite(n)) return t('dialog.notANumber');
-      const min = parameter.min ?? (parameter.type === 'percent' ? 0 : undefined);
-      const max =
-        parameter.max ?? (parameter.type === 'percent' ? 100 : undefined);
-      if (min !== undefined && n < min) {
-        return t('dialog.atLeast', { min: String(min) });
-      }
-      if (max !== undefined && n > max) {
-        return t('dialog.atMost', { max: String(max) });
-      }
-      return undefined;
+      return bounded(
+        n,
+        parameter.min ?? 0,
+        parameter.max ?? (parameter.type === 'percent' ? 1000 : undefined),
+        String,
+      );
     }
-    case 'bytes':
-      return parseBytes(value) === undefined ? t('dialog.bytes') : undefined;
-    case 'duration':
-      return PROMETHEUS_DURATION.test(value) ? undefined : t('dialog.duration');
+    case 'bytes': {
+      const bytes = parseBytes(value);
+      if (bytes === undefined) return t('dialog.bytes');
+      return bounded(bytes, parameter.min, parameter.max, formatBytes);
+    }
+    case 'duration': {
+      const seconds = durationSeconds(value);
+      if (seconds === undefined) return t('dialog.duration');
+      return bounded(
+        seconds,
+        parameter.min,
+        Math.min(parameter.max ?? MAX_DURATION_SECONDS, MAX_DURATION_SECONDS),
+        formatDuration,
+      );
+    }
     case 'url':
       try {
         const url = new URL(value);
-        return ['http:', 'https:'].includes(url.protocol)
+        return ['http:', 'https:'].includes(url.protocol) &&
+          !/[\s"'{}\\`]/.test(value)
           ? undefined
           : t('dialog.url');
       } catch {
         return t('dialog.url');
       }
     default:
-      return undefined;
+      return KUBE_NAME.test(value) ? undefined : t('dialog.kubeName');
   }
 }
 
@@ -191,10 +224,14 @@ export function RuleDialog(props: {
 
   const nameProblem =
     name && !RULE_NAME.test(name) ? t('dialog.nameRule') : undefined;
-  const forProblem =
-    forText && !PROMETHEUS_DURATION.test(forText)
-      ? t('dialog.duration')
-      : undefined;
+  const forSeconds = durationSeconds(forText);
+  let forProblem: string | undefined;
+  if (forText && forSeconds === undefined) forProblem = t('dialog.duration');
+  else if (forSeconds !== undefined && forSeconds > MAX_DURATION_SECONDS) {
+    forProblem = t('dialog.atMost', {
+      max: formatDuration(MAX_DURATION_SECONDS),
+    });
+  }
   const problems = Object.fromEntries(
     (template?.parameters ?? []).map(p => [
       p.name,
@@ -236,7 +273,18 @@ export function RuleDialog(props: {
     };
     // The form's fields are the input; `values` is derived from `texts`.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [valid, isPromql, environment.name, name, expr, forText, severity, enabled, template, texts]);
+  }, [
+    valid,
+    isPromql,
+    environment.name,
+    name,
+    expr,
+    forText,
+    severity,
+    enabled,
+    template,
+    texts,
+  ]);
   const previewKey = input ? JSON.stringify({ ...input, enabled: true }) : '';
   const [previewed, setPreviewed] = useState<{
     key: string;
@@ -286,6 +334,7 @@ export function RuleDialog(props: {
       preview={
         <RulePreview
           service={service}
+          template={isPromql ? undefined : template}
           environment={environment}
           input={previewed?.input}
           pending={previewKey !== '' && previewed?.key !== previewKey}
@@ -322,7 +371,10 @@ export function RuleDialog(props: {
               {tpl.title}
             </MenuItem>
           ))}
-          <MenuItem value={PROMQL} disabled={rights.promqlRefusal !== undefined}>
+          <MenuItem
+            value={PROMQL}
+            disabled={rights.promqlRefusal !== undefined}
+          >
             {rights.promqlRefusal
               ? `${t('dialog.rawPromql')} — ${rights.promqlRefusal}`
               : t('dialog.rawPromql')}
@@ -399,7 +451,13 @@ export function RuleDialog(props: {
           </Box>
         )
       )}
-      <Box display="flex" flexWrap="wrap" alignItems="flex-start" style={{ gap: 16 }} mt={2}>
+      <Box
+        display="flex"
+        flexWrap="wrap"
+        alignItems="flex-start"
+        style={{ gap: 16 }}
+        mt={2}
+      >
         <TextField
           id={ids.severity}
           select

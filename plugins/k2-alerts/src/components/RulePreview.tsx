@@ -10,10 +10,12 @@ import Typography from '@material-ui/core/Typography';
 import { ErrorText, Mono, RelativeTime } from '@internal/plugin-k2-react';
 import {
   K2AlertRuleInput,
+  K2AlertRuleTemplate,
   k2AlertsApiRef,
   K2AlertsService,
 } from '../api/K2AlertsApi';
 import { useAlertsT } from '../translation';
+import { seriesValue } from './format';
 import { LazyCodeView } from './LazyCodeView';
 import { AlertsEnvironment } from './types';
 import { useLoad } from './useLoad';
@@ -41,11 +43,6 @@ function seriesName(labels: Record<string, string>): string {
     : '{}';
 }
 
-/** A value with at most four significant digits: `0.8312`, `536900000`. */
-function shortValue(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
-}
-
 /**
  * The rule the form describes, as the backend would deliver it: the current value of
  * its expression per series (before the threshold is compared) from the
@@ -55,6 +52,8 @@ function shortValue(value: number): string {
 export function RulePreview(props: {
   service: K2AlertsService;
   environment: AlertsEnvironment;
+  /** The rule's template, whose threshold says how its values read. */
+  template?: K2AlertRuleTemplate;
   input?: K2AlertRuleInput;
   pending: boolean;
 }) {
@@ -77,9 +76,7 @@ export function RulePreview(props: {
   const busy = props.pending || preview.loading;
   return (
     <Box aria-busy={busy}>
-      {busy && (
-        <LinearProgress aria-label={t('preview.loading')} />
-      )}
+      {busy && <LinearProgress aria-label={t('preview.loading')} />}
       {preview.error && <ErrorText error={preview.error} />}
       {value && (
         <>
@@ -101,7 +98,9 @@ export function RulePreview(props: {
                     <TableHead>
                       <TableRow>
                         <TableCell>{t('preview.series')}</TableCell>
-                        <TableCell align="right">{t('preview.value')}</TableCell>
+                        <TableCell align="right">
+                          {t('preview.value')}
+                        </TableCell>
                       </TableRow>
                     </TableHead>
                     <TableBody>
@@ -113,7 +112,9 @@ export function RulePreview(props: {
                               <Mono>{name}</Mono>
                             </TableCell>
                             <TableCell align="right">
-                              <Mono>{shortValue(series.value)}</Mono>
+                              <Mono>
+                                {seriesValue(t, props.template, series.value)}
+                              </Mono>
                             </TableCell>
                           </TableRow>
                         );

@@ -60,13 +60,7 @@ function Delivery(props: { delivery: K2AlertRule['delivery'] }) {
       <Chip
         size="small"
         label={t(`delivery.${state}`)}
-        className={
-          state === 'failed'
-            ? classes.failed
-            : state === 'delivered'
-            ? classes.delivered
-            : undefined
-        }
+        className={state === 'pending' ? undefined : classes[state]}
       />
       {state === 'delivered' && at && (
         <Box component="span" ml={1}>
@@ -74,7 +68,10 @@ function Delivery(props: { delivery: K2AlertRule['delivery'] }) {
         </Box>
       )}
       {message && (
-        <Typography variant="body2" color={state === 'failed' ? 'error' : 'textSecondary'}>
+        <Typography
+          variant="body2"
+          color={state === 'failed' ? 'error' : 'textSecondary'}
+        >
           {message}
         </Typography>
       )}

@@ -6,11 +6,33 @@ import {
 } from '../api/K2AlertsApi';
 import { AlertsT } from '../translation';
 
-/** Prometheus's duration syntax (`30s`, `5m`, `1h30m`), as `for:` and durations take it. */
-export const PROMETHEUS_DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
+/** A Prometheus duration as rules take it (`30s`, `5m`, `1h30m`), as the backend checks it. */
+export const PROMETHEUS_DURATION = /^([0-9]{1,6}[smhd])+$/;
 
-/** A bytes parameter: a whole number of bytes or a Kubernetes quantity (`512Mi`). */
-export const BYTES_VALUE = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/;
+/** The longest `for` and window a rule may have: 24 hours, as the backend allows. */
+export const MAX_DURATION_SECONDS = 86400;
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** The seconds of a duration (`1h30m` → 5400), or undefined when it is not one. */
+export function durationSeconds(text: string): number | undefined {
+  if (!PROMETHEUS_DURATION.test(text)) return undefined;
+  let seconds = 0;
+  for (const [, amount, unit] of text.matchAll(/([0-9]+)([smhd])/g)) {
+    seconds += Number(amount) * UNIT_SECONDS[unit];
+  }
+  return seconds;
+}
+
+/** Seconds as the shortest duration that says them: 60 → `1m`, 86400 → `1d`. */
+export function formatDuration(seconds: number): string {
+  for (const unit of ['d', 'h', 'm']) {
+    if (seconds > 0 && seconds % UNIT_SECONDS[unit] === 0) {
+      return `${seconds / UNIT_SECONDS[unit]}${unit}`;
+    }
+  }
+  return `${seconds}s`;
+}
 
 const BYTE_FACTORS: Record<string, number> = {
   '': 1,
@@ -24,11 +46,16 @@ const BYTE_FACTORS: Record<string, number> = {
   Ti: 2 ** 40,
 };
 
-/** The bytes a bytes parameter's value stands for, or undefined if it is no size. */
+/**
+ * The bytes a size stands for: a number of bytes or a Kubernetes quantity (`512Mi`,
+ * `1.5Gi`, `2G`), or undefined if it is no size.
+ */
 export function parseBytes(value: string | number): number | undefined {
   if (typeof value === 'number') return value;
   const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(value.trim());
-  return match ? Number(match[1]) * BYTE_FACTORS[match[2] ?? ''] : undefined;
+  return match
+    ? Math.round(Number(match[1]) * BYTE_FACTORS[match[2] ?? ''])
+    : undefined;
 }
 
 /** A parameter's value as people read it: `80 %`, `512 MiB`, `5m`, a URL as is. */
@@ -49,10 +76,53 @@ export function parameterValue(
   }
 }
 
+/** A built-in template's condition in words, or undefined for any other template. */
+function builtinCondition(
+  t: AlertsT,
+  template: K2AlertRuleTemplate,
+  value: (name: string) => string,
+  raw: (name: string) => string | number | undefined,
+): string | undefined {
+  if (!template.builtin) return undefined;
+  switch (template.id) {
+    case 'memory-usage':
+      return t('conditions.memory-usage', { threshold: value('threshold') });
+    case 'cpu-usage':
+      return t('conditions.cpu-usage', { threshold: value('threshold') });
+    case 'memory-bytes':
+      return t('conditions.memory-bytes', { bytes: value('bytes') });
+    case 'container-memory':
+      return t('conditions.container-memory', {
+        container: value('container'),
+        pod: value('pod'),
+        threshold: value('threshold'),
+      });
+    case 'instances-unavailable':
+      return t('conditions.instances-unavailable', {
+        count: Number(raw('missing')),
+      });
+    case 'restarts':
+      return t('conditions.restarts', {
+        count: Number(raw('count')),
+        window: value('window'),
+      });
+    case 'oom-killed':
+      return t('conditions.oom-killed', { window: value('window') });
+    case 'readiness-failing':
+      return t('conditions.readiness-failing');
+    case 'http-probe':
+      return t('conditions.http-probe', { url: value('url') });
+    default:
+      return undefined;
+  }
+}
+
 /**
- * A rule's condition in words: its template's title and each parameter that has a
- * value ("Memory over a share of the limit: threshold 80 %"), then how long it must
- * hold ("… for 5m"). A raw PromQL rule's condition is its expression.
+ * A rule's condition in words: a built-in template's own sentence ("Memory above
+ * 90 % of the limit"), any other template's title with each parameter ("Slow
+ * queries: latency 2"), then how long it must hold ("… for 5m"; nothing for `0s`).
+ * A parameter the rule leaves out reads as the template's default. A raw PromQL
+ * rule's condition is its expression.
  */
 export function conditionInWords(
   t: AlertsT,
@@ -65,19 +135,53 @@ export function conditionInWords(
   } else if (!template) {
     condition = t('rules.unknownTemplate', { id: rule.templateId ?? '' });
   } else {
+    const raw = (name: string) =>
+      rule.parameters[name] ??
+      template.parameters.find(p => p.name === name)?.default;
+    const value = (name: string) => {
+      const parameter = template.parameters.find(p => p.name === name);
+      const given = raw(name);
+      if (given === undefined) return '';
+      return parameter ? parameterValue(t, parameter, given) : String(given);
+    };
     const values = template.parameters
-      .filter(p => rule.parameters[p.name] !== undefined)
+      .filter(p => raw(p.name) !== undefined)
       .map(p =>
         t('conditionWords.parameter', {
           name: p.title.toLocaleLowerCase(),
-          value: parameterValue(t, p, rule.parameters[p.name]),
+          value: value(p.name),
         }),
       );
-    condition = values.length
-      ? `${template.title}: ${values.join(t('conditionWords.separator'))}`
-      : template.title;
+    condition =
+      builtinCondition(t, template, value, raw) ??
+      (values.length
+        ? `${template.title}: ${values.join(t('conditionWords.separator'))}`
+        : template.title);
   }
-  return t('rules.forDuration', { condition, for: rule.for });
+  return durationSeconds(rule.for) === 0
+    ? condition
+    : t('rules.forDuration', { condition, for: rule.for });
+}
+
+/**
+ * How a template's expression values read: percentages for a template whose
+ * threshold is a percentage, sizes for one whose threshold is a size, else numbers
+ * (a template's current value is what its threshold is compared with).
+ */
+export function seriesValue(
+  t: AlertsT,
+  template: K2AlertRuleTemplate | undefined,
+  value: number,
+): string {
+  const short = Number.isInteger(value)
+    ? String(value)
+    : String(Number(value.toPrecision(4)));
+  const kind = template?.parameters.find(
+    p => p.type === 'percent' || p.type === 'bytes',
+  )?.type;
+  if (kind === 'percent') return t('units.percent', { value: short });
+  if (kind === 'bytes') return formatBytes(value);
+  return short;
 }
 
 /** The name of the catalog entity a ref names: `component:default/x` → `x`. */
@@ -85,7 +189,7 @@ export function entityName(ref: string): string {
   return ref.slice(ref.lastIndexOf('/') + 1);
 }
 
-/** An incident's rule as people read it: a signal's reason in words, else its title. */
+/** An incident's rule as people read it: a signal's reason in words, else undefined. */
 export function ruleKeyWords(t: AlertsT, ruleKey: string): string | undefined {
   const reason = /^signal:(.+)$/.exec(ruleKey)?.[1];
   switch (reason) {
