@@ -2,7 +2,7 @@ import {
   createK2ApiClient,
   K2ApiClientOptions,
 } from '@internal/plugin-k2-common';
-import type { components, paths } from '../generated/openapi';
+import type { components, operations, paths } from '../generated/openapi';
 
 type Schemas = components['schemas'];
 
@@ -13,6 +13,21 @@ export type K2AlertTemplateParameter = Schemas['TemplateParameter'];
 export type K2AlertRule = Schemas['AlertRule'];
 export type K2AlertRuleInput = Schemas['AlertRuleInput'];
 export type K2AlertRulePreview = Schemas['RulePreview'];
+export type K2Incident = Schemas['Incident'];
+export type K2Alert = Schemas['Alert'];
+export type K2AlertHistoryEntry = Schemas['AlertHistoryEntry'];
+/** The filters and page of a service's incidents. */
+export type K2IncidentQuery = NonNullable<
+  operations['GetServiceIncidents']['parameters']['query']
+>;
+/** The filters and page of a service's alert history. */
+export type K2AlertHistoryQuery = NonNullable<
+  operations['GetServiceAlertHistory']['parameters']['query']
+>;
+/** The filter of a team's incidents. */
+export type K2TeamIncidentQuery = NonNullable<
+  operations['GetTeamIncidents']['parameters']['query']
+>;
 
 /** A service as the Alerts API names it: its catalog namespace and name. */
 export interface K2AlertsService {
@@ -111,6 +126,41 @@ export class K2AlertsClient {
     ).POST('/services/{namespace}/{name}/rules/preview', {
       params: { path: service },
       body: input,
+    });
+    return data!;
+  }
+
+  async getIncidents(service: K2AlertsService, query?: K2IncidentQuery) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/services/{namespace}/{name}/incidents', {
+      params: { path: service, query },
+    });
+    return data!;
+  }
+
+  async getIncident(id: string) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/incidents/{id}', { params: { path: { id } } });
+    return data!;
+  }
+
+  async getAlertHistory(service: K2AlertsService, query?: K2AlertHistoryQuery) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/services/{namespace}/{name}/alerts', {
+      params: { path: service, query },
+    });
+    return data!;
+  }
+
+  /** The incidents of every service a group (`team`) owns. */
+  async getTeamIncidents(team: K2AlertsService, query?: K2TeamIncidentQuery) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/teams/{namespace}/{name}/incidents', {
+      params: { path: team, query },
     });
     return data!;
   }

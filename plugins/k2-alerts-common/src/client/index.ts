@@ -1,6 +1,12 @@
 export type { components, operations, paths } from '../generated/openapi';
 export { K2AlertsClient } from './K2AlertsClient';
 export type {
+  K2Alert,
+  K2AlertHistoryEntry,
+  K2AlertHistoryQuery,
+  K2Incident,
+  K2IncidentQuery,
+  K2TeamIncidentQuery,
   K2AlertRule,
   K2AlertRuleInput,
   K2AlertRulePreview,

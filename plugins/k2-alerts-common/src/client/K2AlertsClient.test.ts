@@ -1,0 +1,95 @@
+import { K2ApiError } from '@internal/plugin-k2-common';
+import { K2AlertsClient } from './K2AlertsClient';
+
+/** A client whose fetch records each request and answers with `reply`. */
+function clientAnswering(reply: (request: Request) => Response) {
+  const requests: Request[] = [];
+  const client = new K2AlertsClient({
+    discoveryApi: {
+      getBaseUrl: async pluginId => `http://backend.test/api/${pluginId}`,
+    },
+    fetchApi: {
+      fetch: async (input, init) => {
+        const request = new Request(input, init);
+        requests.push(request);
+        return reply(request);
+      },
+    },
+  });
+  return { client, requests };
+}
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json' },
+  });
+
+const service = { namespace: 'default', name: 'basket' };
+const API = 'http://backend.test/api/k2-alerts';
+const rule = {
+  environment: 'test',
+  name: 'BasketMemory',
+  templateId: 'memory-usage',
+  parameters: { threshold: 90 },
+};
+
+describe('K2AlertsClient', () => {
+  it('calls the k2-alerts plugin with path parameters, queries and bodies', async () => {
+    const { client, requests } = clientAnswering(request =>
+      request.method === 'DELETE'
+        ? new Response(null, { status: 204 })
+        : json({ items: [] }, request.method === 'POST' ? 201 : 200),
+    );
+    await client.getTemplates();
+    await client.getRules(service, 'test');
+    await client.createRule(service, rule);
+    await client.previewRule(service, rule);
+    await client.updateRule(service, 'r-1', { ...rule, enabled: false });
+    await client.deleteRule(service, 'r-1');
+    await client.getIncidents(service, { status: 'open', limit: 20 });
+    await client.getIncident('inc-1');
+    await client.getAlertHistory(service, {
+      severity: 'critical',
+      cursor: 'c2',
+    });
+    await client.getTeamIncidents(
+      { namespace: 'default', name: 'shop-team' },
+      { status: 'resolved' },
+    );
+    expect(requests.map(r => `${r.method} ${r.url}`)).toEqual([
+      `GET ${API}/templates`,
+      `GET ${API}/services/default/basket/rules?environment=test`,
+      `POST ${API}/services/default/basket/rules`,
+      `POST ${API}/services/default/basket/rules/preview`,
+      `PUT ${API}/services/default/basket/rules/r-1`,
+      `DELETE ${API}/services/default/basket/rules/r-1`,
+      `GET ${API}/services/default/basket/incidents?status=open&limit=20`,
+      `GET ${API}/incidents/inc-1`,
+      `GET ${API}/services/default/basket/alerts?severity=critical&cursor=c2`,
+      `GET ${API}/teams/default/shop-team/incidents?status=resolved`,
+    ]);
+    expect(await requests[2].json()).toEqual(rule);
+    expect(await requests[4].json()).toEqual({ ...rule, enabled: false });
+  });
+
+  it("throws the backend's error, with its status and message", async () => {
+    const { client } = clientAnswering(() =>
+      json(
+        {
+          error: {
+            name: 'InputError',
+            message: "Template memory-usage has no parameter 'limit'",
+          },
+        },
+        400,
+      ),
+    );
+    const failure = client.createRule(service, rule);
+    await expect(failure).rejects.toBeInstanceOf(K2ApiError);
+    await expect(failure).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining("no parameter 'limit'"),
+    });
+  });
+});
