@@ -1,6 +1,6 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { setupUser } from '@internal/plugin-k2-react/testUtils';
-import { createK2AlertsApi } from '../__testUtils__/mockK2AlertsApi';
+import { createK2AlertsApi, INCIDENTS } from '../__testUtils__/mockK2AlertsApi';
 import { openNewRuleDialog, renderAlertsTab } from '../__testUtils__/render';
 import { PREVIEW_DELAY_MS } from './RuleDialog';
 
@@ -64,6 +64,43 @@ describe('Alerts tab', () => {
           screen.queryByRole('dialog', { name: 'High memory' }),
         ).not.toBeInTheDocument(),
       );
+    });
+
+    it('shows older resolved incidents a page at a time', async () => {
+      const api = createK2AlertsApi();
+      const user = setupUser();
+      const resolved = (n: number) => ({
+        ...INCIDENTS[2],
+        id: `old-${n}`,
+        title: `Old incident ${n}`,
+      });
+      const serve = api.getIncidents.getMockImplementation()!;
+      api.getIncidents.mockImplementation(async (service, query = {}) => {
+        if (query.status !== 'resolved') return serve(service, query);
+        return query.cursor === 'p2'
+          ? { items: [resolved(3)] }
+          : { items: [resolved(1), resolved(2)], nextCursor: 'p2' };
+      });
+      renderAlertsTab(api);
+      const table = await screen.findByRole('table', {
+        name: 'Resolved incidents',
+      });
+      expect(within(table).getAllByRole('row')).toHaveLength(3);
+      await user.click(
+        screen.getByRole('button', { name: 'Show older resolved incidents' }),
+      );
+      await waitFor(() =>
+        expect(within(table).getAllByRole('row')).toHaveLength(4),
+      );
+      expect(table).toHaveTextContent('Old incident 3');
+      expect(api.getIncidents).toHaveBeenLastCalledWith(expect.anything(), {
+        status: 'resolved',
+        limit: 20,
+        cursor: 'p2',
+      });
+      expect(
+        screen.queryByRole('button', { name: 'Show older resolved incidents' }),
+      ).not.toBeInTheDocument();
     });
 
     it('narrows incidents to one environment', async () => {

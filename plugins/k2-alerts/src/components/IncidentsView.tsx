@@ -6,6 +6,7 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import {
   EnvironmentSwitcher,
+  ErrorText,
   FilterSelect,
   useEnvironmentParam,
   ViewState,
@@ -41,6 +42,9 @@ export function IncidentsView(props: { scope: AlertsScope }) {
   const [params, setParams] = useSearchParams();
   const severity = (params.get('severity') ?? '') as K2AlertSeverity | '';
   const incidentId = params.get('incident') ?? undefined;
+  const [more, setMore] = useState<{ busy: boolean; error?: Error }>({
+    busy: false,
+  });
   const [older, setOlder] = useState<{
     key: string;
     items: K2Incident[];
@@ -148,22 +152,30 @@ export function IncidentsView(props: { scope: AlertsScope }) {
                 {nextCursor && (
                   <Box mt={1}>
                     <Button
+                      disabled={more.busy}
                       onClick={async () => {
-                        const page = await api.getIncidents(service, {
-                          ...filter,
-                          status: 'resolved',
-                          limit: RESOLVED_PAGE,
-                          cursor: nextCursor,
-                        });
-                        setOlder({
-                          key,
-                          items: [...(extra?.items ?? []), ...page.items],
-                          nextCursor: page.nextCursor,
-                        });
+                        setMore({ busy: true });
+                        try {
+                          const page = await api.getIncidents(service, {
+                            ...filter,
+                            status: 'resolved',
+                            limit: RESOLVED_PAGE,
+                            cursor: nextCursor,
+                          });
+                          setOlder({
+                            key,
+                            items: [...(extra?.items ?? []), ...page.items],
+                            nextCursor: page.nextCursor,
+                          });
+                          setMore({ busy: false });
+                        } catch (error) {
+                          setMore({ busy: false, error: error as Error });
+                        }
                       }}
                     >
                       {t('incidents.more')}
                     </Button>
+                    {more.error && <ErrorText error={more.error} />}
                   </Box>
                 )}
               </>
