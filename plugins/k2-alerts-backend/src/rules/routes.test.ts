@@ -515,14 +515,11 @@ describeWithMonitoring(
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({ id: 'up-missing', builtin: false });
 
-      const rule = await server()
-        .post(RULES)
-        .set(as(ALICE))
-        .send({
-          environment: 'test',
-          name: 'TargetsDown',
-          templateId: 'up-missing',
-        });
+      const rule = await server().post(RULES).set(as(ALICE)).send({
+        environment: 'test',
+        name: 'TargetsDown',
+        templateId: 'up-missing',
+      });
       expect(rule.status).toBe(201);
       expect(rule.body).toMatchObject({
         parameters: { count: 1 },
