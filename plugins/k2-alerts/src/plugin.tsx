@@ -10,8 +10,8 @@ import {
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import NotificationsActiveIcon from '@material-ui/icons/NotificationsActive';
 import { isK2Service } from '@internal/plugin-k2-common';
+import { K2AlertsClient } from '@internal/plugin-k2-alerts-common';
 import { k2AlertsApiRef } from './api/K2AlertsApi';
-import { K2AlertsTabClient } from './api/K2AlertsTabClient';
 import { alertsTabTitle } from './tabTitle';
 
 const k2AlertsApi = ApiBlueprint.make({
@@ -20,7 +20,7 @@ const k2AlertsApi = ApiBlueprint.make({
       api: k2AlertsApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
-        new K2AlertsTabClient({ discoveryApi, fetchApi }),
+        new K2AlertsClient({ discoveryApi, fetchApi }),
     }),
 });
 

@@ -5,7 +5,7 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { makeStyles } from '@material-ui/core/styles';
-import { Mono, RelativeTime } from '@internal/plugin-k2-react';
+import { RelativeTime } from '@internal/plugin-k2-react';
 import { ReactNode } from 'react';
 import { K2Incident } from '../api/K2AlertsApi';
 import { useAlertsT } from '../translation';
@@ -16,6 +16,7 @@ const useStyles = makeStyles({
   head: { '& th': { whiteSpace: 'nowrap' } },
   number: { textAlign: 'right', whiteSpace: 'nowrap' },
   row: { cursor: 'pointer' },
+  nowrap: { whiteSpace: 'nowrap' },
 });
 
 /**
@@ -95,14 +96,14 @@ export function IncidentsTable(props: {
                   />
                 </TableCell>
                 <TableCell className={classes.number}>
-                  <Mono>
-                    {t('incidents.firingOf', {
-                      firing: String(incident.firingCount),
-                      total: String(incident.alertCount),
-                    })}
-                  </Mono>
+                  {t('incidents.firingOf', {
+                    firing: String(incident.firingCount),
+                    total: String(incident.alertCount),
+                  })}
                 </TableCell>
-                <TableCell>{t(`source.${incident.source}`)}</TableCell>
+                <TableCell className={classes.nowrap}>
+                  {t(`source.${incident.source}`)}
+                </TableCell>
               </TableRow>
             );
           })}
