@@ -533,6 +533,20 @@ describeWithMonitoring(
         'up{cluster=~"test-a",namespace="shop",pod=~"basket-[a-z0-9]+-[a-z0-9]+"} == 0',
       );
 
+      // Changing the template delivers the groups that use it again.
+      const changed = await server()
+        .put(`${API}/templates/up-missing`)
+        .set(as(DAVE))
+        .send({
+          ...template,
+          defaultFor: '3m',
+          expr: template.expr.replace('== 0', '< 1'),
+        });
+      expect(changed.status).toBe(200);
+      expect(
+        (await groupLoaded())?.rules.find(r => r.name === 'TargetsDown')?.query,
+      ).toContain('} < 1) >= 1');
+
       const inUse = await server()
         .delete(`${API}/templates/up-missing`)
         .set(as(DAVE));
