@@ -191,6 +191,49 @@ describe('Alerts tab', () => {
       );
     });
 
+    it('edits a rule with its values filled in and saves what was changed', async () => {
+      const api = createK2AlertsApi();
+      const user = setupUser();
+      renderAlertsTab(api, { path: '/alerts/rules' });
+      const table = await screen.findByRole('table', {
+        name: 'Alert rules in Test',
+      });
+      await user.click(
+        within(table).getByRole('button', { name: 'Edit High memory' }),
+      );
+      const dialog = screen.getByRole('dialog', {
+        name: 'Edit High memory in Test',
+      });
+      const threshold = within(dialog).getByRole('textbox', {
+        name: 'Share of the memory limit',
+      });
+      expect(threshold).toHaveValue('80');
+      expect(within(dialog).getByRole('textbox', { name: 'For' })).toHaveValue(
+        '5m',
+      );
+      await user.clear(threshold);
+      await user.type(threshold, '85');
+      await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+      expect(api.updateRule).toHaveBeenCalledWith(
+        expect.anything(),
+        'r-memory',
+        {
+          environment: 'test',
+          name: 'High memory',
+          templateId: 'memory-usage',
+          parameters: { threshold: 85 },
+          for: '5m',
+          severity: 'critical',
+          enabled: true,
+        },
+      );
+      await waitFor(() =>
+        expect(
+          within(table).getByRole('row', { name: /High memory/ }),
+        ).toHaveTextContent('Memory above 85 % of the limit for 5m'),
+      );
+    });
+
     it('deletes a rule after confirming', async () => {
       const api = createK2AlertsApi();
       const user = setupUser();
