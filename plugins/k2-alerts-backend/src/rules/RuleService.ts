@@ -139,7 +139,7 @@ export class RuleService {
     caller: Caller,
   ) {
     const entityRef = stringifyEntityRef(ref);
-    return this.#gate.audited(
+    const { summary, ...changed } = await this.#gate.audited(
       caller,
       'alert-rule-create',
       {
@@ -181,6 +181,8 @@ export class RuleService {
         };
       },
     );
+    // The summary is the activity log's, not the API's.
+    return changed;
   }
 
   async update(
@@ -192,7 +194,7 @@ export class RuleService {
     const entityRef = stringifyEntityRef(ref);
     const existing = await this.#store.get(id);
     const raw = input.expr !== undefined || existing?.expr !== undefined;
-    return this.#gate.audited(
+    const { summary, ...changed } = await this.#gate.audited(
       caller,
       'alert-rule-update',
       {
@@ -240,6 +242,8 @@ export class RuleService {
         };
       },
     );
+    // The summary is the activity log's, not the API's.
+    return changed;
   }
 
   async remove(ref: CompoundEntityRef, id: string, caller: Caller) {

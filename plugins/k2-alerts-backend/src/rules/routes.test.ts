@@ -229,6 +229,7 @@ describeWithMonitoring(
         delivery: { state: 'delivered' },
         createdBy: ALICE,
       });
+      expect(res.body).not.toHaveProperty('summary');
       const file = YAML.parse(fs.readFileSync(ruleFile(), 'utf8'));
       expect(file.groups[0].rules[0].labels).toEqual({
         k2_entity: 'component:default/basket',
