@@ -10,6 +10,7 @@ import {
   startK2PluginTestBackend,
 } from '@internal/plugin-k2-backend/testUtils';
 import { SandboxCluster } from '@internal/sandbox-cluster';
+import { poll } from '@internal/sandbox-cluster/testUtils';
 import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import { k2AlertsPlugin } from '../plugin';
@@ -292,6 +293,33 @@ describe('Alertmanager webhook and incident reads', () => {
         },
       ],
     });
+
+    // The service's activity log says when the incident opened and resolved.
+    const activity = await poll(
+      'the incident in the activity log',
+      async () => {
+        const response = await server()
+          .get('/api/k2/services/default/basket/activity')
+          .set(as(ALICE));
+        const entries = (
+          response.body.items as Array<{ action: string; summary: string }>
+        ).filter(e => e.action.startsWith('alert-incident'));
+        return entries.length === 2 ? entries : undefined;
+      },
+    );
+    expect(activity).toEqual([
+      expect.objectContaining({
+        action: 'alert-incident-resolve',
+        actor: 'k2',
+        environment: 'test',
+        summary:
+          'Incident resolved (warning): Memory of basket over 80% for 5m',
+      }),
+      expect.objectContaining({
+        action: 'alert-incident-open',
+        summary: 'Incident opened (warning): Memory of basket over 80% for 5m',
+      }),
+    ]);
 
     const reopened = await post(
       payload([amAlert('a1', { startsAt: '2026-11-26T11:00:00.000Z' })]),
