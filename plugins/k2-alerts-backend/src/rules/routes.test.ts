@@ -563,6 +563,55 @@ describeWithMonitoring(
       ).toBe(204);
     });
 
+    it("puts every rule change and refusal in the service's activity log", async () => {
+      const res = await server()
+        .get('/api/k2/services/default/basket/activity?limit=100')
+        .set(as(BOB));
+      expect(res.status).toBe(200);
+      const entries = (
+        res.body.items as Array<{
+          actor: string;
+          action: string;
+          result: string;
+          summary: string;
+        }>
+      ).map(e => [e.actor, e.action, e.result, e.summary]);
+      expect(entries).toEqual(
+        expect.arrayContaining([
+          [
+            ALICE,
+            'alert-rule-create',
+            'succeeded',
+            'Created alert rule BasketMemory (memory-usage); delivery delivered',
+          ],
+          [
+            ALICE,
+            'alert-rule-update',
+            'succeeded',
+            'Disabled alert rule BasketMemory; delivery delivered',
+          ],
+          [
+            DAVE,
+            'alert-rule-delete',
+            'succeeded',
+            'Deleted alert rule AnyTargetDown; delivery delivered',
+          ],
+          [
+            ALICE,
+            'alert-rule-create',
+            'succeeded',
+            'Created alert rule ProdMemory (memory-usage); delivery failed',
+          ],
+          [
+            BOB,
+            'alert-rule-create',
+            'failed',
+            expect.stringMatching(/^Refused/),
+          ],
+        ]),
+      );
+    });
+
     it('refuses a rule beyond the 100 a service may have', async () => {
       const now = new Date();
       await knex('k2_alert_rules').insert(
