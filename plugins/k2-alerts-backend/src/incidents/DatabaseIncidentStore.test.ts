@@ -174,6 +174,29 @@ describe.each(databases.eachSupportedId())(
       expect(await counts()).toEqual({ incidents: 1, alerts: 3, events: 6 });
     });
 
+    it('records a resolved alert whose firing it never received in an incident resolved from the start', async () => {
+      const store = await createStore();
+      const result = await store.record([resolved('late')], 'alertmanager');
+      expect(result).toMatchObject({ recorded: 1, opened: [], resolved: [] });
+      const [incident] = (
+        await store.listIncidents({ entityRefs: [SERVICE], limit: 10 })
+      ).items;
+      expect(incident).toMatchObject({
+        status: 'resolved',
+        alertCount: 1,
+        firingCount: 0,
+        openedAt: '2026-11-26T10:00:00.123Z',
+        resolvedAt: '2026-11-26T10:05:00.000Z',
+      });
+      expect((await store.getIncident(incident.id))?.alerts[0].events).toEqual([
+        {
+          status: 'resolved',
+          at: '2026-11-26T10:05:00.000Z',
+          source: 'alertmanager',
+        },
+      ]);
+    });
+
     it('pages history newest first with filters, and refuses a cursor it did not give out', async () => {
       const store = await createStore();
       await store.record(

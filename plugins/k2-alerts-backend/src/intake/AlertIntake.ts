@@ -37,7 +37,8 @@ export interface IntakeServices {
   get(ref: CompoundEntityRef): Promise<Entity | undefined>;
 }
 
-export function severityOf(value: string | undefined): AlertSeverity {
+/** An alert's `severity` label as K2 knows it; anything else counts as a warning. */
+function severityOf(value: string | undefined): AlertSeverity {
   return (ALERT_SEVERITIES as readonly string[]).includes(value ?? '')
     ? (value as AlertSeverity)
     : 'warning';
