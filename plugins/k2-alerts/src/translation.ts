@@ -62,7 +62,7 @@ export const k2AlertsMessages = {
   incidents: {
     open: 'Open incidents',
     resolved: 'Resolved incidents',
-    noOpen: 'No open incidents',
+    noOpen: 'No open incidents.',
     noOpenHint:
       'Nothing fires for this service. Incidents open here when one of its rules or a Kubernetes signal (OOMKilled, crash loop…) fires.',
     noResolved: 'No resolved incidents yet',
@@ -95,7 +95,7 @@ export const k2AlertsMessages = {
   rules: {
     title: 'Alert rules in {{environment}}',
     create: 'New rule',
-    empty: 'No alert rules in {{environment}} yet',
+    empty: 'No alert rules in {{environment}} yet.',
     emptyHint:
       'Create one from a template with New rule: memory, CPU, restarts, unavailable instances, a URL probe…',
     name: 'Name',
@@ -184,7 +184,7 @@ export const k2AlertsMessages = {
     environment: 'Environment',
     cluster: 'Cluster',
     summary: 'Summary',
-    empty: 'No alert state changes match',
+    empty: 'No alert state changes match.',
     emptyHint:
       'Widen the filters, or wait for a rule or a Kubernetes signal to fire.',
     newer: 'Newer',
@@ -224,10 +224,10 @@ export const k2AlertsMessages = {
     services_one: '{{count}} service',
     services_other: '{{count}} services',
     service: 'Service',
-    empty: 'No open incidents in {{team}}’s services',
-    emptyResolved: 'No resolved incidents in {{team}}’s services',
+    empty: 'No open incidents in {{team}}’s services.',
+    emptyResolved: 'No resolved incidents in {{team}}’s services.',
     emptyHint: 'Each service’s Alerts tab shows its rules and history.',
-    noServices: '{{team}} owns no service in the catalog',
+    noServices: '{{team}} owns no service in the catalog.',
   },
 } as const;
 

@@ -36,7 +36,7 @@ const zh = createTranslationMessages({
     'environments.all': '全部环境',
     'incidents.open': '未恢复的故障',
     'incidents.resolved': '已恢复的故障',
-    'incidents.noOpen': '没有未恢复的故障',
+    'incidents.noOpen': '没有未恢复的故障。',
     'incidents.noOpenHint':
       '该服务当前没有告警。当它的某条规则或某个 Kubernetes 信号（OOMKilled、反复崩溃重启…）触发时，故障会出现在这里。',
     'incidents.noResolved': '还没有已恢复的故障',
@@ -65,7 +65,7 @@ const zh = createTranslationMessages({
     'alert.summary': '摘要',
     'rules.title': '{{environment}} 的告警规则',
     'rules.create': '新建规则',
-    'rules.empty': '{{environment}} 还没有告警规则',
+    'rules.empty': '{{environment}} 还没有告警规则。',
     'rules.emptyHint':
       '点击“新建规则”从模板创建：内存、CPU、重启、实例不可用、URL 探测…',
     'rules.name': '名称',
@@ -144,7 +144,7 @@ const zh = createTranslationMessages({
     'history.environment': '环境',
     'history.cluster': '集群',
     'history.summary': '摘要',
-    'history.empty': '没有符合条件的告警状态变化',
+    'history.empty': '没有符合条件的告警状态变化。',
     'history.emptyHint': '请放宽筛选条件，或等待规则或 Kubernetes 信号触发。',
     'history.newer': '较新',
     'history.older': '较早',
@@ -175,10 +175,10 @@ const zh = createTranslationMessages({
     'page.services_one': '{{count}} 个服务',
     'page.services_other': '{{count}} 个服务',
     'page.service': '服务',
-    'page.empty': '{{team}} 的服务没有未恢复的故障',
-    'page.emptyResolved': '{{team}} 的服务没有已恢复的故障',
+    'page.empty': '{{team}} 的服务没有未恢复的故障。',
+    'page.emptyResolved': '{{team}} 的服务没有已恢复的故障。',
     'page.emptyHint': '每个服务的“告警”标签页会显示其规则和历史。',
-    'page.noServices': '{{team}} 在服务目录中没有负责的服务',
+    'page.noServices': '{{team}} 在服务目录中没有负责的服务。',
   },
 });
 
