@@ -47,7 +47,7 @@ const zh = createTranslationMessages({
     'incidents.resolvedAt': '恢复于',
     'incidents.lastChange': '最近变化',
     'incidents.alerts': '告警',
-    'incidents.firingOf': '{{total}} 条中 {{firing}} 条告警中',
+    'incidents.firingOf': '共 {{total}} 条，{{firing}} 条告警中',
     'incidents.source': '来源',
     'incidents.more': '显示更早的已恢复故障',
     'incidents.close': '关闭',
