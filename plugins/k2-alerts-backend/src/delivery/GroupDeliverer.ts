@@ -88,15 +88,23 @@ export class GroupDeliverer {
     return group;
   }
 
-  /** What delivering a group puts in place. */
-  content(
+  /**
+   * What delivering a group puts in place: the rule file and, for each enabled rule
+   * of a `url` template, its probe target.
+   */
+  async content(
     target: RuleTarget,
     group: CompiledGroup,
     rules: StoredRule[],
-  ): GroupContent {
+  ): Promise<GroupContent> {
     const probes: ProbeTarget[] = [];
     for (const rule of rules) {
-      if (rule.enabled && typeof rule.parameters.url === 'string') {
+      if (!rule.enabled || !rule.templateId) continue;
+      const template = await this.#templates(rule.templateId);
+      if (
+        template?.scope === 'url' &&
+        typeof rule.parameters.url === 'string'
+      ) {
         probes.push({ rule: rule.id, url: rule.parameters.url });
       }
     }
@@ -171,7 +179,7 @@ export class GroupDeliverer {
         environment,
       );
       const group = await this.compile(target, rules);
-      const groupContent = this.content(target, group, rules);
+      const groupContent = await this.content(target, group, rules);
       content = groupContent.yaml;
       await record('pending', content);
       await delivery.deliver(groupContent);

@@ -403,6 +403,31 @@ describeWithMonitoring(
       expect((await groupLoaded())?.rules[0].query).toMatch(/> 95$/);
     });
 
+    it('writes the probe target of a URL rule, and removes it with the rule', async () => {
+      const probes = path.join(dir, 'probes', 'test', 'k2-shop-basket.json');
+      const res = await server()
+        .post(RULES)
+        .set(as(ALICE))
+        .send({
+          environment: 'test',
+          name: 'BasketHealth',
+          templateId: 'http-probe',
+          parameters: { url: 'http://127.0.0.1:9/health' },
+        });
+      expect(res.status).toBe(201);
+      expect(JSON.parse(fs.readFileSync(probes, 'utf8'))).toEqual([
+        {
+          targets: ['http://127.0.0.1:9/health'],
+          labels: { k2_rule: res.body.id },
+        },
+      ]);
+      const deleted = await server()
+        .delete(`${RULES}/${res.body.id}`)
+        .set(as(ALICE));
+      expect(deleted.status).toBe(204);
+      expect(fs.existsSync(probes)).toBe(false);
+    });
+
     it('records a failed delivery when Prometheus is down, and the preview says so instead of failing', async () => {
       const body = { ...memoryRule, environment: 'prod', name: 'ProdMemory' };
       const preview = await server()
