@@ -61,6 +61,8 @@ import {
   k2ConfigReadPermission,
   k2AlertReadPermission,
   k2AlertTemplateManagePermission,
+  k2AlertTeamManagePermission,
+  k2AlertClusterReadPermission,
 } from '@internal/plugin-k2-common';
 
 /**
@@ -97,6 +99,8 @@ export const k2PolicyTable: ReadonlyArray<{
     k2VolumeReadPermission,
     k2ConfigReadPermission,
     k2AlertReadPermission,
+    // The Alerts backend lets only a team's members change their team's settings.
+    k2AlertTeamManagePermission,
   ].map(permission => ({ permission, audience: 'signed-in' as const })),
   ...k2OwnerPermissions.map(permission => ({
     permission,
@@ -109,6 +113,7 @@ export const k2PolicyTable: ReadonlyArray<{
   { permission: k2CanaryStartApprovedPermission, audience: 'admins' },
   // Templates and raw PromQL decide what every service's rules compile to.
   { permission: k2AlertTemplateManagePermission, audience: 'admins' },
+  { permission: k2AlertClusterReadPermission, audience: 'admins' },
 
   // Catalog: everyone reads and refreshes; the Create button (it leads to the
   // scaffolder) for everyone; registering and unregistering for admins; deleting an

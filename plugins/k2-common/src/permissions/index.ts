@@ -243,6 +243,45 @@ export const k2AlertTemplateManagePermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * Acknowledge or resolve a service's incidents (from the Alerts tab or a message's
+ * link). Owners and platform admins.
+ */
+export const k2AlertIncidentUpdatePermission = createPermission({
+  name: 'k2.alert.incident.update',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Create and expire Alertmanager silences for a service's alerts. Owners and platform
+ * admins.
+ */
+export const k2AlertSilenceManagePermission = createPermission({
+  name: 'k2.alert.silence.manage',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Change a team's alert settings: channels, message templates, quiet hours and the
+ * escalation policy. Allowed to signed-in users by K2's policy; the Alerts backend then
+ * lets only the team's members (and platform admins) change their team's settings.
+ */
+export const k2AlertTeamManagePermission = createPermission({
+  name: 'k2.alert.team.manage',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Read the cluster checks (node pressure, disks almost full, a service's replicas
+ * packed on one node, pods pending too long). Platform admins.
+ */
+export const k2AlertClusterReadPermission = createPermission({
+  name: 'k2.alert.cluster.read',
+  attributes: { action: 'read' },
+});
+
 /** Permissions K2's policy grants to a service's owners (and platform admins) only. */
 export const k2OwnerPermissions = [
   k2ReleaseCreatePermission,
@@ -254,6 +293,8 @@ export const k2OwnerPermissions = [
   k2ConfigSensitiveReadPermission,
   k2ConfigWritePermission,
   k2AlertRuleManagePermission,
+  k2AlertIncidentUpdatePermission,
+  k2AlertSilenceManagePermission,
 ];
 
 /** Every permission K2 defines, for registration with the permission framework. */
@@ -281,6 +322,10 @@ export const k2Permissions = [
   k2AlertReadPermission,
   k2AlertRuleManagePermission,
   k2AlertTemplateManagePermission,
+  k2AlertIncidentUpdatePermission,
+  k2AlertSilenceManagePermission,
+  k2AlertTeamManagePermission,
+  k2AlertClusterReadPermission,
 ];
 
 export type {
