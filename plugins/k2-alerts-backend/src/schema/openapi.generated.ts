@@ -523,6 +523,170 @@ export const spec = {
         },
       },
     },
+    '/services/{namespace}/{name}/silences': {
+      get: {
+        operationId: 'ListServiceSilences',
+        summary:
+          "The service's silences in the Alertmanager of every environment it runs in (active, pending and expired ones Alertmanager still keeps).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The silences, newest first.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/SilenceList',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      post: {
+        operationId: 'CreateServiceSilence',
+        summary:
+          "Silences the service's alerts matching the matchers in one environment (`k2.alert.silence.manage`); K2 adds `k2_entity` and `environment`.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/SilenceInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The silence as Alertmanager holds it.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Silence',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/services/{namespace}/{name}/silences/{id}': {
+      delete: {
+        operationId: 'ExpireServiceSilence',
+        summary:
+          "Expires one of the service's silences (`k2.alert.silence.manage`).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            name: 'id',
+            in: 'path',
+            required: true,
+            schema: {
+              $ref: '#/components/schemas/SilenceId',
+            },
+          },
+        ],
+        responses: {
+          '204': {
+            description: 'Expired.',
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/services/{namespace}/{name}/stats': {
+      get: {
+        operationId: 'GetServiceStats',
+        summary: 'Incident statistics of a service over the last `days` days.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/statsDays',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The statistics.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/AlertStats',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/teams/{namespace}/{name}/stats': {
+      get: {
+        operationId: 'GetTeamStats',
+        summary:
+          'Incident statistics over the last `days` days of every K2 service a group owns that the caller may read.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/statsDays',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The statistics.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/AlertStats',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/webhook/alertmanager': {
       post: {
         operationId: 'AlertmanagerWebhook',
@@ -620,6 +784,18 @@ export const spec = {
         schema: {
           type: 'string',
           maxLength: 200,
+        },
+      },
+      statsDays: {
+        name: 'days',
+        in: 'query',
+        required: false,
+        description:
+          'The days counted back from today (UTC), 1 to 90; default 14.',
+        schema: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 90,
         },
       },
     },
@@ -1396,6 +1572,286 @@ export const spec = {
             description:
               'Alerts of K2 services that changed nothing (redeliveries).',
             type: 'integer',
+          },
+        },
+      },
+      SilenceId: {
+        description: "Alertmanager's id of a silence.",
+        type: 'string',
+        pattern: '^[0-9a-fA-F-]{1,64}$',
+      },
+      SilenceMatcher: {
+        type: 'object',
+        required: ['name', 'value'],
+        properties: {
+          name: {
+            description: 'A label name.',
+            type: 'string',
+            pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,99}$',
+          },
+          value: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 1000,
+          },
+          isRegex: {
+            description: 'The value is a regular expression (default false).',
+            type: 'boolean',
+          },
+          isEqual: {
+            description:
+              'The label must equal (true, default) or differ (false).',
+            type: 'boolean',
+          },
+        },
+      },
+      SilenceInput: {
+        type: 'object',
+        required: ['environment', 'matchers', 'duration', 'comment'],
+        properties: {
+          environment: {
+            $ref: '#/components/schemas/EnvironmentName',
+          },
+          matchers: {
+            description:
+              'What to silence besides `k2_entity` and `environment`, which K2 sets and which may not be given.',
+            type: 'array',
+            maxItems: 20,
+            items: {
+              $ref: '#/components/schemas/SilenceMatcher',
+            },
+          },
+          duration: {
+            description:
+              'How long from now (`30m`, `4h`, `2d`), at least 1m and at most `k2.alerts.silences.maxDuration` (default 7d).',
+            type: 'string',
+            pattern: '^([0-9]{1,6}[smhd])+$',
+          },
+          comment: {
+            description: 'Why; required.',
+            type: 'string',
+            minLength: 1,
+            maxLength: 500,
+          },
+        },
+      },
+      SilenceState: {
+        type: 'string',
+        enum: ['active', 'pending', 'expired'],
+      },
+      Silence: {
+        type: 'object',
+        required: [
+          'id',
+          'environment',
+          'matchers',
+          'startsAt',
+          'endsAt',
+          'createdBy',
+          'comment',
+          'state',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          environment: {
+            type: 'string',
+          },
+          matchers: {
+            description: "All of the silence's matchers, K2's included.",
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['name', 'value', 'isRegex', 'isEqual'],
+              properties: {
+                name: {
+                  type: 'string',
+                },
+                value: {
+                  type: 'string',
+                },
+                isRegex: {
+                  type: 'boolean',
+                },
+                isEqual: {
+                  type: 'boolean',
+                },
+              },
+            },
+          },
+          startsAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          endsAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          updatedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          createdBy: {
+            description: 'The user ref of who made it.',
+            type: 'string',
+          },
+          comment: {
+            type: 'string',
+          },
+          state: {
+            $ref: '#/components/schemas/SilenceState',
+          },
+        },
+      },
+      SilenceList: {
+        type: 'object',
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Silence',
+            },
+          },
+        },
+      },
+      SeverityCounts: {
+        type: 'object',
+        required: ['critical', 'warning', 'info'],
+        properties: {
+          critical: {
+            type: 'integer',
+          },
+          warning: {
+            type: 'integer',
+          },
+          info: {
+            type: 'integer',
+          },
+        },
+      },
+      AlertStats: {
+        type: 'object',
+        required: [
+          'from',
+          'days',
+          'services',
+          'totals',
+          'daily',
+          'noisiestRules',
+          'resolveSeconds',
+          'unacknowledged',
+        ],
+        properties: {
+          from: {
+            description: 'The start of the first day (UTC midnight).',
+            type: 'string',
+            format: 'date-time',
+          },
+          days: {
+            type: 'integer',
+          },
+          services: {
+            description: 'The services counted (their entity refs).',
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          totals: {
+            description: 'Incidents opened in the period, by severity.',
+            $ref: '#/components/schemas/SeverityCounts',
+          },
+          daily: {
+            description:
+              'One entry per day, oldest first, with the incidents opened that day.',
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['day', 'counts'],
+              properties: {
+                day: {
+                  description: 'The day, `YYYY-MM-DD` (UTC).',
+                  type: 'string',
+                },
+                counts: {
+                  $ref: '#/components/schemas/SeverityCounts',
+                },
+              },
+            },
+          },
+          noisiestRules: {
+            description:
+              'At most 10 rules by incidents, then alerts, in the period.',
+            type: 'array',
+            items: {
+              type: 'object',
+              required: [
+                'entityRef',
+                'ruleKey',
+                'title',
+                'incidents',
+                'alerts',
+              ],
+              properties: {
+                entityRef: {
+                  type: 'string',
+                },
+                ruleKey: {
+                  type: 'string',
+                },
+                title: {
+                  description: "The title of the rule's latest incident.",
+                  type: 'string',
+                },
+                incidents: {
+                  type: 'integer',
+                },
+                alerts: {
+                  type: 'integer',
+                },
+              },
+            },
+          },
+          acknowledgeSeconds: {
+            description:
+              'Mean and median seconds from opened to acknowledged over the incidents acknowledged (absent where acknowledgement is not recorded).',
+            $ref: '#/components/schemas/DurationStats',
+          },
+          resolveSeconds: {
+            description: 'Mean and median seconds from opened to resolved.',
+            $ref: '#/components/schemas/DurationStats',
+          },
+          unacknowledged: {
+            description:
+              'Incidents of the period nobody acknowledged (open or resolved), and their alerts.',
+            type: 'object',
+            required: ['incidents', 'alerts'],
+            properties: {
+              incidents: {
+                type: 'integer',
+              },
+              alerts: {
+                type: 'integer',
+              },
+            },
+          },
+        },
+      },
+      DurationStats: {
+        type: 'object',
+        required: ['count'],
+        properties: {
+          count: {
+            description: 'Incidents measured.',
+            type: 'integer',
+          },
+          mean: {
+            type: 'number',
+          },
+          median: {
+            type: 'number',
           },
         },
       },

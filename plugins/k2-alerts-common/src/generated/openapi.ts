@@ -174,6 +174,75 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/services/{namespace}/{name}/silences': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The service's silences in the Alertmanager of every environment it runs in (active, pending and expired ones Alertmanager still keeps). */
+    get: operations['ListServiceSilences'];
+    put?: never;
+    /** Silences the service's alerts matching the matchers in one environment (`k2.alert.silence.manage`); K2 adds `k2_entity` and `environment`. */
+    post: operations['CreateServiceSilence'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/services/{namespace}/{name}/silences/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Expires one of the service's silences (`k2.alert.silence.manage`). */
+    delete: operations['ExpireServiceSilence'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/services/{namespace}/{name}/stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Incident statistics of a service over the last `days` days. */
+    get: operations['GetServiceStats'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/teams/{namespace}/{name}/stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Incident statistics over the last `days` days of every K2 service a group owns that the caller may read. */
+    get: operations['GetTeamStats'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/webhook/alertmanager': {
     parameters: {
       query?: never;
@@ -439,6 +508,99 @@ export interface components {
       /** @description Alerts of K2 services that changed nothing (redeliveries). */
       duplicates: number;
     };
+    /** @description Alertmanager's id of a silence. */
+    SilenceId: string;
+    SilenceMatcher: {
+      /** @description A label name. */
+      name: string;
+      value: string;
+      /** @description The value is a regular expression (default false). */
+      isRegex?: boolean;
+      /** @description The label must equal (true, default) or differ (false). */
+      isEqual?: boolean;
+    };
+    SilenceInput: {
+      environment: components['schemas']['EnvironmentName'];
+      /** @description What to silence besides `k2_entity` and `environment`, which K2 sets and which may not be given. */
+      matchers: components['schemas']['SilenceMatcher'][];
+      /** @description How long from now (`30m`, `4h`, `2d`), at least 1m and at most `k2.alerts.silences.maxDuration` (default 7d). */
+      duration: string;
+      /** @description Why; required. */
+      comment: string;
+    };
+    /** @enum {string} */
+    SilenceState: 'active' | 'pending' | 'expired';
+    Silence: {
+      id: string;
+      environment: string;
+      /** @description All of the silence's matchers, K2's included. */
+      matchers: {
+        name: string;
+        value: string;
+        isRegex: boolean;
+        isEqual: boolean;
+      }[];
+      /** Format: date-time */
+      startsAt: string;
+      /** Format: date-time */
+      endsAt: string;
+      /** Format: date-time */
+      updatedAt?: string;
+      /** @description The user ref of who made it. */
+      createdBy: string;
+      comment: string;
+      state: components['schemas']['SilenceState'];
+    };
+    SilenceList: {
+      items: components['schemas']['Silence'][];
+    };
+    SeverityCounts: {
+      critical: number;
+      warning: number;
+      info: number;
+    };
+    AlertStats: {
+      /**
+       * Format: date-time
+       * @description The start of the first day (UTC midnight).
+       */
+      from: string;
+      days: number;
+      /** @description The services counted (their entity refs). */
+      services: string[];
+      /** @description Incidents opened in the period, by severity. */
+      totals: components['schemas']['SeverityCounts'];
+      /** @description One entry per day, oldest first, with the incidents opened that day. */
+      daily: {
+        /** @description The day, `YYYY-MM-DD` (UTC). */
+        day: string;
+        counts: components['schemas']['SeverityCounts'];
+      }[];
+      /** @description At most 10 rules by incidents, then alerts, in the period. */
+      noisiestRules: {
+        entityRef: string;
+        ruleKey: string;
+        /** @description The title of the rule's latest incident. */
+        title: string;
+        incidents: number;
+        alerts: number;
+      }[];
+      /** @description Mean and median seconds from opened to acknowledged over the incidents acknowledged (absent where acknowledgement is not recorded). */
+      acknowledgeSeconds?: components['schemas']['DurationStats'];
+      /** @description Mean and median seconds from opened to resolved. */
+      resolveSeconds: components['schemas']['DurationStats'];
+      /** @description Incidents of the period nobody acknowledged (open or resolved), and their alerts. */
+      unacknowledged: {
+        incidents: number;
+        alerts: number;
+      };
+    };
+    DurationStats: {
+      /** @description Incidents measured. */
+      count: number;
+      mean?: number;
+      median?: number;
+    };
   };
   responses: {
     /** @description An error, with Backstage's error body. */
@@ -463,6 +625,8 @@ export interface components {
     limit: number;
     /** @description The `nextCursor` of the previous page. */
     cursor: string;
+    /** @description The days counted back from today (UTC), 1 to 90; default 14. */
+    statsDays: number;
   };
   requestBodies: never;
   headers: never;
@@ -828,6 +992,145 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TeamIncidents'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListServiceSilences: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The silences, newest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SilenceList'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  CreateServiceSilence: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SilenceInput'];
+      };
+    };
+    responses: {
+      /** @description The silence as Alertmanager holds it. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Silence'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ExpireServiceSilence: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        id: components['schemas']['SilenceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Expired. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetServiceStats: {
+    parameters: {
+      query?: {
+        /** @description The days counted back from today (UTC), 1 to 90; default 14. */
+        days?: components['parameters']['statsDays'];
+      };
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The statistics. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertStats'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetTeamStats: {
+    parameters: {
+      query?: {
+        /** @description The days counted back from today (UTC), 1 to 90; default 14. */
+        days?: components['parameters']['statsDays'];
+      };
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The statistics. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertStats'];
         };
       };
       default: components['responses']['ErrorResponse'];
