@@ -41,9 +41,14 @@ start_local_nginx() {
 monitoring_line=""
 # Prometheus (scraping the sandbox clusters, evaluating the rules K2 writes under
 # .k2/monitoring/rules), Alertmanager (calling the backend at $1's webhook) and the
-# blackbox exporter; before the backend, which reads the webhook token they share.
+# blackbox exporter; before the backend, which reads the webhook token they share. It
+# writes the config layer that points k2.alerts at the stack: app-config.yaml has none,
+# so a production config never falls back to these loopback addresses.
+alerts_config=()
 start_monitoring() {
   if k2_start_monitoring .k2/monitoring "$1" .k2/sandbox/kubeconfig 7105 7106 7107; then
+    k2_write_alerts_config .k2/app-config.alerts.yaml .k2/monitoring 7105 7106 7107
+    alerts_config=("$root/.k2/app-config.alerts.yaml")
     monitoring_line="
   Alerts: Prometheus http://127.0.0.1:7105, Alertmanager http://127.0.0.1:7106 (logs in .k2/monitoring)"
   else
@@ -79,7 +84,7 @@ if [ "${1:-}" = --production ]; then
   k2_prepare_nginx .k2/nginx && with_nginx=1
   k2_log "starting the backend, which serves the production build ($url; log in .k2/portal.log)"
   k2_start_backend .k2/portal.log "$url" "$root/app-config.yaml" \
-    "$root/.k2/app-config.production-build.yaml"
+    "$root/.k2/app-config.production-build.yaml" "${alerts_config[@]}"
   node scripts/demo-releases.mjs "$url" >.k2/demo.log 2>&1 &
   demo=$!
   start_local_nginx "$url"
@@ -109,7 +114,15 @@ start_monitoring "$backend_url"
 
 k2_prepare_nginx .k2/nginx && with_nginx=1
 k2_log "starting the backend ($backend_url) and the frontend ($app_url); first start takes a minute or two"
-yarn start "$@" &
+# With a --config, backstage-cli loads only the files named, so app-config.yaml (and a
+# developer's app-config.local.yaml) are named too when the alerts layer is added.
+start_args=()
+if [ ${#alerts_config[@]} -gt 0 ]; then
+  start_args=(--config "$root/app-config.yaml")
+  [ -f app-config.local.yaml ] && start_args+=(--config "$root/app-config.local.yaml")
+  start_args+=(--config "${alerts_config[0]}")
+fi
+yarn start "${start_args[@]}" "$@" &
 portal=$!
 
 k2_wait_for() {

@@ -69,11 +69,16 @@ export interface Config {
                 /**
                  * `files`: K2 writes one rule file per service into `directory` and
                  * POSTs `<prometheus>/-/reload`; HTTP probe targets go to file_sd files
-                 * in `<directory>/../../probes/<environment>/`.
+                 * in `probeDirectory`.
                  */
                 type: 'files';
                 /** Where the rule files go, e.g. `.k2/monitoring/rules/test`. */
                 directory: string;
+                /**
+                 * Where the probe target files go, resolved against `directory`;
+                 * default `probes` (i.e. `<directory>/probes`).
+                 */
+                probeDirectory?: string;
               }
             | {
                 /**

@@ -218,7 +218,7 @@ k2_write_alerts_config() {
         prometheus: { url: http://127.0.0.1:$prom_port }
         alertmanager: { url: http://127.0.0.1:$am_port }
         blackbox: { address: 127.0.0.1:$bb_port }
-        delivery: { type: files, directory: $abs/rules/$name }
+        delivery: { type: files, directory: $abs/rules/$name, probeDirectory: $abs/probes/$name }
 YAML
   done
 }

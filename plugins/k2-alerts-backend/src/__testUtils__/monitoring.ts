@@ -61,8 +61,8 @@ export interface MonitoringStackOptions {
   /**
    * The directory Prometheus reads rule files (`*.yml`) from: an environment's
    * `delivery.directory`. Default: `<stack dir>/rules/<environment>`. URL probe target
-   * files are read from `<rulesDir>/../../probes/<environment>/*.json`, the layout the
-   * files delivery writes.
+   * files are read from `<rulesDir>/../../probes/<environment>/*.json`, the layout
+   * `./k2 start` uses; pass the stack's `probesDir` as `delivery.probeDirectory`.
    */
   rulesDir?: string;
   /** The K2 environment the rules and probes are for; default `test`. */

@@ -29,7 +29,7 @@ async function put(file: string, content: string | undefined) {
 
 /**
  * The `files` delivery: one rule file per service (`<directory>/<group>.yml`) and one
- * file_sd file of its probe targets (`<directory>/../../probes/<environment>/<group>.json`),
+ * file_sd file of its probe targets (`<probeDirectory>/<group>.json`),
  * each written atomically (a temporary file renamed over it), then Prometheus's
  * `/-/reload`. Invariant: a rule file Prometheus refuses to load does not stay: the
  * previous one is put back and Prometheus reloaded again, so one service's bad group
@@ -37,16 +37,16 @@ async function put(file: string, content: string | undefined) {
  */
 export class FilesDelivery implements RuleDelivery {
   readonly #directory: string;
-  readonly #environment: string;
+  readonly #probeDirectory: string;
   readonly #prometheus: PrometheusClient;
 
   constructor(options: {
     directory: string;
-    environment: string;
+    probeDirectory: string;
     prometheus: PrometheusClient;
   }) {
     this.#directory = options.directory;
-    this.#environment = options.environment;
+    this.#probeDirectory = options.probeDirectory;
     this.#prometheus = options.prometheus;
   }
 
@@ -57,10 +57,7 @@ export class FilesDelivery implements RuleDelivery {
 
   /** The probe targets file of a group. */
   probeFile(group: string) {
-    return join(
-      resolve(this.#directory, '..', '..', 'probes', this.#environment),
-      `${group}.json`,
-    );
+    return join(this.#probeDirectory, `${group}.json`);
   }
 
   async deliver(content: GroupContent): Promise<void> {

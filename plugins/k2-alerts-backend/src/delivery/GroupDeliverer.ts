@@ -53,7 +53,7 @@ export class GroupDeliverer {
         env.delivery.type === 'files'
           ? new FilesDelivery({
               directory: env.delivery.directory,
-              environment: env.name,
+              probeDirectory: env.delivery.probeDirectory,
               prometheus: new PrometheusClient(env.prometheusUrl),
             })
           : new PrometheusRuleDelivery({

@@ -90,7 +90,7 @@ describeWithMonitoring('files delivery to a real Prometheus', () => {
     prometheus = new PrometheusClient(stack.prometheusUrl);
     delivery = new FilesDelivery({
       directory: stack.rulesDir,
-      environment: 'test',
+      probeDirectory: stack.probesDir,
       prometheus,
     });
   });

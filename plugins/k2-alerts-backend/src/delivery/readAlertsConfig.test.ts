@@ -34,6 +34,7 @@ describe('readAlertsConfig', () => {
       delivery: {
         type: 'files',
         directory: resolve('.k2/monitoring/rules/test'),
+        probeDirectory: resolve('.k2/monitoring/rules/test/probes'),
       },
     });
     expect(config.environments.get('prod')).toEqual({

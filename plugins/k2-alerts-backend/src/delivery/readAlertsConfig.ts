@@ -4,7 +4,13 @@ import { resolve } from 'node:path';
 
 /** How an environment's rule groups reach its Prometheus. */
 export type DeliveryConfig =
-  | { type: 'files'; directory: string }
+  | {
+      type: 'files';
+      /** Where the rule files go. */
+      directory: string;
+      /** Where the file_sd files of HTTP probe targets go. */
+      probeDirectory: string;
+    }
   | {
       type: 'prometheusRule';
       labels: Record<string, string>;
@@ -42,8 +48,9 @@ function url(config: Config, key: string, path: string): string {
 }
 
 /**
- * Reads `k2.alerts` (rules part) once at start. A `files` directory is resolved
- * against the backend's working directory.
+ * Reads `k2.alerts` (rules part) once at start. A `files` delivery's directories are
+ * resolved against the backend's working directory; the probe directory defaults to
+ * `<directory>/probes`, so nothing is ever written outside the configured directories.
  *
  * @throws K2ConfigError naming the key that is wrong
  */
@@ -57,9 +64,14 @@ export function readAlertsConfig(root: Config): AlertsRulesConfig {
     const type = env.getString('delivery.type');
     let delivery: DeliveryConfig;
     if (type === 'files') {
+      const directory = resolve(env.getString('delivery.directory'));
       delivery = {
         type,
-        directory: resolve(env.getString('delivery.directory')),
+        directory,
+        probeDirectory: resolve(
+          directory,
+          env.getOptionalString('delivery.probeDirectory') ?? 'probes',
+        ),
       };
     } else if (type === 'prometheusRule') {
       const labels: Record<string, string> = {};

@@ -145,7 +145,11 @@ describeWithMonitoring(
             environments: {
               test: {
                 prometheus: { url: stack.prometheusUrl },
-                delivery: { type: 'files', directory: stack.rulesDir },
+                delivery: {
+                  type: 'files',
+                  directory: stack.rulesDir,
+                  probeDirectory: stack.probesDir,
+                },
               },
               // Prometheus is down until a test puts a proxy to the real one here.
               prod: {
