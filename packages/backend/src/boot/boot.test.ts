@@ -89,6 +89,13 @@ describeWithPostgres('backend boot on PostgreSQL', () => {
         K2_CLUSTER_TEST_TOKEN: 'boot-test',
         K2_CLUSTER_PROD_A_TOKEN: 'boot-test',
         K2_CLUSTER_PROD_B_TOKEN: 'boot-test',
+        // app-config.yaml configures no monitoring, so these are needed to boot.
+        K2_PROMETHEUS_TEST_URL: 'http://127.0.0.1:4',
+        K2_ALERTMANAGER_TEST_URL: 'http://127.0.0.1:5',
+        K2_BLACKBOX_TEST_ADDRESS: '127.0.0.1:6',
+        K2_PROMETHEUS_PROD_URL: 'http://127.0.0.1:7',
+        K2_ALERTMANAGER_PROD_URL: 'http://127.0.0.1:8',
+        K2_BLACKBOX_PROD_ADDRESS: '127.0.0.1:9',
       },
     });
     try {
