@@ -174,7 +174,7 @@ k2_start_monitoring() {
     "$K2_PROMETHEUS_BIN" --config.file="$dir/prometheus.yml" \
       --storage.tsdb.path="$dir/data" --storage.tsdb.retention.time=2d \
       --web.listen-address="127.0.0.1:$prom_port" --web.enable-lifecycle \
-      >"$dir/prometheus.log" 2>&1 &
+      --rules.alert.resend-delay="$interval" >"$dir/prometheus.log" 2>&1 &
     "$K2_ALERTMANAGER_BIN" --config.file="$dir/alertmanager.yml" \
       --storage.path="$dir/alertmanager" --web.listen-address="127.0.0.1:$am_port" \
       --cluster.listen-address= >"$dir/alertmanager.log" 2>&1 &

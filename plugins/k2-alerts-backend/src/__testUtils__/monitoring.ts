@@ -189,6 +189,7 @@ async function waitReady(
   url: string,
   child: ChildProcess,
   log: () => string,
+  ready: (res: Response) => Promise<boolean> = async () => true,
 ): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -197,7 +198,7 @@ async function waitReady(
     }
     try {
       const res = await fetch(url);
-      if (res.ok) return;
+      if (res.ok && (await ready(res))) return;
     } catch {
       // not listening yet
     }
@@ -286,6 +287,9 @@ export async function startMonitoringStack(
       '--storage.tsdb.retention.time=1h',
       `--web.listen-address=127.0.0.1:${ports.prometheus}`,
       '--web.enable-lifecycle',
+      // An alert that fires before the notifier knows its Alertmanager is dropped and
+      // sent again only after this delay (default 1m).
+      `--rules.alert.resend-delay=${options.interval ?? '1s'}`,
     ]);
     const alertmanager = start(
       'alertmanager',
@@ -307,6 +311,15 @@ export async function startMonitoringStack(
     await waitReady(`${prometheusUrl}/-/ready`, prometheus, logs);
     await waitReady(`${alertmanagerUrl}/-/ready`, alertmanager, logs);
     await waitReady(`http://${blackboxAddress}/-/ready`, blackbox, logs);
+    // Prometheus's notifier learns its Alertmanager through service discovery, a few
+    // seconds after start; until then a firing alert goes nowhere.
+    await waitReady(
+      `${prometheusUrl}/api/v1/alertmanagers`,
+      prometheus,
+      logs,
+      async res =>
+        ((await res.json()).data?.activeAlertmanagers ?? []).length > 0,
+    );
     return {
       prometheusUrl,
       alertmanagerUrl,
