@@ -42,6 +42,14 @@ export interface Config {
        * rule groups are delivered unchecked and a warning is logged at start.
        */
       promtool?: string;
+      /** Silences made from the Alerts tab in the environments' Alertmanagers. */
+      silences?: {
+        /**
+         * The longest silence anyone may make, from now; default 7 days, at least 1
+         * minute.
+         */
+        maxDuration?: HumanDuration | string;
+      };
       /**
        * One entry per K2 environment that has monitoring, by environment name. Rules
        * can be made only for these environments.

@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { k2Permissions } from '@internal/plugin-k2-common';
 import {
   k2ActionGateServiceRef,
@@ -18,6 +19,7 @@ import { IncidentService } from './incidents/IncidentService';
 import { AlertIntake } from './intake/AlertIntake';
 import { webhookRouter } from './intake/webhookRouter';
 import { createRouter } from './router';
+import { createRouting } from './routing/createRouting';
 import { createRuleServices } from './rules/createRuleServices';
 import { KubernetesSignals } from './signals/KubernetesSignals';
 import { readSignalsConfig } from './signals/readSignalsConfig';
@@ -40,6 +42,9 @@ export const k2AlertsPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         logger: coreServices.logger,
         auditor: coreServices.auditor,
+        auth: coreServices.auth,
+        userInfo: coreServices.userInfo,
+        notifications: notificationService,
         resolver: k2ServiceResolverServiceRef,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
@@ -86,11 +91,24 @@ export const k2AlertsPlugin = createBackendPlugin({
           }),
         );
 
+        // Routing: opened incidents to their team's channels, escalated until acknowledged.
+        const { teamSettings } = await createRouting({
+          ...deps,
+          incidentStore,
+          intake,
+        });
+
         // Rules: templates, each service's rules compiled, checked and delivered.
         const { rules, templates } = await createRuleServices(deps);
 
         deps.httpRouter.use(
-          await createRouter({ ...deps, incidents, rules, templates }),
+          await createRouter({
+            ...deps,
+            incidents,
+            rules,
+            templates,
+            teamSettings,
+          }),
         );
       },
     });

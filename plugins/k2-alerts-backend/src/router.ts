@@ -5,6 +5,8 @@ import { incidentRoutes } from './incidents/routes';
 import { createAlertsRouter } from './routes/contract';
 import { ruleRoutes } from './rules/routes';
 import { RuleService } from './rules/RuleService';
+import { teamSettingsRoutes } from './teams/routes';
+import { TeamSettingsService } from './teams/TeamSettingsService';
 import { templateRoutes } from './templates/routes';
 import { TemplateService } from './templates/TemplateService';
 
@@ -17,10 +19,12 @@ export async function createRouter(options: {
   incidents: IncidentService;
   rules: RuleService;
   templates: TemplateService;
+  teamSettings: TeamSettingsService;
 }): Promise<express.Router> {
   const router = createAlertsRouter();
   templateRoutes(router, options);
   ruleRoutes(router, options);
   incidentRoutes(router, options);
+  teamSettingsRoutes(router, options);
   return router;
 }

@@ -1,4 +1,4 @@
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import { AlertSeverity } from '@internal/plugin-k2-alerts-common';
 import { isoTimestamp } from '@internal/plugin-k2-node';
 import { randomUUID } from 'crypto';
@@ -49,6 +49,9 @@ interface IncidentRow {
   opened_by: string;
   opened_at: Timestamp;
   resolved_at: Timestamp | null;
+  acknowledged_at?: Timestamp | null;
+  acknowledged_by?: string | null;
+  resolved_by?: string | null;
   last_change_at: Timestamp;
   firing_count: number | string;
   alert_count: number | string;
@@ -104,6 +107,9 @@ function incidentView(row: IncidentRow): Incident {
     source: row.source as AlertSource,
     openedAt: isoTimestamp(row.opened_at),
     resolvedAt: isoTimestamp(row.resolved_at),
+    acknowledgedAt: isoTimestamp(row.acknowledged_at ?? null),
+    acknowledgedBy: row.acknowledged_by ?? undefined,
+    resolvedBy: row.resolved_by ?? undefined,
     firingCount: Number(row.firing_count),
     alertCount: Number(row.alert_count),
     lastChangeAt: isoTimestamp(row.last_change_at),
@@ -570,6 +576,48 @@ export class DatabaseIncidentStore implements IncidentStore {
           ? encodeCursor(last.at, last.id)
           : undefined,
     };
+  }
+
+  async acknowledge(id: string, by: string): Promise<Incident | undefined> {
+    const now = new Date().toISOString();
+    // Compare-and-set: only an open, unacknowledged incident changes.
+    await this.#knex(INCIDENTS)
+      .where({ id: Number(id), status: 'open' })
+      .whereNull('acknowledged_at')
+      .update({
+        acknowledged_at: now,
+        acknowledged_by: by,
+        escalate_at: null,
+        last_change_at: now,
+      });
+    const row = await this.#knex<IncidentRow>(INCIDENTS)
+      .where({ id: Number(id) })
+      .first();
+    if (!row) return undefined;
+    if (row.status !== 'open') {
+      throw new ConflictError(`Incident ${id} is resolved`);
+    }
+    return incidentView(row);
+  }
+
+  async resolve(id: string, by: string): Promise<Incident | undefined> {
+    const now = new Date().toISOString();
+    const changed = await this.#knex(INCIDENTS)
+      .where({ id: Number(id), status: 'open' })
+      .update({
+        status: 'resolved',
+        open_key: null,
+        resolved_at: now,
+        resolved_by: by,
+        escalate_at: null,
+        last_change_at: now,
+      });
+    const row = await this.#knex<IncidentRow>(INCIDENTS)
+      .where({ id: Number(id) })
+      .first();
+    if (!row) return undefined;
+    if (!changed) throw new ConflictError(`Incident ${id} is resolved already`);
+    return incidentView(row);
   }
 
   async firing(

@@ -5,8 +5,12 @@ import {
 import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AlertSeverity } from '@internal/plugin-k2-alerts-common';
-import { isK2Service, k2AlertReadPermission } from '@internal/plugin-k2-common';
-import { Caller, K2ActionGate } from '@internal/plugin-k2-node';
+import {
+  isK2Service,
+  k2AlertIncidentUpdatePermission,
+  k2AlertReadPermission,
+} from '@internal/plugin-k2-common';
+import { actorOf, Caller, K2ActionGate } from '@internal/plugin-k2-node';
 import {
   AlertStatus,
   Incident,
@@ -26,7 +30,7 @@ const pageSize = (limit: number | undefined) =>
 
 /**
  * Reads of incidents and alert history, each allowed by `k2.alert.read` on the
- * service it is about.
+ * service it is about; acknowledging and resolving, by `k2.alert.incident.update`.
  */
 export class IncidentService {
   readonly #store: IncidentStore;
@@ -41,6 +45,59 @@ export class IncidentService {
     this.#store = options.store;
     this.#gate = options.gate;
     this.#catalog = options.catalog;
+  }
+
+  /**
+   * Acknowledges an open incident: its escalation stops (the store clears it). Audited, in the service's
+   * activity log.
+   *
+   * @throws NotFoundError for an incident that does not exist
+   * @throws ConflictError for a resolved incident
+   */
+  async acknowledge(id: string, caller: Caller): Promise<Incident> {
+    return this.#change(id, caller, 'acknowledged');
+  }
+
+  /**
+   * Resolves an open incident by hand, even while its alerts fire. Audited, in the
+   * service's activity log.
+   *
+   * @throws NotFoundError for an incident that does not exist
+   * @throws ConflictError for an incident resolved already
+   */
+  async resolve(id: string, caller: Caller): Promise<Incident> {
+    return this.#change(id, caller, 'resolved');
+  }
+
+  async #change(
+    id: string,
+    caller: Caller,
+    change: 'acknowledged' | 'resolved',
+  ): Promise<Incident> {
+    const found = await this.#store.getIncident(id);
+    if (!found) throw new NotFoundError(`No incident ${id}`);
+    const { entityRef, environment, title } = found.incident;
+    const verb = change === 'acknowledged' ? 'Acknowledge' : 'Resolve';
+    return this.#gate.audited(
+      caller,
+      change === 'acknowledged'
+        ? 'alert-incident-acknowledge'
+        : 'alert-incident-resolve',
+      { service: entityRef, environment, summary: `${verb} incident: ${title}` },
+      {
+        permission: k2AlertIncidentUpdatePermission,
+        verb: `${verb.toLocaleLowerCase('en-US')} the incidents of`,
+      },
+      async () => {
+        const by = actorOf(caller.credentials);
+        const changed =
+          change === 'acknowledged'
+            ? await this.#store.acknowledge(id, by)
+            : await this.#store.resolve(id, by);
+        if (!changed) throw new NotFoundError(`No incident ${id}`);
+        return changed;
+      },
+    );
   }
 
   async serviceIncidents(
@@ -96,15 +153,32 @@ export class IncidentService {
   }
 
   /**
-   * Incidents of the K2 services the group owns (`spec.owner`, as the catalog relates
-   * them) that the caller may read, newest first; the catalog is asked with the
-   * caller's credentials, so it shows only entities the caller may see.
+   * Incidents of the K2 services the group owns that the caller may read (as
+   * {@link IncidentService.teamServices} finds them), newest first.
    */
   async teamIncidents(
     group: CompoundEntityRef,
     status: IncidentStatus | undefined,
     caller: Caller,
   ): Promise<{ items: Incident[]; services: string[] }> {
+    const services = await this.teamServices(group, caller);
+    const { items } = await this.#store.listIncidents({
+      entityRefs: services.map(s => s.toLocaleLowerCase('en-US')),
+      status,
+      limit: MAX_TEAM_INCIDENTS,
+    });
+    return { items, services };
+  }
+
+  /**
+   * The entity refs (sorted) of the K2 services the group owns (`spec.owner`, as the
+   * catalog relates them) whose alerts the caller may read; the catalog is asked with
+   * the caller's credentials, so it shows only entities the caller may see.
+   */
+  async teamServices(
+    group: CompoundEntityRef,
+    caller: Caller,
+  ): Promise<string[]> {
     const groupRef = stringifyEntityRef({ ...group, kind: 'group' });
     const { items: entities } = await this.#catalog.getEntities(
       {
@@ -133,13 +207,7 @@ export class IncidentService {
         if ((error as Error).name !== 'NotAllowedError') throw error;
       }
     }
-    services.sort();
-    const { items } = await this.#store.listIncidents({
-      entityRefs: services.map(s => s.toLocaleLowerCase('en-US')),
-      status,
-      limit: MAX_TEAM_INCIDENTS,
-    });
-    return { items, services };
+    return services.sort();
   }
 
   /** The service's lowercased ref, once the caller may read its alerts. */

@@ -38,6 +38,12 @@ export type Incident = {
   source: AlertSource;
   openedAt: string;
   resolvedAt?: string;
+  /** When someone acknowledged it; "acknowledged" is an open incident with this set. */
+  acknowledgedAt?: string;
+  /** User ref of who acknowledged it. */
+  acknowledgedBy?: string;
+  /** User ref of who resolved it by hand; absent when its alerts resolved it. */
+  resolvedBy?: string;
   firingCount: number;
   alertCount: number;
   lastChangeAt: string;
@@ -128,6 +134,22 @@ export interface IncidentStore {
     id: string,
   ): Promise<{ incident: Incident; alerts: StoredAlert[] } | undefined>;
   listHistory(filter: HistoryFilter): Promise<Page<AlertHistoryEntry>>;
+  /**
+   * Acknowledges an open incident (stopping its escalation); an acknowledged one stays
+   * as it was acknowledged first.
+   *
+   * @returns undefined when there is no such incident
+   * @throws ConflictError when it is resolved
+   */
+  acknowledge(id: string, by: string): Promise<Incident | undefined>;
+  /**
+   * Resolves an open incident by hand, even while its alerts fire; a later firing
+   * alert of its group opens a new incident.
+   *
+   * @returns undefined when there is no such incident
+   * @throws ConflictError when it is resolved already
+   */
+  resolve(id: string, by: string): Promise<Incident | undefined>;
   /** Firing alerts of one source (Kubernetes signals resume them after a restart). */
   firing(source: AlertSource): Promise<Array<IncomingAlert & { id: string }>>;
 }

@@ -47,6 +47,14 @@ export function incidentRoutes(
     res.json(await incidents.incident(req.params.id, await caller(req)));
   });
 
+  router.post('/incidents/:id/acknowledge', async (req, res) => {
+    res.json(await incidents.acknowledge(req.params.id, await caller(req)));
+  });
+
+  router.post('/incidents/:id/resolve', async (req, res) => {
+    res.json(await incidents.resolve(req.params.id, await caller(req)));
+  });
+
   router.get('/teams/:namespace/:name/incidents', async (req, res) => {
     res.json(
       await incidents.teamIncidents(

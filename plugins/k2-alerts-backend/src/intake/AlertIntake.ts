@@ -56,6 +56,7 @@ export class AlertIntake {
   readonly #services: IntakeServices;
   readonly #activity: K2ActivityLog;
   readonly #logger: LoggerService;
+  readonly #openedListeners: Array<(opened: Incident[]) => void> = [];
 
   constructor(options: {
     store: IncidentStore;
@@ -67,6 +68,11 @@ export class AlertIntake {
     this.#services = options.services;
     this.#activity = options.activity;
     this.#logger = options.logger;
+  }
+
+  /** Subscribes to the incidents each delivery opens (routing notifies their teams). */
+  onOpened(listener: (opened: Incident[]) => void) {
+    this.#openedListeners.push(listener);
   }
 
   /** Records an Alertmanager webhook call's alerts (already validated). */
@@ -116,6 +122,9 @@ export class AlertIntake {
     for (const incident of result.opened) this.#announce(incident, 'opened');
     for (const incident of result.resolved)
       this.#announce(incident, 'resolved');
+    if (result.opened.length) {
+      for (const listener of this.#openedListeners) listener(result.opened);
+    }
     return result;
   }
 

@@ -489,6 +489,193 @@ export const spec = {
         },
       },
     },
+    '/incidents/{id}/acknowledge': {
+      post: {
+        operationId: 'AcknowledgeIncident',
+        summary: 'Acknowledges an open incident; its escalation stops.',
+        description:
+          "Needs `k2.alert.incident.update` on the incident's service. Acknowledging an acknowledged incident changes nothing; a resolved one is a conflict (409).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/incidentId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/EmptyBody',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The incident.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Incident',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/incidents/{id}/resolve': {
+      post: {
+        operationId: 'ResolveIncident',
+        summary:
+          'Resolves an open incident by hand, even while its alerts fire.',
+        description:
+          "Needs `k2.alert.incident.update` on the incident's service; an incident resolved already is a conflict (409). A later firing alert of its group opens a new incident.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/incidentId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/EmptyBody',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The incident.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Incident',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/teams/{namespace}/{name}/settings': {
+      get: {
+        operationId: 'GetTeamAlertSettings',
+        summary:
+          "A team's alert settings (defaults when it has none); secrets masked.",
+        description: 'Needs `k2.alert.read`.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The settings; webhook URLs only as a masked hint.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TeamAlertSettingsView',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      put: {
+        operationId: 'PutTeamAlertSettings',
+        summary: "Replaces a team's alert settings.",
+        description:
+          'Needs `k2.alert.team.manage`, and the caller must be a member of the team (its ownership claims include the group) or a platform admin. A webhook channel sent without `url` keeps the URL stored for the channel of that id.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/TeamAlertSettings',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The settings as stored; secrets masked.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TeamAlertSettingsView',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/teams/{namespace}/{name}/settings/preview': {
+      post: {
+        operationId: 'PreviewTeamAlertMessage',
+        summary: "A channel's message rendered with a sample incident.",
+        description: 'Needs `k2.alert.read`. Sends nothing.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/MessagePreviewInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: "The rendered message (and a webhook's body).",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/MessagePreview',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/teams/{namespace}/{name}/incidents': {
       get: {
         operationId: 'GetTeamIncidents',
@@ -755,6 +942,15 @@ export const spec = {
         required: true,
         schema: {
           $ref: '#/components/schemas/RuleId',
+        },
+      },
+      incidentId: {
+        name: 'id',
+        in: 'path',
+        required: true,
+        schema: {
+          type: 'string',
+          pattern: '^[0-9]{1,18}$',
         },
       },
       incidentStatus: {
@@ -1325,6 +1521,21 @@ export const spec = {
             type: 'string',
             format: 'date-time',
           },
+          acknowledgedAt: {
+            description:
+              'Set while acknowledged; an open incident with it is acknowledged.',
+            type: 'string',
+            format: 'date-time',
+          },
+          acknowledgedBy: {
+            description: 'User ref of who acknowledged it.',
+            type: 'string',
+          },
+          resolvedBy: {
+            description:
+              'User ref of who resolved it by hand (absent when its alerts did).',
+            type: 'string',
+          },
           firingCount: {
             type: 'integer',
           },
@@ -1334,6 +1545,254 @@ export const spec = {
           lastChangeAt: {
             type: 'string',
             format: 'date-time',
+          },
+        },
+      },
+      EmptyBody: {
+        type: 'object',
+        additionalProperties: false,
+      },
+      UserRef: {
+        type: 'string',
+        pattern: '^user:[a-zA-Z0-9._-]{1,63}/[a-zA-Z0-9._-]{1,63}$',
+      },
+      ClockTime: {
+        description: 'A time of day, HH:MM (24 hours).',
+        type: 'string',
+        pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+      },
+      AlertChannel: {
+        type: 'object',
+        required: ['id', 'type', 'enabled', 'template'],
+        additionalProperties: false,
+        properties: {
+          id: {
+            description: "Names the channel within the team's settings.",
+            type: 'string',
+            pattern: '^[a-z0-9][a-z0-9-]{0,39}$',
+          },
+          type: {
+            type: 'string',
+            enum: ['notifications', 'webhook'],
+          },
+          enabled: {
+            type: 'boolean',
+          },
+          template: {
+            description:
+              'The message text, with `{{ field }}` placeholders (see the docs for the fields).',
+            type: 'string',
+            minLength: 1,
+            maxLength: 4000,
+          },
+          url: {
+            description:
+              "A webhook's URL (http or https); it may carry a token, so it is never answered back. Omitted on a change to keep the stored one.",
+            type: 'string',
+            maxLength: 2000,
+            pattern: '^https?://',
+          },
+          payload: {
+            description:
+              'A webhook\'s JSON body template; placeholders are replaced with JSON-escaped values. Without it the body is `{"text": <message>}`.',
+            type: 'string',
+            maxLength: 8000,
+          },
+        },
+      },
+      AlertChannelView: {
+        type: 'object',
+        required: ['id', 'type', 'enabled', 'template'],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          type: {
+            type: 'string',
+            enum: ['notifications', 'webhook'],
+          },
+          enabled: {
+            type: 'boolean',
+          },
+          template: {
+            type: 'string',
+          },
+          payload: {
+            type: 'string',
+          },
+          urlHint: {
+            description:
+              "The webhook URL's scheme and host only, the rest masked.",
+            type: 'string',
+          },
+        },
+      },
+      QuietHours: {
+        description:
+          'A daily window in a time zone during which only critical incidents are sent; a window whose end is before its start runs over midnight.',
+        type: 'object',
+        required: ['timeZone', 'start', 'end'],
+        additionalProperties: false,
+        properties: {
+          timeZone: {
+            type: 'string',
+            maxLength: 64,
+          },
+          start: {
+            $ref: '#/components/schemas/ClockTime',
+          },
+          end: {
+            $ref: '#/components/schemas/ClockTime',
+          },
+        },
+      },
+      EscalationLevel: {
+        type: 'object',
+        required: ['target', 'waitSeconds'],
+        additionalProperties: false,
+        properties: {
+          target: {
+            description:
+              "Who this level notifies: the team (its rota's user on call, or its members), its lead, or the parent group's members.",
+            type: 'string',
+            enum: ['team', 'lead', 'parent'],
+          },
+          waitSeconds: {
+            description:
+              'How long an unacknowledged incident waits here before the next level.',
+            type: 'integer',
+            minimum: 1,
+            maximum: 86400,
+          },
+        },
+      },
+      OnCallRota: {
+        type: 'object',
+        required: ['users', 'periodHours', 'startsAt'],
+        additionalProperties: false,
+        properties: {
+          users: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 50,
+            items: {
+              $ref: '#/components/schemas/UserRef',
+            },
+          },
+          periodHours: {
+            description: 'How long each user is on call before the next one.',
+            type: 'integer',
+            minimum: 1,
+            maximum: 2160,
+          },
+          startsAt: {
+            description: "When the first user's turn starts.",
+            type: 'string',
+            format: 'date-time',
+          },
+        },
+      },
+      TeamAlertSettings: {
+        type: 'object',
+        required: ['channels', 'escalation'],
+        additionalProperties: false,
+        properties: {
+          channels: {
+            type: 'array',
+            maxItems: 10,
+            items: {
+              $ref: '#/components/schemas/AlertChannel',
+            },
+          },
+          quietHours: {
+            $ref: '#/components/schemas/QuietHours',
+          },
+          lead: {
+            $ref: '#/components/schemas/UserRef',
+          },
+          escalation: {
+            type: 'array',
+            description:
+              'The levels in order; the first is notified when the incident opens.',
+            maxItems: 3,
+            items: {
+              $ref: '#/components/schemas/EscalationLevel',
+            },
+          },
+          rota: {
+            $ref: '#/components/schemas/OnCallRota',
+          },
+        },
+      },
+      TeamAlertSettingsView: {
+        type: 'object',
+        required: ['team', 'channels', 'escalation', 'stored'],
+        properties: {
+          team: {
+            type: 'string',
+          },
+          stored: {
+            description:
+              'False when the team has no settings yet and these are the defaults.',
+            type: 'boolean',
+          },
+          channels: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/AlertChannelView',
+            },
+          },
+          quietHours: {
+            $ref: '#/components/schemas/QuietHours',
+          },
+          lead: {
+            type: 'string',
+          },
+          escalation: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/EscalationLevel',
+            },
+          },
+          rota: {
+            $ref: '#/components/schemas/OnCallRota',
+          },
+          updatedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          updatedBy: {
+            type: 'string',
+          },
+        },
+      },
+      MessagePreviewInput: {
+        type: 'object',
+        required: ['template'],
+        additionalProperties: false,
+        properties: {
+          template: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 4000,
+          },
+          payload: {
+            type: 'string',
+            maxLength: 8000,
+          },
+        },
+      },
+      MessagePreview: {
+        type: 'object',
+        required: ['text'],
+        properties: {
+          text: {
+            type: 'string',
+          },
+          body: {
+            description:
+              "A webhook's JSON body, when a payload template was given.",
+            type: 'string',
           },
         },
       },

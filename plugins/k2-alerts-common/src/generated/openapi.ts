@@ -157,6 +157,90 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/incidents/{id}/acknowledge': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Acknowledges an open incident; its escalation stops.
+     * @description Needs `k2.alert.incident.update` on the incident's service. Acknowledging an acknowledged incident changes nothing; a resolved one is a conflict (409).
+     */
+    post: operations['AcknowledgeIncident'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/incidents/{id}/resolve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resolves an open incident by hand, even while its alerts fire.
+     * @description Needs `k2.alert.incident.update` on the incident's service; an incident resolved already is a conflict (409). A later firing alert of its group opens a new incident.
+     */
+    post: operations['ResolveIncident'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/teams/{namespace}/{name}/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A team's alert settings (defaults when it has none); secrets masked.
+     * @description Needs `k2.alert.read`.
+     */
+    get: operations['GetTeamAlertSettings'];
+    /**
+     * Replaces a team's alert settings.
+     * @description Needs `k2.alert.team.manage`, and the caller must be a member of the team (its ownership claims include the group) or a platform admin. A webhook channel sent without `url` keeps the URL stored for the channel of that id.
+     */
+    put: operations['PutTeamAlertSettings'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/teams/{namespace}/{name}/settings/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A channel's message rendered with a sample incident.
+     * @description Needs `k2.alert.read`. Sends nothing.
+     */
+    post: operations['PreviewTeamAlertMessage'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/teams/{namespace}/{name}/incidents': {
     parameters: {
       query?: never;
@@ -421,10 +505,101 @@ export interface components {
       openedAt: string;
       /** Format: date-time */
       resolvedAt?: string;
+      /**
+       * Format: date-time
+       * @description Set while acknowledged; an open incident with it is acknowledged.
+       */
+      acknowledgedAt?: string;
+      /** @description User ref of who acknowledged it. */
+      acknowledgedBy?: string;
+      /** @description User ref of who resolved it by hand (absent when its alerts did). */
+      resolvedBy?: string;
       firingCount: number;
       alertCount: number;
       /** Format: date-time */
       lastChangeAt: string;
+    };
+    EmptyBody: Record<string, never>;
+    UserRef: string;
+    /** @description A time of day, HH:MM (24 hours). */
+    ClockTime: string;
+    AlertChannel: {
+      /** @description Names the channel within the team's settings. */
+      id: string;
+      /** @enum {string} */
+      type: 'notifications' | 'webhook';
+      enabled: boolean;
+      /** @description The message text, with `{{ field }}` placeholders (see the docs for the fields). */
+      template: string;
+      /** @description A webhook's URL (http or https); it may carry a token, so it is never answered back. Omitted on a change to keep the stored one. */
+      url?: string;
+      /** @description A webhook's JSON body template; placeholders are replaced with JSON-escaped values. Without it the body is `{"text": <message>}`. */
+      payload?: string;
+    };
+    AlertChannelView: {
+      id: string;
+      /** @enum {string} */
+      type: 'notifications' | 'webhook';
+      enabled: boolean;
+      template: string;
+      payload?: string;
+      /** @description The webhook URL's scheme and host only, the rest masked. */
+      urlHint?: string;
+    };
+    /** @description A daily window in a time zone during which only critical incidents are sent; a window whose end is before its start runs over midnight. */
+    QuietHours: {
+      timeZone: string;
+      start: components['schemas']['ClockTime'];
+      end: components['schemas']['ClockTime'];
+    };
+    EscalationLevel: {
+      /**
+       * @description Who this level notifies: the team (its rota's user on call, or its members), its lead, or the parent group's members.
+       * @enum {string}
+       */
+      target: 'team' | 'lead' | 'parent';
+      /** @description How long an unacknowledged incident waits here before the next level. */
+      waitSeconds: number;
+    };
+    OnCallRota: {
+      users: components['schemas']['UserRef'][];
+      /** @description How long each user is on call before the next one. */
+      periodHours: number;
+      /**
+       * Format: date-time
+       * @description When the first user's turn starts.
+       */
+      startsAt: string;
+    };
+    TeamAlertSettings: {
+      channels: components['schemas']['AlertChannel'][];
+      quietHours?: components['schemas']['QuietHours'];
+      lead?: components['schemas']['UserRef'];
+      /** @description The levels in order; the first is notified when the incident opens. */
+      escalation: components['schemas']['EscalationLevel'][];
+      rota?: components['schemas']['OnCallRota'];
+    };
+    TeamAlertSettingsView: {
+      team: string;
+      /** @description False when the team has no settings yet and these are the defaults. */
+      stored: boolean;
+      channels: components['schemas']['AlertChannelView'][];
+      quietHours?: components['schemas']['QuietHours'];
+      lead?: string;
+      escalation: components['schemas']['EscalationLevel'][];
+      rota?: components['schemas']['OnCallRota'];
+      /** Format: date-time */
+      updatedAt?: string;
+      updatedBy?: string;
+    };
+    MessagePreviewInput: {
+      template: string;
+      payload?: string;
+    };
+    MessagePreview: {
+      text: string;
+      /** @description A webhook's JSON body, when a payload template was given. */
+      body?: string;
     };
     IncidentPage: {
       items: components['schemas']['Incident'][];
@@ -620,6 +795,7 @@ export interface components {
     name: components['schemas']['EntityName'];
     templateId: components['schemas']['TemplateId'];
     ruleId: components['schemas']['RuleId'];
+    incidentId: string;
     incidentStatus: components['schemas']['IncidentStatus'];
     /** @description Items per page (default 50; more than 200 is read as 200). */
     limit: number;
@@ -964,6 +1140,146 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['IncidentDetail'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  AcknowledgeIncident: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['incidentId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['EmptyBody'];
+      };
+    };
+    responses: {
+      /** @description The incident. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Incident'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ResolveIncident: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['incidentId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['EmptyBody'];
+      };
+    };
+    responses: {
+      /** @description The incident. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Incident'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetTeamAlertSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The settings; webhook URLs only as a masked hint. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TeamAlertSettingsView'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  PutTeamAlertSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TeamAlertSettings'];
+      };
+    };
+    responses: {
+      /** @description The settings as stored; secrets masked. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TeamAlertSettingsView'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  PreviewTeamAlertMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MessagePreviewInput'];
+      };
+    };
+    responses: {
+      /** @description The rendered message (and a webhook's body). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MessagePreview'];
         };
       };
       default: components['responses']['ErrorResponse'];

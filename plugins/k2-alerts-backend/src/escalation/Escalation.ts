@@ -1,0 +1,85 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Incident, IncidentStore } from '../incidents/IncidentStore';
+import { IncidentNotifier } from '../routing/IncidentNotifier';
+import { EscalationLevel } from '../teams/TeamSettings';
+import { EscalationStore } from './EscalationStore';
+
+const after = (now: Date, level: EscalationLevel | undefined) =>
+  level ? new Date(now.getTime() + level.waitSeconds * 1000) : undefined;
+
+/**
+ * Escalation as a persisted state machine on the incident rows: an opened incident is
+ * notified at level 1 and waits there for its level's `waitSeconds`; each tick moves
+ * due incidents to the next level and notifies that level's target; the last level
+ * waits for nothing. Acknowledging or resolving stops it. A restart resumes from the
+ * rows; a tick on two replicas escalates each incident once.
+ */
+export class Escalation {
+  readonly #store: EscalationStore;
+  readonly #incidents: IncidentStore;
+  readonly #notifier: IncidentNotifier;
+  readonly #repeatIntervalMs: number;
+  readonly #logger: LoggerService;
+
+  constructor(options: {
+    store: EscalationStore;
+    incidents: IncidentStore;
+    notifier: IncidentNotifier;
+    repeatIntervalMs: number;
+    logger: LoggerService;
+  }) {
+    this.#store = options.store;
+    this.#incidents = options.incidents;
+    this.#notifier = options.notifier;
+    this.#repeatIntervalMs = options.repeatIntervalMs;
+    this.#logger = options.logger;
+  }
+
+  /** Notifies the team of incidents that opened and starts their escalation. */
+  async opened(incidents: Incident[], now = new Date()) {
+    for (const incident of incidents) {
+      try {
+        const routed = await this.#notifier.settingsOf(incident);
+        const levels = routed?.settings.escalation ?? [];
+        await this.#store.arm(
+          incident.id,
+          1,
+          levels.length > 1 ? after(now, levels[0]) : undefined,
+        );
+        await this.#notifier.notify(incident, 'opened', 1, now);
+      } catch (error) {
+        this.#logger.error(
+          `Routing incident ${incident.id} failed: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /** Escalates the incidents whose level is due, then sends the reminders due. */
+  async tick(now = new Date()) {
+    for (const { id, level } of await this.#store.due(now)) {
+      const incident = (await this.#incidents.getIncident(id))?.incident;
+      if (!incident) continue;
+      const levels =
+        (await this.#notifier.settingsOf(incident))?.settings.escalation ?? [];
+      const to = level + 1;
+      if (to > levels.length) {
+        await this.#store.advance(id, level, level, undefined);
+        continue;
+      }
+      const next = to < levels.length ? after(now, levels[to - 1]) : undefined;
+      if (await this.#store.advance(id, level, to, next)) {
+        await this.#notifier.notify(incident, 'escalated', to, now);
+      }
+    }
+    for (const { id, level } of await this.#store.repeatsDue(
+      now,
+      this.#repeatIntervalMs,
+    )) {
+      const incident = (await this.#incidents.getIncident(id))?.incident;
+      if (incident) {
+        await this.#notifier.notify(incident, 'repeat', Math.max(level, 1), now);
+      }
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { AuthService } from '@backstage/backend-plugin-api';
+import {
+  Entity,
+  parseEntityRef,
+  RELATION_CHILD_OF,
+  RELATION_HAS_MEMBER,
+  RELATION_OWNED_BY,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+
+/** The annotation on a group naming its lead (a user ref) when its settings do not. */
+export const TEAM_LEAD_ANNOTATION = 'k2.io/team-lead';
+
+const targets = (entity: Entity | undefined, type: string, kind: string) =>
+  (entity?.relations ?? [])
+    .filter(r => r.type === type)
+    .map(r => r.targetRef.toLocaleLowerCase('en-US'))
+    .filter(ref => ref.startsWith(`${kind}:`))
+    .sort();
+
+const specRefs = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : [value]).filter(
+    (v): v is string => typeof v === 'string' && v.length > 0,
+  );
+
+/** A ref as written in an entity's spec, in full and lowercased. */
+const refIn = (ref: string, kind: string, entity: Entity) =>
+  stringifyEntityRef(
+    parseEntityRef(ref, {
+      defaultKind: kind,
+      defaultNamespace: entity.metadata.namespace ?? 'default',
+    }),
+  ).toLocaleLowerCase('en-US');
+
+/**
+ * Teams as the catalog relates them, read with the plugin's own credentials: a
+ * service's owning group, a group's members (`hasMember`), its parent (`childOf`)
+ * and the lead its annotation names.
+ */
+export class TeamDirectory {
+  readonly #catalog: CatalogService;
+  readonly #auth: AuthService;
+
+  constructor(options: { catalog: CatalogService; auth: AuthService }) {
+    this.#catalog = options.catalog;
+    this.#auth = options.auth;
+  }
+
+  async #entity(ref: string): Promise<Entity | undefined> {
+    return this.#catalog.getEntityByRef(parseEntityRef(ref), {
+      credentials: await this.#auth.getOwnServiceCredentials(),
+    });
+  }
+
+  /** The lowercased ref of the group owning the service, if a group owns it. */
+  async owner(serviceRef: string): Promise<string | undefined> {
+    const entity = await this.#entity(serviceRef);
+    const [related] = targets(entity, RELATION_OWNED_BY, 'group');
+    if (related) return related;
+    const owner = entity?.spec?.owner;
+    if (typeof owner !== 'string') return undefined;
+    const ref = refIn(owner, 'group', entity!);
+    return ref.startsWith('group:') ? ref : undefined;
+  }
+
+  /**
+   * The group's members' user refs, lowercased: its `hasMember` relations (from users'
+   * `spec.memberOf` and its own `spec.members`), and its `spec.members` as written.
+   */
+  async members(groupRef: string): Promise<string[]> {
+    const entity = await this.#entity(groupRef);
+    const members = new Set(targets(entity, RELATION_HAS_MEMBER, 'user'));
+    for (const member of specRefs(entity?.spec?.members)) {
+      members.add(refIn(member, 'user', entity!));
+    }
+    return [...members].sort();
+  }
+
+  /** The group's parent group (`childOf`, or `spec.parent` as written), if any. */
+  async parent(groupRef: string): Promise<string | undefined> {
+    const entity = await this.#entity(groupRef);
+    const [related] = targets(entity, RELATION_CHILD_OF, 'group');
+    const [written] = specRefs(entity?.spec?.parent);
+    return related ?? (written ? refIn(written, 'group', entity!) : undefined);
+  }
+
+  /** The lead the group's annotation names, if any. */
+  async lead(groupRef: string): Promise<string | undefined> {
+    const lead = (await this.#entity(groupRef))?.metadata.annotations?.[
+      TEAM_LEAD_ANNOTATION
+    ];
+    return lead ? lead.toLocaleLowerCase('en-US') : undefined;
+  }
+}

@@ -1,0 +1,85 @@
+import {
+  AuthService,
+  LoggerService,
+  RootConfigService,
+  SchedulerService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { NotificationService } from '@backstage/plugin-notifications-node';
+import { K2ActionGate } from '@internal/plugin-k2-node';
+import { NotificationsChannel } from '../channels/NotificationsChannel';
+import { WebhookChannel } from '../channels/WebhookChannel';
+import { migrate, PluginDatabase } from '../database/migrations';
+import { Escalation } from '../escalation/Escalation';
+import { EscalationStore } from '../escalation/EscalationStore';
+import { IncidentStore } from '../incidents/IncidentStore';
+import { AlertIntake } from '../intake/AlertIntake';
+import { TeamSettingsService } from '../teams/TeamSettingsService';
+import { TeamSettingsStore } from '../teams/TeamSettingsStore';
+import { IncidentNotifier } from './IncidentNotifier';
+import { NotifyMarks } from './NotifyMarks';
+import { readRoutingConfig } from './readRoutingConfig';
+import { TeamDirectory } from './TeamDirectory';
+
+/**
+ * Routing, channels and escalation wired to intake: incidents that open are sent to
+ * their team's channels and escalated by a global scheduler task until acknowledged
+ * or resolved.
+ */
+export async function createRouting(
+  options: PluginDatabase & {
+    config: RootConfigService;
+    logger: LoggerService;
+    scheduler: SchedulerService;
+    catalog: CatalogService;
+    auth: AuthService;
+    userInfo: UserInfoService;
+    gate: K2ActionGate;
+    notifications: NotificationService;
+    incidentStore: IncidentStore;
+    intake: AlertIntake;
+  },
+) {
+  const routing = readRoutingConfig(options.config);
+  // Links in messages are absolute when the app's URL is configured, else app-relative.
+  const baseUrl = (options.config.getOptionalString('app.baseUrl') ?? '').replace(
+    /\/+$/,
+    '',
+  );
+  const knex = await migrate(options);
+  const teamSettings = new TeamSettingsService({
+    ...options,
+    store: await TeamSettingsStore.create(options),
+    baseUrl,
+  });
+  const notifier = new IncidentNotifier({
+    teams: teamSettings,
+    directory: new TeamDirectory(options),
+    channels: {
+      notifications: new NotificationsChannel(options.notifications),
+      webhook: new WebhookChannel(),
+    },
+    marks: new NotifyMarks(knex),
+    repeatIntervalMs: routing.repeatIntervalMs,
+    baseUrl,
+    logger: options.logger,
+  });
+  const escalation = new Escalation({
+    store: new EscalationStore(knex),
+    incidents: options.incidentStore,
+    notifier,
+    repeatIntervalMs: routing.repeatIntervalMs,
+    logger: options.logger,
+  });
+  // Routing never holds up intake: Alertmanager's call is answered first.
+  options.intake.onOpened(opened => void escalation.opened(opened));
+  await options.scheduler.scheduleTask({
+    id: 'k2-alerts-escalation',
+    frequency: { milliseconds: routing.tickMs },
+    timeout: { minutes: 5 },
+    scope: 'global',
+    fn: () => escalation.tick(),
+  });
+  return { teamSettings, notifier, escalation };
+}
