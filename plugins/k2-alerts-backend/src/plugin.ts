@@ -21,8 +21,11 @@ import { webhookRouter } from './intake/webhookRouter';
 import { createRouter } from './router';
 import { createRouting } from './routing/createRouting';
 import { createRuleServices } from './rules/createRuleServices';
+import { createSilenceService } from './silences/createSilenceService';
 import { KubernetesSignals } from './signals/KubernetesSignals';
 import { readSignalsConfig } from './signals/readSignalsConfig';
+import { DatabaseStatsStore } from './stats/DatabaseStatsStore';
+import { StatsService } from './stats/StatsService';
 
 /**
  * K2's Alerts backend: alert rules per service from templates, compiled into one
@@ -101,6 +104,14 @@ export const k2AlertsPlugin = createBackendPlugin({
         // Rules: templates, each service's rules compiled, checked and delivered.
         const { rules, templates } = await createRuleServices(deps);
 
+        // Silences in each environment's Alertmanager; statistics of incidents.
+        const silences = createSilenceService(deps);
+        const stats = new StatsService({
+          ...deps,
+          store: await DatabaseStatsStore.create(deps),
+          incidents,
+        });
+
         deps.httpRouter.use(
           await createRouter({
             ...deps,
@@ -108,6 +119,8 @@ export const k2AlertsPlugin = createBackendPlugin({
             rules,
             templates,
             teamSettings,
+            silences,
+            stats,
           }),
         );
       },

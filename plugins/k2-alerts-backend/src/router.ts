@@ -5,6 +5,10 @@ import { incidentRoutes } from './incidents/routes';
 import { createAlertsRouter } from './routes/contract';
 import { ruleRoutes } from './rules/routes';
 import { RuleService } from './rules/RuleService';
+import { silenceRoutes } from './silences/routes';
+import { SilenceService } from './silences/SilenceService';
+import { statsRoutes } from './stats/routes';
+import { StatsService } from './stats/StatsService';
 import { teamSettingsRoutes } from './teams/routes';
 import { TeamSettingsService } from './teams/TeamSettingsService';
 import { templateRoutes } from './templates/routes';
@@ -20,11 +24,15 @@ export async function createRouter(options: {
   rules: RuleService;
   templates: TemplateService;
   teamSettings: TeamSettingsService;
+  silences: SilenceService;
+  stats: StatsService;
 }): Promise<express.Router> {
   const router = createAlertsRouter();
   templateRoutes(router, options);
   ruleRoutes(router, options);
   incidentRoutes(router, options);
   teamSettingsRoutes(router, options);
+  silenceRoutes(router, options);
+  statsRoutes(router, options);
   return router;
 }
