@@ -50,6 +50,23 @@ export interface Config {
          */
         maxDuration?: HumanDuration | string;
       };
+      /** Routing of incidents to their teams' channels. */
+      notifications?: {
+        /**
+         * An incident group (service, environment, rule) is notified at most once per
+         * this interval, however often Alertmanager redelivers it or its alerts flap.
+         * Default 4 hours.
+         */
+        repeatInterval?: HumanDuration | string;
+      };
+      /** Escalation of unacknowledged incidents. */
+      escalation?: {
+        /**
+         * How often due escalation levels and reminders are looked for (a global
+         * scheduler task). Default 30 seconds.
+         */
+        tick?: HumanDuration | string;
+      };
       /**
        * One entry per K2 environment that has monitoring, by environment name. Rules
        * can be made only for these environments.
