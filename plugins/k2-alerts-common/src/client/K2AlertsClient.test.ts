@@ -73,6 +73,33 @@ describe('K2AlertsClient', () => {
     expect(await requests[4].json()).toEqual({ ...rule, enabled: false });
   });
 
+  it('lists, creates and expires silences and reads statistics of a service and a team', async () => {
+    const { client, requests } = clientAnswering(request =>
+      request.method === 'DELETE'
+        ? new Response(null, { status: 204 })
+        : json({ items: [] }, request.method === 'POST' ? 201 : 200),
+    );
+    const silence = {
+      environment: 'test',
+      matchers: [{ name: 'k2_rule', value: 'memory-high' }],
+      duration: '2h',
+      comment: 'Known: fixed in the next release',
+    };
+    await client.getSilences(service);
+    await client.createSilence(service, silence);
+    await client.expireSilence(service, 'a1b2');
+    await client.getServiceStats(service, 30);
+    await client.getTeamStats({ namespace: 'default', name: 'shop-team' });
+    expect(requests.map(r => `${r.method} ${r.url}`)).toEqual([
+      `GET ${API}/services/default/basket/silences`,
+      `POST ${API}/services/default/basket/silences`,
+      `DELETE ${API}/services/default/basket/silences/a1b2`,
+      `GET ${API}/services/default/basket/stats?days=30`,
+      `GET ${API}/teams/default/shop-team/stats`,
+    ]);
+    expect(await requests[1].json()).toEqual(silence);
+  });
+
   it("throws the backend's error, with its status and message", async () => {
     const { client } = clientAnswering(() =>
       json(

@@ -3,6 +3,9 @@ export { K2AlertsClient } from './K2AlertsClient';
 export type {
   K2Alert,
   K2AlertHistoryEntry,
+  K2AlertSilence,
+  K2AlertSilenceInput,
+  K2AlertStats,
   K2AlertHistoryQuery,
   K2Incident,
   K2IncidentQuery,
