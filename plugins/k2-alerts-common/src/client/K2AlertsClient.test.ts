@@ -100,6 +100,37 @@ describe('K2AlertsClient', () => {
     expect(await requests[1].json()).toEqual(silence);
   });
 
+  it('acknowledges and resolves incidents and reads, changes and previews team settings', async () => {
+    const { client, requests } = clientAnswering(() => json({}));
+    const team = { namespace: 'default', name: 'shop-team' };
+    const settings = {
+      channels: [
+        {
+          id: 'chat',
+          type: 'webhook' as const,
+          enabled: true,
+          template: '{{ title }}',
+        },
+      ],
+      escalation: [{ target: 'team' as const, waitSeconds: 300 }],
+    };
+    await client.acknowledgeIncident('17');
+    await client.resolveIncident('17');
+    await client.getTeamSettings(team);
+    await client.updateTeamSettings(team, settings);
+    await client.previewTeamMessage(team, { template: '{{ title }}' });
+    expect(requests.map(r => `${r.method} ${r.url}`)).toEqual([
+      `POST ${API}/incidents/17/acknowledge`,
+      `POST ${API}/incidents/17/resolve`,
+      `GET ${API}/teams/default/shop-team/settings`,
+      `PUT ${API}/teams/default/shop-team/settings`,
+      `POST ${API}/teams/default/shop-team/settings/preview`,
+    ]);
+    expect(await requests[0].json()).toEqual({});
+    expect(await requests[3].json()).toEqual(settings);
+    expect(await requests[4].json()).toEqual({ template: '{{ title }}' });
+  });
+
   it("throws the backend's error, with its status and message", async () => {
     const { client } = clientAnswering(() =>
       json(

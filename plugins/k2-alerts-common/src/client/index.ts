@@ -18,4 +18,8 @@ export type {
   K2AlertsClientOptions,
   K2AlertsService,
   K2AlertTemplateParameter,
+  K2AlertChannel,
+  K2MessagePreviewInput,
+  K2TeamAlertSettings,
+  K2TeamAlertSettingsView,
 } from './K2AlertsClient';
