@@ -36,6 +36,13 @@ export interface Config {
          */
         interval?: HumanDuration | string;
       };
+      /** Cluster checks for platform admins, over the watch caches. */
+      clusterChecks?: {
+        /** A pod pending this long is a finding. Default 10 minutes. */
+        pendingAfter?: HumanDuration | string;
+        /** How often the clusters are checked. Default 30 seconds. */
+        interval?: HumanDuration | string;
+      };
       /**
        * The path of `promtool`, which checks every compiled rule group before it is
        * stored or delivered. Default: `promtool` on the PATH; when it cannot be found

@@ -13,6 +13,7 @@ import {
   k2ServiceIndexServiceRef,
   k2ServiceResolverServiceRef,
 } from '@internal/plugin-k2-node';
+import { createClusterChecks } from './clusterChecks/createClusterChecks';
 import { migrate } from './database/migrations';
 import { DatabaseIncidentStore } from './incidents/DatabaseIncidentStore';
 import { IncidentService } from './incidents/IncidentService';
@@ -82,6 +83,12 @@ export const k2AlertsPlugin = createBackendPlugin({
           ),
         );
         deps.lifecycle.addShutdownHook(() => signals.stop());
+        // Cluster checks over the same caches, into the same incidents.
+        const clusterChecks = createClusterChecks({
+          ...deps,
+          incidentStore,
+          intake,
+        });
         // Alertmanager is no Backstage user: the webhook checks its own token.
         deps.httpRouter.addAuthPolicy({
           path: '/webhook',
@@ -121,6 +128,7 @@ export const k2AlertsPlugin = createBackendPlugin({
             teamSettings,
             silences,
             stats,
+            clusterChecks,
           }),
         );
       },

@@ -1,5 +1,7 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import express from 'express';
+import { ClusterChecksService } from './clusterChecks/ClusterChecksService';
+import { clusterCheckRoutes } from './clusterChecks/routes';
 import { IncidentService } from './incidents/IncidentService';
 import { incidentRoutes } from './incidents/routes';
 import { createAlertsRouter } from './routes/contract';
@@ -26,6 +28,7 @@ export async function createRouter(options: {
   teamSettings: TeamSettingsService;
   silences: SilenceService;
   stats: StatsService;
+  clusterChecks: ClusterChecksService;
 }): Promise<express.Router> {
   const router = createAlertsRouter();
   templateRoutes(router, options);
@@ -34,5 +37,6 @@ export async function createRouter(options: {
   teamSettingsRoutes(router, options);
   silenceRoutes(router, options);
   statsRoutes(router, options);
+  clusterCheckRoutes(router, options);
   return router;
 }

@@ -874,6 +874,31 @@ export const spec = {
         },
       },
     },
+    '/clusters/checks': {
+      get: {
+        operationId: 'GetClusterChecks',
+        summary:
+          'What the cluster checks find now, per cluster, and their open incidents.',
+        description:
+          'Platform admins only (`k2.alert.cluster.read`). Node memory, disk and PID pressure, all running replicas of a service on one node, and pods pending longer than `k2.alerts.clusterChecks.pendingAfter`, from the watch caches.',
+        responses: {
+          '200': {
+            description:
+              'Every cluster K2 knows, with its findings and open incidents.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ClusterChecks',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/webhook/alertmanager': {
       post: {
         operationId: 'AlertmanagerWebhook',
@@ -1458,6 +1483,94 @@ export const spec = {
             type: 'array',
             items: {
               type: 'string',
+            },
+          },
+        },
+      },
+      ClusterCheck: {
+        type: 'string',
+        enum: [
+          'node-memory-pressure',
+          'node-disk-pressure',
+          'node-pid-pressure',
+          'replicas-on-one-node',
+          'pod-pending',
+        ],
+      },
+      ClusterFinding: {
+        type: 'object',
+        required: ['check', 'cluster', 'since', 'pods', 'summary'],
+        properties: {
+          check: {
+            $ref: '#/components/schemas/ClusterCheck',
+          },
+          cluster: {
+            type: 'string',
+          },
+          node: {
+            description:
+              "The node under pressure, or the node a service's replicas share.",
+            type: 'string',
+          },
+          entityRef: {
+            description:
+              'The service, for replicas-on-one-node and pod-pending.',
+            type: 'string',
+          },
+          environment: {
+            type: 'string',
+          },
+          namespace: {
+            type: 'string',
+          },
+          since: {
+            description: 'When the condition began, as the cluster tells it.',
+            type: 'string',
+            format: 'date-time',
+          },
+          pods: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          summary: {
+            type: 'string',
+          },
+        },
+      },
+      ClusterChecks: {
+        type: 'object',
+        required: ['clusters'],
+        properties: {
+          checkedAt: {
+            description:
+              'When the checks last ran (absent before their first pass).',
+            type: 'string',
+            format: 'date-time',
+          },
+          clusters: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['cluster', 'findings', 'incidents'],
+              properties: {
+                cluster: {
+                  type: 'string',
+                },
+                findings: {
+                  type: 'array',
+                  items: {
+                    $ref: '#/components/schemas/ClusterFinding',
+                  },
+                },
+                incidents: {
+                  type: 'array',
+                  items: {
+                    $ref: '#/components/schemas/Incident',
+                  },
+                },
+              },
             },
           },
         },

@@ -327,6 +327,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/clusters/checks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What the cluster checks find now, per cluster, and their open incidents.
+     * @description Platform admins only (`k2.alert.cluster.read`). Node memory, disk and PID pressure, all running replicas of a service on one node, and pods pending longer than `k2.alerts.clusterChecks.pendingAfter`, from the watch caches.
+     */
+    get: operations['GetClusterChecks'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/webhook/alertmanager': {
     parameters: {
       query?: never;
@@ -485,6 +505,42 @@ export interface components {
       } | null;
       error?: string;
       warnings?: string[];
+    };
+    /** @enum {string} */
+    ClusterCheck:
+      | 'node-memory-pressure'
+      | 'node-disk-pressure'
+      | 'node-pid-pressure'
+      | 'replicas-on-one-node'
+      | 'pod-pending';
+    ClusterFinding: {
+      check: components['schemas']['ClusterCheck'];
+      cluster: string;
+      /** @description The node under pressure, or the node a service's replicas share. */
+      node?: string;
+      /** @description The service, for replicas-on-one-node and pod-pending. */
+      entityRef?: string;
+      environment?: string;
+      namespace?: string;
+      /**
+       * Format: date-time
+       * @description When the condition began, as the cluster tells it.
+       */
+      since: string;
+      pods: string[];
+      summary: string;
+    };
+    ClusterChecks: {
+      /**
+       * Format: date-time
+       * @description When the checks last ran (absent before their first pass).
+       */
+      checkedAt?: string;
+      clusters: {
+        cluster: string;
+        findings: components['schemas']['ClusterFinding'][];
+        incidents: components['schemas']['Incident'][];
+      }[];
     };
     /** @enum {string} */
     IncidentStatus: 'open' | 'resolved';
@@ -1447,6 +1503,27 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['AlertStats'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetClusterChecks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every cluster K2 knows, with its findings and open incidents. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClusterChecks'];
         };
       };
       default: components['responses']['ErrorResponse'];

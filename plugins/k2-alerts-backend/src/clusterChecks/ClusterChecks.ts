@@ -1,0 +1,254 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ALERT_ANNOTATION_DESCRIPTION,
+  ALERT_ANNOTATION_SUMMARY,
+  ALERT_LABEL_ALERTNAME,
+  ALERT_LABEL_CLUSTER,
+  ALERT_LABEL_ENTITY,
+  ALERT_LABEL_ENVIRONMENT,
+  ALERT_LABEL_NAMESPACE,
+  ALERT_LABEL_RULE,
+  ALERT_LABEL_SEVERITY,
+  AlertSeverity,
+} from '@internal/plugin-k2-alerts-common';
+import {
+  K2EnvironmentModel,
+  LABEL_ENVIRONMENT,
+  LABEL_SERVICE,
+} from '@internal/plugin-k2-common';
+import { K2ClusterAccess, KubeObject } from '@internal/plugin-k2-node';
+import { createHash } from 'crypto';
+import { IncomingAlert } from '../incidents/IncidentStore';
+import { SignalServices, SignalSink } from '../signals/KubernetesSignals';
+import {
+  ClusterCheck,
+  ClusterFinding,
+  evaluateCluster,
+  PodService,
+} from './checks';
+
+/** The rule key of a check's alerts: `cluster:<check>`. */
+export function clusterRuleKey(check: ClusterCheck): string {
+  return `cluster:${check}`;
+}
+
+/**
+ * The entity column of a platform-wide finding (a node's pressure), which belongs to
+ * no service: `cluster:<name>`. No catalog entity ref has this form (a stringified ref
+ * always carries a namespace), so it never mixes with a service's incidents.
+ */
+export function clusterEntityKey(cluster: string): string {
+  return `cluster:${cluster}`;
+}
+
+const ALERTS: Record<
+  ClusterCheck,
+  { alertname: string; severity: AlertSeverity }
+> = {
+  'node-memory-pressure': {
+    alertname: 'NodeMemoryPressure',
+    severity: 'critical',
+  },
+  'node-disk-pressure': { alertname: 'NodeDiskPressure', severity: 'critical' },
+  'node-pid-pressure': { alertname: 'NodePIDPressure', severity: 'critical' },
+  'replicas-on-one-node': {
+    alertname: 'ReplicasOnOneNode',
+    severity: 'warning',
+  },
+  'pod-pending': { alertname: 'PodPendingTooLong', severity: 'warning' },
+};
+
+/** The checks' state as `GET /clusters/checks` reads it. */
+export interface ClusterChecksState {
+  /** When the last pass ran; none before the first. */
+  checkedAt?: string;
+  findings: ClusterFinding[];
+}
+
+/**
+ * Cluster checks over the watch caches, fed into the same incidents as Kubernetes
+ * signals (source `kubernetes`, `k2_rule` `cluster:<check>`): each pass evaluates every
+ * cluster ({@link evaluateCluster}); a finding first seen fires one alert, whose
+ * fingerprint is that of the finding's key and whose start the condition's own start,
+ * so every backend replica writes the same alert and the store keeps it once; a finding
+ * gone resolves it. A service's findings are incidents of that service and
+ * environment (announced in its activity log through `sink`); a node's go to
+ * `platformSink` under {@link clusterEntityKey} and the cluster's environment.
+ */
+export class ClusterChecks {
+  readonly #access: K2ClusterAccess;
+  readonly #services: SignalServices;
+  readonly #model: K2EnvironmentModel;
+  readonly #sink: SignalSink;
+  readonly #platformSink: SignalSink;
+  readonly #logger: LoggerService;
+  readonly #pendingAfterMs: number;
+  /** Alerts firing now, by finding key. */
+  readonly #firing = new Map<string, IncomingAlert>();
+  #state: ClusterChecksState = { findings: [] };
+  #passing = Promise.resolve();
+
+  constructor(options: {
+    access: K2ClusterAccess;
+    services: SignalServices;
+    model: K2EnvironmentModel;
+    sink: SignalSink;
+    platformSink: SignalSink;
+    logger: LoggerService;
+    pendingAfterMs: number;
+  }) {
+    this.#access = options.access;
+    this.#services = options.services;
+    this.#model = options.model;
+    this.#sink = options.sink;
+    this.#platformSink = options.platformSink;
+    this.#logger = options.logger;
+    this.#pendingAfterMs = options.pendingAfterMs;
+  }
+
+  /** Resumes the check alerts still firing (after a restart); others are ignored. */
+  resume(firing: IncomingAlert[]) {
+    for (const alert of firing) {
+      const key = alert.annotations.k2_finding;
+      if (alert.ruleKey.startsWith('cluster:') && key) {
+        this.#firing.set(key, alert);
+      }
+    }
+  }
+
+  state(): ClusterChecksState {
+    return this.#state;
+  }
+
+  /** One pass over every cluster. Passes never overlap. */
+  pass(now = Date.now()): Promise<void> {
+    this.#passing = this.#passing.then(() => this.#pass(now));
+    return this.#passing;
+  }
+
+  async #pass(now: number) {
+    const findings: ClusterFinding[] = [];
+    for (const { name } of this.#access.listClusters()) {
+      const cache = this.#access.cache(name);
+      findings.push(
+        ...evaluateCluster({
+          cluster: name,
+          nodes: cache.store('nodes').list(),
+          pods: cache.store('pods').list(),
+          serviceOf: pod => this.#serviceOf(pod),
+          pendingAfterMs: this.#pendingAfterMs,
+          now,
+        }),
+      );
+    }
+    const seen = new Set(findings.map(f => f.key));
+    const service: IncomingAlert[] = [];
+    const platform: IncomingAlert[] = [];
+    for (const finding of findings) {
+      if (this.#firing.has(finding.key)) continue;
+      const alert = this.#alert(finding);
+      this.#firing.set(finding.key, alert);
+      (finding.service ? service : platform).push(alert);
+    }
+    for (const [key, alert] of this.#firing) {
+      if (seen.has(key)) continue;
+      const resolved: IncomingAlert = {
+        ...alert,
+        status: 'resolved',
+        endsAt: new Date(now).toISOString(),
+      };
+      this.#firing.delete(key);
+      (alert.entityRef.startsWith('cluster:') ? platform : service).push(
+        resolved,
+      );
+    }
+    this.#state = { checkedAt: new Date(now).toISOString(), findings };
+    try {
+      if (service.length) await this.#sink.record(service, 'kubernetes');
+      if (platform.length) {
+        await this.#platformSink.record(platform, 'kubernetes');
+      }
+    } catch (error) {
+      // Unwritten: forget what this pass changed, so the next one writes it again.
+      for (const alert of [...service, ...platform]) {
+        const key = alert.annotations.k2_finding;
+        if (alert.status === 'firing') this.#firing.delete(key);
+        else this.#firing.set(key, { ...alert, status: 'firing' });
+      }
+      this.#logger.error(`Cluster checks could not record: ${error}`);
+    }
+  }
+
+  #serviceOf(pod: KubeObject): PodService | undefined {
+    const kubernetesId = pod.metadata.labels?.[LABEL_SERVICE];
+    const environment = pod.metadata.labels?.[LABEL_ENVIRONMENT];
+    const namespace = pod.metadata.namespace;
+    if (!kubernetesId || !environment || !namespace) return undefined;
+    const [entityRef] = this.#services.claimants(
+      this.#model,
+      environment,
+      namespace,
+      kubernetesId,
+    );
+    if (!entityRef) return undefined;
+    return {
+      entityRef: entityRef.toLocaleLowerCase('en-US'),
+      environment,
+      namespace,
+    };
+  }
+
+  #environmentOf(cluster: string): string {
+    const environment = this.#model.environments.find(e =>
+      e.clusters.some(c => c.name === cluster),
+    );
+    return environment?.name ?? '';
+  }
+
+  #alert(finding: ClusterFinding): IncomingAlert {
+    const meta = ALERTS[finding.check];
+    const ruleKey = clusterRuleKey(finding.check);
+    const entityRef =
+      finding.service?.entityRef ?? clusterEntityKey(finding.cluster);
+    const environment =
+      finding.service?.environment ?? this.#environmentOf(finding.cluster);
+    const labels: Record<string, string> = {
+      [ALERT_LABEL_ALERTNAME]: meta.alertname,
+      [ALERT_LABEL_RULE]: ruleKey,
+      [ALERT_LABEL_ENVIRONMENT]: environment,
+      [ALERT_LABEL_CLUSTER]: finding.cluster,
+      [ALERT_LABEL_SEVERITY]: meta.severity,
+      ...(finding.node ? { node: finding.node } : {}),
+      ...(finding.service
+        ? {
+            [ALERT_LABEL_ENTITY]: finding.service.entityRef,
+            [ALERT_LABEL_NAMESPACE]: finding.service.namespace,
+          }
+        : {}),
+    };
+    return {
+      fingerprint: createHash('sha256')
+        .update(finding.key)
+        .digest('hex')
+        .slice(0, 16),
+      startsAt: finding.since,
+      status: 'firing',
+      labels,
+      annotations: {
+        [ALERT_ANNOTATION_SUMMARY]: finding.summary,
+        [ALERT_ANNOTATION_DESCRIPTION]: finding.pods.length
+          ? `Pods: ${finding.pods.slice(0, 10).join(', ')}${
+              finding.pods.length > 10 ? ', ...' : ''
+            }`
+          : `Node ${finding.node} in cluster ${finding.cluster}`,
+        k2_finding: finding.key,
+      },
+      entityRef,
+      environment,
+      ruleKey,
+      cluster: finding.cluster,
+      severity: meta.severity,
+      source: 'kubernetes',
+    };
+  }
+}
