@@ -79,6 +79,11 @@ export const k2AlertsMessages = {
     close: 'Close',
     gone: 'This incident no longer exists',
     noAlerts: 'No alerts recorded for this incident',
+    acknowledge: 'Acknowledge',
+    resolve: 'Resolve',
+    working: 'Working…',
+    acknowledgedBy: 'Acknowledged by {{user}}',
+    resolvedBy: 'Resolved by {{user}}',
   },
   alert: {
     heading: 'Alerts',

@@ -281,6 +281,8 @@ export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
     }),
   ];
   let next = 1;
+  /** Incidents acknowledged or resolved through this API, by id. */
+  const changed = new Map<string, K2Incident>();
   const fake: K2AlertsApi = {
     getTemplates: async () => ({ items: TEMPLATES }),
     getRules: async (_service, environment) => ({
@@ -334,7 +336,7 @@ export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
       ),
     }),
     getIncident: async id => {
-      const found = INCIDENTS.find(i => i.id === id);
+      const found = changed.get(id) ?? INCIDENTS.find(i => i.id === id);
       if (!found) return refuse(404, 'NotFoundError', `No incident ${id}`);
       return {
         incident: found,
@@ -356,6 +358,27 @@ export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
       items: INCIDENTS.filter(i => i.status === (query.status ?? 'open')),
       services: [SERVICE, 'component:default/cart-service'],
     }),
+    acknowledgeIncident: async id => {
+      const found = changed.get(id) ?? INCIDENTS.find(i => i.id === id)!;
+      const acknowledged = {
+        ...found,
+        acknowledgedAt: new Date().toISOString(),
+        acknowledgedBy: 'user:default/alice',
+      };
+      changed.set(id, acknowledged);
+      return acknowledged;
+    },
+    resolveIncident: async id => {
+      const found = changed.get(id) ?? INCIDENTS.find(i => i.id === id)!;
+      const resolved = {
+        ...found,
+        status: 'resolved' as const,
+        resolvedAt: new Date().toISOString(),
+        resolvedBy: 'user:default/alice',
+      };
+      changed.set(id, resolved);
+      return resolved;
+    },
   };
   // Every method a jest.fn over the fake, so tests can assert on calls and override.
   return Object.fromEntries(

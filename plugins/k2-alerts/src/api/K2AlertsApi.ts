@@ -38,6 +38,8 @@ export type K2AlertsApi = Pick<
   | 'getIncident'
   | 'getAlertHistory'
   | 'getTeamIncidents'
+  | 'acknowledgeIncident'
+  | 'resolveIncident'
 >;
 
 export const k2AlertsApiRef = createApiRef<K2AlertsApi>({

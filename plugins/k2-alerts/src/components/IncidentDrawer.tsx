@@ -20,6 +20,7 @@ import { useAlertsT } from '../translation';
 import { SeverityChip } from './SeverityChip';
 import { useLoad } from './useLoad';
 import { INCIDENTS_REFRESH_MS } from './IncidentsView';
+import { IncidentActions } from './team/IncidentActions';
 
 const useStyles = makeStyles(theme => ({
   head: { '& th': { whiteSpace: 'nowrap' } },
@@ -106,6 +107,12 @@ export function IncidentDrawer(props: {
         >
           {value => (
             <Box overflow="auto">
+              <Box mb={2}>
+                <IncidentActions
+                  incident={value!.incident}
+                  onChanged={detail.reload}
+                />
+              </Box>
               <Typography variant="h6" component="h3" gutterBottom>
                 {t('alert.heading')}
               </Typography>
