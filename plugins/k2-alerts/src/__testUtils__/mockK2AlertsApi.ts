@@ -8,6 +8,8 @@ import {
   K2AlertRuleTemplate,
   K2AlertsApi,
   k2AlertsApiRef,
+  K2AlertSilence,
+  K2AlertStats,
   K2Incident,
 } from '../api/K2AlertsApi';
 
@@ -110,6 +112,35 @@ export const TEMPLATES: K2AlertRuleTemplate[] = [
 ];
 
 const SERVICE = 'component:default/payment-gateway';
+
+/** Statistics over `days` days: 3 incidents on the last day, 1 on the one before. */
+export function statsOver(days: number): K2AlertStats {
+  const daily = Array.from({ length: days }, (_, i) => ({
+    day: `2026-11-${String(27 - days + i).padStart(2, '0')}`,
+    counts: { critical: 0, warning: 0, info: 0 },
+  }));
+  daily[days - 1].counts = { critical: 2, warning: 1, info: 0 };
+  if (days > 1) daily[days - 2].counts = { critical: 0, warning: 0, info: 1 };
+  return {
+    from: `${daily[0].day}T00:00:00.000Z`,
+    days,
+    services: [SERVICE],
+    totals: { critical: 2, warning: 1, info: 1 },
+    daily,
+    noisiestRules: [
+      {
+        entityRef: SERVICE,
+        ruleKey: 'r-memory',
+        title: 'High memory',
+        incidents: 3,
+        alerts: 9,
+      },
+    ],
+    acknowledgeSeconds: { count: 2, mean: 300, median: 240 },
+    resolveSeconds: { count: 3, mean: 5400, median: 5400 },
+    unacknowledged: { incidents: 2, alerts: 5 },
+  };
+}
 
 function rule(extra: Partial<K2AlertRule> & Pick<K2AlertRule, 'id' | 'name'>) {
   return {
@@ -283,6 +314,22 @@ export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
   let next = 1;
   /** Incidents acknowledged or resolved through this API, by id. */
   const changed = new Map<string, K2Incident>();
+  const silences: K2AlertSilence[] = [
+    {
+      id: 'sil-1',
+      environment: 'prod',
+      matchers: [
+        { name: 'k2_entity', value: SERVICE, isRegex: false, isEqual: true },
+        { name: 'environment', value: 'prod', isRegex: false, isEqual: true },
+        { name: 'k2_rule', value: 'r-cpu', isRegex: false, isEqual: true },
+      ],
+      startsAt: minutesAgo(30),
+      endsAt: minutesAgo(-90),
+      createdBy: 'user:default/alice',
+      comment: 'CPU load test until noon',
+      state: 'active',
+    },
+  ];
   const fake: K2AlertsApi = {
     getTemplates: async () => ({ items: TEMPLATES }),
     getRules: async (_service, environment) => ({
@@ -379,6 +426,43 @@ export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
       changed.set(id, resolved);
       return resolved;
     },
+    getSilences: async () => ({ items: [...silences] }),
+    createSilence: async (_service, input) => {
+      const created: K2AlertSilence = {
+        id: `sil-new-${next++}`,
+        environment: input.environment,
+        matchers: [
+          { name: 'k2_entity', value: SERVICE, isRegex: false, isEqual: true },
+          {
+            name: 'environment',
+            value: input.environment,
+            isRegex: false,
+            isEqual: true,
+          },
+          ...input.matchers.map(m => ({
+            name: m.name,
+            value: m.value,
+            isRegex: m.isRegex ?? false,
+            isEqual: m.isEqual ?? true,
+          })),
+        ],
+        startsAt: minutesAgo(0),
+        endsAt: minutesAgo(-240),
+        createdBy: 'user:default/alice',
+        comment: input.comment,
+        state: 'active',
+      };
+      silences.unshift(created);
+      return created;
+    },
+    expireSilence: async (_service, id) => {
+      const found = silences.find(s => s.id === id);
+      if (!found) return refuse(404, 'NotFoundError', `No silence ${id}`);
+      found.state = 'expired';
+      return undefined;
+    },
+    getServiceStats: async (_service, days = 14) => statsOver(days),
+    getTeamStats: async (_team, days = 14) => statsOver(days),
   };
   // Every method a jest.fn over the fake, so tests can assert on calls and override.
   return Object.fromEntries(

@@ -12,6 +12,8 @@ export type {
   K2AlertRuleInput,
   K2AlertRulePreview,
   K2AlertRuleTemplate,
+  K2AlertSilence,
+  K2AlertStats,
   K2AlertsService,
   K2AlertTemplateParameter,
   K2Incident,
@@ -40,6 +42,11 @@ export type K2AlertsApi = Pick<
   | 'getTeamIncidents'
   | 'acknowledgeIncident'
   | 'resolveIncident'
+  | 'getSilences'
+  | 'createSilence'
+  | 'expireSilence'
+  | 'getServiceStats'
+  | 'getTeamStats'
 >;
 
 export const k2AlertsApiRef = createApiRef<K2AlertsApi>({

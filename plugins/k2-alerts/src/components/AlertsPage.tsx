@@ -24,6 +24,7 @@ import { useAlertsT } from '../translation';
 import { entityName } from './format';
 import { IncidentsTable } from './IncidentsTable';
 import { INCIDENTS_REFRESH_MS } from './IncidentsView';
+import { StatsPanel } from './stats/StatsPanel';
 import { useLoad } from './useLoad';
 
 /**
@@ -182,6 +183,22 @@ export function AlertsPage() {
               )}
             </ViewState>
           </InfoCard>
+        )}
+        {team && (
+          <Box mt={2}>
+            <StatsPanel
+              title={t('stats.teamHeading', { team: teamLabel })}
+              load={days => {
+                const ref = parseEntityRef(team);
+                return api.getTeamStats(
+                  { namespace: ref.namespace, name: ref.name },
+                  days,
+                );
+              }}
+              deps={[api, team]}
+              service={entityName}
+            />
+          </Box>
         )}
       </Content>
     </Page>

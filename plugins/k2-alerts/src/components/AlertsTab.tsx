@@ -28,6 +28,12 @@ const RulesView = lazy(() =>
 const HistoryView = lazy(() =>
   import('./HistoryView').then(m => ({ default: m.HistoryView })),
 );
+const SilencesView = lazy(() =>
+  import('./silences/SilencesView').then(m => ({ default: m.SilencesView })),
+);
+const StatsView = lazy(() =>
+  import('./stats/StatsView').then(m => ({ default: m.StatsView })),
+);
 
 /**
  * The Alerts tab, in sub-views routed under the tab's path: Incidents (open first,
@@ -104,6 +110,16 @@ export function AlertsTab() {
             path: 'history',
             title: t('views.history'),
             element: <HistoryView scope={scope} />,
+          },
+          {
+            path: 'silences',
+            title: t('views.silences'),
+            element: <SilencesView scope={scope} />,
+          },
+          {
+            path: 'stats',
+            title: t('views.stats'),
+            element: <StatsView scope={scope} />,
           },
         ]}
       />

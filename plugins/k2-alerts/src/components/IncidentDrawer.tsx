@@ -19,6 +19,7 @@ import { K2Alert, k2AlertsApiRef } from '../api/K2AlertsApi';
 import { useAlertsT } from '../translation';
 import { SeverityChip } from './SeverityChip';
 import { useLoad } from './useLoad';
+import { CreateSilenceButton } from './silences/CreateSilenceButton';
 import { INCIDENTS_REFRESH_MS } from './IncidentsView';
 import { IncidentActions } from './team/IncidentActions';
 
@@ -113,6 +114,15 @@ export function IncidentDrawer(props: {
                   onChanged={detail.reload}
                 />
               </Box>
+              {value!.incident.status === 'open' && (
+                <Box mb={2}>
+                  <CreateSilenceButton
+                    incident={value!.incident}
+                    alerts={value!.alerts}
+                    environmentTitle={props.environmentTitle}
+                  />
+                </Box>
+              )}
               <Typography variant="h6" component="h3" gutterBottom>
                 {t('alert.heading')}
               </Typography>
