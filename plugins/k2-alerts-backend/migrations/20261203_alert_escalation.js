@@ -34,7 +34,7 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('k2_alert_team_settings', table => {
     table.comment(
-      "A team's alert settings: channels, templates, quiet hours, escalation, rota",
+      'Alert settings per team: channels, templates, quiet hours, escalation, rota',
     );
     table
       .string('team_ref')

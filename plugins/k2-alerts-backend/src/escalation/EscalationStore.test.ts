@@ -1,0 +1,127 @@
+import { createK2TestDatabases } from '@internal/plugin-k2-node/testUtils';
+import { Knex } from 'knex';
+import { MIGRATIONS } from '../database/migrations';
+import { DatabaseIncidentStore } from '../incidents/DatabaseIncidentStore';
+import { IncomingAlert } from '../incidents/IncidentStore';
+import { NotifyMarks } from '../routing/NotifyMarks';
+import { EscalationStore } from './EscalationStore';
+
+jest.setTimeout(120_000);
+
+const databases = createK2TestDatabases();
+const SERVICE = 'component:default/basket';
+const HOUR = 3_600_000;
+
+const firing = (fingerprint: string, ruleKey: string): IncomingAlert => ({
+  fingerprint,
+  startsAt: '2026-11-26T10:00:00Z',
+  status: 'firing',
+  labels: { alertname: 'BasketMemoryHigh' },
+  annotations: {},
+  entityRef: SERVICE,
+  environment: 'test',
+  ruleKey,
+  severity: 'warning',
+  source: 'prometheus',
+});
+
+describe.each(databases.eachSupportedId())(
+  'escalation state and notify marks on %s',
+  databaseId => {
+    let knex: Knex;
+    let incidents: DatabaseIncidentStore;
+    let escalation: EscalationStore;
+    let marks: NotifyMarks;
+    const open = async (rule: string) =>
+      (await incidents.record([firing(rule, rule)], 'alertmanager')).opened[0];
+
+    beforeEach(async () => {
+      knex = await databases.init(databaseId);
+      incidents = await DatabaseIncidentStore.create({
+        database: { getClient: async () => knex },
+      });
+      escalation = new EscalationStore(knex);
+      marks = new NotifyMarks(knex);
+    });
+
+    it('migrates down and up again', async () => {
+      const state = async () => [
+        await knex.schema.hasColumn('k2_alert_incidents', 'escalate_at'),
+        await knex.schema.hasColumn('k2_alert_incidents', 'acknowledged_by'),
+        await knex.schema.hasTable('k2_alert_team_settings'),
+        await knex.schema.hasTable('k2_alert_notify_marks'),
+      ];
+      expect(await state()).toEqual([true, true, true, true]);
+      await knex.migrate.down({
+        directory: MIGRATIONS,
+        name: '20261203_alert_escalation.js',
+      });
+      expect(await state()).toEqual([false, false, false, false]);
+      await knex.migrate.up({
+        directory: MIGRATIONS,
+        name: '20261203_alert_escalation.js',
+      });
+      expect(await state()).toEqual([true, true, true, true]);
+    });
+
+    it('escalates a due incident once, and never an acknowledged or resolved one', async () => {
+      const a = await open('a');
+      const b = await open('b');
+      const c = await open('c');
+      const t0 = new Date('2026-11-26T10:00:00Z');
+      const due = new Date(t0.getTime() + 60_000);
+      for (const incident of [a, b, c])
+        await escalation.arm(incident.id, 1, due);
+
+      expect(await escalation.due(t0)).toEqual([]);
+      await incidents.acknowledge(b.id, 'user:default/alice');
+      await incidents.resolve(c.id, 'user:default/erin');
+      expect(await escalation.due(due)).toEqual([{ id: a.id, level: 1 }]);
+
+      // Two replicas advance the same level: one wins.
+      const [first, second] = await Promise.all([
+        escalation.advance(a.id, 1, 2, undefined),
+        escalation.advance(a.id, 1, 2, undefined),
+      ]);
+      expect([first, second].sort()).toEqual([false, true]);
+      expect(await escalation.due(new Date(due.getTime() + HOUR))).toEqual([]);
+
+      // Acknowledged: kept as first acknowledged; resolved: 409 both ways.
+      const again = await incidents.acknowledge(b.id, 'user:default/erin');
+      expect(again).toMatchObject({ acknowledgedBy: 'user:default/alice' });
+      await expect(incidents.acknowledge(c.id, 'x')).rejects.toThrow(
+        /is resolved/,
+      );
+      await expect(incidents.resolve(c.id, 'x')).rejects.toThrow(
+        /resolved already/,
+      );
+      expect(await incidents.resolve('999999', 'x')).toBeUndefined();
+    });
+
+    it('gives a group one turn per interval, and reminders of open unacknowledged incidents', async () => {
+      const t0 = new Date('2026-11-26T10:00:00Z');
+      const later = (ms: number) => new Date(t0.getTime() + ms);
+      const group = `${SERVICE}|test|r`;
+      const turns = await Promise.all([
+        marks.take(group, 4 * HOUR, t0),
+        marks.take(group, 4 * HOUR, later(1)),
+      ]);
+      expect(turns.filter(Boolean)).toHaveLength(1);
+      expect(await marks.take(group, 4 * HOUR, later(HOUR))).toBe(false);
+
+      const incident = await open('r');
+      expect(await escalation.repeatsDue(later(HOUR), 4 * HOUR)).toEqual([]);
+      expect(await escalation.repeatsDue(later(5 * HOUR), 4 * HOUR)).toEqual([
+        { id: incident.id, level: 0 },
+      ]);
+      expect(await marks.take(group, 4 * HOUR, later(5 * HOUR))).toBe(true);
+      expect(await escalation.repeatsDue(later(6 * HOUR), 4 * HOUR)).toEqual(
+        [],
+      );
+      await incidents.acknowledge(incident.id, 'user:default/alice');
+      expect(await escalation.repeatsDue(later(10 * HOUR), 4 * HOUR)).toEqual(
+        [],
+      );
+    });
+  },
+);
