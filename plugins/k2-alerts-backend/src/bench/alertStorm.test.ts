@@ -4,7 +4,7 @@ import { runAlertStorm } from './alertStorm';
 jest.setTimeout(120_000);
 
 describe('runAlertStorm', () => {
-  it('delivers a small storm with redeliveries and counts every alert once, one incident per group', async () => {
+  it('delivers a small storm with redeliveries and counts every alert once, one incident and one message per group', async () => {
     const knex = knexFactory({
       client: 'better-sqlite3',
       connection: ':memory:',
@@ -23,12 +23,16 @@ describe('runAlertStorm', () => {
       expect(result).toMatchObject({
         webhooks: 15,
         redelivered: 3,
+        failedCalls: [],
         alertRows: 300,
         duplicateRows: 0,
         recorded: 300,
         groups: 100,
         incidents: 100,
         groupsWithSeveralIncidents: 0,
+        messages: 100,
+        notifiedIncidents: 100,
+        incidentsWithSeveralMessages: 0,
         openAlerts: 300,
         openIncidents: 100,
         changedIncidents: 5,

@@ -1,5 +1,7 @@
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports -- the storm runs the k2 core plugin beside the Alerts plugin, as the app does
 import {
+  ALICE,
+  OWNER_GROUP,
   serviceEntity,
   startK2PluginTestBackend,
 } from '@internal/plugin-k2-backend/testUtils';
@@ -7,6 +9,7 @@ import { SandboxCluster } from '@internal/sandbox-cluster';
 import { Knex } from 'knex';
 import { performance } from 'node:perf_hooks';
 import request from 'supertest';
+import { recordingNotifications } from '../__testUtils__/recording';
 import { k2AlertsPlugin } from '../plugin';
 
 const TOKEN = 'k2-alert-storm-webhook-token';
@@ -34,6 +37,8 @@ export interface StormSize {
 export interface StormResult {
   webhooks: number;
   redelivered: number;
+  /** Webhook calls that got no 200 answer, with their errors. */
+  failedCalls: string[];
   ingestMs: number;
   /** CPU time this process (backend and sender alike) spent on the ingest. */
   ingestCpuMs: number;
@@ -46,6 +51,13 @@ export interface StormResult {
   /** Incidents opened, and groups with more than one open incident. */
   incidents: number;
   groupsWithSeveralIncidents: number;
+  /**
+   * Messages the team was sent (Backstage notifications, recorded), incidents that
+   * got one, and incidents that got more than one.
+   */
+  messages: number;
+  notifiedIncidents: number;
+  incidentsWithSeveralMessages: number;
   openAlerts: number;
   openIncidents: number;
   /** Each of `changes` incidents resolved by one webhook call, with its time. */
@@ -126,12 +138,21 @@ export async function runAlertStorm(
       'k2.io/namespace': 'storm',
     }),
   );
+  // The owning team with one member: every incident that opens is routed to it.
+  entities.push({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name: OWNER_GROUP.split('/')[1], namespace: 'default' },
+    spec: { type: 'team', children: [], members: [ALICE] },
+  });
+  const notifications = recordingNotifications();
   const backend = await startK2PluginTestBackend({
     plugin: k2AlertsPlugin,
     pluginId: 'k2-alerts',
     entities,
     clusters: [cluster],
     knex,
+    features: [notifications.factory],
     k2: {
       environments: [{ name: 'test', clusters: [{ name: 'storm-a' }] }],
       alerts: { webhook: { token: TOKEN } },
@@ -177,14 +198,21 @@ export async function runAlertStorm(
 
     let recorded = 0;
     let next = 0;
+    const failedCalls: string[] = [];
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: size.concurrency }, async () => {
         while (next < calls.length) {
           const body = calls[next++];
-          const answer = await post(body);
-          recorded += answer.recorded;
+          try {
+            const answer = await post(body);
+            recorded += answer.recorded;
+          } catch (error) {
+            // A call that fails is the backend's failure: counted, and its alerts
+            // show as lost unless a redelivery stored them.
+            failedCalls.push(String(error));
+          }
         }
       }),
     );
@@ -207,9 +235,21 @@ export async function runAlertStorm(
         )
         .clearSelect(),
     );
+    // Routing sends after the webhook has answered: wait until no message is added.
+    for (let quiet = 0, last = -1; quiet < 3; ) {
+      await new Promise(resolve => setTimeout(resolve, 500));
+      quiet = notifications.sent.length === last ? quiet + 1 : 0;
+      last = notifications.sent.length;
+    }
+    const perIncident = new Map<string, number>();
+    for (const message of notifications.sent) {
+      const id = /[?&]incident=(\d+)/.exec(message.payload.link ?? '')?.[1];
+      if (id) perIncident.set(id, (perIncident.get(id) ?? 0) + 1);
+    }
     const result: StormResult = {
       webhooks,
       redelivered,
+      failedCalls,
       ingestMs,
       ingestCpuMs,
       alertRows,
@@ -218,6 +258,10 @@ export async function runAlertStorm(
       groups: Math.ceil(size.alerts / size.perGroup),
       incidents: await count(knex('k2_alert_incidents')),
       groupsWithSeveralIncidents: several,
+      messages: notifications.sent.length,
+      notifiedIncidents: perIncident.size,
+      incidentsWithSeveralMessages: [...perIncident.values()].filter(n => n > 1)
+        .length,
       openAlerts: await count(knex('k2_alerts').where({ status: 'firing' })),
       openIncidents: await count(
         knex('k2_alert_incidents').where({ status: 'open' }),
