@@ -84,6 +84,7 @@ export const k2AlertsMessages = {
     acknowledge: 'Acknowledge',
     resolve: 'Resolve',
     working: 'Working…',
+    actions: 'Actions',
     acknowledgedBy: 'Acknowledged by {{user}}',
     resolvedBy: 'Resolved by {{user}}',
   },

@@ -11,6 +11,7 @@ import { K2Incident } from '../api/K2AlertsApi';
 import { useAlertsT } from '../translation';
 import { ruleKeyWords } from './format';
 import { SeverityChip } from './SeverityChip';
+import { IncidentActions } from './team/IncidentActions';
 
 const useStyles = makeStyles({
   head: { '& th': { whiteSpace: 'nowrap' } },
@@ -23,7 +24,9 @@ const useStyles = makeStyles({
  * Incidents as rows: title (a Kubernetes signal's reason in words under it), severity,
  * environment, when it opened and, once resolved, when it resolved, and how many of
  * its alerts fire. A row opens the incident (`onOpen`) and stays selected while it is
- * open. `service` adds a first column (the team overview lists several services).
+ * open. `service` adds a first column (the team overview lists several services);
+ * `onChanged` a last one with Acknowledge and Resolve (for those allowed), after which
+ * it is called to reload the list.
  */
 export function IncidentsTable(props: {
   label: string;
@@ -32,6 +35,7 @@ export function IncidentsTable(props: {
   selected?: string;
   onOpen?(incident: K2Incident): void;
   service?(incident: K2Incident): ReactNode;
+  onChanged?(): void;
 }) {
   const t = useAlertsT();
   const classes = useStyles();
@@ -55,6 +59,7 @@ export function IncidentsTable(props: {
               {t('incidents.alerts')}
             </TableCell>
             <TableCell>{t('incidents.source')}</TableCell>
+            {props.onChanged && <TableCell>{t('incidents.actions')}</TableCell>}
           </TableRow>
         </TableHead>
         <TableBody>
@@ -104,6 +109,15 @@ export function IncidentsTable(props: {
                 <TableCell className={classes.nowrap}>
                   {t(`source.${incident.source}`)}
                 </TableCell>
+                {props.onChanged && (
+                  // The buttons act on the incident; the row's click opens it.
+                  <TableCell onClick={e => e.stopPropagation()}>
+                    <IncidentActions
+                      incident={incident}
+                      onChanged={props.onChanged}
+                    />
+                  </TableCell>
+                )}
               </TableRow>
             );
           })}

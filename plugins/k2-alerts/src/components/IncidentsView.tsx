@@ -120,6 +120,10 @@ export function IncidentsView(props: { scope: AlertsScope }) {
               environmentTitle={titleOf}
               selected={incidentId}
               onOpen={incident => setParam('incident', incident.id)}
+              onChanged={() => {
+                open.reload();
+                resolved.reload();
+              }}
             />
           )}
         </ViewState>

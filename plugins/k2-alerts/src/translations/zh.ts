@@ -58,6 +58,7 @@ const zh = createTranslationMessages({
     'incidents.acknowledge': '确认',
     'incidents.resolve': '解决',
     'incidents.working': '处理中…',
+    'incidents.actions': '操作',
     'incidents.acknowledgedBy': '已由 {{user}} 确认',
     'incidents.resolvedBy': '已由 {{user}} 手动解决',
     'alert.heading': '告警',

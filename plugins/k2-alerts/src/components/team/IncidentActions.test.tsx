@@ -1,5 +1,8 @@
 import { screen, waitFor, within } from '@testing-library/react';
+import { setupUser } from '@internal/plugin-k2-react/testUtils';
+import { createK2AlertsApi } from '../../__testUtils__/mockK2AlertsApi';
 import { openIncidentDrawer as openDrawer } from '../../__testUtils__/openIncidentDrawer';
+import { renderAlertsTab } from '../../__testUtils__/render';
 
 jest.setTimeout(30_000);
 
@@ -44,5 +47,19 @@ describe('Acknowledge and Resolve in the incident drawer', () => {
     expect(
       await within(drawer).findByText(/Incident inc-memory is resolved/),
     ).toBeInTheDocument();
+  });
+
+  it('acknowledges from the list of open incidents without opening the incident', async () => {
+    const api = createK2AlertsApi();
+    const user = setupUser();
+    renderAlertsTab(api);
+    const open = await screen.findByRole('table', { name: 'Open incidents' });
+    const row = within(open).getByRole('row', { name: /High memory/ });
+    await user.click(
+      await within(row).findByRole('button', { name: 'Acknowledge' }),
+    );
+    expect(api.acknowledgeIncident).toHaveBeenCalledWith('inc-memory');
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    await waitFor(() => expect(api.getIncidents).toHaveBeenCalledTimes(4));
   });
 });
