@@ -78,7 +78,12 @@ export class Escalation {
     )) {
       const incident = (await this.#incidents.getIncident(id))?.incident;
       if (incident) {
-        await this.#notifier.notify(incident, 'repeat', Math.max(level, 1), now);
+        await this.#notifier.notify(
+          incident,
+          'repeat',
+          Math.max(level, 1),
+          now,
+        );
       }
     }
   }

@@ -38,7 +38,10 @@ export class EscalationStore {
       .orderBy('escalate_at')
       .limit(TICK_BATCH)
       .select('id', 'escalation_level');
-    return rows.map(r => ({ id: String(r.id), level: Number(r.escalation_level) }));
+    return rows.map(r => ({
+      id: String(r.id),
+      level: Number(r.escalation_level),
+    }));
   }
 
   /**
@@ -77,10 +80,17 @@ export class EscalationStore {
       )
       .where('i.status', 'open')
       .whereNull('i.acknowledged_at')
-      .where('m.sent_at', '<=', new Date(now.getTime() - intervalMs).toISOString())
+      .where(
+        'm.sent_at',
+        '<=',
+        new Date(now.getTime() - intervalMs).toISOString(),
+      )
       .orderBy('m.sent_at')
       .limit(TICK_BATCH)
       .select('i.id', 'i.escalation_level');
-    return rows.map(r => ({ id: String(r.id), level: Number(r.escalation_level) }));
+    return rows.map(r => ({
+      id: String(r.id),
+      level: Number(r.escalation_level),
+    }));
   }
 }
