@@ -13,7 +13,10 @@ export class WebhookChannel implements Channel {
     const { channel } = message;
     if (!channel.url) throw new Error(`Channel ${channel.id} has no URL`);
     const body = channel.payload
-      ? renderJson(channel.payload, { ...message.fields, message: message.text })
+      ? renderJson(channel.payload, {
+          ...message.fields,
+          message: message.text,
+        })
       : JSON.stringify({ text: message.text });
     const response = await fetch(channel.url, {
       method: 'POST',

@@ -32,7 +32,9 @@ export function renderJson(template: string, fields: MessageFields): string {
     JSON.parse(body);
   } catch (error) {
     throw new InputError(
-      `The payload template does not render to JSON: ${(error as Error).message}`,
+      `The payload template does not render to JSON: ${
+        (error as Error).message
+      }`,
     );
   }
   return body;

@@ -83,7 +83,11 @@ export class IncidentService {
       change === 'acknowledged'
         ? 'alert-incident-acknowledge'
         : 'alert-incident-resolve',
-      { service: entityRef, environment, summary: `${verb} incident: ${title}` },
+      {
+        service: entityRef,
+        environment,
+        summary: `${verb} incident: ${title}`,
+      },
       {
         permission: k2AlertIncidentUpdatePermission,
         verb: `${verb.toLocaleLowerCase('en-US')} the incidents of`,

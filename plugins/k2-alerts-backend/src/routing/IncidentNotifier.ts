@@ -99,7 +99,10 @@ export class IncidentNotifier {
     const routed = await this.settingsOf(incident);
     if (!routed) return 0;
     const { team, settings } = routed;
-    if (incident.severity !== 'critical' && inQuietHours(settings.quietHours, now)) {
+    if (
+      incident.severity !== 'critical' &&
+      inQuietHours(settings.quietHours, now)
+    ) {
       return 0;
     }
     if (event === 'opened' || event === 'repeat') {
@@ -126,7 +129,11 @@ export class IncidentNotifier {
         sent += 1;
       } catch (error) {
         this.#logger.warn(
-          `Alert channel ${channel.id} (${channel.type}) of ${team} failed for incident ${incident.id}: ${(error as Error).message}`,
+          `Alert channel ${channel.id} (${
+            channel.type
+          }) of ${team} failed for incident ${incident.id}: ${
+            (error as Error).message
+          }`,
         );
       }
     }

@@ -23,7 +23,11 @@ export class NotifyMarks {
     const at = now.toISOString();
     const updated = await this.#knex(TABLE)
       .where({ group_key: groupKey })
-      .where('sent_at', '<=', new Date(now.getTime() - intervalMs).toISOString())
+      .where(
+        'sent_at',
+        '<=',
+        new Date(now.getTime() - intervalMs).toISOString(),
+      )
       .update({ sent_at: at });
     if (updated > 0) return true;
     await this.#knex(TABLE)

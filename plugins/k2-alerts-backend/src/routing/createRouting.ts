@@ -43,10 +43,9 @@ export async function createRouting(
 ) {
   const routing = readRoutingConfig(options.config);
   // Links in messages are absolute when the app's URL is configured, else app-relative.
-  const baseUrl = (options.config.getOptionalString('app.baseUrl') ?? '').replace(
-    /\/+$/,
-    '',
-  );
+  const baseUrl = (
+    options.config.getOptionalString('app.baseUrl') ?? ''
+  ).replace(/\/+$/, '');
   const knex = await migrate(options);
   const teamSettings = new TeamSettingsService({
     ...options,

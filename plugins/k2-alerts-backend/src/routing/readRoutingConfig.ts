@@ -30,6 +30,10 @@ export function readRoutingConfig(config: Config): RoutingConfig {
       'k2.alerts.notifications.repeatInterval',
       DEFAULT_ROUTING.repeatIntervalMs,
     ),
-    tickMs: duration(config, 'k2.alerts.escalation.tick', DEFAULT_ROUTING.tickMs),
+    tickMs: duration(
+      config,
+      'k2.alerts.escalation.tick',
+      DEFAULT_ROUTING.tickMs,
+    ),
   };
 }

@@ -27,12 +27,10 @@ jest.setTimeout(120_000);
 
 /** Waits (up to 10 s) until `assertion` passes. */
 const until = (what: string, assertion: () => void) =>
-  poll(
-    what,
-    () => {
-      assertion();
-      return true;
-    });
+  poll(what, () => {
+    assertion();
+    return true;
+  });
 
 const TOKEN = 'a-webhook-token-of-some-length';
 const API = '/api/k2-alerts';
@@ -43,11 +41,7 @@ const basket = serviceEntity('basket', {
   'k2.io/environments': 'test',
   'k2.io/namespace': 'shop',
 });
-const group = (
-  name: string,
-  members: string[],
-  parent?: string,
-): Entity => ({
+const group = (name: string, members: string[], parent?: string): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Group',
   metadata: { name, namespace: 'default' },
@@ -184,7 +178,8 @@ describe('routing, channels and escalation', () => {
         type: 'webhook',
         enabled: true,
         url: `${receiver.url}/robot/send?access_token=s3cret-token`,
-        template: '[{{ severity }}] {{ title }} ({{ event }}, level {{ level }})',
+        template:
+          '[{{ severity }}] {{ title }} ({{ event }}, level {{ level }})',
         payload:
           '{"msgtype": "text", "text": {"content": "{{ message }} {{ link }}"}}',
       },
@@ -200,7 +195,9 @@ describe('routing, channels and escalation', () => {
   it('refuses settings from a user outside the team (403) and absurd values (400)', async () => {
     const bob = await server().put(SETTINGS).set(as(BOB)).send(settings());
     expect(bob.status).toBe(403);
-    expect(bob.body.error.message).toMatch(/Only members of group:default\/shop-team/);
+    expect(bob.body.error.message).toMatch(
+      /Only members of group:default\/shop-team/,
+    );
 
     const absurd = [
       { ...settings(), escalation: [{ target: 'team', waitSeconds: -5 }] },
@@ -214,12 +211,20 @@ describe('routing, channels and escalation', () => {
         ...settings(),
         quietHours: { timeZone: 'Asia/Shanghai', start: '25:00', end: '07:00' },
       },
-      { ...settings(), channels: [{ ...settings().channels[1], url: 'file:///etc/passwd' }] },
       {
         ...settings(),
-        channels: [{ ...settings().channels[1], payload: '{"text": {{ message }}' }],
+        channels: [{ ...settings().channels[1], url: 'file:///etc/passwd' }],
       },
-      { ...settings(), channels: [settings().channels[0], settings().channels[0]] },
+      {
+        ...settings(),
+        channels: [
+          { ...settings().channels[1], payload: '{"text": {{ message }}' },
+        ],
+      },
+      {
+        ...settings(),
+        channels: [settings().channels[0], settings().channels[0]],
+      },
     ];
     for (const body of absurd) {
       const response = await server().put(SETTINGS).set(as(ALICE)).send(body);
@@ -233,7 +238,11 @@ describe('routing, channels and escalation', () => {
     const put = await server().put(SETTINGS).set(as(ALICE)).send(settings());
     expect(put.status).toBe(200);
     const got = await server().get(SETTINGS).set(as(BOB));
-    expect(got.body).toMatchObject({ stored: true, lead: LEAD, updatedBy: ALICE });
+    expect(got.body).toMatchObject({
+      stored: true,
+      lead: LEAD,
+      updatedBy: ALICE,
+    });
     expect(got.body.channels[1].urlHint).toBe(`${receiver.url}/…`);
     expect(JSON.stringify(got.body)).not.toContain('s3cret-token');
     expect(JSON.stringify(put.body)).not.toContain('s3cret-token');
@@ -269,7 +278,9 @@ describe('routing, channels and escalation', () => {
   it('notifies the team, escalates an unacknowledged incident, stops when acknowledged', async () => {
     notifications.sent.length = 0;
     receiver.calls.length = 0;
-    expect((await alert(delivery('e1', { rule: 'escalate' }))).status).toBe(200);
+    expect((await alert(delivery('e1', { rule: 'escalate' }))).status).toBe(
+      200,
+    );
 
     // Level 1: the team's members in-app, and the team's chat through its webhook.
     await until('a message', () => expect(sentTo()).toEqual([[ALICE, ERIN]]));
@@ -291,7 +302,9 @@ describe('routing, channels and escalation', () => {
     });
 
     // Nobody acknowledges: after level 1's wait, the lead.
-    await until('a message', () => expect(sentTo()).toEqual([[ALICE, ERIN], [LEAD]]));
+    await until('a message', () =>
+      expect(sentTo()).toEqual([[ALICE, ERIN], [LEAD]]),
+    );
     expect(receiver.calls[1].body).toMatchObject({
       text: { content: expect.stringContaining('(escalated, level 2)') },
     });
@@ -329,7 +342,10 @@ describe('routing, channels and escalation', () => {
       .set(as(ERIN))
       .send({});
     expect(resolved.status).toBe(200);
-    expect(resolved.body).toMatchObject({ status: 'resolved', resolvedBy: ERIN });
+    expect(resolved.body).toMatchObject({
+      status: 'resolved',
+      resolvedBy: ERIN,
+    });
     const again = await server()
       .post(`${API}/incidents/${incident.id}/resolve`)
       .set(as(ERIN))
@@ -366,7 +382,13 @@ describe('routing, channels and escalation', () => {
     await until('a message', () => expect(sentTo()).toHaveLength(1));
     for (let i = 0; i < 3; i++) {
       const startsAt = `2026-11-26T11:0${i}:00.000Z`;
-      await alert(delivery(`f1`, { rule: 'flap', status: 'resolved', startsAt: i ? `2026-11-26T11:0${i - 1}:00.000Z` : undefined }));
+      await alert(
+        delivery(`f1`, {
+          rule: 'flap',
+          status: 'resolved',
+          startsAt: i ? `2026-11-26T11:0${i - 1}:00.000Z` : undefined,
+        }),
+      );
       await alert(delivery('f1', { rule: 'flap', startsAt }));
       // Redelivered as Alertmanager does every repeat_interval.
       await alert(delivery('f1', { rule: 'flap', startsAt }));

@@ -127,9 +127,7 @@ export function inQuietHours(quiet: QuietHours | undefined, at: Date): boolean {
   const now = minutesIn(at, quiet.timeZone);
   const start = clock(quiet.start);
   const end = clock(quiet.end);
-  return start < end
-    ? now >= start && now < end
-    : now >= start || now < end;
+  return start < end ? now >= start && now < end : now >= start || now < end;
 }
 
 /** The rota's user on call at `at`, or undefined before it starts. */

@@ -147,7 +147,8 @@ export class TeamSettingsService {
             );
           }
           // A payload that cannot render to JSON is refused now, not at 3 am.
-          if (channel.payload) renderJson(channel.payload, sampleFields(this.#baseUrl, team));
+          if (channel.payload)
+            renderJson(channel.payload, sampleFields(this.#baseUrl, team));
         }
         return this.#store.put(team, settings, actorOf(caller.credentials));
       },
@@ -184,10 +185,14 @@ export class TeamSettingsService {
     if (ownershipEntityRefs.some(r => r.toLocaleLowerCase('en-US') === team)) {
       return;
     }
-    await this.#gate.authorize(team, { credentials }, {
-      permission: k2AlertTemplateManagePermission,
-      verb: 'change the alert settings of',
-      refusal: `Only members of ${team} and platform admins may change its alert settings`,
-    });
+    await this.#gate.authorize(
+      team,
+      { credentials },
+      {
+        permission: k2AlertTemplateManagePermission,
+        verb: 'change the alert settings of',
+        refusal: `Only members of ${team} and platform admins may change its alert settings`,
+      },
+    );
   }
 }

@@ -28,7 +28,11 @@ export function teamSettingsRoutes(
 
   router.post('/teams/:namespace/:name/settings/preview', async (req, res) => {
     res.json(
-      await teamSettings.preview(group(req.params), req.body, await caller(req)),
+      await teamSettings.preview(
+        group(req.params),
+        req.body,
+        await caller(req),
+      ),
     );
   });
 }
