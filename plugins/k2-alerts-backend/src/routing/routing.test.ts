@@ -187,7 +187,8 @@ describe('routing, channels and escalation', () => {
     lead: LEAD,
     escalation: [
       { target: 'team', waitSeconds: 2 },
-      { target: 'lead', waitSeconds: 2 },
+      // Long enough for Alice to acknowledge on a busy machine.
+      { target: 'lead', waitSeconds: 6 },
       { target: 'parent', waitSeconds: 2 },
     ],
   });
@@ -305,6 +306,9 @@ describe('routing, channels and escalation', () => {
     await until('a message', () =>
       expect(sentTo()).toEqual([[ALICE, ERIN], [LEAD]]),
     );
+    await until('the escalation in the chat', () =>
+      expect(receiver.calls).toHaveLength(2),
+    );
     expect(receiver.calls[1].body).toMatchObject({
       text: { content: expect.stringContaining('(escalated, level 2)') },
     });
@@ -326,8 +330,8 @@ describe('routing, channels and escalation', () => {
       acknowledgedAt: expect.any(String),
     });
 
-    // Level 2's wait passes twice over: nobody else hears of it.
-    await new Promise(resolve => setTimeout(resolve, 4500));
+    // Level 2's wait passes and more: nobody else hears of it.
+    await new Promise(resolve => setTimeout(resolve, 8000));
     expect(sentTo()).toEqual([[ALICE, ERIN], [LEAD]]);
     expect(receiver.calls).toHaveLength(2);
   });
