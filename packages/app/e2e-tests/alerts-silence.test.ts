@@ -20,7 +20,7 @@ const ENTITY = `component:default/${SERVICE}`;
 const TAB = `/catalog/default/component/${SERVICE}/alerts`;
 const OWNER = 'alice';
 const RULE = 'e2e-silence';
-const TITLE = 'Queue of payment-gateway backing up (end to end)';
+const TITLE = 'Queue of payment-gateway backing up in the end-to-end run';
 const ALERTMANAGER = 'http://127.0.0.1:7116';
 const SCREENSHOTS = path.join(
   __dirname,
