@@ -302,6 +302,28 @@ export const k2AlertsMessages = {
     emptyHint: 'Each service’s Alerts tab shows its rules and history.',
     noServices: '{{team}} owns no service in the catalog.',
   },
+  cluster: {
+    heading: 'Cluster checks',
+    subheader:
+      'Platform admins only: nodes under pressure, replicas on one node, pods pending too long',
+    empty_one: 'Nothing found in the {{count}} cluster.',
+    empty_other: 'Nothing found in the {{count}} clusters.',
+    emptyHint:
+      'Nodes under memory, disk or PID pressure, services with every replica on one node and pods pending too long show here, as incidents too.',
+    cluster: 'Cluster',
+    check: 'Check',
+    subject: 'Node or service',
+    summary: 'Finding',
+    node: 'Node {{node}}',
+    service: '{{service}} ({{environment}})',
+    checks: {
+      memoryPressure: 'Node memory pressure',
+      diskPressure: 'Node disk pressure',
+      pidPressure: 'Node PID pressure',
+      replicasOnOneNode: 'All replicas on one node',
+      podPending: 'Pods pending too long',
+    },
+  },
 } as const;
 
 /** The Alerts plugin's translation ref (`k2-alerts`), English by default. */

@@ -19,6 +19,8 @@ export type K2AlertHistoryEntry = Schemas['AlertHistoryEntry'];
 export type K2AlertSilence = Schemas['Silence'];
 export type K2AlertSilenceInput = Schemas['SilenceInput'];
 export type K2AlertStats = Schemas['AlertStats'];
+export type K2ClusterChecks = Schemas['ClusterChecks'];
+export type K2ClusterFinding = Schemas['ClusterFinding'];
 export type K2TeamAlertSettings = Schemas['TeamAlertSettings'];
 export type K2TeamAlertSettingsView = Schemas['TeamAlertSettingsView'];
 export type K2AlertChannel = Schemas['AlertChannel'];
@@ -269,6 +271,12 @@ export class K2AlertsClient {
     ).GET('/teams/{namespace}/{name}/stats', {
       params: { path: team, query: { days } },
     });
+    return data!;
+  }
+
+  /** Findings and open incidents of the cluster checks per cluster (platform admins). */
+  async getClusterChecks() {
+    const { data } = await (await this.#client()).GET('/clusters/checks');
     return data!;
   }
 }

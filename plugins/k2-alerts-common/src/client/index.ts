@@ -6,6 +6,8 @@ export type {
   K2AlertSilence,
   K2AlertSilenceInput,
   K2AlertStats,
+  K2ClusterChecks,
+  K2ClusterFinding,
   K2AlertHistoryQuery,
   K2Incident,
   K2IncidentQuery,

@@ -463,6 +463,39 @@ export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
     },
     getServiceStats: async (_service, days = 14) => statsOver(days),
     getTeamStats: async (_team, days = 14) => statsOver(days),
+    getClusterChecks: async () => ({
+      checkedAt: minutesAgo(0),
+      clusters: [
+        {
+          cluster: 'test-a',
+          findings: [
+            {
+              check: 'node-memory-pressure' as const,
+              cluster: 'test-a',
+              node: 'test-a-worker-2',
+              since: minutesAgo(12),
+              pods: [],
+              summary:
+                'Node test-a-worker-2 in cluster test-a: MemoryPressure (KubeletHasInsufficientMemory)',
+            },
+            {
+              check: 'replicas-on-one-node' as const,
+              cluster: 'test-a',
+              node: 'test-a-worker-1',
+              entityRef: 'component:default/payment-gateway',
+              environment: 'test',
+              namespace: 'payments',
+              since: minutesAgo(40),
+              pods: ['payment-gateway-1', 'payment-gateway-2'],
+              summary:
+                'All 2 replicas of payment-gateway (test) in cluster test-a run on node test-a-worker-1',
+            },
+          ],
+          incidents: [],
+        },
+        { cluster: 'prod-a', findings: [], incidents: [] },
+      ],
+    }),
   };
   // Every method a jest.fn over the fake, so tests can assert on calls and override.
   return Object.fromEntries(

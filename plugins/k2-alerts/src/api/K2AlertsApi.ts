@@ -16,6 +16,7 @@ export type {
   K2AlertStats,
   K2AlertsService,
   K2AlertTemplateParameter,
+  K2ClusterFinding,
   K2Incident,
   K2IncidentQuery,
 } from '@internal/plugin-k2-alerts-common';
@@ -47,6 +48,7 @@ export type K2AlertsApi = Pick<
   | 'expireSilence'
   | 'getServiceStats'
   | 'getTeamStats'
+  | 'getClusterChecks'
 >;
 
 export const k2AlertsApiRef = createApiRef<K2AlertsApi>({

@@ -21,6 +21,7 @@ import { readEnvironmentModel } from '@internal/plugin-k2-common';
 import { FilterSelect, ViewState } from '@internal/plugin-k2-react';
 import { k2AlertsApiRef } from '../api/K2AlertsApi';
 import { useAlertsT } from '../translation';
+import { ClusterChecksSection } from './cluster/ClusterChecksSection';
 import { entityName } from './format';
 import { IncidentsTable } from './IncidentsTable';
 import { INCIDENTS_REFRESH_MS } from './IncidentsView';
@@ -200,6 +201,7 @@ export function AlertsPage() {
             />
           </Box>
         )}
+        <ClusterChecksSection />
       </Content>
     </Page>
   );
