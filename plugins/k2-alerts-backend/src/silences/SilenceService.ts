@@ -94,14 +94,23 @@ function durationMs(text: string): number | undefined {
   return ms;
 }
 
-/** A silence is the service's when it matches exactly its `k2_entity`, unnegated. */
-function belongsTo(silence: AmSilence, entityRef: string) {
-  return silence.matchers.some(
-    m =>
-      m.name === ALERT_LABEL_ENTITY &&
-      m.value === entityRef &&
-      !m.isRegex &&
-      m.isEqual !== false,
+/**
+ * A silence is the service's in an environment when it has K2's equal matchers on the
+ * service's `k2_entity` and on that `environment`: one Alertmanager may serve several
+ * environments, and each silence is listed under its own.
+ */
+function belongsTo(silence: AmSilence, entityRef: string, environment: string) {
+  const equal = (name: string, value: string) =>
+    silence.matchers.some(
+      m =>
+        m.name === name &&
+        m.value === value &&
+        !m.isRegex &&
+        m.isEqual !== false,
+    );
+  return (
+    equal(ALERT_LABEL_ENTITY, entityRef) &&
+    equal(ALERT_LABEL_ENVIRONMENT, environment)
   );
 }
 
@@ -157,11 +166,12 @@ export class SilenceService {
     });
     const items: ServiceSilence[] = [];
     for (const environment of this.#environments(service)) {
-      const found = await this.#alertmanagers
-        .get(environment)!
-        .list({ [ALERT_LABEL_ENTITY]: service.ref });
+      const found = await this.#alertmanagers.get(environment)!.list({
+        [ALERT_LABEL_ENTITY]: service.ref,
+        [ALERT_LABEL_ENVIRONMENT]: environment,
+      });
       for (const silence of found) {
-        if (belongsTo(silence, service.ref)) {
+        if (belongsTo(silence, service.ref, environment)) {
           items.push(view(silence, environment));
         }
       }
@@ -244,7 +254,7 @@ export class SilenceService {
             if ((error as Error).name === 'NotFoundError') continue;
             throw error;
           }
-          if (!belongsTo(silence, service.ref)) continue;
+          if (!belongsTo(silence, service.ref, environment)) continue;
           if (silence.status.state === 'expired') {
             throw new ConflictError(`Silence ${id} has expired already`);
           }

@@ -25,7 +25,7 @@ const SILENCES = `${API}/services/default/basket/silences`;
 const BASKET = 'component:default/basket';
 
 const basket = serviceEntity('basket', {
-  'k2.io/environments': 'test',
+  'k2.io/environments': 'test,prod',
   'k2.io/namespace': 'shop',
 });
 const ledger = serviceEntity(
@@ -112,12 +112,22 @@ describeWithMonitoring('silences through a real Alertmanager', () => {
       clusters: [cluster],
       knex,
       k2: {
-        environments: [{ name: 'test', clusters: [{ name: 'test-a' }] }],
+        environments: [
+          { name: 'test', clusters: [{ name: 'test-a' }] },
+          { name: 'prod', clusters: [{ name: 'test-a' }] },
+        ],
         alerts: {
           webhook: { token: 'unused' },
           silences: { maxDuration: '3d' },
           environments: {
             test: {
+              prometheus: { url: stack.prometheusUrl },
+              alertmanager: { url: stack.alertmanagerUrl },
+              delivery: { type: 'files', directory: stack.rulesDir },
+            },
+            // One Alertmanager for both, as in development: each silence is listed
+            // once, under its own environment.
+            prod: {
               prometheus: { url: stack.prometheusUrl },
               alertmanager: { url: stack.alertmanagerUrl },
               delivery: { type: 'files', directory: stack.rulesDir },
@@ -249,9 +259,9 @@ describeWithMonitoring('silences through a real Alertmanager', () => {
     );
     await refused(
       ALICE,
-      { environment: 'prod' },
+      { environment: 'staging' },
       400,
-      /does not run in 'prod'/,
+      /does not run in 'staging'/,
     );
     // Alice does not own the ledger.
     await refused(
