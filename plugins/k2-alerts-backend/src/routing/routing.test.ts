@@ -8,7 +8,6 @@ import {
   CAROL,
   DAVE,
   ERIN,
-  OTHER_TEAM,
   OWNER_GROUP,
   serviceEntity,
   startK2PluginTestBackend,
