@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { join, resolve } from 'node:path';
 import { screen, within } from '@testing-library/react';
 import { k2ReactMessages, k2ReactZh } from '@internal/plugin-k2-react';
 import {
@@ -31,6 +33,28 @@ const SHOWN_AS_IS = [
 ];
 
 describe('Alerts translations', () => {
+  it('has the words of every built-in template, as the backend’s files write them in English', () => {
+    const dir = resolve(__dirname, '../../k2-alerts-backend/templates');
+    const files = fs
+      .readdirSync(dir)
+      .filter(file => file.endsWith('.yaml'))
+      .map(file => fs.readFileSync(join(dir, file), 'utf8'));
+    const fromFiles = Object.fromEntries(
+      files.map(text => [
+        text.match(/^id: (.+)$/m)![1],
+        text.match(/^title: (.+)$/m)![1],
+      ]),
+    );
+    expect(
+      Object.fromEntries(
+        Object.entries(k2AlertsMessages.builtinTemplates).map(([id, words]) => [
+          id,
+          words.title,
+        ]),
+      ),
+    ).toEqual(fromFiles);
+  });
+
   it('Simplified Chinese has every English key, no other, and keeps every placeholder', () => {
     expect(translationProblems(k2AlertsMessages, zh.messages)).toEqual([]);
   });

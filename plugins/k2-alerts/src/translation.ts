@@ -203,6 +203,80 @@ export const k2AlertsMessages = {
   units: {
     percent: '{{value}} %',
   },
+  builtinTemplates: {
+    'container-memory': {
+      title: "One container's memory over a share of its limit",
+      description:
+        'One named container of one named instance (pod) of the service uses more than the given percentage of its memory limit (working set, as the Instances view shows it).',
+      parameters: {
+        pod: 'Instance (pod)',
+        container: 'Container',
+        threshold: 'Share of the memory limit',
+      },
+    },
+    'cpu-usage': {
+      title: 'CPU usage over a share of the limit',
+      description:
+        'A container of the service uses more than the given percentage of its CPU limit (its CPU time per second, averaged over 5 minutes).',
+      parameters: {
+        threshold: 'Share of the CPU limit',
+      },
+    },
+    'http-probe': {
+      title: 'HTTP probe failing',
+      description:
+        "Prometheus probes the URL through the environment's blackbox exporter (a 2xx answer within its timeout succeeds); the alert fires while the probe fails.",
+      parameters: {
+        url: 'URL',
+      },
+    },
+    'instances-unavailable': {
+      title: 'Instances unavailable',
+      description:
+        "Fewer of the service's instances are available than its Deployment wants, in any cluster of the environment (a release stuck, pods crashing or unschedulable).",
+      parameters: {
+        missing: 'Missing instances',
+      },
+    },
+    'memory-bytes': {
+      title: 'Memory usage over a size',
+      description:
+        'A container of the service uses more memory than the given size. Usage is the working set (usage minus page cache), as the Instances view shows it.',
+      parameters: {
+        bytes: 'Memory',
+      },
+    },
+    'memory-usage': {
+      title: 'Memory usage over a share of the limit',
+      description:
+        "A container of the service uses more than the given percentage of its memory limit. Usage is the working set (usage minus page cache), as the Instances view shows it and as the kernel's OOM killer counts it.",
+      parameters: {
+        threshold: 'Share of the memory limit',
+      },
+    },
+    'oom-killed': {
+      title: 'OOMKilled',
+      description:
+        'A container of the service was killed for running out of memory and restarted within the window (its last termination says OOMKilled and its restarts grew).',
+      parameters: {
+        window: 'Window',
+      },
+    },
+    'readiness-failing': {
+      title: 'Readiness failing',
+      description:
+        'A container of the service has not passed its readiness check for the duration.',
+    },
+    restarts: {
+      title: 'Restarts',
+      description:
+        'A container of the service restarted more than the given number of times within the window.',
+      parameters: {
+        count: 'Restarts',
+        window: 'Window',
+      },
+    },
+  },
   conditionWords: {
     parameter: '{{name}} {{value}}',
     separator: ', ',

@@ -59,7 +59,7 @@ export const TEMPLATES: K2AlertRuleTemplate[] = [
   },
   {
     id: 'container-memory',
-    title: 'One container’s memory over a share of its limit',
+    title: "One container's memory over a share of its limit",
     description:
       'One named container of one named instance (pod) of the service uses more than the given percentage of its memory limit.',
     builtin: true,

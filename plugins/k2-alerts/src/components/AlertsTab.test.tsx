@@ -344,7 +344,7 @@ describe('Alerts tab', () => {
       await user.click(within(dialog).getByRole('button', { name: /^Rule/ }));
       await user.click(
         screen.getByRole('option', {
-          name: 'One container’s memory over a share of its limit',
+          name: "One container's memory over a share of its limit",
         }),
       );
       const pod = within(dialog).getByRole('textbox', {

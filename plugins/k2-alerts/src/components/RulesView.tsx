@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
@@ -28,7 +28,7 @@ import {
   k2AlertsApiRef,
 } from '../api/K2AlertsApi';
 import { useAlertsT } from '../translation';
-import { conditionInWords } from './format';
+import { conditionInWords, localizedTemplate } from './format';
 import { RuleDialog } from './RuleDialog';
 import { SeverityChip } from './SeverityChip';
 import { AlertsScope } from './types';
@@ -102,8 +102,12 @@ export function RulesView(props: { scope: AlertsScope }) {
     { intervalMs: RULES_REFRESH_MS },
   );
   const templates = useLoad(() => api.getTemplates(), [api]);
+  const templateItems = useMemo(
+    () => templates.value?.items.map(tpl => localizedTemplate(t, tpl)),
+    [templates.value, t],
+  );
   const templateOf = (rule: K2AlertRule): K2AlertRuleTemplate | undefined =>
-    templates.value?.items.find(tpl => tpl.id === rule.templateId);
+    templateItems?.find(tpl => tpl.id === rule.templateId);
   const title = t('rules.title', { environment: environment.title });
   const mayEdit = (rule: K2AlertRule) =>
     rights.manageRefusal ??
@@ -252,7 +256,7 @@ export function RulesView(props: { scope: AlertsScope }) {
         <RuleDialog
           scope={props.scope}
           environment={environment}
-          templates={templates.value?.items ?? []}
+          templates={templateItems ?? []}
           rule={editing === 'new' ? undefined : editing}
           onClose={() => setEditing(undefined)}
           onSaved={() => {

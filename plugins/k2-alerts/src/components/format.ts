@@ -4,7 +4,7 @@ import {
   K2AlertRuleTemplate,
   K2AlertTemplateParameter,
 } from '../api/K2AlertsApi';
-import { AlertsT } from '../translation';
+import { AlertsT, k2AlertsMessages } from '../translation';
 
 /** A Prometheus duration as rules take it (`30s`, `5m`, `1h30m`), as the backend checks it. */
 export const PROMETHEUS_DURATION = /^([0-9]{1,6}[smhd])+$/;
@@ -202,4 +202,43 @@ export function ruleKeyWords(t: AlertsT, ruleKey: string): string | undefined {
     default:
       return undefined;
   }
+}
+
+type BuiltinTemplateId = keyof typeof k2AlertsMessages.builtinTemplates;
+
+/**
+ * A built-in template in the user's language: its title, description and parameter
+ * titles from the translations (the backend's files hold the English). Custom
+ * templates, and any text the translations do not know, stay as the backend wrote them.
+ */
+export function localizedTemplate(
+  t: AlertsT,
+  template: K2AlertRuleTemplate,
+): K2AlertRuleTemplate {
+  if (
+    !template.builtin ||
+    !(template.id in k2AlertsMessages.builtinTemplates)
+  ) {
+    return template;
+  }
+  const id = template.id as BuiltinTemplateId;
+  const known: Record<string, string> =
+    'parameters' in k2AlertsMessages.builtinTemplates[id]
+      ? (k2AlertsMessages.builtinTemplates[id] as { parameters: {} }).parameters
+      : {};
+  return {
+    ...template,
+    title: t(`builtinTemplates.${id}.title`),
+    description: t(`builtinTemplates.${id}.description`),
+    parameters: template.parameters.map(parameter =>
+      parameter.name in known
+        ? {
+            ...parameter,
+            title: t(
+              `builtinTemplates.${id}.parameters.${parameter.name}` as Parameters<AlertsT>[0],
+            ),
+          }
+        : parameter,
+    ),
+  };
 }

@@ -161,6 +161,45 @@ const zh = createTranslationMessages({
     'units.percent': '{{value}}%',
     'conditionWords.parameter': '{{name}} {{value}}',
     'conditionWords.separator': '，',
+    'builtinTemplates.container-memory.title': '单个容器内存超过其上限的比例',
+    'builtinTemplates.container-memory.description':
+      '服务的某个指定实例（Pod）中的某个指定容器使用的内存超过其内存上限的给定百分比（按工作集计算，与实例视图一致）。',
+    'builtinTemplates.container-memory.parameters.pod': '实例（Pod）',
+    'builtinTemplates.container-memory.parameters.container': '容器',
+    'builtinTemplates.container-memory.parameters.threshold':
+      '占内存上限的比例',
+    'builtinTemplates.cpu-usage.title': 'CPU 使用超过上限的比例',
+    'builtinTemplates.cpu-usage.description':
+      '服务的某个容器使用的 CPU 超过其 CPU 上限的给定百分比（每秒 CPU 时间，按 5 分钟平均）。',
+    'builtinTemplates.cpu-usage.parameters.threshold': '占 CPU 上限的比例',
+    'builtinTemplates.http-probe.title': 'HTTP 探测失败',
+    'builtinTemplates.http-probe.description':
+      'Prometheus 通过该环境的 blackbox exporter 探测该 URL（超时内返回 2xx 即成功）；探测失败期间告警持续触发。',
+    'builtinTemplates.http-probe.parameters.url': 'URL',
+    'builtinTemplates.instances-unavailable.title': '实例不可用',
+    'builtinTemplates.instances-unavailable.description':
+      '在该环境的任一集群中，服务可用的实例少于其 Deployment 期望的数量（发布卡住、Pod 崩溃或无法调度）。',
+    'builtinTemplates.instances-unavailable.parameters.missing': '缺少的实例数',
+    'builtinTemplates.memory-bytes.title': '内存使用超过指定大小',
+    'builtinTemplates.memory-bytes.description':
+      '服务的某个容器使用的内存超过给定大小。使用量按工作集计算（使用量减去页缓存），与实例视图一致。',
+    'builtinTemplates.memory-bytes.parameters.bytes': '内存',
+    'builtinTemplates.memory-usage.title': '内存使用超过上限的比例',
+    'builtinTemplates.memory-usage.description':
+      '服务的某个容器使用的内存超过其内存上限的给定百分比。使用量按工作集计算（使用量减去页缓存），与实例视图以及内核 OOM killer 的计算方式一致。',
+    'builtinTemplates.memory-usage.parameters.threshold': '占内存上限的比例',
+    'builtinTemplates.oom-killed.title': 'OOMKilled',
+    'builtinTemplates.oom-killed.description':
+      '服务的某个容器在时间窗口内因内存耗尽被杀死并重启（其上次终止原因为 OOMKilled 且重启次数增加）。',
+    'builtinTemplates.oom-killed.parameters.window': '时间窗口',
+    'builtinTemplates.readiness-failing.title': '就绪检查失败',
+    'builtinTemplates.readiness-failing.description':
+      '服务的某个容器在持续时间内未通过就绪检查。',
+    'builtinTemplates.restarts.title': '重启',
+    'builtinTemplates.restarts.description':
+      '服务的某个容器在时间窗口内重启次数超过给定值。',
+    'builtinTemplates.restarts.parameters.count': '重启次数',
+    'builtinTemplates.restarts.parameters.window': '时间窗口',
     'conditions.memory-usage': '内存超过上限的 {{threshold}}',
     'conditions.cpu-usage': 'CPU 超过上限的 {{threshold}}',
     'conditions.memory-bytes': '内存超过 {{bytes}}',
