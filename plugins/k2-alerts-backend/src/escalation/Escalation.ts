@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Incident, IncidentStore } from '../incidents/IncidentStore';
-import { IncidentNotifier } from '../routing/IncidentNotifier';
+import { IncidentNotifier, Routed } from '../routing/IncidentNotifier';
 import { EscalationLevel } from '../teams/TeamSettings';
 import { EscalationStore } from './EscalationStore';
 
@@ -37,21 +37,42 @@ export class Escalation {
 
   /** Notifies the team of incidents that opened and starts their escalation. */
   async opened(incidents: Incident[], now = new Date()) {
+    // A delivery's incidents are armed in one transaction and their groups' turns
+    // taken in another: a storm opening thousands of incidents commits twice per
+    // delivery, not twice per incident.
+    const settings = new Map<string, Promise<Routed | undefined>>();
+    const items: Array<{ incident: Incident; routed?: Routed }> = [];
     for (const incident of incidents) {
+      if (!settings.has(incident.entityRef)) {
+        settings.set(incident.entityRef, this.#notifier.settingsOf(incident));
+      }
       try {
-        const routed = await this.#notifier.settingsOf(incident);
-        const levels = routed?.settings.escalation ?? [];
-        await this.#store.arm(
-          incident.id,
-          1,
-          levels.length > 1 ? after(now, levels[0]) : undefined,
-        );
-        await this.#notifier.notify(incident, 'opened', 1, now);
+        items.push({
+          incident,
+          routed: await settings.get(incident.entityRef),
+        });
       } catch (error) {
         this.#logger.error(
           `Routing incident ${incident.id} failed: ${(error as Error).message}`,
         );
       }
+    }
+    try {
+      await this.#store.armAll(
+        items.map(({ incident, routed }) => {
+          const levels = routed?.settings.escalation ?? [];
+          return {
+            id: incident.id,
+            level: 1,
+            next: levels.length > 1 ? after(now, levels[0]) : undefined,
+          };
+        }),
+      );
+      await this.#notifier.notifyOpened(items, now);
+    } catch (error) {
+      this.#logger.error(
+        `Routing ${items.length} incidents failed: ${(error as Error).message}`,
+      );
     }
   }
 

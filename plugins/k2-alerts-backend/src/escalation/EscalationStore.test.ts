@@ -98,6 +98,26 @@ describe.each(databases.eachSupportedId())(
       expect(await incidents.resolve('999999', 'x')).toBeUndefined();
     });
 
+    it('takes the turns of a delivery’s groups in one go, each group once, and arms its incidents', async () => {
+      const t0 = new Date('2026-11-26T10:00:00Z');
+      const [a, b] = [`${SERVICE}|test|a`, `${SERVICE}|test|b`];
+      expect(await marks.take(a, 4 * HOUR, t0)).toBe(true);
+      // Two replicas taking the same turns at once: each group goes to one of them.
+      const [first, second] = await Promise.all([
+        marks.takeAll([a, b, b], 4 * HOUR, new Date(t0.getTime() + 1)),
+        marks.takeAll([b], 4 * HOUR, new Date(t0.getTime() + 2)),
+      ]);
+      expect([...first, ...second]).toEqual([b]);
+      expect(await marks.takeAll([], 4 * HOUR, t0)).toEqual(new Set());
+
+      const incident = await open('a');
+      const next = new Date(t0.getTime() + HOUR);
+      await escalation.armAll([{ id: incident.id, level: 1, next }]);
+      expect(await escalation.due(next)).toEqual([
+        { id: incident.id, level: 1 },
+      ]);
+    });
+
     it('gives a group one turn per interval, and reminders of open unacknowledged incidents', async () => {
       const t0 = new Date('2026-11-26T10:00:00Z');
       const later = (ms: number) => new Date(t0.getTime() + ms);

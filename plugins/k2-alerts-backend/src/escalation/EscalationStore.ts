@@ -29,6 +29,24 @@ export class EscalationStore {
       });
   }
 
+  /** {@link EscalationStore.arm} for several incidents, in one transaction. */
+  async armAll(
+    items: Array<{ id: string; level: number; next: Date | undefined }>,
+  ) {
+    if (!items.length) return;
+    await this.#knex.transaction(async trx => {
+      for (const { id, level, next } of items) {
+        await trx(INCIDENTS)
+          .where({ id: Number(id), status: 'open' })
+          .whereNull('acknowledged_at')
+          .update({
+            escalation_level: level,
+            escalate_at: next ? next.toISOString() : null,
+          });
+      }
+    });
+  }
+
   /** Open, unacknowledged incidents whose next level is due, earliest first. */
   async due(now: Date): Promise<Array<{ id: string; level: number }>> {
     const rows = await this.#knex(INCIDENTS)

@@ -42,6 +42,13 @@ export function messageFields(
   };
 }
 
+/** An incident's team and that team's alert settings. */
+export type Routed = { team: string; settings: TeamAlertSettings };
+
+/** The incident group a turn to notify belongs to. */
+const groupOf = (incident: Incident) =>
+  `${incident.entityRef}|${incident.environment}|${incident.ruleKey}`;
+
 /**
  * Routes incident events to the owning team's channels (see docs/alerts.md, "Routing
  * and notifications").
@@ -80,7 +87,7 @@ export class IncidentNotifier {
   }
 
   /** The team's settings (stored or defaults) and ref, for the incident's service. */
-  async settingsOf(incident: Incident) {
+  async settingsOf(incident: Incident): Promise<Routed | undefined> {
     const team = await this.#directory.owner(incident.entityRef);
     if (!team) return undefined;
     return { team, settings: await this.#teams.settingsOf(team) };
@@ -98,7 +105,7 @@ export class IncidentNotifier {
   ): Promise<number> {
     const routed = await this.settingsOf(incident);
     if (!routed) return 0;
-    const { team, settings } = routed;
+    const { settings } = routed;
     if (
       incident.severity !== 'critical' &&
       inQuietHours(settings.quietHours, now)
@@ -106,11 +113,58 @@ export class IncidentNotifier {
       return 0;
     }
     if (event === 'opened' || event === 'repeat') {
-      const group = `${incident.entityRef}|${incident.environment}|${incident.ruleKey}`;
-      if (!(await this.#marks.take(group, this.#repeatIntervalMs, now))) {
+      if (
+        !(await this.#marks.take(
+          groupOf(incident),
+          this.#repeatIntervalMs,
+          now,
+        ))
+      ) {
         return 0;
       }
     }
+    return this.#send(incident, event, level, now, routed);
+  }
+
+  /**
+   * Notifies the teams of incidents one delivery opened, as {@link
+   * IncidentNotifier.notify} does for each, with the groups' turns taken in one
+   * transaction. `routed` is each incident's {@link IncidentNotifier.settingsOf}.
+   */
+  async notifyOpened(
+    items: Array<{ incident: Incident; routed?: Routed }>,
+    now = new Date(),
+  ): Promise<void> {
+    const eligible = items.filter(
+      (item): item is { incident: Incident; routed: Routed } =>
+        item.routed !== undefined &&
+        (item.incident.severity === 'critical' ||
+          !inQuietHours(item.routed.settings.quietHours, now)),
+    );
+    const taken = await this.#marks.takeAll(
+      eligible.map(({ incident }) => groupOf(incident)),
+      this.#repeatIntervalMs,
+      now,
+    );
+    for (const { incident, routed } of eligible) {
+      if (!taken.delete(groupOf(incident))) continue;
+      try {
+        await this.#send(incident, 'opened', 1, now, routed);
+      } catch (error) {
+        this.#logger.error(
+          `Routing incident ${incident.id} failed: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
+  async #send(
+    incident: Incident,
+    event: IncidentEvent,
+    level: number,
+    now: Date,
+    { team, settings }: Routed,
+  ): Promise<number> {
     const recipients = await this.recipients(team, settings, level, now);
     const link = incidentLink(this.#baseUrl, incident);
     const fields = messageFields(incident, event, { link, team, level });

@@ -33,24 +33,50 @@ const refIn = (ref: string, kind: string, entity: Entity) =>
     }),
   ).toLocaleLowerCase('en-US');
 
+/** How long an entity read from the catalog is reused. */
+const ENTITY_TTL_MS = 30_000;
+/** At most this many entities are kept; the oldest read goes first. */
+const MAX_ENTITIES = 5_000;
+
 /**
  * Teams as the catalog relates them, read with the plugin's own credentials: a
  * service's owning group, a group's members (`hasMember`), its parent (`childOf`)
- * and the lead its annotation names.
+ * and the lead its annotation names. Each entity is read at most once per 30 s: an
+ * alert storm opening thousands of incidents of a few teams asks the catalog about
+ * each service and team once, not several times per incident; a change in the
+ * catalog reaches routing within that time.
  */
 export class TeamDirectory {
   readonly #catalog: CatalogService;
   readonly #auth: AuthService;
+  readonly #entities = new Map<
+    string,
+    { at: number; entity: Promise<Entity | undefined> }
+  >();
 
   constructor(options: { catalog: CatalogService; auth: AuthService }) {
     this.#catalog = options.catalog;
     this.#auth = options.auth;
   }
 
-  async #entity(ref: string): Promise<Entity | undefined> {
-    return this.#catalog.getEntityByRef(parseEntityRef(ref), {
-      credentials: await this.#auth.getOwnServiceCredentials(),
-    });
+  #entity(ref: string): Promise<Entity | undefined> {
+    const key = ref.toLocaleLowerCase('en-US');
+    const now = Date.now();
+    const cached = this.#entities.get(key);
+    if (cached && now - cached.at < ENTITY_TTL_MS) return cached.entity;
+    const entity = this.#auth
+      .getOwnServiceCredentials()
+      .then(credentials =>
+        this.#catalog.getEntityByRef(parseEntityRef(ref), { credentials }),
+      );
+    // A failed read is not kept: the next incident asks again.
+    entity.catch(() => this.#entities.delete(key));
+    this.#entities.delete(key);
+    this.#entities.set(key, { at: now, entity });
+    if (this.#entities.size > MAX_ENTITIES) {
+      this.#entities.delete(this.#entities.keys().next().value!);
+    }
+    return entity;
   }
 
   /** The lowercased ref of the group owning the service, if a group owns it. */

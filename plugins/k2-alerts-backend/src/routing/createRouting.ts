@@ -71,8 +71,18 @@ export async function createRouting(
     repeatIntervalMs: routing.repeatIntervalMs,
     logger: options.logger,
   });
-  // Routing never holds up intake: Alertmanager's call is answered first.
-  options.intake.onOpened(opened => void escalation.opened(opened));
+  // Routing never holds up intake: Alertmanager's call is answered first, and the
+  // incidents each delivery opens are routed one delivery after another, so a storm's
+  // routing uses one database connection at a time instead of crowding out the
+  // deliveries still arriving (on SQLite, the only connection).
+  let routed = Promise.resolve();
+  options.intake.onOpened(opened => {
+    routed = routed
+      .then(() => escalation.opened(opened))
+      .catch(error =>
+        options.logger.error(`Routing incidents failed: ${error}`),
+      );
+  });
   await options.scheduler.scheduleTask({
     id: 'k2-alerts-escalation',
     frequency: { milliseconds: routing.tickMs },
