@@ -203,7 +203,19 @@ const VIEWS: Array<{
  * Violations K2 does not own and cannot fix in its own code, by axe rule and what axe
  * says about the element; each with the reason. Anything else serious or critical fails.
  */
-const THIRD_PARTY: Array<{ rule: string; says: RegExp; reason: string }> = [
+const THIRD_PARTY: Array<{
+  rule: string;
+  says: RegExp;
+  html?: RegExp;
+  reason: string;
+}> = [
+  {
+    rule: 'label-content-name-mismatch',
+    says: /not included in the accessible name/,
+    html: /href="\/notifications"/,
+    reason:
+      "Backstage's NotificationsSidebarItem: with unread notifications (the Alerts specs send some) its link shows the count beside its text while its aria-label stays the text alone",
+  },
   {
     rule: 'color-contrast',
     says: /foreground color: #717171, background color: #f5f5f5/,
@@ -272,7 +284,12 @@ for (const say of LANGUAGES) {
           )
           .filter(
             v =>
-              !THIRD_PARTY.some(t => t.rule === v.rule && t.says.test(v.says)),
+              !THIRD_PARTY.some(
+                t =>
+                  t.rule === v.rule &&
+                  t.says.test(v.says) &&
+                  (!t.html || t.html.test(v.html)),
+              ),
           );
         await testInfo.attach('axe.json', {
           body: JSON.stringify(results.violations, null, 2),
