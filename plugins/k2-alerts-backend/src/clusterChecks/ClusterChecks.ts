@@ -11,21 +11,13 @@ import {
   ALERT_LABEL_SEVERITY,
   AlertSeverity,
 } from '@internal/plugin-k2-alerts-common';
-import {
-  K2EnvironmentModel,
-  LABEL_ENVIRONMENT,
-  LABEL_SERVICE,
-} from '@internal/plugin-k2-common';
-import { K2ClusterAccess, KubeObject } from '@internal/plugin-k2-node';
+import { K2EnvironmentModel } from '@internal/plugin-k2-common';
+import { K2ClusterAccess } from '@internal/plugin-k2-node';
 import { createHash } from 'crypto';
 import { IncomingAlert } from '../incidents/IncidentStore';
 import { SignalServices, SignalSink } from '../signals/KubernetesSignals';
-import {
-  ClusterCheck,
-  ClusterFinding,
-  evaluateCluster,
-  PodService,
-} from './checks';
+import { podServiceOf } from '../signals/podService';
+import { ClusterCheck, ClusterFinding, evaluateCluster } from './checks';
 
 /** The rule key of a check's alerts: `cluster:<check>`. */
 export function clusterRuleKey(check: ClusterCheck): string {
@@ -135,7 +127,7 @@ export class ClusterChecks {
           cluster: name,
           nodes: cache.store('nodes').list(),
           pods: cache.store('pods').list(),
-          serviceOf: pod => this.#serviceOf(pod),
+          serviceOf: pod => podServiceOf(this.#services, this.#model, pod),
           pendingAfterMs: this.#pendingAfterMs,
           now,
         }),
@@ -177,25 +169,6 @@ export class ClusterChecks {
       }
       this.#logger.error(`Cluster checks could not record: ${error}`);
     }
-  }
-
-  #serviceOf(pod: KubeObject): PodService | undefined {
-    const kubernetesId = pod.metadata.labels?.[LABEL_SERVICE];
-    const environment = pod.metadata.labels?.[LABEL_ENVIRONMENT];
-    const namespace = pod.metadata.namespace;
-    if (!kubernetesId || !environment || !namespace) return undefined;
-    const [entityRef] = this.#services.claimants(
-      this.#model,
-      environment,
-      namespace,
-      kubernetesId,
-    );
-    if (!entityRef) return undefined;
-    return {
-      entityRef: entityRef.toLocaleLowerCase('en-US'),
-      environment,
-      namespace,
-    };
   }
 
   #environmentOf(cluster: string): string {

@@ -1,4 +1,5 @@
 import { KubeObject } from '@internal/plugin-k2-node';
+import { PodService } from '../signals/podService';
 
 /** What the cluster checks look for. */
 export type ClusterCheck =
@@ -22,14 +23,6 @@ const PRESSURE: Record<string, ClusterCheck> = {
   DiskPressure: 'node-disk-pressure',
   PIDPressure: 'node-pid-pressure',
 };
-
-/** A pod's service in one environment, when it is a K2 service's pod. */
-export interface PodService {
-  /** Lowercased entity ref. */
-  entityRef: string;
-  environment: string;
-  namespace: string;
-}
 
 /**
  * One finding of one check in one cluster: a node (the pressure checks) or a service

@@ -21,15 +21,12 @@ import {
   AlertSignalReason,
   signalRuleKey,
 } from '@internal/plugin-k2-alerts-common';
-import {
-  K2EnvironmentModel,
-  LABEL_ENVIRONMENT,
-  LABEL_SERVICE,
-} from '@internal/plugin-k2-common';
+import { K2EnvironmentModel } from '@internal/plugin-k2-common';
 import { ClusterChange, K2ClusterAccess } from '@internal/plugin-k2-node';
 import { createHash } from 'crypto';
 import { IncomingAlert } from '../incidents/IncidentStore';
 import { podSignals } from './podSignals';
+import { PodService, podServiceOf, ServiceClaimants } from './podService';
 
 /** How each signal reads as an alert. */
 const SIGNALS: Record<
@@ -64,10 +61,7 @@ const SIGNALS: Record<
 };
 
 /** Where a pod belongs: its service in one environment, in one cluster. */
-interface PodOwner {
-  entityRef: string;
-  environment: string;
-  namespace: string;
+interface PodOwner extends PodService {
   cluster: string;
 }
 
@@ -94,13 +88,7 @@ export interface SignalSink {
 }
 
 /** The catalog and environments as the signals need them. */
-export interface SignalServices {
-  claimants(
-    model: K2EnvironmentModel,
-    environment: string,
-    namespace: string,
-    kubernetesId: string,
-  ): string[];
+export interface SignalServices extends ServiceClaimants {
   get(ref: CompoundEntityRef): Promise<Entity | undefined>;
 }
 
@@ -323,25 +311,8 @@ export class KubernetesSignals {
 
   /** The pod's service and environment, when it is a K2 service's pod. */
   #owner(cluster: string, pod: ClusterChange['object']): PodOwner | undefined {
-    const kubernetesId = pod.metadata.labels?.[LABEL_SERVICE];
-    const environment = pod.metadata.labels?.[LABEL_ENVIRONMENT];
-    const namespace = pod.metadata.namespace;
-    if (!kubernetesId || !environment || !namespace) return undefined;
-    // Where several services claim one workload, the first by entity ref holds it
-    // (as the service resolver decides when nothing is stamped).
-    const [entityRef] = this.#services.claimants(
-      this.#model,
-      environment,
-      namespace,
-      kubernetesId,
-    );
-    if (!entityRef) return undefined;
-    return {
-      entityRef: entityRef.toLocaleLowerCase('en-US'),
-      environment,
-      namespace,
-      cluster,
-    };
+    const service = podServiceOf(this.#services, this.#model, pod);
+    return service && { ...service, cluster };
   }
 
   /** The firing alert of a signal, labelled as every K2 alert is. */
