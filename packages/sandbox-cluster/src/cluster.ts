@@ -11,6 +11,7 @@ import { EventRecorder, Timers } from './controllers/runtime';
 import { ServiceController } from './controllers/services';
 import { StatefulControllers } from './controllers/statefulSets';
 import { StorageController } from './controllers/storage';
+import { NodeDisks, NodeFilesystem } from './kubelet/nodeFilesystem';
 import { VolumeStats, nodeVolumeStats } from './kubelet/volumeStats';
 import { WorkloadControllers } from './controllers/workloads';
 import { Kubelet } from './kubelet/kubelet';
@@ -69,6 +70,8 @@ export class SandboxCluster {
   readonly faults = new Faults();
   readonly counters = new RequestCounters();
   readonly usage = new UsageModel();
+  /** The nodes' simulated disks, steered through `/sandbox/disk`. */
+  readonly disks = new NodeDisks();
   readonly kubelet: Kubelet;
   readonly admin: AdminApi;
   private readonly server: ApiServer;
@@ -409,6 +412,19 @@ export class SandboxCluster {
       this.store.list(this.type('', 'pods')),
       this.store.list(this.type('', 'persistentvolumeclaims')),
       now,
+    );
+  }
+
+  /**
+   * One node's root and image filesystems as its kubelet's Summary API reports them,
+   * or undefined for a node that does not exist.
+   */
+  nodeFilesystem(node: string): NodeFilesystem | undefined {
+    const object = this.store.get(this.type('', 'nodes'), undefined, node);
+    if (!object) return undefined;
+    return this.disks.filesystem(
+      object,
+      this.store.list(this.type('', 'pods')),
     );
   }
 

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { quantity } from '../api/defaults';
 import { KubeObject } from '../api/types';
 import { escapeLabelValue } from '../metrics/prometheus';
+import { NodeFilesystem } from './nodeFilesystem';
 
 /** One persistent volume claim as a node's kubelet measures it. */
 export interface VolumeStats {
@@ -161,12 +162,14 @@ export function renderVolumeStatsMetrics(stats: VolumeStats[]): string {
 
 /**
  * The kubelet Summary API (`/stats/summary`) of one node, reduced to what the sandbox
- * models: the node's name and, per running pod with a claim, its `volume[]` entries with
- * `pvcRef`, bytes and inodes.
+ * models: the node's name, its root filesystem (`node.fs`) and image filesystem
+ * (`node.runtime.imageFs`), and, per running pod with a claim, its `volume[]` entries
+ * with `pvcRef`, bytes and inodes.
  */
 export function renderSummary(
   node: string,
   stats: VolumeStats[],
+  filesystem: NodeFilesystem,
   now: number,
 ): unknown {
   const time = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -194,5 +197,12 @@ export function renderSummary(
       pods.set(pod.uid, entry);
     }
   }
-  return { node: { nodeName: node }, pods: [...pods.values()] };
+  return {
+    node: {
+      nodeName: node,
+      fs: { time, ...filesystem.fs },
+      runtime: { imageFs: { time, ...filesystem.imageFs } },
+    },
+    pods: [...pods.values()],
+  };
 }

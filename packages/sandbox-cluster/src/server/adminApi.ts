@@ -104,7 +104,8 @@ function checkFaults(body: any): FaultSpec {
 /**
  * The sandbox's own endpoints under `/sandbox/` (same bearer token as the API):
  * request counters, fault injection, forced watch expiry, stop-and-restart, and
- * steering of simulated usage.
+ * steering of simulated usage (`usage`: containers' CPU and memory; `disk`: a node's
+ * root filesystem, as its kubelet's Summary API reports it).
  */
 export class AdminApi {
   constructor(
@@ -240,6 +241,51 @@ export class AdminApi {
           );
         cluster.usage.steer(ns, workload, undefined);
         send(res, 200, { steers: cluster.usage.steers() });
+        return;
+      }
+      case 'GET disk':
+        send(res, 200, { steers: cluster.disks.steers() });
+        return;
+      case 'PUT disk': {
+        const body = await readJson(req);
+        const node = body.node;
+        if (typeof node !== 'string' || !cluster.nodeFilesystem(node)) {
+          throw errors.badRequest('node must name a node of the cluster');
+        }
+        if ((body.used === undefined) === (body.usedPercent === undefined)) {
+          throw errors.badRequest(
+            'give one of used (a quantity, e.g. "180Gi") and usedPercent (0-100)',
+          );
+        }
+        if (body.used !== undefined) {
+          const usedBytes = quantity(body.used);
+          if (!(usedBytes >= 0)) {
+            throw errors.badRequest(
+              'used must be a Kubernetes quantity, e.g. "180Gi"',
+            );
+          }
+          cluster.disks.steer(node, { usedBytes });
+        } else {
+          const usedPercent = body.usedPercent;
+          if (
+            typeof usedPercent !== 'number' ||
+            !(usedPercent >= 0 && usedPercent <= 100)
+          ) {
+            throw errors.badRequest(
+              'usedPercent must be a number from 0 to 100',
+            );
+          }
+          cluster.disks.steer(node, { usedPercent });
+        }
+        send(res, 200, { steers: cluster.disks.steers() });
+        return;
+      }
+      case 'DELETE disk': {
+        const node = url.searchParams.get('node');
+        if (!node)
+          throw errors.badRequest('the node query parameter is required');
+        cluster.disks.steer(node, undefined);
+        send(res, 200, { steers: cluster.disks.steers() });
         return;
       }
       default:

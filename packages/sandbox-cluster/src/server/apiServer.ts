@@ -359,7 +359,8 @@ export class ApiServer {
       const node = decodeURIComponent(kubelet[1]);
       const now = Date.now();
       const stats = this.cluster.volumeStats(node, now);
-      if (stats === undefined) {
+      const filesystem = this.cluster.nodeFilesystem(node);
+      if (stats === undefined || filesystem === undefined) {
         sendError(res, errors.notFound(this.cluster.type('', 'nodes'), node));
         return;
       }
@@ -370,7 +371,7 @@ export class ApiServer {
         res.end(renderVolumeStatsMetrics(stats));
       } else {
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(renderSummary(node, stats, now)));
+        res.end(JSON.stringify(renderSummary(node, stats, filesystem, now)));
       }
       return;
     }
