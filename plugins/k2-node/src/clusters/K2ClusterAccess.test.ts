@@ -1,4 +1,4 @@
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
 import {
@@ -214,6 +214,25 @@ describe('K2ClusterAccess against the sandbox cluster', () => {
         metadata: { name: 'Not_A_Name', namespace: 'shop' },
       }),
     ).rejects.toThrow(InputError);
+  });
+
+  it('reads a node’s kubelet summary through the node proxy, and names a node that does not exist', async () => {
+    const steer = await api(cluster).put('/sandbox/disk', {
+      node: 'alpha-worker-2',
+      usedPercent: 87.5,
+    });
+    expect(steer.status).toBe(200);
+    const summary = await access.nodeSummary('alpha', 'alpha-worker-2');
+    expect(summary.node.nodeName).toBe('alpha-worker-2');
+    expect(summary.node.fs).toMatchObject({
+      capacityBytes: 200 * 2 ** 30,
+      usedBytes: 175 * 2 ** 30,
+      availableBytes: 25 * 2 ** 30,
+    });
+    expect(summary.node.runtime?.imageFs?.capacityBytes).toBe(200 * 2 ** 30);
+    await expect(access.nodeSummary('alpha', 'nowhere')).rejects.toThrow(
+      NotFoundError,
+    );
   });
 
   it('serves page views without API calls in steady state', async () => {

@@ -17,6 +17,7 @@ import { durationToMilliseconds } from '@backstage/types';
 import { ClusterCache, ClusterChange } from './ClusterCache';
 import { ClusterClient, KubeApiError } from './ClusterClient';
 import { K2Cluster, K2ClusterRegistry } from './K2ClusterRegistry';
+import { KubeletNodeSummary } from './kubeletSummary';
 import { DEFAULT_WATCH_TIMING, WatchTiming } from './Reflector';
 import { KubeObject } from './resources';
 import { Readable } from 'stream';
@@ -226,6 +227,32 @@ export class K2ClusterAccess {
     query?: Record<string, string>,
   ): Promise<string> {
     return this.cache(cluster).client.getText(path, query);
+  }
+
+  /**
+   * The kubelet Summary API of one node, read through the API server's node proxy
+   * (`GET /api/v1/nodes/{node}/proxy/stats/summary`, RBAC `get` on `nodes/proxy`). One
+   * request per call, nothing cached: for periodic checks, never for page views.
+   *
+   * @throws NotFoundError when the node does not exist
+   * @throws NotAllowedError when the cluster refuses K2's service account
+   */
+  async nodeSummary(
+    cluster: string,
+    node: string,
+  ): Promise<KubeletNodeSummary> {
+    const path = `/api/v1/nodes/${encodeURIComponent(
+      node,
+    )}/proxy/stats/summary`;
+    try {
+      return await this.cache(cluster).client.get<KubeletNodeSummary>(path);
+    } catch (error) {
+      if (error instanceof KubeApiError && error.statusCode === 404) {
+        throw new NotFoundError(`${error.message} in cluster '${cluster}'`);
+      }
+      const object = { kind: 'Node', metadata: { name: node } };
+      throw mapApiError(error, cluster, object, 'read the kubelet summary of');
+    }
   }
 
   /**

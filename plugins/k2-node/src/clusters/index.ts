@@ -11,6 +11,7 @@ export {
 } from './Reflector';
 export type { WatchTiming, ReflectorCounters } from './Reflector';
 export { KubeApiError } from './ClusterClient';
+export type { KubeletFsStats, KubeletNodeSummary } from './kubeletSummary';
 export {
   WATCHED_RESOURCES,
   involvedKey,
