@@ -42,6 +42,12 @@ export interface Config {
         pendingAfter?: HumanDuration | string;
         /** How often the clusters are checked. Default 30 seconds. */
         interval?: HumanDuration | string;
+        /**
+         * A node whose root or image filesystem is at least this percent in use (its
+         * kubelet summary's capacity less available bytes) is almost full. Above 0, at
+         * most 100; default 85.
+         */
+        diskFullPercent?: number;
       };
       /**
        * The path of `promtool`, which checks every compiled rule group before it is
