@@ -1493,6 +1493,7 @@ export const spec = {
           'node-memory-pressure',
           'node-disk-pressure',
           'node-pid-pressure',
+          'node-disk-almost-full',
           'replicas-on-one-node',
           'pod-pending',
         ],

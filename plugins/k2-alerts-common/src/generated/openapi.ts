@@ -511,6 +511,7 @@ export interface components {
       | 'node-memory-pressure'
       | 'node-disk-pressure'
       | 'node-pid-pressure'
+      | 'node-disk-almost-full'
       | 'replicas-on-one-node'
       | 'pod-pending';
     ClusterFinding: {
