@@ -3,6 +3,9 @@ import { Knex } from 'knex';
 const INCIDENTS = 'k2_alert_incidents';
 const MARKS = 'k2_alert_notify_marks';
 
+/** Incidents per `IN (...)` list (under both engines' bound-variable limits). */
+const ARM_CHUNK = 500;
+
 /** Incidents a tick handles at most (the rest wait for the next tick). */
 export const TICK_BATCH = 200;
 
@@ -29,20 +32,35 @@ export class EscalationStore {
       });
   }
 
-  /** {@link EscalationStore.arm} for several incidents, in one transaction. */
+  /**
+   * {@link EscalationStore.arm} for several incidents, in one transaction; incidents
+   * armed alike (the same level and next time, as a delivery's incidents of one team
+   * are) are written by one statement.
+   */
   async armAll(
     items: Array<{ id: string; level: number; next: Date | undefined }>,
   ) {
     if (!items.length) return;
+    const alike = new Map<
+      string,
+      { level: number; next: string | null; ids: number[] }
+    >();
+    for (const { id, level, next } of items) {
+      const at = next ? next.toISOString() : null;
+      const key = `${level}|${at}`;
+      const batch = alike.get(key) ?? { level, next: at, ids: [] };
+      batch.ids.push(Number(id));
+      alike.set(key, batch);
+    }
     await this.#knex.transaction(async trx => {
-      for (const { id, level, next } of items) {
-        await trx(INCIDENTS)
-          .where({ id: Number(id), status: 'open' })
-          .whereNull('acknowledged_at')
-          .update({
-            escalation_level: level,
-            escalate_at: next ? next.toISOString() : null,
-          });
+      for (const { level, next, ids } of alike.values()) {
+        for (let i = 0; i < ids.length; i += ARM_CHUNK) {
+          await trx(INCIDENTS)
+            .whereIn('id', ids.slice(i, i + ARM_CHUNK))
+            .where({ status: 'open' })
+            .whereNull('acknowledged_at')
+            .update({ escalation_level: level, escalate_at: next });
+        }
       }
     });
   }

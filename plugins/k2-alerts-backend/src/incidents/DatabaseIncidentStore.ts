@@ -33,6 +33,8 @@ const EVENTS = 'k2_alert_events';
 const INSERT_CHUNK = 400;
 /** Values per `IN (...)` list, for the same reason. */
 const LOOKUP_CHUNK = 500;
+/** PostgreSQL's error code for a transaction it failed to break a lock cycle. */
+const PG_DEADLOCK = '40P01';
 
 type Timestamp = Date | string;
 
@@ -162,120 +164,144 @@ export class DatabaseIncidentStore implements IncidentStore {
       if (!known || alert.status === 'resolved') byKey.set(key, alert);
     }
     const alerts = [...byKey.values()];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#knex.transaction(trx =>
+          this.#recordIn(trx, alerts, source),
+        );
+      } catch (error) {
+        // PostgreSQL breaks a lock cycle between concurrent deliveries by failing one
+        // of them; it wrote nothing, so it is run again (its locks are taken in key
+        // order, which makes a cycle rare: it needs a third delivery in between).
+        if ((error as { code?: string }).code !== PG_DEADLOCK || attempt >= 3) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** {@link DatabaseIncidentStore.record} in its transaction: a set of statements per delivery, not per alert or group. */
+  async #recordIn(
+    trx: Knex.Transaction,
+    alerts: IncomingAlert[],
+    source: ChangeSource,
+  ): Promise<RecordResult> {
     const delivery = randomUUID();
     const now = new Date().toISOString();
+    const times = new Map<string, string>();
+    const at = (value: string | undefined) => {
+      const key = value ?? '';
+      let found = times.get(key);
+      if (found === undefined) {
+        found = iso(value, now);
+        times.set(key, found);
+      }
+      return found;
+    };
 
-    return this.#knex.transaction(async trx => {
-      const existing = await this.#alertsByKey(trx, alerts);
-      const fresh = alerts.filter(a => !existing.has(keyOf(a)));
+    const existing = await this.#alertsByKey(trx, alerts);
+    const fresh = alerts.filter(a => !existing.has(keyOf(a)));
 
-      // Incidents of the groups of alerts first seen: the open one, or a new one.
-      const incidentOfGroup = new Map<string, number>();
-      const groups = new Map<string, IncomingAlert[]>();
-      for (const alert of fresh) {
-        const list = groups.get(groupOf(alert)) ?? [];
-        list.push(alert);
-        groups.set(groupOf(alert), list);
-      }
-      for (const key of [...groups.keys()].sort()) {
-        const members = groups.get(key)!;
-        const firing = members.find(a => a.status === 'firing');
-        const id = await this.#openIncident(
-          trx,
-          key,
-          firing ?? members[0],
-          delivery,
-          now,
-          Boolean(firing),
-        );
-        incidentOfGroup.set(key, id);
-      }
+    // Incidents of the groups of alerts first seen: the open one, or a new one.
+    const groups = new Map<
+      string,
+      { first: IncomingAlert; firing?: IncomingAlert }
+    >();
+    for (const alert of fresh) {
+      const key = groupOf(alert);
+      const group = groups.get(key);
+      if (!group) groups.set(key, { first: alert });
+      const entry = group ?? groups.get(key)!;
+      if (!entry.firing && alert.status === 'firing') entry.firing = alert;
+    }
+    const incidentOfGroup = await this.#openIncidents(
+      trx,
+      groups,
+      delivery,
+      now,
+      at,
+    );
 
-      // Alerts first seen; another delivery may store the same ones at this moment,
-      // and the unique key decides: the rows this delivery wrote carry its id.
-      for (const chunk of chunks(fresh, INSERT_CHUNK)) {
-        await trx(ALERTS)
-          .insert(
-            chunk.map(a => ({
-              fingerprint: a.fingerprint,
-              starts_at: a.startsAt,
-              status: a.status,
-              started_at: iso(a.startsAt, now),
-              ended_at: a.status === 'resolved' ? iso(a.endsAt, now) : null,
-              labels: JSON.stringify(a.labels),
-              annotations: JSON.stringify(a.annotations),
-              entity_ref: a.entityRef,
-              environment: a.environment,
-              rule_key: a.ruleKey,
-              cluster: a.cluster ?? null,
-              severity: a.severity,
-              source: a.source,
-              incident_id: incidentOfGroup.get(groupOf(a))!,
-              delivery,
-            })),
-          )
-          .onConflict(['fingerprint', 'starts_at'])
-          .ignore();
-      }
-      const stored = fresh.length
-        ? await this.#alertsByKey(trx, fresh)
-        : new Map<string, AlertRow>();
-      const events: Array<Record<string, unknown>> = [];
-      const touched = new Set<number>();
-      let recorded = 0;
-      const changes: Array<{ alert: IncomingAlert; row: AlertRow }> = [];
-      for (const alert of fresh) {
-        const row = stored.get(keyOf(alert))!;
-        if (row.delivery === delivery) {
-          recorded += 1;
-          touched.add(Number(row.incident_id));
-          events.push(eventRow(row, alert, alert.status, source, now));
-        } else {
-          changes.push({ alert, row });
-        }
-      }
-      for (const alert of alerts) {
-        const row = existing.get(keyOf(alert));
-        if (row) changes.push({ alert, row });
-      }
-
-      // Firing alerts that resolved: compare-and-set, so one delivery records it.
-      let duplicates = 0;
-      for (const { alert, row } of changes) {
-        if (alert.status !== 'resolved' || row.status !== 'firing') {
-          duplicates += 1;
-          continue;
-        }
-        const changed = await trx(ALERTS)
-          .where({ id: row.id, status: 'firing' })
-          .update({
-            status: 'resolved',
-            ended_at: iso(alert.endsAt, now),
+    // Alerts first seen; another delivery may store the same ones at this moment,
+    // and the unique key decides: the rows this delivery wrote carry its id.
+    for (const chunk of chunks(fresh, INSERT_CHUNK)) {
+      await trx(ALERTS)
+        .insert(
+          chunk.map(a => ({
+            fingerprint: a.fingerprint,
+            starts_at: a.startsAt,
+            status: a.status,
+            started_at: at(a.startsAt),
+            ended_at: a.status === 'resolved' ? at(a.endsAt) : null,
+            labels: JSON.stringify(a.labels),
+            annotations: JSON.stringify(a.annotations),
+            entity_ref: a.entityRef,
+            environment: a.environment,
+            rule_key: a.ruleKey,
+            cluster: a.cluster ?? null,
+            severity: a.severity,
+            source: a.source,
+            incident_id: incidentOfGroup.get(groupOf(a))!,
             delivery,
-          });
-        if (changed === 0) {
-          duplicates += 1;
-          continue;
-        }
+          })),
+        )
+        .onConflict(['fingerprint', 'starts_at'])
+        .ignore();
+    }
+    const stored = fresh.length
+      ? await this.#alertsByKey(trx, fresh)
+      : new Map<string, AlertRow>();
+    const events: Array<Record<string, unknown>> = [];
+    const touched = new Set<number>();
+    let recorded = 0;
+    const changes: Array<{ alert: IncomingAlert; row: AlertRow }> = [];
+    for (const alert of fresh) {
+      const row = stored.get(keyOf(alert))!;
+      if (row.delivery === delivery) {
         recorded += 1;
         touched.add(Number(row.incident_id));
-        events.push(eventRow(row, alert, 'resolved', source, now));
+        events.push(eventRow(row, alert, alert.status, source, at));
+      } else {
+        changes.push({ alert, row });
       }
-      for (const chunk of chunks(events, INSERT_CHUNK)) {
-        await trx(EVENTS)
-          .insert(chunk)
-          .onConflict(['alert_id', 'status'])
-          .ignore();
-      }
+    }
+    for (const alert of alerts) {
+      const row = existing.get(keyOf(alert));
+      if (row) changes.push({ alert, row });
+    }
 
-      const { opened, resolved } = await this.#settle(
-        trx,
-        [...touched],
-        delivery,
-        now,
-      );
-      return { recorded, duplicates, opened, resolved };
-    });
+    // Firing alerts that resolved: compare-and-set, so one delivery records it.
+    let duplicates = 0;
+    for (const { alert, row } of changes) {
+      if (alert.status !== 'resolved' || row.status !== 'firing') {
+        duplicates += 1;
+        continue;
+      }
+      const changed = await trx(ALERTS)
+        .where({ id: row.id, status: 'firing' })
+        .update({ status: 'resolved', ended_at: at(alert.endsAt), delivery });
+      if (changed === 0) {
+        duplicates += 1;
+        continue;
+      }
+      recorded += 1;
+      touched.add(Number(row.incident_id));
+      events.push(eventRow(row, alert, 'resolved', source, at));
+    }
+    for (const chunk of chunks(events, INSERT_CHUNK)) {
+      await trx(EVENTS)
+        .insert(chunk)
+        .onConflict(['alert_id', 'status'])
+        .ignore();
+    }
+
+    const { opened, resolved } = await this.#settle(
+      trx,
+      [...touched],
+      delivery,
+      now,
+    );
+    return { recorded, duplicates, opened, resolved };
   }
 
   /** Rows of the alerts with these keys, by key. */
@@ -309,23 +335,26 @@ export class DatabaseIncidentStore implements IncidentStore {
   }
 
   /**
-   * The id of the group's open incident, opened by this delivery when there is none
-   * (and `firing`); when nothing fires, the open one if any, else a new incident that
-   * is resolved from the start (an alert whose firing K2 never received).
+   * The id of each group's open incident, opened by this delivery when there is none
+   * and one of the group's alerts fires; when none fires, the open one if any, else a
+   * new incident that is resolved from the start (an alert whose firing K2 never
+   * received). A few statements for all groups of a delivery, whatever their number.
    *
-   * The unique `open_key` makes two deliveries agree on one open incident; on
-   * PostgreSQL the row stays locked to the end of the transaction, so a concurrent
-   * delivery cannot resolve it while this one adds a firing alert.
+   * The unique `open_key` makes two deliveries agree on one open incident: a delivery
+   * inserts what it found missing, the unique key keeps one of two concurrent inserts,
+   * and the delivery reads again what it did not insert. On PostgreSQL the rows stay
+   * locked to the end of the transaction, taken in key order, so a concurrent delivery
+   * cannot resolve an incident while this one adds a firing alert to it.
    */
-  async #openIncident(
+  async #openIncidents(
     trx: Knex.Transaction,
-    group: string,
-    alert: IncomingAlert,
+    groups: Map<string, { first: IncomingAlert; firing?: IncomingAlert }>,
     delivery: string,
     now: string,
-    firing: boolean,
-  ): Promise<number> {
-    const base = {
+    at: (value: string | undefined) => string,
+  ): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    const row = (alert: IncomingAlert) => ({
       entity_ref: alert.entityRef,
       environment: alert.environment,
       rule_key: alert.ruleKey,
@@ -333,36 +362,59 @@ export class DatabaseIncidentStore implements IncidentStore {
       severity: alert.severity,
       source: alert.source,
       opened_by: delivery,
-      opened_at: iso(alert.startsAt, now),
+      opened_at: at(alert.startsAt),
       last_change_at: now,
-    };
+    });
+    let missing = [...groups.keys()].sort();
     for (;;) {
-      const query = trx<IncidentRow>(INCIDENTS)
-        .where({ open_key: group })
-        .first('id');
-      const open = await (this.#locks ? query.forUpdate() : query);
-      if (open) return Number(open.id);
-      if (!firing) {
-        const [row] = await trx(INCIDENTS)
+      for (const chunk of chunks(missing, LOOKUP_CHUNK)) {
+        const query = trx<IncidentRow>(INCIDENTS)
+          .whereIn('open_key', chunk)
+          .orderBy('open_key')
+          .select('id', 'open_key');
+        const open = await (this.#locks ? query.forUpdate() : query);
+        for (const { id, open_key } of open) ids.set(open_key!, Number(id));
+      }
+      missing = missing.filter(key => !ids.has(key));
+      const firing = missing.filter(key => groups.get(key)!.firing);
+      // Nothing fires in the rest: each gets an incident resolved from the start.
+      for (const key of missing.filter(k => !groups.get(k)!.firing)) {
+        const { first } = groups.get(key)!;
+        const [inserted] = await trx(INCIDENTS)
           .insert({
-            ...base,
+            ...row(first),
             status: 'resolved',
             open_key: null,
-            resolved_at: iso(alert.endsAt, now),
+            resolved_at: at(first.endsAt),
           })
           .returning('id');
-        return Number(typeof row === 'object' ? row.id : row);
+        ids.set(
+          key,
+          Number(typeof inserted === 'object' ? inserted.id : inserted),
+        );
       }
-      await trx(INCIDENTS)
-        .insert({ ...base, status: 'open', open_key: group })
-        .onConflict(['open_key'])
-        .ignore();
+      if (!firing.length) return ids;
+      for (const chunk of chunks(firing, INSERT_CHUNK)) {
+        await trx(INCIDENTS)
+          .insert(
+            chunk.map(key => ({
+              ...row(groups.get(key)!.firing!),
+              status: 'open',
+              open_key: key,
+            })),
+          )
+          .onConflict(['open_key'])
+          .ignore();
+      }
+      // Read again: those inserted, and those another delivery opened meanwhile.
+      missing = firing;
     }
   }
 
   /**
    * Counts the alerts of the incidents a delivery changed and resolves those in which
-   * none fires any more; reports those it opened and resolved.
+   * none fires any more; reports those it opened and resolved. Incidents that end up
+   * with the same figures are written by one statement.
    */
   async #settle(
     trx: Knex.Transaction,
@@ -374,12 +426,13 @@ export class DatabaseIncidentStore implements IncidentStore {
     const resolved: Incident[] = [];
     ids.sort((a, b) => a - b);
     for (const chunk of chunks(ids, LOOKUP_CHUNK)) {
-      if (this.#locks) {
-        await trx(INCIDENTS)
-          .whereIn('id', chunk)
-          .orderBy('id')
-          .forUpdate()
-          .select('id');
+      const query = trx<IncidentRow>(INCIDENTS)
+        .whereIn('id', chunk)
+        .orderBy('id')
+        .select('*');
+      const current = new Map<number, IncidentRow>();
+      for (const row of await (this.#locks ? query.forUpdate() : query)) {
+        current.set(Number(row.id), row);
       }
       const counts: Array<{
         incident_id: number | string;
@@ -397,34 +450,41 @@ export class DatabaseIncidentStore implements IncidentStore {
           ),
           trx.raw('max(ended_at) as ended'),
         );
+      const updates = new Map<
+        string,
+        { update: Record<string, unknown>; ids: number[] }
+      >();
       for (const count of counts) {
         const firing = Number(count.firing);
         const id = Number(count.incident_id);
+        const row = current.get(id);
+        if (!row) continue;
         const update: Record<string, unknown> = {
           firing_count: firing,
           alert_count: Number(count.alerts),
           last_change_at: now,
         };
-        const current = await trx<IncidentRow>(INCIDENTS).where({ id }).first();
-        if (!current) continue;
         let event: 'opened' | 'resolved' | undefined;
-        if (firing === 0 && current.status === 'open') {
+        if (firing === 0 && row.status === 'open') {
           Object.assign(update, {
             status: 'resolved',
             open_key: null,
             resolved_at: count.ended ? isoTimestamp(count.ended) : now,
           });
           event = 'resolved';
-        } else if (
-          current.status === 'open' &&
-          current.opened_by === delivery
-        ) {
+        } else if (row.status === 'open' && row.opened_by === delivery) {
           event = 'opened';
         }
-        await trx(INCIDENTS).where({ id }).update(update);
-        const view = incidentView({ ...current, ...update } as IncidentRow);
+        const same = JSON.stringify(update);
+        const batch = updates.get(same) ?? { update, ids: [] };
+        batch.ids.push(id);
+        updates.set(same, batch);
+        const view = incidentView({ ...row, ...update } as IncidentRow);
         if (event === 'resolved') resolved.push(view);
         if (event === 'opened') opened.push(view);
+      }
+      for (const { update, ids: same } of updates.values()) {
+        await trx(INCIDENTS).whereIn('id', same).update(update);
       }
     }
     return { opened, resolved };
@@ -650,7 +710,7 @@ function eventRow(
   alert: IncomingAlert,
   status: AlertStatus,
   source: ChangeSource,
-  now: string,
+  at: (value: string | undefined) => string,
 ): Record<string, unknown> {
   return {
     alert_id: row.id,
@@ -660,7 +720,7 @@ function eventRow(
     rule_key: alert.ruleKey,
     severity: alert.severity,
     status,
-    at: status === 'firing' ? iso(alert.startsAt, now) : iso(alert.endsAt, now),
+    at: at(status === 'firing' ? alert.startsAt : alert.endsAt),
     source,
     summary: incidentTitle(alert),
   };

@@ -2,6 +2,18 @@ import { isoTimestamp } from '@internal/plugin-k2-node';
 import { Knex } from 'knex';
 
 const TABLE = 'k2_alert_notify_marks';
+/**
+ * Groups per statement: a multi-row insert on SQLite is a compound SELECT of at most
+ * 500 terms, and an `IN (...)` list stays under both engines' bound-variable limits.
+ */
+const CHUNK = 400;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size)
+    out.push(items.slice(i, i + size));
+  return out;
+}
 
 /**
  * When each incident group was last notified, so that a group is notified at most once
@@ -24,9 +36,13 @@ export class NotifyMarks {
   }
 
   /**
-   * Takes the turns of several groups as {@link NotifyMarks.take} does, in one
-   * transaction (one commit for a delivery that opened thousands of incidents); returns
-   * the groups whose turn was taken.
+   * Takes the turns of several groups as {@link NotifyMarks.take} does, with a few
+   * statements for all of them (a delivery that opened thousands of incidents neither
+   * commits nor queries per group); returns the groups whose turn was taken.
+   *
+   * The same compare-and-set as `take`, over a set: marks due are moved to now,
+   * missing ones inserted (the primary key keeps one of two concurrent inserts), and a
+   * group's turn is ours when its mark then holds our time.
    */
   async takeAll(
     groupKeys: string[],
@@ -35,9 +51,25 @@ export class NotifyMarks {
   ): Promise<Set<string>> {
     const taken = new Set<string>();
     if (!groupKeys.length) return taken;
+    const at = now.toISOString();
+    const due = new Date(now.getTime() - intervalMs).toISOString();
     await this.#knex.transaction(async trx => {
-      for (const key of new Set(groupKeys)) {
-        if (await NotifyMarks.#take(trx, key, intervalMs, now)) taken.add(key);
+      for (const chunk of chunks([...new Set(groupKeys)].sort(), CHUNK)) {
+        await trx(TABLE)
+          .whereIn('group_key', chunk)
+          .where('sent_at', '<=', due)
+          .update({ sent_at: at });
+        await trx(TABLE)
+          .insert(chunk.map(key => ({ group_key: key, sent_at: at })))
+          .onConflict('group_key')
+          .ignore();
+        const rows: Array<{ group_key: string; sent_at: Date | string }> =
+          await trx(TABLE)
+            .whereIn('group_key', chunk)
+            .select('group_key', 'sent_at');
+        for (const row of rows) {
+          if (isoTimestamp(row.sent_at) === at) taken.add(row.group_key);
+        }
       }
     });
     return taken;
