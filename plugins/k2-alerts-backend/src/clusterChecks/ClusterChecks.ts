@@ -17,7 +17,15 @@ import { createHash } from 'crypto';
 import { IncomingAlert } from '../incidents/IncidentStore';
 import { SignalServices, SignalSink } from '../signals/KubernetesSignals';
 import { podServiceOf } from '../signals/podService';
-import { ClusterCheck, ClusterFinding, evaluateCluster } from './checks';
+import {
+  ClusterCheck,
+  ClusterFinding,
+  evaluateCluster,
+  evaluateNodeDisk,
+} from './checks';
+
+/** Kubelet summaries read at once per cluster. */
+const SUMMARY_CONCURRENCY = 8;
 
 /** The rule key of a check's alerts: `cluster:<check>`. */
 export function clusterRuleKey(check: ClusterCheck): string {
@@ -43,6 +51,10 @@ const ALERTS: Record<
   },
   'node-disk-pressure': { alertname: 'NodeDiskPressure', severity: 'critical' },
   'node-pid-pressure': { alertname: 'NodePIDPressure', severity: 'critical' },
+  'node-disk-almost-full': {
+    alertname: 'NodeDiskAlmostFull',
+    severity: 'warning',
+  },
   'replicas-on-one-node': {
     alertname: 'ReplicasOnOneNode',
     severity: 'warning',
@@ -66,6 +78,14 @@ export interface ClusterChecksState {
  * gone resolves it. A service's findings are incidents of that service and
  * environment (announced in its activity log through `sink`); a node's go to
  * `platformSink` under {@link clusterEntityKey} and the cluster's environment.
+ *
+ * The disk check reads each node's kubelet summary through the access layer once per
+ * pass (the only check that calls the clusters). A node whose summary cannot be read
+ * does not become a finding, and is logged once until it can be read again; a disk
+ * finding it already had holds until then (an unanswered read is no sign the disk
+ * emptied). The kubelet does not say when a disk filled, so a disk finding starts at
+ * the beginning of the check interval it was first seen in (the same on every replica
+ * passing in that interval).
  */
 export class ClusterChecks {
   readonly #access: K2ClusterAccess;
@@ -75,8 +95,14 @@ export class ClusterChecks {
   readonly #platformSink: SignalSink;
   readonly #logger: LoggerService;
   readonly #pendingAfterMs: number;
+  readonly #diskFullPercent: number;
+  readonly #intervalMs: number;
   /** Alerts firing now, by finding key. */
   readonly #firing = new Map<string, IncomingAlert>();
+  /** The disk findings of the last pass, by finding key. */
+  readonly #diskFindings = new Map<string, ClusterFinding>();
+  /** Nodes (`cluster/node`) whose summary the last pass could not read, logged once. */
+  readonly #unreadable = new Set<string>();
   #state: ClusterChecksState = { findings: [] };
   #passing = Promise.resolve();
 
@@ -88,6 +114,8 @@ export class ClusterChecks {
     platformSink: SignalSink;
     logger: LoggerService;
     pendingAfterMs: number;
+    diskFullPercent: number;
+    intervalMs: number;
   }) {
     this.#access = options.access;
     this.#services = options.services;
@@ -96,6 +124,8 @@ export class ClusterChecks {
     this.#platformSink = options.platformSink;
     this.#logger = options.logger;
     this.#pendingAfterMs = options.pendingAfterMs;
+    this.#diskFullPercent = options.diskFullPercent;
+    this.#intervalMs = options.intervalMs;
   }
 
   /** Resumes the check alerts still firing (after a restart); others are ignored. */
@@ -122,16 +152,28 @@ export class ClusterChecks {
     const findings: ClusterFinding[] = [];
     for (const { name } of this.#access.listClusters()) {
       const cache = this.#access.cache(name);
+      const nodes = cache.store('nodes').list();
       findings.push(
         ...evaluateCluster({
           cluster: name,
-          nodes: cache.store('nodes').list(),
+          nodes,
           pods: cache.store('pods').list(),
           serviceOf: pod => podServiceOf(this.#services, this.#model, pod),
           pendingAfterMs: this.#pendingAfterMs,
           now,
         }),
+        ...(await this.#disks(
+          name,
+          nodes.map(node => node.metadata.name),
+          now,
+        )),
       );
+    }
+    this.#diskFindings.clear();
+    for (const finding of findings) {
+      if (finding.check === 'node-disk-almost-full') {
+        this.#diskFindings.set(finding.key, finding);
+      }
     }
     const seen = new Set(findings.map(f => f.key));
     const service: IncomingAlert[] = [];
@@ -169,6 +211,64 @@ export class ClusterChecks {
       }
       this.#logger.error(`Cluster checks could not record: ${error}`);
     }
+  }
+
+  /** The disk findings of a cluster's nodes, from their kubelet summaries. */
+  async #disks(
+    cluster: string,
+    nodes: string[],
+    now: number,
+  ): Promise<ClusterFinding[]> {
+    const found: ClusterFinding[] = [];
+    const queue = [...nodes];
+    const worker = async () => {
+      for (let node = queue.shift(); node; node = queue.shift()) {
+        const finding = await this.#disk(cluster, node, now);
+        if (finding) found.push(finding);
+      }
+    };
+    await Promise.all(
+      Array.from(
+        { length: Math.min(SUMMARY_CONCURRENCY, nodes.length) },
+        worker,
+      ),
+    );
+    return found.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async #disk(
+    cluster: string,
+    node: string,
+    now: number,
+  ): Promise<ClusterFinding | undefined> {
+    const where = `${cluster}/${node}`;
+    const key = `${cluster}|${node}|node-disk-almost-full`;
+    let summary;
+    try {
+      summary = await this.#access.nodeSummary(cluster, node);
+    } catch (error) {
+      if (!this.#unreadable.has(where)) {
+        this.#unreadable.add(where);
+        this.#logger.warn(
+          `Cluster checks cannot read the kubelet summary of node ${node} in cluster ${cluster}; its disk is not checked until it can: ${error}`,
+        );
+      }
+      return this.#diskFindings.get(key);
+    }
+    this.#unreadable.delete(where);
+    const since =
+      this.#firing.get(key)?.startsAt ??
+      this.#diskFindings.get(key)?.since ??
+      new Date(
+        Math.floor(now / this.#intervalMs) * this.#intervalMs,
+      ).toISOString();
+    return evaluateNodeDisk({
+      cluster,
+      node,
+      summary,
+      thresholdPercent: this.#diskFullPercent,
+      since,
+    });
   }
 
   #environmentOf(cluster: string): string {

@@ -1,4 +1,8 @@
-import { KubeObject } from '@internal/plugin-k2-node';
+import {
+  KubeletFsStats,
+  KubeletNodeSummary,
+  KubeObject,
+} from '@internal/plugin-k2-node';
 import { PodService } from '../signals/podService';
 
 /** What the cluster checks look for. */
@@ -6,6 +10,7 @@ export type ClusterCheck =
   | 'node-memory-pressure'
   | 'node-disk-pressure'
   | 'node-pid-pressure'
+  | 'node-disk-almost-full'
   | 'replicas-on-one-node'
   | 'pod-pending';
 
@@ -13,6 +18,7 @@ export const CLUSTER_CHECKS: readonly ClusterCheck[] = [
   'node-memory-pressure',
   'node-disk-pressure',
   'node-pid-pressure',
+  'node-disk-almost-full',
   'replicas-on-one-node',
   'pod-pending',
 ];
@@ -25,7 +31,7 @@ const PRESSURE: Record<string, ClusterCheck> = {
 };
 
 /**
- * One finding of one check in one cluster: a node (the pressure checks) or a service
+ * One finding of one check in one cluster: a node (the pressure and disk checks) or a service
  * (packed replicas, pending pods). `key` is what a finding is converged by: the same
  * check on the same node or service in the same cluster is one finding, however many
  * pods show it.
@@ -165,4 +171,51 @@ function nameOf(service: PodService): string {
   return `${service.entityRef.replace(/^component:(default\/)?/, '')} (${
     service.environment
   })`;
+}
+
+/** A filesystem's share in use, in percent: what is no longer available to pods. */
+function usedPercent(fs: KubeletFsStats | undefined): number | undefined {
+  const capacity = fs?.capacityBytes;
+  if (!capacity || !(capacity > 0)) return undefined;
+  const available = fs.availableBytes;
+  const used = available !== undefined ? capacity - available : fs.usedBytes;
+  if (used === undefined || !Number.isFinite(used)) return undefined;
+  return (100 * used) / capacity;
+}
+
+/**
+ * The disk check of one node from its kubelet summary: a finding when the root
+ * filesystem (`node.fs`) or the image filesystem (`node.runtime.imageFs`) is at or
+ * above `thresholdPercent` in use (capacity less available bytes), named after the
+ * fuller of the two; none when neither is, or the summary has no figures. `since` is
+ * the caller's: the kubelet does not say when a disk crossed a threshold.
+ */
+export function evaluateNodeDisk(options: {
+  cluster: string;
+  node: string;
+  summary: KubeletNodeSummary;
+  thresholdPercent: number;
+  since: string;
+}): ClusterFinding | undefined {
+  const { cluster, node, thresholdPercent } = options;
+  const filesystems: [string, number | undefined][] = [
+    ['root filesystem', usedPercent(options.summary.node.fs)],
+    ['image filesystem', usedPercent(options.summary.node.runtime?.imageFs)],
+  ];
+  const over = filesystems
+    .filter((f): f is [string, number] => (f[1] ?? -1) >= thresholdPercent)
+    .sort((a, b) => b[1] - a[1]);
+  if (over.length === 0) return undefined;
+  const [[which, percent]] = over;
+  return {
+    key: `${cluster}|${node}|node-disk-almost-full`,
+    check: 'node-disk-almost-full',
+    cluster,
+    node,
+    since: options.since,
+    pods: [],
+    summary: `Node ${node} in cluster ${cluster}: ${which} ${Math.floor(
+      percent,
+    )}% used (threshold ${thresholdPercent}%)`,
+  };
 }

@@ -17,6 +17,7 @@ jest.setTimeout(180_000);
 
 const API = '/api/k2-alerts';
 const NODE = 'test-a-worker-2';
+const FULL_NODE = 'test-a-worker-3';
 
 const basket = serviceEntity('basket', {
   'k2.io/environments': 'test',
@@ -88,6 +89,7 @@ describe('Cluster checks on a sandbox cluster', () => {
           clusterChecks: {
             pendingAfter: { seconds: 2 },
             interval: { seconds: 1 },
+            diskFullPercent: 60,
           },
         },
       },
@@ -120,7 +122,19 @@ describe('Cluster checks on a sandbox cluster', () => {
     expect(put.status).toBe(200);
   }
 
-  it('finds node pressure, replicas packed on one node and pods pending too long, as incidents that resolve when cleared; only admins read them', async () => {
+  async function fillDisk(usedPercent: number | undefined) {
+    const sandbox = api(cluster);
+    const steered =
+      usedPercent === undefined
+        ? await sandbox.delete(`/sandbox/disk?node=${FULL_NODE}`)
+        : await sandbox.put('/sandbox/disk', {
+            node: FULL_NODE,
+            usedPercent,
+          });
+    expect(steered.status).toBe(200);
+  }
+
+  it('finds node pressure, a disk almost full, replicas packed on one node and pods pending too long, as incidents that resolve when cleared; only admins read them', async () => {
     const k8s = api(cluster);
     await k8s.post('/api/v1/namespaces', {
       metadata: { name: 'shop' },
@@ -136,13 +150,15 @@ describe('Cluster checks on a sandbox cluster', () => {
       expect(created.status).toBe(201);
     }
     await setMemoryPressure('True');
+    // Over the configured 60 %, under the default 85 %.
+    await fillDisk(70);
 
     const found = await poll(
-      'three findings with their incidents',
+      'four findings with their incidents',
       async () => {
         const response = await checks(DAVE);
         const [test] = response.body.clusters ?? [];
-        return test?.findings.length === 3 && test.incidents.length === 3
+        return test?.findings.length === 4 && test.incidents.length === 4
           ? test
           : undefined;
       },
@@ -155,6 +171,11 @@ describe('Cluster checks on a sandbox cluster', () => {
     expect(byCheck['node-memory-pressure']).toMatchObject({
       node: NODE,
       pods: [],
+    });
+    expect(byCheck['node-disk-almost-full']).toMatchObject({
+      node: FULL_NODE,
+      pods: [],
+      summary: `Node ${FULL_NODE} in cluster test-a: root filesystem 70% used (threshold 60%)`,
     });
     expect(byCheck['replicas-on-one-node']).toMatchObject({
       node: 'test-a-worker-1',
@@ -171,6 +192,7 @@ describe('Cluster checks on a sandbox cluster', () => {
         .map((i: any) => `${i.entityRef} ${i.ruleKey} ${i.status}`)
         .sort(),
     ).toEqual([
+      'cluster:test-a cluster:node-disk-almost-full open',
       'cluster:test-a cluster:node-memory-pressure open',
       'component:default/basket cluster:replicas-on-one-node open',
       'component:default/cart cluster:pod-pending open',
@@ -189,8 +211,9 @@ describe('Cluster checks on a sandbox cluster', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.error.name).toBe('NotAllowedError');
 
-    // Cleared: the node recovers, the services go. Every incident resolves, once.
+    // Cleared: the nodes recover, the services go. Every incident resolves, once.
     await setMemoryPressure('False');
+    await fillDisk(undefined);
     for (const name of ['basket', 'cart']) {
       await k8s.request(
         'DELETE',
@@ -215,6 +238,11 @@ describe('Cluster checks on a sandbox cluster', () => {
       .where('rule_key', 'like', 'cluster:%')
       .orderBy(['entity_ref', 'rule_key']);
     expect(rows).toEqual([
+      {
+        entity_ref: 'cluster:test-a',
+        rule_key: 'cluster:node-disk-almost-full',
+        status: 'resolved',
+      },
       {
         entity_ref: 'cluster:test-a',
         rule_key: 'cluster:node-memory-pressure',

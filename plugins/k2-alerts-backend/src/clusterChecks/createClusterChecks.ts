@@ -40,6 +40,8 @@ export function createClusterChecks(deps: {
     sink: deps.intake,
     platformSink: deps.incidentStore,
     pendingAfterMs: config.pendingAfterMs,
+    diskFullPercent: config.diskFullPercent,
+    intervalMs: config.intervalMs,
   });
   deps.lifecycle.addStartupHook(async () => {
     checks.resume(await deps.incidentStore.firing('kubernetes'));

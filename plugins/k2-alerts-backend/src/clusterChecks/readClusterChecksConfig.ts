@@ -6,13 +6,16 @@ import { K2ConfigError } from '@internal/plugin-k2-common';
 export interface ClusterChecksConfig {
   /** A pod pending this long counts as a finding. */
   pendingAfterMs: number;
-  /** How often the watch caches are checked. */
+  /** How often the watch caches (and the nodes' kubelet summaries) are checked. */
   intervalMs: number;
+  /** A node filesystem at or above this share in use (percent) is almost full. */
+  diskFullPercent: number;
 }
 
 export const DEFAULT_CLUSTER_CHECKS: ClusterChecksConfig = {
   pendingAfterMs: 10 * 60_000,
   intervalMs: 30_000,
+  diskFullPercent: 85,
 };
 
 function duration(config: Config, key: string, fallback: number): number {
@@ -25,6 +28,15 @@ function duration(config: Config, key: string, fallback: number): number {
   return ms;
 }
 
+function percent(config: Config, key: string, fallback: number): number {
+  const full = `k2.alerts.clusterChecks.${key}`;
+  const value = config.getOptionalNumber(full) ?? fallback;
+  if (!(value > 0 && value <= 100)) {
+    throw new K2ConfigError(full, 'must be a percentage above 0, at most 100');
+  }
+  return value;
+}
+
 /** `k2.alerts.clusterChecks`, read once at start. */
 export function readClusterChecksConfig(config: Config): ClusterChecksConfig {
   return {
@@ -34,5 +46,10 @@ export function readClusterChecksConfig(config: Config): ClusterChecksConfig {
       DEFAULT_CLUSTER_CHECKS.pendingAfterMs,
     ),
     intervalMs: duration(config, 'interval', DEFAULT_CLUSTER_CHECKS.intervalMs),
+    diskFullPercent: percent(
+      config,
+      'diskFullPercent',
+      DEFAULT_CLUSTER_CHECKS.diskFullPercent,
+    ),
   };
 }
