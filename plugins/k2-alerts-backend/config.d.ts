@@ -72,6 +72,29 @@ export interface Config {
          */
         repeatInterval?: HumanDuration | string;
       };
+      /**
+       * The SMTP server that teams' email channels send through. Without it an email
+       * channel cannot be saved, and stored ones log every message as undelivered.
+       */
+      email?: {
+        /** The SMTP server's host name. */
+        host: string;
+        /** Its port; default 587 (STARTTLS when offered), 465 for TLS. */
+        port?: number;
+        /** TLS from the first byte; default true on port 465, false otherwise. */
+        secure?: boolean;
+        /** The sender address of alert emails, e.g. `k2-alerts@example.com`. */
+        from: string;
+        /** The SMTP login, when the server needs one. */
+        auth?: {
+          user: string;
+          /**
+           * Never logged, stored in the database or answered by the API.
+           * @visibility secret
+           */
+          password: string;
+        };
+      };
       /** Escalation of unacknowledged incidents. */
       escalation?: {
         /**

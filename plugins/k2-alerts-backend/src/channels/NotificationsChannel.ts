@@ -1,7 +1,16 @@
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { Channel, ChannelMessage } from './types';
 
-/** In-app Backstage notifications to the message's recipients. */
+/** A resolution is news, not an alarm. */
+function severityOf(message: ChannelMessage) {
+  if (message.fields.event === 'resolved') return 'normal';
+  return message.severity === 'critical' ? 'critical' : 'high';
+}
+
+/**
+ * In-app Backstage notifications to the message's recipients: critical incidents
+ * `critical`, others `high`, resolutions `normal`.
+ */
 export class NotificationsChannel implements Channel {
   readonly #notifications: NotificationService;
 
@@ -17,7 +26,7 @@ export class NotificationsChannel implements Channel {
         title: message.title,
         description: message.text,
         link: message.link,
-        severity: message.severity === 'critical' ? 'critical' : 'high',
+        severity: severityOf(message),
         topic: 'k2-alerts',
       },
     });

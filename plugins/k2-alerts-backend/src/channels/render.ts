@@ -39,3 +39,13 @@ export function renderJson(template: string, fields: MessageFields): string {
   }
   return body;
 }
+
+/**
+ * Renders an email subject as {@link renderText} does, on one line: line breaks a
+ * value (an alert's annotation) carries become spaces, so no value can add a header.
+ */
+export function renderSubject(template: string, fields: MessageFields): string {
+  return renderText(template, fields)
+    .replace(/[\r\n]+/g, ' ')
+    .trim();
+}

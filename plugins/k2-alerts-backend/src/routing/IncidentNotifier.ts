@@ -1,16 +1,24 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
-import { Incident } from '../incidents/IncidentStore';
+import { Incident, IncidentStore } from '../incidents/IncidentStore';
 import { renderText } from '../channels/render';
 import { Channel } from '../channels/types';
-import { ChannelType, TeamAlertSettings } from '../teams/TeamSettings';
+import {
+  AlertChannel,
+  ChannelType,
+  TeamAlertSettings,
+} from '../teams/TeamSettings';
 import { inQuietHours, onCall } from '../teams/TeamSettings';
 import { TeamSettingsService } from '../teams/TeamSettingsService';
+import { Notice, NoticeStore } from './NoticeStore';
 import { NotifyMarks } from './NotifyMarks';
 import { TeamDirectory } from './TeamDirectory';
 
 /** What happened to an incident that its team hears of. */
-export type IncidentEvent = 'opened' | 'repeat' | 'escalated';
+export type IncidentEvent = 'opened' | 'repeat' | 'escalated' | 'resolved';
+
+/** Resolved messages sent per round at most; the rest wait for the next round. */
+const RESOLVED_PER_ROUND = 500;
 
 /** The Alerts tab's URL of an incident: its drawer, with the Acknowledge button. */
 export function incidentLink(baseUrl: string, incident: Incident): string {
@@ -36,6 +44,8 @@ export function messageFields(
     event,
     openedAt: incident.openedAt,
     firing: String(incident.firingCount),
+    resolvedAt: incident.resolvedAt ?? '',
+    resolvedBy: incident.resolvedBy ?? '',
     team: extra.team,
     level: String(extra.level),
     link: extra.link,
@@ -56,13 +66,18 @@ const groupOf = (incident: Incident) =>
  * Invariants: an opening or repeat of an incident group (service, environment, rule)
  * is sent at most once per repeat interval, however often it is delivered or flaps;
  * during the team's quiet hours only critical incidents are sent; a channel's failure
- * is logged (without its URL) and never stops the other channels.
+ * is logged (without its URL) and never stops the other channels. The channels that
+ * delivered a message about an incident, and the users they reached, are told once
+ * when it resolves (see {@link IncidentNotifier.notifyResolved}); an incident none
+ * was told of gets no resolved message.
  */
 export class IncidentNotifier {
   readonly #teams: TeamSettingsService;
   readonly #directory: TeamDirectory;
   readonly #channels: Record<ChannelType, Channel>;
   readonly #marks: NotifyMarks;
+  readonly #notices: NoticeStore;
+  readonly #incidents: Pick<IncidentStore, 'getIncident'>;
   readonly #repeatIntervalMs: number;
   readonly #baseUrl: string;
   readonly #logger: LoggerService;
@@ -72,6 +87,8 @@ export class IncidentNotifier {
     directory: TeamDirectory;
     channels: Record<ChannelType, Channel>;
     marks: NotifyMarks;
+    notices: NoticeStore;
+    incidents: Pick<IncidentStore, 'getIncident'>;
     repeatIntervalMs: number;
     /** The app's base URL, for links to the incident. */
     baseUrl: string;
@@ -81,6 +98,8 @@ export class IncidentNotifier {
     this.#directory = options.directory;
     this.#channels = options.channels;
     this.#marks = options.marks;
+    this.#notices = options.notices;
+    this.#incidents = options.incidents;
     this.#repeatIntervalMs = options.repeatIntervalMs;
     this.#baseUrl = options.baseUrl;
     this.#logger = options.logger;
@@ -123,7 +142,9 @@ export class IncidentNotifier {
         return 0;
       }
     }
-    return this.#send(incident, event, level, now, routed);
+    const told = await this.#send(incident, event, level, now, routed);
+    if (told) await this.#notices.add(told);
+    return told?.channels.length ?? 0;
   }
 
   /**
@@ -146,41 +167,109 @@ export class IncidentNotifier {
       this.#repeatIntervalMs,
       now,
     );
+    const told: Notice[] = [];
     for (const { incident, routed } of eligible) {
       if (!taken.delete(groupOf(incident))) continue;
       try {
-        await this.#send(incident, 'opened', 1, now, routed);
+        const notice = await this.#send(incident, 'opened', 1, now, routed);
+        if (notice) told.push(notice);
       } catch (error) {
         this.#logger.error(
           `Routing incident ${incident.id} failed: ${(error as Error).message}`,
         );
       }
     }
+    await this.#notices.addOpened(told);
   }
 
+  /**
+   * Sends one "resolved" message for each incident that resolved (its alerts, or by
+   * hand) after its team was told of it: to the channels that delivered those
+   * messages (as the team's settings have them now, if still enabled) and the users
+   * they reached. During the team's quiet hours only critical incidents' are sent;
+   * the others are dropped, not kept for the morning. Each is taken from the store
+   * first, so two replicas send it once. Returns how many messages went out.
+   */
+  async notifyResolved(now = new Date()): Promise<number> {
+    let sent = 0;
+    for (const notice of await this.#notices.resolved(RESOLVED_PER_ROUND)) {
+      if (!(await this.#notices.take(notice.incidentId))) continue;
+      try {
+        const found = await this.#incidents.getIncident(notice.incidentId);
+        if (!found) continue;
+        const { incident } = found;
+        const settings = await this.#teams.settingsOf(notice.team);
+        if (
+          incident.severity !== 'critical' &&
+          inQuietHours(settings.quietHours, now)
+        ) {
+          continue;
+        }
+        const channels = settings.channels.filter(
+          c => c.enabled && notice.channels.includes(c.id),
+        );
+        sent += (
+          await this.#deliver(incident, 'resolved', notice.level, {
+            team: notice.team,
+            channels,
+            recipients: notice.recipients,
+          })
+        ).length;
+      } catch (error) {
+        this.#logger.error(
+          `The resolved message of incident ${notice.incidentId} failed: ${
+            (error as Error).message
+          }`,
+        );
+      }
+    }
+    return sent;
+  }
+
+  /** Sends to the level's target; who was told, when any channel delivered. */
   async #send(
     incident: Incident,
     event: IncidentEvent,
     level: number,
     now: Date,
     { team, settings }: Routed,
-  ): Promise<number> {
+  ): Promise<Notice | undefined> {
     const recipients = await this.recipients(team, settings, level, now);
+    const channels = await this.#deliver(incident, event, level, {
+      team,
+      channels: settings.channels.filter(c => c.enabled),
+      recipients,
+    });
+    return channels.length
+      ? { incidentId: incident.id, team, channels, recipients, level }
+      : undefined;
+  }
+
+  /** Sends the message to each channel; the ids of those that delivered it. */
+  async #deliver(
+    incident: Incident,
+    event: IncidentEvent,
+    level: number,
+    to: { team: string; channels: AlertChannel[]; recipients: string[] },
+  ): Promise<string[]> {
+    const { team, recipients } = to;
     const link = incidentLink(this.#baseUrl, incident);
     const fields = messageFields(incident, event, { link, team, level });
-    let sent = 0;
-    for (const channel of settings.channels.filter(c => c.enabled)) {
+    const delivered: string[] = [];
+    for (const channel of to.channels) {
       try {
         await this.#channels[channel.type].send({
           channel,
           recipients,
-          title: `[${incident.severity}] ${incident.title}`,
+          title: `[${event === 'resolved' ? 'resolved' : incident.severity}] ${
+            incident.title
+          }`,
           text: renderText(channel.template, fields),
           link,
           severity: incident.severity,
           fields,
         });
-        sent += 1;
+        delivered.push(channel.id);
       } catch (error) {
         this.#logger.warn(
           `Alert channel ${channel.id} (${
@@ -191,7 +280,7 @@ export class IncidentNotifier {
         );
       }
     }
-    return sent;
+    return delivered;
   }
 
   /**

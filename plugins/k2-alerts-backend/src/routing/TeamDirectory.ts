@@ -40,8 +40,8 @@ const MAX_ENTITIES = 5_000;
 
 /**
  * Teams as the catalog relates them, read with the plugin's own credentials: a
- * service's owning group, a group's members (`hasMember`), its parent (`childOf`)
- * and the lead its annotation names. Each entity is read at most once per 30 s: an
+ * service's owning group, a group's members (`hasMember`), its parent (`childOf`),
+ * the lead its annotation names and each user's email address. Each entity is read at most once per 30 s: an
  * alert storm opening thousands of incidents of a few teams asks the catalog about
  * each service and team once, not several times per incident; a change in the
  * catalog reaches routing within that time.
@@ -109,6 +109,15 @@ export class TeamDirectory {
     const [related] = targets(entity, RELATION_CHILD_OF, 'group');
     const [written] = specRefs(entity?.spec?.parent);
     return related ?? (written ? refIn(written, 'group', entity!) : undefined);
+  }
+
+  /** The user's email address (`spec.profile.email` of its User entity), if any. */
+  async email(userRef: string): Promise<string | undefined> {
+    const profile = (await this.#entity(userRef))?.spec?.profile as
+      | { email?: unknown }
+      | undefined;
+    const email = profile?.email;
+    return typeof email === 'string' && email.includes('@') ? email : undefined;
   }
 
   /** The lead the group's annotation names, if any. */

@@ -8,7 +8,13 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { K2ActionGate } from '@internal/plugin-k2-node';
+import { EmailChannel } from '../channels/EmailChannel';
 import { NotificationsChannel } from '../channels/NotificationsChannel';
+import {
+  EMAIL_NOT_CONFIGURED,
+  readEmailConfig,
+} from '../channels/readEmailConfig';
+import { UnavailableChannel } from '../channels/UnavailableChannel';
 import { WebhookChannel } from '../channels/WebhookChannel';
 import { migrate, PluginDatabase } from '../database/migrations';
 import { Escalation } from '../escalation/Escalation';
@@ -18,6 +24,7 @@ import { AlertIntake } from '../intake/AlertIntake';
 import { TeamSettingsService } from '../teams/TeamSettingsService';
 import { TeamSettingsStore } from '../teams/TeamSettingsStore';
 import { IncidentNotifier } from './IncidentNotifier';
+import { NoticeStore } from './NoticeStore';
 import { NotifyMarks } from './NotifyMarks';
 import { readRoutingConfig } from './readRoutingConfig';
 import { TeamDirectory } from './TeamDirectory';
@@ -25,7 +32,8 @@ import { TeamDirectory } from './TeamDirectory';
 /**
  * Routing, channels and escalation wired to intake: incidents that open are sent to
  * their team's channels and escalated by a global scheduler task until acknowledged
- * or resolved.
+ * or resolved; another sends the resolved messages. Email channels deliver through
+ * `k2.alerts.email`; without it they cannot be saved and stored ones fail loudly.
  */
 export async function createRouting(
   options: PluginDatabase & {
@@ -46,20 +54,28 @@ export async function createRouting(
   const baseUrl = (
     options.config.getOptionalString('app.baseUrl') ?? ''
   ).replace(/\/+$/, '');
+  const email = readEmailConfig(options.config);
   const knex = await migrate(options);
   const teamSettings = new TeamSettingsService({
     ...options,
     store: await TeamSettingsStore.create(options),
     baseUrl,
+    unavailable: email ? {} : { email: EMAIL_NOT_CONFIGURED },
   });
+  const directory = new TeamDirectory(options);
   const notifier = new IncidentNotifier({
     teams: teamSettings,
-    directory: new TeamDirectory(options),
+    directory,
     channels: {
       notifications: new NotificationsChannel(options.notifications),
       webhook: new WebhookChannel(),
+      email: email
+        ? new EmailChannel({ config: email, directory, logger: options.logger })
+        : new UnavailableChannel(EMAIL_NOT_CONFIGURED),
     },
     marks: new NotifyMarks(knex),
+    notices: new NoticeStore(knex),
+    incidents: options.incidentStore,
     repeatIntervalMs: routing.repeatIntervalMs,
     baseUrl,
     logger: options.logger,
@@ -89,6 +105,15 @@ export async function createRouting(
     timeout: { minutes: 5 },
     scope: 'global',
     fn: () => escalation.tick(),
+  });
+  await options.scheduler.scheduleTask({
+    id: 'k2-alerts-resolved',
+    frequency: { milliseconds: routing.tickMs },
+    timeout: { minutes: 5 },
+    scope: 'global',
+    fn: async () => {
+      await notifier.notifyResolved();
+    },
   });
   return { teamSettings, notifier, escalation };
 }

@@ -258,6 +258,44 @@ describe('routing, channels and escalation', () => {
     expect(JSON.parse(row.settings).channels[1].url).toContain('s3cret-token');
   });
 
+  it('refuses an email channel while email is not configured (400), and reports a stored one as not delivering', async () => {
+    const mail = {
+      id: 'mail',
+      type: 'email',
+      enabled: true,
+      template: '{{ title }}',
+    };
+    const response = await server()
+      .put(SETTINGS)
+      .set(as(ALICE))
+      .send({ ...settings(), channels: [...settings().channels, mail] });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe(
+      'channels.mail: email is not configured on this K2 (k2.alerts.email), so an email channel cannot deliver; ask a platform admin, or use another channel type',
+    );
+
+    // One stored while email was configured.
+    const before = await knex('k2_alert_team_settings').first();
+    const stored = JSON.parse(before.settings);
+    await knex('k2_alert_team_settings')
+      .where({ team_ref: before.team_ref })
+      .update({
+        settings: JSON.stringify({
+          ...stored,
+          channels: [...stored.channels, mail],
+        }),
+      });
+    const got = await server().get(SETTINGS).set(as(BOB));
+    expect(got.body.channels[2]).toEqual({
+      ...mail,
+      problem: expect.stringMatching(/^email is not configured on this K2/),
+    });
+    expect(got.body.channels[0].problem).toBeUndefined();
+    await knex('k2_alert_team_settings')
+      .where({ team_ref: before.team_ref })
+      .update({ settings: before.settings });
+  });
+
   it('previews a channel’s message with a sample incident', async () => {
     const response = await server()
       .post(`${SETTINGS}/preview`)
@@ -335,10 +373,12 @@ describe('routing, channels and escalation', () => {
     expect(receiver.calls).toHaveLength(2);
   });
 
-  it('resolves by hand (stopping escalation), 409 when resolved already, in the activity log', async () => {
+  it('resolves by hand (stopping escalation, telling the team once), 409 when resolved already, in the activity log', async () => {
     notifications.sent.length = 0;
+    receiver.calls.length = 0;
     await alert(delivery('r1', { rule: 'by-hand' }));
     await until('a message', () => expect(sentTo()).toEqual([[ALICE, ERIN]]));
+    await until('a message', () => expect(receiver.calls).toHaveLength(1));
     const incident = await openIncident('by-hand');
     const resolved = await server()
       .post(`${API}/incidents/${incident.id}/resolve`)
@@ -360,8 +400,27 @@ describe('routing, channels and escalation', () => {
       .send({});
     expect(ack.status).toBe(409);
 
+    // The channels that told the team it opened tell it once that it resolved.
+    await until('the resolved message', () =>
+      expect(sentTo()).toEqual([
+        [ALICE, ERIN],
+        [ALICE, ERIN],
+      ]),
+    );
+    expect(notifications.sent[1].payload).toMatchObject({
+      title: '[resolved] Memory of basket high (by-hand)',
+      severity: 'normal',
+      link: `/catalog/default/component/basket/alerts?incident=${incident.id}`,
+    });
+    await until('the resolved message in the chat', () =>
+      expect(receiver.calls).toHaveLength(2),
+    );
+    expect(receiver.calls[1].body).toMatchObject({
+      text: { content: expect.stringContaining('(resolved, level 1)') },
+    });
     await new Promise(resolve => setTimeout(resolve, 3000));
-    expect(sentTo()).toEqual([[ALICE, ERIN]]);
+    expect(sentTo()).toHaveLength(2);
+    expect(receiver.calls).toHaveLength(2);
 
     const activity = await server()
       .get('/api/k2/services/default/basket/activity')
@@ -379,7 +438,7 @@ describe('routing, channels and escalation', () => {
     );
   });
 
-  it('sends a flapping group once per repeat interval', async () => {
+  it('sends a flapping group once per repeat interval, and its one told incident’s resolution', async () => {
     notifications.sent.length = 0;
     await alert(delivery('f1', { rule: 'flap' }));
     await until('a message', () => expect(sentTo()).toHaveLength(1));
@@ -402,7 +461,21 @@ describe('routing, channels and escalation', () => {
     expect(
       body.items.filter((i: { ruleKey: string }) => i.ruleKey === 'flap'),
     ).toHaveLength(4);
+    // The first incident was told and resolved; the three that flapped after it
+    // within the interval were never told, so they are not told they resolved.
+    // (The fourth, still firing, may meanwhile be escalated to the lead.)
+    const toTeam = () =>
+      notifications.sent
+        .filter(
+          n =>
+            n.recipients.type === 'entity' &&
+            n.recipients.entityRef.length === 2,
+        )
+        .map(n => n.payload.title.replace(/\].*/, ']'));
+    await until('the resolved message', () =>
+      expect(toTeam()).toEqual(['[warning]', '[resolved]']),
+    );
     await new Promise(resolve => setTimeout(resolve, 1000));
-    expect(sentTo()).toHaveLength(1);
+    expect(toTeam()).toEqual(['[warning]', '[resolved]']);
   });
 });

@@ -1686,8 +1686,10 @@ export const spec = {
             pattern: '^[a-z0-9][a-z0-9-]{0,39}$',
           },
           type: {
+            description:
+              "`notifications` (Backstage's in-app notifications), `webhook` (a POST of JSON to a chat tool) or `email` (SMTP, configured under k2.alerts.email).",
             type: 'string',
-            enum: ['notifications', 'webhook'],
+            enum: ['notifications', 'webhook', 'email'],
           },
           enabled: {
             type: 'boolean',
@@ -1712,6 +1714,13 @@ export const spec = {
             type: 'string',
             maxLength: 8000,
           },
+          subject: {
+            description:
+              "An email's subject template, with the same placeholders as `template`; without it `[{{ severity }}] {{ title }} ({{ event }})`.",
+            type: 'string',
+            minLength: 1,
+            maxLength: 500,
+          },
         },
       },
       AlertChannelView: {
@@ -1723,7 +1732,7 @@ export const spec = {
           },
           type: {
             type: 'string',
-            enum: ['notifications', 'webhook'],
+            enum: ['notifications', 'webhook', 'email'],
           },
           enabled: {
             type: 'boolean',
@@ -1737,6 +1746,14 @@ export const spec = {
           urlHint: {
             description:
               "The webhook URL's scheme and host only, the rest masked.",
+            type: 'string',
+          },
+          subject: {
+            type: 'string',
+          },
+          problem: {
+            description:
+              'Why this channel cannot deliver messages now (an email channel while k2.alerts.email is not configured); absent when it can.',
             type: 'string',
           },
         },
@@ -1894,6 +1911,11 @@ export const spec = {
             type: 'string',
             maxLength: 8000,
           },
+          subject: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 500,
+          },
         },
       },
       MessagePreview: {
@@ -1901,6 +1923,11 @@ export const spec = {
         required: ['text'],
         properties: {
           text: {
+            type: 'string',
+          },
+          subject: {
+            description:
+              "An email's subject, when a subject template was given.",
             type: 'string',
           },
           body: {

@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
 
-export type ChannelType = 'notifications' | 'webhook';
+export type ChannelType = 'notifications' | 'webhook' | 'email';
 
 /** One channel of a team, as stored: a webhook's URL in full (it may carry a token). */
 export interface AlertChannel {
@@ -12,6 +12,8 @@ export interface AlertChannel {
   url?: string;
   /** A webhook's JSON body template. */
   payload?: string;
+  /** An email's subject template; without it {@link DEFAULT_SUBJECT}. */
+  subject?: string;
 }
 
 export interface QuietHours {
@@ -44,6 +46,9 @@ export interface TeamAlertSettings {
   escalation: EscalationLevel[];
   rota?: OnCallRota;
 }
+
+/** An email's subject when its channel has no subject template. */
+export const DEFAULT_SUBJECT = '[{{ severity }}] {{ title }} ({{ event }})';
 
 export const DEFAULT_MESSAGE =
   '[{{ severity }}] {{ title }} — {{ service }} ({{ environment }}), {{ event }}. {{ link }}';
@@ -84,6 +89,11 @@ export function checkSettings(settings: TeamAlertSettings): void {
     if (channel.type !== 'webhook' && (channel.url || channel.payload)) {
       throw new InputError(
         `channels.${channel.id}: only a webhook channel has a url or payload`,
+      );
+    }
+    if (channel.type !== 'email' && channel.subject) {
+      throw new InputError(
+        `channels.${channel.id}: only an email channel has a subject`,
       );
     }
   }

@@ -13,10 +13,11 @@ import {
   k2AlertTemplateManagePermission,
 } from '@internal/plugin-k2-common';
 import { actorOf, Caller, K2ActionGate } from '@internal/plugin-k2-node';
-import { renderJson, renderText } from '../channels/render';
+import { renderJson, renderSubject, renderText } from '../channels/render';
 import { messageFields } from '../routing/IncidentNotifier';
 import {
   AlertChannel,
+  ChannelType,
   checkSettings,
   DEFAULT_SETTINGS,
   maskUrl,
@@ -24,8 +25,18 @@ import {
 } from './TeamSettings';
 import { StoredTeamSettings, TeamSettingsStore } from './TeamSettingsStore';
 
-/** A team's settings as the API answers them: webhook URLs masked. */
-function view(team: string, stored: StoredTeamSettings | undefined) {
+/** Why channels of a type cannot deliver on this K2 (email without its config). */
+export type UnavailableChannels = Partial<Record<ChannelType, string>>;
+
+/**
+ * A team's settings as the API answers them: webhook URLs masked, and each channel
+ * that cannot deliver with the reason.
+ */
+function view(
+  team: string,
+  stored: StoredTeamSettings | undefined,
+  unavailable: UnavailableChannels,
+) {
   const settings = stored?.settings ?? DEFAULT_SETTINGS;
   return {
     team,
@@ -33,6 +44,7 @@ function view(team: string, stored: StoredTeamSettings | undefined) {
     channels: settings.channels.map(({ url, ...channel }) => ({
       ...channel,
       urlHint: maskUrl(url),
+      problem: unavailable[channel.type],
     })),
     quietHours: settings.quietHours,
     lead: settings.lead,
@@ -79,17 +91,21 @@ export class TeamSettingsService {
   readonly #gate: K2ActionGate;
   readonly #userInfo: UserInfoService;
   readonly #baseUrl: string;
+  readonly #unavailable: UnavailableChannels;
 
   constructor(options: {
     store: TeamSettingsStore;
     gate: K2ActionGate;
     userInfo: UserInfoService;
     baseUrl: string;
+    /** Channel types that cannot deliver here, with why: refused when saved. */
+    unavailable?: UnavailableChannels;
   }) {
     this.#store = options.store;
     this.#gate = options.gate;
     this.#userInfo = options.userInfo;
     this.#baseUrl = options.baseUrl;
+    this.#unavailable = options.unavailable ?? {};
   }
 
   /** The team's settings, or the defaults; for routing, URLs in full. */
@@ -103,7 +119,7 @@ export class TeamSettingsService {
       permission: k2AlertReadPermission,
       verb: 'read the alert settings of',
     });
-    return view(team, await this.#store.get(team));
+    return view(team, await this.#store.get(team), this.#unavailable);
   }
 
   /**
@@ -111,7 +127,8 @@ export class TeamSettingsService {
    * for its id.
    *
    * @throws NotAllowedError unless the caller is a member or a platform admin
-   * @throws InputError for settings the contract lets through but K2 cannot use
+   * @throws InputError for settings the contract lets through but K2 cannot use,
+   * and for a channel of a type that cannot deliver here (email without its config)
    */
   async put(
     group: CompoundEntityRef,
@@ -141,6 +158,10 @@ export class TeamSettingsService {
         const settings = { ...input, channels };
         checkSettings(settings);
         for (const channel of channels) {
+          const unavailable = this.#unavailable[channel.type];
+          if (unavailable) {
+            throw new InputError(`channels.${channel.id}: ${unavailable}`);
+          }
           if (channel.type === 'webhook' && !channel.url) {
             throw new InputError(
               `channels.${channel.id}: a webhook channel needs a url`,
@@ -153,13 +174,16 @@ export class TeamSettingsService {
         return this.#store.put(team, settings, actorOf(caller.credentials));
       },
     );
-    return view(team, stored);
+    return view(team, stored, this.#unavailable);
   }
 
-  /** A channel's message (and webhook body) rendered with a sample incident. */
+  /**
+   * A channel's message (and webhook body, email subject) rendered with a sample
+   * incident.
+   */
   async preview(
     group: CompoundEntityRef,
-    input: { template: string; payload?: string },
+    input: { template: string; payload?: string; subject?: string },
     caller: Caller,
   ) {
     const team = refOf(group);
@@ -171,6 +195,7 @@ export class TeamSettingsService {
     const text = renderText(input.template, fields);
     return {
       text,
+      subject: input.subject ? renderSubject(input.subject, fields) : undefined,
       body: input.payload
         ? renderJson(input.payload, { ...fields, message: text })
         : undefined,

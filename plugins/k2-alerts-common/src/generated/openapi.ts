@@ -583,8 +583,11 @@ export interface components {
     AlertChannel: {
       /** @description Names the channel within the team's settings. */
       id: string;
-      /** @enum {string} */
-      type: 'notifications' | 'webhook';
+      /**
+       * @description `notifications` (Backstage's in-app notifications), `webhook` (a POST of JSON to a chat tool) or `email` (SMTP, configured under k2.alerts.email).
+       * @enum {string}
+       */
+      type: 'notifications' | 'webhook' | 'email';
       enabled: boolean;
       /** @description The message text, with `{{ field }}` placeholders (see the docs for the fields). */
       template: string;
@@ -592,16 +595,21 @@ export interface components {
       url?: string;
       /** @description A webhook's JSON body template; placeholders are replaced with JSON-escaped values. Without it the body is `{"text": <message>}`. */
       payload?: string;
+      /** @description An email's subject template, with the same placeholders as `template`; without it `[{{ severity }}] {{ title }} ({{ event }})`. */
+      subject?: string;
     };
     AlertChannelView: {
       id: string;
       /** @enum {string} */
-      type: 'notifications' | 'webhook';
+      type: 'notifications' | 'webhook' | 'email';
       enabled: boolean;
       template: string;
       payload?: string;
       /** @description The webhook URL's scheme and host only, the rest masked. */
       urlHint?: string;
+      subject?: string;
+      /** @description Why this channel cannot deliver messages now (an email channel while k2.alerts.email is not configured); absent when it can. */
+      problem?: string;
     };
     /** @description A daily window in a time zone during which only critical incidents are sent; a window whose end is before its start runs over midnight. */
     QuietHours: {
@@ -652,9 +660,12 @@ export interface components {
     MessagePreviewInput: {
       template: string;
       payload?: string;
+      subject?: string;
     };
     MessagePreview: {
       text: string;
+      /** @description An email's subject, when a subject template was given. */
+      subject?: string;
       /** @description A webhook's JSON body, when a payload template was given. */
       body?: string;
     };
