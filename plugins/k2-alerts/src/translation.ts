@@ -379,11 +379,11 @@ export const k2AlertsMessages = {
   cluster: {
     heading: 'Cluster checks',
     subheader:
-      'Platform admins only: nodes under pressure, replicas on one node, pods pending too long',
+      'Platform admins only: nodes under pressure or with a disk almost full, replicas on one node, pods pending too long',
     empty_one: 'Nothing found in the {{count}} cluster.',
     empty_other: 'Nothing found in the {{count}} clusters.',
     emptyHint:
-      'Nodes under memory, disk or PID pressure, services with every replica on one node and pods pending too long show here, as incidents too.',
+      'Nodes under memory, disk or PID pressure or with a disk almost full, services with every replica on one node and pods pending too long show here, as incidents too.',
     cluster: 'Cluster',
     check: 'Check',
     subject: 'Node or service',
@@ -393,6 +393,7 @@ export const k2AlertsMessages = {
     checks: {
       memoryPressure: 'Node memory pressure',
       diskPressure: 'Node disk pressure',
+      diskAlmostFull: 'Node disk almost full',
       pidPressure: 'Node PID pressure',
       replicasOnOneNode: 'All replicas on one node',
       podPending: 'Pods pending too long',

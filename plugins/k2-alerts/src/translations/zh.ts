@@ -288,11 +288,11 @@ const zh = createTranslationMessages({
     'page.noServices': '{{team}} 在服务目录中没有负责的服务。',
     'cluster.heading': '集群检查',
     'cluster.subheader':
-      '仅平台管理员可见：节点压力、副本集中在同一节点、Pod 长时间等待调度',
+      '仅平台管理员可见：节点压力或磁盘将满、副本集中在同一节点、Pod 长时间等待调度',
     'cluster.empty_one': '{{count}} 个集群中没有发现问题。',
     'cluster.empty_other': '{{count}} 个集群中没有发现问题。',
     'cluster.emptyHint':
-      '内存、磁盘或 PID 压力下的节点，所有副本都在同一节点上的服务，以及等待过久的 Pod 会显示在这里，也会生成故障。',
+      '内存、磁盘或 PID 压力下或磁盘将满的节点，所有副本都在同一节点上的服务，以及等待过久的 Pod 会显示在这里，也会生成故障。',
     'cluster.cluster': '集群',
     'cluster.check': '检查项',
     'cluster.subject': '节点或服务',
@@ -301,6 +301,7 @@ const zh = createTranslationMessages({
     'cluster.service': '{{service}}（{{environment}}）',
     'cluster.checks.memoryPressure': '节点内存压力',
     'cluster.checks.diskPressure': '节点磁盘压力',
+    'cluster.checks.diskAlmostFull': '节点磁盘将满',
     'cluster.checks.pidPressure': '节点 PID 压力',
     'cluster.checks.replicasOnOneNode': '所有副本在同一节点',
     'cluster.checks.podPending': 'Pod 等待过久',

@@ -21,6 +21,7 @@ const CHECK_KEYS = {
   'node-memory-pressure': 'cluster.checks.memoryPressure',
   'node-disk-pressure': 'cluster.checks.diskPressure',
   'node-pid-pressure': 'cluster.checks.pidPressure',
+  'node-disk-almost-full': 'cluster.checks.diskAlmostFull',
   'replicas-on-one-node': 'cluster.checks.replicasOnOneNode',
   'pod-pending': 'cluster.checks.podPending',
 } as const;
