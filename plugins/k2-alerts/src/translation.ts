@@ -87,6 +87,10 @@ export const k2AlertsMessages = {
     actions: 'Actions',
     acknowledgedBy: 'Acknowledged by {{user}}',
     resolvedBy: 'Resolved by {{user}}',
+    acknowledgeAsked:
+      'You followed a link to acknowledge this incident: acknowledging stops its escalation.',
+    acknowledgeRefused:
+      'Only the service’s owners and platform admins may acknowledge this incident.',
   },
   alert: {
     heading: 'Alerts',

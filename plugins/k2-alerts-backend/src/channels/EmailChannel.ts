@@ -18,7 +18,8 @@ export interface EmailDirectory {
  * Emails the message to the recipients through the SMTP server of `k2.alerts.email`:
  * one message with every recipient who has an address in the catalog, the subject the
  * channel's subject template (or {@link DEFAULT_SUBJECT}), the text the channel's
- * template followed by the incident's link (where it is acknowledged or resolved).
+ * template followed by the incident's acknowledge link and its link (a resolved
+ * message: its link only).
  * Plain text only, so no value needs HTML escaping.
  *
  * Invariants: recipients without an address are skipped and logged by user ref (no
@@ -85,7 +86,10 @@ export class EmailChannel implements Channel {
           channel.subject ?? DEFAULT_SUBJECT,
           message.fields,
         ),
-        text: `${message.text}\n\nOpen the incident to acknowledge or resolve it: ${message.link}\n`,
+        text:
+          message.fields.event === 'resolved'
+            ? `${message.text}\n\nOpen the incident: ${message.link}\n`
+            : `${message.text}\n\nAcknowledge: ${message.fields.acknowledgeLink}\nOpen the incident to resolve or silence it: ${message.link}\n`,
       });
     } catch (error) {
       throw new Error(

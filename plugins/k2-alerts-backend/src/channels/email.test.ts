@@ -313,7 +313,7 @@ describe('email channel and resolved messages', () => {
       user: SMTP_USER,
       subject:
         '[critical] payment-gateway: Payment failures above 5 % (opened)',
-      text: `Incident ${incident.id} of payment-gateway in test: Payment failures above 5 %, opened with 1 firing.\n\nOpen the incident to acknowledge or resolve it: /catalog/default/component/payment-gateway/alerts?incident=${incident.id}\n`,
+      text: `Incident ${incident.id} of payment-gateway in test: Payment failures above 5 %, opened with 1 firing.\n\nAcknowledge: /catalog/default/component/payment-gateway/alerts?incident=${incident.id}&acknowledge=1\nOpen the incident to resolve or silence it: /catalog/default/component/payment-gateway/alerts?incident=${incident.id}\n`,
     });
     // The in-app message reached all three; Erin, without an address, is named in
     // the log, and no address is.

@@ -26,6 +26,15 @@ export function incidentLink(baseUrl: string, incident: Incident): string {
   return `${baseUrl}/catalog/${namespace}/component/${name}/alerts?incident=${incident.id}`;
 }
 
+/**
+ * The link that opens an incident's drawer asking its reader to acknowledge it: one
+ * click there, as the signed-in user the policy checks (opening a link changes nothing,
+ * so a mail scanner that follows it acknowledges nothing).
+ */
+export function acknowledgeLink(link: string): string {
+  return `${link}&acknowledge=1`;
+}
+
 /** The fields a message template may name, for an incident. */
 export function messageFields(
   incident: Incident,
@@ -49,6 +58,7 @@ export function messageFields(
     team: extra.team,
     level: String(extra.level),
     link: extra.link,
+    acknowledgeLink: acknowledgeLink(extra.link),
   };
 }
 

@@ -50,6 +50,8 @@ function AlertStatus(props: { status: K2Alert['status'] }) {
  */
 export function IncidentDrawer(props: {
   incidentId?: string;
+  /** Whether the drawer was opened from a message's acknowledge link. */
+  acknowledgeAsked?: boolean;
   environmentTitle(name: string): string;
   onClose(): void;
 }) {
@@ -111,6 +113,7 @@ export function IncidentDrawer(props: {
               <Box mb={2}>
                 <IncidentActions
                   incident={value!.incident}
+                  acknowledgeAsked={props.acknowledgeAsked}
                   onChanged={detail.reload}
                 />
               </Box>

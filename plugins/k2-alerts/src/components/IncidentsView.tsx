@@ -32,7 +32,8 @@ const RESOLVED_PAGE = 20;
  * The service's incidents: the open ones first (all of them), then the resolved ones
  * a page at a time, both narrowed by environment and severity (`?environment=`,
  * `?severity=`). A row opens the incident in a drawer (`?incident=<id>`), so a link
- * shows the same incident.
+ * shows the same incident; a message's acknowledge link adds `&acknowledge=1`, and the
+ * drawer asks its reader to acknowledge.
  */
 export function IncidentsView(props: { scope: AlertsScope }) {
   const { service, environments } = props.scope;
@@ -42,6 +43,8 @@ export function IncidentsView(props: { scope: AlertsScope }) {
   const [params, setParams] = useSearchParams();
   const severity = (params.get('severity') ?? '') as K2AlertSeverity | '';
   const incidentId = params.get('incident') ?? undefined;
+  // A message's acknowledge link (`&acknowledge=1`) asks to acknowledge the incident.
+  const acknowledgeAsked = params.get('acknowledge') === '1';
   const [more, setMore] = useState<{ busy: boolean; error?: Error }>({
     busy: false,
   });
@@ -189,8 +192,16 @@ export function IncidentsView(props: { scope: AlertsScope }) {
       </Box>
       <IncidentDrawer
         incidentId={incidentId}
+        acknowledgeAsked={acknowledgeAsked}
         environmentTitle={titleOf}
-        onClose={() => setParam('incident', undefined)}
+        onClose={() =>
+          setParams(p => {
+            const next = new URLSearchParams(p);
+            next.delete('incident');
+            next.delete('acknowledge');
+            return next;
+          })
+        }
       />
     </>
   );

@@ -60,6 +60,10 @@ const zh = createTranslationMessages({
     'incidents.working': '处理中…',
     'incidents.actions': '操作',
     'incidents.acknowledgedBy': '已由 {{user}} 确认',
+    'incidents.acknowledgeAsked':
+      '你通过确认链接打开了此故障：确认后将停止升级。',
+    'incidents.acknowledgeRefused':
+      '只有该服务的负责人和平台管理员可以确认此故障。',
     'incidents.resolvedBy': '已由 {{user}} 手动解决',
     'alert.heading': '告警',
     'alert.labels': '标签',

@@ -1,5 +1,7 @@
-import { within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
+import { createK2AlertsApi } from '../../__testUtils__/mockK2AlertsApi';
 import { openIncidentDrawer } from '../../__testUtils__/openIncidentDrawer';
+import { renderAlertsTab } from '../../__testUtils__/render';
 
 jest.setTimeout(30_000);
 
@@ -12,6 +14,22 @@ describe('Acknowledge and Resolve for someone else', () => {
     ).not.toBeInTheDocument();
     expect(
       within(drawer).queryByRole('button', { name: 'Resolve' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('tells someone who followed an acknowledge link why they may not acknowledge', async () => {
+    renderAlertsTab(createK2AlertsApi(), {
+      manage: false,
+      path: '/alerts?incident=inc-memory&acknowledge=1',
+    });
+    const drawer = await screen.findByRole('dialog', { name: 'High memory' });
+    expect(
+      await within(drawer).findByText(
+        'Only the service’s owners and platform admins may acknowledge this incident.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(drawer).queryByRole('button', { name: 'Acknowledge' }),
     ).not.toBeInTheDocument();
   });
 });

@@ -34,6 +34,29 @@ describe('Acknowledge and Resolve in the incident drawer', () => {
     );
   });
 
+  it('asks to acknowledge when opened from a message’s acknowledge link, and acknowledges only on the click', async () => {
+    const api = createK2AlertsApi();
+    const user = setupUser();
+    renderAlertsTab(api, { path: '/alerts?incident=inc-memory&acknowledge=1' });
+    const drawer = await screen.findByRole('dialog', { name: 'High memory' });
+    expect(
+      await within(drawer).findByText(
+        'You followed a link to acknowledge this incident: acknowledging stops its escalation.',
+      ),
+    ).toBeInTheDocument();
+    expect(api.acknowledgeIncident).not.toHaveBeenCalled();
+    await user.click(
+      within(drawer).getByRole('button', { name: 'Acknowledge' }),
+    );
+    expect(api.acknowledgeIncident).toHaveBeenCalledWith('inc-memory');
+    expect(
+      await within(drawer).findByText('Acknowledged by alice'),
+    ).toBeInTheDocument();
+    expect(
+      within(drawer).queryByText(/You followed a link/),
+    ).not.toBeInTheDocument();
+  });
+
   it('shows the refusal when the backend refuses', async () => {
     const { api, user, drawer } = await openDrawer(true);
     api.acknowledgeIncident.mockRejectedValueOnce(

@@ -15,15 +15,20 @@ const userName = (ref: string) => ref.replace(/^user:(default\/)?/, '');
  * Acknowledge and Resolve for an open incident, shown to those the policy lets update
  * the service's incidents (owners and platform admins); who acknowledged or resolved it
  * by hand for everyone. `onChanged` reloads the incident.
+ *
+ * Opened from a message's acknowledge link (`acknowledgeAsked`), an incident nobody
+ * acknowledged yet says so above the button, or why its reader may not acknowledge
+ * it; following the link itself changes nothing.
  */
 export function IncidentActions(props: {
   incident: K2Incident;
+  acknowledgeAsked?: boolean;
   onChanged(): void;
 }) {
   const t = useAlertsT();
   const api = useApi(k2AlertsApiRef);
   const { incident } = props;
-  const { allowed } = usePermission({
+  const { allowed, loading } = usePermission({
     permission: k2AlertIncidentUpdatePermission,
     resourceRef: incident.entityRef,
   });
@@ -41,8 +46,21 @@ export function IncidentActions(props: {
     props.onChanged();
   };
   const open = incident.status === 'open';
+  const asked =
+    props.acknowledgeAsked && open && !incident.acknowledgedAt && !loading;
   return (
     <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }}>
+      {asked && (
+        <Typography
+          variant="body2"
+          role="status"
+          style={{ flexBasis: '100%' }}
+        >
+          {allowed
+            ? t('incidents.acknowledgeAsked')
+            : t('incidents.acknowledgeRefused')}
+        </Typography>
+      )}
       {incident.acknowledgedBy && (
         <Typography variant="body2">
           {t('incidents.acknowledgedBy', {
