@@ -40,7 +40,10 @@ export const alertsTab = EntityContentBlueprint.makeWithOverrides({
 /** The route of the team Alerts overview page (`/k2/alerts`). */
 export const alertsPageRouteRef = createRouteRef();
 
-/** The team Alerts overview: every incident of a team's services, with a nav item. */
+/**
+ * The team Alerts overview (every incident of a team's services) and, under
+ * `settings`, a team's alert settings; with a nav item.
+ */
 export const alertsPage = PageBlueprint.make({
   params: {
     path: '/k2/alerts',
@@ -49,7 +52,10 @@ export const alertsPage = PageBlueprint.make({
     routeRef: alertsPageRouteRef,
     // The page draws its own header, in the language chosen in Settings.
     noHeader: true,
-    loader: () => import('./components/AlertsPage').then(m => <m.AlertsPage />),
+    loader: () =>
+      import('./components/team/AlertsPageRoutes').then(m => (
+        <m.AlertsPageRoutes />
+      )),
   },
 });
 

@@ -10,6 +10,7 @@ import {
 } from '@internal/plugin-k2-react/testUtils';
 import { createK2AlertsApi } from './__testUtils__/mockK2AlertsApi';
 import { renderAlertsTab } from './__testUtils__/render';
+import { renderTeamSettings } from './__testUtils__/renderTeamSettings';
 import { k2AlertsMessages } from './translation';
 import zh from './translations/zh';
 
@@ -22,7 +23,8 @@ const refs = [
 
 /**
  * What the backend words and the page shows as it is: an incident's title, a custom
- * template's title and parameter inside a condition, a delivery's refusal. Each
+ * template's title and parameter inside a condition, a delivery's refusal, a team's
+ * message template. Each
  * happens to read like an English message ("OOMKilled"; "a: b" as the diff summary
  * reads).
  */
@@ -30,6 +32,14 @@ const SHOWN_AS_IS = [
   'OOMKilled',
   'Slow queries: latency 3，持续 10m',
   'promtool: group "payment-gateway": 1 error',
+  // A team's message and payload templates as the team wrote them.
+  '{{ title }} ({{ environment }})',
+  '{"msgtype": "text", "text": {"content": "{{ message }}"}}',
+  // Template syntax in the channel form's hints, and a preview the backend rendered.
+  '{{ field }}',
+  '{{ message }}',
+  '{"text": "<message>"}',
+  'Memory of payment-gateway over 90 % of the limit for 5m (prod)',
 ];
 
 describe('Alerts translations', () => {
@@ -97,6 +107,20 @@ describe('Alerts translations', () => {
       'High memory 90',
     );
     await within(dialog).findByRole('table', { name: '实时预览' });
+    expect(untranslatedTexts(refs, SHOWN_AS_IS)).toEqual([]);
+  });
+
+  it('shows a team’s alert settings and a channel’s live preview in Simplified Chinese', async () => {
+    const user = setupUser();
+    renderTeamSettings(createK2AlertsApi(), {
+      language: languageApis('zh', [zh, k2ReactZh]),
+    });
+    await screen.findByRole('table', { name: '通知渠道' });
+    expect(screen.getByRole('table', { name: '升级策略' })).toBeInTheDocument();
+    expect(untranslatedTexts(refs, SHOWN_AS_IS)).toEqual([]);
+    await user.click(screen.getByRole('button', { name: '编辑 dingtalk' }));
+    const dialog = screen.getByRole('dialog', { name: '编辑渠道 dingtalk' });
+    await within(dialog).findByLabelText('Webhook 请求体', { selector: 'pre' });
     expect(untranslatedTexts(refs, SHOWN_AS_IS)).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ import {
   K2AlertSilence,
   K2AlertStats,
   K2Incident,
+  K2TeamAlertSettings,
+  K2TeamAlertSettingsView,
 } from '../api/K2AlertsApi';
 
 /** The templates the tests choose from, as the backend lists them. */
@@ -269,6 +271,68 @@ export const HISTORY: K2AlertHistoryEntry[] = Array.from(
 );
 
 /** A refusal as the Alerts backend answers it. */
+/**
+ * payments-team's stored settings: in-app notifications and a DingTalk webhook whose
+ * URL carries a token (never answered back, as the backend masks it).
+ */
+const TEAM_SETTINGS: K2TeamAlertSettings = {
+  channels: [
+    {
+      id: 'in-app',
+      type: 'notifications',
+      enabled: true,
+      template: '[{{ severity }}] {{ title }}',
+    },
+    {
+      id: 'dingtalk',
+      type: 'webhook',
+      enabled: true,
+      template: '{{ title }} ({{ environment }})',
+      url: 'https://oapi.dingtalk.example/robot/send?access_token=s3cret',
+      payload: '{"msgtype": "text", "text": {"content": "{{ message }}"}}',
+    },
+  ],
+  quietHours: { timeZone: 'Asia/Shanghai', start: '22:00', end: '07:00' },
+  lead: 'user:default/priya',
+  escalation: [
+    { target: 'team', waitSeconds: 900 },
+    { target: 'lead', waitSeconds: 1800 },
+  ],
+};
+
+function teamView(
+  team: { namespace: string; name: string },
+  settings: K2TeamAlertSettings,
+): K2TeamAlertSettingsView {
+  return {
+    team: `group:${team.namespace}/${team.name}`,
+    stored: true,
+    ...settings,
+    channels: settings.channels.map(({ url, ...channel }) => ({
+      ...channel,
+      ...(url ? { urlHint: `${new URL(url).origin}/…` } : {}),
+    })),
+    updatedAt: minutesAgo(60),
+    updatedBy: 'user:default/alice',
+  };
+}
+
+/** The sample incident the backend renders previews with, as far as the tests read it. */
+const SAMPLE_FIELDS: Record<string, string> = {
+  title: 'Memory of payment-gateway over 90 % of the limit for 5m',
+  service: 'payment-gateway',
+  environment: 'prod',
+  severity: 'critical',
+  event: 'opened',
+};
+
+function renderSample(template: string, fields: Record<string, string>) {
+  return template.replace(
+    /\{\{\s*([a-zA-Z][a-zA-Z0-9]*)\s*\}\}/g,
+    (_, name: string) => fields[name] ?? '',
+  );
+}
+
 function refuse(statusCode: number, name: string, message: string): never {
   throw new K2ApiError(message, statusCode, { error: { name, message } });
 }
@@ -312,6 +376,7 @@ export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
     }),
   ];
   let next = 1;
+  let teamSettings = TEAM_SETTINGS;
   /** Incidents acknowledged or resolved through this API, by id. */
   const changed = new Map<string, K2Incident>();
   const silences: K2AlertSilence[] = [
@@ -496,6 +561,39 @@ export const createK2AlertsApi = createApiMock(k2AlertsApiRef, () => {
         { cluster: 'prod-a', findings: [], incidents: [] },
       ],
     }),
+    getTeamSettings: async team => teamView(team, teamSettings),
+    updateTeamSettings: async (team, input) => {
+      teamSettings = {
+        ...input,
+        channels: input.channels.map(channel => ({
+          ...channel,
+          url:
+            channel.url ??
+            teamSettings.channels.find(c => c.id === channel.id)?.url,
+        })),
+      };
+      return teamView(team, teamSettings);
+    },
+    previewTeamMessage: async (_team, input) => {
+      const text = renderSample(input.template, SAMPLE_FIELDS);
+      if (!input.payload) return { text };
+      const body = renderSample(input.payload, {
+        ...SAMPLE_FIELDS,
+        message: text,
+      });
+      try {
+        JSON.parse(body);
+      } catch (error) {
+        return refuse(
+          400,
+          'InputError',
+          `The payload template does not render to JSON: ${
+            (error as Error).message
+          }`,
+        );
+      }
+      return { text, body };
+    },
   };
   // Every method a jest.fn over the fake, so tests can assert on calls and override.
   return Object.fromEntries(

@@ -19,6 +19,9 @@ export type {
   K2ClusterFinding,
   K2Incident,
   K2IncidentQuery,
+  K2AlertChannel,
+  K2TeamAlertSettings,
+  K2TeamAlertSettingsView,
 } from '@internal/plugin-k2-alerts-common';
 
 /** An alert's severity, as the Alerts API names it. */
@@ -49,6 +52,9 @@ export type K2AlertsApi = Pick<
   | 'getServiceStats'
   | 'getTeamStats'
   | 'getClusterChecks'
+  | 'getTeamSettings'
+  | 'updateTeamSettings'
+  | 'previewTeamMessage'
 >;
 
 export const k2AlertsApiRef = createApiRef<K2AlertsApi>({

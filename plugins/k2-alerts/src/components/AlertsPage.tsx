@@ -149,6 +149,13 @@ export function AlertsPage() {
             ]}
             onChange={value => set('status', value)}
           />
+          {team && (
+            <Box alignSelf="center">
+              <Link to={`settings?team=${encodeURIComponent(team)}`}>
+                {t('teamSettings.open')}
+              </Link>
+            </Box>
+          )}
         </Box>
         {groups.value && !team ? (
           <InfoCard title={t('page.noTeam')}>
