@@ -1,5 +1,9 @@
 import { screen, within } from '@testing-library/react';
-import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiPair,
+} from '@backstage/frontend-test-utils';
 import { k2ReactZh } from '@internal/plugin-k2-react';
 import {
   K2_TEST_CONFIG,
@@ -20,9 +24,10 @@ function renderSection(
     authorize: allowed ? 'ALLOW' : 'DENY',
   });
   const authorize = jest.spyOn(permission, 'authorize');
+  const apis: TestApiPair<any>[] = [api, permission, ...(language ?? [])];
   renderInTestApp(<ClusterChecksSection />, {
     config: K2_TEST_CONFIG,
-    apis: [api, permission, ...(language ?? [])],
+    apis,
   });
   return { authorize };
 }
