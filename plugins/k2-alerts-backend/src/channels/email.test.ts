@@ -91,7 +91,8 @@ function delivery(
       {
         status: 'firing',
         labels: {
-          alertname: 'PaymentGatewayAlert',
+          // The rule's name, which is the incident's title.
+          alertname: options.summary,
           k2_entity: 'component:default/payment-gateway',
           k2_rule: rule,
           environment: 'test',

@@ -85,7 +85,8 @@ describe.each(databases.eachSupportedId())(
         entityRef: SERVICE,
         environment: 'test',
         ruleKey: 'r1',
-        title: 'Memory of basket over 80%',
+        // The rule's name, not the first alert's summary.
+        title: 'BasketMemoryHigh',
         status: 'open',
         source: 'prometheus',
         firingCount: 2,

@@ -118,10 +118,20 @@ function incidentView(row: IncidentRow): Incident {
   };
 }
 
+/**
+ * An incident's title: its rule's, the same for every alert of the group. That is the
+ * alerts' `alertname` (a rule's name, a signal's or a cluster check's name), else the
+ * rule key; never an alert's own summary, which names its pod.
+ */
 function incidentTitle(alert: IncomingAlert): string {
-  const summary = alert.annotations.summary?.trim();
   const name = alert.labels.alertname?.trim();
-  return (summary || name || alert.ruleKey).slice(0, 500);
+  return (name || alert.ruleKey).slice(0, 500);
+}
+
+/** One alert's words in the history: its `summary`, else its incident's title. */
+function alertSummary(alert: IncomingAlert): string {
+  const summary = alert.annotations.summary?.trim();
+  return summary ? summary.slice(0, 500) : incidentTitle(alert);
 }
 
 /** Pages are read by (time, id), newest first; the cursor is the last one read. */
@@ -722,6 +732,6 @@ function eventRow(
     status,
     at: at(status === 'firing' ? alert.startsAt : alert.endsAt),
     source,
-    summary: incidentTitle(alert),
+    summary: alertSummary(alert),
   };
 }

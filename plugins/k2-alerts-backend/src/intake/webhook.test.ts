@@ -238,7 +238,7 @@ describe('Alertmanager webhook and incident reads', () => {
         entityRef: 'component:default/basket',
         environment: 'test',
         ruleKey: 'memory-high',
-        title: 'Memory of basket over 80% for 5m',
+        title: 'BasketMemoryHigh',
         severity: 'warning',
         status: 'open',
         source: 'prometheus',
@@ -312,12 +312,11 @@ describe('Alertmanager webhook and incident reads', () => {
         action: 'alert-incident-resolve',
         actor: 'k2',
         environment: 'test',
-        summary:
-          'Incident resolved (warning): Memory of basket over 80% for 5m',
+        summary: 'Incident resolved (warning): BasketMemoryHigh',
       }),
       expect.objectContaining({
         action: 'alert-incident-open',
-        summary: 'Incident opened (warning): Memory of basket over 80% for 5m',
+        summary: 'Incident opened (warning): BasketMemoryHigh',
       }),
     ]);
 
@@ -347,6 +346,7 @@ describe('Alertmanager webhook and incident reads', () => {
       .set(as(ALICE));
     expect(history.status).toBe(200);
     expect(history.body.items).toHaveLength(2);
+    // Each alert keeps its own summary in the history.
     expect(history.body.items[0]).toMatchObject({
       status: 'firing',
       at: '2026-11-26T11:00:00.000Z',

@@ -70,7 +70,8 @@ function delivery(
       {
         status,
         labels: {
-          alertname: 'BasketMemoryHigh',
+          // The rule's name, which is the incident's title.
+          alertname: `Memory of basket high (${options.rule})`,
           k2_entity: 'component:default/basket',
           k2_rule: options.rule,
           environment: 'test',
