@@ -407,7 +407,7 @@ export const k2AlertsMessages = {
     open: 'Alert settings',
     title: 'Alert settings of {{team}}',
     subtitle:
-      'Where {{team}}’s incidents are sent, when it is quiet, and who is told next when nobody acknowledges',
+      'Where the incidents of {{team}} are sent, when it is quiet, and who is told next when nobody acknowledges',
     back: 'Back to the Alerts overview',
     readOnly:
       'You can read these settings but not change them: only members of {{team}} and platform admins may.',

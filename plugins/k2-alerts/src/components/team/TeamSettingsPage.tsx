@@ -284,7 +284,7 @@ function SettingsEditor(props: {
             }
           />
         </Grid>
-        <Grid item xs={12} lg={6}>
+        <Grid item xs={12}>
           <EscalationCard
             levels={form.escalation}
             editable={editable}
@@ -292,7 +292,7 @@ function SettingsEditor(props: {
             refusal={refusedIn('escalation')}
           />
         </Grid>
-        <Grid item xs={12} lg={6}>
+        <Grid item xs={12} lg={4}>
           <QuietHoursCard
             form={form}
             editable={editable}
@@ -301,7 +301,7 @@ function SettingsEditor(props: {
             refusal={refusedIn('quietHours')}
           />
         </Grid>
-        <Grid item xs={12} lg={6}>
+        <Grid item xs={12} lg={4}>
           <LeadCard
             lead={form.lead}
             members={props.members}
@@ -310,7 +310,7 @@ function SettingsEditor(props: {
             refusal={refusedIn('lead')}
           />
         </Grid>
-        <Grid item xs={12} lg={6}>
+        <Grid item xs={12} lg={4}>
           <RotaCard
             form={form}
             members={props.members}
