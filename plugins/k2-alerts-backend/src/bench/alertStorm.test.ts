@@ -35,6 +35,7 @@ describe('runAlertStorm', () => {
         incidentsWithSeveralMessages: 0,
         openAlerts: 300,
         openIncidents: 100,
+        activityEntries: 100,
         changedIncidents: 5,
       });
       expect(result.changeMs).toHaveLength(5);

@@ -1,6 +1,7 @@
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports -- the storm runs the k2 core plugin beside the Alerts plugin, as the app does
 import {
   ALICE,
+  as,
   OWNER_GROUP,
   serviceEntity,
   startK2PluginTestBackend,
@@ -60,6 +61,13 @@ export interface StormResult {
   incidentsWithSeveralMessages: number;
   openAlerts: number;
   openIncidents: number;
+  /** Openings in the services' activity logs, one per incident when none was lost. */
+  activityEntries: number;
+  /**
+   * From the first webhook call until the activity logs held every opening (or the
+   * count stopped growing): intake writes them after answering, a few at a time.
+   */
+  activityMs: number;
   /** Each of `changes` incidents resolved by one webhook call, with its time. */
   changeMs: number[];
   /** Incidents those calls left resolved (should be `changes`). */
@@ -241,6 +249,34 @@ export async function runAlertStorm(
       quiet = notifications.sent.length === last ? quiet + 1 : 0;
       last = notifications.sent.length;
     }
+    // Intake writes openings to the activity log after answering: read each service's
+    // log until every incident is there or a count of them stops growing.
+    const openings = async () => {
+      let n = 0;
+      for (const entity of entities.filter(e => e.kind === 'Component')) {
+        const response = await request(backend.server)
+          .get(`/api/k2/services/default/${entity.metadata.name}/activity`)
+          .query({ limit: 100 })
+          .set(as(ALICE));
+        n += (response.body.items ?? []).filter(
+          (e: { action: string }) => e.action === 'alert-incident-open',
+        ).length;
+      }
+      return n;
+    };
+    let activityEntries = await openings();
+    let activityMs = performance.now() - t0;
+    for (
+      let quiet = 0;
+      quiet < 3 && activityEntries < Math.ceil(size.alerts / size.perGroup);
+
+    ) {
+      await new Promise(resolve => setTimeout(resolve, 500));
+      const n = await openings();
+      quiet = n === activityEntries ? quiet + 1 : 0;
+      if (n !== activityEntries) activityMs = performance.now() - t0;
+      activityEntries = n;
+    }
     const perIncident = new Map<string, number>();
     for (const message of notifications.sent) {
       const id = /[?&]incident=(\d+)/.exec(message.payload.link ?? '')?.[1];
@@ -266,6 +302,8 @@ export async function runAlertStorm(
       openIncidents: await count(
         knex('k2_alert_incidents').where({ status: 'open' }),
       ),
+      activityEntries,
+      activityMs,
       changeMs: [],
       changedIncidents: 0,
     };

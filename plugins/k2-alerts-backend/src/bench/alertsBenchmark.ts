@@ -134,6 +134,10 @@ async function main() {
           r.incidentsWithSeveralMessages === 0,
       ],
       [
+        `incident openings in the services' activity logs: ${r.activityEntries} for ${r.incidents} incidents`,
+        r.activityEntries === r.incidents,
+      ],
+      [
         `open before the status changes: ${r.openAlerts} alerts in ${r.openIncidents} incidents; resolved by the ${r.changeMs.length} changes: ${r.changedIncidents}`,
         r.changedIncidents === r.changeMs.length,
       ],
@@ -161,6 +165,11 @@ async function main() {
         `  ${'  CPU time of this process in it'.padEnd(44)} ${r.ingestCpuMs
           .toFixed(1)
           .padStart(9)} ms (backend and sender; the rest is waiting)`,
+        `  ${'  activity log complete (after first call)'.padEnd(
+          44,
+        )} ${r.activityMs
+          .toFixed(1)
+          .padStart(9)} ms (written after answering, 4 at a time)`,
         `  ${'  alerts per second'.padEnd(44)} ${Math.round(
           (size.alerts * 1000) / r.ingestMs,
         )

@@ -1,4 +1,4 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
+import { LifecycleService, LoggerService } from '@backstage/backend-plugin-api';
 import {
   CompoundEntityRef,
   Entity,
@@ -15,7 +15,7 @@ import {
   ALERT_SEVERITIES,
   AlertSeverity,
 } from '@internal/plugin-k2-alerts-common';
-import { isK2Service } from '@internal/plugin-k2-common';
+import { isK2Service, K2NewActivity } from '@internal/plugin-k2-common';
 import { K2ActivityLog } from '@internal/plugin-k2-node';
 import {
   ChangeSource,
@@ -24,6 +24,11 @@ import {
   IncomingAlert,
 } from '../incidents/IncidentStore';
 import { AlertmanagerAlert } from './payload';
+
+/** The least time between two hand-overs of opened incidents to routing. */
+const OPENED_BATCH_MS = 200;
+/** Activity entries written at once while incidents open or resolve. */
+const ANNOUNCE_CONCURRENCY = 4;
 
 /** What one webhook call did. */
 export interface WebhookResult {
@@ -57,20 +62,39 @@ export class AlertIntake {
   readonly #activity: K2ActivityLog;
   readonly #logger: LoggerService;
   readonly #openedListeners: Array<(opened: Incident[]) => void> = [];
+  /** Incidents opened and not yet handed to the listeners, and when they will be. */
+  #opened: Incident[] = [];
+  #openedTimer: ReturnType<typeof setTimeout> | undefined;
+  #handedOverAt = 0;
+  /** Activity entries not yet handed to the activity log, oldest first. */
+  readonly #announcements: K2NewActivity[] = [];
+  #announcing = 0;
 
   constructor(options: {
     store: IncidentStore;
     services: IntakeServices;
     activity: K2ActivityLog;
     logger: LoggerService;
+    /** When given, the entries still waiting at shutdown are written at once then. */
+    lifecycle?: LifecycleService;
   }) {
     this.#store = options.store;
     this.#services = options.services;
     this.#activity = options.activity;
     this.#logger = options.logger;
+    options.lifecycle?.addShutdownHook(async () => {
+      const waiting = this.#announcements.splice(0);
+      await Promise.all(waiting.map(entry => this.#activity.record(entry)));
+    });
   }
 
-  /** Subscribes to the incidents each delivery opens (routing notifies their teams). */
+  /**
+   * Subscribes to the incidents deliveries open (routing notifies their teams). A
+   * delivery's incidents are handed over at once, unless incidents were handed over
+   * less than {@link OPENED_BATCH_MS} ago (a storm): then all opened meanwhile are
+   * handed over together when that time is up, so routing writes a batch of
+   * deliveries at a time rather than one delivery at a time.
+   */
   onOpened(listener: (opened: Incident[]) => void) {
     this.#openedListeners.push(listener);
   }
@@ -123,9 +147,23 @@ export class AlertIntake {
     for (const incident of result.resolved)
       this.#announce(incident, 'resolved');
     if (result.opened.length) {
-      for (const listener of this.#openedListeners) listener(result.opened);
+      this.#opened.push(...result.opened);
+      const wait = this.#handedOverAt + OPENED_BATCH_MS - Date.now();
+      if (wait <= 0) this.#handOver();
+      else this.#openedTimer ??= setTimeout(() => this.#handOver(), wait);
     }
     return result;
+  }
+
+  /** Hands the incidents opened since the last time to the listeners. */
+  #handOver() {
+    clearTimeout(this.#openedTimer);
+    this.#openedTimer = undefined;
+    this.#handedOverAt = Date.now();
+    const opened = this.#opened;
+    if (!opened.length) return;
+    this.#opened = [];
+    for (const listener of this.#openedListeners) listener(opened);
   }
 
   /** The service's lowercased entity ref when the catalog holds it as a K2 service. */
@@ -151,9 +189,15 @@ export class AlertIntake {
     return known.get(key) ?? undefined;
   }
 
+  /**
+   * Writes an incident's opening or resolution to the activity log. Intake does not
+   * wait on it: the entries are written in the order incidents changed, at most
+   * {@link ANNOUNCE_CONCURRENCY} at a time, so a storm opening thousands of incidents
+   * reuses a few connections to the log instead of opening one per incident beside the
+   * deliveries still arriving. The log retries by itself and never throws.
+   */
   #announce(incident: Incident, change: 'opened' | 'resolved') {
-    // The activity log retries by itself and never throws; intake does not wait on it.
-    void this.#activity.record({
+    this.#announcements.push({
       service: incident.entityRef,
       environment: incident.environment,
       actor: 'k2',
@@ -162,5 +206,23 @@ export class AlertIntake {
       summary: `Incident ${change} (${incident.severity}): ${incident.title}`,
       result: 'succeeded',
     });
+    while (
+      this.#announcing < ANNOUNCE_CONCURRENCY &&
+      this.#announcements.length
+    ) {
+      this.#announcing += 1;
+      void this.#drain();
+    }
+  }
+
+  async #drain() {
+    for (
+      let entry = this.#announcements.shift();
+      entry;
+      entry = this.#announcements.shift()
+    ) {
+      await this.#activity.record(entry);
+    }
+    this.#announcing -= 1;
   }
 }
