@@ -67,7 +67,9 @@ export class AlertIntake {
   #openedTimer: ReturnType<typeof setTimeout> | undefined;
   #handedOverAt = 0;
   /** Activity entries not yet handed to the activity log, oldest first. */
-  readonly #announcements: K2NewActivity[] = [];
+  #announcements: K2NewActivity[] = [];
+  /** The index in `#announcements` of the next entry to write. */
+  #next = 0;
   #announcing = 0;
 
   constructor(options: {
@@ -83,7 +85,9 @@ export class AlertIntake {
     this.#activity = options.activity;
     this.#logger = options.logger;
     options.lifecycle?.addShutdownHook(async () => {
-      const waiting = this.#announcements.splice(0);
+      const waiting = this.#announcements.slice(this.#next);
+      this.#announcements = [];
+      this.#next = 0;
       await Promise.all(waiting.map(entry => this.#activity.record(entry)));
     });
   }
@@ -208,7 +212,7 @@ export class AlertIntake {
     });
     while (
       this.#announcing < ANNOUNCE_CONCURRENCY &&
-      this.#announcements.length
+      this.#next < this.#announcements.length
     ) {
       this.#announcing += 1;
       void this.#drain();
@@ -216,11 +220,13 @@ export class AlertIntake {
   }
 
   async #drain() {
-    for (
-      let entry = this.#announcements.shift();
-      entry;
-      entry = this.#announcements.shift()
-    ) {
+    while (this.#next < this.#announcements.length) {
+      const entry = this.#announcements[this.#next++];
+      // Entries written are dropped in bulk, not shifted off one by one.
+      if (this.#next >= 1024 && this.#next * 2 >= this.#announcements.length) {
+        this.#announcements = this.#announcements.slice(this.#next);
+        this.#next = 0;
+      }
       await this.#activity.record(entry);
     }
     this.#announcing -= 1;
