@@ -1,4 +1,4 @@
-import { execFile } from 'child_process';
+import { execFile, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -75,6 +75,43 @@ export class Kubectl {
           resolve({ code, stdout, stderr });
         },
       );
+    });
+  }
+
+  /**
+   * Runs `kubectl --context <cluster> <args>` with `stdin` piped to it (no terminal),
+   * as `echo ls | kubectl exec -i ...`; never rejects on a non-zero exit.
+   */
+  runWithInput(
+    cluster: string,
+    stdin: string,
+    ...args: string[]
+  ): Promise<KubectlResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        this.#binary,
+        [
+          '--kubeconfig',
+          path.join(this.#dir, 'kubeconfig'),
+          '--cache-dir',
+          path.join(this.#dir, 'cache'),
+          '--context',
+          cluster,
+          ...args,
+        ],
+        { timeout: 60_000 },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', chunk => {
+        stdout += chunk;
+      });
+      child.stderr.on('data', chunk => {
+        stderr += chunk;
+      });
+      child.on('error', reject);
+      child.on('close', code => resolve({ code: code ?? 1, stdout, stderr }));
+      child.stdin.end(stdin);
     });
   }
 

@@ -86,7 +86,7 @@ export const RESOURCE_TYPES: ResourceType[] = [
   define('', 'v1', 'pods', 'Pod', {
     shortNames: ['po'],
     categories: ['all'],
-    subresources: ['status', 'log'],
+    subresources: ['status', 'log', 'exec', 'attach', 'ephemeralcontainers'],
     statusSubresource: true,
   }),
   define('', 'v1', 'services', 'Service', {
@@ -211,6 +211,8 @@ export function findResourceType(
 export function verbsOf(type: ResourceType, subresource?: string) {
   if (isComputedResource(type)) return ['get', 'list'];
   if (subresource === 'log') return ['get'];
+  if (subresource === 'exec' || subresource === 'attach')
+    return ['create', 'get'];
   if (subresource) return ['get', 'patch', 'update'];
   return ALL_VERBS;
 }
@@ -220,5 +222,9 @@ export function subresourceKind(type: ResourceType, subresource: string) {
   if (subresource === 'scale')
     return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
   if (subresource === 'log') return { group: '', version: '', kind: 'Pod' };
+  if (subresource === 'exec')
+    return { group: '', version: '', kind: 'PodExecOptions' };
+  if (subresource === 'attach')
+    return { group: '', version: '', kind: 'PodAttachOptions' };
   return { group: '', version: '', kind: type.kind };
 }

@@ -20,6 +20,7 @@ import {
   runLinesTail,
   withTimestamp,
 } from './logLines';
+import { RemoteCommandServer } from './remoteCommand';
 
 /* eslint-disable no-param-reassign */
 
@@ -101,6 +102,8 @@ export class Kubelet {
   private readonly load = new Map<string, NodeLoad>();
   private readonly unschedulable = new Set<string>();
   private ipCounter = 0;
+  /** exec and attach into this cluster's containers. */
+  readonly remoteCommands: RemoteCommandServer;
 
   constructor(
     private readonly registry: Registry,
@@ -114,6 +117,9 @@ export class Kubelet {
     this.pods = registry.typeOf('', 'pods');
     this.nodes = registry.typeOf('', 'nodes');
     this.queue = new WorkQueue(key => this.sync(key));
+    this.remoteCommands = new RemoteCommandServer(registry, (pod, c, code) =>
+      this.endEphemeralContainer(pod, c, code),
+    );
   }
 
   stop() {
@@ -189,6 +195,126 @@ export class Kubelet {
       if (!pod.status?.startTime) this.startPod(pod);
       else this.resume(pod);
     }
+    this.startEphemeralContainers(pod);
+  }
+
+  /**
+   * Starts the ephemeral containers (`kubectl debug`) that have no status yet: pull,
+   * create and start them with the kubelet's events, in the pod's namespaces (and the
+   * process namespace of their `targetContainerName`). They are never restarted.
+   */
+  private startEphemeralContainers(pod: KubeObject) {
+    if (!pod.status?.startTime) return;
+    if (pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed')
+      return;
+    const known = new Set(
+      (pod.status.ephemeralContainerStatuses ?? []).map((s: any) => s.name),
+    );
+    const fresh: any[] = (pod.spec.ephemeralContainers ?? []).filter(
+      (c: any) => !known.has(c.name),
+    );
+    if (fresh.length === 0) return;
+    const { namespace, name, uid } = pod.metadata;
+    this.registry.mutate(
+      this.pods,
+      namespace,
+      name,
+      o => {
+        o.status.ephemeralContainerStatuses = [
+          ...(o.status.ephemeralContainerStatuses ?? []),
+          ...fresh.map(c => ({
+            name: c.name,
+            state: { waiting: { reason: 'ContainerCreating' } },
+            lastState: {},
+            ready: false,
+            restartCount: 0,
+            image: c.image,
+            imageID: '',
+          })),
+        ];
+      },
+      { status: true },
+    );
+    for (const c of fresh) {
+      const fieldPath = `spec.ephemeralContainers{${c.name}}`;
+      this.events.record(
+        pod,
+        'Normal',
+        'Pulling',
+        `Pulling image "${c.image}"`,
+        'kubelet',
+        pod.spec.nodeName,
+        fieldPath,
+      );
+      this.later(pod, this.ms(this.options.podStartMs), () => {
+        for (const [reason, message] of [
+          [
+            'Pulled',
+            `Successfully pulled image "${c.image}" in 1.204s (1.204s including waiting). Image size: 2167176 bytes.`,
+          ],
+          ['Created', `Created container: ${c.name}`],
+          ['Started', `Started container ${c.name}`],
+        ]) {
+          this.events.record(
+            pod,
+            'Normal',
+            reason,
+            message,
+            'kubelet',
+            pod.spec.nodeName,
+            fieldPath,
+          );
+        }
+        const startedAt = nowTimestamp();
+        this.registry.mutate(
+          this.pods,
+          namespace,
+          name,
+          o => {
+            const s = (o.status.ephemeralContainerStatuses ?? []).find(
+              (e: any) => e.name === c.name,
+            );
+            if (!s) return;
+            s.state = { running: { startedAt } };
+            s.imageID = `${c.image.replace(/:[^/:]+$/, '')}@sha256:${short(
+              c.image,
+            )}`;
+            s.containerID = `containerd://${short(`${uid}/${c.name}`)}`;
+          },
+          { status: true },
+        );
+      });
+    }
+  }
+
+  /** The main process of an ephemeral container ended with `code` (its shell exited). */
+  private endEphemeralContainer(
+    pod: KubeObject,
+    container: string,
+    code: number,
+  ) {
+    this.registry.mutate(
+      this.pods,
+      pod.metadata.namespace,
+      pod.metadata.name,
+      o => {
+        if (o.metadata.uid !== pod.metadata.uid) return;
+        const s = (o.status.ephemeralContainerStatuses ?? []).find(
+          (e: any) => e.name === container,
+        );
+        if (!s?.state?.running) return;
+        s.state = {
+          terminated: {
+            exitCode: code,
+            reason: code === 0 ? 'Completed' : 'Error',
+            startedAt: s.state.running.startedAt,
+            finishedAt: nowTimestamp(),
+            containerID: s.containerID,
+          },
+        };
+      },
+      { status: true },
+    );
   }
 
   private schedule(pod: KubeObject) {

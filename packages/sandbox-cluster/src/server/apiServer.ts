@@ -1,6 +1,7 @@
 import http from 'http';
 import https from 'https';
 import net, { Socket } from 'net';
+import { Duplex } from 'stream';
 import YAML from 'yaml';
 import { StatusError, errors } from '../api/errors';
 import {
@@ -27,6 +28,7 @@ import {
   matchesLabels,
 } from '../api/selectors';
 import { toTable } from '../api/tables';
+import { RemoteCommandServer } from '../kubelet/remoteCommand';
 import {
   renderSummary,
   renderVolumeStatsMetrics,
@@ -253,7 +255,24 @@ export class ApiServer {
     };
     const plain = http.createServer(handler);
     const secure = https.createServer(sandboxCertificate(), handler);
-    for (const s of [plain, secure]) s.keepAliveTimeout = 30000;
+    const upgrade = (
+      req: http.IncomingMessage,
+      socket: Duplex,
+      head: Buffer,
+    ) => {
+      // A response on the raw socket, so refusals are written as for any request.
+      const res = new http.ServerResponse(req);
+      res.assignSocket(socket as Socket);
+      res.shouldKeepAlive = false;
+      res.on('finish', () => socket.end());
+      this.upgrade(req, res, socket, head).catch(error =>
+        sendError(res, error),
+      );
+    };
+    for (const s of [plain, secure]) {
+      s.keepAliveTimeout = 30000;
+      s.on('upgrade', upgrade);
+    }
     const server = net.createServer(socket => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -304,6 +323,52 @@ export class ApiServer {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header);
     return m !== null && this.cluster.tokens.includes(m[1].trim());
+  }
+
+  /**
+   * An upgrade request: `exec` and `attach` of a pod over WebSocket, after the same
+   * authentication, counting and fault injection as every request. Refusals (401, 404,
+   * 400) are answered before the handshake, as the real API server answers them; any
+   * other upgrade (SPDY, a WebSocket to another path) is refused with a Status.
+   */
+  private async upgrade(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    socket: Duplex,
+    head: Buffer,
+  ) {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    if (!this.authorized(req)) {
+      this.cluster.counters.add(
+        'unauthorized',
+        url.pathname.split('/')[1] ?? '',
+      );
+      throw errors.unauthorized();
+    }
+    const m =
+      /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/.exec(
+        url.pathname,
+      );
+    if (!m) throw errors.badRequest('this path does not serve upgrades');
+    const kind = m[3] as 'exec' | 'attach';
+    const verb = req.method === 'POST' ? 'create' : 'get';
+    this.cluster.counters.add(verb, `pods/${kind}`, req.headers['user-agent']);
+    if (await this.injectFaults(res, verb, 'pods')) return;
+    const target = this.cluster.kubelet.remoteCommands.target(
+      kind,
+      decodeURIComponent(m[1]),
+      decodeURIComponent(m[2]),
+      url.searchParams,
+    );
+    const websocket =
+      String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+    if (!websocket || !RemoteCommandServer.offersProtocol(req)) {
+      throw errors.badRequest(
+        `the sandbox serves ${kind} over WebSocket with the protocols v5.channel.k8s.io and v4.channel.k8s.io only (SPDY is not served)`,
+      );
+    }
+    res.detachSocket(socket as Socket);
+    this.cluster.kubelet.remoteCommands.upgrade(req, socket, head, target);
   }
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -605,6 +670,13 @@ export class ApiServer {
       await this.scale(req, res, route, verb, query);
       return;
     }
+    if (subresource === 'exec' || subresource === 'attach') {
+      throw errors.badRequest('Upgrade request required');
+    }
+    if (subresource === 'ephemeralcontainers') {
+      await this.ephemeralContainers(req, res, route, verb, query);
+      return;
+    }
 
     switch (verb) {
       case 'get': {
@@ -788,6 +860,89 @@ export class ApiServer {
       default:
         throw errors.methodNotAllowed();
     }
+  }
+
+  /**
+   * `pods/{name}/ephemeralcontainers`: GET answers the pod; PATCH (any patch type) and
+   * PUT change only `spec.ephemeralContainers`, which may only grow: an existing
+   * ephemeral container may be neither changed nor removed (422 as Kubernetes words it).
+   */
+  private async ephemeralContainers(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    route: Route,
+    verb: string,
+    query: URLSearchParams,
+  ) {
+    const { type, namespace, name } = route;
+    const registry = this.cluster.registry;
+    const live = registry.get(type, namespace, name!);
+    if (verb === 'get') {
+      sendJson(res, 200, live);
+      return;
+    }
+    if (verb !== 'update' && verb !== 'patch') throw errors.methodNotAllowed();
+    const contentType = String(
+      req.headers['content-type'] ?? 'application/json',
+    );
+    const text = await readBody(req);
+    let desired: any;
+    if (verb === 'update') desired = parseBody(text, contentType);
+    else {
+      const patchType = patchTypeOf(contentType);
+      if (patchType === 'apply') {
+        throw errors.unsupportedMediaType(contentType);
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (e) {
+        throw errors.badRequest(
+          `error decoding patch: ${(e as Error).message}`,
+        );
+      }
+      const current = structuredClone(live);
+      if (patchType === 'json') desired = applyJsonPatch(current, body);
+      else if (patchType === 'strategic') {
+        desired = applyStrategicMergePatch(current, body);
+      } else desired = applyMergePatch(current, body);
+    }
+    const sentRv = desired?.metadata?.resourceVersion;
+    if (sentRv && sentRv !== live.metadata.resourceVersion) {
+      throw errors.conflict(
+        type,
+        name!,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
+    }
+    const next: any[] = desired?.spec?.ephemeralContainers ?? [];
+    const causes = checkEphemeralContainers(live, next);
+    if (causes.length > 0) throw errors.invalid(type, name!, causes);
+    const dryRun = query.getAll('dryRun').includes('All');
+    const containers = next.map(c =>
+      live.spec.ephemeralContainers?.some((o: any) => o.name === c.name)
+        ? c
+        : {
+            imagePullPolicy: /:[^/:]+$/.test(c.image ?? '')
+              ? 'IfNotPresent'
+              : 'Always',
+            resources: {},
+            terminationMessagePath: '/dev/termination-log',
+            terminationMessagePolicy: 'File',
+            ...c,
+          },
+    );
+    if (dryRun) {
+      sendJson(res, 200, {
+        ...live,
+        spec: { ...live.spec, ephemeralContainers: containers },
+      });
+      return;
+    }
+    const updated = registry.mutate(type, namespace, name!, o => {
+      if (containers.length > 0) o.spec.ephemeralContainers = containers;
+    });
+    sendJson(res, 200, updated ?? live);
   }
 
   private async scale(
@@ -996,4 +1151,102 @@ export class ApiServer {
     timers.push(setTimeout(finish, timeoutSeconds * 1000));
     if (faults.watchMode() === 'drop') timers.push(setTimeout(entry.drop, 100));
   }
+}
+
+/**
+ * What Kubernetes' validation says of a new `spec.ephemeralContainers` list: existing
+ * ones unchanged and kept, new ones named, with an image, a name no other container of
+ * the pod has, no ports or probes, and a `targetContainerName` naming a container.
+ */
+function checkEphemeralContainers(live: KubeObject, next: any[]) {
+  const causes: { field: string; message: string; reason?: string }[] = [];
+  const old: any[] = live.spec?.ephemeralContainers ?? [];
+  for (const o of old) {
+    const at = next.findIndex(c => c?.name === o.name);
+    if (at < 0) {
+      causes.push({
+        field: 'spec',
+        message: `Forbidden: existing ephemeral containers "${o.name}" may not be removed`,
+        reason: 'FieldValueForbidden',
+      });
+    } else if (
+      JSON.stringify(sortKeys(next[at])) !== JSON.stringify(sortKeys(o))
+    ) {
+      causes.push({
+        field: `spec.ephemeralContainers[${at}]`,
+        message: `Forbidden: existing ephemeral containers "${o.name}" may not be changed`,
+        reason: 'FieldValueForbidden',
+      });
+    }
+  }
+  const names = new Set(
+    [
+      ...(live.spec?.initContainers ?? []),
+      ...(live.spec?.containers ?? []),
+    ].map((c: any) => c.name),
+  );
+  next.forEach((c: any, i: number) => {
+    const field = `spec.ephemeralContainers[${i}]`;
+    if (old.some(o => o.name === c?.name)) return;
+    if (!c?.name) {
+      causes.push({
+        field: `${field}.name`,
+        message: 'Required value',
+        reason: 'FieldValueRequired',
+      });
+    } else if (names.has(c.name)) {
+      causes.push({
+        field: `${field}.name`,
+        message: `Duplicate value: "${c.name}"`,
+        reason: 'FieldValueDuplicate',
+      });
+    }
+    names.add(c?.name);
+    if (!c?.image) {
+      causes.push({
+        field: `${field}.image`,
+        message: 'Required value',
+        reason: 'FieldValueRequired',
+      });
+    }
+    for (const key of [
+      'ports',
+      'livenessProbe',
+      'readinessProbe',
+      'startupProbe',
+      'lifecycle',
+    ]) {
+      if (c?.[key] !== undefined) {
+        causes.push({
+          field: `${field}.${key}`,
+          message: 'Forbidden: cannot be set for an Ephemeral Container',
+          reason: 'FieldValueForbidden',
+        });
+      }
+    }
+    const target = c?.targetContainerName;
+    if (
+      target &&
+      !(live.spec?.containers ?? []).some((x: any) => x.name === target)
+    ) {
+      causes.push({
+        field: `${field}.targetContainerName`,
+        message: `Not found: "${target}"`,
+        reason: 'FieldValueNotFound',
+      });
+    }
+  });
+  return causes;
+}
+
+function sortKeys(value: any): any {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map(k => [k, sortKeys(value[k])]),
+    );
+  }
+  return value;
 }
