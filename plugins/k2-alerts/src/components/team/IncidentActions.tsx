@@ -51,11 +51,7 @@ export function IncidentActions(props: {
   return (
     <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }}>
       {asked && (
-        <Typography
-          variant="body2"
-          role="status"
-          style={{ flexBasis: '100%' }}
-        >
+        <Typography variant="body2" role="status" style={{ flexBasis: '100%' }}>
           {allowed
             ? t('incidents.acknowledgeAsked')
             : t('incidents.acknowledgeRefused')}
