@@ -475,7 +475,7 @@ export const k2AlertsMessages = {
       urlInvalid: 'An http or https URL',
       template: 'Message template',
       templateHint:
-        'Place values with {{example}}: title, service, environment, severity, rule, status, event, level, team, openedAt, firing, id, link',
+        'Place values with {{example}}: title, service, environment, severity, rule, status, event, level, team, openedAt, firing, id, link, acknowledgeLink',
       templateRequired: 'A message template is required',
       payload: 'Payload template (JSON)',
       payloadHint:

@@ -374,7 +374,7 @@ const zh = createTranslationMessages({
     'teamSettings.channel.urlInvalid': '需要 http 或 https 地址',
     'teamSettings.channel.template': '消息模板',
     'teamSettings.channel.templateHint':
-      '用 {{example}} 放入字段：title、service、environment、severity、rule、status、event、level、team、openedAt、firing、id、link',
+      '用 {{example}} 放入字段：title、service、environment、severity、rule、status、event、level、team、openedAt、firing、id、link、acknowledgeLink',
     'teamSettings.channel.templateRequired': '消息模板不能为空',
     'teamSettings.channel.payload': '请求体模板（JSON）',
     'teamSettings.channel.payloadHint':
