@@ -21,6 +21,13 @@ import {
   withTimestamp,
 } from './logLines';
 import { RemoteCommandServer } from './remoteCommand';
+import {
+  ContainerView,
+  SimulatedShell,
+  isProgram,
+  isShell,
+  mainCommand,
+} from './shell';
 
 /* eslint-disable no-param-reassign */
 
@@ -104,6 +111,8 @@ export class Kubelet {
   private ipCounter = 0;
   /** exec and attach into this cluster's containers. */
   readonly remoteCommands: RemoteCommandServer;
+  /** What each non-interactive ephemeral container printed, by pod uid/container. */
+  private readonly ephemeralLogs = new Map<string, string>();
 
   constructor(
     private readonly registry: Registry,
@@ -146,6 +155,9 @@ export class Kubelet {
     }
     if (event.type === 'DELETED') {
       this.started.delete(uid);
+      for (const key of this.ephemeralLogs.keys()) {
+        if (key.startsWith(`${uid}/`)) this.ephemeralLogs.delete(key);
+      }
       this.terminating.delete(uid);
       this.unschedulable.delete(
         nsKey(pod.metadata.namespace, pod.metadata.name),
@@ -283,8 +295,52 @@ export class Kubelet {
           },
           { status: true },
         );
+        this.runEphemeralCommand(pod, c);
       });
     }
+  }
+
+  /**
+   * An ephemeral container whose main process is not an interactive shell (a command
+   * such as `ps`, or a shell without stdin) runs it once: its output becomes the
+   * container's log and its exit code ends the container. A program the image lacks
+   * ends it as the runtime does: StartError, exit code 128.
+   */
+  private runEphemeralCommand(pod: KubeObject, c: any) {
+    const main = mainCommand(c);
+    const live = this.registry.find(
+      this.pods,
+      pod.metadata.namespace,
+      pod.metadata.name,
+    );
+    if (!live || live.metadata.uid !== pod.metadata.uid) return;
+    const lookup = (
+      resource: 'configmaps' | 'secrets' | 'services',
+      namespace: string,
+      name: string,
+    ) =>
+      this.registry.find(this.registry.typeOf('', resource), namespace, name);
+    const target = (live.spec.containers ?? []).find(
+      (x: any) => x.name === c.targetContainerName,
+    );
+    const view = new ContainerView(live, c, lookup, target);
+    const interactive =
+      isShell(main) && !main.includes('-c') && c.stdin === true;
+    if (interactive && view.hasShell) return;
+    const key = `${pod.metadata.uid}/${c.name}`;
+    if (!isProgram(view, main[0])) {
+      this.ephemeralLogs.set(key, '');
+      this.endEphemeralContainer(
+        live,
+        c.name,
+        128,
+        `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${main[0]}": executable file not found in $PATH: unknown`,
+      );
+      return;
+    }
+    const result = new SimulatedShell(view, target ? 7 : 1, true).command(main);
+    this.ephemeralLogs.set(key, result.stdout + result.stderr);
+    this.endEphemeralContainer(live, c.name, result.exit ?? result.code);
   }
 
   /** The main process of an ephemeral container ended with `code` (its shell exited). */
@@ -292,6 +348,7 @@ export class Kubelet {
     pod: KubeObject,
     container: string,
     code: number,
+    startError?: string,
   ) {
     this.registry.mutate(
       this.pods,
@@ -303,10 +360,13 @@ export class Kubelet {
           (e: any) => e.name === container,
         );
         if (!s?.state?.running) return;
+        let reason = code === 0 ? 'Completed' : 'Error';
+        if (startError) reason = 'StartError';
         s.state = {
           terminated: {
             exitCode: code,
-            reason: code === 0 ? 'Completed' : 'Error',
+            reason,
+            ...(startError ? { message: startError } : {}),
             startedAt: s.state.running.startedAt,
             finishedAt: nowTimestamp(),
             containerID: s.containerID,
@@ -1017,6 +1077,15 @@ export class Kubelet {
       ...(pod.spec.containers ?? []),
     ];
     let container = query.get('container') ?? undefined;
+    const ephemeral = (pod.spec.ephemeralContainers ?? []).find(
+      (c: any) => c.name === container,
+    );
+    if (ephemeral) {
+      // A debug container's log: what its one command printed (a shell's is empty).
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(this.ephemeralLogs.get(`${pod.metadata.uid}/${container}`) ?? '');
+      return;
+    }
     if (!container) {
       if ((pod.spec.containers ?? []).length !== 1) {
         throw errors.badRequest(

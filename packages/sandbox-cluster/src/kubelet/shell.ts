@@ -375,6 +375,20 @@ function tokenize(line: string, vars: (name: string) => string): Token[] {
   return tokens;
 }
 
+/** `ps` output as BusyBox prints it. */
+function psTable(
+  view: ContainerView,
+  rows: { pid: number; command: string }[],
+) {
+  const user = view.user ?? String(view.uid);
+  return `PID   USER     TIME  COMMAND\n${rows
+    .map(
+      r =>
+        `${String(r.pid).padStart(5)} ${user.padEnd(8)}  0:00 ${r.command}\n`,
+    )
+    .join('')}`;
+}
+
 /** Normalises a path against a working directory. */
 function resolvePath(cwd: string, path: string) {
   const parts = (path.startsWith('/') ? path : `${cwd}/${path}`)
@@ -423,8 +437,16 @@ export class SimulatedShell {
   exited?: number;
   private nextPid: number;
 
-  constructor(private readonly view: ContainerView, readonly pid: number) {
-    this.cwd = view.uid === 0 ? '/' : '/';
+  /**
+   * `pid` is the shell's own; with `main`, the command run is the container's main
+   * process itself (a debug container's one command), so `ps` adds no row for it.
+   */
+  constructor(
+    private readonly view: ContainerView,
+    readonly pid: number,
+    private readonly main = false,
+  ) {
+    this.cwd = '/';
     const workingDir = view.container.workingDir;
     if (workingDir && view.dirs.has(workingDir)) this.cwd = workingDir;
     this.nextPid = pid + 6;
@@ -545,6 +567,7 @@ export class SimulatedShell {
         return { stdout: '', stderr: '', code: code & 255, exit: code & 255 };
       }
       case 'ps': {
+        if (this.main) return ok(psTable(this.view, this.view.processes([])));
         const ps = this.nextPid++;
         const rows = this.view.processes([
           ...(this.pid === 1 || (this.view.target && this.pid === 7)
@@ -552,17 +575,7 @@ export class SimulatedShell {
             : [{ pid: this.pid, command: 'sh' }]),
           { pid: ps, command: ['ps', ...args].join(' ') },
         ]);
-        const user = this.view.user ?? String(this.view.uid);
-        return ok(
-          `PID   USER     TIME  COMMAND\n${rows
-            .map(
-              r =>
-                `${String(r.pid).padStart(5)} ${user.padEnd(8)}  0:00 ${
-                  r.command
-                }\n`,
-            )
-            .join('')}`,
-        );
+        return ok(psTable(this.view, rows));
       }
       case 'ls':
         return this.ls(args);
