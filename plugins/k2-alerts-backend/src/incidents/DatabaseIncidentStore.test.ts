@@ -175,6 +175,41 @@ describe.each(databases.eachSupportedId())(
       expect(await counts()).toEqual({ incidents: 1, alerts: 3, events: 6 });
     });
 
+    it('opens one incident per group when deliveries sharing some groups run at once', async () => {
+      const store = await createStore();
+      // Four deliveries over six rules, each sharing its groups with two others, in
+      // different orders: every group ends with one open incident holding its alerts.
+      const rule = (fingerprint: string, r: number) =>
+        alert(fingerprint, {
+          ruleKey: `r${r}`,
+          labels: { alertname: `Rule${r}`, k2_rule: `r${r}` },
+        });
+      const deliveries = [
+        [0, 1, 2],
+        [2, 3, 0],
+        [4, 5, 1],
+        [3, 5, 4],
+      ].map((rules, d) => rules.map(r => rule(`d${d}-r${r}`, r)));
+      const results = await Promise.all(
+        deliveries.map(payload => store.record(payload, 'alertmanager')),
+      );
+      expect(results.reduce((n, r) => n + r.recorded, 0)).toBe(12);
+      expect(results.flatMap(r => r.opened.map(i => i.ruleKey)).sort()).toEqual(
+        ['r0', 'r1', 'r2', 'r3', 'r4', 'r5'],
+      );
+      const incidents = await knex('k2_alert_incidents')
+        .orderBy('rule_key')
+        .select('rule_key', 'status', 'firing_count', 'alert_count');
+      expect(
+        incidents.map(i => [
+          i.rule_key,
+          i.status,
+          Number(i.firing_count),
+          Number(i.alert_count),
+        ]),
+      ).toEqual([0, 1, 2, 3, 4, 5].map(r => [`r${r}`, 'open', 2, 2]));
+    });
+
     it('records a resolved alert whose firing it never received in an incident resolved from the start', async () => {
       const store = await createStore();
       const result = await store.record([resolved('late')], 'alertmanager');
