@@ -115,6 +115,56 @@ export class Kubectl {
     });
   }
 
+  /**
+   * Runs `kubectl --context <cluster> <args>` in a terminal (util-linux `script` gives it
+   * a pseudo-terminal), as a person runs `kubectl exec -it`: each step's `send` is typed
+   * once the terminal's output contains its `after`. Never rejects on a non-zero exit;
+   * `stdout` is the terminal's output (kubectl's stdout and stderr together).
+   */
+  runInTerminal(
+    cluster: string,
+    steps: { after: string; send: string }[],
+    ...args: string[]
+  ): Promise<KubectlResult> {
+    const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+    const command = [
+      this.#binary,
+      '--kubeconfig',
+      path.join(this.#dir, 'kubeconfig'),
+      '--cache-dir',
+      path.join(this.#dir, 'cache'),
+      '--context',
+      cluster,
+      ...args,
+    ]
+      .map(quote)
+      .join(' ');
+    return new Promise((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        timeout: 60_000,
+      });
+      let stdout = '';
+      let stderr = '';
+      let next = 0;
+      let seenUpTo = 0;
+      child.stdout.on('data', chunk => {
+        stdout += chunk;
+        while (next < steps.length) {
+          const at = stdout.indexOf(steps[next].after, seenUpTo);
+          if (at < 0) break;
+          seenUpTo = at + steps[next].after.length;
+          child.stdin.write(steps[next].send);
+          next += 1;
+        }
+      });
+      child.stderr.on('data', chunk => {
+        stderr += chunk;
+      });
+      child.on('error', reject);
+      child.on('close', code => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+  }
+
   /** Removes the kubeconfig and kubectl's cache. */
   dispose() {
     fs.rmSync(this.#dir, { recursive: true, force: true });

@@ -495,4 +495,58 @@ describeKubectl('kubectl exec and kubectl debug', () => {
         .state.running,
     ).toBeDefined();
   });
+
+  it('runs an interactive shell with kubectl exec -it in a terminal', async () => {
+    const result = await kubectl.runInTerminal(
+      'c',
+      [
+        { after: '/ # ', send: 'cd /etc/shop\r' },
+        { after: '/etc/shop # ', send: 'ls\r' },
+        { after: 'application.yaml\r\n/etc/shop # ', send: 'exit 5\r' },
+      ],
+      '-n',
+      ns,
+      'exec',
+      '-it',
+      'shop',
+      '-c',
+      'web',
+      '--',
+      'sh',
+    );
+    expect(result.stdout).toContain(
+      '/etc/shop # ls\r\nMODE\r\napplication.yaml\r\n/etc/shop # exit 5\r\n',
+    );
+    expect(result.stdout).toContain('command terminated with exit code 5');
+    expect(result.code).toBe(5);
+  });
+
+  it('opens a debug shell with kubectl debug -it that sees the target’s processes', async () => {
+    const result = await kubectl.runInTerminal(
+      'c',
+      [
+        {
+          after: "If you don't see a command prompt",
+          send: '\r',
+        },
+        { after: '/ # ', send: 'ps\r' },
+        { after: 'ps\r\n/ # ', send: 'exit\r' },
+      ],
+      '-n',
+      ns,
+      'debug',
+      '-it',
+      'shop',
+      '--image=busybox:1.36',
+      '--target=web',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      'PID   USER     TIME  COMMAND\r\n' +
+        '    1 root      0:00 /app/web\r\n' +
+        '    7 root      0:00 sh\r\n' +
+        '   13 root      0:00 ps\r\n',
+    );
+    expect(result.stdout).toContain('Session ended');
+  });
 });
