@@ -15,6 +15,10 @@ test.describe.configure({ mode: 'serial' });
 const SERVICE = 'payment-gateway';
 const TEAM = `${BACKEND}/api/k2-alerts/teams/default/payments-team/settings`;
 const LEAD = 'priya';
+/** How long level 2 (the lead) waits before level 3. */
+const LEAD_WAIT_SECONDS = 40;
+/** `k2.alerts.escalation.tick` of the end-to-end portal (the default). */
+const TICK_SECONDS = 30;
 /** Set by `./k2 test` with the portal's monitoring stack. */
 const TOKEN = process.env.K2_ALERTS_WEBHOOK_TOKEN;
 
@@ -22,17 +26,20 @@ async function as(request: APIRequestContext, user: string) {
   return { authorization: `Bearer ${await tokenFor(request, user)}` };
 }
 
-/** The titles of a user's notifications from the Alerts backend, newest first. */
-async function alertNotifications(request: APIRequestContext, user: string) {
+/** A user's notifications from the Alerts backend (title and when), newest first. */
+async function alertNotifications(
+  request: APIRequestContext,
+  user: string,
+): Promise<Array<{ title: string; created: string }>> {
   const response = await request.get(
     `${BACKEND}/api/notifications/notifications?topic=k2-alerts&limit=100`,
     { headers: await as(request, user) },
   );
   expect(response.ok()).toBe(true);
   const body = await response.json();
-  return (body.notifications as Array<{ payload: { title: string } }>).map(
-    n => n.payload.title,
-  );
+  return (
+    body.notifications as Array<{ created: string; payload: { title: string } }>
+  ).map(n => ({ title: n.payload.title, created: n.created }));
 }
 
 test('an unacknowledged incident escalates to the lead and stops once alice acknowledges it', async ({
@@ -46,7 +53,8 @@ test('an unacknowledged incident escalates to the lead and stops once alice ackn
   expect(before.ok()).toBe(true);
   const previous = await before.json();
 
-  // Level 1 the team for 2 s, level 2 its lead for 2 s, level 3 the parent group.
+  // Level 1 the team for 2 s, level 2 its lead for 40 s (time to acknowledge on a busy
+  // machine before level 3 is due), level 3 the parent group.
   const put = await request.put(TEAM, {
     headers: alice,
     data: {
@@ -61,7 +69,7 @@ test('an unacknowledged incident escalates to the lead and stops once alice ackn
       lead: `user:default/${LEAD}`,
       escalation: [
         { target: 'team', waitSeconds: 2 },
-        { target: 'lead', waitSeconds: 2 },
+        { target: 'lead', waitSeconds: LEAD_WAIT_SECONDS },
         { target: 'parent', waitSeconds: 3600 },
       ],
     },
@@ -69,6 +77,8 @@ test('an unacknowledged incident escalates to the lead and stops once alice ackn
   expect(put.status()).toBe(200);
 
   const run = Date.now().toString(36);
+  // The rule's name (its alerts' alertname) is the incident's title; the alert's
+  // summary stays the alert's own.
   const title = `Escalation end to end ${run}`;
   const webhook = await request.post(
     `${BACKEND}/api/k2-alerts/webhook/alertmanager`,
@@ -88,13 +98,15 @@ test('an unacknowledged incident escalates to the lead and stops once alice ackn
           {
             status: 'firing',
             labels: {
-              alertname: 'EscalationEndToEnd',
+              alertname: title,
               k2_entity: `component:default/${SERVICE}`,
               k2_rule: `e2e-escalation-${run}`,
               environment: 'test',
               severity: 'critical',
             },
-            annotations: { summary: title },
+            annotations: {
+              summary: `Checkout of ${SERVICE} slower than 2 s on one pod`,
+            },
             startsAt: new Date().toISOString(),
             endsAt: '0001-01-01T00:00:00Z',
             generatorURL: 'http://127.0.0.1:7115/graph',
@@ -118,11 +130,15 @@ test('an unacknowledged incident escalates to the lead and stops once alice ackn
   await expect
     .poll(
       async () =>
-        (await alertNotifications(request, LEAD)).filter(t => t === heading)
-          .length,
+        (
+          await alertNotifications(request, LEAD)
+        ).filter(n => n.title === heading).length,
       { timeout: 90_000, intervals: [2_000] },
     )
     .toBe(2);
+  const [levelTwo] = (await alertNotifications(request, LEAD)).filter(
+    n => n.title === heading,
+  );
 
   // Alice acknowledges from the incident's link in the Alerts tab.
   const incidents = await request.get(
@@ -139,16 +155,22 @@ test('an unacknowledged incident escalates to the lead and stops once alice ackn
   await drawer.getByRole('button', { name: 'Acknowledge' }).click();
   await expect(drawer.getByText('Acknowledged by alice')).toBeVisible();
 
-  // Level 3 would have been due a tick later: it never comes.
+  // Level 3 would have been sent by a tick after level 2's wait: past that (and a
+  // margin), it has not come.
   const aliceCount = (await alertNotifications(request, 'alice')).filter(
-    t => t === heading,
+    n => n.title === heading,
   ).length;
-  await page.waitForTimeout(45_000);
+  const levelThreeBy =
+    Date.parse(levelTwo.created) +
+    (LEAD_WAIT_SECONDS + TICK_SECONDS + 10) * 1000;
+  await page.waitForTimeout(Math.max(levelThreeBy - Date.now(), 0));
   expect(
-    (await alertNotifications(request, 'alice')).filter(t => t === heading),
+    (await alertNotifications(request, 'alice')).filter(
+      n => n.title === heading,
+    ),
   ).toHaveLength(aliceCount);
   expect(
-    (await alertNotifications(request, LEAD)).filter(t => t === heading),
+    (await alertNotifications(request, LEAD)).filter(n => n.title === heading),
   ).toHaveLength(2);
 
   // The team's settings as they were (defaults when it had none).

@@ -20,7 +20,10 @@ const ENTITY = `component:default/${SERVICE}`;
 const TAB = `/catalog/default/component/${SERVICE}/alerts`;
 const OWNER = 'alice';
 const RULE = 'e2e-silence';
-const TITLE = 'Queue of payment-gateway backing up in the end-to-end run';
+/** The rule's name: the alerts' alertname and the incident's title. */
+const NAME = 'QueueBackingUp';
+/** One alert's own summary, shown on the alert in the incident's drawer. */
+const SUMMARY = 'Queue of payment-gateway backing up in the end-to-end run';
 const ALERTMANAGER = 'http://127.0.0.1:7116';
 const SCREENSHOTS = path.join(
   __dirname,
@@ -66,7 +69,7 @@ async function postAlert(
     data: [
       {
         labels: {
-          alertname: 'QueueBackingUp',
+          alertname: NAME,
           k2_entity: ENTITY,
           k2_service: SERVICE,
           k2_rule: RULE,
@@ -74,7 +77,7 @@ async function postAlert(
           severity: 'warning',
           pod,
         },
-        annotations: { summary: TITLE },
+        annotations: { summary: SUMMARY },
         ...(ended ? { endsAt: new Date().toISOString() } : {}),
       },
     ],
@@ -96,10 +99,12 @@ test('a silence made from the incident is in Alertmanager and holds the next ale
   const owner = await newPage(OWNER);
   await owner.goto(`${TAB}?environment=test`);
   const open = owner.getByRole('table', { name: say('en', 'incidents.open') });
-  await expect(open.getByRole('row', { name: new RegExp(TITLE) })).toBeVisible({
-    timeout: 60_000,
-  });
-  await open.getByRole('row', { name: new RegExp(TITLE) }).click();
+  const incident = open.getByRole('row', { name: new RegExp(`^${NAME}`) });
+  await expect(incident).toBeVisible({ timeout: 60_000 });
+  await incident.click();
+  await expect(
+    owner.getByRole('table', { name: say('en', 'alert.heading'), exact: true }),
+  ).toContainText(SUMMARY);
   await owner
     .getByRole('button', { name: say('en', 'silences.fromIncident') })
     .click();
@@ -131,7 +136,7 @@ test('a silence made from the incident is in Alertmanager and holds the next ale
       expect.objectContaining({ name: 'k2_entity', value: ENTITY }),
       expect.objectContaining({ name: 'environment', value: 'test' }),
       expect.objectContaining({ name: 'k2_rule', value: RULE }),
-      expect.objectContaining({ name: 'alertname', value: 'QueueBackingUp' }),
+      expect.objectContaining({ name: 'alertname', value: NAME }),
     ]),
   );
 

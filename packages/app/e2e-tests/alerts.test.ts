@@ -25,10 +25,11 @@ const TEMPLATE = 'Memory usage over a share of the limit';
 /** The rule's threshold in % of the limit; the sandbox idles near 45 %. */
 const THRESHOLD = 75;
 /**
- * The incident's title: the summary of the template's alert (per pod and container),
- * e.g. "Memory of payment-gateway-5kp9c-qmqgt/payment-gateway at 82% of its limit".
+ * The incident's row: titled by the rule's name, whichever pods fire. Each alert keeps
+ * its template summary (e.g. "Memory of payment-gateway-5kp9c-qmqgt/payment-gateway at
+ * 82% of its limit"), shown in the incident's drawer.
  */
-const INCIDENT = new RegExp(`^Memory of ${SERVICE}-\\S+ at \\d+% of its limit`);
+const INCIDENT = new RegExp(`^${RULE}`);
 const SCREENSHOTS = path.join(
   __dirname,
   '../../../.k2/test-results/screenshots',
