@@ -155,6 +155,7 @@ export class Kubelet {
     }
     if (event.type === 'DELETED') {
       this.started.delete(uid);
+      this.remoteCommands.podGone(uid);
       for (const key of this.ephemeralLogs.keys()) {
         if (key.startsWith(`${uid}/`)) this.ephemeralLogs.delete(key);
       }

@@ -249,6 +249,60 @@ describe('exec and attach over WebSocket', () => {
   });
 });
 
+describe('sessions and the rest of the API', () => {
+  it('ends an open session with exit code 137 when its pod goes away', async () => {
+    await client.post(`/api/v1/namespaces/${ns}/pods`, {
+      metadata: { name: 'brief' },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: 'app', image: 'shop/web:1.0' }],
+      },
+    });
+    await poll('brief to run', async () => {
+      const res = await client.get(`/api/v1/namespaces/${ns}/pods/brief`);
+      return res.body.status?.containerStatuses?.[0]?.state?.running;
+    });
+    const result = await session(
+      `/api/v1/namespaces/${ns}/pods/brief/exec?command=sh&stdin=true&stdout=true`,
+      'v5.channel.k8s.io',
+      ws => {
+        ws.send(frame(0, 'pwd\n'));
+        client.delete(`/api/v1/namespaces/${ns}/pods/brief`);
+      },
+    );
+    expect(result.channels.get(1)).toBe('/\n');
+    expect(JSON.parse(result.channels.get(3)!).details.causes[0].message).toBe(
+      '137',
+    );
+  });
+
+  it('refuses exec under an injected fault as other pod requests', async () => {
+    const fault = await client.post('/sandbox/faults', {
+      errors: { code: 503, seconds: 30, verbs: ['get'], resources: ['pods'] },
+    });
+    expect(fault.status).toBeLessThan(300);
+    try {
+      const refused = await new Promise<number>(resolve => {
+        const ws = new WebSocket(
+          `${cluster.url.replace(
+            /^http/,
+            'ws',
+          )}/api/v1/namespaces/${ns}/pods/shop/exec?container=web&command=ls&stdout=true`,
+          ['v5.channel.k8s.io'],
+          { headers: { Authorization: 'Bearer tok' } },
+        );
+        ws.on('unexpected-response', (_req, res) =>
+          resolve(res.statusCode ?? 0),
+        );
+        ws.on('error', () => undefined);
+      });
+      expect(refused).toBe(503);
+    } finally {
+      await client.delete('/sandbox/faults');
+    }
+  });
+});
+
 describe('the ephemeralcontainers subresource', () => {
   it('adds a debug container the kubelet starts, and refuses changing it (422)', async () => {
     const path = `/api/v1/namespaces/${ns}/pods/box/ephemeralcontainers`;

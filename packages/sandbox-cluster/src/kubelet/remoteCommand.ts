@@ -64,6 +64,8 @@ export class RemoteCommandServer {
   });
   /** The shell each attachable container runs as its main process, by pod uid/container. */
   private readonly mainShells = new Map<string, SimulatedShell>();
+  /** How to end each open session, by pod uid. */
+  private readonly sessions = new Map<string, Set<(code: number) => void>>();
 
   constructor(
     private readonly registry: Registry,
@@ -154,6 +156,18 @@ export class RemoteCommandServer {
     };
   }
 
+  /**
+   * The pod is gone: its processes were killed, so each open session ends as a killed
+   * process does, with exit code 137.
+   */
+  podGone(uid: string) {
+    for (const end of [...(this.sessions.get(uid) ?? [])]) end(137);
+    this.sessions.delete(uid);
+    for (const key of this.mainShells.keys()) {
+      if (key.startsWith(`${uid}/`)) this.mainShells.delete(key);
+    }
+  }
+
   /** Whether a client offered one of the channel protocols served. */
   static offersProtocol(req: http.IncomingMessage) {
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
@@ -222,6 +236,16 @@ export class RemoteCommandServer {
       );
       ws.close(1000);
     };
+    const uid = t.pod.metadata.uid!;
+    const open = this.sessions.get(uid) ?? new Set<(code: number) => void>();
+    this.sessions.set(uid, open);
+    open.add(end);
+    ws.on('close', () => {
+      open.delete(end);
+      if (open.size === 0 && this.sessions.get(uid) === open) {
+        this.sessions.delete(uid);
+      }
+    });
 
     const view = this.view(t);
     let shell: SimulatedShell | undefined;
