@@ -339,7 +339,9 @@ export class Kubelet {
       );
       return;
     }
-    const result = new SimulatedShell(view, target ? 7 : 1, true).command(main);
+    const result = new SimulatedShell(view, target ? 7 : 1, 'main').command(
+      main,
+    );
     this.ephemeralLogs.set(key, result.stdout + result.stderr);
     this.endEphemeralContainer(live, c.name, result.exit ?? result.code);
   }

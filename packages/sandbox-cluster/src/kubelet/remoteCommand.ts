@@ -273,7 +273,7 @@ export class RemoteCommandServer {
         return;
       }
       if (!isShell(t.command) || t.command.includes('-c')) {
-        const once = new SimulatedShell(view, 13);
+        const once = new SimulatedShell(view, 13, 'exec');
         const r = once.command(t.command);
         out(r.stdout);
         err(r.stderr);

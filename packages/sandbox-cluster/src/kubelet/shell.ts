@@ -303,12 +303,18 @@ function expand(value: string, env: [string, string][]) {
   });
 }
 
-type Token = { word: string } | { op: ';' | '&&' | '||' };
+/** A piece of a word: literal text, or a variable expanded when its command runs. */
+type Piece = string | { variable: string };
+type Token = { word: Piece[] } | { op: ';' | '&&' | '||' };
 
-/** Splits a command line into words (quotes, `$VAR`, `$?`) and `;`, `&&`, `||`. */
-function tokenize(line: string, vars: (name: string) => string): Token[] {
+/**
+ * Splits a command line into words (quotes, backslashes, `$VAR`, `${VAR}`, `$?`) and the
+ * operators `;`, `&&`, `||`. Variables stay unexpanded: each command expands its own
+ * when it runs, so `false; echo $?` sees the status of `false`.
+ */
+function tokenize(line: string): Token[] {
   const tokens: Token[] = [];
-  let word = '';
+  let word: Piece[] = [];
   let inWord = false;
   let i = 0;
   const variable = () => {
@@ -317,11 +323,11 @@ function tokenize(line: string, vars: (name: string) => string): Token[] {
       rest,
     );
     if (!m) {
-      word += '$';
+      word.push('$');
       i += 1;
       return;
     }
-    word += vars(m[2] ?? m[1]);
+    word.push({ variable: m[2] ?? m[1] });
     i += 1 + m[0].length;
   };
   while (i < line.length) {
@@ -329,7 +335,7 @@ function tokenize(line: string, vars: (name: string) => string): Token[] {
     if (c === "'") {
       const end = line.indexOf("'", i + 1);
       const stop = end < 0 ? line.length : end;
-      word += line.slice(i + 1, stop);
+      word.push(line.slice(i + 1, stop));
       inWord = true;
       i = stop + 1;
     } else if (c === '"') {
@@ -338,10 +344,10 @@ function tokenize(line: string, vars: (name: string) => string): Token[] {
       while (i < line.length && line[i] !== '"') {
         if (line[i] === '$') variable();
         else if (line[i] === '\\' && i + 1 < line.length) {
-          word += line[i + 1];
+          word.push(line[i + 1]);
           i += 2;
         } else {
-          word += line[i];
+          word.push(line[i]);
           i += 1;
         }
       }
@@ -350,12 +356,12 @@ function tokenize(line: string, vars: (name: string) => string): Token[] {
       inWord = true;
       variable();
     } else if (c === '\\' && i + 1 < line.length) {
-      word += line[i + 1];
+      word.push(line[i + 1]);
       inWord = true;
       i += 2;
     } else if (c === ' ' || c === '\t' || c === ';' || c === '&' || c === '|') {
       if (inWord) tokens.push({ word });
-      word = '';
+      word = [];
       inWord = false;
       if (c === ';') tokens.push({ op: ';' });
       if ((c === '&' || c === '|') && line[i + 1] === c) {
@@ -366,7 +372,7 @@ function tokenize(line: string, vars: (name: string) => string): Token[] {
     } else if (c === '#' && !inWord) {
       break;
     } else {
-      word += c;
+      word.push(c);
       inWord = true;
       i += 1;
     }
@@ -438,13 +444,14 @@ export class SimulatedShell {
   private nextPid: number;
 
   /**
-   * `pid` is the shell's own; with `main`, the command run is the container's main
-   * process itself (a debug container's one command), so `ps` adds no row for it.
+   * `pid` is the process's own. `role` says what that process is: a `shell` (listed by
+   * `ps` as `sh`), a program run directly by `exec` (`ps` lists only itself), or the
+   * container's `main` process (a debug container's one command, already PID 1 or 7).
    */
   constructor(
     private readonly view: ContainerView,
     readonly pid: number,
-    private readonly main = false,
+    private readonly role: 'shell' | 'exec' | 'main' = 'shell',
   ) {
     this.cwd = '/';
     const workingDir = view.container.workingDir;
@@ -459,14 +466,20 @@ export class SimulatedShell {
 
   /** Runs one line of shell input (commands joined by `;`, `&&`, `||`). */
   run(line: string): CommandResult {
-    const tokens = tokenize(line, name => this.variable(name));
+    const tokens = tokenize(line);
     let stdout = '';
     let stderr = '';
-    let words: string[] = [];
+    let words: Piece[][] = [];
     let skip = false;
     const flush = () => {
       if (words.length > 0 && !skip) {
-        const r = this.command(words);
+        const r = this.command(
+          words.map(pieces =>
+            pieces
+              .map(p => (typeof p === 'string' ? p : this.variable(p.variable)))
+              .join(''),
+          ),
+        );
         stdout += r.stdout;
         stderr += r.stderr;
         this.status = r.code;
@@ -567,13 +580,23 @@ export class SimulatedShell {
         return { stdout: '', stderr: '', code: code & 255, exit: code & 255 };
       }
       case 'ps': {
-        if (this.main) return ok(psTable(this.view, this.view.processes([])));
-        const ps = this.nextPid++;
+        const command = ['ps', ...args].join(' ');
+        if (this.role === 'main') {
+          return ok(psTable(this.view, this.view.processes([])));
+        }
+        if (this.role === 'exec') {
+          return ok(
+            psTable(
+              this.view,
+              this.view.processes([{ pid: this.pid, command }]),
+            ),
+          );
+        }
         const rows = this.view.processes([
           ...(this.pid === 1 || (this.view.target && this.pid === 7)
             ? []
             : [{ pid: this.pid, command: 'sh' }]),
-          { pid: ps, command: ['ps', ...args].join(' ') },
+          { pid: this.nextPid++, command },
         ]);
         return ok(psTable(this.view, rows));
       }
@@ -586,7 +609,10 @@ export class SimulatedShell {
       case 'bash': {
         const at = args.indexOf('-c');
         if (at < 0) return ok('');
-        const nested = new SimulatedShell(this.view, this.nextPid++);
+        const nested = new SimulatedShell(
+          this.view,
+          this.role === 'exec' ? this.pid : this.nextPid++,
+        );
         nested.cwd = this.cwd;
         const r = nested.run(args[at + 1] ?? '');
         return { stdout: r.stdout, stderr: r.stderr, code: r.exit ?? r.code };
