@@ -127,6 +127,73 @@ describe.each(databases.eachSupportedId())('k2 core plugin on %p', id => {
     expect(Number(n)).toBe(0);
   });
 
+  it('records a batch of entries in their order, all or none, from K2 plugins only', async () => {
+    const { api, knex } = await start(id);
+    const entries = Array.from({ length: 500 }, (_, i) => ({
+      ...entry,
+      summary: `Scale test to ${i + 1}`,
+    }));
+    const batch = await api
+      .post('/api/k2/activity/batch')
+      .set(asPlugin('k2-alerts'))
+      .send({ entries });
+    expect(batch.status).toBe(201);
+    const newest = await api
+      .get('/api/k2/services/default/payment-gateway/activity?limit=2')
+      .set(asUser);
+    expect(newest.body.items.map((a: any) => a.summary)).toEqual([
+      'Scale test to 500',
+      'Scale test to 499',
+    ]);
+    const count = async () =>
+      Number((await knex('k2_activity').count({ n: '*' }))[0].n);
+    expect(await count()).toBe(500);
+
+    for (const headers of [asUser, asPlugin('catalog')]) {
+      const refused = await api
+        .post('/api/k2/activity/batch')
+        .set(headers)
+        .send({ entries: [entry] });
+      expect(refused.status).toBe(403);
+    }
+    // One entry outside the contract refuses the batch, naming the field.
+    const oneBad = await api
+      .post('/api/k2/activity/batch')
+      .set(asPlugin('k2-alerts'))
+      .send({ entries: [entry, { ...entry, result: 'maybe' }] });
+    expect(oneBad.status).toBe(400);
+    expect(oneBad.body.error.message).toMatch(/result/);
+    const tooMany = await api
+      .post('/api/k2/activity/batch')
+      .set(asPlugin('k2-alerts'))
+      .send({ entries: [...entries, entry] });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toMatch(/entries/);
+    const empty = await api
+      .post('/api/k2/activity/batch')
+      .set(asPlugin('k2-alerts'))
+      .send({ entries: [] });
+    expect(empty.status).toBe(400);
+    // Past 2 MB the body is not even read.
+    const tooLarge = await api
+      .post('/api/k2/activity/batch')
+      .set(asPlugin('k2-alerts'))
+      .send({
+        entries: Array.from({ length: 1100 }, () => ({
+          ...entry,
+          summary: 'x'.repeat(2000),
+        })),
+      });
+    expect(tooLarge.status).toBe(413);
+    // The single-entry route keeps its own 64 kB cap.
+    const largeSingle = await api
+      .post('/api/k2/activity')
+      .set(asPlugin('k2-alerts'))
+      .send({ ...entry, summary: 'x'.repeat(70_000) });
+    expect(largeSingle.status).toBe(413);
+    expect(await count()).toBe(500);
+  });
+
   it('answers bad paging with 400 naming the parameter', async () => {
     const { api } = await start(id);
     for (const [query, field] of [

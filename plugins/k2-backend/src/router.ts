@@ -14,6 +14,12 @@ import express from 'express';
 import { ActivityStore } from './database/ActivityStore';
 import { spec } from './schema/openapi.generated';
 
+/**
+ * The largest body of `POST /activity/batch`: 500 entries of the contract's longest
+ * fields fit (about 2.7 kB each).
+ */
+const BATCH_BODY_LIMIT = '2mb';
+
 /** Only K2's own capability plugins write the activity log. */
 const WRITER = /^plugin:k2(-[a-z0-9-]+)?$/;
 
@@ -25,17 +31,33 @@ export async function createRouter(options: {
   activity: ActivityStore;
 }): Promise<express.Router> {
   const { httpAuth, gate, access, activity } = options;
+  // A batch of entries is parsed with its own, larger cap (a larger body is answered
+  // 413); the contract's router then finds the body parsed and validates it.
+  const outer = express.Router();
+  outer.use('/activity/batch', express.json({ limit: BATCH_BODY_LIMIT }));
   const router = createK2ApiRouter(spec, { bodyLimit: '64kb' });
+  outer.use(router);
   const caller = callerOf(httpAuth);
 
-  router.post('/activity', async (req, res) => {
+  /** Throws unless the request comes from one of K2's capability plugins. */
+  async function authorizeWriter(req: express.Request) {
     const credentials = await httpAuth.credentials(req, { allow: ['service'] });
     if (!WRITER.test(credentials.principal.subject)) {
       throw new NotAllowedError(
         `${credentials.principal.subject} may not write K2's activity log`,
       );
     }
+  }
+
+  router.post('/activity', async (req, res) => {
+    await authorizeWriter(req);
     await activity.add(req.body);
+    res.status(201).end();
+  });
+
+  router.post('/activity/batch', async (req, res) => {
+    await authorizeWriter(req);
+    await activity.addAll(req.body.entries);
     res.status(201).end();
   });
 
@@ -58,5 +80,5 @@ export async function createRouter(options: {
     res.json({ items: access.health() });
   });
 
-  return router;
+  return outer;
 }

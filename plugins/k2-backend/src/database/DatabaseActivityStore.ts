@@ -43,6 +43,22 @@ function toActivity(row: ActivityRow): K2Activity {
   };
 }
 
+/** Rows written by one insert statement of a batch. */
+const INSERT_CHUNK = 100;
+
+function toRow(entry: K2NewActivity, createdAt: Date) {
+  return {
+    service_ref: entry.service,
+    environment: entry.environment ?? null,
+    actor: entry.actor,
+    action: entry.action,
+    summary: entry.summary,
+    result: entry.result,
+    release_id: entry.releaseId ?? null,
+    created_at: createdAt.toISOString(),
+  };
+}
+
 /** The activity log on the `k2` plugin's database (SQLite or PostgreSQL). */
 export class DatabaseActivityStore implements ActivityStore {
   static async create(options: {
@@ -59,15 +75,19 @@ export class DatabaseActivityStore implements ActivityStore {
   private constructor(private readonly knex: Knex) {}
 
   async add(entry: K2NewActivity): Promise<void> {
-    await this.knex('k2_activity').insert({
-      service_ref: entry.service,
-      environment: entry.environment ?? null,
-      actor: entry.actor,
-      action: entry.action,
-      summary: entry.summary,
-      result: entry.result,
-      release_id: entry.releaseId ?? null,
-      created_at: new Date().toISOString(),
+    await this.knex('k2_activity').insert(toRow(entry, new Date()));
+  }
+
+  async addAll(entries: K2NewActivity[]): Promise<void> {
+    const now = new Date();
+    // Multi-row inserts of INSERT_CHUNK rows (8 parameters each) stay within SQLite's
+    // parameter limit; one transaction keeps the batch whole and ids in entry order.
+    await this.knex.transaction(async tx => {
+      for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
+        await tx('k2_activity').insert(
+          entries.slice(i, i + INSERT_CHUNK).map(entry => toRow(entry, now)),
+        );
+      }
     });
   }
 

@@ -45,6 +45,51 @@ export const spec = {
         },
       },
     },
+    '/activity/batch': {
+      post: {
+        operationId: 'RecordActivities',
+        summary:
+          'Records several entries of the activity log at once, in their order.',
+        description:
+          "For K2's capability plugins only, as `POST /activity`; each entry is checked as there, and one entry outside the contract refuses the whole call (nothing is recorded). At most 500 entries (400 beyond) in a body of at most 2 MB (413 beyond), so a plugin with many entries (the alerts intake during a storm) makes one call per batch instead of one per entry.",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['entries'],
+                properties: {
+                  entries: {
+                    type: 'array',
+                    minItems: 1,
+                    maxItems: 500,
+                    items: {
+                      $ref: '#/components/schemas/NewActivity',
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'Recorded, all of them.',
+          },
+          '400': {
+            $ref: '#/components/responses/Error',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '413': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
     '/services/{namespace}/{name}/activity': {
       get: {
         operationId: 'ListActivity',

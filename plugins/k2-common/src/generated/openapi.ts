@@ -22,6 +22,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/activity/batch': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Records several entries of the activity log at once, in their order.
+     * @description For K2's capability plugins only, as `POST /activity`; each entry is checked as there, and one entry outside the contract refuses the whole call (nothing is recorded). At most 500 entries (400 beyond) in a body of at most 2 MB (413 beyond), so a plugin with many entries (the alerts intake during a storm) makes one call per batch instead of one per entry.
+     */
+    post: operations['RecordActivities'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/services/{namespace}/{name}/activity': {
     parameters: {
       query?: never;
@@ -147,6 +167,33 @@ export interface operations {
       };
       400: components['responses']['Error'];
       403: components['responses']['Error'];
+    };
+  };
+  RecordActivities: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          entries: components['schemas']['NewActivity'][];
+        };
+      };
+    };
+    responses: {
+      /** @description Recorded, all of them. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['Error'];
+      403: components['responses']['Error'];
+      413: components['responses']['Error'];
     };
   };
   ListActivity: {

@@ -140,7 +140,11 @@ describe('Deploy signals from a release on a sandbox cluster', () => {
     const driverOptions = {
       store,
       access,
-      activity: { record: async () => {}, write: async () => {} },
+      activity: {
+        record: async () => {},
+        write: async () => {},
+        recordAll: async () => {},
+      },
       logger: mockServices.logger.mock(),
     };
     driver = new ReleaseDriver(driverOptions);

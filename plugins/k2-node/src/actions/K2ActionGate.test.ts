@@ -74,6 +74,9 @@ class RecordingActivityLog implements K2ActivityLog {
   async write(entry: K2NewActivity) {
     this.entries.push(entry);
   }
+  async recordAll(entries: K2NewActivity[]) {
+    this.entries.push(...entries);
+  }
 }
 
 function setUp(

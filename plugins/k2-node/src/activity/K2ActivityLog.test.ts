@@ -2,7 +2,11 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { mockServices } from '@backstage/backend-test-utils';
 import { K2NewActivity } from '@internal/plugin-k2-common';
-import { HttpActivityLog, K2_CORE_PLUGIN_ID } from './K2ActivityLog';
+import {
+  ACTIVITY_BATCH_MAX,
+  HttpActivityLog,
+  K2_CORE_PLUGIN_ID,
+} from './K2ActivityLog';
 
 const entry: K2NewActivity = {
   service: 'component:default/payment-gateway',
@@ -159,6 +163,44 @@ describe('HttpActivityLog', () => {
     expect(logger.error).toHaveBeenCalledTimes(1);
     expect(logger.error).toHaveBeenCalledWith(
       expect.stringContaining(`scale on ${entry.service}`),
+    );
+  });
+
+  it('recordAll: one call to /activity/batch per 500 entries, in order, retrying a 5xx', async () => {
+    plugin = await startK2Plugin([201, 503, 201]);
+    const { log, logger } = activityLog(plugin.baseUrl);
+    const entries = Array.from({ length: ACTIVITY_BATCH_MAX + 2 }, (_, i) => ({
+      ...entry,
+      summary: `Scaled to ${i}`,
+    }));
+
+    await log.recordAll(entries);
+
+    expect(plugin.received.map(r => [r.method, r.url])).toEqual([
+      ['POST', '/api/k2/activity/batch'],
+      ['POST', '/api/k2/activity/batch'],
+      ['POST', '/api/k2/activity/batch'],
+    ]);
+    const bodies = plugin.received.map(r => JSON.parse(r.body).entries);
+    expect(bodies[0]).toEqual(entries.slice(0, ACTIVITY_BATCH_MAX));
+    // The second batch was answered 503 and sent again.
+    expect(bodies[1]).toEqual(entries.slice(ACTIVITY_BATCH_MAX));
+    expect(bodies[2]).toEqual(entries.slice(ACTIVITY_BATCH_MAX));
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('recordAll never throws: a refused batch is logged once with its size', async () => {
+    plugin = await startK2Plugin([413]);
+    const { log, logger } = activityLog(plugin.baseUrl);
+
+    await expect(log.recordAll([entry, entry])).resolves.toBeUndefined();
+
+    expect(plugin.received).toHaveLength(1);
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining(
+        `2 entries (the first scale on ${entry.service})`,
+      ),
     );
   });
 

@@ -24,7 +24,18 @@ export interface K2ActivityLog {
    * release driver's follow-ups), rather than holding their work on retries here.
    */
   write(entry: K2NewActivity): Promise<void>;
+  /**
+   * Records entries in their order with one call per {@link ACTIVITY_BATCH_MAX}
+   * entries, for callers with many at once (the alerts intake during a storm). Never
+   * throws, as {@link K2ActivityLog.record}: a batch that cannot be written after a
+   * few attempts, or that the log refuses, is logged as an error, all its entries
+   * unrecorded.
+   */
+  recordAll(entries: K2NewActivity[]): Promise<void>;
 }
+
+/** The most entries the `k2` plugin takes in one call (`POST /activity/batch`). */
+export const ACTIVITY_BATCH_MAX = 500;
 
 /** Delays between attempts to write one entry. */
 const RETRY_DELAYS_MS = [100, 500, 2000];
@@ -54,17 +65,38 @@ export class HttpActivityLog implements K2ActivityLog {
     this.#delays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
   }
 
-  async record(entry: K2NewActivity): Promise<void> {
+  record(entry: K2NewActivity): Promise<void> {
+    return this.#withRetries(
+      () => this.#post('/activity', entry),
+      `${entry.action} on ${entry.service}`,
+    );
+  }
+
+  write(entry: K2NewActivity): Promise<void> {
+    return this.#post('/activity', entry);
+  }
+
+  async recordAll(entries: K2NewActivity[]): Promise<void> {
+    for (let i = 0; i < entries.length; i += ACTIVITY_BATCH_MAX) {
+      const batch = entries.slice(i, i + ACTIVITY_BATCH_MAX);
+      await this.#withRetries(
+        () => this.#post('/activity/batch', { entries: batch }),
+        `${batch.length} entries (the first ${batch[0].action} on ${batch[0].service})`,
+      );
+    }
+  }
+
+  async #withRetries(post: () => Promise<void>, what: string) {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#post(entry);
+        await post();
         return;
       } catch (error) {
         // A refused entry (4xx) will be refused again; other failures may pass.
         const status = (error as ResponseError).response?.status ?? 500;
         if (attempt >= this.#delays.length || status < 500) {
           this.#logger.error(
-            `Could not record ${entry.action} on ${entry.service} in the activity log: ${error}`,
+            `Could not record ${what} in the activity log: ${error}`,
           );
           return;
         }
@@ -73,11 +105,7 @@ export class HttpActivityLog implements K2ActivityLog {
     }
   }
 
-  write(entry: K2NewActivity): Promise<void> {
-    return this.#post(entry);
-  }
-
-  async #post(entry: K2NewActivity) {
+  async #post(path: string, body: unknown) {
     const [baseUrl, { token }] = await Promise.all([
       this.#discovery.getBaseUrl(K2_CORE_PLUGIN_ID),
       this.#auth.getPluginRequestToken({
@@ -85,13 +113,13 @@ export class HttpActivityLog implements K2ActivityLog {
         targetPluginId: K2_CORE_PLUGIN_ID,
       }),
     ]);
-    const response = await fetch(`${baseUrl}/activity`, {
+    const response = await fetch(`${baseUrl}${path}`, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
         Authorization: `Bearer ${token}`,
       },
-      body: JSON.stringify(entry),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
     });
     if (!response.ok) throw await ResponseError.fromResponse(response);
