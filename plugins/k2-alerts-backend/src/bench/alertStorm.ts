@@ -65,7 +65,7 @@ export interface StormResult {
   activityEntries: number;
   /**
    * From the first webhook call until the activity logs held every opening (or the
-   * count stopped growing): intake writes them after answering, a few at a time.
+   * count stopped growing): intake writes them after answering, in batches.
    */
   activityMs: number;
   /** Each of `changes` incidents resolved by one webhook call, with its time. */

@@ -169,7 +169,7 @@ async function main() {
           44,
         )} ${r.activityMs
           .toFixed(1)
-          .padStart(9)} ms (written after answering, 4 at a time)`,
+          .padStart(9)} ms (written after answering, one batch call at a time)`,
         `  ${'  alerts per second'.padEnd(44)} ${Math.round(
           (size.alerts * 1000) / r.ingestMs,
         )

@@ -27,8 +27,6 @@ import { AlertmanagerAlert } from './payload';
 
 /** The least time between two hand-overs of opened incidents to routing. */
 const OPENED_BATCH_MS = 200;
-/** Activity entries written at once while incidents open or resolve. */
-const ANNOUNCE_CONCURRENCY = 4;
 
 /** What one webhook call did. */
 export interface WebhookResult {
@@ -68,9 +66,8 @@ export class AlertIntake {
   #handedOverAt = 0;
   /** Activity entries not yet handed to the activity log, oldest first. */
   #announcements: K2NewActivity[] = [];
-  /** The index in `#announcements` of the next entry to write. */
-  #next = 0;
-  #announcing = 0;
+  /** Whether a call to the activity log is in flight (there is at most one). */
+  #announcing = false;
 
   constructor(options: {
     store: IncidentStore;
@@ -85,10 +82,9 @@ export class AlertIntake {
     this.#activity = options.activity;
     this.#logger = options.logger;
     options.lifecycle?.addShutdownHook(async () => {
-      const waiting = this.#announcements.slice(this.#next);
+      const waiting = this.#announcements;
       this.#announcements = [];
-      this.#next = 0;
-      await Promise.all(waiting.map(entry => this.#activity.record(entry)));
+      await this.#activity.recordAll(waiting);
     });
   }
 
@@ -195,10 +191,11 @@ export class AlertIntake {
 
   /**
    * Writes an incident's opening or resolution to the activity log. Intake does not
-   * wait on it: the entries are written in the order incidents changed, at most
-   * {@link ANNOUNCE_CONCURRENCY} at a time, so a storm opening thousands of incidents
-   * reuses a few connections to the log instead of opening one per incident beside the
-   * deliveries still arriving. The log retries by itself and never throws.
+   * wait on it: one call at a time takes every entry waiting (in calls of at most
+   * `ACTIVITY_BATCH_MAX`), in the order incidents changed, so a storm opening thousands
+   * of incidents makes one call per batch of openings that arrived while the previous
+   * call was in flight, not one per incident. The log retries by itself and never
+   * throws.
    */
   #announce(incident: Incident, change: 'opened' | 'resolved') {
     this.#announcements.push({
@@ -210,25 +207,18 @@ export class AlertIntake {
       summary: `Incident ${change} (${incident.severity}): ${incident.title}`,
       result: 'succeeded',
     });
-    while (
-      this.#announcing < ANNOUNCE_CONCURRENCY &&
-      this.#next < this.#announcements.length
-    ) {
-      this.#announcing += 1;
+    if (!this.#announcing) {
+      this.#announcing = true;
       void this.#drain();
     }
   }
 
   async #drain() {
-    while (this.#next < this.#announcements.length) {
-      const entry = this.#announcements[this.#next++];
-      // Entries written are dropped in bulk, not shifted off one by one.
-      if (this.#next >= 1024 && this.#next * 2 >= this.#announcements.length) {
-        this.#announcements = this.#announcements.slice(this.#next);
-        this.#next = 0;
-      }
-      await this.#activity.record(entry);
+    while (this.#announcements.length) {
+      const batch = this.#announcements;
+      this.#announcements = [];
+      await this.#activity.recordAll(batch);
     }
-    this.#announcing -= 1;
+    this.#announcing = false;
   }
 }
