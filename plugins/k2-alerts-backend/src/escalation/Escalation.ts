@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Incident, IncidentStore } from '../incidents/IncidentStore';
 import { IncidentNotifier, Routed } from '../routing/IncidentNotifier';
-import { EscalationLevel } from '../teams/TeamSettings';
+import { EscalationLevel, TeamAlertSettings } from '../teams/TeamSettings';
 import { EscalationStore } from './EscalationStore';
 
 const after = (now: Date, level: EscalationLevel | undefined) =>
@@ -37,14 +37,18 @@ export class Escalation {
 
   /** Notifies the team of incidents that opened and starts their escalation. */
   async opened(incidents: Incident[], now = new Date()) {
-    // A delivery's incidents are armed in one transaction and their groups' turns
-    // taken in another: a storm opening thousands of incidents commits twice per
-    // delivery, not twice per incident.
+    // A batch's incidents are armed and their groups' turns taken in one transaction,
+    // and each team's settings read once: a storm opening thousands of incidents
+    // commits twice per batch (arming and turns, then who was told), not per incident.
     const settings = new Map<string, Promise<Routed | undefined>>();
+    const teams = new Map<string, Promise<TeamAlertSettings>>();
     const items: Array<{ incident: Incident; routed?: Routed }> = [];
     for (const incident of incidents) {
       if (!settings.has(incident.entityRef)) {
-        settings.set(incident.entityRef, this.#notifier.settingsOf(incident));
+        settings.set(
+          incident.entityRef,
+          this.#notifier.settingsOf(incident, teams),
+        );
       }
       try {
         items.push({
@@ -57,18 +61,18 @@ export class Escalation {
         );
       }
     }
+    const armed = items.map(({ incident, routed }) => {
+      const levels = routed?.settings.escalation ?? [];
+      return {
+        id: incident.id,
+        level: 1,
+        next: levels.length > 1 ? after(now, levels[0]) : undefined,
+      };
+    });
     try {
-      await this.#store.armAll(
-        items.map(({ incident, routed }) => {
-          const levels = routed?.settings.escalation ?? [];
-          return {
-            id: incident.id,
-            level: 1,
-            next: levels.length > 1 ? after(now, levels[0]) : undefined,
-          };
-        }),
+      await this.#notifier.notifyOpened(items, now, trx =>
+        this.#store.armAll(armed, trx),
       );
-      await this.#notifier.notifyOpened(items, now);
     } catch (error) {
       this.#logger.error(
         `Routing ${items.length} incidents failed: ${(error as Error).message}`,

@@ -118,6 +118,33 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it('arms a batch’s incidents in the transaction that takes their turns: both or neither', async () => {
+      const t0 = new Date('2026-11-26T10:00:00Z');
+      const next = new Date(t0.getTime() + HOUR);
+      const [x, y] = [await open('x'), await open('y')];
+      const groups = [`${SERVICE}|test|x`, `${SERVICE}|test|y`];
+
+      // Arming fails half-way: no turn is taken, so the groups are still told later.
+      await expect(
+        marks.takeAll(groups, 4 * HOUR, t0, async trx => {
+          await escalation.armAll([{ id: x.id, level: 1, next }], trx);
+          throw new Error('arming failed');
+        }),
+      ).rejects.toThrow('arming failed');
+      expect(await escalation.due(next)).toEqual([]);
+
+      const taken = await marks.takeAll(groups, 4 * HOUR, t0, trx =>
+        escalation.armAll(
+          [x, y].map(({ id }) => ({ id, level: 1, next })),
+          trx,
+        ),
+      );
+      expect([...taken].sort()).toEqual(groups);
+      expect((await escalation.due(next)).map(({ id }) => id).sort()).toEqual(
+        [x.id, y.id].sort(),
+      );
+    });
+
     it('gives a group one turn per interval, and reminders of open unacknowledged incidents', async () => {
       const t0 = new Date('2026-11-26T10:00:00Z');
       const later = (ms: number) => new Date(t0.getTime() + ms);

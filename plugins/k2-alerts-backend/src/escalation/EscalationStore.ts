@@ -33,12 +33,14 @@ export class EscalationStore {
   }
 
   /**
-   * {@link EscalationStore.arm} for several incidents, in one transaction; incidents
-   * armed alike (the same level and next time, as a delivery's incidents of one team
-   * are) are written by one statement.
+   * {@link EscalationStore.arm} for several incidents, in one transaction (`trx` when
+   * given: the caller's, committed with what else it holds); incidents armed alike
+   * (the same level and next time, as a delivery's incidents of one team are) are
+   * written by one statement.
    */
   async armAll(
     items: Array<{ id: string; level: number; next: Date | undefined }>,
+    trx?: Knex.Transaction,
   ) {
     if (!items.length) return;
     const alike = new Map<
@@ -52,17 +54,18 @@ export class EscalationStore {
       batch.ids.push(Number(id));
       alike.set(key, batch);
     }
-    await this.#knex.transaction(async trx => {
+    const write = async (db: Knex.Transaction) => {
       for (const { level, next, ids } of alike.values()) {
         for (let i = 0; i < ids.length; i += ARM_CHUNK) {
-          await trx(INCIDENTS)
+          await db(INCIDENTS)
             .whereIn('id', ids.slice(i, i + ARM_CHUNK))
             .where({ status: 'open' })
             .whereNull('acknowledged_at')
             .update({ escalation_level: level, escalate_at: next });
         }
       }
-    });
+    };
+    await (trx ? write(trx) : this.#knex.transaction(write));
   }
 
   /** Open, unacknowledged incidents whose next level is due, earliest first. */

@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
+import { Knex } from 'knex';
 import { Incident, IncidentStore } from '../incidents/IncidentStore';
 import { renderText } from '../channels/render';
 import { Channel } from '../channels/types';
@@ -115,11 +116,24 @@ export class IncidentNotifier {
     this.#logger = options.logger;
   }
 
-  /** The team's settings (stored or defaults) and ref, for the incident's service. */
-  async settingsOf(incident: Incident): Promise<Routed | undefined> {
+  /**
+   * The team's settings (stored or defaults) and ref, for the incident's service.
+   * `read`, shared by the calls of one batch of incidents, keeps each team's settings
+   * as first read, so a batch of incidents of many services of one team reads them
+   * once; without it they are read afresh.
+   */
+  async settingsOf(
+    incident: Incident,
+    read = new Map<string, Promise<TeamAlertSettings>>(),
+  ): Promise<Routed | undefined> {
     const team = await this.#directory.owner(incident.entityRef);
     if (!team) return undefined;
-    return { team, settings: await this.#teams.settingsOf(team) };
+    let settings = read.get(team);
+    if (!settings) {
+      settings = this.#teams.settingsOf(team);
+      read.set(team, settings);
+    }
+    return { team, settings: await settings };
   }
 
   /**
@@ -161,10 +175,13 @@ export class IncidentNotifier {
    * Notifies the teams of incidents one delivery opened, as {@link
    * IncidentNotifier.notify} does for each, with the groups' turns taken in one
    * transaction. `routed` is each incident's {@link IncidentNotifier.settingsOf}.
+   * `before` runs first in that transaction (escalation arms the incidents there), so
+   * a batch commits once before its messages are sent and once after (who was told).
    */
   async notifyOpened(
     items: Array<{ incident: Incident; routed?: Routed }>,
     now = new Date(),
+    before?: (trx: Knex.Transaction) => Promise<void>,
   ): Promise<void> {
     const eligible = items.filter(
       (item): item is { incident: Incident; routed: Routed } =>
@@ -176,6 +193,7 @@ export class IncidentNotifier {
       eligible.map(({ incident }) => groupOf(incident)),
       this.#repeatIntervalMs,
       now,
+      before,
     );
     const told: Notice[] = [];
     for (const { incident, routed } of eligible) {

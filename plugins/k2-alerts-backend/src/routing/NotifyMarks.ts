@@ -42,18 +42,21 @@ export class NotifyMarks {
    *
    * The same compare-and-set as `take`, over a set: marks due are moved to now,
    * missing ones inserted (the primary key keeps one of two concurrent inserts), and a
-   * group's turn is ours when its mark then holds our time.
+   * group's turn is ours when its mark then holds our time. `before` runs first in the
+   * same transaction (even without groups): both commit, or neither.
    */
   async takeAll(
     groupKeys: string[],
     intervalMs: number,
     now = new Date(),
+    before?: (trx: Knex.Transaction) => Promise<void>,
   ): Promise<Set<string>> {
     const taken = new Set<string>();
-    if (!groupKeys.length) return taken;
+    if (!groupKeys.length && !before) return taken;
     const at = now.toISOString();
     const due = new Date(now.getTime() - intervalMs).toISOString();
     await this.#knex.transaction(async trx => {
+      await before?.(trx);
       for (const chunk of chunks([...new Set(groupKeys)].sort(), CHUNK)) {
         await trx(TABLE)
           .whereIn('group_key', chunk)
