@@ -276,6 +276,24 @@ describe('sessions and the rest of the API', () => {
     );
   });
 
+  it('lists the subresources in discovery as Kubernetes does', async () => {
+    const resources = new Map<string, any>(
+      (await client.get('/api/v1')).body.resources.map((r: any) => [r.name, r]),
+    );
+    expect(resources.get('pods/exec')).toMatchObject({
+      kind: 'PodExecOptions',
+      verbs: ['create', 'get'],
+    });
+    expect(resources.get('pods/attach')).toMatchObject({
+      kind: 'PodAttachOptions',
+      verbs: ['create', 'get'],
+    });
+    expect(resources.get('pods/ephemeralcontainers')).toMatchObject({
+      kind: 'Pod',
+      verbs: ['get', 'patch', 'update'],
+    });
+  });
+
   it('refuses exec under an injected fault as other pod requests', async () => {
     const fault = await client.post('/sandbox/faults', {
       errors: { code: 503, seconds: 30, verbs: ['get'], resources: ['pods'] },
@@ -352,6 +370,16 @@ describe('the ephemeralcontainers subresource', () => {
     expect(changed.status).toBe(422);
     expect(changed.body.message).toBe(
       'Pod "box" is invalid: spec.ephemeralContainers[0]: Forbidden: existing ephemeral containers "debugger-abcde" may not be changed',
+    );
+
+    const pod = (await client.get(path)).body;
+    const removed = await client.put(path, {
+      ...pod,
+      spec: { ...pod.spec, ephemeralContainers: [] },
+    });
+    expect(removed.status).toBe(422);
+    expect(removed.body.message).toBe(
+      'Pod "box" is invalid: spec: Forbidden: existing ephemeral containers "debugger-abcde" may not be removed',
     );
 
     const attached = await session(
