@@ -372,10 +372,10 @@ describe('the ephemeralcontainers subresource', () => {
       'Pod "box" is invalid: spec.ephemeralContainers[0]: Forbidden: existing ephemeral containers "debugger-abcde" may not be changed',
     );
 
-    const pod = (await client.get(path)).body;
+    const live = (await client.get(path)).body;
     const removed = await client.put(path, {
-      ...pod,
-      spec: { ...pod.spec, ephemeralContainers: [] },
+      ...live,
+      spec: { ...live.spec, ephemeralContainers: [] },
     });
     expect(removed.status).toBe(422);
     expect(removed.body.message).toBe(
