@@ -185,6 +185,17 @@ describe.each(databases.eachSupportedId())('k2 core plugin on %p', id => {
         })),
       });
     expect(tooLarge.status).toBe(413);
+    // Someone who may not write is refused before the body is read, whatever its size.
+    const largeFromUser = await api
+      .post('/api/k2/activity/batch')
+      .set(asUser)
+      .send({
+        entries: Array.from({ length: 1100 }, () => ({
+          ...entry,
+          summary: 'x'.repeat(2000),
+        })),
+      });
+    expect(largeFromUser.status).toBe(403);
     // The single-entry route keeps its own 64 kB cap.
     const largeSingle = await api
       .post('/api/k2/activity')

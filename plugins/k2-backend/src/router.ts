@@ -31,14 +31,6 @@ export async function createRouter(options: {
   activity: ActivityStore;
 }): Promise<express.Router> {
   const { httpAuth, gate, access, activity } = options;
-  // A batch of entries is parsed with its own, larger cap (a larger body is answered
-  // 413); the contract's router then finds the body parsed and validates it.
-  const outer = express.Router();
-  outer.use('/activity/batch', express.json({ limit: BATCH_BODY_LIMIT }));
-  const router = createK2ApiRouter(spec, { bodyLimit: '64kb' });
-  outer.use(router);
-  const caller = callerOf(httpAuth);
-
   /** Throws unless the request comes from one of K2's capability plugins. */
   async function authorizeWriter(req: express.Request) {
     const credentials = await httpAuth.credentials(req, { allow: ['service'] });
@@ -49,14 +41,30 @@ export async function createRouter(options: {
     }
   }
 
+  // A batch of entries is parsed with its own, larger cap (a larger body is answered
+  // 413), and only once its caller is known to be a writer: nobody else makes the
+  // backend read 2 MB. The contract's router then finds the body parsed and
+  // validates it.
+  const outer = express.Router();
+  outer.post(
+    '/activity/batch',
+    (req, _res, next) => {
+      authorizeWriter(req).then(() => next(), next);
+    },
+    express.json({ limit: BATCH_BODY_LIMIT }),
+  );
+  const router = createK2ApiRouter(spec, { bodyLimit: '64kb' });
+  outer.use(router);
+  const caller = callerOf(httpAuth);
+
   router.post('/activity', async (req, res) => {
     await authorizeWriter(req);
     await activity.add(req.body);
     res.status(201).end();
   });
 
+  // Its caller was authorized before its body was read (above).
   router.post('/activity/batch', async (req, res) => {
-    await authorizeWriter(req);
     await activity.addAll(req.body.entries);
     res.status(201).end();
   });
