@@ -16,7 +16,6 @@ import {
   startK2PluginTestBackend,
 } from '@internal/plugin-k2-backend/testUtils';
 import { SandboxCluster } from '@internal/sandbox-cluster';
-import { poll } from '@internal/sandbox-cluster/testUtils';
 import knexFactory, { Knex } from 'knex';
 import net from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -25,16 +24,10 @@ import {
   recordingNotifications,
   startWebhookReceiver,
 } from '../__testUtils__/recording';
+import { until } from '../__testUtils__/until';
 import { k2AlertsPlugin } from '../plugin';
 
 jest.setTimeout(120_000);
-
-/** Waits (up to 10 s) until `assertion` passes. */
-const until = (what: string, assertion: () => void) =>
-  poll(what, () => {
-    assertion();
-    return true;
-  });
 
 const TOKEN = 'a-webhook-token-of-some-length';
 const API = '/api/k2-alerts';
