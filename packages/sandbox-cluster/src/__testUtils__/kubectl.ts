@@ -54,20 +54,25 @@ export class Kubectl {
     writeKubeconfig(clusters, path.join(this.#dir, 'kubeconfig'));
   }
 
+  /** kubectl's arguments for `args` against `cluster`, with this instance's files. */
+  #args(cluster: string, args: string[]): string[] {
+    return [
+      '--kubeconfig',
+      path.join(this.#dir, 'kubeconfig'),
+      '--cache-dir',
+      path.join(this.#dir, 'cache'),
+      '--context',
+      cluster,
+      ...args,
+    ];
+  }
+
   /** Runs `kubectl --context <cluster> <args>`; never rejects on a non-zero exit. */
   run(cluster: string, ...args: string[]): Promise<KubectlResult> {
     return new Promise(resolve => {
       execFile(
         this.#binary,
-        [
-          '--kubeconfig',
-          path.join(this.#dir, 'kubeconfig'),
-          '--cache-dir',
-          path.join(this.#dir, 'cache'),
-          '--context',
-          cluster,
-          ...args,
-        ],
+        this.#args(cluster, args),
         { timeout: 60_000 },
         (error, stdout, stderr) => {
           let code = 0;
@@ -88,19 +93,9 @@ export class Kubectl {
     ...args: string[]
   ): Promise<KubectlResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(
-        this.#binary,
-        [
-          '--kubeconfig',
-          path.join(this.#dir, 'kubeconfig'),
-          '--cache-dir',
-          path.join(this.#dir, 'cache'),
-          '--context',
-          cluster,
-          ...args,
-        ],
-        { timeout: 60_000 },
-      );
+      const child = spawn(this.#binary, this.#args(cluster, args), {
+        timeout: 60_000,
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', chunk => {
@@ -127,16 +122,7 @@ export class Kubectl {
     ...args: string[]
   ): Promise<KubectlResult> {
     const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
-    const command = [
-      this.#binary,
-      '--kubeconfig',
-      path.join(this.#dir, 'kubeconfig'),
-      '--cache-dir',
-      path.join(this.#dir, 'cache'),
-      '--context',
-      cluster,
-      ...args,
-    ]
+    const command = [this.#binary, ...this.#args(cluster, args)]
       .map(quote)
       .join(' ');
     return new Promise((resolve, reject) => {
