@@ -1,11 +1,15 @@
 import { defineConfig } from '@playwright/test';
 
+/** The one file that must not run beside the others (see `projects`). */
+const TEAM_SETTINGS = /alerts-team-settings\.test\.ts$/;
+
 /**
  * End-to-end tests run in Debian's Chromium against a portal started by `./k2 test`: the
  * production build of the frontend served by the backend (or any running portal: set
  * K2_E2E_URL). Test files run in parallel on two workers (the machine has two cores);
  * each file's scenarios act on a service no other file changes, and a file whose
- * scenarios build on each other is serial within itself.
+ * scenarios build on each other is serial within itself. A file that changes what
+ * another relies on runs after the rest, as a project of its own.
  */
 export default defineConfig({
   testDir: 'packages/app/e2e-tests',
@@ -39,5 +43,14 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'chromium' }],
+  projects: [
+    // Alerts team settings change payments-team's settings, which the escalation
+    // spec also sets for its run: that file runs once every other file is done.
+    { name: 'chromium', testIgnore: TEAM_SETTINGS },
+    {
+      name: 'team-settings',
+      testMatch: TEAM_SETTINGS,
+      dependencies: ['chromium'],
+    },
+  ],
 });
