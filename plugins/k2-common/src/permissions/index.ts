@@ -1,11 +1,13 @@
 import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
 import { createPermission } from '@backstage/plugin-permission-common';
 import {
+  RESOURCE_TYPE_K2_MIDDLEWARE_INSTANCE,
   RESOURCE_TYPE_K2_RELEASE,
   RESOURCE_TYPE_K2_TRAFFIC_SITE_CHANGE,
 } from './resourceTypes';
 
 export {
+  RESOURCE_TYPE_K2_MIDDLEWARE_INSTANCE,
   RESOURCE_TYPE_K2_RELEASE,
   RESOURCE_TYPE_K2_TRAFFIC_SITE_CHANGE,
 } from './resourceTypes';
@@ -282,6 +284,60 @@ export const k2AlertClusterReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Browse the Middleware store: its templates, each environment's middleware policy and
+ * instances across services (never a secret value). Allowed to every signed-in user by
+ * K2's policy.
+ */
+export const k2MiddlewareStoreReadPermission = createPermission({
+  name: 'k2.middleware.store.read',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Read a service's middleware instances and bindings (never a secret value). Allowed to
+ * every signed-in user by K2's policy.
+ */
+export const k2MiddlewareReadPermission = createPermission({
+  name: 'k2.middleware.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Create a middleware instance for a service, renew, resize, upgrade, delete, restore
+ * and bind it. Owners and platform admins. In an environment that needs approval the
+ * instance waits for an approver (`k2.middleware.approve`).
+ */
+export const k2MiddlewareManagePermission = createPermission({
+  name: 'k2.middleware.manage',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Read a middleware instance's connection info with its passwords (read from its
+ * Kubernetes Secret for the response). Owners and platform admins.
+ */
+export const k2MiddlewareConnectionReadPermission = createPermission({
+  name: 'k2.middleware.connection.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Approve or reject a middleware instance waiting in an environment that needs
+ * approval. A resource permission on the instance (resource ref: its id), decided by
+ * the Middleware store backend's rules with the instance's own facts: K2's policy
+ * allows members of the environment's approver group and platform admins, never the
+ * instance's requester.
+ */
+export const k2MiddlewareApprovePermission = createPermission({
+  name: 'k2.middleware.approve',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_K2_MIDDLEWARE_INSTANCE,
+});
+
 /** Permissions K2's policy grants to a service's owners (and platform admins) only. */
 export const k2OwnerPermissions = [
   k2ReleaseCreatePermission,
@@ -295,6 +351,8 @@ export const k2OwnerPermissions = [
   k2AlertRuleManagePermission,
   k2AlertIncidentUpdatePermission,
   k2AlertSilenceManagePermission,
+  k2MiddlewareManagePermission,
+  k2MiddlewareConnectionReadPermission,
 ];
 
 /** Every permission K2 defines, for registration with the permission framework. */
@@ -326,6 +384,11 @@ export const k2Permissions = [
   k2AlertSilenceManagePermission,
   k2AlertTeamManagePermission,
   k2AlertClusterReadPermission,
+  k2MiddlewareStoreReadPermission,
+  k2MiddlewareReadPermission,
+  k2MiddlewareManagePermission,
+  k2MiddlewareConnectionReadPermission,
+  k2MiddlewareApprovePermission,
 ];
 
 export type {

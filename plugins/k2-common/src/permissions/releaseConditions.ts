@@ -7,6 +7,7 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
+  RESOURCE_TYPE_K2_MIDDLEWARE_INSTANCE,
   RESOURCE_TYPE_K2_RELEASE,
   RESOURCE_TYPE_K2_TRAFFIC_SITE_CHANGE,
 } from './resourceTypes';
@@ -19,6 +20,7 @@ import {
 export const K2_APPROVAL_RESOURCE_PLUGINS = {
   [RESOURCE_TYPE_K2_RELEASE]: 'k2-deploy',
   [RESOURCE_TYPE_K2_TRAFFIC_SITE_CHANGE]: 'k2-traffic',
+  [RESOURCE_TYPE_K2_MIDDLEWARE_INSTANCE]: 'k2-middleware-store',
 } as const;
 
 /** A resource type whose items wait for approval. */
