@@ -72,3 +72,11 @@ export const LABEL_CONFIG_FILE = 'k2.io/config-file';
 
 /** On a config file's ConfigMap or Secret: the content hash its name ends with. */
 export const LABEL_CONFIG_HASH = 'k2.io/config-hash';
+
+/**
+ * The middleware instance an object belongs to (its name, unique per environment). A
+ * middleware instance's objects never carry {@link LABEL_SERVICE}: its pods are not
+ * the service's instances, and no Service or Nginx upstream of the service selects
+ * them.
+ */
+export const LABEL_MIDDLEWARE_INSTANCE = 'k2.io/middleware';
