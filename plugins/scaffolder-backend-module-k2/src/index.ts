@@ -4,4 +4,5 @@
  * @packageDocumentation
  */
 export { scaffolderModuleK2 as default } from './module';
+export { createK2MiddlewareCreateAction } from './middlewareCreateAction';
 export { createK2ReleaseAction } from './releaseAction';

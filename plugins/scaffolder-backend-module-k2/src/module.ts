@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createK2MiddlewareCreateAction } from './middlewareCreateAction';
 import { createK2ReleaseAction } from './releaseAction';
 
 /** Registers K2's scaffolder actions. */
@@ -17,7 +18,10 @@ export const scaffolderModuleK2 = createBackendModule({
         discovery: coreServices.discovery,
       },
       async init({ scaffolder, auth, discovery }) {
-        scaffolder.addActions(createK2ReleaseAction({ auth, discovery }));
+        scaffolder.addActions(
+          createK2ReleaseAction({ auth, discovery }),
+          createK2MiddlewareCreateAction({ auth, discovery }),
+        );
       },
     });
   },

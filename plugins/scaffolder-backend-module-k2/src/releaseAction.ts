@@ -1,6 +1,7 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { K2DeployClient } from '@internal/plugin-k2-deploy-common';
+import { fetchAsInitiator, serviceName } from './asUser';
 
 const FINISHED = ['succeeded', 'failed', 'timed-out', 'rejected'];
 
@@ -143,34 +144,26 @@ export function createK2ReleaseAction(options: {
         configFiles,
         message,
       } = ctx.input;
-      const match = /^component:([^/]+)\/(.+)$/i.exec(entityRef);
-      if (!match) {
-        throw new Error(
-          `entityRef '${entityRef}' is not a component ref such as component:default/payment-gateway`,
-        );
-      }
-      const [, namespace, name] = match;
+      const service = serviceName(entityRef);
       // The Deploy API through its typed client, as the template runner: the engine's
       // own words (bad input, permission, conflict) fail the step.
       const client = new K2DeployClient({
         discoveryApi: discovery,
-        fetchApi: {
-          async fetch(input, init) {
-            const { token } = await auth.getPluginRequestToken({
-              onBehalfOf: await ctx.getInitiatorCredentials(),
-              targetPluginId: 'k2-deploy',
-            });
-            const request = new Request(input, init);
-            request.headers.set('Authorization', `Bearer ${token}`);
-            return fetch(request);
-          },
-        },
+        fetchApi: fetchAsInitiator({
+          auth,
+          targetPluginId: 'k2-deploy',
+          getInitiatorCredentials: () => ctx.getInitiatorCredentials(),
+        }),
       });
 
-      let release = await client.release(
-        { namespace, name },
-        { environment, image, replicas, volumes, configFiles, message },
-      );
+      let release = await client.release(service, {
+        environment,
+        image,
+        replicas,
+        volumes,
+        configFiles,
+        message,
+      });
       ctx.logger.info(
         `Release #${release.number} of ${entityRef} to ${environment}: ${release.status}`,
       );
