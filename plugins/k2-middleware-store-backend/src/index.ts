@@ -6,3 +6,4 @@
  * @packageDocumentation
  */
 export { k2MiddlewareStorePlugin as default } from './plugin';
+export { catalogModuleK2MiddlewareInstances } from './catalog/module';
