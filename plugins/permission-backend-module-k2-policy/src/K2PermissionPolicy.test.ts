@@ -39,6 +39,11 @@ import {
   k2ClustersReadPermission,
   k2InstanceLogsReadPermission,
   k2InstanceManagePermission,
+  k2MiddlewareApprovePermission,
+  k2MiddlewareConnectionReadPermission,
+  k2MiddlewareManagePermission,
+  k2MiddlewareReadPermission,
+  k2MiddlewareStoreReadPermission,
   k2Permissions,
   k2ReleaseApprovePermission,
   k2ReleaseCreatePermission,
@@ -97,6 +102,8 @@ const SIGNED_IN = [
   k2InstanceLogsReadPermission,
   k2TrafficSiteReadPermission,
   k2TrafficClustersReadPermission,
+  k2MiddlewareStoreReadPermission,
+  k2MiddlewareReadPermission,
   catalogEntityReadPermission,
   catalogEntityRefreshPermission,
   catalogEntityCreatePermission,
@@ -129,6 +136,8 @@ const OWNERS = [
   k2ServiceRestartPermission,
   k2InstanceManagePermission,
   k2TrafficSitePublishPermission,
+  k2MiddlewareManagePermission,
+  k2MiddlewareConnectionReadPermission,
   catalogEntityDeletePermission,
 ];
 
@@ -312,6 +321,51 @@ describe('K2PermissionPolicy', () => {
           not: {
             rule: 'IS_REQUESTER',
             resourceType: 'k2-traffic-site-change',
+            params: { userEntityRef: 'user:default/dave' },
+          },
+        },
+      });
+      expect(await resultOf(approve)).toBe(AuthorizeResult.DENY);
+    });
+  });
+  describe('approving a middleware instance (four eyes, as releases)', () => {
+    const approve = k2MiddlewareApprovePermission;
+
+    it('has the Middleware store backend decide, never for the requester', async () => {
+      expect(await policy.handle({ permission: approve }, carol)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'k2-middleware-store',
+        resourceType: 'k2-middleware-instance',
+        conditions: {
+          allOf: [
+            {
+              rule: 'IS_ENVIRONMENT_APPROVER',
+              resourceType: 'k2-middleware-instance',
+              params: {
+                claims: [
+                  'user:default/carol',
+                  'group:default/release-approvers',
+                ],
+              },
+            },
+            {
+              not: {
+                rule: 'IS_REQUESTER',
+                resourceType: 'k2-middleware-instance',
+                params: { userEntityRef: 'user:default/carol' },
+              },
+            },
+          ],
+        },
+      });
+      expect(await policy.handle({ permission: approve }, dave)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'k2-middleware-store',
+        resourceType: 'k2-middleware-instance',
+        conditions: {
+          not: {
+            rule: 'IS_REQUESTER',
+            resourceType: 'k2-middleware-instance',
             params: { userEntityRef: 'user:default/dave' },
           },
         },

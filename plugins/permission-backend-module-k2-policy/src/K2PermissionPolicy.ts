@@ -63,6 +63,9 @@ import {
   k2AlertTemplateManagePermission,
   k2AlertTeamManagePermission,
   k2AlertClusterReadPermission,
+  k2MiddlewareApprovePermission,
+  k2MiddlewareReadPermission,
+  k2MiddlewareStoreReadPermission,
 } from '@internal/plugin-k2-common';
 
 /**
@@ -72,8 +75,8 @@ import {
  *   `isEntityOwner`, evaluated by the catalog) and platform admins;
  * - `approvers`: members of the approver group of the change's environment, never
  *   the change's own requester (evaluated by the plugin holding the change: Deploy for
- *   releases, Traffic for site changes), and platform admins (also not for their own
- *   changes);
+ *   releases, Traffic for site changes, the Middleware store for instances), and
+ *   platform admins (also not for their own changes);
  * - `admins`: platform admins only.
  */
 export type K2Audience = 'signed-in' | 'owners' | 'approvers' | 'admins';
@@ -99,6 +102,8 @@ export const k2PolicyTable: ReadonlyArray<{
     k2VolumeReadPermission,
     k2ConfigReadPermission,
     k2AlertReadPermission,
+    k2MiddlewareStoreReadPermission,
+    k2MiddlewareReadPermission,
     // The Alerts backend lets only a team's members change their team's settings.
     k2AlertTeamManagePermission,
   ].map(permission => ({ permission, audience: 'signed-in' as const })),
@@ -108,6 +113,7 @@ export const k2PolicyTable: ReadonlyArray<{
   })),
   { permission: k2ReleaseApprovePermission, audience: 'approvers' },
   { permission: k2TrafficSiteApprovePermission, audience: 'approvers' },
+  { permission: k2MiddlewareApprovePermission, audience: 'approvers' },
   // A canary reaches users without an approver: where releases need approval, only
   // platform admins start one (promoting it is a release, approved as any).
   { permission: k2CanaryStartApprovedPermission, audience: 'admins' },
@@ -206,7 +212,8 @@ export class K2PermissionPolicy implements PermissionPolicy {
   }
 
   /**
-   * Approving or rejecting a change waiting for approval (a release, a site change):
+   * Approving or rejecting a change waiting for approval (a release, a site change, a
+   * middleware instance):
    * four eyes unless the config allows otherwise, one rule for every kind of change.
    */
   #approve(
