@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import {
   expressionPaths,
   expressionsIn,
+  isWholeExpression,
   Node,
   parseExpression,
 } from './expressions';
@@ -106,7 +107,24 @@ const FILE_SCHEMA = {
       required: ['port', 'env'],
       properties: {
         port: { type: ['integer', 'string'] },
-        uri: { type: 'string' },
+        uri: {
+          oneOf: [
+            { type: 'string' },
+            {
+              type: 'array',
+              minItems: 1,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['value'],
+                properties: {
+                  $when: { type: 'string' },
+                  value: { type: 'string' },
+                },
+              },
+            },
+          ],
+        },
         env: {
           type: 'array',
           minItems: 1,
@@ -174,7 +192,7 @@ interface TemplateFile {
   secretKeys: string[];
   connection: {
     port: number | string;
-    uri?: string;
+    uri?: string | Array<{ $when?: string; value: string }>;
     env: Array<{
       $when?: string;
       name: string;
@@ -361,7 +379,7 @@ function checkExpressions(file: string, t: TemplateFile) {
       );
     }
   }
-  for (const m of (t.connection.uri ?? '').matchAll(
+  for (const m of JSON.stringify(t.connection.uri ?? '').matchAll(
     /\{\{\s*secret\.([^\s}]+)\s*\}\}/g,
   )) {
     if (!t.secretKeys.includes(m[1])) {
@@ -439,10 +457,32 @@ function checkRender(file: string, template: MiddlewareTemplate) {
   }
 }
 
+/**
+ * Parses a template file. A quoted scalar that is a whole `${{ expr }}` stays text
+ * (`value: '${{ parameters.replicas }}'` gives "3", where the plain scalar gives 3): it
+ * is read as `${{ '' }}${{ expr }}`, an interpolation into a string.
+ */
+function parseTemplateYaml(text: string): unknown {
+  const document = YAML.parseDocument(text, { prettyErrors: false });
+  if (document.errors.length > 0) throw document.errors[0];
+  YAML.visit(document, {
+    Scalar(_, node) {
+      if (
+        (node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE') &&
+        typeof node.value === 'string' &&
+        isWholeExpression(node.value)
+      ) {
+        node.value = `\${{ '' }}${node.value}`;
+      }
+    },
+  });
+  return document.toJS();
+}
+
 function load(file: string, text: string): MiddlewareTemplate {
   let doc: unknown;
   try {
-    doc = YAML.parse(text);
+    doc = parseTemplateYaml(text);
   } catch (e) {
     throw new TemplateFileError(
       file,
@@ -505,7 +545,7 @@ function load(file: string, text: string): MiddlewareTemplate {
     connection: {
       port: t.connection.port,
       env: t.connection.env as unknown as Node[],
-      uri: t.connection.uri,
+      uri: t.connection.uri as Node | undefined,
     },
     manifests: t.manifests,
     dumpJob: t.dumpJob,

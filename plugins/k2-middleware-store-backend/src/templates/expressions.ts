@@ -4,7 +4,8 @@
  * its expression: it cannot add keys, items or objects. There is no eval.
  *
  * - A string that is exactly `${{ expr }}` becomes the expression's value with its
- *   type (`replicas: ${{ parameters.replicas }}` is a number); it must be one scalar,
+ *   type (`replicas: ${{ parameters.replicas }}` is a number); in a template file a
+ *   quoted `'${{ expr }}'` stays text (`"3"`, for env values). It must be one scalar,
  *   never a mapping or list. When the value is undefined or null the key (in a
  *   mapping) or item (in a list) is left out.
  * - `${{ expr }}` inside a longer string interpolates the value as text; it must be a
@@ -198,6 +199,12 @@ const WHOLE = /^\$\{\{(.*?)\}\}$/s;
 const INLINE = /\$\{\{(.*?)\}\}/gs;
 /** The key that makes a list item conditional. */
 export const WHEN = '$when';
+
+/** Whether the string is one `${{ expr }}` and nothing else. */
+export function isWholeExpression(text: string): boolean {
+  const whole = WHOLE.exec(text);
+  return whole !== null && !whole[1].includes('}}');
+}
 
 /** A node of parsed YAML. */
 export type Node =

@@ -216,6 +216,20 @@ function scopeOf(
   };
 }
 
+/** The connection URI: the string, or the first alternative whose `$when` holds. */
+function uriOf(
+  uri: Node | undefined,
+  scope: Record<string, unknown>,
+): string | undefined {
+  if (uri === undefined) return undefined;
+  const value = substitute(uri, scope);
+  if (Array.isArray(value)) {
+    const first = value[0] as { value: string } | undefined;
+    return first?.value;
+  }
+  return value as string;
+}
+
 /** The name of an instance's Secret. */
 export function secretNameOf(instance: string): string {
   return `${instance}-credentials`;
@@ -269,10 +283,7 @@ export function renderInstance(
 
   const env = substitute(spec.connection.env, scope) as Node[];
   const port = substitute(spec.connection.port, scope);
-  const uri =
-    spec.connection.uri === undefined
-      ? undefined
-      : (substitute(spec.connection.uri, scope) as string);
+  const uri = uriOf(spec.connection.uri, scope);
 
   const rendered: RenderedInstance = {
     objects,

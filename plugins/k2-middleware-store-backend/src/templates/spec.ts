@@ -16,7 +16,8 @@ export interface TemplateSpec {
   connection: {
     port: Node;
     env: Node[];
-    uri?: string;
+    /** A string, or alternatives (`{ $when, value }`) of which the first kept one is the URI. */
+    uri?: Node;
   };
   manifests: Node[];
   dumpJob?: Node;
