@@ -29,9 +29,9 @@ const databases = createK2TestDatabases();
 const SERVICE = 'component:default/payment-gateway';
 const OWNER = 'group:default/payments-team';
 const NS = 'payment-gateway';
-const POLICIES: Record<string, LifecyclePolicy> = {
-  test: { ttlDays: 7, reminderDays: 2, retentionDays: 7 },
-};
+const POLICIES = new Map<string, LifecyclePolicy>([
+  ['test', { ttlDays: 7, reminderDays: 2, retentionDays: 7 }],
+]);
 const DAY_MS = 24 * 60 * 60 * 1000;
 const T0 = new Date('2026-12-01T08:00:00.000Z');
 /** The test's clock: `days` after T0. */

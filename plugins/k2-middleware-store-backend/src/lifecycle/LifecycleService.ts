@@ -69,7 +69,7 @@ export class LifecycleService {
   readonly #notifications: NotificationService;
   readonly #activity: K2ActivityLog;
   readonly #logger: LoggerService;
-  readonly #policies: Readonly<Record<string, LifecyclePolicy>>;
+  readonly #policies: ReadonlyMap<string, LifecyclePolicy>;
   readonly #jobWaitMs: number;
   readonly #jobPollMs: number;
   readonly #inFlight = new Map<string, Promise<void>>();
@@ -81,8 +81,8 @@ export class LifecycleService {
     notifications: NotificationService;
     activity: K2ActivityLog;
     logger: LoggerService;
-    /** By environment name; an environment without one never expires. */
-    policies: Readonly<Record<string, LifecyclePolicy>>;
+    /** By environment name (`k2.middleware.environments`, defaults filled). */
+    policies: ReadonlyMap<string, LifecyclePolicy>;
     jobWaitMs?: number;
     jobPollMs?: number;
   }) {
@@ -99,7 +99,7 @@ export class LifecycleService {
 
   /** The expiry a restored instance gets: undefined where instances never expire. */
   #expiryFrom(environment: string, now: Date): string | undefined {
-    const ttl = this.#policies[environment]?.ttlDays;
+    const ttl = this.#policies.get(environment)?.ttlDays;
     return ttl === undefined
       ? undefined
       : new Date(now.getTime() + ttl * DAY_MS).toISOString();
@@ -133,7 +133,7 @@ export class LifecycleService {
       advanced: 0,
       purged: 0,
     };
-    for (const [environment, policy] of Object.entries(this.#policies)) {
+    for (const [environment, policy] of this.#policies) {
       if (policy.ttlDays === undefined || policy.reminderDays === undefined) {
         continue;
       }
@@ -532,7 +532,7 @@ export class LifecycleService {
   }
 
   #policyOf(environment: string): LifecyclePolicy {
-    const policy = this.#policies[environment];
+    const policy = this.#policies.get(environment);
     if (!policy) {
       throw new Error(
         `k2.middleware.environments has no environment '${environment}'`,
