@@ -97,7 +97,6 @@ const FILE_SCHEMA = {
     },
     secretKeys: {
       type: 'array',
-      minItems: 1,
       uniqueItems: true,
       items: { type: 'string', pattern: '^[a-z][-a-z0-9]*$' },
     },
