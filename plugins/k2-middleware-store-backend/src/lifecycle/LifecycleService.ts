@@ -9,6 +9,7 @@ import {
 } from '@internal/plugin-k2-common';
 import { K2ActivityLog, KubeObject } from '@internal/plugin-k2-node';
 import { setTimeout as sleep } from 'timers/promises';
+import { MiddlewareEnvironmentPolicy } from '../config/readMiddlewareConfig';
 import {
   InstanceBackup,
   MiddlewareStore,
@@ -22,15 +23,11 @@ export const LIFECYCLE_ACTOR = 'service:k2-middleware-store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** An environment's lifecycle settings (`k2.middleware.environments.<name>`). */
-export interface LifecyclePolicy {
-  /** Time to live of a new, renewed or restored instance; absent: never expires. */
-  ttlDays?: number;
-  /** Days before expiry the owners are reminded; absent: no reminder. */
-  reminderDays?: number;
-  /** Days a deleted or expired instance stays restorable. */
-  retentionDays: number;
-}
+/** What the lifecycle reads of an environment's policy (`k2.middleware.environments`). */
+export type LifecyclePolicy = Pick<
+  MiddlewareEnvironmentPolicy,
+  'ttlDays' | 'reminderDays' | 'retentionDays'
+>;
 
 /** What one scheduled pass did, by step. */
 export interface LifecycleRunResult {
