@@ -15,6 +15,8 @@ export type { KubeletFsStats, KubeletNodeSummary } from './kubeletSummary';
 export {
   WATCHED_RESOURCES,
   involvedKey,
+  middlewareKey,
+  objectIndexKeys,
   serviceKeys,
   trimObject,
 } from './resources';

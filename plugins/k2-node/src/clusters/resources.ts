@@ -2,6 +2,7 @@ import {
   ANNOTATION_KUBERNETES_ID,
   LABEL_CONFIG_FILE,
   LABEL_MANAGED_BY,
+  LABEL_MIDDLEWARE_INSTANCE,
   LABEL_SERVICE,
   MANAGED_BY_K2,
 } from '@internal/plugin-k2-common';
@@ -58,7 +59,7 @@ export interface WatchedResource {
   namespaced: boolean;
   /** Label selector of the list and watch, to cache only what K2 needs. */
   labelSelector?: string;
-  /** Keys of the secondary index; the default indexes by service. */
+  /** Keys of the secondary index; the default indexes by service and middleware instance. */
   indexKeys(object: KubeObject): string[];
   /** Drops what nobody reads, to keep the cache small. */
   trim(object: KubeObject): KubeObject;
@@ -112,12 +113,35 @@ export function serviceKeys(object: KubeObject): string[] {
   return key ? [key] : [];
 }
 
+/**
+ * Index key of a middleware instance's objects in one cluster:
+ * `middleware/<namespace>/<instance name>`. Never a service's key: a kubernetes-id
+ * cannot contain `/`.
+ */
+export function middlewareKey(namespace: string, instance: string): string {
+  return `middleware/${namespace}/${instance}`;
+}
+
+/**
+ * Index keys of the default index: the services an object belongs to
+ * ({@link serviceKeys}) and, for an object labelled `k2.io/middleware`, its instance
+ * ({@link middlewareKey}).
+ */
+export function objectIndexKeys(object: KubeObject): string[] {
+  const keys = serviceKeys(object);
+  const instance = object.metadata.labels?.[LABEL_MIDDLEWARE_INSTANCE];
+  if (instance && object.metadata.namespace) {
+    keys.push(middlewareKey(object.metadata.namespace, instance));
+  }
+  return keys;
+}
+
 /** Index key of the object an event is about: `Kind/namespace/name`. */
 export function involvedKey(kind: string, namespace: string, name: string) {
   return `${kind}/${namespace}/${name}`;
 }
 
-const byService = { indexKeys: serviceKeys, trim: trimObject };
+const byService = { indexKeys: objectIndexKeys, trim: trimObject };
 
 export const WATCHED_RESOURCES: readonly WatchedResource[] = [
   {
