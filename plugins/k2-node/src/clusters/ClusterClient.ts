@@ -50,6 +50,12 @@ const WRITABLE_KINDS: Record<
   Namespace: { basePath: '/api/v1', plural: 'namespaces', namespaced: false },
   Secret: { basePath: '/api/v1', plural: 'secrets', namespaced: true },
   Job: { basePath: '/apis/batch/v1', plural: 'jobs', namespaced: true },
+  // The Middleware store's instances with more than one replica.
+  PodDisruptionBudget: {
+    basePath: '/apis/policy/v1',
+    plural: 'poddisruptionbudgets',
+    namespaced: true,
+  },
   Ingress: {
     basePath: '/apis/networking.k8s.io/v1',
     plural: 'ingresses',
