@@ -158,6 +158,12 @@ export const RESOURCE_TYPES: ResourceType[] = [
     shortNames: ['cj'],
     subresources: ['status'],
   }),
+  define('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', {
+    generation: true,
+    statusSubresource: true,
+    shortNames: ['pdb'],
+    subresources: ['status'],
+  }),
   define('networking.k8s.io', 'v1', 'ingresses', 'Ingress', {
     generation: true,
     statusSubresource: true,

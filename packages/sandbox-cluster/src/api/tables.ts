@@ -125,6 +125,23 @@ const COLUMNS: Record<string, Column[]> = {
     },
     age,
   ],
+  'policy/poddisruptionbudgets': [
+    name,
+    {
+      name: 'Min Available',
+      cell: o => String(o.spec?.minAvailable ?? 'N/A'),
+    },
+    {
+      name: 'Max Unavailable',
+      cell: o => String(o.spec?.maxUnavailable ?? 'N/A'),
+    },
+    {
+      name: 'Allowed Disruptions',
+      type: 'integer',
+      cell: o => n(o.status?.disruptionsAllowed),
+    },
+    age,
+  ],
   'apps/daemonsets': [
     name,
     {
