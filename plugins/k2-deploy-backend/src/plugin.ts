@@ -35,6 +35,10 @@ import {
 import { ReleaseSecrets } from './releases/ReleaseSecrets';
 import { ConfigBackendVersions } from './releases/ConfigVersions';
 import { ReleaseMountResolver } from './releases/ReleaseMountResolver';
+import {
+  MiddlewareStoreBindings,
+  ReleaseBindingResolver,
+} from './releases/ReleaseBindings';
 import { readRegistries } from './registries/readRegistries';
 import { RegistryTagsService } from './registries/RegistryTagsService';
 import { createRouter } from './router';
@@ -114,6 +118,10 @@ export const k2DeployPlugin = createBackendPlugin({
           mounts: new ReleaseMountResolver({
             ...deps,
             configVersions: new ConfigBackendVersions(deps),
+          }),
+          bindings: new ReleaseBindingResolver({
+            ...deps,
+            lookup: new MiddlewareStoreBindings(deps),
           }),
           kick: () => driver.kick(),
         });

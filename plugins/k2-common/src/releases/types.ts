@@ -120,6 +120,20 @@ export interface K2SecretEnvVar {
 /** A variable of a release spec. */
 export type K2EnvVar = K2PlainEnvVar | K2SecretEnvVar;
 
+/**
+ * A connection variable of a middleware instance bound to the service, as the
+ * Middleware store gave it when the release was made: a plain value, or a key of the
+ * instance's Secret copied into the service's namespace (`k2-mw-<instance>`), which the
+ * container reads by reference. No secret value is ever part of a release.
+ */
+export interface K2BindingEnvVar {
+  name: string;
+  /** The instance's name in the environment. */
+  instance: string;
+  value?: string;
+  secretKeyRef?: { name: string; key: string };
+}
+
 /** What the API shows instead of a secret variable's value. */
 export const K2_SECRET_MASK = '••••••';
 
@@ -154,6 +168,14 @@ export interface K2ReleaseSpec {
   };
   /** The service's variables; K2 adds the platform variables when rendering. */
   env: K2EnvVar[];
+  /**
+   * Connection variables of the middleware instances bound to the service in the
+   * environment, read from the Middleware store when the release was made; absent when
+   * none is bound. A variable of `env` with the same name wins (and its binding is
+   * left out), so a user can point one setting elsewhere. A rollback restores them as
+   * they were.
+   */
+  bindings?: K2BindingEnvVar[];
   port: number;
   probes: {
     /** Required in production environments. */

@@ -35,6 +35,7 @@ import {
 } from '../database/ReleaseStore';
 import { assertWithinLimits } from './limits';
 import { PodUsage, recommendReplicas } from './recommendReplicas';
+import { ReleaseBindingResolver } from './ReleaseBindings';
 import { ReleaseMountResolver } from './ReleaseMountResolver';
 import { ReleaseSecrets, SecretWrite } from './ReleaseSecrets';
 import {
@@ -62,6 +63,7 @@ export class ReleaseEngine {
   readonly #gate: K2ActionGate;
   readonly #secrets: ReleaseSecrets;
   readonly #mounts: ReleaseMountResolver;
+  readonly #bindings: ReleaseBindingResolver;
   readonly #kick: () => void;
 
   constructor(options: {
@@ -71,6 +73,7 @@ export class ReleaseEngine {
     gate: K2ActionGate;
     secrets: ReleaseSecrets;
     mounts: ReleaseMountResolver;
+    bindings: ReleaseBindingResolver;
     /** Asks the driver to act now rather than at its next tick. */
     kick: () => void;
   }) {
@@ -80,6 +83,7 @@ export class ReleaseEngine {
     this.#gate = options.gate;
     this.#secrets = options.secrets;
     this.#mounts = options.mounts;
+    this.#bindings = options.bindings;
     this.#kick = options.kick;
   }
 
@@ -122,10 +126,13 @@ export class ReleaseEngine {
    * environment's defaults, with the running release's replica count (unless the
    * request names one) and autoscaling; the volumes and config files resolved against
    * the clusters and the Config backend; the secret variables resolved against the
-   * cluster, with the new values to write. Reads only.
+   * cluster, with the new values to write; the connection variables of the
+   * middleware bound to the service from the Middleware store. Reads only.
    *
    * @throws InputError when the request cannot be released as asked
-   * @throws ServiceUnavailableError when the Config backend cannot be asked
+   * @throws ConflictError when the bound middleware's variables cannot be given
+   * @throws ServiceUnavailableError when the Config backend or the Middleware store
+   *   cannot be asked
    */
   async #resolve(ref: CompoundEntityRef, input: K2ReleaseInput) {
     const service = stringifyEntityRef(ref);
@@ -154,6 +161,15 @@ export class ReleaseEngine {
       environment: input.environment,
     });
     spec.env = env;
+    const bindings = await this.#bindings.resolve(
+      {
+        namespace: resolved.entity.metadata.namespace ?? 'default',
+        name: resolved.entity.metadata.name,
+      },
+      target,
+      spec.env,
+    );
+    if (bindings) spec.bindings = bindings;
     return { service, resolved, spec, current, writes };
   }
 
@@ -347,17 +363,20 @@ export class ReleaseEngine {
         }
         // What the old spec mounts must still be there in every cluster: pods of a
         // spec whose volume or config object is gone could never start.
+        // So must the Secrets of the middleware bound when it ran.
         const resolved = await this.#resolver.service(old.service);
+        const target = this.#resolver.target(resolved, old.environment);
         try {
-          await this.#mounts.resolve(
-            {},
-            resolved,
-            this.#resolver.target(resolved, old.environment),
-            old.spec,
-          );
+          await this.#mounts.resolve({}, resolved, target, old.spec);
+          await this.#bindings.check(old.spec.bindings, target);
         } catch (error) {
           if (error instanceof InputError) {
             throw new InputError(
+              `Cannot roll back to release #${old.number}: ${error.message}`,
+            );
+          }
+          if (error instanceof ConflictError) {
+            throw new ConflictError(
               `Cannot roll back to release #${old.number}: ${error.message}`,
             );
           }
@@ -417,10 +436,13 @@ export class ReleaseEngine {
       },
       async () => {
         if (decision === 'approve') {
-          // Approving applies: refused as creating it would be today.
-          this.#resolver.actionTarget(
-            await this.#resolver.service(release.service),
-            release.environment,
+          // Approving applies: refused as creating it would be today, and while a
+          // middleware Secret it reads is gone (unbound while it waited).
+          const resolved = await this.#resolver.service(release.service);
+          this.#resolver.actionTarget(resolved, release.environment);
+          await this.#bindings.check(
+            release.spec.bindings,
+            this.#resolver.target(resolved, release.environment),
           );
         }
         const actor = actorOf(caller.credentials);

@@ -189,7 +189,8 @@ export class ReleaseMountResolver {
     for (const [i, v] of volumes.entries()) {
       const claim = volumeClaimName(id, v.volume);
       for (const { name: cluster } of target.clusters) {
-        const found = await this.#read(
+        const found = await readObjectMetadata(
+          this.#access,
           cluster,
           'persistentvolumeclaims',
           target.namespace,
@@ -256,7 +257,8 @@ export class ReleaseMountResolver {
     for (const [i, c] of configFiles.entries()) {
       const kind = c.sensitive ? 'Secret' : 'ConfigMap';
       for (const { name: cluster } of target.clusters) {
-        const found = await this.#read(
+        const found = await readObjectMetadata(
+          this.#access,
           cluster,
           c.sensitive ? 'secrets' : 'configmaps',
           target.namespace,
@@ -277,36 +279,34 @@ export class ReleaseMountResolver {
     }
     return { volumes, configFiles };
   }
+}
 
-  /**
-   * The object from the cluster's watch cache, else from one read of the API server
-   * (only its metadata is kept, so no Secret value stays in memory); undefined when
-   * it does not exist.
-   */
-  async #read(
-    cluster: string,
-    resource: 'persistentvolumeclaims' | 'configmaps' | 'secrets',
-    namespace: string,
-    name: string,
-  ): Promise<KubeObject | undefined> {
-    const cached = this.#access
-      .cache(cluster)
-      .store(resource)
-      .get(namespace, name);
-    if (cached) return cached;
-    try {
-      const object = await this.#access.get<KubeObject>(
-        cluster,
-        `/api/v1/namespaces/${encodeURIComponent(
-          namespace,
-        )}/${resource}/${encodeURIComponent(name)}`,
-      );
-      return { metadata: object.metadata };
-    } catch (error) {
-      if (error instanceof KubeApiError && error.statusCode === 404) {
-        return undefined;
-      }
-      throw error;
+/**
+ * An object's metadata from the cluster's watch cache, else from one read of the API
+ * server (only its metadata is kept, so no Secret value stays in memory); undefined
+ * when it does not exist.
+ */
+export async function readObjectMetadata(
+  access: K2ClusterAccess,
+  cluster: string,
+  resource: 'persistentvolumeclaims' | 'configmaps' | 'secrets',
+  namespace: string,
+  name: string,
+): Promise<KubeObject | undefined> {
+  const cached = access.cache(cluster).store(resource).get(namespace, name);
+  if (cached) return { metadata: cached.metadata };
+  try {
+    const object = await access.get<KubeObject>(
+      cluster,
+      `/api/v1/namespaces/${encodeURIComponent(
+        namespace,
+      )}/${resource}/${encodeURIComponent(name)}`,
+    );
+    return { metadata: object.metadata };
+  } catch (error) {
+    if (error instanceof KubeApiError && error.statusCode === 404) {
+      return undefined;
     }
+    throw error;
   }
 }

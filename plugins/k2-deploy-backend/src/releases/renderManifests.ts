@@ -1,5 +1,6 @@
 import {
   ANNOTATION_ENTITY_REF,
+  K2BindingEnvVar,
   ANNOTATION_KUBERNETES_ID,
   ANNOTATION_RELEASE_ID,
   ANNOTATION_RESTARTED_AT,
@@ -78,6 +79,19 @@ function renderEnv(spec: K2ReleaseSpec, variable: K2EnvVar) {
         },
       }
     : { name: variable.name, value: variable.value };
+}
+
+/**
+ * A connection variable of bound middleware as the container gets it: a plain value,
+ * or by reference to the key of the instance's Secret in the service's namespace.
+ */
+function renderBinding(variable: K2BindingEnvVar) {
+  return variable.secretKeyRef
+    ? {
+        name: variable.name,
+        valueFrom: { secretKeyRef: { ...variable.secretKeyRef } },
+      }
+    : { name: variable.name, value: variable.value ?? '' };
 }
 
 function probe(p: K2ProbeSpec | undefined) {
@@ -222,7 +236,11 @@ export function renderManifests(
               ports: [
                 { name: 'http', containerPort: spec.port, protocol: 'TCP' },
               ],
-              env: [...platformEnv, ...spec.env.map(e => renderEnv(spec, e))],
+              env: [
+                ...platformEnv,
+                ...spec.env.map(e => renderEnv(spec, e)),
+                ...(spec.bindings ?? []).map(renderBinding),
+              ],
               resources: spec.resources,
               readinessProbe: probe(spec.probes.readiness),
               livenessProbe: probe(spec.probes.liveness),

@@ -11,7 +11,9 @@ import {
  * never a value. Mounts are keyed by their path in the container: a volume reads as
  * its name (`volumes./data`: `data`, with its subPath and `read-only` when set), a
  * config file as its name and version (`configFiles./app/application.yaml`:
- * `application.yaml v4`), so a new version is one change from v3 to v4.
+ * `application.yaml v4`), so a new version is one change from v3 to v4. A bound
+ * middleware's variable reads as its value or the Secret key it refers to, and its
+ * instance (`bindings.REDIS_PASSWORD`: `secret k2-mw-cache/password (cache)`).
  */
 function leaves(spec: K2ReleaseSpec): Map<string, string> {
   const out = new Map<string, string>();
@@ -25,7 +27,7 @@ function leaves(spec: K2ReleaseSpec): Map<string, string> {
       walk((value as Record<string, unknown>)[key], `${path}.${key}`);
     }
   };
-  const { env, clusters, volumes, configFiles, ...rest } = spec;
+  const { env, bindings, clusters, volumes, configFiles, ...rest } = spec;
   for (const key of Object.keys(rest).sort()) {
     walk((rest as Record<string, unknown>)[key], key);
   }
@@ -47,6 +49,16 @@ function leaves(spec: K2ReleaseSpec): Map<string, string> {
     out.set(
       `env.${e.name}`,
       e.secret ? `${K2_SECRET_MASK} (secret, version ${e.version})` : e.value,
+    );
+  }
+  for (const b of bindings ?? []) {
+    out.set(
+      `bindings.${b.name}`,
+      `${
+        b.secretKeyRef
+          ? `secret ${b.secretKeyRef.name}/${b.secretKeyRef.key}`
+          : b.value
+      } (${b.instance})`,
     );
   }
   return out;

@@ -1563,6 +1563,38 @@ export const spec = {
           },
         ],
       },
+      BindingEnvVar: {
+        description:
+          "A connection variable of a middleware instance bound to the service, as the Middleware store gave it when the release was made: a plain `value`, or a `secretKeyRef` to a key of the instance's Secret in the service's namespace (never a secret value).",
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'instance'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          instance: {
+            description: "The instance's name in the environment.",
+            type: 'string',
+          },
+          value: {
+            type: 'string',
+          },
+          secretKeyRef: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'key'],
+            properties: {
+              name: {
+                type: 'string',
+              },
+              key: {
+                type: 'string',
+              },
+            },
+          },
+        },
+      },
       CpuMemory: {
         type: 'object',
         additionalProperties: false,
@@ -1743,6 +1775,14 @@ export const spec = {
             type: 'array',
             items: {
               $ref: '#/components/schemas/EnvVar',
+            },
+          },
+          bindings: {
+            description:
+              'Connection variables of the middleware instances bound to the service in the environment when the release was made; absent when none is bound. A variable of `env` with the same name wins.',
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/BindingEnvVar',
             },
           },
           port: {

@@ -570,6 +570,17 @@ export interface components {
           secret: true;
           version: string;
         };
+    /** @description A connection variable of a middleware instance bound to the service, as the Middleware store gave it when the release was made: a plain `value`, or a `secretKeyRef` to a key of the instance's Secret in the service's namespace (never a secret value). */
+    BindingEnvVar: {
+      name: string;
+      /** @description The instance's name in the environment. */
+      instance: string;
+      value?: string;
+      secretKeyRef?: {
+        name: string;
+        key: string;
+      };
+    };
     CpuMemory: {
       cpu: string;
       memory: string;
@@ -619,6 +630,8 @@ export interface components {
         limits: components['schemas']['CpuMemory'];
       };
       env: components['schemas']['EnvVar'][];
+      /** @description Connection variables of the middleware instances bound to the service in the environment when the release was made; absent when none is bound. A variable of `env` with the same name wins. */
+      bindings?: components['schemas']['BindingEnvVar'][];
       port: number;
       probes: {
         readiness?: components['schemas']['ProbeSpec'];
