@@ -495,6 +495,46 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
       expect(activity.map(a => a.action)).toEqual(['middleware-deleted']);
     });
 
+    it('ends a restore the cluster refuses in failed, with the cluster’s words', async () => {
+      const name = `refused-${tag}`;
+      const { instance } = await createInstance(name, 'redis-7');
+      await askToDelete(instance);
+      await replica().advance(instance.id, at(1));
+      const saved = (await store.getBackup(instance.id))!;
+      // A saved StatefulSet the cluster no longer takes: no containers.
+      await store.deleteBackup(instance.id);
+      await store.saveBackup({
+        ...saved,
+        manifests: saved.manifests.map((o: any) =>
+          o.kind === 'StatefulSet'
+            ? {
+                ...o,
+                spec: {
+                  ...o.spec,
+                  template: {
+                    ...o.spec.template,
+                    spec: { ...o.spec.template.spec, containers: [] },
+                  },
+                },
+              }
+            : o,
+        ),
+      });
+      await store.transition(instance.id, { from: ['deleted'], to: 'restoring' });
+
+      await replica().advance(instance.id, at(2));
+
+      const failed = (await store.getInstance(instance.id))!;
+      expect(failed.phase).toBe('failed');
+      expect(failed.phaseReason).toMatch(
+        /^Restore of refused-\w+ failed: the cluster refused an object: StatefulSet /,
+      );
+      expect(activity.map(a => [a.action, a.result])).toEqual([
+        ['middleware-deleted', 'succeeded'],
+        ['middleware-restore', 'failed'],
+      ]);
+    });
+
     it('removes the Secret, data volumes and backup at the end of retention, then the rows', async () => {
       const name = `old-${tag}`;
       const { instance, rendered, secretName } = await createInstance(

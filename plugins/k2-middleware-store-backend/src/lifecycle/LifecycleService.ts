@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
+import { isError } from '@backstage/errors';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import {
   LABEL_ENVIRONMENT,
@@ -145,14 +146,22 @@ export class LifecycleService {
       for (const instance of due) {
         // Past its expiry an instance is expired below, not reminded.
         if (new Date(instance.expiresAt!) <= now) continue;
-        if (await this.#remind(instance, now)) result.reminded += 1;
+        if (await this.#step(instance.id, 'reminder', () =>
+          this.#remind(instance, now),
+        )) {
+          result.reminded += 1;
+        }
       }
     }
     for (const instance of await this.#store.listInstances({
       phases: ['active'],
       expiresBy: now.toISOString(),
     })) {
-      if (await this.#expire(instance, now)) result.expired += 1;
+      if (await this.#step(instance.id, 'expiry', () =>
+        this.#expire(instance, now),
+      )) {
+        result.expired += 1;
+      }
     }
     const pending = await this.#store.listInstances({
       phases: ['deleting', 'restoring'],
@@ -162,21 +171,53 @@ export class LifecycleService {
     for (const backup of await this.#store.listExpiredBackups(
       now.toISOString(),
     )) {
-      try {
-        if (await this.#endRetention(backup)) result.purged += 1;
-      } catch (error) {
-        this.#logger.warn(
-          `Middleware instance ${backup.instanceId}: end of retention failed, to be taken again: ${error}`,
-        );
+      if (await this.#step(backup.instanceId, 'end of retention', () =>
+        this.#endRetention(backup),
+      )) {
+        result.purged += 1;
       }
     }
     return result;
   }
 
+  /** One instance's step of a pass; its failure is logged and leaves the others. */
+  async #step(
+    id: string,
+    what: string,
+    step: () => Promise<boolean>,
+  ): Promise<boolean> {
+    try {
+      return await step();
+    } catch (error) {
+      this.#logger.warn(
+        `Middleware instance ${id}: ${what} failed, to be taken again: ${error}`,
+      );
+      return false;
+    }
+  }
+
+  /**
+   * A deletion or restore step; the cluster refusing an object as invalid will refuse
+   * it again, so that ends in `failed` with the cluster's words rather than a retry
+   * every pass. Other errors (an unreachable cluster) are taken again.
+   */
   async #advance(id: string, now: Date) {
     const instance = await this.#store.getInstance(id);
-    if (instance?.phase === 'deleting') await this.#delete(instance, now);
-    if (instance?.phase === 'restoring') await this.#restore(instance, now);
+    if (instance?.phase !== 'deleting' && instance?.phase !== 'restoring') {
+      return;
+    }
+    try {
+      if (instance.phase === 'deleting') await this.#delete(instance, now);
+      else await this.#restore(instance, now);
+    } catch (error) {
+      if (!isError(error) || error.name !== 'InputError') throw error;
+      await this.#fail(
+        instance,
+        instance.phase,
+        `the cluster refused an object: ${error.message}`,
+        now,
+      );
+    }
   }
 
   /**
