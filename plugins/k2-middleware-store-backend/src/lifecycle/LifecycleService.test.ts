@@ -520,7 +520,10 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
             : o,
         ),
       });
-      await store.transition(instance.id, { from: ['deleted'], to: 'restoring' });
+      await store.transition(instance.id, {
+        from: ['deleted'],
+        to: 'restoring',
+      });
 
       await replica().advance(instance.id, at(2));
 

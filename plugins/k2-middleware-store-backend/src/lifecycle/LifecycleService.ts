@@ -146,9 +146,11 @@ export class LifecycleService {
       for (const instance of due) {
         // Past its expiry an instance is expired below, not reminded.
         if (new Date(instance.expiresAt!) <= now) continue;
-        if (await this.#step(instance.id, 'reminder', () =>
-          this.#remind(instance, now),
-        )) {
+        if (
+          await this.#step(instance.id, 'reminder', () =>
+            this.#remind(instance, now),
+          )
+        ) {
           result.reminded += 1;
         }
       }
@@ -157,9 +159,11 @@ export class LifecycleService {
       phases: ['active'],
       expiresBy: now.toISOString(),
     })) {
-      if (await this.#step(instance.id, 'expiry', () =>
-        this.#expire(instance, now),
-      )) {
+      if (
+        await this.#step(instance.id, 'expiry', () =>
+          this.#expire(instance, now),
+        )
+      ) {
         result.expired += 1;
       }
     }
@@ -171,9 +175,11 @@ export class LifecycleService {
     for (const backup of await this.#store.listExpiredBackups(
       now.toISOString(),
     )) {
-      if (await this.#step(backup.instanceId, 'end of retention', () =>
-        this.#endRetention(backup),
-      )) {
+      if (
+        await this.#step(backup.instanceId, 'end of retention', () =>
+          this.#endRetention(backup),
+        )
+      ) {
         result.purged += 1;
       }
     }
