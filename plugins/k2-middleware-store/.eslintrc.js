@@ -1,0 +1,6 @@
+module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
+  rules: {
+    // openapi-fetch names its methods after the HTTP verbs: client.GET(...).
+    'new-cap': ['error', { capIsNewExceptions: ['GET'] }],
+  },
+});

@@ -1,0 +1,96 @@
+import { MiddlewareT } from '../translation';
+
+/** What the create form reads of one property of a template's JSON Schema (draft 7). */
+export interface FieldSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+  pattern?: string;
+}
+
+/** A template's parameter schema as the form reads it: properties in order, required names. */
+export function schemaFields(parameters: Record<string, unknown>): {
+  fields: Array<[string, FieldSchema]>;
+  required: string[];
+} {
+  const properties = (parameters.properties ?? {}) as Record<
+    string,
+    FieldSchema
+  >;
+  return {
+    fields: Object.entries(properties),
+    required: Array.isArray(parameters.required)
+      ? (parameters.required as string[])
+      : [],
+  };
+}
+
+/** The field's type, `string` when the schema says none. */
+export function fieldType(schema: FieldSchema): string {
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  return type ?? 'string';
+}
+
+/**
+ * The value a typed text stands for, by the field's type: a number for
+ * integer/number, a boolean for `true`/`false`, else the text itself.
+ */
+export function fieldValue(schema: FieldSchema, text: string): unknown {
+  const type = fieldType(schema);
+  if (type === 'integer' || type === 'number') return Number(text);
+  if (type === 'boolean') return text === 'true';
+  return text;
+}
+
+/**
+ * Why a value typed into a field breaks its schema (the first rule it breaks, in the
+ * user's words), or undefined when it does not. An empty field is checked only when
+ * required without a default: the backend fills defaults.
+ */
+export function fieldProblem(
+  t: MiddlewareT,
+  schema: FieldSchema,
+  text: string,
+  required: boolean,
+): string | undefined {
+  if (text === '') {
+    return required && schema.default === undefined
+      ? t('create.required')
+      : undefined;
+  }
+  const type = fieldType(schema);
+  if (type === 'integer' || type === 'number') {
+    const n = Number(text);
+    if (!Number.isFinite(n) || (type === 'integer' && !Number.isInteger(n))) {
+      return t('create.notInteger');
+    }
+    if (schema.minimum !== undefined && n < schema.minimum) {
+      return t('create.atLeast', { min: String(schema.minimum) });
+    }
+    if (schema.maximum !== undefined && n > schema.maximum) {
+      return t('create.atMost', { max: String(schema.maximum) });
+    }
+    return undefined;
+  }
+  if (type === 'string') {
+    if (schema.maxLength !== undefined && text.length > schema.maxLength) {
+      return t('create.tooLong', { max: String(schema.maxLength) });
+    }
+    if (schema.pattern && !new RegExp(schema.pattern).test(text)) {
+      return t('create.notMatching', { pattern: schema.pattern });
+    }
+  }
+  return undefined;
+}
+
+/** A default as the form names it: `Yes`/`No` for booleans, else the value. */
+export function defaultText(t: MiddlewareT, value: unknown): string {
+  if (value === true) return t('create.yes');
+  if (value === false) return t('create.no');
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}

@@ -1,0 +1,186 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import { K2_TEST_CONFIG, setupUser } from '@internal/plugin-k2-react/testUtils';
+import { createK2MiddlewareStoreApi } from '../../__testUtils__/mockK2MiddlewareStoreApi';
+import { StorePage } from './StorePage';
+
+jest.setTimeout(30_000);
+
+const component = (name: string, owner: string, environments: string) => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: {
+      'backstage.io/kubernetes-id': name,
+      'k2.io/environments': environments,
+    },
+  },
+  spec: { type: 'service', lifecycle: 'production', owner },
+  relations: [{ type: 'ownedBy', targetRef: owner }],
+});
+
+const group = (name: string, title: string) => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: { name, namespace: 'default', title },
+  spec: { type: 'team', children: [] },
+});
+
+function renderPage(
+  api: ReturnType<typeof createK2MiddlewareStoreApi>,
+  path = '/',
+) {
+  return renderInTestApp(<StorePage />, {
+    config: K2_TEST_CONFIG,
+    initialRouteEntries: [path],
+    mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+    apis: [
+      api,
+      catalogApiMock({
+        entities: [
+          component(
+            'payment-gateway',
+            'group:default/payments-team',
+            'test,prod',
+          ),
+          component('ledger', 'group:default/payments-team', 'test'),
+          component('storefront', 'group:default/storefront-team', 'test'),
+          group('payments-team', 'Payments'),
+          group('storefront-team', 'Storefront'),
+        ],
+      }),
+      mockApis.identity({
+        userEntityRef: 'user:default/alice',
+        ownershipEntityRefs: [
+          'user:default/alice',
+          'group:default/payments-team',
+        ],
+      }),
+      mockApis.permission(),
+    ],
+  });
+}
+
+describe('App Store page', () => {
+  it('shows one card per product with its versions, and a template’s details', async () => {
+    const user = setupUser();
+    renderPage(createK2MiddlewareStoreApi());
+    const products = await screen.findAllByRole('listitem');
+    expect(products).toHaveLength(2);
+    const redis = products.find(p => p.textContent?.includes('redis 7.2'))!;
+    expect(redis).toHaveTextContent('Cache');
+    expect(redis).toHaveTextContent('redis 6.2');
+    expect(redis).toHaveTextContent('In-memory key-value store');
+
+    await user.click(
+      within(redis).getByRole('button', { name: 'Details of Redis 7.2' }),
+    );
+    const drawer = await screen.findByRole('dialog', { name: 'Redis 7.2' });
+    expect(within(drawer).getByText('StatefulSet')).toBeInTheDocument();
+    expect(within(drawer).getByText('PodDisruptionBudget')).toBeInTheDocument();
+    const parameters = within(drawer).getByRole('table', {
+      name: 'Parameters',
+    });
+    expect(
+      within(parameters).getByRole('row', { name: /Mode \(mode\)/ }),
+    ).toHaveTextContent('standalone | sentinel');
+    const connection = within(drawer).getByRole('table', {
+      name: 'Connection env vars a bound service receives',
+    });
+    expect(
+      within(connection).getByRole('row', { name: /REDIS_PASSWORD/ }),
+    ).toHaveTextContent('from the Secret');
+    expect(drawer).toHaveTextContent('Connect with REDIS_HOST');
+  });
+
+  it('creates from a template for one of the user’s services, then opens it among the instances', async () => {
+    const api = createK2MiddlewareStoreApi();
+    const user = setupUser();
+    renderPage(api, '/?template=redis-7');
+    const drawer = await screen.findByRole('dialog', { name: 'Redis 7.2' });
+    const create = within(drawer).getByRole('button', { name: 'Create Redis' });
+    await waitFor(() => expect(create).toBeEnabled());
+    await user.click(create);
+    const dialog = await screen.findByRole('dialog', { name: 'Create Redis' });
+    await user.click(within(dialog).getByLabelText('Service'));
+    const options = await screen.findAllByRole('option');
+    // Only the services the user's team owns.
+    expect(options.map(o => o.textContent)).toEqual([
+      'ledger',
+      'payment-gateway',
+    ]);
+    await user.click(options[0]);
+    // ledger runs in test only.
+    await user.click(within(dialog).getByLabelText('Environment'));
+    expect(
+      (await screen.findAllByRole('option')).map(o => o.textContent),
+    ).toEqual(['Test']);
+    await user.keyboard('{Escape}');
+    await user.type(within(dialog).getByLabelText('Name'), 'ledger-cache');
+    await user.click(within(dialog).getByLabelText('Size'));
+    await user.click(
+      await screen.findByRole('option', {
+        name: 'medium · 1 CPU · 2Gi per replica',
+      }),
+    );
+    await user.type(within(dialog).getByLabelText('Time to live (days)'), '3');
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }));
+    await waitFor(() =>
+      expect(api.createInstance).toHaveBeenCalledWith(
+        { namespace: 'default', name: 'ledger' },
+        {
+          environment: 'test',
+          template: 'redis-7',
+          name: 'ledger-cache',
+          parameters: { size: 'medium' },
+          ttlDays: 3,
+        },
+      ),
+    );
+    const opened = await screen.findByRole('dialog', { name: 'ledger-cache' });
+    expect(await within(opened).findByText('Creating')).toBeInTheDocument();
+    await user.click(within(opened).getByRole('button', { name: 'Close' }));
+    const table = await screen.findByRole('table', { name: 'Instances' });
+    expect(
+      within(table).getByRole('row', { name: 'Open ledger-cache' }),
+    ).toHaveTextContent('Creating');
+  });
+
+  it('filters every team’s instances by state and links each to its service’s Middleware tab', async () => {
+    const api = createK2MiddlewareStoreApi();
+    const user = setupUser();
+    renderPage(api, '/instances');
+    const table = await screen.findByRole('table', { name: 'Instances' });
+    expect(within(table).getAllByRole('row')).toHaveLength(5);
+    const cache = within(table).getByRole('row', { name: 'Open orders-cache' });
+    expect(
+      within(cache).getByRole('link', { name: 'payment-gateway' }),
+    ).toHaveAttribute(
+      'href',
+      '/catalog/default/component/payment-gateway/middleware?instance=i-cache',
+    );
+    await user.click(screen.getByRole('button', { name: /^State/ }));
+    await user.click(
+      await screen.findByRole('option', { name: 'Awaiting approval' }),
+    );
+    await waitFor(() =>
+      expect(api.getInstances).toHaveBeenLastCalledWith({
+        state: 'awaiting-approval',
+      }),
+    );
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole('table', { name: 'Instances' })).getAllByRole(
+          'row',
+        ),
+      ).toHaveLength(2),
+    );
+    await user.click(screen.getByRole('button', { name: /^Team/ }));
+    await user.click(await screen.findByRole('option', { name: 'Storefront' }));
+    expect(await screen.findByText(/No instance matches/)).toBeInTheDocument();
+  });
+});
