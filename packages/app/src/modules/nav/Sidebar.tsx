@@ -28,6 +28,7 @@ const PAGE_TITLES = {
   'page:catalog-graph': 'nav.pages.catalogGraph',
   'page:user-settings': 'nav.pages.userSettings',
   'page:k2-alerts': 'nav.pages.alerts',
+  'page:k2-middleware-store': 'nav.pages.middleware',
 } as const;
 
 export const SidebarContent = NavContentBlueprint.make({

@@ -7,6 +7,7 @@ import { searchTranslationRef } from '@backstage/plugin-search';
 import { k2AlertsTranslations } from '@internal/plugin-k2-alerts';
 import { k2ConfigTranslations } from '@internal/plugin-k2-config';
 import { k2DeployTranslations } from '@internal/plugin-k2-deploy';
+import { k2MiddlewareTranslations } from '@internal/plugin-k2-middleware-store';
 import { k2ReactTranslations } from '@internal/plugin-k2-react';
 import { k2StorageTranslations } from '@internal/plugin-k2-storage';
 import { k2TrafficTranslations } from '@internal/plugin-k2-traffic';
@@ -54,6 +55,10 @@ export const k2TranslationsModule = createFrontendModule({
     TranslationBlueprint.make({
       name: 'k2-alerts',
       params: { resource: k2AlertsTranslations },
+    }),
+    TranslationBlueprint.make({
+      name: 'k2-middleware-store',
+      params: { resource: k2MiddlewareTranslations },
     }),
     TranslationBlueprint.make({
       name: 'search',

@@ -22,6 +22,7 @@ export const k2AppMessages = {
       catalogGraph: 'Catalog Graph',
       userSettings: 'Settings',
       alerts: 'Alerts',
+      middleware: 'Middleware',
     },
   },
   signIn: {

@@ -16,6 +16,7 @@ export default createTranslationMessages({
     'nav.pages.catalogGraph': '目录关系图',
     'nav.pages.userSettings': '设置',
     'nav.pages.alerts': '告警',
+    'nav.pages.middleware': '中间件',
     'signIn.title': 'K2 开发者门户',
     'signIn.subtitle': '开发环境登录：选择你要扮演的演示用户',
     'signIn.as': '以 {{name}} 身份登录',
