@@ -1,4 +1,5 @@
 import { screen, waitFor, within } from '@testing-library/react';
+import { K2ApiError } from '@internal/plugin-k2-common';
 import { setupUser } from '@internal/plugin-k2-react/testUtils';
 import {
   createK2MiddlewareStoreApi,
@@ -12,6 +13,9 @@ const instancesTable = () =>
   screen.findByRole('table', { name: /^Middleware of payment-gateway-\d+$/ });
 
 const drawer = (name: string) => screen.findByRole('dialog', { name });
+
+const refusal = (message: string) =>
+  new K2ApiError(message, 403, { error: { name: 'NotAllowedError', message } });
 
 /** The date a user reads `days` from now, as the tab writes it (English locale). */
 const dateIn = (days: number) =>
@@ -33,6 +37,58 @@ describe('Middleware tab', () => {
     expect(old).toHaveTextContent(`Deleted · restorable until ${dateIn(5)}`);
     // A ready instance is not drawn as an error.
     expect(within(cache).queryByLabelText('Status error')).toBeNull();
+  });
+
+  it('shows the backend’s refusal when the list cannot be read', async () => {
+    const api = createK2MiddlewareStoreApi();
+    api.getServiceInstances.mockRejectedValueOnce(
+      refusal('You may not read the middleware of this service'),
+    );
+    renderMiddlewareTab(api);
+    expect(
+      await screen.findByText(
+        'You may not read the middleware of this service',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('binds after saying the next release receives the env vars, and shows a refusal inside the dialog', async () => {
+    const api = createK2MiddlewareStoreApi();
+    const user = setupUser();
+    // orders-cache, not bound to anything.
+    const read = api.getInstance.getMockImplementation()!;
+    api.getInstance.mockImplementation(async id => ({
+      ...(await read(id)),
+      bindings: [],
+    }));
+    api.bindInstance.mockRejectedValueOnce(
+      refusal('payment-gateway is owned by another team than orders-cache'),
+    );
+    renderMiddlewareTab(api, { path: '/middleware?instance=i-cache' });
+    const opened = await drawer('orders-cache');
+    await user.click(
+      await within(opened).findByRole('button', {
+        name: /^Bind to payment-gateway-/,
+      }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: /^Bind orders-cache to payment-gateway-\d+\?$/,
+    });
+    expect(dialog).toHaveTextContent('REDIS_PASSWORD');
+    expect(dialog).toHaveTextContent(
+      /The next release of payment-gateway-\d+ in Test receives these env vars/,
+    );
+    await user.click(within(dialog).getByRole('button', { name: 'Bind' }));
+    expect(
+      await within(dialog).findByText(
+        'payment-gateway is owned by another team than orders-cache',
+      ),
+    ).toBeInTheDocument();
+    await user.click(within(dialog).getByRole('button', { name: 'Bind' }));
+    await waitFor(() => expect(api.bindInstance).toHaveBeenCalledTimes(2));
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog', { name: /^Bind / })).toBeNull(),
+    );
   });
 
   it('validates the create form, says a Production instance waits for approvers, and sends only what was set', async () => {
