@@ -138,6 +138,41 @@ describe('SpecDiff', () => {
     ]);
   });
 
+  it('shows the variables of bound middleware by name, a secret one by the Secret key it reads', async () => {
+    const unbound = release({ number: 8, spec: { env: [] } });
+    const bound = release({
+      number: 9,
+      spec: {
+        env: [],
+        bindings: [
+          {
+            name: 'REDIS_HOST',
+            instance: 'cart-cache',
+            value: 'cart.shop.svc',
+          },
+          {
+            name: 'REDIS_PASSWORD',
+            instance: 'cart-cache',
+            secretKeyRef: { name: 'k2-mw-cart-cache', key: 'password' },
+          },
+        ],
+      },
+    });
+    await renderInTestApp(
+      <SpecDiff older={unbound} newer={bound} onClose={() => {}} />,
+    );
+
+    expect(screen.getByText('2 changes: 2 added')).toBeInTheDocument();
+    expect(cells(/REDIS_HOST/)).toEqual([
+      '',
+      '+Added: bindings.REDIS_HOST: cart.shop.svc (cart-cache)',
+    ]);
+    expect(cells(/REDIS_PASSWORD/)).toEqual([
+      '',
+      '+Added: bindings.REDIS_PASSWORD: secret k2-mw-cart-cache/password (cart-cache)',
+    ]);
+  });
+
   it('switches to the unified view, keeps it for the next diff, and shows every line on request', async () => {
     const view = await renderInTestApp(
       <SpecDiff older={older} newer={newer} onClose={() => {}} />,

@@ -20,6 +20,7 @@ const FIELD_ORDER: ReadonlyArray<keyof K2ReleaseSpec> = [
   'clusters',
   'resources',
   'env',
+  'bindings',
   'configFiles',
   'volumes',
   'port',
@@ -78,7 +79,10 @@ function leaves(value: unknown, path: string): DiffLine[] {
  *   version is one changed line; a volume as `volume data mounted at /data`;
  * - a secret variable always reads {@link K2_SECRET_MASK}, whatever value it carries,
  *   and is compared by the version marker the API gives it: a secret whose value was
- *   replaced reads "value changed", one that was kept is unchanged.
+ *   replaced reads "value changed", one that was kept is unchanged;
+ * - a bound middleware's variable is keyed by name too, and reads as its value or the
+ *   key of the instance's Secret it refers to, with its instance
+ *   (`bindings.REDIS_PASSWORD: secret k2-mw-cache/password (cache)`).
  */
 export function specDiffLines(spec: K2ReleaseSpec): DiffLine[] {
   const record = spec as unknown as Record<string, unknown>;
@@ -118,6 +122,15 @@ export function specDiffLines(spec: K2ReleaseSpec): DiffLine[] {
                 text: `env.${e.name}: ${shown(e.value)}`,
               },
         );
+      case 'bindings':
+        return (spec.bindings ?? []).map(b => ({
+          key: `bindings.${b.name}`,
+          text: `bindings.${b.name}: ${
+            b.secretKeyRef
+              ? `secret ${b.secretKeyRef.name}/${b.secretKeyRef.key}`
+              : shown(b.value ?? '')
+          } (${b.instance})`,
+        }));
       case 'configFiles':
         return spec.configFiles.map(c => ({
           key: `configFiles.${c.mountPath}`,
