@@ -151,6 +151,11 @@ function instance(
   };
 }
 
+/** Every plugin's log, so a test can count what the provider said. */
+const logger = mockServices.logger.mock();
+const said = (level: 'warn' | 'info', pattern: RegExp) =>
+  logger[level].mock.calls.filter(([message]) => pattern.test(message)).length;
+
 const service = { Authorization: `Bearer ${mockCredentials.service.token()}` };
 
 describe('Middleware instances in the catalog', () => {
@@ -165,6 +170,7 @@ describe('Middleware instances in the catalog', () => {
         storeStandIn,
         catalogModuleK2MiddlewareInstances,
         manualScheduler,
+        logger.factory,
         mockServices.rootConfig.factory({
           data: { app: { baseUrl: 'https://k2.example.com' } },
         }),
@@ -262,14 +268,21 @@ describe('Middleware instances in the catalog', () => {
       .set(service);
     expect(none.status).toBe(404);
 
-    // The store cannot be read: the catalog keeps what it had.
+    // The store cannot be read: the catalog keeps what it had, and the log says so
+    // once however many runs fail, then once that it works again.
     store.down = true;
+    await syncCatalog();
     await syncCatalog();
     store.down = false;
     const kept = await server()
       .get('/api/catalog/entities/by-name/resource/default/test-orders-cache')
       .set(service);
     expect(kept.status).toBe(200);
+    expect(said('warn', /^Middleware instances in the catalog are kept/)).toBe(
+      1,
+    );
+    await syncCatalog();
+    expect(said('info', /^Middleware instances could be read again/)).toBe(1);
 
     // Purged at the end of its retention: no longer listed, no longer in the catalog.
     store.instances = [];
