@@ -108,7 +108,9 @@ function ProductCard(props: {
             clickable
             color="primary"
             variant="outlined"
-            aria-label={t('page.details', { title: `${v.title} ${v.version}` })}
+            aria-label={t('page.details', {
+              title: `${v.product} ${v.version}`,
+            })}
             onClick={() => props.onOpen(v.name)}
           />
         ))}

@@ -77,9 +77,9 @@ describe('App Store page', () => {
     expect(redis).toHaveTextContent('In-memory key-value store');
 
     await user.click(
-      within(redis).getByRole('button', { name: 'Details of Redis 7.2' }),
+      within(redis).getByRole('button', { name: 'Details of redis 7.2' }),
     );
-    const drawer = await screen.findByRole('dialog', { name: 'Redis 7.2' });
+    const drawer = await screen.findByRole('dialog', { name: 'Redis (7.2)' });
     expect(within(drawer).getByText('StatefulSet')).toBeInTheDocument();
     expect(within(drawer).getByText('PodDisruptionBudget')).toBeInTheDocument();
     const parameters = within(drawer).getByRole('table', {
@@ -101,7 +101,7 @@ describe('App Store page', () => {
     const api = createK2MiddlewareStoreApi();
     const user = setupUser();
     renderPage(api, '/?template=redis-7');
-    const drawer = await screen.findByRole('dialog', { name: 'Redis 7.2' });
+    const drawer = await screen.findByRole('dialog', { name: 'Redis (7.2)' });
     const create = within(drawer).getByRole('button', { name: 'Create Redis' });
     await waitFor(() => expect(create).toBeEnabled());
     await user.click(create);

@@ -68,7 +68,7 @@ export function TemplateDrawer(props: {
   return (
     <DetailDrawer
       open={Boolean(props.template)}
-      title={value ? `${value.title} ${value.version}` : props.template ?? ''}
+      title={value ? `${value.title} (${value.version})` : props.template ?? ''}
       subtitle={value?.description}
       closeLabel={t('template.close')}
       onClose={props.onClose}
