@@ -28,7 +28,11 @@ const instance = (overrides: Partial<NewInstance> = {}): NewInstance => ({
   ...overrides,
 });
 
-const created = { type: 'created', actor: 'user:default/alice', summary: 'Created' };
+const created = {
+  type: 'created',
+  actor: 'user:default/alice',
+  summary: 'Created',
+};
 
 describe.each(databases.eachSupportedId())(
   'DatabaseMiddlewareStore on %s',
@@ -146,9 +150,9 @@ describe.each(databases.eachSupportedId())(
         created,
       ))!;
       expect(
-        (await store.listInstances({ expiresBy: '2026-12-20T00:00:00.000Z' })).map(
-          i => i.name,
-        ),
+        (
+          await store.listInstances({ expiresBy: '2026-12-20T00:00:00.000Z' })
+        ).map(i => i.name),
       ).toEqual(['cache']);
       expect(
         await store.listInstances({ reminded: true, phases: ['active'] }),
@@ -242,9 +246,9 @@ describe.each(databases.eachSupportedId())(
         volume: 'cache-backup',
         state: 'succeeded',
       });
-      expect(await store.listExpiredBackups('2026-12-23T00:00:00.000Z')).toEqual(
-        [],
-      );
+      expect(
+        await store.listExpiredBackups('2026-12-23T00:00:00.000Z'),
+      ).toEqual([]);
       expect(
         (await store.listExpiredBackups('2026-12-24T00:00:00.000Z')).map(
           b => b.instanceId,

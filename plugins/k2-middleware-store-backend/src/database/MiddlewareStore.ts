@@ -416,7 +416,9 @@ export async function migrate(options: PluginDatabase): Promise<Knex> {
  * are written as ISO 8601 text, which both engines compare in time order.
  */
 export class DatabaseMiddlewareStore implements MiddlewareStore {
-  static async create(options: PluginDatabase): Promise<DatabaseMiddlewareStore> {
+  static async create(
+    options: PluginDatabase,
+  ): Promise<DatabaseMiddlewareStore> {
     return new DatabaseMiddlewareStore(await migrate(options));
   }
 
@@ -449,7 +451,9 @@ export class DatabaseMiddlewareStore implements MiddlewareStore {
           created_by: instance.createdBy,
           created_at: now,
           updated_at: now,
-          approval: instance.approval ? JSON.stringify(instance.approval) : null,
+          approval: instance.approval
+            ? JSON.stringify(instance.approval)
+            : null,
           revision: 1,
         });
         await tx(EVENTS).insert(eventRow(id, { at: now, ...event }));
