@@ -69,6 +69,24 @@ export const k2MiddlewareStorePlugin = createBackendPlugin({
           objects,
           lifecycle,
         });
+        // Reminders, expiry, deletions with backup, restores, end of retention: one
+        // replica at a time; each step is conditional, so a replica taking over
+        // after a crash resumes from the database.
+        await deps.scheduler.scheduleTask({
+          id: 'k2-middleware-lifecycle',
+          scope: 'global',
+          frequency: { milliseconds: config.lifecycleFrequencyMs },
+          timeout: { minutes: 10 },
+          initialDelay: { seconds: 30 },
+          fn: async () => {
+            const result = await lifecycle.run();
+            if (result.reminded + result.expired + result.purged > 0) {
+              deps.logger.info(
+                `Middleware lifecycle: ${result.reminded} reminded, ${result.expired} expired, ${result.purged} purged at the end of retention`,
+              );
+            }
+          },
+        });
         deps.httpRouter.use(await createRouter({ ...deps, instances }));
       },
     });
