@@ -40,6 +40,7 @@ const at = (days: number) => new Date(T0.getTime() + days * DAY_MS);
 /** Where a resource is, by its plural name, when not in the core group. */
 const API_BASE: Record<string, string> = {
   statefulsets: '/apis/apps/v1',
+  poddisruptionbudgets: '/apis/policy/v1',
   jobs: '/apis/batch/v1',
 };
 
@@ -158,9 +159,13 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
      * An instance as the instance service creates one in test: its Secret created once
      * with fresh passwords, its objects applied, its row active with an expiry.
      */
-    async function createInstance(name: string, template: string) {
+    async function createInstance(
+      name: string,
+      template: string,
+      input: Record<string, unknown> = {},
+    ) {
       const t = templates.get(template)!;
-      const parameters = resolveParameters(t, {});
+      const parameters = resolveParameters(t, input);
       const id = `00000000-0000-4000-8000-${String(Math.random()).slice(
         2,
         14,
@@ -457,7 +462,14 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
 
     it('leaves a deletion cut short by the cluster in a truthful state, and two replicas finish it once', async () => {
       const name = `queue-${tag}`;
-      const { instance, rendered } = await createInstance(name, 'redis-7');
+      const { instance, rendered } = await createInstance(name, 'redis-7', {
+        mode: 'sentinel',
+        replicas: 3,
+      });
+      expect(rendered.objects.map(o => o.kind)).toContain(
+        'PodDisruptionBudget',
+      );
+      expect(rendered.dataVolumes).toHaveLength(3);
       await askToDelete(instance);
       cluster.faults.set({
         errors: {
@@ -488,6 +500,10 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
       expect(await phaseOf(instance.id)).toBe('deleted');
       for (const service of services) {
         expect(await read('services', service.metadata.name)).toBeUndefined();
+      }
+      expect(await read('poddisruptionbudgets', name)).toBeUndefined();
+      for (const volume of rendered.dataVolumes) {
+        expect(await read('persistentvolumeclaims', volume)).toBeDefined();
       }
       const types = await eventTypes(instance.id);
       expect(types.filter(t => t === 'deleted')).toHaveLength(1);
