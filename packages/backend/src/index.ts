@@ -3,6 +3,7 @@ import {
   k2ClusterAccessServiceFactory,
   k2EnvironmentsServiceFactory,
 } from '@internal/plugin-k2-node';
+import { catalogModuleK2MiddlewareInstances } from '@internal/plugin-k2-middleware-store-backend';
 import { catalogModuleK2Volumes } from '@internal/plugin-k2-storage-backend';
 import { catalogModuleK2TrafficSites } from '@internal/plugin-k2-traffic-backend';
 import { appModulePrecompressedAssets } from './app/precompressedAssets';
@@ -21,6 +22,7 @@ backend.add(import('@internal/plugin-k2-traffic-backend'));
 backend.add(import('@internal/plugin-k2-config-backend'));
 backend.add(import('@internal/plugin-k2-storage-backend'));
 backend.add(import('@internal/plugin-k2-alerts-backend'));
+backend.add(import('@internal/plugin-k2-middleware-store-backend'));
 
 backend.add(import('@backstage/plugin-app-backend'));
 // The production build's static files as the build compressed them (brotli, gzip).
@@ -42,6 +44,8 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(catalogModuleK2TrafficSites);
 // Volumes as Resources their services depend on.
 backend.add(catalogModuleK2Volumes);
+// Middleware instances as Resources their bound services depend on.
+backend.add(catalogModuleK2MiddlewareInstances);
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 // k2:release: templates release through the same engine as the Deploy tab.
