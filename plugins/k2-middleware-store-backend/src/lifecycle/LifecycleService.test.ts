@@ -115,7 +115,7 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
     let activity: K2NewActivity[];
 
     /** A backend replica's lifecycle; two of them share the database and cluster. */
-    function replica() {
+    function replica(options: { jobWaitMs?: number } = {}) {
       const log: K2ActivityLog = {
         async record(entry) {
           activity.push(entry);
@@ -140,6 +140,7 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
         logger: mockServices.logger.mock(),
         policies: POLICIES,
         jobPollMs: 100,
+        ...options,
       });
     }
 
@@ -385,23 +386,30 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
       expect(activity.map(a => a.action)).toEqual(['middleware-restore']);
     });
 
-    it('runs the MySQL dump Job to the backup volume before an owner’s deletion removes the workload', async () => {
+    it('runs the MySQL dump Job to the backup volume before an owner’s deletion removes the workload, across passes', async () => {
       const name = `db-${tag}`;
       const { instance, rendered, secretName } = await createInstance(
         name,
         'mysql-8',
       );
       await askToDelete(instance);
-      await replica().advance(instance.id, at(1));
+      const sts = rendered.workloads[0].name;
+      // A pass that does not wait for the dump leaves the workload to it.
+      await replica({ jobWaitMs: 0 }).advance(instance.id, at(1));
+      expect(await phaseOf(instance.id)).toBe('deleting');
+      expect((await store.getBackup(instance.id))?.dump?.state).toBe('running');
+      expect(await read('statefulsets', sts)).toBeDefined();
+
+      await replica().advance(instance.id, at(1.1));
       expect(await phaseOf(instance.id)).toBe('deleted');
       const backup = (await store.getBackup(instance.id))!;
       expect(backup).toMatchObject({
         reason: 'deleted',
+        savedAt: at(1).toISOString(),
         dump: { volume: `${name}-backup`, state: 'succeeded' },
       });
       const job = (await read('jobs', backup.dump!.job))!;
       expect(job.status.succeeded).toBe(1);
-      const sts = rendered.workloads[0].name;
       expect(await read('statefulsets', sts)).toBeUndefined();
       expect(await read('secrets', secretName)).toBeDefined();
       expect(
