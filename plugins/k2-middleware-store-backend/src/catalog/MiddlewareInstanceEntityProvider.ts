@@ -58,7 +58,7 @@ export class MiddlewareInstanceEntityProvider implements EntityProvider {
   readonly #catalog: CatalogService;
   readonly #logger: LoggerService;
   readonly #client: K2MiddlewareStoreClient;
-  readonly #appBaseUrl: string;
+  readonly #appBaseUrl?: string;
   #connection?: EntityProviderConnection;
   /** What the last run applied, so a run that changes nothing logs nothing. */
   #applied?: string;
@@ -69,8 +69,11 @@ export class MiddlewareInstanceEntityProvider implements EntityProvider {
     discovery: DiscoveryService;
     catalog: CatalogService;
     logger: LoggerService;
-    /** The portal's base URL (`app.baseUrl`), for each instance's link. */
-    appBaseUrl: string;
+    /**
+     * The portal's base URL (`app.baseUrl`), for each instance's link; without it (a
+     * backend serving no portal) the Resources have no link.
+     */
+    appBaseUrl?: string;
   }) {
     this.#auth = options.auth;
     this.#catalog = options.catalog;
@@ -153,7 +156,7 @@ export class MiddlewareInstanceEntityProvider implements EntityProvider {
       instanceEntity(
         instance,
         byRef.get(instance.service),
-        instancePageUrl(this.#appBaseUrl, instance.id),
+        this.#appBaseUrl && instancePageUrl(this.#appBaseUrl, instance.id),
       ),
     );
   }
@@ -167,7 +170,7 @@ export class MiddlewareInstanceEntityProvider implements EntityProvider {
 function instanceEntity(
   instance: K2MiddlewareInstance,
   service: Entity | undefined,
-  url: string,
+  url: string | undefined,
 ): Entity {
   const { namespace, name } = parseEntityRef(instance.entityRef);
   const spec = (service?.spec ?? {}) as { owner?: string; system?: string };
@@ -187,9 +190,11 @@ function instanceEntity(
         [ANNOTATION_MIDDLEWARE_INSTANCE_ID]: instance.id,
         'k2.io/environment': instance.environment,
         [ANNOTATION_MIDDLEWARE_TEMPLATE]: instance.template,
-        [ANNOTATION_MIDDLEWARE_URL]: url,
+        ...(url ? { [ANNOTATION_MIDDLEWARE_URL]: url } : {}),
       },
-      links: [{ url, title: 'Open in the Middleware store' }],
+      ...(url
+        ? { links: [{ url, title: 'Open in the Middleware store' }] }
+        : {}),
       // A product named unlike a catalog tag is left out of the tags, not the catalog.
       tags: TAG.test(instance.product)
         ? ['middleware', instance.product]

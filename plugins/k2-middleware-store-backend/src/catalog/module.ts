@@ -49,7 +49,7 @@ export const catalogModuleK2MiddlewareInstances = createBackendModule({
           discovery,
           catalog: catalogService,
           logger,
-          appBaseUrl: config.getString('app.baseUrl'),
+          appBaseUrl: config.getOptionalString('app.baseUrl'),
         });
         catalog.addEntityProvider(provider);
         await scheduler.scheduleTask({
