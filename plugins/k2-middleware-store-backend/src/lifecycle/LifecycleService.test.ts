@@ -132,8 +132,8 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
         templates,
         objects: objects(),
         notifications: {
-          async send(options) {
-            sent.push(options);
+          async send(notification) {
+            sent.push(notification);
           },
         },
         activity: log,
