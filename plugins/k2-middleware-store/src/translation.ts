@@ -135,6 +135,7 @@ export const k2MiddlewareMessages = {
     storageClassFixed: '{{name}} · cannot expand',
     required: 'Required',
     notInteger: 'A whole number',
+    oneOf: 'One of {{values}}',
     atLeast: 'At least {{min}}',
     atMost: 'At most {{max}}',
     notMatching: 'Does not have the expected form ({{pattern}})',

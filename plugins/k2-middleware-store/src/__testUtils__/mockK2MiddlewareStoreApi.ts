@@ -36,7 +36,7 @@ const redisParameters = {
       type: 'integer',
       title: 'Replicas',
       minimum: 1,
-      maximum: 9,
+      maximum: 5,
       default: 1,
     },
     storageClass: {
@@ -64,6 +64,10 @@ const redisParameters = {
       default: 'allkeys-lru',
     },
   },
+  // As the Redis template has it: Sentinel runs 3 or 5 replicas, standalone one.
+  if: { properties: { mode: { const: 'sentinel' } } },
+  then: { properties: { replicas: { enum: [3, 5] } } },
+  else: { properties: { replicas: { const: 1 } } },
 };
 
 const presets = [

@@ -90,7 +90,7 @@ export function CreateInstanceDialog(props: {
   const date = useFormatDate();
 
   const schema = template.value
-    ? schemaFields(template.value.parameters)
+    ? schemaFields(template.value.parameters, values)
     : { fields: [], required: [] };
   const problems = schema.fields
     .map(([key, field]) =>

@@ -116,11 +116,16 @@ describe('Middleware tab', () => {
     expect(dialog).toHaveTextContent('Use lowercase letters');
     await user.clear(within(dialog).getByLabelText('Name'));
     await user.type(within(dialog).getByLabelText('Name'), 'session-cache');
-    await user.type(within(dialog).getByLabelText('Replicas'), '12');
-    expect(dialog).toHaveTextContent('At most 9');
+    // Sentinel needs 3 or 5 replicas: the template's default of 1 no longer applies.
+    await user.click(within(dialog).getByLabelText('Mode'));
+    await user.click(await screen.findByRole('option', { name: 'sentinel' }));
     expect(create).toBeDisabled();
-    await user.clear(within(dialog).getByLabelText('Replicas'));
-    await user.type(within(dialog).getByLabelText('Replicas'), '3');
+    expect(dialog).toHaveTextContent('Required');
+    await user.click(within(dialog).getByLabelText('Replicas'));
+    expect(
+      (await screen.findAllByRole('option')).map(o => o.textContent),
+    ).toEqual(['—', '3', '5']);
+    await user.click(screen.getByRole('option', { name: '3' }));
     await user.type(within(dialog).getByLabelText('Time to live (days)'), '45');
     expect(dialog).toHaveTextContent('From 1 to 30 days');
     expect(create).toBeDisabled();
@@ -149,7 +154,7 @@ describe('Middleware tab', () => {
           environment: 'prod',
           template: 'redis-7',
           name: 'session-cache',
-          parameters: { replicas: 3 },
+          parameters: { mode: 'sentinel', replicas: 3 },
           reason: 'Sessions of the checkout',
         },
       ),

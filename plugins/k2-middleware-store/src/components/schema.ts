@@ -11,10 +11,26 @@ export interface FieldSchema {
   maximum?: number;
   maxLength?: number;
   pattern?: string;
+  const?: unknown;
 }
 
-/** A template's parameter schema as the form reads it: properties in order, required names. */
-export function schemaFields(parameters: Record<string, unknown>): {
+/** A branch of a schema's `if`/`then`/`else`: constraints on some properties. */
+interface SchemaBranch {
+  properties?: Record<string, FieldSchema>;
+}
+
+/**
+ * A template's parameter schema as the form reads it for the values set so far:
+ * properties in order, required names. A top-level `if` whose properties each name a
+ * `const` (Redis: `mode: sentinel`) is decided on the typed value or else the default,
+ * and the properties of `then` or `else` narrow the fields (`const` as a one-value
+ * `enum`); a default the narrowed field no longer allows is dropped, so the field
+ * must be chosen.
+ */
+export function schemaFields(
+  parameters: Record<string, unknown>,
+  values: Record<string, string> = {},
+): {
   fields: Array<[string, FieldSchema]>;
   required: string[];
 } {
@@ -22,12 +38,37 @@ export function schemaFields(parameters: Record<string, unknown>): {
     string,
     FieldSchema
   >;
-  return {
-    fields: Object.entries(properties),
-    required: Array.isArray(parameters.required)
-      ? (parameters.required as string[])
-      : [],
-  };
+  const condition = parameters.if as SchemaBranch | undefined;
+  let branch: SchemaBranch | undefined;
+  if (condition?.properties) {
+    const holds = Object.entries(condition.properties).every(([key, rule]) => {
+      const field = properties[key];
+      if (!field || !('const' in rule)) return false;
+      const text = values[key] ?? '';
+      const value = text === '' ? field.default : fieldValue(field, text);
+      return value === rule.const;
+    });
+    branch = (holds ? parameters.then : parameters.else) as
+      | SchemaBranch
+      | undefined;
+  }
+  const required = Array.isArray(parameters.required)
+    ? [...(parameters.required as string[])]
+    : [];
+  const fields = Object.entries(properties).map(
+    ([key, field]): [string, FieldSchema] => {
+      const narrowed = branch?.properties?.[key];
+      if (!narrowed) return [key, field];
+      const merged: FieldSchema = { ...field, ...narrowed };
+      if ('const' in narrowed) merged.enum = [narrowed.const];
+      if (merged.enum && !merged.enum.includes(merged.default)) {
+        delete merged.default;
+        required.push(key);
+      }
+      return [key, merged];
+    },
+  );
+  return { fields, required };
 }
 
 /** The field's type, `string` when the schema says none. */
@@ -62,6 +103,9 @@ export function fieldProblem(
     return required && schema.default === undefined
       ? t('create.required')
       : undefined;
+  }
+  if (schema.enum && !schema.enum.some(v => String(v) === text)) {
+    return t('create.oneOf', { values: schema.enum.map(String).join(', ') });
   }
   const type = fieldType(schema);
   if (type === 'integer' || type === 'number') {

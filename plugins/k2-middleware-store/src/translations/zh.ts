@@ -111,6 +111,7 @@ export default createTranslationMessages({
     'create.storageClassFixed': '{{name}} · 不可扩容',
     'create.required': '必填',
     'create.notInteger': '请输入整数',
+    'create.oneOf': '可选值：{{values}}',
     'create.atLeast': '至少 {{min}}',
     'create.atMost': '至多 {{max}}',
     'create.notMatching': '格式不符合要求（{{pattern}}）',
