@@ -38,7 +38,7 @@ export interface LifecycleRunResult {
   purged: number;
 }
 
-/** How long {@link LifecycleService.advance} waits for a dump Job before leaving it to the next pass. */
+/** How long one pass waits for a dump Job before leaving it to the next pass. */
 const DEFAULT_JOB_WAIT_MS = 60_000;
 const DEFAULT_JOB_POLL_MS = 1_000;
 
@@ -49,7 +49,9 @@ const DEFAULT_JOB_POLL_MS = 1_000;
  *   active ──(expires_at ≤ now)──▶ deleting (reason `expired`)
  *   deleting ──▶ deleted | expired    (backup saved, dump Job succeeded, workload gone)
  *   deleting ──▶ failed               (dump Job failed: the workload is kept)
- *   restoring ──▶ active              (saved manifests re-applied, fresh time to live)
+ *   restoring ──▶ active              (saved manifests re-applied, fresh time to live;
+ *                                      the backup's Job, volume and row then go)
+ *   deleting | restoring ──▶ failed   (the cluster refused an object as invalid)
  *   deleted | expired ──(restorable_until ≤ now)──▶ purged (Secret, volumes, rows gone)
  *
  * Invariants: every step is idempotent and each phase change is conditional on the
@@ -81,7 +83,9 @@ export class LifecycleService {
     logger: LoggerService;
     /** By environment name (`k2.middleware.environments`, defaults filled). */
     policies: ReadonlyMap<string, LifecyclePolicy>;
+    /** How long one pass waits for a dump Job (default a minute). */
     jobWaitMs?: number;
+    /** How often it reads the Job's status meanwhile (default a second). */
     jobPollMs?: number;
   }) {
     this.#store = options.store;
@@ -93,14 +97,6 @@ export class LifecycleService {
     this.#policies = options.policies;
     this.#jobWaitMs = options.jobWaitMs ?? DEFAULT_JOB_WAIT_MS;
     this.#jobPollMs = options.jobPollMs ?? DEFAULT_JOB_POLL_MS;
-  }
-
-  /** The expiry a restored instance gets: undefined where instances never expire. */
-  #expiryFrom(environment: string, now: Date): string | undefined {
-    const ttl = this.#policies.get(environment)?.ttlDays;
-    return ttl === undefined
-      ? undefined
-      : new Date(now.getTime() + ttl * DAY_MS).toISOString();
   }
 
   /**
@@ -573,6 +569,14 @@ export class LifecycleService {
         'failed',
       );
     }
+  }
+
+  /** The expiry a restored instance gets: undefined where instances never expire. */
+  #expiryFrom(environment: string, now: Date): string | undefined {
+    const ttl = this.#policies.get(environment)?.ttlDays;
+    return ttl === undefined
+      ? undefined
+      : new Date(now.getTime() + ttl * DAY_MS).toISOString();
   }
 
   #policyOf(environment: string): LifecyclePolicy {
