@@ -65,6 +65,12 @@ const NON_DEFAULT: Record<string, Record<string, unknown>> = {
     retentionHours: 24,
     autoCreateTopics: false,
   },
+  'redis-6': {
+    mode: 'sentinel',
+    replicas: 5,
+    size: 'large',
+    appendfsync: 'always',
+  },
   'zookeeper-3': { replicas: 5, size: 'medium', maxClientConnections: 200 },
   'pika-3': { size: 'large', databases: 4, compression: 'zstd' },
   'rabbitmq-3': { replicas: 3, size: 'medium', maxConnections: 10000 },
@@ -101,15 +107,17 @@ describe('built-in templates', () => {
     registry = await TemplateRegistry.builtIn();
   });
 
-  it('offers the six products, newest version of each first', () => {
+  it('offers the six products, newest version of each product first', () => {
     expect(registry.list().map(t => t.name)).toEqual([
       'kafka-3',
       'mysql-8',
       'pika-3',
       'rabbitmq-3',
       'redis-7',
+      'redis-6',
       'zookeeper-3',
     ]);
+    expect(registry.get('redis-6')!.upgradesTo).toEqual(['redis-7']);
     expect(registry.get('redis-7')).toMatchObject({
       product: 'redis',
       category: 'cache',
@@ -208,7 +216,11 @@ describe('built-in templates', () => {
       .filter(
         t => renderInstance(t, ctx, resolveParameters(t)).dumpJob !== undefined,
       );
-    expect(withDump.map(t => t.name)).toEqual(['mysql-8', 'redis-7']);
+    expect(withDump.map(t => t.name)).toEqual([
+      'mysql-8',
+      'redis-7',
+      'redis-6',
+    ]);
     expect(registry.list().filter(t => t.backup)).toEqual(withDump);
   });
 
@@ -269,6 +281,29 @@ describe('built-in templates', () => {
     ]);
     const config = rendered.objects.find(o => o.kind === 'ConfigMap')!;
     expect(config.data['start-sentinel.sh']).toContain('$((REPLICAS / 2 + 1))');
+  });
+
+  it('upgrades Redis 6 to 7 onto the same objects, Secret and volumes with a new image', () => {
+    const from = registry.get('redis-6')!;
+    const to = registry.get(from.upgradesTo[0])!;
+    const parameters = resolveParameters(from, {
+      mode: 'sentinel',
+      replicas: 3,
+    });
+    const before = renderInstance(from, ctx, parameters);
+    const after = renderInstance(to, ctx, resolveParameters(to, parameters));
+    const names = (r: typeof before) =>
+      r.objects.map(o => `${o.kind}/${o.metadata.name}`);
+    expect(names(after)).toEqual(names(before));
+    expect(after.secret).toEqual(before.secret);
+    expect(after.dataVolumes).toEqual(before.dataVolumes);
+    const image = (r: typeof before) =>
+      r.objects.find(o => o.kind === 'StatefulSet')!.spec.template.spec
+        .containers[0].image;
+    expect([image(before), image(after)]).toEqual([
+      'redis:6.2.14',
+      'redis:7.2.5',
+    ]);
   });
 
   it('writes MySQL’s parameters into its config and environment', () => {

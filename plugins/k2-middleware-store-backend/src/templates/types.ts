@@ -85,6 +85,10 @@ export interface RenderedInstance {
     /** May contain `{{ secret.<key> }}`, which only the connection route fills. */
     uri?: string;
   };
-  /** For templates with `backup: true`: a Job writing a logical dump to the named PVC. */
+  /**
+   * For templates with `backup: true`: a Job (named `jobName`, labelled as the other
+   * objects) writing a logical dump to the PVC `claimName`, which the caller creates
+   * first. `jobName` must start with `<name>-` (else it throws).
+   */
   dumpJob?: (o: { jobName: string; claimName: string }) => KubeObject;
 }
