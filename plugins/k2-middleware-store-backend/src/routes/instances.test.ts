@@ -580,6 +580,56 @@ describe('middleware instances, on a test and a prod sandbox cluster', () => {
     ).toBeDefined();
   });
 
+  it('restores a deleted instance from its backup, with the same Secret', async () => {
+    const password = (await secretData(test, 'payments', 'cache-credentials'))!
+      .password;
+    expect(
+      (await server().post(`${API}/instances/${cache.id}/restore`).set(as(BOB)))
+        .status,
+    ).toBe(403);
+    const restoring = seen(
+      await server()
+        .post(`${API}/instances/${cache.id}/restore`)
+        .set(as(ALICE)),
+    );
+    expect(restoring.status).toBe(202);
+    expect(restoring.body.state).toBe('restoring');
+    const ready = await poll(
+      'the instance ready again',
+      async () => {
+        const body = await stateOf(cache.id);
+        return body.state === 'ready' && body;
+      },
+      90_000,
+    );
+    seen({ text: JSON.stringify(ready) });
+    expect(ready.events.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['deleting', 'deleted', 'restoring']),
+    );
+    expect(
+      (await secretData(test, 'payments', 'cache-credentials'))!.password,
+    ).toBe(password);
+    const again = seen(
+      await server()
+        .post(`${API}/instances/${cache.id}/restore`)
+        .set(as(ALICE)),
+    );
+    expect(again.status).toBe(409);
+  });
+
+  it('upgrades only to a template the current one names', async () => {
+    const refused = seen(
+      await server()
+        .post(`${API}/instances/${cache.id}/upgrade`)
+        .set(as(ALICE))
+        .send({ template: 'mysql-8' }),
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(
+      /^redis-7 upgrades to .*, not mysql-8$/,
+    );
+  });
+
   it('keeps a production instance waiting for an approver who is not its requester', async () => {
     const requested = seen(
       await server().post(INSTANCES).set(as(ERIN)).send({
@@ -643,6 +693,51 @@ describe('middleware instances, on a test and a prod sandbox cluster', () => {
           .send({})
       ).status,
     ).toBe(409);
+  });
+
+  it('rejects a production instance, and withdrawing it frees its name', async () => {
+    const requested = seen(
+      await server()
+        .post(INSTANCES)
+        .set(as(ALICE))
+        .send({ environment: 'prod', template: 'redis-7', name: 'scratch' }),
+    );
+    const { id } = requested.body;
+    const rejected = seen(
+      await server()
+        .post(`${API}/instances/${id}/reject`)
+        .set(as(CAROL))
+        .send({ comment: 'use the shared cache' }),
+    );
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({
+      state: 'rejected',
+      approval: { decision: 'rejected', decidedBy: CAROL },
+    });
+    expect(
+      await secretData(prod, 'payments', 'scratch-credentials'),
+    ).toBeUndefined();
+    const withdrawn = seen(
+      await server().delete(`${API}/instances/${id}`).set(as(ALICE)),
+    );
+    expect(withdrawn.status).toBe(202);
+    expect(
+      (await server().get(`${API}/instances/${id}`).set(as(ALICE))).status,
+    ).toBe(404);
+    const again = seen(
+      await server()
+        .post(INSTANCES)
+        .set(as(ALICE))
+        .send({ environment: 'prod', template: 'redis-7', name: 'scratch' }),
+    );
+    expect(again.status).toBe(201);
+    expect(
+      (
+        await server()
+          .delete(`${API}/instances/${again.body.id}`)
+          .set(as(ALICE))
+      ).status,
+    ).toBe(202);
   });
 
   it('never puts a generated password in the database, a response, the activity log or a log line', async () => {
