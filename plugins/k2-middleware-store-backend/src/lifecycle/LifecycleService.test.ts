@@ -115,7 +115,10 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
     let activity: K2NewActivity[];
 
     /** A backend replica's lifecycle; two of them share the database and cluster. */
-    function replica(options: { jobWaitMs?: number } = {}) {
+    function replica(
+      options: { jobWaitMs?: number; notificationsDown?: boolean } = {},
+    ) {
+      const { notificationsDown, ...timing } = options;
       const log: K2ActivityLog = {
         async record(entry) {
           activity.push(entry);
@@ -133,6 +136,9 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
         objects: objects(),
         notifications: {
           async send(notification) {
+            if (notificationsDown) {
+              throw new Error('the notifications backend is down');
+            }
             sent.push(notification);
           },
         },
@@ -140,7 +146,7 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
         logger: mockServices.logger.mock(),
         policies: POLICIES,
         jobPollMs: 100,
-        ...options,
+        ...timing,
       });
     }
 
@@ -591,6 +597,22 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
         );
       }
       expect(activity.map(a => a.action)).toContain('middleware-purge');
+    });
+
+    it('reminds on the next pass when the notification could not be sent', async () => {
+      const { instance } = await createInstance(`later-${tag}`, 'redis-7');
+      await replica({ notificationsDown: true }).run(at(5.5));
+      expect(sent).toEqual([]);
+      expect(
+        (await store.getInstance(instance.id))?.remindedAt,
+      ).toBeUndefined();
+      expect(await eventTypes(instance.id)).toEqual(['created']);
+
+      await replica().run(at(5.6));
+      expect(sent.map(n => n.payload.link)).toEqual([
+        `/catalog/default/component/payment-gateway/middleware?instance=${instance.id}`,
+      ]);
+      expect(await eventTypes(instance.id)).toEqual(['created', 'reminded']);
     });
   });
 });
