@@ -630,6 +630,39 @@ describe('middleware instances, on a test and a prod sandbox cluster', () => {
     );
   });
 
+  it('upgrades Redis 6 to Redis 7 in place, keeping its Secret', async () => {
+    const legacy = seen(
+      await server()
+        .post(INSTANCES)
+        .set(as(ALICE))
+        .send({ environment: 'test', template: 'redis-6', name: 'legacy' }),
+    );
+    expect(legacy.status).toBe(201);
+    const before = await secretData(test, 'payments', 'legacy-credentials');
+    const upgraded = seen(
+      await server()
+        .post(`${API}/instances/${legacy.body.id}/upgrade`)
+        .set(as(ALICE))
+        .send({ template: 'redis-7' }),
+    );
+    expect(upgraded.status).toBe(200);
+    expect(upgraded.body).toMatchObject({
+      template: 'redis-7',
+      version: '7.2',
+    });
+    const sts = await api(test).get(
+      '/apis/apps/v1/namespaces/payments/statefulsets/legacy',
+    );
+    expect(
+      sts.body.spec.template.spec.containers.map(
+        (c: { image: string }) => c.image,
+      ),
+    ).toContain('redis:7.2.5');
+    expect(await secretData(test, 'payments', 'legacy-credentials')).toEqual(
+      before,
+    );
+  });
+
   it('keeps a production instance waiting for an approver who is not its requester', async () => {
     const requested = seen(
       await server().post(INSTANCES).set(as(ERIN)).send({
@@ -748,6 +781,9 @@ describe('middleware instances, on a test and a prod sandbox cluster', () => {
       ...Object.values(
         (await secretData(prod, 'payments', 'orders-db-credentials'))!,
       ),
+      ...Object.values(
+        (await secretData(test, 'payments', 'legacy-credentials'))!,
+      ),
     ];
     expect(passwords.length).toBeGreaterThanOrEqual(2);
     const lists = [
@@ -757,6 +793,7 @@ describe('middleware instances, on a test and a prod sandbox cluster', () => {
     ];
     expect(lists[0].body.items.map((i: { name: string }) => i.name)).toEqual([
       'orders-db',
+      'legacy',
       'cache',
     ]);
     const activity = await server()
@@ -772,6 +809,8 @@ describe('middleware instances, on a test and a prod sandbox cluster', () => {
         'middleware-bind',
         'middleware-delete',
         'middleware-approve',
+        'middleware-upgrade',
+        'middleware-restore',
       ]),
     );
     const database = await rows();
