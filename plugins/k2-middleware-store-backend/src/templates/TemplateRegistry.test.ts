@@ -545,6 +545,13 @@ describe('TemplateRegistry.fromDirectory', () => {
       'echo-1.yaml: parameters. is not a valid JSON Schema: strict mode: unknown keyword: "maximumm"',
     ],
     [
+      'a schema with an id',
+      t => {
+        t.parameters.$id = 'echo';
+      },
+      'echo-1.yaml: parameters.$id is not allowed',
+    ],
+    [
       'a parameter without a default',
       t => {
         delete t.parameters.properties.greeting.default;

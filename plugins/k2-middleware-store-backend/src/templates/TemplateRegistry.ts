@@ -227,12 +227,16 @@ function checkParameters(file: string, t: TemplateFile) {
   const fail = (field: string, message: string): never => {
     throw new TemplateFileError(file, `parameters.${field}`, message);
   };
+  const schema = t.parameters;
+  if (schema.$id !== undefined) {
+    // Ajv keeps schemas by id: a second registry (a reload, a test) would collide.
+    fail('$id', 'is not allowed');
+  }
   try {
-    parameterAjv.compile(t.parameters);
+    parameterAjv.compile(schema);
   } catch (e) {
     fail('', `is not a valid JSON Schema: ${(e as Error).message}`);
   }
-  const schema = t.parameters;
   if (schema.type !== 'object') fail('type', 'must be "object"');
   if (schema.additionalProperties !== false) {
     fail(
