@@ -1,4 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { K2NewActivity } from '@internal/plugin-k2-common';
 import {
@@ -14,6 +17,7 @@ import {
   StoredInstance,
 } from '../database/MiddlewareStore';
 import {
+  BUILTIN_TEMPLATES_DIR,
   generateSecretData,
   renderInstance,
   resolveParameters,
@@ -56,13 +60,13 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
   let access: K2ClusterAccess;
   let templates: TemplateRegistry;
   const kube = () => api(cluster);
-  const path = (plural: string, name = '') =>
+  const apiPath = (plural: string, name = '') =>
     `${API_BASE[plural] ?? '/api/v1'}/namespaces/${NS}/${plural}${
       name ? `/${name}` : ''
     }`;
   /** The object, or undefined when the cluster has none of that name. */
   async function read(plural: string, name: string): Promise<Item | undefined> {
-    const response = await kube().get(path(plural, name));
+    const response = await kube().get(apiPath(plural, name));
     if (response.status === 404) return undefined;
     expect(response.status).toBe(200);
     return response.body;
@@ -116,9 +120,13 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
 
     /** A backend replica's lifecycle; two of them share the database and cluster. */
     function replica(
-      options: { jobWaitMs?: number; notificationsDown?: boolean } = {},
+      options: {
+        jobWaitMs?: number;
+        notificationsDown?: boolean;
+        templates?: TemplateRegistry;
+      } = {},
     ) {
-      const { notificationsDown, ...timing } = options;
+      const { notificationsDown, ...rest } = options;
       const log: K2ActivityLog = {
         async record(entry) {
           activity.push(entry);
@@ -146,7 +154,7 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
         logger: mockServices.logger.mock(),
         policies: POLICIES,
         jobPollMs: 100,
-        ...timing,
+        ...rest,
       });
     }
 
@@ -187,7 +195,7 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
       };
       const rendered = renderInstance(t, ctx, parameters);
       const secret = generateSecretData(t);
-      const created = await kube().post(path('secrets'), {
+      const created = await kube().post(apiPath('secrets'), {
         ...rendered.secret,
         data: Object.fromEntries(
           Object.entries(secret).map(([k, v]) => [
@@ -443,7 +451,7 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
         },
       };
       failing.metadata.namespace = NS;
-      expect((await kube().post(path('jobs'), failing)).status).toBe(201);
+      expect((await kube().post(apiPath('jobs'), failing)).status).toBe(201);
 
       await replica().advance(instance.id, at(2));
 
@@ -613,6 +621,61 @@ describe('the middleware lifecycle, on a sandbox cluster', () => {
         `/catalog/default/component/payment-gateway/middleware?instance=${instance.id}`,
       ]);
       expect(await eventTypes(instance.id)).toEqual(['created', 'reminded']);
+    });
+
+    it('fails a deletion that still needs a template no longer offered, and finishes one past its dump without it', async () => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'k2-templates-'));
+      await fs.copyFile(
+        path.join(BUILTIN_TEMPLATES_DIR, 'redis-7.yaml'),
+        path.join(dir, 'redis-7.yaml'),
+      );
+      const withoutMysql = await TemplateRegistry.fromDirectory(dir);
+      await fs.rm(dir, { recursive: true });
+
+      const kept = await createInstance(`kept-${tag}`, 'mysql-8');
+      await askToDelete(kept.instance);
+      await replica({ templates: withoutMysql }).advance(
+        kept.instance.id,
+        at(1),
+      );
+      const failed = (await store.getInstance(kept.instance.id))!;
+      expect(failed.phase).toBe('failed');
+      expect(failed.phaseReason).toContain(
+        'its template mysql-8 is no longer offered',
+      );
+      expect(
+        await read('statefulsets', kept.rendered.workloads[0].name),
+      ).toBeDefined();
+
+      // Backup and dump done, the Services not yet deleted: the rest needs no template.
+      const { instance, rendered } = await createInstance(
+        `past-${tag}`,
+        'mysql-8',
+      );
+      await askToDelete(instance);
+      cluster.faults.set({
+        errors: {
+          code: 503,
+          seconds: 60,
+          verbs: ['delete'],
+          resources: ['services'],
+        },
+      });
+      try {
+        await replica().advance(instance.id, at(1));
+      } finally {
+        cluster.faults.clear();
+      }
+      expect((await store.getBackup(instance.id))?.dump?.state).toBe(
+        'succeeded',
+      );
+      await replica({ templates: withoutMysql }).advance(instance.id, at(1.1));
+      expect(await phaseOf(instance.id)).toBe('deleted');
+      for (const object of rendered.objects) {
+        expect(
+          await read(`${object.kind!.toLowerCase()}s`, object.metadata.name),
+        ).toBeUndefined();
+      }
     });
   });
 });

@@ -16,13 +16,18 @@ import {
   MiddlewareStore,
   StoredInstance,
 } from '../database/MiddlewareStore';
-import { renderInstance, TemplateRegistry } from '../templates';
+import {
+  RenderedInstance,
+  renderInstance,
+  TemplateRegistry,
+} from '../templates';
 import { InstanceObjects, InstancePlace } from './InstanceObjects';
 
 /** Who the lifecycle's own steps are recorded as. */
 export const LIFECYCLE_ACTOR = 'service:k2-middleware-store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const MAX_ACTIVITY_SUMMARY = 2000;
 
 /** What the lifecycle reads of an environment's policy (`k2.middleware.environments`). */
 export type LifecyclePolicy = Pick<
@@ -295,28 +300,6 @@ export class LifecycleService {
   async #delete(instance: StoredInstance, now: Date) {
     const place = placeOf(instance);
     const reason = instance.phaseReason === 'expired' ? 'expired' : 'deleted';
-    const template = this.#templates.get(instance.template);
-    if (!template) {
-      await this.#fail(
-        instance,
-        'deleting',
-        `its template ${instance.template} is no longer offered, so its backup cannot be made; the instance was kept`,
-        now,
-      );
-      return;
-    }
-    const rendered = renderInstance(
-      template,
-      {
-        id: instance.id,
-        name: instance.name,
-        namespace: instance.namespace,
-        environment: instance.environment,
-        service: instance.service,
-        owner: instance.owner,
-      },
-      instance.parameters,
-    );
     let backup = await this.#store.getBackup(instance.id);
     if (backup?.dump?.state === 'failed') {
       // A retry after a failed dump starts the backup over with a new Job.
@@ -327,7 +310,8 @@ export class LifecycleService {
       backup = undefined;
     }
     if (!backup) {
-      const dumps = template.backup && rendered.dumpJob !== undefined;
+      const rendered = await this.#render(instance, now);
+      if (!rendered) return;
       const policy = this.#policyOf(instance.environment);
       backup = await this.#store.saveBackup({
         instanceId: instance.id,
@@ -338,7 +322,7 @@ export class LifecycleService {
         ).toISOString(),
         manifests: rendered.objects,
         volumes: rendered.dataVolumes,
-        ...(dumps
+        ...(rendered.dumpJob
           ? {
               dump: {
                 job: `${instance.name}-dump-${now.getTime().toString(36)}`,
@@ -362,11 +346,13 @@ export class LifecycleService {
       }
     }
     if (backup.dump && backup.dump.state !== 'succeeded') {
+      const rendered = await this.#render(instance, now);
+      if (!rendered) return;
       if (!rendered.dumpJob || !backup.dump.volume) {
         await this.#fail(
           instance,
           'deleting',
-          `its template ${template.name} no longer has a dump Job; the instance was kept`,
+          `its template ${instance.template} no longer has a dump Job; the instance was kept`,
           now,
         );
         return;
@@ -374,7 +360,7 @@ export class LifecycleService {
       await this.#objects.ensureBackupVolume(
         place,
         backup.dump.volume,
-        rendered.dataVolumes[0],
+        backup.volumes[0],
         labelsOf(instance),
       );
       await this.#objects.ensureJob(
@@ -438,6 +424,39 @@ export class LifecycleService {
         'succeeded',
       );
     }
+  }
+
+  /**
+   * The instance's objects from its template, which a deletion needs only to save its
+   * backup and run the dump Job. Without the template (no longer offered) the deletion
+   * fails, keeping the instance, and this gives undefined.
+   */
+  async #render(
+    instance: StoredInstance,
+    now: Date,
+  ): Promise<RenderedInstance | undefined> {
+    const template = this.#templates.get(instance.template);
+    if (!template) {
+      await this.#fail(
+        instance,
+        'deleting',
+        `its template ${instance.template} is no longer offered, so its backup cannot be made; the instance was kept`,
+        now,
+      );
+      return undefined;
+    }
+    return renderInstance(
+      template,
+      {
+        id: instance.id,
+        name: instance.name,
+        namespace: instance.namespace,
+        environment: instance.environment,
+        service: instance.service,
+        owner: instance.owner,
+      },
+      instance.parameters,
+    );
   }
 
   /**
@@ -600,7 +619,8 @@ export class LifecycleService {
       environment: instance.environment,
       actor: LIFECYCLE_ACTOR,
       action,
-      summary,
+      // The activity log refuses longer summaries (a cluster's error can be long).
+      summary: summary.slice(0, MAX_ACTIVITY_SUMMARY),
       result,
     });
   }
