@@ -244,6 +244,13 @@ describe('middleware instances, on a test and a prod sandbox cluster', () => {
     ]);
   });
 
+  it('answers 400 to an id that is not a UUID, before any database sees it', async () => {
+    const response = await server()
+      .get(`${API}/instances/not-a-uuid`)
+      .set(as(ALICE));
+    expect(response.status).toBe(400);
+  });
+
   it('creates a Redis in test at once: its Secret with a generated password, its objects labelled as middleware, then ready', async () => {
     const created = seen(
       await server()
