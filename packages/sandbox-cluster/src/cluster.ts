@@ -9,6 +9,7 @@ import { GarbageCollector } from './controllers/garbageCollector';
 import { JobController } from './controllers/jobs';
 import { EventRecorder, Timers } from './controllers/runtime';
 import { ServiceController } from './controllers/services';
+import { DisruptionController } from './controllers/disruption';
 import { StatefulControllers } from './controllers/statefulSets';
 import { StorageController } from './controllers/storage';
 import { NodeDisks, NodeFilesystem } from './kubelet/nodeFilesystem';
@@ -107,6 +108,7 @@ export class SandboxCluster {
     const stateful = new StatefulControllers(this.registry, events);
     const jobs = new JobController(this.registry, events);
     const services = new ServiceController(this.registry);
+    const disruption = new DisruptionController(this.registry);
     const storage = new StorageController(
       this.registry,
       events,
@@ -132,6 +134,7 @@ export class SandboxCluster {
       stateful,
       jobs,
       services,
+      disruption,
       storage,
       gc,
       this.kubelet,

@@ -2,12 +2,13 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { SandboxCluster } from '../cluster';
-import { ApiClient, api } from '../__testUtils__/http';
+import { ApiClient, api, poll } from '../__testUtils__/http';
 import { Kubectl, kubectlAvailable } from '../__testUtils__/kubectl';
 
 /*
  * policy/v1 PodDisruptionBudgets, as K2's middleware instances with more than one
- * replica create them: served, discoverable and shown by kubectl as a cluster does.
+ * replica create them: served, discoverable, their status kept by the disruption
+ * controller, and shown by kubectl as a cluster does.
  */
 
 jest.setTimeout(30000);
@@ -72,6 +73,86 @@ describe('PodDisruptionBudgets', () => {
 
     expect((await client.request('DELETE', `${base}/cache`)).status).toBe(200);
     expect((await client.get(`${base}/cache`)).status).toBe(404);
+  });
+});
+
+describe('the disruption controller', () => {
+  const base = '/apis/policy/v1/namespaces/default/poddisruptionbudgets';
+  const status = async (name: string) =>
+    (await client.get(`${base}/${name}`)).body.status ?? {};
+
+  it('counts the StatefulSet’s ready pods against the budget, and follows its scale', async () => {
+    const sts = '/apis/apps/v1/namespaces/default/statefulsets';
+    const labels = { 'app.kubernetes.io/instance': 'ledger' };
+    expect(
+      (
+        await client.post(sts, {
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
+          metadata: { name: 'ledger' },
+          spec: {
+            replicas: 3,
+            serviceName: 'ledger',
+            podManagementPolicy: 'Parallel',
+            selector: { matchLabels: labels },
+            template: {
+              metadata: { labels },
+              spec: { containers: [{ name: 'db', image: 'ledger/db:1' }] },
+            },
+          },
+        })
+      ).status,
+    ).toBe(201);
+    expect((await client.post(base, budget('ledger'))).status).toBe(201);
+    const strict = {
+      ...budget('ledger-strict'),
+      spec: { minAvailable: '100%', selector: { matchLabels: labels } },
+    };
+    expect((await client.post(base, strict)).status).toBe(201);
+
+    await poll('ledger to be healthy', async () => {
+      const s = await status('ledger');
+      return s.currentHealthy === 3 ? s : undefined;
+    });
+    expect(await status('ledger')).toMatchObject({
+      observedGeneration: 1,
+      expectedPods: 3,
+      currentHealthy: 3,
+      desiredHealthy: 2,
+      disruptionsAllowed: 1,
+      conditions: [
+        expect.objectContaining({
+          type: 'DisruptionAllowed',
+          status: 'True',
+          reason: 'SufficientPods',
+        }),
+      ],
+    });
+    expect(await status('ledger-strict')).toMatchObject({
+      expectedPods: 3,
+      desiredHealthy: 3,
+      disruptionsAllowed: 0,
+      conditions: [
+        expect.objectContaining({
+          status: 'False',
+          reason: 'InsufficientPods',
+        }),
+      ],
+    });
+
+    const scaled = await client.request('PATCH', `${sts}/ledger`, {
+      body: { spec: { replicas: 5 } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect(scaled.status).toBe(200);
+    await poll('ledger to expect five pods', async () => {
+      const s = await status('ledger');
+      return s.expectedPods === 5 && s.currentHealthy === 5 ? s : undefined;
+    });
+    expect(await status('ledger')).toMatchObject({
+      desiredHealthy: 4,
+      disruptionsAllowed: 1,
+    });
   });
 });
 
