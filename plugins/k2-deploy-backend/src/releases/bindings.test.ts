@@ -10,6 +10,7 @@ import request from 'supertest';
 import {
   ALICE,
   as,
+  CAROL,
   releaseFinished,
   serviceEntity,
   testEnvironment,
@@ -20,6 +21,8 @@ jest.setTimeout(90_000);
 
 const NAMESPACE = 'shop';
 const CLUSTERS = ['test-a', 'test-b'];
+/** The production environment's one cluster, where releases wait for an approver. */
+const PROD = 'prod-a';
 
 /**
  * The Middleware store's bindings route as its contract gives it (`GET
@@ -85,10 +88,10 @@ const redisEnv = (instance: string): K2MiddlewareBindingEnv[] => [
 ];
 
 describe('releases of services bound to middleware, on sandbox clusters', () => {
-  const bed = useK2DeployTestBed({ clusters: CLUSTERS });
+  const bed = useK2DeployTestBed({ clusters: [...CLUSTERS, PROD] });
 
   beforeAll(async () => {
-    for (const cluster of CLUSTERS) {
+    for (const cluster of [...CLUSTERS, PROD]) {
       const res = await api(bed.cluster(cluster)).post('/api/v1/namespaces', {
         apiVersion: 'v1',
         kind: 'Namespace',
@@ -99,9 +102,9 @@ describe('releases of services bound to middleware, on sandbox clusters', () => 
       }
     }
     await bed.start({
-      entities: ['cart', 'orders', 'search', 'plain'].map(name =>
+      entities: ['cart', 'orders', 'search', 'plain', 'payments'].map(name =>
         serviceEntity(name, {
-          'k2.io/environments': 'test',
+          'k2.io/environments': 'test,prod',
           'k2.io/namespace': NAMESPACE,
           'k2.io/image': `registry.k2.local/shop/${name}`,
         }),
@@ -111,6 +114,10 @@ describe('releases of services bound to middleware, on sandbox clusters', () => 
           testEnvironment('test', {
             clusters: [{ name: 'test-a' }, { name: 'test-b' }],
             replicas: 2,
+          }),
+          testEnvironment('prod', {
+            clusters: [{ name: PROD }],
+            production: true,
           }),
         ],
       },
@@ -136,7 +143,7 @@ describe('releases of services bound to middleware, on sandbox clusters', () => 
             labels: {
               'app.kubernetes.io/managed-by': 'k2',
               'k2.io/middleware': instance,
-              'k2.io/environment': 'test',
+              'k2.io/environment': cluster === PROD ? 'prod' : 'test',
             },
           },
           data: { password: Buffer.from('s3cret-pw').toString('base64') },
@@ -146,8 +153,8 @@ describe('releases of services bound to middleware, on sandbox clusters', () => 
     }
   }
 
-  async function deleteSecret(instance: string) {
-    for (const cluster of CLUSTERS) {
+  async function deleteSecret(instance: string, clusters = CLUSTERS) {
+    for (const cluster of clusters) {
       const res = await api(bed.cluster(cluster)).delete(
         `/api/v1/namespaces/${NAMESPACE}/secrets/k2-mw-${instance}`,
       );
@@ -317,6 +324,52 @@ describe('releases of services bound to middleware, on sandbox clusters', () => 
     expect(res.body.error.message).toBe(
       "Middleware instances search-a and search-b bound to search in test both give REDIS_HOST; unbind one, or set REDIS_HOST in the release's variables to choose its value",
     );
+  });
+
+  it('a production release whose binding was removed while it waited is not approved until the instance is bound again', async () => {
+    await copySecret('payments-db', [PROD]);
+    store.bindings.set(`default/payments/prod`, [
+      {
+        instance: 'payments-db',
+        env: [
+          {
+            name: 'MYSQL_PASSWORD',
+            secretKeyRef: { name: 'k2-mw-payments-db', key: 'password' },
+          },
+        ],
+      },
+    ]);
+    const waiting = await release('payments', {
+      environment: 'prod',
+      image: '3.0.0',
+    });
+    expect(waiting.status).toBe(201);
+    expect(waiting.body.status).toBe('pending-approval');
+
+    await deleteSecret('payments-db', [PROD]);
+    const approve = () =>
+      request(bed.backend.server)
+        .post(`/api/k2-deploy/releases/${waiting.body.id}/approve`)
+        .set(as(CAROL))
+        .send({});
+    const refused = await approve();
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe(
+      'The connection settings of middleware instance payments-db are not in cluster prod-a (no Secret shop/k2-mw-payments-db); it is no longer bound to the service in prod, bind it again on the Middleware tab',
+    );
+
+    await copySecret('payments-db', [PROD]);
+    expect((await approve()).status).toBe(200);
+    const done = await releaseFinished(bed.backend, waiting.body.id);
+    expect(done.status).toBe('succeeded');
+    expect(await envOf(PROD, 'payments')).toEqual([
+      {
+        name: 'MYSQL_PASSWORD',
+        valueFrom: {
+          secretKeyRef: { name: 'k2-mw-payments-db', key: 'password' },
+        },
+      },
+    ]);
   });
 
   it('a Middleware store that cannot answer refuses the release; one that is not installed lets it go without bindings', async () => {
