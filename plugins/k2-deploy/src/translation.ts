@@ -409,6 +409,7 @@ export const k2DeployMessages = {
     },
     autoscale: ' (autoscale {{min}}–{{max}})',
     mounts: 'Mounts {{mounts}}',
+    middleware: 'Middleware {{instances}}',
     result: 'Result',
     by: 'By',
     approvedBy: 'approved by {{who}}',

@@ -86,6 +86,44 @@ describe('HistoryTable', () => {
     ).toHaveLength(1);
   });
 
+  it('names the middleware whose connection variables each release received', async () => {
+    renderTable({
+      releases: [
+        release({
+          number: 12,
+          spec: {
+            bindings: [
+              { name: 'REDIS_HOST', instance: 'cart-cache', value: 'c.svc' },
+              {
+                name: 'REDIS_PASSWORD',
+                instance: 'cart-cache',
+                secretKeyRef: { name: 'k2-mw-cart-cache', key: 'password' },
+              },
+              {
+                name: 'MYSQL_PASSWORD',
+                instance: 'orders-db',
+                secretKeyRef: { name: 'k2-mw-orders-db', key: 'password' },
+              },
+            ],
+          },
+        }),
+        release({ number: 11 }),
+      ],
+      total: 2,
+      currentId: 'rel-test-12',
+    });
+    expect(
+      within(
+        screen.getByRole('row', { name: /^Compare release #12/ }),
+      ).getByText('Middleware cart-cache, orders-db'),
+    ).toBeInTheDocument();
+    expect(
+      within(
+        screen.getByRole('row', { name: /^Compare release #11/ }),
+      ).queryByText(/^Middleware/),
+    ).not.toBeInTheDocument();
+  });
+
   it('shows the config file versions and volumes each release mounts, and a new version as one changed line of the diff', async () => {
     const mounted = (number: number, version: number) =>
       release({

@@ -28,6 +28,11 @@ function mountsText(r: K2Release) {
   ].join(', ');
 }
 
+/** The middleware instances whose connection variables a release received. */
+function middlewareText(r: K2Release) {
+  return [...new Set((r.spec.bindings ?? []).map(b => b.instance))].join(', ');
+}
+
 /**
  * Every release of the service in one environment, newest first, with rollback and a
  * diff of any two (`SpecDiff`: the changed fields, side by side or unified). Rollback
@@ -106,6 +111,11 @@ export function HistoryTable(props: {
                 {t('history.mounts', { mounts: mountsText(r) })}
               </Typography>
             )}
+            {r.spec.bindings?.length ? (
+              <Typography variant="caption" display="block">
+                {t('history.middleware', { instances: middlewareText(r) })}
+              </Typography>
+            ) : null}
             {r.message && (
               <Typography variant="caption" color="textSecondary">
                 {r.message}

@@ -324,6 +324,7 @@ const zh = createTranslationMessages({
     'history.kind.restart': '重启',
     'history.autoscale': '（自动伸缩 {{min}}–{{max}}）',
     'history.mounts': '挂载 {{mounts}}',
+    'history.middleware': '中间件 {{instances}}',
     'history.result': '结果',
     'history.by': '操作人',
     'history.approvedBy': '由 {{who}} 审批通过',
