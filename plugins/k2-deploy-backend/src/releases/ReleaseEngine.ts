@@ -638,6 +638,10 @@ export class ReleaseEngine {
             `Autoscaling sets the replicas of ${service} in ${environment}; change its bounds or turn it off first`,
           );
         }
+        // New pods read the bound middleware's Secrets; fewer pods need nothing.
+        if (replicas > current.spec.replicas) {
+          await this.#bindings.check(current.spec.bindings, target);
+        }
         const spec: K2ReleaseSpec = {
           ...current.spec,
           replicas,
@@ -672,8 +676,13 @@ export class ReleaseEngine {
       { service, environment, summary: `Restart ${environment}` },
       { permission: k2ServiceRestartPermission, verb: 'restart' },
       async () => {
-        await this.#resolver.service(ref);
+        const resolved = await this.#resolver.service(ref);
         const current = await this.#current(service, environment);
+        // Every pod is replaced by one reading the bound middleware's Secrets.
+        await this.#bindings.check(
+          current.spec.bindings,
+          this.#resolver.target(resolved, environment),
+        );
         const template: ReleaseTemplate = {
           ...current.template,
           restartedAt: new Date().toISOString(),

@@ -234,6 +234,29 @@ describe('releases of services bound to middleware, on sandbox clusters', () => 
     // release goes without, and its preview names what goes.
     store.bindings.delete(`default/cart/test`);
     await deleteSecret('cart-cache');
+    // What runs still reads it: a restart or more replicas would start pods that
+    // cannot, so both are refused; fewer replicas are not.
+    const envBase = '/api/k2-deploy/services/default/cart/environments/test';
+    const restart = await request(bed.backend.server)
+      .post(`${envBase}/restart`)
+      .set(as(ALICE));
+    expect(restart.status).toBe(409);
+    expect(restart.body.error.message).toContain(
+      'The connection settings of middleware instance cart-cache are not in cluster test-a',
+    );
+    const scaleUp = await request(bed.backend.server)
+      .post(`${envBase}/scale`)
+      .set(as(ALICE))
+      .send({ replicas: 3 });
+    expect(scaleUp.status).toBe(409);
+    const scaleDown = await request(bed.backend.server)
+      .post(`${envBase}/scale`)
+      .set(as(ALICE))
+      .send({ replicas: 1 });
+    expect(scaleDown.status).toBe(201);
+    expect((await releaseFinished(bed.backend, scaleDown.body.id)).status).toBe(
+      'succeeded',
+    );
     const preview = await request(bed.backend.server)
       .post('/api/k2-deploy/services/default/cart/releases/preview')
       .set(as(ALICE))
