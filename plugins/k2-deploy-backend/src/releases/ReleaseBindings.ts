@@ -169,7 +169,7 @@ export class ReleaseBindingResolver {
         );
         if (!found) {
           throw new ConflictError(
-            `The connection settings of middleware instance ${instance} are not in cluster ${cluster} (no Secret ${target.namespace}/${secret}); it is no longer bound to the service in ${target.environment.name}, bind it again on the Middleware tab`,
+            `The connection settings of middleware instance ${instance} are not in cluster ${cluster} (no Secret ${target.namespace}/${secret}); it is no longer bound to the service in ${target.environment.name}, bind it again on the Middleware tab or release without it`,
           );
         }
       }

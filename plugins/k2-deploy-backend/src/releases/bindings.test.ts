@@ -290,7 +290,7 @@ describe('releases of services bound to middleware, on sandbox clusters', () => 
       .send({});
     expect(rollback.status).toBe(409);
     expect(rollback.body.error.message).toBe(
-      `Cannot roll back to release #${first.number}: The connection settings of middleware instance cart-cache are not in cluster test-a (no Secret shop/k2-mw-cart-cache); it is no longer bound to the service in test, bind it again on the Middleware tab`,
+      `Cannot roll back to release #${first.number}: The connection settings of middleware instance cart-cache are not in cluster test-a (no Secret shop/k2-mw-cart-cache); it is no longer bound to the service in test, bind it again on the Middleware tab or release without it`,
     );
 
     // Bound again: the rollback restores the spec it ran with, bindings included.
@@ -378,7 +378,7 @@ describe('releases of services bound to middleware, on sandbox clusters', () => 
     const refused = await approve();
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toBe(
-      'The connection settings of middleware instance payments-db are not in cluster prod-a (no Secret shop/k2-mw-payments-db); it is no longer bound to the service in prod, bind it again on the Middleware tab',
+      'The connection settings of middleware instance payments-db are not in cluster prod-a (no Secret shop/k2-mw-payments-db); it is no longer bound to the service in prod, bind it again on the Middleware tab or release without it',
     );
 
     await copySecret('payments-db', [PROD]);
