@@ -101,6 +101,7 @@ export const k2MiddlewareMessages = {
     type: 'Type',
     default: 'Default',
     description: 'Description',
+    oneOf: 'One of: {{values}}',
     presets: 'Size presets',
     preset: 'Preset',
     cpu: 'CPU per replica',

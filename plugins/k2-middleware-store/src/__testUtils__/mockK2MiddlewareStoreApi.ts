@@ -21,6 +21,17 @@ const DAY = 86_400_000;
 const inDays = (days: number) =>
   new Date(Date.now() + days * DAY).toISOString();
 
+/**
+ * Each mock numbers its instances' ids anew (`i-cache-3`): the permission framework's
+ * client caches answers by resource ref (an instance's id for approvals), so one
+ * test's answer must never be another's.
+ */
+let generation = 0;
+
+/** The id of a fixture instance (`cache`, `db`, `old`, `stale`) in the newest mock. */
+export const instanceId = (fixture: 'cache' | 'db' | 'old' | 'stale') =>
+  `i-${fixture}-${generation}`;
+
 /** The service the fixtures belong to until a tab asks for its own. */
 const PLACEHOLDER = 'component:default/payment-gateway';
 
@@ -213,7 +224,7 @@ const base = (
 function fixtures(): K2MiddlewareInstance[] {
   return [
     base({
-      id: 'i-cache',
+      id: instanceId('cache'),
       name: 'orders-cache',
       template: 'redis-7',
       state: 'ready',
@@ -237,7 +248,7 @@ function fixtures(): K2MiddlewareInstance[] {
       ],
     }),
     base({
-      id: 'i-db',
+      id: instanceId('db'),
       name: 'ledger-db',
       template: 'mysql-8',
       environment: 'prod',
@@ -250,7 +261,7 @@ function fixtures(): K2MiddlewareInstance[] {
       },
     }),
     base({
-      id: 'i-old',
+      id: instanceId('old'),
       name: 'old-cache',
       template: 'redis-6',
       state: 'deleted',
@@ -267,7 +278,7 @@ function fixtures(): K2MiddlewareInstance[] {
       },
     }),
     base({
-      id: 'i-stale',
+      id: instanceId('stale'),
       name: 'stale-cache',
       template: 'redis-7',
       state: 'expired',
@@ -291,6 +302,7 @@ function fixtures(): K2MiddlewareInstance[] {
 export const createK2MiddlewareStoreApi = createApiMock(
   k2MiddlewareStoreApiRef,
   () => {
+    generation += 1;
     let instances = fixtures();
     let owner: string | undefined;
     const adopt = (ref: string) => {

@@ -13,7 +13,7 @@ import { createK2MiddlewareStoreApi } from './mockK2MiddlewareStoreApi';
 
 /**
  * Renders the Middleware tab of a `payment-gateway` service for a signed-in user at
- * `path` (`/middleware`, `/middleware?instance=i-cache`).
+ * `path` (`/middleware`, `/middleware?instance=${instanceId('cache')}`).
  *
  * @param options.owner - whether the policy lets the user manage the service's
  *   middleware and read connections (owners: yes, the default)

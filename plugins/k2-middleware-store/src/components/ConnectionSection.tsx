@@ -51,6 +51,7 @@ function SecretValue(props: { name: string; value: string; secret: boolean }) {
         text={props.value}
         aria-label={t('connection.copy', { name: props.name })}
         tooltipText={t('connection.copied')}
+        variant="tertiary"
       />
     </Box>
   );

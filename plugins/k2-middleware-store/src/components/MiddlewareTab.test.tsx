@@ -3,6 +3,7 @@ import { K2ApiError } from '@internal/plugin-k2-common';
 import { setupUser } from '@internal/plugin-k2-react/testUtils';
 import {
   createK2MiddlewareStoreApi,
+  instanceId,
   REDIS_PASSWORD,
 } from '../__testUtils__/mockK2MiddlewareStoreApi';
 import { renderMiddlewareTab } from '../__testUtils__/render';
@@ -64,7 +65,9 @@ describe('Middleware tab', () => {
     api.bindInstance.mockRejectedValueOnce(
       refusal('payment-gateway is owned by another team than orders-cache'),
     );
-    renderMiddlewareTab(api, { path: '/middleware?instance=i-cache' });
+    renderMiddlewareTab(api, {
+      path: `/middleware?instance=${instanceId('cache')}`,
+    });
     const opened = await drawer('orders-cache');
     await user.click(
       await within(opened).findByRole('button', {
@@ -194,7 +197,9 @@ describe('Middleware tab', () => {
   it('reveals the connection only to owners, with secret values masked until shown', async () => {
     const api = createK2MiddlewareStoreApi();
     const user = setupUser();
-    renderMiddlewareTab(api, { path: '/middleware?instance=i-cache' });
+    renderMiddlewareTab(api, {
+      path: `/middleware?instance=${instanceId('cache')}`,
+    });
     const opened = await drawer('orders-cache');
     expect(api.getConnection).not.toHaveBeenCalled();
     await user.click(
@@ -224,7 +229,7 @@ describe('Middleware tab', () => {
     renderMiddlewareTab(api, {
       owner: false,
       user: 'user:default/bob',
-      path: '/middleware?instance=i-cache',
+      path: `/middleware?instance=${instanceId('cache')}`,
     });
     const opened = await drawer('orders-cache');
     const show = await within(opened).findByRole('button', {
@@ -246,7 +251,9 @@ describe('Middleware tab', () => {
   it('refuses to delete a bound instance, unbinds it, then deletes after the name is typed', async () => {
     const api = createK2MiddlewareStoreApi();
     const user = setupUser();
-    renderMiddlewareTab(api, { path: '/middleware?instance=i-cache' });
+    renderMiddlewareTab(api, {
+      path: `/middleware?instance=${instanceId('cache')}`,
+    });
     const opened = await drawer('orders-cache');
     const del = await within(opened).findByRole('button', { name: 'Delete' });
     await waitFor(() => expect(del).toBeDisabled());
@@ -297,7 +304,7 @@ describe('Middleware tab', () => {
     );
     await user.click(confirm);
     await waitFor(() =>
-      expect(api.deleteInstance).toHaveBeenCalledWith('i-cache'),
+      expect(api.deleteInstance).toHaveBeenCalledWith(instanceId('cache')),
     );
     expect(await within(opened).findByText('Deleting')).toBeInTheDocument();
   });
@@ -305,7 +312,9 @@ describe('Middleware tab', () => {
   it('restores a deleted instance within its retention, and says when a backup is gone', async () => {
     const api = createK2MiddlewareStoreApi();
     const user = setupUser();
-    renderMiddlewareTab(api, { path: '/middleware?instance=i-stale' });
+    renderMiddlewareTab(api, {
+      path: `/middleware?instance=${instanceId('stale')}`,
+    });
     const stale = await drawer('stale-cache');
     const refused = await within(stale).findByRole('button', {
       name: 'Restore',
@@ -333,7 +342,7 @@ describe('Middleware tab', () => {
     expect(dialog).toHaveTextContent('onto the same Secret and data volumes');
     await user.click(within(dialog).getByRole('button', { name: 'Restore' }));
     await waitFor(() =>
-      expect(api.restoreInstance).toHaveBeenCalledWith('i-old'),
+      expect(api.restoreInstance).toHaveBeenCalledWith(instanceId('old')),
     );
     expect(await within(old).findByText('Restoring')).toBeInTheDocument();
   });
@@ -341,7 +350,7 @@ describe('Middleware tab', () => {
   it('hides Approve and Reject from the requester, even an approver', async () => {
     renderMiddlewareTab(createK2MiddlewareStoreApi(), {
       approver: true,
-      path: '/middleware?instance=i-db',
+      path: `/middleware?instance=${instanceId('db')}`,
     });
     const opened = await drawer('ledger-db');
     expect(
@@ -362,7 +371,7 @@ describe('Middleware tab', () => {
       approver: true,
       owner: false,
       user: 'user:default/carol',
-      path: '/middleware?instance=i-db',
+      path: `/middleware?instance=${instanceId('db')}`,
     });
     const opened = await drawer('ledger-db');
     expect(opened).toHaveTextContent(
@@ -382,7 +391,7 @@ describe('Middleware tab', () => {
     await user.type(within(dialog).getByLabelText('Comment (optional)'), 'ok');
     await user.click(within(dialog).getByRole('button', { name: 'Approve' }));
     await waitFor(() =>
-      expect(api.approveInstance).toHaveBeenCalledWith('i-db', 'ok'),
+      expect(api.approveInstance).toHaveBeenCalledWith(instanceId('db'), 'ok'),
     );
     expect(await within(opened).findByText('Creating')).toBeInTheDocument();
   });
@@ -392,7 +401,7 @@ describe('Middleware tab', () => {
     renderMiddlewareTab(createK2MiddlewareStoreApi(), {
       owner: false,
       user: 'user:default/bob',
-      path: '/middleware?instance=i-db',
+      path: `/middleware?instance=${instanceId('db')}`,
     });
     const opened = await drawer('ledger-db');
     const reject = await within(opened).findByRole('button', {
@@ -410,7 +419,9 @@ describe('Middleware tab', () => {
   it('renews within the environment’s cap', async () => {
     const api = createK2MiddlewareStoreApi();
     const user = setupUser();
-    renderMiddlewareTab(api, { path: '/middleware?instance=i-cache' });
+    renderMiddlewareTab(api, {
+      path: `/middleware?instance=${instanceId('cache')}`,
+    });
     const opened = await drawer('orders-cache');
     const renew = await within(opened).findByRole('button', { name: 'Renew' });
     await waitFor(() => expect(renew).toBeEnabled());
@@ -432,7 +443,7 @@ describe('Middleware tab', () => {
     );
     await user.click(within(dialog).getByRole('button', { name: 'Renew' }));
     await waitFor(() =>
-      expect(api.renewInstance).toHaveBeenCalledWith('i-cache', 14),
+      expect(api.renewInstance).toHaveBeenCalledWith(instanceId('cache'), 14),
     );
     await waitFor(() =>
       expect(opened).toHaveTextContent(

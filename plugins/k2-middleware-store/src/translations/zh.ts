@@ -80,6 +80,7 @@ export default createTranslationMessages({
     'template.type': '类型',
     'template.default': '默认值',
     'template.description': '描述',
+    'template.oneOf': '可选值：{{values}}',
     'template.presets': '规格',
     'template.preset': '规格',
     'template.cpu': '每副本 CPU',

@@ -93,6 +93,7 @@ function ProductCard(props: {
     <InfoCard
       title={newest.title}
       subheader={t(`categories.${newest.category}`)}
+      variant="gridItem"
     >
       <Typography variant="body2" paragraph>
         {newest.description}

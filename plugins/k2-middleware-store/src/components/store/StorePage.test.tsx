@@ -3,7 +3,10 @@ import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { K2_TEST_CONFIG, setupUser } from '@internal/plugin-k2-react/testUtils';
-import { createK2MiddlewareStoreApi } from '../../__testUtils__/mockK2MiddlewareStoreApi';
+import {
+  createK2MiddlewareStoreApi,
+  instanceId,
+} from '../../__testUtils__/mockK2MiddlewareStoreApi';
 import { StorePage } from './StorePage';
 
 jest.setTimeout(30_000);
@@ -87,7 +90,7 @@ describe('App Store page', () => {
     });
     expect(
       within(parameters).getByRole('row', { name: /Mode \(mode\)/ }),
-    ).toHaveTextContent('standalone | sentinel');
+    ).toHaveTextContent('One of: standalone, sentinel');
     const connection = within(drawer).getByRole('table', {
       name: 'Connection env vars a bound service receives',
     });
@@ -161,7 +164,9 @@ describe('App Store page', () => {
       within(cache).getByRole('link', { name: 'payment-gateway' }),
     ).toHaveAttribute(
       'href',
-      '/catalog/default/component/payment-gateway/middleware?instance=i-cache',
+      `/catalog/default/component/payment-gateway/middleware?instance=${instanceId(
+        'cache',
+      )}`,
     );
     await user.click(screen.getByRole('button', { name: /^State/ }));
     await user.click(

@@ -28,6 +28,7 @@ import { useOwnedServices } from './useOwnedServices';
 const useStyles = makeStyles(theme => ({
   section: { marginTop: theme.spacing(3) },
   head: { '& th': { whiteSpace: 'nowrap' } },
+  nowrap: { whiteSpace: 'nowrap' },
 }));
 
 function Section(props: { title: string; children: ReactNode }) {
@@ -147,22 +148,29 @@ function TemplateDetail(props: {
             <TableBody>
               {fields.map(([key, field]) => (
                 <TableRow key={key}>
-                  <TableCell>
+                  <TableCell className={classes.nowrap}>
                     {field.title ?? key} <Mono>({key})</Mono>
                   </TableCell>
                   <TableCell>
+                    <Mono>{fieldType(field)}</Mono>
+                  </TableCell>
+                  <TableCell>
                     <Mono>
-                      {field.enum
-                        ? field.enum.map(String).join(' | ')
-                        : fieldType(field)}
+                      {field.default === undefined
+                        ? '—'
+                        : defaultText(t, field.default)}
                     </Mono>
                   </TableCell>
                   <TableCell>
-                    {field.default === undefined
-                      ? '—'
-                      : defaultText(t, field.default)}
+                    {field.description ?? ''}
+                    {field.enum && (
+                      <Typography variant="caption" display="block">
+                        {t('template.oneOf', {
+                          values: field.enum.map(String).join(', '),
+                        })}
+                      </Typography>
+                    )}
                   </TableCell>
-                  <TableCell>{field.description ?? ''}</TableCell>
                 </TableRow>
               ))}
             </TableBody>
