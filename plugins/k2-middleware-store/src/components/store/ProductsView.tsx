@@ -9,6 +9,8 @@ import { K2MiddlewareTemplateSummary } from '@internal/plugin-k2-middleware-stor
 import { ViewState } from '@internal/plugin-k2-react';
 import { k2MiddlewareStoreApiRef } from '../../api/K2MiddlewareStoreApi';
 import { useMiddlewareT } from '../../translation';
+import { InstanceDrawer } from '../InstanceDrawer';
+import { useInstanceParam } from '../useInstanceParam';
 import { Loaded, useLoad } from '../useLoad';
 import { TemplateDrawer } from './TemplateDrawer';
 import { K2MiddlewareEnvironmentPolicyList } from './types';
@@ -16,7 +18,9 @@ import { K2MiddlewareEnvironmentPolicyList } from './types';
 /**
  * The store's products, one card each (product, its versions, category,
  * description); a version opens its template's details in a drawer
- * (`?template=<name>`), where Create starts.
+ * (`?template=<name>`), where Create starts. `?instance=<id>` opens an instance's
+ * drawer here too: the catalog's Resource of an instance links to
+ * `/k2/middleware?instance=<id>` (annotation `k2.io/middleware-url`).
  */
 export function ProductsView(props: {
   environments: Loaded<K2MiddlewareEnvironmentPolicyList>;
@@ -26,6 +30,7 @@ export function ProductsView(props: {
   const templates = useLoad(() => api.getTemplates(), [api]);
   const [params, setParams] = useSearchParams();
   const open = params.get('template') ?? undefined;
+  const [instanceId, setInstanceId] = useInstanceParam();
   const setOpen = (name?: string) =>
     setParams(
       p => {
@@ -67,6 +72,12 @@ export function ProductsView(props: {
         template={open}
         environments={props.environments}
         onClose={() => setOpen(undefined)}
+      />
+      <InstanceDrawer
+        instanceId={props.environments.value ? instanceId : undefined}
+        environments={props.environments.value?.items ?? []}
+        onClose={() => setInstanceId(undefined)}
+        onChanged={() => undefined}
       />
     </>
   );

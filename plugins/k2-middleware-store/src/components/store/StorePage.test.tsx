@@ -153,6 +153,13 @@ describe('App Store page', () => {
     ).toHaveTextContent('Creating');
   });
 
+  it('opens an instance’s drawer from the link the catalog gives its Resource', async () => {
+    const api = createK2MiddlewareStoreApi();
+    renderPage(api, `/?instance=${instanceId('cache')}`);
+    const drawer = await screen.findByRole('dialog', { name: 'orders-cache' });
+    await waitFor(() => expect(drawer).toHaveTextContent('Ready · Expires'));
+  });
+
   it('filters every team’s instances by state and links each to its service’s Middleware tab', async () => {
     const api = createK2MiddlewareStoreApi();
     const user = setupUser();
