@@ -9,12 +9,16 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('k2_middleware_instances', table => {
-    table.comment('Middleware instances created for a service in an environment');
+    table.comment(
+      'Middleware instances created for a service in an environment',
+    );
     table.uuid('id').primary();
     table
       .string('name', 63)
       .notNullable()
-      .comment('Names its Kubernetes objects; unique per environment until purged');
+      .comment(
+        'Names its Kubernetes objects; unique per environment until purged',
+      );
     table
       .string('service_ref')
       .notNullable()
@@ -60,7 +64,9 @@ exports.up = async function up(knex) {
     table
       .text('approval')
       .nullable()
-      .comment('JSON: requestedBy, requestedAt, reason, decision, decidedBy, ...');
+      .comment(
+        'JSON: requestedBy, requestedAt, reason, decision, decidedBy, ...',
+      );
     table
       .integer('revision')
       .notNullable()
@@ -74,7 +80,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('k2_middleware_bindings', table => {
-    table.comment('Services whose releases receive an instance’s connection env vars');
+    table.comment(
+      'Services whose releases receive an instance’s connection env vars',
+    );
     table
       .uuid('instance_id')
       .notNullable()
@@ -110,7 +118,9 @@ exports.up = async function up(knex) {
     table
       .text('dump')
       .nullable()
-      .comment('JSON {job, volume, state} of the logical dump, where the template has one');
+      .comment(
+        'JSON {job, volume, state} of the logical dump, where the template has one',
+      );
   });
 
   await knex.schema.createTable('k2_middleware_events', table => {
