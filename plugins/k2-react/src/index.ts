@@ -13,6 +13,8 @@ export {
 } from './components/EnvironmentSwitcher';
 export type { SwitcherEnvironment } from './components/EnvironmentSwitcher';
 export { ErrorText } from './components/ErrorText';
+export { useLoad } from './hooks/useLoad';
+export type { Loaded } from './hooks/useLoad';
 export { LineDiff } from './components/diff/LineDiff';
 export { textLines } from './components/diff/diffRows';
 export type { DiffLine } from './components/diff/diffRows';

@@ -18,7 +18,7 @@ import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { readEnvironmentModel } from '@internal/plugin-k2-common';
-import { FilterSelect, ViewState } from '@internal/plugin-k2-react';
+import { FilterSelect, useLoad, ViewState } from '@internal/plugin-k2-react';
 import { k2AlertsApiRef } from '../api/K2AlertsApi';
 import { useAlertsT } from '../translation';
 import { ClusterChecksSection } from './cluster/ClusterChecksSection';
@@ -26,7 +26,6 @@ import { entityName } from './format';
 import { IncidentsTable } from './IncidentsTable';
 import { INCIDENTS_REFRESH_MS } from './IncidentsView';
 import { StatsPanel } from './stats/StatsPanel';
-import { useLoad } from './useLoad';
 
 /**
  * The team Alerts overview: the open (or resolved) incidents of every service a team

@@ -17,13 +17,13 @@ import {
   Mono,
   RelativeTime,
   useEnvironmentParam,
+  useLoad,
   ViewState,
 } from '@internal/plugin-k2-react';
 import { K2AlertSeverity, k2AlertsApiRef } from '../api/K2AlertsApi';
 import { useAlertsT } from '../translation';
 import { SEVERITIES, SeverityChip } from './SeverityChip';
 import { AlertsScope, environmentTitle } from './types';
-import { useLoad } from './useLoad';
 
 /** State changes per page. */
 export const HISTORY_PAGE = 50;

@@ -13,12 +13,12 @@ import {
   DetailDrawer,
   Mono,
   RelativeTime,
+  useLoad,
   ViewState,
 } from '@internal/plugin-k2-react';
 import { K2Alert, k2AlertsApiRef } from '../api/K2AlertsApi';
 import { useAlertsT } from '../translation';
 import { SeverityChip } from './SeverityChip';
-import { useLoad } from './useLoad';
 import { CreateSilenceButton } from './silences/CreateSilenceButton';
 import { INCIDENTS_REFRESH_MS } from './IncidentsView';
 import { IncidentActions } from './team/IncidentActions';

@@ -9,6 +9,7 @@ import {
   ErrorText,
   FilterSelect,
   useEnvironmentParam,
+  useLoad,
   ViewState,
 } from '@internal/plugin-k2-react';
 import {
@@ -21,7 +22,6 @@ import { IncidentDrawer } from './IncidentDrawer';
 import { IncidentsTable } from './IncidentsTable';
 import { SEVERITIES } from './SeverityChip';
 import { AlertsScope, environmentTitle } from './types';
-import { useLoad } from './useLoad';
 
 /** How often the lists are fetched again while shown. */
 export const INCIDENTS_REFRESH_MS = 15_000;

@@ -7,7 +7,12 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { ErrorText, Mono, RelativeTime } from '@internal/plugin-k2-react';
+import {
+  ErrorText,
+  Mono,
+  RelativeTime,
+  useLoad,
+} from '@internal/plugin-k2-react';
 import {
   K2AlertRuleInput,
   K2AlertRuleTemplate,
@@ -18,7 +23,6 @@ import { useAlertsT } from '../translation';
 import { seriesValue } from './format';
 import { LazyCodeView } from './LazyCodeView';
 import { AlertsEnvironment } from './types';
-import { useLoad } from './useLoad';
 
 /** Labels every series of one service shares: not worth a column in the preview. */
 const SHARED_LABELS = new Set([

@@ -20,6 +20,7 @@ import {
   Mono,
   RelativeTime,
   useEnvironmentParam,
+  useLoad,
   ViewState,
 } from '@internal/plugin-k2-react';
 import {
@@ -32,7 +33,6 @@ import { conditionInWords, localizedTemplate } from './format';
 import { RuleDialog } from './RuleDialog';
 import { SeverityChip } from './SeverityChip';
 import { AlertsScope } from './types';
-import { useLoad } from './useLoad';
 
 const useStyles = makeStyles(theme => ({
   head: { '& th': { whiteSpace: 'nowrap' } },

@@ -10,7 +10,7 @@ import {
   K2MiddlewareTemplate,
   K2MiddlewareTemplateSummary,
 } from '@internal/plugin-k2-middleware-store-common';
-import { ActionDialog } from '@internal/plugin-k2-react';
+import { ActionDialog, useLoad } from '@internal/plugin-k2-react';
 import { Progress } from '@backstage/core-components';
 import { k2MiddlewareStoreApiRef } from '../api/K2MiddlewareStoreApi';
 import { MiddlewareT, useMiddlewareT } from '../translation';
@@ -23,7 +23,6 @@ import {
   fieldValue,
   schemaFields,
 } from './schema';
-import { useLoad } from './useLoad';
 
 const NAME = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
 

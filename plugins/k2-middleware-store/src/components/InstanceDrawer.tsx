@@ -23,6 +23,7 @@ import {
   DetailDrawer,
   Mono,
   RelativeTime,
+  useLoad,
   ViewState,
 } from '@internal/plugin-k2-react';
 import { k2MiddlewareStoreApiRef } from '../api/K2MiddlewareStoreApi';
@@ -47,7 +48,6 @@ import {
   who,
 } from './format';
 import { StateChip } from './StateChip';
-import { useLoad } from './useLoad';
 
 const useStyles = makeStyles(theme => ({
   section: { marginTop: theme.spacing(3) },

@@ -19,7 +19,7 @@ import {
   readEnvironmentModel,
   readServiceSpec,
 } from '@internal/plugin-k2-common';
-import { ActionButton, ViewState } from '@internal/plugin-k2-react';
+import { ActionButton, useLoad, ViewState } from '@internal/plugin-k2-react';
 import { k2MiddlewareStoreApiRef } from '../api/K2MiddlewareStoreApi';
 import { middlewarePageRouteRef } from '../routes';
 import { useMiddlewareT } from '../translation';
@@ -34,7 +34,6 @@ import {
 import { InstanceDrawer } from './InstanceDrawer';
 import { InstancesTable } from './InstancesTable';
 import { useInstanceParam } from './useInstanceParam';
-import { useLoad } from './useLoad';
 
 /**
  * The Middleware tab of a service: its instances in every environment (and those

@@ -8,11 +8,10 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { k2AlertClusterReadPermission } from '@internal/plugin-k2-common';
-import { Mono, ViewState } from '@internal/plugin-k2-react';
+import { Mono, useLoad, ViewState } from '@internal/plugin-k2-react';
 import { k2AlertsApiRef, K2ClusterFinding } from '../../api/K2AlertsApi';
 import { useAlertsT } from '../../translation';
 import { entityName } from '../format';
-import { useLoad } from '../useLoad';
 
 /** How often the findings are read again. */
 const REFRESH_MS = 30_000;

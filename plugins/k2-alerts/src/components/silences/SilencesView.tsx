@@ -16,12 +16,12 @@ import {
   ActionDialog,
   Mono,
   RelativeTime,
+  useLoad,
   ViewState,
 } from '@internal/plugin-k2-react';
 import { K2AlertSilence, k2AlertsApiRef } from '../../api/K2AlertsApi';
 import { useAlertsT } from '../../translation';
 import { AlertsScope, environmentTitle } from '../types';
-import { useLoad } from '../useLoad';
 import { SilenceDialog } from './SilenceDialog';
 
 const STATE_ORDER = { active: 0, pending: 1, expired: 2 };

@@ -7,10 +7,14 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { FilterSelect, Mono, ViewState } from '@internal/plugin-k2-react';
+import {
+  FilterSelect,
+  Mono,
+  useLoad,
+  ViewState,
+} from '@internal/plugin-k2-react';
 import { K2AlertStats } from '../../api/K2AlertsApi';
 import { useAlertsT } from '../../translation';
-import { useLoad } from '../useLoad';
 import { SeverityChart } from './SeverityChart';
 
 /** The periods offered, in days. */

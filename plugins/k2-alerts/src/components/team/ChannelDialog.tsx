@@ -5,10 +5,9 @@ import Button from '@material-ui/core/Button';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import { ActionDialog } from '@internal/plugin-k2-react';
+import { ActionDialog, useLoad } from '@internal/plugin-k2-react';
 import { K2AlertsService, k2AlertsApiRef } from '../../api/K2AlertsApi';
 import { AlertsT, useAlertsT } from '../../translation';
-import { useLoad } from '../useLoad';
 import {
   CHANNEL_TYPES,
   ChannelForm,

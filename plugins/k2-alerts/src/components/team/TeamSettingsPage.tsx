@@ -22,6 +22,7 @@ import {
   ActionButton,
   ErrorText,
   RelativeTime,
+  useLoad,
   ViewState,
 } from '@internal/plugin-k2-react';
 import {
@@ -31,7 +32,6 @@ import {
 } from '../../api/K2AlertsApi';
 import { useAlertsT } from '../../translation';
 import { entityName } from '../format';
-import { useLoad } from '../useLoad';
 import { ChannelsCard } from './ChannelsCard';
 import {
   EscalationCard,

@@ -12,7 +12,9 @@ import {
 import {
   EnvironmentSwitcher,
   FilterSelect,
+  Loaded,
   useEnvironmentParam,
+  useLoad,
   ViewState,
 } from '@internal/plugin-k2-react';
 import { k2MiddlewareStoreApiRef } from '../../api/K2MiddlewareStoreApi';
@@ -27,7 +29,6 @@ import {
 import { InstanceDrawer } from '../InstanceDrawer';
 import { InstancesTable } from '../InstancesTable';
 import { useInstanceParam } from '../useInstanceParam';
-import { Loaded, useLoad } from '../useLoad';
 import { K2MiddlewareEnvironmentPolicyList } from './types';
 
 const STATES: K2MiddlewareInstanceState[] = [

@@ -6,12 +6,11 @@ import Chip from '@material-ui/core/Chip';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import { K2MiddlewareTemplateSummary } from '@internal/plugin-k2-middleware-store-common';
-import { ViewState } from '@internal/plugin-k2-react';
+import { Loaded, useLoad, ViewState } from '@internal/plugin-k2-react';
 import { k2MiddlewareStoreApiRef } from '../../api/K2MiddlewareStoreApi';
 import { useMiddlewareT } from '../../translation';
 import { InstanceDrawer } from '../InstanceDrawer';
 import { useInstanceParam } from '../useInstanceParam';
-import { Loaded, useLoad } from '../useLoad';
 import { TemplateDrawer } from './TemplateDrawer';
 import { K2MiddlewareEnvironmentPolicyList } from './types';
 

@@ -1,9 +1,8 @@
 import { Content, Header, Page } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { SubViews } from '@internal/plugin-k2-react';
+import { SubViews, useLoad } from '@internal/plugin-k2-react';
 import { k2MiddlewareStoreApiRef } from '../../api/K2MiddlewareStoreApi';
 import { useMiddlewareT } from '../../translation';
-import { useLoad } from '../useLoad';
 import { InstancesView } from './InstancesView';
 import { ProductsView } from './ProductsView';
 

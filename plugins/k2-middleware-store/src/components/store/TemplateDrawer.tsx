@@ -14,14 +14,15 @@ import { K2MiddlewareTemplate } from '@internal/plugin-k2-middleware-store-commo
 import {
   ActionButton,
   DetailDrawer,
+  Loaded,
   Mono,
+  useLoad,
   ViewState,
 } from '@internal/plugin-k2-react';
 import { k2MiddlewareStoreApiRef } from '../../api/K2MiddlewareStoreApi';
 import { useMiddlewareT } from '../../translation';
 import { CreateInstanceDialog } from '../CreateInstanceDialog';
 import { defaultText, fieldType, schemaFields } from '../schema';
-import { Loaded, useLoad } from '../useLoad';
 import { K2MiddlewareEnvironmentPolicyList } from './types';
 import { useOwnedServices } from './useOwnedServices';
 

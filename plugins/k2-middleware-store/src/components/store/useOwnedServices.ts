@@ -11,7 +11,7 @@ import {
   readServiceSpec,
 } from '@internal/plugin-k2-common';
 import { CreateTarget } from '../CreateInstanceDialog';
-import { useLoad } from '../useLoad';
+import { useLoad } from '@internal/plugin-k2-react';
 
 /**
  * The K2 services the signed-in user's teams (or the user) own in the catalog, with

@@ -16,15 +16,17 @@ export interface Loaded<T> {
 
 /**
  * Loads `load()` when `deps` change and, with `intervalMs`, again on that interval
- * while the view is shown (an interval of 0 or undefined does not poll). A reload
- * that fails after a first answer keeps that answer (and reports the error beside
- * it); a change of `deps` starts from nothing, so one instance is never shown under
- * another's name. An answer that arrives after a newer load started is dropped.
+ * while the view is shown (an interval of 0 or undefined does not poll; changing it
+ * does not load again by itself). A reload that fails after a first answer keeps that
+ * answer (and reports the error beside it); a change of `deps` starts from nothing, so
+ * one environment's list or one instance is never shown under another's name, unless
+ * `keepOnChange` asks to keep showing the last answer until the next one arrives (a
+ * preview). An answer that arrives after a newer load started is dropped.
  */
 export function useLoad<T>(
   load: () => Promise<T>,
   deps: DependencyList,
-  options: { intervalMs?: number } = {},
+  options: { intervalMs?: number; keepOnChange?: boolean } = {},
 ): Loaded<T> {
   const [state, setState] = useState<{ value?: T; error?: Error }>({});
   const [loading, setLoading] = useState(true);
@@ -51,17 +53,18 @@ export function useLoad<T>(
     },
     [run],
   );
+  const { intervalMs, keepOnChange } = options;
   useEffect(() => {
-    fetchNow(true);
+    fetchNow(!keepOnChange);
     return () => {
       latest.current += 1;
     };
-  }, [fetchNow]);
+  }, [fetchNow, keepOnChange]);
   useEffect(() => {
-    if (!options.intervalMs) return undefined;
-    const timer = setInterval(() => fetchNow(false), options.intervalMs);
+    if (!intervalMs) return undefined;
+    const timer = setInterval(() => fetchNow(false), intervalMs);
     return () => clearInterval(timer);
-  }, [fetchNow, options.intervalMs]);
+  }, [fetchNow, intervalMs]);
   const reload = useCallback(() => fetchNow(false), [fetchNow]);
   return { ...state, loading, reload };
 }
