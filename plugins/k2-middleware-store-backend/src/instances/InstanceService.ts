@@ -39,7 +39,6 @@ import {
   K2EnvironmentRegistry,
   K2ResolvedService,
   K2ServiceResolver,
-  KubeApiError,
   KubeObject,
 } from '@internal/plugin-k2-node';
 import {
@@ -660,8 +659,8 @@ export class InstanceService {
         if (input.storageSize !== undefined) {
           await this.#growVolumes(instance, input.storageSize);
         }
-        await this.#applyObjects(
-          next,
+        await this.#objects.apply(
+          placeOf(next),
           keepClaimTemplates(this.#render(next), this.#render(instance)),
         );
         const what = Object.entries(changes)
@@ -706,8 +705,8 @@ export class InstanceService {
           version: target.version,
           parameters,
         };
-        await this.#applyObjects(
-          next,
+        await this.#objects.apply(
+          placeOf(next),
           keepClaimTemplates(this.#render(next), this.#render(instance)),
         );
         const upgraded = await this.#change(
@@ -1096,10 +1095,6 @@ export class InstanceService {
     }
   }
 
-  async #applyObjects(instance: StoredInstance, objects: KubeObject[]) {
-    await this.#objects.apply(placeOf(instance), objects);
-  }
-
   /** The service's namespace, as a release would create it. */
   async #ensureNamespace(cluster: string, namespace: string) {
     await this.#access.apply(cluster, {
@@ -1111,19 +1106,7 @@ export class InstanceService {
 
   /** The instance's Secret as the cluster has it, or undefined when absent. */
   async #readSecret(instance: StoredInstance): Promise<KubeObject | undefined> {
-    try {
-      return await this.#access.get<KubeObject>(
-        instance.cluster,
-        `/api/v1/namespaces/${encodeURIComponent(
-          instance.namespace,
-        )}/secrets/${encodeURIComponent(instance.secretName)}`,
-      );
-    } catch (error) {
-      if (error instanceof KubeApiError && error.statusCode === 404) {
-        return undefined;
-      }
-      throw error;
-    }
+    return this.#objects.read(placeOf(instance), 'Secret', instance.secretName);
   }
 
   /** Copies the instance's Secret data to `k2-mw-<instance>` in every cluster of the target. */
@@ -1327,12 +1310,16 @@ export class InstanceService {
       this.#store.listBindings(ids),
       this.#store.listBackups(ids),
     ]);
+    const boundTo = new Map<string, string[]>();
+    for (const b of bindings) {
+      boundTo.set(b.instanceId, [
+        ...(boundTo.get(b.instanceId) ?? []),
+        b.service,
+      ]);
+    }
+    const backupOf = new Map(backups.map(b => [b.instanceId, b]));
     return rows.map(row =>
-      this.#viewOf(
-        row,
-        bindings.filter(b => b.instanceId === row.id).map(b => b.service),
-        backups.find(b => b.instanceId === row.id),
-      ),
+      this.#viewOf(row, boundTo.get(row.id) ?? [], backupOf.get(row.id)),
     );
   }
 
@@ -1340,19 +1327,11 @@ export class InstanceService {
     instance: StoredInstance,
     options: { events?: boolean } = {},
   ): Promise<K2MiddlewareInstance> {
-    const [bindings, backup, events] = await Promise.all([
-      this.#store.listBindings([instance.id]),
-      this.#store.getBackup(instance.id),
+    const [[view], events] = await Promise.all([
+      this.#views([instance]),
       options.events ? this.#store.listEvents(instance.id) : undefined,
     ]);
-    return {
-      ...this.#viewOf(
-        instance,
-        bindings.map(b => b.service),
-        backup,
-      ),
-      ...(events ? { events } : {}),
-    };
+    return { ...view, ...(events ? { events } : {}) };
   }
 
   /** The API's view: the stored facts, the live state, never a secret value. */

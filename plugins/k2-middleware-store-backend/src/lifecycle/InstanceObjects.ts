@@ -12,6 +12,7 @@ const READ_PATHS = {
     plural: 'persistentvolumeclaims',
   },
   Job: { basePath: '/apis/batch/v1', plural: 'jobs' },
+  Secret: { basePath: '/api/v1', plural: 'secrets' },
 } as const;
 
 /** Where an instance's objects live. */
@@ -60,7 +61,7 @@ export class InstanceObjects {
     }
   }
 
-  /** One read of a volume or Job from the cluster, or undefined when absent. */
+  /** One read of a volume, Job or Secret from the cluster, or undefined when absent. */
   async read(
     place: InstancePlace,
     kind: keyof typeof READ_PATHS,
