@@ -1,4 +1,4 @@
-import { ReactNode, useState } from 'react';
+import { useState } from 'react';
 import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import Box from '@material-ui/core/Box';
@@ -48,9 +48,9 @@ import {
   who,
 } from './format';
 import { StateChip } from './StateChip';
+import { Section } from './Section';
 
 const useStyles = makeStyles(theme => ({
-  section: { marginTop: theme.spacing(3) },
   facts: { '& th': { whiteSpace: 'nowrap', width: '30%' } },
   head: { '& th': { whiteSpace: 'nowrap' } },
   actions: { display: 'flex', flexWrap: 'wrap', gap: theme.spacing(1) },
@@ -69,22 +69,6 @@ type Open =
 
 /** States an instance runs in (its workload exists). */
 const RUNNING = ['creating', 'ready', 'degraded', 'updating', 'failed'];
-
-function Section(props: { title: string; children: ReactNode }) {
-  const classes = useStyles();
-  return (
-    <Box
-      className={classes.section}
-      component="section"
-      aria-label={props.title}
-    >
-      <Typography variant="h6" component="h3" gutterBottom>
-        {props.title}
-      </Typography>
-      {props.children}
-    </Box>
-  );
-}
 
 /**
  * One instance in a drawer (`?instance=<id>`): its state and replicas, where it runs,

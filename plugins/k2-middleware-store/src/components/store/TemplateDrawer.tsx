@@ -1,4 +1,4 @@
-import { ReactNode, useState } from 'react';
+import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { MarkdownContent } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
@@ -25,28 +25,12 @@ import { CreateInstanceDialog } from '../CreateInstanceDialog';
 import { defaultText, fieldType, schemaFields } from '../schema';
 import { K2MiddlewareEnvironmentPolicyList } from './types';
 import { useOwnedServices } from './useOwnedServices';
+import { Section } from '../Section';
 
-const useStyles = makeStyles(theme => ({
-  section: { marginTop: theme.spacing(3) },
+const useStyles = makeStyles({
   head: { '& th': { whiteSpace: 'nowrap' } },
   nowrap: { whiteSpace: 'nowrap' },
-}));
-
-function Section(props: { title: string; children: ReactNode }) {
-  const classes = useStyles();
-  return (
-    <Box
-      className={classes.section}
-      component="section"
-      aria-label={props.title}
-    >
-      <Typography variant="h6" component="h3" gutterBottom>
-        {props.title}
-      </Typography>
-      {props.children}
-    </Box>
-  );
-}
+});
 
 /**
  * A template's details in a drawer: what an instance creates (the kinds of
