@@ -338,6 +338,27 @@ export const k2MiddlewareApprovePermission = createPermission({
   resourceType: RESOURCE_TYPE_K2_MIDDLEWARE_INSTANCE,
 });
 
+/**
+ * Open a shell in a service's running containers, or start a debug container in its
+ * pods, from the Deploy tab (where the environment's `k2.shell` policy allows it).
+ * K2's policy allows the service's owners only: platform admins are not owners by
+ * default and read the recorded sessions instead.
+ */
+export const k2InstanceExecPermission = createPermission({
+  name: 'k2.instance.exec',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Read the recorded shell and debug sessions of every service: who, which pod and
+ * container, when, how each ended and the commands typed. Platform admins.
+ */
+export const k2ShellSessionReadPermission = createPermission({
+  name: 'k2.shell.session.read',
+  attributes: { action: 'read' },
+});
+
 /** Permissions K2's policy grants to a service's owners (and platform admins) only. */
 export const k2OwnerPermissions = [
   k2ReleaseCreatePermission,
@@ -389,6 +410,8 @@ export const k2Permissions = [
   k2MiddlewareManagePermission,
   k2MiddlewareConnectionReadPermission,
   k2MiddlewareApprovePermission,
+  k2InstanceExecPermission,
+  k2ShellSessionReadPermission,
 ];
 
 export type {

@@ -1208,6 +1208,244 @@ export const spec = {
           },
         },
       },
+    '/services/{namespace}/{name}/environments/{environment}/shell': {
+      get: {
+        operationId: 'GetShellPolicy',
+        summary:
+          'Whether the caller may open a shell or a debug container in an environment.',
+        description:
+          "The environment's `k2.shell` policy combined with the caller's `k2.instance.exec` permission on the service. When something is not allowed, `reason` says why in words for the user. `debugImages` is empty when debug containers are not allowed.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/environment',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'What the caller may do, and the session limits.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ShellPolicy',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/services/{namespace}/{name}/environments/{environment}/instances/{cluster}/{pod}/shell':
+      {
+        post: {
+          operationId: 'OpenShell',
+          summary: 'Opens a shell session in one container of an instance.',
+          description:
+            "Checks `k2.instance.exec`, the environment's policy, that the pod is the service's, that the container runs and (unless the environment allows root) that it does not run as uid 0, and the session limits; then answers a single-use ticket, valid 30 seconds, for the session's WebSocket at `path` (subprotocols `k2-shell.v1` and `k2-ticket.<ticket>`).",
+          parameters: [
+            {
+              $ref: '#/components/parameters/namespace',
+            },
+            {
+              $ref: '#/components/parameters/name',
+            },
+            {
+              $ref: '#/components/parameters/environment',
+            },
+            {
+              $ref: '#/components/parameters/cluster',
+            },
+            {
+              $ref: '#/components/parameters/pod',
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ShellInput',
+                },
+              },
+            },
+          },
+          responses: {
+            '201': {
+              description: 'The session, waiting for its WebSocket.',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/ShellTicket',
+                  },
+                },
+              },
+            },
+            '409': {
+              description:
+                'The container is not running, or runs as root where the environment allows non-root shells only; the message suggests a debug container.',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/Error',
+                  },
+                },
+              },
+            },
+            '429': {
+              description:
+                'The caller already has `k2.shell.maxSessionsPerUser` sessions open, or K2 has `k2.shell.maxSessions`; the message says which.',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/Error',
+                  },
+                },
+              },
+            },
+            default: {
+              $ref: '#/components/responses/ErrorResponse',
+            },
+          },
+        },
+      },
+    '/services/{namespace}/{name}/environments/{environment}/instances/{cluster}/{pod}/debug':
+      {
+        post: {
+          operationId: 'StartDebugContainer',
+          summary:
+            'Starts a debug container in an instance and opens a shell session in it.',
+          description:
+            "Adds an ephemeral container (`k2-debug-<5 chars>`) from an approved debug image to the pod, sharing the target container's process namespace and running as the environment's `debugUser`, waits until it runs, and answers a ticket for its terminal as `/shell` does.",
+          parameters: [
+            {
+              $ref: '#/components/parameters/namespace',
+            },
+            {
+              $ref: '#/components/parameters/name',
+            },
+            {
+              $ref: '#/components/parameters/environment',
+            },
+            {
+              $ref: '#/components/parameters/cluster',
+            },
+            {
+              $ref: '#/components/parameters/pod',
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/DebugInput',
+                },
+              },
+            },
+          },
+          responses: {
+            '201': {
+              description:
+                'The debug container runs; the session waits for its WebSocket.',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/ShellTicket',
+                  },
+                },
+              },
+            },
+            '429': {
+              description: 'The session limits, as for `/shell`.',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/Error',
+                  },
+                },
+              },
+            },
+            '504': {
+              description:
+                "The debug container did not start within 60 seconds; the message gives the reason from the pod's status.",
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/Error',
+                  },
+                },
+              },
+            },
+            default: {
+              $ref: '#/components/responses/ErrorResponse',
+            },
+          },
+        },
+      },
+    '/shell-sessions': {
+      get: {
+        operationId: 'ListShellSessions',
+        summary:
+          'Shell and debug sessions, newest first, with the commands typed.',
+        description:
+          "Needs `k2.shell.session.read` (platform admins in K2's policy).",
+        parameters: [
+          {
+            name: 'service',
+            in: 'query',
+            description: "Only this service's sessions (an entity ref).",
+            schema: {
+              type: 'string',
+              maxLength: 300,
+            },
+          },
+          {
+            name: 'user',
+            in: 'query',
+            description: "Only this user's sessions (a user entity ref).",
+            schema: {
+              type: 'string',
+              maxLength: 300,
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            name: 'before',
+            in: 'query',
+            description: 'The `next` of the previous page.',
+            schema: {
+              type: 'string',
+              maxLength: 200,
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of sessions.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ShellSessionList',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
   },
   components: {
     parameters: {
@@ -3090,6 +3328,264 @@ export const spec = {
         properties: {
           canary: {
             $ref: '#/components/schemas/Canary',
+          },
+        },
+      },
+      ShellPermission: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['allowed'],
+        properties: {
+          allowed: {
+            type: 'boolean',
+          },
+          reason: {
+            description: 'Why not, for the user; present when not allowed.',
+            type: 'string',
+          },
+        },
+      },
+      DebugImage: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'image'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          image: {
+            type: 'string',
+          },
+          description: {
+            type: 'string',
+          },
+        },
+      },
+      ShellPolicy: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'shell',
+          'debug',
+          'debugImages',
+          'idleTimeoutSeconds',
+          'maxDurationSeconds',
+        ],
+        properties: {
+          shell: {
+            $ref: '#/components/schemas/ShellPermission',
+          },
+          debug: {
+            $ref: '#/components/schemas/ShellPermission',
+          },
+          debugImages: {
+            description:
+              'The approved debug images; empty when debug is not allowed.',
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/DebugImage',
+            },
+          },
+          idleTimeoutSeconds: {
+            type: 'integer',
+          },
+          maxDurationSeconds: {
+            type: 'integer',
+          },
+        },
+      },
+      TerminalSize: {
+        type: 'integer',
+        minimum: 10,
+        maximum: 500,
+      },
+      ShellInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['container'],
+        properties: {
+          container: {
+            $ref: '#/components/schemas/ContainerName',
+          },
+          cols: {
+            $ref: '#/components/schemas/TerminalSize',
+          },
+          rows: {
+            $ref: '#/components/schemas/TerminalSize',
+          },
+        },
+      },
+      DebugInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['image', 'target'],
+        properties: {
+          image: {
+            description: 'The name of a `k2.shell.debugImages` entry.',
+            type: 'string',
+            minLength: 1,
+            maxLength: 100,
+          },
+          target: {
+            description: 'The app container whose process namespace it shares.',
+            $ref: '#/components/schemas/ContainerName',
+          },
+          cols: {
+            $ref: '#/components/schemas/TerminalSize',
+          },
+          rows: {
+            $ref: '#/components/schemas/TerminalSize',
+          },
+        },
+      },
+      ShellTicket: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['sessionId', 'ticket', 'expiresAt', 'path', 'container'],
+        properties: {
+          sessionId: {
+            type: 'string',
+          },
+          ticket: {
+            description:
+              'Single use, valid 30 seconds; offered as the `k2-ticket.<ticket>` subprotocol.',
+            type: 'string',
+          },
+          expiresAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          path: {
+            description:
+              "The session's WebSocket, relative to the plugin's base URL.",
+            type: 'string',
+          },
+          container: {
+            description:
+              'The container the terminal runs in (the debug container for `/debug`).',
+            type: 'string',
+          },
+        },
+      },
+      ShellEndReason: {
+        type: 'string',
+        enum: [
+          'exit',
+          'closed',
+          'idle',
+          'max-duration',
+          'pod-gone',
+          'no-shell',
+          'error',
+          'lost',
+        ],
+      },
+      ShellCommand: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['at', 'line'],
+        properties: {
+          at: {
+            type: 'string',
+            format: 'date-time',
+          },
+          line: {
+            type: 'string',
+          },
+        },
+      },
+      ShellSession: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'id',
+          'service',
+          'environment',
+          'cluster',
+          'namespace',
+          'pod',
+          'container',
+          'kind',
+          'user',
+          'createdAt',
+          'commands',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          service: {
+            description: "The service's entity ref.",
+            type: 'string',
+          },
+          environment: {
+            type: 'string',
+          },
+          cluster: {
+            type: 'string',
+          },
+          namespace: {
+            description: "The pod's Kubernetes namespace.",
+            type: 'string',
+          },
+          pod: {
+            type: 'string',
+          },
+          container: {
+            type: 'string',
+          },
+          kind: {
+            type: 'string',
+            enum: ['shell', 'debug'],
+          },
+          image: {
+            description: "The debug container's image.",
+            type: 'string',
+          },
+          user: {
+            description: "The user's entity ref.",
+            type: 'string',
+          },
+          createdAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          startedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          endedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          endReason: {
+            $ref: '#/components/schemas/ShellEndReason',
+          },
+          commands: {
+            description:
+              'The lines typed (at most 1,000, each at most 1,000 characters).',
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ShellCommand',
+            },
+          },
+        },
+      },
+      ShellSessionList: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ShellSession',
+            },
+          },
+          next: {
+            description:
+              'Pass as `before` for the next page; absent on the last.',
+            type: 'string',
           },
         },
       },

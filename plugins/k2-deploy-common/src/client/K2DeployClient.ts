@@ -18,6 +18,15 @@ export type K2DeployCanary = Schemas['Canary'];
 export type K2DeployCanaryState = Schemas['CanaryState'];
 export type K2DeployCanaryInput = Schemas['CanaryInput'];
 export type K2DeployMountUse = Schemas['MountUse'];
+/** What the caller may do with shells and debug containers in one environment. */
+export type K2ShellPolicy = Schemas['ShellPolicy'];
+/** A shell session waiting for its WebSocket: the single-use ticket and where to use it. */
+export type K2ShellTicket = Schemas['ShellTicket'];
+/** A recorded shell or debug session. */
+export type K2ShellSession = Schemas['ShellSession'];
+export type K2ShellSessionList = Schemas['ShellSessionList'];
+export type K2ShellEndReason = Schemas['ShellEndReason'];
+export type K2DebugImage = Schemas['DebugImage'];
 
 /** A service as the Deploy API names it: its catalog namespace and name. */
 export interface K2DeployService {
@@ -363,5 +372,75 @@ export class K2DeployClient {
       '/services/{namespace}/{name}/environments/{environment}/instances/{cluster}/{pod}',
       { params: { path: { ...service, ...instance } } },
     );
+  }
+
+  /**
+   * Whether the caller may open a shell or start a debug container in `environment`
+   * (the environment's policy and the caller's `k2.instance.exec`), the approved debug
+   * images and the session limits.
+   */
+  async getShellPolicy(service: K2DeployService, environment: string) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/services/{namespace}/{name}/environments/{environment}/shell', {
+      params: { path: { ...service, environment } },
+    });
+    return data!;
+  }
+
+  /**
+   * Opens a shell session in a container of an instance: a single-use ticket, valid 30
+   * seconds, for the WebSocket at the ticket's `path` (relative to the plugin's base
+   * URL; subprotocols `k2-shell.v1` and `k2-ticket.<ticket>`).
+   */
+  async openShell(
+    service: K2DeployService,
+    instance: K2DeployInstance,
+    input: { container: string; cols?: number; rows?: number },
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).POST(
+      '/services/{namespace}/{name}/environments/{environment}/instances/{cluster}/{pod}/shell',
+      { params: { path: { ...service, ...instance } }, body: input },
+    );
+    return data!;
+  }
+
+  /**
+   * Starts a debug container from an approved image (`image`: its name) sharing the
+   * `target` container's processes, once it runs answers a ticket for its terminal as
+   * `openShell` does.
+   */
+  async startDebugContainer(
+    service: K2DeployService,
+    instance: K2DeployInstance,
+    input: { image: string; target: string; cols?: number; rows?: number },
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).POST(
+      '/services/{namespace}/{name}/environments/{environment}/instances/{cluster}/{pod}/debug',
+      { params: { path: { ...service, ...instance } }, body: input },
+    );
+    return data!;
+  }
+
+  /**
+   * Recorded shell and debug sessions, newest first (platform admins): `service` and
+   * `user` are entity refs; pass a page's `next` as `before` for the next page.
+   */
+  async listShellSessions(
+    query: {
+      service?: string;
+      user?: string;
+      limit?: number;
+      before?: string;
+    } = {},
+  ) {
+    const { data } = await (
+      await this.#client()
+    ).GET('/shell-sessions', { params: { query } });
+    return data!;
   }
 }

@@ -10,4 +10,10 @@ export type {
   K2DeployReleaseList,
   K2DeployReleasePreview,
   K2DeployService,
+  K2DebugImage,
+  K2ShellEndReason,
+  K2ShellPolicy,
+  K2ShellSession,
+  K2ShellSessionList,
+  K2ShellTicket,
 } from './K2DeployClient';

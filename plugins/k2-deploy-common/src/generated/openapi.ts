@@ -483,6 +483,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/services/{namespace}/{name}/environments/{environment}/shell': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Whether the caller may open a shell or a debug container in an environment.
+     * @description The environment's `k2.shell` policy combined with the caller's `k2.instance.exec` permission on the service. When something is not allowed, `reason` says why in words for the user. `debugImages` is empty when debug containers are not allowed.
+     */
+    get: operations['GetShellPolicy'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/services/{namespace}/{name}/environments/{environment}/instances/{cluster}/{pod}/shell': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Opens a shell session in one container of an instance.
+     * @description Checks `k2.instance.exec`, the environment's policy, that the pod is the service's, that the container runs and (unless the environment allows root) that it does not run as uid 0, and the session limits; then answers a single-use ticket, valid 30 seconds, for the session's WebSocket at `path` (subprotocols `k2-shell.v1` and `k2-ticket.<ticket>`).
+     */
+    post: operations['OpenShell'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/services/{namespace}/{name}/environments/{environment}/instances/{cluster}/{pod}/debug': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Starts a debug container in an instance and opens a shell session in it.
+     * @description Adds an ephemeral container (`k2-debug-<5 chars>`) from an approved debug image to the pod, sharing the target container's process namespace and running as the environment's `debugUser`, waits until it runs, and answers a ticket for its terminal as `/shell` does.
+     */
+    post: operations['StartDebugContainer'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/shell-sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Shell and debug sessions, newest first, with the commands typed.
+     * @description Needs `k2.shell.session.read` (platform admins in K2's policy).
+     */
+    get: operations['ListShellSessions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1068,6 +1148,95 @@ export interface components {
     };
     CanaryState: {
       canary?: components['schemas']['Canary'];
+    };
+    ShellPermission: {
+      allowed: boolean;
+      /** @description Why not, for the user; present when not allowed. */
+      reason?: string;
+    };
+    DebugImage: {
+      name: string;
+      image: string;
+      description?: string;
+    };
+    ShellPolicy: {
+      shell: components['schemas']['ShellPermission'];
+      debug: components['schemas']['ShellPermission'];
+      /** @description The approved debug images; empty when debug is not allowed. */
+      debugImages: components['schemas']['DebugImage'][];
+      idleTimeoutSeconds: number;
+      maxDurationSeconds: number;
+    };
+    TerminalSize: number;
+    ShellInput: {
+      container: components['schemas']['ContainerName'];
+      cols?: components['schemas']['TerminalSize'];
+      rows?: components['schemas']['TerminalSize'];
+    };
+    DebugInput: {
+      /** @description The name of a `k2.shell.debugImages` entry. */
+      image: string;
+      /** @description The app container whose process namespace it shares. */
+      target: components['schemas']['ContainerName'];
+      cols?: components['schemas']['TerminalSize'];
+      rows?: components['schemas']['TerminalSize'];
+    };
+    ShellTicket: {
+      sessionId: string;
+      /** @description Single use, valid 30 seconds; offered as the `k2-ticket.<ticket>` subprotocol. */
+      ticket: string;
+      /** Format: date-time */
+      expiresAt: string;
+      /** @description The session's WebSocket, relative to the plugin's base URL. */
+      path: string;
+      /** @description The container the terminal runs in (the debug container for `/debug`). */
+      container: string;
+    };
+    /** @enum {string} */
+    ShellEndReason:
+      | 'exit'
+      | 'closed'
+      | 'idle'
+      | 'max-duration'
+      | 'pod-gone'
+      | 'no-shell'
+      | 'error'
+      | 'lost';
+    ShellCommand: {
+      /** Format: date-time */
+      at: string;
+      line: string;
+    };
+    ShellSession: {
+      id: string;
+      /** @description The service's entity ref. */
+      service: string;
+      environment: string;
+      cluster: string;
+      /** @description The pod's Kubernetes namespace. */
+      namespace: string;
+      pod: string;
+      container: string;
+      /** @enum {string} */
+      kind: 'shell' | 'debug';
+      /** @description The debug container's image. */
+      image?: string;
+      /** @description The user's entity ref. */
+      user: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      startedAt?: string;
+      /** Format: date-time */
+      endedAt?: string;
+      endReason?: components['schemas']['ShellEndReason'];
+      /** @description The lines typed (at most 1,000, each at most 1,000 characters). */
+      commands: components['schemas']['ShellCommand'][];
+    };
+    ShellSessionList: {
+      items: components['schemas']['ShellSession'][];
+      /** @description Pass as `before` for the next page; absent on the last. */
+      next?: string;
     };
   };
   responses: {
@@ -1951,6 +2120,165 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetShellPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description What the caller may do, and the session limits. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShellPolicy'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  OpenShell: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+        cluster: components['parameters']['cluster'];
+        pod: components['parameters']['pod'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ShellInput'];
+      };
+    };
+    responses: {
+      /** @description The session, waiting for its WebSocket. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShellTicket'];
+        };
+      };
+      /** @description The container is not running, or runs as root where the environment allows non-root shells only; the message suggests a debug container. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller already has `k2.shell.maxSessionsPerUser` sessions open, or K2 has `k2.shell.maxSessions`; the message says which. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  StartDebugContainer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The service's catalog namespace. */
+        namespace: components['parameters']['namespace'];
+        /** @description The service's catalog name (a Component). */
+        name: components['parameters']['name'];
+        environment: components['parameters']['environment'];
+        cluster: components['parameters']['cluster'];
+        pod: components['parameters']['pod'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DebugInput'];
+      };
+    };
+    responses: {
+      /** @description The debug container runs; the session waits for its WebSocket. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShellTicket'];
+        };
+      };
+      /** @description The session limits, as for `/shell`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The debug container did not start within 60 seconds; the message gives the reason from the pod's status. */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListShellSessions: {
+    parameters: {
+      query?: {
+        /** @description Only this service's sessions (an entity ref). */
+        service?: string;
+        /** @description Only this user's sessions (a user entity ref). */
+        user?: string;
+        /** @description Items per page. */
+        limit?: components['parameters']['limit'];
+        /** @description The `next` of the previous page. */
+        before?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of sessions. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShellSessionList'];
+        };
       };
       default: components['responses']['ErrorResponse'];
     };
