@@ -1,0 +1,27 @@
+# Spring Boot service built with Maven, by K2 from templates/java-maven.Dockerfile
+# (@internal/plugin-k2-builds-common). Needs pom.xml and src/; the build must leave
+# one executable jar in target/ (spring-boot-maven-plugin's repackage does).
+
+# Build stage: dependencies first, so this layer stays cached until pom.xml changes;
+# then the sources. Tests are not run here.
+FROM ${{ buildImage }} AS build
+WORKDIR /build
+COPY pom.xml ./
+RUN mvn --batch-mode --quiet dependency:go-offline
+COPY src ./src
+RUN mvn --batch-mode --quiet package -DskipTests && cp target/*.jar /build/app.jar
+
+# Runtime stage: a JRE and the jar, run by user 1000.
+FROM ${{ runtimeImage }}
+WORKDIR /app
+# K2 mounts the service's log directory at /log-dir; created here so the image runs
+# the same without it. Logs go to stdout; files, if any, under /log-dir.
+RUN mkdir -p /log-dir && chown 1000:1000 /log-dir
+COPY --from=build --chown=1000:1000 /build/app.jar /app/app.jar
+# Heap sized from the container's memory limit, exit on OutOfMemoryError so that
+# Kubernetes restarts the pod. K2 sets the same variable on Java services' pods.
+ENV JAVA_TOOL_OPTIONS="${{ jvmOptions }}"
+USER 1000:1000
+# The port K2 probes (k2.io/port); K2's probes replace a HEALTHCHECK.
+EXPOSE ${{ port }}
+ENTRYPOINT ["java", "-jar", "/app/app.jar"]
