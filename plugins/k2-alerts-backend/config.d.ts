@@ -72,6 +72,15 @@ export interface Config {
          */
         repeatInterval?: HumanDuration | string;
       };
+      /** Incidents routing did not reach when they opened. */
+      routing?: {
+        /**
+         * An open, unacknowledged incident that routing never reached (the backend
+         * stopped between intake and routing, or routing failed) is routed by the
+         * escalation task once it opened this long ago. Default 1 minute.
+         */
+        unroutedAfter?: HumanDuration | string;
+      };
       /**
        * The SMTP server that teams' email channels send through. Without it an email
        * channel cannot be saved, and stored ones log every message as undelivered.

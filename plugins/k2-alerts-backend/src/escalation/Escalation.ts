@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Incident, IncidentStore } from '../incidents/IncidentStore';
 import { IncidentNotifier, Routed } from '../routing/IncidentNotifier';
+import { DEFAULT_ROUTING } from '../routing/readRoutingConfig';
 import { EscalationLevel, TeamAlertSettings } from '../teams/TeamSettings';
 import { EscalationStore } from './EscalationStore';
 
@@ -13,12 +14,19 @@ const after = (now: Date, level: EscalationLevel | undefined) =>
  * due incidents to the next level and notifies that level's target; the last level
  * waits for nothing. Acknowledging or resolving stops it. A restart resumes from the
  * rows; a tick on two replicas escalates each incident once.
+ *
+ * Routing runs in-process after intake has committed, so a backend that stops in
+ * between (or a routing error) would leave an incident at level 0 that nobody hears
+ * of: the tick routes such incidents as if they had just opened once `unroutedAfterMs`
+ * has passed since they opened. Arming is compare-and-set from level 0, so an incident
+ * is routed once however many routings reach it.
  */
 export class Escalation {
   readonly #store: EscalationStore;
   readonly #incidents: IncidentStore;
   readonly #notifier: IncidentNotifier;
   readonly #repeatIntervalMs: number;
+  readonly #unroutedAfterMs: number;
   readonly #logger: LoggerService;
 
   constructor(options: {
@@ -26,16 +34,23 @@ export class Escalation {
     incidents: IncidentStore;
     notifier: IncidentNotifier;
     repeatIntervalMs: number;
+    /** Grace after opening before the tick routes an incident routing never reached. */
+    unroutedAfterMs?: number;
     logger: LoggerService;
   }) {
     this.#store = options.store;
     this.#incidents = options.incidents;
     this.#notifier = options.notifier;
     this.#repeatIntervalMs = options.repeatIntervalMs;
+    this.#unroutedAfterMs =
+      options.unroutedAfterMs ?? DEFAULT_ROUTING.unroutedAfterMs;
     this.#logger = options.logger;
   }
 
-  /** Notifies the team of incidents that opened and starts their escalation. */
+  /**
+   * Notifies the team of incidents that opened and starts their escalation; an
+   * incident another routing armed first is left to it.
+   */
   async opened(incidents: Incident[], now = new Date()) {
     // A batch's incidents are armed and their groups' turns taken in one transaction,
     // and each team's settings read once: a storm opening thousands of incidents
@@ -80,8 +95,12 @@ export class Escalation {
     }
   }
 
-  /** Escalates the incidents whose level is due, then sends the reminders due. */
+  /**
+   * Routes the incidents routing never reached, escalates the incidents whose level is
+   * due, then sends the reminders due.
+   */
   async tick(now = new Date()) {
+    await this.#routeUnrouted(now);
     for (const { id, level } of await this.#store.due(now)) {
       const incident = (await this.#incidents.getIncident(id))?.incident;
       if (!incident) continue;
@@ -111,5 +130,25 @@ export class Escalation {
         );
       }
     }
+  }
+
+  /**
+   * Routes (as {@link Escalation.opened} does) open, unacknowledged incidents still at
+   * level 0 that opened the grace period ago or earlier, at most a tick's batch.
+   */
+  async #routeUnrouted(now: Date) {
+    const ids = await this.#store.unrouted(
+      new Date(now.getTime() - this.#unroutedAfterMs),
+    );
+    if (!ids.length) return;
+    const incidents: Incident[] = [];
+    for (const id of ids) {
+      const found = await this.#incidents.getIncident(id);
+      if (found) incidents.push(found.incident);
+    }
+    this.#logger.warn(
+      `Routing ${incidents.length} incidents that were not routed when they opened`,
+    );
+    await this.opened(incidents, now);
   }
 }

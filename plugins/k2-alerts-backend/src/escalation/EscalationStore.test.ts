@@ -133,12 +133,14 @@ describe.each(databases.eachSupportedId())(
       ).rejects.toThrow('arming failed');
       expect(await escalation.due(next)).toEqual([]);
 
-      const taken = await marks.takeAll(groups, 4 * HOUR, t0, trx =>
-        escalation.armAll(
+      let armed = new Set<string>();
+      const taken = await marks.takeAll(groups, 4 * HOUR, t0, async trx => {
+        armed = await escalation.armAll(
           [x, y].map(({ id }) => ({ id, level: 1, next })),
           trx,
-        ),
-      );
+        );
+      });
+      expect([...armed].sort()).toEqual([x.id, y.id].sort());
       expect([...taken].sort()).toEqual(groups);
       expect((await escalation.due(next)).map(({ id }) => id).sort()).toEqual(
         [x.id, y.id].sort(),

@@ -33,16 +33,22 @@ export class EscalationStore {
   }
 
   /**
-   * {@link EscalationStore.arm} for several incidents, in one transaction (`trx` when
-   * given: the caller's, committed with what else it holds); incidents armed alike
-   * (the same level and next time, as a delivery's incidents of one team are) are
-   * written by one statement.
+   * Arms incidents routing reaches for the first time, in one transaction (`trx` when
+   * given: the caller's, committed with what else it holds), and answers the ids it
+   * armed. Only an incident still at level 0 is armed — compare-and-set, so of two
+   * routings of one incident (the in-process one after intake and the escalation
+   * task's, or that task on two replicas) one gets it; the other leaves it alone and
+   * sends nothing. An incident resolved or acknowledged before routing reached it is
+   * taken too (to level 1, with nothing due), as it was opened all the same. Incidents
+   * armed alike (the same level and next time, as a delivery's incidents of one team
+   * are) are written by one statement per chunk.
    */
   async armAll(
     items: Array<{ id: string; level: number; next: Date | undefined }>,
     trx?: Knex.Transaction,
-  ) {
-    if (!items.length) return;
+  ): Promise<Set<string>> {
+    const armed = new Set<string>();
+    if (!items.length) return armed;
     const alike = new Map<
       string,
       { level: number; next: string | null; ids: number[] }
@@ -57,15 +63,44 @@ export class EscalationStore {
     const write = async (db: Knex.Transaction) => {
       for (const { level, next, ids } of alike.values()) {
         for (let i = 0; i < ids.length; i += ARM_CHUNK) {
-          await db(INCIDENTS)
-            .whereIn('id', ids.slice(i, i + ARM_CHUNK))
-            .where({ status: 'open' })
-            .whereNull('acknowledged_at')
-            .update({ escalation_level: level, escalate_at: next });
+          const chunk = ids.slice(i, i + ARM_CHUNK);
+          const rows: Array<{ id: number | string }> = [
+            ...(await db(INCIDENTS)
+              .whereIn('id', chunk)
+              .where({ escalation_level: 0, status: 'open' })
+              .whereNull('acknowledged_at')
+              .update({ escalation_level: level, escalate_at: next })
+              .returning('id')),
+            ...(await db(INCIDENTS)
+              .whereIn('id', chunk)
+              .where({ escalation_level: 0 })
+              .update({ escalation_level: level })
+              .returning('id')),
+          ];
+          for (const row of rows) armed.add(String(row.id));
         }
       }
     };
     await (trx ? write(trx) : this.#knex.transaction(write));
+    return armed;
+  }
+
+  /**
+   * Open, unacknowledged incidents of services that routing never reached (still at
+   * level 0) although they opened at `openedBefore` or earlier, oldest first: routing
+   * after intake did not happen (the backend stopped in between) or failed. Incidents
+   * of clusters (`cluster:<name>`) belong to no team and are never routed.
+   */
+  async unrouted(openedBefore: Date): Promise<string[]> {
+    const rows = await this.#knex(INCIDENTS)
+      .where({ escalation_level: 0, status: 'open' })
+      .where('opened_at', '<=', openedBefore.toISOString())
+      .whereNull('acknowledged_at')
+      .whereNot('entity_ref', 'like', 'cluster:%')
+      .orderBy('opened_at')
+      .limit(TICK_BATCH)
+      .select('id');
+    return rows.map(r => String(r.id));
   }
 
   /** Open, unacknowledged incidents whose next level is due, earliest first. */

@@ -177,13 +177,15 @@ export class IncidentNotifier {
    * transaction. `routed` is each incident's {@link IncidentNotifier.settingsOf}.
    * `before` runs first in that transaction (escalation arms the incidents there), so
    * a batch commits once before its messages are sent and once after (who was told).
+   * When `before` answers the ids of the incidents it took, only those are notified
+   * (another routing of the others got them first).
    */
   async notifyOpened(
     items: Array<{ incident: Incident; routed?: Routed }>,
     now = new Date(),
-    before?: (trx: Knex.Transaction) => Promise<void>,
+    before?: (trx: Knex.Transaction) => Promise<void | Set<string>>,
   ): Promise<void> {
-    const eligible = items.filter(
+    let eligible = items.filter(
       (item): item is { incident: Incident; routed: Routed } =>
         item.routed !== undefined &&
         (item.incident.severity === 'critical' ||
@@ -193,7 +195,16 @@ export class IncidentNotifier {
       eligible.map(({ incident }) => groupOf(incident)),
       this.#repeatIntervalMs,
       now,
-      before,
+      before &&
+        (async trx => {
+          const ours = await before(trx);
+          if (!ours) return undefined;
+          eligible = eligible.filter(({ incident }) => ours.has(incident.id));
+          const groups = new Set(
+            eligible.map(({ incident }) => groupOf(incident)),
+          );
+          return (group: string) => groups.has(group);
+        }),
     );
     const told: Notice[] = [];
     for (const { incident, routed } of eligible) {

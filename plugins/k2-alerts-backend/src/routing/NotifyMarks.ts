@@ -43,21 +43,25 @@ export class NotifyMarks {
    * The same compare-and-set as `take`, over a set: marks due are moved to now,
    * missing ones inserted (the primary key keeps one of two concurrent inserts), and a
    * group's turn is ours when its mark then holds our time. `before` runs first in the
-   * same transaction (even without groups): both commit, or neither.
+   * same transaction (even without groups): both commit, or neither. When it answers
+   * a test of groups, only the turns of the groups it keeps are taken.
    */
   async takeAll(
     groupKeys: string[],
     intervalMs: number,
     now = new Date(),
-    before?: (trx: Knex.Transaction) => Promise<void>,
+    before?: (
+      trx: Knex.Transaction,
+    ) => Promise<void | ((groupKey: string) => boolean)>,
   ): Promise<Set<string>> {
     const taken = new Set<string>();
     if (!groupKeys.length && !before) return taken;
     const at = now.toISOString();
     const due = new Date(now.getTime() - intervalMs).toISOString();
     await this.#knex.transaction(async trx => {
-      await before?.(trx);
-      for (const chunk of chunks([...new Set(groupKeys)].sort(), CHUNK)) {
+      const keep = await before?.(trx);
+      const keys = [...new Set(groupKeys)].filter(key => !keep || keep(key));
+      for (const chunk of chunks(keys.sort(), CHUNK)) {
         await trx(TABLE)
           .whereIn('group_key', chunk)
           .where('sent_at', '<=', due)

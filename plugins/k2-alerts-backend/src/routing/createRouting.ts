@@ -85,6 +85,7 @@ export async function createRouting(
     incidents: options.incidentStore,
     notifier,
     repeatIntervalMs: routing.repeatIntervalMs,
+    unroutedAfterMs: routing.unroutedAfterMs,
     logger: options.logger,
   });
   // Routing never holds up intake: Alertmanager's call is answered first, and the

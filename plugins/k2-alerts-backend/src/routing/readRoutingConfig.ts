@@ -8,11 +8,14 @@ export interface RoutingConfig {
   repeatIntervalMs: number;
   /** How often due escalations and repeats are looked for. */
   tickMs: number;
+  /** How long after opening an incident routing never reached is routed by the tick. */
+  unroutedAfterMs: number;
 }
 
 export const DEFAULT_ROUTING: RoutingConfig = {
   repeatIntervalMs: 4 * 3_600_000,
   tickMs: 30_000,
+  unroutedAfterMs: 60_000,
 };
 
 function duration(config: Config, key: string, fallback: number): number {
@@ -22,7 +25,10 @@ function duration(config: Config, key: string, fallback: number): number {
   return ms;
 }
 
-/** `k2.alerts.notifications.repeatInterval` and `k2.alerts.escalation.tick`. */
+/**
+ * `k2.alerts.notifications.repeatInterval`, `k2.alerts.escalation.tick` and
+ * `k2.alerts.routing.unroutedAfter`.
+ */
 export function readRoutingConfig(config: Config): RoutingConfig {
   return {
     repeatIntervalMs: duration(
@@ -34,6 +40,11 @@ export function readRoutingConfig(config: Config): RoutingConfig {
       config,
       'k2.alerts.escalation.tick',
       DEFAULT_ROUTING.tickMs,
+    ),
+    unroutedAfterMs: duration(
+      config,
+      'k2.alerts.routing.unroutedAfter',
+      DEFAULT_ROUTING.unroutedAfterMs,
     ),
   };
 }
