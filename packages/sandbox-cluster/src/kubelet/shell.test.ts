@@ -3,6 +3,7 @@ import {
   ContainerView,
   ObjectLookup,
   SimulatedShell,
+  imageDefaultUser,
   imageHasShell,
   mainCommand,
 } from './shell';
@@ -163,6 +164,35 @@ describe('the simulated container', () => {
         '   13 root      0:00 sh\n' +
         '   19 root      0:00 ps\n',
     );
+  });
+
+  it('runs a service image pushed to a registry as uid 1000 and tool images as root', () => {
+    // As K2's generated Dockerfiles set USER 1000 (no group).
+    const app = shell({
+      name: 'web',
+      image: 'registry.northwind.example/payments-core/payment-gateway:1.4.2',
+    });
+    expect(app.run('id; whoami').stdout).toBe(
+      'uid=1000 gid=0(root) groups=0(root)\n',
+    );
+    expect(app.prompt()).toBe('/ $ ');
+    expect(shell({ name: 'box', image: 'busybox:1.36' }).run('id').stdout).toBe(
+      'uid=0(root) gid=0(root) groups=0(root)\n',
+    );
+    // The security context still decides when it says.
+    const asRoot = shell({
+      name: 'web',
+      image: 'registry.k2.local/shop/web:1.0',
+      securityContext: { runAsUser: 0 },
+    });
+    expect(asRoot.run('id').stdout).toBe(
+      'uid=0(root) gid=0(root) groups=0(root)\n',
+    );
+    expect(imageDefaultUser('localhost:5000/shop/web:2')).toBe(1000);
+    expect(imageDefaultUser('registry.k2.local/tools/alpine:3.20')).toBe(0);
+    expect(imageDefaultUser('docker.io/library/debian:12')).toBe(0);
+    expect(imageDefaultUser('ubuntu@sha256:abc')).toBe(0);
+    expect(imageDefaultUser('shop/web:1.0')).toBe(0);
   });
 
   it('marks distroless and noshell images as having no shell', () => {

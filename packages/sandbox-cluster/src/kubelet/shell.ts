@@ -64,12 +64,35 @@ export function isShell(argv: string[]): boolean {
   return ['sh', 'ash', 'bash'].includes((argv[0] ?? '').split('/').pop()!);
 }
 
-/** The container's user and group as its security context sets them (root by default). */
+/** Tool images that run as root: a shell and the usual tools, for debugging. */
+const ROOT_IMAGES =
+  /(^|\/)(busybox|alpine|debian|ubuntu|centos|fedora|netshoot)(:|@|$)/;
+
+/**
+ * The user an image runs as when the pod does not say: images built for a service and
+ * pushed to a registry (a host in the reference, e.g. `registry.example.com/shop/web`)
+ * run as uid 1000, as K2's generated Dockerfiles set `USER 1000`; tool images
+ * (busybox, alpine, debian, ubuntu...) and images without a registry host run as root.
+ */
+export function imageDefaultUser(image: string): number {
+  const name = image.replace(/@.*$/, '').replace(/:[^/:]+$/, '');
+  if (ROOT_IMAGES.test(`${name}:`)) return 0;
+  const [first, ...rest] = name.split('/');
+  const registry =
+    rest.length > 0 && (/[.:]/.test(first) || first === 'localhost');
+  return registry ? 1000 : 0;
+}
+
+/**
+ * The container's user and group as its security context sets them, else its image's
+ * default user ({@link imageDefaultUser}) and group 0 (a Dockerfile's `USER 1000`
+ * names no group).
+ */
 function identity(pod: KubeObject, container: any) {
   const uid: number =
     container.securityContext?.runAsUser ??
     pod.spec?.securityContext?.runAsUser ??
-    0;
+    imageDefaultUser(container.image ?? '');
   const gid: number =
     container.securityContext?.runAsGroup ??
     pod.spec?.securityContext?.runAsGroup ??

@@ -2,6 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import fetch, { RequestInit, Response } from 'node-fetch';
 import { createInterface } from 'readline';
 import { Readable } from 'stream';
+import WebSocket from 'ws';
 import { KubeObject, WATCHED_RESOURCES } from './resources';
 
 /** An error answer from a Kubernetes API server, with its `Status` reason. */
@@ -215,10 +216,25 @@ export class ClusterClient {
   }
 
   async #fail(response: Response, what: string): Promise<never> {
-    let message = response.statusText;
+    throw this.#statusError(
+      response.status,
+      response.statusText,
+      await response.text().catch(() => ''),
+      what,
+    );
+  }
+
+  /** An error answer as a {@link KubeApiError}: the Status message, and what to fix. */
+  #statusError(
+    statusCode: number,
+    statusText: string,
+    body: string,
+    what: string,
+  ): KubeApiError {
+    let message = statusText;
     let reason: string | undefined;
     try {
-      const status = JSON.parse(await response.text());
+      const status = JSON.parse(body);
       message = status.message ?? message;
       reason = status.reason;
     } catch {
@@ -226,14 +242,14 @@ export class ClusterClient {
     }
     const { name, configKey } = this.#cluster;
     let fix = '';
-    if (response.status === 401) {
+    if (statusCode === 401) {
       fix = `; cluster '${name}' does not accept K2's service account token: set a valid serviceAccountToken of ${configKey}`;
-    } else if (response.status === 403 && RBAC_REFUSAL.test(message)) {
+    } else if (statusCode === 403 && RBAC_REFUSAL.test(message)) {
       fix = `; K2's service account lacks this permission in cluster '${name}': grant it the access docs/configuration.md lists under Clusters`;
     }
-    throw new KubeApiError(
-      response.status,
-      `${what}: ${response.status} ${message}${fix}`,
+    return new KubeApiError(
+      statusCode,
+      `${what}: ${statusCode} ${message}${fix}`,
       reason,
     );
   }
@@ -461,6 +477,103 @@ export class ClusterClient {
         return response.text();
       },
     );
+  }
+
+  /**
+   * A patch of an object or subresource K2 does not apply whole, e.g. a pod's
+   * `ephemeralcontainers` (which only accepts updates and patches).
+   */
+  async patch<T>(
+    path: string,
+    body: unknown,
+    contentType:
+      | 'application/strategic-merge-patch+json'
+      | 'application/merge-patch+json',
+  ): Promise<T> {
+    return this.#request(
+      path,
+      {},
+      {
+        method: 'PATCH',
+        headers: { 'Content-Type': contentType, Accept: 'application/json' },
+        body: JSON.stringify(body),
+      },
+      async response => {
+        if (!response.ok) await this.#fail(response, `patch ${path}`);
+        return (await response.json()) as T;
+      },
+    );
+  }
+
+  /**
+   * Opens a WebSocket to an API path (a pod's `exec` or `attach`) with the cluster's
+   * token and TLS settings, offering `protocols` in order of preference. The handshake
+   * has the request deadline; an answer other than the upgrade rejects with the API
+   * server's Status message as any other request's error does. `onOpen` runs as the
+   * connection opens, before any message can arrive (a server may send its first
+   * messages in the same packet as the upgrade).
+   */
+  async openWebSocket<T>(
+    path: string,
+    query: URLSearchParams,
+    protocols: string[],
+    onOpen: (ws: WebSocket) => T,
+  ): Promise<T> {
+    const url = new URL(this.#server + path);
+    url.search = query.toString();
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const options: Record<string, any> = {};
+    await this.#kc.applyToHTTPSOptions(options);
+    const what = `${path.split('/').pop()} ${path}`;
+    return new Promise<T>((resolve, reject) => {
+      const ws = new WebSocket(url.toString(), protocols, {
+        ...options,
+        handshakeTimeout: this.#requestTimeoutMs,
+        perMessageDeflate: false,
+      });
+      let settled = false;
+      const settle = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        ws.terminate();
+        reject(error);
+      };
+      ws.once('open', () => {
+        if (settled) return;
+        settled = true;
+        resolve(onOpen(ws));
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', error => settle(this.#connectionError(error)));
+        res.on('end', () =>
+          settle(
+            this.#statusError(
+              res.statusCode ?? 0,
+              res.statusMessage ?? '',
+              Buffer.concat(chunks).toString('utf8'),
+              what,
+            ),
+          ),
+        );
+      });
+      ws.once('error', error => {
+        if (/timed out/i.test(error.message) && !settled) {
+          settle(
+            new Error(
+              `cluster '${this.#cluster.name}': ${what} timed out after ${
+                this.#requestTimeoutMs
+              } ms; the API server at ${
+                this.#server
+              } did not answer within k2.clusterAccess.requestTimeout`,
+            ),
+          );
+          return;
+        }
+        settle(this.#connectionError(error));
+      });
+    });
   }
 
   /**

@@ -248,4 +248,44 @@ describe('K2ClusterAccess on the production paths', () => {
     });
     await expectCacheMatchesList(access, cluster);
   });
+  it('opens a shell over wss with the token and caData, and names the token setting when refused', async () => {
+    ({ access } = accessFromConfig({
+      url: cluster.tlsUrl,
+      serviceAccountToken: cluster.tokens[0],
+      caData: cluster.caData,
+    }));
+    access.start();
+    await access.waitForSync(10_000);
+    const [pod] = access.cache('alpha').byService('pods', 'svc-a');
+    const target = { namespace: 'shop', name: pod.metadata.name };
+    let output = '';
+    const shell = await access.exec('alpha', target, {
+      container: 'svc-a',
+      command: ['sh'],
+      stdin: true,
+      tty: true,
+      onOutput: chunk => {
+        output += chunk.toString('utf8');
+      },
+    });
+    shell.write('echo $HOSTNAME; exit 0\r');
+    await expect(shell.ended).resolves.toEqual({ exitCode: 0 });
+    expect(output).toContain(`\r\n${pod.metadata.name}\r\n`);
+    await access.stop();
+
+    ({ access } = accessFromConfig({
+      url: cluster.tlsUrl,
+      serviceAccountToken: 'a-token-the-cluster-never-issued',
+      caData: cluster.caData,
+    }));
+    const refused = access.exec('alpha', target, {
+      container: 'svc-a',
+      command: ['sh'],
+      onOutput: () => undefined,
+    });
+    await expect(refused).rejects.toThrow(NotAllowedError);
+    await expect(refused).rejects.toThrow(
+      `401 Unauthorized; cluster 'alpha' does not accept K2's service account token: set a valid serviceAccountToken of ${CLUSTER_KEY}`,
+    );
+  });
 });

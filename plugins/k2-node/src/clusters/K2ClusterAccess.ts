@@ -21,6 +21,11 @@ import { KubeletNodeSummary } from './kubeletSummary';
 import { DEFAULT_WATCH_TIMING, WatchTiming } from './Reflector';
 import { KubeObject } from './resources';
 import { Readable } from 'stream';
+import {
+  K2RemoteCommand,
+  K2RemoteCommandEnd,
+  REMOTE_COMMAND_PROTOCOLS,
+} from './RemoteCommand';
 
 /**
  * Reads `k2.clusterAccess`; every key is optional. `consistencyCheck.interval` bounds
@@ -300,6 +305,177 @@ export class K2ClusterAccess {
       throw mapApiError(error, cluster, object, 'read the logs of');
     }
   }
+
+  /**
+   * Runs a command in a container (`kubectl exec`) over the cluster's WebSocket with
+   * K2's credentials; output goes to `onOutput` as it arrives. With `tty`, stderr is
+   * merged into stdout by the cluster. The session ends when the process does, or on
+   * {@link K2RemoteCommand.close}.
+   *
+   * @throws NotFoundError when the pod does not exist
+   * @throws InputError when the cluster refuses the container (unknown, not running)
+   * @throws NotAllowedError when the cluster refuses K2's service account
+   */
+  async exec(
+    cluster: string,
+    pod: { namespace: string; name: string },
+    options: {
+      container: string;
+      command: string[];
+      stdin?: boolean;
+      tty?: boolean;
+      onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+    },
+  ): Promise<K2RemoteCommand> {
+    const query = this.#streamQuery(options);
+    for (const arg of options.command) query.append('command', arg);
+    return this.#remoteCommand(cluster, pod, 'exec', query, options.onOutput);
+  }
+
+  /**
+   * Attaches to a container's main process (`kubectl attach`), e.g. a debug container
+   * whose main process is a shell. Closing the session leaves the process running.
+   * Errors as for {@link K2ClusterAccess.exec}.
+   */
+  async attach(
+    cluster: string,
+    pod: { namespace: string; name: string },
+    options: {
+      container: string;
+      stdin?: boolean;
+      tty?: boolean;
+      onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+    },
+  ): Promise<K2RemoteCommand> {
+    const query = this.#streamQuery(options);
+    return this.#remoteCommand(cluster, pod, 'attach', query, options.onOutput);
+  }
+
+  /**
+   * Runs a short non-interactive command and collects its output (at most `maxBytes`
+   * of each stream, 64 KiB by default), within `timeoutMs`.
+   *
+   * @throws Error when it does not end within `timeoutMs`; errors as for exec
+   */
+  async execOutput(
+    cluster: string,
+    pod: { namespace: string; name: string },
+    options: {
+      container: string;
+      command: string[];
+      timeoutMs: number;
+      maxBytes?: number;
+    },
+  ): Promise<{ stdout: string; stderr: string } & K2RemoteCommandEnd> {
+    const max = options.maxBytes ?? 65_536;
+    const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    const sizes = { stdout: 0, stderr: 0 };
+    const command = await this.exec(cluster, pod, {
+      container: options.container,
+      command: options.command,
+      onOutput: (chunk, stream) => {
+        if (sizes[stream] >= max) return;
+        const kept = chunk.subarray(0, max - sizes[stream]);
+        sizes[stream] += kept.length;
+        out[stream].push(kept);
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        command.close();
+        reject(
+          new Error(
+            `'${options.command.join(' ')}' in ${pod.namespace}/${
+              pod.name
+            } (container ${
+              options.container
+            }) in cluster '${cluster}' did not end within ${
+              options.timeoutMs
+            } ms`,
+          ),
+        );
+      }, options.timeoutMs);
+    });
+    try {
+      const end = await Promise.race([command.ended, timeout]);
+      return {
+        ...end,
+        stdout: Buffer.concat(out.stdout).toString('utf8'),
+        stderr: Buffer.concat(out.stderr).toString('utf8'),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Adds an ephemeral container to a pod (`kubectl debug`): a strategic merge patch of
+   * the pod's `ephemeralcontainers` subresource. The kubelet starts it; its status
+   * arrives in the watch cache as the pod's `ephemeralContainerStatuses`.
+   *
+   * @throws NotFoundError when the pod does not exist
+   * @throws InputError when the cluster refuses the container (e.g. a name in use)
+   * @throws NotAllowedError when the cluster refuses K2's service account
+   */
+  async addEphemeralContainer(
+    cluster: string,
+    pod: { namespace: string; name: string },
+    container: Record<string, unknown> & { name: string; image: string },
+  ): Promise<KubeObject> {
+    const path = `${podPath(pod)}/ephemeralcontainers`;
+    try {
+      return await this.cache(cluster).client.patch<KubeObject>(
+        path,
+        { spec: { ephemeralContainers: [container] } },
+        'application/strategic-merge-patch+json',
+      );
+    } catch (error) {
+      if (error instanceof KubeApiError && error.statusCode === 404) {
+        throw new NotFoundError(`${error.message} in cluster '${cluster}'`);
+      }
+      const object = { kind: 'Pod', metadata: pod };
+      throw mapApiError(error, cluster, object, 'add a debug container to');
+    }
+  }
+
+  #streamQuery(options: { container: string; stdin?: boolean; tty?: boolean }) {
+    const query = new URLSearchParams({ container: options.container });
+    if (options.stdin) query.set('stdin', 'true');
+    query.set('stdout', 'true');
+    if (options.tty) query.set('tty', 'true');
+    else query.set('stderr', 'true');
+    return query;
+  }
+
+  async #remoteCommand(
+    cluster: string,
+    pod: { namespace: string; name: string },
+    kind: 'exec' | 'attach',
+    query: URLSearchParams,
+    onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void,
+  ): Promise<K2RemoteCommand> {
+    try {
+      return await this.cache(cluster).client.openWebSocket(
+        `${podPath(pod)}/${kind}`,
+        query,
+        REMOTE_COMMAND_PROTOCOLS,
+        ws => new K2RemoteCommand(ws, onOutput),
+      );
+    } catch (error) {
+      if (error instanceof KubeApiError && error.statusCode === 404) {
+        throw new NotFoundError(`${error.message} in cluster '${cluster}'`);
+      }
+      const object = { kind: 'Pod', metadata: pod };
+      throw mapApiError(error, cluster, object, `${kind} into`);
+    }
+  }
+}
+
+function podPath(pod: { namespace: string; name: string }) {
+  return `/api/v1/namespaces/${encodeURIComponent(
+    pod.namespace,
+  )}/pods/${encodeURIComponent(pod.name)}`;
 }
 
 function mapApiError(

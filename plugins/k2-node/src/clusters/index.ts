@@ -29,3 +29,5 @@ export {
   k2ClusterAccessServiceRef,
   k2ClusterAccessServiceFactory,
 } from './service';
+export { K2RemoteCommand } from './RemoteCommand';
+export type { K2RemoteCommandEnd } from './RemoteCommand';
