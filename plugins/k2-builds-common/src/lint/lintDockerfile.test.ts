@@ -224,6 +224,19 @@ describe('lintDockerfile', () => {
       ).toEqual([]);
     });
 
+    it('never shows the credentials of a URL', () => {
+      const file = [
+        'FROM node:22',
+        'ADD https://ci:hunter2@example.com/a.tgz /opt/',
+        ...TAIL,
+      ];
+      expect(found(file, 'add')).toEqual(['warning@2:5']);
+      expect(messages(file, 'add')[0]).toContain(
+        'ADD downloads https://…@example.com/a.tgz without checking',
+      );
+      expect(messages(file, 'add')[0]).not.toContain('hunter2');
+    });
+
     it('warns about ADD of a local file where COPY would do', () => {
       const file = ['FROM node:22', 'ADD --chown=1000 app.js /app/', ...TAIL];
       expect(found(file, 'add')).toEqual(['warning@2:18']);
@@ -464,6 +477,15 @@ describe('lintDockerfile', () => {
       expect(messages(file, 'shell-form')[1]).toContain(
         'Write it as a JSON array: CMD ["npm", "start"].',
       );
+    });
+
+    it('warns about a shell-form CMD the final stage inherits from the stage it builds on', () => {
+      expect(
+        found(
+          ['FROM node:22 AS base', 'CMD npm start', 'FROM base', 'USER 1000'],
+          'shell-form',
+        ),
+      ).toEqual(['warning@2:1']);
     });
 
     it('accepts the JSON form, and shell form in a build stage', () => {

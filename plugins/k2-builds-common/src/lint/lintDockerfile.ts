@@ -273,6 +273,11 @@ export function looksLikeSecretName(name: string): boolean {
 const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
 const URL_SOURCE = /^(https?|ftp|git):\/\/|^git@/i;
 
+/** A URL as the lint may show it: user and password replaced. */
+function withoutCredentials(url: string) {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1…@');
+}
+
 function basename(path: string) {
   return path.replace(/\/+$/, '').split('/').pop() ?? '';
 }
@@ -455,17 +460,14 @@ class Linter {
   }
 
   private sudo(instruction: Instruction) {
-    const { words } = wordsOf(instruction);
-    for (const command of commandsOf(words, false)) {
-      const sudo = command.find(w => w.value === 'sudo');
-      if (sudo) {
-        this.problems.add(
-          'sudo',
-          'warning',
-          sudo.span,
-          'sudo in a Dockerfile: each instruction already runs as the current USER. Switch with USER root before the step and USER 1000 after it; sudo left in an image lets the service become root.',
-        );
-      }
+    for (const word of wordsOf(instruction).words) {
+      if (word.value.replace(/^\(+/, '') !== 'sudo') continue;
+      this.problems.add(
+        'sudo',
+        'warning',
+        word.span,
+        'sudo in a Dockerfile: each instruction already runs as the current USER. Switch with USER root before the step and USER 1000 after it; sudo left in an image lets the service become root.',
+      );
     }
   }
 
@@ -548,7 +550,9 @@ class Linter {
             'add',
             'warning',
             source.span,
-            `ADD downloads ${source.value} without checking what it got. Give ADD --checksum=sha256:…, or download in a RUN step that checks a checksum.`,
+            `ADD downloads ${withoutCredentials(
+              source.value,
+            )} without checking what it got. Give ADD --checksum=sha256:…, or download in a RUN step that checks a checksum.`,
           );
         }
       } else if (ARCHIVE.test(source.value)) {
@@ -675,7 +679,7 @@ class Linter {
       }
     }
 
-    for (const instruction of stage.instructions) {
+    for (const instruction of instructions) {
       const keyword = instruction.getKeyword();
       if (keyword === Keyword.CMD || keyword === Keyword.ENTRYPOINT) {
         const { words, json } = wordsOf(instruction);
