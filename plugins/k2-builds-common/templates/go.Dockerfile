@@ -3,10 +3,11 @@
 # as a static binary.
 
 # Build stage: modules first, so this layer stays cached until go.mod or go.sum
-# changes; then the sources.
+# changes; then the sources. One pattern for both files: buildah fails a COPY whose
+# pattern matches nothing, and a module without dependencies has no go.sum.
 FROM ${{ buildImage }} AS build
 WORKDIR /src
-COPY go.mod go.sum* ./
+COPY go.* ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/app ${{ goPackage }}

@@ -1,12 +1,12 @@
 # Spring Boot service built with Gradle, by K2 from templates/java-gradle.Dockerfile
-# (@internal/plugin-k2-builds-common). Needs settings.gradle and build.gradle (or their
-# .kts forms) and src/; `bootJar` must leave one jar in build/libs/.
+# (@internal/plugin-k2-builds-common). Needs build.gradle or build.gradle.kts (and
+# settings.gradle if any) and src/; `bootJar` must leave one jar in build/libs/.
 
 # Build stage: dependencies first, so this layer stays cached until the build scripts
-# change; then the sources. Tests are not run here.
+# (*.gradle, *.gradle.kts) change; then the sources. Tests are not run here.
 FROM ${{ buildImage }} AS build
 WORKDIR /build
-COPY settings.gradle* build.gradle* ./
+COPY *.gradle* ./
 RUN gradle --no-daemon --quiet dependencies
 COPY src ./src
 RUN gradle --no-daemon --quiet bootJar && cp build/libs/*.jar /build/app.jar

@@ -122,7 +122,7 @@ describe('renderDockerfile', () => {
     const lines = instructions(text);
     expect(lines[0]).toBe('FROM gradle:8.11.1-jdk21 AS build');
     expect(
-      indexOf(lines, 'COPY settings.gradle* build.gradle* ./'),
+      indexOf(lines, 'COPY *.gradle* ./'),
     ).toBeLessThan(
       indexOf(lines, 'RUN gradle --no-daemon --quiet dependencies'),
     );
@@ -143,7 +143,7 @@ describe('renderDockerfile', () => {
     expect(template).toBe('go');
     const lines = instructions(text);
     expect(lines[0]).toBe('FROM golang:1.23.4-bookworm AS build');
-    expect(indexOf(lines, 'COPY go.mod go.sum* ./')).toBeLessThan(
+    expect(indexOf(lines, 'COPY go.* ./')).toBeLessThan(
       indexOf(lines, 'RUN go mod download'),
     );
     expect(indexOf(lines, 'RUN go mod download')).toBeLessThan(
