@@ -270,6 +270,7 @@ export class InstanceService {
       presets: template.presets.map(p => ({ ...p })),
       connection: template.connection.map(c => ({ ...c })),
       readme: template.readme,
+      i18n: structuredClone(template.i18n),
     };
   }
 
@@ -1432,5 +1433,14 @@ function templateSummary(
     creates: [...template.creates],
     upgradesTo: [...template.upgradesTo],
     backup: template.backup,
+    i18n: Object.fromEntries(
+      Object.entries(template.i18n).map(([language, text]) => [
+        language,
+        {
+          ...(text.title ? { title: text.title } : {}),
+          ...(text.description ? { description: text.description } : {}),
+        },
+      ]),
+    ),
   };
 }

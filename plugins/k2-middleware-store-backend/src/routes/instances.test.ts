@@ -217,6 +217,31 @@ describe('middleware instances, on a test and a prod sandbox cluster', () => {
       (await server().get(`${API}/templates/oracle-19`).set(as(BOB))).status,
     ).toBe(404);
 
+    // Every language's text comes with the English: the list has each language's
+    // title and description, one template every field.
+    const listed = templates.body.items.find(
+      (t: { name: string }) => t.name === 'mysql-8',
+    );
+    expect(listed.description).toMatch(/^MySQL 8\.0 Community Server/);
+    expect(listed.i18n).toEqual({
+      zh: {
+        title: 'MySQL 8',
+        description: expect.stringContaining('社区版'),
+      },
+    });
+    expect(redis.body.readme).toContain('**Sentinel**');
+    expect(redis.body.parameters.properties.mode.title).toBe('Mode');
+    expect(redis.body.i18n.zh).toMatchObject({
+      title: 'Redis 7',
+      readme: expect.stringContaining('**哨兵**'),
+      parameters: {
+        mode: { title: '模式', enum: { sentinel: '哨兵' } },
+        storageSize: { description: '每个 Pod 数据卷的容量（1Gi 到 100Gi）。' },
+      },
+      presets: { small: '小型', medium: '中型', large: '大型' },
+      connection: { REDIS_PASSWORD: 'Redis（及 Sentinel）的密码。' },
+    });
+
     const environments = await server().get(`${API}/environments`).set(as(BOB));
     expect(environments.body.items).toEqual([
       {

@@ -814,6 +814,70 @@ export const spec = {
               'Whether deletion and expiry also run a logical dump Job.',
             type: 'boolean',
           },
+          i18n: {
+            $ref: '#/components/schemas/TemplateTranslations',
+          },
+        },
+      },
+      TemplateTranslations: {
+        description:
+          "The template's text in the languages it is translated into besides English (`zh`), every language at once so a response is the same for every user and a change of language needs no new request. A field a language leaves out shows in English. The list has each language's `title` and `description`; one template has every field.",
+        type: 'object',
+        additionalProperties: {
+          $ref: '#/components/schemas/TemplateText',
+        },
+      },
+      TemplateText: {
+        description: "A template's text in one language.",
+        type: 'object',
+        properties: {
+          title: {
+            type: 'string',
+          },
+          description: {
+            type: 'string',
+          },
+          readme: {
+            description: 'Markdown.',
+            type: 'string',
+          },
+          parameters: {
+            description:
+              'By parameter name, its title, description and a label per `enum` value.',
+            type: 'object',
+            additionalProperties: {
+              type: 'object',
+              properties: {
+                title: {
+                  type: 'string',
+                },
+                description: {
+                  type: 'string',
+                },
+                enum: {
+                  type: 'object',
+                  additionalProperties: {
+                    type: 'string',
+                  },
+                },
+              },
+            },
+          },
+          presets: {
+            description: 'A label per size preset, by its name.',
+            type: 'object',
+            additionalProperties: {
+              type: 'string',
+            },
+          },
+          connection: {
+            description:
+              'The description of each connection env var, by its name.',
+            type: 'object',
+            additionalProperties: {
+              type: 'string',
+            },
+          },
         },
       },
       Template: {

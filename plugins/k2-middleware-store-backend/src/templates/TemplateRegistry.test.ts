@@ -100,6 +100,31 @@ function expectValidAndOwned(template: MiddlewareTemplate, objects: any[]) {
   }
 }
 
+/**
+ * What of a template has no text in the language: the title, description and readme,
+ * each parameter's title and description, each preset and each connection env var.
+ */
+function untranslated(template: MiddlewareTemplate, language: 'zh') {
+  const text = template.i18n[language] ?? {};
+  const missing: string[] = [];
+  for (const field of ['title', 'description', 'readme'] as const) {
+    if (!text[field]) missing.push(field);
+  }
+  for (const name of Object.keys(template.parameters.properties ?? {})) {
+    if (!text.parameters?.[name]?.title) missing.push(`${name}.title`);
+    if (!text.parameters?.[name]?.description) {
+      missing.push(`${name}.description`);
+    }
+  }
+  for (const preset of template.presets) {
+    if (!text.presets?.[preset.name]) missing.push(`presets.${preset.name}`);
+  }
+  for (const env of template.connection) {
+    if (!text.connection?.[env.name]) missing.push(`connection.${env.name}`);
+  }
+  return missing;
+}
+
 describe('built-in templates', () => {
   let registry: TemplateRegistry;
 
@@ -209,6 +234,31 @@ describe('built-in templates', () => {
       });
     },
   );
+
+  it('has every text of every template in Chinese', () => {
+    for (const template of registry.list()) {
+      expect({
+        template: template.name,
+        untranslated: untranslated(template, 'zh'),
+      }).toEqual({ template: template.name, untranslated: [] });
+      const zh = template.i18n.zh!;
+      // Chinese, not a copy of the English.
+      expect(zh.description).toMatch(/[\u4e00-\u9fff]/);
+      expect(zh.readme).toMatch(/[\u4e00-\u9fff]/);
+      for (const [name, text] of Object.entries(zh.parameters!)) {
+        expect({ name, description: text.description }).toEqual({
+          name,
+          description: expect.stringMatching(/[\u4e00-\u9fff]/),
+        });
+      }
+    }
+    expect(registry.get('redis-7')!.i18n.zh!.parameters!.mode).toEqual({
+      title: '模式',
+      description:
+        '单机（一个服务器）或哨兵（一个主节点、若干从节点，并自动故障转移）。',
+      enum: { standalone: '单机', sentinel: '哨兵' },
+    });
+  });
 
   it('gives a dump Job only to the templates with backup', () => {
     const withDump = registry
@@ -452,6 +502,18 @@ describe('TemplateRegistry.fromDirectory', () => {
       },
     },
     presets: [{ name: 'small', cpu: '100m', memory: '64Mi' }],
+    i18n: {
+      zh: {
+        title: '回声 1',
+        readme: '回声。',
+        parameters: {
+          size: { title: '规格', enum: { small: '小' } },
+          greeting: { description: '任意一行文字。' },
+        },
+        presets: { small: '小型' },
+        connection: { ECHO_HOST: '主机名。' },
+      },
+    },
     secretKeys: ['password'],
     connection: {
       port: 7,
@@ -520,6 +582,19 @@ describe('TemplateRegistry.fromDirectory', () => {
       },
       data: { greeting },
     });
+    expect(template.i18n).toEqual(valid().i18n);
+    // What the block leaves out is listed, so a missing translation fails the built-in check.
+    expect(untranslated(template, 'zh')).toEqual([
+      'description',
+      'size.description',
+      'replicas.title',
+      'replicas.description',
+      'storageClass.title',
+      'storageClass.description',
+      'storageSize.title',
+      'storageSize.description',
+      'greeting.title',
+    ]);
   });
 
   it.each<[string, (t: any) => void, string]>([
@@ -617,6 +692,69 @@ describe('TemplateRegistry.fromDirectory', () => {
         t.backup = true;
       },
       'echo-1.yaml: dumpJob is missing (backup is true)',
+    ],
+    [
+      'a language K2 does not offer',
+      t => {
+        t.i18n.fr = { title: 'Écho 1' };
+      },
+      'Middleware template echo-1.yaml: i18n.fr is not a language templates are translated into (zh)',
+    ],
+    [
+      'an unknown key in a language',
+      t => {
+        t.i18n.zh.titel = '回声';
+      },
+      'Middleware template echo-1.yaml: i18n.zh has an unknown key "titel"',
+    ],
+    [
+      'an unknown key in a parameter’s text',
+      t => {
+        t.i18n.zh.parameters.size.label = '规格';
+      },
+      'echo-1.yaml: i18n.zh.parameters.size has an unknown key "label"',
+    ],
+    [
+      'an empty text',
+      t => {
+        t.i18n.zh.readme = '';
+      },
+      'echo-1.yaml: i18n.zh.readme must NOT have fewer than 1 characters',
+    ],
+    [
+      'a text for a parameter the file does not have',
+      t => {
+        t.i18n.zh.parameters.greting = { title: '问候语' };
+      },
+      'echo-1.yaml: i18n.zh.parameters.greting names no parameter (size, replicas, storageClass, storageSize, greeting)',
+    ],
+    [
+      'a label for a value the parameter does not have',
+      t => {
+        t.i18n.zh.parameters.size.enum.huge = '巨大';
+      },
+      'echo-1.yaml: i18n.zh.parameters.size.enum.huge names no value of the parameter (small)',
+    ],
+    [
+      'value labels for a parameter without enum',
+      t => {
+        t.i18n.zh.parameters.greeting.enum = { hello: '你好' };
+      },
+      'echo-1.yaml: i18n.zh.parameters.greeting.enum.hello is set, but the parameter has no enum',
+    ],
+    [
+      'a label for a preset the file does not have',
+      t => {
+        t.i18n.zh.presets.large = '大型';
+      },
+      'echo-1.yaml: i18n.zh.presets.large names no preset (small)',
+    ],
+    [
+      'a text for an env var the connection does not have',
+      t => {
+        t.i18n.zh.connection.ECHO_PORT = '端口。';
+      },
+      'echo-1.yaml: i18n.zh.connection.ECHO_PORT names no connection env var (ECHO_HOST)',
     ],
     [
       'no client Service named after the instance',

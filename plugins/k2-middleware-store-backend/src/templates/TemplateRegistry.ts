@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { parseQuantity } from '@internal/plugin-k2-common';
-import Ajv from 'ajv';
+import Ajv, { ErrorObject } from 'ajv';
 import type { JSONSchema7 } from 'json-schema';
 import YAML from 'yaml';
 import {
@@ -14,7 +14,12 @@ import {
 } from './expressions';
 import { parameterAjv, renderInstance, resolveParameters } from './render';
 import { attachSpec, PresetSpec, TemplateSpec } from './spec';
-import type { MiddlewareTemplate } from './types';
+import {
+  MiddlewareTemplate,
+  TEMPLATE_LANGUAGES,
+  TemplateLanguage,
+  TemplateText,
+} from './types';
 
 /** Where the built-in templates live: one YAML file per template, versioned with K2. */
 export const BUILTIN_TEMPLATES_DIR = resolvePackagePath(
@@ -160,6 +165,7 @@ const FILE_SCHEMA = {
         },
       },
     },
+    i18n: { type: 'object' },
     dumpJob: {
       type: 'object',
       required: ['apiVersion', 'kind', 'metadata', 'spec'],
@@ -171,8 +177,36 @@ const FILE_SCHEMA = {
   },
 } as const;
 
+const TEXT = { type: 'string', minLength: 1 } as const;
+
+/** The shape of one language's block under `i18n` (`i18n.zh`). */
+const TEXT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    title: TEXT,
+    description: TEXT,
+    readme: TEXT,
+    parameters: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          title: TEXT,
+          description: TEXT,
+          enum: { type: 'object', additionalProperties: TEXT },
+        },
+      },
+    },
+    presets: { type: 'object', additionalProperties: TEXT },
+    connection: { type: 'object', additionalProperties: TEXT },
+  },
+} as const;
+
 const fileAjv = new Ajv({ allErrors: false, strict: false });
 const validateFile = fileAjv.compile(FILE_SCHEMA);
+const validateText = fileAjv.compile(TEXT_SCHEMA);
 
 interface TemplateFile {
   name: string;
@@ -202,6 +236,7 @@ interface TemplateFile {
   };
   manifests: Node[];
   dumpJob?: Node;
+  i18n?: Record<string, unknown>;
 }
 
 /** An error in a template file, naming the file and the field. */
@@ -210,6 +245,23 @@ class TemplateFileError extends Error {
     super(`Middleware template ${file}: ${field ? `${field} ` : ''}${message}`);
     this.name = 'TemplateFileError';
   }
+}
+
+/** The first error Ajv found, as the field it names and what is wrong with it. */
+function schemaError(
+  file: string,
+  prefix: string,
+  errors: ErrorObject[],
+): TemplateFileError {
+  const error = errors[0];
+  const field = [prefix, fieldPath(error.instancePath)]
+    .filter(Boolean)
+    .join('.');
+  const message =
+    error.keyword === 'additionalProperties'
+      ? `has an unknown key "${error.params.additionalProperty}"`
+      : error.message ?? 'is invalid';
+  return new TemplateFileError(file, field, message);
 }
 
 function fieldPath(instancePath: string): string {
@@ -395,6 +447,81 @@ function checkExpressions(file: string, t: TemplateFile) {
   }
 }
 
+/**
+ * The file's `i18n` block: one block per language K2 offers besides English, each
+ * naming only parameters (and their `enum` values), presets and connection env vars
+ * the file has. Any field may be left out; it then shows in English.
+ */
+function checkTranslations(
+  file: string,
+  t: TemplateFile,
+): MiddlewareTemplate['i18n'] {
+  const i18n: MiddlewareTemplate['i18n'] = {};
+  const properties = (t.parameters.properties ?? {}) as Record<
+    string,
+    JSONSchema7
+  >;
+  const names = (list: string[]) => list.join(', ');
+  for (const [language, block] of Object.entries(t.i18n ?? {})) {
+    const at = `i18n.${language}`;
+    if (!(TEMPLATE_LANGUAGES as readonly string[]).includes(language)) {
+      throw new TemplateFileError(
+        file,
+        at,
+        `is not a language templates are translated into (${names([
+          ...TEMPLATE_LANGUAGES,
+        ])})`,
+      );
+    }
+    if (!validateText(block)) throw schemaError(file, at, validateText.errors!);
+    const text = block as TemplateText;
+    for (const [name, parameter] of Object.entries(text.parameters ?? {})) {
+      const property = properties[name];
+      if (!property) {
+        throw new TemplateFileError(
+          file,
+          `${at}.parameters.${name}`,
+          `names no parameter (${names(Object.keys(properties))})`,
+        );
+      }
+      const values = (property.enum ?? []).map(String);
+      for (const value of Object.keys(parameter.enum ?? {})) {
+        if (!values.includes(value)) {
+          throw new TemplateFileError(
+            file,
+            `${at}.parameters.${name}.enum.${value}`,
+            values.length
+              ? `names no value of the parameter (${names(values)})`
+              : 'is set, but the parameter has no enum',
+          );
+        }
+      }
+    }
+    const presets = t.presets.map(p => p.name);
+    for (const name of Object.keys(text.presets ?? {})) {
+      if (!presets.includes(name)) {
+        throw new TemplateFileError(
+          file,
+          `${at}.presets.${name}`,
+          `names no preset (${names(presets)})`,
+        );
+      }
+    }
+    const env = [...new Set(t.connection.env.map(e => e.name))];
+    for (const name of Object.keys(text.connection ?? {})) {
+      if (!env.includes(name)) {
+        throw new TemplateFileError(
+          file,
+          `${at}.connection.${name}`,
+          `names no connection env var (${names(env)})`,
+        );
+      }
+    }
+    i18n[language as TemplateLanguage] = text;
+  }
+  return i18n;
+}
+
 /** Renders the template once with its defaults, so a broken manifest fails at load. */
 function checkRender(file: string, template: MiddlewareTemplate) {
   const ctx = {
@@ -493,15 +620,7 @@ function load(file: string, text: string): MiddlewareTemplate {
       `is not YAML: ${(e as Error).message}`,
     );
   }
-  if (!validateFile(doc)) {
-    const error = validateFile.errors![0];
-    const field = fieldPath(error.instancePath);
-    const extra =
-      error.keyword === 'additionalProperties'
-        ? `has an unknown key "${error.params.additionalProperty}"`
-        : error.message ?? 'is invalid';
-    throw new TemplateFileError(file, field, extra);
-  }
+  if (!validateFile(doc)) throw schemaError(file, '', validateFile.errors!);
   const t = doc as TemplateFile;
   if (`${t.name}.yaml` !== file) {
     throw new TemplateFileError(
@@ -516,6 +635,7 @@ function load(file: string, text: string): MiddlewareTemplate {
   }
   checkParameters(file, t);
   checkExpressions(file, t);
+  const i18n = checkTranslations(file, t);
   const creates = ['Secret'];
   for (const manifest of t.manifests as Array<{ kind: string }>) {
     if (!creates.includes(manifest.kind)) creates.push(manifest.kind);
@@ -539,6 +659,7 @@ function load(file: string, text: string): MiddlewareTemplate {
       description: e.description,
     })),
     resizable: t.resizable,
+    i18n,
   };
   const spec: TemplateSpec = {
     file,
@@ -563,8 +684,10 @@ function load(file: string, text: string): MiddlewareTemplate {
  * template. Loading is strict: a file with an unknown key, a parameter schema Ajv
  * refuses (or a parameter without title, description or default, or a free string
  * parameter), an expression reading something that does not exist, a duplicate name,
- * an `upgradesTo` naming no template of the same product, or manifests that do not
- * render with the defaults, throws naming the file and the field. A registry never
+ * an `upgradesTo` naming no template of the same product, manifests that do not
+ * render with the defaults, or an `i18n` block in a language K2 does not offer, with
+ * an unknown key or naming a parameter, enum value, preset or env var the file does
+ * not have, throws naming the file and the field. A registry never
  * changes after it is built.
  *
  * Manifests use a small substitution language over the parsed YAML, documented in

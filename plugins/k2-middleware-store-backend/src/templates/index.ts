@@ -17,4 +17,7 @@ export type {
   MiddlewareTemplate,
   RenderedInstance,
   SizePreset,
+  TemplateLanguage,
+  TemplateText,
 } from './types';
+export { TEMPLATE_LANGUAGES } from './types';

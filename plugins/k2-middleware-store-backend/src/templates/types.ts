@@ -15,6 +15,30 @@ export interface SizePreset {
   memory: string;
 }
 
+/** The languages a template may carry text in besides its English (Settings' `zh`). */
+export const TEMPLATE_LANGUAGES = ['zh'] as const;
+
+export type TemplateLanguage = (typeof TEMPLATE_LANGUAGES)[number];
+
+/**
+ * A template's text in one language, from the file's `i18n.<language>` block. Every
+ * field is optional: what is missing shows in English. Keys name what the file has:
+ * parameters (with labels for their `enum` values), presets and connection env vars.
+ */
+export interface TemplateText {
+  title?: string;
+  description?: string;
+  readme?: string;
+  parameters?: Record<
+    string,
+    { title?: string; description?: string; enum?: Record<string, string> }
+  >;
+  /** A label per size preset name (`small: 小`). */
+  presets?: Record<string, string>;
+  /** The description of each connection env var, by its name. */
+  connection?: Record<string, string>;
+}
+
 /**
  * One middleware template, as `GET /templates/{template}` shows it. Loaded only through
  * {@link TemplateRegistry}, which keeps the manifests and secret keys beside it; the
@@ -44,6 +68,8 @@ export interface MiddlewareTemplate {
   connection: { name: string; secret: boolean; description?: string }[];
   /** What a resize may change. */
   resizable: { replicas: boolean; storage: boolean };
+  /** The template's text in other languages (`zh`), each field falling back to the English above. */
+  i18n: Partial<Record<TemplateLanguage, TemplateText>>;
 }
 
 /** Who and where an instance is. */

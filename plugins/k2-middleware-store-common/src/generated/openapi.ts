@@ -356,6 +356,36 @@ export interface components {
       upgradesTo?: components['schemas']['TemplateName'][];
       /** @description Whether deletion and expiry also run a logical dump Job. */
       backup?: boolean;
+      i18n?: components['schemas']['TemplateTranslations'];
+    };
+    /** @description The template's text in the languages it is translated into besides English (`zh`), every language at once so a response is the same for every user and a change of language needs no new request. A field a language leaves out shows in English. The list has each language's `title` and `description`; one template has every field. */
+    TemplateTranslations: {
+      [key: string]: components['schemas']['TemplateText'];
+    };
+    /** @description A template's text in one language. */
+    TemplateText: {
+      title?: string;
+      description?: string;
+      /** @description Markdown. */
+      readme?: string;
+      /** @description By parameter name, its title, description and a label per `enum` value. */
+      parameters?: {
+        [key: string]: {
+          title?: string;
+          description?: string;
+          enum?: {
+            [key: string]: string;
+          };
+        };
+      };
+      /** @description A label per size preset, by its name. */
+      presets?: {
+        [key: string]: string;
+      };
+      /** @description The description of each connection env var, by its name. */
+      connection?: {
+        [key: string]: string;
+      };
     };
     Template: components['schemas']['TemplateSummary'] & {
       /** @description The JSON Schema (draft 7) of the template's parameters, with titles and defaults for the form. */
