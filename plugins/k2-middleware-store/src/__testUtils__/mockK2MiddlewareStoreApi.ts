@@ -116,6 +116,27 @@ export const TEMPLATES: K2MiddlewareTemplate[] = [
         description: 'The default user’s password',
       },
     ],
+    // Chinese for every field but the eviction policy, which falls back to English.
+    i18n: {
+      zh: {
+        title: 'Redis 缓存',
+        description: '内存键值存储，单机或带哨兵',
+        readme: '# Redis 7\n\n用 `REDIS_HOST` 和 `REDIS_PASSWORD` 连接。',
+        parameters: {
+          size: { title: '规格' },
+          replicas: { title: '副本数' },
+          storageClass: { title: '存储类' },
+          storageSize: { title: '存储容量' },
+          mode: {
+            title: '模式',
+            description: '哨兵模式运行三个副本并自动故障转移',
+            enum: { standalone: '单机', sentinel: '哨兵' },
+          },
+        },
+        presets: { small: '小型', medium: '中型' },
+        connection: { REDIS_PASSWORD: '默认用户的密码' },
+      },
+    },
   },
   {
     name: 'redis-6',
@@ -329,9 +350,26 @@ export const createK2MiddlewareStoreApi = createApiMock(
     });
     const fake: K2MiddlewareStoreApi = {
       getTemplates: async () => ({
+        // As the backend lists them: each language's title and description only.
         items: TEMPLATES.map(
-          ({ parameters: _p, presets: _s, connection: _c, readme: _r, ...t }) =>
-            t,
+          ({
+            parameters: _p,
+            presets: _s,
+            connection: _c,
+            readme: _r,
+            i18n,
+            ...t
+          }) => ({
+            ...t,
+            ...(i18n && {
+              i18n: Object.fromEntries(
+                Object.entries(i18n).map(([language, text]) => [
+                  language,
+                  { title: text.title, description: text.description },
+                ]),
+              ),
+            }),
+          }),
         ),
       }),
       getTemplate: async name => {

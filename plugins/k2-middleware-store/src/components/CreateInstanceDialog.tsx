@@ -7,10 +7,9 @@ import Typography from '@material-ui/core/Typography';
 import {
   K2MiddlewareEnvironmentPolicy,
   K2MiddlewareInstance,
-  K2MiddlewareTemplate,
   K2MiddlewareTemplateSummary,
 } from '@internal/plugin-k2-middleware-store-common';
-import { ActionDialog, useLoad } from '@internal/plugin-k2-react';
+import { ActionDialog, useAppLocale, useLoad } from '@internal/plugin-k2-react';
 import { Progress } from '@backstage/core-components';
 import { k2MiddlewareStoreApiRef } from '../api/K2MiddlewareStoreApi';
 import { MiddlewareT, useMiddlewareT } from '../translation';
@@ -23,6 +22,12 @@ import {
   fieldValue,
   schemaFields,
 } from './schema';
+import {
+  labelled,
+  localizeSummary,
+  LocalizedTemplate,
+  useLocalizedTemplate,
+} from './templateText';
 
 const NAME = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
 
@@ -64,6 +69,8 @@ export function CreateInstanceDialog(props: {
     async () => (templateName ? api.getTemplate(templateName) : undefined),
     [api, templateName],
   );
+  const language = useAppLocale();
+  const localized = useLocalizedTemplate(template.value);
   const [serviceRef, setServiceRef] = useState(props.targets[0]?.ref ?? '');
   const target = props.targets.find(s => s.ref === serviceRef);
   const offered = props.environments.filter(e =>
@@ -88,8 +95,8 @@ export function CreateInstanceDialog(props: {
   };
   const date = useFormatDate();
 
-  const schema = template.value
-    ? schemaFields(template.value.parameters, values)
+  const schema = localized
+    ? schemaFields(localized.parameters, values)
     : { fields: [], required: [] };
   const problems = schema.fields
     .map(([key, field]) =>
@@ -104,15 +111,10 @@ export function CreateInstanceDialog(props: {
       (maxTtl === undefined || Number(ttl) <= maxTtl));
   const nameOk = NAME.test(name);
   const ready =
-    template.value &&
-    target &&
-    environment &&
-    nameOk &&
-    ttlOk &&
-    !problems.length;
+    localized && target && environment && nameOk && ttlOk && !problems.length;
   const approval = environment?.approvalRequired ?? false;
   const envTitle = environment?.title ?? environment?.name ?? '';
-  const title = template.value?.title ?? templateName;
+  const title = localized?.title ?? templateName;
 
   return (
     <ActionDialog
@@ -157,11 +159,13 @@ export function CreateInstanceDialog(props: {
               setValues({});
             }}
           >
-            {(props.templates ?? []).map(s => (
-              <MenuItem key={s.name} value={s.name}>
-                {s.title} · {s.product} {s.version}
-              </MenuItem>
-            ))}
+            {(props.templates ?? [])
+              .map(s => localizeSummary(s, language))
+              .map(s => (
+                <MenuItem key={s.name} value={s.name}>
+                  {s.title} · {s.product} {s.version}
+                </MenuItem>
+              ))}
           </TextField>
         )}
         {props.targets.length === 0 ? (
@@ -223,15 +227,15 @@ export function CreateInstanceDialog(props: {
             {template.error.message}
           </Typography>
         )}
-        {!template.value && !template.error && <Progress />}
-        {template.value &&
+        {!localized && !template.error && <Progress />}
+        {localized &&
           schema.fields.map(([key, field]) => (
             <ParameterField
               key={`${templateName}/${key}`}
               t={t}
               name={key}
               schema={field}
-              template={template.value!}
+              template={localized}
               environment={environment}
               required={schema.required.includes(key)}
               value={values[key] ?? ''}
@@ -295,7 +299,7 @@ function ParameterField(props: {
   t: MiddlewareT;
   name: string;
   schema: FieldSchema;
-  template: K2MiddlewareTemplate;
+  template: LocalizedTemplate;
   environment?: K2MiddlewareEnvironmentPolicy;
   required: boolean;
   value: string;
@@ -306,7 +310,12 @@ function ParameterField(props: {
   const label = schema.title ?? name;
   const problem = fieldProblem(t, schema, value, props.required);
   const fallback =
-    schema.default === undefined ? undefined : defaultText(t, schema.default);
+    schema.default === undefined
+      ? undefined
+      : labelled(
+          defaultText(t, schema.default),
+          schema.enumLabels?.[String(schema.default)],
+        );
   const hint =
     problem ??
     [
@@ -322,7 +331,7 @@ function ParameterField(props: {
     options = template.presets.map(p => ({
       value: p.name,
       label: t('create.presetOption', {
-        name: p.name,
+        name: labelled(p.name, p.label),
         cpu: p.cpu,
         memory: p.memory,
       }),
@@ -335,7 +344,10 @@ function ParameterField(props: {
         : t('create.storageClassFixed', { name: c.name }),
     }));
   } else if (schema.enum) {
-    options = schema.enum.map(v => ({ value: String(v), label: String(v) }));
+    options = schema.enum.map(v => ({
+      value: String(v),
+      label: labelled(String(v), schema.enumLabels?.[String(v)]),
+    }));
   } else if (fieldType(schema) === 'boolean') {
     options = [
       { value: 'true', label: t('create.yes') },

@@ -49,6 +49,7 @@ import {
 } from './format';
 import { StateChip } from './StateChip';
 import { Section } from './Section';
+import { useLocalizedTemplate } from './templateText';
 
 const useStyles = makeStyles(theme => ({
   facts: { '& th': { whiteSpace: 'nowrap', width: '30%' } },
@@ -175,6 +176,7 @@ function InstanceDetail(props: {
     () => api.getTemplate(instance.template),
     [api, instance.template],
   );
+  const localized = useLocalizedTemplate(template.value);
   const me = useLoad(
     async () => (await identity.getBackstageIdentity()).userEntityRef,
     [identity],
@@ -563,7 +565,7 @@ function InstanceDetail(props: {
 
       {open === 'renew' && <RenewDialog {...dialogProps} />}
       {open === 'resize' && (
-        <ResizeDialog {...dialogProps} template={template.value} />
+        <ResizeDialog {...dialogProps} template={localized} />
       )}
       {open === 'upgrade' && (
         <UpgradeDialog {...dialogProps} upgradesTo={upgradesTo} />

@@ -7,12 +7,12 @@ import Typography from '@material-ui/core/Typography';
 import {
   K2MiddlewareEnvironmentPolicy,
   K2MiddlewareInstance,
-  K2MiddlewareTemplate,
 } from '@internal/plugin-k2-middleware-store-common';
 import { ActionDialog, Mono } from '@internal/plugin-k2-react';
 import { k2MiddlewareStoreApiRef } from '../api/K2MiddlewareStoreApi';
 import { useMiddlewareT } from '../translation';
 import { daysFrom, serviceOf, useFormatDate, who } from './format';
+import { labelled, LocalizedTemplate } from './templateText';
 
 /** What every instance dialog gets: the instance, its environment and what to do after. */
 interface InstanceDialogProps {
@@ -87,7 +87,7 @@ export function RenewDialog(props: InstanceDialogProps) {
  * disabled with the reason when the instance's class cannot expand.
  */
 export function ResizeDialog(
-  props: InstanceDialogProps & { template?: K2MiddlewareTemplate },
+  props: InstanceDialogProps & { template?: LocalizedTemplate },
 ) {
   const { instance, environment, template } = props;
   const t = useMiddlewareT();
@@ -161,7 +161,7 @@ export function ResizeDialog(
               .map(p => (
                 <MenuItem key={p.name} value={p.name}>
                   {t('create.presetOption', {
-                    name: p.name,
+                    name: labelled(p.name, p.label),
                     cpu: p.cpu,
                     memory: p.memory,
                   })}

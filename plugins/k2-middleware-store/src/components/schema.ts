@@ -12,6 +12,8 @@ export interface FieldSchema {
   maxLength?: number;
   pattern?: string;
   const?: unknown;
+  /** Labels of `enum` values in the user's language (`sentinel: 哨兵`), from the template's text. */
+  enumLabels?: Record<string, string>;
 }
 
 /** A branch of a schema's `if`/`then`/`else`: constraints on some properties. */

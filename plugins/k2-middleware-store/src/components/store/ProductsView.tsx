@@ -6,10 +6,16 @@ import Chip from '@material-ui/core/Chip';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import { K2MiddlewareTemplateSummary } from '@internal/plugin-k2-middleware-store-common';
-import { Loaded, useLoad, ViewState } from '@internal/plugin-k2-react';
+import {
+  Loaded,
+  useAppLocale,
+  useLoad,
+  ViewState,
+} from '@internal/plugin-k2-react';
 import { k2MiddlewareStoreApiRef } from '../../api/K2MiddlewareStoreApi';
 import { useMiddlewareT } from '../../translation';
 import { InstanceDrawer } from '../InstanceDrawer';
+import { localizeSummary } from '../templateText';
 import { useInstanceParam } from '../useInstanceParam';
 import { TemplateDrawer } from './TemplateDrawer';
 import { K2MiddlewareEnvironmentPolicyList } from './types';
@@ -98,7 +104,7 @@ function ProductCard(props: {
   onOpen(name: string): void;
 }) {
   const t = useMiddlewareT();
-  const newest = props.versions[0];
+  const newest = localizeSummary(props.versions[0], useAppLocale());
   return (
     <InfoCard
       title={newest.title}

@@ -1,8 +1,18 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiPair,
+} from '@backstage/frontend-test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { K2_TEST_CONFIG, setupUser } from '@internal/plugin-k2-react/testUtils';
+import { k2ReactZh } from '@internal/plugin-k2-react';
+import {
+  K2_TEST_CONFIG,
+  languageApis,
+  setupUser,
+} from '@internal/plugin-k2-react/testUtils';
+import zh from '../../translations/zh';
 import {
   createK2MiddlewareStoreApi,
   instanceId,
@@ -36,35 +46,38 @@ const group = (name: string, title: string) => ({
 function renderPage(
   api: ReturnType<typeof createK2MiddlewareStoreApi>,
   path = '/',
+  language?: ReturnType<typeof languageApis>,
 ) {
+  const apis: TestApiPair<any>[] = [
+    api,
+    catalogApiMock({
+      entities: [
+        component(
+          'payment-gateway',
+          'group:default/payments-team',
+          'test,prod',
+        ),
+        component('ledger', 'group:default/payments-team', 'test'),
+        component('storefront', 'group:default/storefront-team', 'test'),
+        group('payments-team', 'Payments'),
+        group('storefront-team', 'Storefront'),
+      ],
+    }),
+    mockApis.identity({
+      userEntityRef: 'user:default/alice',
+      ownershipEntityRefs: [
+        'user:default/alice',
+        'group:default/payments-team',
+      ],
+    }),
+    mockApis.permission(),
+    ...(language ?? []),
+  ];
   return renderInTestApp(<StorePage />, {
     config: K2_TEST_CONFIG,
     initialRouteEntries: [path],
     mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
-    apis: [
-      api,
-      catalogApiMock({
-        entities: [
-          component(
-            'payment-gateway',
-            'group:default/payments-team',
-            'test,prod',
-          ),
-          component('ledger', 'group:default/payments-team', 'test'),
-          component('storefront', 'group:default/storefront-team', 'test'),
-          group('payments-team', 'Payments'),
-          group('storefront-team', 'Storefront'),
-        ],
-      }),
-      mockApis.identity({
-        userEntityRef: 'user:default/alice',
-        ownershipEntityRefs: [
-          'user:default/alice',
-          'group:default/payments-team',
-        ],
-      }),
-      mockApis.permission(),
-    ],
+    apis,
   });
 }
 
@@ -151,6 +164,83 @@ describe('App Store page', () => {
     expect(
       within(table).getByRole('row', { name: 'Open ledger-cache' }),
     ).toHaveTextContent('Creating');
+  });
+
+  it('shows the templates’ own words in Chinese, each field a template leaves untranslated in English', async () => {
+    const api = createK2MiddlewareStoreApi();
+    const user = setupUser();
+    renderPage(api, '/', languageApis('zh', [zh, k2ReactZh]));
+    const products = await screen.findAllByRole('listitem');
+    const redis = products.find(p => p.textContent?.includes('redis 7.2'))!;
+    expect(redis).toHaveTextContent('Redis 缓存');
+    expect(redis).toHaveTextContent('内存键值存储，单机或带哨兵');
+    expect(redis).not.toHaveTextContent('In-memory');
+    // MySQL has no Chinese: its own English shows.
+    const mysql = products.find(p => p.textContent?.includes('mysql 8.0'))!;
+    expect(mysql).toHaveTextContent('Relational database');
+
+    await user.click(
+      within(redis).getByRole('button', { name: 'redis 7.2 详情' }),
+    );
+    const drawer = await screen.findByRole('dialog', {
+      name: 'Redis 缓存 (7.2)',
+    });
+    expect(drawer).toHaveTextContent('用 REDIS_HOST 和 REDIS_PASSWORD 连接。');
+    expect(drawer).not.toHaveTextContent('Connect with');
+    const parameters = within(drawer).getByRole('table', { name: '参数' });
+    expect(
+      within(parameters).getByRole('row', { name: /^模式 \(mode\)/ }),
+    ).toHaveTextContent(
+      '哨兵模式运行三个副本并自动故障转移可选值：单机 (standalone), 哨兵 (sentinel)',
+    );
+    expect(
+      within(parameters).getByRole('row', {
+        name: /^Eviction policy \(maxmemoryPolicy\)/,
+      }),
+    ).toHaveTextContent('可选值：noeviction, allkeys-lru');
+    const presets = within(drawer).getByRole('table', { name: '规格' });
+    expect(
+      within(presets).getByRole('row', { name: /^小型 \(small\)/ }),
+    ).toBeInTheDocument();
+    const connection = within(drawer).getByRole('table', {
+      name: '绑定的服务获得的连接环境变量',
+    });
+    expect(
+      within(connection).getByRole('row', { name: /REDIS_PASSWORD/ }),
+    ).toHaveTextContent('默认用户的密码');
+
+    const create = within(drawer).getByRole('button', {
+      name: '创建 Redis 缓存',
+    });
+    await waitFor(() => expect(create).toBeEnabled());
+    await user.click(create);
+    const dialog = await screen.findByRole('dialog', {
+      name: '创建 Redis 缓存',
+    });
+    expect(within(dialog).getByLabelText('模式')).toBeInTheDocument();
+    expect(dialog).toHaveTextContent(
+      '哨兵模式运行三个副本并自动故障转移 · 单机 (standalone) — 模板默认值',
+    );
+    await user.click(within(dialog).getByLabelText('模式'));
+    expect(
+      (await screen.findAllByRole('option')).map(o => o.textContent),
+    ).toEqual(['单机 (standalone)', '单机 (standalone)', '哨兵 (sentinel)']);
+    await user.keyboard('{Escape}');
+    await user.click(within(dialog).getByLabelText('规格'));
+    await user.click(
+      await screen.findByRole('option', {
+        name: '中型 (medium) · 1 CPU · 每副本 2Gi',
+      }),
+    );
+    await user.type(within(dialog).getByLabelText('名称'), 'ledger-cache');
+    await user.click(within(dialog).getByRole('button', { name: '创建' }));
+    // The value is sent, never its label.
+    await waitFor(() =>
+      expect(api.createInstance).toHaveBeenCalledWith(
+        expect.anything(),
+        expect.objectContaining({ parameters: { size: 'medium' } }),
+      ),
+    );
   });
 
   it('opens an instance’s drawer from the link the catalog gives its Resource', async () => {

@@ -10,7 +10,6 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import { K2MiddlewareTemplate } from '@internal/plugin-k2-middleware-store-common';
 import {
   ActionButton,
   DetailDrawer,
@@ -26,6 +25,11 @@ import { defaultText, fieldType, schemaFields } from '../schema';
 import { K2MiddlewareEnvironmentPolicyList } from './types';
 import { useOwnedServices } from './useOwnedServices';
 import { Section } from '../Section';
+import {
+  labelled,
+  LocalizedTemplate,
+  useLocalizedTemplate,
+} from '../templateText';
 
 const useStyles = makeStyles({
   head: { '& th': { whiteSpace: 'nowrap' } },
@@ -50,7 +54,7 @@ export function TemplateDrawer(props: {
     async () => (props.template ? api.getTemplate(props.template) : undefined),
     [api, props.template],
   );
-  const value = template.value;
+  const value = useLocalizedTemplate(template.value);
   return (
     <DetailDrawer
       open={Boolean(props.template)}
@@ -74,7 +78,7 @@ export function TemplateDrawer(props: {
 }
 
 function TemplateDetail(props: {
-  template: K2MiddlewareTemplate;
+  template: LocalizedTemplate;
   environments: Loaded<K2MiddlewareEnvironmentPolicyList>;
 }) {
   const { template } = props;
@@ -151,7 +155,14 @@ function TemplateDetail(props: {
                     {field.enum && (
                       <Typography variant="caption" display="block">
                         {t('template.oneOf', {
-                          values: field.enum.map(String).join(', '),
+                          values: field.enum
+                            .map(v =>
+                              labelled(
+                                String(v),
+                                field.enumLabels?.[String(v)],
+                              ),
+                            )
+                            .join(', '),
                         })}
                       </Typography>
                     )}
@@ -176,8 +187,14 @@ function TemplateDetail(props: {
             <TableBody>
               {template.presets.map(p => (
                 <TableRow key={p.name}>
-                  <TableCell>
-                    <Mono>{p.name}</Mono>
+                  <TableCell className={classes.nowrap}>
+                    {p.label ? (
+                      <>
+                        {p.label} <Mono>({p.name})</Mono>
+                      </>
+                    ) : (
+                      <Mono>{p.name}</Mono>
+                    )}
                   </TableCell>
                   <TableCell>
                     <Mono>{p.cpu}</Mono>
