@@ -27,6 +27,7 @@ import {
   localizeSummary,
   LocalizedTemplate,
   useLocalizedTemplate,
+  valueLabel,
 } from './templateText';
 
 const NAME = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
@@ -314,7 +315,7 @@ function ParameterField(props: {
       ? undefined
       : labelled(
           defaultText(t, schema.default),
-          schema.enumLabels?.[String(schema.default)],
+          valueLabel(template, name, schema.default),
         );
   const hint =
     problem ??
@@ -346,7 +347,7 @@ function ParameterField(props: {
   } else if (schema.enum) {
     options = schema.enum.map(v => ({
       value: String(v),
-      label: labelled(String(v), schema.enumLabels?.[String(v)]),
+      label: labelled(String(v), valueLabel(template, name, v)),
     }));
   } else if (fieldType(schema) === 'boolean') {
     options = [

@@ -98,6 +98,24 @@ export function useLocalizedTemplate(
   );
 }
 
+/**
+ * The label of a parameter's value in the user's language, if the template has one:
+ * a size preset's label for `size`, else the parameter's `enumLabels`.
+ */
+export function valueLabel(
+  template: LocalizedTemplate,
+  parameter: string,
+  value: unknown,
+): string | undefined {
+  if (parameter === 'size') {
+    return template.presets.find(p => p.name === value)?.label;
+  }
+  const property = template.parameters.properties as
+    | Record<string, { enumLabels?: Record<string, string> }>
+    | undefined;
+  return property?.[parameter]?.enumLabels?.[String(value)];
+}
+
 /** A value with its label where the language has one: `哨兵 (sentinel)`. */
 export function labelled(value: string, label: string | undefined): string {
   return label ? `${label} (${value})` : value;

@@ -221,6 +221,7 @@ describe('App Store page', () => {
     expect(dialog).toHaveTextContent(
       '哨兵模式运行三个副本并自动故障转移 · 单机 (standalone) — 模板默认值',
     );
+    expect(dialog).toHaveTextContent('小型 (small) — 模板默认值');
     await user.click(within(dialog).getByLabelText('模式'));
     expect(
       (await screen.findAllByRole('option')).map(o => o.textContent),

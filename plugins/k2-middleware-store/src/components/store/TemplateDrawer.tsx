@@ -29,6 +29,7 @@ import {
   labelled,
   LocalizedTemplate,
   useLocalizedTemplate,
+  valueLabel,
 } from '../templateText';
 
 const useStyles = makeStyles({
@@ -159,7 +160,7 @@ function TemplateDetail(props: {
                             .map(v =>
                               labelled(
                                 String(v),
-                                field.enumLabels?.[String(v)],
+                                valueLabel(template, key, v),
                               ),
                             )
                             .join(', '),
