@@ -550,10 +550,12 @@ describe('lintDockerfile', () => {
 
     it('answers random bytes with a problem', () => {
       let seed = 42;
-      const bytes = Buffer.alloc(64 * 1024).map(() => {
-        seed = (seed * 1103515245 + 12345) % 2147483648;
-        return seed % 256;
-      });
+      const bytes = Buffer.from(
+        Array.from({ length: 64 * 1024 }, () => {
+          seed = (seed * 1103515245 + 12345) % 2147483648;
+          return seed % 256;
+        }),
+      );
       for (const encoding of ['utf8', 'latin1'] as const) {
         const problems = lintDockerfile(bytes.toString(encoding));
         expect(problems).toHaveLength(1);
