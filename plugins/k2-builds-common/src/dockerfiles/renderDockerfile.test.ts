@@ -121,9 +121,7 @@ describe('renderDockerfile', () => {
     expect(template).toBe('java-gradle');
     const lines = instructions(text);
     expect(lines[0]).toBe('FROM gradle:8.11.1-jdk21 AS build');
-    expect(
-      indexOf(lines, 'COPY *.gradle* ./'),
-    ).toBeLessThan(
+    expect(indexOf(lines, 'COPY *.gradle* ./')).toBeLessThan(
       indexOf(lines, 'RUN gradle --no-daemon --quiet dependencies'),
     );
     expect(
