@@ -19,8 +19,11 @@ describe('lintDockerfile in the browser', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('bundles without Node built-ins and runs without Node globals', () => {
+    // The app's bundler, as @backstage/cli (a devDependency here) finds it.
     const bundler = dirname(
-      require.resolve('@backstage/cli-module-build/package.json'),
+      require.resolve('@backstage/cli-module-build/package.json', {
+        paths: [dirname(require.resolve('@backstage/cli/package.json'))],
+      }),
     );
     const buffer = require.resolve('buffer/', { paths: [bundler] });
     const inject = join(dir, 'provide.js');
