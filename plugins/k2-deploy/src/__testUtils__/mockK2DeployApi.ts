@@ -162,6 +162,51 @@ export const createK2DeployApi = createApiMock(k2DeployApiRef, () => {
     setTraffic: async () => {},
     restartInstance: async () => {},
     destroyInstance: async () => {},
+    getShellPolicy: async (_service, environment) =>
+      environment === 'prod'
+        ? {
+            shell: {
+              allowed: false,
+              reason: 'Shells are not allowed in Production',
+            },
+            debug: {
+              allowed: false,
+              reason: 'Debug containers are not allowed in Production',
+            },
+            debugImages: [],
+            idleTimeoutSeconds: 900,
+            maxDurationSeconds: 7200,
+          }
+        : {
+            shell: { allowed: true },
+            debug: { allowed: true },
+            debugImages: [
+              {
+                name: 'busybox',
+                image: 'busybox:1.36',
+                description: 'BusyBox shell and tools',
+              },
+              { name: 'netshoot', image: 'nicolaka/netshoot:v0.13' },
+            ],
+            idleTimeoutSeconds: 900,
+            maxDurationSeconds: 7200,
+          },
+    openShell: async (_service, _instance, input) => ({
+      sessionId: '6f1c2a4e-0000-4000-8000-000000000001',
+      ticket: 'tkt-shell',
+      expiresAt: new Date(Date.now() + 30_000).toISOString(),
+      path: '/shell-sessions/6f1c2a4e-0000-4000-8000-000000000001/stream',
+      container: input.container,
+    }),
+    startDebugContainer: async () => ({
+      sessionId: '6f1c2a4e-0000-4000-8000-000000000002',
+      ticket: 'tkt-debug',
+      expiresAt: new Date(Date.now() + 30_000).toISOString(),
+      path: '/shell-sessions/6f1c2a4e-0000-4000-8000-000000000002/stream',
+      container: 'k2-debug-x7k2p',
+    }),
+    listShellSessions: async () => ({ items: [] }),
+    shellSocketUrl: async path => `ws://localhost:7007/api/k2-deploy${path}`,
   };
   // Every method a jest.fn over the fake, so tests can assert on calls and override.
   return Object.fromEntries(

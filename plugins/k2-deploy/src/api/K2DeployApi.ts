@@ -17,7 +17,12 @@ import {
   K2ReplicaRecommendation,
   K2ServiceRuntime,
 } from '@internal/plugin-k2-common';
-import { K2DeployImageTags } from '@internal/plugin-k2-deploy-common';
+import {
+  K2DeployImageTags,
+  K2ShellPolicy,
+  K2ShellSessionList,
+  K2ShellTicket,
+} from '@internal/plugin-k2-deploy-common';
 
 /** A service as the Deploy backend names it. */
 export interface ServiceName {
@@ -166,6 +171,38 @@ export interface K2DeployApi {
   ): Promise<void>;
   restartInstance(service: ServiceName, instance: InstanceName): Promise<void>;
   destroyInstance(service: ServiceName, instance: InstanceName): Promise<void>;
+  /**
+   * Whether the user may open a shell or start a debug container in `environment`
+   * (its policy and the user's permission), the approved debug images and the limits.
+   */
+  getShellPolicy(
+    service: ServiceName,
+    environment: string,
+  ): Promise<K2ShellPolicy>;
+  /** A single-use ticket for a shell in one container of the instance. */
+  openShell(
+    service: ServiceName,
+    instance: InstanceName,
+    input: { container: string; cols?: number; rows?: number },
+  ): Promise<K2ShellTicket>;
+  /**
+   * Starts a debug container from an approved image (`image`: its name) beside
+   * `target`; resolves once it runs, with a ticket for its terminal.
+   */
+  startDebugContainer(
+    service: ServiceName,
+    instance: InstanceName,
+    input: { image: string; target: string; cols?: number; rows?: number },
+  ): Promise<K2ShellTicket>;
+  /** Recorded shell sessions, newest first; platform admins only (403 otherwise). */
+  listShellSessions(query: {
+    service?: string;
+    user?: string;
+    limit?: number;
+    before?: string;
+  }): Promise<K2ShellSessionList>;
+  /** The WebSocket URL of a ticket's `path` (ws: or wss: as the backend is served). */
+  shellSocketUrl(path: string): Promise<string>;
 }
 
 export const k2DeployApiRef = createApiRef<K2DeployApi>({

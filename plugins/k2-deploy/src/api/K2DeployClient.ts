@@ -278,4 +278,41 @@ export class K2DeployClient implements K2DeployApi {
   destroyInstance(service: ServiceName, instance: InstanceName) {
     return this.#http.destroyInstance(service, instance);
   }
+
+  getShellPolicy(service: ServiceName, environment: string) {
+    return this.#http.getShellPolicy(service, environment);
+  }
+
+  openShell(
+    service: ServiceName,
+    instance: InstanceName,
+    input: { container: string; cols?: number; rows?: number },
+  ) {
+    return this.#http.openShell(service, instance, input);
+  }
+
+  startDebugContainer(
+    service: ServiceName,
+    instance: InstanceName,
+    input: { image: string; target: string; cols?: number; rows?: number },
+  ) {
+    return this.#http.startDebugContainer(service, instance, input);
+  }
+
+  listShellSessions(query: {
+    service?: string;
+    user?: string;
+    limit?: number;
+    before?: string;
+  }) {
+    return this.#http.listShellSessions(query);
+  }
+
+  /** The backend's base URL with its scheme swapped: http -> ws, https -> wss. */
+  async shellSocketUrl(path: string): Promise<string> {
+    const base = await this.options.discoveryApi.getBaseUrl('k2-deploy');
+    const url = new URL(`${base}${path}`, window.location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return url.toString();
+  }
 }

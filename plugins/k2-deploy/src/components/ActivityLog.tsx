@@ -9,6 +9,7 @@ import { EntityRef } from './EntityRef';
 import { useLiveRefresh } from './useLiveRefresh';
 import { ResponseErrorPanel } from '@backstage/core-components';
 import { DeployT, useDeployT } from '../translation';
+import { ShellSessions } from './shell/ShellSessions';
 
 // The error colour's darker (lighter on a dark theme) shade: the main one on the
 // paper is below the 4.5:1 contrast small text needs.
@@ -50,8 +51,20 @@ const activityColumns = (
   },
 ];
 
-/** Every mutating action on the service, by anyone, with its result. */
+/**
+ * Every mutating action on the service, by anyone, with its result; for platform
+ * admins, the shell sessions into its instances below it.
+ */
 export function ActivityLog({ service }: { service: ServiceName }) {
+  return (
+    <>
+      <ActivityTable service={service} />
+      <ShellSessions service={service} />
+    </>
+  );
+}
+
+function ActivityTable({ service }: { service: ServiceName }) {
   const t = useDeployT();
   const api = useApi(k2DeployApiRef);
   const classes = useStyles();

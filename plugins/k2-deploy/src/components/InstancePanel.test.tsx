@@ -41,7 +41,7 @@ const oomKilled: LiveInstance = {
   }),
 };
 
-function renderPanel(
+async function renderPanel(
   api = createK2DeployApi(),
   props: Partial<Parameters<typeof InstancePanel>[0]> = {},
 ) {
@@ -60,12 +60,17 @@ function renderPanel(
   const panel = within(
     screen.getByRole('region', { name: `Instance ${POD_NAME}` }),
   );
+  if (props.instance !== undefined || !('instance' in props)) {
+    // Loaded once the environment's shell policy is in: an owner in test gets the
+    // Terminal column.
+    await panel.findByRole('columnheader', { name: 'Terminal' });
+  }
   return { api, panel, onChange, user: setupUser() };
 }
 
 describe('InstancePanel', () => {
-  it('has tabs for containers, logs, events and usage', () => {
-    const { panel } = renderPanel();
+  it('has tabs for containers, logs, events and usage', async () => {
+    const { panel } = await renderPanel();
     expect(panel.getAllByRole('tab').map(tab => tab.textContent)).toEqual([
       'Containers',
       'Logs',
@@ -78,8 +83,8 @@ describe('InstancePanel', () => {
     );
   });
 
-  it('shows how each container last ended: OOMKilled (exit 137)', () => {
-    const { panel } = renderPanel();
+  it('shows how each container last ended: OOMKilled (exit 137)', async () => {
+    const { panel } = await renderPanel();
     const containers = within(panel.getByRole('table', { name: 'Containers' }));
 
     const app = containers.getByRole('row', { name: /^payment-gateway / });
@@ -98,7 +103,7 @@ describe('InstancePanel', () => {
           : 'Started PaymentGatewayApplication in 4.2 seconds\n',
       );
     });
-    const { panel, user } = renderPanel(api);
+    const { panel, user } = await renderPanel(api);
 
     await user.click(panel.getByRole('tab', { name: 'Logs' }));
     const output = panel.getByLabelText('Log output');
@@ -141,7 +146,7 @@ describe('InstancePanel', () => {
   });
 
   it('reads the log of the run that was OOM-killed', async () => {
-    const { api, panel, user } = renderPanel();
+    const { api, panel, user } = await renderPanel();
 
     await user.click(panel.getByRole('tab', { name: 'Logs' }));
     await user.click(
@@ -169,7 +174,7 @@ describe('InstancePanel', () => {
       onText('INFO  refund 8812 done\nWARN  slow ledger (2.1 s)\n');
       onText('error while closing pool');
     });
-    const { panel, user } = renderPanel(api);
+    const { panel, user } = await renderPanel(api);
 
     await user.click(panel.getByRole('tab', { name: 'Logs' }));
     const output = panel.getByLabelText('Log output');
@@ -192,7 +197,7 @@ describe('InstancePanel', () => {
     api.readLogs.mockRejectedValue(
       new Error('previous terminated container "envoy" not found'),
     );
-    const { panel, user } = renderPanel(api);
+    const { panel, user } = await renderPanel(api);
 
     await user.click(panel.getByRole('tab', { name: 'Logs' }));
     expect(await panel.findByRole('alert')).toHaveTextContent(
@@ -217,7 +222,7 @@ describe('InstancePanel', () => {
         },
       ],
     });
-    const { panel, user } = renderPanel(api);
+    const { panel, user } = await renderPanel(api);
 
     await user.click(panel.getByRole('tab', { name: 'Events' }));
     const events = await panel.findByRole('table', {
@@ -235,7 +240,7 @@ describe('InstancePanel', () => {
   });
 
   it('shows CPU and memory use against the limits', async () => {
-    const { panel, user } = renderPanel();
+    const { panel, user } = await renderPanel();
 
     await user.click(panel.getByRole('tab', { name: 'Usage' }));
     const usage = await panel.findByRole('table', { name: 'Usage' });
@@ -246,7 +251,7 @@ describe('InstancePanel', () => {
 
   describe('actions', () => {
     it('are open to an owner, and take the instance out of traffic after asking', async () => {
-      const { api, panel, user, onChange } = renderPanel();
+      const { api, panel, user, onChange } = await renderPanel();
       const actions = within(
         panel.getByRole('group', { name: `Actions on ${POD_NAME}` }),
       );
@@ -277,7 +282,7 @@ describe('InstancePanel', () => {
     });
 
     it('restart asks first; cancelling restarts nothing', async () => {
-      const { api, panel, user } = renderPanel();
+      const { api, panel, user } = await renderPanel();
 
       await user.click(panel.getByRole('button', { name: 'Restart instance' }));
       const dialog = within(
@@ -291,7 +296,7 @@ describe('InstancePanel', () => {
     });
 
     it('destroy needs the instance name typed', async () => {
-      const { api, panel, user } = renderPanel();
+      const { api, panel, user } = await renderPanel();
 
       await user.click(panel.getByRole('button', { name: 'Destroy instance' }));
       const dialog = within(
@@ -320,8 +325,8 @@ describe('InstancePanel', () => {
       );
     });
 
-    it('offers to put an instance out of traffic back', () => {
-      const { panel } = renderPanel(createK2DeployApi(), {
+    it('offers to put an instance out of traffic back', async () => {
+      const { panel } = await renderPanel(createK2DeployApi(), {
         instance: { ...oomKilled, pod: { ...oomKilled.pod, inTraffic: false } },
       });
       expect(
@@ -331,8 +336,8 @@ describe('InstancePanel', () => {
     });
   });
 
-  it('says so when the instance is gone, and offers no actions', () => {
-    const { panel } = renderPanel(createK2DeployApi(), {
+  it('says so when the instance is gone, and offers no actions', async () => {
+    const { panel } = await renderPanel(createK2DeployApi(), {
       instance: undefined,
     });
     expect(panel.getByRole('status')).toHaveTextContent(

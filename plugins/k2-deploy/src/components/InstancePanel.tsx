@@ -23,6 +23,12 @@ import { LiveInstance } from './InstancesSection';
 import { LogViewer } from './LogViewer';
 import { useDeployT } from '../translation';
 import { usePolling } from './usePolling';
+import {
+  ContainerShellButtons,
+  InstanceShellDialogs,
+  ShellOpen,
+  useShellPolicy,
+} from './shell/InstanceShell';
 
 type Action = 'traffic-off' | 'traffic-on' | 'restart' | 'destroy';
 
@@ -110,6 +116,14 @@ export function InstancePanel(props: {
   );
   const pod = instance?.pod;
   const why = canManage ? undefined : t('refused');
+  const [shell, setShell] = useState<ShellOpen>();
+  // Kept while a terminal is open, so it can say the pod is gone when it goes.
+  const shellPolicy = useShellPolicy(
+    service,
+    address.environment,
+    Boolean(pod || shell),
+  );
+  const shellColumn = shellPolicy?.shell.allowed || shellPolicy?.debug.allowed;
 
   const run = async (work: Promise<void>) => {
     await work;
@@ -203,6 +217,11 @@ export function InstancePanel(props: {
                         <TableCell style={nowrap}>
                           {t('instance.lastTermination')}
                         </TableCell>
+                        {shellColumn && (
+                          <TableCell style={nowrap}>
+                            {t('shell.column')}
+                          </TableCell>
+                        )}
                       </TableRow>
                     </TableHead>
                     <TableBody>
@@ -241,6 +260,16 @@ export function InstancePanel(props: {
                               '—'
                             )}
                           </TableCell>
+                          {shellColumn && (
+                            <TableCell style={nowrap}>
+                              <ContainerShellButtons
+                                policy={shellPolicy}
+                                container={c}
+                                terminating={pod.terminating}
+                                onOpen={setShell}
+                              />
+                            </TableCell>
+                          )}
                         </TableRow>
                       ))}
                     </TableBody>
@@ -272,6 +301,17 @@ export function InstancePanel(props: {
         )}
       </Box>
 
+      {shell && shellPolicy && (
+        <InstanceShellDialogs
+          service={service}
+          address={address}
+          environmentTitle={instance?.environmentTitle ?? address.environment}
+          containers={pod?.containerStatuses.map(c => c.name) ?? []}
+          policy={shellPolicy}
+          open={shell}
+          onOpen={setShell}
+        />
+      )}
       {action === 'traffic-off' && (
         <ActionDialog
           title={t('instance.trafficOffTitle', { pod: address.pod })}
