@@ -43,6 +43,11 @@ import { readRegistries } from './registries/readRegistries';
 import { RegistryTagsService } from './registries/RegistryTagsService';
 import { createRouter } from './router';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
+import { ShellPolicy } from './shell/ShellPolicy';
+import { ShellService } from './shell/ShellService';
+import { ShellSessionRunner } from './shell/ShellSessionRunner';
+import { DatabaseShellSessionStore } from './shell/ShellSessionStore';
+import { ShellUpgrade } from './shell/ShellUpgrade';
 import { registerReleaseResource } from './permissions/registerReleaseResource';
 import { DeploySignalPublisher } from './signals/DeploySignalPublisher';
 import { ReleaseChangeReporter } from './signals/ReleaseChangeReporter';
@@ -65,6 +70,7 @@ export const k2DeployPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
         logger: coreServices.logger,
+        auditor: coreServices.auditor,
         gate: k2ActionGateServiceRef,
         activity: k2ActivityLogServiceRef,
         resolver: k2ServiceResolverServiceRef,
@@ -80,6 +86,10 @@ export const k2DeployPlugin = createBackendPlugin({
         // Read first, so a wrong registry entry stops the start naming its key.
         const registries = readRegistries(deps.config);
         const retainedForRollback = readRetainedForRollback(deps.config);
+        const shellPolicy = ShellPolicy.fromConfig(
+          deps.config,
+          deps.environments.model,
+        );
         // Live updates of the Deploy tab: each change to a service's releases or
         // runtime is announced on the service's Signals channel.
         const publisher = new DeploySignalPublisher(deps);
@@ -203,6 +213,26 @@ export const k2DeployPlugin = createBackendPlugin({
         const instanceLogs = new InstanceLogsService(deps);
         const instanceUsage = new InstanceUsageService(deps);
         const instanceActions = new InstanceActionsService(deps);
+
+        // Web shells and debug containers: sessions recorded in the database, their
+        // WebSockets served beside the API (the ticket authenticates them).
+        const shellStore = await DatabaseShellSessionStore.create(deps);
+        const shellRunner = new ShellSessionRunner({
+          ...deps,
+          store: shellStore,
+          policy: shellPolicy,
+        });
+        deps.lifecycle.addShutdownHook(() => shellRunner.stopAll());
+        const shellUpgrade = new ShellUpgrade({
+          ...deps,
+          store: shellStore,
+          runner: shellRunner,
+        });
+        deps.httpRouter.addAuthPolicy({
+          path: '/shell-sessions/:id/stream',
+          allow: 'unauthenticated',
+        });
+        deps.httpRouter.use(shellUpgrade.middleware());
         deps.httpRouter.use(
           await createRouter({
             ...deps,
@@ -225,6 +255,11 @@ export const k2DeployPlugin = createBackendPlugin({
             instanceUsage,
             instanceActions,
             registryTags: new RegistryTagsService({ ...deps, registries }),
+            shell: new ShellService({
+              ...deps,
+              store: shellStore,
+              policy: shellPolicy,
+            }),
           }),
         );
       },

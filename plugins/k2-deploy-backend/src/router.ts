@@ -20,7 +20,9 @@ import { imageTagRoutes } from './routes/imageTags';
 import { instanceRoutes } from './routes/instances';
 import { releaseRoutes } from './routes/releases';
 import { runtimeRoutes } from './routes/runtime';
+import { shellRoutes } from './routes/shell';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
+import { ShellService } from './shell/ShellService';
 
 /**
  * The Deploy API, as `src/schema/openapi.yaml` describes it: every request is
@@ -42,6 +44,7 @@ export async function createRouter(options: {
   instanceUsage: InstanceUsageService;
   instanceActions: InstanceActionsService;
   registryTags: RegistryTagsService;
+  shell: ShellService;
 }): Promise<express.Router> {
   const router = createDeployRouter();
   runtimeRoutes(router, options);
@@ -50,5 +53,6 @@ export async function createRouter(options: {
   adoptionRoutes(router, options);
   instanceRoutes(router, options);
   imageTagRoutes(router, options);
+  shellRoutes(router, options);
   return router;
 }

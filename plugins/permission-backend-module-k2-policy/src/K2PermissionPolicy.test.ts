@@ -37,6 +37,7 @@ import {
 import {
   k2ActivityReadPermission,
   k2ClustersReadPermission,
+  k2InstanceExecPermission,
   k2InstanceLogsReadPermission,
   k2InstanceManagePermission,
   k2MiddlewareApprovePermission,
@@ -51,6 +52,7 @@ import {
   k2ServiceRestartPermission,
   k2ServiceRuntimeReadPermission,
   k2ServiceScalePermission,
+  k2ShellSessionReadPermission,
   k2TrafficClustersReadPermission,
   k2TrafficSiteApprovePermission,
   k2TrafficSitePublishPermission,
@@ -128,6 +130,7 @@ const ADMINS_ONLY = [
   catalogIngestionManagePermission,
   templateManagementPermission,
   templateDryRunPermission,
+  k2ShellSessionReadPermission,
 ];
 
 const OWNERS = [
@@ -208,6 +211,18 @@ describe('K2PermissionPolicy', () => {
       expect(await resultOf(permission)).toBe(AuthorizeResult.DENY);
     },
   );
+
+  it('gives k2.instance.exec to the owners of the service alone, platform admins included only where they own it', async () => {
+    const permission = k2InstanceExecPermission;
+    expect(await policy.handle({ permission }, alice)).toEqual(
+      isEntityOwner(['user:default/alice', 'group:default/payments-team']),
+    );
+    // An admin is asked as any user: the catalog decides whether they own it.
+    expect(await policy.handle({ permission }, dave)).toEqual(
+      isEntityOwner(['user:default/dave', ADMINS]),
+    );
+    expect(await resultOf(permission)).toBe(AuthorizeResult.DENY);
+  });
 
   describe('approving a release (four eyes)', () => {
     const approve = k2ReleaseApprovePermission;

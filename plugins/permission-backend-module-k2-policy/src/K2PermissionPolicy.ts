@@ -66,6 +66,8 @@ import {
   k2MiddlewareApprovePermission,
   k2MiddlewareReadPermission,
   k2MiddlewareStoreReadPermission,
+  k2InstanceExecPermission,
+  k2ShellSessionReadPermission,
 } from '@internal/plugin-k2-common';
 
 /**
@@ -73,13 +75,20 @@ import {
  * - `signed-in`: every signed-in user;
  * - `owners`: the owners of the catalog entity the request is about (the catalog's
  *   `isEntityOwner`, evaluated by the catalog) and platform admins;
+ * - `owners-only`: the owners of the entity alone: platform admins too only where
+ *   they own it (a shell into a service's containers);
  * - `approvers`: members of the approver group of the change's environment, never
  *   the change's own requester (evaluated by the plugin holding the change: Deploy for
  *   releases, Traffic for site changes, the Middleware store for instances), and
  *   platform admins (also not for their own changes);
  * - `admins`: platform admins only.
  */
-export type K2Audience = 'signed-in' | 'owners' | 'approvers' | 'admins';
+export type K2Audience =
+  | 'signed-in'
+  | 'owners'
+  | 'owners-only'
+  | 'approvers'
+  | 'admins';
 
 /**
  * Every permission K2's policy decides, and for whom. A permission not listed here is
@@ -120,6 +129,10 @@ export const k2PolicyTable: ReadonlyArray<{
   // Templates and raw PromQL decide what every service's rules compile to.
   { permission: k2AlertTemplateManagePermission, audience: 'admins' },
   { permission: k2AlertClusterReadPermission, audience: 'admins' },
+  // A shell runs commands inside a service's containers: its owners only. Admins read
+  // the recorded sessions instead.
+  { permission: k2InstanceExecPermission, audience: 'owners-only' },
+  { permission: k2ShellSessionReadPermission, audience: 'admins' },
 
   // Catalog: everyone reads and refreshes; the Create button (it leads to the
   // scaffolder) for everyone; registering and unregistering for admins; deleting an
@@ -198,7 +211,8 @@ export class K2PermissionPolicy implements PermissionPolicy {
       case 'admins':
         return admin ? ALLOW : DENY;
       case 'owners':
-        if (admin) return ALLOW;
+      case 'owners-only':
+        if (admin && audience === 'owners') return ALLOW;
         if (!isResourcePermission(permission, 'catalog-entity')) return DENY;
         return createCatalogConditionalDecision(
           permission,
