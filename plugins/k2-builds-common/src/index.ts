@@ -7,7 +7,6 @@
  */
 export {
   DEFAULT_BASE_IMAGES,
-  DEFAULT_JVM_OPTIONS,
   DockerfileSpecError,
   POETRY_VERSION,
   renderDockerfile,

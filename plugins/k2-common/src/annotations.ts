@@ -55,6 +55,13 @@ export const K2_LANGUAGES = ['java', 'node', 'go', 'python'] as const;
 /** @see K2_LANGUAGES */
 export type K2Language = (typeof K2_LANGUAGES)[number];
 
+/**
+ * Container-aware heap sizing for Java services: set as `JAVA_TOOL_OPTIONS` by releases
+ * and baked into the images K2's Dockerfiles build.
+ */
+export const K2_JVM_OPTIONS =
+  '-XX:+UseContainerSupport -XX:MaxRAMPercentage=75.0 -XX:InitialRAMPercentage=50.0 -XX:+ExitOnOutOfMemoryError';
+
 /** Release defaults applied when a service sets no `k2.io/port` or `k2.io/health-path`. */
 export const DEFAULT_PORT = 8080;
 /** @see DEFAULT_PORT */

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { K2_JVM_OPTIONS } from '@internal/plugin-k2-common';
 import {
   DEFAULT_BASE_IMAGES,
-  DEFAULT_JVM_OPTIONS,
   DockerfileSpec,
   DockerfileSpecError,
   fillTemplate,
@@ -103,13 +103,13 @@ describe('renderDockerfile', () => {
       'WORKDIR /app',
       'RUN mkdir -p /log-dir && chown 1000:1000 /log-dir',
       'COPY --from=build --chown=1000:1000 /build/app.jar /app/app.jar',
-      `ENV JAVA_TOOL_OPTIONS="${DEFAULT_JVM_OPTIONS}"`,
+      `ENV JAVA_TOOL_OPTIONS="${K2_JVM_OPTIONS}"`,
       'USER 1000:1000',
       'EXPOSE 8080',
       'ENTRYPOINT ["java", "-jar", "/app/app.jar"]',
     ]);
-    expect(DEFAULT_JVM_OPTIONS).toContain('-XX:MaxRAMPercentage=75.0');
-    expect(DEFAULT_JVM_OPTIONS).toContain('-XX:+ExitOnOutOfMemoryError');
+    expect(K2_JVM_OPTIONS).toContain('-XX:MaxRAMPercentage=75.0');
+    expect(K2_JVM_OPTIONS).toContain('-XX:+ExitOnOutOfMemoryError');
   });
 
   it('renders Spring Boot with Gradle and the JVM options given', () => {

@@ -1,5 +1,6 @@
 import {
   DEFAULT_PORT,
+  K2_JVM_OPTIONS,
   K2Language,
   parseImageReference,
 } from '@internal/plugin-k2-common';
@@ -26,7 +27,7 @@ export type DockerfileSpec = DockerfileCommon &
         /** Default `maven`. */
         buildTool?: JavaBuildTool;
         /**
-         * `JAVA_TOOL_OPTIONS` baked into the image; default {@link DEFAULT_JVM_OPTIONS}.
+         * `JAVA_TOOL_OPTIONS` baked into the image; default {@link K2_JVM_OPTIONS}.
          * Letters, digits and `-+=:.,_/%` separated by single spaces.
          */
         jvmOptions?: string;
@@ -100,14 +101,6 @@ export const DEFAULT_BASE_IMAGES: Record<
     runtime: 'python:3.12.8-slim-bookworm',
   },
 };
-
-/**
- * The JVM options of the Java templates: heap sized from the container's memory
- * limit, exit on OutOfMemoryError. The Deploy backend sets the same
- * `JAVA_TOOL_OPTIONS` on Java services' pods.
- */
-export const DEFAULT_JVM_OPTIONS =
-  '-XX:+UseContainerSupport -XX:MaxRAMPercentage=75.0 -XX:InitialRAMPercentage=50.0 -XX:+ExitOnOutOfMemoryError';
 
 /** The Poetry version the Poetry template installs. */
 export const POETRY_VERSION = '1.8.5';
@@ -224,7 +217,7 @@ function fieldsOf(
   if (spec.language === 'java') {
     fields.jvmOptions = matching(
       'jvmOptions',
-      spec.jvmOptions ?? DEFAULT_JVM_OPTIONS,
+      spec.jvmOptions ?? K2_JVM_OPTIONS,
       JVM_OPTIONS,
       'a list of JVM options (letters, digits and -+=:.,_/% separated by single spaces)',
     );

@@ -1,6 +1,7 @@
 import { Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
+  K2_JVM_OPTIONS,
   K2_SECRET_MASK,
   K2Autoscaling,
   K2ReleaseDefault,
@@ -32,10 +33,6 @@ export const PLATFORM_ENV_VARS = [
   'NODE_NAME',
   'JAVA_TOOL_OPTIONS',
 ];
-
-/** Container-aware heap sizing for Java services. */
-export const JVM_OPTIONS =
-  '-XX:+UseContainerSupport -XX:MaxRAMPercentage=75.0 -XX:InitialRAMPercentage=50.0 -XX:+ExitOnOutOfMemoryError';
 
 /**
  * Checks what the API contract (`src/schema/openapi.yaml`, which every request passes
@@ -316,7 +313,7 @@ export function resolveReleaseSpec(
     volumes: mounts.volumes,
     configFiles: mounts.configFiles,
     language: service.language,
-    jvmOptions: service.language === 'java' ? JVM_OPTIONS : undefined,
+    jvmOptions: service.language === 'java' ? K2_JVM_OPTIONS : undefined,
     nodeSelector: service.nodeSelector,
     priorityClassName: service.priorityClassName,
     timeoutSeconds: environment.release.timeoutSeconds,
