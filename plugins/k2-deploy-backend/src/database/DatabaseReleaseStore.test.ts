@@ -70,7 +70,10 @@ describe.each(databases.eachSupportedId())(
       expect(await knex.schema.hasColumn('k2_releases', 'follow_ups')).toBe(
         true,
       );
-      // Canaries came last.
+      // Shell sessions came last, canaries before them.
+      expect(await knex.schema.hasTable('k2_shell_sessions')).toBe(true);
+      await knex.migrate.down({ directory: MIGRATIONS });
+      expect(await knex.schema.hasTable('k2_shell_sessions')).toBe(false);
       expect(await knex.schema.hasTable('k2_canaries')).toBe(true);
       await knex.migrate.down({ directory: MIGRATIONS });
       expect(await knex.schema.hasTable('k2_canaries')).toBe(false);
