@@ -1,5 +1,5 @@
 import { Fragment, useCallback, useEffect, useState } from 'react';
-import { InfoCard, Progress } from '@backstage/core-components';
+import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { K2ShellSession } from '@internal/plugin-k2-deploy-common';
 import { ErrorText, Mono, RelativeTime } from '@internal/plugin-k2-react';
@@ -86,7 +86,8 @@ export function ShellSessions({ service }: { service: ServiceName }) {
     }
   }, [api, entityRef, loaded]);
 
-  if (loaded.state === 'forbidden') return null;
+  // Nothing until the server answers: most users are refused, and see no card at all.
+  if (loaded.state === 'loading' || loaded.state === 'forbidden') return null;
   const toggle = (id: string) =>
     setExpanded(open => {
       const next = new Set(open);
@@ -97,7 +98,6 @@ export function ShellSessions({ service }: { service: ServiceName }) {
   return (
     <Box mt={3}>
       <InfoCard title={t('shell.sessions.title')}>
-        {loaded.state === 'loading' && <Progress />}
         {loaded.state === 'failed' && <ErrorText error={loaded.error} />}
         {loaded.state === 'loaded' && loaded.items.length === 0 && (
           <Typography variant="body2">{t('shell.sessions.empty')}</Typography>
