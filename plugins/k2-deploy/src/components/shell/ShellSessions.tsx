@@ -1,6 +1,8 @@
 import { Fragment, useCallback, useEffect, useState } from 'react';
 import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { k2ShellSessionReadPermission } from '@internal/plugin-k2-common';
 import { K2ShellSession } from '@internal/plugin-k2-deploy-common';
 import { ErrorText, Mono, RelativeTime } from '@internal/plugin-k2-react';
 import Box from '@material-ui/core/Box';
@@ -37,12 +39,17 @@ type Loaded =
 /**
  * The service's recorded shell and debug sessions, newest first, for platform admins:
  * who, where, which kind, when it started and ended and why, and the commands typed
- * (behind a button per session). Shows nothing to anyone the server refuses (403).
+ * (behind a button per session). Asked for only when the permission framework allows
+ * `k2.shell.session.read`; shows nothing to anyone else, nor when the server refuses
+ * (403) after all.
  */
 export function ShellSessions({ service }: { service: ServiceName }) {
   const t = useDeployT();
   const api = useApi(k2DeployApiRef);
   const entityRef = `component:${service.namespace}/${service.name}`;
+  const { allowed } = usePermission({
+    permission: k2ShellSessionReadPermission,
+  });
   const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
   const [more, setMore] = useState<{ busy: boolean; error?: Error }>({
     busy: false,
@@ -50,6 +57,7 @@ export function ShellSessions({ service }: { service: ServiceName }) {
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
 
   useEffect(() => {
+    if (!allowed) return undefined;
     let current = true;
     api.listShellSessions({ service: entityRef, limit: PAGE }).then(
       page => current && setLoaded({ state: 'loaded', ...page }),
@@ -64,7 +72,7 @@ export function ShellSessions({ service }: { service: ServiceName }) {
     return () => {
       current = false;
     };
-  }, [api, entityRef]);
+  }, [api, entityRef, allowed]);
 
   const loadMore = useCallback(async () => {
     if (loaded.state !== 'loaded' || !loaded.next) return;
@@ -87,7 +95,9 @@ export function ShellSessions({ service }: { service: ServiceName }) {
   }, [api, entityRef, loaded]);
 
   // Nothing until the server answers: most users are refused, and see no card at all.
-  if (loaded.state === 'loading' || loaded.state === 'forbidden') return null;
+  if (!allowed || loaded.state === 'loading' || loaded.state === 'forbidden') {
+    return null;
+  }
   const toggle = (id: string) =>
     setExpanded(open => {
       const next = new Set(open);
