@@ -190,6 +190,11 @@ export class ShellSessionRunner {
       return !current || Boolean(current.metadata.deletionTimestamp);
     };
 
+    const early: ClientFrame[] = [];
+    const deliver = (to: K2RemoteCommand, frame: ClientFrame) => {
+      if (frame.t === 'i') to.write(frame.d);
+      else to.resize(frame.cols, frame.rows);
+    };
     ws.on('message', (data, isBinary) => {
       if (ended) return;
       const frame = isBinary ? undefined : parseFrame(data);
@@ -200,11 +205,11 @@ export class ShellSessionRunner {
       if (frame.t === 'i') {
         typed = true;
         recorder.write(frame.d);
-        remote?.write(frame.d);
         resetIdle();
-      } else {
-        remote?.resize(frame.cols, frame.rows);
       }
+      // Frames that arrive while the cluster's stream opens wait for it.
+      if (remote) deliver(remote, frame);
+      else early.push(frame);
     });
     ws.on('close', () => end('closed', 'The terminal was closed.'));
     ws.on('error', () => end('closed', 'The terminal was closed.'));
@@ -246,6 +251,7 @@ export class ShellSessionRunner {
     if (size) remote.resize(size.cols, size.rows);
     // A debug container's shell printed its prompt before K2 attached: ask again.
     if (session.kind === 'debug') remote.write('\n');
+    for (const frame of early.splice(0)) deliver(remote, frame);
     remote.ended.then(async result => {
       // Killed (SIGKILL): most likely with its pod, which the watch cache may hear of
       // a moment later than the stream's end.
