@@ -91,5 +91,53 @@ export interface Config {
         connectTimeout?: HumanDuration | string;
       };
     };
+    /**
+     * Web shells into a service's containers and debug containers in its pods, from
+     * the instance panel. Opening one needs `k2.instance.exec` (the service's owners in
+     * K2's policy) and the environment's permission here; every session is recorded
+     * (who, which pod, start, end, the lines typed) for platform admins and written to
+     * the service's activity log.
+     */
+    shell?: {
+      /** No input or output for this long ends a session. Default 15 minutes. */
+      idleTimeout?: HumanDuration | string;
+      /** A session ends after this long. Default 2 hours. */
+      maxDuration?: HumanDuration | string;
+      /** Sessions one user may have open at once; one more is a 429. Default 3. */
+      maxSessionsPerUser?: number;
+      /** Sessions open at once over all users; one more is a 429. Default 50. */
+      maxSessions?: number;
+      /**
+       * The images debug containers may run, as the debug dialog offers them. Empty
+       * (the default): no debug containers anywhere.
+       */
+      debugImages?: Array<{
+        /** The name the dialog and the API use, e.g. `busybox`. */
+        name: string;
+        /** The image reference, e.g. `busybox:1.36`. */
+        image: string;
+        /** What it holds, shown in the dialog. */
+        description?: string;
+      }>;
+      /**
+       * Per environment (by name): whether shells and debug containers are allowed.
+       * An environment not listed allows both unless it is `production: true`.
+       */
+      environments?: {
+        [environment: string]: {
+          /** Shells into running containers. Default: not a production environment. */
+          shell?: boolean;
+          /** Debug containers. Default: not a production environment. */
+          debug?: boolean;
+          /**
+           * Whether a shell may open in a container running as uid 0. Default false:
+           * such a shell is refused (409) and a debug container suggested.
+           */
+          allowRoot?: boolean;
+          /** The uid debug containers run as (never root). Default 1000. */
+          debugUser?: number;
+        };
+      };
+    };
   };
 }
