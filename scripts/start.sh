@@ -2,8 +2,9 @@
 # Starts the K2 portal on its development defaults: SQLite under .k2/data, the demo
 # catalog, development sign-in, the sandbox clusters (test, prod-a, prod-b) running
 # the demo services, and the Alerts monitoring stack (Prometheus, Alertmanager and the
-# blackbox exporter on 127.0.0.1:7105-7107, configured under .k2/monitoring). Extra
-# arguments go to `backstage-cli repo start` (e.g. --config app-config.local.yaml).
+# blackbox exporter on 127.0.0.1:7105-7107, configured under .k2/monitoring) and the local
+# Git server on 127.0.0.1:7108 (repositories under .k2/git). Extra arguments go to
+# `backstage-cli repo start` (e.g. --config app-config.local.yaml).
 #
 #   ./k2 start --production   the same portal on a production build of the frontend,
 #                             served by the backend on http://localhost:7007 (no dev
@@ -18,6 +19,7 @@ cd "$root"
 . scripts/lib/portal.sh
 . scripts/lib/nginx.sh
 . scripts/lib/monitoring.sh
+. scripts/lib/git-server.sh
 k2_bootstrap
 
 demo_member_port=8481
@@ -55,10 +57,21 @@ start_monitoring() {
     k2_log "K2 starts without its monitoring stack: rules are not evaluated and no alert arrives"
   fi
 }
+git_line=""
+# The local Git server new services are published to in development; without git, K2
+# starts without it.
+start_git_server() {
+  if k2_start_git_server .k2/git-server.log .k2/git 7108; then
+    git_line="
+  Git server: http://127.0.0.1:7108 (repositories in .k2/git; push as k2 with the token in
+    .k2/git/.push-token, or: git config credential.helper 'store --file=$root/.k2/git/.git-credentials')"
+  fi
+}
 stop_all() {
   local pid
   for pid in "${demo:-}" "${demo_traffic:-}" "${portal:-}" "${nginx_agent:-}" \
-    "${nginx:-}" "${demo_member:-}" "${registry:-}" "${monitoring:-}" "${sandbox:-}"; do
+    "${nginx:-}" "${demo_member:-}" "${registry:-}" "${monitoring:-}" "${git_server:-}" \
+    "${sandbox:-}"; do
     # A child that already ended (the demo scripts do) must not end the loop under
     # set -e, which would leave the rest running.
     [ -n "$pid" ] && kill -- -"$pid" 2>/dev/null || true
@@ -80,6 +93,7 @@ if [ "${1:-}" = --production ]; then
   trap stop_all EXIT INT TERM
   K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
   k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
+  start_git_server
   start_monitoring "$url"
   k2_prepare_nginx .k2/nginx && with_nginx=1
   k2_log "starting the backend, which serves the production build ($url; log in .k2/portal.log)"
@@ -92,7 +106,7 @@ if [ "${1:-}" = --production ]; then
 
   K2 is running on the production build: open $url
   Sign in as a demo user (alice owns payment-gateway). Log: .k2/portal.log
-  Demo release history is being recorded in the background (.k2/demo.log).$monitoring_line$nginx_line
+  Demo release history is being recorded in the background (.k2/demo.log).$monitoring_line$git_line$nginx_line
   Stop with Ctrl-C.
 
 MSG
@@ -110,6 +124,7 @@ trap stop_all EXIT INT TERM
 K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
 # The image registry k2.registries names, so the release dialog offers real tags.
 k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
+start_git_server
 start_monitoring "$backend_url"
 
 k2_prepare_nginx .k2/nginx && with_nginx=1
@@ -153,7 +168,7 @@ cat >&2 <<MSG
   K2 is running: open $app_url
   Sign in as a demo user (alice owns payment-gateway). Backend API: $backend_url
   Demo release history is being recorded in the background (.k2/demo.log).
-  Sandbox clusters: kubectl --kubeconfig .k2/sandbox/kubeconfig get pods -A$monitoring_line$nginx_line
+  Sandbox clusters: kubectl --kubeconfig .k2/sandbox/kubeconfig get pods -A$monitoring_line$git_line$nginx_line
   Stop with Ctrl-C.
 
 MSG
