@@ -1,9 +1,8 @@
 import path from 'path';
 import { APIRequestContext } from '@playwright/test';
-import { k2AlertsMessages } from '@internal/plugin-k2-alerts/src/translation';
-import k2AlertsZh from '@internal/plugin-k2-alerts/src/translations/zh';
 import { expect, test } from './fixtures';
 import { BACKEND, tokenFor } from './k2';
+import { wordsIn } from './words';
 
 /**
  * Issue 19's silence acceptance with the real stack `./k2 test` starts beside the
@@ -31,24 +30,9 @@ const SCREENSHOTS = path.join(
 );
 const MONITORING = process.env.K2_E2E_PROMETHEUS_URL;
 
-type Messages = { [key: string]: Messages | string };
-function flatten(messages: Messages, prefix = ''): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [key, value] of Object.entries(messages)) {
-    if (typeof value === 'string') flat[`${prefix}${key}`] = value;
-    else Object.assign(flat, flatten(value, `${prefix}${key}.`));
-  }
-  return flat;
-}
-const WORDS = {
-  en: flatten(k2AlertsMessages as unknown as Messages),
-  zh: k2AlertsZh.messages as Record<string, string>,
-};
-const say = (language: keyof typeof WORDS, key: string) => {
-  const message = WORDS[language][key];
-  if (message === undefined) throw new Error(`no message '${key}'`);
-  return message;
-};
+/** The Alerts plugin's words in English and Chinese, placeholders filled in. */
+const EN = wordsIn('en');
+const ZH = wordsIn('zh');
 
 type AmMatcher = { name: string; value: string; isRegex: boolean };
 type AmSilence = {
@@ -98,27 +82,27 @@ test('a silence made from the incident is in Alertmanager and holds the next ale
   await postAlert(request, `${SERVICE}-e2e-1`);
   const owner = await newPage(OWNER);
   await owner.goto(`${TAB}?environment=test`);
-  const open = owner.getByRole('table', { name: say('en', 'incidents.open') });
+  const open = owner.getByRole('table', { name: EN.alerts('incidents.open') });
   const incident = open.getByRole('row', { name: new RegExp(`^${NAME}`) });
   await expect(incident).toBeVisible({ timeout: 60_000 });
   await incident.click();
   await expect(
-    owner.getByRole('table', { name: say('en', 'alert.heading'), exact: true }),
+    owner.getByRole('table', { name: EN.alerts('alert.heading'), exact: true }),
   ).toContainText(SUMMARY);
   await owner
-    .getByRole('button', { name: say('en', 'silences.fromIncident') })
+    .getByRole('button', { name: EN.alerts('silences.fromIncident') })
     .click();
   const dialog = owner.getByRole('dialog', {
-    name: say('en', 'silences.dialogTitle'),
+    name: EN.alerts('silences.dialogTitle'),
   });
   await dialog
-    .getByRole('textbox', { name: say('en', 'silences.comment') })
+    .getByRole('textbox', { name: EN.alerts('silences.comment') })
     .fill('Known backlog, fixed in the next release');
   await owner.screenshot({
     path: path.join(SCREENSHOTS, 'alerts-silence-dialog.en.png'),
   });
   await dialog
-    .getByRole('button', { name: say('en', 'silences.create') })
+    .getByRole('button', { name: EN.alerts('silences.create') })
     .click();
   await expect(dialog).toBeHidden();
 
@@ -155,7 +139,7 @@ test('a silence made from the incident is in Alertmanager and holds the next ale
 
   await owner.goto(`${TAB}/silences`);
   const silences = owner.getByRole('table', {
-    name: say('en', 'silences.heading'),
+    name: EN.alerts('silences.heading'),
   });
   await expect(silences).toContainText(`k2_rule="${RULE}"`);
   await expect(silences).toContainText('Known backlog');
@@ -164,7 +148,7 @@ test('a silence made from the incident is in Alertmanager and holds the next ale
   });
   await owner.goto(`${TAB}/stats`);
   await expect(
-    owner.getByRole('img', { name: say('en', 'stats.chart') }),
+    owner.getByRole('img', { name: EN.alerts('stats.chart') }),
   ).toBeVisible({ timeout: 30_000 });
   await owner.screenshot({
     path: path.join(SCREENSHOTS, 'alerts-stats.en.png'),
@@ -174,14 +158,14 @@ test('a silence made from the incident is in Alertmanager and holds the next ale
   await zh.evaluate(() => localStorage.setItem('language', 'zh'));
   await zh.goto(`${TAB}/silences`);
   await expect(
-    zh.getByRole('table', { name: say('zh', 'silences.heading') }),
+    zh.getByRole('table', { name: ZH.alerts('silences.heading') }),
   ).toContainText(`k2_rule="${RULE}"`, { timeout: 30_000 });
   await zh.screenshot({
     path: path.join(SCREENSHOTS, 'alerts-silences.zh.png'),
   });
   await zh.goto(`${TAB}/stats`);
   await expect(
-    zh.getByRole('img', { name: say('zh', 'stats.chart') }),
+    zh.getByRole('img', { name: ZH.alerts('stats.chart') }),
   ).toBeVisible({ timeout: 30_000 });
   await zh.screenshot({ path: path.join(SCREENSHOTS, 'alerts-stats.zh.png') });
   await zh.context().close();

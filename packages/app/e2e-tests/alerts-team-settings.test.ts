@@ -2,10 +2,9 @@ import http from 'http';
 import { AddressInfo } from 'net';
 import path from 'path';
 import { APIRequestContext } from '@playwright/test';
-import { k2AlertsMessages } from '@internal/plugin-k2-alerts/src/translation';
-import k2AlertsZh from '@internal/plugin-k2-alerts/src/translations/zh';
 import { expect, test } from './fixtures';
 import { BACKEND, tokenFor } from './k2';
+import { wordsIn } from './words';
 
 /**
  * Issue 19's team page: alice opens payments-team's alert settings from the Alerts
@@ -34,28 +33,9 @@ const SCREENSHOTS = path.join(
   '../../../.k2/test-results/screenshots',
 );
 
-type Messages = { [key: string]: Messages | string };
-function flatten(messages: Messages, prefix = ''): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [key, value] of Object.entries(messages)) {
-    if (typeof value === 'string') flat[`${prefix}${key}`] = value;
-    else Object.assign(flat, flatten(value, `${prefix}${key}.`));
-  }
-  return flat;
-}
-const WORDS = {
-  en: flatten(k2AlertsMessages as unknown as Messages),
-  zh: k2AlertsZh.messages as Record<string, string>,
-};
-const say = (
-  language: keyof typeof WORDS,
-  key: string,
-  values: Record<string, string> = {},
-) => {
-  const message = WORDS[language][key];
-  if (message === undefined) throw new Error(`no message '${key}'`);
-  return message.replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name]);
-};
+/** The Alerts plugin's words in English and Chinese, placeholders filled in. */
+const EN = wordsIn('en');
+const ZH = wordsIn('zh');
 
 /** A chat tool's incoming webhook on loopback: every body it is sent. */
 async function startReceiver() {
@@ -155,62 +135,62 @@ test('alice adds a webhook channel with a previewed template and turns quiet hou
   const page = await newPage('alice');
   await page.goto('/k2/alerts');
   await page
-    .getByRole('link', { name: say('en', 'teamSettings.open') })
+    .getByRole('link', { name: EN.alerts('teamSettings.open') })
     .click();
   await expect(page).toHaveURL(
     /\/k2\/alerts\/settings\?team=group%3Adefault%2Fpayments-team$/,
   );
   await expect(
     page.getByRole('heading', {
-      name: say('en', 'teamSettings.title', { team: 'Payments' }),
+      name: EN.alerts('teamSettings.title', { team: 'Payments' }),
     }),
   ).toBeVisible({ timeout: 60_000 });
   const channels = page.getByRole('table', {
-    name: say('en', 'teamSettings.channels.heading'),
+    name: EN.alerts('teamSettings.channels.heading'),
   });
 
   await page
-    .getByRole('button', { name: say('en', 'teamSettings.channels.add') })
+    .getByRole('button', { name: EN.alerts('teamSettings.channels.add') })
     .click();
   const dialog = page.getByRole('dialog', {
-    name: say('en', 'teamSettings.channel.addTitle'),
+    name: EN.alerts('teamSettings.channel.addTitle'),
   });
   await dialog
-    .getByRole('textbox', { name: say('en', 'teamSettings.channel.id') })
+    .getByRole('textbox', { name: EN.alerts('teamSettings.channel.id') })
     .fill(CHANNEL);
   await dialog
     .getByRole('button', {
-      name: new RegExp(`^${say('en', 'teamSettings.channel.type')}`),
+      name: new RegExp(`^${EN.alerts('teamSettings.channel.type')}`),
     })
     .click();
   await page
-    .getByRole('option', { name: say('en', 'teamSettings.types.webhook') })
+    .getByRole('option', { name: EN.alerts('teamSettings.types.webhook') })
     .click();
   await dialog
-    .getByRole('textbox', { name: say('en', 'teamSettings.channel.url') })
+    .getByRole('textbox', { name: EN.alerts('teamSettings.channel.url') })
     .fill(`${receiver.url}/robot/send?access_token=${SECRET}`);
   await dialog
-    .getByRole('textbox', { name: say('en', 'teamSettings.channel.template') })
+    .getByRole('textbox', { name: EN.alerts('teamSettings.channel.template') })
     .fill(TEMPLATE);
   await dialog
-    .getByRole('textbox', { name: say('en', 'teamSettings.channel.payload') })
+    .getByRole('textbox', { name: EN.alerts('teamSettings.channel.payload') })
     .fill(PAYLOAD);
   // The backend renders both with its sample incident (rule memory-high) as they are
   // typed.
   const sample = 'memory-high';
   await expect(
-    dialog.getByLabel(say('en', 'teamSettings.channel.previewText'), {
+    dialog.getByLabel(EN.alerts('teamSettings.channel.previewText'), {
       exact: true,
     }),
   ).toHaveText(`${sample} on payment-gateway [critical]`, { timeout: 30_000 });
   await expect(
-    dialog.getByLabel(say('en', 'teamSettings.channel.previewBody')),
+    dialog.getByLabel(EN.alerts('teamSettings.channel.previewBody')),
   ).toContainText(`"content": "${sample} on payment-gateway [critical]"`);
   await page.screenshot({
     path: path.join(SCREENSHOTS, 'team-settings-channel.en.png'),
   });
   await dialog
-    .getByRole('button', { name: say('en', 'teamSettings.channel.apply') })
+    .getByRole('button', { name: EN.alerts('teamSettings.channel.apply') })
     .click();
   await expect(dialog).toBeHidden();
   await expect(
@@ -219,20 +199,20 @@ test('alice adds a webhook channel with a previewed template and turns quiet hou
 
   // Quiet hours off, whatever the team had.
   const quiet = page.getByRole('region', {
-    name: say('en', 'teamSettings.quiet.heading'),
+    name: EN.alerts('teamSettings.quiet.heading'),
   });
   await quiet
-    .getByRole('checkbox', { name: say('en', 'teamSettings.quiet.on') })
+    .getByRole('checkbox', { name: EN.alerts('teamSettings.quiet.on') })
     .setChecked(false);
   await expect(
-    quiet.getByText(say('en', 'teamSettings.quiet.off')),
+    quiet.getByText(EN.alerts('teamSettings.quiet.off')),
   ).toBeVisible();
 
   await page
-    .getByRole('button', { name: say('en', 'teamSettings.save') })
+    .getByRole('button', { name: EN.alerts('teamSettings.save') })
     .click();
   await expect(page.getByRole('status')).toHaveText(
-    say('en', 'teamSettings.saved'),
+    EN.alerts('teamSettings.saved'),
   );
 
   // A reload shows what was saved; the URL only as its scheme and host.
@@ -241,7 +221,7 @@ test('alice adds a webhook channel with a previewed template and turns quiet hou
   await expect(row).toContainText(`${receiver.url}/…`, { timeout: 60_000 });
   await expect(row).toContainText(TEMPLATE);
   await expect(
-    quiet.getByText(say('en', 'teamSettings.quiet.off')),
+    quiet.getByText(EN.alerts('teamSettings.quiet.off')),
   ).toBeVisible();
   await expect(page.locator('body')).not.toContainText(SECRET);
   const stored = await request.get(SETTINGS, {
@@ -262,7 +242,7 @@ test('alice adds a webhook channel with a previewed template and turns quiet hou
     path: path.join(SCREENSHOTS, 'team-settings.en.png'),
   });
   await page
-    .getByRole('region', { name: say('en', 'teamSettings.rota.heading') })
+    .getByRole('region', { name: EN.alerts('teamSettings.rota.heading') })
     .scrollIntoViewIfNeeded();
   await page.screenshot({
     path: path.join(SCREENSHOTS, 'team-settings-policy.en.png'),
@@ -273,25 +253,25 @@ test('alice adds a webhook channel with a previewed template and turns quiet hou
   await zh.goto(PAGE);
   await expect(
     zh
-      .getByRole('table', { name: say('zh', 'teamSettings.channels.heading') })
+      .getByRole('table', { name: ZH.alerts('teamSettings.channels.heading') })
       .getByRole('row', { name: new RegExp(CHANNEL) }),
   ).toBeVisible({ timeout: 60_000 });
   await zh.screenshot({
     path: path.join(SCREENSHOTS, 'team-settings.zh.png'),
   });
   await zh
-    .getByRole('region', { name: say('zh', 'teamSettings.rota.heading') })
+    .getByRole('region', { name: ZH.alerts('teamSettings.rota.heading') })
     .scrollIntoViewIfNeeded();
   await zh.screenshot({
     path: path.join(SCREENSHOTS, 'team-settings-policy.zh.png'),
   });
   await zh
     .getByRole('button', {
-      name: `${say('zh', 'teamSettings.channels.edit')} ${CHANNEL}`,
+      name: `${ZH.alerts('teamSettings.channels.edit')} ${CHANNEL}`,
     })
     .click();
   await expect(
-    zh.getByLabel(say('zh', 'teamSettings.channel.previewBody')),
+    zh.getByLabel(ZH.alerts('teamSettings.channel.previewBody')),
   ).toBeVisible({ timeout: 30_000 });
   await zh.screenshot({
     path: path.join(SCREENSHOTS, 'team-settings-channel.zh.png'),
@@ -360,15 +340,15 @@ test('bob, outside the team, reads payments-team’s settings, is told why he ca
   const bob = await newPage('bob');
   await bob.goto(PAGE);
   await expect(
-    bob.getByText(say('en', 'teamSettings.readOnly', { team: 'Payments' })),
+    bob.getByText(EN.alerts('teamSettings.readOnly', { team: 'Payments' })),
   ).toBeVisible({ timeout: 60_000 });
   await expect(
     bob
-      .getByRole('table', { name: say('en', 'teamSettings.channels.heading') })
+      .getByRole('table', { name: EN.alerts('teamSettings.channels.heading') })
       .getByRole('row', { name: new RegExp(CHANNEL) }),
   ).toContainText(`${receiver.url}/…`);
   await expect(
-    bob.getByRole('button', { name: say('en', 'teamSettings.save') }),
+    bob.getByRole('button', { name: EN.alerts('teamSettings.save') }),
   ).toHaveCount(0);
   await expect(bob.getByRole('textbox')).toHaveCount(0);
   await expect(bob.getByRole('checkbox')).toHaveCount(0);

@@ -1,9 +1,8 @@
 import path from 'path';
 import { APIRequestContext, Page } from '@playwright/test';
-import { k2AlertsMessages } from '@internal/plugin-k2-alerts/src/translation';
-import k2AlertsZh from '@internal/plugin-k2-alerts/src/translations/zh';
 import { expect, test } from './fixtures';
 import { BACKEND, kubectl, tokenFor } from './k2';
+import { wordsIn, Words } from './words';
 
 /**
  * Issue 18's acceptance end to end, with every part real: alice makes a memory rule
@@ -42,32 +41,9 @@ const SCREENSHOTS = path.join(
  */
 const MONITORING = process.env.K2_E2E_PROMETHEUS_URL;
 
-type Messages = { [key: string]: Messages | string };
-function flatten(messages: Messages, prefix = ''): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [key, value] of Object.entries(messages)) {
-    if (typeof value === 'string') flat[`${prefix}${key}`] = value;
-    else Object.assign(flat, flatten(value, `${prefix}${key}.`));
-  }
-  return flat;
-}
 /** The Alerts plugin's words in English and Chinese, placeholders filled in. */
-const WORDS = {
-  en: flatten(k2AlertsMessages as unknown as Messages),
-  zh: k2AlertsZh.messages as Record<string, string>,
-};
-function say(
-  language: keyof typeof WORDS,
-  key: string,
-  values: Record<string, string> = {},
-): string {
-  const message = WORDS[language][key];
-  if (message === undefined) throw new Error(`no message '${key}'`);
-  return message.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => {
-    if (values[name] === undefined) throw new Error(`'${key}' needs ${name}`);
-    return values[name];
-  });
-}
+const EN = wordsIn('en');
+const ZH = wordsIn('zh');
 
 /** The test cluster's sandbox admin API, as the run's kubeconfig names it. */
 function sandboxAdmin() {
@@ -129,11 +105,11 @@ function memoryLimit(): number {
 }
 
 /** Opens the tab's incidents in test in `language`. */
-async function openIncidents(page: Page, language: keyof typeof WORDS) {
+async function openIncidents(page: Page, language: Words) {
   await page.goto(`${TAB}?environment=test`);
   await expect(
     page.getByRole('tab', {
-      name: say(language, 'views.incidents'),
+      name: language.alerts('views.incidents'),
       selected: true,
     }),
   ).toBeVisible({ timeout: 30_000 });
@@ -152,9 +128,9 @@ test('a memory rule made on the Alerts tab fires through Prometheus and Alertman
   await steerMemory(request);
   const owner = await newPage(OWNER);
   await owner.goto(`${TAB}/rules?environment=test`);
-  await owner.getByRole('button', { name: say('en', 'rules.create') }).click();
+  await owner.getByRole('button', { name: EN.alerts('rules.create') }).click();
   const dialog = owner.getByRole('dialog', {
-    name: say('en', 'dialog.createTitle', { environment: 'Test' }),
+    name: EN.alerts('dialog.createTitle', { environment: 'Test' }),
   });
   await dialog.getByRole('textbox', { name: /^Name/ }).fill(RULE);
   await dialog.getByRole('button', { name: /^Rule/ }).click();
@@ -165,29 +141,29 @@ test('a memory rule made on the Alerts tab fires through Prometheus and Alertman
   await dialog.getByRole('textbox', { name: /^For/ }).fill('0s');
   // The live preview asks the environment's Prometheus for the current value.
   await expect(
-    dialog.getByRole('table', { name: say('en', 'preview.heading') }),
+    dialog.getByRole('table', { name: EN.alerts('preview.heading') }),
   ).toBeVisible({ timeout: 30_000 });
   await owner.screenshot({
     path: path.join(SCREENSHOTS, 'alerts-rule-dialog.en.png'),
   });
   await dialog
-    .getByRole('button', { name: say('en', 'dialog.create') })
+    .getByRole('button', { name: EN.alerts('dialog.create') })
     .click();
   await expect(dialog).toBeHidden();
   const rules = owner.getByRole('table', {
-    name: say('en', 'rules.title', { environment: 'Test' }),
+    name: EN.alerts('rules.title', { environment: 'Test' }),
   });
   await expect(
     rules.getByRole('row', { name: new RegExp(RULE) }),
-  ).toContainText(say('en', 'delivery.delivered'));
+  ).toContainText(EN.alerts('delivery.delivered'));
   await owner.screenshot({
     path: path.join(SCREENSHOTS, 'alerts-rules.en.png'),
   });
 
   // Over the threshold: each pod at 90 % of its limit.
   await steerMemory(request, Math.round(memoryLimit() * 0.9));
-  await openIncidents(owner, 'en');
-  const open = owner.getByRole('table', { name: say('en', 'incidents.open') });
+  await openIncidents(owner, EN);
+  const open = owner.getByRole('table', { name: EN.alerts('incidents.open') });
   await expect(open.getByRole('row', { name: INCIDENT })).toBeVisible({
     timeout: 90_000,
   });
@@ -200,10 +176,10 @@ test('a memory rule made on the Alerts tab fires through Prometheus and Alertman
   // The incident's alerts, as Alertmanager delivered them, in its drawer.
   await open.getByRole('row', { name: INCIDENT }).click();
   const alerts = owner.getByRole('table', {
-    name: say('en', 'alert.heading'),
+    name: EN.alerts('alert.heading'),
     exact: true,
   });
-  await expect(alerts).toContainText(say('en', 'status.firing'));
+  await expect(alerts).toContainText(EN.alerts('status.firing'));
   await expect(alerts).toContainText(`Memory of ${SERVICE}-`);
   await owner.screenshot({
     path: path.join(SCREENSHOTS, 'alerts-incident-drawer.en.png'),
@@ -211,10 +187,10 @@ test('a memory rule made on the Alerts tab fires through Prometheus and Alertman
 
   const zh = await newPage(OWNER, { locale: 'zh-CN' });
   await zh.evaluate(() => localStorage.setItem('language', 'zh'));
-  await openIncidents(zh, 'zh');
+  await openIncidents(zh, ZH);
   await expect(
     zh
-      .getByRole('table', { name: say('zh', 'incidents.open') })
+      .getByRole('table', { name: ZH.alerts('incidents.open') })
       .getByRole('row', { name: INCIDENT }),
   ).toBeVisible();
   await zh.screenshot({
@@ -224,10 +200,10 @@ test('a memory rule made on the Alerts tab fires through Prometheus and Alertman
   await expect(
     zh
       .getByRole('table', {
-        name: say('zh', 'rules.title', { environment: 'Test' }),
+        name: ZH.alerts('rules.title', { environment: 'Test' }),
       })
       .getByRole('row', { name: new RegExp(RULE) }),
-  ).toContainText(say('zh', 'delivery.delivered'));
+  ).toContainText(ZH.alerts('delivery.delivered'));
   await zh.screenshot({
     path: path.join(SCREENSHOTS, 'alerts-rules.zh.png'),
   });
@@ -235,10 +211,10 @@ test('a memory rule made on the Alerts tab fires through Prometheus and Alertman
 
   // Back under the threshold: Prometheus resolves, Alertmanager says so, K2 closes it.
   await steerMemory(request);
-  await openIncidents(owner, 'en');
+  await openIncidents(owner, EN);
   await expect(
     owner
-      .getByRole('table', { name: say('en', 'incidents.resolved') })
+      .getByRole('table', { name: EN.alerts('incidents.resolved') })
       .getByRole('row', { name: INCIDENT })
       .first(),
   ).toBeVisible({ timeout: 90_000 });
@@ -246,7 +222,7 @@ test('a memory rule made on the Alerts tab fires through Prometheus and Alertman
   // the escalation spec's, may be open meanwhile).
   await expect(
     owner
-      .getByRole('table', { name: say('en', 'incidents.open') })
+      .getByRole('table', { name: EN.alerts('incidents.open') })
       .getByRole('row', { name: INCIDENT }),
   ).toHaveCount(0);
   await owner.screenshot({

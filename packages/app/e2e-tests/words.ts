@@ -1,4 +1,9 @@
 import {
+  k2AlertsMessages,
+  k2AlertsTranslationRef,
+} from '@internal/plugin-k2-alerts/src/translation';
+import k2AlertsZh from '@internal/plugin-k2-alerts/src/translations/zh';
+import {
   k2DeployMessages,
   k2DeployTranslationRef,
 } from '@internal/plugin-k2-deploy/src/translation';
@@ -57,6 +62,8 @@ export interface Words {
   deployTab: string;
   deploy: Say<keyof typeof k2DeployTranslationRef.T & string>;
   app: Say<keyof typeof k2AppTranslationRef.T & string>;
+  /** The Alerts tab, overview and team settings. */
+  alerts: Say<keyof typeof k2AlertsTranslationRef.T & string>;
 }
 
 /** The languages app-config.yaml offers (`availableLanguages`), English first. */
@@ -66,11 +73,20 @@ export const LANGUAGES: Words[] = [
     deployTab: deployTabTitles.en,
     deploy: sayer(flatten(k2DeployMessages)),
     app: sayer(flatten(k2AppMessages)),
+    alerts: sayer(flatten(k2AlertsMessages)),
   },
   {
     language: 'zh',
     deployTab: deployTabTitles.zh,
     deploy: sayer(k2DeployZh.messages as Record<string, string>),
     app: sayer(k2AppZh.messages as Record<string, string>),
+    alerts: sayer(k2AlertsZh.messages as Record<string, string>),
   },
 ];
+
+/** The words of one of {@link LANGUAGES}, by its code. */
+export function wordsIn(language: string): Words {
+  const words = LANGUAGES.find(w => w.language === language);
+  if (!words) throw new Error(`no language '${language}'`);
+  return words;
+}
