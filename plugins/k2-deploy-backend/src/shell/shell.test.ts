@@ -12,6 +12,7 @@ import {
   testEnvironment,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
+import type { K2DeployTestBackend } from '../__testUtils__/testBackend';
 
 jest.setTimeout(180_000);
 
@@ -108,10 +109,12 @@ function podsOf(
 }
 
 /** A browser's terminal: a WebSocket to the session, its output and its end. */
-function terminal(ticket: K2ShellTicket, offered?: string[]) {
-  const url = `ws://127.0.0.1:${bed.backend.server.port()}/api/k2-deploy${
-    ticket.path
-  }`;
+function terminal(
+  ticket: K2ShellTicket,
+  offered?: string[],
+  port = bed.backend.server.port(),
+) {
+  const url = `ws://127.0.0.1:${port}/api/k2-deploy${ticket.path}`;
   const ws = new WebSocket(
     url,
     offered ?? ['k2-shell.v1', `k2-ticket.${ticket.ticket}`],
@@ -179,6 +182,14 @@ async function activityOf(name: string) {
     .set(as(BOB));
   expect(res.status).toBe(200);
   return res.body.items as Array<Record<string, any>>;
+}
+
+/** Ends the sessions earlier tests left open, so they do not count towards the limits. */
+async function endEarlierSessions() {
+  await bed
+    .knex('k2_shell_sessions')
+    .whereNull('ended_at')
+    .update({ ended_at: new Date().toISOString(), end_reason: 'closed' });
 }
 
 let ledgerPods: string[];
@@ -501,11 +512,7 @@ describe('a web shell', () => {
   });
 
   it('answers 429 over the per-user and the total limits', async () => {
-    // Settle: every session of the earlier tests has ended.
-    await bed
-      .knex('k2_shell_sessions')
-      .whereNull('ended_at')
-      .update({ ended_at: new Date().toISOString(), end_reason: 'closed' });
+    await endEarlierSessions();
     const open = (user: string) =>
       openShell(user, 'ledger', ledgerPods[0], { container: 'ledger' });
     expect((await open(ALICE)).status).toBe(201);
@@ -524,8 +531,52 @@ describe('a web shell', () => {
   });
 });
 
+let firstBackend: K2DeployTestBackend | undefined;
+
+describe('two backend replicas', () => {
+  it('opens a session whose ticket another replica issued, before any other request reached it', async () => {
+    await endEarlierSessions();
+    const first = bed.backend;
+    firstBackend = first;
+    // A fresh replica: no request has been through its router yet, so the WebSocket
+    // arrives as a plain request there and is taken over by the shell's middleware.
+    const second = await bed.start({ entities, k2: k2() });
+    try {
+      const res = await request(first.server)
+        .post(`${instance('ledger', ledgerPods[0])}/shell`)
+        .set(as(ALICE))
+        .send({ container: 'ledger' });
+      expect(res.status).toBe(201);
+      // Its watch caches have listed the clusters (asked of the k2 plugin, not Deploy).
+      await poll('the second replica in sync', async () => {
+        const health = await request(second.server)
+          .get('/api/k2/clusters')
+          .set(as(ALICE));
+        const items: any[] = health.body.items ?? [];
+        return (
+          items.length > 0 &&
+          items.every(c => c.status === 'ok' && !c.stale) &&
+          items
+        );
+      });
+      const term = terminal(res.body, undefined, second.server.port());
+      await term.opened;
+      await term.shows('$ ');
+      term.type('exit 7\r');
+      expect(await term.ended()).toEqual({
+        reason: 'exit',
+        message: 'Session ended (exit code 7).',
+        code: 1000,
+      });
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe('session timers', () => {
   beforeAll(async () => {
+    await firstBackend?.stop();
     await bed.backend.stop();
     await bed.knex('k2_shell_sessions').delete();
     await bed.start({
