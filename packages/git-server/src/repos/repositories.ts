@@ -142,9 +142,12 @@ export class Repositories {
     };
   }
 
-  private async description(owner: string, name: string): Promise<string> {
+  /** The one-line description of a repository ('' when it has none). */
+  async description(owner: string, name: string): Promise<string> {
+    const dir = this.directory(owner, name);
+    if (!dir) return '';
     const text = await fs
-      .readFile(path.join(this.directory(owner, name)!, 'description'), 'utf8')
+      .readFile(path.join(dir, 'description'), 'utf8')
       .catch(() => '');
     const trimmed = text.trim();
     return trimmed === GIT_DEFAULT_DESCRIPTION ? '' : trimmed;

@@ -165,6 +165,22 @@ describe('the local Git server', () => {
       description: 'x'.repeat(100 * 1024),
     });
     expect(response.status).toBe(413);
+    // The same without a length up front: refused as it streams past 64 KiB.
+    const streamed = await rawRequest(server.url, {
+      method: 'POST',
+      path: '/api/repos',
+      headers: {
+        'content-type': 'application/json',
+        'transfer-encoding': 'chunked',
+        authorization: `Basic ${Buffer.from(`k2:${token}`).toString('base64')}`,
+      },
+      body: JSON.stringify({
+        owner: 'payments',
+        name: 'huge',
+        description: 'x'.repeat(100 * 1024),
+      }),
+    });
+    expect(streamed.status).toBe(413);
     await expect(
       fs.stat(path.join(work, 'repos', 'payments', 'huge.git')),
     ).rejects.toThrow();

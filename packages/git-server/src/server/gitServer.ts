@@ -170,13 +170,16 @@ export async function startGitServer(
         return;
       }
       json(res, 202, { updates: report.updates.length });
+      log(
+        `push to ${report.owner}/${report.name} by ${
+          report.pusher || 'unknown'
+        }: ${report.updates.map(u => u.ref).join(', ')}`,
+      );
       if (webhookUrls.length === 0) return;
       const repository = repositories.info(
         report.owner,
         report.name,
-        (await repositories.list()).find(
-          r => r.owner === report.owner && r.name === report.name,
-        )?.description ?? '',
+        await repositories.description(report.owner, report.name),
       );
       void deliverPushEvents({
         targets: { urls: webhookUrls, secret: options.webhookSecret! },
@@ -327,16 +330,27 @@ async function readJson(
     return undefined;
   }
   const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_API_BODY) {
+  const complete = await new Promise<boolean>((resolve, reject) => {
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_API_BODY) {
+        chunks.push(chunk);
+        return;
+      }
+      // Answer, then drop the connection rather than read the rest of it.
+      req.off('data', onData);
+      req.pause();
+      res.setHeader('connection', 'close');
       json(res, 413, { error: `the body is over ${MAX_API_BODY} bytes` });
-      req.resume();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
+      res.on('finish', () => req.destroy());
+      resolve(false);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(true));
+    req.on('error', reject);
+  });
+  if (!complete) return undefined;
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {

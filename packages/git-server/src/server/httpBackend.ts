@@ -57,8 +57,9 @@ export function runHttpBackend(
       ...(options.remoteUser ? { REMOTE_USER: options.remoteUser } : {}),
       // No CONTENT_LENGTH: http-backend then reads the body to its end, which is what
       // a gunzipped or chunked body needs.
+      // Protocol v2 is asked for in this header; http-backend reads it the CGI way.
       ...(req.headers['git-protocol']
-        ? { GIT_PROTOCOL: String(req.headers['git-protocol']) }
+        ? { HTTP_GIT_PROTOCOL: String(req.headers['git-protocol']) }
         : {}),
     },
   });
@@ -85,11 +86,11 @@ export function runHttpBackend(
       }
     },
   });
-  const body =
-    encoding === 'gzip'
-      ? pipeline(req, createGunzip(), limit, child.stdin, done)
-      : pipeline(req, limit, child.stdin, done);
-  void body;
+  if (encoding === 'gzip') {
+    pipeline(req, createGunzip(), limit, child.stdin, done);
+  } else {
+    pipeline(req, limit, child.stdin, done);
+  }
   function done(error?: NodeJS.ErrnoException | null) {
     if (!error) return;
     if (error instanceof BodyTooLargeError) {
