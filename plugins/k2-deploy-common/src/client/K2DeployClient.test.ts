@@ -82,6 +82,54 @@ describe('K2DeployClient', () => {
     ).resolves.toBeUndefined();
   });
 
+  it('reaches the shell routes: the policy, a shell or a debug container, the sessions', async () => {
+    const ticket = {
+      sessionId: 's1',
+      ticket: 't',
+      expiresAt: '2026-11-27T10:00:30.000Z',
+      path: '/shell-sessions/s1/stream',
+      container: 'checkout',
+    };
+    const { client, requests } = clientAnswering(() => json(ticket, 201));
+    const service = { namespace: 'default', name: 'checkout' };
+    const instance = {
+      environment: 'test',
+      cluster: 'east',
+      pod: 'checkout-1',
+    };
+    await client.getShellPolicy(service, 'test');
+    expect(
+      await client.openShell(service, instance, {
+        container: 'checkout',
+        cols: 120,
+        rows: 30,
+      }),
+    ).toEqual(ticket);
+    await client.startDebugContainer(service, instance, {
+      image: 'busybox',
+      target: 'checkout',
+    });
+    await client.listShellSessions({
+      service: 'component:default/checkout',
+      limit: 50,
+    });
+    expect(requests.map(r => `${r.method} ${r.url}`)).toEqual([
+      'GET http://backend.test/api/k2-deploy/services/default/checkout/environments/test/shell',
+      'POST http://backend.test/api/k2-deploy/services/default/checkout/environments/test/instances/east/checkout-1/shell',
+      'POST http://backend.test/api/k2-deploy/services/default/checkout/environments/test/instances/east/checkout-1/debug',
+      'GET http://backend.test/api/k2-deploy/shell-sessions?service=component%3Adefault%2Fcheckout&limit=50',
+    ]);
+    expect(await requests[1].json()).toEqual({
+      container: 'checkout',
+      cols: 120,
+      rows: 30,
+    });
+    expect(await requests[2].json()).toEqual({
+      image: 'busybox',
+      target: 'checkout',
+    });
+  });
+
   it("throws the backend's message with its status", async () => {
     const { client } = clientAnswering(() =>
       json(
