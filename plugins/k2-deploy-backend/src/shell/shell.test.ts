@@ -33,6 +33,7 @@ const ledger = service('ledger', 'registry.k2.local/finance/ledger');
 const toolbox = service('toolbox', 'registry.k2.local/tools/busybox');
 const slim = service('slim', 'registry.k2.local/finance/slim');
 const crashy = service('crashy', 'registry.k2.local/finance/crashy');
+const stuck = service('stuck', 'registry.k2.local/finance/stuck');
 
 const shellConfig = (timers: object = {}) => ({
   maxSessionsPerUser: 2,
@@ -53,7 +54,7 @@ const k2 = (timers: object = {}) => ({
   ],
   shell: shellConfig(timers),
 });
-const entities = [ledger, toolbox, slim, crashy];
+const entities = [ledger, toolbox, slim, crashy, stuck];
 
 const bed = useK2DeployTestBed({
   clusters: ['test', 'prod'],
@@ -396,6 +397,17 @@ describe('a web shell', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.message).toBe(
       'toolbox runs as root; shells in test run as non-root only. Start a debug container instead.',
+    );
+  });
+
+  it('refuses a container that is not running (409), suggesting a debug container', async () => {
+    const [pod] = await release('stuck', '1.0-pullerror', 'listed');
+    const res = await openShell(ALICE, 'stuck', pod, { container: 'stuck' });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(
+      new RegExp(
+        `^stuck in ${pod} is not running \\(waiting: \\w+.*\\); start a debug container to look inside the pod$`,
+      ),
     );
   });
 
