@@ -51,6 +51,9 @@ describe('GET /api/k2-deploy/services/:namespace/:name/runtime', () => {
       features: [
         k2DeployPlugin,
         catalogServiceMock.factory({ entities: [service] }),
+        // A database the test bed closes after the file (the default one stays open,
+        // its pool's timer keeping the Jest worker alive).
+        mockServices.database.factory({ knex: bed.newDatabase() }),
         mockServices.permissions.factory({ result: permission }),
         mockServices.rootConfig.factory({
           data: {

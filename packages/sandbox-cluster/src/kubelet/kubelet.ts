@@ -1190,7 +1190,12 @@ export class Kubelet {
         res.end();
       }
     }, 500);
-    req.on('close', () => clearInterval(poll));
+    // Stops with the connection, also one closed before we got here (its 'close' has
+    // come and gone): a poll outliving it would keep the process alive for nothing.
+    const stop = () => clearInterval(poll);
+    req.on('close', stop);
+    res.on('close', stop);
+    if (!res.socket || res.socket.destroyed) stop();
   }
 }
 

@@ -214,16 +214,22 @@ export async function startK2PluginTestBackend(options: {
       }),
       createServiceFactory({
         service: coreServices.database,
-        deps: { plugin: coreServices.pluginMetadata },
-        factory({ plugin }) {
-          const client =
-            plugin.getId() === options.pluginId
-              ? options.knex
-              : knexFactory({
-                  client: 'better-sqlite3',
-                  connection: ':memory:',
-                  useNullAsDefault: true,
-                });
+        deps: {
+          plugin: coreServices.pluginMetadata,
+          rootLifecycle: coreServices.rootLifecycle,
+        },
+        factory({ plugin, rootLifecycle }) {
+          if (plugin.getId() === options.pluginId) {
+            return mockServices.database({ knex: options.knex });
+          }
+          const client = knexFactory({
+            client: 'better-sqlite3',
+            connection: ':memory:',
+            useNullAsDefault: true,
+          });
+          // Closed once every plugin has stopped: its pool's reaping timer would keep
+          // the Jest worker alive after the test file (force-exited).
+          rootLifecycle.addShutdownHook(() => client.destroy());
           return mockServices.database({ knex: client });
         },
       }),

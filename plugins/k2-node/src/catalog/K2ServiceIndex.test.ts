@@ -2,7 +2,11 @@ import {
   createBackendModule,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import {
   catalogProcessingExtensionPoint,
@@ -45,6 +49,12 @@ async function eventually(check: () => Promise<void> | void, ms = 60_000) {
 
 describe('K2ServiceIndex against the real catalog', () => {
   jest.setTimeout(120_000);
+  // The catalog's database, closed after the file (the default one stays open, its
+  // pool's timer keeping the Jest worker alive).
+  const databases = TestDatabases.create({
+    ids: ['SQLITE_3'],
+    disableDocker: true,
+  });
 
   it('holds every K2 component across catalog pages, follows removals and reads unknown services from the catalog', async () => {
     let connection: EntityProviderConnection | undefined;
@@ -64,6 +74,9 @@ describe('K2ServiceIndex against the real catalog', () => {
     const backend = await startTestBackend({
       features: [
         catalogPlugin,
+        mockServices.database.factory({
+          knex: await databases.init('SQLITE_3'),
+        }),
         // The real scheduler: the index refreshes on its schedule, as in production.
         schedulerServiceFactory,
         mockServices.rootConfig.factory({
