@@ -103,6 +103,13 @@ async function signInAs(page: Page, user: string): Promise<Page> {
   return page;
 }
 
+/** A screenshot of the page into the screenshots folder, MUI's fade-ins finished. */
+const screenshot = (page: Page, name: string) =>
+  page.screenshot({
+    path: path.join(SCREENSHOTS, name),
+    animations: 'disabled',
+  });
+
 /** Types a command line into the terminal, as a user at the keyboard does. */
 async function run(page: Page, terminal: Locator, line: string) {
   await terminal.click();
@@ -153,9 +160,7 @@ test('alice opens a shell into payment-gateway in test, runs ls and env, closes 
   await expect
     .poll(() => screenText(terminal))
     .toMatch(/\nPATH=\/usr\/local\/sbin:/);
-  await page.screenshot({
-    path: path.join(SCREENSHOTS, 'shell-terminal.en.png'),
-  });
+  await screenshot(page, 'shell-terminal.en.png');
 
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toBeHidden();
@@ -302,9 +307,7 @@ test('a crash-looping pod gets a debug container: kubectl shows it under ephemer
     });
     await expect(ask).toContainText('busybox (busybox:1.36)');
     await expect(ask).toContainText('BusyBox shell and tools');
-    await page.screenshot({
-      path: path.join(SCREENSHOTS, 'shell-debug-dialog.en.png'),
-    });
+    await screenshot(page, 'shell-debug-dialog.en.png');
 
     await ask.getByRole('button', { name: 'Start debug container' }).click();
     const dialog = page.getByRole('dialog', {
@@ -377,9 +380,7 @@ test('in Chinese: 1440×900 screenshots of an open shell and of the debug dialog
   await expect
     .poll(() => screenText(terminal))
     .toMatch(/\$ ls[ \u00a0]*\n.*\bapp\b/);
-  await page.screenshot({
-    path: path.join(SCREENSHOTS, 'shell-terminal.zh.png'),
-  });
+  await screenshot(page, 'shell-terminal.zh.png');
   await dialog.getByRole('button', { name: zh.deploy('shell.close') }).click();
   await expect(dialog).toBeHidden();
 
@@ -392,9 +393,7 @@ test('in Chinese: 1440×900 screenshots of an open shell and of the debug dialog
     name: zh.deploy('shell.debugDialog.title', { pod }),
   });
   await expect(ask).toContainText('busybox (busybox:1.36)');
-  await page.screenshot({
-    path: path.join(SCREENSHOTS, 'shell-debug-dialog.zh.png'),
-  });
+  await screenshot(page, 'shell-debug-dialog.zh.png');
   // Not started: Escape closes the dialog and nothing changes in the pod.
   await page.keyboard.press('Escape');
   await expect(ask).toBeHidden();

@@ -33,7 +33,10 @@ export function useShellPolicy(
   needed: boolean,
 ): K2ShellPolicy | undefined {
   const api = useApi(k2DeployApiRef);
-  const key = `${service.namespace}/${service.name}/${environment}`;
+  const { namespace, name } = service;
+  const key = `${namespace}/${name}/${environment}`;
+  // Kept with the service and environment it answers for, so a drawer switched to
+  // another instance never shows the last one's buttons.
   const [policy, setPolicy] = useState<{
     key: string;
     value?: K2ShellPolicy;
@@ -41,15 +44,15 @@ export function useShellPolicy(
   useEffect(() => {
     if (!needed) return undefined;
     let current = true;
-    const [namespace, name] = key.split('/');
+    const answers = `${namespace}/${name}/${environment}`;
     api.getShellPolicy({ namespace, name }, environment).then(
-      value => current && setPolicy({ key, value }),
-      () => current && setPolicy({ key }),
+      value => current && setPolicy({ key: answers, value }),
+      () => current && setPolicy({ key: answers }),
     );
     return () => {
       current = false;
     };
-  }, [api, key, environment, needed]);
+  }, [api, namespace, name, environment, needed]);
   return policy?.key === key ? policy.value : undefined;
 }
 
