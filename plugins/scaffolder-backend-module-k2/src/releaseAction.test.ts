@@ -64,10 +64,18 @@ describe('k2:release', () => {
     result: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
     input: object,
   ) {
+    // Closed after the run (the default database stays open, its pool's timer keeping
+    // the Jest worker alive).
+    const database = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
     const backend = await startTestBackend({
       features: [
         k2DeployPlugin,
         catalogServiceMock.factory({ entities: [entity] }),
+        mockServices.database.factory({ knex: database }),
         mockServices.permissions.factory({ result }),
         mockServices.rootConfig.factory({
           data: {
@@ -121,6 +129,7 @@ describe('k2:release', () => {
       return { output, logs };
     } finally {
       await backend.stop();
+      await database.destroy();
     }
   }
 

@@ -18,6 +18,7 @@ import {
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { K2MiddlewareInstance } from '@internal/plugin-k2-middleware-store-common';
+import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import { createMiddlewareStoreRouter } from '../routes/contract';
 import { catalogModuleK2MiddlewareInstances } from './module';
@@ -160,12 +161,21 @@ const service = { Authorization: `Bearer ${mockCredentials.service.token()}` };
 
 describe('Middleware instances in the catalog', () => {
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  // The catalog's database, closed after the file (the default one stays open, its
+  // pool's timer keeping the Jest worker alive).
+  let database: Knex | undefined;
   const server = () => request(backend.server);
 
   beforeAll(async () => {
+    database = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
     backend = await startTestBackend({
       features: [
         catalogPlugin,
+        mockServices.database.factory({ knex: database }),
         services,
         storeStandIn,
         catalogModuleK2MiddlewareInstances,
@@ -180,6 +190,7 @@ describe('Middleware instances in the catalog', () => {
 
   afterAll(async () => {
     await backend?.stop();
+    await database?.destroy();
   });
 
   async function syncCatalog() {
