@@ -1,5 +1,9 @@
 import authPlugin from '@backstage/plugin-auth-backend';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
 import { authModuleK2DevProvider } from './module';
@@ -17,10 +21,18 @@ const users = [
   },
 ];
 
+// The auth backend's databases, closed after the file (the default one stays open, its
+// pool's timer keeping the Jest worker alive).
+const databases = TestDatabases.create({
+  ids: ['SQLITE_3'],
+  disableDocker: true,
+});
+
 async function startAuth(enabled: boolean) {
   return startTestBackend({
     features: [
       authPlugin,
+      mockServices.database.factory({ knex: await databases.init('SQLITE_3') }),
       authModuleK2DevProvider,
       catalogServiceMock.factory({ entities: users }),
       mockServices.rootConfig.factory({

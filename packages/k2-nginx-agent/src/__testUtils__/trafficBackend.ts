@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import k2CorePlugin from '@internal/plugin-k2-backend';
+import { inMemoryDatabaseFactory } from '@internal/plugin-k2-backend/testUtils';
 import k2TrafficPlugin from '@internal/plugin-k2-traffic-backend';
 import {
   SandboxCluster,
@@ -95,6 +96,8 @@ export async function startTrafficBackend(options: {
       k2TrafficPlugin,
       k2CorePlugin,
       catalogServiceMock.factory({ entities: [basket] }),
+      // Databases closed when the backend stops (the default ones stay open).
+      inMemoryDatabaseFactory(),
       mockServices.rootConfig.factory({
         data: {
           kubernetes: {

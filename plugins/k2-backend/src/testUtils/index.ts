@@ -2,7 +2,8 @@
  * Test helpers for K2 capability backends (`@internal/plugin-k2-backend/testUtils`):
  * the test users and their teams, and a test backend that runs a capability plugin
  * with K2's core plugin, the real permission backend with K2's policy and a real
- * catalog. Kept out of the main entry so no test code reaches the backend's bundle.
+ * catalog, and the in-memory databases it gives each plugin. Kept out of the main
+ * entry so no test code reaches the backend's bundle.
  *
  * @packageDocumentation
  */
@@ -18,5 +19,9 @@ export {
   PLATFORM_ADMIN_GROUP,
   as,
 } from './users';
-export { serviceEntity, startK2PluginTestBackend } from './testBackend';
+export {
+  inMemoryDatabaseFactory,
+  serviceEntity,
+  startK2PluginTestBackend,
+} from './testBackend';
 export type { K2TestCluster } from './testBackend';

@@ -157,6 +157,37 @@ async function waitForCatalog(baseUrl: string, entities: Entity[]) {
 }
 
 /**
+ * The database service of a test backend: each plugin gets a fresh SQLite database in
+ * memory, as each has its own in a real backend (`own.pluginId` gets `own.knex`, which
+ * its caller closes). They are closed once every plugin has stopped: an open pool's
+ * reaping timer would keep the Jest worker alive after the test file (force-exited).
+ */
+export function inMemoryDatabaseFactory(own?: {
+  pluginId: string;
+  knex: Knex;
+}) {
+  return createServiceFactory({
+    service: coreServices.database,
+    deps: {
+      plugin: coreServices.pluginMetadata,
+      rootLifecycle: coreServices.rootLifecycle,
+    },
+    factory({ plugin, rootLifecycle }) {
+      if (own && plugin.getId() === own.pluginId) {
+        return mockServices.database({ knex: own.knex });
+      }
+      const client = knexFactory({
+        client: 'better-sqlite3',
+        connection: ':memory:',
+        useNullAsDefault: true,
+      });
+      rootLifecycle.addShutdownHook(() => client.destroy());
+      return mockServices.database({ knex: client });
+    },
+  });
+}
+
+/**
  * A K2 capability plugin in a test backend, on clusters (the service resolver reads
  * their watch caches) and a database the caller owns (so a second backend can take over
  * from the first), with the `k2` core plugin that owns the activity log.
@@ -212,26 +243,9 @@ export async function startK2PluginTestBackend(options: {
           },
         }),
       }),
-      createServiceFactory({
-        service: coreServices.database,
-        deps: {
-          plugin: coreServices.pluginMetadata,
-          rootLifecycle: coreServices.rootLifecycle,
-        },
-        factory({ plugin, rootLifecycle }) {
-          if (plugin.getId() === options.pluginId) {
-            return mockServices.database({ knex: options.knex });
-          }
-          const client = knexFactory({
-            client: 'better-sqlite3',
-            connection: ':memory:',
-            useNullAsDefault: true,
-          });
-          // Closed once every plugin has stopped: its pool's reaping timer would keep
-          // the Jest worker alive after the test file (force-exited).
-          rootLifecycle.addShutdownHook(() => client.destroy());
-          return mockServices.database({ knex: client });
-        },
+      inMemoryDatabaseFactory({
+        pluginId: options.pluginId,
+        knex: options.knex,
       }),
       mockServices.rootConfig.factory({
         data: {
