@@ -55,24 +55,33 @@ export class K2ServiceIndex {
     this.#logger = options.logger;
   }
 
-  /** Refreshes the index in full on a schedule. */
+  /**
+   * Refreshes the index in full now (without waiting for it), then on a schedule every
+   * `frequency`. The first refresh does not wait for the scheduler's first run, so each
+   * plugin's index holds the catalog's services from the start whatever runs its tasks
+   * (a scheduler may first run a task later, or, in a test backend, once for several
+   * plugins' tasks of the same id).
+   */
   async schedule(options: {
     scheduler: SchedulerService;
     frequency: HumanDuration;
   }): Promise<void> {
+    const refresh = async () => {
+      try {
+        await this.refresh();
+      } catch (error) {
+        // Keep serving the previous index; the next run tries again.
+        this.#logger.warn(`Could not refresh the K2 service index: ${error}`);
+      }
+    };
+    void refresh();
     await options.scheduler.scheduleTask({
       id: 'k2-service-index-refresh',
       scope: 'local',
       frequency: options.frequency,
+      initialDelay: options.frequency,
       timeout: { minutes: 5 },
-      fn: async () => {
-        try {
-          await this.refresh();
-        } catch (error) {
-          // Keep serving the previous index; the next run tries again.
-          this.#logger.warn(`Could not refresh the K2 service index: ${error}`);
-        }
-      },
+      fn: refresh,
     });
   }
 
