@@ -158,10 +158,7 @@ function TemplateDetail(props: {
                         {t('template.oneOf', {
                           values: field.enum
                             .map(v =>
-                              labelled(
-                                String(v),
-                                valueLabel(template, key, v),
-                              ),
+                              labelled(String(v), valueLabel(template, key, v)),
                             )
                             .join(', '),
                         })}
