@@ -6,3 +6,4 @@
 export { scaffolderModuleK2 as default } from './module';
 export { createK2MiddlewareCreateAction } from './middlewareCreateAction';
 export { createK2ReleaseAction } from './releaseAction';
+export { createK2AlertsDefaultsAction } from './alertsDefaultsAction';
