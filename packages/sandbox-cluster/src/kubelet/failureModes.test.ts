@@ -286,6 +286,28 @@ describe('kubelet failure modes', () => {
       );
     });
 
+    it('serves the last run of a container waiting to restart, as the kubelet does', async () => {
+      await cluster.listen(0);
+      deploy('crash', 'x:1-crashloop');
+      const pod = await until('a container waiting after a run', () =>
+        podsOf('crash').find(
+          p =>
+            containerStatus(p)?.state?.waiting &&
+            containerStatus(p)?.lastState?.terminated,
+        ),
+      );
+      const read = async (query: string) => {
+        const res = await fetch(logUrl(pod.metadata.name, query), {
+          headers: auth,
+        });
+        expect(res.status).toBe(200);
+        return res.text();
+      };
+      const current = await read('tailLines=50');
+      expect(current.split('\n').filter(Boolean).length).toBeGreaterThan(1);
+      expect(current).toBe(await read('tailLines=50&previous=true'));
+    });
+
     it('shows an OOM kill in lastState over the API and serves the killed run with previous=true', async () => {
       await cluster.listen(0);
       deploy('oom', 'registry.example.com/payments/ledger-java:2.1-oomkill', {

@@ -1280,9 +1280,12 @@ function runOf(
     neverReady: failureModeOf(pod, spec) === 'never-ready',
     port: spec.ports?.[0]?.containerPort,
   };
+  // As the kubelet does: without a current run (waiting to restart), the log is the
+  // last terminated run's.
   const terminated = previous
     ? status.lastState?.terminated
-    : status.state?.terminated;
+    : status.state?.terminated ??
+      (status.state?.running ? undefined : status.lastState?.terminated);
   if (terminated) {
     return {
       ...base,
