@@ -19,6 +19,7 @@ export const k2DeployMessages = {
     inFlight: 'Release #{{number}} is in flight',
     adoptFirst: 'Adopt or release first',
     releaseFirst: 'Release first',
+    loading: 'Loading the environment’s releases…',
     terminating: 'It is terminating',
   },
   tab: {

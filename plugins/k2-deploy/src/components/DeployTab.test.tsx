@@ -96,6 +96,58 @@ describe('DeployTab', () => {
       expect(screen.queryByTitle(REFUSED)).not.toBeInTheDocument();
     });
 
+    it('holds the actions until the releases are known, then starts the Release dialog from the running one', async () => {
+      const api = createK2DeployApi();
+      const fallback = api.getReleases.getMockImplementation()!;
+      let answer: () => void = () => {};
+      api.getReleases.mockImplementation((service, options) =>
+        options.environment === 'test'
+          ? new Promise(resolve => {
+              answer = () =>
+                resolve(
+                  releaseList([
+                    release({
+                      spec: {
+                        configFiles: [
+                          {
+                            file: 'application.yaml',
+                            version: 2,
+                            mountPath: '/app/config/application.yaml',
+                          },
+                        ],
+                      },
+                    }),
+                  ]),
+                );
+            })
+          : fallback(service, options),
+      );
+      renderDeployTab(api, { allow: true });
+      const region = await screen.findByRole('region', {
+        name: 'Test environment',
+      });
+      const loading = actions(within(region));
+      for (const button of Object.values(loading)) {
+        expect(button).toBeDisabled();
+        expect(button.closest('[title]')).toHaveAttribute(
+          'title',
+          'Loading the environment’s releases…',
+        );
+      }
+
+      answer();
+      const panel = await testPanel();
+      await setupUser().click(actions(panel).release);
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Release to Test',
+      });
+      expect(
+        within(dialog).getByRole('group', {
+          name: 'Config file application.yaml',
+        }),
+      ).toBeInTheDocument();
+    });
+
     it('opens each sub-view at its own path, rollback on History', async () => {
       renderDeployTab(createK2DeployApi(), { allow: true });
       const user = setupUser();

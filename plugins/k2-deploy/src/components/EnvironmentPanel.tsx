@@ -173,6 +173,8 @@ export function EnvironmentPanel(props: {
   /** Why an action is not available now, or undefined when it is. */
   const why = (kind: 'release' | 'scale' | 'restart'): string | undefined => {
     if (!can[kind]) return REFUSED;
+    // Every action starts from the running release: not before it is known.
+    if (!history.page) return t('blockedBy.loading');
     const b = inFlight ?? (kind === 'release' ? waiting : undefined);
     if (b) {
       return b === waiting

@@ -11,6 +11,7 @@ const zh = createTranslationMessages({
     'blockedBy.inFlight': '发布 #{{number}} 正在进行中',
     'blockedBy.adoptFirst': '请先纳管或发布',
     'blockedBy.releaseFirst': '请先发布',
+    'blockedBy.loading': '正在加载该环境的发布记录…',
     'blockedBy.terminating': '实例正在终止',
     'tab.invalidConfig': 'K2 配置无效',
     'tab.notReleased': '该服务尚未通过 K2 发布',
