@@ -30,3 +30,5 @@ export type {
   DockerfileProblem,
   DockerfileProblemSeverity,
 } from './lint/types';
+export * from './client';
+export type { components, operations, paths } from './generated/openapi';

@@ -112,6 +112,10 @@ describe('DeployTab', () => {
                           {
                             file: 'application.yaml',
                             version: 2,
+                            object:
+                              'payment-gateway-application-yaml-5c9d7f2k4m',
+                            sensitive: false,
+                            hash: '5c9d7f2k4m',
                             mountPath: '/app/config/application.yaml',
                           },
                         ],

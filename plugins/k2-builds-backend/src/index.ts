@@ -1,0 +1,13 @@
+/**
+ * K2's Builds backend (pluginId `k2-builds`): a service's image from a Git ref, built
+ * rootless and pushed to its registry; build history and logs; builds from the portal,
+ * the scaffolder and signed push webhooks.
+ *
+ * @packageDocumentation
+ */
+export type {
+  BuildJob,
+  BuildLogSink,
+  BuildOutcome,
+  BuildRunner,
+} from './runners/types';
