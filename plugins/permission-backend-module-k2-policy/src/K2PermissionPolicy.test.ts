@@ -53,6 +53,9 @@ import {
   k2ServiceRuntimeReadPermission,
   k2ServiceScalePermission,
   k2ShellSessionReadPermission,
+  k2BuildReadPermission,
+  k2BuildLogsReadPermission,
+  k2BuildRunPermission,
   k2TrafficClustersReadPermission,
   k2TrafficSiteApprovePermission,
   k2TrafficSitePublishPermission,
@@ -106,6 +109,7 @@ const SIGNED_IN = [
   k2TrafficClustersReadPermission,
   k2MiddlewareStoreReadPermission,
   k2MiddlewareReadPermission,
+  k2BuildReadPermission,
   catalogEntityReadPermission,
   catalogEntityRefreshPermission,
   catalogEntityCreatePermission,
@@ -141,6 +145,8 @@ const OWNERS = [
   k2TrafficSitePublishPermission,
   k2MiddlewareManagePermission,
   k2MiddlewareConnectionReadPermission,
+  k2BuildLogsReadPermission,
+  k2BuildRunPermission,
   catalogEntityDeletePermission,
 ];
 

@@ -68,6 +68,7 @@ import {
   k2MiddlewareStoreReadPermission,
   k2InstanceExecPermission,
   k2ShellSessionReadPermission,
+  k2BuildReadPermission,
 } from '@internal/plugin-k2-common';
 
 /**
@@ -113,6 +114,7 @@ export const k2PolicyTable: ReadonlyArray<{
     k2AlertReadPermission,
     k2MiddlewareStoreReadPermission,
     k2MiddlewareReadPermission,
+    k2BuildReadPermission,
     // The Alerts backend lets only a team's members change their team's settings.
     k2AlertTeamManagePermission,
   ].map(permission => ({ permission, audience: 'signed-in' as const })),

@@ -359,6 +359,36 @@ export const k2ShellSessionReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Read a service's builds: history, status, commit, image and digest. Allowed to every
+ * signed-in user by K2's policy, as releases are.
+ */
+export const k2BuildReadPermission = createPermission({
+  name: 'k2.build.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Read a build's log and the Dockerfile it used: a build's output may show what the
+ * service's code prints. Owners and platform admins.
+ */
+export const k2BuildLogsReadPermission = createPermission({
+  name: 'k2.build.logs.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Start a build of a service (from the portal, the API or `k2:build`) and cancel one.
+ * Owners and platform admins; push webhooks start builds as the builds plugin itself.
+ */
+export const k2BuildRunPermission = createPermission({
+  name: 'k2.build.run',
+  attributes: { action: 'create' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
 /** Permissions K2's policy grants to a service's owners (and platform admins) only. */
 export const k2OwnerPermissions = [
   k2ReleaseCreatePermission,
@@ -374,6 +404,8 @@ export const k2OwnerPermissions = [
   k2AlertSilenceManagePermission,
   k2MiddlewareManagePermission,
   k2MiddlewareConnectionReadPermission,
+  k2BuildLogsReadPermission,
+  k2BuildRunPermission,
 ];
 
 /** Every permission K2 defines, for registration with the permission framework. */
@@ -412,6 +444,9 @@ export const k2Permissions = [
   k2MiddlewareApprovePermission,
   k2InstanceExecPermission,
   k2ShellSessionReadPermission,
+  k2BuildReadPermission,
+  k2BuildLogsReadPermission,
+  k2BuildRunPermission,
 ];
 
 export type {
