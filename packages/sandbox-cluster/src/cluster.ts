@@ -106,7 +106,12 @@ export class SandboxCluster {
       this.timers,
     );
     const stateful = new StatefulControllers(this.registry, events);
-    const jobs = new JobController(this.registry, events);
+    const jobs = new JobController(
+      this.registry,
+      events,
+      this.timers,
+      this.options.timeScale,
+    );
     const services = new ServiceController(this.registry);
     const disruption = new DisruptionController(this.registry);
     const storage = new StorageController(

@@ -129,4 +129,60 @@ describe('Job controller', () => {
       ),
     ).toBe(true);
   });
+
+  it('fails a Job active longer than activeDeadlineSeconds with DeadlineExceeded and deletes its pod', async () => {
+    // 40 s × time scale 0.05 = 2 s; the pod would run 600 s × 0.05 = 30 s.
+    cluster.registry.create(jobType(), 'default', {
+      metadata: { name: 'slow' },
+      spec: {
+        backoffLimit: 0,
+        activeDeadlineSeconds: 40,
+        template: {
+          metadata: { annotations: { 'sandbox.k2.io/run-seconds': '600' } },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'work', image: 'batch:1' }],
+          },
+        },
+      },
+    });
+    await until('the Job to have a running pod', () =>
+      jobPods('slow').some(p => p.status?.phase === 'Running'),
+    );
+    await until('the Job to be Failed', () =>
+      Boolean(condition('slow', 'Failed')),
+    );
+
+    expect(condition('slow', 'Failed')).toMatchObject({
+      reason: 'DeadlineExceeded',
+      message: 'Job was active longer than specified deadline',
+    });
+    expect(condition('slow', 'Complete')).toBeUndefined();
+    expect(job('slow').status.active).toBeUndefined();
+    await until('the pod to be gone', () => jobPods('slow').length === 0);
+    expect(
+      jobEvents('slow').some(
+        e => e.type === 'Warning' && e.reason === 'DeadlineExceeded',
+      ),
+    ).toBe(true);
+  });
+
+  it('completes a Job within its activeDeadlineSeconds', async () => {
+    cluster.registry.create(jobType(), 'default', {
+      metadata: { name: 'quick' },
+      spec: {
+        activeDeadlineSeconds: 600,
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'work', image: 'batch:1' }],
+          },
+        },
+      },
+    });
+    await until('the Job to be Complete', () =>
+      Boolean(condition('quick', 'Complete')),
+    );
+    expect(condition('quick', 'Failed')).toBeUndefined();
+  });
 });

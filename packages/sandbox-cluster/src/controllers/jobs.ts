@@ -4,6 +4,7 @@ import { StoreEvent } from '../api/store';
 import { KubeObject } from '../api/types';
 import {
   EventRecorder,
+  Timers,
   WorkQueue,
   controllerOf,
   nsKey,
@@ -16,8 +17,9 @@ import { randomSuffix } from '../api/defaults';
 
 /**
  * Jobs: pods up to `parallelism` until `completions` succeed (Complete), or failures
- * exceed `backoffLimit` (Failed, BackoffLimitExceeded). CronJobs are stored but do not
- * fire (see the package README).
+ * exceed `backoffLimit` (Failed, BackoffLimitExceeded), or the Job is active longer
+ * than `activeDeadlineSeconds` × the time scale (Failed, DeadlineExceeded; its running
+ * pods are deleted). CronJobs are stored but do not fire (see the package README).
  */
 export class JobController {
   private readonly queue: WorkQueue;
@@ -27,6 +29,8 @@ export class JobController {
   constructor(
     private readonly registry: Registry,
     private readonly events: EventRecorder,
+    private readonly timers: Timers,
+    private readonly timeScale: number,
   ) {
     this.jobs = registry.typeOf('batch', 'jobs');
     this.pods = registry.typeOf('', 'pods');
@@ -73,6 +77,13 @@ export class JobController {
     const completions = job.spec.completions ?? 1;
     const parallelism = job.spec.parallelism ?? 1;
     const now = nowTimestamp();
+    const deadlineMs =
+      job.spec.activeDeadlineSeconds === undefined
+        ? undefined
+        : job.spec.activeDeadlineSeconds * 1000 * this.timeScale;
+    const startedAt = job.status?.startTime
+      ? Date.parse(job.status.startTime)
+      : Date.now();
     let condition: any;
     if (succeeded >= completions) {
       condition = {
@@ -104,6 +115,28 @@ export class JobController {
         'Warning',
         'BackoffLimitExceeded',
         'Job has reached the specified backoff limit',
+        'job-controller',
+      );
+    } else if (
+      deadlineMs !== undefined &&
+      Date.now() - startedAt >= deadlineMs
+    ) {
+      condition = {
+        type: 'Failed',
+        status: 'True',
+        reason: 'DeadlineExceeded',
+        message: 'Job was active longer than specified deadline',
+        lastProbeTime: now,
+        lastTransitionTime: now,
+      };
+      for (const p of active)
+        this.registry.delete(this.pods, ns, p.metadata.name);
+      active.length = 0;
+      this.events.record(
+        job,
+        'Warning',
+        'DeadlineExceeded',
+        'Job was active longer than specified deadline',
         'job-controller',
       );
     } else if (!job.spec.suspend) {
@@ -164,5 +197,12 @@ export class JobController {
       },
       { status: true },
     );
+    if (!condition && deadlineMs !== undefined) {
+      this.timers.once(
+        `job-deadline:${key}`,
+        startedAt + deadlineMs - Date.now(),
+        () => this.queue.add(key),
+      );
+    }
   }
 }
