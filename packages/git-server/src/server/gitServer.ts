@@ -11,8 +11,9 @@ import {
 import { deliverPushEvents, RefUpdate } from '../webhooks/delivery';
 import { POST_RECEIVE_SCRIPT } from '../webhooks/hookScript';
 import { safeEqual } from '../webhooks/signature';
+import { readRepositoryFile } from '../repos/files';
 import { reply, runHttpBackend } from './httpBackend';
-import { parseGitPath } from './paths';
+import { isFilesPath, parseFilesPath, parseGitPath } from './paths';
 
 /**
  * How to run a local Git server.
@@ -66,7 +67,9 @@ const HOOK_PATH = '/internal/post-receive';
 /**
  * Starts git's smart-HTTP backend on 127.0.0.1: clone and fetch are open, push needs
  * the push credentials; `POST /api/repos` creates repositories (with the same
- * credentials) and `GET /api/repos` lists them. Each repository's post-receive hook
+ * credentials), `GET /api/repos` lists them and `GET /api/repos/<owner>/<name>/files/<path>`
+ * serves one file of a branch (what Backstage's URL reader fetches `catalog-info.yaml`
+ * with). Each repository's post-receive hook
  * hands pushed refs back to this process, which sends the push webhooks.
  *
  * @public
@@ -150,6 +153,48 @@ export async function startGitServer(
       }
       req.resume();
       reply(res, 405, 'GET or POST', { allow: 'GET, POST' });
+      return;
+    }
+
+    if (isFilesPath(rawPath)) {
+      req.resume();
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        reply(res, 405, 'GET', { allow: 'GET, HEAD' });
+        return;
+      }
+      const file = parseFilesPath(rawPath, query);
+      if (file.kind === 'invalid') {
+        reply(res, 400, file.message);
+        return;
+      }
+      if (
+        file.kind === 'unknown' ||
+        !(await repositories.exists(file.owner, file.name))
+      ) {
+        reply(res, 404, 'repository not found');
+        return;
+      }
+      const found = await readRepositoryFile(
+        repositories.directory(file.owner, file.name)!,
+        file.ref,
+        file.path,
+      );
+      if (found.kind !== 'file') {
+        reply(res, found.kind === 'too-large' ? 400 : 404, found.message);
+        return;
+      }
+      const etag = `"${found.oid}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { etag }).end();
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': found.content.length,
+        etag,
+        'cache-control': 'no-cache',
+      });
+      res.end(req.method === 'HEAD' ? undefined : found.content);
       return;
     }
 

@@ -71,3 +71,55 @@ export function parseGitPath(
     queryString: '',
   };
 }
+
+/** A request path read as `GET /api/repos/<owner>/<name>/files/<path>?ref=<ref>`. */
+export type FilesPath =
+  | { kind: 'file'; owner: string; name: string; path: string; ref: string }
+  | { kind: 'unknown' }
+  | { kind: 'invalid'; message: string };
+
+const FILES_PATH = /^\/api\/repos\/([^/]+)\/([^/]+)\/files\/(.+)$/;
+/** A branch or tag name as `git check-ref-format` allows it, or a commit id. */
+const REF =
+  /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock(?:\/|$))[A-Za-z0-9._/+-]{1,200}(?<![./])$/;
+
+/** Whether the raw path starts like a file request (then {@link parseFilesPath} decides). */
+export function isFilesPath(rawPath: string): boolean {
+  return /^\/api\/repos\/[^/]*\/[^/]*\/files(\/|$)/.test(rawPath);
+}
+
+/**
+ * Reads a file request with the same rules as git's paths: a percent escape, a dot
+ * segment, a backslash or an empty segment in the path is refused (400) before any
+ * name is read; so is a `ref` that is not a branch, tag or commit name. No ref means
+ * the repository's default branch (`HEAD`).
+ */
+export function parseFilesPath(
+  rawPath: string,
+  query: URLSearchParams,
+): FilesPath {
+  if (
+    !SAFE_PATH.test(rawPath) ||
+    rawPath.includes('//') ||
+    rawPath.endsWith('/') ||
+    rawPath.split('/').some(segment => segment === '.' || segment === '..')
+  ) {
+    return {
+      kind: 'invalid',
+      message:
+        'the path must be /api/repos/<owner>/<name>/files/<path> without escapes, dot segments or empty segments',
+    };
+  }
+  const match = FILES_PATH.exec(rawPath);
+  if (!match) return { kind: 'unknown' };
+  const [, owner, name, filePath] = match;
+  if (!NAME.test(owner) || !NAME.test(name)) return { kind: 'unknown' };
+  const ref = query.get('ref') ?? 'HEAD';
+  if (!REF.test(ref)) {
+    return {
+      kind: 'invalid',
+      message: 'ref must be a branch or tag name (or a commit id)',
+    };
+  }
+  return { kind: 'file', owner, name, path: filePath, ref };
+}
