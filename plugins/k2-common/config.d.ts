@@ -116,6 +116,18 @@ export interface Config {
        * @visibility frontend
        */
       wildcardDomain?: string;
+      /**
+       * Where services of this environment build their images when
+       * `k2.builds.runner` is `kubernetes` (a service builds where the first
+       * environment of its `k2.io/environments` says). Default: the environment's
+       * first cluster, namespace `k2-builds`.
+       */
+      builds?: {
+        /** A cluster declared under `kubernetes.clusterLocatorMethods`. */
+        cluster?: string;
+        /** The namespace the build Jobs run in; it must exist. */
+        namespace?: string;
+      };
       /** How releases roll out in this environment. */
       release?: {
         /**

@@ -29,6 +29,7 @@ const valid = {
           resources: { cpu: '500m', memory: '512Mi' },
           overcommit: { cpu: 2, memory: 1.5 },
         },
+        builds: { cluster: 'build', namespace: 'ci-builds' },
         release: { timeoutSeconds: 900, autoRollback: true, drainSeconds: 20 },
         limits: {
           maxCpu: '8',
@@ -76,6 +77,7 @@ describe('readEnvironmentModel', () => {
           overcommit: { cpu: 1, memory: 1 },
         },
         wildcardDomain: 'k2.example.com',
+        builds: { cluster: 'test', namespace: 'k2-builds' },
         release: { timeoutSeconds: 600, autoRollback: false, drainSeconds: 10 },
         namespaces: {},
         limits: { priorityClasses: [], nodeSelectors: [] },
@@ -96,6 +98,7 @@ describe('readEnvironmentModel', () => {
           overcommit: { cpu: 2, memory: 1.5 },
         },
         wildcardDomain: undefined,
+        builds: { cluster: 'build', namespace: 'ci-builds' },
         release: { timeoutSeconds: 900, autoRollback: true, drainSeconds: 20 },
         namespaces: {},
         limits: {
@@ -117,6 +120,11 @@ describe('readEnvironmentModel', () => {
 
   it.each([
     [{ name: 'Prod' }, 'k2.environments[1].name', /lowercase DNS label/],
+    [
+      { builds: { namespace: 'CI' } },
+      'k2.environments[1].builds.namespace',
+      /not a namespace name/,
+    ],
     [{ name: 'test' }, 'k2.environments[1].name', /declared twice/],
     [{ clusters: [] }, 'k2.environments[1].clusters', /at least one cluster/],
     [
@@ -244,8 +252,18 @@ describe('checkClusterReferences', () => {
 
   it('accepts declared clusters', () => {
     expect(() =>
-      checkClusterReferences(model, ['test', 'prod-a', 'prod-b']),
+      checkClusterReferences(model, ['test', 'prod-a', 'prod-b', 'build']),
     ).not.toThrow();
+  });
+
+  it('names the key of a build cluster that is not declared', () => {
+    const error = errorOf(() =>
+      checkClusterReferences(model, ['test', 'prod-a', 'prod-b']),
+    );
+    expect(error.key).toBe('k2.environments[1].builds.cluster');
+    expect(error.message).toMatch(
+      /unknown cluster 'build' for the builds of environment 'prod'/,
+    );
   });
 
   it('names the key and the declared clusters for an unknown one', () => {

@@ -31,6 +31,7 @@ const DOMAIN_PATTERN =
 
 const DEFAULT_RESOURCES: K2Resources = { cpu: '1', memory: '1Gi' };
 const DEFAULT_OVERCOMMIT: K2Overcommit = { cpu: 1, memory: 1 };
+const DEFAULT_BUILDS_NAMESPACE = 'k2-builds';
 
 /** Runs a config getter, re-throwing its error as one that names the key. */
 function read<T>(key: string, get: () => T): T {
@@ -280,6 +281,25 @@ function readEnvironment(config: Config, index: number): K2Environment {
     );
   }
 
+  const clusters = readClusters(config, at);
+  const buildsNamespace =
+    read(`${at}.builds.namespace`, () =>
+      config.getOptionalString('builds.namespace'),
+    ) ?? DEFAULT_BUILDS_NAMESPACE;
+  if (!NAME_PATTERN.test(buildsNamespace)) {
+    throw new K2ConfigError(
+      `${at}.builds.namespace`,
+      `'${buildsNamespace}' is not a namespace name (a lowercase DNS label)`,
+    );
+  }
+  const builds = {
+    cluster:
+      read(`${at}.builds.cluster`, () =>
+        config.getOptionalString('builds.cluster'),
+      ) ?? clusters[0].name,
+    namespace: buildsNamespace,
+  };
+
   const replicas = readPositive(
     config,
     'defaults.replicas',
@@ -299,7 +319,7 @@ function readEnvironment(config: Config, index: number): K2Environment {
       read(`${at}.production`, () => config.getOptionalBoolean('production')) ??
       false,
     approval: { required, approverGroup },
-    clusters: readClusters(config, at),
+    clusters,
     namespaces: readNamespaces(config, at),
     defaults: {
       replicas,
@@ -322,6 +342,7 @@ function readEnvironment(config: Config, index: number): K2Environment {
       },
     },
     wildcardDomain,
+    builds,
     release: {
       timeoutSeconds: readPositive(
         config,
@@ -407,5 +428,15 @@ export function checkClusterReferences(
         );
       }
     });
+    const buildCluster = environment.builds?.cluster;
+    if (buildCluster && !knownClusters.includes(buildCluster)) {
+      throw new K2ConfigError(
+        `k2.environments[${envIndex}].builds.cluster`,
+        `unknown cluster '${buildCluster}' for the builds of environment '${environment.name}'; ` +
+          `clusters declared under kubernetes.clusterLocatorMethods: ${
+            knownClusters.length ? knownClusters.join(', ') : 'none'
+          }`,
+      );
+    }
   });
 }

@@ -75,6 +75,14 @@ export interface K2EnvironmentLimits {
   nodeSelectors: string[];
 }
 
+/** The cluster and namespace build Jobs run in. */
+export interface K2BuildPlacement {
+  /** Default: the environment's first cluster. */
+  cluster: string;
+  /** Default: `k2-builds`. */
+  namespace: string;
+}
+
 /** One environment (`test`, `prod`, ...) of the K2 environment model. */
 export interface K2Environment {
   name: string;
@@ -91,6 +99,11 @@ export interface K2Environment {
    * Wildcard domain: services get `<service>.<environment>.<wildcardDomain>` without asking.
    */
   wildcardDomain?: string;
+  /**
+   * Where services of this environment build images in a cluster (`k2.builds.runner:
+   * kubernetes`); always set by the config reader.
+   */
+  builds?: K2BuildPlacement;
   release: K2ReleasePolicy;
   limits: K2EnvironmentLimits;
 }

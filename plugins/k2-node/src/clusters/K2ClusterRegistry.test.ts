@@ -129,4 +129,39 @@ describe('K2ClusterRegistry: cluster declarations K2 cannot use stop the start',
       `Invalid K2 configuration at '${KEY}.caFile': '${garbage}' is not a PEM certificate (the authority of cluster 'alpha')`,
     );
   });
+
+  it('includes a cluster an environment names only for its builds, with no environment share', async () => {
+    const declared = (name: string) => ({
+      name,
+      authProvider: 'serviceAccount',
+      url,
+      serviceAccountToken: 't',
+    });
+    const config = new ConfigReader({
+      kubernetes: {
+        clusterLocatorMethods: [
+          { type: 'config', clusters: [declared('alpha'), declared('ci')] },
+        ],
+      },
+      k2: {
+        environments: [
+          {
+            name: 'test',
+            clusters: [{ name: 'alpha' }],
+            builds: { cluster: 'ci' },
+          },
+        ],
+      },
+    });
+    const access = K2ClusterAccess.fromConfig({
+      config,
+      model: readEnvironmentModel(config),
+      logger: mockServices.logger.mock(),
+    });
+    expect(access.listClusters().map(c => [c.name, c.environments])).toEqual([
+      ['alpha', [{ name: 'test', weight: 1 }]],
+      ['ci', []],
+    ]);
+    await access.stop();
+  });
 });

@@ -53,6 +53,11 @@ export class K2ClusterRegistry {
         used.set(cluster.name, list);
       }
     }
+    // A cluster only builds run in is still one K2 reaches (with no environment share).
+    for (const environment of model.environments) {
+      const name = environment.builds?.cluster;
+      if (name && !used.has(name)) used.set(name, []);
+    }
 
     const clusters = new Map<string, K2Cluster>();
     const methods =
