@@ -1,0 +1,273 @@
+import { createK2TestDatabases } from '@internal/plugin-k2-node/testUtils';
+import {
+  DatabaseBuildStore,
+  LOG_CHUNK_BYTES,
+  LOG_TRUNCATED_LINE,
+  MAX_LOG_BYTES,
+  MIGRATIONS,
+  NewBuild,
+} from './BuildStore';
+
+const databases = createK2TestDatabases();
+
+const GATEWAY = 'component:default/payment-gateway';
+const LEDGER = 'component:default/ledger-service';
+const COMMIT = 'a'.repeat(40);
+
+const build = (overrides: Partial<NewBuild> = {}): NewBuild => ({
+  service: GATEWAY,
+  ref: 'main',
+  commit: COMMIT,
+  trigger: 'ui',
+  triggeredBy: 'user:default/alice',
+  runner: 'local',
+  image: 'registry.northwind.example/payments/payment-gateway:aaaaaaaaaaaa',
+  dockerfileSource: 'generated',
+  dockerfileTemplate: 'node',
+  ...overrides,
+});
+
+describe.each(databases.eachSupportedId())(
+  'DatabaseBuildStore on %s',
+  databaseId => {
+    async function createStore() {
+      const knex = await databases.init(databaseId);
+      const store = await DatabaseBuildStore.create({
+        database: { getClient: async () => knex },
+      });
+      return { knex, store };
+    }
+
+    it('numbers builds per service from 1, and lists them newest first by pages', async () => {
+      const { store } = await createStore();
+      const first = await store.createBuild(build({ releaseTo: 'test' }));
+      const second = await store.createBuild(build({ ref: 'feature/x' }));
+      const other = await store.createBuild(build({ service: LEDGER }));
+      expect([first.number, second.number, other.number]).toEqual([1, 2, 1]);
+      expect(first).toMatchObject({
+        status: 'queued',
+        commit: COMMIT,
+        releaseTo: 'test',
+        logBytes: 0,
+        logTruncated: false,
+      });
+      expect(first.release).toBeUndefined();
+      const page = await store.listBuilds(GATEWAY, { limit: 1 });
+      expect(page.total).toBe(2);
+      expect(page.items.map(b => b.number)).toEqual([2]);
+      const older = await store.listBuilds(GATEWAY, { limit: 10, before: 2 });
+      expect(older.items.map(b => b.number)).toEqual([1]);
+      expect(await store.getBuildByNumber(GATEWAY, 2)).toMatchObject({
+        id: second.id,
+        ref: 'feature/x',
+      });
+      expect(await store.getBuildByNumber(GATEWAY, 3)).toBeUndefined();
+    });
+
+    it('gives numbers to concurrent builds of one service without a gap or a twin', async () => {
+      const { store } = await createStore();
+      const builds = await Promise.all(
+        Array.from({ length: 5 }, () => store.createBuild(build())),
+      );
+      expect(builds.map(b => b.number).sort()).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('claims queued builds up to the concurrency, one per service, oldest first, and once', async () => {
+      const { store } = await createStore();
+      const a1 = await store.createBuild(build());
+      const a2 = await store.createBuild(build());
+      const b1 = await store.createBuild(build({ service: LEDGER }));
+      const claimed = await store.claimQueued('local', 5);
+      expect(claimed.map(b => b.id).sort()).toEqual([a1.id, b1.id].sort());
+      expect(claimed.every(b => b.status === 'running' && b.startedAt)).toBe(
+        true,
+      );
+      // a2 waits for a1 of its service; nothing else is queued.
+      expect(await store.claimQueued('local', 5)).toEqual([]);
+      expect(
+        await store.transition(a1.id, ['running'], {
+          status: 'succeeded',
+          finishedAt: new Date().toISOString(),
+        }),
+      ).toBe(true);
+      // A transition from a status the build left does nothing.
+      expect(
+        await store.transition(a1.id, ['running'], { status: 'failed' }),
+      ).toBe(false);
+      expect((await store.getBuild(a1.id))!.status).toBe('succeeded');
+      const next = await store.claimQueued('local', 2);
+      expect(next.map(b => b.id)).toEqual([a2.id]);
+      // Only kubernetes builds count against the kubernetes runner's concurrency.
+      const k = await store.createBuild(
+        build({ service: 'component:default/x', runner: 'kubernetes' }),
+      );
+      expect((await store.claimQueued('local', 5)).length).toBe(0);
+      expect((await store.claimQueued('kubernetes', 1)).map(b => b.id)).toEqual(
+        [k.id],
+      );
+    });
+
+    it('never claims more than the concurrency', async () => {
+      const { store } = await createStore();
+      await store.createBuild(build());
+      await store.createBuild(build({ service: LEDGER }));
+      expect((await store.claimQueued('local', 1)).length).toBe(1);
+      expect((await store.claimQueued('local', 1)).length).toBe(0);
+    });
+
+    it('supersedes older queued builds of the same ref only', async () => {
+      const { store } = await createStore();
+      const old = await store.createBuild(build());
+      const otherRef = await store.createBuild(build({ ref: 'dev' }));
+      const newer = await store.createBuild(build());
+      expect(await store.findQueued(GATEWAY, 'main')).toMatchObject({
+        id: old.id,
+      });
+      expect(await store.supersede(GATEWAY, 'main', newer)).toBe(1);
+      expect(await store.getBuild(old.id)).toMatchObject({
+        status: 'superseded',
+        reason: 'Superseded by build 3 of a newer push',
+      });
+      expect((await store.getBuild(otherRef.id))!.status).toBe('queued');
+      expect((await store.getBuild(newer.id))!.status).toBe('queued');
+    });
+
+    it('stores the Dockerfile, its problems, the digest and the release', async () => {
+      const { store } = await createStore();
+      const b = await store.createBuild(build({ releaseTo: 'test' }));
+      await store.transition(b.id, ['queued'], {
+        dockerfile: 'FROM scratch\n',
+        dockerfileProblems: [
+          {
+            rule: 'no-user',
+            severity: 'warning',
+            message: 'runs as root',
+            line: 1,
+            column: 1,
+            endLine: 1,
+            endColumn: 13,
+          } as any,
+        ],
+        imageDigest: 'sha256:' + 'b'.repeat(64),
+        release: { id: 'r-1', number: 7 },
+      });
+      await store.requestCancel(b.id);
+      expect(await store.getBuild(b.id)).toMatchObject({
+        dockerfile: 'FROM scratch\n',
+        dockerfileProblems: [
+          expect.objectContaining({ message: 'runs as root', line: 1 }),
+        ],
+        imageDigest: `sha256:${'b'.repeat(64)}`,
+        release: { id: 'r-1', number: 7, environment: 'test' },
+        cancelRequestedAt: expect.any(String),
+      });
+    });
+
+    it('keeps the log in chunks and reads it from any byte offset', async () => {
+      const { knex, store } = await createStore();
+      const b = await store.createBuild(build());
+      await store.appendLog(b.id, 'STEP 1/3: FROM base\n');
+      await store.appendLog(b.id, 'héllo wörld\n');
+      const big = 'x'.repeat(LOG_CHUNK_BYTES + 10);
+      const after = await store.appendLog(b.id, big);
+      const all = `STEP 1/3: FROM base\nhéllo wörld\n${big}`;
+      expect(after).toEqual({
+        logBytes: Buffer.byteLength(all),
+        logTruncated: false,
+      });
+      const chunks = await knex('k2_build_log_chunks').where({
+        build_id: b.id,
+      });
+      expect(chunks.length).toBe(4);
+      expect(chunks.every(c => Number(c.bytes) <= LOG_CHUNK_BYTES)).toBe(true);
+      expect((await store.readLog(b.id, 0)).text).toBe(all);
+      // From inside the second write: bytes, not characters.
+      const offset = Buffer.byteLength('STEP 1/3: FROM base\nhéllo ');
+      const slice = await store.readLog(b.id, offset);
+      expect(slice.text).toBe(`wörld\n${big}`);
+      expect(slice.nextOffset).toBe(after.logBytes);
+      expect(await store.readLog(b.id, after.logBytes)).toEqual({
+        text: '',
+        nextOffset: after.logBytes,
+      });
+      expect((await store.getBuild(b.id))!.logBytes).toBe(after.logBytes);
+    });
+
+    it('cuts the log at 10 MiB with one line saying so, and keeps nothing after', async () => {
+      const { store } = await createStore();
+      const b = await store.createBuild(build());
+      const line = `${'y'.repeat(1023)}\n`;
+      const mib = line.repeat(1024);
+      for (let i = 0; i < 9; i++) await store.appendLog(b.id, mib);
+      const last = await store.appendLog(b.id, `${mib}${mib}`);
+      expect(last.logTruncated).toBe(true);
+      expect(last.logBytes).toBe(
+        MAX_LOG_BYTES + Buffer.byteLength(LOG_TRUNCATED_LINE),
+      );
+      expect(await store.appendLog(b.id, 'more\n')).toEqual(last);
+      const tail = await store.readLog(b.id, MAX_LOG_BYTES - 5);
+      expect(tail.text).toBe(`yyyy\n${LOG_TRUNCATED_LINE}`);
+      expect(await store.getBuild(b.id)).toMatchObject({
+        logTruncated: true,
+        logBytes: last.logBytes,
+      });
+    });
+
+    it('deletes the logs of builds finished before the retention, keeping the builds', async () => {
+      const { store } = await createStore();
+      const old = await store.createBuild(build());
+      const recent = await store.createBuild(build({ service: LEDGER }));
+      const running = await store.createBuild(
+        build({ service: 'component:default/z' }),
+      );
+      for (const b of [old, recent, running])
+        await store.appendLog(b.id, 'line\n');
+      await store.transition(old.id, ['queued'], {
+        status: 'failed',
+        finishedAt: '2026-01-01T00:00:00.000Z',
+      });
+      await store.transition(recent.id, ['queued'], {
+        status: 'failed',
+        finishedAt: '2026-11-20T00:00:00.000Z',
+      });
+      expect(
+        await store.deleteLogsFinishedBefore(
+          new Date('2026-10-28T00:00:00.000Z'),
+        ),
+      ).toBe(1);
+      expect((await store.readLog(old.id, 0)).text).toBe('');
+      expect((await store.readLog(recent.id, 0)).text).toBe('line\n');
+      expect((await store.readLog(running.id, 0)).text).toBe('line\n');
+      expect(await store.getBuild(old.id)).toMatchObject({ status: 'failed' });
+    });
+
+    it('records a webhook delivery once, and prunes old ones', async () => {
+      const { store } = await createStore();
+      expect(
+        await store.recordDelivery('d-1', new Date('2026-11-01T00:00:00Z')),
+      ).toBe(true);
+      expect(await store.recordDelivery('d-1')).toBe(false);
+      expect(await store.recordDelivery('d-2')).toBe(true);
+      expect(
+        await store.pruneDeliveries(new Date('2026-11-10T00:00:00Z')),
+      ).toBe(1);
+      expect(await store.recordDelivery('d-1')).toBe(true);
+    });
+
+    it('migrates down and up again', async () => {
+      const { knex } = await createStore();
+      await knex.migrate.rollback({ directory: MIGRATIONS }, true);
+      expect(await knex.schema.hasTable('k2_builds')).toBe(false);
+      expect(await knex.schema.hasTable('k2_build_log_chunks')).toBe(false);
+      expect(await knex.schema.hasTable('k2_build_webhook_deliveries')).toBe(
+        false,
+      );
+      await knex.migrate.latest({ directory: MIGRATIONS });
+      expect(await knex.schema.hasTable('k2_build_log_chunks')).toBe(true);
+      const store = await DatabaseBuildStore.create({
+        database: { getClient: async () => knex },
+      });
+      expect((await store.createBuild(build())).number).toBe(1);
+    });
+  },
+);
