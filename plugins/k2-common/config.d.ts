@@ -120,7 +120,7 @@ export interface Config {
        * Where services of this environment build their images when
        * `k2.builds.runner` is `kubernetes` (a service builds where the first
        * environment of its `k2.io/environments` says). Default: the environment's
-       * first cluster, namespace `k2-builds`.
+       * first cluster, in `k2.builds.kubernetes.namespace` (`k2-builds`).
        */
       builds?: {
         /** A cluster declared under `kubernetes.clusterLocatorMethods`. */

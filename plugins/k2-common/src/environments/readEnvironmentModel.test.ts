@@ -77,7 +77,7 @@ describe('readEnvironmentModel', () => {
           overcommit: { cpu: 1, memory: 1 },
         },
         wildcardDomain: 'k2.example.com',
-        builds: { cluster: 'test', namespace: 'k2-builds' },
+        builds: { cluster: 'test', namespace: undefined },
         release: { timeoutSeconds: 600, autoRollback: false, drainSeconds: 10 },
         namespaces: {},
         limits: { priorityClasses: [], nodeSelectors: [] },

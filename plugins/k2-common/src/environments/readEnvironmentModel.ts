@@ -31,7 +31,6 @@ const DOMAIN_PATTERN =
 
 const DEFAULT_RESOURCES: K2Resources = { cpu: '1', memory: '1Gi' };
 const DEFAULT_OVERCOMMIT: K2Overcommit = { cpu: 1, memory: 1 };
-const DEFAULT_BUILDS_NAMESPACE = 'k2-builds';
 
 /** Runs a config getter, re-throwing its error as one that names the key. */
 function read<T>(key: string, get: () => T): T {
@@ -282,11 +281,10 @@ function readEnvironment(config: Config, index: number): K2Environment {
   }
 
   const clusters = readClusters(config, at);
-  const buildsNamespace =
-    read(`${at}.builds.namespace`, () =>
-      config.getOptionalString('builds.namespace'),
-    ) ?? DEFAULT_BUILDS_NAMESPACE;
-  if (!NAME_PATTERN.test(buildsNamespace)) {
+  const buildsNamespace = read(`${at}.builds.namespace`, () =>
+    config.getOptionalString('builds.namespace'),
+  );
+  if (buildsNamespace !== undefined && !NAME_PATTERN.test(buildsNamespace)) {
     throw new K2ConfigError(
       `${at}.builds.namespace`,
       `'${buildsNamespace}' is not a namespace name (a lowercase DNS label)`,

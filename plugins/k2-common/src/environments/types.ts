@@ -79,8 +79,8 @@ export interface K2EnvironmentLimits {
 export interface K2BuildPlacement {
   /** Default: the environment's first cluster. */
   cluster: string;
-  /** Default: `k2-builds`. */
-  namespace: string;
+  /** Default: `k2.builds.kubernetes.namespace`, else `k2-builds`. */
+  namespace?: string;
 }
 
 /** One environment (`test`, `prod`, ...) of the K2 environment model. */
