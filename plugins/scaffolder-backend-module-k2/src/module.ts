@@ -6,6 +6,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createK2AlertsDefaultsAction } from './alertsDefaultsAction';
 import { createK2MiddlewareCreateAction } from './middlewareCreateAction';
+import { createK2PublishLocalGitAction } from './publishLocalGitAction';
 import { createK2ReleaseAction } from './releaseAction';
 
 /** Registers K2's scaffolder actions. */
@@ -16,16 +17,28 @@ export const scaffolderModuleK2 = createBackendModule({
     env.registerInit({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
         auth: coreServices.auth,
         discovery: coreServices.discovery,
         catalog: catalogServiceRef,
       },
-      async init({ scaffolder, auth, discovery, catalog }) {
+      async init({ scaffolder, config, auth, discovery, catalog }) {
         scaffolder.addActions(
           createK2ReleaseAction({ auth, discovery }),
           createK2MiddlewareCreateAction({ auth, discovery }),
           createK2AlertsDefaultsAction({ auth, discovery, catalog }),
         );
+        // Development only: the local Git server new services are published to.
+        const localGit = config.getOptionalConfig('k2.builds.localGit');
+        if (localGit) {
+          scaffolder.addActions(
+            createK2PublishLocalGitAction({
+              url: localGit.getString('url'),
+              tokenFile: localGit.getString('tokenFile'),
+              user: localGit.getOptionalString('user'),
+            }),
+          );
+        }
       },
     });
   },
