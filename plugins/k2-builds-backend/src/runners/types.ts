@@ -14,6 +14,11 @@ export interface BuildJob {
   /** The service's entity ref and its Kubernetes-safe id (`payments-core-payment-gateway`). */
   service: string;
   serviceId: string;
+  /**
+   * The service's environments in `k2.io/environments` order; a Kubernetes build runs
+   * where the first one's `builds` says (absent: K2's first environment).
+   */
+  environments?: string[];
   source: {
     /** The clone URL (`http://127.0.0.1:7108/git/payments/payment-gateway.git`). */
     url: string;
