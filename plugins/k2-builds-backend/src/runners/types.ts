@@ -46,6 +46,20 @@ export type BuildOutcome =
   | { result: 'cancelled' }
   | { result: 'timed-out' };
 
+/**
+ * What a build's signal is aborted with when the backend stops, as opposed to a
+ * cancel: a runner that can {@link BuildRunner.resume} (Kubernetes) leaves the build
+ * running, to be followed again at the next start, and answers `cancelled`, which the
+ * queue does not record (the build stays `running`). Runners without `resume` end the
+ * build as for a cancel.
+ */
+export class BackendStoppingReason extends Error {
+  constructor() {
+    super('Stopped: the backend stopped');
+    this.name = 'BackendStoppingReason';
+  }
+}
+
 /** A runner of builds: buildah here, a BuildKit Job in a cluster. */
 export interface BuildRunner {
   readonly kind: 'local' | 'kubernetes';
