@@ -2,45 +2,6 @@ import { HumanDuration } from '@backstage/types';
 
 export interface Config {
   k2?: {
-    /**
-     * Image registries K2 may list tags from, so the release dialog offers the tags of
-     * a service's `k2.io/image` repository. A repository in a registry not listed here
-     * gets no tags (any tag can still be typed). Tags are read through the OCI
-     * Distribution API (`GET /v2/<name>/tags/list`), answering the registry's Basic or
-     * Bearer (token service) challenge; listings are cached for 30 s per repository.
-     */
-    registries?: Array<{
-      /**
-       * The registry as image references name it, with its port if any, e.g.
-       * `registry.example.com` or `registry.example.com:5000`; `docker.io` for images
-       * that name no registry.
-       */
-      host: string;
-      /**
-       * Where the registry's API answers, when not at `https://<host>` (Docker Hub:
-       * `https://registry-1.docker.io`), e.g. a mirror or a loopback address. An
-       * `http:` URL needs `insecure: true`.
-       */
-      url?: string;
-      /**
-       * Allows plain HTTP to the registry and to the token service it names. Default
-       * false: only `https:` is used, and credentials never travel unencrypted.
-       */
-      insecure?: boolean;
-      /**
-       * User name K2 signs in with (Basic, or at the token service); set together with
-       * `password`. Without both K2 reads anonymously.
-       */
-      username?: string;
-      /**
-       * Password or access token for `username`; take it from the environment, e.g.
-       * `password: ${K2_REGISTRY_PASSWORD}`. Never logged or returned.
-       * @visibility secret
-       */
-      password?: string;
-      /** Bound of each HTTP call to the registry or its token service. Default 5 s. */
-      timeout?: HumanDuration | string;
-    }>;
     releases?: {
       /**
        * How long K2 retries API server errors while applying a release before the

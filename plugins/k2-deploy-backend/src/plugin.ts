@@ -13,6 +13,7 @@ import {
   k2EnvironmentsServiceRef,
   k2ServiceIndexServiceRef,
   k2ServiceResolverServiceRef,
+  readRegistries,
 } from '@internal/plugin-k2-node';
 import { CanaryService } from './canaries/CanaryService';
 import { DatabaseCanaryStore } from './database/DatabaseCanaryStore';
@@ -39,7 +40,6 @@ import {
   MiddlewareStoreBindings,
   ReleaseBindingResolver,
 } from './releases/ReleaseBindings';
-import { readRegistries } from './registries/readRegistries';
 import { RegistryTagsService } from './registries/RegistryTagsService';
 import { createRouter } from './router';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';

@@ -2,8 +2,8 @@
  * Backend building blocks every K2 capability plugin uses: the environment registry,
  * the catalog's K2 services in memory, the cluster access layer (watch caches for
  * reading, server-side apply for writing), service resolution (entity → targets →
- * clusters → objects and pods), the action gate (permission + audit + activity) and
- * the activity log client.
+ * clusters → objects and pods), the action gate (permission + audit + activity),
+ * the activity log client and the image registries' client (tags and manifests).
  *
  * @packageDocumentation
  */
@@ -16,3 +16,4 @@ export * from './actions';
 export * from './api';
 export * from './permissions';
 export * from './database';
+export * from './registries';

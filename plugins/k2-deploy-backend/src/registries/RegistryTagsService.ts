@@ -11,9 +11,11 @@ import {
   Caller,
   K2ActionGate,
   K2ServiceResolver,
+  RegistryClient,
+  RegistryConfig,
+  registryLocationOf,
+  TagListing,
 } from '@internal/plugin-k2-node';
-import { DOCKER_HUB, RegistryConfig } from './readRegistries';
-import { RegistryClient, TagListing } from './RegistryClient';
 import { sortTagsNewestFirst } from './tagOrder';
 
 /** Tags returned per repository, newest first. */
@@ -81,7 +83,7 @@ export class RegistryTagsService {
         truncated: false,
       };
     }
-    const registry = image.registry ?? DOCKER_HUB;
+    const { registry, path } = registryLocationOf(image);
     const client = this.#clients.get(registry);
     if (!client) {
       return {
@@ -93,11 +95,6 @@ export class RegistryTagsService {
         truncated: false,
       };
     }
-    // Docker Hub keeps its one-component names under `library/`.
-    const path =
-      registry === DOCKER_HUB && !image.path.includes('/')
-        ? `library/${image.path}`
-        : image.path;
     const { at, listing } = await this.#listing(client, registry, path);
     const common = {
       repository,

@@ -1,6 +1,3 @@
-import { ConfigReader } from '@backstage/config';
-import { JsonObject } from '@backstage/types';
-import { ServiceUnavailableError } from '@backstage/errors';
 import {
   hasDockerRegistry,
   LocalRegistry,
@@ -24,8 +21,7 @@ import {
   serviceEntity,
   useK2DeployTestBed,
 } from '../__testUtils__/testBackend';
-import { readRegistries, RegistryConfig } from './readRegistries';
-import { nextLink, parseAuthChallenge, RegistryClient } from './RegistryClient';
+import { RegistryConfig } from '@internal/plugin-k2-node';
 import { RegistryTagsService, TAGS_CACHE_MS } from './RegistryTagsService';
 
 /**
@@ -58,8 +54,6 @@ describe('image tags from a real registry', () => {
   let bearer: LocalRegistry;
   /** Loopback port where nothing listens. */
   let closedPort: number;
-  /** A registry that accepts connections and never answers. */
-  let silent: http.Server;
   const bed = useK2DeployTestBed({ clusters: ['test'] });
   let backend: K2DeployTestBackend;
 
@@ -137,8 +131,6 @@ describe('image tags from a real registry', () => {
     await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve));
     closedPort = (probe.address() as AddressInfo).port;
     await new Promise(resolve => probe.close(resolve));
-    silent = http.createServer(() => {});
-    await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve));
 
     const service = (name: string, image?: string) =>
       serviceEntity(name, {
@@ -191,8 +183,6 @@ describe('image tags from a real registry', () => {
   afterAll(async () => {
     await Promise.all([open, basic, bearer].map(r => r?.stop()));
     await tokens?.stop();
-    silent?.closeAllConnections();
-    await new Promise(resolve => (silent ? silent.close(resolve) : resolve(0)));
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -339,78 +329,6 @@ describe('image tags from a real registry', () => {
   );
 
   itWithRegistry(
-    'follows Link pagination to the last page of tags',
-    async () => {
-      const client = new RegistryClient(entry(open), { pageSize: 40 });
-      const listing = await client.listTags('shop/many');
-      expect(listing).toEqual({
-        found: true,
-        tags: expect.arrayContaining(['1.0.0', '1.0.129']),
-        complete: true,
-      });
-      expect(listing.found && new Set(listing.tags).size).toBe(130);
-    },
-  );
-
-  itWithRegistry(
-    'says which registry refused which credentials, without them',
-    async () => {
-      const wrong = 'Wrong-password-42';
-      const basicClient = new RegistryClient(
-        entry(basic, { credentials: { username: USER, password: wrong } }),
-      );
-      const refusal = basicClient.listTags('shop/private');
-      await expect(refusal).rejects.toThrow(ServiceUnavailableError);
-      await expect(refusal).rejects.toThrow(
-        `Registry ${basic.host} refused K2's credentials (401) when K2 listed the tags of shop/private`,
-      );
-      await expect(
-        new RegistryClient(entry(basic)).listTags('shop/private'),
-      ).rejects.toThrow(
-        `Registry ${basic.host} asks for a user name and password to list the tags of shop/private; K2 has none configured for it`,
-      );
-      const tokenRefusal = new RegistryClient(
-        entry(bearer, { credentials: { username: USER, password: wrong } }),
-      ).listTags('shop/tokened');
-      await expect(tokenRefusal).rejects.toThrow(
-        /^Registry 127\.0\.0\.1:\d+'s token service \(http:\/\/127\.0\.0\.1:\d+\) answered 401 Unauthorized when K2 asked to pull shop\/tokened$/,
-      );
-    },
-  );
-
-  itWithRegistry(
-    'will not send credentials to a token service on plain HTTP unless allowed',
-    async () => {
-      const client = new RegistryClient(
-        entry(bearer, {
-          insecure: false,
-          credentials: { username: USER, password: TOKEN_PASSWORD },
-        }),
-      );
-      const before = tokens.requests.length;
-      await expect(client.listTags('shop/tokened')).rejects.toThrow(
-        /named a token service on plain HTTP/,
-      );
-      expect(tokens.requests.length).toBe(before);
-    },
-  );
-
-  itWithRegistry('gives up on a registry that does not answer', async () => {
-    const port = (silent.address() as AddressInfo).port;
-    const client = new RegistryClient({
-      host: `127.0.0.1:${port}`,
-      baseUrl: `http://127.0.0.1:${port}`,
-      insecure: true,
-      timeoutMs: 300,
-    });
-    const started = Date.now();
-    await expect(client.listTags('shop/slow')).rejects.toThrow(
-      `Registry 127.0.0.1:${port} did not answer within 300 ms when K2 listed the tags of shop/slow`,
-    );
-    expect(Date.now() - started).toBeLessThan(3_000);
-  });
-
-  itWithRegistry(
     'reuses a listing for 30 s, then asks the registry again',
     async () => {
       let now = Date.parse('2026-11-26T10:00:00Z');
@@ -439,89 +357,4 @@ describe('image tags from a real registry', () => {
       expect(await read()).toEqual(['1.1.0', '1.0.0']);
     },
   );
-});
-
-describe('k2.registries', () => {
-  const read = (registries: JsonObject[]) =>
-    readRegistries(new ConfigReader({ k2: { registries } }));
-
-  it('reads a registry with its defaults', () => {
-    expect(read([{ host: 'registry.example.com:5000' }])).toEqual(
-      new Map([
-        [
-          'registry.example.com:5000',
-          {
-            host: 'registry.example.com:5000',
-            baseUrl: 'https://registry.example.com:5000',
-            insecure: false,
-            credentials: undefined,
-            timeoutMs: 5_000,
-          },
-        ],
-      ]),
-    );
-    expect(read([{ host: 'docker.io' }]).get('docker.io')?.baseUrl).toBe(
-      'https://registry-1.docker.io',
-    );
-  });
-
-  it('names the key of each mistake', () => {
-    expect(() => read([{ host: 'not a host' }])).toThrow(
-      "Invalid K2 configuration at 'k2.registries[0].host'",
-    );
-    expect(() =>
-      read([{ host: 'registry.example.com', url: 'http://10.0.0.1:5000' }]),
-    ).toThrow(
-      "Invalid K2 configuration at 'k2.registries[0].url': 'http://10.0.0.1:5000' is plain HTTP; set k2.registries[0].insecure: true",
-    );
-    expect(() =>
-      read([{ host: 'registry.example.com', username: 'reader' }]),
-    ).toThrow("Invalid K2 configuration at 'k2.registries[0].password'");
-    expect(() =>
-      read([
-        { host: 'registry.example.com' },
-        { host: 'registry.example.com' },
-      ]),
-    ).toThrow("'registry.example.com' is configured twice");
-    expect(() =>
-      read([
-        {
-          host: 'registry.example.com',
-          url: 'https://u:p@registry.example.com',
-        },
-      ]),
-    ).toThrow('credentials go in username and password, not the URL');
-  });
-});
-
-describe('registry headers', () => {
-  it('reads a Bearer challenge with quoted and escaped values', () => {
-    expect(
-      parseAuthChallenge(
-        'Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:team/app:pull", error="insufficient_\\"scope\\""',
-      ),
-    ).toEqual({
-      scheme: 'bearer',
-      params: {
-        realm: 'https://auth.example.com/token',
-        service: 'registry.example.com',
-        scope: 'repository:team/app:pull',
-        error: 'insufficient_"scope"',
-      },
-    });
-    expect(parseAuthChallenge('Basic realm="Registry Realm"')).toEqual({
-      scheme: 'basic',
-      params: { realm: 'Registry Realm' },
-    });
-  });
-
-  it('finds the next page among the links', () => {
-    expect(
-      nextLink(
-        '</v2/team/app/tags/list?last=1.4&n=50>; rel="prev", </v2/team/app/tags/list?last=1.9&n=50>; rel="next"',
-      ),
-    ).toBe('/v2/team/app/tags/list?last=1.9&n=50');
-    expect(nextLink('</v2/a/tags/list?last=x>; rel="prev"')).toBeUndefined();
-    expect(nextLink(null)).toBeUndefined();
-  });
 });

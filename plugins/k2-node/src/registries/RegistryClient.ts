@@ -1,4 +1,5 @@
 import { ServiceUnavailableError } from '@backstage/errors';
+import { createHash } from 'crypto';
 import { RegistryConfig } from './readRegistries';
 
 /** Tags asked for per page (`?n=`) by default; a registry may answer fewer and link the rest. */
@@ -7,6 +8,16 @@ const PAGE_SIZE = 1000;
 const MAX_PAGES = 10;
 /** A bearer token without `expires_in` is reused for this long (the spec's default). */
 const DEFAULT_TOKEN_SECONDS = 60;
+/** A manifest digest as registries send it in `Docker-Content-Digest`. */
+const DIGEST = /^sha(?:256:[a-f0-9]{64}|512:[a-f0-9]{128})$/;
+
+/** The media types a manifest lookup accepts: OCI and Docker v2 manifests and indexes. */
+export const MANIFEST_MEDIA_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+] as const;
 
 /** What one listing of a repository's tags found. */
 export type TagListing =
@@ -48,11 +59,23 @@ export function nextLink(header: string | null): string | undefined {
   return undefined;
 }
 
+/** One request to the registry, worded for error messages. */
+interface Operation {
+  /** Past tense after "when K2", e.g. `listed the tags of team/app`. */
+  did: string;
+  /** Infinitive after "to", e.g. `list the tags of team/app`. */
+  to: string;
+  /** The token scope the operation needs. */
+  scope: string;
+  /** The `Accept` header; default `application/json`. */
+  accept?: string;
+}
+
 /**
  * Reads one registry through the OCI Distribution API: `GET /v2/<name>/tags/list`,
- * following `Link` pagination, and answering the registry's authentication challenge
- * (Basic, or Bearer through the token service the challenge names) with the
- * configured credentials.
+ * following `Link` pagination, and `HEAD /v2/<name>/manifests/<reference>`, answering
+ * the registry's authentication challenge (Basic, or Bearer through the token service
+ * the challenge names) with the configured credentials.
  *
  * Invariants: credentials and tokens travel only in `Authorization` headers, to the
  * registry's own origin or to the token realm it names (which must be `https:` unless
@@ -80,13 +103,17 @@ export class RegistryClient {
    * in time, refuses K2's credentials or answers with an error
    */
   async listTags(path: string): Promise<TagListing> {
-    const scope = `repository:${path}:pull`;
+    const operation: Operation = {
+      did: `listed the tags of ${path}`,
+      to: `list the tags of ${path}`,
+      scope: `repository:${path}:pull`,
+    };
     const tags: string[] = [];
     let url: URL | undefined = new URL(
       `${this.#registry.baseUrl}/v2/${path}/tags/list?n=${this.#pageSize}`,
     );
     for (let page = 0; url && page < MAX_PAGES; page++) {
-      const response = await this.#get(url, scope, path);
+      const response = await this.#request('GET', url, operation);
       if (response.status === 404) {
         await response.body?.cancel();
         return { found: false };
@@ -94,10 +121,10 @@ export class RegistryClient {
       if (!response.ok) {
         await response.body?.cancel();
         throw this.#unavailable(
-          `answered ${response.status} ${response.statusText} when K2 listed the tags of ${path}`,
+          `answered ${response.status} ${response.statusText} when K2 ${operation.did}`,
         );
       }
-      const body = (await this.#json(response, path)) as {
+      const body = (await this.#json(response, `${path}'s tags`)) as {
         tags?: unknown;
       };
       if (body.tags !== null && !Array.isArray(body.tags)) {
@@ -117,28 +144,92 @@ export class RegistryClient {
     return { found: true, tags, complete: url === undefined };
   }
 
-  /** GET with the credentials the registry asks for, answering one challenge. */
-  async #get(url: URL, scope: string, path: string): Promise<Response> {
+  /**
+   * The digest of the manifest `reference` (a tag or a digest) names in the repository
+   * at `path`, read with `HEAD` (OCI and Docker v2 manifests and indexes alike);
+   * undefined when the registry has no such manifest or repository.
+   *
+   * @throws ServiceUnavailableError when the registry cannot be reached, does not answer
+   * in time, refuses K2's credentials or answers with an error
+   */
+  async manifest(
+    path: string,
+    reference: string,
+  ): Promise<{ digest: string } | undefined> {
+    const separator = reference.includes(':') ? '@' : ':';
+    const operation: Operation = {
+      did: `looked up ${path}${separator}${reference}`,
+      to: `look up ${path}${separator}${reference}`,
+      scope: `repository:${path}:pull`,
+      accept: MANIFEST_MEDIA_TYPES.join(', '),
+    };
+    const url = new URL(
+      `${this.#registry.baseUrl}/v2/${path}/manifests/${encodeURIComponent(
+        reference,
+      )}`,
+    );
+    const head = await this.#request('HEAD', url, operation);
+    await head.body?.cancel();
+    if (head.status === 404) return undefined;
+    if (!head.ok) {
+      throw this.#unavailable(
+        `answered ${head.status} ${head.statusText} when K2 ${operation.did}`,
+      );
+    }
+    const digest = head.headers.get('docker-content-digest');
+    if (digest && DIGEST.test(digest)) return { digest };
+    // A registry may leave the header out; the digest is then the body's own.
+    const response = await this.#request('GET', url, operation);
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw this.#unavailable(
+        `answered ${response.status} ${response.statusText} when K2 ${operation.did}`,
+      );
+    }
+    const body = Buffer.from(await response.arrayBuffer());
+    return {
+      digest: `sha256:${createHash('sha256').update(body).digest('hex')}`,
+    };
+  }
+
+  /** One request with the credentials the registry asks for, answering one challenge. */
+  async #request(
+    method: 'GET' | 'HEAD',
+    url: URL,
+    operation: Operation,
+  ): Promise<Response> {
+    const { scope } = operation;
+    const accept = operation.accept ?? 'application/json';
     const cached = this.#tokens.get(scope);
     let authorization =
       cached && cached.until > Date.now()
         ? `Bearer ${cached.token}`
         : undefined;
-    let response = await this.#fetch(url, authorization, path);
+    let response = await this.#fetch(
+      method,
+      url,
+      accept,
+      authorization,
+      operation,
+    );
     if (response.status !== 401) return response;
     const challenge = parseAuthChallenge(
       response.headers.get('www-authenticate') ?? '',
     );
     await response.body?.cancel();
-    authorization = await this.#answer(challenge, scope, path);
-    response = await this.#fetch(url, authorization, path);
+    authorization = await this.#answer(challenge, operation);
+    response = await this.#fetch(method, url, accept, authorization, operation);
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
       this.#tokens.delete(scope);
       throw this.#unavailable(
         `refused K2's ${
           this.#registry.credentials ? 'credentials' : 'anonymous access'
-        } (${response.status}) when K2 listed the tags of ${path}`,
+        } (${response.status}) when K2 ${operation.did}`,
       );
     }
     return response;
@@ -147,21 +238,21 @@ export class RegistryClient {
   /** The `Authorization` header answering a challenge. */
   async #answer(
     challenge: AuthChallenge | undefined,
-    scope: string,
-    path: string,
+    operation: Operation,
   ): Promise<string> {
     const { credentials } = this.#registry;
+    const { scope } = operation;
     if (challenge?.scheme === 'basic') {
       if (!credentials) {
         throw this.#unavailable(
-          `asks for a user name and password to list the tags of ${path}; K2 has none configured for it`,
+          `asks for a user name and password to ${operation.to}; K2 has none configured for it`,
         );
       }
       return basic(credentials);
     }
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
       throw this.#unavailable(
-        `answered 401 to K2's tag list of ${path} without a Basic or Bearer challenge K2 can answer`,
+        `answered 401 without a Basic or Bearer challenge K2 can answer when K2 ${operation.did}`,
       );
     }
     let realm: URL;
@@ -182,17 +273,19 @@ export class RegistryClient {
     }
     realm.searchParams.set('scope', challenge.params.scope ?? scope);
     const response = await this.#fetch(
+      'GET',
       realm,
+      'application/json',
       credentials ? basic(credentials) : undefined,
-      path,
+      operation,
     );
     if (!response.ok) {
       await response.body?.cancel();
       throw this.#unavailable(
-        `'s token service (${realm.origin}) answered ${response.status} ${response.statusText} when K2 asked to pull ${path}`,
+        `'s token service (${realm.origin}) answered ${response.status} ${response.statusText} when K2 asked to ${operation.to}`,
       );
     }
-    const body = (await this.#json(response, path)) as {
+    const body = (await this.#json(response, 'a token')) as {
       token?: unknown;
       access_token?: unknown;
       expires_in?: unknown;
@@ -216,15 +309,18 @@ export class RegistryClient {
   }
 
   async #fetch(
+    method: 'GET' | 'HEAD',
     url: URL,
+    accept: string,
     authorization: string | undefined,
-    path: string,
+    operation: Operation,
   ): Promise<Response> {
     const { timeoutMs } = this.#registry;
     try {
       return await fetch(url, {
+        method,
         headers: {
-          accept: 'application/json',
+          accept,
           ...(authorization ? { authorization } : {}),
         },
         signal: AbortSignal.timeout(timeoutMs),
@@ -233,24 +329,22 @@ export class RegistryClient {
       const e = error as Error & { cause?: { code?: string } };
       if (e.name === 'TimeoutError') {
         throw this.#unavailable(
-          `did not answer within ${timeoutMs} ms when K2 listed the tags of ${path}`,
+          `did not answer within ${timeoutMs} ms when K2 ${operation.did}`,
         );
       }
       throw this.#unavailable(
-        `cannot be reached (${
-          e.cause?.code ?? e.message
-        }) when K2 listed the tags of ${path}`,
+        `cannot be reached (${e.cause?.code ?? e.message}) when K2 ${
+          operation.did
+        }`,
       );
     }
   }
 
-  async #json(response: Response, path: string): Promise<unknown> {
+  async #json(response: Response, what: string): Promise<unknown> {
     try {
       return await response.json();
     } catch {
-      throw this.#unavailable(
-        `answered ${path}'s tags with something not JSON`,
-      );
+      throw this.#unavailable(`answered ${what} with something not JSON`);
     }
   }
 

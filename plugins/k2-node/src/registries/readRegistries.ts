@@ -2,6 +2,7 @@ import { Config } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
 import { readDurationFromConfig } from '@backstage/config';
 import {
+  ImageReference,
   K2ConfigError,
   tryParseImageReference,
 } from '@internal/plugin-k2-common';
@@ -36,8 +37,27 @@ function fail(key: string, problem: string): never {
 }
 
 /**
- * Reads `k2.registries`. No entry is a valid setup: then no tags are listed and the
- * release dialog takes any tag typed.
+ * Where an image lives: its registry as `k2.registries` names it (`docker.io` when the
+ * reference names none) and its path there (Docker Hub keeps its one-component names
+ * under `library/`).
+ */
+export function registryLocationOf(image: ImageReference): {
+  registry: string;
+  path: string;
+} {
+  const registry = image.registry ?? DOCKER_HUB;
+  return {
+    registry,
+    path:
+      registry === DOCKER_HUB && !image.path.includes('/')
+        ? `library/${image.path}`
+        : image.path,
+  };
+}
+
+/**
+ * Reads `k2.registries`. No entry is a valid setup: then no tags are listed, the
+ * release dialog takes any tag typed, and no release's image is looked up.
  *
  * @throws K2ConfigError naming the key of the first bad value
  */
