@@ -107,12 +107,12 @@ describe('k2:alerts:defaults', () => {
   });
 
   /** Runs the action as `user`; resolves to its outputs and log lines. */
-  async function run(input: object, user = ALICE) {
+  async function run(input: object, user = ALICE, pluginId?: string) {
     const action = createK2AlertsDefaultsAction({
       auth: mockServices.auth(),
       discovery: {
-        getBaseUrl: async id => `${base}/api/${id}`,
-        getExternalBaseUrl: async id => `${base}/api/${id}`,
+        getBaseUrl: async id => `${base}/api/${pluginId ?? id}`,
+        getExternalBaseUrl: async id => `${base}/api/${pluginId ?? id}`,
       },
       catalog: catalogServiceMock({ entities: [checkout] }),
     });
@@ -281,5 +281,28 @@ describe('k2:alerts:defaults', () => {
     );
     await expect(failure).rejects.toMatchObject({ statusCode: 400 });
     expect(await rules()).toEqual(before);
+  });
+
+  it('logs and creates nothing where the Alerts plugin is not installed, but fails on its own 404', async () => {
+    const before = await rules();
+    // The same backend, asked under a plugin id nothing serves: as a portal without
+    // the Alerts plugin answers.
+    const skipped = await run(
+      { entityRef: 'component:default/checkout' },
+      ALICE,
+      'k2-alerts-not-installed',
+    );
+    expect(skipped.output).toEqual({ created: [], kept: [] });
+    expect(skipped.logs).toEqual([
+      'The Alerts plugin is not installed in this portal (its API answered 404); no alert rules were created',
+    ]);
+    expect(await rules()).toEqual(before);
+
+    await expect(
+      run({
+        entityRef: 'component:default/nobody-here',
+        environments: ['test'],
+      }),
+    ).rejects.toMatchObject({ statusCode: 404 });
   });
 });

@@ -6,7 +6,7 @@ import {
   K2AlertsClient,
 } from '@internal/plugin-k2-alerts-common';
 import { ANNOTATION_ENVIRONMENTS } from '@internal/plugin-k2-common';
-import { fetchAsInitiator, serviceName } from './asUser';
+import { fetchAsInitiator, isPluginNotInstalled, serviceName } from './asUser';
 
 /**
  * The rules a new service gets when the step names none: the built-in templates of
@@ -61,7 +61,8 @@ export function createK2AlertsDefaultsAction(options: {
         ', ',
       )} with their templates’ defaults. ` +
       'A rule of the same template the service already has in an environment is kept unchanged, so running it again creates nothing twice. ' +
-      'The Alerts tab lists the rules; change or delete them there.',
+      'The Alerts tab lists the rules; change or delete them there. ' +
+      'Where the Alerts plugin is not installed the step logs that and creates nothing.',
     examples: [
       {
         description:
@@ -207,7 +208,18 @@ export function createK2AlertsDefaultsAction(options: {
       const created: string[] = [];
       const kept: string[] = [];
       for (const environment of environments) {
-        const existing = (await client.getRules(service, environment)).items;
+        let existing;
+        try {
+          existing = (await client.getRules(service, environment)).items;
+        } catch (error) {
+          if (!isPluginNotInstalled(error)) throw error;
+          // A portal without the Alerts plugin: the template's alerts step is a
+          // no-op there, not a failure.
+          ctx.logger.info(
+            'The Alerts plugin is not installed in this portal (its API answered 404); no alert rules were created',
+          );
+          break;
+        }
         for (const rule of rules) {
           const same = existing.find(r => r.templateId === rule.templateId);
           if (same) {

@@ -2,6 +2,7 @@ import {
   AuthService,
   BackstageCredentials,
 } from '@backstage/backend-plugin-api';
+import { K2ApiError } from '@internal/plugin-k2-common';
 
 /** A service as K2's APIs name it: its catalog namespace and name. */
 export interface K2ServiceName {
@@ -45,4 +46,17 @@ export function fetchAsInitiator(options: {
       return fetch(request);
     },
   };
+}
+
+/**
+ * Whether a K2 API answered as a backend without that plugin does: a 404 without
+ * Backstage's error body (no route served the path). A 404 of the plugin itself, such
+ * as an unknown service, carries a `NotFoundError` body and is not this.
+ */
+export function isPluginNotInstalled(error: unknown): boolean {
+  return (
+    error instanceof K2ApiError &&
+    error.statusCode === 404 &&
+    !error.body?.error?.name
+  );
 }

@@ -78,12 +78,12 @@ describe('k2:middleware:create', () => {
   });
 
   /** Runs the action as `user`; resolves to its outputs and log lines. */
-  async function run(input: object, user = ALICE) {
+  async function run(input: object, user = ALICE, pluginId?: string) {
     const action = createK2MiddlewareCreateAction({
       auth: mockServices.auth(),
       discovery: {
-        getBaseUrl: async id => `${base}/api/${id}`,
-        getExternalBaseUrl: async id => `${base}/api/${id}`,
+        getBaseUrl: async id => `${base}/api/${pluginId ?? id}`,
+        getExternalBaseUrl: async id => `${base}/api/${pluginId ?? id}`,
       },
       pollIntervalMs: 100,
     });
@@ -214,5 +214,37 @@ describe('k2:middleware:create', () => {
     ).rejects.toThrow(
       'The name checkout-cache is taken in test; choose another',
     );
+  });
+
+  it('logs and creates nothing where the Middleware store is not installed, but fails on the store’s own answers about an unknown service', async () => {
+    // The same backend, asked under a plugin id nothing serves: as a portal without
+    // the Middleware store answers.
+    const skipped = await run(
+      {
+        entityRef: 'component:default/checkout',
+        environment: 'test',
+        template: 'redis-7',
+        name: 'checkout-absent',
+      },
+      ALICE,
+      'k2-middleware-store-not-installed',
+    );
+    expect(skipped.output).toEqual({ state: 'not-installed' });
+    expect(skipped.logs).toEqual([
+      'The Middleware store is not installed in this portal (its API answered 404); no instance was created',
+    ]);
+    expect(await statefulSets('checkout-absent')).toEqual([]);
+
+    await expect(
+      run({
+        entityRef: 'component:default/nobody-here',
+        environment: 'test',
+        template: 'redis-7',
+        name: 'nobody-cache',
+      }),
+    ).rejects.toMatchObject({
+      statusCode: 403,
+      body: { error: { name: 'NotAllowedError' } },
+    });
   });
 });

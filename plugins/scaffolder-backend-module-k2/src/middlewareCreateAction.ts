@@ -4,7 +4,7 @@ import {
   K2MiddlewareInstance,
   K2MiddlewareStoreClient,
 } from '@internal/plugin-k2-middleware-store-common';
-import { fetchAsInitiator, serviceName } from './asUser';
+import { fetchAsInitiator, isPluginNotInstalled, serviceName } from './asUser';
 
 /** States in which the instance will not become ready without someone acting. */
 const STOPPED = ['rejected', 'failed', 'deleting', 'deleted', 'expired'];
@@ -38,7 +38,8 @@ export function createK2MiddlewareCreateAction(options: {
     description:
       "Creates a middleware instance (MySQL, Redis, Kafka, ...) for a service in one of its K2 environments from the Middleware store's templates and, unless told not to, waits until it is ready. " +
       'In an environment that needs approval the instance waits for an approver and the step ends with state awaiting-approval. ' +
-      'Bind it to the service on the Middleware tab so the next release receives its connection env vars.',
+      'Bind it to the service on the Middleware tab so the next release receives its connection env vars. ' +
+      'Where the Middleware store is not installed the step logs that and creates nothing (state not-installed).',
     examples: [
       {
         description: 'A Redis for the new service in test, with the defaults',
@@ -149,14 +150,24 @@ export function createK2MiddlewareCreateAction(options: {
             ),
       },
       output: {
-        instanceId: z => z.string().describe('The instance’s id'),
+        instanceId: z =>
+          z
+            .string()
+            .optional()
+            .describe('The instance’s id (none when not-installed)'),
         state: z =>
           z
             .string()
             .describe(
-              'Its state when the step ended: ready, awaiting-approval, or creating when not waiting',
+              'Its state when the step ended: ready, awaiting-approval, creating when not waiting, or not-installed where the Middleware store is not installed (nothing created)',
             ),
-        entityRef: z => z.string().describe('The instance’s catalog Resource'),
+        entityRef: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'The instance’s catalog Resource (none when not-installed)',
+            ),
       },
     },
     async handler(ctx) {
@@ -173,17 +184,26 @@ export function createK2MiddlewareCreateAction(options: {
         }),
       });
 
-      let instance: K2MiddlewareInstance = await client.createInstance(
-        service,
-        {
+      let instance: K2MiddlewareInstance;
+      try {
+        instance = await client.createInstance(service, {
           environment,
           template,
           name,
           parameters,
           ttlDays: ctx.input.ttlDays,
           reason: ctx.input.reason,
-        },
-      );
+        });
+      } catch (error) {
+        if (!isPluginNotInstalled(error)) throw error;
+        // A portal without the Middleware store: the template's middleware step is
+        // a no-op there, not a failure.
+        ctx.logger.info(
+          'The Middleware store is not installed in this portal (its API answered 404); no instance was created',
+        );
+        ctx.output('state', 'not-installed');
+        return;
+      }
       ctx.logger.info(
         `Middleware instance ${instance.name} (${instance.template}) of ${entityRef} in ${environment}: ${instance.state}`,
       );
