@@ -59,9 +59,14 @@ start_monitoring() {
 }
 git_line=""
 # The local Git server new services are published to in development; without git, K2
-# starts without it.
+# starts without it. $1: the backend's URL, which its push webhooks go to.
 start_git_server() {
-  if k2_start_git_server .k2/git-server.log .k2/git 7108; then
+  # Pushes become builds: the Git server signs its webhooks with .k2/git/.webhook-secret,
+  # which the backend reads as k2.builds.webhooks.secret.
+  if k2_start_git_server .k2/git-server.log .k2/git 7108 \
+    "$1/api/k2-builds/webhooks/push"; then
+    K2_BUILDS_WEBHOOK_SECRET="$(cat .k2/git/.webhook-secret)"
+    export K2_BUILDS_WEBHOOK_SECRET
     git_line="
   Git server: http://127.0.0.1:7108 (repositories in .k2/git; push as k2 with the token in
     .k2/git/.push-token, or: git config credential.helper 'store --file=$root/.k2/git/.git-credentials')"
@@ -93,7 +98,7 @@ if [ "${1:-}" = --production ]; then
   trap stop_all EXIT INT TERM
   K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
   k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
-  start_git_server
+  start_git_server "$url"
   start_monitoring "$url"
   k2_prepare_nginx .k2/nginx && with_nginx=1
   k2_log "starting the backend, which serves the production build ($url; log in .k2/portal.log)"
@@ -124,7 +129,7 @@ trap stop_all EXIT INT TERM
 K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
 # The image registry k2.registries names, so the release dialog offers real tags.
 k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
-start_git_server
+start_git_server "$backend_url"
 start_monitoring "$backend_url"
 
 k2_prepare_nginx .k2/nginx && with_nginx=1

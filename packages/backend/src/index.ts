@@ -23,6 +23,7 @@ backend.add(import('@internal/plugin-k2-config-backend'));
 backend.add(import('@internal/plugin-k2-storage-backend'));
 backend.add(import('@internal/plugin-k2-alerts-backend'));
 backend.add(import('@internal/plugin-k2-middleware-store-backend'));
+backend.add(import('@internal/plugin-k2-builds-backend'));
 
 backend.add(import('@backstage/plugin-app-backend'));
 // The production build's static files as the build compressed them (brotli, gzip).

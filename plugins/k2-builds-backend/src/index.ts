@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+export { k2BuildsPlugin as default } from './plugin';
 export type {
   BuildJob,
   BuildLogSink,

@@ -164,6 +164,8 @@ export interface BuildStore {
   deleteLogsFinishedBefore(before: Date): Promise<number>;
   /** True the first time a delivery id is seen, false after. */
   recordDelivery(deliveryId: string, at?: Date): Promise<boolean>;
+  /** Forgets a delivery that could not be acted on, so a redelivery is. */
+  forgetDelivery(deliveryId: string): Promise<void>;
   pruneDeliveries(before: Date): Promise<number>;
 }
 
@@ -568,6 +570,12 @@ export class DatabaseBuildStore implements BuildStore {
       if (isUniqueViolation(error)) return false;
       throw error;
     }
+  }
+
+  async forgetDelivery(deliveryId: string): Promise<void> {
+    await this.knex('k2_build_webhook_deliveries')
+      .where({ delivery_id: deliveryId })
+      .delete();
   }
 
   async pruneDeliveries(before: Date): Promise<number> {

@@ -1,0 +1,62 @@
+import { HumanDuration } from '@backstage/types';
+
+export interface Config {
+  k2?: {
+    /** The Builds backend (plugin k2-builds). */
+    builds?: {
+      /**
+       * What runs builds: `local` (buildah as a child process; development and CI) or
+       * `kubernetes` (a BuildKit Job in a cluster). Default `local`.
+       */
+      runner?: 'local' | 'kubernetes';
+      /** How long a build may run before it ends as `timed-out`. Default 30 minutes. */
+      timeout?: HumanDuration | string;
+      /** Days a finished build's log is kept; the build itself is kept. Default 30. */
+      logRetentionDays?: number;
+      /**
+       * The Git hosts K2 clones from: a service's `backstage.io/source-location` must be
+       * on one of them, so an entity cannot point K2's clone at an internal address.
+       */
+      sources?: Array<{
+        /** The host as URLs name it, with its port if any: `github.com`, `127.0.0.1:7108`. */
+        host: string;
+        /**
+         * A token for private repositories (GitHub: a token with read access to
+         * contents; GitLab: `read_repository`), sent in an HTTP header, never an argument.
+         * @visibility secret
+         */
+        token?: string;
+      }>;
+      /** Push webhooks (`POST /api/k2-builds/webhooks/push`). */
+      webhooks?: {
+        /**
+         * The shared secret: GitHub's webhook secret (HMAC-SHA256 of the body) or
+         * GitLab's secret token. Without it every webhook is refused.
+         * @visibility secret
+         */
+        secret?: string;
+      };
+      /**
+       * The base images of generated Dockerfiles, per template (`node`, `java-maven`,
+       * `java-gradle`, `go`, `python-pip`, `python-poetry`): the build stage's and the
+       * runtime stage's. A template not listed uses its pinned public images.
+       */
+      baseImages?: {
+        [template: string]: {
+          build: string;
+          runtime: string;
+        };
+      };
+      /** The local runner (buildah). */
+      local?: {
+        /** Builds running at once on this backend. Default 1. */
+        concurrency?: number;
+      };
+      /** The Kubernetes runner (BuildKit Jobs). */
+      kubernetes?: {
+        /** Builds running at once. Default 5. */
+        concurrency?: number;
+      };
+    };
+  };
+}

@@ -1,0 +1,456 @@
+import {
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import {
+  lintDockerfile,
+  MAX_DOCKERFILE_LENGTH,
+  renderDockerfile,
+} from '@internal/plugin-k2-builds-common';
+import { K2ServiceResolver } from '@internal/plugin-k2-node';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { BuildsConfig } from '../config/readBuildsConfig';
+import { BuildStore, StoredBuild } from '../database/BuildStore';
+import { BuildLogEvents, BuildLogWriter } from '../logs/BuildLogWriter';
+import {
+  BackendStoppingReason,
+  BuildJob,
+  BuildOutcome,
+  BuildRunner,
+} from '../runners/types';
+import { cloneAt, gitEnv } from '../sources';
+import { BuildPlan, planBuild, requireBuildable } from './BuildPlanner';
+import { ImageRegistries, ReleaseStarter } from './types';
+
+/** How often a running build looks for a cancel asked on another replica. */
+const CANCEL_POLL_MS = 1000;
+/** How long past its timeout a runner may take to end a build before K2 aborts it. */
+const TIMEOUT_GRACE_MS = 60_000;
+
+type Ended = {
+  status: 'succeeded' | 'failed' | 'cancelled' | 'timed-out';
+  reason?: string;
+  imageDigest?: string;
+};
+
+/** A build that fails before or after its runner, with one line saying why. */
+class BuildFailure extends Error {}
+
+/** A DNS-1123 label naming the service in Kubernetes objects (`payments-core-payment-gateway`). */
+function serviceIdOf(namespace: string, kubernetesId: string): string {
+  return `${namespace}-${kubernetesId}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '');
+}
+
+/**
+ * Runs queued builds: claims them from the store (up to the runner's concurrency, one
+ * per service, compare-and-set so replicas never run one twice), reads or renders the
+ * Dockerfile and lints it, runs the runner, reads the image back from the registry and
+ * starts the release. Cancels and timeouts abort the runner.
+ */
+export class BuildQueue {
+  readonly #store: BuildStore;
+  readonly #resolver: Pick<K2ServiceResolver, 'service'>;
+  readonly #config: BuildsConfig;
+  readonly #runner: BuildRunner;
+  readonly #registries: ImageRegistries;
+  readonly #releases: ReleaseStarter;
+  readonly #events: BuildLogEvents;
+  readonly #logger: LoggerService;
+  /** Builds running here, by id. */
+  readonly #running = new Map<string, AbortController>();
+  /**
+   * Credentials of users whose builds release when they succeed, held in memory only
+   * (never stored) until then.
+   */
+  readonly #releasers = new Map<string, BackstageCredentials>();
+  #ticking: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+
+  constructor(options: {
+    store: BuildStore;
+    resolver: Pick<K2ServiceResolver, 'service'>;
+    config: BuildsConfig;
+    runner: BuildRunner;
+    registries: ImageRegistries;
+    releases: ReleaseStarter;
+    events: BuildLogEvents;
+    logger: LoggerService;
+  }) {
+    this.#store = options.store;
+    this.#resolver = options.resolver;
+    this.#config = options.config;
+    this.#runner = options.runner;
+    this.#registries = options.registries;
+    this.#releases = options.releases;
+    this.#events = options.events;
+    this.#logger = options.logger;
+  }
+
+  /** A build was queued: start it now if there is room. */
+  enqueued(build: StoredBuild, releaser: BackstageCredentials | undefined) {
+    if (releaser) this.#releasers.set(build.id, releaser);
+    this.tick();
+  }
+
+  /**
+   * Starts what the concurrency allows; resolves once the claimed builds have started
+   * (not ended). Calls while one runs make it look again once done.
+   */
+  tick(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    if (this.#ticking) {
+      this.#again = true;
+      return this.#ticking;
+    }
+    this.#ticking = (async () => {
+      try {
+        do {
+          this.#again = false;
+          const claimed = await this.#store.claimQueued(
+            this.#runner.kind,
+            this.#config.concurrency,
+          );
+          for (const build of claimed) void this.#run(build, false);
+        } while (this.#again && !this.#stopped);
+      } catch (error) {
+        this.#logger.error(`Could not start queued builds: ${error}`);
+      } finally {
+        this.#ticking = undefined;
+      }
+    })();
+    return this.#ticking;
+  }
+
+  /**
+   * Builds left `running` by a backend that stopped: resumed where the runner can find
+   * them again (Kubernetes Jobs), else failed.
+   */
+  async recover(): Promise<void> {
+    for (const build of await this.#store.listByStatus('running')) {
+      if (build.runner !== this.#runner.kind) continue;
+      if (this.#runner.resume) {
+        void this.#run(build, true);
+        continue;
+      }
+      const failed = await this.#store.transition(build.id, ['running'], {
+        status: 'failed',
+        reason: 'interrupted by a backend restart',
+        finishedAt: new Date().toISOString(),
+      });
+      if (failed) {
+        await this.#store.appendLog(
+          build.id,
+          '[k2] The build was interrupted by a backend restart.\n',
+        );
+      }
+    }
+  }
+
+  /** Stops a running build: here at once, on another replica when it next looks. */
+  async cancel(id: string, reason: string): Promise<void> {
+    await this.#store.requestCancel(id);
+    this.#running.get(id)?.abort(new CancelReason(reason));
+  }
+
+  /**
+   * The backend is stopping: every build running here is aborted and left `running`,
+   * for {@link BuildQueue.recover} at the next start (resumed or failed).
+   */
+  stop() {
+    this.#stopped = true;
+    for (const controller of this.#running.values()) {
+      controller.abort(new BackendStoppingReason());
+    }
+  }
+
+  /** Whether builds are running here (tests wait for them to end). */
+  get idle(): boolean {
+    return this.#running.size === 0 && !this.#ticking;
+  }
+
+  async #run(build: StoredBuild, resume: boolean): Promise<void> {
+    const controller = new AbortController();
+    this.#running.set(build.id, controller);
+    const log = new BuildLogWriter(
+      build.id,
+      this.#store,
+      this.#events,
+      this.#logger,
+    );
+    const cancelPoll = setInterval(async () => {
+      try {
+        const current = await this.#store.getBuild(build.id);
+        if (current?.cancelRequestedAt && !controller.signal.aborted) {
+          controller.abort(new CancelReason('Cancelled'));
+        }
+      } catch {
+        // The next poll tries again.
+      }
+    }, CANCEL_POLL_MS);
+    const backstop = setTimeout(
+      () => controller.abort(new TimeoutReason()),
+      this.#config.timeoutMs + TIMEOUT_GRACE_MS,
+    );
+    let ended: Ended;
+    try {
+      ended = await this.#build(build, resume, log, controller.signal);
+    } catch (error) {
+      ended = {
+        status: 'failed',
+        reason:
+          error instanceof BuildFailure
+            ? error.message
+            : `K2 could not run the build: ${(error as Error).message}`,
+      };
+    }
+    clearInterval(cancelPoll);
+    clearTimeout(backstop);
+    if (controller.signal.reason instanceof BackendStoppingReason) {
+      log.line('The backend stopped; the build is picked up at its next start');
+      await log.close();
+      this.#running.delete(build.id);
+      return;
+    }
+    const reasonLine = ended.reason ? `: ${ended.reason}` : '';
+    log.line(`Build ${build.number} ${ended.status}${reasonLine}`);
+    await log.close();
+    await this.#store.transition(build.id, ['running'], {
+      status: ended.status,
+      reason: ended.reason?.split('\n')[0].slice(0, 1000) ?? null,
+      imageDigest: ended.imageDigest,
+      finishedAt: new Date().toISOString(),
+    });
+    this.#events.notify(build.id);
+    const releaser = this.#releasers.get(build.id);
+    this.#releasers.delete(build.id);
+    if (ended.status === 'succeeded' && build.releaseTo) {
+      await this.#release(build, releaser, log);
+      await log.close();
+      this.#events.notify(build.id);
+    }
+    this.#running.delete(build.id);
+    void this.tick();
+  }
+
+  async #build(
+    build: StoredBuild,
+    resume: boolean,
+    log: BuildLogWriter,
+    signal: AbortSignal,
+  ): Promise<Ended> {
+    const service = await this.#resolver.service(build.service);
+    let plan: ReturnType<typeof requireBuildable>;
+    try {
+      plan = requireBuildable(
+        planBuild(service, this.#config, this.#registries.hosts),
+      );
+    } catch (error) {
+      throw new BuildFailure((error as Error).message);
+    }
+    const registryHost = plan.image.registryHost;
+    log.line(
+      `Build ${build.number} of ${service.ref}: ${build.ref} at ${build.commit} → ${build.image}`,
+    );
+    const dockerfile = resume
+      ? build.dockerfile ?? ''
+      : await this.#dockerfile(build, plan, log, signal);
+    if (!resume) {
+      const problems = lintDockerfile(dockerfile, { port: service.spec.port });
+      await this.#store.transition(build.id, ['running'], {
+        dockerfile,
+        dockerfileProblems: problems,
+      });
+      for (const p of problems) {
+        log.line(`Dockerfile line ${p.line}: ${p.severity}: ${p.message}`);
+      }
+      const errors = problems.filter(p => p.severity === 'error');
+      if (errors.length > 0) {
+        throw new BuildFailure(
+          `The Dockerfile has ${errors.length} error${
+            errors.length === 1 ? '' : 's'
+          }; the first, line ${errors[0].line}: ${errors[0].message}`,
+        );
+      }
+      const available = await this.#runner.available();
+      if (!available.ok) {
+        throw new BuildFailure(`Builds cannot run here: ${available.reason}`);
+      }
+    }
+    const job: BuildJob = {
+      id: build.id,
+      number: build.number,
+      service: build.service,
+      environments: service.spec.targets.map(t => t.environment.name),
+      serviceId: serviceIdOf(
+        service.spec.targets[0]?.namespace ??
+          service.entity.metadata.namespace ??
+          'default',
+        service.spec.kubernetesId,
+      ),
+      source: { url: plan.source.url, ref: build.ref, commit: build.commit! },
+      dockerfile,
+      target: { image: build.image, registryHost },
+      timeoutMs: this.#config.timeoutMs,
+    };
+    let outcome: BuildOutcome;
+    try {
+      outcome =
+        resume && this.#runner.resume
+          ? await this.#runner.resume(job, log, signal)
+          : await this.#runner.run(job, log, signal);
+    } catch (error) {
+      if (!signal.aborted) throw error;
+      outcome = { result: 'cancelled' };
+    }
+    if (signal.aborted && signal.reason instanceof TimeoutReason) {
+      return { status: 'timed-out', reason: this.#timeoutReason() };
+    }
+    if (outcome.result === 'cancelled') {
+      return {
+        status: 'cancelled',
+        reason:
+          signal.reason instanceof CancelReason
+            ? signal.reason.message
+            : 'Cancelled',
+      };
+    }
+    if (outcome.result === 'timed-out') {
+      return { status: 'timed-out', reason: this.#timeoutReason() };
+    }
+    if (outcome.result === 'failed') {
+      return { status: 'failed', reason: outcome.reason };
+    }
+    // Pushed, says the runner: the registry decides.
+    const tag = build.image.slice(build.image.lastIndexOf(':') + 1);
+    log.line(`Reading ${build.image} back from ${registryHost}`);
+    let manifest: { digest: string } | undefined;
+    try {
+      manifest = await this.#registries.manifest(
+        registryHost,
+        plan.image.path,
+        tag,
+      );
+    } catch (error) {
+      throw new BuildFailure(
+        `The registry could not be checked: ${(error as Error).message}`,
+      );
+    }
+    if (!manifest) {
+      throw new BuildFailure(`the build pushed nothing to ${build.image}`);
+    }
+    log.line(`${build.image} is ${manifest.digest}`);
+    return { status: 'succeeded', imageDigest: manifest.digest };
+  }
+
+  #timeoutReason() {
+    return `The build ran longer than ${Math.round(
+      this.#config.timeoutMs / 60_000,
+    )} minutes (k2.builds.timeout)`;
+  }
+
+  /** The Dockerfile: rendered from the template, or read from the commit built. */
+  async #dockerfile(
+    build: StoredBuild,
+    plan: BuildPlan & Required<Pick<BuildPlan, 'source' | 'dockerfile'>>,
+    log: BuildLogWriter,
+    signal: AbortSignal,
+  ): Promise<string> {
+    if (plan.dockerfile.source === 'generated') {
+      const rendered = renderDockerfile(plan.dockerfile.spec);
+      log.line(
+        `Dockerfile: generated from the ${rendered.template} template (${rendered.buildImage}, ${rendered.runtimeImage})`,
+      );
+      return rendered.text;
+    }
+    const file = plan.dockerfile.path;
+    log.line(`Dockerfile: ${file} of the repository`);
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'k2-build-source-'));
+    try {
+      await cloneAt(
+        plan.source.url,
+        build.ref,
+        build.commit!,
+        path.join(dir, 'repo'),
+        gitEnv(this.#config.sources, plan.source.url),
+        signal,
+      );
+      const root = await fs.realpath(path.join(dir, 'repo'));
+      let real: string;
+      try {
+        real = await fs.realpath(path.join(root, file));
+      } catch {
+        throw new BuildFailure(
+          `${file} is not in ${build.ref} at ${build.commit}`,
+        );
+      }
+      // A link may not lead K2 to read a file outside the repository.
+      if (!real.startsWith(`${root}${path.sep}`)) {
+        throw new BuildFailure(`${file} points outside the repository`);
+      }
+      const stat = await fs.stat(real);
+      if (!stat.isFile() || stat.size > MAX_DOCKERFILE_LENGTH) {
+        throw new BuildFailure(
+          `${file} is not a file of at most ${MAX_DOCKERFILE_LENGTH} bytes`,
+        );
+      }
+      return await fs.readFile(real, 'utf8');
+    } catch (error) {
+      if (error instanceof BuildFailure) throw error;
+      throw new BuildFailure(
+        `The Dockerfile could not be read: ${(error as Error).message}`,
+      );
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async #release(
+    build: StoredBuild,
+    releaser: BackstageCredentials | undefined,
+    log: BuildLogWriter,
+  ) {
+    const environment = build.releaseTo!;
+    if (build.trigger !== 'webhook' && !releaser) {
+      log.line(
+        `Not released to ${environment}: the backend restarted since ${build.triggeredBy} started the build; release ${build.image} from the Deploy tab`,
+      );
+      return;
+    }
+    try {
+      const { namespace, name } = parseServiceKey(build.service);
+      const release = await this.#releases.release({
+        service: { namespace, name },
+        environment,
+        image: build.image,
+        onBehalfOf: build.trigger === 'webhook' ? 'plugin' : releaser!,
+      });
+      await this.#store.transition(build.id, ['succeeded'], { release });
+      log.line(
+        `Release ${release.number} of ${build.image} to ${environment} started`,
+      );
+    } catch (error) {
+      log.line(
+        `The release to ${environment} was not started: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  }
+}
+
+/** Why a build was aborted: a cancel, or the backend stopping. */
+class CancelReason extends Error {}
+/** The backstop of a runner that did not end a build at its timeout. */
+class TimeoutReason extends Error {}
+
+function parseServiceKey(key: string) {
+  const [, namespace, name] = /^[^:]+:([^/]+)\/(.+)$/.exec(key)!;
+  return { namespace, name };
+}
