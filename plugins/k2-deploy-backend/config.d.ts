@@ -28,6 +28,20 @@ export interface Config {
        * version. A whole number of at least 1. Default 10.
        */
       retainedForRollback?: number;
+      /**
+       * Before any release (a release, its preview, a rollback, a canary, and again
+       * when an approval lets a waiting release go) K2 looks its image up in the
+       * registry: an image missing there is refused with 400, a registry that cannot
+       * be asked with 503, and the digest found is recorded on the release.
+       */
+      imageCheck?: {
+        /**
+         * Releases of an image whose registry is not in `k2.registries` (K2 cannot ask
+         * it): `allow` releases them unchecked (the preview says "not checked"),
+         * `refuse` refuses them with 400. Default `allow`.
+         */
+        unlistedRegistries?: 'allow' | 'refuse';
+      };
     };
     instances?: {
       /**

@@ -40,6 +40,7 @@ import {
   MiddlewareStoreBindings,
   ReleaseBindingResolver,
 } from './releases/ReleaseBindings';
+import { ReleaseImageCheck } from './registries/ReleaseImageCheck';
 import { RegistryTagsService } from './registries/RegistryTagsService';
 import { createRouter } from './router';
 import { ServiceRuntimeService } from './runtime/ServiceRuntimeService';
@@ -85,6 +86,7 @@ export const k2DeployPlugin = createBackendPlugin({
         deps.permissionsRegistry.addPermissions(k2Permissions);
         // Read first, so a wrong registry entry stops the start naming its key.
         const registries = readRegistries(deps.config);
+        const images = ReleaseImageCheck.fromConfig(deps.config, registries);
         const retainedForRollback = readRetainedForRollback(deps.config);
         const shellPolicy = ShellPolicy.fromConfig(
           deps.config,
@@ -133,6 +135,7 @@ export const k2DeployPlugin = createBackendPlugin({
             ...deps,
             lookup: new MiddlewareStoreBindings(deps),
           }),
+          images,
           kick: () => driver.kick(),
         });
 

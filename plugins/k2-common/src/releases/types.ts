@@ -280,6 +280,11 @@ export interface K2Release {
   finishedAt?: string;
   /** Per-cluster progress, last observed. */
   progress: K2ReleaseClusterProgress[];
+  /**
+   * The digest (`sha256:…`) the registry gave for `spec.image` when K2 looked it up
+   * before the release was made or approved; absent when its registry is not checked.
+   */
+  imageDigest?: string;
 }
 
 /** A page of release history, newest first. */
@@ -377,4 +382,19 @@ export interface K2ReleasePreview {
   changes: K2ReleaseChange[];
   /** Whether the release would wait for approval. */
   approval: boolean;
+  /** What the registry said of the image (absent from older backends). */
+  imageCheck?: K2ReleaseImageCheck;
+}
+
+/**
+ * What the registry said of a release's image: found, with its digest, or not checked
+ * because its registry is not in `k2.registries`. (An image missing from a registry K2
+ * checks is refused with 400.)
+ */
+export interface K2ReleaseImageCheck {
+  status: 'found' | 'not-checked';
+  /** The image's registry; `docker.io` when the image names none. */
+  registry: string;
+  /** The manifest's digest, when found. */
+  digest?: string;
 }

@@ -161,6 +161,7 @@ export class CanaryService {
           resolved.spec,
           resolved.entity,
         );
+        await this.#engine.checkImage(image);
         const replicas = input.replicas ?? 1;
         const stable = await this.#releases.getCurrent(service, environment);
         if (!stable) {

@@ -70,7 +70,14 @@ describe.each(databases.eachSupportedId())(
       expect(await knex.schema.hasColumn('k2_releases', 'follow_ups')).toBe(
         true,
       );
-      // Shell sessions came last, canaries before them.
+      // The image digest came last, shell sessions and canaries before it.
+      expect(await knex.schema.hasColumn('k2_releases', 'image_digest')).toBe(
+        true,
+      );
+      await knex.migrate.down({ directory: MIGRATIONS });
+      expect(await knex.schema.hasColumn('k2_releases', 'image_digest')).toBe(
+        false,
+      );
       expect(await knex.schema.hasTable('k2_shell_sessions')).toBe(true);
       await knex.migrate.down({ directory: MIGRATIONS });
       expect(await knex.schema.hasTable('k2_shell_sessions')).toBe(false);
@@ -310,6 +317,33 @@ describe.each(databases.eachSupportedId())(
       ).toBeUndefined();
       expect((await store.get(id))?.status).toBe('rolling-out');
       expect((await store.listActive()).map(a => a.id)).toEqual([id]);
+    });
+
+    it('keeps the image digest found at creation, replaced or cleared at approval', async () => {
+      const store = await createStore();
+      const found = `sha256:${'a'.repeat(64)}`;
+      const later = `sha256:${'b'.repeat(64)}`;
+      const r = await store.create(
+        release({ status: 'pending-approval', imageDigest: found }),
+      );
+      const { id } = 'created' in r ? r.created : r.running;
+      expect((await store.get(id))?.imageDigest).toBe(found);
+      // A transition that says nothing of the digest keeps it.
+      await store.transition(id, 'pending-approval', { reason: 'asked' });
+      expect((await store.get(id))?.imageDigest).toBe(found);
+      const approved = await store.transition(id, 'pending-approval', {
+        status: 'applying',
+        imageDigest: later,
+      });
+      expect(approved?.imageDigest).toBe(later);
+      await store.transition(id, 'applying', { imageDigest: null });
+      expect((await store.get(id))?.imageDigest).toBeUndefined();
+      const unchecked = await store.create(
+        release({ environment: 'prod', imageDigest: undefined }),
+      );
+      expect(
+        'created' in unchecked && unchecked.created.imageDigest,
+      ).toBeUndefined();
     });
 
     it('lists the releases whose specs may still be applied: the last N that succeeded per environment, and those waiting or in flight', async () => {

@@ -42,6 +42,7 @@ type ReleaseRow = {
   progress: string;
   follow_ups: string | null;
   follow_ups_due: Date | string | null;
+  image_digest: string | null;
 };
 
 /** Statuses of releases that went in flight: applying, rolling out, or finished from there. */
@@ -78,6 +79,7 @@ function toRelease(row: ReleaseRow): StoredRelease {
       row.replicas_requested === null ? undefined : !!row.replicas_requested,
     followUps: row.follow_ups ? JSON.parse(row.follow_ups) : undefined,
     followUpsDue: isoTimestamp(row.follow_ups_due),
+    imageDigest: row.image_digest ?? undefined,
   };
 }
 
@@ -150,6 +152,7 @@ export class DatabaseReleaseStore implements ReleaseStore {
             progress: '[]',
             follow_ups: null,
             follow_ups_due: null,
+            image_digest: release.imageDigest ?? null,
           };
           await tx('k2_releases').insert(row);
         });
@@ -190,6 +193,9 @@ export class DatabaseReleaseStore implements ReleaseStore {
       }
     }
     if (patch.spec) update.spec = JSON.stringify(patch.spec);
+    if (patch.imageDigest !== undefined) {
+      update.image_digest = patch.imageDigest;
+    }
     if (patch.reason !== undefined) update.reason = patch.reason;
     if (patch.approvedBy !== undefined) update.approved_by = patch.approvedBy;
     if (patch.startedAt) update.started_at = patch.startedAt.toISOString();

@@ -55,6 +55,8 @@ export interface NewRelease {
   rollbackOf?: string;
   createdBy: string;
   replicasRequested?: boolean;
+  /** The digest the registry gave for the spec's image before the release was made. */
+  imageDigest?: string;
   /**
    * Occupy the target from the start although the status is `pending-approval`: a
    * release whose secret values are written before the driver may apply it (the
@@ -72,6 +74,11 @@ export interface ReleasePatch {
   progress?: StoredClusterProgress[];
   /** A waiting release brought up to date with what runs when it is approved. */
   spec?: K2ReleaseSpec;
+  /**
+   * The digest found for the image when a waiting release is approved; null when its
+   * registry is not checked any more.
+   */
+  imageDigest?: string | null;
   /**
    * Steps owed once this transition is made, recorded in the same update (so they are
    * never lost between the transition and their doing) and due at once.

@@ -33,6 +33,7 @@ import {
   ReleaseTemplate,
   StoredRelease,
 } from '../database/ReleaseStore';
+import { ReleaseImageCheck } from '../registries/ReleaseImageCheck';
 import { assertWithinLimits } from './limits';
 import { PodUsage, recommendReplicas } from './recommendReplicas';
 import { ReleaseBindingResolver } from './ReleaseBindings';
@@ -64,6 +65,7 @@ export class ReleaseEngine {
   readonly #secrets: ReleaseSecrets;
   readonly #mounts: ReleaseMountResolver;
   readonly #bindings: ReleaseBindingResolver;
+  readonly #images: ReleaseImageCheck;
   readonly #kick: () => void;
 
   constructor(options: {
@@ -74,6 +76,8 @@ export class ReleaseEngine {
     secrets: ReleaseSecrets;
     mounts: ReleaseMountResolver;
     bindings: ReleaseBindingResolver;
+    /** Looks each released image up in its registry. */
+    images: ReleaseImageCheck;
     /** Asks the driver to act now rather than at its next tick. */
     kick: () => void;
   }) {
@@ -84,6 +88,7 @@ export class ReleaseEngine {
     this.#secrets = options.secrets;
     this.#mounts = options.mounts;
     this.#bindings = options.bindings;
+    this.#images = options.images;
     this.#kick = options.kick;
   }
 
@@ -192,6 +197,7 @@ export class ReleaseEngine {
       { permission: k2ReleaseCreatePermission, verb: 'release' },
       async () => {
         const { spec, writes } = await this.#resolve(ref, input);
+        const image = await this.#images.check(spec.image);
         const status = this.#initialStatus(input.environment, 'release');
         // New secret values go to the cluster once the release holds its target,
         // before the driver may apply it: the release is created waiting (the driver
@@ -208,6 +214,7 @@ export class ReleaseEngine {
           message: input.message,
           createdBy: actorOf(caller.credentials),
           replicasRequested: input.replicas !== undefined,
+          imageDigest: image.digest,
         });
         if (writes.length) {
           release = await this.#storeSecrets(release, writes, status);
@@ -282,6 +289,7 @@ export class ReleaseEngine {
     });
     const { resolved, spec, current, writes } = await this.#resolve(ref, input);
     this.#resolver.actionTarget(resolved, input.environment);
+    const imageCheck = await this.#images.check(spec.image);
     const replaced = new Set(writes.map(w => w.name));
     const proposed = maskedSpec({
       ...spec,
@@ -306,6 +314,7 @@ export class ReleaseEngine {
       approval:
         this.#initialStatus(input.environment, 'release') ===
         'pending-approval',
+      imageCheck,
     };
   }
 
@@ -382,6 +391,9 @@ export class ReleaseEngine {
           }
           throw error;
         }
+        // The tag may have been deleted since (or never pushed, before images were
+        // looked up): such a rollback could not pull its image.
+        const image = await this.#images.check(old.spec.image);
         const release = await this.#create({
           service: old.service,
           environment: old.environment,
@@ -394,6 +406,7 @@ export class ReleaseEngine {
           createdBy: actorOf(caller.credentials),
           // A rollback restores the old spec, replica count included.
           replicasRequested: true,
+          imageDigest: image.digest,
         });
         return Object.assign(release, {
           releaseId: release.id,
@@ -445,6 +458,11 @@ export class ReleaseEngine {
             this.#resolver.target(resolved, release.environment),
           );
         }
+        // The image may have gone from the registry while the release waited.
+        const image =
+          decision === 'approve'
+            ? await this.#images.check(release.spec.image)
+            : undefined;
         const actor = actorOf(caller.credentials);
         const secretTarget = {
           spec: release.spec,
@@ -469,6 +487,7 @@ export class ReleaseEngine {
                 approvedBy: actor,
                 startedAt: new Date(),
                 spec,
+                imageDigest: image?.digest ?? null,
               }
             : {
                 status: 'rejected',
@@ -657,6 +676,7 @@ export class ReleaseEngine {
           template: current.template,
           message: `Scale from ${current.spec.replicas} to ${replicas}`,
           createdBy: actorOf(caller.credentials),
+          imageDigest: current.imageDigest,
         });
         return Object.assign(release, { releaseId: release.id });
       },
@@ -697,6 +717,7 @@ export class ReleaseEngine {
           template,
           message: 'Rolling restart',
           createdBy: actorOf(caller.credentials),
+          imageDigest: current.imageDigest,
         });
         return Object.assign(release, { releaseId: release.id });
       },
@@ -753,6 +774,7 @@ export class ReleaseEngine {
             ? `Autoscaling ${autoscaling.minReplicas}–${autoscaling.maxReplicas}`
             : 'Autoscaling off',
           createdBy: actorOf(caller.credentials),
+          imageDigest: current.imageDigest,
         });
         return Object.assign(release, { releaseId: release.id });
       },
@@ -786,6 +808,16 @@ export class ReleaseEngine {
       )
     ).flat();
     return recommendReplicas(spec, pods);
+  }
+
+  /**
+   * Looks an image up in its registry as a release of it would (for a canary).
+   *
+   * @throws InputError when it is not there, ServiceUnavailableError when the
+   *   registry cannot be asked
+   */
+  checkImage(image: string) {
+    return this.#images.check(image);
   }
 
   /** Reading: history, one release, the activity log. */

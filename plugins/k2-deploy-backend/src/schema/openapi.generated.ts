@@ -2218,6 +2218,12 @@ export const spec = {
               $ref: '#/components/schemas/ReleaseClusterProgress',
             },
           },
+          imageDigest: {
+            description:
+              'The digest the registry gave for the image when K2 looked it up before the release was made or approved; absent when its registry is not checked.',
+            type: 'string',
+            pattern: '^sha(256:[a-f0-9]{64}|512:[a-f0-9]{128})$',
+          },
         },
       },
       ReleaseList: {
@@ -2376,6 +2382,30 @@ export const spec = {
           approval: {
             description: 'Whether the release would wait for approval.',
             type: 'boolean',
+          },
+          imageCheck: {
+            $ref: '#/components/schemas/ReleaseImageCheck',
+          },
+        },
+      },
+      ReleaseImageCheck: {
+        description:
+          "What the registry said of the image: `found` with its digest, or `not-checked` when the image's registry is not in `k2.registries` (an image that is not in a registry K2 checks is refused with 400 instead).",
+        type: 'object',
+        additionalProperties: false,
+        required: ['status', 'registry'],
+        properties: {
+          status: {
+            type: 'string',
+            enum: ['found', 'not-checked'],
+          },
+          registry: {
+            description:
+              "The image's registry, e.g. `registry.example.com`; `docker.io` when the image names none.",
+            type: 'string',
+          },
+          digest: {
+            type: 'string',
           },
         },
       },

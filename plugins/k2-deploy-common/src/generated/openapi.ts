@@ -777,6 +777,8 @@ export interface components {
       /** Format: date-time */
       finishedAt?: string;
       progress: components['schemas']['ReleaseClusterProgress'][];
+      /** @description The digest the registry gave for the image when K2 looked it up before the release was made or approved; absent when its registry is not checked. */
+      imageDigest?: string;
     };
     ReleaseList: {
       items: components['schemas']['Release'][];
@@ -832,6 +834,15 @@ export interface components {
       changes: components['schemas']['ReleaseChange'][];
       /** @description Whether the release would wait for approval. */
       approval: boolean;
+      imageCheck?: components['schemas']['ReleaseImageCheck'];
+    };
+    /** @description What the registry said of the image: `found` with its digest, or `not-checked` when the image's registry is not in `k2.registries` (an image that is not in a registry K2 checks is refused with 400 instead). */
+    ReleaseImageCheck: {
+      /** @enum {string} */
+      status: 'found' | 'not-checked';
+      /** @description The image's registry, e.g. `registry.example.com`; `docker.io` when the image names none. */
+      registry: string;
+      digest?: string;
     };
     /** @description A volume, or a config file version, and the releases that mount it. */
     MountUse: {
