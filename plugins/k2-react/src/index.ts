@@ -26,7 +26,7 @@ export {
 } from './translation';
 /** The shared components' Simplified Chinese, for tests that render them in it. */
 export { default as k2ReactZh } from './translations/zh';
-export { Mono } from './components/Mono';
+export { Mono, monospaceFontFamily } from './components/Mono';
 export {
   absoluteTime,
   RelativeTime,

@@ -5,6 +5,7 @@ import {
 import { TranslationBlueprint } from '@backstage/plugin-app-react';
 import { searchTranslationRef } from '@backstage/plugin-search';
 import { k2AlertsTranslations } from '@internal/plugin-k2-alerts';
+import { k2BuildsTranslations } from '@internal/plugin-k2-builds';
 import { k2ConfigTranslations } from '@internal/plugin-k2-config';
 import { k2DeployTranslations } from '@internal/plugin-k2-deploy';
 import { k2MiddlewareTranslations } from '@internal/plugin-k2-middleware-store';
@@ -35,6 +36,10 @@ export const k2TranslationsModule = createFrontendModule({
     TranslationBlueprint.make({
       name: 'k2-react',
       params: { resource: k2ReactTranslations },
+    }),
+    TranslationBlueprint.make({
+      name: 'k2-builds',
+      params: { resource: k2BuildsTranslations },
     }),
     TranslationBlueprint.make({
       name: 'k2-deploy',
