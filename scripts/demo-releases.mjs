@@ -6,12 +6,26 @@
 //
 //   node scripts/demo-releases.mjs [backend URL]   (default http://localhost:7007)
 //
-// Needs the development sign-in (k2.devSignIn) and the sandbox clusters. A service that
+// Needs the development sign-in (k2.devSignIn) and the sandbox clusters. K2 releases
+// only images its registry holds, so each tag is pushed to the local registry first
+// (K2_DEMO_REGISTRY_URL, default http://127.0.0.1:7104, which `./k2 start` serves) with
+// `k2-sandbox-registry push`; the registry's seeding already has most of them, not the
+// crash-looping one. A service that
 // already has releases is left as it is, so running it again changes nothing. Services
 // the plan does not name keep their unreleased workloads, which owners can adopt.
 
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
 const backend = (process.argv[2] ?? 'http://localhost:7007').replace(/\/$/, '');
 const api = `${backend}/api/k2-deploy`;
+const registryUrl = process.env.K2_DEMO_REGISTRY_URL ?? 'http://127.0.0.1:7104';
+const pushCli = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '../packages/sandbox-cluster/bin/k2-sandbox-registry',
+);
 
 /** Who releases which service (a member of its owning team), and who approves. */
 const plan = [
@@ -133,6 +147,31 @@ const bump = (version, part) => {
     : `${major}.${minor}.${patch + 1}`;
 };
 
+/** The service's image repository, e.g. `registry.northwind.example/payments/ledger`. */
+async function repositoryOf(user, service) {
+  const defaults = await call(
+    user,
+    'GET',
+    `/services/default/${service}/environments/test/release-defaults`,
+  );
+  return defaults.imageRepository;
+}
+
+/**
+ * Pushes the tags to the local registry, as a build would, so their releases find
+ * them. Pushing a tag the registry has already changes nothing.
+ */
+async function pushTags(repository, tags) {
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    pushCli,
+    'push',
+    '--url',
+    registryUrl,
+    ...tags.map(tag => `${repository}:${tag}`),
+  ]);
+  log(stdout.trim());
+}
+
 async function release(user, service, environment, tag, message) {
   const created = await call(
     user,
@@ -171,6 +210,14 @@ async function seed({ service, requester, story }) {
   const base = await runningTag(requester, service, 'test');
   const fix = bump(base, 'patch');
   const feature = bump(base, 'minor');
+  const crashloop = `${bump(feature, 'patch')}-crashloop`;
+  const prodFix = bump(await runningTag(requester, service, 'prod'), 'patch');
+  await pushTags(await repositoryOf(requester, service), [
+    fix,
+    feature,
+    ...(story === 'full' ? [crashloop] : []),
+    prodFix,
+  ]);
   await release(
     requester,
     service,
@@ -191,7 +238,7 @@ async function seed({ service, requester, story }) {
       requester,
       service,
       'test',
-      `${bump(feature, 'patch')}-crashloop`,
+      crashloop,
       'Switch to the new connection pool',
     );
     if (broken.status === 'failed' || broken.status === 'timed-out') {
@@ -209,12 +256,11 @@ async function seed({ service, requester, story }) {
     }
   }
   // Production: one release approved by a release approver, one still waiting.
-  const prodBase = await runningTag(requester, service, 'prod');
   const approved = await release(
     requester,
     service,
     'prod',
-    bump(prodBase, 'patch'),
+    prodFix,
     'Retry provider timeouts once',
   );
   if (approved.status === 'pending-approval') {

@@ -126,13 +126,14 @@ if [ "$have_chromium" = 1 ]; then
   # sandbox clusters on 7111-7113.
   k2_write_portal_config "$e2e_dir/app-config.e2e.yaml" http://localhost:7100 7100 \
     "$e2e_dir/sqlite" 7110
-  # The image registry on 7114, seeded from the sandbox; without docker-registry, none.
-  if [ "${K2_REQUIRE_REGISTRY:-}" = 1 ]; then
-    printf 'k2:\n  registries:\n    - { host: registry.northwind.example, url: http://127.0.0.1:7114, insecure: true }\n' \
-      >"$e2e_dir/app-config.registry.yaml"
-  else
-    printf 'k2:\n  registries: []\n' >"$e2e_dir/app-config.registry.yaml"
+  # The image registry on 7114, seeded from the sandbox. Releases are checked against
+  # it (the specs push the tags they release), so the stage needs docker-registry.
+  if [ "${K2_REQUIRE_REGISTRY:-}" != 1 ]; then
+    k2_die "the end-to-end stage needs docker-registry and apache2-utils (releases check their images in a registry)"
+    exit 1
   fi
+  printf 'k2:\n  registries:\n    - { host: registry.northwind.example, url: http://127.0.0.1:7114, insecure: true }\n' \
+    >"$e2e_dir/app-config.registry.yaml"
   set -m
   k2_start_sandbox "$out/e2e-sandbox.log" "$e2e_dir/kubeconfig" \
     "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml"
@@ -144,18 +145,17 @@ if [ "$have_chromium" = 1 ]; then
     export K2_E2E_PROMETHEUS_URL=http://127.0.0.1:7115
   fi
   k2_write_alerts_config "$e2e_dir/app-config.alerts.yaml" "$e2e_dir/monitoring" 7115 7116 7117
-  if [ "${K2_REQUIRE_REGISTRY:-}" = 1 ]; then
-    k2_start_registry "$out/e2e-registry.log" "$e2e_dir/registry" \
-      "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml" \
-      "$e2e_dir/app-config.registry.yaml" ||
-      k2_die "the end-to-end image registry did not start; see $out/e2e-registry.log"
-  fi
+  k2_start_registry "$out/e2e-registry.log" "$e2e_dir/registry" \
+    "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml" \
+    "$e2e_dir/app-config.registry.yaml" ||
+    k2_die "the end-to-end image registry did not start; see $out/e2e-registry.log"
   k2_start_backend "$out/e2e-portal.log" http://localhost:7100 \
     "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml" \
     "$e2e_dir/app-config.registry.yaml" "$e2e_dir/app-config.alerts.yaml"
   set +m
   e2e_started=$SECONDS
   K2_E2E_URL=http://localhost:7100 K2_E2E_BACKEND_URL=http://localhost:7100 \
+    K2_E2E_REGISTRY_URL=http://127.0.0.1:7114 \
     K2_E2E_KUBECONFIG="$e2e_dir/kubeconfig" yarn test:e2e "${e2e_specs[@]}" || e2e_status=$?
   timings+=("frontend build ${k2_build_seconds} s, portal start ${k2_portal_seconds} s, Playwright $((SECONDS - e2e_started)) s")
   kill -- -"$portal" 2>/dev/null || true

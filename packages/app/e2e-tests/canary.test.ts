@@ -1,5 +1,5 @@
 import { APIRequestContext } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, pushImage, test } from './fixtures';
 import { BACKEND, kubectl as k2kubectl, tokenFor } from './k2';
 
 /**
@@ -26,6 +26,9 @@ const deployments = () =>
     .split('\n')
     .filter(Boolean)
     .sort();
+
+// K2 releases (and runs as canaries) only images the registry holds.
+test.beforeAll(() => pushImage(`${REPO}:3.0.0`, `${REPO}:3.1.0-rc1`));
 
 /** Releases an image to test through the API and waits until it succeeded. */
 async function released(request: APIRequestContext, image: string) {

@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, pushImage, test } from './fixtures';
 import { BACKEND, kubectl as k2kubectl, tokenFor } from './k2';
 
 /**
@@ -10,6 +10,15 @@ test.describe.configure({ mode: 'serial' });
 
 const SERVICE = '/catalog/default/component/ledger-service/deploy';
 const REPO = 'registry.northwind.example/payments-core/ledger-service';
+
+// K2 releases only images the registry holds; the refused release (6.6.6) needs none.
+// 9.9.9-notfound is there, and its pull fails in the sandbox, as a broken image's would.
+test.beforeAll(() =>
+  pushImage(
+    ...['2.0.0', '2.1.0', '9.9.9-notfound'].map(tag => `${REPO}:${tag}`),
+  ),
+);
+
 /** kubectl against one sandbox cluster, in the service's namespace. */
 const kubectl = (cluster: string, ...args: string[]) =>
   k2kubectl(cluster, 'payments-core', ...args);

@@ -1,5 +1,7 @@
+import { execFile } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import { promisify } from 'util';
 import {
   BrowserContext,
   BrowserContextOptions,
@@ -10,6 +12,32 @@ import {
 } from '@playwright/test';
 
 export { expect };
+
+/**
+ * The registry K2 checks released images in (`k2.registries`' registry.northwind.example):
+ * the end-to-end one `./k2 test` runs (K2_E2E_REGISTRY_URL), else the one `./k2 start`
+ * runs.
+ */
+const REGISTRY_URL = process.env.K2_E2E_REGISTRY_URL ?? 'http://127.0.0.1:7104';
+const PUSH_CLI = path.resolve(
+  __dirname,
+  '../../sandbox-cluster/bin/k2-sandbox-registry',
+);
+
+/**
+ * Pushes a tiny image under each reference (`registry.northwind.example/team/app:1.2.3`)
+ * to the registry, as a build would: K2 releases only images its registry holds.
+ * Pushing a tag the registry has already changes nothing.
+ */
+export async function pushImage(...references: string[]): Promise<void> {
+  await promisify(execFile)(process.execPath, [
+    PUSH_CLI,
+    'push',
+    '--url',
+    REGISTRY_URL,
+    ...references,
+  ]);
+}
 
 /** One line the browser console printed, or an uncaught error, on a page under test. */
 export interface ConsoleEntry {

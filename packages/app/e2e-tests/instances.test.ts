@@ -1,5 +1,5 @@
 import { APIRequestContext, Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, pushImage, test } from './fixtures';
 import { BACKEND, kubectl as k2kubectl, tokenFor } from './k2';
 
 /**
@@ -13,15 +13,20 @@ const NAME = 'refund-worker';
 /** The Deploy tab's Instances sub-view: live instances, a drawer per instance, history. */
 const PAGE = `/catalog/default/component/${NAME}/deploy/instances`;
 const API = `${BACKEND}/api/k2-deploy/services/default/${NAME}`;
+const REPO = 'registry.northwind.example/payments-core/refund-worker';
 const kubectl = (...args: string[]) =>
   k2kubectl('test', 'payments-core', ...args);
 
-/** Releases to test through the API (the Deploy tab's own flow has its own test). */
+/**
+ * Pushes the tag to the registry (K2 releases only images it holds), then releases it
+ * to test through the API (the Deploy tab's own flow has its own test).
+ */
 async function release(
   request: APIRequestContext,
   body: { image: string; replicas?: number },
   until: Array<string> = ['succeeded'],
 ): Promise<number> {
+  await pushImage(`${REPO}:${body.image}`);
   const token = await tokenFor(request, 'alice');
   const headers = { Authorization: `Bearer ${token}` };
   const created = await request.post(`${API}/releases`, {

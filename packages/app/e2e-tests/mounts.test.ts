@@ -1,6 +1,6 @@
 import path from 'path';
 import { Locator, Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, pushImage, test } from './fixtures';
 import { kubectl as k2kubectl } from './k2';
 import { LANGUAGES, Words } from './words';
 
@@ -13,6 +13,11 @@ import { LANGUAGES, Words } from './words';
  * which no other file changes.
  */
 test.describe.configure({ mode: 'serial' });
+
+// K2 releases only images the registry holds.
+test.beforeAll(() =>
+  pushImage('registry.northwind.example/order-management/order-api:3.0.0'),
+);
 
 const SERVICE = 'order-api';
 const NAMESPACE = 'order-management';

@@ -1,5 +1,5 @@
 import path from 'path';
-import { ConsoleEntry, expect, test } from './fixtures';
+import { ConsoleEntry, expect, pushImage, test } from './fixtures';
 import { BACKEND, kubectl, tokenFor } from './k2';
 
 /**
@@ -10,6 +10,11 @@ import { BACKEND, kubectl, tokenFor } from './k2';
  * changes.
  */
 test.describe.configure({ mode: 'serial' });
+
+// K2 releases only images the registry holds.
+test.beforeAll(() =>
+  pushImage('registry.northwind.example/storefront/cart-service:2.4.0'),
+);
 
 const SERVICE = 'cart-service';
 const TAB = `/catalog/default/component/${SERVICE}/storage`;

@@ -4,19 +4,55 @@ import { loadConfig } from '@backstage/config-loader';
 import { tryParseImageReference } from '@internal/plugin-k2-common';
 import { loopbackClustersFromConfig } from '../sandbox';
 import { pushImageTags, startLocalRegistry } from './localRegistry';
+import { parsePushReferences } from './pushReferences';
 
 const USAGE = `Usage: k2-sandbox-registry [options]
+       k2-sandbox-registry push --url URL REPOSITORY:TAG...
 
 Serves the image registry that the portal config declares on loopback
 (k2.registries[] with an http://127.0.0.1 url) with docker-registry, and pushes to it
 the tags the sandbox clusters' workloads run, with a few older and newer versions
 around each, so the release dialog offers real tags. Start it after the sandbox.
 
+With push, pushes a tiny image under each REPOSITORY:TAG to the registry at URL (a
+running one), so a release of that tag finds it. REPOSITORY is the path in the
+registry (payments-core/ledger-service) or a whole reference with the registry's host
+(registry.northwind.example/payments-core/ledger-service), which is left out.
+
 Options:
   --config FILE   app-config file(s) to read (repeatable; default: app-config.yaml)
   --dir DIR       where the registry stores images (default: .k2/registry)
+  --url URL       the registry to push to (push only), e.g. http://127.0.0.1:7104
   -h, --help      show this help
 `;
+
+async function push(argv: string[]) {
+  let url: string | undefined;
+  const references: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--url') {
+      url = argv[++i];
+      if (url === undefined) throw new Error('--url needs a value');
+    } else if (arg === '-h' || arg === '--help') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else if (arg.startsWith('-')) {
+      throw new Error(`unknown option ${arg}\n\n${USAGE}`);
+    } else references.push(arg);
+  }
+  if (!url) throw new Error(`push needs --url\n\n${USAGE}`);
+  if (references.length === 0) {
+    throw new Error(`push needs at least one REPOSITORY:TAG\n\n${USAGE}`);
+  }
+  const byRepository = parsePushReferences(references);
+  for (const [repository, tags] of byRepository) {
+    await pushImageTags(url, repository, tags);
+    process.stdout.write(
+      `pushed ${tags.map(t => `${repository}:${t}`).join(', ')} to ${url}\n`,
+    );
+  }
+}
 
 function parseArgs(argv: string[]) {
   const out = { configs: [] as string[], dir: '.k2/registry' };
@@ -104,6 +140,10 @@ async function runningTags(config: Config, host: string) {
 }
 
 async function main() {
+  if (process.argv[2] === 'push') {
+    await push(process.argv.slice(3));
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   const { appConfigs } = await loadConfig({
     configRoot: process.cwd(),
