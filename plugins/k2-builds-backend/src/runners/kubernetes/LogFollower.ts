@@ -1,0 +1,99 @@
+import { K2ClusterAccess, KubeObject } from '@internal/plugin-k2-node';
+import { StringDecoder } from 'string_decoder';
+import { BuildLogSink } from '../types';
+
+/** How long the log is still read once the Job has finished. */
+const LOG_DRAIN_MS = 10_000;
+
+export function message(error: unknown) {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The status of an init container or container of a pod. */
+export function containerStatus(pod: KubeObject, container: string): any {
+  return [
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.containerStatuses ?? []),
+  ].find((s: any) => s.name === container);
+}
+
+/**
+ * Follows the containers of a build pod one after the other (the clone, then the
+ * build), each once, writing what they print to the build's log as it comes.
+ */
+export class LogFollower {
+  readonly #followed = new Set<string>();
+  readonly #controller = new AbortController();
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly access: K2ClusterAccess,
+    private readonly cluster: string,
+    private readonly log: BuildLogSink,
+    signal: AbortSignal,
+    /** After a restart, only what comes from now on (the rest was read before). */
+    private readonly fromNow: boolean,
+  ) {
+    signal.addEventListener('abort', () => this.#controller.abort(), {
+      once: true,
+    });
+  }
+
+  /** Starts following each container that has started and is not followed yet. */
+  follow(pod: KubeObject, containers: string[]) {
+    for (const container of containers) {
+      const key = `${pod.metadata.uid}/${container}`;
+      const state = containerStatus(pod, container)?.state;
+      if (this.#followed.has(key) || !(state?.running || state?.terminated)) {
+        continue;
+      }
+      this.#followed.add(key);
+      const target = {
+        namespace: pod.metadata.namespace!,
+        name: pod.metadata.name,
+      };
+      this.#chain = this.#chain.then(() => this.#read(target, container));
+    }
+  }
+
+  async #read(pod: { namespace: string; name: string }, container: string) {
+    const decoder = new StringDecoder('utf8');
+    try {
+      const stream = await this.access.podLogs(
+        this.cluster,
+        pod,
+        { container, follow: true, ...(this.fromNow ? { tailLines: 0 } : {}) },
+        this.#controller.signal,
+      );
+      for await (const chunk of stream) {
+        this.log.write(decoder.write(chunk as Buffer));
+      }
+      const rest = decoder.end();
+      if (rest) this.log.write(rest);
+    } catch (error) {
+      if (!this.#controller.signal.aborted) {
+        this.log.write(
+          `[k2] The log of the ${container} container could not be read: ${message(
+            error,
+          )}\n`,
+        );
+      }
+    }
+  }
+
+  /** Waits for the followed logs to end (the pod has finished), at most a few seconds. */
+  async drain() {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#chain,
+      new Promise<void>(resolve => {
+        timer = setTimeout(resolve, LOG_DRAIN_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  stop() {
+    this.#controller.abort();
+  }
+}
