@@ -52,10 +52,39 @@ export interface Config {
         /** Builds running at once on this backend. Default 1. */
         concurrency?: number;
       };
-      /** The Kubernetes runner (BuildKit Jobs). */
+      /**
+       * The Kubernetes runner (BuildKit rootless Jobs). A service builds in the
+       * cluster and namespace of the first environment of its `k2.io/environments`
+       * (`k2.environments[].builds`, default its first cluster).
+       */
       kubernetes?: {
         /** Builds running at once. Default 5. */
         concurrency?: number;
+        /**
+         * BuildKit rootless, pinned (or an organisation's mirror of it). Default
+         * `moby/buildkit:v0.17.3-rootless`.
+         */
+        image?: string;
+        /** An image with `git` and `sh` that clones the source. Default `alpine/git:2.45.2`. */
+        gitImage?: string;
+        /**
+         * The namespace build Jobs run in when an environment's `builds.namespace` does
+         * not say; it must exist. Default `k2-builds`.
+         */
+        namespace?: string;
+        /**
+         * Requests and limits of the build container. Default requests `500m`/`1Gi`,
+         * limits `2`/`4Gi`.
+         */
+        resources?: {
+          requests?: { cpu?: string; memory?: string };
+          limits?: { cpu?: string; memory?: string };
+        };
+        /**
+         * Annotations of every build pod, e.g. `sidecar.istio.io/inject: "false"` in a
+         * mesh (a sidecar would keep the Job from completing).
+         */
+        podAnnotations?: { [name: string]: string };
       };
     };
   };
