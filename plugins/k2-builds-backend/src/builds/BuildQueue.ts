@@ -38,6 +38,17 @@ type Ended = {
 /** A build that fails before or after its runner, with one line saying why. */
 class BuildFailure extends Error {}
 
+/** Why a build was aborted: a cancel. */
+class CancelReason extends Error {}
+/** The backstop of a runner that did not end a build at its timeout. */
+class TimeoutReason extends Error {}
+
+function parseServiceKey(key: string) {
+  const [, namespace, name] = /^[^:]+:([^/]+)\/(.+)$/.exec(key)!;
+  return { namespace, name };
+}
+
+
 /** A DNS-1123 label naming the service in Kubernetes objects (`payments-core-payment-gateway`). */
 function serviceIdOf(namespace: string, kubernetesId: string): string {
   return `${namespace}-${kubernetesId}`
@@ -443,14 +454,4 @@ export class BuildQueue {
       );
     }
   }
-}
-
-/** Why a build was aborted: a cancel, or the backend stopping. */
-class CancelReason extends Error {}
-/** The backstop of a runner that did not end a build at its timeout. */
-class TimeoutReason extends Error {}
-
-function parseServiceKey(key: string) {
-  const [, namespace, name] = /^[^:]+:([^/]+)\/(.+)$/.exec(key)!;
-  return { namespace, name };
 }

@@ -35,7 +35,12 @@ import {
 import { BuildLogEvents } from '../logs/BuildLogWriter';
 import { BuildRunner } from '../runners/types';
 import { gitEnv, resolveRef } from '../sources';
-import { planBuild, releaseProblem, requireBuildable } from './BuildPlanner';
+import {
+  BuildPlan,
+  planBuild,
+  releaseProblem,
+  requireBuildable,
+} from './BuildPlanner';
 import { BuildQueue } from './BuildQueue';
 import { ImageRegistries } from './types';
 
@@ -78,6 +83,14 @@ export function toApiBuild(build: StoredBuild): K2Build {
     logBytes: build.logBytes,
     logTruncated: build.logTruncated,
   };
+}
+
+/** Where the plan's Dockerfile comes from, as the settings answer it. */
+function dockerfileOrigin(plan: BuildPlan): K2BuildSettings['dockerfile'] {
+  if (plan.dockerfile?.source === 'repository') {
+    return { source: 'repository', path: plan.dockerfile.path };
+  }
+  return { source: 'generated', template: plan.dockerfile?.template };
 }
 
 /** How a user's request reached K2: the scaffolder calls on behalf of its initiator. */
@@ -154,11 +167,7 @@ export class BuildService {
       repository: plan.source?.url,
       defaultRef: plan.branch,
       image: plan.image?.repository,
-      dockerfile: plan.dockerfile
-        ? plan.dockerfile.source === 'repository'
-          ? { source: 'repository', path: plan.dockerfile.path }
-          : { source: 'generated', template: plan.dockerfile.template }
-        : { source: 'generated' },
+      dockerfile: dockerfileOrigin(plan),
       releaseTo: plan.releaseTo,
       releaseTargets: plan.releaseTargets,
       problems: plan.problems,
@@ -419,15 +428,16 @@ export class BuildService {
   /** Resolves when the build's log may have grown here, after a poll interval, or on abort. */
   #changed(id: string, signal: AbortSignal): Promise<void> {
     return new Promise(resolve => {
+      const cleanups: Array<() => void> = [];
       const done = () => {
-        clearTimeout(timer);
-        unsubscribe();
-        signal.removeEventListener('abort', done);
+        for (const cleanup of cleanups) cleanup();
         resolve();
       };
       const timer = setTimeout(done, FOLLOW_POLL_MS);
-      const unsubscribe = this.#events.subscribe(id, done);
+      cleanups.push(() => clearTimeout(timer));
+      cleanups.push(this.#events.subscribe(id, done));
       signal.addEventListener('abort', done);
+      cleanups.push(() => signal.removeEventListener('abort', done));
     });
   }
 

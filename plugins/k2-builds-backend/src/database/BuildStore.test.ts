@@ -148,7 +148,7 @@ describe.each(databases.eachSupportedId())(
             endColumn: 13,
           } as any,
         ],
-        imageDigest: 'sha256:' + 'b'.repeat(64),
+        imageDigest: `sha256:${'b'.repeat(64)}`,
         release: { id: 'r-1', number: 7 },
       });
       await store.requestCancel(b.id);

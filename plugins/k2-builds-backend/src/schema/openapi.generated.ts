@@ -467,11 +467,8 @@ export const spec = {
           releaseTo: {
             description:
               "An environment of the service without required approval, released with the built tag when the build succeeds; absent: the service's `k2.io/build-release`; `null`: no release.",
-            allOf: [
-              {
-                $ref: '#/components/schemas/EnvironmentName',
-              },
-            ],
+            type: 'string',
+            pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
             nullable: true,
           },
         },

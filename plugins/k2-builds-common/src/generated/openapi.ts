@@ -166,7 +166,7 @@ export interface components {
       ref?: components['schemas']['GitRef'];
       tag?: components['schemas']['ImageTag'];
       /** @description An environment of the service without required approval, released with the built tag when the build succeeds; absent: the service's `k2.io/build-release`; `null`: no release. */
-      releaseTo?: components['schemas']['EnvironmentName'] | null;
+      releaseTo?: string | null;
     };
     /** @enum {string} */
     BuildStatus:
