@@ -417,4 +417,24 @@ describeWithRegistry('KubernetesBuildRunner in the sandbox cluster', () => {
       ),
     });
   });
+
+  it('fails without a Job when K2 has no credentials entry for the image’s registry', async () => {
+    const job = buildJob({
+      target: {
+        image: 'registry.elsewhere.example/payments/payment-gateway:1.0.0',
+        registryHost: 'registry.elsewhere.example',
+      },
+    });
+    const outcome = await runner().run(
+      job,
+      sink(),
+      new AbortController().signal,
+    );
+    expect(outcome).toEqual({
+      result: 'failed',
+      reason:
+        "The build Job could not start in cluster 'build': the registry registry.elsewhere.example is not in k2.registries, so K2 has no credentials to push with",
+    });
+    expect((await get(jobPath(job))).status).toBe(404);
+  });
 });

@@ -173,6 +173,8 @@ export class KubernetesBuildRunner implements BuildRunner {
       started = await this.#start(job, placement, log);
     } catch (error) {
       if (signal.aborted) return this.#cancel(placement, name, log, signal);
+      // A Job applied before the failure would wait suspended until its TTL: remove it.
+      await this.#delete(placement, name);
       this.#logger.warn(
         `Build ${job.id}: the Job could not start: ${message(error)}`,
       );
