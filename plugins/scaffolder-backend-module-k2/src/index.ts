@@ -7,3 +7,6 @@ export { scaffolderModuleK2 as default } from './module';
 export { createK2MiddlewareCreateAction } from './middlewareCreateAction';
 export { createK2ReleaseAction } from './releaseAction';
 export { createK2AlertsDefaultsAction } from './alertsDefaultsAction';
+export { createK2BuildAction } from './buildAction';
+export { createK2PublishLocalGitAction } from './publishLocalGitAction';
+export type { K2LocalGitOptions } from './publishLocalGitAction';

@@ -5,6 +5,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createK2AlertsDefaultsAction } from './alertsDefaultsAction';
+import { createK2BuildAction } from './buildAction';
 import { createK2MiddlewareCreateAction } from './middlewareCreateAction';
 import { createK2PublishLocalGitAction } from './publishLocalGitAction';
 import { createK2ReleaseAction } from './releaseAction';
@@ -25,6 +26,7 @@ export const scaffolderModuleK2 = createBackendModule({
       async init({ scaffolder, config, auth, discovery, catalog }) {
         scaffolder.addActions(
           createK2ReleaseAction({ auth, discovery }),
+          createK2BuildAction({ auth, discovery }),
           createK2MiddlewareCreateAction({ auth, discovery }),
           createK2AlertsDefaultsAction({ auth, discovery, catalog }),
         );
