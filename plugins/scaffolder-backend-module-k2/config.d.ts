@@ -8,6 +8,11 @@ export interface Config {
        * production, where templates publish with the forge's own actions.
        */
       localGit?: {
+        /**
+         * Whether the action is registered. Default true; the production config sets
+         * false, as it is read over the development one.
+         */
+        enabled?: boolean;
         /** The server's base URL, e.g. `http://127.0.0.1:7108`. */
         url: string;
         /**

@@ -32,7 +32,7 @@ export const scaffolderModuleK2 = createBackendModule({
         );
         // Development only: the local Git server new services are published to.
         const localGit = config.getOptionalConfig('k2.builds.localGit');
-        if (localGit) {
+        if (localGit && localGit.getOptionalBoolean('enabled') !== false) {
           scaffolder.addActions(
             createK2PublishLocalGitAction({
               url: localGit.getString('url'),
