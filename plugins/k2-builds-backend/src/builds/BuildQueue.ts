@@ -361,9 +361,12 @@ export class BuildQueue {
   }
 
   #timeoutReason() {
-    return `The build ran longer than ${Math.round(
-      this.#config.timeoutMs / 60_000,
-    )} minutes (k2.builds.timeout)`;
+    const ms = this.#config.timeoutMs;
+    const length =
+      ms < 120_000
+        ? `${Math.round(ms / 1000)} seconds`
+        : `${Math.round(ms / 60_000)} minutes`;
+    return `The build ran longer than ${length} (k2.builds.timeout)`;
   }
 
   /** The Dockerfile: rendered from the template, or read from the commit built. */
