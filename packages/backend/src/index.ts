@@ -49,8 +49,13 @@ backend.add(catalogModuleK2Volumes);
 backend.add(catalogModuleK2MiddlewareInstances);
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
-// k2:release: templates release through the same engine as the Deploy tab.
+// K2's actions (k2:release, k2:build, k2:middleware:create, k2:alerts:defaults, and
+// k2:publish:local-git in development): the same engines as the K2 tabs.
 backend.add(import('@internal/plugin-scaffolder-backend-module-k2'));
+// publish:github and publish:gitlab, which the New K2 service template publishes with
+// outside development (with the host's token under `integrations`).
+backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
