@@ -281,6 +281,9 @@ export const k2DeployMessages = {
     runs: 'Release #{{running}} (runs)',
     becomes: 'Release #{{number}}',
     compare: 'Compare the whole specs with #{{running}}',
+    imageFound: 'The registry {{registry}} has this image ({{digest}}).',
+    imageNotChecked:
+      'Image not checked: {{registry}} is not a registry K2 checks.',
   },
   scale: {
     title: 'Scale {{environment}}',
@@ -411,6 +414,7 @@ export const k2DeployMessages = {
     autoscale: ' (autoscale {{min}}–{{max}})',
     mounts: 'Mounts {{mounts}}',
     middleware: 'Middleware {{instances}}',
+    digest: 'Digest {{digest}}',
     result: 'Result',
     by: 'By',
     approvedBy: 'approved by {{who}}',

@@ -124,6 +124,27 @@ describe('HistoryTable', () => {
     ).not.toBeInTheDocument();
   });
 
+  it('shows the image digest the registry gave, shortened, where one was recorded', () => {
+    const digest = `sha256:9b2f0c41d7e3${'a'.repeat(52)}`;
+    renderTable({
+      releases: [
+        release({ number: 12, imageDigest: digest }),
+        release({ number: 11 }),
+      ],
+      total: 2,
+      currentId: 'rel-test-12',
+    });
+    const shown = within(
+      screen.getByRole('row', { name: /^Compare release #12/ }),
+    ).getByText('Digest sha256:9b2f0c41d7e3');
+    expect(shown).toHaveAttribute('title', digest);
+    expect(
+      within(
+        screen.getByRole('row', { name: /^Compare release #11/ }),
+      ).queryByText(/^Digest/),
+    ).not.toBeInTheDocument();
+  });
+
   it('shows the config file versions and volumes each release mounts, and a new version as one changed line of the diff', async () => {
     const mounted = (number: number, version: number) =>
       release({

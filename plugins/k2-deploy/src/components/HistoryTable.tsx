@@ -7,7 +7,7 @@ import Button from '@material-ui/core/Button';
 import Checkbox from '@material-ui/core/Checkbox';
 import Typography from '@material-ui/core/Typography';
 import { EntityRef } from './EntityRef';
-import { duration, imageTag } from './format';
+import { duration, imageTag, shortDigest } from './format';
 import { useDeployT } from '../translation';
 import { ReleaseStatus } from './ReleaseStatus';
 import { SpecDiff } from './SpecDiff';
@@ -116,6 +116,16 @@ export function HistoryTable(props: {
                 {t('history.middleware', { instances: middlewareText(r) })}
               </Typography>
             ) : null}
+            {r.imageDigest && (
+              <Typography
+                variant="caption"
+                display="block"
+                title={r.imageDigest}
+                style={{ fontFamily: 'monospace' }}
+              >
+                {t('history.digest', { digest: shortDigest(r.imageDigest) })}
+              </Typography>
+            )}
             {r.message && (
               <Typography variant="caption" color="textSecondary">
                 {r.message}

@@ -1,5 +1,5 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import {
   K2_SECRET_MASK,
   K2ReleaseInput,
@@ -383,6 +383,41 @@ describe('ReleaseDialog', () => {
       expect(form.queryByRole('table')).not.toBeInTheDocument();
       await user.click(form.getByRole('button', { name: 'Release' }));
       expect(onSubmit).toHaveBeenCalledTimes(1);
+    });
+
+    it('says whether the registry has the image, or that it was not checked', async () => {
+      const user = setupUser();
+      const digest = `sha256:3f1c2b9a7e64${'0'.repeat(52)}`;
+      const found = renderDialog({
+        onPreview: async input => ({
+          ...previewOf(input),
+          imageCheck: {
+            status: 'found',
+            registry: 'registry.northwind.example',
+            digest,
+          },
+        }),
+      });
+      await user.click(found.form.getByRole('button', { name: 'Preview' }));
+      expect(
+        await found.form.findByText(
+          'The registry registry.northwind.example has this image (sha256:3f1c2b9a7e64).',
+        ),
+      ).toBeInTheDocument();
+      cleanup();
+
+      const unchecked = renderDialog({
+        onPreview: async input => ({
+          ...previewOf(input),
+          imageCheck: { status: 'not-checked', registry: 'docker.io' },
+        }),
+      });
+      await user.click(unchecked.form.getByRole('button', { name: 'Preview' }));
+      expect(
+        await unchecked.form.findByText(
+          'Image not checked: docker.io is not a registry K2 checks.',
+        ),
+      ).toBeInTheDocument();
     });
 
     it('goes back to the form with every value kept, a typed secret included', async () => {

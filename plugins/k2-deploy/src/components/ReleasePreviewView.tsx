@@ -9,6 +9,7 @@ import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { useDeployT } from '../translation';
+import { shortDigest } from './format';
 import { SpecDiff, specDiffLines } from './SpecDiff';
 
 const nowrap = { whiteSpace: 'nowrap' } as const;
@@ -20,12 +21,30 @@ function Value({ text }: { text?: string }) {
   return text === undefined ? <>—</> : <span style={code}>{text}</span>;
 }
 
+/** What the registry said of the image: found (with its digest), or not checked. */
+function ImageCheckLine(props: { preview: K2ReleasePreview }) {
+  const t = useDeployT();
+  const check = props.preview.imageCheck;
+  if (!check) return null;
+  return (
+    <Typography variant="body2" color="textSecondary" gutterBottom>
+      {check.status === 'found' && check.digest
+        ? t('releasePreview.imageFound', {
+            registry: check.registry,
+            digest: shortDigest(check.digest),
+          })
+        : t('releasePreview.imageNotChecked', { registry: check.registry })}
+    </Typography>
+  );
+}
+
 /**
  * The release form's preview step: the spec the backend resolved for the release
  * (secrets masked) against the release that runs, in the spec diff's own lines and
  * view (changes only, context on request), and in {@link SpecDiff}'s wide dialog on
  * request. When the backend finds no change it says plainly that releasing is a
- * redeploy; before the first release, it shows what the release would run.
+ * redeploy; before the first release, it shows what the release would run. Either
+ * way it says whether the registry has the image.
  */
 export function ReleasePreviewView(props: { preview: K2ReleasePreview }) {
   const t = useDeployT();
@@ -46,6 +65,7 @@ export function ReleasePreviewView(props: { preview: K2ReleasePreview }) {
         <Typography variant="body2" role="status" gutterBottom>
           {t('releasePreview.first', { number })}
         </Typography>
+        <ImageCheckLine preview={props.preview} />
         <Table size="small" aria-label={t('releasePreview.whatRuns')}>
           <TableBody>
             <TableRow>
@@ -130,6 +150,7 @@ export function ReleasePreviewView(props: { preview: K2ReleasePreview }) {
           />
         </>
       )}
+      <ImageCheckLine preview={props.preview} />
       <Box mt={1}>
         <Button size="small" onClick={() => setComparing(true)}>
           {t('releasePreview.compare', { running })}

@@ -25,6 +25,11 @@ export function imageTag(image: string) {
   return reference ? shortImageVersion(reference) : image;
 }
 
+/** `sha256:` and the first 12 hex digits of a digest, as `imageTag` shortens a pinned one. */
+export function shortDigest(digest: string) {
+  return digest.slice(0, digest.indexOf(':') + 13);
+}
+
 /** How long something took, in the user's language; empty when it has not ended. */
 export function duration(t: DeployT, from?: string, to?: string) {
   if (!from || !to) return '';

@@ -211,6 +211,10 @@ const zh = createTranslationMessages({
     'releasePreview.runs': '发布 #{{running}}（运行中）',
     'releasePreview.becomes': '发布 #{{number}}',
     'releasePreview.compare': '与 #{{running}} 对比完整配置',
+    'releasePreview.imageFound':
+      '镜像仓库 {{registry}} 中有此镜像（{{digest}}）。',
+    'releasePreview.imageNotChecked':
+      '镜像未检查：{{registry}} 不在 K2 检查的镜像仓库之列。',
     'scale.title': '扩缩容 {{environment}}',
     'scale.apply': '应用',
     'scale.busy': '应用中…',
@@ -326,6 +330,7 @@ const zh = createTranslationMessages({
     'history.autoscale': '（自动伸缩 {{min}}–{{max}}）',
     'history.mounts': '挂载 {{mounts}}',
     'history.middleware': '中间件 {{instances}}',
+    'history.digest': '摘要 {{digest}}',
     'history.result': '结果',
     'history.by': '操作人',
     'history.approvedBy': '由 {{who}} 审批通过',
