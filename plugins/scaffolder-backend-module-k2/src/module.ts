@@ -4,10 +4,14 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { createK2AlertsDefaultsAction } from './alertsDefaultsAction';
 import { createK2BuildAction } from './buildAction';
 import { createK2MiddlewareCreateAction } from './middlewareCreateAction';
-import { createK2PublishLocalGitAction } from './publishLocalGitAction';
+import {
+  createK2PublishLocalGitAction,
+  localGitTemplateGlobals,
+} from './publishLocalGitAction';
 import { createK2ReleaseAction } from './releaseAction';
 
 /** Registers K2's scaffolder actions. */
@@ -18,12 +22,13 @@ export const scaffolderModuleK2 = createBackendModule({
     env.registerInit({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
+        templating: scaffolderTemplatingExtensionPoint,
         config: coreServices.rootConfig,
         auth: coreServices.auth,
         discovery: coreServices.discovery,
         catalog: catalogServiceRef,
       },
-      async init({ scaffolder, config, auth, discovery, catalog }) {
+      async init({ scaffolder, templating, config, auth, discovery, catalog }) {
         scaffolder.addActions(
           createK2ReleaseAction({ auth, discovery }),
           createK2BuildAction({ auth, discovery }),
@@ -33,13 +38,15 @@ export const scaffolderModuleK2 = createBackendModule({
         // Development only: the local Git server new services are published to.
         const localGit = config.getOptionalConfig('k2.builds.localGit');
         if (localGit && localGit.getOptionalBoolean('enabled') !== false) {
+          const url = localGit.getString('url');
           scaffolder.addActions(
             createK2PublishLocalGitAction({
-              url: localGit.getString('url'),
+              url,
               tokenFile: localGit.getString('tokenFile'),
               user: localGit.getOptionalString('user'),
             }),
           );
+          templating.addTemplateGlobals(localGitTemplateGlobals({ url }));
         }
       },
     });

@@ -17,6 +17,22 @@ export interface K2LocalGitOptions {
   user?: string;
 }
 
+/**
+ * The template globals a template names the local Git server with, so the same
+ * template serves development (7108) and the end-to-end runs (7118):
+ * `k2LocalGitHost` (`127.0.0.1:7108`, for `repoUrl`) and `k2LocalGitUrl`
+ * (`http://127.0.0.1:7108`, for `backstage.io/source-location`).
+ */
+export function localGitTemplateGlobals(
+  options: Pick<K2LocalGitOptions, 'url'>,
+) {
+  const url = new URL(options.url);
+  return {
+    k2LocalGitHost: url.host,
+    k2LocalGitUrl: `${url.protocol}//${url.host}`,
+  };
+}
+
 /** An owner or repository name as the local Git server accepts it. */
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 

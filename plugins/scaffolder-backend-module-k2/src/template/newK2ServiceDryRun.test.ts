@@ -58,8 +58,9 @@ describe('the New K2 service template in the scaffolder (dry run)', () => {
           data: {
             k2: {
               builds: {
+                // The end-to-end runs' server: the template names none itself.
                 localGit: {
-                  url: 'http://127.0.0.1:7108',
+                  url: 'http://127.0.0.1:7118',
                   tokenFile: '/nonexistent',
                 },
               },
@@ -124,7 +125,7 @@ describe('the New K2 service template in the scaffolder (dry run)', () => {
     environments: ['test', 'prod'],
     namespace: 'payments-core',
     imageRegistry: 'registry.northwind.example',
-    repoHost: '127.0.0.1:7108',
+    repoHost: 'local',
     repoOwner: 'payments',
     middleware: 'redis-7',
     alerts: true,
@@ -139,7 +140,7 @@ describe('the New K2 service template in the scaffolder (dry run)', () => {
       'register-forge',
     ]);
     expect(inputOf('publish-local')).toEqual({
-      repoUrl: '127.0.0.1:7108?owner=payments&repo=ledger',
+      repoUrl: '127.0.0.1:7118?owner=payments&repo=ledger',
       description: 'Keeps the ledger',
     });
     expect(inputOf('register-local')).toEqual({
@@ -172,6 +173,13 @@ describe('the New K2 service template in the scaffolder (dry run)', () => {
     expect(files).toEqual(
       expect.arrayContaining(['catalog-info.yaml', 'package.json']),
     );
+    const catalogInfo = (
+      body.directoryContents as Array<{ path: string; base64Content: string }>
+    ).find(f => f.path === 'catalog-info.yaml')!;
+    expect(
+      parse(Buffer.from(catalogInfo.base64Content, 'base64').toString('utf8'))
+        .metadata.annotations['backstage.io/source-location'],
+    ).toBe('url:http://127.0.0.1:7118/payments/ledger.git');
     expect(messages.some(m => /failed/i.test(m.message))).toBe(false);
   });
 

@@ -20,6 +20,7 @@ import path from 'path';
 import { PassThrough } from 'stream';
 import { pathToFileURL } from 'url';
 import { parse } from 'yaml';
+import { localGitTemplateGlobals } from '../publishLocalGitAction';
 
 jest.setTimeout(120_000);
 
@@ -49,7 +50,7 @@ const parametersFor = (
   environments: ['test', 'prod'],
   namespace: 'payments-core',
   imageRegistry: 'registry.northwind.example',
-  repoHost: '127.0.0.1:7108',
+  repoHost: 'local',
   repoOwner: 'payments',
   ...overrides,
 });
@@ -91,6 +92,10 @@ async function render(parameters: Record<string, unknown>) {
       },
     },
     integrations: ScmIntegrations.fromConfig(new ConfigReader({})),
+    // As the K2 module registers them where k2.builds.localGit is configured.
+    additionalTemplateGlobals: localGitTemplateGlobals({
+      url: 'http://127.0.0.1:7108',
+    }),
   });
   await action.handler({
     input: {
