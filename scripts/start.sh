@@ -20,6 +20,7 @@ cd "$root"
 . scripts/lib/nginx.sh
 . scripts/lib/monitoring.sh
 . scripts/lib/git-server.sh
+. scripts/lib/base-images.sh
 k2_bootstrap
 
 demo_member_port=8481
@@ -72,11 +73,20 @@ start_git_server() {
     .k2/git/.push-token, or: git config credential.helper 'store --file=$root/.k2/git/.git-credentials')"
   fi
 }
+# The image registry k2.registries names, then K2's base images for local builds built
+# into it in the background (.k2/base-images.log; from .k2/cache/base-images in seconds
+# once built): busybox, Debian and Node. A build started before they are there fails
+# saying so.
+start_registry() {
+  if k2_start_registry .k2/registry.log .k2/registry app-config.yaml; then
+    k2_start_base_images .k2/base-images.log http://127.0.0.1:7104 .k2/cache/base-images || true
+  fi
+}
 stop_all() {
   local pid
   for pid in "${demo:-}" "${demo_traffic:-}" "${portal:-}" "${nginx_agent:-}" \
     "${nginx:-}" "${demo_member:-}" "${registry:-}" "${monitoring:-}" "${git_server:-}" \
-    "${sandbox:-}"; do
+    "${sandbox:-}" "${base_images:-}"; do
     # A child that already ended (the demo scripts do) must not end the loop under
     # set -e, which would leave the rest running.
     [ -n "$pid" ] && kill -- -"$pid" 2>/dev/null || true
@@ -97,7 +107,7 @@ if [ "${1:-}" = --production ]; then
   k2_log "starting the sandbox clusters (.k2/sandbox.log)"
   trap stop_all EXIT INT TERM
   K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
-  k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
+  start_registry
   start_git_server "$url"
   start_monitoring "$url"
   k2_prepare_nginx .k2/nginx && with_nginx=1
@@ -128,7 +138,7 @@ k2_log "starting the sandbox clusters (.k2/sandbox.log)"
 trap stop_all EXIT INT TERM
 K2_SANDBOX_REACHABLE_PODS=1 k2_start_sandbox .k2/sandbox.log .k2/sandbox/kubeconfig app-config.yaml
 # The image registry k2.registries names, so the release dialog offers real tags.
-k2_start_registry .k2/registry.log .k2/registry app-config.yaml || true
+start_registry
 start_git_server "$backend_url"
 start_monitoring "$backend_url"
 

@@ -16,6 +16,7 @@ cd "$root"
 . scripts/lib/registry.sh
 . scripts/lib/portal.sh
 . scripts/lib/monitoring.sh
+. scripts/lib/base-images.sh
 k2_bootstrap
 only_e2e=0
 declare -a e2e_specs=()
@@ -81,6 +82,17 @@ if k2_need_package docker-registry docker-registry "listing image tags from a re
 else
   skipped+=("image tag listings from a real registry (install: docker-registry apache2-utils)")
 fi
+# buildah and busybox-static: the local build runner's tests build and push real images
+# (a busybox base, into docker-registry); the end-to-end stage builds services with the
+# base images (debootstrap makes the Debian one the first time; cached afterwards).
+if k2_need_package buildah buildah "building images in the local runner's tests" &&
+  k2_need_package /bin/busybox busybox-static "the local runner's test base image" &&
+  [ "${K2_REQUIRE_REGISTRY:-}" = 1 ]; then
+  export K2_REQUIRE_BUILDAH=1
+  k2_need_package debootstrap debootstrap "the Debian base image of end-to-end builds" || true
+else
+  skipped+=("local builds with buildah (install: buildah busybox-static docker-registry apache2-utils)")
+fi
 # Prometheus, Alertmanager and the blackbox exporter: the Alerts backend's tests run the
 # real chain (K2_REQUIRE_ALERTMANAGER=1 makes them fail rather than skip), and the
 # end-to-end stage runs the stack beside the portal.
@@ -132,8 +144,9 @@ if [ "$have_chromium" = 1 ]; then
     k2_die "the end-to-end stage needs docker-registry and apache2-utils (releases check their images in a registry)"
     exit 1
   fi
-  printf 'k2:\n  registries:\n    - { host: registry.northwind.example, url: http://127.0.0.1:7114, insecure: true }\n' \
-    >"$e2e_dir/app-config.registry.yaml"
+  # Builds of this run keep their buildah storage in the run's directory.
+  printf 'k2:\n  registries:\n    - { host: registry.northwind.example, url: http://127.0.0.1:7114, insecure: true }\n  builds:\n    local:\n      storageDir: %s\n' \
+    "$e2e_dir/buildah" >"$e2e_dir/app-config.registry.yaml"
   set -m
   k2_start_sandbox "$out/e2e-sandbox.log" "$e2e_dir/kubeconfig" \
     "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml"
@@ -149,6 +162,21 @@ if [ "$have_chromium" = 1 ]; then
     "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml" \
     "$e2e_dir/app-config.registry.yaml" ||
     k2_die "the end-to-end image registry did not start; see $out/e2e-registry.log"
+  # K2's base images in that registry, from .k2/cache/base-images (built there the first
+  # time), so generated Dockerfiles build as in development.
+  if [ "${K2_REQUIRE_BUILDAH:-}" = 1 ]; then
+    base_started=$SECONDS
+    if k2_build_base_images http://127.0.0.1:7114 "$root/.k2/cache/base-images" \
+      >"$out/e2e-base-images.log" 2>&1; then
+      timings+=("base images $((SECONDS - base_started)) s")
+    else
+      tail -n 20 "$out/e2e-base-images.log" >&2
+      [ "${CI:-}" = true ] && k2_die "the base images could not be made; see $out/e2e-base-images.log" && exit 1
+      skipped+=("end-to-end builds: the base images could not be made (see $out/e2e-base-images.log)")
+    fi
+  else
+    skipped+=("end-to-end builds (install: buildah busybox-static debootstrap)")
+  fi
   k2_start_backend "$out/e2e-portal.log" http://localhost:7100 \
     "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml" \
     "$e2e_dir/app-config.registry.yaml" "$e2e_dir/app-config.alerts.yaml"

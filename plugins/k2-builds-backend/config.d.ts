@@ -51,6 +51,12 @@ export interface Config {
       local?: {
         /** Builds running at once on this backend. Default 1. */
         concurrency?: number;
+        /**
+         * Where buildah keeps its images and containers (`--root`, `--runroot`) and
+         * each build's directory, relative to the backend's working directory. Default
+         * `.k2/buildah`. About 1 GB once the Node base images are pulled.
+         */
+        storageDir?: string;
       };
       /**
        * The Kubernetes runner (BuildKit rootless Jobs). A service builds in the

@@ -327,6 +327,26 @@ describeWithTools('LocalBuildRunner with buildah and a real registry', () => {
     expect(await manifestDigest(open, 'payments/ledger', 'broken')).toBe(404);
   });
 
+  it('fails a build whose K2 base image is not in the registry yet, saying how to make it', async () => {
+    const log = collect();
+    const outcome = await runner.run(
+      job({
+        tag: 'nobase',
+        dockerfile: `FROM ${OPEN_HOST}/k2-base/python:3.11-bookworm\nRUN echo never\n`,
+      }),
+      log.sink,
+      new AbortController().signal,
+    );
+    expect(outcome).toEqual({
+      result: 'failed',
+      reason: `The base image ${OPEN_HOST}/k2-base/python:3.11-bookworm is not in the registry`,
+    });
+    expect(log.text()).toContain(
+      'bash scripts/lib/base-images.sh http://127.0.0.1:7104 .k2/cache/base-images python',
+    );
+    expect(log.lines()).not.toContain('never');
+  });
+
   it('fails a build of a commit that is not in the repository, before buildah starts', async () => {
     const log = collect();
     const outcome = await runner.run(

@@ -56,6 +56,10 @@ function lastLine(lines: string[]) {
 
 class StepFailed extends Error {}
 
+/** buildah's line for a `FROM` image of K2's base images the registry does not have. */
+const MISSING_BASE_IMAGE =
+  /initializing source docker:\/\/(\S+\/k2-base\/[^\s:]+:[^\s:]+): .*manifest unknown/;
+
 /**
  * Builds with Debian's `buildah` as a child process of the backend (development and
  * CI): rootless-capable, no daemon, in a storage of its own under
@@ -251,6 +255,16 @@ export class LocalBuildRunner implements BuildRunner {
           },
         );
         if (exit.kind === 'aborted') throw new StepFailed('aborted');
+        const missingBase = lines
+          .map(line => MISSING_BASE_IMAGE.exec(line)?.[1])
+          .find(Boolean);
+        if (exit.code !== 0 && missingBase) {
+          const hint = `The base image ${missingBase} is not in the registry yet. In development, ./k2 start builds K2's busybox, Debian and Node base images in the background (log: .k2/base-images.log); the Python, Go and Java ones are built by hand: bash scripts/lib/base-images.sh http://127.0.0.1:7104 .k2/cache/base-images python go-build java-build java`;
+          write(hint);
+          throw new StepFailed(
+            `The base image ${missingBase} is not in the registry`,
+          );
+        }
         if (exit.code !== 0) {
           throw new StepFailed(
             `${failure}: ${
