@@ -1,7 +1,9 @@
 import {
+  AuditorService,
   BackendFeature,
   coreServices,
   createBackendPlugin,
+  createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
@@ -67,6 +69,46 @@ export function deployReleasesDouble(requested: RequestedRelease[]) {
           httpRouter.use(router);
         },
       });
+    },
+  });
+}
+
+/** An auditor event as the builds plugin recorded it. */
+export interface RecordedAuditEvent {
+  plugin: string;
+  eventId: string;
+  status: 'succeeded' | 'failed';
+  meta?: Record<string, unknown>;
+  error?: string;
+}
+
+/** An auditor that keeps every event each plugin records, with how it ended. */
+export function recordingAuditor(events: RecordedAuditEvent[]) {
+  return createServiceFactory({
+    service: coreServices.auditor,
+    deps: { plugin: coreServices.pluginMetadata },
+    factory({ plugin }): AuditorService {
+      return {
+        async createEvent(options) {
+          const base = {
+            plugin: plugin.getId(),
+            eventId: options.eventId,
+            meta: options.meta as Record<string, unknown> | undefined,
+          };
+          return {
+            async success() {
+              events.push({ ...base, status: 'succeeded' });
+            },
+            async fail(failure) {
+              events.push({
+                ...base,
+                status: 'failed',
+                error: String(failure.error),
+              });
+            },
+          };
+        },
+      };
     },
   });
 }

@@ -23,6 +23,8 @@ import {
   BOB,
   deployReleasesDouble,
   OTHER_TEAM,
+  RecordedAuditEvent,
+  recordingAuditor,
   RequestedRelease,
   serviceEntity,
   startK2BuildsBackend,
@@ -112,6 +114,9 @@ describe('the Builds API, with a real Git server, docker-registry and buildah', 
   let home: string;
   const commits: Record<string, string> = {};
   const releases: RequestedRelease[] = [];
+  const audit: RecordedAuditEvent[] = [];
+  const audited = (eventId: string) =>
+    audit.filter(e => e.plugin === 'k2-builds' && e.eventId === eventId);
   const server = () => request(backend.server);
   const builds = async () => knex('k2_builds').select('*');
 
@@ -269,7 +274,7 @@ describe('the Builds API, with a real Git server, docker-registry and buildah', 
           local: { concurrency: 1, storageDir: path.join(work, 'buildah') },
         },
       },
-      features: [deployReleasesDouble(releases)],
+      features: [deployReleasesDouble(releases), recordingAuditor(audit)],
     });
     relay.forwardTo(
       `http://localhost:${backend.server.port()}${API}/webhooks/push`,
@@ -370,6 +375,18 @@ describe('the Builds API, with a real Git server, docker-registry and buildah', 
       .send({ ref: 'main' });
     expect(ledger.status).toBe(403);
     expect(await builds()).toEqual([]);
+    // Refusals are audited (as the bad input before them was).
+    expect(audited('k2.build.start').slice(-2)).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        meta: { service: 'component:default/payment-gateway', environment: null },
+        error: expect.stringContaining('NotAllowedError'),
+      }),
+      expect.objectContaining({
+        status: 'failed',
+        meta: { service: 'component:default/ledger', environment: null },
+      }),
+    ]);
     expect((await server().get(`${GATEWAY}/builds`).set(as(BOB))).body).toEqual(
       { items: [], total: 0 },
     );
