@@ -244,8 +244,18 @@ describeWithTools('LocalBuildRunner with buildah and a real registry', () => {
       ])
     ).stdout;
 
-  it('is available here', async () => {
+  it('is available here, and says why not where buildah is missing', async () => {
     await expect(runner.available()).resolves.toEqual({ ok: true });
+    const missing = new LocalBuildRunner({
+      config: new ConfigReader({}),
+      logger: mockServices.logger.mock(),
+      buildah: path.join(work, 'no-such-buildah'),
+    });
+    await expect(missing.available()).resolves.toEqual({
+      ok: false,
+      reason:
+        'buildah is not installed on the backend’s host (Debian: apt-get install buildah)',
+    });
   });
 
   it('builds the clone with a RUN step, pushes it, and the registry has the digest buildah wrote', async () => {

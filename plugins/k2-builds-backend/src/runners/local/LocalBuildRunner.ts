@@ -62,7 +62,7 @@ const MISSING_BASE_IMAGE =
 
 /**
  * Builds with Debian's `buildah` as a child process of the backend (development and
- * CI): rootless-capable, no daemon, in a storage of its own under
+ * CI): no daemon, as root or rootless with a subuid range, in a storage of its own under
  * `k2.builds.local.storageDir` (`--storage-driver vfs`, chroot isolation, no layer
  * cache, as ADR 0003 measured). Each build gets a directory of its own with the
  * clone, the Dockerfile, a `registries.conf` generated from `k2.registries` and an
@@ -111,18 +111,21 @@ export class LocalBuildRunner implements BuildRunner {
   }
 
   async available(): Promise<{ ok: true } | { ok: false; reason: string }> {
-    const version = await new Promise<string | Error>(resolve =>
-      execFile(this.buildah, ['version'], { timeout: 15_000 }, (error, out) =>
-        resolve(error ?? out),
-      ),
+    // A discriminated answer, not `instanceof Error`: child_process's errors may come
+    // from another realm (Jest's sandbox).
+    const failure = await new Promise<NodeJS.ErrnoException | undefined>(
+      resolve =>
+        execFile(this.buildah, ['version'], { timeout: 15_000 }, error =>
+          resolve(error ?? undefined),
+        ),
     );
-    if (version instanceof Error) {
+    if (failure) {
       return {
         ok: false,
         reason:
-          (version as NodeJS.ErrnoException).code === 'ENOENT'
+          failure.code === 'ENOENT'
             ? 'buildah is not installed on the backend’s host (Debian: apt-get install buildah)'
-            : `buildah does not run: ${version.message.split('\n')[0]}`,
+            : `buildah does not run: ${failure.message.split('\n')[0]}`,
       };
     }
     if (process.getuid?.() === 0) return { ok: true };
