@@ -247,4 +247,27 @@ describe('k2:middleware:create', () => {
       body: { error: { name: 'NotAllowedError' } },
     });
   });
+
+  it('binds the instance to the service when asked, so its next release receives the env vars', async () => {
+    const { output, logs } = await run({
+      entityRef: 'component:default/checkout',
+      environment: 'test',
+      template: 'redis-7',
+      name: 'checkout-bound',
+      bind: true,
+      wait: false,
+    });
+    expect(logs).toContain(
+      'checkout-bound is bound to component:default/checkout: its next release in test receives the connection env vars',
+    );
+    const instance = await fetch(
+      `${base}/api/k2-middleware-store/instances/${output.instanceId}`,
+      {
+        headers: {
+          Authorization: `Bearer ${mockCredentials.user.token(ALICE)}`,
+        },
+      },
+    ).then(r => r.json());
+    expect(instance.bindings).toEqual(['component:default/checkout']);
+  });
 });

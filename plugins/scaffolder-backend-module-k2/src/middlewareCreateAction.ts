@@ -38,7 +38,7 @@ export function createK2MiddlewareCreateAction(options: {
     description:
       "Creates a middleware instance (MySQL, Redis, Kafka, ...) for a service in one of its K2 environments from the Middleware store's templates and, unless told not to, waits until it is ready. " +
       'In an environment that needs approval the instance waits for an approver and the step ends with state awaiting-approval. ' +
-      'Bind it to the service on the Middleware tab so the next release receives its connection env vars. ' +
+      'With bind it is bound to the service at once (else bind it on the Middleware tab), so the service’s next release receives its connection env vars. ' +
       'Where the Middleware store is not installed the step logs that and creates nothing (state not-installed).',
     examples: [
       {
@@ -132,6 +132,13 @@ export function createK2MiddlewareCreateAction(options: {
             .string()
             .optional()
             .describe('Why it is needed, shown to the approvers'),
+        bind: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Bind the instance to the service at once (default false), so the service’s next release in the environment receives its connection env vars',
+            ),
         wait: z =>
           z
             .boolean()
@@ -207,6 +214,12 @@ export function createK2MiddlewareCreateAction(options: {
       ctx.logger.info(
         `Middleware instance ${instance.name} (${instance.template}) of ${entityRef} in ${environment}: ${instance.state}`,
       );
+      if (ctx.input.bind) {
+        instance = await client.bindInstance(instance.id, service);
+        ctx.logger.info(
+          `${instance.name} is bound to ${entityRef}: its next release in ${environment} receives the connection env vars`,
+        );
+      }
       if (instance.state === 'awaiting-approval') {
         ctx.logger.info(
           `${instance.name} waits for an approver of ${environment}; it is created once approved on the Middleware tab`,

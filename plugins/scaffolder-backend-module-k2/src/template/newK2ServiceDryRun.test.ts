@@ -156,6 +156,7 @@ describe('the New K2 service template in the scaffolder (dry run)', () => {
       template: 'redis-7',
       name: 'ledger-redis7',
       reason: 'Created with the service by the New K2 service template',
+      bind: true,
     });
     expect(inputOf('release')).toEqual({
       entityRef: 'component:default/ledger',
