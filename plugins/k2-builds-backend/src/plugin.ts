@@ -6,6 +6,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { k2Permissions } from '@internal/plugin-k2-common';
 import {
   k2ActionGateServiceRef,
+  k2ActivityLogServiceRef,
   k2ClusterAccessServiceRef,
   k2ServiceResolverServiceRef,
 } from '@internal/plugin-k2-node';
@@ -48,6 +49,7 @@ export const k2BuildsPlugin = createBackendPlugin({
         gate: k2ActionGateServiceRef,
         resolver: k2ServiceResolverServiceRef,
         access: k2ClusterAccessServiceRef,
+        activity: k2ActivityLogServiceRef,
       },
       async init(deps) {
         deps.permissionsRegistry.addPermissions(k2Permissions);

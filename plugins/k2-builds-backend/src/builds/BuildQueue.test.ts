@@ -8,6 +8,7 @@ import { promisify } from 'util';
 import { ConfigReader } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
 import {
+  K2NewActivity,
   readEnvironmentModel,
   readServiceSpec,
 } from '@internal/plugin-k2-common';
@@ -123,6 +124,7 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
       },
     };
     const released: Array<Parameters<ReleaseStarter['release']>[0]> = [];
+    const activity: K2NewActivity[] = [];
     const releases: ReleaseStarter = {
       async release(options) {
         released.push(options);
@@ -153,6 +155,11 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
       releases,
       events: new BuildLogEvents(),
       logger: mockServices.logger.mock(),
+      activity: {
+        async record(entry) {
+          activity.push(entry);
+        },
+      },
     });
     const queued = async (overrides: Partial<NewBuild> = {}) => {
       const build = await store.createBuild({
@@ -176,11 +183,21 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
       while (!(await check()))
         await new Promise(resolve => setTimeout(resolve, 20));
     };
-    return { store, runner, pushed, released, queue, queued, settled, until };
+    return {
+      store,
+      runner,
+      pushed,
+      released,
+      activity,
+      queue,
+      queued,
+      settled,
+      until,
+    };
   }
 
   it('runs up to the concurrency, one build per service, and the next when one ends', async () => {
-    const { store, runner, pushed, queue, queued, until, settled } =
+    const { store, runner, pushed, activity, queue, queued, until, settled } =
       await setup();
     const a1 = await queued();
     const a2 = await queued();
@@ -219,6 +236,23 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
     });
     expect((await store.readLog(b1.id, 0)).text).toContain(
       'STEP 1/1: FROM base of 1',
+    );
+    // Each end is in the service's activity log.
+    expect(activity).toEqual(
+      expect.arrayContaining([
+        {
+          service: 'component:default/payment-gateway',
+          actor: 'user:default/alice',
+          action: 'k2.build.end',
+          summary: `Build 1 of main (aaaaaaaaaaaa) succeeded: ${REGISTRY}/payments/payment-gateway:aaaaaaaaaaaa`,
+          result: 'succeeded',
+        },
+        expect.objectContaining({
+          service: 'component:default/payment-gateway',
+          summary: 'Build 2 of main (aaaaaaaaaaaa) failed: RUN npm ci failed',
+          result: 'failed',
+        }),
+      ]),
     );
   });
 

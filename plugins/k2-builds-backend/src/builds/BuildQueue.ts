@@ -7,7 +7,7 @@ import {
   MAX_DOCKERFILE_LENGTH,
   renderDockerfile,
 } from '@internal/plugin-k2-builds-common';
-import { K2ServiceResolver } from '@internal/plugin-k2-node';
+import { K2ActivityLog, K2ServiceResolver } from '@internal/plugin-k2-node';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,6 +73,7 @@ export class BuildQueue {
   readonly #releases: ReleaseStarter;
   readonly #events: BuildLogEvents;
   readonly #logger: LoggerService;
+  readonly #activity: Pick<K2ActivityLog, 'record'>;
   /** Builds running here, by id. */
   readonly #running = new Map<string, AbortController>();
   /**
@@ -93,7 +94,10 @@ export class BuildQueue {
     releases: ReleaseStarter;
     events: BuildLogEvents;
     logger: LoggerService;
+    /** Where each build's end is recorded in the service's activity log. */
+    activity: Pick<K2ActivityLog, 'record'>;
   }) {
+    this.#activity = options.activity;
     this.#store = options.store;
     this.#resolver = options.resolver;
     this.#config = options.config;
@@ -239,6 +243,7 @@ export class BuildQueue {
       finishedAt: new Date().toISOString(),
     });
     this.#events.notify(build.id);
+    await this.#recordEnd(build, ended);
     const releaser = this.#releasers.get(build.id);
     this.#releasers.delete(build.id);
     if (ended.status === 'succeeded' && build.releaseTo) {
@@ -358,6 +363,33 @@ export class BuildQueue {
     }
     log.line(`${build.image} is ${manifest.digest}`);
     return { status: 'succeeded', imageDigest: manifest.digest };
+  }
+
+  /** The build's end in the service's activity log; never fails the build. */
+  async #recordEnd(build: StoredBuild, ended: Ended) {
+    try {
+      await this.#activity.record({
+        service: build.service,
+        actor:
+          build.trigger === 'webhook'
+            ? 'service:plugin:k2-builds'
+            : build.triggeredBy,
+        action: 'k2.build.end',
+        summary: `Build ${build.number} of ${build.ref} (${build.commit?.slice(
+          0,
+          12,
+        )}) ${ended.status}${
+          ended.status === 'succeeded'
+            ? `: ${build.image}`
+            : `: ${ended.reason ?? ''}`
+        }`.slice(0, 2000),
+        result: ended.status === 'succeeded' ? 'succeeded' : 'failed',
+      });
+    } catch (error) {
+      this.#logger.warn(
+        `Could not record the end of build ${build.number} of ${build.service} in its activity log: ${error}`,
+      );
+    }
   }
 
   #timeoutReason() {
