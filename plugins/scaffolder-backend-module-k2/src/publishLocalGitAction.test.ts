@@ -1,4 +1,6 @@
-import { mockCredentials } from '@backstage/backend-test-utils';
+import { UrlReaders } from '@backstage/backend-defaults/urlReader';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
 import { GitServer, startGitServer } from '@internal/git-server';
 import { execFile } from 'child_process';
 import fs from 'fs';
@@ -6,6 +8,7 @@ import os from 'os';
 import path from 'path';
 import { PassThrough } from 'stream';
 import { promisify } from 'util';
+import { parse } from 'yaml';
 import { createK2PublishLocalGitAction } from './publishLocalGitAction';
 
 const execFileAsync = promisify(execFile);
@@ -137,6 +140,38 @@ describe('k2:publish:local-git', () => {
     ).not.toMatch(/extraheader|Authorization/i);
   });
 
+  it('publishes what Backstage’s URL reader then reads for catalog:register, as the development config allows', async () => {
+    const { output } = await run(
+      { repoUrl: `${host()}?owner=payments&repo=readable` },
+      workspace({ 'catalog-info.yaml': 'kind: Component\n' }),
+    );
+    // The development config allows the local Git server's host...
+    const appConfig = parse(
+      fs.readFileSync(
+        path.resolve(__dirname, '../../../app-config.yaml'),
+        'utf8',
+      ),
+    );
+    expect(appConfig.backend.reading.allow).toContainEqual({
+      host: '127.0.0.1:7108',
+    });
+    expect(appConfig.k2.builds.localGit.url).toBe('http://127.0.0.1:7108');
+    // ...and with such an entry for this server's host the reader fetches the file;
+    // without one it refuses.
+    const readerWith = (allow: Array<{ host: string }>) =>
+      UrlReaders.default({
+        config: new ConfigReader({ backend: { reading: { allow } } }),
+        logger: mockServices.logger.mock(),
+      });
+    const read = await readerWith([{ host: host() }]).readUrl(
+      output.catalogInfoUrl,
+    );
+    expect((await read.buffer()).toString('utf8')).toBe('kind: Component\n');
+    await expect(readerWith([]).readUrl(output.catalogInfoUrl)).rejects.toThrow(
+      /not allowed|reading\.allow|integration/i,
+    );
+  });
+
   it('publishes only the sourcePath directory when given', async () => {
     const ws = workspace({
       'service/catalog-info.yaml': 'kind: Component\n',
@@ -222,7 +257,7 @@ describe('k2:publish:local-git', () => {
       ),
     ).rejects.toThrow("sourcePath 'nope' is not a directory of the workspace");
     const repos = await (await fetch(`${server.url}/api/repos`)).json();
-    expect(repos.items).toHaveLength(2);
+    expect(repos.items).toHaveLength(3);
     expect(fs.existsSync(path.join(ws, '.git'))).toBe(false);
   });
 });
