@@ -57,6 +57,12 @@ export interface Config {
          * `.k2/buildah`. About 1 GB once the Node base images are pulled.
          */
         storageDir?: string;
+        /**
+         * The cache directory `k2_build_base_images` builds K2's base images in
+         * (development: `.k2/cache/base-images`). While it is building them, a build
+         * whose Dockerfile starts from a `k2-base/` image waits, saying so in its log.
+         */
+        baseImagesCache?: string;
       };
       /**
        * The Kubernetes runner (BuildKit rootless Jobs). A service builds in the

@@ -131,6 +131,9 @@ k2_build_base_images() {
   local lock
   exec {lock}>"$cache/.lock"
   flock "$lock"
+  # While this file names a live process, local builds that need a k2-base image wait
+  # (k2.builds.local.baseImagesCache).
+  echo "$BASHPID" >"$cache/.building"
   rm -rf "$cache"/.work-*
   local work
   work="$(mktemp -d "$cache/.work-XXXXXX")"
@@ -237,6 +240,7 @@ EOF
     k2_log "base image $ref: pushed to $endpoint ($((SECONDS - started)) s)"
   done
   buildah "${storage[@]}" rm --all >/dev/null 2>&1 || true
+  rm -f "$cache/.building"
   rm -rf "$work"
   flock -u "$lock"
   exec {lock}>&-

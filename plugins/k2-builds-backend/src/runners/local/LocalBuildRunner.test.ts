@@ -215,7 +215,10 @@ describeWithTools('LocalBuildRunner with buildah and a real registry', () => {
           ],
           builds: {
             sources: [{ host: new URL(git.url).host }],
-            local: { storageDir },
+            local: {
+              storageDir,
+              baseImagesCache: path.join(work, 'base-images-cache'),
+            },
           },
         },
       }),
@@ -312,6 +315,42 @@ describeWithTools('LocalBuildRunner with buildah and a real registry', () => {
     expect(images).not.toContain(build.id);
     expect(images).toContain(`${OPEN_HOST}/k2-base/busybox`);
     expect(fs.readdirSync(path.join(storageDir, 'work'))).toEqual([]);
+  });
+
+  it('waits while the base images are being built, then builds', async () => {
+    const cache = path.join(work, 'base-images-cache');
+    fs.mkdirSync(cache, { recursive: true });
+    const builder = childProcess.spawn('sleep', ['60'], { stdio: 'ignore' });
+    fs.writeFileSync(path.join(cache, '.building'), `${builder.pid}\n`);
+    const log = collect();
+    try {
+      const running = runner.run(
+        job({
+          tag: 'waited',
+          dockerfile: `FROM ${OPEN_HOST}/${BUSYBOX_BASE}\nRUN echo after the wait\n`,
+        }),
+        log.sink,
+        new AbortController().signal,
+      );
+      while (!log.text().includes('Waiting for K2')) {
+        await new Promise(resolve => setTimeout(resolve, 100));
+      }
+      expect(log.text()).not.toContain('STEP 1');
+      builder.kill('SIGKILL');
+      await expect(running).resolves.toEqual({ result: 'pushed' });
+    } finally {
+      builder.kill('SIGKILL');
+      fs.rmSync(path.join(cache, '.building'), { force: true });
+    }
+    const lines = log.lines();
+    const waited = lines.findIndex(line => line.startsWith('Waiting for K2'));
+    const ready = lines.findIndex(line =>
+      line.startsWith('The base images are ready'),
+    );
+    const step = lines.findIndex(line => line.startsWith('STEP 1/'));
+    expect(waited).toBeGreaterThan(0);
+    expect(ready).toBeGreaterThan(waited);
+    expect(step).toBeGreaterThan(ready);
   });
 
   it('fails a build whose RUN fails, with that step and its output in the log, pushing nothing', async () => {

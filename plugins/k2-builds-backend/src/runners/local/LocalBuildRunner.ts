@@ -30,6 +30,7 @@ import {
   registriesConf,
   SIGNATURE_POLICY,
 } from './buildahFiles';
+import { usesK2BaseImage, waitForBaseImages } from './baseImagesWait';
 import { GroupExit, KILL_GRACE_MS, runInGroup } from './processGroup';
 
 /** Where buildah keeps images and containers unless `k2.builds.local.storageDir` says otherwise. */
@@ -77,6 +78,8 @@ export class LocalBuildRunner implements BuildRunner {
   private readonly registries: Map<string, RegistryConfig>;
   private readonly sources: SourceHost[];
   private readonly killGraceMs: number;
+  /** Where `k2_build_base_images` builds K2's base images, when configured. */
+  private readonly baseImagesCache?: string;
   /** Builds of this runner in progress, so a sweep of leftovers never touches a running one. */
   private running = 0;
 
@@ -94,6 +97,12 @@ export class LocalBuildRunner implements BuildRunner {
       );
     }
     this.storageDir = path.resolve(storageDir);
+    const baseImagesCache = options.config.getOptionalString(
+      'k2.builds.local.baseImagesCache',
+    );
+    this.baseImagesCache = baseImagesCache
+      ? path.resolve(baseImagesCache)
+      : undefined;
     this.registries = readRegistries(options.config);
     this.sources = readBuildsConfig(options.config).sources;
   }
@@ -277,6 +286,10 @@ export class LocalBuildRunner implements BuildRunner {
         }
       };
 
+      if (this.baseImagesCache && usesK2BaseImage(job.dockerfile)) {
+        await waitForBaseImages(this.baseImagesCache, stop.signal, write);
+        if (stop.signal.aborted) throw new StepFailed('aborted');
+      }
       await step(
         [
           'bud',
