@@ -5,17 +5,26 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import knexFactory from 'knex';
 import { scaffolderModuleK2 } from './module';
 
 jest.setTimeout(60_000);
 
 /** The ids of the actions the scaffolder lists, with the module and `k2` config. */
 async function actionIds(k2: object) {
+  // Closed after the run (the default database stays open, its pool's timer keeping
+  // the Jest worker alive).
+  const database = knexFactory({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+  });
   const backend = await startTestBackend({
     features: [
       scaffolderPlugin,
       scaffolderModuleK2,
       catalogServiceMock.factory({ entities: [] }),
+      mockServices.database.factory({ knex: database }),
       mockServices.rootConfig.factory({ data: { k2 } }),
     ],
   });
@@ -35,6 +44,7 @@ async function actionIds(k2: object) {
       .sort();
   } finally {
     await backend.stop();
+    await database.destroy();
   }
 }
 

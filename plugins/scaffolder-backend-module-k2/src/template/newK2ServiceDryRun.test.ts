@@ -8,6 +8,7 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderGithubModule from '@backstage/plugin-scaffolder-backend-module-github';
 import scaffolderGitlabModule from '@backstage/plugin-scaffolder-backend-module-gitlab';
 import fs from 'fs';
+import knexFactory, { Knex } from 'knex';
 import path from 'path';
 import { parse } from 'yaml';
 import { scaffolderModuleK2 } from '../module';
@@ -44,8 +45,16 @@ function directoryContents(dir = templateDir): Array<{
  */
 describe('the New K2 service template in the scaffolder (dry run)', () => {
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let database: Knex;
 
   beforeAll(async () => {
+    // Closed after the file (the default database stays open, its pool's timer
+    // keeping the Jest worker alive).
+    database = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
     backend = await startTestBackend({
       features: [
         scaffolderPlugin,
@@ -54,6 +63,7 @@ describe('the New K2 service template in the scaffolder (dry run)', () => {
         scaffolderGithubModule,
         scaffolderGitlabModule,
         catalogServiceMock.factory({ entities: [] }),
+        mockServices.database.factory({ knex: database }),
         mockServices.rootConfig.factory({
           data: {
             k2: {
@@ -73,6 +83,7 @@ describe('the New K2 service template in the scaffolder (dry run)', () => {
 
   afterAll(async () => {
     await backend?.stop();
+    await database?.destroy();
   });
 
   async function dryRun(values: Record<string, unknown>) {
