@@ -187,7 +187,11 @@ describeWithTools('k2:build', () => {
   async function run(
     input: object,
     user = ALICE,
-    options: { registrationWaitMs?: number; logs?: string[] } = {},
+    options: {
+      registrationWaitMs?: number;
+      logs?: string[];
+      signal?: AbortSignal;
+    } = {},
   ) {
     // As Backstage's auth service does for a token on a user's behalf: the callee sees
     // the user, with the scaffolder as the actor.
@@ -223,6 +227,7 @@ describeWithTools('k2:build', () => {
       workspacePath: '/tmp',
       checkpoint: async ({ fn }: { fn: () => unknown }) => fn(),
       createTemporaryDirectory: async () => '/tmp',
+      signal: options.signal,
     } as any);
     return { output, logs };
   }
@@ -338,6 +343,41 @@ describeWithTools('k2:build', () => {
     expect(tail).toContain('line-80');
     expect(tail).not.toContain('line-1');
     expect((await builds())[0]).toMatchObject({ number: 3, status: 'failed' });
+  });
+
+  it('cancels the build when the task is cancelled', async () => {
+    const controller = new AbortController();
+    const logs: string[] = [];
+    // Cancelled as soon as the build is queued (the step's first line).
+    const push = logs.push.bind(logs);
+    logs.push = (...lines: string[]) => {
+      controller.abort();
+      return push(...lines);
+    };
+    const failure = await run(
+      {
+        entityRef: 'component:default/hello',
+        tag: 'cancelled',
+        releaseTo: null,
+      },
+      ALICE,
+      { logs, signal: controller.signal },
+    ).then(
+      () => undefined,
+      e => e as Error,
+    );
+    expect(failure?.message).toMatch(
+      /^The task was cancelled; build #\d+ was cancelled too$/,
+    );
+    const number = Number(/#(\d+)/.exec(failure!.message)![1]);
+    for (let i = 0; i < 300; i++) {
+      const build = (await builds()).find(b => b.number === number)!;
+      if (build.status !== 'running' && build.status !== 'queued') break;
+      await new Promise(r => setTimeout(r, 200));
+    }
+    expect((await builds()).find(b => b.number === number)).toMatchObject({
+      status: 'cancelled',
+    });
   });
 
   it('fails the step with the backend’s refusal of a user of another team, queueing nothing', async () => {

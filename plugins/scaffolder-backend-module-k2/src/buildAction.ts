@@ -166,10 +166,16 @@ export function createK2BuildAction(options: {
         let last = build.status;
         while (!isBuildFinished(build.status)) {
           if (ctx.signal?.aborted) {
-            await client.cancelBuild(service, build.number).catch(() => {});
-            throw new Error(
-              `The task was cancelled; build #${build.number} was cancelled too`,
-            );
+            const cancelled = await client
+              .cancelBuild(service, build.number)
+              .then(
+                () => `build #${build.number} was cancelled too`,
+                error =>
+                  `build #${build.number} could not be cancelled: ${
+                    (error as Error).message
+                  }`,
+              );
+            throw new Error(`The task was cancelled; ${cancelled}`);
           }
           await new Promise(r => setTimeout(r, pollIntervalMs));
           build = await client.getBuild(service, build.number);
