@@ -166,15 +166,15 @@ export function createK2BuildAction(options: {
         let last = build.status;
         while (!isBuildFinished(build.status)) {
           if (ctx.signal?.aborted) {
-            const cancelled = await client
-              .cancelBuild(service, build.number)
-              .then(
-                () => `build #${build.number} was cancelled too`,
-                error =>
-                  `build #${build.number} could not be cancelled: ${
-                    (error as Error).message
-                  }`,
-              );
+            const number = build.number;
+            let cancelled = `build #${number} was cancelled too`;
+            try {
+              await client.cancelBuild(service, number);
+            } catch (error) {
+              cancelled = `build #${number} could not be cancelled: ${
+                (error as Error).message
+              }`;
+            }
             throw new Error(`The task was cancelled; ${cancelled}`);
           }
           await new Promise(r => setTimeout(r, pollIntervalMs));
