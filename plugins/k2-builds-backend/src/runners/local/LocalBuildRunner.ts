@@ -122,11 +122,12 @@ export class LocalBuildRunner implements BuildRunner {
   async available(): Promise<{ ok: true } | { ok: false; reason: string }> {
     // A discriminated answer, not `instanceof Error`: child_process's errors may come
     // from another realm (Jest's sandbox).
-    const failure = await new Promise<NodeJS.ErrnoException | undefined>(
-      resolve =>
-        execFile(this.buildah, ['version'], { timeout: 15_000 }, error =>
-          resolve(error ?? undefined),
-        ),
+    const failure = await new Promise<
+      { code?: string | number; message: string } | undefined
+    >(resolve =>
+      execFile(this.buildah, ['version'], { timeout: 15_000 }, error =>
+        resolve(error ?? undefined),
+      ),
     );
     if (failure) {
       return {
