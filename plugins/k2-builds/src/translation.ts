@@ -46,6 +46,7 @@ export const k2BuildsMessages = {
       'Builds an image of the ref’s latest commit in {{repository}} and pushes it to {{image}}. Nothing is released unless you choose an environment below.',
     ref: 'Branch or tag',
     refHint: 'The service builds {{ref}} unless you name another',
+    refDefaultBranch: 'Empty: the repository’s default branch',
     refRequired: 'Name a branch or tag',
     refInvalid:
       'Not a branch or tag name: letters, digits and . _ / + - only, no “..” or “//”, not starting with - or ending with / or .',
@@ -109,7 +110,6 @@ export const k2BuildsMessages = {
     close: 'Close',
     missing: 'Build #{{number}} does not exist.',
     cancel: 'Cancel build',
-    status: 'Status',
     reason: 'Reason',
     ref: 'Ref',
     commit: 'Commit',

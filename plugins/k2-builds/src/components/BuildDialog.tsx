@@ -37,7 +37,8 @@ export function BuildDialog(props: {
       ? settings.releaseTo
       : NO_RELEASE,
   );
-  const refError = refProblem(ref.trim(), t);
+  // Without a default ref the backend builds the repository's default branch.
+  const refError = refProblem(ref.trim(), t, !settings.defaultRef);
   const tagError = tagProblem(tag.trim(), t);
   const environmentLabel = (name: string) =>
     name === settings.releaseTo
@@ -55,7 +56,7 @@ export function BuildDialog(props: {
       onClose={props.onClose}
       onConfirm={async () => {
         const build = await api.startBuild(scope.service, {
-          ref: ref.trim(),
+          ...(ref.trim() ? { ref: ref.trim() } : {}),
           ...(tag.trim() ? { tag: tag.trim() } : {}),
           releaseTo: releaseTo === NO_RELEASE ? null : releaseTo,
         });
@@ -78,7 +79,7 @@ export function BuildDialog(props: {
           refError ??
           (settings.defaultRef
             ? t('build.refHint', { ref: settings.defaultRef })
-            : undefined)
+            : t('build.refDefaultBranch'))
         }
         fullWidth
         margin="dense"

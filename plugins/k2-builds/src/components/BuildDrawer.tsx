@@ -103,8 +103,9 @@ export function BuildDrawer(props: {
       >
         {value => {
           const build = value!;
+          // The drawer's paper is a flex column: nothing in it may shrink to scroll.
           return (
-            <>
+            <Box flexShrink={0}>
               <Box display="flex" justifyContent="flex-end" mb={1}>
                 {running && (
                   <ActionButton
@@ -166,7 +167,7 @@ export function BuildDrawer(props: {
                   <Typography variant="body2">{t('cancel.explain')}</Typography>
                 </ActionDialog>
               )}
-            </>
+            </Box>
           );
         }}
       </ViewState>
@@ -190,7 +191,6 @@ function BuildSummary(props: { build: K2Build; scope: BuildsScope }) {
   const classes = useStyles();
   const seconds = buildSeconds(build);
   const rows: Array<[string, ReactNode] | false> = [
-    [t('drawer.status'), <BuildStatus status={build.status} />],
     Boolean(build.reason) && [
       t('drawer.reason'),
       <Typography variant="body2" color="error" component="span">
@@ -244,7 +244,9 @@ function BuildSummary(props: { build: K2Build; scope: BuildsScope }) {
       <RelativeTime value={build.finishedAt} />,
     ],
     seconds !== undefined && [t('drawer.duration'), formatDuration(seconds, t)],
-    Boolean(build.release || build.releaseTo) && [
+    Boolean(
+      build.release || (build.releaseTo && !isBuildFinished(build.status)),
+    ) && [
       t('drawer.release'),
       <ReleaseLink build={build} environmentTitle={scope.environmentTitle} />,
     ],

@@ -202,6 +202,24 @@ describe('BuildsTab', () => {
     );
   });
 
+  it('leaves the ref out when the service has no default ref, so the backend builds the repository’s default branch', async () => {
+    const user = setupUser();
+    const backend = new FakeBuildsBackend();
+    delete backend.settings.defaultRef;
+    const api = createK2BuildsApi(backend);
+    renderBuildsTab(api);
+    await user.click(await screen.findByRole('button', { name: 'Build' }));
+    const dialog = await screen.findByRole('dialog', { name: /^Build / });
+    expect(within(dialog).getByLabelText('Branch or tag')).toHaveValue('');
+    expect(dialog).toHaveTextContent('Empty: the repository’s default branch');
+    await user.click(within(dialog).getByRole('button', { name: 'Build' }));
+    await waitFor(() =>
+      expect(api.startBuild).toHaveBeenCalledWith(expect.anything(), {
+        releaseTo: 'test',
+      }),
+    );
+  });
+
   it('follows a running build’s log as it is written, resumes from the last byte after a dropped connection, and ends with the build', async () => {
     const backend = new FakeBuildsBackend();
     const api = createK2BuildsApi(backend);

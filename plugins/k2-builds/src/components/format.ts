@@ -11,9 +11,17 @@ const GIT_REF =
 /** A Docker image tag as the Builds API accepts it (its OpenAPI `ImageTag`). */
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-/** Why `ref` cannot be sent, in the user's words; undefined when it can. */
-export function refProblem(ref: string, t: BuildsT): string | undefined {
-  if (!ref) return t('build.refRequired');
+/**
+ * Why `ref` cannot be sent, in the user's words; undefined when it can. An empty ref
+ * is left out of the request when the backend builds the repository's default branch
+ * (`optional`), and is an error when a default ref was offered and cleared.
+ */
+export function refProblem(
+  ref: string,
+  t: BuildsT,
+  optional = false,
+): string | undefined {
+  if (!ref) return optional ? undefined : t('build.refRequired');
   if (ref.length > 200 || !GIT_REF.test(ref)) return t('build.refInvalid');
   return undefined;
 }

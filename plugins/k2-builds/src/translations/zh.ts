@@ -32,6 +32,7 @@ const zh = createTranslationMessages({
       '从 {{repository}} 中该分支或标签的最新提交构建镜像，并推送到 {{image}}。除非在下方选择环境，否则不会发布。',
     'build.ref': '分支或标签',
     'build.refHint': '不另行指定时，该服务构建 {{ref}}',
+    'build.refDefaultBranch': '留空：使用代码仓库的默认分支',
     'build.refRequired': '请填写分支或标签',
     'build.refInvalid':
       '不是有效的分支或标签名：只能包含字母、数字和 . _ / + -，不能含有“..”或“//”，不能以 - 开头，也不能以 / 或 . 结尾',
@@ -85,7 +86,6 @@ const zh = createTranslationMessages({
     'drawer.close': '关闭',
     'drawer.missing': '构建 #{{number}} 不存在。',
     'drawer.cancel': '取消构建',
-    'drawer.status': '状态',
     'drawer.reason': '原因',
     'drawer.ref': '分支或标签',
     'drawer.commit': '提交',
