@@ -32,14 +32,18 @@ export async function readRepositoryFile(
   if (!match) {
     return {
       kind: 'missing',
-      message: `${filePath} is not in ${ref === 'HEAD' ? 'the default branch' : ref}`,
+      message: `${filePath} is not in ${
+        ref === 'HEAD' ? 'the default branch' : ref
+      }`,
     };
   }
   const [, oid, type, sizeText] = match;
   if (type !== 'blob') {
     return {
       kind: 'not-a-file',
-      message: `${filePath} is a ${type === 'tree' ? 'directory' : type}, not a file`,
+      message: `${filePath} is a ${
+        type === 'tree' ? 'directory' : type
+      }, not a file`,
     };
   }
   const size = Number(sizeText);
@@ -61,10 +65,17 @@ export async function readRepositoryFile(
 /** `git cat-file --batch-check` of one object name: its first output line. */
 function batchCheck(gitDir: string, objectName: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['--git-dir', gitDir, 'cat-file', '--batch-check'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1' },
-    });
+    const child = spawn(
+      'git',
+      ['--git-dir', gitDir, 'cat-file', '--batch-check'],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          GIT_CONFIG_NOSYSTEM: '1',
+        },
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', chunk => {
@@ -76,7 +87,12 @@ function batchCheck(gitDir: string, objectName: string): Promise<string> {
     child.on('error', reject);
     child.on('close', code => {
       if (code === 0) resolve(out.split('\n')[0]);
-      else reject(new Error(`git cat-file --batch-check: ${err.trim() || `exit ${code}`}`));
+      else
+        reject(
+          new Error(
+            `git cat-file --batch-check: ${err.trim() || `exit ${code}`}`,
+          ),
+        );
     });
     child.stdin.end(`${objectName}\n`);
   });

@@ -81,7 +81,9 @@ describe('GET /api/repos/<owner>/<name>/files/<path>', () => {
 
     const onMain = await fetch(`${base()}/src/main/app.js?ref=main`);
     expect(await onMain.text()).toBe('main\n');
-    const onFeature = await fetch(`${base()}/src/main/app.js?ref=feature/login`);
+    const onFeature = await fetch(
+      `${base()}/src/main/app.js?ref=feature/login`,
+    );
     expect(onFeature.status).toBe(200);
     expect(await onFeature.text()).toBe('feature\n');
     const atCommit = await fetch(`${base()}/src/main/app.js?ref=${mainHead}`);
