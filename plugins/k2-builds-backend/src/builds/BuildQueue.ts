@@ -217,13 +217,21 @@ export class BuildQueue {
     try {
       ended = await this.#build(build, resume, log, controller.signal);
     } catch (error) {
-      ended = {
-        status: 'failed',
-        reason:
-          error instanceof BuildFailure
-            ? error.message
-            : `K2 could not run the build: ${(error as Error).message}`,
-      };
+      const aborted = controller.signal.reason;
+      if (aborted instanceof CancelReason) {
+        // Cancelled before the runner started (reading the source, say).
+        ended = { status: 'cancelled', reason: aborted.message };
+      } else if (aborted instanceof TimeoutReason) {
+        ended = { status: 'timed-out', reason: this.#timeoutReason() };
+      } else {
+        ended = {
+          status: 'failed',
+          reason:
+            error instanceof BuildFailure
+              ? error.message
+              : `K2 could not run the build: ${(error as Error).message}`,
+        };
+      }
     }
     clearInterval(cancelPoll);
     clearTimeout(backstop);
@@ -233,6 +241,13 @@ export class BuildQueue {
       this.#running.delete(build.id);
       return;
     }
+    // The release goes with the build's end: a build shown succeeded already names it.
+    const releaser = this.#releasers.get(build.id);
+    this.#releasers.delete(build.id);
+    const release =
+      ended.status === 'succeeded' && build.releaseTo
+        ? await this.#release(build, releaser, log)
+        : undefined;
     const reasonLine = ended.reason ? `: ${ended.reason}` : '';
     log.line(`Build ${build.number} ${ended.status}${reasonLine}`);
     await log.close();
@@ -240,17 +255,11 @@ export class BuildQueue {
       status: ended.status,
       reason: ended.reason?.split('\n')[0].slice(0, 1000) ?? null,
       imageDigest: ended.imageDigest,
+      release,
       finishedAt: new Date().toISOString(),
     });
     this.#events.notify(build.id);
     await this.#recordEnd(build, ended);
-    const releaser = this.#releasers.get(build.id);
-    this.#releasers.delete(build.id);
-    if (ended.status === 'succeeded' && build.releaseTo) {
-      await this.#release(build, releaser, log);
-      await log.close();
-      this.#events.notify(build.id);
-    }
     this.#running.delete(build.id);
     void this.tick();
   }
@@ -457,17 +466,18 @@ export class BuildQueue {
     }
   }
 
+  /** Starts the release of a built image; undefined (and a line in the log) when it was not. */
   async #release(
     build: StoredBuild,
     releaser: BackstageCredentials | undefined,
     log: BuildLogWriter,
-  ) {
+  ): Promise<{ id: string; number: number } | undefined> {
     const environment = build.releaseTo!;
     if (build.trigger !== 'webhook' && !releaser) {
       log.line(
         `Not released to ${environment}: the backend restarted since ${build.triggeredBy} started the build; release ${build.image} from the Deploy tab`,
       );
-      return;
+      return undefined;
     }
     try {
       const { namespace, name } = parseServiceKey(build.service);
@@ -477,16 +487,17 @@ export class BuildQueue {
         image: build.image,
         onBehalfOf: build.trigger === 'webhook' ? 'plugin' : releaser!,
       });
-      await this.#store.transition(build.id, ['succeeded'], { release });
       log.line(
         `Release ${release.number} of ${build.image} to ${environment} started`,
       );
+      return release;
     } catch (error) {
       log.line(
         `The release to ${environment} was not started: ${
           (error as Error).message
         }`,
       );
+      return undefined;
     }
   }
 }
