@@ -8,5 +8,6 @@ export { createK2MiddlewareCreateAction } from './middlewareCreateAction';
 export { createK2ReleaseAction } from './releaseAction';
 export { createK2AlertsDefaultsAction } from './alertsDefaultsAction';
 export { createK2BuildAction } from './buildAction';
+export { createK2CatalogRegisterAction } from './catalogRegisterAction';
 export { createK2PublishLocalGitAction } from './publishLocalGitAction';
 export type { K2LocalGitOptions } from './publishLocalGitAction';

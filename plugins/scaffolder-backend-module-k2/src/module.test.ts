@@ -53,6 +53,7 @@ describe('the K2 scaffolder module', () => {
     const always = [
       'k2:alerts:defaults',
       'k2:build',
+      'k2:catalog:register',
       'k2:middleware:create',
       'k2:release',
     ];

@@ -7,6 +7,7 @@ import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-no
 import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { createK2AlertsDefaultsAction } from './alertsDefaultsAction';
 import { createK2BuildAction } from './buildAction';
+import { createK2CatalogRegisterAction } from './catalogRegisterAction';
 import { createK2MiddlewareCreateAction } from './middlewareCreateAction';
 import {
   createK2PublishLocalGitAction,
@@ -27,13 +28,34 @@ export const scaffolderModuleK2 = createBackendModule({
         auth: coreServices.auth,
         discovery: coreServices.discovery,
         catalog: catalogServiceRef,
+        urlReader: coreServices.urlReader,
+        userInfo: coreServices.userInfo,
+        auditor: coreServices.auditor,
       },
-      async init({ scaffolder, templating, config, auth, discovery, catalog }) {
+      async init({
+        scaffolder,
+        templating,
+        config,
+        auth,
+        discovery,
+        catalog,
+        urlReader,
+        userInfo,
+        auditor,
+      }) {
         scaffolder.addActions(
           createK2ReleaseAction({ auth, discovery }),
           createK2BuildAction({ auth, discovery }),
           createK2MiddlewareCreateAction({ auth, discovery }),
           createK2AlertsDefaultsAction({ auth, discovery, catalog }),
+          createK2CatalogRegisterAction({
+            config,
+            urlReader,
+            catalog,
+            auth,
+            userInfo,
+            auditor,
+          }),
         );
         // Development only: the local Git server new services are published to.
         const localGit = config.getOptionalConfig('k2.builds.localGit');

@@ -217,8 +217,7 @@ describe('the New K2 service template in the scaffolder (dry run)', () => {
       defaultBranch: 'main',
     });
     expect(inputOf('register-forge')).toEqual({
-      repoContentsUrl: expect.any(String),
-      catalogInfoPath: '/catalog-info.yaml',
+      catalogInfoUrl: expect.stringMatching(/\/catalog-info\.yaml$/),
     });
   });
 });

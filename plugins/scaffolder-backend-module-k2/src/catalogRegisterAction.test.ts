@@ -1,0 +1,375 @@
+import {
+  AuditorService,
+  AuditorServiceCreateEventOptions,
+  AuthService,
+  coreServices,
+  createBackendPlugin,
+  createServiceFactory,
+  RootConfigService,
+  UrlReaderService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import {
+  CatalogService,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports -- the test backend's in-memory databases, as the other K2 backends' tests use them
+import { inMemoryDatabaseFactory } from '@internal/plugin-k2-backend/testUtils';
+import { GitServer, startGitServer } from '@internal/git-server';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { PassThrough } from 'stream';
+import {
+  createK2CatalogRegisterAction,
+  MAX_CATALOG_INFO_BYTES,
+} from './catalogRegisterAction';
+import { createK2PublishLocalGitAction } from './publishLocalGitAction';
+
+jest.setTimeout(120_000);
+
+const ALICE = 'user:default/alice';
+const DAVE = 'user:default/dave';
+const PAYMENTS = 'group:default/payments-team';
+const ADMINS = 'group:default/platform-admins';
+/** Each test user’s ownership claims, as the sign-in resolver gives them. */
+const claimsOf: Record<string, string[]> = {
+  [ALICE]: [ALICE, PAYMENTS],
+  [DAVE]: [DAVE, ADMINS],
+};
+
+/** How long the catalog may take to process a registered location. */
+const PROCESSING_TIMEOUT_MS = 60_000;
+
+function component(name: string, owner: string) {
+  return [
+    'apiVersion: backstage.io/v1alpha1',
+    'kind: Component',
+    'metadata:',
+    `  name: ${name}`,
+    'spec:',
+    '  type: service',
+    `  owner: ${owner}`,
+    '  lifecycle: experimental',
+    '',
+  ].join('\n');
+}
+
+/**
+ * `k2:catalog:register` against a real catalog backend, reading catalog-info files
+ * that `k2:publish:local-git` pushed to a real local Git server, with Backstage’s
+ * URL reader as the development config allows it.
+ */
+describe('k2:catalog:register', () => {
+  let dir: string;
+  let git: GitServer;
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let services: {
+    config: RootConfigService;
+    urlReader: UrlReaderService;
+    catalog: CatalogService;
+    auth: AuthService;
+    userInfo: UserInfoService;
+    auditor: AuditorService;
+  };
+  const audited: Array<{
+    options: AuditorServiceCreateEventOptions;
+    outcome?: string;
+  }> = [];
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-catalog-register-'));
+    git = await startGitServer({ root: path.join(dir, 'repos'), port: 0 });
+    const port = new URL(git.url).port;
+
+    // Captures the services the scaffolder module gets, from a backend that runs the
+    // real catalog.
+    const capture = createBackendPlugin({
+      pluginId: 'k2-register-test',
+      register(env) {
+        env.registerInit({
+          deps: {
+            config: coreServices.rootConfig,
+            urlReader: coreServices.urlReader,
+            catalog: catalogServiceRef,
+            auth: coreServices.auth,
+            userInfo: coreServices.userInfo,
+            auditor: coreServices.auditor,
+          },
+          async init(deps) {
+            services = deps;
+          },
+        });
+      },
+    });
+    backend = await startTestBackend({
+      features: [
+        catalogPlugin,
+        capture,
+        inMemoryDatabaseFactory(),
+        createServiceFactory({
+          service: coreServices.userInfo,
+          deps: {},
+          factory: () => ({
+            async getUserInfo(credentials) {
+              const user = (credentials.principal as { userEntityRef: string })
+                .userEntityRef;
+              return {
+                userEntityRef: user,
+                ownershipEntityRefs: claimsOf[user] ?? [user],
+              };
+            },
+          }),
+        }),
+        createServiceFactory({
+          service: coreServices.auditor,
+          deps: { plugin: coreServices.pluginMetadata },
+          factory: ({ plugin }) => ({
+            async createEvent(options) {
+              const entry: (typeof audited)[number] = { options };
+              if (plugin.getId() === 'k2-register-test') audited.push(entry);
+              return {
+                async success() {
+                  entry.outcome = 'succeeded';
+                },
+                async fail() {
+                  entry.outcome = 'failed';
+                },
+              };
+            },
+          }),
+        }),
+        mockServices.rootConfig.factory({
+          data: {
+            backend: {
+              // The server under both names: only the action’s host check tells
+              // them apart.
+              reading: {
+                allow: [
+                  { host: `127.0.0.1:${port}` },
+                  { host: `localhost:${port}` },
+                ],
+              },
+            },
+            k2: {
+              platformAdminGroup: ADMINS,
+              builds: {
+                localGit: { url: git.url, tokenFile: git.pushTokenFile },
+              },
+            },
+          },
+        }),
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await git?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Publishes `files` as payments/`repo` on the Git server; the catalog-info URL. */
+  async function publish(repo: string, files: Record<string, string>) {
+    const ws = fs.mkdtempSync(path.join(dir, 'ws-'));
+    for (const [name, text] of Object.entries(files)) {
+      fs.writeFileSync(path.join(ws, name), text);
+    }
+    const output: Record<string, string> = {};
+    await createK2PublishLocalGitAction({
+      url: git.url,
+      tokenFile: git.pushTokenFile!,
+    }).handler({
+      input: {
+        repoUrl: `${new URL(git.url).host}?owner=payments&repo=${repo}`,
+      },
+      output: (key: string, value: string) => {
+        output[key] = value;
+      },
+      logger: { info: () => {} },
+      logStream: new PassThrough(),
+      getInitiatorCredentials: async () => mockCredentials.user(ALICE),
+      workspacePath: ws,
+    } as any);
+    return output.catalogInfoUrl;
+  }
+
+  async function register(user: string, catalogInfoUrl: string) {
+    const action = createK2CatalogRegisterAction(services);
+    const output: Record<string, string> = {};
+    await action.handler({
+      input: { catalogInfoUrl },
+      output: (key: string, value: string) => {
+        output[key] = value;
+      },
+      logger: { info: () => {} },
+      logStream: new PassThrough(),
+      getInitiatorCredentials: async () => mockCredentials.user(user),
+      task: { id: 'task-1' },
+      workspacePath: dir,
+    } as any);
+    return output;
+  }
+
+  async function locationTargets(): Promise<string[]> {
+    const response = await fetch(
+      `http://localhost:${backend.server.port()}/api/catalog/locations`,
+      {
+        headers: {
+          authorization: `Bearer ${mockCredentials.service.token()}`,
+        },
+      },
+    );
+    const body = (await response.json()) as Array<{ data: { target: string } }>;
+    return body.map(l => l.data.target);
+  }
+
+  /** The entity once the catalog has processed it (fails after the timeout). */
+  async function processedEntity(ref: string) {
+    const credentials = await services.auth.getOwnServiceCredentials();
+    const deadline = Date.now() + PROCESSING_TIMEOUT_MS;
+    for (;;) {
+      const entity = await services.catalog.getEntityByRef(ref, {
+        credentials,
+      });
+      if (entity) return entity;
+      if (Date.now() > deadline) {
+        throw new Error(`The catalog did not process ${ref}`);
+      }
+      await new Promise(resolve => setTimeout(resolve, 200));
+    }
+  }
+
+  it('registers the service alice’s team owns with the scaffolder’s credentials, audited, and outputs its ref', async () => {
+    const url = await publish('ledger', {
+      'catalog-info.yaml': component('ledger', 'payments-team'),
+    });
+    const output = await register(ALICE, url);
+    expect(output).toEqual({
+      entityRef: 'component:default/ledger',
+      catalogInfoUrl: url,
+    });
+    expect(await locationTargets()).toContain(url);
+    const entity = await processedEntity('component:default/ledger');
+    expect(entity.spec?.owner).toBe('payments-team');
+    expect(audited).toEqual([
+      {
+        options: expect.objectContaining({
+          eventId: 'catalog-register',
+          meta: expect.objectContaining({
+            initiator: ALICE,
+            catalogInfoUrl: url,
+            entityRefs: ['component:default/ledger'],
+          }),
+        }),
+        outcome: 'succeeded',
+      },
+    ]);
+  });
+
+  it('refuses a service owned by a team alice is not in, and registers nothing', async () => {
+    const url = await publish('not-ours', {
+      'catalog-info.yaml': component('not-ours', 'group:default/other-team'),
+    });
+    await expect(register(ALICE, url)).rejects.toThrow(
+      'Component not-ours names group:default/other-team as its owner, which is not a group user:default/alice belongs to',
+    );
+    // Alice herself is not a group either.
+    const personal = await publish('personal', {
+      'catalog-info.yaml': component('personal', 'user:default/alice'),
+    });
+    await expect(register(ALICE, personal)).rejects.toThrow(
+      /names user:default\/alice as its owner, which is not a group/,
+    );
+    const targets = await locationTargets();
+    expect(targets).not.toContain(url);
+    expect(targets).not.toContain(personal);
+  });
+
+  it('lets a platform admin register a service for any team', async () => {
+    const url = await publish('for-others', {
+      'catalog-info.yaml': component('for-others', 'group:default/other-team'),
+    });
+    expect(await register(DAVE, url)).toEqual({
+      entityRef: 'component:default/for-others',
+      catalogInfoUrl: url,
+    });
+    expect(await locationTargets()).toContain(url);
+  });
+
+  it('refuses a name the catalog already holds', async () => {
+    await processedEntity('component:default/ledger');
+    const url = await publish('ledger-again', {
+      'catalog-info.yaml': component('ledger', 'payments-team'),
+    });
+    await expect(register(ALICE, url)).rejects.toThrow(
+      'The catalog already holds component:default/ledger; choose another name (nothing was registered)',
+    );
+    expect(await locationTargets()).not.toContain(url);
+  });
+
+  it('refuses a URL on a host that is neither the local Git server nor an integration’s, though the reader may read it', async () => {
+    const url = await publish('other-host', {
+      'catalog-info.yaml': component('other-host', 'payments-team'),
+    });
+    const elsewhere = url.replace('127.0.0.1', 'localhost');
+    // The URL reader would read it (backend.reading.allow lists the host).
+    const read = await services.urlReader.readUrl(elsewhere);
+    expect((await read.buffer()).toString('utf8')).toContain('other-host');
+    await expect(register(ALICE, elsewhere)).rejects.toThrow(
+      /catalogInfoUrl is on localhost:\d+, which is neither the local Git server nor an integration’s host \(127\.0\.0\.1:\d+, .*github\.com.*\)/,
+    );
+    await expect(register(ALICE, 'file:///etc/passwd')).rejects.toThrow(
+      "catalogInfoUrl 'file:///etc/passwd' is not an http(s) URL",
+    );
+    expect(await locationTargets()).not.toContain(elsewhere);
+  });
+
+  it('refuses a file with an entity of another kind, another namespace, or of absurd size', async () => {
+    const withGroup = await publish('with-group', {
+      'catalog-info.yaml': `${component(
+        'with-group',
+        'payments-team',
+      )}---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: payments-team\nspec:\n  type: team\n  children: []\n`,
+    });
+    await expect(register(ALICE, withGroup)).rejects.toThrow(
+      `Document 2 of ${withGroup} is a Group; a template registers only Component and API entities`,
+    );
+    const withLocation = await publish('with-location', {
+      'catalog-info.yaml':
+        'apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: elsewhere\nspec:\n  targets: [https://github.com/x/y/blob/main/catalog-info.yaml]\n',
+    });
+    await expect(register(ALICE, withLocation)).rejects.toThrow(
+      /is a Location; a template registers only Component and API entities/,
+    );
+    const otherNamespace = await publish('other-namespace', {
+      'catalog-info.yaml': component(
+        'other-namespace',
+        'payments-team',
+      ).replace('metadata:\n', 'metadata:\n  namespace: finance\n'),
+    });
+    await expect(register(ALICE, otherNamespace)).rejects.toThrow(
+      "is in namespace 'finance'; a template registers entities in the default namespace only",
+    );
+    const huge = await publish('huge', {
+      'catalog-info.yaml': `${component('huge', 'payments-team')}# ${'x'.repeat(
+        MAX_CATALOG_INFO_BYTES,
+      )}\n`,
+    });
+    await expect(register(ALICE, huge)).rejects.toThrow(
+      /bytes; a catalog-info file may have at most/,
+    );
+    const targets = await locationTargets();
+    for (const url of [withGroup, withLocation, otherNamespace, huge]) {
+      expect(targets).not.toContain(url);
+    }
+    // Only the two registrations that succeeded were audited.
+    expect(audited.map(a => a.outcome)).toEqual(['succeeded', 'succeeded']);
+  });
+});
