@@ -3,6 +3,7 @@ import {
   AuditorServiceCreateEventOptions,
   AuthService,
   coreServices,
+  createBackendModule,
   createBackendPlugin,
   createServiceFactory,
   RootConfigService,
@@ -15,6 +16,8 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   CatalogService,
   catalogServiceRef,
@@ -22,6 +25,7 @@ import {
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports -- the test backend's in-memory databases, as the other K2 backends' tests use them
 import { inMemoryDatabaseFactory } from '@internal/plugin-k2-backend/testUtils';
 import { GitServer, startGitServer } from '@internal/git-server';
+import { K2PermissionPolicy } from '@internal/plugin-permission-backend-module-k2-policy';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -108,9 +112,27 @@ describe('k2:catalog:register', () => {
         });
       },
     });
+    // K2's policy, as the portal has it: catalog.location.create for platform
+    // admins only.
+    const k2Policy = createBackendModule({
+      pluginId: 'permission',
+      moduleId: 'k2-policy-test',
+      register(env) {
+        env.registerInit({
+          deps: { policy: policyExtensionPoint },
+          async init({ policy }) {
+            policy.setPolicy(
+              new K2PermissionPolicy({ platformAdminGroup: ADMINS }),
+            );
+          },
+        });
+      },
+    });
     backend = await startTestBackend({
       features: [
         catalogPlugin,
+        permissionPlugin,
+        k2Policy,
         capture,
         inMemoryDatabaseFactory(),
         createServiceFactory({
@@ -147,6 +169,7 @@ describe('k2:catalog:register', () => {
         }),
         mockServices.rootConfig.factory({
           data: {
+            permission: { enabled: true },
             backend: {
               // The server under both names: only the action’s host check tells
               // them apart.
@@ -200,7 +223,7 @@ describe('k2:catalog:register', () => {
     return output.catalogInfoUrl;
   }
 
-  async function register(user: string, catalogInfoUrl: string) {
+  async function register(user: string | undefined, catalogInfoUrl: string) {
     const action = createK2CatalogRegisterAction(services);
     const output: Record<string, string> = {};
     await action.handler({
@@ -210,7 +233,8 @@ describe('k2:catalog:register', () => {
       },
       logger: { info: () => {} },
       logStream: new PassThrough(),
-      getInitiatorCredentials: async () => mockCredentials.user(user),
+      getInitiatorCredentials: async () =>
+        user ? mockCredentials.user(user) : mockCredentials.none(),
       task: { id: 'task-1' },
       workspacePath: dir,
     } as any);
@@ -246,10 +270,25 @@ describe('k2:catalog:register', () => {
     }
   }
 
-  it('registers the service alice’s team owns with the scaffolder’s credentials, audited, and outputs its ref', async () => {
+  it('registers the service alice’s team owns, which K2’s policy would refuse her, with the plugin’s own credentials, audited, and outputs its ref', async () => {
     const url = await publish('ledger', {
       'catalog-info.yaml': component('ledger', 'payments-team'),
     });
+    // Alice may not register it with catalog:register’s call, as herself.
+    const asAlice = await fetch(
+      `http://localhost:${backend.server.port()}/api/catalog/locations`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${mockCredentials.user.token(ALICE)}`,
+        },
+        body: JSON.stringify({ type: 'url', target: url }),
+      },
+    );
+    expect(asAlice.status).toBe(403);
+    expect(await locationTargets()).not.toContain(url);
+
     const output = await register(ALICE, url);
     expect(output).toEqual({
       entityRef: 'component:default/ledger',
@@ -286,6 +325,10 @@ describe('k2:catalog:register', () => {
     });
     await expect(register(ALICE, personal)).rejects.toThrow(
       /names user:default\/alice as its owner, which is not a group/,
+    );
+    // Nor may a task no user started (nobody’s groups to check).
+    await expect(register(undefined, url)).rejects.toThrow(
+      'this task was not started by a signed-in user',
     );
     const targets = await locationTargets();
     expect(targets).not.toContain(url);

@@ -223,6 +223,11 @@ export function createK2CatalogRegisterAction(options: {
       }
 
       const credentials = await ctx.getInitiatorCredentials();
+      if (!auth.isPrincipal(credentials, 'user')) {
+        throw new NotAllowedError(
+          'k2:catalog:register registers a service for the user who runs the template; this task was not started by a signed-in user',
+        );
+      }
       const { userEntityRef, ownershipEntityRefs } = await userInfo.getUserInfo(
         credentials,
       );
