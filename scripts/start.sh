@@ -47,11 +47,11 @@ monitoring_line=""
 # blackbox exporter; before the backend, which reads the webhook token they share. It
 # writes the config layer that points k2.alerts at the stack: app-config.yaml has none,
 # so a production config never falls back to these loopback addresses.
-alerts_config=()
+overlay_config=() # config layers the stack adds, in order
 start_monitoring() {
   if k2_start_monitoring .k2/monitoring "$1" .k2/sandbox/kubeconfig 7105 7106 7107; then
     k2_write_alerts_config .k2/app-config.alerts.yaml .k2/monitoring 7105 7106 7107
-    alerts_config=("$root/.k2/app-config.alerts.yaml")
+    overlay_config+=("$root/.k2/app-config.alerts.yaml")
     monitoring_line="
   Alerts: Prometheus http://127.0.0.1:7105, Alertmanager http://127.0.0.1:7106 (logs in .k2/monitoring)"
   else
@@ -80,6 +80,11 @@ start_git_server() {
 start_registry() {
   if k2_start_registry .k2/registry.log .k2/registry app-config.yaml; then
     k2_start_base_images .k2/base-images.log http://127.0.0.1:7104 .k2/cache/base-images || true
+  else
+    # Without it no release could pass the image check against app-config.yaml's
+    # registry: K2 starts with no registry listed (images are not checked, tags typed).
+    printf 'k2:\n  registries: []\n' >.k2/app-config.no-registry.yaml
+    overlay_config+=("$root/.k2/app-config.no-registry.yaml")
   fi
 }
 stop_all() {
@@ -113,7 +118,7 @@ if [ "${1:-}" = --production ]; then
   k2_prepare_nginx .k2/nginx && with_nginx=1
   k2_log "starting the backend, which serves the production build ($url; log in .k2/portal.log)"
   k2_start_backend .k2/portal.log "$url" "$root/app-config.yaml" \
-    "$root/.k2/app-config.production-build.yaml" "${alerts_config[@]}"
+    "$root/.k2/app-config.production-build.yaml" "${overlay_config[@]}"
   node scripts/demo-releases.mjs "$url" >.k2/demo.log 2>&1 &
   demo=$!
   start_local_nginx "$url"
@@ -147,10 +152,10 @@ k2_log "starting the backend ($backend_url) and the frontend ($app_url); first s
 # With a --config, backstage-cli loads only the files named, so app-config.yaml (and a
 # developer's app-config.local.yaml) are named too when the alerts layer is added.
 start_args=()
-if [ ${#alerts_config[@]} -gt 0 ]; then
+if [ ${#overlay_config[@]} -gt 0 ]; then
   start_args=(--config "$root/app-config.yaml")
   [ -f app-config.local.yaml ] && start_args+=(--config "$root/app-config.local.yaml")
-  start_args+=(--config "${alerts_config[0]}")
+  for layer in "${overlay_config[@]}"; do start_args+=(--config "$layer"); done
 fi
 yarn start "${start_args[@]}" "$@" &
 portal=$!
