@@ -48,7 +48,6 @@ function parseServiceKey(key: string) {
   return { namespace, name };
 }
 
-
 /** A DNS-1123 label naming the service in Kubernetes objects (`payments-core-payment-gateway`). */
 function serviceIdOf(namespace: string, kubernetesId: string): string {
   return `${namespace}-${kubernetesId}`

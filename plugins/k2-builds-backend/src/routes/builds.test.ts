@@ -379,7 +379,10 @@ describe('the Builds API, with a real Git server, docker-registry and buildah', 
     expect(audited('k2.build.start').slice(-2)).toEqual([
       expect.objectContaining({
         status: 'failed',
-        meta: { service: 'component:default/payment-gateway', environment: null },
+        meta: {
+          service: 'component:default/payment-gateway',
+          environment: null,
+        },
         error: expect.stringContaining('NotAllowedError'),
       }),
       expect.objectContaining({
