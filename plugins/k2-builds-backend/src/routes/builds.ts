@@ -87,7 +87,9 @@ export function buildRoutes(
         started = true;
         res.status(200);
         res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-        res.setHeader('Cache-Control', 'no-store');
+        // no-transform: the backend's compression middleware (and proxies) would
+        // otherwise hold a followed log back until the build ends.
+        res.setHeader('Cache-Control', 'no-store, no-transform');
         // Proxies must not hold a followed log back.
         res.setHeader('X-Accel-Buffering', 'no');
         res.flushHeaders();
