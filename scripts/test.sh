@@ -17,6 +17,7 @@ cd "$root"
 . scripts/lib/portal.sh
 . scripts/lib/monitoring.sh
 . scripts/lib/base-images.sh
+. scripts/lib/git-server.sh
 k2_bootstrap
 only_e2e=0
 declare -a e2e_specs=()
@@ -39,6 +40,7 @@ cleanup() {
   [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null || true
   [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null || true
   [ -n "${monitoring:-}" ] && kill -- -"$monitoring" 2>/dev/null || true
+  [ -n "${git_server:-}" ] && kill -- -"$git_server" 2>/dev/null || true
   [ -n "${e2e_dir:-}" ] && rm -rf "$e2e_dir"
   [ -n "${built_app:-}" ] && rm -rf "$root/packages/app/dist"
   k2_stop_postgres
@@ -177,9 +179,27 @@ if [ "$have_chromium" = 1 ]; then
   else
     skipped+=("end-to-end builds (install: buildah busybox-static debootstrap)")
   fi
+  # The local Git server on 7118 for builds.test.ts: the template publishes there, its
+  # pushes' signed webhooks go to the portal, and builds clone only from it.
+  : >"$e2e_dir/app-config.builds.yaml"
+  if k2_start_git_server "$out/e2e-git-server.log" "$e2e_dir/git" 7118 \
+    http://localhost:7100/api/k2-builds/webhooks/push; then
+    K2_BUILDS_WEBHOOK_SECRET="$(cat "$e2e_dir/git/.webhook-secret")"
+    export K2_BUILDS_WEBHOOK_SECRET
+    printf 'backend:\n  reading:\n    allow:\n      - host: 127.0.0.1:7118\nk2:\n  builds:\n    sources:\n      - host: 127.0.0.1:7118\n    localGit:\n      url: http://127.0.0.1:7118\n      tokenFile: %s\n' \
+      "$e2e_dir/git/.push-token" >"$e2e_dir/app-config.builds.yaml"
+    # builds.test.ts runs where builds can: buildah and the base images are here.
+    if [ "${K2_REQUIRE_BUILDAH:-}" = 1 ] &&
+      ! printf '%s\n' "${skipped[@]}" | grep -q '^end-to-end builds'; then
+      export K2_E2E_GIT_DIR="$e2e_dir/git"
+    fi
+  else
+    skipped+=("end-to-end builds: no local Git server (see $out/e2e-git-server.log)")
+  fi
   k2_start_backend "$out/e2e-portal.log" http://localhost:7100 \
     "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml" \
-    "$e2e_dir/app-config.registry.yaml" "$e2e_dir/app-config.alerts.yaml"
+    "$e2e_dir/app-config.registry.yaml" "$e2e_dir/app-config.alerts.yaml" \
+    "$e2e_dir/app-config.builds.yaml"
   set +m
   e2e_started=$SECONDS
   K2_E2E_URL=http://localhost:7100 K2_E2E_BACKEND_URL=http://localhost:7100 \
@@ -190,10 +210,12 @@ if [ "$have_chromium" = 1 ]; then
   kill -- -"$sandbox" 2>/dev/null || true
   [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null || true
   [ -n "${monitoring:-}" ] && kill -- -"$monitoring" 2>/dev/null || true
+  [ -n "${git_server:-}" ] && kill -- -"$git_server" 2>/dev/null || true
   portal=
   sandbox=
   registry=
   monitoring=
+  git_server=
 else
   skipped+=("end-to-end tests (install: chromium)")
 fi
