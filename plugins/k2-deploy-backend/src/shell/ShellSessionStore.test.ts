@@ -50,7 +50,10 @@ describe.each(databases.eachSupportedId())(
     it('migrates down and up again', async () => {
       await createStore();
       expect(await knex.schema.hasTable('k2_shell_sessions')).toBe(true);
-      await knex.migrate.down({ directory: MIGRATIONS });
+      await knex.migrate.down({
+        directory: MIGRATIONS,
+        name: '20261129_shell_sessions.js',
+      });
       expect(await knex.schema.hasTable('k2_shell_sessions')).toBe(false);
       expect(await knex.schema.hasTable('k2_canaries')).toBe(true);
       await knex.migrate.latest({ directory: MIGRATIONS });
