@@ -361,6 +361,9 @@ describe('upstream members follow the pods through K2, the agent and a real Ngin
       process.stdout.write(
         `rolling release through Nginx: ${result.ok} requests answered, ${result.failures.length} failed\n`,
       );
+      if (result.failures.length > 0) {
+        process.stdout.write(`Nginx's error log:\n${host.errorLog()}\n`);
+      }
       expect(result.failures).toEqual([]);
       expect(result.ok).toBeGreaterThan(50);
       // Old pods answered until they left, new ones took over.

@@ -23,6 +23,7 @@ export type {
   LocalRegistryAuth,
   LocalTokenService,
 } from './registry/localRegistry';
+export { freePort } from './ports';
 export type { FaultSpec } from './server/faults';
 export type { KubeObject } from './api/types';
 export {

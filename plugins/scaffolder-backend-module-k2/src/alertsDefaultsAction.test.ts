@@ -14,11 +14,12 @@ import {
 import { SandboxCluster } from '@internal/sandbox-cluster';
 import fs from 'fs';
 import knexFactory, { Knex } from 'knex';
-import net, { AddressInfo } from 'net';
+import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import { PassThrough } from 'stream';
 import { createK2AlertsDefaultsAction } from './alertsDefaultsAction';
+import { freePort } from '@internal/sandbox-cluster';
 
 jest.setTimeout(90_000);
 
@@ -26,15 +27,6 @@ const checkout = serviceEntity('checkout', {
   'k2.io/environments': 'test,prod',
   'k2.io/namespace': 'shop',
 });
-
-/** A free loopback port, nothing listening on it. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
-}
 
 interface Rule {
   id: string;

@@ -4,6 +4,7 @@ import http from 'http';
 import net from 'net';
 import os from 'os';
 import path from 'path';
+export { freePort } from '@internal/sandbox-cluster';
 
 /**
  * The real nginx the tests drive (Debian's `nginx` package): K2_NGINX_BIN, else
@@ -25,15 +26,6 @@ if (!NGINX && process.env.K2_REQUIRE_NGINX === '1') {
   throw new Error(
     'nginx is missing and K2_REQUIRE_NGINX=1 says the agent must be tested against it; install it (apt-get install -y nginx)',
   );
-}
-
-/** A loopback port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails. */
@@ -181,6 +173,12 @@ export class NginxHost {
   /** The file Nginx reads as `k2/<rel>`, through the live link. */
   readLive(rel: string): string {
     return fs.readFileSync(path.join(this.confDir, 'k2', rel), 'utf8');
+  }
+
+  /** Nginx's error log so far (a failed bind or reload says why there). */
+  errorLog(): string {
+    const file = path.join(this.prefix, 'logs', 'error.log');
+    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   }
 
   async stop() {

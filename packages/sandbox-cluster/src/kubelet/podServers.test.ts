@@ -1,8 +1,8 @@
 import http from 'http';
-import net from 'net';
 import { SandboxCluster } from '../cluster';
 import { isPodReady } from '../controllers/runtime';
 import { poll as until } from '../__testUtils__/http';
+import { freePort } from '../ports';
 
 jest.setTimeout(30000);
 
@@ -16,14 +16,6 @@ function get(ip: string, port: number): Promise<string> {
     });
     req.on('error', e => resolve((e as NodeJS.ErrnoException).code ?? 'error'));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
 }
 
 describe('reachable pods', () => {

@@ -1,9 +1,9 @@
 import { ChildProcess, execFile, spawn } from 'child_process';
 import fs from 'fs';
-import net from 'net';
 import os from 'os';
 import path from 'path';
 import { promisify } from 'util';
+import { freePort } from '@internal/sandbox-cluster';
 
 const run = promisify(execFile);
 
@@ -89,17 +89,6 @@ export interface MonitoringStack {
   logs(): string;
   /** Stops the three processes and removes the temporary directory. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function quote(value: string): string {

@@ -25,6 +25,7 @@ import {
 } from '../__testUtils__/monitoring';
 import { k2AlertsPlugin } from '../plugin';
 import { PrometheusClient } from '../prometheus/PrometheusClient';
+import { freePort } from '@internal/sandbox-cluster';
 
 const MI = 2 ** 20;
 const API = '/api/k2-alerts';
@@ -40,15 +41,6 @@ const ledger = serviceEntity(
   { 'k2.io/environments': 'test', 'k2.io/namespace': 'finance' },
   { owner: OTHER_TEAM },
 );
-
-/** A free loopback port, nothing listening on it. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
-}
 
 const memoryRule = {
   environment: 'test',

@@ -13,6 +13,7 @@ import {
   validateCanaryRoute,
 } from './canary';
 import { upstreamName } from './upstreamName';
+import { freePort } from '@internal/sandbox-cluster';
 
 const site = { service: 'component:default/basket', environment: 'test' };
 
@@ -37,14 +38,6 @@ async function startMember(name: string) {
         server.close(() => resolve());
       }),
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
 }
 
 /**

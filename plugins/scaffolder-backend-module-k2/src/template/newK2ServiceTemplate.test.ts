@@ -14,13 +14,13 @@ import {
 } from '@internal/plugin-k2-common';
 import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
-import net, { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import { PassThrough } from 'stream';
 import { pathToFileURL } from 'url';
 import { parse } from 'yaml';
 import { localGitTemplateGlobals } from '../publishLocalGitAction';
+import { freePort } from '@internal/sandbox-cluster';
 
 jest.setTimeout(120_000);
 
@@ -134,14 +134,6 @@ function files(dir: string, base = dir): string[] {
         ? files(path.join(dir, entry.name), base)
         : [path.relative(base, path.join(dir, entry.name))],
     );
-}
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
 }
 
 /** Runs a rendered service, asks /healthz and /, and reads its log lines. */

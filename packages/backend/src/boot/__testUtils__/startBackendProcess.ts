@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
-import net from 'net';
 import path from 'path';
 import YAML from 'yaml';
+import { freePort } from '@internal/sandbox-cluster';
 
 // Test helper, always run from source inside the repository.
 // eslint-disable-next-line no-restricted-syntax
@@ -22,17 +22,6 @@ export interface BackendProcess {
   /** Resolves with the exit code once the process exits. */
   exited: Promise<number | null>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
