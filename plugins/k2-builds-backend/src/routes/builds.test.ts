@@ -549,6 +549,147 @@ describe('the Builds API, with a real Git server, docker-registry and buildah', 
     expect(releases).toHaveLength(1);
   });
 
+  it('refuses another team’s user the log, the Dockerfile and a cancel of a running build, which runs on', async () => {
+    const started = await server()
+      .post(`${GATEWAY}/builds`)
+      .set(as(ALICE))
+      .send({ tag: 'bob-may-not', releaseTo: null });
+    expect(started.status).toBe(202);
+    const number = started.body.number;
+    for (const what of ['logs', 'logs?follow=true', 'dockerfile']) {
+      const refused = await server()
+        .get(`${GATEWAY}/builds/${number}/${what}`)
+        .set(as(BOB));
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toBe(
+        'You may not read the build logs of component:default/payment-gateway',
+      );
+      expect(refused.text).not.toContain('[k2]');
+    }
+    const cancel = await server()
+      .post(`${GATEWAY}/builds/${number}/cancel`)
+      .set(as(BOB));
+    expect(cancel.status).toBe(403);
+    expect(cancel.body.error.message).toBe(
+      'You may not build component:default/payment-gateway',
+    );
+    expect(audited('k2.build.cancel').slice(-1)).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        error: expect.stringContaining('NotAllowedError'),
+      }),
+    ]);
+    // No cancel was asked for: the build runs on and succeeds.
+    const row = (await builds()).find(b => b.number === number);
+    expect(row.cancel_requested_at).toBeNull();
+    expect(await ended(number)).toMatchObject({ status: 'succeeded' });
+
+    // A number the service does not have is refused the same way, so a 403 never
+    // tells another team which numbers exist.
+    for (const [method, what] of [
+      ['get', 'logs'],
+      ['get', 'dockerfile'],
+      ['post', 'cancel'],
+    ] as const) {
+      const unknown = await server()
+        [method](`${GATEWAY}/builds/99999/${what}`)
+        .set(as(BOB));
+      expect(unknown.status).toBe(403);
+    }
+  });
+
+  it('answers 404 for a build number of another service asked through this one, and changes nothing', async () => {
+    // Build 900 of ledger (another team’s), running in a cluster; the gateway has no 900.
+    const id = '7d9e2a8c-0b1f-4c3e-9a55-3f1e0c2d4b61';
+    await knex('k2_builds').insert({
+      id,
+      service: 'component:default/ledger',
+      number: 900,
+      ref: 'release',
+      commit: commits.first,
+      trigger: 'ui',
+      triggered_by: 'user:default/carol',
+      status: 'running',
+      runner: 'kubernetes',
+      image: `${REGISTRY_HOST}/payments/payment-gateway:ledger-900`,
+      dockerfile_source: 'generated',
+      dockerfile: 'FROM ledger-secret-base',
+      created_at: new Date().toISOString(),
+      log_bytes: 17,
+      log_truncated: false,
+    });
+    await knex('k2_build_log_chunks').insert({
+      build_id: id,
+      seq: 0,
+      start_byte: 0,
+      bytes: 17,
+      text: 'ledger secret log',
+    });
+    try {
+      for (const [method, what] of [
+        ['get', ''],
+        ['get', '/logs'],
+        ['get', '/dockerfile'],
+        ['post', '/cancel'],
+      ] as const) {
+        const response = await server()
+          [method](`${GATEWAY}/builds/900${what}`)
+          .set(as(ALICE));
+        expect(response.status).toBe(404);
+        expect(response.body.error.message).toBe(
+          'component:default/payment-gateway has no build 900',
+        );
+        expect(response.text).not.toMatch(/ledger/);
+      }
+      const row = await knex('k2_builds').where({ id }).first();
+      expect(row).toMatchObject({
+        status: 'running',
+        cancel_requested_at: null,
+        finished_at: null,
+      });
+    } finally {
+      await knex('k2_build_log_chunks').where({ build_id: id }).delete();
+      await knex('k2_builds').where({ id }).delete();
+    }
+  });
+
+  it('refuses absurd build numbers and log offsets with a 400 naming the parameter', async () => {
+    const before = await builds();
+    for (const number of [
+      '100000000000000000000',
+      '2147483648',
+      '-1',
+      '0',
+      'abc',
+      '1.5',
+    ]) {
+      for (const [method, what] of [
+        ['get', ''],
+        ['get', '/logs'],
+        ['get', '/dockerfile'],
+        ['post', '/cancel'],
+      ] as const) {
+        const response = await server()
+          [method](`${GATEWAY}/builds/${number}${what}`)
+          .set(as(ALICE));
+        expect([number, what, response.status]).toEqual([number, what, 400]);
+        expect(response.body.error.message).toMatch(
+          /^Path parameter 'number' must be/,
+        );
+      }
+    }
+    for (const offset of ['-1', '100000000000000000000', '2147483648', 'abc']) {
+      const response = await server()
+        .get(`${GATEWAY}/builds/1/logs?offset=${offset}`)
+        .set(as(ALICE));
+      expect([offset, response.status]).toEqual([offset, 400]);
+      expect(response.body.error.message).toMatch(
+        /^Query parameter 'offset' must be/,
+      );
+    }
+    expect(await builds()).toEqual(before);
+  });
+
   describe('push webhooks', () => {
     const hook = (body: string, headers: Record<string, string>) =>
       server()

@@ -77,6 +77,7 @@ export const spec = {
             schema: {
               type: 'integer',
               minimum: 1,
+              maximum: 2147483647,
             },
           },
         ],
@@ -275,10 +276,11 @@ export const spec = {
             name: 'offset',
             in: 'query',
             description:
-              'Starts at this byte of the log (to resume a followed log).',
+              'Starts at this byte of the log (to resume a followed log). A log holds at most 10 MiB.',
             schema: {
               type: 'integer',
               minimum: 0,
+              maximum: 2147483647,
             },
           },
         ],
@@ -377,6 +379,7 @@ export const spec = {
         schema: {
           type: 'integer',
           minimum: 1,
+          maximum: 2147483647,
         },
       },
     },

@@ -489,7 +489,7 @@ export interface operations {
       query?: {
         /** @description Streams the log as it is written until the build ends (the response ends then). */
         follow?: boolean;
-        /** @description Starts at this byte of the log (to resume a followed log). */
+        /** @description Starts at this byte of the log (to resume a followed log). A log holds at most 10 MiB. */
         offset?: number;
       };
       header?: never;
