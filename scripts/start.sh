@@ -21,6 +21,7 @@ cd "$root"
 . scripts/lib/monitoring.sh
 . scripts/lib/git-server.sh
 . scripts/lib/base-images.sh
+. scripts/lib/processes.sh
 k2_bootstrap
 
 demo_member_port=8481
@@ -88,14 +89,13 @@ start_registry() {
   fi
 }
 stop_all() {
-  local pid
-  for pid in "${demo:-}" "${demo_traffic:-}" "${portal:-}" "${nginx_agent:-}" \
-    "${nginx:-}" "${demo_member:-}" "${registry:-}" "${monitoring:-}" "${git_server:-}" \
-    "${sandbox:-}" "${base_images:-}"; do
-    # A child that already ended (the demo scripts do) must not end the loop under
-    # set -e, which would leave the rest running.
-    [ -n "$pid" ] && kill -- -"$pid" 2>/dev/null || true
-  done
+  # The portal and what talks to it first, then the services it uses; each group (and
+  # the groups its processes started) gets SIGTERM, then SIGKILL after a bounded wait.
+  k2_stop_groups 20 "${demo:-}" "${demo_traffic:-}" "${portal:-}" "${nginx_agent:-}" || true
+  k2_stop_groups 10 "${nginx:-}" "${demo_member:-}" "${registry:-}" "${monitoring:-}" \
+    "${git_server:-}" "${sandbox:-}" "${base_images:-}" || true
+  demo= demo_traffic= portal= nginx_agent= nginx= demo_member= registry= monitoring=
+  git_server= sandbox= base_images=
   return 0
 }
 

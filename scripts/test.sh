@@ -18,6 +18,10 @@ cd "$root"
 . scripts/lib/monitoring.sh
 . scripts/lib/base-images.sh
 . scripts/lib/git-server.sh
+. scripts/lib/processes.sh
+# No process started here may hold a descriptor of the caller's, the lock of
+# `flock /tmp/k2-e2e.lock ./k2 test e2e` above all.
+k2_close_inherited_fds
 k2_bootstrap
 only_e2e=0
 declare -a e2e_specs=()
@@ -35,17 +39,27 @@ started=$SECONDS
 
 k2_stage() { printf '\n\033[1;35m══ %s\033[0m\n' "$*" >&2; }
 
+# stop_e2e_services: the portal first (its shutdown still reaches the clusters and
+# the database), then the services it used; each within a bounded time, then SIGKILL.
+stop_e2e_services() {
+  k2_stop_groups 20 "${portal:-}" || true
+  k2_stop_groups 10 "${sandbox:-}" "${registry:-}" "${monitoring:-}" "${git_server:-}" || true
+  portal=
+  sandbox=
+  registry=
+  monitoring=
+  git_server=
+}
 cleanup() {
-  [ -n "${portal:-}" ] && kill -- -"$portal" 2>/dev/null || true
-  [ -n "${sandbox:-}" ] && kill -- -"$sandbox" 2>/dev/null || true
-  [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null || true
-  [ -n "${monitoring:-}" ] && kill -- -"$monitoring" 2>/dev/null || true
-  [ -n "${git_server:-}" ] && kill -- -"$git_server" 2>/dev/null || true
+  stop_e2e_services
   [ -n "${e2e_dir:-}" ] && rm -rf "$e2e_dir"
   [ -n "${built_app:-}" ] && rm -rf "$root/packages/app/dist"
   k2_stop_postgres
 }
 trap cleanup EXIT
+# Bash runs no EXIT trap when a signal ends it: exit instead, so the cleanup runs.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # System packages first, so a missing one is reported before minutes of work.
 have_chromium=1
@@ -206,16 +220,9 @@ if [ "$have_chromium" = 1 ]; then
     K2_E2E_REGISTRY_URL=http://127.0.0.1:7114 \
     K2_E2E_KUBECONFIG="$e2e_dir/kubeconfig" yarn test:e2e "${e2e_specs[@]}" || e2e_status=$?
   timings+=("frontend build ${k2_build_seconds} s, portal start ${k2_portal_seconds} s, Playwright $((SECONDS - e2e_started)) s")
-  kill -- -"$portal" 2>/dev/null || true
-  kill -- -"$sandbox" 2>/dev/null || true
-  [ -n "${registry:-}" ] && kill -- -"$registry" 2>/dev/null || true
-  [ -n "${monitoring:-}" ] && kill -- -"$monitoring" 2>/dev/null || true
-  [ -n "${git_server:-}" ] && kill -- -"$git_server" 2>/dev/null || true
-  portal=
-  sandbox=
-  registry=
-  monitoring=
-  git_server=
+  stopping_started=$SECONDS
+  stop_e2e_services
+  timings+=("services stopped in $((SECONDS - stopping_started)) s")
 else
   skipped+=("end-to-end tests (install: chromium)")
 fi
