@@ -18,6 +18,32 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
   }
 }
 
+/** Groups started here whose leader has not exited yet. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+/**
+ * A backend that stops does not wait for its builds (its shutdown aborts them and
+ * exits), so a group that got SIGTERM would never get its SIGKILL, and a step that
+ * ignores SIGTERM would outlive the backend. On the way out, every group still here
+ * gets SIGKILL.
+ */
+function trackGroup(pid: number) {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const group of liveGroups) {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    });
+  }
+  liveGroups.add(pid);
+}
+
 /**
  * Runs a command as the leader of a new process group (its children, such as a
  * build's `RUN` steps, are in it too), handing each line of stdout and stderr to
@@ -47,6 +73,7 @@ export function runInGroup(
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) trackGroup(child.pid);
     let killTimer: NodeJS.Timeout | undefined;
     let aborted = false;
     const onAbort = () => {
@@ -72,6 +99,7 @@ export function runInGroup(
         }),
     );
     child.on('error', error => {
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
       options.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
       reject(error);
@@ -80,7 +108,10 @@ export function runInGroup(
       options.signal.removeEventListener('abort', onAbort);
       // The leader is gone; whatever is left of its group (a step's stray
       // background process) goes with it, so no pipe is held open and nothing lingers.
-      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+      if (child.pid !== undefined) {
+        signalGroup(child.pid, 'SIGKILL');
+        liveGroups.delete(child.pid);
+      }
       if (killTimer) clearTimeout(killTimer);
       Promise.all(streams).then(() =>
         resolve(
