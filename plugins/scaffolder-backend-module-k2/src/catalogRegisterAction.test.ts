@@ -26,7 +26,10 @@ import {
 import { inMemoryDatabaseFactory } from '@internal/plugin-k2-backend/testUtils';
 import { GitServer, startGitServer } from '@internal/git-server';
 import { K2PermissionPolicy } from '@internal/plugin-permission-backend-module-k2-policy';
+import { ConfigReader } from '@backstage/config';
 import fs from 'fs';
+import http from 'http';
+import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import { PassThrough } from 'stream';
@@ -73,6 +76,8 @@ function component(name: string, owner: string) {
 describe('k2:catalog:register', () => {
   let dir: string;
   let git: GitServer;
+  /** A server that answers every GET with a catalog-info file that never ends. */
+  let endless: http.Server;
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
   let services: {
     config: RootConfigService;
@@ -91,6 +96,21 @@ describe('k2:catalog:register', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-catalog-register-'));
     git = await startGitServer({ root: path.join(dir, 'repos'), port: 0 });
     const port = new URL(git.url).port;
+    endless = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write(component('endless', 'payments-team'));
+      const chunk = `# ${'x'.repeat(64 * 1024)}\n`;
+      const pump = () => {
+        let more = true;
+        while (more && !res.destroyed) more = res.write(chunk);
+      };
+      res.on('drain', pump);
+      pump();
+    });
+    await new Promise<void>(resolve =>
+      endless.listen(0, '127.0.0.1', () => resolve()),
+    );
+    const endlessHost = `127.0.0.1:${(endless.address() as AddressInfo).port}`;
 
     // Captures the services the scaffolder module gets, from a backend that runs the
     // real catalog.
@@ -177,6 +197,7 @@ describe('k2:catalog:register', () => {
                 allow: [
                   { host: `127.0.0.1:${port}` },
                   { host: `localhost:${port}` },
+                  { host: endlessHost },
                 ],
               },
             },
@@ -195,6 +216,8 @@ describe('k2:catalog:register', () => {
   afterAll(async () => {
     await backend?.stop();
     await git?.close();
+    endless?.closeAllConnections();
+    await new Promise(resolve => endless?.close(resolve));
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -413,6 +436,55 @@ describe('k2:catalog:register', () => {
       expect(targets).not.toContain(url);
     }
     // Only the two registrations that succeeded were audited.
+    expect(audited.map(a => a.outcome)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('stops reading a file that never ends at the size limit, registering nothing', async () => {
+    const { port } = endless.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}/api/repos/payments/endless/files/catalog-info.yaml`;
+    // The same action where that server is the local Git server.
+    const action = createK2CatalogRegisterAction({
+      ...services,
+      config: new ConfigReader({
+        k2: {
+          platformAdminGroup: ADMINS,
+          builds: {
+            localGit: { url: `http://127.0.0.1:${port}`, tokenFile: 'unused' },
+          },
+        },
+      }),
+    });
+    await expect(
+      action.handler({
+        input: { catalogInfoUrl: url },
+        output: () => {},
+        logger: { info: () => {} },
+        logStream: new PassThrough(),
+        getInitiatorCredentials: async () => mockCredentials.user(ALICE),
+        task: { id: 'task-endless' },
+        workspacePath: dir,
+      } as any),
+    ).rejects.toThrow(`${url} is more than ${MAX_CATALOG_INFO_BYTES} bytes`);
+    expect(await locationTargets()).not.toContain(url);
+  });
+
+  it('refuses a file whose YAML aliases multiply (a billion laughs), naming the document', async () => {
+    // Nine levels of ten aliases each: 10^9 strings once expanded, under the
+    // spec the action reads.
+    const lines = ['  a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      lines.push(
+        `  a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    }
+    const bomb = `${component('laughs', 'payments-team')}${lines.join('\n')}\n`;
+    const url = await publish('laughs', { 'catalog-info.yaml': bomb });
+    await expect(register(ALICE, url)).rejects.toThrow(
+      `Document 1 of ${url} cannot be read: Excessive alias count`,
+    );
+    expect(await locationTargets()).not.toContain(url);
     expect(audited.map(a => a.outcome)).toEqual(['succeeded', 'succeeded']);
   });
 });

@@ -3,6 +3,7 @@ import {
   AuthService,
   RootConfigService,
   UrlReaderService,
+  UrlReaderServiceReadUrlResponse,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import {
@@ -67,11 +68,20 @@ export function parseCatalogInfo(text: string, url: string): Candidate[] {
         `${where} is not valid YAML: ${document.errors[0].message}`,
       );
     }
-    const entity = document.toJS() as {
+    let entity: {
       kind?: unknown;
       metadata?: { name?: unknown; namespace?: unknown };
       spec?: { owner?: unknown };
     } | null;
+    try {
+      entity = document.toJS();
+    } catch (error) {
+      // yaml refuses to expand a document whose aliases multiply (a "billion
+      // laughs"), as the catalog's own parser would.
+      throw new InputError(
+        `${where} cannot be read: ${(error as Error).message}`,
+      );
+    }
     if (entity === null || entity === undefined) return; // an empty document
     if (typeof entity !== 'object' || Array.isArray(entity)) {
       throw new InputError(`${where} is not an entity`);
@@ -124,6 +134,39 @@ export function parseCatalogInfo(text: string, url: string): Candidate[] {
     throw new InputError(`${url} holds no entity`);
   }
   return candidates;
+}
+
+/**
+ * The body of a URL reader's response, read as a stream and abandoned once it passes
+ * `MAX_CATALOG_INFO_BYTES`, so an endless or huge answer is never held in memory.
+ */
+async function readAtMost(
+  response: UrlReaderServiceReadUrlResponse,
+  url: string,
+): Promise<Buffer> {
+  const tooLarge = () =>
+    new InputError(
+      `${url} is more than ${MAX_CATALOG_INFO_BYTES} bytes; a catalog-info file may have at most ${MAX_CATALOG_INFO_BYTES}`,
+    );
+  if (!response.stream) {
+    const buffer = await response.buffer();
+    if (buffer.length > MAX_CATALOG_INFO_BYTES) throw tooLarge();
+    return buffer;
+  }
+  const stream = response.stream();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      size += bytes.length;
+      if (size > MAX_CATALOG_INFO_BYTES) throw tooLarge();
+      chunks.push(bytes);
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks);
 }
 
 /**
@@ -239,13 +282,7 @@ export function createK2CatalogRegisterAction(options: {
       let text: string;
       try {
         const response = await urlReader.readUrl(catalogInfoUrl);
-        const buffer = await response.buffer();
-        if (buffer.length > MAX_CATALOG_INFO_BYTES) {
-          throw new InputError(
-            `${catalogInfoUrl} is ${buffer.length} bytes; a catalog-info file may have at most ${MAX_CATALOG_INFO_BYTES}`,
-          );
-        }
-        text = buffer.toString('utf8');
+        text = (await readAtMost(response, catalogInfoUrl)).toString('utf8');
       } catch (error) {
         if (error instanceof InputError) throw error;
         throw new InputError(
