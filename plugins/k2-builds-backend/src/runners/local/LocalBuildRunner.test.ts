@@ -561,4 +561,55 @@ describeWithTools('LocalBuildRunner with buildah and a real registry', () => {
       reason: 'The registry elsewhere.example.com is not in k2.registries',
     });
   });
+  it('removes what a backend stopped during a build left, before its first build', async () => {
+    // A backend that exited during a build: its build directory with the auth file,
+    // and buildah's working container, in a storage of its own here.
+    const leftStorage = path.join(work, 'buildah-left');
+    const { pid: gone } = childProcess.spawnSync('true');
+    const leftDir = path.join(leftStorage, 'work', `build-${gone}-x1y2z3`);
+    fs.mkdirSync(path.join(leftDir, 'source'), { recursive: true });
+    fs.writeFileSync(path.join(leftDir, 'auth.json'), '{"auths":{}}\n', {
+      mode: 0o600,
+    });
+    const storage = [
+      '--root',
+      path.join(leftStorage, 'storage'),
+      '--runroot',
+      path.join(leftStorage, 'run'),
+      '--storage-driver',
+      'vfs',
+    ];
+    await execFileAsync('buildah', [...storage, 'from', 'scratch']);
+    const containers = async () =>
+      (
+        await execFileAsync('buildah', [...storage, 'containers', '--quiet'])
+      ).stdout.trim();
+    expect(await containers()).not.toBe('');
+
+    const restarted = new LocalBuildRunner({
+      config: new ConfigReader({
+        k2: {
+          registries: [{ host: OPEN_HOST, url: open.url, insecure: true }],
+          builds: {
+            sources: [{ host: new URL(git.url).host }],
+            local: { storageDir: leftStorage },
+          },
+        },
+      }),
+      logger: mockServices.logger.mock(),
+    });
+    const outcome = await restarted.run(
+      job({
+        tag: 'after-restart',
+        source: { url: cloneUrl, ref: 'main', commit: 'f'.repeat(40) },
+        dockerfile: `FROM ${OPEN_HOST}/${BUSYBOX_BASE}\n`,
+      }),
+      collect().sink,
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({ result: 'failed' });
+    expect(fs.existsSync(leftDir)).toBe(false);
+    expect(fs.readdirSync(path.join(leftStorage, 'work'))).toEqual([]);
+    expect(await containers()).toBe('');
+  });
 });

@@ -32,6 +32,7 @@ import {
 } from './buildahFiles';
 import { usesK2BaseImage, waitForBaseImages } from './baseImagesWait';
 import { GroupExit, KILL_GRACE_MS, runInGroup } from './processGroup';
+import { removeLeftoverWorkDirs, workDirPrefix } from './workDirs';
 
 /** Where buildah keeps images and containers unless `k2.builds.local.storageDir` says otherwise. */
 export const DEFAULT_STORAGE_DIR = '.k2/buildah';
@@ -82,6 +83,8 @@ export class LocalBuildRunner implements BuildRunner {
   private readonly baseImagesCache?: string;
   /** Builds of this runner in progress, so a sweep of leftovers never touches a running one. */
   private running = 0;
+  /** The sweep of what stopped backends left, before this runner's first build. */
+  private swept?: Promise<void>;
 
   constructor(options: LocalBuildRunnerOptions) {
     this.logger = options.logger;
@@ -202,13 +205,17 @@ export class LocalBuildRunner implements BuildRunner {
       log.write(`${safe}\n`);
     };
 
+    this.swept ??= this.removeLeftovers();
+    await this.swept;
     this.running += 1;
     const localName = `localhost/k2-build/${job.id}`;
     let built = false;
     let work: string | undefined;
     try {
       await fs.mkdir(path.join(this.storageDir, 'work'), { recursive: true });
-      work = await fs.mkdtemp(path.join(this.storageDir, 'work', 'build-'));
+      work = await fs.mkdtemp(
+        path.join(this.storageDir, 'work', workDirPrefix()),
+      );
       const files = {
         registries: path.join(work, 'registries.conf'),
         auth: path.join(work, 'auth.json'),
@@ -365,8 +372,34 @@ export class LocalBuildRunner implements BuildRunner {
       clearTimeout(timer);
       signal.removeEventListener('abort', onCancel);
       this.running -= 1;
-      await this.cleanUp(localName, built, stop.signal.aborted);
+      // The clone and the auth file first: the backend may be stopping, and exit
+      // before buildah's cleanup is done.
       if (work) await fs.rm(work, { recursive: true, force: true });
+      await this.cleanUp(localName, built, stop.signal.aborted);
+    }
+  }
+
+  /**
+   * A backend stopped or killed during a build leaves the build's directory (the
+   * clone, the auth file) and buildah's working container: its shutdown does not
+   * wait for builds. Before the first build here, the directories of backends that
+   * are gone are removed, and when there were any, their containers and images too.
+   */
+  private async removeLeftovers() {
+    try {
+      const removed = await removeLeftoverWorkDirs(
+        path.join(this.storageDir, 'work'),
+      );
+      if (removed.length === 0) return;
+      this.logger.info(
+        `Removed ${removed.length} build directories left by a backend that stopped during a build`,
+      );
+      await this.cleanUp(undefined, false, true);
+    } catch (error) {
+      this.logger.warn(
+        `Could not remove what earlier builds left in ${this.storageDir}`,
+        error as Error,
+      );
     }
   }
 
@@ -374,7 +407,11 @@ export class LocalBuildRunner implements BuildRunner {
    * Removes the build's image, and after a stopped build whatever its killed buildah
    * left (working containers, dangling images) once no other build of this runner runs.
    */
-  private async cleanUp(localName: string, built: boolean, stopped: boolean) {
+  private async cleanUp(
+    localName: string | undefined,
+    built: boolean,
+    stopped: boolean,
+  ) {
     const quiet = (args: string[]) =>
       new Promise<void>(resolve =>
         execFile(
@@ -384,7 +421,9 @@ export class LocalBuildRunner implements BuildRunner {
           () => resolve(),
         ),
       );
-    if (built || stopped) await quiet(['rmi', '--force', localName]);
+    if (localName && (built || stopped)) {
+      await quiet(['rmi', '--force', localName]);
+    }
     if (stopped && this.running === 0) {
       await quiet(['rm', '--all']);
       await quiet(['rmi', '--prune']);
