@@ -1,6 +1,7 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { execFile } from 'child_process';
-import { promises as fs } from 'fs';
+import { hasDockerRegistry } from '@internal/sandbox-cluster';
+import { execFile, execFileSync } from 'child_process';
+import { existsSync, promises as fs } from 'fs';
 import os from 'os';
 import path from 'path';
 import { promisify } from 'util';
@@ -11,6 +12,40 @@ const execFileAsync = promisify(execFile);
 export const BUSYBOX = '/bin/busybox';
 /** The busybox base as the development registry names it. */
 export const BUSYBOX_BASE = 'k2-base/busybox:1.35.0';
+
+/**
+ * `describe` for tests that build for real: Debian's buildah, busybox-static for the base
+ * image and docker-registry, plus `also` (files of other packages a test needs).
+ * `./k2 test` sets K2_REQUIRE_BUILDAH=1 once they are installed, and then a missing one
+ * fails the file at once, naming what to install; run by hand without them, the tests
+ * are skipped, never passed.
+ */
+export function describeWithBuildTools(
+  also: Array<{ file: string; apt: string }> = [],
+): jest.Describe {
+  const missing: string[] = [];
+  try {
+    execFileSync('buildah', ['version'], { stdio: 'ignore' });
+  } catch {
+    missing.push('buildah');
+  }
+  if (!existsSync(BUSYBOX)) missing.push('busybox-static');
+  if (!hasDockerRegistry()) missing.push('docker-registry');
+  for (const { file, apt } of also) {
+    if (!existsSync(file)) missing.push(apt);
+  }
+  if (missing.length === 0) return describe;
+  if (process.env.K2_REQUIRE_BUILDAH === '1') {
+    throw new Error(
+      `${missing.join(
+        ', ',
+      )} missing and K2_REQUIRE_BUILDAH=1 says builds must be tested; install them (apt-get install -y ${missing.join(
+        ' ',
+      )})`,
+    );
+  }
+  return describe.skip;
+}
 
 /**
  * Builds the busybox base image from its recipe (`base-images/busybox`) with buildah

@@ -8,7 +8,6 @@ import {
   SandboxCluster,
   startLocalRegistry,
 } from '@internal/sandbox-cluster';
-import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import http from 'http';
 import knexFactory, { Knex } from 'knex';
@@ -16,7 +15,8 @@ import type { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import request from 'supertest';
-import { promisify } from 'util';
+import { pushBusyboxBase } from '../__testUtils__/busyboxBase';
+import { TestRepository } from '../__testUtils__/gitRepository';
 import {
   ALICE,
   as,
@@ -29,34 +29,14 @@ import {
   serviceEntity,
   startK2BuildsBackend,
 } from '../__testUtils__/testBackend';
-import { pushBusyboxBase } from '../runners/local/__testUtils__/busyboxBase';
 
 jest.setTimeout(240_000);
 
-const execFileAsync = promisify(execFile);
 const REGISTRY_HOST = 'registry.northwind.example';
 const WEBHOOK_SECRET = 'builds-test-webhook-secret-5a1f';
 const PUSH_TOKEN = 'push-secret-9c2e';
 const API = '/api/k2-builds';
 const GATEWAY = `${API}/services/default/payment-gateway`;
-
-/** A developer's git: its own HOME, no prompts, a fixed author. */
-async function devGit(home: string, cwd: string, ...args: string[]) {
-  const { stdout } = await execFileAsync('git', args, {
-    cwd,
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_AUTHOR_NAME: 'Alice Example',
-      GIT_AUTHOR_EMAIL: 'alice@example.com',
-      GIT_COMMITTER_NAME: 'Alice Example',
-      GIT_COMMITTER_EMAIL: 'alice@example.com',
-    },
-  });
-  return stdout.trim();
-}
 
 /**
  * Where the Git server sends its push webhooks: forwarded to the backend once it runs
@@ -109,9 +89,8 @@ describe('the Builds API, with a real Git server, docker-registry and buildah', 
   let prod: SandboxCluster;
   let knex: Knex;
   let backend: Awaited<ReturnType<typeof startK2BuildsBackend>>;
+  let repository: TestRepository;
   let cloneUrl: string;
-  let checkout: string;
-  let home: string;
   const commits: Record<string, string> = {};
   const releases: RequestedRelease[] = [];
   const audit: RecordedAuditEvent[] = [];
@@ -135,21 +114,10 @@ describe('the Builds API, with a real Git server, docker-registry and buildah', 
     }
   }
 
-  async function push(
-    file: string,
-    text: string,
-    message: string,
-    branch = 'main',
-  ) {
-    const g = (...args: string[]) => devGit(home, checkout, ...args);
-    await fs.writeFile(path.join(checkout, file), text);
-    await g('add', file);
-    await g('commit', '-q', '-m', message);
-    const commit = await g('rev-parse', 'HEAD');
-    const url = new URL(cloneUrl);
-    url.username = 'k2';
-    url.password = PUSH_TOKEN;
-    await g('push', '-q', url.href, `HEAD:refs/heads/${branch}`);
+  /** Commits `files` and pushes them to main; answers the commit. */
+  async function push(files: Record<string, string>, message: string) {
+    const commit = await repository.commit(files, message);
+    await repository.push('HEAD:refs/heads/main');
     return commit;
   }
 
@@ -167,39 +135,29 @@ describe('the Builds API, with a real Git server, docker-registry and buildah', 
       startLocalRegistry({ rootDirectory: path.join(work, 'registry') }),
     ]);
     await pushBusyboxBase(registry.host);
-    const created = await fetch(`${git.url}/api/repos`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Basic ${Buffer.from(`k2:${PUSH_TOKEN}`).toString(
-          'base64',
-        )}`,
-      },
-      body: JSON.stringify({ owner: 'payments', name: 'payment-gateway' }),
+    repository = await TestRepository.create({
+      serverUrl: git.url,
+      pushToken: PUSH_TOKEN,
+      owner: 'payments',
+      name: 'payment-gateway',
+      dir: work,
     });
-    if (created.status !== 201) {
-      throw new Error(`creating the repository: ${created.status}`);
-    }
-    cloneUrl = (await created.json()).cloneUrl;
-    home = path.join(work, 'home');
-    checkout = path.join(work, 'checkout');
-    await fs.mkdir(home);
-    await fs.mkdir(checkout);
-    await devGit(home, checkout, 'init', '-q', '-b', 'main');
-    await fs.writeFile(
-      path.join(checkout, 'Dockerfile'),
-      [
-        `FROM ${REGISTRY_HOST}/k2-base/busybox:1.35.0`,
-        'COPY greeting.txt /app/greeting.txt',
-        'RUN echo "built: $(cat /app/greeting.txt)" && mkdir /log-dir && chown 1000:1000 /log-dir',
-        'USER 1000:1000',
-        'EXPOSE 8080',
-        '',
-      ].join('\n'),
-    );
-    await devGit(home, checkout, 'add', 'Dockerfile');
+    cloneUrl = repository.cloneUrl;
     // Pushed before the backend runs: the relay answers 503, nothing is built.
-    commits.first = await push('greeting.txt', 'hello\n', 'First commit');
+    commits.first = await push(
+      {
+        Dockerfile: [
+          `FROM ${REGISTRY_HOST}/k2-base/busybox:1.35.0`,
+          'COPY greeting.txt /app/greeting.txt',
+          'RUN echo "built: $(cat /app/greeting.txt)" && mkdir /log-dir && chown 1000:1000 /log-dir',
+          'USER 1000:1000',
+          'EXPOSE 8080',
+          '',
+        ].join('\n'),
+        'greeting.txt': 'hello\n',
+      },
+      'First commit',
+    );
 
     const source = { 'backstage.io/source-location': `url:${cloneUrl}` };
     const k2Annotations = {
@@ -777,8 +735,7 @@ describe('the Builds API, with a real Git server, docker-registry and buildah', 
       const before = (await builds()).length;
       // A real push: the Git server signs and sends the webhook itself.
       commits.second = await push(
-        'greeting.txt',
-        'hello again\n',
+        { 'greeting.txt': 'hello again\n' },
         'Second commit',
       );
       let build: any;

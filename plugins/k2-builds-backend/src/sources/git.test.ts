@@ -1,36 +1,17 @@
 import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import { GitServer, startGitServer } from '@internal/git-server';
-import childProcess, { execFile } from 'child_process';
+import childProcess from 'child_process';
 import { promises as fs } from 'fs';
 import http from 'http';
 import type { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
-import { promisify } from 'util';
+import { devGit, TestRepository } from '../__testUtils__/gitRepository';
 import { cloneAt, gitEnv, resolveRef } from './git';
 
-const execFileAsync = promisify(execFile);
 const TOKEN = 'source-token-5f1c9a';
 
 jest.setTimeout(60_000);
-
-/** A developer's git: its own HOME, no prompts, a fixed author. */
-async function devGit(home: string, cwd: string, ...args: string[]) {
-  const { stdout } = await execFileAsync('git', args, {
-    cwd,
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_AUTHOR_NAME: 'Alice Example',
-      GIT_AUTHOR_EMAIL: 'alice@example.com',
-      GIT_COMMITTER_NAME: 'Alice Example',
-      GIT_COMMITTER_EMAIL: 'alice@example.com',
-    },
-  });
-  return stdout.trim();
-}
 
 /**
  * A reverse proxy in front of the Git server that wants the token as a Basic
@@ -93,45 +74,28 @@ describe('sources: resolveRef and cloneAt against a real Git server', () => {
       port: 0,
       pushToken: 'push-secret',
     });
-    const created = await fetch(`${server.url}/api/repos`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Basic ${Buffer.from('k2:push-secret').toString(
-          'base64',
-        )}`,
-      },
-      body: JSON.stringify({ owner: 'payments', name: 'ledger' }),
+    const repository = await TestRepository.create({
+      serverUrl: server.url,
+      pushToken: 'push-secret',
+      owner: 'payments',
+      name: 'ledger',
+      dir: work,
     });
-    if (created.status !== 201) {
-      throw new Error(`creating the repository: ${created.status}`);
-    }
-    cloneUrl = (await created.json()).cloneUrl;
-
-    const home = path.join(work, 'home');
-    const checkout = path.join(work, 'checkout');
-    await fs.mkdir(home);
-    await fs.mkdir(checkout);
-    const g = (...args: string[]) => devGit(home, checkout, ...args);
-    await g('init', '-q', '-b', 'main');
-    await fs.writeFile(path.join(checkout, 'README.md'), 'ledger\n');
-    await g('add', 'README.md');
-    await g('commit', '-q', '-m', 'First commit');
-    commits.first = await g('rev-parse', 'HEAD');
+    cloneUrl = repository.cloneUrl;
+    const g = repository.git.bind(repository);
+    commits.first = await repository.commit(
+      { 'README.md': 'ledger\n' },
+      'First commit',
+    );
     await g('tag', '-a', 'v1.0.0', '-m', 'Release 1.0.0');
     await g('tag', 'light');
-    await fs.writeFile(path.join(checkout, 'README.md'), 'ledger 2\n');
-    await g('commit', '-q', '-am', 'Second commit');
-    commits.main = await g('rev-parse', 'HEAD');
+    commits.main = await repository.commit(
+      { 'README.md': 'ledger 2\n' },
+      'Second commit',
+    );
     await g('checkout', '-q', '-b', 'feature/fx');
-    await fs.writeFile(path.join(checkout, 'fx.txt'), 'fx\n');
-    await g('add', 'fx.txt');
-    await g('commit', '-q', '-m', 'FX rates');
-    commits.feature = await g('rev-parse', 'HEAD');
-    const pushUrl = new URL(cloneUrl);
-    pushUrl.username = 'k2';
-    pushUrl.password = 'push-secret';
-    await g('push', '-q', pushUrl.href, 'main', 'feature/fx', '--tags');
+    commits.feature = await repository.commit({ 'fx.txt': 'fx\n' }, 'FX rates');
+    await repository.push('main', 'feature/fx', '--tags');
 
     proxy = await startTokenProxy(server.url);
   });

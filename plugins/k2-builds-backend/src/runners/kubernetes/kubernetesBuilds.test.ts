@@ -7,13 +7,12 @@ import {
   startLocalRegistry,
 } from '@internal/sandbox-cluster';
 import { api, poll } from '@internal/sandbox-cluster/testUtils';
-import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import knexFactory, { Knex } from 'knex';
 import os from 'os';
 import path from 'path';
 import request from 'supertest';
-import { promisify } from 'util';
+import { TestRepository } from '../../__testUtils__/gitRepository';
 import {
   ALICE,
   as,
@@ -23,7 +22,6 @@ import {
 
 jest.setTimeout(120_000);
 
-const execFileAsync = promisify(execFile);
 const REGISTRY_HOST = 'registry.northwind.example';
 const PUSH_TOKEN = 'push-secret-kube-41d0';
 const API = '/api/k2-builds';
@@ -87,50 +85,21 @@ describeWithRegistry(
         }),
         startLocalRegistry({ rootDirectory: path.join(work, 'registry') }),
       ]);
-      const created = await fetch(`${git.url}/api/repos`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from(`k2:${PUSH_TOKEN}`).toString(
-            'base64',
-          )}`,
-        },
-        body: JSON.stringify({ owner: 'payments', name: 'payment-gateway' }),
+      const repository = await TestRepository.create({
+        serverUrl: git.url,
+        pushToken: PUSH_TOKEN,
+        owner: 'payments',
+        name: 'payment-gateway',
+        dir: work,
       });
-      if (created.status !== 201) {
-        throw new Error(`creating the repository: ${created.status}`);
-      }
-      const cloneUrl: string = (await created.json()).cloneUrl;
-      const checkout = path.join(work, 'checkout');
-      await fs.mkdir(checkout);
-      const g = async (...args: string[]) =>
-        (
-          await execFileAsync('git', args, {
-            cwd: checkout,
-            env: {
-              PATH: process.env.PATH,
-              HOME: work,
-              GIT_CONFIG_NOSYSTEM: '1',
-              GIT_TERMINAL_PROMPT: '0',
-              GIT_AUTHOR_NAME: 'Alice Example',
-              GIT_AUTHOR_EMAIL: 'alice@example.com',
-              GIT_COMMITTER_NAME: 'Alice Example',
-              GIT_COMMITTER_EMAIL: 'alice@example.com',
-            },
-          })
-        ).stdout.trim();
-      await g('init', '-q', '-b', 'main');
-      await fs.writeFile(
-        path.join(checkout, 'Dockerfile'),
-        `FROM ${REGISTRY_HOST}/k2-base/busybox:1.35.0\nUSER 1000:1000\nEXPOSE 8080\n`,
+      const cloneUrl = repository.cloneUrl;
+      commit = await repository.commit(
+        {
+          Dockerfile: `FROM ${REGISTRY_HOST}/k2-base/busybox:1.35.0\nUSER 1000:1000\nEXPOSE 8080\n`,
+        },
+        'First commit',
       );
-      await g('add', 'Dockerfile');
-      await g('commit', '-q', '-m', 'First commit');
-      commit = await g('rev-parse', 'HEAD');
-      const pushUrl = new URL(cloneUrl);
-      pushUrl.username = 'k2';
-      pushUrl.password = PUSH_TOKEN;
-      await g('push', '-q', pushUrl.href, 'HEAD:refs/heads/main');
+      await repository.push('HEAD:refs/heads/main');
 
       cluster = new SandboxCluster({
         name: 'test-1',

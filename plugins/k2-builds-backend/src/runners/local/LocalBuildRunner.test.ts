@@ -1,52 +1,32 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { GitServer, startGitServer } from '@internal/git-server';
-import {
-  hasDockerRegistry,
-  LocalRegistry,
-  startLocalRegistry,
-} from '@internal/sandbox-cluster';
+import { LocalRegistry, startLocalRegistry } from '@internal/sandbox-cluster';
 import childProcess, { execFile, execFileSync } from 'child_process';
 import { randomUUID } from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { promisify } from 'util';
-import type { BuildJob } from '../types';
 import {
-  BUSYBOX,
   BUSYBOX_BASE,
+  describeWithBuildTools,
   pushBusyboxBase,
-} from './__testUtils__/busyboxBase';
+} from '../../__testUtils__/busyboxBase';
+import { TestRepository } from '../../__testUtils__/gitRepository';
+import type { BuildJob } from '../types';
 import { LocalBuildRunner } from './LocalBuildRunner';
 
 const execFileAsync = promisify(execFile);
 
 /**
- * These tests build for real: Debian's buildah, busybox-static for the base image,
- * docker-registry (and apache2-utils' htpasswd) for the registries pushed to.
- * `./k2 test` sets K2_REQUIRE_BUILDAH=1 once they are installed, and then a missing
- * one fails these tests; run by hand without them, they are skipped, never passed.
+ * These tests build for real (buildah, busybox-static, docker-registry), with
+ * apache2-utils' htpasswd for the registry that wants a password.
  */
 const HTPASSWD = '/usr/bin/htpasswd';
-const haveTools =
-  hasDockerRegistry() &&
-  fs.existsSync(HTPASSWD) &&
-  fs.existsSync(BUSYBOX) &&
-  (() => {
-    try {
-      execFileSync('buildah', ['version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-if (!haveTools && process.env.K2_REQUIRE_BUILDAH === '1') {
-  throw new Error(
-    'buildah, busybox-static, docker-registry or htpasswd is missing and K2_REQUIRE_BUILDAH=1 says builds must be tested; install them (apt-get install -y buildah busybox-static docker-registry apache2-utils)',
-  );
-}
-const describeWithTools = haveTools ? describe : describe.skip;
+const describeWithTools = describeWithBuildTools([
+  { file: HTPASSWD, apt: 'apache2-utils' },
+]);
 
 jest.setTimeout(120_000);
 
@@ -162,42 +142,19 @@ describeWithTools('LocalBuildRunner with buildah and a real registry', () => {
     await pushBusyboxBase(open.host);
 
     // The service's repository: the build's context.
-    const created = await fetch(`${git.url}/api/repos`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Basic ${Buffer.from('k2:push-token').toString(
-          'base64',
-        )}`,
-      },
-      body: JSON.stringify({ owner: 'payments', name: 'ledger' }),
+    const repository = await TestRepository.create({
+      serverUrl: git.url,
+      pushToken: 'push-token',
+      owner: 'payments',
+      name: 'ledger',
+      dir: work,
     });
-    cloneUrl = (await created.json()).cloneUrl;
-    const checkout = path.join(work, 'checkout');
-    fs.mkdirSync(checkout);
-    const env = {
-      PATH: process.env.PATH,
-      HOME: work,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: 'Alice',
-      GIT_AUTHOR_EMAIL: 'alice@example.com',
-      GIT_COMMITTER_NAME: 'Alice',
-      GIT_COMMITTER_EMAIL: 'alice@example.com',
-    };
-    const g = (...args: string[]) =>
-      execFileAsync('git', args, { cwd: checkout, env });
-    await g('init', '-q', '-b', 'main');
-    fs.writeFileSync(
-      path.join(checkout, 'greeting.txt'),
-      'hello from the ledger\n',
+    cloneUrl = repository.cloneUrl;
+    commit = await repository.commit(
+      { 'greeting.txt': 'hello from the ledger\n' },
+      'Greeting',
     );
-    await g('add', '.');
-    await g('commit', '-q', '-m', 'Greeting');
-    commit = (await g('rev-parse', 'HEAD')).stdout.trim();
-    const push = new URL(cloneUrl);
-    push.username = 'k2';
-    push.password = 'push-token';
-    await g('push', '-q', push.href, 'main');
+    await repository.push('main');
 
     storageDir = path.join(work, 'buildah');
     runner = new LocalBuildRunner({
@@ -561,6 +518,7 @@ describeWithTools('LocalBuildRunner with buildah and a real registry', () => {
       reason: 'The registry elsewhere.example.com is not in k2.registries',
     });
   });
+
   it('removes what a backend stopped during a build left, before its first build', async () => {
     // A backend that exited during a build: its build directory with the auth file,
     // and buildah's working container, in a storage of its own here.
