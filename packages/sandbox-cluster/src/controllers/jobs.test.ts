@@ -185,4 +185,37 @@ describe('Job controller', () => {
     );
     expect(condition('quick', 'Failed')).toBeUndefined();
   });
+
+  it('runs no deadline while a Job is suspended, and counts it from the resume', async () => {
+    // 20 s × time scale 0.05 = 1 s of deadline; the pod runs 2 s × 0.05.
+    cluster.registry.create(jobType(), 'default', {
+      metadata: { name: 'held' },
+      spec: {
+        suspend: true,
+        backoffLimit: 0,
+        activeDeadlineSeconds: 20,
+        template: {
+          metadata: { annotations: { 'sandbox.k2.io/run-seconds': '2' } },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'work', image: 'batch:1' }],
+          },
+        },
+      },
+    });
+    // Suspended for three times its deadline: no pod, no start time, not failed.
+    await new Promise(resolve => setTimeout(resolve, 3000));
+    expect(jobPods('held')).toEqual([]);
+    expect(job('held').status?.startTime).toBeUndefined();
+    expect(condition('held', 'Failed')).toBeUndefined();
+
+    cluster.registry.mutate(jobType(), 'default', 'held', o => {
+      o.spec.suspend = false;
+    });
+    await until('the Job to be Complete', () =>
+      Boolean(condition('held', 'Complete')),
+    );
+    expect(condition('held', 'Failed')).toBeUndefined();
+    expect(job('held').status.startTime).toEqual(expect.any(String));
+  });
 });

@@ -77,8 +77,10 @@ export class JobController {
     const completions = job.spec.completions ?? 1;
     const parallelism = job.spec.parallelism ?? 1;
     const now = nowTimestamp();
+    // As Kubernetes does: a suspended Job has no start time and its deadline does not
+    // run; both start again when it is resumed.
     const deadlineMs =
-      job.spec.activeDeadlineSeconds === undefined
+      job.spec.activeDeadlineSeconds === undefined || job.spec.suspend
         ? undefined
         : job.spec.activeDeadlineSeconds * 1000 * this.timeScale;
     const startedAt = job.status?.startTime
@@ -178,7 +180,7 @@ export class JobController {
       o => {
         o.status = {
           ...o.status,
-          startTime: o.status?.startTime ?? now,
+          startTime: job.spec.suspend ? undefined : o.status?.startTime ?? now,
           active: active.length || undefined,
           succeeded: succeeded || undefined,
           failed: failed || undefined,
