@@ -14,6 +14,7 @@ import {
   pushBusyboxBase,
 } from '../../__testUtils__/busyboxBase';
 import { TestRepository } from '../../__testUtils__/gitRepository';
+import { processesWith } from '../../__testUtils__/processes';
 import type { BuildJob } from '../types';
 import { LocalBuildRunner } from './LocalBuildRunner';
 
@@ -38,24 +39,6 @@ const ACCEPT = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
-
-/** Processes whose command line contains `text` (read from /proc), other than this one. */
-function processesWith(text: string): string[] {
-  const found: string[] = [];
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
-    try {
-      const cmdline = fs
-        .readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-        .split('\0')
-        .join(' ');
-      if (cmdline.includes(text)) found.push(`${pid}: ${cmdline}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
 
 describeWithTools('LocalBuildRunner with buildah and a real registry', () => {
   let work: string;

@@ -1,30 +1,12 @@
 import { spawn } from 'child_process';
-import fs from 'fs';
 import path from 'path';
+import { processesWith } from '../../__testUtils__/processes';
 import { runInGroup } from './processGroup';
 
 jest.setTimeout(30_000);
 
 const TRANSFORM = require.resolve('@backstage/cli/config/nodeTransform.cjs');
 const FIXTURE = path.resolve(__dirname, '__testUtils__', 'abortThenExit.ts');
-
-/** Running processes whose command line contains `text` (zombies have none). */
-function processesWith(text: string): string[] {
-  const found: string[] = [];
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
-    try {
-      const cmdline = fs
-        .readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-        .split('\0')
-        .join(' ');
-      if (cmdline.includes(text)) found.push(`${pid}: ${cmdline}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
 
 /** Polls until no process has `text` in its command line, or gives up after 10 s. */
 async function goneOrStill(text: string): Promise<string[]> {
