@@ -86,14 +86,18 @@ export const k2BuildsPlugin = createBackendPlugin({
 
         await queue.recover();
         deps.lifecycle.addShutdownHook(() => queue.stop());
-        // Builds queued on another replica, or waiting for room: one replica at a time
-        // claims them (compare-and-set besides).
+        // Builds queued on another replica, or waiting for room, and builds a stopped
+        // replica left running: one replica at a time claims them (compare-and-set
+        // besides).
         await deps.scheduler.scheduleTask({
           id: 'k2-builds-queue',
           scope: 'global',
           frequency: { seconds: QUEUE_FREQUENCY_SECONDS },
           timeout: { minutes: 1 },
-          fn: () => queue.tick(),
+          fn: async () => {
+            await queue.recover();
+            await queue.tick();
+          },
         });
         await deps.scheduler.scheduleTask({
           id: 'k2-builds-retention',

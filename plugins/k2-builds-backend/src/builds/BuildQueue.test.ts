@@ -4,6 +4,7 @@ import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import os from 'os';
 import path from 'path';
+import { Knex } from 'knex';
 import { promisify } from 'util';
 import { ConfigReader } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
@@ -108,8 +109,10 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
   async function setup(
     entities: Entity[] = [entity('payment-gateway'), entity('ledger')],
     sourceHost?: string,
+    /** Another replica's database, shared with this one. */
+    replicaOf?: { knex: Knex },
   ) {
-    const knex = await databases.init(databaseId);
+    const knex = replicaOf?.knex ?? (await databases.init(databaseId));
     const store = await DatabaseBuildStore.create({
       database: { getClient: async () => knex },
     });
@@ -184,6 +187,7 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
         await new Promise(resolve => setTimeout(resolve, 20));
     };
     return {
+      knex,
       store,
       runner,
       pushed,
@@ -424,6 +428,35 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
     });
   });
 
+  it('never takes over a build another replica is running, at its start or later', async () => {
+    const a = await setup();
+    const build = await a.queued();
+    await a.queue.tick();
+    await a.until(() => a.runner.running(build.id));
+    // Replica B starts (and its scheduled recovery runs) while A builds.
+    const b = await setup(undefined, undefined, a);
+    b.runner.resume = async () => {
+      throw new Error('replica B must not follow the build');
+    };
+    await b.queue.recover();
+    await b.queue.recover();
+    expect(await b.store.getBuild(build.id)).toMatchObject({
+      status: 'running',
+    });
+    expect(b.runner.jobs).toEqual([]);
+    // A's build ends as its runner says.
+    a.pushed.add('payments/payment-gateway:aaaaaaaaaaaa');
+    a.runner.settle(build.id, { result: 'pushed' });
+    await a.until(
+      async () => (await a.store.getBuild(build.id))!.status !== 'running',
+    );
+    await a.settled();
+    expect(await a.store.getBuild(build.id)).toMatchObject({
+      status: 'succeeded',
+      imageDigest: `sha256:${'c'.repeat(64)}`,
+    });
+  });
+
   it('fails local builds a stopped backend left running, and resumes them where the runner can', async () => {
     const first = await setup();
     const build = await first.queued();
@@ -432,9 +465,19 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
     first.queue.stop();
     await first.settled();
     expect((await first.store.getBuild(build.id))!.status).toBe('running');
+    // Its heartbeat just stopped: not abandoned yet.
+    const next = await setup(undefined, undefined, first);
+    await next.queue.recover();
+    expect((await first.store.getBuild(build.id))!.status).toBe('running');
+    await first
+      .knex('k2_builds')
+      .where({ id: build.id })
+      .update({
+        heartbeat_at: new Date(Date.now() - 2 * 60_000).toISOString(),
+      });
 
-    // The next start, without resume: failed.
-    await first.queue.recover();
+    // The next start, a minute later, without resume: failed.
+    await next.queue.recover();
     expect(await first.store.getBuild(build.id)).toMatchObject({
       status: 'failed',
       reason: 'interrupted by a backend restart',
@@ -447,6 +490,7 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
       status: 'running',
       dockerfile: 'FROM scratch\n',
     });
+    // Left by a backend that stopped before its first heartbeat.
     const resumed: string[] = [];
     second.runner.resume = async job => {
       resumed.push(job.id);

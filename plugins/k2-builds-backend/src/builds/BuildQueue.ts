@@ -28,6 +28,10 @@ import { ImageRegistries, ReleaseStarter } from './types';
 const CANCEL_POLL_MS = 1000;
 /** How long past its timeout a runner may take to end a build before K2 aborts it. */
 const TIMEOUT_GRACE_MS = 60_000;
+/** How often the replica running a build says so in the store. */
+const HEARTBEAT_MS = 10_000;
+/** A running build whose heartbeat is older was left by a backend that stopped. */
+const ABANDONED_AFTER_MS = 60_000;
 
 type Ended = {
   status: 'succeeded' | 'failed' | 'cancelled' | 'timed-out';
@@ -73,6 +77,7 @@ export class BuildQueue {
   readonly #events: BuildLogEvents;
   readonly #logger: LoggerService;
   readonly #activity: Pick<K2ActivityLog, 'record'>;
+  readonly #abandonedAfterMs: number;
   /** Builds running here, by id. */
   readonly #running = new Map<string, AbortController>();
   /**
@@ -95,8 +100,11 @@ export class BuildQueue {
     logger: LoggerService;
     /** Where each build's end is recorded in the service's activity log. */
     activity: Pick<K2ActivityLog, 'record'>;
+    /** How old a running build's heartbeat is when its replica is taken for stopped (60 s). */
+    abandonedAfterMs?: number;
   }) {
     this.#activity = options.activity;
+    this.#abandonedAfterMs = options.abandonedAfterMs ?? ABANDONED_AFTER_MS;
     this.#store = options.store;
     this.#resolver = options.resolver;
     this.#config = options.config;
@@ -143,12 +151,18 @@ export class BuildQueue {
   }
 
   /**
-   * Builds left `running` by a backend that stopped: resumed where the runner can find
-   * them again (Kubernetes Jobs), else failed.
+   * Builds left `running` by a backend that stopped (no heartbeat for a minute; never
+   * one a live replica runs): resumed where the runner can find them again (Kubernetes
+   * Jobs), else failed. At start and with each queue tick of the scheduler.
    */
   async recover(): Promise<void> {
-    for (const build of await this.#store.listByStatus('running')) {
-      if (build.runner !== this.#runner.kind) continue;
+    if (this.#stopped) return;
+    const abandoned = await this.#store.claimAbandoned(
+      this.#runner.kind,
+      new Date(Date.now() - this.#abandonedAfterMs),
+    );
+    for (const build of abandoned) {
+      if (this.#running.has(build.id)) continue;
       if (this.#runner.resume) {
         void this.#run(build, true);
         continue;
@@ -208,6 +222,15 @@ export class BuildQueue {
         // The next poll tries again.
       }
     }, CANCEL_POLL_MS);
+    const heartbeat = setInterval(async () => {
+      try {
+        await this.#store.heartbeat(build.id);
+      } catch (error) {
+        this.#logger.warn(
+          `Could not record that build ${build.id} still runs here: ${error}`,
+        );
+      }
+    }, HEARTBEAT_MS);
     const backstop = setTimeout(
       () => controller.abort(new TimeoutReason()),
       this.#config.timeoutMs + TIMEOUT_GRACE_MS,
@@ -233,6 +256,7 @@ export class BuildQueue {
       }
     }
     clearInterval(cancelPoll);
+    clearInterval(heartbeat);
     clearTimeout(backstop);
     if (controller.signal.reason instanceof BackendStoppingReason) {
       log.line('The backend stopped; the build is picked up at its next start');

@@ -115,6 +115,49 @@ describe.each(databases.eachSupportedId())(
       expect((await store.claimQueued('local', 1)).length).toBe(0);
     });
 
+    it('takes over a running build only when its heartbeat is old, of its runner, and once', async () => {
+      const { knex, store } = await createStore();
+      const live = await store.createBuild(build());
+      const left = await store.createBuild(build({ service: LEDGER }));
+      const job = await store.createBuild(
+        build({ service: 'component:default/shop', runner: 'kubernetes' }),
+      );
+      expect(await store.claimQueued('local', 5)).toHaveLength(2);
+      expect(await store.claimQueued('kubernetes', 5)).toHaveLength(1);
+      const minuteAgo = () => new Date(Date.now() - 60_000);
+      // Claimed builds beat from the start.
+      expect(await store.claimAbandoned('local', minuteAgo())).toEqual([]);
+
+      const old = new Date(Date.now() - 5 * 60_000).toISOString();
+      await knex('k2_builds')
+        .whereIn('id', [left.id, job.id])
+        .update({ heartbeat_at: old });
+      // Two replicas at once: one gets it.
+      const [first, second] = await Promise.all([
+        store.claimAbandoned('local', minuteAgo()),
+        store.claimAbandoned('local', minuteAgo()),
+      ]);
+      expect([...first, ...second].map(b => b.id)).toEqual([left.id]);
+      // Renewed by the take-over: not again.
+      expect(await store.claimAbandoned('local', minuteAgo())).toEqual([]);
+      // A build without any heartbeat (from before heartbeats) is abandoned.
+      await knex('k2_builds')
+        .where({ id: job.id })
+        .update({ heartbeat_at: null });
+      expect(
+        (await store.claimAbandoned('kubernetes', minuteAgo())).map(b => b.id),
+      ).toEqual([job.id]);
+
+      // A heartbeat keeps a running build only.
+      await knex('k2_builds')
+        .where({ id: live.id })
+        .update({ heartbeat_at: old });
+      expect(await store.heartbeat(live.id)).toBe(true);
+      expect(await store.claimAbandoned('local', minuteAgo())).toEqual([]);
+      await store.transition(live.id, ['running'], { status: 'succeeded' });
+      expect(await store.heartbeat(live.id)).toBe(false);
+    });
+
     it('supersedes older queued builds of the same ref only', async () => {
       const { store } = await createStore();
       const old = await store.createBuild(build());
@@ -264,6 +307,16 @@ describe.each(databases.eachSupportedId())(
       );
       await knex.migrate.latest({ directory: MIGRATIONS });
       expect(await knex.schema.hasTable('k2_build_log_chunks')).toBe(true);
+      expect(await knex.schema.hasColumn('k2_builds', 'heartbeat_at')).toBe(
+        true,
+      );
+      // The heartbeats' migration alone, down and up.
+      await knex.migrate.down({ directory: MIGRATIONS });
+      expect(await knex.schema.hasColumn('k2_builds', 'heartbeat_at')).toBe(
+        false,
+      );
+      expect(await knex.schema.hasTable('k2_builds')).toBe(true);
+      await knex.migrate.up({ directory: MIGRATIONS });
       const store = await DatabaseBuildStore.create({
         database: { getClient: async () => knex },
       });

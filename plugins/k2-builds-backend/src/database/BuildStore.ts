@@ -125,16 +125,25 @@ export interface BuildStore {
     service: string,
     page: { limit: number; before?: number },
   ): Promise<{ items: StoredBuild[]; total: number }>;
-  /** Builds in a status, oldest first. */
-  listByStatus(status: K2BuildStatus): Promise<StoredBuild[]>;
   /**
    * Moves queued builds to `running`, oldest first, while fewer than `concurrency` of
    * the runner's builds run, never a second one of a service. Compare-and-set: another
-   * replica claiming the same row gets nothing.
+   * replica claiming the same row gets nothing. A claimed build's heartbeat starts.
    */
   claimQueued(
     runner: BuildRunnerKind,
     concurrency: number,
+  ): Promise<StoredBuild[]>;
+  /** The replica running the build is alive (false: the build is no longer running). */
+  heartbeat(id: string): Promise<boolean>;
+  /**
+   * Takes over the runner's `running` builds whose heartbeat is older than
+   * `staleBefore` (their replica stopped), renewing it. Compare-and-set: a build
+   * another replica took over meanwhile is not answered.
+   */
+  claimAbandoned(
+    runner: BuildRunnerKind,
+    staleBefore: Date,
   ): Promise<StoredBuild[]>;
   /**
    * Sets `patch` when the build's status is one of `from`; false when it is not (the
@@ -195,6 +204,7 @@ interface BuildRow {
   release_id: string | null;
   release_number: number | null;
   cancel_requested_at: Date | string | null;
+  heartbeat_at: Date | string | null;
   created_at: Date | string;
   started_at: Date | string | null;
   finished_at: Date | string | null;
@@ -400,13 +410,6 @@ export class DatabaseBuildStore implements BuildStore {
     return { items: rows.map(toBuild), total: Number(count) };
   }
 
-  async listByStatus(status: K2BuildStatus): Promise<StoredBuild[]> {
-    const rows = await this.knex<BuildRow>('k2_builds')
-      .where({ status })
-      .orderBy('created_at', 'asc');
-    return rows.map(toBuild);
-  }
-
   async claimQueued(
     runner: BuildRunnerKind,
     concurrency: number,
@@ -427,14 +430,51 @@ export class DatabaseBuildStore implements BuildStore {
       if (free <= 0) break;
       if (busy.has(row.service)) continue;
       busy.add(row.service);
-      const won = await this.transition(row.id, ['queued'], {
-        status: 'running',
-        startedAt: new Date().toISOString(),
-      });
-      if (won) {
+      const now = new Date().toISOString();
+      const won = await this.knex('k2_builds')
+        .where({ id: row.id, status: 'queued' })
+        .update({ status: 'running', started_at: now, heartbeat_at: now });
+      if (won === 1) {
         free--;
         claimed.push((await this.getBuild(row.id))!);
       }
+    }
+    return claimed;
+  }
+
+  async heartbeat(id: string): Promise<boolean> {
+    const updated = await this.knex('k2_builds')
+      .where({ id, status: 'running' })
+      .update({ heartbeat_at: new Date().toISOString() });
+    return updated === 1;
+  }
+
+  async claimAbandoned(
+    runner: BuildRunnerKind,
+    staleBefore: Date,
+  ): Promise<StoredBuild[]> {
+    const rows = await this.knex<BuildRow>('k2_builds')
+      .where({ status: 'running', runner })
+      .where(q =>
+        q
+          .whereNull('heartbeat_at')
+          .orWhere('heartbeat_at', '<', staleBefore.toISOString()),
+      )
+      .orderBy('created_at', 'asc');
+    const claimed: StoredBuild[] = [];
+    for (const row of rows) {
+      // The heartbeat read is the compare: a replica that took the build over (or
+      // the one running it, beating again) changed it.
+      const query = this.knex('k2_builds').where({
+        id: row.id,
+        status: 'running',
+      });
+      if (row.heartbeat_at === null) query.whereNull('heartbeat_at');
+      else query.where('heartbeat_at', row.heartbeat_at);
+      const won = await query.update({
+        heartbeat_at: new Date().toISOString(),
+      });
+      if (won === 1) claimed.push((await this.getBuild(row.id))!);
     }
     return claimed;
   }
