@@ -6,6 +6,7 @@ import {
 import { catalogModuleK2MiddlewareInstances } from '@internal/plugin-k2-middleware-store-backend';
 import { catalogModuleK2Volumes } from '@internal/plugin-k2-storage-backend';
 import { catalogModuleK2TrafficSites } from '@internal/plugin-k2-traffic-backend';
+import { catalogModuleK2TemplateLocations } from '@internal/plugin-scaffolder-backend-module-k2';
 import { appModulePrecompressedAssets } from './app/precompressedAssets';
 
 const backend = createBackend();
@@ -47,6 +48,8 @@ backend.add(catalogModuleK2TrafficSites);
 backend.add(catalogModuleK2Volumes);
 // Middleware instances as Resources their bound services depend on.
 backend.add(catalogModuleK2MiddlewareInstances);
+// The locations k2:catalog:register registers, their entities checked at each read.
+backend.add(catalogModuleK2TemplateLocations);
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 // K2's actions (k2:release, k2:build, k2:middleware:create, k2:alerts:defaults, and

@@ -21,20 +21,26 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   CatalogService,
   catalogServiceRef,
+  locationSpecToMetadataName,
 } from '@backstage/plugin-catalog-node';
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports -- the test backend's in-memory databases, as the other K2 backends' tests use them
 import { inMemoryDatabaseFactory } from '@internal/plugin-k2-backend/testUtils';
 import { GitServer, startGitServer } from '@internal/git-server';
 import { K2PermissionPolicy } from '@internal/plugin-permission-backend-module-k2-policy';
+import { AlphaEntity } from '@backstage/catalog-model/alpha';
 import { ConfigReader } from '@backstage/config';
+import { execFile } from 'child_process';
 import fs from 'fs';
 import http from 'http';
 import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import { PassThrough } from 'stream';
+import { promisify } from 'util';
+import { catalogModuleK2TemplateLocations } from './catalog/module';
 import {
   createK2CatalogRegisterAction,
+  K2_TEMPLATE_LOCATION_TYPE,
   MAX_CATALOG_INFO_BYTES,
 } from './catalogRegisterAction';
 import { createK2PublishLocalGitAction } from './publishLocalGitAction';
@@ -151,6 +157,7 @@ describe('k2:catalog:register', () => {
     backend = await startTestBackend({
       features: [
         catalogPlugin,
+        catalogModuleK2TemplateLocations,
         permissionPlugin,
         k2Policy,
         capture,
@@ -221,6 +228,9 @@ describe('k2:catalog:register', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The workspace and clone URL of each published catalog-info URL. */
+  const published = new Map<string, { ws: string; remoteUrl: string }>();
+
   /** Publishes `files` as payments/`repo` on the Git server; the catalog-info URL. */
   async function publish(repo: string, files: Record<string, string>) {
     const ws = fs.mkdtempSync(path.join(dir, 'ws-'));
@@ -243,7 +253,33 @@ describe('k2:catalog:register', () => {
       getInitiatorCredentials: async () => mockCredentials.user(ALICE),
       workspacePath: ws,
     } as any);
+    published.set(output.catalogInfoUrl, { ws, remoteUrl: output.remoteUrl });
     return output.catalogInfoUrl;
+  }
+
+  /** Commits `files` over what was published at `url` and pushes them to main. */
+  async function pushChange(url: string, files: Record<string, string>) {
+    const { ws, remoteUrl } = published.get(url)!;
+    for (const [name, text] of Object.entries(files)) {
+      fs.writeFileSync(path.join(ws, name), text);
+    }
+    const token = fs.readFileSync(git.pushTokenFile!, 'utf8').trim();
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'alice',
+      GIT_AUTHOR_EMAIL: 'alice@example.com',
+      GIT_COMMITTER_NAME: 'alice',
+      GIT_COMMITTER_EMAIL: 'alice@example.com',
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: `http.${git.url}/.extraHeader`,
+      GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(
+        `k2:${token}`,
+      ).toString('base64')}`,
+    };
+    const run = (args: string[]) =>
+      promisify(execFile)('git', args, { cwd: ws, env });
+    await run(['commit', '--quiet', '--all', '-m', 'A later change']);
+    await run(['push', '--quiet', remoteUrl, 'HEAD:refs/heads/main']);
   }
 
   async function register(user: string | undefined, catalogInfoUrl: string) {
@@ -486,5 +522,79 @@ describe('k2:catalog:register', () => {
     );
     expect(await locationTargets()).not.toContain(url);
     expect(audited.map(a => a.outcome)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('ingests from a registered location, at every later read, only Components and APIs of the default namespace', async () => {
+    const url = await publish('shifty', {
+      'catalog-info.yaml': component('shifty', 'payments-team'),
+    });
+    await register(ALICE, url);
+    const credentials = await services.auth.getOwnServiceCredentials();
+    const locationRef = `location:default/${locationSpecToMetadataName({
+      type: K2_TEMPLATE_LOCATION_TYPE,
+      target: url,
+    })}`;
+    const location = await processedEntity(locationRef);
+    expect(location.spec).toEqual({
+      type: K2_TEMPLATE_LOCATION_TYPE,
+      target: url,
+    });
+    const shifty = await processedEntity('component:default/shifty');
+    // Its children are url entities, so their source links work.
+    expect(
+      shifty.metadata.annotations?.['backstage.io/managed-by-location'],
+    ).toBe(`url:${url}`);
+
+    // A later commit claims what the action would have refused.
+    const other = await publish('shifty-other', {
+      'catalog-info.yaml': component('shifty-other', 'payments-team'),
+    });
+    await pushChange(url, {
+      'catalog-info.yaml': [
+        component('shifty', 'payments-team'),
+        `apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: shifty-more\nspec:\n  targets: [${other}]\n`,
+        'apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: grabbed\nspec:\n  owner: payments-team\n',
+        component('moved', 'payments-team').replace(
+          'metadata:\n',
+          'metadata:\n  namespace: finance\n',
+        ),
+      ].join('---\n'),
+    });
+    await services.catalog.refreshEntity(locationRef, { credentials });
+    const deadline = Date.now() + PROCESSING_TIMEOUT_MS;
+    let messages: string[] = [];
+    while (messages.length === 0) {
+      if (Date.now() > deadline) {
+        throw new Error(`The catalog did not read ${url} again`);
+      }
+      await new Promise(resolve => setTimeout(resolve, 200));
+      const read = (await services.catalog.getEntityByRef(locationRef, {
+        credentials,
+      })) as AlphaEntity | undefined;
+      messages = (read?.status?.items ?? []).map(i => i.error?.message ?? '');
+    }
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'Location shifty-more is not a Component or API; a location a template registered holds only those; it was not ingested',
+        'System grabbed is not a Component or API; a location a template registered holds only those; it was not ingested',
+        "Component moved is in namespace 'finance'; a location a template registered holds entities of the default namespace only; it was not ingested",
+      ]),
+    );
+    for (const ref of [
+      'location:default/shifty-more',
+      'system:default/grabbed',
+      'component:finance/moved',
+      'component:default/shifty-other',
+    ]) {
+      expect(
+        await services.catalog.getEntityByRef(ref, { credentials }),
+      ).toBeUndefined();
+    }
+    // What the location held before stays.
+    expect(
+      await services.catalog.getEntityByRef('component:default/shifty', {
+        credentials,
+      }),
+    ).toBeDefined();
   });
 });

@@ -21,7 +21,14 @@ import { parseAllDocuments } from 'yaml';
 export const MAX_CATALOG_INFO_BYTES = 256 * 1024;
 
 /** The kinds a template may register: the service and the APIs it provides. */
-const KINDS = ['component', 'api'];
+export const TEMPLATE_KINDS = ['component', 'api'];
+
+/**
+ * The location type the action registers a catalog-info file as (its target is the
+ * file's URL), read by `K2TemplateLocationProcessor`, which checks its entities again
+ * at every read.
+ */
+export const K2_TEMPLATE_LOCATION_TYPE = 'k2-template';
 
 /** What a catalog-info document must name for the action to register it. */
 interface Candidate {
@@ -87,7 +94,7 @@ export function parseCatalogInfo(text: string, url: string): Candidate[] {
       throw new InputError(`${where} is not an entity`);
     }
     const kind = typeof entity.kind === 'string' ? entity.kind : '';
-    if (!KINDS.includes(kind.toLocaleLowerCase('en-US'))) {
+    if (!TEMPLATE_KINDS.includes(kind.toLocaleLowerCase('en-US'))) {
       throw new InputError(
         `${where} is a ${
           kind || 'document without a kind'
@@ -140,7 +147,7 @@ export function parseCatalogInfo(text: string, url: string): Candidate[] {
  * The body of a URL reader's response, read as a stream and abandoned once it passes
  * `MAX_CATALOG_INFO_BYTES`, so an endless or huge answer is never held in memory.
  */
-async function readAtMost(
+export async function readAtMost(
   response: UrlReaderServiceReadUrlResponse,
   url: string,
 ): Promise<Buffer> {
@@ -178,7 +185,10 @@ async function readAtMost(
  * in the default namespace, owned by a group the initiator belongs to (any owner for a
  * platform admin), under a name the catalog does not hold yet, read from the local Git
  * server or an SCM integration's host. Refused, nothing is registered. Each
- * registration is an auditor event naming the initiator and the URL.
+ * registration is an auditor event naming the initiator and the URL. The location is
+ * registered as type `k2-template`, whose reader (`catalogModuleK2TemplateLocations`)
+ * ingests only Components and APIs of the default namespace from it at every later
+ * read, so a later commit cannot turn it into anything else.
  */
 export function createK2CatalogRegisterAction(options: {
   config: RootConfigService;
@@ -208,7 +218,8 @@ export function createK2CatalogRegisterAction(options: {
       'every entity must be a Component or API in the default namespace, owned by a group of the user running the template ' +
       '(any owner for platform admins), with a name the catalog does not hold yet, ' +
       'and the file must be on the local Git server or an integration’s host. ' +
-      'Outputs entityRef (the first Component) and catalogInfoUrl, as catalog:register does.',
+      'Outputs entityRef (the first Component) and catalogInfoUrl, as catalog:register does. ' +
+      'The location is of type k2-template: the backend needs this package’s catalogModuleK2TemplateLocations, which ingests only such entities from it at every later read.',
     examples: [
       {
         description: 'Register the catalog-info.yaml a publish step pushed',
@@ -330,7 +341,7 @@ export function createK2CatalogRegisterAction(options: {
       });
       try {
         await catalog.addLocation(
-          { type: 'url', target: catalogInfoUrl },
+          { type: K2_TEMPLATE_LOCATION_TYPE, target: catalogInfoUrl },
           { credentials: own },
         );
         await event.success();

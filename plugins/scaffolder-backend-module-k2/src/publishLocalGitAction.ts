@@ -87,7 +87,7 @@ export function createK2PublishLocalGitAction(options: K2LocalGitOptions) {
     description:
       'Publishes the workspace to K2’s local Git server (development only; production templates use publish:github or publish:gitlab): ' +
       'creates the repository, commits the files and pushes them to main. ' +
-      'Outputs remoteUrl (the clone URL), repoContentsUrl and catalogInfoUrl, which catalog:register reads.',
+      'Outputs remoteUrl (the clone URL), repoContentsUrl and catalogInfoUrl, which k2:catalog:register (or catalog:register, for a platform admin) reads.',
     examples: [
       {
         description:
@@ -100,7 +100,7 @@ export function createK2PublishLocalGitAction(options: K2LocalGitOptions) {
           '      repoUrl: ${{ parameters.repoUrl }}',
           '      description: ${{ parameters.description }}',
           '  - id: register',
-          '    action: catalog:register',
+          '    action: k2:catalog:register',
           '    input:',
           '      catalogInfoUrl: ${{ steps.publish.output.catalogInfoUrl }}',
         ].join('\n'),
