@@ -428,6 +428,38 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
     });
   });
 
+  it('records a build’s end when the database fails for a moment, and starts the next', async () => {
+    const { store, runner, pushed, queue, queued, until, settled } =
+      await setup();
+    const transition = store.transition.bind(store);
+    let failures = 1;
+    jest
+      .spyOn(store, 'transition')
+      .mockImplementation(async (id, from, patch) => {
+        if (patch.status === 'succeeded' && failures-- > 0) {
+          throw new Error('Connection terminated unexpectedly');
+        }
+        return transition(id, from, patch);
+      });
+    pushed.add('payments/payment-gateway:aaaaaaaaaaaa');
+    const first = await queued();
+    const second = await queued({ ref: 'feature/x' });
+    await queue.tick();
+    await until(() => runner.running(first.id));
+    runner.settle(first.id, { result: 'pushed' });
+    // The next build of the service starts once the first has ended.
+    await until(() => runner.running(second.id));
+    expect(failures).toBe(-1);
+    expect(await store.getBuild(first.id)).toMatchObject({
+      status: 'succeeded',
+    });
+    runner.settle(second.id, { result: 'failed', reason: 'step 2 failed' });
+    await settled();
+    expect(await store.getBuild(second.id)).toMatchObject({
+      status: 'failed',
+    });
+  });
+
   it('never takes over a build another replica is running, at its start or later', async () => {
     const a = await setup();
     const build = await a.queued();

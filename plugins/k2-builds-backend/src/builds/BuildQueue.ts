@@ -30,6 +30,8 @@ const CANCEL_POLL_MS = 1000;
 const TIMEOUT_GRACE_MS = 60_000;
 /** How often the replica running a build says so in the store. */
 const HEARTBEAT_MS = 10_000;
+/** The waits before recording a build's end is tried again. */
+const END_RETRY_MS = [500, 2_000, 5_000];
 /** A running build whose heartbeat is older was left by a backend that stopped. */
 const ABANDONED_AFTER_MS = 60_000;
 
@@ -274,17 +276,48 @@ export class BuildQueue {
     const reasonLine = ended.reason ? `: ${ended.reason}` : '';
     log.line(`Build ${build.number} ${ended.status}${reasonLine}`);
     await log.close();
-    await this.#store.transition(build.id, ['running'], {
-      status: ended.status,
-      reason: ended.reason?.split('\n')[0].slice(0, 1000) ?? null,
-      imageDigest: ended.imageDigest,
-      release,
-      finishedAt: new Date().toISOString(),
-    });
-    this.#events.notify(build.id);
-    await this.#recordEnd(build, ended);
-    this.#running.delete(build.id);
-    void this.tick();
+    try {
+      await this.#recordStatus(build, ended, release);
+      this.#events.notify(build.id);
+      await this.#recordEnd(build, ended);
+    } finally {
+      this.#running.delete(build.id);
+      void this.tick();
+    }
+  }
+
+  /**
+   * The build's end in its row, tried again while the database fails for a moment: a
+   * build whose end is not recorded shows `running` until the queue takes it over as
+   * abandoned, and is then built or failed a second time.
+   */
+  async #recordStatus(
+    build: StoredBuild,
+    ended: Ended,
+    release: { id: string; number: number } | undefined,
+  ) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#store.transition(build.id, ['running'], {
+          status: ended.status,
+          reason: ended.reason?.split('\n')[0].slice(0, 1000) ?? null,
+          imageDigest: ended.imageDigest,
+          release,
+          finishedAt: new Date().toISOString(),
+        });
+        return;
+      } catch (error) {
+        if (attempt >= END_RETRY_MS.length) {
+          this.#logger.error(
+            `Could not record that build ${build.number} of ${build.service} ${ended.status}: ${error}`,
+          );
+          return;
+        }
+        await new Promise(resolve =>
+          setTimeout(resolve, END_RETRY_MS[attempt]),
+        );
+      }
+    }
   }
 
   async #build(
