@@ -329,6 +329,20 @@ describe('the New K2 service template', () => {
     ).toContain('server.port=${PORT:8181}');
   });
 
+  it('writes a description with XML’s special characters into pom.xml escaped, so Maven still reads it', async () => {
+    const workspace = await render(
+      parametersFor('java', {
+        name: 'ledger-xml',
+        description: 'Orders & <payments> for "R&D" at O’Neil’s',
+      }),
+    );
+    workspaces.push(workspace);
+    const pom = fs.readFileSync(path.join(workspace, 'pom.xml'), 'utf8');
+    expect(pom).toContain(
+      '<description>Orders &amp; &lt;payments&gt; for &quot;R&amp;D&quot; at O’Neil’s</description>',
+    );
+  });
+
   it.each([
     ['node', ['node', '.']],
     ['python', ['python3', '-m', 'app']],
