@@ -460,6 +460,28 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
     });
   });
 
+  it('does not release a user’s build run by a backend without the user’s sign-in, and says why', async () => {
+    const { store, runner, pushed, released, queue, queued, until, settled } =
+      await setup();
+    pushed.add('payments/payment-gateway:aaaaaaaaaaaa');
+    // Queued by another backend (or before a restart): no credentials here.
+    const build = await queued({ releaseTo: 'test' });
+    await queue.tick();
+    await until(() => runner.running(build.id));
+    runner.settle(build.id, { result: 'pushed' });
+    await until(
+      async () => (await store.getBuild(build.id))!.status !== 'running',
+    );
+    await settled();
+    expect(released).toEqual([]);
+    expect(await store.getBuild(build.id)).toMatchObject({
+      status: 'succeeded',
+    });
+    expect((await store.readLog(build.id, 0)).text).toContain(
+      `[k2] Not released to test: the release goes as user:default/alice, whose sign-in only the backend that queued the build holds, and it restarted or another backend ran the build; release ${REGISTRY}/payments/payment-gateway:aaaaaaaaaaaa from the Deploy tab\n`,
+    );
+  });
+
   it('never takes over a build another replica is running, at its start or later', async () => {
     const a = await setup();
     const build = await a.queued();
@@ -514,6 +536,20 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
       status: 'failed',
       reason: 'interrupted by a backend restart',
     });
+    expect(
+      (await first.store.readLog(build.id, 0)).text.split('\n').slice(-2),
+    ).toEqual(['[k2] The build was interrupted by a backend restart.', '']);
+    // Its end is in the service’s activity log, as every build’s is.
+    expect(next.activity).toEqual([
+      expect.objectContaining({
+        service: 'component:default/payment-gateway',
+        action: 'k2.build.end',
+        result: 'failed',
+        summary: `Build 1 of main (${'a'.repeat(
+          12,
+        )}) failed: interrupted by a backend restart`,
+      }),
+    ]);
 
     // With resume, the build is followed again.
     const second = await setup();

@@ -169,16 +169,23 @@ export class BuildQueue {
         void this.#run(build, true);
         continue;
       }
-      const failed = await this.#store.transition(build.id, ['running'], {
+      // Taken over above, so the line goes first: a log is complete before its
+      // build's status says it ended.
+      const ended: Ended = {
         status: 'failed',
         reason: 'interrupted by a backend restart',
+      };
+      await this.#store.appendLog(
+        build.id,
+        '[k2] The build was interrupted by a backend restart.\n',
+      );
+      const failed = await this.#store.transition(build.id, ['running'], {
+        ...ended,
         finishedAt: new Date().toISOString(),
       });
       if (failed) {
-        await this.#store.appendLog(
-          build.id,
-          '[k2] The build was interrupted by a backend restart.\n',
-        );
+        this.#events.notify(build.id);
+        await this.#recordEnd(build, ended);
       }
     }
   }
@@ -531,7 +538,7 @@ export class BuildQueue {
     const environment = build.releaseTo!;
     if (build.trigger !== 'webhook' && !releaser) {
       log.line(
-        `Not released to ${environment}: the backend restarted since ${build.triggeredBy} started the build; release ${build.image} from the Deploy tab`,
+        `Not released to ${environment}: the release goes as ${build.triggeredBy}, whose sign-in only the backend that queued the build holds, and it restarted or another backend ran the build; release ${build.image} from the Deploy tab`,
       );
       return undefined;
     }
