@@ -377,15 +377,19 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
     const build = await queued();
     await queue.tick();
     await until(() => runner.running(build.id));
-    await store.requestCancel(build.id);
+    await store.requestCancel(build.id, 'Cancelled by user:default/alice');
     await until(
       async () => (await store.getBuild(build.id))!.status !== 'running',
     );
     await settled();
+    // Who cancelled it, as on the replica the cancel was asked on.
     expect(await store.getBuild(build.id)).toMatchObject({
       status: 'cancelled',
-      reason: 'Cancelled',
+      reason: 'Cancelled by user:default/alice',
     });
+    expect((await store.readLog(build.id, 0)).text).toContain(
+      `Build ${build.number} cancelled: Cancelled by user:default/alice\n`,
+    );
   });
 
   it('releases a succeeded build as the user who started it, and a push’s build as the plugin', async () => {

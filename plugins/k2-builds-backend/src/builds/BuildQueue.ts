@@ -192,7 +192,7 @@ export class BuildQueue {
 
   /** Stops a running build: here at once, on another replica when it next looks. */
   async cancel(id: string, reason: string): Promise<void> {
-    await this.#store.requestCancel(id);
+    await this.#store.requestCancel(id, reason);
     this.#running.get(id)?.abort(new CancelReason(reason));
   }
 
@@ -225,7 +225,7 @@ export class BuildQueue {
       try {
         const current = await this.#store.getBuild(build.id);
         if (current?.cancelRequestedAt && !controller.signal.aborted) {
-          controller.abort(new CancelReason('Cancelled'));
+          controller.abort(new CancelReason(current.reason ?? 'Cancelled'));
         }
       } catch {
         // The next poll tries again.

@@ -194,7 +194,8 @@ describe.each(databases.eachSupportedId())(
         imageDigest: `sha256:${'b'.repeat(64)}`,
         release: { id: 'r-1', number: 7 },
       });
-      await store.requestCancel(b.id);
+      await store.requestCancel(b.id, 'Cancelled by user:default/alice');
+      await store.requestCancel(b.id, 'Cancelled by user:default/dave');
       expect(await store.getBuild(b.id)).toMatchObject({
         dockerfile: 'FROM scratch\n',
         dockerfileProblems: [
@@ -203,6 +204,7 @@ describe.each(databases.eachSupportedId())(
         imageDigest: `sha256:${'b'.repeat(64)}`,
         release: { id: 'r-1', number: 7, environment: 'test' },
         cancelRequestedAt: expect.any(String),
+        reason: 'Cancelled by user:default/alice',
       });
     });
 

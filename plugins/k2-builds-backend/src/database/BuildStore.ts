@@ -156,8 +156,11 @@ export interface BuildStore {
   ): Promise<boolean>;
   /** Marks the service's older queued builds of `ref` superseded by build `by`. */
   supersede(service: string, ref: string, by: StoredBuild): Promise<number>;
-  /** Records that a running build is to stop; the replica running it sees it. */
-  requestCancel(id: string): Promise<void>;
+  /**
+   * Records that a running build is to stop, and why (its `reason` from now on); the
+   * replica running it sees it. The first request wins.
+   */
+  requestCancel(id: string, reason: string): Promise<void>;
   /**
    * Appends to the log, in chunks of at most {@link LOG_CHUNK_BYTES}, up to
    * {@link MAX_LOG_BYTES}; the write that reaches it is cut and followed by
@@ -506,11 +509,11 @@ export class DatabaseBuildStore implements BuildStore {
       });
   }
 
-  async requestCancel(id: string): Promise<void> {
+  async requestCancel(id: string, reason: string): Promise<void> {
     await this.knex('k2_builds')
       .where({ id })
       .whereNull('cancel_requested_at')
-      .update({ cancel_requested_at: new Date().toISOString() });
+      .update({ cancel_requested_at: new Date().toISOString(), reason });
   }
 
   async appendLog(
