@@ -179,6 +179,7 @@ describe.each(databases.eachSupportedId())(
       const { store } = await createStore();
       const b = await store.createBuild(build({ releaseTo: 'test' }));
       await store.transition(b.id, ['queued'], {
+        status: 'running',
         dockerfile: 'FROM scratch\n',
         dockerfileProblems: [
           {
@@ -206,6 +207,19 @@ describe.each(databases.eachSupportedId())(
         cancelRequestedAt: expect.any(String),
         reason: 'Cancelled by user:default/alice',
       });
+      // A cancel that comes after the build ended changes nothing.
+      const ended = await store.createBuild(build({ ref: 'feature/y' }));
+      await store.transition(ended.id, ['queued'], { status: 'running' });
+      await store.transition(ended.id, ['running'], {
+        status: 'succeeded',
+        finishedAt: new Date().toISOString(),
+      });
+      await store.requestCancel(ended.id, 'Cancelled by user:default/alice');
+      expect(await store.getBuild(ended.id)).toMatchObject({
+        status: 'succeeded',
+        cancelRequestedAt: undefined,
+      });
+      expect((await store.getBuild(ended.id))!.reason).toBeUndefined();
     });
 
     it('keeps the log in chunks and reads it from any byte offset', async () => {

@@ -158,7 +158,8 @@ export interface BuildStore {
   supersede(service: string, ref: string, by: StoredBuild): Promise<number>;
   /**
    * Records that a running build is to stop, and why (its `reason` from now on); the
-   * replica running it sees it. The first request wins.
+   * replica running it sees it. The first request wins; a build that is not running
+   * (it ended meanwhile) is left as it is.
    */
   requestCancel(id: string, reason: string): Promise<void>;
   /**
@@ -511,7 +512,7 @@ export class DatabaseBuildStore implements BuildStore {
 
   async requestCancel(id: string, reason: string): Promise<void> {
     await this.knex('k2_builds')
-      .where({ id })
+      .where({ id, status: 'running' })
       .whereNull('cancel_requested_at')
       .update({ cancel_requested_at: new Date().toISOString(), reason });
   }
