@@ -405,7 +405,7 @@ describe('k2:catalog:register', () => {
     expect(await locationTargets()).toContain(url);
   });
 
-  it('refuses a name the catalog already holds', async () => {
+  it('refuses a name the catalog already holds, in any case', async () => {
     await processedEntity('component:default/ledger');
     const url = await publish('ledger-again', {
       'catalog-info.yaml': component('ledger', 'payments-team'),
@@ -413,7 +413,16 @@ describe('k2:catalog:register', () => {
     await expect(register(ALICE, url)).rejects.toThrow(
       'The catalog already holds component:default/ledger; choose another name (nothing was registered)',
     );
-    expect(await locationTargets()).not.toContain(url);
+    // Entity names are compared without case, as the catalog compares them.
+    const shouting = await publish('ledger-shouting', {
+      'catalog-info.yaml': component('LEDGER', 'payments-team'),
+    });
+    await expect(register(ALICE, shouting)).rejects.toThrow(
+      'The catalog already holds component:default/ledger; choose another name (nothing was registered)',
+    );
+    const targets = await locationTargets();
+    expect(targets).not.toContain(url);
+    expect(targets).not.toContain(shouting);
   });
 
   it('refuses a URL on a host that is neither the local Git server nor an integration’s, though the reader may read it', async () => {
