@@ -3,6 +3,7 @@ import { Entity } from '@backstage/catalog-model';
 import { toError } from '@backstage/errors';
 import {
   CatalogProcessor,
+  CatalogProcessorCache,
   CatalogProcessorEmit,
   CatalogProcessorParser,
   LocationSpec,
@@ -13,6 +14,11 @@ import {
   readAtMost,
   TEMPLATE_KINDS,
 } from '../catalogRegisterAction';
+
+/** The processor cache's key for the last read: its ETag and the file. */
+const CACHE_KEY = 'v1';
+
+type CachedRead = { etag: string; text: string };
 
 /**
  * Why an entity may not come from a location a template registered, or undefined: it
@@ -61,24 +67,38 @@ export class K2TemplateLocationProcessor implements CatalogProcessor {
     optional: boolean,
     emit: CatalogProcessorEmit,
     parser: CatalogProcessorParser,
+    cache: CatalogProcessorCache,
   ): Promise<boolean> {
     if (location.type !== K2_TEMPLATE_LOCATION_TYPE) return false;
     const source: LocationSpec = { type: 'url', target: location.target };
+    // Read with the last ETag, as the catalog reads url locations: a file that has
+    // not changed is a 304 (not counted against a forge's rate limit) and is
+    // checked again from the cache.
+    const cached = await cache.get<CachedRead>(CACHE_KEY);
     let data: Buffer;
     try {
-      data = await readAtMost(
-        await this.#reader.readUrl(location.target),
-        location.target,
-      );
+      const response = await this.#reader.readUrl(location.target, {
+        etag: cached?.etag,
+      });
+      data = await readAtMost(response, location.target);
+      if (response.etag) {
+        await cache.set<CachedRead>(CACHE_KEY, {
+          etag: response.etag,
+          text: data.toString('utf8'),
+        });
+      }
     } catch (error) {
       const e = toError(error);
       const message = `Unable to read ${location.target}: ${e.message}`;
-      if (e.name === 'NotFoundError') {
+      if (e.name === 'NotModifiedError' && cached) {
+        data = Buffer.from(cached.text, 'utf8');
+      } else if (e.name === 'NotFoundError') {
         if (!optional) emit(processingResult.notFoundError(location, message));
+        return true;
       } else {
         emit(processingResult.generalError(location, message));
+        return true;
       }
-      return true;
     }
     for await (const result of parser({ data, location: source })) {
       const problem =
