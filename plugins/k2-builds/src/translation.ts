@@ -124,8 +124,8 @@ export const k2BuildsMessages = {
     duration: 'Duration',
     release: 'Release',
     log: 'Log',
-    generated: 'generated',
-    repository: 'from the repository',
+    generated: 'Generated from a template',
+    repository: 'From the repository',
   },
   cancel: {
     title: 'Cancel build #{{number}}?',

@@ -1,4 +1,4 @@
-import { ReactNode, useEffect, useState } from 'react';
+import { ReactNode, useState } from 'react';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
 import Tab from '@material-ui/core/Tab';
@@ -30,8 +30,12 @@ import { DockerfileView } from './DockerfileView';
 import { buildSeconds, formatDuration } from './format';
 import { ReleaseLink } from './ReleaseLink';
 import { BuildsScope } from './types';
+import { usePolling } from './usePolling';
 
-/** While a build has not ended, the drawer reads it this often (its status, digest). */
+/**
+ * While a build has not ended (and the browser shows the page), the drawer reads it
+ * this often (its status, digest).
+ */
 export const BUILD_REFRESH_MS = 3000;
 
 const useStyles = makeStyles(theme => ({
@@ -78,7 +82,7 @@ export function BuildDrawer(props: {
   const fresh = loaded.value;
   const running = fresh ? !isBuildFinished(fresh.status) : false;
   const { reload } = loaded;
-  useRefresh(running, reload);
+  usePolling(reload, BUILD_REFRESH_MS, running);
 
   // The log's end or a cancel: read the build again, and the list too.
   const changed = () => {
@@ -173,15 +177,6 @@ export function BuildDrawer(props: {
       </ViewState>
     </DetailDrawer>
   );
-}
-
-/** Calls `reload` every few seconds while `running`. */
-function useRefresh(running: boolean, reload: () => void) {
-  useEffect(() => {
-    if (!running) return undefined;
-    const timer = setInterval(reload, BUILD_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [running, reload]);
 }
 
 /** What a build is: its facts, one per row, each label a row header. */

@@ -40,13 +40,17 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
+/** Waits `ms`, or less when `signal` aborts; leaves no listener behind either way. */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>(resolve => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
   });
 
 /** A refusal the next attempt would get again (a 4xx), not a dropped connection. */
@@ -92,19 +96,25 @@ export function BuildLog(props: {
     const encoder = new TextEncoder();
     let offset = 0;
     let partial = '';
+    // The lines kept and how many were dropped, owned by this read of the log: state
+    // is set from them, never computed inside a state update.
+    let kept: string[] = [];
+    let cut = 0;
+    const show = (more: string[]) => {
+      kept = kept.concat(more);
+      if (kept.length > MAX_LOG_LINES) {
+        cut += kept.length - MAX_LOG_LINES;
+        kept = kept.slice(-MAX_LOG_LINES);
+        setDropped(cut);
+      }
+      setLines(kept);
+    };
     const append = (text: string) => {
       offset += encoder.encode(text).length;
       const parts = (partial + text).split('\n');
       partial = parts.pop() ?? '';
       setPhase('open');
-      if (parts.length === 0) return;
-      setLines(current => {
-        const next = current.concat(parts);
-        if (next.length <= MAX_LOG_LINES) return next;
-        const cut = next.length - MAX_LOG_LINES;
-        setDropped(d => d + cut);
-        return next.slice(cut);
-      });
+      if (parts.length > 0) show(parts);
     };
     setLines([]);
     setDropped(0);
@@ -141,9 +151,8 @@ export function BuildLog(props: {
         if (signal.aborted) return;
       }
       if (partial) {
-        const last = partial;
+        show([partial]);
         partial = '';
-        setLines(current => [...current, last]);
       }
       setPhase('done');
     })();

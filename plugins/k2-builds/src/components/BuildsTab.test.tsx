@@ -3,8 +3,11 @@ import { setupUser } from '@internal/plugin-k2-react/testUtils';
 import {
   createK2BuildsApi,
   FakeBuildsBackend,
+  refuse,
 } from '../__testUtils__/mockK2BuildsApi';
 import { renderBuildsTab } from '../__testUtils__/render';
+import { MAX_LOG_LINES } from './BuildLog';
+import { pageVisibility } from '../__testUtils__/visibility';
 
 jest.setTimeout(30_000);
 
@@ -60,7 +63,10 @@ describe('BuildsTab', () => {
 
     const running = await rowOf(3);
     expect(running).toHaveTextContent('Running');
-    expect(running).toHaveTextContent('Push · push by alice');
+    // The pusher once, beside Push; the backend's own words on hover.
+    expect(within(running).getByTitle('push by alice')).toHaveTextContent(
+      /^Push · alice$/,
+    );
     expect(running).toHaveTextContent('To Test if it succeeds');
     const failed = await rowOf(1);
     expect(failed).toHaveTextContent('Failed');
@@ -342,6 +348,36 @@ describe('BuildsTab', () => {
     expect(file).toHaveTextContent('(pinned-base-image)');
   });
 
+  it('asks a running build for its Dockerfile again until it has one', async () => {
+    const user = setupUser();
+    const visibility = pageVisibility();
+    try {
+      const api = createK2BuildsApi();
+      api.getBuildDockerfile.mockImplementationOnce(async () =>
+        refuse(404, 'NotFoundError', 'Build 3 has not read its Dockerfile yet'),
+      );
+      renderBuildsTab(api, { path: '/builds?build=3' });
+      const drawer = await drawerOf(3);
+      await user.click(within(drawer).getByRole('tab', { name: 'Dockerfile' }));
+      expect(
+        await within(drawer).findByText(
+          'The build has not read or rendered its Dockerfile yet.',
+        ),
+      ).toBeInTheDocument();
+      // The status has not changed; the next read (here: the page shown again after
+      // being hidden, which reads at once instead of on the interval) finds it.
+      visibility.set('hidden');
+      visibility.set('visible');
+      expect(
+        await within(drawer).findByRole('region', {
+          name: 'Dockerfile of build #3',
+        }),
+      ).toHaveTextContent('node-build:latest AS build');
+    } finally {
+      visibility.restore();
+    }
+  });
+
   it('pages through older builds with the backend’s nextBefore', async () => {
     const user = setupUser();
     const backend = new FakeBuildsBackend();
@@ -386,5 +422,68 @@ describe('BuildsTab', () => {
     expect(
       screen.queryByRole('table', { name: 'History' }),
     ).not.toBeInTheDocument();
+  });
+  it('reads the history and the open build at once when the browser shows the page again while a build runs', async () => {
+    const visibility = pageVisibility();
+    try {
+      const backend = new FakeBuildsBackend();
+      const api = createK2BuildsApi(backend);
+      renderBuildsTab(api, { path: '/builds?build=3' });
+      await drawerOf(3);
+      await waitFor(() => expect(backend.followers(3)).toBe(1));
+      visibility.set('hidden');
+      const lists = api.getBuilds.mock.calls.length;
+      const builds = api.getBuild.mock.calls.length;
+      // Shown again: both are read at once, without waiting for the interval.
+      visibility.set('visible');
+      expect(api.getBuilds).toHaveBeenCalledTimes(lists + 1);
+      expect(api.getBuild).toHaveBeenCalledTimes(builds + 1);
+      await waitFor(() =>
+        expect(
+          within(screen.getByRole('dialog')).getByRole('status'),
+        ).toHaveTextContent(/^Following: 1 line$/),
+      );
+    } finally {
+      visibility.restore();
+    }
+  });
+
+  it('keeps the newest lines of a long log and says how many earlier ones are not shown', async () => {
+    const backend = new FakeBuildsBackend();
+    const api = createK2BuildsApi(backend);
+    renderBuildsTab(api, { path: '/builds?build=3' });
+    const drawer = await drawerOf(3);
+    const log = await within(drawer).findByLabelText('Log of build #3');
+    await waitFor(() => expect(backend.followers(3)).toBe(1));
+    // Line 1 is there already; three appends bring the log 5 lines past the limit.
+    const lines = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => `line ${from + i}\n`).join('');
+    backend.append(3, lines(2, MAX_LOG_LINES - 1));
+    await waitFor(() =>
+      expect(within(drawer).getByRole('status')).toHaveTextContent(
+        `Following: ${MAX_LOG_LINES} lines`,
+      ),
+    );
+    expect(
+      within(drawer).queryByText(/lines? (is|are) not shown/),
+    ).not.toBeInTheDocument();
+    backend.append(3, lines(MAX_LOG_LINES + 1, 2));
+    await waitFor(() =>
+      expect(log).toHaveTextContent(`line ${MAX_LOG_LINES + 2}`),
+    );
+    backend.append(3, lines(MAX_LOG_LINES + 3, 3));
+    await waitFor(() =>
+      expect(log).toHaveTextContent(`line ${MAX_LOG_LINES + 5}`),
+    );
+    expect(
+      within(drawer).getByText('The first 5 lines are not shown.'),
+    ).toBeInTheDocument();
+    const shown = log.textContent!.split('\n');
+    expect(shown).toHaveLength(MAX_LOG_LINES);
+    expect(shown[0]).toBe('line 6');
+    expect(shown[shown.length - 1]).toBe(`line ${MAX_LOG_LINES + 5}`);
+    expect(within(drawer).getByRole('status')).toHaveTextContent(
+      `Following: ${MAX_LOG_LINES + 5} lines`,
+    );
   });
 });

@@ -25,15 +25,16 @@ import { BuildDialog } from './BuildDialog';
 import { BuildDrawer } from './BuildDrawer';
 import { BuildsTable } from './BuildsTable';
 import { SettingsCard } from './SettingsCard';
+import { usePolling } from './usePolling';
 import { BuildsScope, settingsRefusal } from './types';
 
 /** Builds per page of the history. */
 export const BUILDS_PAGE = 20;
 
 /**
- * While a build on the page shown is queued or running, the history is read this
- * often: the Builds backend announces nothing, so its status, duration and digest
- * change on screen by reading again.
+ * While a build on the page shown is queued or running (and the browser shows the
+ * page), the history is read this often: the Builds backend announces nothing, so its
+ * status, duration and digest change on screen by reading again.
  */
 export const HISTORY_REFRESH_MS = 3000;
 
@@ -95,18 +96,15 @@ export function BuildsTab() {
   const before = cursors[cursors.length - 1];
   const [live, setLive] = useState(false);
   const settings = useLoad(() => api.getBuildSettings(service), [api, service]);
-  const history = useLoad(
-    async () => {
-      const page = await api.getBuilds(service, {
-        limit: BUILDS_PAGE,
-        ...(before ? { before } : {}),
-      });
-      setLive(page.items.some(b => !isBuildFinished(b.status)));
-      return page;
-    },
-    [api, service, before],
-    { intervalMs: live ? HISTORY_REFRESH_MS : 0 },
-  );
+  const history = useLoad(async () => {
+    const page = await api.getBuilds(service, {
+      limit: BUILDS_PAGE,
+      ...(before ? { before } : {}),
+    });
+    setLive(page.items.some(b => !isBuildFinished(b.status)));
+    return page;
+  }, [api, service, before]);
+  usePolling(history.reload, HISTORY_REFRESH_MS, live);
   const [dialog, setDialog] = useState(false);
 
   const buildRefusal =

@@ -36,14 +36,18 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-/** Who started a build: a user's name (their ref on hover), or the push as the backend says it. */
+/**
+ * Who started a build, after how: a user's name (their ref on hover), or for a push
+ * the pusher the backend names ("push by <pusher>", whole on hover).
+ */
 export function TriggeredBy(props: { build: K2Build; t: BuildsT }) {
   const { build, t } = props;
   let who = build.triggeredBy;
   try {
     who = parseEntityRef(build.triggeredBy).name;
   } catch {
-    // "push by <pusher>": shown as written.
+    // Not an entity ref: "push by <pusher>" says the push twice beside "Push".
+    who = build.triggeredBy.replace(/^push by /, '');
   }
   return (
     <span title={build.triggeredBy}>
@@ -103,21 +107,24 @@ export function BuildsTable(props: {
                   <BuildStatus status={build.status} />
                 </TableCell>
                 <TableCell>
-                  <Mono>{build.ref}</Mono>
-                  {' · '}
-                  {build.commit ? (
-                    <Mono title={build.commit}>
-                      {shortCommit(build.commit)}
-                    </Mono>
-                  ) : (
-                    <Typography
-                      variant="body2"
-                      color="textSecondary"
-                      component="span"
-                    >
-                      {t('history.noCommit')}
-                    </Typography>
-                  )}
+                  {/* The ref and its commit stay on one line; the message goes under. */}
+                  <span className={classes.nowrap}>
+                    <Mono>{build.ref}</Mono>
+                    {' · '}
+                    {build.commit ? (
+                      <Mono title={build.commit}>
+                        {shortCommit(build.commit)}
+                      </Mono>
+                    ) : (
+                      <Typography
+                        variant="body2"
+                        color="textSecondary"
+                        component="span"
+                      >
+                        {t('history.noCommit')}
+                      </Typography>
+                    )}
+                  </span>
                   {build.commitMessage && (
                     <Typography
                       variant="caption"

@@ -4,8 +4,10 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { alpha, makeStyles } from '@material-ui/core/styles';
 import {
+  isBuildFinished,
   K2BuildLintProblem,
   K2BuildsService,
+  K2BuildStatus,
 } from '@internal/plugin-k2-builds-common';
 import { K2ApiError } from '@internal/plugin-k2-common';
 import {
@@ -16,6 +18,10 @@ import {
 import { k2BuildsApiRef } from '../api/K2BuildsApi';
 import { useBuildsT } from '../translation';
 import { dockerfileOrigin } from './format';
+import { usePolling } from './usePolling';
+
+/** While a build has no Dockerfile yet and has not ended, it is asked for this often. */
+export const DOCKERFILE_REFRESH_MS = 3000;
 
 const useStyles = makeStyles(theme => ({
   file: {
@@ -59,12 +65,13 @@ const worst = (problems: K2BuildLintProblem[]) =>
  * The Dockerfile a build used, with line numbers, and the lint's problems under the
  * lines they concern (the line tinted by the worst one's severity, which is also
  * written out, so colour is never the only sign). Read again when `status` changes:
- * a queued build has none yet (404), which says so.
+ * a queued build has none yet (404), which says so, and is asked again while it runs
+ * until it has one.
  */
 export function DockerfileView(props: {
   service: K2BuildsService;
   number: number;
-  status: string;
+  status: K2BuildStatus;
 }) {
   const { service, number, status } = props;
   const t = useBuildsT();
@@ -80,6 +87,13 @@ export function DockerfileView(props: {
       }),
     [api, service, number, status],
     { keepOnChange: true },
+  );
+  // A running build reads or renders its Dockerfile after it starts (the source is
+  // fetched first): until then it is asked for again, not only when the status changes.
+  usePolling(
+    dockerfile.reload,
+    DOCKERFILE_REFRESH_MS,
+    dockerfile.value === null && !isBuildFinished(status),
   );
   return (
     <ViewState
