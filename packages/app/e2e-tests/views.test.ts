@@ -6,9 +6,9 @@ import { LANGUAGES, Words } from './words';
 
 /**
  * K2's pages as a user sees them at 1440×900, in every language Settings offers: each
- * Deploy view of payment-gateway (owned by alice's payments-team; nothing in the suite
- * changes it) is screenshotted into .k2/test-results/screenshots as
- * `<view>.<language>.png`, and none may have a serious or critical accessibility
+ * Deploy view and the Builds tab of payment-gateway (owned by alice's payments-team;
+ * nothing in the suite changes it) is screenshotted into
+ * .k2/test-results/screenshots as `<view>.<language>.png`, and none may have a serious or critical accessibility
  * violation (axe-core). Read-only, so these run beside the stories that release
  * other services.
  */
@@ -176,6 +176,26 @@ const VIEWS: Array<{
         page
           .getByText(say.deploy('activity.empty'))
           .or(page.getByRole('table').locator('time').first()),
+      ).toBeVisible();
+    },
+  },
+  {
+    // The Builds tab as it is before a first build: what a build would use, the
+    // settings' problems as a callout (payment-gateway names no source repository),
+    // Build disabled with them, and the history's empty state.
+    name: 'builds',
+    path: `${SERVICE}/builds`,
+    loaded: async (page, say) => {
+      await expect(
+        page.getByRole('link', { name: say.buildsTab, exact: true }),
+      ).toHaveAttribute('href', `${SERVICE}/builds`, FIRST_LOAD);
+      await expect(
+        page.getByRole('table', { name: say.builds('settings.title') }),
+      ).toBeVisible(FIRST_LOAD);
+      await expect(
+        page
+          .getByText(say.builds('history.empty'), { exact: false })
+          .or(page.getByRole('table', { name: say.builds('history.title') })),
       ).toBeVisible();
     },
   },

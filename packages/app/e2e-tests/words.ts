@@ -4,6 +4,12 @@ import {
 } from '@internal/plugin-k2-alerts/src/translation';
 import k2AlertsZh from '@internal/plugin-k2-alerts/src/translations/zh';
 import {
+  k2BuildsMessages,
+  k2BuildsTranslationRef,
+} from '@internal/plugin-k2-builds/src/translation';
+import { buildsTabTitles } from '@internal/plugin-k2-builds/src/tabTitle';
+import k2BuildsZh from '@internal/plugin-k2-builds/src/translations/zh';
+import {
   k2DeployMessages,
   k2DeployTranslationRef,
 } from '@internal/plugin-k2-deploy/src/translation';
@@ -64,6 +70,9 @@ export interface Words {
   app: Say<keyof typeof k2AppTranslationRef.T & string>;
   /** The Alerts tab, overview and team settings. */
   alerts: Say<keyof typeof k2AlertsTranslationRef.T & string>;
+  /** The Builds tab's title on a service page. */
+  buildsTab: string;
+  builds: Say<keyof typeof k2BuildsTranslationRef.T & string>;
 }
 
 /** The languages app-config.yaml offers (`availableLanguages`), English first. */
@@ -74,6 +83,8 @@ export const LANGUAGES: Words[] = [
     deploy: sayer(flatten(k2DeployMessages)),
     app: sayer(flatten(k2AppMessages)),
     alerts: sayer(flatten(k2AlertsMessages)),
+    buildsTab: buildsTabTitles.en,
+    builds: sayer(flatten(k2BuildsMessages)),
   },
   {
     language: 'zh',
@@ -81,6 +92,8 @@ export const LANGUAGES: Words[] = [
     deploy: sayer(k2DeployZh.messages as Record<string, string>),
     app: sayer(k2AppZh.messages as Record<string, string>),
     alerts: sayer(k2AlertsZh.messages as Record<string, string>),
+    buildsTab: buildsTabTitles.zh,
+    builds: sayer(k2BuildsZh.messages as Record<string, string>),
   },
 ];
 
