@@ -238,6 +238,7 @@ function breakdown(ms, requests, { document: isNavigation }) {
     scriptsDone: latest(scripts),
     apiDone: latest(api),
     calls: api,
+    all: done,
     twice: [...seen].filter(([, n]) => n > 1).map(([key, n]) => `${n}× ${key}`),
   };
 }
@@ -426,7 +427,9 @@ for (const kind of kinds) {
       0,
     )} ms): start → end, waiting for the backend`,
   );
-  for (const call of sample.calls) {
+  // K2_BENCH_REQUESTS=1 lists every request (scripts too), not only the API calls.
+  const listed = process.env.K2_BENCH_REQUESTS ? sample.all : sample.calls;
+  for (const call of listed) {
     const path = call.url.replace(url, '');
     console.log(
       `  ${fixed(call.wall, 6)} → ${fixed(call.end, 6)}  wait ${fixed(
@@ -434,6 +437,12 @@ for (const kind of kinds) {
         5,
       )}  ${call.method} ${
         path.length > 110 ? `${path.slice(0, 107)}...` : path
+      }${
+        process.env.K2_BENCH_REQUESTS
+          ? `  (${call.type}, ${Math.round(call.bytes / 1024)} KiB${
+              call.cached ? ', cached' : ''
+            })`
+          : ''
       }`,
     );
   }
