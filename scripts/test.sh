@@ -39,9 +39,11 @@ started=$SECONDS
 
 k2_stage() { printf '\n\033[1;35m══ %s\033[0m\n' "$*" >&2; }
 
-# stop_e2e_services: the portal first (its shutdown still reaches the clusters and
-# the database), then the services it used; each within a bounded time, then SIGKILL.
+# stop_e2e_services: Playwright (when interrupted), then the portal (its shutdown
+# still reaches the clusters and the database), then the services it used; each within
+# a bounded time, then SIGKILL.
 stop_e2e_services() {
+  k2_stop_groups 10 "${playwright:-}" || true
   k2_stop_groups 20 "${portal:-}" || true
   k2_stop_groups 10 "${sandbox:-}" "${registry:-}" "${monitoring:-}" "${git_server:-}" || true
   portal=
@@ -214,11 +216,17 @@ if [ "$have_chromium" = 1 ]; then
     "$root/app-config.yaml" "$e2e_dir/app-config.e2e.yaml" \
     "$e2e_dir/app-config.registry.yaml" "$e2e_dir/app-config.alerts.yaml" \
     "$e2e_dir/app-config.builds.yaml"
-  set +m
   e2e_started=$SECONDS
+  # In a process group of its own and waited for, so a SIGTERM or SIGINT to this script
+  # runs the cleanup at once (bash runs a trap only after a foreground command ends),
+  # which stops Playwright and its browsers too.
   K2_E2E_URL=http://localhost:7100 K2_E2E_BACKEND_URL=http://localhost:7100 \
     K2_E2E_REGISTRY_URL=http://127.0.0.1:7114 \
-    K2_E2E_KUBECONFIG="$e2e_dir/kubeconfig" yarn test:e2e "${e2e_specs[@]}" || e2e_status=$?
+    K2_E2E_KUBECONFIG="$e2e_dir/kubeconfig" yarn test:e2e "${e2e_specs[@]}" </dev/null &
+  playwright=$!
+  wait "$playwright" || e2e_status=$?
+  playwright=
+  set +m
   timings+=("frontend build ${k2_build_seconds} s, portal start ${k2_portal_seconds} s, Playwright $((SECONDS - e2e_started)) s")
   stopping_started=$SECONDS
   stop_e2e_services
