@@ -134,10 +134,17 @@ describe('HistoryTable', () => {
       total: 2,
       currentId: 'rel-test-12',
     });
-    const shown = within(
+    const row = within(
       screen.getByRole('row', { name: /^Compare release #12/ }),
-    ).getByText('Digest sha256:9b2f0c41d7e3');
-    expect(shown).toHaveAttribute('title', digest);
+    );
+    expect(row.getByText(/^Digest/)).toHaveTextContent(
+      /^Digest sha256:9b2f0c41d7e3$/,
+    );
+    // The digest alone in monospace, the whole of it on hover.
+    expect(row.getByText('sha256:9b2f0c41d7e3')).toHaveAttribute(
+      'title',
+      digest,
+    );
     expect(
       within(
         screen.getByRole('row', { name: /^Compare release #11/ }),

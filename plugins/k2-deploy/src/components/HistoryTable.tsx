@@ -117,13 +117,14 @@ export function HistoryTable(props: {
               </Typography>
             ) : null}
             {r.imageDigest && (
-              <Typography
-                variant="caption"
-                display="block"
-                title={r.imageDigest}
-                style={{ fontFamily: 'monospace' }}
-              >
-                {t('history.digest', { digest: shortDigest(r.imageDigest) })}
+              <Typography variant="caption" display="block">
+                {t('history.digest', {
+                  digest: (
+                    <Mono title={r.imageDigest}>
+                      {shortDigest(r.imageDigest)}
+                    </Mono>
+                  ),
+                })}
               </Typography>
             )}
             {r.message && (
