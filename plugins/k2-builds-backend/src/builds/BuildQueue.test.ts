@@ -464,12 +464,62 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
     });
   });
 
-  it('does not release a user’s build run by a backend without the user’s sign-in, and says why', async () => {
-    const { store, runner, pushed, released, queue, queued, until, settled } =
-      await setup();
+  it('leaves a user’s build to release to the backend that queued it, which runs and releases it', async () => {
+    const a = await setup();
+    const b = await setup(undefined, undefined, a);
+    a.pushed.add('payments/payment-gateway:aaaaaaaaaaaa');
+    // B runs a build of the service; A queues the next one, to release as alice.
+    const first = await a.queued();
+    await b.queue.tick();
+    await b.until(() => b.runner.running(first.id));
+    const credentials = {
+      $$type: '@backstage/BackstageCredentials',
+      principal: { type: 'user', userEntityRef: 'user:default/alice' },
+    } as any;
+    const second = await a.queued({ releaseTo: 'test', ref: 'feature/x' });
+    a.queue.enqueued(second, credentials);
+    // The first build ends on B, whose next tick leaves the second to A.
+    b.runner.settle(first.id, { result: 'failed', reason: 'step 1 failed' });
+    await b.settled();
+    await b.queue.tick();
+    expect((await a.store.getBuild(second.id))!.status).toBe('queued');
+    // A looks by itself, runs it and releases it as alice.
+    await a.until(() => a.runner.running(second.id));
+    a.runner.settle(second.id, { result: 'pushed' });
+    await a.until(
+      async () => (await a.store.getBuild(second.id))!.status !== 'running',
+    );
+    await a.settled();
+    expect(b.runner.jobs.map(j => j.id)).toEqual([first.id]);
+    expect(a.released).toEqual([
+      expect.objectContaining({ environment: 'test', onBehalfOf: credentials }),
+    ]);
+    expect(await a.store.getBuild(second.id)).toMatchObject({
+      status: 'succeeded',
+      release: { id: 'r-1', number: 4, environment: 'test' },
+    });
+  });
+
+  it('runs a user’s build to release that waited 10 minutes for the backend that queued it, unreleased, and says why', async () => {
+    const {
+      knex,
+      store,
+      runner,
+      pushed,
+      released,
+      queue,
+      queued,
+      until,
+      settled,
+    } = await setup();
     pushed.add('payments/payment-gateway:aaaaaaaaaaaa');
-    // Queued by another backend (or before a restart): no credentials here.
+    // Queued by another backend (or before a restart) 11 minutes ago: no credentials here.
     const build = await queued({ releaseTo: 'test' });
+    await queue.tick();
+    expect((await store.getBuild(build.id))!.status).toBe('queued');
+    await knex('k2_builds')
+      .where({ id: build.id })
+      .update({ created_at: new Date(Date.now() - 11 * 60_000).toISOString() });
     await queue.tick();
     await until(() => runner.running(build.id));
     runner.settle(build.id, { result: 'pushed' });
@@ -482,7 +532,7 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
       status: 'succeeded',
     });
     expect((await store.readLog(build.id, 0)).text).toContain(
-      `[k2] Not released to test: the release goes as user:default/alice, whose sign-in only the backend that queued the build holds, and it restarted or another backend ran the build; release ${REGISTRY}/payments/payment-gateway:aaaaaaaaaaaa from the Deploy tab\n`,
+      `[k2] Not released to test: the release goes as user:default/alice, whose sign-in only the backend that queued the build holds, and that backend restarted or did not start the build within 10 minutes; release ${REGISTRY}/payments/payment-gateway:aaaaaaaaaaaa from the Deploy tab\n`,
     );
   });
 

@@ -30,6 +30,13 @@ const CANCEL_POLL_MS = 1000;
 const TIMEOUT_GRACE_MS = 60_000;
 /** How often the replica running a build says so in the store. */
 const HEARTBEAT_MS = 10_000;
+/**
+ * How long a user's build to release is left to the backend that queued it (which alone
+ * holds the user's sign-in) before another may run it, unreleased.
+ */
+const RELEASER_WAIT_MS = 10 * 60_000;
+/** How often a backend holding users' sign-ins looks for their builds' turn. */
+const RELEASER_TICK_MS = 5_000;
 /** The waits before recording a build's end is tried again. */
 const END_RETRY_MS = [500, 2_000, 5_000];
 /** A running build whose heartbeat is older was left by a backend that stopped. */
@@ -87,6 +94,7 @@ export class BuildQueue {
    * (never stored) until then.
    */
   readonly #releasers = new Map<string, BackstageCredentials>();
+  #releaserTicks: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #again = false;
   #stopped = false;
@@ -119,9 +127,43 @@ export class BuildQueue {
 
   /** A build was queued: start it now if there is room. */
   enqueued(build: StoredBuild, releaser: BackstageCredentials | undefined) {
-    if (releaser) this.#releasers.set(build.id, releaser);
+    if (releaser) {
+      this.#releasers.set(build.id, releaser);
+      // Its turn may come while another backend's scheduled tick runs, which leaves
+      // it to this one: this one looks too, while it holds sign-ins.
+      this.#releaserTicks ??= setInterval(
+        () => void this.#tickForReleasers(),
+        RELEASER_TICK_MS,
+      ).unref();
+    }
     this.tick();
   }
+
+  async #tickForReleasers() {
+    try {
+      for (const id of this.#releasers.keys()) {
+        if (this.#running.has(id)) continue;
+        const build = await this.#store.getBuild(id);
+        // Cancelled or superseded while queued: it never runs.
+        if (build?.status !== 'queued') this.#releasers.delete(id);
+      }
+    } catch (error) {
+      this.#logger.warn(`Could not read the builds queued here: ${error}`);
+    }
+    if (this.#releasers.size === 0) {
+      clearInterval(this.#releaserTicks);
+      this.#releaserTicks = undefined;
+      return;
+    }
+    await this.tick();
+  }
+
+  /** A user's build to release that another backend queued, and holds the sign-in for. */
+  #othersToRelease = (build: StoredBuild) =>
+    build.releaseTo !== undefined &&
+    build.trigger !== 'webhook' &&
+    !this.#releasers.has(build.id) &&
+    Date.now() - Date.parse(build.createdAt) < RELEASER_WAIT_MS;
 
   /**
    * Starts what the concurrency allows; resolves once the claimed builds have started
@@ -140,6 +182,7 @@ export class BuildQueue {
           const claimed = await this.#store.claimQueued(
             this.#runner.kind,
             this.#config.concurrency,
+            this.#othersToRelease,
           );
           for (const build of claimed) void this.#run(build, false);
         } while (this.#again && !this.#stopped);
@@ -202,6 +245,7 @@ export class BuildQueue {
    */
   stop() {
     this.#stopped = true;
+    clearInterval(this.#releaserTicks);
     for (const controller of this.#running.values()) {
       controller.abort(new BackendStoppingReason());
     }
@@ -538,7 +582,11 @@ export class BuildQueue {
     const environment = build.releaseTo!;
     if (build.trigger !== 'webhook' && !releaser) {
       log.line(
-        `Not released to ${environment}: the release goes as ${build.triggeredBy}, whose sign-in only the backend that queued the build holds, and it restarted or another backend ran the build; release ${build.image} from the Deploy tab`,
+        `Not released to ${environment}: the release goes as ${
+          build.triggeredBy
+        }, whose sign-in only the backend that queued the build holds, and that backend restarted or did not start the build within ${
+          RELEASER_WAIT_MS / 60_000
+        } minutes; release ${build.image} from the Deploy tab`,
       );
       return undefined;
     }

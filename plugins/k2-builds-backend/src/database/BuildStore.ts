@@ -129,10 +129,13 @@ export interface BuildStore {
    * Moves queued builds to `running`, oldest first, while fewer than `concurrency` of
    * the runner's builds run, never a second one of a service. Compare-and-set: another
    * replica claiming the same row gets nothing. A claimed build's heartbeat starts.
+   * A build `leave` answers true for stays queued, and its service's later builds wait
+   * behind it.
    */
   claimQueued(
     runner: BuildRunnerKind,
     concurrency: number,
+    leave?: (build: StoredBuild) => boolean,
   ): Promise<StoredBuild[]>;
   /** The replica running the build is alive (false: the build is no longer running). */
   heartbeat(id: string): Promise<boolean>;
@@ -417,6 +420,7 @@ export class DatabaseBuildStore implements BuildStore {
   async claimQueued(
     runner: BuildRunnerKind,
     concurrency: number,
+    leave?: (build: StoredBuild) => boolean,
   ): Promise<StoredBuild[]> {
     const running = await this.knex<BuildRow>('k2_builds')
       .where({ status: 'running', runner })
@@ -434,6 +438,7 @@ export class DatabaseBuildStore implements BuildStore {
       if (free <= 0) break;
       if (busy.has(row.service)) continue;
       busy.add(row.service);
+      if (leave?.(toBuild(row))) continue;
       const now = new Date().toISOString();
       const won = await this.knex('k2_builds')
         .where({ id: row.id, status: 'queued' })
