@@ -437,4 +437,52 @@ describeWithRegistry('KubernetesBuildRunner in the sandbox cluster', () => {
     });
     expect((await get(jobPath(job))).status).toBe(404);
   });
+
+  it('deletes a resumed Job it cannot start again, not leaving it suspended for good', async () => {
+    // A backend stopped between applying the Job suspended and letting it run; the
+    // next one no longer has the image's registry in k2.registries.
+    const job = buildJob({
+      target: {
+        image: 'registry.elsewhere.example/payments/payment-gateway:1.0.0',
+        registryHost: 'registry.elsewhere.example',
+      },
+    });
+    const created = await kube().post(
+      `/apis/batch/v1/namespaces/${NAMESPACE}/jobs`,
+      {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: {
+          name: buildJobName(job),
+          labels: { 'k2.io/build-id': job.id },
+        },
+        spec: {
+          suspend: true,
+          backoffLimit: 0,
+          template: {
+            spec: {
+              restartPolicy: 'Never',
+              containers: [{ name: 'build', image: BUILDKIT }],
+            },
+          },
+        },
+      },
+    );
+    expect(created.status).toBe(201);
+
+    const outcome = await runner().resume(
+      job,
+      sink(),
+      new AbortController().signal,
+    );
+    expect(outcome).toEqual({
+      result: 'failed',
+      reason:
+        "The build Job could not start in cluster 'build': the registry registry.elsewhere.example is not in k2.registries, so K2 has no credentials to push with",
+    });
+    await poll(
+      'the suspended Job to be deleted',
+      async () => (await get(jobPath(job))).status === 404,
+    );
+  });
 });

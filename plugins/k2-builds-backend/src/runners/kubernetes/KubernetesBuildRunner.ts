@@ -219,6 +219,9 @@ export class KubernetesBuildRunner implements BuildRunner {
       try {
         found = await this.#start(job, placement, log);
       } catch (error) {
+        if (signal.aborted) return this.#cancel(placement, name, log, signal);
+        // Suspended, it would wait for good (its TTL counts from the end): remove it.
+        await this.#delete(placement, name);
         return {
           result: 'failed',
           reason: `The build Job could not start in cluster '${
