@@ -1,6 +1,10 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { K2ClusterAccess, K2ClusterRegistry } from '@internal/plugin-k2-node';
+import {
+  K2ClusterAccess,
+  K2ClusterRegistry,
+  readRegistries,
+} from '@internal/plugin-k2-node';
 import {
   hasDockerRegistry,
   LocalRegistry,
@@ -15,7 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { BackendStoppingReason, BuildJob, BuildOutcome } from '../types';
 import { KubernetesBuildRunner } from './KubernetesBuildRunner';
-import { buildJobName } from './renderBuildJob';
+import { buildJobName, renderBuildJob } from './renderBuildJob';
+import { readKubernetesBuildSettings } from './settings';
 
 jest.setTimeout(60_000);
 
@@ -484,5 +489,43 @@ describeWithRegistry('KubernetesBuildRunner in the sandbox cluster', () => {
       'the suspended Job to be deleted',
       async () => (await get(jobPath(job))).status === 404,
     );
+  });
+
+  it('reads the whole log of a build resumed before its pod started', async () => {
+    // A backend stopped between applying the Job suspended and letting it run: the
+    // Job as the runner applies it first. 40 s × 0.05 = 2 s of build, printing as it goes.
+    const kubernetes = {
+      image: BUILDKIT,
+      podAnnotations: { 'sandbox.k2.io/run-seconds': '40' },
+    };
+    const config = new ConfigReader({
+      k2: {
+        registries: [
+          { host: REGISTRY_HOST, url: registry.url, insecure: true },
+        ],
+        builds: { kubernetes },
+      },
+    });
+    const job = buildJob();
+    const rendered = renderBuildJob(job, {
+      namespace: NAMESPACE,
+      settings: readKubernetesBuildSettings(config),
+      registry: readRegistries(config).get(REGISTRY_HOST)!,
+      suspend: true,
+    });
+    await access.apply('build', rendered.job);
+
+    const log = sink();
+    await expect(
+      runner(kubernetes).resume(job, log, new AbortController().signal),
+    ).resolves.toEqual({ result: 'pushed' });
+    const [pod] = await podsOf(job);
+    const whole = await get(
+      `/api/v1/namespaces/${NAMESPACE}/pods/${pod.metadata.name}/log?container=build`,
+    );
+    const lines = String(whole.text).split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(1);
+    // From the build container's first line on, none missing.
+    expect(log.text()).toContain(lines.join('\n'));
   });
 });

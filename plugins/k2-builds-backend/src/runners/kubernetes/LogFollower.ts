@@ -24,6 +24,7 @@ export function containerStatus(pod: KubeObject, container: string): any {
 export class LogFollower {
   readonly #followed = new Set<string>();
   readonly #controller = new AbortController();
+  readonly #createdAt = Date.now();
   #chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -31,7 +32,10 @@ export class LogFollower {
     private readonly cluster: string,
     private readonly log: BuildLogSink,
     signal: AbortSignal,
-    /** After a restart, only what comes from now on (the rest was read before). */
+    /**
+     * After a restart: containers that started before it are read from now on (the rest
+     * was read before); those that started since, from their first line.
+     */
     private readonly fromNow: boolean,
   ) {
     signal.addEventListener('abort', () => this.#controller.abort(), {
@@ -52,17 +56,30 @@ export class LogFollower {
         namespace: pod.metadata.namespace!,
         name: pod.metadata.name,
       };
-      this.#chain = this.#chain.then(() => this.#read(target, container));
+      // startedAt has whole seconds: one of the restart's own second counts as since.
+      const startedAt = Date.parse(
+        (state.running ?? state.terminated)?.startedAt ?? '',
+      );
+      const fromNow =
+        this.fromNow &&
+        (Number.isNaN(startedAt) || startedAt + 1000 <= this.#createdAt);
+      this.#chain = this.#chain.then(() =>
+        this.#read(target, container, fromNow),
+      );
     }
   }
 
-  async #read(pod: { namespace: string; name: string }, container: string) {
+  async #read(
+    pod: { namespace: string; name: string },
+    container: string,
+    fromNow: boolean,
+  ) {
     const decoder = new StringDecoder('utf8');
     try {
       const stream = await this.access.podLogs(
         this.cluster,
         pod,
-        { container, follow: true, ...(this.fromNow ? { tailLines: 0 } : {}) },
+        { container, follow: true, ...(fromNow ? { tailLines: 0 } : {}) },
         this.#controller.signal,
       );
       for await (const chunk of stream) {
