@@ -731,6 +731,26 @@ describe('the Builds API, with a real Git server, docker-registry and buildah', 
       expect((await builds()).length).toBe(before);
     });
 
+    it('refuses a push of a SHA-256 repository with 400 naming why, records no delivery and queues nothing', async () => {
+      const before = (await builds()).length;
+      const body = payload('refs/heads/main', 'a'.repeat(64));
+      const headers = {
+        'x-github-event': 'push',
+        'x-github-delivery': 'sha256-1',
+        'x-hub-signature-256': signPushPayload(body, WEBHOOK_SECRET),
+      };
+      const refused = await hook(body, headers);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toBe(
+        `payments/payment-gateway uses SHA-256 object names (commit ${'a'.repeat(
+          64,
+        )}); K2 builds repositories with SHA-1 object names only`,
+      );
+      // Not taken for received: the same delivery is refused again, not a duplicate.
+      expect((await hook(body, headers)).status).toBe(400);
+      expect((await builds()).length).toBe(before);
+    });
+
     it('builds a push to the build branch as the plugin, once per delivery, and releases it', async () => {
       const before = (await builds()).length;
       // A real push: the Git server signs and sends the webhook itself.

@@ -95,6 +95,13 @@ export class PushWebhookReceiver {
       throw error;
     }
     if (!push) return { status: 204 };
+    if (!push.deleted && push.after.length !== 40) {
+      // Builds clone and record SHA-1 commits; a SHA-256 repository's push is refused
+      // before anything is recorded, so it is not taken for received.
+      throw new InputError(
+        `${push.repository.fullName} uses SHA-256 object names (commit ${push.after}); K2 builds repositories with SHA-1 object names only`,
+      );
+    }
 
     const deliveryId =
       header(headers, 'x-github-delivery') ??
