@@ -72,8 +72,14 @@ k2_stop_groups() {
     [ -n "$pgid" ] && groups+=("$pgid")
   done
   [ ${#groups[@]} -gt 0 ] || return 0
+  # Never this script's own group (a child started without `set -m` is in it).
+  local own line fields
+  read -r line </proc/$$/stat
+  read -r -a fields <<<"${line##*) }"
+  own="${fields[2]}"
   mapfile -t groups < <(k2_descendant_groups "${groups[@]}"; printf '%s\n' "${groups[@]}")
-  mapfile -t groups < <(printf '%s\n' "${groups[@]}" | sort -u)
+  mapfile -t groups < <(printf '%s\n' "${groups[@]}" | grep -vx "$own" | sort -u)
+  [ ${#groups[@]} -gt 0 ] || return 0
   for pgid in "${groups[@]}"; do
     kill -TERM -- -"$pgid" 2>/dev/null || true
   done
