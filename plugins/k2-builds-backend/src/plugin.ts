@@ -8,12 +8,14 @@ import {
   k2ActionGateServiceRef,
   k2ActivityLogServiceRef,
   k2ClusterAccessServiceRef,
+  k2ServiceIndexServiceRef,
   k2ServiceResolverServiceRef,
 } from '@internal/plugin-k2-node';
 import { BuildQueue } from './builds/BuildQueue';
 import { BuildService } from './builds/BuildService';
 import { DeployReleaseStarter } from './builds/DeployReleaseStarter';
 import { registriesFromConfig } from './builds/registries';
+import { RepositoryOwnership } from './builds/RepositoryOwnership';
 import { runnerFromConfig } from './builds/runnerFromConfig';
 import { readBuildsConfig } from './config/readBuildsConfig';
 import { DatabaseBuildStore } from './database/BuildStore';
@@ -48,6 +50,7 @@ export const k2BuildsPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         gate: k2ActionGateServiceRef,
         resolver: k2ServiceResolverServiceRef,
+        services: k2ServiceIndexServiceRef,
         access: k2ClusterAccessServiceRef,
         activity: k2ActivityLogServiceRef,
       },
@@ -75,6 +78,7 @@ export const k2BuildsPlugin = createBackendPlugin({
           registries,
           queue,
           events,
+          ownership: new RepositoryOwnership(deps),
         });
         const webhooks = new PushWebhookReceiver({
           ...deps,

@@ -42,6 +42,7 @@ import {
   requireBuildable,
 } from './BuildPlanner';
 import { BuildQueue } from './BuildQueue';
+import { RepositoryOwnership } from './RepositoryOwnership';
 import { ImageRegistries } from './types';
 
 /** How often a followed log is read again when no event says it grew (another replica runs it). */
@@ -131,6 +132,7 @@ export class BuildService {
   readonly #queue: BuildQueue;
   readonly #events: BuildLogEvents;
   readonly #auth: AuthService;
+  readonly #ownership: RepositoryOwnership;
 
   constructor(options: {
     store: BuildStore;
@@ -142,6 +144,7 @@ export class BuildService {
     queue: BuildQueue;
     events: BuildLogEvents;
     auth: AuthService;
+    ownership: RepositoryOwnership;
     logger: LoggerService;
   }) {
     this.#store = options.store;
@@ -153,12 +156,24 @@ export class BuildService {
     this.#queue = options.queue;
     this.#events = options.events;
     this.#auth = options.auth;
+    this.#ownership = options.ownership;
+  }
+
+  /**
+   * What a build of `service` would use, with every problem that keeps it from
+   * building: its annotations and `k2.builds`, and an image repository or source
+   * repository of another owner's service ({@link RepositoryOwnership}).
+   */
+  async plan(service: K2ResolvedService): Promise<BuildPlan> {
+    const plan = planBuild(service, this.#config, this.#registries.hosts);
+    plan.problems.push(...(await this.#ownership.problems(service, plan)));
+    return plan;
   }
 
   async settings(ref: string, caller: Caller): Promise<K2BuildSettings> {
     const service = await this.#resolver.service(ref);
     await this.#gate.authorize(service.ref, caller, READ);
-    const plan = planBuild(service, this.#config, this.#registries.hosts);
+    const plan = await this.plan(service);
     const available = await this.#runner.available();
     return {
       runner: this.#runner.kind,
@@ -220,9 +235,7 @@ export class BuildService {
       { service: service.ref, summary: 'Started a build' },
       RUN,
       async () => {
-        const plan = requireBuildable(
-          planBuild(service, this.#config, this.#registries.hosts),
-        );
+        const plan = requireBuildable(await this.plan(service));
         let releaseTo = plan.releaseTo;
         if (input.releaseTo === null) releaseTo = undefined;
         else if (input.releaseTo !== undefined) {
@@ -300,9 +313,7 @@ export class BuildService {
       },
       RUN,
       async () => {
-        const plan = requireBuildable(
-          planBuild(push.service, this.#config, this.#registries.hosts),
-        );
+        const plan = requireBuildable(await this.plan(push.service));
         const key = serviceKey(push.service);
         const build = await this.#store.createBuild({
           service: key,

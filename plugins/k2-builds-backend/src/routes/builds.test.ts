@@ -186,15 +186,24 @@ describe('the Builds API, with a real Git server, docker-registry and buildah', 
           'ledger',
           {
             ...k2Annotations,
+            'k2.io/image': `${REGISTRY_HOST}/other-team/ledger`,
             ...source,
             'k2.io/language': 'node',
-            // The same repository, built from another branch.
+            // The same repository (a monorepo of two teams), built from another branch.
             'k2.io/build-branch': 'release',
           },
           {
             owner: OTHER_TEAM,
           },
         ),
+        // The gateway's team builds another service from the repository and shares
+        // the gateway's image repository.
+        serviceEntity('payment-worker', {
+          ...k2Annotations,
+          ...source,
+          'k2.io/language': 'node',
+          'k2.io/build-branch': 'release',
+        }),
         serviceEntity('no-source', {
           ...k2Annotations,
           'k2.io/language': 'node',

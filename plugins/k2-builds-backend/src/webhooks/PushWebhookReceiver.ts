@@ -34,6 +34,9 @@ export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 /** How long a delivery id is remembered. */
 export const DELIVERY_RETENTION_DAYS = 7;
 
+/** A service of the pushed repository and branch that may not build, and why. */
+type Refusal = { service: string; problems: string[] };
+
 /** What the route answers. */
 export type WebhookAnswer =
   | { status: 204 }
@@ -127,8 +130,11 @@ export class PushWebhookReceiver {
     const branch = push.branch;
     const repository = normaliseRepositoryUrl(push.repository.cloneUrl);
     const queued: K2BuildWebhookResult['builds'] = [];
+    let refused: Refusal[] = [];
     try {
-      for (const service of await this.#servicesOf(repository, branch)) {
+      const found = await this.#servicesOf(repository, branch);
+      refused = found.refused;
+      for (const service of found.matches) {
         const build = await this.options.builds.startFromPush({
           service,
           branch,
@@ -145,7 +151,18 @@ export class PushWebhookReceiver {
         await store.forgetDelivery(deliveryId.slice(0, 200));
       throw error;
     }
+    const why = refused
+      .map(r => `${r.service} cannot build: ${r.problems.join('; ')}`)
+      .join('. ');
     if (queued.length === 0) {
+      if (refused.length > 0) {
+        // A redelivery once the catalog is corrected builds it.
+        await store.forgetDelivery(deliveryId.slice(0, 200));
+        return {
+          status: 200,
+          body: { builds: [], message: `Nothing built: ${why}` },
+        };
+      }
       return {
         status: 200,
         body: {
@@ -154,10 +171,20 @@ export class PushWebhookReceiver {
         },
       };
     }
-    return { status: 202, body: { builds: queued } };
+    return {
+      status: 202,
+      body:
+        refused.length > 0
+          ? { builds: queued, message: why }
+          : { builds: queued },
+    };
   }
 
-  /** The K2 services whose source is `repository` and whose build branch is `branch`. */
+  /**
+   * The K2 services whose source is `repository` and whose build branch is `branch`:
+   * those that build it, and those refused for another owner's image repository or
+   * source ({@link BuildService.plan}) with why.
+   */
   async #servicesOf(repository: string, branch: string) {
     const { catalog, auth, resolver, config, registries, logger } =
       this.options;
@@ -166,6 +193,7 @@ export class PushWebhookReceiver {
       { credentials: await auth.getOwnServiceCredentials() },
     );
     const matches = [];
+    const refused: Refusal[] = [];
     let defaultBranch: string | undefined;
     for (const entity of items) {
       if (!isK2Service(entity)) continue;
@@ -205,9 +233,20 @@ export class PushWebhookReceiver {
         }
         wanted = defaultBranch;
       }
-      if (wanted === branch) matches.push(service);
+      if (wanted !== branch) continue;
+      const { problems } = await this.options.builds.plan(service);
+      if (problems.length > 0) {
+        logger.warn(
+          `Push to ${repository}: ${service.ref} cannot build: ${problems.join(
+            '; ',
+          )}`,
+        );
+        refused.push({ service: service.ref, problems });
+      } else {
+        matches.push(service);
+      }
     }
-    return matches;
+    return { matches, refused };
   }
 
   /** Forgets deliveries older than {@link DELIVERY_RETENTION_DAYS}. */

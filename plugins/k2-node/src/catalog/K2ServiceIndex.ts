@@ -93,6 +93,15 @@ export class K2ServiceIndex {
     };
   }
 
+  /**
+   * Every service the index holds, as of its last refresh (and the services looked up
+   * since): what a check across services (who else names this image or repository)
+   * reads instead of the catalog.
+   */
+  entities(): Entity[] {
+    return [...this.#entities.values()];
+  }
+
   /** Replaces the index with every K2 service the catalog holds now. */
   async refresh(): Promise<void> {
     const credentials = await this.#auth.getOwnServiceCredentials();

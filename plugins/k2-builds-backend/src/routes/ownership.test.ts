@@ -1,0 +1,328 @@
+import {
+  GitServer,
+  signPushPayload,
+  startGitServer,
+} from '@internal/git-server';
+import { SandboxCluster } from '@internal/sandbox-cluster';
+import { promises as fs } from 'fs';
+import knexFactory, { Knex } from 'knex';
+import os from 'os';
+import path from 'path';
+import request from 'supertest';
+import { TestRepository } from '../__testUtils__/gitRepository';
+import {
+  ALICE,
+  as,
+  BOB,
+  OTHER_TEAM,
+  serviceEntity,
+  startK2BuildsBackend,
+} from '../__testUtils__/testBackend';
+
+jest.setTimeout(120_000);
+
+const REGISTRY_HOST = 'registry.northwind.example';
+const WEBHOOK_SECRET = 'ownership-test-webhook-secret-77b0';
+const PUSH_TOKEN = 'push-secret-3d4a';
+const API = '/api/k2-builds';
+
+/**
+ * Builds of services whose owners name another team’s image repository or source
+ * repository in their annotations: a catalog of two teams’ services (the owner group,
+ * whose member is Alice, and the other team, Bob’s), a real Git server and backend.
+ */
+describe('builds of another team’s image repository or source repository', () => {
+  let work: string;
+  let git: GitServer;
+  let cluster: SandboxCluster;
+  let knex: Knex;
+  let backend: Awaited<ReturnType<typeof startK2BuildsBackend>>;
+  const server = () => request(backend.server);
+  const builds = async () => knex('k2_builds').select('*');
+  const settings = (name: string, user = ALICE) =>
+    server()
+      .get(`${API}/services/default/${name}/build-settings`)
+      .set(as(user));
+  const start = (name: string, user: string) =>
+    server()
+      .post(`${API}/services/default/${name}/builds`)
+      .set(as(user))
+      .send({});
+  const repositoryUrl = (name: string) => `${git.url}/${name}`;
+
+  /** Creates `name` on the Git server with one commit on main. */
+  async function repositoryWithCommit(owner: string, name: string) {
+    const repository = await TestRepository.create({
+      serverUrl: git.url,
+      pushToken: PUSH_TOKEN,
+      owner,
+      name,
+      dir: path.join(work, `${owner}-${name}`),
+    });
+    await repository.commit({ 'README.md': `${name}\n` }, 'First commit');
+    await repository.push('HEAD:refs/heads/main');
+    return repository;
+  }
+
+  /** Cancels a build just queued and waits until it has ended. */
+  async function cancelled(name: string, number: number, user: string) {
+    const base = `${API}/services/default/${name}/builds/${number}`;
+    const cancel = await server().post(`${base}/cancel`).set(as(user));
+    expect([200, 409]).toContain(cancel.status);
+    for (;;) {
+      const build = (await server().get(base).set(as(user))).body;
+      if (!['queued', 'running'].includes(build.status)) return build;
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+  }
+
+  beforeAll(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'k2-builds-ownership-'));
+    git = await startGitServer({
+      root: path.join(work, 'git'),
+      port: 0,
+      pushToken: PUSH_TOKEN,
+    });
+    const monorepo = await repositoryWithCommit('shared', 'monorepo');
+    const invoices = await repositoryWithCommit('payments', 'invoices');
+    const service = (
+      name: string,
+      image: string,
+      source: string,
+      owner?: string,
+    ) =>
+      serviceEntity(
+        name,
+        {
+          'k2.io/environments': 'test',
+          'k2.io/namespace': owner ? 'risk' : 'payments',
+          'k2.io/image': image,
+          'backstage.io/source-location': `url:${source}`,
+          'k2.io/language': 'node',
+          'k2.io/build-branch': 'main',
+        },
+        owner ? { owner } : undefined,
+      );
+    const entities = [
+      // The owner group’s services.
+      service(
+        'ledger-api',
+        `${REGISTRY_HOST}/payments/ledger`,
+        repositoryUrl('payments/ledger'),
+      ),
+      service(
+        'invoices-api',
+        `${REGISTRY_HOST}/payments/invoices`,
+        invoices.cloneUrl,
+      ),
+      service(
+        'invoices-worker',
+        `${REGISTRY_HOST}/payments/invoices`,
+        invoices.cloneUrl,
+      ),
+      service(
+        'search',
+        'Registry.Northwind.Example/payments/search',
+        repositoryUrl('payments/search'),
+      ),
+      service(
+        'catalog-api',
+        `${REGISTRY_HOST}/payments/catalog-api`,
+        monorepo.cloneUrl,
+      ),
+      service(
+        'catalog-admin',
+        `${REGISTRY_HOST}/payments/catalog-admin`,
+        monorepo.cloneUrl,
+      ),
+      // The other team’s.
+      service(
+        'fraud-check',
+        `${REGISTRY_HOST}/payments/ledger`,
+        repositoryUrl('risk/fraud-check'),
+        OTHER_TEAM,
+      ),
+      service(
+        'search-copy',
+        `${REGISTRY_HOST}/payments/search:1.0`,
+        repositoryUrl('risk/search-copy'),
+        OTHER_TEAM,
+      ),
+      service(
+        'peek',
+        `${REGISTRY_HOST}/risk/peek`,
+        // The ledger’s repository, written another way.
+        `${repositoryUrl('payments/ledger')}.git/`,
+        OTHER_TEAM,
+      ),
+      service(
+        'catalog-ui',
+        `${REGISTRY_HOST}/risk/catalog-ui`,
+        monorepo.cloneUrl,
+        OTHER_TEAM,
+      ),
+      service(
+        'catalog-search',
+        `${REGISTRY_HOST}/risk/catalog-search`,
+        monorepo.cloneUrl,
+        OTHER_TEAM,
+      ),
+      service(
+        'fresh',
+        `${REGISTRY_HOST}/risk/fresh`,
+        repositoryUrl('risk/fresh'),
+        OTHER_TEAM,
+      ),
+    ];
+    cluster = new SandboxCluster({ name: 'test-1', tokens: ['test-1-token'] });
+    await cluster.listen(0);
+    knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
+    backend = await startK2BuildsBackend({
+      entities,
+      clusters: [cluster],
+      knex,
+      k2: {
+        environments: [{ name: 'test', clusters: [{ name: 'test-1' }] }],
+        // Nothing listens there: a build that gets as far as pushing fails.
+        registries: [
+          { host: REGISTRY_HOST, url: 'http://127.0.0.1:9', insecure: true },
+        ],
+        builds: {
+          runner: 'local',
+          timeout: { minutes: 2 },
+          sources: [{ host: new URL(git.url).host }],
+          webhooks: { secret: WEBHOOK_SECRET },
+          local: { concurrency: 1, storageDir: path.join(work, 'buildah') },
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await knex?.destroy();
+    await git?.close();
+    await cluster?.stop();
+    if (work) {
+      await fs.rm(work, { recursive: true, force: true, maxRetries: 5 });
+    }
+  });
+
+  it('refuses a build into another team’s image repository with a 400 naming its service, and queues nothing', async () => {
+    const problem = `k2.io/image ${REGISTRY_HOST}/payments/ledger is the image repository of component:default/ledger-api (owned by group:default/shop-team): a build pushes only to an image repository no service of another owner names`;
+    const shown = await settings('fraud-check', BOB);
+    expect(shown.status).toBe(200);
+    expect(shown.body.problems).toEqual([problem]);
+    const refused = await start('fraud-check', BOB);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe(
+      `This service cannot build: ${problem}`,
+    );
+    // Until one of them names another repository, the team whose repository it is
+    // cannot build into it either: both are told who else names it.
+    expect((await settings('ledger-api')).body.problems[0]).toMatch(
+      /^k2\.io\/image registry\.northwind\.example\/payments\/ledger is the image repository of component:default\/fraud-check \(owned by group:default\/other-team\)/,
+    );
+    expect((await start('ledger-api', ALICE)).status).toBe(400);
+    expect(await builds()).toEqual([]);
+  });
+
+  it('compares registry hosts in any letter case', async () => {
+    const shown = await settings('search-copy', BOB);
+    expect(shown.body.problems).toEqual([
+      `k2.io/image ${REGISTRY_HOST}/payments/search is the image repository of component:default/search (owned by group:default/shop-team): a build pushes only to an image repository no service of another owner names`,
+    ]);
+    expect((await start('search-copy', BOB)).status).toBe(400);
+    expect(await builds()).toEqual([]);
+  });
+
+  it('refuses a build of another team’s repository, written another way, with a 400 naming its service', async () => {
+    const shown = await settings('peek', BOB);
+    expect(shown.body.problems).toEqual([
+      `backstage.io/source-location ${repositoryUrl(
+        'payments/ledger',
+      )}.git is the repository of component:default/ledger-api (owned by group:default/shop-team) and of no other service of this service’s owner: a build clones only a repository no service of another owner names, or one its owner builds another service from too`,
+    ]);
+    const refused = await start('peek', BOB);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(
+      /^This service cannot build: backstage\.io\/source-location .* is the repository of component:default\/ledger-api/,
+    );
+    expect(await builds()).toEqual([]);
+  });
+
+  it('builds a team’s services sharing an image repository, a monorepo of two teams and a repository no other service names', async () => {
+    for (const [name, user] of [
+      ['invoices-api', ALICE],
+      ['invoices-worker', ALICE],
+      ['catalog-api', ALICE],
+      ['catalog-ui', BOB],
+      ['fresh', BOB],
+    ]) {
+      const shown = await settings(name, user);
+      expect([name, shown.body.problems]).toEqual([name, []]);
+    }
+    for (const [name, user] of [
+      ['invoices-worker', ALICE],
+      ['catalog-ui', BOB],
+    ]) {
+      const started = await start(name, user);
+      expect([name, started.status]).toEqual([name, 202]);
+      expect(started.body.ref).toBe('main');
+      await cancelled(name, started.body.number, user);
+    }
+    expect((await builds()).map(b => b.service).sort()).toEqual([
+      'component:default/catalog-ui',
+      'component:default/invoices-worker',
+    ]);
+  });
+
+  it('answers a push of a service refused with why, queues nothing, and does not take the delivery for received', async () => {
+    const before = (await builds()).length;
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      before: '0'.repeat(40),
+      after: 'b'.repeat(40),
+      created: false,
+      deleted: false,
+      repository: {
+        name: 'fraud-check',
+        full_name: 'risk/fraud-check',
+        clone_url: `${repositoryUrl('risk/fraud-check')}.git`,
+      },
+      pusher: { name: 'bob' },
+      head_commit: {
+        id: 'b'.repeat(40),
+        message: 'A change',
+        timestamp: '2026-11-27T09:00:00Z',
+        author: { name: 'Bob Example' },
+      },
+    });
+    const headers = {
+      'x-github-event': 'push',
+      'x-github-delivery': 'fraud-check-1',
+      'x-hub-signature-256': signPushPayload(body, WEBHOOK_SECRET),
+    };
+    const answer = await server()
+      .post(`${API}/webhooks/push`)
+      .set({ 'content-type': 'application/json', ...headers })
+      .send(body);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({
+      builds: [],
+      message: `Nothing built: component:default/fraud-check cannot build: k2.io/image ${REGISTRY_HOST}/payments/ledger is the image repository of component:default/ledger-api (owned by group:default/shop-team): a build pushes only to an image repository no service of another owner names`,
+    });
+    // Not taken for received: the same delivery is answered the same, not as a duplicate.
+    const again = await server()
+      .post(`${API}/webhooks/push`)
+      .set({ 'content-type': 'application/json', ...headers })
+      .send(body);
+    expect(again.body.duplicate).toBeUndefined();
+    expect(again.body.message).toMatch(/^Nothing built: /);
+    expect((await builds()).length).toBe(before);
+  });
+});
