@@ -78,7 +78,7 @@ export const k2BuildsPlugin = createBackendPlugin({
           registries,
           queue,
           events,
-          ownership: new RepositoryOwnership(deps),
+          ownership: new RepositoryOwnership({ ...deps, store }),
         });
         const webhooks = new PushWebhookReceiver({
           ...deps,

@@ -15,6 +15,7 @@ import {
   K2ServiceIndex,
 } from '@internal/plugin-k2-node';
 import { ServiceUnavailableError } from '@backstage/errors';
+import { BuildStore } from '../database/BuildStore';
 import { sourceOf } from '../sources';
 import { BuildPlan } from './BuildPlanner';
 
@@ -84,36 +85,56 @@ function ownedByOwnersOf(builder: Set<string>, other: Entity): boolean {
   return [...builder].every(owner => owners.has(owner));
 }
 
-function describe(entities: Entity[]): string {
-  const named = entities
-    .slice(0, NAMED)
-    .map(
-      e => `${stringifyEntityRef(e)} (owned by ${[...ownersOf(e)].join(', ')})`,
-    );
+function describe(
+  entities: Entity[],
+  name = (e: Entity) =>
+    `${stringifyEntityRef(e)} (owned by ${[...ownersOf(e)].join(', ')})`,
+): string {
+  const named = entities.slice(0, NAMED).map(name);
   const more = entities.length - named.length;
   return `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
+
+/** `component:default/ledger-api of group:default/payments`, … */
+const describeBuilders = (entities: Entity[]) =>
+  describe(
+    entities,
+    e => `${stringifyEntityRef(e)} of ${[...ownersOf(e)].join(', ')}`,
+  );
 
 /**
  * Keeps a service's owners, who write its annotations, from building into or out of
  * another team's repositories with the platform's credentials:
  *
- * - image: a build pushes to the service's image repository only when no K2 service of
- *   another owner names the same repository (a team's services may share one);
+ * - image: a build pushes to the service's image repository when no K2 service of
+ *   another owner names the same repository (a team's services may share one), or
+ *   when the repository is the service's by history: it or a service of its owner
+ *   naming the repository has a succeeded build there, and none of the other owners'
+ *   services naming it has (the incumbent keeps building; a newcomer naming it is
+ *   refused). While nobody, or both sides, built there, neither builds;
  * - source: a build clones the service's repository only when no K2 service of
  *   another owner names it, or when a service of the same owner names it as well (a
  *   monorepo several teams build from). A repository no other service names is
  *   allowed.
  *
  * "Another owner": a service not owned by every owner of the building service. The
- * services are those of the plugin's service index, not the catalog per request.
+ * services are those of the plugin's service index, not the catalog per request; the
+ * history is the store's succeeded builds.
+ *
+ * The source rule has no such tie-break: a build row does not record the repository
+ * it cloned, so the store cannot tell which service built from a repository first.
  */
 export class RepositoryOwnership {
   readonly #services: ServiceDirectory;
+  readonly #store: Pick<BuildStore, 'servicesWithImagesIn'>;
   #firstRefresh?: Promise<void>;
 
-  constructor(options: { services: ServiceDirectory }) {
+  constructor(options: {
+    services: ServiceDirectory;
+    store: Pick<BuildStore, 'servicesWithImagesIn'>;
+  }) {
     this.#services = options.services;
+    this.#store = options.store;
   }
 
   /** Why `service` may not build into `plan.image` or from `plan.source`; empty when it may. */
@@ -129,6 +150,8 @@ export class RepositoryOwnership {
     const self = lower(stringifyEntityRef(service.entity));
     const owners = ownersOf(service.entity);
     const imageOthers: Entity[] = [];
+    // This service's owner's other services naming the image repository.
+    const imageOwn: Entity[] = [];
     const sourceOthers: Entity[] = [];
     let sourceShared = false;
     for (const entity of await this.#entities()) {
@@ -136,11 +159,10 @@ export class RepositoryOwnership {
       const same = ownedByOwnersOf(owners, entity);
       if (
         image &&
-        !same &&
         imageRepositoryKey(entity.metadata.annotations?.[ANNOTATION_IMAGE]) ===
           image
       ) {
-        imageOthers.push(entity);
+        (same ? imageOwn : imageOthers).push(entity);
       }
       if (source && sourceKeyOf(entity) === source) {
         if (same) sourceShared = true;
@@ -149,13 +171,14 @@ export class RepositoryOwnership {
     }
     const problems: string[] = [];
     if (imageOthers.length > 0) {
-      problems.push(
-        `${ANNOTATION_IMAGE} ${
-          plan.image!.repository
-        } is the image repository of ${describe(
-          imageOthers,
-        )}: a build pushes only to an image repository no service of another owner names`,
+      const problem = await this.#imageProblem(
+        self,
+        image!,
+        plan.image!.repository,
+        imageOwn,
+        imageOthers,
       );
+      if (problem) problems.push(problem);
     }
     if (sourceOthers.length > 0 && !sourceShared) {
       problems.push(
@@ -167,6 +190,41 @@ export class RepositoryOwnership {
       );
     }
     return problems;
+  }
+
+  /**
+   * Why the service `self` may not push to `repository` (its key `image`), which
+   * `others` of other owners name too, and `own` of its owner: undefined when its side
+   * alone has pushed there (the incumbent).
+   */
+  async #imageProblem(
+    self: string,
+    image: string,
+    repository: string,
+    own: Entity[],
+    others: Entity[],
+  ): Promise<string | undefined> {
+    const key = (e: Entity) => lower(stringifyEntityRef(e));
+    const built = await this.#store.servicesWithImagesIn(image, [
+      self,
+      ...own.map(key),
+      ...others.map(key),
+    ]);
+    const ownBuilt = built.has(self) || own.some(e => built.has(key(e)));
+    const othersBuilt = others.filter(e => built.has(key(e)));
+    if (ownBuilt && othersBuilt.length === 0) return undefined;
+    if (othersBuilt.length > 0 && !ownBuilt) {
+      return `${ANNOTATION_IMAGE} ${repository} already holds images built by ${describeBuilders(
+        othersBuilt,
+      )}: a build pushes only to an image repository no service of another owner has built into`;
+    }
+    const named = `${ANNOTATION_IMAGE} ${repository} is the image repository of ${describe(
+      others,
+    )}`;
+    if (ownBuilt) {
+      return `${named}, and builds of both owners have pushed images there: neither builds into it until the owners settle in the catalog whose image repository it is`;
+    }
+    return `${named}, and no build has pushed an image there yet: neither builds into it until the owners settle in the catalog whose image repository it is`;
   }
 
   /** The index's services; refreshed first when it has never been (a backend just started). */

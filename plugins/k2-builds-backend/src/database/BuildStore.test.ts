@@ -4,6 +4,7 @@ import {
   LOG_CHUNK_BYTES,
   LOG_TRUNCATED_LINE,
   MAX_LOG_BYTES,
+  MAX_SERVICES_ASKED,
   MIGRATIONS,
   NewBuild,
 } from './BuildStore';
@@ -156,6 +157,69 @@ describe.each(databases.eachSupportedId())(
       expect(await store.claimAbandoned('local', minuteAgo())).toEqual([]);
       await store.transition(live.id, ['running'], { status: 'succeeded' });
       expect(await store.heartbeat(live.id)).toBe(false);
+    });
+
+    it('answers which services have a succeeded build in an image repository, in any host letter case, whatever the tag', async () => {
+      const { store } = await createStore();
+      const REPOSITORY = 'registry.northwind.example/payments/pay_gateway';
+      const built = async (
+        service: string,
+        image: string,
+        status: 'succeeded' | 'failed' | 'queued' = 'succeeded',
+      ) => {
+        const created = await store.createBuild(build({ service, image }));
+        if (status !== 'queued') {
+          await store.transition(created.id, ['queued'], { status });
+        }
+      };
+      const FRAUD = 'component:default/fraud-check';
+      const SEARCH = 'component:default/search';
+      const AUDIT = 'component:default/audit';
+      const OUTSIDE = 'component:default/outside';
+      // The host as an annotation wrote it, in other letter case.
+      await built(
+        GATEWAY,
+        'Registry.Northwind.Example/payments/pay_gateway:1.0',
+      );
+      // Failed and queued builds have pushed nothing.
+      await built(LEDGER, `${REPOSITORY}:aaaaaaaaaaaa`, 'failed');
+      await built(LEDGER, `${REPOSITORY}:bbbbbbbbbbbb`, 'queued');
+      // Another repository whose name starts the same, or matches it only with `_` as a wildcard.
+      await built(FRAUD, `${REPOSITORY}-copy:aaaaaaaaaaaa`);
+      await built(SEARCH, `${REPOSITORY}/sub:aaaaaaaaaaaa`);
+      await built(
+        AUDIT,
+        'registry.northwind.example/payments/payXgateway:aaaaaaaaaaaa',
+      );
+      // A service not asked about.
+      await built(OUTSIDE, `${REPOSITORY}:cccccccccccc`);
+      const asked = [GATEWAY, LEDGER, FRAUD, SEARCH, AUDIT];
+      expect(
+        [...(await store.servicesWithImagesIn(REPOSITORY, asked))].sort(),
+      ).toEqual([GATEWAY]);
+      expect(
+        await store.servicesWithImagesIn(
+          'REGISTRY.northwind.example/payments/pay_gateway',
+          [LEDGER, OUTSIDE],
+        ),
+      ).toEqual(new Set([OUTSIDE]));
+      // A digest after the repository counts as well as a tag.
+      await built(LEDGER, `${REPOSITORY}@sha256:${'d'.repeat(64)}`);
+      expect(
+        [...(await store.servicesWithImagesIn(REPOSITORY, asked))].sort(),
+      ).toEqual([GATEWAY, LEDGER].sort());
+      expect(await store.servicesWithImagesIn(REPOSITORY, [])).toEqual(
+        new Set(),
+      );
+      // More services than one query asks about: the later ones are asked too.
+      const many = Array.from(
+        { length: MAX_SERVICES_ASKED + 100 },
+        (_, i) => `component:default/service-${i}`,
+      );
+      many[MAX_SERVICES_ASKED + 50] = LEDGER;
+      expect(await store.servicesWithImagesIn(REPOSITORY, many)).toEqual(
+        new Set([LEDGER]),
+      );
     });
 
     it('supersedes older queued builds of the same ref only', async () => {

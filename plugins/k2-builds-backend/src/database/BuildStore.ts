@@ -25,6 +25,12 @@ export const LOG_TRUNCATED_LINE = `\n[k2] The log reached ${
   MAX_LOG_BYTES / 1024 / 1024
 } MiB; the rest of the build's output is not kept.\n`;
 
+/** At most this many services are asked about in one query of {@link BuildStore.servicesWithImagesIn}. */
+export const MAX_SERVICES_ASKED = 500;
+
+/** `value` matched literally by `LIKE … ESCAPE` with a backslash. */
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, '\\$&');
+
 export type BuildTrigger = 'ui' | 'scaffolder' | 'webhook';
 export type BuildRunnerKind = 'local' | 'kubernetes';
 export type DockerfileSource = 'generated' | 'repository';
@@ -157,6 +163,16 @@ export interface BuildStore {
     from: ReadonlyArray<K2BuildStatus>,
     patch: BuildPatch,
   ): Promise<boolean>;
+  /**
+   * Which of `services` (lower-case entity refs; asked about
+   * {@link MAX_SERVICES_ASKED} a query) have a succeeded build whose image is
+   * in `repository` (`registry/path`, the registry host compared in any letter case;
+   * the tag or digest after it ignored): the services that already pushed there.
+   */
+  servicesWithImagesIn(
+    repository: string,
+    services: ReadonlyArray<string>,
+  ): Promise<Set<string>>;
   /** Marks the service's older queued builds of `ref` superseded by build `by`. */
   supersede(service: string, ref: string, by: StoredBuild): Promise<number>;
   /**
@@ -498,6 +514,32 @@ export class DatabaseBuildStore implements BuildStore {
       .whereIn('status', from as K2BuildStatus[])
       .update(toRow(patch));
     return updated === 1;
+  }
+
+  async servicesWithImagesIn(
+    repository: string,
+    services: ReadonlyArray<string>,
+  ): Promise<Set<string>> {
+    const unique = [...new Set(services)];
+    const found = new Set<string>();
+    // Images are stored as the annotation wrote them (`Registry.Example/team/app:tag`):
+    // compared in lower case (the path and `:`/`@` are lower case already), with LIKE's
+    // wildcards in the repository taken literally. The service index bounds the rows
+    // read to those services' builds.
+    const prefix = escapeLike(repository.toLocaleLowerCase('en-US'));
+    for (let i = 0; i < unique.length; i += MAX_SERVICES_ASKED) {
+      const rows: Array<{ service: string }> = await this.knex('k2_builds')
+        .distinct('service')
+        .whereIn('service', unique.slice(i, i + MAX_SERVICES_ASKED))
+        .where({ status: 'succeeded' })
+        .where(query =>
+          query
+            .whereRaw(`lower(image) like ? escape '\\'`, [`${prefix}:%`])
+            .orWhereRaw(`lower(image) like ? escape '\\'`, [`${prefix}@%`]),
+        );
+      for (const row of rows) found.add(row.service);
+    }
+    return found;
   }
 
   async supersede(

@@ -10,6 +10,7 @@ import os from 'os';
 import path from 'path';
 import request from 'supertest';
 import { TestRepository } from '../__testUtils__/gitRepository';
+import { DatabaseBuildStore } from '../database/BuildStore';
 import {
   ALICE,
   as,
@@ -85,6 +86,7 @@ describe('builds of another team’s image repository or source repository', () 
     });
     const monorepo = await repositoryWithCommit('shared', 'monorepo');
     const invoices = await repositoryWithCommit('payments', 'invoices');
+    const billing = await repositoryWithCommit('payments', 'billing');
     const service = (
       name: string,
       image: string,
@@ -173,6 +175,19 @@ describe('builds of another team’s image repository or source repository', () 
         repositoryUrl('risk/fresh'),
         OTHER_TEAM,
       ),
+      // An image repository the owner group’s service has built into, which a
+      // service of the other team names afterwards.
+      service(
+        'billing-api',
+        `${REGISTRY_HOST}/payments/billing`,
+        billing.cloneUrl,
+      ),
+      service(
+        'billing-copy',
+        `${REGISTRY_HOST}/payments/billing:2.0`,
+        repositoryUrl('risk/billing-copy'),
+        OTHER_TEAM,
+      ),
     ];
     cluster = new SandboxCluster({ name: 'test-1', tokens: ['test-1-token'] });
     await cluster.listen(0);
@@ -212,8 +227,8 @@ describe('builds of another team’s image repository or source repository', () 
     }
   });
 
-  it('refuses a build into another team’s image repository with a 400 naming its service, and queues nothing', async () => {
-    const problem = `k2.io/image ${REGISTRY_HOST}/payments/ledger is the image repository of component:default/ledger-api (owned by group:default/shop-team): a build pushes only to an image repository no service of another owner names`;
+  it('refuses a build into another team’s image repository nobody has built into with a 400 naming its service, and queues nothing', async () => {
+    const problem = `k2.io/image ${REGISTRY_HOST}/payments/ledger is the image repository of component:default/ledger-api (owned by group:default/shop-team), and no build has pushed an image there yet: neither builds into it until the owners settle in the catalog whose image repository it is`;
     const shown = await settings('fraud-check', BOB);
     expect(shown.status).toBe(200);
     expect(shown.body.problems).toEqual([problem]);
@@ -222,10 +237,11 @@ describe('builds of another team’s image repository or source repository', () 
     expect(refused.body.error.message).toBe(
       `This service cannot build: ${problem}`,
     );
-    // Until one of them names another repository, the team whose repository it is
-    // cannot build into it either: both are told who else names it.
-    expect((await settings('ledger-api')).body.problems[0]).toMatch(
-      /^k2\.io\/image registry\.northwind\.example\/payments\/ledger is the image repository of component:default\/fraud-check \(owned by group:default\/other-team\)/,
+    // Until one of them names another repository, or while neither has built into
+    // it, the team whose repository it is cannot build into it either: both are told
+    // who else names it.
+    expect((await settings('ledger-api')).body.problems[0]).toBe(
+      `k2.io/image ${REGISTRY_HOST}/payments/ledger is the image repository of component:default/fraud-check (owned by group:default/other-team), and no build has pushed an image there yet: neither builds into it until the owners settle in the catalog whose image repository it is`,
     );
     expect((await start('ledger-api', ALICE)).status).toBe(400);
     expect(await builds()).toEqual([]);
@@ -234,7 +250,7 @@ describe('builds of another team’s image repository or source repository', () 
   it('compares registry hosts in any letter case', async () => {
     const shown = await settings('search-copy', BOB);
     expect(shown.body.problems).toEqual([
-      `k2.io/image ${REGISTRY_HOST}/payments/search is the image repository of component:default/search (owned by group:default/shop-team): a build pushes only to an image repository no service of another owner names`,
+      `k2.io/image ${REGISTRY_HOST}/payments/search is the image repository of component:default/search (owned by group:default/shop-team), and no build has pushed an image there yet: neither builds into it until the owners settle in the catalog whose image repository it is`,
     ]);
     expect((await start('search-copy', BOB)).status).toBe(400);
     expect(await builds()).toEqual([]);
@@ -314,7 +330,7 @@ describe('builds of another team’s image repository or source repository', () 
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
       builds: [],
-      message: `Nothing built: component:default/fraud-check cannot build: k2.io/image ${REGISTRY_HOST}/payments/ledger is the image repository of component:default/ledger-api (owned by group:default/shop-team): a build pushes only to an image repository no service of another owner names`,
+      message: `Nothing built: component:default/fraud-check cannot build: k2.io/image ${REGISTRY_HOST}/payments/ledger is the image repository of component:default/ledger-api (owned by group:default/shop-team), and no build has pushed an image there yet: neither builds into it until the owners settle in the catalog whose image repository it is`,
     });
     // Not taken for received: the same delivery is answered the same, not as a duplicate.
     const again = await server()
@@ -324,5 +340,89 @@ describe('builds of another team’s image repository or source repository', () 
     expect(again.body.duplicate).toBeUndefined();
     expect(again.body.message).toMatch(/^Nothing built: /);
     expect((await builds()).length).toBe(before);
+  });
+
+  it('keeps building the service whose builds already pushed to the image repository, and refuses the other team’s newcomer naming it', async () => {
+    const incumbent = 'component:default/billing-api';
+    const newcomer = 'component:default/billing-copy';
+    const store = await DatabaseBuildStore.create({
+      database: { getClient: async () => knex },
+    });
+    /** A build of `service` that pushed `image` (on the runner this backend does not claim for). */
+    const succeeded = async (service: string, image: string) => {
+      const build = await store.createBuild({
+        service,
+        ref: 'main',
+        commit: 'c'.repeat(40),
+        trigger: 'ui',
+        triggeredBy: 'user:default/alice',
+        runner: 'kubernetes',
+        image,
+        dockerfileSource: 'generated',
+        dockerfileTemplate: 'node',
+      });
+      expect(
+        await store.transition(build.id, ['queued'], { status: 'succeeded' }),
+      ).toBe(true);
+    };
+    const NEITHER = `k2.io/image ${REGISTRY_HOST}/payments/billing is the image repository of component:default/billing-copy (owned by group:default/other-team), and no build has pushed an image there yet`;
+    expect((await settings('billing-api')).body.problems[0]).toContain(NEITHER);
+    expect((await start('billing-api', ALICE)).status).toBe(400);
+
+    // A failed build pushed nothing: no history yet.
+    const failed = await store.createBuild({
+      service: incumbent,
+      ref: 'main',
+      commit: 'c'.repeat(40),
+      trigger: 'ui',
+      triggeredBy: 'user:default/alice',
+      runner: 'kubernetes',
+      image: `${REGISTRY_HOST}/payments/billing:cccccccccccc`,
+      dockerfileSource: 'generated',
+      dockerfileTemplate: 'node',
+    });
+    await store.transition(failed.id, ['queued'], { status: 'failed' });
+    expect((await start('billing-api', ALICE)).status).toBe(400);
+
+    // Its image, the registry host written in other letter case, tagged.
+    await succeeded(
+      incumbent,
+      'REGISTRY.northwind.example/payments/billing:1.4',
+    );
+    expect((await settings('billing-api')).body.problems).toEqual([]);
+    const started = await start('billing-api', ALICE);
+    expect(started.status).toBe(202);
+    await cancelled('billing-api', started.body.number, ALICE);
+
+    const refusal = `k2.io/image ${REGISTRY_HOST}/payments/billing already holds images built by component:default/billing-api of group:default/shop-team: a build pushes only to an image repository no service of another owner has built into`;
+    const shown = await settings('billing-copy', BOB);
+    expect(shown.body.problems).toEqual([refusal]);
+    const refused = await start('billing-copy', BOB);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe(
+      `This service cannot build: ${refusal}`,
+    );
+    expect(
+      await knex('k2_builds').where({ service: newcomer }).select('id'),
+    ).toEqual([]);
+
+    // Once both owners’ builds have pushed there, neither builds until the catalog
+    // is settled.
+    await succeeded(newcomer, `${REGISTRY_HOST}/payments/billing:9.9`);
+    for (const [name, user, other] of [
+      [
+        'billing-api',
+        ALICE,
+        'billing-copy (owned by group:default/other-team)',
+      ],
+      ['billing-copy', BOB, 'billing-api (owned by group:default/shop-team)'],
+    ]) {
+      const problems = (await settings(name, user)).body.problems;
+      expect([name, problems.length]).toEqual([name, 1]);
+      expect(problems[0]).toContain(
+        `is the image repository of component:default/${other}, and builds of both owners have pushed images there`,
+      );
+      expect((await start(name, user)).status).toBe(400);
+    }
   });
 });
