@@ -176,6 +176,7 @@ k2_wait_for() {
 }
 k2_wait_for "$backend_url/.backstage/health/v1/readiness"
 k2_wait_for "$app_url"
+k2_wait_for_sign_in "$backend_url" || exit 1
 
 # Release history through K2's own API (releases, a failed one and its rollback, an
 # approved and a waiting production release); services with history are left alone.

@@ -87,6 +87,24 @@ k2_start_backend() {
     fi
     sleep 1
   done
+  k2_wait_for_sign_in "$url" || return 1
   k2_portal_seconds=$((SECONDS - started))
   k2_log "portal on the production build ready at $url in ${k2_portal_seconds} s"
+}
+
+# k2_wait_for_sign_in URL [USER_REF]
+# Waits until the development sign-in resolves USER_REF (default user:default/alice)
+# through the backend at URL. The backend reports ready before the catalog has read
+# the demo users, and a sign-in before then fails with "not found in the catalog"; the
+# end-to-end tests and the page benchmark sign in as soon as the portal is up.
+k2_wait_for_sign_in() {
+  local url="$1" user="${2:-user:default/alice}" deadline=$((SECONDS + 300))
+  until curl -fsS -o /dev/null -H "x-k2-dev-user: $user" \
+    "$url/api/auth/k2-dev/refresh" 2>/dev/null; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      k2_die "signing in as $user at $url still failed after 5 minutes (the catalog has not read that user)"
+      return 1
+    fi
+    sleep 1
+  done
 }
