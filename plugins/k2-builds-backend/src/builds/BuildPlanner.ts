@@ -11,6 +11,7 @@ import {
 } from '@internal/plugin-k2-common';
 import { K2ResolvedService } from '@internal/plugin-k2-node';
 import { BuildsConfig } from '../config/readBuildsConfig';
+import { MAX_SOURCE_KEY_LENGTH } from '../database/BuildStore';
 import { ServiceSource, sourceOf } from '../sources';
 import {
   ANNOTATION_BUILD_BRANCH,
@@ -89,6 +90,10 @@ export function planBuild(
     if (!plan.source) {
       problems.push(
         'backstage.io/source-location is missing: set it to url:<the repository URL>',
+      );
+    } else if (plan.source.key.length > MAX_SOURCE_KEY_LENGTH) {
+      problems.push(
+        `backstage.io/source-location is longer than ${MAX_SOURCE_KEY_LENGTH} characters: K2 builds from a repository URL of at most that length`,
       );
     } else if (!config.sources.some(s => s.host === plan.source!.host)) {
       problems.push(

@@ -173,6 +173,7 @@ describe.each(databases.eachSupportedId())('BuildQueue on %s', databaseId => {
         triggeredBy: 'user:default/alice',
         runner: 'local',
         image: `${REGISTRY}/payments/payment-gateway:aaaaaaaaaaaa`,
+        sourceKey: 'http://git.northwind.example/payments/payment-gateway',
         dockerfileSource: 'generated',
         ...overrides,
       });

@@ -274,6 +274,7 @@ export class BuildService {
           triggeredBy: actorOf(caller.credentials),
           runner: this.#runner.kind,
           image: `${plan.image.repository}:${tag}`,
+          sourceKey: plan.source.key,
           dockerfileSource: plan.dockerfile.source,
           dockerfilePath:
             plan.dockerfile.source === 'repository'
@@ -325,6 +326,7 @@ export class BuildService {
           deliveryId: push.deliveryId,
           runner: this.#runner.kind,
           image: `${plan.image.repository}:${push.commit.slice(0, 12)}`,
+          sourceKey: plan.source.key,
           dockerfileSource: plan.dockerfile.source,
           dockerfilePath:
             plan.dockerfile.source === 'repository'

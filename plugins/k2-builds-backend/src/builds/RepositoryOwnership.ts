@@ -112,26 +112,31 @@ const describeBuilders = (entities: Entity[]) =>
  *   naming the repository has a succeeded build there, and none of the other owners'
  *   services naming it has (the incumbent keeps building; a newcomer naming it is
  *   refused). While nobody, or both sides, built there, neither builds;
- * - source: a build clones the service's repository only when no K2 service of
- *   another owner names it, or when a service of the same owner names it as well (a
- *   monorepo several teams build from). A repository no other service names is
- *   allowed.
+ * - source: a build clones the service's repository when no K2 service of another
+ *   owner names it, or when the repository is the service's by history: it or a
+ *   service of its owner naming the repository has a succeeded build of it, and none
+ *   of the other owners' services naming it has (the incumbent keeps building; a
+ *   newcomer naming it is refused, whatever else its owner names it with). While
+ *   nobody has built from it, a service builds from it when a service of the same
+ *   owner names it as well (a monorepo several teams build from); once both sides
+ *   have, neither builds.
  *
  * "Another owner": a service not owned by every owner of the building service. The
  * services are those of the plugin's service index, not the catalog per request; the
- * history is the store's succeeded builds.
- *
- * The source rule has no such tie-break: a build row does not record the repository
- * it cloned, so the store cannot tell which service built from a repository first.
+ * history is the store's succeeded builds (the image each pushed, the repository each
+ * cloned; builds from before the repository was recorded count for none).
  */
 export class RepositoryOwnership {
   readonly #services: ServiceDirectory;
-  readonly #store: Pick<BuildStore, 'servicesWithImagesIn'>;
+  readonly #store: Pick<
+    BuildStore,
+    'servicesWithImagesIn' | 'servicesWithBuildsFrom'
+  >;
   #firstRefresh?: Promise<void>;
 
   constructor(options: {
     services: ServiceDirectory;
-    store: Pick<BuildStore, 'servicesWithImagesIn'>;
+    store: Pick<BuildStore, 'servicesWithImagesIn' | 'servicesWithBuildsFrom'>;
   }) {
     this.#services = options.services;
     this.#store = options.store;
@@ -152,8 +157,9 @@ export class RepositoryOwnership {
     const imageOthers: Entity[] = [];
     // This service's owner's other services naming the image repository.
     const imageOwn: Entity[] = [];
+    // This service's owner's other services naming the source repository.
+    const sourceOwn: Entity[] = [];
     const sourceOthers: Entity[] = [];
-    let sourceShared = false;
     for (const entity of await this.#entities()) {
       if (lower(stringifyEntityRef(entity)) === self) continue;
       const same = ownedByOwnersOf(owners, entity);
@@ -165,8 +171,7 @@ export class RepositoryOwnership {
         (same ? imageOwn : imageOthers).push(entity);
       }
       if (source && sourceKeyOf(entity) === source) {
-        if (same) sourceShared = true;
-        else sourceOthers.push(entity);
+        (same ? sourceOwn : sourceOthers).push(entity);
       }
     }
     const problems: string[] = [];
@@ -180,16 +185,72 @@ export class RepositoryOwnership {
       );
       if (problem) problems.push(problem);
     }
-    if (sourceOthers.length > 0 && !sourceShared) {
-      problems.push(
-        `${ANNOTATION_SOURCE_LOCATION} ${
-          plan.source!.url
-        } is the repository of ${describe(
-          sourceOthers,
-        )} and of no other service of this service’s owner: a build clones only a repository no service of another owner names, or one its owner builds another service from too`,
+    if (sourceOthers.length > 0) {
+      const problem = await this.#sourceProblem(
+        self,
+        source!,
+        plan.source!.url,
+        sourceOwn,
+        sourceOthers,
       );
+      if (problem) problems.push(problem);
     }
     return problems;
+  }
+
+  /**
+   * Which side of a repository named by services of two owners has built there: this
+   * service `self` or `own` of its owner, and which of `others`, by `built` (the
+   * services among them with succeeded builds there).
+   */
+  async #history(
+    built: (services: string[]) => Promise<Set<string>>,
+    self: string,
+    own: Entity[],
+    others: Entity[],
+  ): Promise<{ ownBuilt: boolean; othersBuilt: Entity[] }> {
+    const key = (e: Entity) => lower(stringifyEntityRef(e));
+    const services = await built([self, ...own.map(key), ...others.map(key)]);
+    return {
+      ownBuilt: services.has(self) || own.some(e => services.has(key(e))),
+      othersBuilt: others.filter(e => services.has(key(e))),
+    };
+  }
+
+  /**
+   * Why the service `self` may not clone `url` (its key `source`), which `others` of
+   * other owners name too, and `own` of its owner: undefined when its side alone has
+   * built from it (the incumbent), or while nobody has and `own` is not empty (a
+   * monorepo).
+   */
+  async #sourceProblem(
+    self: string,
+    source: string,
+    url: string,
+    own: Entity[],
+    others: Entity[],
+  ): Promise<string | undefined> {
+    const { ownBuilt, othersBuilt } = await this.#history(
+      services => this.#store.servicesWithBuildsFrom(source, services),
+      self,
+      own,
+      others,
+    );
+    if (ownBuilt && othersBuilt.length === 0) return undefined;
+    if (othersBuilt.length > 0 && !ownBuilt) {
+      return `${ANNOTATION_SOURCE_LOCATION} ${url} is already built from by ${describeBuilders(
+        othersBuilt,
+      )}: a build clones only a repository no service of another owner has built from`;
+    }
+    if (ownBuilt) {
+      return `${ANNOTATION_SOURCE_LOCATION} ${url} is the repository of ${describe(
+        others,
+      )}, and builds of both owners have cloned it: neither builds from it until the owners settle in the catalog whose repository it is`;
+    }
+    if (own.length > 0) return undefined;
+    return `${ANNOTATION_SOURCE_LOCATION} ${url} is the repository of ${describe(
+      others,
+    )} and of no other service of this service’s owner, and no build has cloned it yet: a build clones only a repository no service of another owner names or has built from, or, while no build has cloned it, one its owner builds another service from too`;
   }
 
   /**
@@ -204,14 +265,12 @@ export class RepositoryOwnership {
     own: Entity[],
     others: Entity[],
   ): Promise<string | undefined> {
-    const key = (e: Entity) => lower(stringifyEntityRef(e));
-    const built = await this.#store.servicesWithImagesIn(image, [
+    const { ownBuilt, othersBuilt } = await this.#history(
+      services => this.#store.servicesWithImagesIn(image, services),
       self,
-      ...own.map(key),
-      ...others.map(key),
-    ]);
-    const ownBuilt = built.has(self) || own.some(e => built.has(key(e)));
-    const othersBuilt = others.filter(e => built.has(key(e)));
+      own,
+      others,
+    );
     if (ownBuilt && othersBuilt.length === 0) return undefined;
     if (othersBuilt.length > 0 && !ownBuilt) {
       return `${ANNOTATION_IMAGE} ${repository} already holds images built by ${describeBuilders(

@@ -23,6 +23,7 @@ const build = (overrides: Partial<NewBuild> = {}): NewBuild => ({
   triggeredBy: 'user:default/alice',
   runner: 'local',
   image: 'registry.northwind.example/payments/payment-gateway:aaaaaaaaaaaa',
+  sourceKey: 'https://git.northwind.example/payments/payment-gateway',
   dockerfileSource: 'generated',
   dockerfileTemplate: 'node',
   ...overrides,
@@ -222,6 +223,93 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
+    it('answers which services have a succeeded build of a repository, by its normalised key exactly', async () => {
+      const { knex, store } = await createStore();
+      const KEY = 'https://git.northwind.example/payments/ledger';
+      const built = async (
+        service: string,
+        sourceKey: string,
+        status: 'succeeded' | 'failed' | 'queued' = 'succeeded',
+      ) => {
+        const created = await store.createBuild(build({ service, sourceKey }));
+        if (status !== 'queued') {
+          await store.transition(created.id, ['queued'], { status });
+        }
+        return created;
+      };
+      const FRAUD = 'component:default/fraud-check';
+      const SEARCH = 'component:default/search';
+      const OUTSIDE = 'component:default/outside';
+      const first = await built(GATEWAY, KEY);
+      expect(first.sourceKey).toBe(KEY);
+      // Failed and queued builds are no history.
+      await built(LEDGER, KEY, 'failed');
+      await built(LEDGER, KEY, 'queued');
+      // Another repository whose key starts the same, or differs in letter case.
+      await built(FRAUD, `${KEY}-copy`);
+      await built(SEARCH, 'https://git.northwind.example/Payments/Ledger');
+      // A service not asked about.
+      await built(OUTSIDE, KEY);
+      const asked = [GATEWAY, LEDGER, FRAUD, SEARCH];
+      expect(await store.servicesWithBuildsFrom(KEY, asked)).toEqual(
+        new Set([GATEWAY]),
+      );
+      expect(
+        await store.servicesWithBuildsFrom(KEY, [LEDGER, OUTSIDE, OUTSIDE]),
+      ).toEqual(new Set([OUTSIDE]));
+      expect(await store.servicesWithBuildsFrom(KEY, [])).toEqual(new Set());
+      // Builds from before the repository was recorded count for none.
+      const old = await built(LEDGER, KEY);
+      await knex('k2_builds')
+        .where({ id: old.id })
+        .update({ source_key: null });
+      expect((await store.getBuild(old.id))!.sourceKey).toBeUndefined();
+      expect(await store.servicesWithBuildsFrom(KEY, [LEDGER])).toEqual(
+        new Set(),
+      );
+      // More services than one query asks about: the later ones are asked too.
+      const many = Array.from(
+        { length: MAX_SERVICES_ASKED + 100 },
+        (_, i) => `component:default/service-${i}`,
+      );
+      many[MAX_SERVICES_ASKED + 50] = OUTSIDE;
+      expect(await store.servicesWithBuildsFrom(KEY, many)).toEqual(
+        new Set([OUTSIDE]),
+      );
+    });
+
+    it('migrates the recorded repository of builds down and up by name', async () => {
+      const { knex, store } = await createStore();
+      const SOURCE_KEY = '20261129_build_source_key.js';
+      const kept = await store.createBuild(build());
+      await knex.migrate.down({ directory: MIGRATIONS, name: SOURCE_KEY });
+      expect(await knex.schema.hasColumn('k2_builds', 'source_key')).toBe(
+        false,
+      );
+      // The builds stay; the heartbeats' column too.
+      expect(await knex.schema.hasColumn('k2_builds', 'heartbeat_at')).toBe(
+        true,
+      );
+      expect(
+        (await knex('k2_builds').where({ id: kept.id }).first()).number,
+      ).toBe(1);
+      await knex.migrate.up({ directory: MIGRATIONS, name: SOURCE_KEY });
+      expect(await knex.schema.hasColumn('k2_builds', 'source_key')).toBe(true);
+      // Rows from before it have no repository; new ones record theirs.
+      expect((await store.getBuild(kept.id))!.sourceKey).toBeUndefined();
+      const next = await store.createBuild(build());
+      expect(next.sourceKey).toBe(
+        'https://git.northwind.example/payments/payment-gateway',
+      );
+      expect(
+        await store.servicesWithBuildsFrom(next.sourceKey!, [GATEWAY]),
+      ).toEqual(new Set());
+      await store.transition(next.id, ['queued'], { status: 'succeeded' });
+      expect(
+        await store.servicesWithBuildsFrom(next.sourceKey!, [GATEWAY]),
+      ).toEqual(new Set([GATEWAY]));
+    });
+
     it('supersedes older queued builds of the same ref only', async () => {
       const { store } = await createStore();
       const old = await store.createBuild(build());
@@ -391,12 +479,16 @@ describe.each(databases.eachSupportedId())(
         true,
       );
       // The heartbeats' migration alone, down and up.
-      await knex.migrate.down({ directory: MIGRATIONS });
+      const HEARTBEATS = '20261128_build_heartbeats.js';
+      await knex.migrate.down({ directory: MIGRATIONS, name: HEARTBEATS });
       expect(await knex.schema.hasColumn('k2_builds', 'heartbeat_at')).toBe(
         false,
       );
       expect(await knex.schema.hasTable('k2_builds')).toBe(true);
-      await knex.migrate.up({ directory: MIGRATIONS });
+      await knex.migrate.up({ directory: MIGRATIONS, name: HEARTBEATS });
+      expect(await knex.schema.hasColumn('k2_builds', 'heartbeat_at')).toBe(
+        true,
+      );
       const store = await DatabaseBuildStore.create({
         database: { getClient: async () => knex },
       });

@@ -28,6 +28,12 @@ export const LOG_TRUNCATED_LINE = `\n[k2] The log reached ${
 /** At most this many services are asked about in one query of {@link BuildStore.servicesWithImagesIn}. */
 export const MAX_SERVICES_ASKED = 500;
 
+/**
+ * The longest repository key (`k2_builds.source_key`) a build records; a build plan
+ * refuses a source location whose key is longer.
+ */
+export const MAX_SOURCE_KEY_LENGTH = 1000;
+
 /** `value` matched literally by `LIKE … ESCAPE` with a backslash. */
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, '\\$&');
 
@@ -63,6 +69,8 @@ export interface StoredBuild {
   jobName?: string;
   image: string;
   imageDigest?: string;
+  /** The repository cloned, normalised (`sourceOf(entity).key`); none for builds from before it was recorded. */
+  sourceKey?: string;
   dockerfileSource: DockerfileSource;
   dockerfilePath?: string;
   dockerfileTemplate?: string;
@@ -89,6 +97,8 @@ export interface NewBuild {
   deliveryId?: string;
   runner: BuildRunnerKind;
   image: string;
+  /** The repository the build clones, normalised (`sourceOf(entity).key`), at most {@link MAX_SOURCE_KEY_LENGTH} characters. */
+  sourceKey: string;
   dockerfileSource: DockerfileSource;
   dockerfilePath?: string;
   dockerfileTemplate?: string;
@@ -173,6 +183,16 @@ export interface BuildStore {
     repository: string,
     services: ReadonlyArray<string>,
   ): Promise<Set<string>>;
+  /**
+   * Which of `services` (lower-case entity refs; asked about
+   * {@link MAX_SERVICES_ASKED} a query) have a succeeded build that cloned the
+   * repository `sourceKey` (normalised, compared exactly): the services already built
+   * from it. Builds from before the repository was recorded count for none.
+   */
+  servicesWithBuildsFrom(
+    sourceKey: string,
+    services: ReadonlyArray<string>,
+  ): Promise<Set<string>>;
   /** Marks the service's older queued builds of `ref` superseded by build `by`. */
   supersede(service: string, ref: string, by: StoredBuild): Promise<number>;
   /**
@@ -218,6 +238,7 @@ interface BuildRow {
   job_name: string | null;
   image: string;
   image_digest: string | null;
+  source_key: string | null;
   dockerfile_source: DockerfileSource;
   dockerfile_path: string | null;
   dockerfile_template: string | null;
@@ -256,6 +277,7 @@ function toBuild(row: BuildRow): StoredBuild {
     jobName: opt(row.job_name),
     image: row.image,
     imageDigest: opt(row.image_digest),
+    sourceKey: opt(row.source_key),
     dockerfileSource: row.dockerfile_source,
     dockerfilePath: opt(row.dockerfile_path),
     dockerfileTemplate: opt(row.dockerfile_template),
@@ -376,6 +398,7 @@ export class DatabaseBuildStore implements BuildStore {
             status: 'queued',
             runner: build.runner,
             image: build.image,
+            source_key: build.sourceKey,
             dockerfile_source: build.dockerfileSource,
             dockerfile_path: build.dockerfilePath ?? null,
             dockerfile_template: build.dockerfileTemplate ?? null,
@@ -537,6 +560,22 @@ export class DatabaseBuildStore implements BuildStore {
             .whereRaw(`lower(image) like ? escape '\\'`, [`${prefix}:%`])
             .orWhereRaw(`lower(image) like ? escape '\\'`, [`${prefix}@%`]),
         );
+      for (const row of rows) found.add(row.service);
+    }
+    return found;
+  }
+
+  async servicesWithBuildsFrom(
+    sourceKey: string,
+    services: ReadonlyArray<string>,
+  ): Promise<Set<string>> {
+    const unique = [...new Set(services)];
+    const found = new Set<string>();
+    for (let i = 0; i < unique.length; i += MAX_SERVICES_ASKED) {
+      const rows: Array<{ service: string }> = await this.knex('k2_builds')
+        .distinct('service')
+        .where({ source_key: sourceKey, status: 'succeeded' })
+        .whereIn('service', unique.slice(i, i + MAX_SERVICES_ASKED));
       for (const row of rows) found.add(row.service);
     }
     return found;

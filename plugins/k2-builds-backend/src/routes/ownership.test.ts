@@ -10,7 +10,11 @@ import os from 'os';
 import path from 'path';
 import request from 'supertest';
 import { TestRepository } from '../__testUtils__/gitRepository';
-import { DatabaseBuildStore } from '../database/BuildStore';
+import {
+  DatabaseBuildStore,
+  MAX_SOURCE_KEY_LENGTH,
+} from '../database/BuildStore';
+import { normaliseRepositoryUrl } from '../sources';
 import {
   ALICE,
   as,
@@ -50,6 +54,7 @@ describe('builds of another team’s image repository or source repository', () 
       .set(as(user))
       .send({});
   const repositoryUrl = (name: string) => `${git.url}/${name}`;
+  let payroll: TestRepository;
 
   /** Creates `name` on the Git server with one commit on main. */
   async function repositoryWithCommit(owner: string, name: string) {
@@ -87,6 +92,7 @@ describe('builds of another team’s image repository or source repository', () 
     const monorepo = await repositoryWithCommit('shared', 'monorepo');
     const invoices = await repositoryWithCommit('payments', 'invoices');
     const billing = await repositoryWithCommit('payments', 'billing');
+    payroll = await repositoryWithCommit('payments', 'payroll');
     const service = (
       name: string,
       image: string,
@@ -188,6 +194,34 @@ describe('builds of another team’s image repository or source repository', () 
         repositoryUrl('risk/billing-copy'),
         OTHER_TEAM,
       ),
+      // A repository the owner group’s service has built from, which a service of
+      // the other team names afterwards (written another way).
+      service(
+        'payroll-api',
+        `${REGISTRY_HOST}/payments/payroll`,
+        payroll.cloneUrl,
+      ),
+      service(
+        'payroll-peek',
+        `${REGISTRY_HOST}/risk/payroll-peek`,
+        `${repositoryUrl('payments/payroll')}/`,
+        OTHER_TEAM,
+      ),
+      // A second service of the other team naming it: a monorepo of two teams
+      // while nobody has built from it.
+      service(
+        'payroll-tools',
+        `${REGISTRY_HOST}/risk/payroll-tools`,
+        payroll.cloneUrl,
+        OTHER_TEAM,
+      ),
+      // A repository URL longer than a build records.
+      service(
+        'long-source',
+        `${REGISTRY_HOST}/risk/long-source`,
+        repositoryUrl(`risk/${'x'.repeat(MAX_SOURCE_KEY_LENGTH)}`),
+        OTHER_TEAM,
+      ),
     ];
     cluster = new SandboxCluster({ name: 'test-1', tokens: ['test-1-token'] });
     await cluster.listen(0);
@@ -261,8 +295,15 @@ describe('builds of another team’s image repository or source repository', () 
     expect(shown.body.problems).toEqual([
       `backstage.io/source-location ${repositoryUrl(
         'payments/ledger',
-      )}.git is the repository of component:default/ledger-api (owned by group:default/shop-team) and of no other service of this service’s owner: a build clones only a repository no service of another owner names, or one its owner builds another service from too`,
+      )}.git is the repository of component:default/ledger-api (owned by group:default/shop-team) and of no other service of this service’s owner, and no build has cloned it yet: a build clones only a repository no service of another owner names or has built from, or, while no build has cloned it, one its owner builds another service from too`,
     ]);
+    // The team whose repository it is has not built from it either: it is told who
+    // else names it.
+    expect((await settings('ledger-api')).body.problems).toContain(
+      `backstage.io/source-location ${repositoryUrl(
+        'payments/ledger',
+      )} is the repository of component:default/peek (owned by group:default/other-team) and of no other service of this service’s owner, and no build has cloned it yet: a build clones only a repository no service of another owner names or has built from, or, while no build has cloned it, one its owner builds another service from too`,
+    );
     const refused = await start('peek', BOB);
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(
@@ -358,6 +399,7 @@ describe('builds of another team’s image repository or source repository', () 
         triggeredBy: 'user:default/alice',
         runner: 'kubernetes',
         image,
+        sourceKey: normaliseRepositoryUrl(repositoryUrl('payments/billing')),
         dockerfileSource: 'generated',
         dockerfileTemplate: 'node',
       });
@@ -378,6 +420,7 @@ describe('builds of another team’s image repository or source repository', () 
       triggeredBy: 'user:default/alice',
       runner: 'kubernetes',
       image: `${REGISTRY_HOST}/payments/billing:cccccccccccc`,
+      sourceKey: normaliseRepositoryUrl(repositoryUrl('payments/billing')),
       dockerfileSource: 'generated',
       dockerfileTemplate: 'node',
     });
@@ -424,5 +467,162 @@ describe('builds of another team’s image repository or source repository', () 
       );
       expect((await start(name, user)).status).toBe(400);
     }
+  });
+
+  it('keeps building the service whose builds already cloned its repository while another team’s newcomer names it, and refuses the newcomer', async () => {
+    const incumbent = 'component:default/payroll-api';
+    const newcomer = 'component:default/payroll-peek';
+    const key = normaliseRepositoryUrl(payroll.cloneUrl);
+    const store = await DatabaseBuildStore.create({
+      database: { getClient: async () => knex },
+    });
+    /** A build of `service` that ended `status` (on the runner this backend does not claim for). */
+    const ended = async (
+      service: string,
+      status: 'succeeded' | 'failed',
+      sourceKey = key,
+    ) => {
+      const build = await store.createBuild({
+        service,
+        ref: 'main',
+        commit: 'c'.repeat(40),
+        trigger: 'ui',
+        triggeredBy: 'user:default/alice',
+        runner: 'kubernetes',
+        image: `${REGISTRY_HOST}/payments/payroll:cccccccccccc`,
+        sourceKey,
+        dockerfileSource: 'generated',
+        dockerfileTemplate: 'node',
+      });
+      expect(await store.transition(build.id, ['queued'], { status })).toBe(
+        true,
+      );
+      return build;
+    };
+    const NEITHER = `backstage.io/source-location ${payroll.cloneUrl} is the repository of component:default/payroll-peek (owned by group:default/other-team), component:default/payroll-tools (owned by group:default/other-team) and of no other service of this service’s owner, and no build has cloned it yet`;
+    expect((await settings('payroll-api')).body.problems).toEqual([
+      expect.stringContaining(NEITHER),
+    ]);
+    expect((await start('payroll-api', ALICE)).status).toBe(400);
+    // While nobody has built from it, the other team builds two services from it:
+    // a monorepo of two teams, as before builds recorded their repository.
+    expect((await settings('payroll-peek', BOB)).body.problems).toEqual([]);
+
+    // A failed build, one of another repository, and one from before builds
+    // recorded their repository are no history.
+    await ended(incumbent, 'failed');
+    await ended(incumbent, 'succeeded', `${key}-old`);
+    const unrecorded = await ended(incumbent, 'succeeded');
+    await knex('k2_builds')
+      .where({ id: unrecorded.id })
+      .update({ source_key: null });
+    expect((await start('payroll-api', ALICE)).status).toBe(400);
+
+    await ended(incumbent, 'succeeded');
+    expect((await settings('payroll-api')).body.problems).toEqual([]);
+    const started = await start('payroll-api', ALICE);
+    expect(started.status).toBe(202);
+    await cancelled('payroll-api', started.body.number, ALICE);
+    // The build records the repository it clones: its own history from now on.
+    expect(
+      await knex('k2_builds')
+        .where({ service: incumbent, number: started.body.number })
+        .first(),
+    ).toMatchObject({ source_key: key });
+
+    // A push builds it too, and records the repository.
+    const commit = (await payroll.git('rev-parse', 'HEAD')).trim();
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      before: '0'.repeat(40),
+      after: commit,
+      created: false,
+      deleted: false,
+      repository: {
+        name: 'payroll',
+        full_name: 'payments/payroll',
+        clone_url: payroll.cloneUrl,
+      },
+      pusher: { name: 'alice' },
+      head_commit: {
+        id: commit,
+        message: 'A change',
+        timestamp: '2026-11-27T09:00:00Z',
+        author: { name: 'Alice Example' },
+      },
+    });
+    const pushed = await server()
+      .post(`${API}/webhooks/push`)
+      .set({
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'payroll-1',
+        'x-hub-signature-256': signPushPayload(body, WEBHOOK_SECRET),
+      })
+      .send(body);
+    expect(pushed.status).toBe(202);
+    const fromPush = await knex('k2_builds')
+      .where({ service: incumbent, trigger: 'webhook' })
+      .first();
+    expect(fromPush).toMatchObject({ commit, source_key: key });
+    // The newcomer naming the repository too is not built, and the answer says why.
+    expect(pushed.body.builds).toEqual([
+      { service: incumbent, number: fromPush.number },
+    ]);
+    expect(pushed.body.message).toMatch(
+      /^component:default\/payroll-peek cannot build: backstage\.io\/source-location \S+ is already built from by component:default\/payroll-api of group:default\/shop-team:/,
+    );
+    await cancelled('payroll-api', fromPush.number, ALICE);
+
+    const refusal = `backstage.io/source-location ${repositoryUrl(
+      'payments/payroll',
+    )} is already built from by component:default/payroll-api of group:default/shop-team: a build clones only a repository no service of another owner has built from`;
+    // Refused although another service of its owner names the repository too.
+    const shown = await settings('payroll-peek', BOB);
+    expect(shown.body.problems).toEqual([refusal]);
+    const refused = await start('payroll-peek', BOB);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe(
+      `This service cannot build: ${refusal}`,
+    );
+    expect(
+      await knex('k2_builds')
+        .whereIn('service', [newcomer, 'component:default/payroll-tools'])
+        .select('id'),
+    ).toEqual([]);
+
+    // Once both owners’ builds have cloned it, neither builds until the catalog is
+    // settled.
+    await ended(newcomer, 'succeeded');
+    for (const [name, user, other] of [
+      [
+        'payroll-api',
+        ALICE,
+        'payroll-peek (owned by group:default/other-team)',
+      ],
+      ['payroll-peek', BOB, 'payroll-api (owned by group:default/shop-team)'],
+      // Its side has built from it through payroll-peek.
+      ['payroll-tools', BOB, 'payroll-api (owned by group:default/shop-team)'],
+    ]) {
+      const problems = (await settings(name, user)).body.problems;
+      expect([name, problems.length]).toEqual([name, 1]);
+      expect(problems[0]).toContain(
+        `is the repository of component:default/${other}`,
+      );
+      expect(problems[0]).toMatch(
+        /, and builds of both owners have cloned it: neither builds from it until the owners settle in the catalog whose repository it is$/,
+      );
+      expect((await start(name, user)).status).toBe(400);
+    }
+  });
+
+  it('refuses a repository URL longer than a build records, and queues nothing', async () => {
+    const before = (await builds()).length;
+    const shown = await settings('long-source', BOB);
+    expect(shown.body.problems).toEqual([
+      `backstage.io/source-location is longer than ${MAX_SOURCE_KEY_LENGTH} characters: K2 builds from a repository URL of at most that length`,
+    ]);
+    expect((await start('long-source', BOB)).status).toBe(400);
+    expect((await builds()).length).toBe(before);
   });
 });
