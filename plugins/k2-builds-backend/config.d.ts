@@ -27,6 +27,13 @@ export interface Config {
          */
         token?: string;
       }>;
+      /**
+       * Repositories services of several owners build from, such as a monorepo shared
+       * by teams (`https://github.com/acme/monorepo`). A build clones a repository that
+       * another owner's service names only when it is listed here, or when it is the
+       * building service's by history (see docs/builds.md).
+       */
+      sharedRepositories?: string[];
       /** Push webhooks (`POST /api/k2-builds/webhooks/push`). */
       webhooks?: {
         /**

@@ -78,7 +78,11 @@ export const k2BuildsPlugin = createBackendPlugin({
           registries,
           queue,
           events,
-          ownership: new RepositoryOwnership({ ...deps, store }),
+          ownership: new RepositoryOwnership({
+            ...deps,
+            store,
+            sharedRepositories: builds.sharedRepositories,
+          }),
         });
         const webhooks = new PushWebhookReceiver({
           ...deps,

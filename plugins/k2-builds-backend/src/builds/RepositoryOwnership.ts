@@ -119,7 +119,8 @@ const describeBuilders = (entities: Entity[]) =>
  *   newcomer naming it is refused, whatever else its owner names it with). While
  *   nobody has built from it, a service builds from it when a service of the same
  *   owner names it as well (a monorepo several teams build from); once both sides
- *   have, neither builds.
+ *   have, neither builds. A repository in `k2.builds.sharedRepositories` is left out:
+ *   every owner naming it builds from it.
  *
  * "Another owner": a service not owned by every owner of the building service. The
  * services are those of the plugin's service index, not the catalog per request; the
@@ -132,14 +133,18 @@ export class RepositoryOwnership {
     BuildStore,
     'servicesWithImagesIn' | 'servicesWithBuildsFrom'
   >;
+  readonly #sharedRepositories: ReadonlySet<string>;
   #firstRefresh?: Promise<void>;
 
   constructor(options: {
     services: ServiceDirectory;
     store: Pick<BuildStore, 'servicesWithImagesIn' | 'servicesWithBuildsFrom'>;
+    /** Normalised repositories several owners build from (`k2.builds.sharedRepositories`). */
+    sharedRepositories?: string[];
   }) {
     this.#services = options.services;
     this.#store = options.store;
+    this.#sharedRepositories = new Set(options.sharedRepositories ?? []);
   }
 
   /** Why `service` may not build into `plan.image` or from `plan.source`; empty when it may. */
@@ -150,7 +155,11 @@ export class RepositoryOwnership {
     const image = plan.image
       ? imageRepositoryKey(plan.image.repository)
       : undefined;
-    const source = plan.source?.key;
+    // A repository the platform lists as shared is built from by every owner naming it.
+    const source =
+      plan.source && !this.#sharedRepositories.has(plan.source.key)
+        ? plan.source.key
+        : undefined;
     if (!image && !source) return [];
     const self = lower(stringifyEntityRef(service.entity));
     const owners = ownersOf(service.entity);

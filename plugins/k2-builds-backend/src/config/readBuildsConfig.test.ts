@@ -11,6 +11,7 @@ describe('readBuildsConfig', () => {
       timeoutMs: 30 * 60 * 1000,
       logRetentionDays: 30,
       sources: [],
+      sharedRepositories: [],
       baseImages: {},
       concurrency: 1,
     });
@@ -27,6 +28,7 @@ describe('readBuildsConfig', () => {
           { host: 'GitHub.com', token: 'ghp_x' },
           { host: '127.0.0.1:7108' },
         ],
+        sharedRepositories: ['https://GitHub.com/acme/monorepo.git/'],
         webhooks: { secret: 'a-secret-of-enough-length' },
         baseImages: {
           node: {
@@ -45,6 +47,7 @@ describe('readBuildsConfig', () => {
         { host: 'github.com', token: 'ghp_x' },
         { host: '127.0.0.1:7108', token: undefined },
       ],
+      sharedRepositories: ['https://github.com/acme/monorepo'],
       webhookSecret: 'a-secret-of-enough-length',
       baseImages: {
         node: {
@@ -72,6 +75,10 @@ describe('readBuildsConfig', () => {
     [
       { sources: [{ host: 'https://github.com' }] },
       "k2.builds.sources[0].host'",
+    ],
+    [
+      { sharedRepositories: ['git@github.com:acme/monorepo.git'] },
+      "k2.builds.sharedRepositories[0]': 'git@github.com:acme/monorepo.git' is not a repository URL",
     ],
     [
       { webhooks: { secret: 'short' } },

@@ -5,7 +5,7 @@ import {
   DockerfileTemplateName,
 } from '@internal/plugin-k2-builds-common';
 import { K2ConfigError } from '@internal/plugin-k2-common';
-import type { SourceHost } from '../sources';
+import { normaliseRepositoryUrl, type SourceHost } from '../sources';
 
 /** `k2.builds`, validated (the keys the build service reads; the runners read theirs). */
 export interface BuildsConfig {
@@ -14,6 +14,11 @@ export interface BuildsConfig {
   logRetentionDays: number;
   /** The hosts K2 clones from, lower case, with their tokens. */
   sources: SourceHost[];
+  /**
+   * Normalised repositories services of several owners build from (a shared
+   * monorepo): the repository ownership check leaves them out.
+   */
+  sharedRepositories: string[];
   /** Absent: every webhook is refused (401). */
   webhookSecret?: string;
   baseImages: Partial<
@@ -64,6 +69,7 @@ export function readBuildsConfig(root: Config): BuildsConfig {
       timeoutMs: DEFAULT_TIMEOUT_MS,
       logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
       sources: [],
+      sharedRepositories: [],
       baseImages: {},
       concurrency: DEFAULT_CONCURRENCY.local,
     };
@@ -126,6 +132,20 @@ export function readBuildsConfig(root: Config): BuildsConfig {
       runtime: images!.getString(`${template}.runtime`),
     };
   }
+  const sharedRepositories = (
+    config.getOptionalStringArray('sharedRepositories') ?? []
+  ).map((url, index) => {
+    try {
+      return normaliseRepositoryUrl(url);
+    } catch (error) {
+      throw new K2ConfigError(
+        `${KEY}.sharedRepositories[${index}]`,
+        `'${url}' is not a repository URL such as 'https://github.com/acme/monorepo': ${
+          (error as Error).message
+        }`,
+      );
+    }
+  });
   return {
     runner,
     timeoutMs,
@@ -133,6 +153,7 @@ export function readBuildsConfig(root: Config): BuildsConfig {
       wholeNumber(config, 'logRetentionDays', 1, 3650) ??
       DEFAULT_LOG_RETENTION_DAYS,
     sources,
+    sharedRepositories,
     webhookSecret: secret || undefined,
     baseImages,
     concurrency:
