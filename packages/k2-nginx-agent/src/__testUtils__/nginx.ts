@@ -4,6 +4,7 @@ import http from 'http';
 import net from 'net';
 import os from 'os';
 import path from 'path';
+
 export { freePort } from '@internal/sandbox-cluster';
 
 /**
