@@ -16,6 +16,8 @@ import {
 import {
   ContainerRun,
   LogLine,
+  runLinesAfter,
+  runLogCursor,
   runLinesSince,
   runLinesTail,
   withTimestamp,
@@ -1167,7 +1169,9 @@ export class Kubelet {
       res.end();
       return;
     }
-    let last = until;
+    // Counted in lines rather than time: a run's last lines appear once it has ended,
+    // dated before its end, which may be before this follower's last read.
+    let cursor = runLogCursor(run, until);
     const poll = setInterval(() => {
       const live = this.registry.find(this.pods, namespace, name);
       const current =
@@ -1176,10 +1180,11 @@ export class Kubelet {
           : undefined;
       const stillSame = current && current.startedAt === run.startedAt;
       const end = stillSame ? current.endedAt ?? Date.now() : Date.now();
-      for (const l of runLinesSince(stillSame ? current : run, last, end)) {
+      const next = runLinesAfter(stillSame ? current : run, cursor, end);
+      for (const l of next.lines) {
         if (!write(format(l))) break;
       }
-      last = end;
+      cursor = next.cursor;
       if (
         !stillSame ||
         current.endedAt ||

@@ -4,6 +4,8 @@ import {
   LogLine,
   logFlavour,
   runLines,
+  runLinesAfter,
+  runLogCursor,
   runLinesSince,
   runLinesTail,
   withTimestamp,
@@ -344,6 +346,50 @@ describe('runLinesSince', () => {
     const window = runLinesSince(r, a.time, b.time);
     expect(window[0]).toEqual(all[21]);
     expect(window[window.length - 1]).toEqual(b);
+  });
+});
+
+describe('runLinesAfter', () => {
+  it('gives a follower that read past where the ending begins the whole ending once the run has ended', () => {
+    const ended = run({
+      image: IMAGES.generic,
+      endedAt: T0 + 10 * MINUTE,
+      endReason: 'Completed',
+    });
+    const running = { ...ended, endedAt: undefined, endReason: undefined };
+    // The follower read the running container up to a little after its end: the
+    // kubelet recorded the end later than that.
+    const readUntil = T0 + 10 * MINUTE + 500;
+    const cursor = runLogCursor(running, readUntil);
+    const before = runLines(running, readUntil);
+    expect(before).toHaveLength(cursor.seen);
+    expect(before.some(l => l.text.includes('finished'))).toBe(false);
+
+    const next = runLinesAfter(ended, cursor, ended.endedAt!);
+    // Every line of the ended run the follower has not read comes now.
+    const read = new Set(before.map(l => l.text));
+    const unread = runLines(ended, ended.endedAt!).filter(
+      l => !read.has(l.text),
+    );
+    expect(unread.length).toBeGreaterThan(0);
+    expect(next.lines).toEqual(unread);
+    expect(next.lines.some(l => l.text.includes('finished'))).toBe(true);
+    // Nothing more after that.
+    expect(runLinesAfter(ended, next.cursor, ended.endedAt!).lines).toEqual([]);
+  });
+
+  it('gives a follower of a running container each line once, in order', () => {
+    const r = run({ image: IMAGES.node });
+    const all = runLines(r, T0 + 5 * MINUTE);
+    let cursor = runLogCursor(r, T0 - 1);
+    const got: LogLine[] = [];
+    for (let t = T0; t <= T0 + 5 * MINUTE; t += 7_000) {
+      const next = runLinesAfter(r, cursor, t);
+      got.push(...next.lines);
+      cursor = next.cursor;
+    }
+    got.push(...runLinesAfter(r, cursor, T0 + 5 * MINUTE).lines);
+    expect(got).toEqual(all);
   });
 });
 

@@ -443,6 +443,44 @@ export function runLinesSince(
   return linesBetween(ctx, from, split.total, split);
 }
 
+/** Where a follower of a run's log is: lines it has seen, and whether it saw the end. */
+export interface LogCursor {
+  seen: number;
+  ended: boolean;
+}
+
+/** A follower that has seen what `run` printed up to `until`. */
+export function runLogCursor(run: ContainerRun, until: number): LogCursor {
+  return {
+    seen: counts(context(run), until).total,
+    ended: run.endedAt !== undefined,
+  };
+}
+
+/**
+ * The lines of `run` a follower at `cursor` gets next, up to `until`, and where it is
+ * then. A run's ending lines (its last words before it exits) are placed once it has
+ * ended, before its end: a follower that read periodic lines while it ran, past where
+ * the ending begins, still gets the whole ending, once.
+ */
+export function runLinesAfter(
+  run: ContainerRun,
+  cursor: LogCursor,
+  until: number,
+): { lines: LogLine[]; cursor: LogCursor } {
+  const ctx = context(run);
+  const split = counts(ctx, until);
+  const ended = ctx.end !== undefined;
+  const from =
+    ended && !cursor.ended
+      ? Math.min(cursor.seen, split.banner + split.periodic)
+      : Math.min(cursor.seen, split.total);
+  return {
+    lines: linesBetween(ctx, from, split.total, split),
+    cursor: { seen: split.total, ended },
+  };
+}
+
 /**
  * Formats a line like the kubelet with `timestamps=true`: an RFC 3339 time with
  * nanoseconds and a space before the text, `2026-11-22T07:14:04.123456789Z text`.
