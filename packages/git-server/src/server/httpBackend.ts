@@ -18,15 +18,25 @@ export interface HttpBackendRequest {
   log: (line: string) => void;
 }
 
-/** The request body grew past the limit; the child was stopped. */
+/** The request body grew past the limit and past what is read after it. */
 class BodyTooLargeError extends Error {}
+
+/**
+ * How much more of a body over the limit is read and thrown away, as a multiple of the
+ * limit: a client that gets its answer after sending (git's HTTP client) sees the
+ * refusal instead of a reset, which can leave `git push` hanging for good. Past it,
+ * the connection is cut.
+ */
+const DISCARD_FACTOR = 8;
 
 /**
  * Runs git's own smart-HTTP backend as a CGI program for one request, streaming both
  * ways: the request body (gunzipped when git sent it with `Content-Encoding: gzip`) is
  * piped into the child's stdin, and its stdout, after the CGI header block, straight
  * into the response. Packs are never held in memory. A body that grows past
- * `maxBodyBytes` stops the child and is answered 413 when no response has started.
+ * `maxBodyBytes` is not passed on past the limit (the child refuses the incomplete
+ * push; 413 when it answered nothing); the rest of it is read and dropped, up to a
+ * bound, past which the connection is cut.
  */
 export function runHttpBackend(
   req: IncomingMessage,
@@ -76,14 +86,33 @@ export function runHttpBackend(
   });
 
   let received = 0;
+  let over = false;
   const limit = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length;
-      if (received > options.maxBodyBytes) {
-        callback(new BodyTooLargeError());
-      } else {
-        callback(null, chunk);
+      if (over) {
+        // The rest of a refused body is read and dropped, up to a bound.
+        callback(
+          received > options.maxBodyBytes * (1 + DISCARD_FACTOR)
+            ? new BodyTooLargeError()
+            : undefined,
+        );
+        return;
       }
+      if (received > options.maxBodyBytes) {
+        over = true;
+        log(
+          `${options.pathInfo}: request body over ${options.maxBodyBytes} bytes refused`,
+        );
+        // The child gets nothing more: at the end of the body its input ends, the
+        // pack it read is incomplete and git refuses the push in its own answer, which
+        // the client reads once it has sent everything. (Stopping the child or cutting
+        // the connection instead makes git's HTTP client stop sending mid-push, and
+        // `git push` can then hang for good.)
+        callback();
+        return;
+      }
+      callback(null, chunk);
     },
   });
   if (encoding === 'gzip') {
@@ -93,18 +122,9 @@ export function runHttpBackend(
   }
   function done(error?: NodeJS.ErrnoException | null) {
     if (!error) return;
+    // Over the limit and then past what is read after it: the connection is cut.
     if (error instanceof BodyTooLargeError) {
-      log(
-        `${options.pathInfo}: request body over ${options.maxBodyBytes} bytes refused`,
-      );
       stop();
-      if (!res.headersSent) {
-        reply(
-          res,
-          413,
-          `the request body is over ${options.maxBodyBytes} bytes`,
-        );
-      }
       return;
     }
     // EPIPE: the child ended before reading everything (it answers with an error).
@@ -156,7 +176,9 @@ export function runHttpBackend(
     if (!res.headersSent) reply(res, 500, 'git http-backend could not run');
   });
   child.on('close', code => {
-    if (!res.headersSent) {
+    if (!res.headersSent && over) {
+      reply(res, 413, `the request body is over ${options.maxBodyBytes} bytes`);
+    } else if (!res.headersSent) {
       reply(res, 500, `git http-backend ended (${code}) without an answer`);
     } else if (!res.writableEnded) {
       res.end();
