@@ -71,6 +71,18 @@ describe('builds of another team’s image repository or source repository', () 
   }
 
   /** Cancels a build just queued and waits until it has ended. */
+  /** `refusal` is the service's one settings problem and its start's 400. */
+  async function expectRefused(name: string, user: string, refusal: string) {
+    const shown = await settings(name, user);
+    expect(shown.status).toBe(200);
+    expect(shown.body.problems).toEqual([refusal]);
+    const refused = await start(name, user);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe(
+      `This service cannot build: ${refusal}`,
+    );
+  }
+
   async function cancelled(name: string, number: number, user: string) {
     const base = `${API}/services/default/${name}/builds/${number}`;
     const cancel = await server().post(`${base}/cancel`).set(as(user));
@@ -263,14 +275,7 @@ describe('builds of another team’s image repository or source repository', () 
 
   it('refuses a build into another team’s image repository nobody has built into with a 400 naming its service, and queues nothing', async () => {
     const problem = `k2.io/image ${REGISTRY_HOST}/payments/ledger is the image repository of component:default/ledger-api (owned by group:default/shop-team), and no build has pushed an image there yet: neither builds into it until the owners settle in the catalog whose image repository it is`;
-    const shown = await settings('fraud-check', BOB);
-    expect(shown.status).toBe(200);
-    expect(shown.body.problems).toEqual([problem]);
-    const refused = await start('fraud-check', BOB);
-    expect(refused.status).toBe(400);
-    expect(refused.body.error.message).toBe(
-      `This service cannot build: ${problem}`,
-    );
+    await expectRefused('fraud-check', BOB, problem);
     // Until one of them names another repository, or while neither has built into
     // it, the team whose repository it is cannot build into it either: both are told
     // who else names it.
@@ -438,13 +443,7 @@ describe('builds of another team’s image repository or source repository', () 
     await cancelled('billing-api', started.body.number, ALICE);
 
     const refusal = `k2.io/image ${REGISTRY_HOST}/payments/billing already holds images built by component:default/billing-api of group:default/shop-team: a build pushes only to an image repository no service of another owner has built into`;
-    const shown = await settings('billing-copy', BOB);
-    expect(shown.body.problems).toEqual([refusal]);
-    const refused = await start('billing-copy', BOB);
-    expect(refused.status).toBe(400);
-    expect(refused.body.error.message).toBe(
-      `This service cannot build: ${refusal}`,
-    );
+    await expectRefused('billing-copy', BOB, refusal);
     expect(
       await knex('k2_builds').where({ service: newcomer }).select('id'),
     ).toEqual([]);
@@ -578,13 +577,7 @@ describe('builds of another team’s image repository or source repository', () 
       'payments/payroll',
     )} is already built from by component:default/payroll-api of group:default/shop-team: a build clones only a repository no service of another owner has built from`;
     // Refused although another service of its owner names the repository too.
-    const shown = await settings('payroll-peek', BOB);
-    expect(shown.body.problems).toEqual([refusal]);
-    const refused = await start('payroll-peek', BOB);
-    expect(refused.status).toBe(400);
-    expect(refused.body.error.message).toBe(
-      `This service cannot build: ${refusal}`,
-    );
+    await expectRefused('payroll-peek', BOB, refusal);
     expect(
       await knex('k2_builds')
         .whereIn('service', [newcomer, 'component:default/payroll-tools'])
