@@ -9,6 +9,7 @@ import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { isK2Service } from '@internal/plugin-k2-common';
 import { k2DeployApiRef } from './api/K2DeployApi';
 import { K2DeployClient } from './api/K2DeployClient';
+import { DeployTabEntry } from './components/DeployTabEntry';
 import { deployTabTitle } from './tabTitle';
 
 const k2DeployApi = ApiBlueprint.make({
@@ -29,12 +30,7 @@ export const deployTab = EntityContentBlueprint.makeWithOverrides({
       path: 'deploy',
       title: deployTabTitle(apis.get(appLanguageApiRef)),
       filter: isK2Service,
-      // Fetched at idle time once the app has started, so opening a service page on
-      // this tab does not wait for the tab's code after the entity arrives.
-      loader: () =>
-        import(/* webpackPrefetch: true */ './components/DeployTab').then(m => (
-          <m.DeployTab />
-        )),
+      loader: async () => <DeployTabEntry />,
     });
   },
 });

@@ -7,6 +7,7 @@ import userEvent, {
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { ServiceName } from '../api/K2DeployApi';
 import { DeployTab } from '../components/DeployTab';
+import { DeployTabEntry } from '../components/DeployTabEntry';
 import { K2_CONFIG, OWNER_GROUP, serviceEntity, SERVICE } from './fixtures';
 import { languageApis } from '@internal/plugin-k2-react/testUtils';
 import { createK2DeployApi } from './mockK2DeployApi';
@@ -71,6 +72,11 @@ let renders = 0;
  *   such as `/deploy/history?environment=prod`
  * @param options.language - the translation and language APIs of a user who picked
  *   another language in Settings (`languageApis('zh', [...])`); English otherwise
+ * @param options.entry - renders the tab as the app mounts it, through
+ *   {@link DeployTabEntry} (its code loaded lazily)
+ * @param options.beside - rendered next to the tab, e.g. a part of the page whose
+ *   code is still loading
+ * @param options.asked - collects the name of every permission the policy is asked
  */
 export function renderDeployTab(
   api: K2DeployApiMock,
@@ -79,11 +85,15 @@ export function renderDeployTab(
     approve?: boolean;
     path?: string;
     language?: ReturnType<typeof languageApis>;
+    entry?: boolean;
+    beside?: ReactElement;
+    asked?: string[];
   } = {},
 ): RenderResult & { service: ServiceName } {
   const name = `${SERVICE.name}-${++renders}`;
   const permission = mockApis.permission({
     authorize: request => {
+      options.asked?.push(request.permission.name);
       if (request.permission.name === 'k2.release.approve') {
         return options.approve ? ALLOW : DENY;
       }
@@ -96,7 +106,8 @@ export function renderDeployTab(
   });
   const tab = (
     <EntityProvider entity={serviceEntity(name)}>
-      <DeployTab />
+      {options.entry ? <DeployTabEntry /> : <DeployTab />}
+      {options.beside}
     </EntityProvider>
   );
   const app = {

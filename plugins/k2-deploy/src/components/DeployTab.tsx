@@ -8,13 +8,8 @@ import {
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { usePermission } from '@backstage/plugin-permission-react';
 import {
-  k2InstanceManagePermission,
-  k2CanaryStartApprovedPermission,
-  k2ReleaseCreatePermission,
-  k2ServiceRestartPermission,
-  k2ServiceScalePermission,
+  K2ServiceRuntime,
   readEnvironmentModel,
   readServiceSpec,
 } from '@internal/plugin-k2-common';
@@ -24,6 +19,7 @@ import { k2DeployApiRef } from '../api/K2DeployApi';
 import { EnvironmentPanel } from './EnvironmentPanel';
 import { useDeployT } from '../translation';
 import { useLiveRefresh } from './useLiveRefresh';
+import { useDeployPermissions } from './useDeployPermissions';
 
 // The overview is what the tab opens on, so it comes with the tab; the other sub-views
 // (and the tables library History and Activity use, about 450 KB of the 600 KB the tab
@@ -54,9 +50,12 @@ const ActivityLog = lazy(() =>
  * The Deploy tab, in sub-views routed under the tab's path: the Overview (per
  * environment, what runs and what rolls out, with release, scale, restart, adoption
  * and approval), Instances (live, in a side drawer, and historical), History
- * (releases, comparison, rollback), Events and Activity.
+ * (releases, comparison, rollback), Events and Activity. `firstRuntime`, when given,
+ * is the service's runtime already asked for (see {@link DeployTabEntry}): the tab
+ * reads it instead of asking again on its first load.
  */
-export function DeployTab() {
+export function DeployTab(props: { firstRuntime?: Promise<K2ServiceRuntime> }) {
+  const { firstRuntime } = props;
   const t = useDeployT();
   const { entity } = useEntity();
   const config = useApi(configApiRef);
@@ -79,27 +78,8 @@ export function DeployTab() {
     }
   }, [entity, config]);
 
-  const release = usePermission({
-    permission: k2ReleaseCreatePermission,
-    resourceRef,
-  });
-  // Platform admins: a canary where releases need approval.
-  const canaryWhereApproved = usePermission({
-    permission: k2CanaryStartApprovedPermission,
-    resourceRef,
-  });
-  const scale = usePermission({
-    permission: k2ServiceScalePermission,
-    resourceRef,
-  });
-  const restart = usePermission({
-    permission: k2ServiceRestartPermission,
-    resourceRef,
-  });
-  const manage = usePermission({
-    permission: k2InstanceManagePermission,
-    resourceRef,
-  });
+  const { release, canaryWhereApproved, scale, restart, manage } =
+    useDeployPermissions(resourceRef);
   const runtime = useLiveRefresh(
     () => api.getRuntime(service),
     {
@@ -107,6 +87,7 @@ export function DeployTab() {
       intervalMs: () => 5000,
       // Opening the tab again shows the last runtime at once, then the fresh one.
       rememberAs: `runtime:${service.namespace}/${service.name}`,
+      first: firstRuntime,
     },
     [service.namespace, service.name],
   );

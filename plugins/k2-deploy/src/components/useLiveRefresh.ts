@@ -20,8 +20,8 @@ export const FALLBACK_POLL_MS = 30_000;
  * service on its Signals channel (`k2-deploy:<entity ref>`), or only to its
  * `environment` when given. With Signals, polling slows down to
  * {@link FALLBACK_POLL_MS}; in an app without the Signals API it keeps `intervalMs`.
- * `rememberAs` lets a view mounted again start from the last value (see
- * {@link usePolling}).
+ * `rememberAs` lets a view mounted again start from the last value, and `first` read a
+ * load already under way (see {@link usePolling}).
  */
 export function useLiveRefresh<T>(
   load: () => Promise<T>,
@@ -30,6 +30,7 @@ export function useLiveRefresh<T>(
     environment?: string;
     intervalMs: (value: T | undefined) => number;
     rememberAs?: string;
+    first?: Promise<T>;
   },
   deps: unknown[],
 ): ReturnType<typeof usePolling<T>> {
@@ -39,7 +40,7 @@ export function useLiveRefresh<T>(
     load,
     value => (signals ? FALLBACK_POLL_MS : options.intervalMs(value)),
     deps,
-    { rememberAs: options.rememberAs },
+    { rememberAs: options.rememberAs, first: options.first },
   );
   const { refresh } = polling;
   const channel = k2DeploySignalChannel(

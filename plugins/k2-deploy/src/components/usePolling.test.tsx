@@ -43,6 +43,17 @@ function Page(props: { load: () => Promise<string> }) {
   );
 }
 
+/** A view whose first load was started before it mounted. */
+function Started(props: {
+  load: () => Promise<string>;
+  first: Promise<string>;
+}) {
+  const { value, loading } = usePolling(props.load, () => 5000, ['checkout'], {
+    first: props.first,
+  });
+  return <p>{loading ? 'loading' : `runs ${value}`}</p>;
+}
+
 describe('usePolling', () => {
   it('shows the last value at once when a view with the same key mounts again, then the reloaded one', async () => {
     const { load, answer } = backend();
@@ -84,5 +95,31 @@ describe('usePolling', () => {
     const second = backend();
     await renderInTestApp(<Page load={second.load} />);
     expect(screen.getByText('loading')).toBeInTheDocument();
+  });
+
+  it('reads a load already under way instead of asking again, then polls with its own load', async () => {
+    jest.useFakeTimers();
+    try {
+      const { load, answer } = backend();
+      let answerFirst = (_: string) => {};
+      const first = new Promise<string>(resolve => {
+        answerFirst = resolve;
+      });
+      await renderInTestApp(<Started load={load} first={first} />);
+      expect(screen.getByText('loading')).toBeInTheDocument();
+      await act(async () => answerFirst('1.0'));
+      expect(screen.getByText('runs 1.0')).toBeInTheDocument();
+      expect(load).not.toHaveBeenCalled();
+
+      // The next poll is the view's own.
+      await act(async () => {
+        jest.advanceTimersByTime(5000);
+      });
+      expect(load).toHaveBeenCalledTimes(1);
+      await answer('1.1');
+      expect(screen.getByText('runs 1.1')).toBeInTheDocument();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

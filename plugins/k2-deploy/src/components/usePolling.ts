@@ -41,12 +41,16 @@ function remember(
  * With a `rememberAs` key, the value is also kept for the next mount of a view with
  * that key, which starts from it (`loading` false) and reloads at once: the key must
  * name everything the load depends on (service, environment, filters).
+ *
+ * `first` is a load already started for the current `deps` (asked for before the
+ * view's code had loaded): the next load reads its answer instead of calling `load`,
+ * once; a new `first` is read by the load after it arrives.
  */
 export function usePolling<T>(
   load: () => Promise<T>,
   intervalMs: (value: T | undefined) => number,
   deps: unknown[],
-  options: { rememberAs?: string } = {},
+  options: { rememberAs?: string; first?: Promise<T> } = {},
 ): { value?: T; error?: Error; loading: boolean; refresh(): void } {
   const { rememberAs } = options;
   const remembered = rememberedIn(useApiHolder());
@@ -69,13 +73,22 @@ export function usePolling<T>(
   keyRef.current = rememberAs;
   const rememberedRef = useRef(remembered);
   rememberedRef.current = remembered;
+  const firstRef = useRef(options.first);
+  firstRef.current = options.first;
+  const readFirst = useRef<Promise<T>>();
 
   const run = useCallback(async () => {
     clearTimeout(timer.current);
     const mine = ++generation.current;
     let next: T | undefined;
     try {
-      next = await loadRef.current();
+      const first = firstRef.current;
+      if (first !== undefined && first !== readFirst.current) {
+        readFirst.current = first;
+        next = await first;
+      } else {
+        next = await loadRef.current();
+      }
       if (mine !== generation.current) return;
       if (keyRef.current !== undefined) {
         remember(rememberedRef.current, keyRef.current, next);
