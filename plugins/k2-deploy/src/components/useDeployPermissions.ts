@@ -1,5 +1,7 @@
-import { PermissionApi } from '@backstage/plugin-permission-react';
-import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  PermissionApi,
+  usePermission,
+} from '@backstage/plugin-permission-react';
 import {
   k2CanaryStartApprovedPermission,
   k2InstanceManagePermission,
