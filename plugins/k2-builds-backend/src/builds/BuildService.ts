@@ -256,16 +256,8 @@ export class BuildService {
           gitEnv(this.#config.sources, plan.source.url),
         );
         const key = serviceKey(service);
-        const queued = await this.#store.findQueued(key, resolved.ref);
-        if (queued) {
-          return {
-            build: toApiBuild(queued),
-            created: false,
-            summary: `Build ${queued.number} of ${resolved.ref} was already queued`,
-          };
-        }
         const tag = input.tag ?? resolved.commit.slice(0, 12);
-        const build = await this.#store.createBuild({
+        const { build, created } = await this.#store.queueUnlessQueued({
           service: key,
           ref: resolved.ref,
           commit: resolved.commit,
@@ -286,6 +278,13 @@ export class BuildService {
               : undefined,
           releaseTo,
         });
+        if (!created) {
+          return {
+            build: toApiBuild(build),
+            created: false,
+            summary: `Build ${build.number} of ${resolved.ref} was already queued`,
+          };
+        }
         this.#queue.enqueued(build, releaseTo ? caller.credentials : undefined);
         return {
           build: toApiBuild(build),

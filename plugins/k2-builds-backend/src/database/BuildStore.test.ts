@@ -310,13 +310,33 @@ describe.each(databases.eachSupportedId())(
       ).toEqual(new Set([GATEWAY]));
     });
 
+    it('queues a build of a service and ref once, also when two requests race for it', async () => {
+      const { store } = await createStore();
+      const racing = await Promise.all(
+        Array.from({ length: 4 }, () => store.queueUnlessQueued(build())),
+      );
+      expect(racing.filter(r => r.created)).toHaveLength(1);
+      expect(new Set(racing.map(r => r.build.id)).size).toBe(1);
+      expect((await store.listBuilds(GATEWAY, { limit: 10 })).total).toBe(1);
+
+      // Another ref, or the same one once its build has left the queue, queues anew.
+      const dev = await store.queueUnlessQueued(build({ ref: 'dev' }));
+      expect(dev).toMatchObject({ created: true, build: { number: 2 } });
+      await store.transition(racing[0].build.id, ['queued'], {
+        status: 'running',
+      });
+      const next = await store.queueUnlessQueued(build());
+      expect(next).toMatchObject({ created: true, build: { number: 3 } });
+    });
+
     it('supersedes older queued builds of the same ref only', async () => {
       const { store } = await createStore();
       const old = await store.createBuild(build());
       const otherRef = await store.createBuild(build({ ref: 'dev' }));
       const newer = await store.createBuild(build());
-      expect(await store.findQueued(GATEWAY, 'main')).toMatchObject({
-        id: old.id,
+      expect(await store.queueUnlessQueued(build())).toEqual({
+        build: expect.objectContaining({ id: old.id }),
+        created: false,
       });
       expect(await store.supersede(GATEWAY, 'main', newer)).toBe(1);
       expect(await store.getBuild(old.id)).toMatchObject({

@@ -134,8 +134,15 @@ export interface BuildStore {
     service: string,
     number: number,
   ): Promise<StoredBuild | undefined>;
-  /** The queued build of the service and ref, if any (the oldest). */
-  findQueued(service: string, ref: string): Promise<StoredBuild | undefined>;
+  /**
+   * Creates the build unless a build of its service and ref is queued, which is
+   * answered instead (the oldest; `created` false). Two requests racing for the same
+   * service and ref create one build: the check and the insert are one transaction,
+   * and the loser of the service's next number retries and finds the winner's build.
+   */
+  queueUnlessQueued(
+    build: NewBuild,
+  ): Promise<{ build: StoredBuild; created: boolean }>;
   /** Newest first; `before` a number. */
   listBuilds(
     service: string,
@@ -375,16 +382,40 @@ export class DatabaseBuildStore implements BuildStore {
   private constructor(private readonly knex: Knex) {}
 
   async createBuild(build: NewBuild): Promise<StoredBuild> {
+    return (await this.#insert(build, false)).build;
+  }
+
+  queueUnlessQueued(
+    build: NewBuild,
+  ): Promise<{ build: StoredBuild; created: boolean }> {
+    return this.#insert(build, true);
+  }
+
+  async #insert(
+    build: NewBuild,
+    unlessQueued: boolean,
+  ): Promise<{ build: StoredBuild; created: boolean }> {
     // The number is the service's highest plus one; two requests racing for it lose
-    // one insert to the unique index and try again.
+    // one insert to the unique index and try again, and a retry of a build that must
+    // not queue twice then finds the winner's build of the ref.
     for (let attempt = 0; ; attempt++) {
       try {
         const id = randomUUID();
-        await this.knex.transaction(async tx => {
+        const queued = await this.knex.transaction(async tx => {
           const { max } = (await tx('k2_builds')
             .where({ service: build.service })
             .max({ max: 'number' })
             .first()) as { max: number | string | null };
+          // Read after the number: a build committed since is seen here, and one not
+          // yet committed takes the same number, so one of the two inserts fails.
+          if (unlessQueued) {
+            const row = await tx<BuildRow>('k2_builds')
+              .where({ service: build.service, ref: build.ref })
+              .where({ status: 'queued' })
+              .orderBy('number', 'asc')
+              .first();
+            if (row) return toBuild(row);
+          }
           await tx('k2_builds').insert({
             id,
             service: build.service,
@@ -407,8 +438,10 @@ export class DatabaseBuildStore implements BuildStore {
             log_bytes: 0,
             log_truncated: false,
           });
+          return undefined;
         });
-        return (await this.getBuild(id))!;
+        if (queued) return { build: queued, created: false };
+        return { build: (await this.getBuild(id))!, created: true };
       } catch (error) {
         if (isUniqueViolation(error) && attempt < 5) continue;
         throw error;
@@ -427,17 +460,6 @@ export class DatabaseBuildStore implements BuildStore {
   ): Promise<StoredBuild | undefined> {
     const row = await this.knex<BuildRow>('k2_builds')
       .where({ service, number })
-      .first();
-    return row && toBuild(row);
-  }
-
-  async findQueued(
-    service: string,
-    ref: string,
-  ): Promise<StoredBuild | undefined> {
-    const row = await this.knex<BuildRow>('k2_builds')
-      .where({ service, ref, status: 'queued' })
-      .orderBy('number', 'asc')
       .first();
     return row && toBuild(row);
   }
