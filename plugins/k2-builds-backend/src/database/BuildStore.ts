@@ -565,39 +565,46 @@ export class DatabaseBuildStore implements BuildStore {
     repository: string,
     services: ReadonlyArray<string>,
   ): Promise<Set<string>> {
-    const unique = [...new Set(services)];
-    const found = new Set<string>();
     // Images are stored as the annotation wrote them (`Registry.Example/team/app:tag`):
     // compared in lower case (the path and `:`/`@` are lower case already), with LIKE's
-    // wildcards in the repository taken literally. The service index bounds the rows
-    // read to those services' builds.
+    // wildcards in the repository taken literally.
     const prefix = escapeLike(repository.toLocaleLowerCase('en-US'));
-    for (let i = 0; i < unique.length; i += MAX_SERVICES_ASKED) {
-      const rows: Array<{ service: string }> = await this.knex('k2_builds')
-        .distinct('service')
-        .whereIn('service', unique.slice(i, i + MAX_SERVICES_ASKED))
-        .where({ status: 'succeeded' })
-        .where(query =>
-          query
-            .whereRaw(`lower(image) like ? escape '\\'`, [`${prefix}:%`])
-            .orWhereRaw(`lower(image) like ? escape '\\'`, [`${prefix}@%`]),
-        );
-      for (const row of rows) found.add(row.service);
-    }
-    return found;
+    return this.#servicesWithSucceededBuilds(services, query =>
+      query.where(images =>
+        images
+          .whereRaw(`lower(image) like ? escape '\\'`, [`${prefix}:%`])
+          .orWhereRaw(`lower(image) like ? escape '\\'`, [`${prefix}@%`]),
+      ),
+    );
   }
 
   async servicesWithBuildsFrom(
     sourceKey: string,
     services: ReadonlyArray<string>,
   ): Promise<Set<string>> {
+    return this.#servicesWithSucceededBuilds(services, query =>
+      query.where({ source_key: sourceKey }),
+    );
+  }
+
+  /**
+   * Which of `services` have a succeeded build that `narrow` keeps, asked about
+   * {@link MAX_SERVICES_ASKED} a query; the service index bounds the rows read to
+   * those services' builds.
+   */
+  async #servicesWithSucceededBuilds(
+    services: ReadonlyArray<string>,
+    narrow: (query: Knex.QueryBuilder) => Knex.QueryBuilder,
+  ): Promise<Set<string>> {
     const unique = [...new Set(services)];
     const found = new Set<string>();
     for (let i = 0; i < unique.length; i += MAX_SERVICES_ASKED) {
-      const rows: Array<{ service: string }> = await this.knex('k2_builds')
-        .distinct('service')
-        .where({ source_key: sourceKey, status: 'succeeded' })
-        .whereIn('service', unique.slice(i, i + MAX_SERVICES_ASKED));
+      const rows: Array<{ service: string }> = await narrow(
+        this.knex('k2_builds')
+          .distinct('service')
+          .whereIn('service', unique.slice(i, i + MAX_SERVICES_ASKED))
+          .where({ status: 'succeeded' }),
+      );
       for (const row of rows) found.add(row.service);
     }
     return found;
